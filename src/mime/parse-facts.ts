@@ -1,0 +1,134 @@
+// Parses a raw RFC 5322 message into MessageFacts (decoded addresses, subject, body text,
+// attachment names and sizes) with postal-mime. Never throws on malformed mail: whatever cannot
+// be parsed is left empty and `parseError` says why, so acceptance and audit go on regardless.
+// `parseMessage` also returns attachment contents for the inbound analysers.
+import PostalMime, { decodeWords, type Address, type Email } from 'postal-mime';
+import type { AddressFact, AttachmentFact, MessageFacts } from './facts.ts';
+
+/** Body text kept in facts: enough for detectors, bounded so huge mail stays cheap to keep. */
+export const MAX_TEXT_CHARS = 256 * 1024;
+
+export interface Envelope {
+  mailFrom: string;
+  recipients: string[];
+}
+
+export interface ParsedAttachment {
+  fact: AttachmentFact;
+  content: Uint8Array;
+  /** true when postal-mime stopped descending into nested message/rfc822 parts */
+  depthExceeded: boolean;
+}
+
+export interface ParsedMessage {
+  facts: MessageFacts;
+  attachments: ParsedAttachment[];
+  parseError: string | null;
+}
+
+const PARSE_OPTIONS = { maxNestingDepth: 50, maxHeadersSize: 1024 * 1024, maxRfc822NestingDepth: 3 } as const;
+
+export async function parseMessage(
+  raw: Uint8Array,
+  envelope: Envelope,
+  direction: MessageFacts['direction'],
+): Promise<ParsedMessage> {
+  let email: Email | null = null;
+  let parseError: string | null = null;
+  try {
+    email = await PostalMime.parse(raw, PARSE_OPTIONS);
+  } catch (err) {
+    parseError = err instanceof Error ? err.message : String(err);
+  }
+  const attachments = (email?.attachments ?? []).map((a) => {
+    const content = toBytes(a.content);
+    const fact: AttachmentFact = {
+      filename: a.filename ?? '',
+      contentType: (a.mimeType || 'application/octet-stream').toLowerCase(),
+      size: content.byteLength,
+      inline: a.disposition === 'inline' || (a.related === true && a.disposition !== 'attachment'),
+    };
+    if (a.contentId) fact.contentId = a.contentId.replace(/^<|>$/g, '');
+    return { fact, content, depthExceeded: a.rfc822DepthExceeded === true };
+  });
+  const facts: MessageFacts = {
+    direction,
+    mailFrom: envelope.mailFrom.toLowerCase(),
+    recipients: envelope.recipients.map((r) => r.toLowerCase()),
+    from: firstMailbox(email?.from),
+    sender: firstMailbox(email?.sender),
+    to: mailboxes(email?.to),
+    cc: mailboxes(email?.cc),
+    replyTo: mailboxes(email?.replyTo),
+    subject: email?.subject ?? '',
+    messageId: email?.messageId ? email.messageId.trim().replace(/^<|>$/g, '') : null,
+    text: bodyText(email).slice(0, MAX_TEXT_CHARS),
+    html: email?.html ? email.html.slice(0, MAX_TEXT_CHARS) : null,
+    attachments: attachments.map((a) => a.fact),
+    size: raw.byteLength,
+    headers: (email?.headers ?? []).map((h) => ({ key: h.key, value: safeDecodeWords(h.value) })),
+  };
+  return { facts, attachments, parseError };
+}
+
+/** Facts only, for the paths (outbound acceptance, audit) that need no attachment bytes. */
+export async function parseFacts(
+  raw: Uint8Array,
+  envelope: Envelope,
+  direction: MessageFacts['direction'],
+): Promise<MessageFacts> {
+  return (await parseMessage(raw, envelope, direction)).facts;
+}
+
+function toBytes(content: ArrayBuffer | Uint8Array | string): Uint8Array {
+  if (typeof content === 'string') return new TextEncoder().encode(content);
+  return content instanceof Uint8Array ? content : new Uint8Array(content);
+}
+
+function flatten(list: Address[] | Address | undefined): AddressFact[] {
+  if (!list) return [];
+  const out: AddressFact[] = [];
+  for (const a of Array.isArray(list) ? list : [list]) {
+    if ('group' in a && Array.isArray(a.group)) out.push(...flatten(a.group));
+    else out.push({ address: (a.address ?? '').toLowerCase(), name: a.name ?? '' });
+  }
+  return out;
+}
+
+function mailboxes(list: Address[] | undefined): AddressFact[] {
+  return flatten(list).filter((a) => a.address !== '' || a.name !== '');
+}
+
+function firstMailbox(a: Address | undefined): AddressFact | null {
+  return flatten(a)[0] ?? null;
+}
+
+function bodyText(email: Email | null): string {
+  if (!email) return '';
+  if (email.text) return email.text;
+  if (email.html) return htmlToText(email.html);
+  return '';
+}
+
+/** Enough HTML-to-text for detectors and previews; not a renderer. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<br\s*\/?>|<\/(p|div|tr|li|h\d)>/gi, '\n')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&amp;/g, '&')
+    .replace(/[ \t]+/g, ' ');
+}
+
+function safeDecodeWords(value: string): string {
+  try {
+    return decodeWords(value);
+  } catch {
+    return value;
+  }
+}
