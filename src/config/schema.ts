@@ -1,0 +1,76 @@
+// Every setting Sekisho reads, with its default and meaning. Each key has an environment twin
+// (SEKISHO_ + upper snake case, e.g. submissionPort ↔ SEKISHO_SUBMISSION_PORT); environment
+// variables win over the YAML config file, which wins over these defaults.
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const list = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  z.array(z.string()),
+);
+const bool = z.preprocess((v) => (typeof v === 'string' ? !/^(0|false|no|off)$/i.test(v) : v), z.boolean());
+
+export const configSchema = z
+  .object({
+    /** local state: SQLite file, generated TLS key and certificate, blobs */
+    dataDir: z.string().default('./data'),
+    /** postgres://… to run on PostgreSQL (needed for several nodes); default: SQLite in dataDir */
+    databaseUrl: z.string().optional(),
+    /** address every listener binds */
+    listenHost: z.string().default('127.0.0.1'),
+    /** outbound: mail clients submit here (STARTTLS, then AUTH) */
+    submissionPort: port.default(2587),
+    /** inbound: the internet's MX traffic for tenant domains */
+    inboundPort: port.default(2525),
+    /** console, /api, download and confirmation pages, /healthz, /metrics */
+    httpPort: port.default(8025),
+    /** base of every link put into mail */
+    publicUrl: z.string().url().default('http://localhost:8025'),
+    /** outbound smart host smtp://[user:pass@]host:port or smtps://…; unset = deliver by MX lookup */
+    relay: z.string().optional(),
+    /** CIDRs that may submit without AUTH (Exchange / M365 connector); the sender domain picks the tenant */
+    trustedNetworks: list.default([]),
+    /** ip:port list for MX/SPF/DKIM/DMARC look-ups; empty = the system resolver */
+    dnsServers: list.default([]),
+    /** name this node uses in SMTP greetings, Received headers and DSNs */
+    hostname: z.string().default('sekisho.localhost'),
+    /** PEM files for STARTTLS; unset = a self-signed pair generated into dataDir/tls */
+    tlsCert: z.string().optional(),
+    tlsKey: z.string().optional(),
+    /** largest message accepted, bytes (SIZE extension); Postfix's default is 10 MB, gateways see bigger */
+    maxMessageSize: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+    /** recipients per message */
+    maxRecipients: z.coerce.number().int().positive().default(1000),
+    /** failed AUTH attempts from one IP within authFailWindowSeconds before it is refused for that window */
+    authFailLimit: z.coerce.number().int().positive().default(5),
+    authFailWindowSeconds: z.coerce.number().int().positive().default(600),
+    /** wait before the greeting on the inbound (MX) port to catch early-talking spam bots, ms */
+    inboundGreetDelayMs: z.coerce.number().int().min(0).default(100),
+    /** parallel deliveries per node */
+    deliveryConcurrency: z.coerce.number().int().positive().default(20),
+    /** how often a node looks for due work (holds, retries) when nothing woke it, ms */
+    pollIntervalMs: z.coerce.number().int().positive().default(1000),
+    /** how long a node owns a claimed message before another node may take it over, seconds */
+    leaseSeconds: z.coerce.number().int().positive().default(300),
+    /** temporary-failure retry delays, e.g. "1m,5m,15m,30m,1h,2h" (the last repeats) */
+    retrySchedule: z.string().default('1m,5m,15m,30m,1h,2h'),
+    /** give up on temporary failures after this long and bounce, like Postfix's maximal_queue_lifetime */
+    maxQueueLifetime: z.string().default('5d'),
+    /** tell the sender once that delivery is delayed after this long (0 = never) */
+    delayWarningAfter: z.string().default('4h'),
+    /** create the demo tenant on first start */
+    demoTenant: bool.default(true),
+    /** pino log level */
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** node name in logs and queue leases (default: hostname + pid) */
+    nodeName: z.string().optional(),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** SEKISHO_SUBMISSION_PORT → submissionPort */
+export function envNameOf(key: string): string {
+  return 'SEKISHO_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+}

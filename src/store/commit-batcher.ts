@@ -1,0 +1,67 @@
+// Group commit: items added while a commit is running (or in the same event-loop turn) are
+// written together in the next transaction, so 20 concurrent SMTP sessions cost a handful of
+// fsyncs instead of twenty. Each add() resolves only after its own batch has committed.
+export class CommitBatcher<T> {
+  private pending: Array<{ item: T; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private running: Promise<void> | null = null;
+  private scheduled = false;
+
+  constructor(
+    private readonly commit: (items: T[]) => Promise<void>,
+    private readonly maxBatch = 200,
+  ) {}
+
+  add(item: T): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  async drain(): Promise<void> {
+    while (this.running || this.pending.length > 0 || this.scheduled) {
+      if (this.running) await this.running.catch(() => {});
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running) return;
+    this.scheduled = true;
+    // setImmediate lets the other sessions' DATA that arrived in this I/O turn join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.running || this.pending.length === 0) return;
+    const batch = this.pending.splice(0, this.maxBatch);
+    this.running = this.commitBatch(batch).finally(() => {
+      this.running = null;
+      if (this.pending.length > 0) this.schedule();
+    });
+  }
+
+  private async commitBatch(batch: typeof this.pending): Promise<void> {
+    try {
+      await this.commit(batch.map((b) => b.item));
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+      // One bad row must not fail its neighbours: retry each on its own.
+      for (const b of batch) {
+        try {
+          await this.commit([b.item]);
+          b.resolve();
+        } catch (e) {
+          b.reject(e);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,37 @@
+// What differs between the SQLite and PostgreSQL stores: how to connect, migrate and claim due
+// work atomically. Everything else is shared Kysely code in the repositories.
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { DB, MessageTable } from './schema.ts';
+
+export type MessageRow = Selectable<MessageTable>;
+
+export interface Dialect {
+  kind: 'sqlite' | 'postgres';
+  db: Kysely<DB>;
+  /** Atomically lease up to `limit` messages whose due time has come and that no live node holds. */
+  claimDue(node: string, now: number, limit: number, leaseUntil: number): Promise<MessageRow[]>;
+  /** Runs `fn` while holding the database-wide migration lock. */
+  withMigrationLock<T>(fn: (db: Kysely<DB>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function runMigrations(
+  dialect: Dialect,
+  migrations: Array<{ version: number; sql: string[] }>,
+): Promise<number[]> {
+  return dialect.withMigrationLock(async (db) => {
+    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`.execute(db);
+    const done = await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(db);
+    const applied = new Set(done.rows.map((r) => Number(r.version)));
+    const ran: number[] = [];
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      await db.transaction().execute(async (trx) => {
+        for (const statement of m.sql) await sql.raw(statement).execute(trx);
+        await sql`INSERT INTO schema_migrations (version, applied_at) VALUES (${m.version}, ${Date.now()})`.execute(trx);
+      });
+      ran.push(m.version);
+    }
+    return ran;
+  });
+}

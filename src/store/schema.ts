@@ -1,0 +1,123 @@
+// Table shapes shared by the SQLite and PostgreSQL stores (Kysely's type view of the database).
+// Times are integer milliseconds since the epoch; JSON columns are text in both databases so the
+// two implementations stay mirror images.
+import type { ColumnType, Generated } from 'kysely';
+
+type Json = string;
+
+export interface TenantTable {
+  id: string;
+  name: string;
+  settings: Json;
+  created_at: number;
+}
+
+export interface DomainTable {
+  domain: string;
+  tenant_id: string;
+  /** smtp://host:port of the tenant's own mail server for inbound mail */
+  inbound_route: string | null;
+  created_at: number;
+}
+
+export interface UserTable {
+  id: string;
+  tenant_id: string;
+  email: string;
+  password_hash: string | null;
+  role: 'admin' | 'approver' | 'user';
+  approver_email: string | null;
+  language: 'ja' | 'en';
+  created_at: number;
+}
+
+export interface PolicyTable {
+  id: Generated<number>;
+  tenant_id: string;
+  yaml: string;
+  created_at: number;
+  created_by: string;
+}
+
+export interface MessageTable {
+  id: string;
+  tenant_id: string;
+  direction: 'outbound' | 'inbound';
+  state: string;
+  /** when a worker must next look at this message; null when only a person can move it on */
+  due_at: number | null;
+  created_at: number;
+  updated_at: number;
+  mail_from: string;
+  /** JSON array of envelope recipients */
+  recipients: Json;
+  header_from: string;
+  subject: string;
+  message_id: string | null;
+  size: number;
+  /** JSON MessageFacts (decoded headers, attachment names…) for audit, search and policy replay */
+  facts: Json;
+  /** JSON: policy plan and per-message processing state */
+  plan: Json | null;
+  /** the authenticated user (or trusted network) that submitted it */
+  submitted_by: string | null;
+  attempts: number;
+  first_attempt_at: number | null;
+  last_error: string | null;
+  locked_by: string | null;
+  locked_until: number | null;
+}
+
+export interface BodyTable {
+  message_id: string;
+  data: Buffer;
+}
+
+export interface RecipientTable {
+  message_id: string;
+  address: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  last_response: string | null;
+  updated_at: number;
+}
+
+export interface EventTable {
+  id: Generated<number>;
+  tenant_id: string | null;
+  message_id: string | null;
+  at: number;
+  actor: string;
+  type: string;
+  data: Json;
+}
+
+export interface DkimKeyTable {
+  domain: string;
+  tenant_id: string;
+  selector: string;
+  private_key: string;
+  public_key: string;
+  created_at: number;
+}
+
+export interface ContactTable {
+  tenant_id: string;
+  domain: string;
+  count: ColumnType<number, number, number>;
+  first_at: number;
+  last_at: number;
+}
+
+export interface DB {
+  tenants: TenantTable;
+  domains: DomainTable;
+  users: UserTable;
+  policies: PolicyTable;
+  messages: MessageTable;
+  bodies: BodyTable;
+  recipients: RecipientTable;
+  events: EventTable;
+  dkim_keys: DkimKeyTable;
+  contacts: ContactTable;
+}

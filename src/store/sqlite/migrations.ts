@@ -1,0 +1,29 @@
+// Schema migrations for SQLite; the mirror image of ../postgres/migrations.ts (same versions,
+// same tables, dialect types only). Append new versions; never edit an applied one.
+export const migrations: Array<{ version: number; sql: string[] }> = [
+  {
+    version: 1,
+    sql: [
+      `CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, settings TEXT NOT NULL DEFAULT '{}', created_at INTEGER NOT NULL)`,
+      `CREATE TABLE domains (domain TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), inbound_route TEXT, created_at INTEGER NOT NULL)`,
+      `CREATE INDEX domains_tenant ON domains(tenant_id)`,
+      `CREATE TABLE users (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), email TEXT NOT NULL UNIQUE, password_hash TEXT, role TEXT NOT NULL, approver_email TEXT, language TEXT NOT NULL DEFAULT 'ja', created_at INTEGER NOT NULL)`,
+      `CREATE INDEX users_tenant ON users(tenant_id)`,
+      `CREATE TABLE policies (id INTEGER PRIMARY KEY AUTOINCREMENT, tenant_id TEXT NOT NULL REFERENCES tenants(id), yaml TEXT NOT NULL, created_at INTEGER NOT NULL, created_by TEXT NOT NULL)`,
+      `CREATE INDEX policies_tenant ON policies(tenant_id, id)`,
+      `CREATE TABLE messages (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), direction TEXT NOT NULL, state TEXT NOT NULL, due_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, mail_from TEXT NOT NULL, recipients TEXT NOT NULL, header_from TEXT NOT NULL, subject TEXT NOT NULL, message_id TEXT, size INTEGER NOT NULL, facts TEXT NOT NULL, plan TEXT, submitted_by TEXT, attempts INTEGER NOT NULL DEFAULT 0, first_attempt_at INTEGER, last_error TEXT, locked_by TEXT, locked_until INTEGER)`,
+      `CREATE INDEX messages_due ON messages(due_at) WHERE due_at IS NOT NULL`,
+      `CREATE INDEX messages_tenant_created ON messages(tenant_id, created_at)`,
+      `CREATE INDEX messages_tenant_state ON messages(tenant_id, state)`,
+      `CREATE TABLE bodies (message_id TEXT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE, data BLOB NOT NULL)`,
+      `CREATE TABLE recipients (message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE, address TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_response TEXT, updated_at INTEGER NOT NULL, PRIMARY KEY (message_id, address))`,
+      `CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, tenant_id TEXT, message_id TEXT, at INTEGER NOT NULL, actor TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL DEFAULT '{}')`,
+      `CREATE INDEX events_message ON events(message_id, id)`,
+      `CREATE INDEX events_tenant ON events(tenant_id, id)`,
+      // The audit trail is append-only: no interface may edit it, and the database refuses too.
+      `CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`,
+      `CREATE TABLE dkim_keys (domain TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), selector TEXT NOT NULL, private_key TEXT NOT NULL, public_key TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+      `CREATE TABLE contacts (tenant_id TEXT NOT NULL, domain TEXT NOT NULL, count INTEGER NOT NULL, first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, PRIMARY KEY (tenant_id, domain))`,
+    ],
+  },
+];

@@ -1,0 +1,39 @@
+// SQLite store (better-sqlite3): one file in the data dir, WAL journal with synchronous=FULL so a
+// committed transaction survives a crash or power loss before we answer 250. The mirror image of
+// ../postgres/open-postgres.ts.
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { DB } from '../schema.ts';
+import type { Dialect, MessageRow } from '../dialect.ts';
+
+export function openSqlite(file: string): Dialect {
+  const handle = new Database(file);
+  handle.pragma('journal_mode = WAL');
+  handle.pragma('synchronous = FULL');
+  handle.pragma('foreign_keys = ON');
+  // The CLI and the server share the file; a writer waits for the other instead of failing.
+  handle.pragma('busy_timeout = 10000');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+  return {
+    kind: 'sqlite',
+    db,
+    async claimDue(node, now, limit, leaseUntil) {
+      // One statement is atomic in SQLite (a single writer), so two workers never lease the same row.
+      const result = await sql<MessageRow>`
+        UPDATE messages SET locked_by = ${node}, locked_until = ${leaseUntil}
+        WHERE id IN (
+          SELECT id FROM messages
+          WHERE due_at <= ${now} AND (locked_until IS NULL OR locked_until < ${now})
+          ORDER BY due_at LIMIT ${limit})
+        RETURNING *`.execute(db);
+      return result.rows;
+    },
+    async withMigrationLock(fn) {
+      // Kysely's SQLite transaction begins deferred; the first write takes the file lock.
+      return fn(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

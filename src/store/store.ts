@@ -1,0 +1,313 @@
+// The store Sekisho runs on: tenants, domains, users, policies, the message queue, message
+// bodies and the append-only audit trail. One implementation over Kysely; the dialect supplies
+// connection, migration lock and the atomic claim of due work (see dialect.ts).
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { runMigrations, type Dialect, type MessageRow } from './dialect.ts';
+import type { DB, DomainTable, EventTable, RecipientTable, TenantTable, UserTable } from './schema.ts';
+import { migrations as sqliteMigrations } from './sqlite/migrations.ts';
+import { migrations as postgresMigrations } from './postgres/migrations.ts';
+import { CommitBatcher } from './commit-batcher.ts';
+import { newId } from '../util/id.ts';
+
+export type Tenant = Selectable<TenantTable>;
+export type Domain = Selectable<DomainTable>;
+export type User = Selectable<UserTable>;
+export type AuditEvent = Selectable<EventTable>;
+export type RecipientRow = Selectable<RecipientTable>;
+export type { MessageRow };
+
+export interface EventInput {
+  tenantId: string | null;
+  messageId: string | null;
+  actor: string;
+  type: string;
+  data?: Record<string, unknown>;
+}
+
+export interface NewMessage {
+  id: string;
+  tenantId: string;
+  direction: 'outbound' | 'inbound';
+  state: string;
+  dueAt: number | null;
+  mailFrom: string;
+  recipients: string[];
+  headerFrom: string;
+  subject: string;
+  messageId: string | null;
+  size: number;
+  facts: unknown;
+  plan: unknown;
+  submittedBy: string | null;
+  body: Buffer;
+  events: Array<Omit<EventInput, 'tenantId' | 'messageId'>>;
+}
+
+export interface StateChange {
+  state: string;
+  dueAt: number | null;
+  attempts?: number;
+  firstAttemptAt?: number | null;
+  lastError?: string | null;
+  plan?: unknown;
+  event?: Omit<EventInput, 'tenantId' | 'messageId'>;
+}
+
+export interface MessageFilter {
+  tenantId?: string;
+  state?: string;
+  direction?: 'outbound' | 'inbound';
+  limit?: number;
+  beforeId?: string;
+}
+
+export class Store {
+  readonly db: Kysely<DB>;
+  readonly kind: Dialect['kind'];
+  private readonly batcher: CommitBatcher<NewMessage>;
+
+  constructor(private readonly dialect: Dialect) {
+    this.db = dialect.db;
+    this.kind = dialect.kind;
+    this.batcher = new CommitBatcher((batch) => this.insertMessagesNow(batch));
+  }
+
+  async migrate(): Promise<number[]> {
+    return runMigrations(this.dialect, this.kind === 'sqlite' ? sqliteMigrations : postgresMigrations);
+  }
+
+  async close(): Promise<void> {
+    await this.batcher.drain();
+    await this.dialect.close();
+  }
+
+  async ping(): Promise<void> {
+    await sql`SELECT 1`.execute(this.db);
+  }
+
+  // ── tenants and domains ─────────────────────────────────────────────────────────────────
+
+  async createTenant(input: { name: string; domains: string[]; inboundRoute?: string | null; settings?: object }): Promise<Tenant> {
+    const now = Date.now();
+    const tenant: Tenant = { id: newId(now), name: input.name, settings: JSON.stringify(input.settings ?? {}), created_at: now };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('tenants').values(tenant).execute();
+      for (const domain of input.domains) {
+        await trx
+          .insertInto('domains')
+          .values({ domain: domain.toLowerCase(), tenant_id: tenant.id, inbound_route: input.inboundRoute ?? null, created_at: now })
+          .execute();
+      }
+      await trx.insertInto('events').values(eventRow({ tenantId: tenant.id, messageId: null, actor: 'cli', type: 'tenant.created', data: { name: input.name, domains: input.domains } })).execute();
+    });
+    return tenant;
+  }
+
+  async tenantByName(name: string): Promise<Tenant | undefined> {
+    return this.db.selectFrom('tenants').selectAll().where('name', '=', name).executeTakeFirst();
+  }
+
+  async tenantById(id: string): Promise<Tenant | undefined> {
+    return this.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    return this.db.selectFrom('tenants').selectAll().orderBy('name').execute();
+  }
+
+  async findDomain(domain: string): Promise<Domain | undefined> {
+    return this.db.selectFrom('domains').selectAll().where('domain', '=', domain.toLowerCase()).executeTakeFirst();
+  }
+
+  async tenantDomains(tenantId: string): Promise<Domain[]> {
+    return this.db.selectFrom('domains').selectAll().where('tenant_id', '=', tenantId).orderBy('domain').execute();
+  }
+
+  // ── users ───────────────────────────────────────────────────────────────────────────────
+
+  async createUsers(
+    tenantId: string,
+    users: Array<{ email: string; passwordHash: string | null; role: User['role']; approverEmail?: string | null; language?: 'ja' | 'en' }>,
+    actor: string,
+  ): Promise<User[]> {
+    const now = Date.now();
+    const rows: User[] = users.map((u) => ({
+      id: newId(now),
+      tenant_id: tenantId,
+      email: u.email.toLowerCase(),
+      password_hash: u.passwordHash,
+      role: u.role,
+      approver_email: u.approverEmail?.toLowerCase() ?? null,
+      language: u.language ?? 'ja',
+      created_at: now,
+    }));
+    await this.db.transaction().execute(async (trx) => {
+      for (const row of rows) {
+        await trx.insertInto('users').values(row).execute();
+        await trx.insertInto('events').values(eventRow({ tenantId, messageId: null, actor, type: 'user.created', data: { email: row.email, role: row.role } })).execute();
+      }
+    });
+    return rows;
+  }
+
+  async userByEmail(email: string): Promise<User | undefined> {
+    return this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+  }
+
+  async existingEmails(emails: string[]): Promise<string[]> {
+    if (emails.length === 0) return [];
+    const rows = await this.db.selectFrom('users').select('email').where('email', 'in', emails.map((e) => e.toLowerCase())).execute();
+    return rows.map((r) => r.email);
+  }
+
+  // ── messages ────────────────────────────────────────────────────────────────────────────
+
+  /** Commits message row, body, recipients and first audit events; resolves once durable. */
+  insertMessage(message: NewMessage): Promise<void> {
+    return this.batcher.add(message);
+  }
+
+  private async insertMessagesNow(batch: NewMessage[]): Promise<void> {
+    // One transaction for everything that arrived together: one fsync for many messages.
+    await this.db.transaction().execute(async (trx) => {
+      for (const m of batch) {
+        const now = Date.now();
+        await trx
+          .insertInto('messages')
+          .values({
+            id: m.id,
+            tenant_id: m.tenantId,
+            direction: m.direction,
+            state: m.state,
+            due_at: m.dueAt,
+            created_at: now,
+            updated_at: now,
+            mail_from: m.mailFrom,
+            recipients: JSON.stringify(m.recipients),
+            header_from: m.headerFrom,
+            subject: m.subject,
+            message_id: m.messageId,
+            size: m.size,
+            facts: JSON.stringify(m.facts),
+            plan: m.plan == null ? null : JSON.stringify(m.plan),
+            submitted_by: m.submittedBy,
+            attempts: 0,
+            first_attempt_at: null,
+            last_error: null,
+            locked_by: null,
+            locked_until: null,
+          })
+          .execute();
+        await trx.insertInto('bodies').values({ message_id: m.id, data: m.body }).execute();
+        await trx
+          .insertInto('recipients')
+          .values(m.recipients.map((address) => ({ message_id: m.id, address, state: 'pending' as const, attempts: 0, last_response: null, updated_at: now })))
+          .execute();
+        for (const e of m.events) {
+          await trx.insertInto('events').values(eventRow({ ...e, tenantId: m.tenantId, messageId: m.id })).execute();
+        }
+      }
+    });
+  }
+
+  claimDue(node: string, now: number, limit: number, leaseMs: number): Promise<MessageRow[]> {
+    return this.dialect.claimDue(node, now, limit, now + leaseMs);
+  }
+
+  async body(messageId: string): Promise<Buffer | undefined> {
+    const row = await this.db.selectFrom('bodies').select('data').where('message_id', '=', messageId).executeTakeFirst();
+    return row?.data;
+  }
+
+  async message(id: string, tenantId?: string): Promise<MessageRow | undefined> {
+    let q = this.db.selectFrom('messages').selectAll().where('id', '=', id);
+    if (tenantId) q = q.where('tenant_id', '=', tenantId);
+    return q.executeTakeFirst();
+  }
+
+  async listMessages(filter: MessageFilter): Promise<MessageRow[]> {
+    let q = this.db.selectFrom('messages').selectAll();
+    if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
+    if (filter.state) q = q.where('state', '=', filter.state);
+    if (filter.direction) q = q.where('direction', '=', filter.direction);
+    if (filter.beforeId) q = q.where('id', '<', filter.beforeId);
+    return q.orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
+  }
+
+  async recipients(messageId: string): Promise<RecipientRow[]> {
+    return this.db.selectFrom('recipients').selectAll().where('message_id', '=', messageId).orderBy('address').execute();
+  }
+
+  async events(messageId: string): Promise<AuditEvent[]> {
+    return this.db.selectFrom('events').selectAll().where('message_id', '=', messageId).orderBy('id').execute();
+  }
+
+  async appendEvent(e: EventInput): Promise<void> {
+    await this.db.insertInto('events').values(eventRow(e)).execute();
+  }
+
+  /**
+   * Moves a leased message to its next state, records per-recipient results and an audit event,
+   * and releases the lease. Returns false (and changes nothing) if this node no longer holds the
+   * lease — another node took the message over, so its result must not be written.
+   */
+  async transition(
+    m: Pick<MessageRow, 'id' | 'tenant_id'>,
+    node: string,
+    change: StateChange,
+    recipientResults: Array<{ address: string; state: RecipientRow['state']; response: string }> = [],
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const now = Date.now();
+      const updated = await trx
+        .updateTable('messages')
+        .set({
+          state: change.state,
+          due_at: change.dueAt,
+          updated_at: now,
+          locked_by: null,
+          locked_until: null,
+          ...(change.attempts !== undefined ? { attempts: change.attempts } : {}),
+          ...(change.firstAttemptAt !== undefined ? { first_attempt_at: change.firstAttemptAt } : {}),
+          ...(change.lastError !== undefined ? { last_error: change.lastError } : {}),
+          ...(change.plan !== undefined ? { plan: JSON.stringify(change.plan) } : {}),
+        })
+        .where('id', '=', m.id)
+        .where('locked_by', '=', node)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) return false;
+      for (const r of recipientResults) {
+        await trx
+          .updateTable('recipients')
+          .set((eb) => ({ state: r.state, last_response: r.response, updated_at: now, attempts: eb('attempts', '+', 1) }))
+          .where('message_id', '=', m.id)
+          .where('address', '=', r.address)
+          .execute();
+      }
+      if (change.event) await trx.insertInto('events').values(eventRow({ ...change.event, tenantId: m.tenant_id, messageId: m.id })).execute();
+      return true;
+    });
+  }
+
+  /** Queue depth per state, for /metrics and `message list`. */
+  async stateCounts(): Promise<Array<{ tenant_id: string; state: string; n: number }>> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .select(['tenant_id', 'state', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('state', 'not in', ['delivered', 'bounced', 'discarded', 'cancelled', 'blocked'])
+      .groupBy(['tenant_id', 'state'])
+      .execute();
+    return rows.map((r) => ({ ...r, n: Number(r.n) }));
+  }
+}
+
+function eventRow(e: EventInput) {
+  return {
+    tenant_id: e.tenantId,
+    message_id: e.messageId,
+    at: Date.now(),
+    actor: e.actor,
+    type: e.type,
+    data: JSON.stringify(e.data ?? {}),
+  };
+}

@@ -1,0 +1,103 @@
+// The store contract, run over SQLite and PostgreSQL alike: migrations, tenants and users,
+// durable message insert, atomic claiming of due work, lease-checked transitions, append-only audit.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { openStore } from '../../src/store/open-store.ts';
+import type { Store, NewMessage } from '../../src/store/store.ts';
+import { newId } from '../../src/util/id.ts';
+import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+
+function message(tenantId: string, over: Partial<NewMessage> = {}): NewMessage {
+  return {
+    id: newId(),
+    tenantId,
+    direction: 'outbound',
+    state: 'queued',
+    dueAt: Date.now() - 1,
+    mailFrom: 'a@acme.example',
+    recipients: ['b@example.net'],
+    headerFrom: 'a@acme.example',
+    subject: '件名',
+    messageId: 'x@y',
+    size: 3,
+    facts: {},
+    plan: null,
+    submittedBy: 'a@acme.example',
+    body: Buffer.from('abc'),
+    events: [{ actor: 'a@acme.example', type: 'accepted' }],
+    ...over,
+  };
+}
+
+for (const kind of backends()) {
+  describe(`store on ${kind}`, () => {
+    let tdb: TestDatabase;
+    let store: Store;
+    let tenantId: string;
+
+    before(async () => {
+      tdb = await createTestDatabase(kind);
+      store = await openStore({ databaseUrl: tdb.url, dataDir: tdb.dataDir });
+      tenantId = (await store.createTenant({ name: 'acme', domains: ['Acme.example'] })).id;
+    });
+    after(async () => {
+      await store.close();
+      await tdb.drop();
+    });
+
+    it('migrations are idempotent', async () => {
+      assert.deepEqual(await store.migrate(), []);
+    });
+
+    it('finds tenants by name and domains case-insensitively', async () => {
+      assert.equal((await store.tenantByName('acme'))?.id, tenantId);
+      assert.equal((await store.findDomain('ACME.EXAMPLE'))?.tenant_id, tenantId);
+      assert.equal(await store.findDomain('other.example'), undefined);
+    });
+
+    it('refuses a second user with the same address', async () => {
+      await store.createUsers(tenantId, [{ email: 'U@acme.example', passwordHash: 'x', role: 'user' }], 'test');
+      assert.equal((await store.userByEmail('u@ACME.example'))?.role, 'user');
+      await assert.rejects(store.createUsers(tenantId, [{ email: 'u@acme.example', passwordHash: 'y', role: 'admin' }], 'test'));
+    });
+
+    it('stores body bytes exactly and many concurrent inserts all commit', async () => {
+      const body = Buffer.from([0, 1, 2, 255, 0x1b, 0x24, 0x42, 13, 10]);
+      const many = Array.from({ length: 50 }, () => message(tenantId, { dueAt: null, state: 'held', body }));
+      await Promise.all(many.map((m) => store.insertMessage(m)));
+      for (const m of many.slice(0, 5)) assert.deepEqual(await store.body(m.id), body);
+      assert.equal((await store.events(many[0]!.id))[0]?.type, 'accepted');
+    });
+
+    it('two workers claiming at once never get the same message', async () => {
+      const ids = Array.from({ length: 40 }, () => message(tenantId));
+      await Promise.all(ids.map((m) => store.insertMessage(m)));
+      const now = Date.now();
+      const [a, b] = await Promise.all([store.claimDue('node-a', now, 30, 60_000), store.claimDue('node-b', now, 30, 60_000)]);
+      const seen = new Set([...a, ...b].map((r) => r.id));
+      assert.equal(seen.size, a.length + b.length);
+      assert.ok(ids.every((m) => seen.has(m.id)));
+      assert.equal((await store.claimDue('node-c', now, 100, 60_000)).length, 0, 'leased rows are not claimable');
+      // An expired lease is taken over.
+      const later = await store.claimDue('node-c', now + 120_000, 100, 60_000);
+      assert.ok(later.length >= 40);
+      // The old owner can no longer write a result.
+      assert.equal(await store.transition(a[0]!, 'node-a', { state: 'delivered', dueAt: null }), false);
+      assert.equal(await store.transition(a[0]!, 'node-c', { state: 'delivered', dueAt: null, event: { actor: 'system', type: 'delivered' } }), true);
+      assert.equal((await store.message(a[0]!.id))?.state, 'delivered');
+    });
+
+    it('held messages far in the future are not claimed', async () => {
+      const m = message(tenantId, { state: 'held', dueAt: Date.now() + 3_600_000 });
+      await store.insertMessage(m);
+      const claimed = await store.claimDue('n', Date.now(), 1000, 1000);
+      assert.ok(!claimed.some((r) => r.id === m.id));
+    });
+
+    it('audit events cannot be edited', async () => {
+      const m = message(tenantId, { dueAt: null });
+      await store.insertMessage(m);
+      await assert.rejects(store.db.updateTable('events').set({ type: 'forged' }).where('message_id', '=', m.id).execute(), /append-only/);
+    });
+  });
+}
