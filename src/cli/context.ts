@@ -1,0 +1,31 @@
+// Opens what a management command needs: the same configuration as `sekisho start` and the store.
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { openStore } from '../store/open-store.ts';
+import type { Store, Tenant } from '../store/store.ts';
+import { CliError } from './cli-error.ts';
+
+export async function withStore<T>(fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  try {
+    return await fn(store, config);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function requireTenant(store: Store, name: string): Promise<Tenant> {
+  const tenant = await store.tenantByName(name);
+  if (!tenant) throw new CliError(`no tenant named "${name}" (see: sekisho tenant add)`);
+  return tenant;
+}
+
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export const EMAIL_RE = /^[^@\s,;<>"]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
+export const DOMAIN_RE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;

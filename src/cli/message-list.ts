@@ -1,0 +1,68 @@
+// `sekisho message list [--tenant NAME] [--state STATE] [--json]` and `sekisho message show ID [--json]`:
+// the queue and the audit trail as operators and scripts see them.
+import type { Store, MessageRow } from '../store/store.ts';
+import { CliError } from './cli-error.ts';
+import { requireTenant, withStore } from './context.ts';
+
+export function messageSummary(m: MessageRow) {
+  return {
+    id: m.id,
+    tenantId: m.tenant_id,
+    direction: m.direction,
+    state: m.state,
+    messageId: m.message_id,
+    subject: m.subject,
+    from: m.header_from,
+    mailFrom: m.mail_from,
+    recipients: JSON.parse(m.recipients) as string[],
+    size: m.size,
+    createdAt: new Date(m.created_at).toISOString(),
+    dueAt: m.due_at ? new Date(m.due_at).toISOString() : null,
+    attempts: m.attempts,
+    lastError: m.last_error,
+  };
+}
+
+export async function messageListCommand(opts: { tenant?: string; state?: string; json?: boolean; limit?: string }): Promise<void> {
+  const limit = opts.limit ? Number(opts.limit) : 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new CliError('--limit must be a number from 1 to 10000');
+  await withStore(async (store) => {
+    const tenantId = opts.tenant ? (await requireTenant(store, opts.tenant)).id : undefined;
+    const rows = await store.listMessages({ tenantId, state: opts.state, limit });
+    if (opts.json) {
+      process.stdout.write(JSON.stringify(rows.map(messageSummary)) + '\n');
+      return;
+    }
+    for (const m of rows) {
+      process.stdout.write(`${m.id}  ${m.state.padEnd(17)} ${new Date(m.created_at).toISOString()}  ${m.header_from || m.mail_from}  →  ${(JSON.parse(m.recipients) as string[]).join(', ')}  ${m.subject}\n`);
+    }
+  });
+}
+
+export async function messageShowCommand(id: string, opts: { json?: boolean }): Promise<void> {
+  await withStore(async (store) => {
+    const detail = await messageDetail(store, id);
+    if (opts.json) {
+      process.stdout.write(JSON.stringify(detail) + '\n');
+      return;
+    }
+    const { events, recipients, ...rest } = detail;
+    for (const [k, v] of Object.entries(rest)) process.stdout.write(`${k.padEnd(11)} ${Array.isArray(v) ? v.join(', ') : v ?? ''}\n`);
+    process.stdout.write('recipients:\n');
+    for (const r of recipients) process.stdout.write(`  ${r.address}  ${r.state}  ${r.lastResponse ?? ''}\n`);
+    process.stdout.write('events:\n');
+    for (const e of events) process.stdout.write(`  ${e.at}  ${e.type.padEnd(12)} ${e.actor}  ${JSON.stringify(e.data)}\n`);
+  });
+}
+
+export async function messageDetail(store: Store, id: string) {
+  const m = await store.message(id);
+  if (!m) throw new CliError(`no message with id ${id}`);
+  const events = await store.events(id);
+  const recipients = await store.recipients(id);
+  return {
+    ...messageSummary(m),
+    recipients: recipients.map((r) => ({ address: r.address, state: r.state, attempts: r.attempts, lastResponse: r.last_response })),
+    events: events.map((e) => ({ at: new Date(e.at).toISOString(), actor: e.actor, type: e.type, data: JSON.parse(e.data) as unknown })),
+  };
+}

@@ -1,0 +1,115 @@
+// Composition root: configuration → store → accept stage, SMTP listeners, HTTP, queue workers.
+// `startSekisho` runs every role in one process and returns the bound ports and a stop() that
+// drains (stop accepting, finish in-flight SMTP transactions and deliveries, close the store).
+import { hostname as osHostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:net';
+import type { SMTPServer } from 'smtp-server';
+import type { Logger } from 'pino';
+import type { Config } from './config/schema.ts';
+import { openStore } from './store/open-store.ts';
+import type { Store } from './store/store.ts';
+import { createMetrics } from './metrics.ts';
+import { Acceptor } from './accept/acceptor.ts';
+import { createInboundServer, createSubmissionServer } from './smtp/listeners.ts';
+import { loadOrCreateTls } from './smtp/tls.ts';
+import { parseNetworks } from './util/cidr.ts';
+import { createHttpServer } from './web/http-server.ts';
+import { QueueWorker } from './queue/worker.ts';
+import { createDeliverHandler } from './queue/deliver-handler.ts';
+import { RouteDelivery } from './delivery/route-delivery.ts';
+import { parseDuration, parseDurationList } from './util/duration.ts';
+import { ensureDemoTenant, type DemoCredentials } from './demo-tenant.ts';
+
+export interface RunningSekisho {
+  ports: { submission: number; inbound: number; http: number };
+  store: Store;
+  demo: DemoCredentials | null;
+  worker: QueueWorker;
+  stop(): Promise<void>;
+}
+
+export async function startSekisho(config: Config, logger: Logger): Promise<RunningSekisho> {
+  const node = config.nodeName ?? `${osHostname()}-${process.pid}`;
+  const trustedNetworks = parseNetworks(config.trustedNetworks);
+  const retry = { delaysMs: parseDurationList(config.retrySchedule, 'retrySchedule'), maxLifetimeMs: parseDuration(config.maxQueueLifetime, 'maxQueueLifetime') };
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const demo = config.demoTenant ? await ensureDemoTenant(store) : null;
+  const tls = await loadOrCreateTls({ dataDir: config.dataDir, hostname: config.hostname, certFile: config.tlsCert, keyFile: config.tlsKey });
+  const metrics = createMetrics(store);
+
+  const delivery = new RouteDelivery({ store, relay: config.relay, hostname: config.hostname });
+  const deliver = createDeliverHandler({ store, port: delivery, logger, metrics, retry });
+  const worker = new QueueWorker({
+    store,
+    logger,
+    node,
+    concurrency: config.deliveryConcurrency,
+    pollIntervalMs: config.pollIntervalMs,
+    leaseMs: config.leaseSeconds * 1000,
+    handlers: { queued: deliver, deferred: deliver },
+  });
+  const acceptor = new Acceptor({ store, hostname: config.hostname, logger, metrics, onQueued: () => worker.wake() });
+  const listenerDeps = { acceptor, logger, metrics, tls, hostname: config.hostname, maxMessageSize: config.maxMessageSize, maxRecipients: config.maxRecipients };
+  const submission = createSubmissionServer({
+    ...listenerDeps,
+    trustedNetworks,
+    authFailLimit: config.authFailLimit,
+    authFailWindowMs: config.authFailWindowSeconds * 1000,
+  });
+  const inbound = createInboundServer({ ...listenerDeps, greetingDelayMs: config.inboundGreetDelayMs });
+  let listening = false;
+  const http = createHttpServer({
+    metrics,
+    health: async (): Promise<{ ok: boolean; detail: Record<string, string> }> => {
+      try {
+        await store.ping();
+        return { ok: listening, detail: { database: 'ok', listeners: listening ? 'ok' : 'starting' } };
+      } catch {
+        return { ok: false, detail: { database: 'unreachable' } };
+      }
+    },
+  });
+
+  const submissionPort = await listen(submission, config.submissionPort, config.listenHost);
+  const inboundPort = await listen(inbound, config.inboundPort, config.listenHost);
+  await http.listen({ port: config.httpPort, host: config.listenHost });
+  const httpPort = (http.server.address() as AddressInfo).port;
+  listening = true;
+  worker.start();
+
+  let stopping: Promise<void> | null = null;
+  return {
+    ports: { submission: submissionPort, inbound: inboundPort, http: httpPort },
+    store,
+    demo,
+    worker,
+    stop() {
+      stopping ??= (async () => {
+        listening = false;
+        // Stop accepting; smtp-server.close waits for open sessions (up to its close timeout).
+        await Promise.all([closeSmtp(submission), closeSmtp(inbound)]);
+        await worker.stop();
+        await http.close();
+        await delivery.close();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function listen(server: SMTPServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = (server as unknown as { server: Server }).server;
+    s.once('error', reject);
+    server.listen(port, host, () => {
+      s.off('error', reject);
+      resolve((s.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeSmtp(server: SMTPServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

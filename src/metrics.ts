@@ -1,0 +1,36 @@
+// Prometheus metrics (prom-client) served at /metrics: per-tenant message counters, queue depth
+// by state (read from the database at scrape time, so it is the same on every node) and the
+// delivery latency histogram (acceptance → final delivery).
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Store } from './store/store.ts';
+
+export function createMetrics(store?: Store) {
+  const registry = new Registry();
+  const accepted = new Counter({ name: 'sekisho_messages_accepted_total', help: 'Messages accepted (250 sent)', labelNames: ['tenant', 'direction'], registers: [registry] });
+  const rejected = new Counter({ name: 'sekisho_smtp_rejected_total', help: 'SMTP commands refused', labelNames: ['port', 'stage', 'code'], registers: [registry] });
+  const delivered = new Counter({ name: 'sekisho_messages_delivered_total', help: 'Messages delivered to every recipient', labelNames: ['tenant', 'direction'], registers: [registry] });
+  const deferred = new Counter({ name: 'sekisho_delivery_deferred_total', help: 'Delivery attempts that failed temporarily', labelNames: ['tenant', 'direction'], registers: [registry] });
+  const bounced = new Counter({ name: 'sekisho_messages_bounced_total', help: 'Messages that failed permanently', labelNames: ['tenant', 'direction'], registers: [registry] });
+  const held = new Counter({ name: 'sekisho_messages_held_total', help: 'Messages held by policy', labelNames: ['tenant'], registers: [registry] });
+  const latency = new Histogram({
+    name: 'sekisho_delivery_latency_seconds',
+    help: 'Time from acceptance to final delivery (held time included)',
+    labelNames: ['direction'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 1800, 3600, 14400, 86400],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'sekisho_queue_messages',
+    help: 'Messages not yet finished, by tenant and state',
+    labelNames: ['tenant', 'state'],
+    registers: [registry],
+    async collect() {
+      if (!store) return;
+      this.reset();
+      for (const row of await store.stateCounts()) this.set({ tenant: row.tenant_id, state: row.state }, row.n);
+    },
+  });
+  return { registry, accepted, rejected, delivered, deferred, bounced, held, latency };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

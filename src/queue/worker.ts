@@ -1,0 +1,107 @@
+// The queue worker: leases due messages (atomic claim, so many workers on many nodes never take
+// the same one), hands each to the handler for its state, and writes the outcome back only while
+// it still holds the lease. A node that dies leaves its leases to expire and be taken over.
+import type { Logger } from 'pino';
+import type { Store, MessageRow } from '../store/store.ts';
+
+export type StateHandler = (message: MessageRow, lease: Lease) => Promise<void>;
+
+export interface Lease {
+  node: string;
+}
+
+export interface WorkerOptions {
+  store: Store;
+  logger: Logger;
+  node: string;
+  concurrency: number;
+  pollIntervalMs: number;
+  leaseMs: number;
+  handlers: Record<string, StateHandler>;
+}
+
+export class QueueWorker {
+  private running = false;
+  private active = 0;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private loop: Promise<void> | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly opts: WorkerOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** New work was committed locally: look now instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming and waits for in-flight work to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const free = this.opts.concurrency - this.active;
+      let claimed: MessageRow[] = [];
+      if (free > 0) {
+        this.woken = false;
+        try {
+          claimed = await this.opts.store.claimDue(this.opts.node, Date.now(), free, this.opts.leaseMs);
+        } catch (err) {
+          this.opts.logger.error({ err }, 'queue claim failed; retrying');
+        }
+        for (const message of claimed) this.dispatch(message);
+      }
+      // Claimed a full batch: there may be more due right now. Otherwise sleep until woken.
+      if (claimed.length === 0 || claimed.length < free || free <= 0) {
+        if (!this.woken) await this.sleep(this.opts.pollIntervalMs);
+      }
+    }
+  }
+
+  private dispatch(message: MessageRow): void {
+    const handler = this.opts.handlers[message.state];
+    this.active++;
+    const work = (async () => {
+      if (!handler) {
+        this.opts.logger.error({ id: message.id, state: message.state }, 'no handler for due message state; leaving it leased');
+        return;
+      }
+      await handler(message, { node: this.opts.node });
+    })()
+      .catch((err) => {
+        this.opts.logger.error({ err, id: message.id, state: message.state }, 'message handler failed; it will be retried when its lease expires');
+      })
+      .finally(() => {
+        this.active--;
+        this.inFlight.delete(work);
+        this.wake();
+      });
+    this.inFlight.add(work);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        done();
+      };
+    });
+  }
+}

@@ -1,0 +1,174 @@
+// The two SMTP listeners, protocol only: submission (STARTTLS, then AUTH PLAIN/LOGIN, or a trusted
+// network) and inbound (MX traffic for tenant domains, no AUTH). Every decision about senders,
+// recipients and storage is the Acceptor's; every refusal carries a real SMTP code.
+import { SMTPServer, type SMTPServerAuthentication, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import type { BlockList } from 'node:net';
+import type { Logger } from 'pino';
+import type { Acceptor, AuthedUser, ClientInfo } from '../accept/acceptor.ts';
+import type { Metrics } from '../metrics.ts';
+import type { TlsMaterial } from './tls.ts';
+import { AuthThrottle } from './auth-throttle.ts';
+import { inNetworks } from '../util/cidr.ts';
+import { readMessage } from './read-message.ts';
+import { SmtpError } from './smtp-error.ts';
+import { patchSmtpServer } from './smtp-server-patches.ts';
+
+export interface ListenerDeps {
+  acceptor: Acceptor;
+  logger: Logger;
+  metrics: Metrics;
+  tls: TlsMaterial;
+  hostname: string;
+  maxMessageSize: number;
+  maxRecipients: number;
+}
+
+interface SessionState {
+  user?: AuthedUser;
+  tenantId?: string;
+  /** inbound: recipient → tenant */
+  rcptTenants?: Map<string, string>;
+}
+
+type Session = SMTPServerSession & { sekisho?: SessionState };
+
+function state(session: Session): SessionState {
+  return (session.sekisho ??= {});
+}
+
+function clientInfo(session: Session, trusted: boolean): ClientInfo {
+  return {
+    remoteAddress: session.remoteAddress,
+    clientHostname: session.clientHostname,
+    helo: session.hostNameAppearsAs,
+    protocol: session.transmissionType,
+    user: state(session).user ?? null,
+    trusted,
+  };
+}
+
+function baseOptions(deps: ListenerDeps, greetingDelayMs: number) {
+  patchSmtpServer();
+  return {
+    name: deps.hostname,
+    banner: 'Sekisho ESMTP',
+    key: deps.tls.key,
+    cert: deps.tls.cert,
+    size: deps.maxMessageSize,
+    logger: false,
+    disableReverseLookup: true,
+    hideDSN: true,
+    maxClients: 1000,
+    greetingDelayMs,
+  } as const;
+}
+
+function refuse(err: unknown, deps: ListenerDeps, port: string, stage: string, session: Session, detail: object): Error {
+  const e = err instanceof SmtpError ? err : new SmtpError(451, '4.3.0', 'Temporary local problem, please try again');
+  if (!(err instanceof SmtpError)) deps.logger.error({ err, port, stage, client: session.remoteAddress }, 'internal error during SMTP transaction');
+  deps.metrics.rejected.inc({ port, stage, code: String(e.code) });
+  deps.logger.info({ port, stage, client: session.remoteAddress, user: state(session).user?.email, code: e.code, reply: e.message, ...detail }, 'smtp refused');
+  return e;
+}
+
+export function createSubmissionServer(
+  deps: ListenerDeps & { trustedNetworks: BlockList; authFailLimit: number; authFailWindowMs: number },
+): SMTPServer {
+  const throttle = new AuthThrottle(deps.authFailLimit, deps.authFailWindowMs);
+  const trusted = (s: Session) => inNetworks(deps.trustedNetworks, s.remoteAddress);
+  const port = 'submission';
+  const options: SMTPServerOptions & { authOnlyAfterTls: boolean } = {
+    ...baseOptions(deps, 0),
+    authMethods: ['PLAIN', 'LOGIN'],
+    allowInsecureAuth: false, // AUTH is refused before STARTTLS (538)…
+    authOnlyAfterTls: true, // …and not even offered in EHLO (see smtp-server-patches.ts)
+    authOptional: true, // trusted networks submit without AUTH; others get 530 at MAIL FROM
+    async onAuth(auth: SMTPServerAuthentication, session: Session, callback) {
+      const ip = session.remoteAddress;
+      if (throttle.isBlocked(ip)) {
+        return callback(refuse(new SmtpError(454, '4.7.0', 'Too many failed authentication attempts; try again later'), deps, port, 'auth', session, {}));
+      }
+      try {
+        const user = await deps.acceptor.authenticate(auth.username ?? '', auth.password ?? '');
+        if (!user) {
+          throttle.recordFailure(ip);
+          return callback(refuse(new SmtpError(535, '5.7.8', 'Authentication credentials invalid'), deps, port, 'auth', session, { username: auth.username }));
+        }
+        throttle.recordSuccess(ip);
+        state(session).user = user;
+        callback(null, { user: user.email });
+      } catch (err) {
+        callback(refuse(err, deps, port, 'auth', session, {}));
+      }
+    },
+    async onMailFrom(address, session: Session, callback) {
+      try {
+        state(session).tenantId = await deps.acceptor.submissionSenderTenant(clientInfo(session, trusted(session)), address.address);
+        callback();
+      } catch (err) {
+        callback(refuse(err, deps, port, 'mail', session, { from: address.address }));
+      }
+    },
+    onRcptTo(address, session: Session, callback) {
+      if (session.envelope.rcptTo.length >= deps.maxRecipients) {
+        return callback(refuse(new SmtpError(452, '4.5.3', 'Too many recipients'), deps, port, 'rcpt', session, {}));
+      }
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address.address)) {
+        return callback(refuse(new SmtpError(553, '5.1.3', `Bad recipient address syntax: <${address.address}>`), deps, port, 'rcpt', session, {}));
+      }
+      callback();
+    },
+    async onData(stream, session: Session, callback) {
+      const envelope = envelopeOf(session);
+      try {
+        const raw = await readMessage(stream, deps.maxMessageSize);
+        const id = await deps.acceptor.acceptSubmission(clientInfo(session, trusted(session)), envelope, raw, state(session).tenantId!);
+        deps.logger.info({ port, id, client: session.remoteAddress, user: state(session).user?.email, from: envelope.mailFrom, rcpts: envelope.recipients.length, size: raw.length }, 'smtp accepted');
+        callback(null, `Ok: queued as ${id}`);
+      } catch (err) {
+        stream.resume();
+        callback(refuse(err, deps, port, 'data', session, { from: envelope.mailFrom, rcpts: envelope.recipients.length }));
+      }
+    },
+  };
+  return new SMTPServer(options);
+}
+
+export function createInboundServer(deps: ListenerDeps & { greetingDelayMs: number }): SMTPServer {
+  const port = 'inbound';
+  return new SMTPServer({
+    ...baseOptions(deps, deps.greetingDelayMs),
+    disabledCommands: ['AUTH'],
+    async onRcptTo(address, session: Session, callback) {
+      if (session.envelope.rcptTo.length >= deps.maxRecipients) {
+        return callback(refuse(new SmtpError(452, '4.5.3', 'Too many recipients'), deps, port, 'rcpt', session, {}));
+      }
+      try {
+        const tenantId = await deps.acceptor.inboundRecipientTenant(address.address);
+        (state(session).rcptTenants ??= new Map()).set(address.address.toLowerCase(), tenantId);
+        callback();
+      } catch (err) {
+        callback(refuse(err, deps, port, 'rcpt', session, { to: address.address }));
+      }
+    },
+    async onData(stream, session: Session, callback) {
+      const envelope = envelopeOf(session);
+      try {
+        const raw = await readMessage(stream, deps.maxMessageSize);
+        const ids = await deps.acceptor.acceptInbound(clientInfo(session, false), envelope, raw, state(session).rcptTenants ?? new Map());
+        deps.logger.info({ port, id: ids.join(','), client: session.remoteAddress, from: envelope.mailFrom, rcpts: envelope.recipients.length, size: raw.length }, 'smtp accepted');
+        callback(null, `Ok: queued as ${ids.join(' ')}`);
+      } catch (err) {
+        stream.resume();
+        callback(refuse(err, deps, port, 'data', session, { from: envelope.mailFrom, rcpts: envelope.recipients.length }));
+      }
+    },
+  });
+}
+
+function envelopeOf(session: Session) {
+  return {
+    mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+    recipients: session.envelope.rcptTo.map((r) => r.address),
+  };
+}

@@ -1,0 +1,45 @@
+// TLS material for STARTTLS: the configured PEM pair, or a self-signed RSA certificate
+// generated once into <dataDir>/tls (smtp-server's bundled certificate expired in 2025).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import forge from 'node-forge';
+
+export interface TlsMaterial {
+  key: Buffer;
+  cert: Buffer;
+}
+
+export async function loadOrCreateTls(opts: { dataDir: string; hostname: string; certFile?: string; keyFile?: string }): Promise<TlsMaterial> {
+  if (opts.certFile || opts.keyFile) {
+    if (!opts.certFile || !opts.keyFile) throw new Error('set both tlsCert and tlsKey (or neither)');
+    return { cert: readFileSync(opts.certFile), key: readFileSync(opts.keyFile) };
+  }
+  const dir = join(opts.dataDir, 'tls');
+  const certPath = join(dir, 'cert.pem');
+  const keyPath = join(dir, 'key.pem');
+  if (existsSync(certPath) && existsSync(keyPath)) return { cert: readFileSync(certPath), key: readFileSync(keyPath) };
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const { cert, key } = await selfSigned(opts.hostname);
+  writeFileSync(keyPath, key, { mode: 0o600 });
+  writeFileSync(certPath, cert);
+  return { cert: Buffer.from(cert), key: Buffer.from(key) };
+}
+
+export async function selfSigned(hostname: string): Promise<{ cert: string; key: string }> {
+  // The key comes from node:crypto (native, fast); forge only assembles and signs the certificate.
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const certificate = forge.pki.createCertificate();
+  certificate.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  certificate.serialNumber = '01' + forge.util.bytesToHex(forge.random.getBytesSync(15));
+  const now = Date.now();
+  certificate.validity.notBefore = new Date(now - 86_400_000);
+  certificate.validity.notAfter = new Date(now + 10 * 365 * 86_400_000);
+  const attrs = [{ name: 'commonName', value: hostname }];
+  certificate.setSubject(attrs);
+  certificate.setIssuer(attrs);
+  certificate.setExtensions([{ name: 'subjectAltName', altNames: [{ type: 2, value: hostname }] }]);
+  certificate.sign(forge.pki.privateKeyFromPem(key), forge.md.sha256.create());
+  return { cert: forge.pki.certificateToPem(certificate), key };
+}

@@ -1,0 +1,130 @@
+// End to end over loopback, on SQLite and PostgreSQL: a mail client submits with STARTTLS + AUTH
+// and the smart host receives the message byte-identical; everything that would make Sekisho an
+// open relay or let a user spoof another organisation is refused with the right code.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import nodemailer from 'nodemailer';
+import { backends } from '../helpers/databases.ts';
+import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
+import { startSink, withoutFirstReceived, type Sink } from '../helpers/sink.ts';
+import { SmtpTalk } from '../helpers/smtp-talk.ts';
+import { messageDetail } from '../../src/cli/message-list.ts';
+
+function client(port: number, user = USER, pass = PASSWORD) {
+  return nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user, pass } });
+}
+
+const RAW = Buffer.from(
+  [
+    'From: =?UTF-8?B?5bGx55Sw5aSq6YOO?= <taro@acme.example>',
+    'To: partner@example.net',
+    'Subject: =?ISO-2022-JP?B?GyRCOEg4NTxLJE4kNDBGRmIbKEI=?=',
+    'Message-ID: <e2e-1@acme.example>',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=ISO-2022-JP',
+    'Content-Transfer-Encoding: 7bit',
+    '',
+    '\x1b$B$3$s$K$A$O\x1b(B',
+    '.leading dot line',
+    '..two dots',
+    '',
+  ].join('\r\n'),
+  'latin1',
+);
+
+for (const kind of backends()) {
+  describe(`submission on ${kind}`, () => {
+    let sink: Sink;
+    let inst: TestInstance;
+    let port: number;
+
+    before(async () => {
+      sink = await startSink();
+      inst = await startInstance(kind, { relay: sink.url, authFailLimit: 3 });
+      port = inst.sekisho.ports.submission;
+    });
+    after(async () => {
+      await inst.stop();
+      await sink.close();
+    });
+
+    it('relays an authenticated message byte-identical and records it', async () => {
+      const info = await client(port).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw: RAW });
+      assert.match(info.response, /^250 .*queued as ([0-9A-Z]{26})/);
+      const id = /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;
+      const [got] = await sink.waitFor(1);
+      assert.deepEqual(withoutFirstReceived(got!.raw), RAW);
+      assert.match(got!.raw.toString('latin1'), /^Received: from [^\r]* \(unknown \[127\.0\.0\.1\]\)\r\n\tby sekisho\.localhost \(Sekisho\) with ESMTPSA id /);
+      assert.deepEqual(got!.recipients, ['partner@example.net']);
+      assert.equal(got!.mailFrom, USER);
+      // The audit record has decoded facts and the state history.
+      let detail = await messageDetail(inst.sekisho.store, id);
+      for (let i = 0; i < 50 && detail.state !== 'delivered'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        detail = await messageDetail(inst.sekisho.store, id);
+      }
+      assert.equal(detail.state, 'delivered');
+      assert.equal(detail.subject, '姑元舎のご案内'); // the ISO-2022-JP encoded-word above, decoded
+      assert.equal(detail.messageId, 'e2e-1@acme.example');
+      assert.deepEqual(detail.events.map((e) => e.type), ['accepted', 'delivered']);
+      assert.equal(detail.events[0]!.actor, USER);
+    });
+
+    it('offers AUTH only after STARTTLS', async () => {
+      const { talk, greeting } = await SmtpTalk.connect(port);
+      assert.equal(greeting.code, 220);
+      const ehlo = await talk.cmd('EHLO client.example');
+      assert.equal(ehlo.code, 250);
+      assert.doesNotMatch(ehlo.text, /AUTH/);
+      assert.match(ehlo.text, /STARTTLS/);
+      assert.match(ehlo.text, /8BITMIME/);
+      assert.match(ehlo.text, /SMTPUTF8/);
+      assert.match(ehlo.text, /PIPELINING/);
+      const auth = await talk.cmd('AUTH PLAIN ' + Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64'));
+      assert.equal(auth.code, 538);
+      await talk.starttls();
+      const ehlo2 = await talk.cmd('EHLO client.example');
+      assert.match(ehlo2.text, /AUTH PLAIN LOGIN/);
+      talk.close();
+    });
+
+    it('refuses mail without AUTH: no open relay', async () => {
+      const { talk } = await SmtpTalk.connect(port);
+      await talk.cmd('EHLO client.example');
+      await talk.starttls();
+      await talk.cmd('EHLO client.example');
+      const mail = await talk.cmd(`MAIL FROM:<${USER}>`);
+      assert.equal(mail.code, 530);
+      assert.match(mail.text, /5\.7\.0/);
+      talk.close();
+    });
+
+    it('refuses a sender domain of another tenant with 5.7.1', async () => {
+      await assert.rejects(
+        client(port).sendMail({ envelope: { from: 'eve@globex.example', to: ['x@example.net'] }, raw: RAW }),
+        (err: { responseCode?: number; response?: string }) => err.responseCode === 553 && /5\.7\.1/.test(err.response ?? ''),
+      );
+      await assert.rejects(
+        client(port).sendMail({ envelope: { from: 'taro@unknown.example', to: ['x@example.net'] }, raw: RAW }),
+        (err: { responseCode?: number }) => err.responseCode === 553,
+      );
+    });
+
+    it('refuses a header From of another organisation with 5.7.1', async () => {
+      const spoof = Buffer.from('From: ceo@globex.example\r\nTo: x@example.net\r\nSubject: hi\r\n\r\nbody\r\n');
+      await assert.rejects(
+        client(port).sendMail({ envelope: { from: USER, to: ['x@example.net'] }, raw: spoof }),
+        (err: { responseCode?: number; response?: string }) => err.responseCode === 550 && /5\.7\.1/.test(err.response ?? ''),
+      );
+    });
+
+    it('refuses wrong passwords with 535, then throttles the address with 454', async () => {
+      for (let i = 0; i < 3; i++) {
+        await assert.rejects(client(port, USER, 'wrong password').verify(), (err: { responseCode?: number }) => err.responseCode === 535);
+      }
+      await assert.rejects(client(port).verify(), (err: { responseCode?: number }) => err.responseCode === 454);
+      const log = inst.logs.join('');
+      assert.doesNotMatch(log, /wrong password/, 'passwords never reach the log');
+    });
+  });
+}

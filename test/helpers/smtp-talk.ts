@@ -1,0 +1,75 @@
+// A minimal line-level SMTP client for protocol tests (what nodemailer would never send:
+// commands out of order, AUTH before STARTTLS, smuggling sequences). Reads full multi-line replies.
+import net from 'node:net';
+import tls from 'node:tls';
+
+export interface Reply {
+  code: number;
+  text: string;
+}
+
+export class SmtpTalk {
+  private buffer = '';
+  private waiters: Array<() => void> = [];
+  private constructor(private socket: net.Socket | tls.TLSSocket) {
+    this.attach(socket);
+  }
+
+  static async connect(port: number, host = '127.0.0.1'): Promise<{ talk: SmtpTalk; greeting: Reply }> {
+    const socket = net.connect(port, host);
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const talk = new SmtpTalk(socket);
+    return { talk, greeting: await talk.reply() };
+  }
+
+  private attach(socket: net.Socket | tls.TLSSocket) {
+    socket.on('data', (d: Buffer) => {
+      this.buffer += d.toString('latin1');
+      this.waiters.splice(0).forEach((w) => w());
+    });
+    socket.on('close', () => this.waiters.splice(0).forEach((w) => w()));
+    socket.on('error', () => {});
+  }
+
+  async reply(timeoutMs = 10_000): Promise<Reply> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = /^(\d{3}) .*\r\n/m.exec(this.buffer);
+      if (m) {
+        const end = m.index + m[0].length;
+        const block = this.buffer.slice(0, end);
+        this.buffer = this.buffer.slice(end);
+        return { code: Number(m[1]), text: block.trim() };
+      }
+      if (this.socket.destroyed) return { code: 0, text: 'connection closed' };
+      if (Date.now() > deadline) throw new Error(`no SMTP reply; buffer: ${JSON.stringify(this.buffer)}`);
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 100);
+      });
+    }
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  async cmd(line: string): Promise<Reply> {
+    this.write(line + '\r\n');
+    return this.reply();
+  }
+
+  async starttls(): Promise<void> {
+    const r = await this.cmd('STARTTLS');
+    if (r.code !== 220) throw new Error(`STARTTLS refused: ${r.text}`);
+    const secure = tls.connect({ socket: this.socket as net.Socket, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject));
+    this.socket = secure;
+    this.buffer = '';
+    this.attach(secure);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
