@@ -1,0 +1,80 @@
+// Common vocabulary of the inbound analysers: explainable symbols (name, score, why — like
+// Rspamd's), the Scorer interface every spam scorer implements (built-in, Rspamd, …) and the
+// input they all share. Plain data only, so verdicts can be stored in the audit trail as JSON.
+import type { MessageFacts } from '../mime/facts.ts';
+import type { ParsedAttachment } from '../mime/parse-facts.ts';
+
+/** One explainable reason that moved a score. Positive = suspicious, negative = reassuring. */
+export interface Symbol {
+  name: string;
+  score: number;
+  description: string;
+  /** the specific evidence: a file name, a domain, a header value */
+  detail?: string;
+}
+
+export interface StaffMember {
+  name: string;
+  email: string;
+}
+
+/** A well-known brand: names people see, and the domains that may legitimately use them. */
+export interface BrandEntry {
+  brand: string;
+  /** display-name / subject keywords (matched case-insensitively, NFKC-normalised) */
+  names: string[];
+  /** sender domains allowed to use these names (subdomains included) */
+  domains: string[];
+}
+
+export interface TenantContext {
+  /** the tenant's own mail domains, lower-case */
+  domains: string[];
+  staff: StaffMember[];
+  /** names (display names) of executives, impersonated most often (CEO fraud) */
+  executives?: string[];
+  /** extra brands the admin added to the built-in list */
+  brands?: BrandEntry[];
+}
+
+/** Results of SPF/DKIM/DMARC/ARC verification done elsewhere (e.g. mailauth), fed in. */
+export type AuthResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy';
+
+export interface AuthResults {
+  spf?: AuthResult;
+  dkim?: AuthResult;
+  dmarc?: AuthResult;
+  /** the published DMARC policy when dmarc failed */
+  dmarcPolicy?: 'none' | 'quarantine' | 'reject';
+  arc?: AuthResult;
+}
+
+export interface AnalysisInput {
+  facts: MessageFacts;
+  attachments: ParsedAttachment[];
+  /** the raw message as received (for header-order checks and GTUBE in undecoded parts) */
+  raw: Uint8Array;
+  tenant: TenantContext;
+  auth?: AuthResults;
+}
+
+export interface ScoreResult {
+  score: number;
+  symbols: Symbol[];
+  /** the scorer's own suggestion (e.g. Rspamd's "reject"); policy thresholds decide */
+  action?: string;
+}
+
+/** A spam scorer. Implementations are listed explicitly by the composition root. */
+export interface Scorer {
+  readonly name: string;
+  score(input: AnalysisInput): Promise<ScoreResult>;
+}
+
+/** Sum of symbol scores, rounded to 2 decimals so verdicts are stable in logs and tests. */
+export function totalScore(symbols: readonly Symbol[]): number {
+  return Math.round(symbols.reduce((sum, s) => sum + s.score, 0) * 100) / 100;
+}
+
+/** Alias for modules where the name `Symbol` would shadow the global. */
+export type InboundSymbol = Symbol;
