@@ -158,7 +158,7 @@ export function txtStrings(value: string | string[]): Buffer[] {
 }
 
 function encodeResponse(query: DecodedPacket, rcode: number, answers: Answer[], extraFlags = 0): Buffer {
-  const recursionDesired = query.flags & dnsPacket.RECURSION_DESIRED;
+  const recursionDesired = (query.flags ?? 0) & dnsPacket.RECURSION_DESIRED;
   return dnsPacket.encode({
     type: 'response',
     id: query.id,
