@@ -299,3 +299,21 @@ test('a one-shot input stream works (spooled for the second pass)', () =>
     assert.equal(files.length, 1);
     assert.equal((await parseMail(out)).attachments.length, 0);
   }));
+
+test('a failing blob store rejects the rewrite instead of hanging', async () => {
+  const failing: FsBlobStore = Object.assign(Object.create(FsBlobStore.prototype), {
+    async put(_key: string, content: Readable) {
+      for await (const _ of content) throw new Error('disk full');
+      return { size: 0, sha256: '' };
+    },
+  });
+  await assert.rejects(
+    stripAttachmentsForDownload(fixture('jpmobile/au-attached.eml'), {
+      blobStore: failing,
+      keyPrefix: 'x/',
+      position: 'top',
+      notice: (files) => noticeFor(files),
+    }),
+    /disk full/,
+  );
+});

@@ -19,7 +19,13 @@ async function* splitMessage(source: Readable): AsyncGenerator<SplitterOutput> {
   const splitter = createSplitter();
   source.on('error', (err) => splitter.destroy(err));
   source.pipe(splitter);
-  yield* splitter as AsyncIterable<SplitterOutput>;
+  try {
+    yield* splitter as AsyncIterable<SplitterOutput>;
+  } finally {
+    // a consumer that stops early (an error, a failed blob write) must not leave a file open
+    source.unpipe(splitter);
+    source.destroy();
+  }
 }
 
 function isNode(obj: SplitterOutput): obj is MimeNode {
