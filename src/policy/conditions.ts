@@ -1,0 +1,259 @@
+// Decides whether one rule's `when` (or `unless`) conditions hold for a message, and says why
+// (evidence strings for the audit trail and notices — masked, never a card or My Number in
+// clear). Pure: everything it needs about the tenant comes in `ConditionEnv`. Regexes run on
+// RE2JS, a linear-time engine, so no policy pattern can stall acceptance on crafted mail.
+import { RE2JS } from 're2js';
+import type { AttachmentFact, MessageFacts } from '../mime/facts.ts';
+import { lookalikeOf } from '../util/domain-similarity.ts';
+import { domainOf, isSameOrSubdomain, matchAnyAddress, matchFileName } from '../util/wildcard.ts';
+import { DETECTOR_FUNCTIONS } from './detectors.ts';
+import type { InboundConditions, OutboundConditions, RecipientSet } from './schema.ts';
+
+/** A domain mailed at least this often counts as a usual partner for the look-alike check. */
+export const LOOKALIKE_MIN_MESSAGES = 3;
+
+export interface ConditionEnv {
+  tenantDomains: readonly string[];
+  /** recipient domain (lower-case) → messages this tenant sent there before */
+  contactedDomains?: ReadonlyMap<string, number>;
+  /** inbound only */
+  spamScore?: number | null;
+  auth?: AuthResults;
+  symbols?: readonly string[];
+}
+
+export interface AuthResults {
+  /** mailauth-style results: pass, fail, softfail, neutral, none, temperror, permerror */
+  spf?: string | null;
+  dkim?: string | null;
+  dmarc?: string | null;
+  /** the sender domain's published DMARC policy, when DMARC was evaluated */
+  dmarcPolicy?: 'none' | 'quarantine' | 'reject' | null;
+}
+
+export interface ConditionResult {
+  matched: boolean;
+  /** one line per condition that held, e.g. "recipients.any: bob@gmail.com ~ *@gmail.com" */
+  evidence: string[];
+}
+
+type AnyConditions = OutboundConditions & Partial<Omit<InboundConditions, keyof OutboundConditions>>;
+
+/** All present conditions must hold; an empty condition set holds for every message. */
+export function matchConditions(c: AnyConditions, facts: MessageFacts, env: ConditionEnv): ConditionResult {
+  const evidence: string[] = [];
+  const checks: Array<() => string | null> = [];
+  if (c.sender) checks.push(() => checkSender(c.sender!, facts));
+  if (c.recipients) checks.push(() => checkRecipients(c.recipients!, facts, env));
+  if (c.attachments !== undefined) checks.push(() => checkHasAttachments(c.attachments!, facts));
+  if (c.attachmentNames) checks.push(() => checkAttachmentNames(c.attachmentNames!, facts));
+  if (c.attachmentSizeAtLeast !== undefined) checks.push(() => checkAttachmentSize(c.attachmentSizeAtLeast!, facts));
+  if (c.subject) checks.push(() => checkRegexes('subject', c.subject!, facts.subject));
+  if (c.body) checks.push(() => checkRegexes('body', c.body!, facts.text));
+  if (c.detect) checks.push(() => checkDetectors(c.detect!, facts));
+  if (c.firstContactDomain !== undefined) checks.push(() => checkFirstContact(c.firstContactDomain!, facts, env));
+  if (c.lookalikeDomain !== undefined) checks.push(() => checkLookalike(c.lookalikeDomain!, facts, env));
+  if (c.spamScoreAtLeast !== undefined) checks.push(() => checkSpamScore(c.spamScoreAtLeast!, env));
+  if (c.authFail) checks.push(() => checkAuthFail(c.authFail!, env));
+  if (c.verdict) checks.push(() => checkVerdict(c.verdict!, env));
+  // Cheap checks come first in the list above; stop at the first that fails.
+  for (const check of checks) {
+    const why = check();
+    if (why === null) return { matched: false, evidence: [] };
+    evidence.push(why);
+  }
+  return { matched: true, evidence };
+}
+
+// ---------------------------------------------------------------- addresses
+
+function checkSender(patterns: string[], facts: MessageFacts): string | null {
+  const candidates = [facts.mailFrom, facts.from?.address ?? ''].filter((a) => a !== '');
+  const hit = candidates.find((a) => matchAnyAddress(patterns, a));
+  return hit ? `sender: ${hit}` : null;
+}
+
+/** The recipients a condition counts, de-duplicated, in message order. */
+export function selectRecipients(facts: MessageFacts, sets: readonly RecipientSet[]): string[] {
+  const to = facts.to.map((a) => a.address).filter(Boolean);
+  const cc = facts.cc.map((a) => a.address).filter(Boolean);
+  const visible = new Set([...to, ...cc]);
+  const bySet: Record<RecipientSet, string[]> = {
+    to,
+    cc,
+    bcc: facts.recipients.filter((r) => !visible.has(r)),
+    envelope: facts.recipients,
+  };
+  const out = new Set<string>();
+  for (const s of sets) for (const a of bySet[s]) if (a) out.add(a.toLowerCase());
+  return [...out];
+}
+
+export function isExternal(address: string, tenantDomains: readonly string[]): boolean {
+  return !tenantDomains.some((d) => isSameOrSubdomain(address, d));
+}
+
+function checkRecipients(
+  c: NonNullable<OutboundConditions['recipients']>,
+  facts: MessageFacts,
+  env: ConditionEnv,
+): string | null {
+  const list = selectRecipients(facts, c.in);
+  const parts: string[] = [];
+  if (c.any) {
+    const hit = list.find((a) => matchAnyAddress(c.any!, a));
+    if (!hit) return null;
+    parts.push(`any ${hit}`);
+  }
+  if (c.all) {
+    if (list.length === 0 || !list.every((a) => matchAnyAddress(c.all!, a))) return null;
+    parts.push(`all ${list.length} match`);
+  }
+  const external = list.filter((a) => isExternal(a, env.tenantDomains));
+  if (c.external !== undefined) {
+    const ok =
+      c.external === 'any' ? external.length > 0 : c.external === 'all' ? list.length > 0 && external.length === list.length : external.length === 0;
+    if (!ok) return null;
+    parts.push(c.external === 'none' ? 'no external recipient' : `external ${external.slice(0, 3).join(', ')}${external.length > 3 ? ', …' : ''}`);
+  }
+  if (c.countAtLeast !== undefined) {
+    if (list.length < c.countAtLeast) return null;
+    parts.push(`${list.length} recipients (≥ ${c.countAtLeast})`);
+  }
+  if (c.externalCountAtLeast !== undefined) {
+    if (external.length < c.externalCountAtLeast) return null;
+    parts.push(`${external.length} external recipients (≥ ${c.externalCountAtLeast})`);
+  }
+  return `recipients[${c.in.join(',')}]: ${parts.join('; ') || 'present'}`;
+}
+
+// ---------------------------------------------------------------- attachments
+
+/**
+ * Attachments as the sender sees them: an inline part whose Content-ID the HTML body refers
+ * to (cid:…) is a picture in the mail, not an attached file.
+ */
+export function realAttachments(facts: MessageFacts): AttachmentFact[] {
+  const html = facts.html?.toLowerCase() ?? '';
+  return facts.attachments.filter((a) => !(a.inline && a.contentId && html.includes(`cid:${a.contentId.toLowerCase()}`)));
+}
+
+function checkHasAttachments(want: boolean, facts: MessageFacts): string | null {
+  const n = realAttachments(facts).length;
+  if (want !== n > 0) return null;
+  return want ? `attachments: ${n}` : 'attachments: none';
+}
+
+function checkAttachmentNames(patterns: string[], facts: MessageFacts): string | null {
+  for (const a of realAttachments(facts)) {
+    const p = patterns.find((g) => matchFileName(g, a.filename));
+    if (p) return `attachmentNames: ${a.filename} ~ ${p}`;
+  }
+  return null;
+}
+
+function checkAttachmentSize(atLeast: number, facts: MessageFacts): string | null {
+  const total = realAttachments(facts).reduce((n, a) => n + a.size, 0);
+  return total >= atLeast ? `attachmentSize: ${total} bytes (≥ ${atLeast})` : null;
+}
+
+// ---------------------------------------------------------------- text
+
+const regexCache = new Map<string, RE2JS>();
+const REGEX_CACHE_LIMIT = 2000;
+
+/**
+ * Compiled once per distinct pattern. Patterns and text are NFKC-folded so full-width and
+ * half-width forms (ＰＤＦ / PDF, ｶﾅ / カナ) match alike; matching is case-insensitive.
+ */
+export function compiledRegex(source: string): RE2JS {
+  let re = regexCache.get(source);
+  if (!re) {
+    re = RE2JS.compile(source.normalize('NFKC'), RE2JS.CASE_INSENSITIVE);
+    if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.delete(regexCache.keys().next().value!);
+    regexCache.set(source, re);
+  }
+  return re;
+}
+
+/** True when any of the regexes is found in the text (linear time in the text's length). */
+export function matchesAnyRegex(patterns: readonly string[], text: string): string | null {
+  if (patterns.length === 0) return null;
+  const folded = text.normalize('NFKC');
+  return patterns.find((p) => compiledRegex(p).test(folded)) ?? null;
+}
+
+function checkRegexes(field: 'subject' | 'body', patterns: string[], text: string): string | null {
+  const hit = matchesAnyRegex(patterns, text);
+  return hit === null ? null : `${field} ~ /${hit}/`;
+}
+
+function checkDetectors(names: Array<keyof typeof DETECTOR_FUNCTIONS>, facts: MessageFacts): string | null {
+  const text = `${facts.subject}\n${facts.text}`;
+  for (const name of names) {
+    const hits = DETECTOR_FUNCTIONS[name](text);
+    if (hits.length > 0) return `detect.${name}: ${hits.length} (${hits.slice(0, 3).map((h) => h.masked).join(', ')})`;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------- domains
+
+function externalRecipientDomains(facts: MessageFacts, env: ConditionEnv): string[] {
+  const domains = new Set<string>();
+  for (const r of facts.recipients) if (r && isExternal(r, env.tenantDomains)) domains.add(domainOf(r));
+  return [...domains].filter(Boolean);
+}
+
+function checkFirstContact(want: boolean, facts: MessageFacts, env: ConditionEnv): string | null {
+  const contacted = env.contactedDomains ?? new Map<string, number>();
+  const fresh = externalRecipientDomains(facts, env).filter((d) => (contacted.get(d) ?? 0) === 0);
+  if (want !== fresh.length > 0) return null;
+  return want ? `firstContactDomain: ${fresh.join(', ')}` : 'firstContactDomain: none';
+}
+
+/** Recipient domains that imitate the tenant's own or a usual partner's domain. */
+export function lookalikeRecipients(facts: MessageFacts, env: ConditionEnv): Array<{ domain: string; like: string; reason: string }> {
+  const contacted = env.contactedDomains ?? new Map<string, number>();
+  const usual = (d: string) => (contacted.get(d) ?? 0) >= LOOKALIKE_MIN_MESSAGES;
+  const trusted = [...env.tenantDomains, ...[...contacted.keys()].filter(usual)];
+  const out: Array<{ domain: string; like: string; reason: string }> = [];
+  for (const d of externalRecipientDomains(facts, env)) {
+    if (usual(d)) continue; // a domain mailed often is a partner in its own right
+    const l = lookalikeOf(d, trusted);
+    if (l) out.push({ domain: d, like: l.candidate, reason: l.reason });
+  }
+  return out;
+}
+
+function checkLookalike(want: boolean, facts: MessageFacts, env: ConditionEnv): string | null {
+  const found = lookalikeRecipients(facts, env);
+  if (want !== found.length > 0) return null;
+  return want ? `lookalikeDomain: ${found.map((f) => `${f.domain} ≈ ${f.like} (${f.reason})`).join(', ')}` : 'lookalikeDomain: none';
+}
+
+// ---------------------------------------------------------------- inbound verdicts
+
+function checkSpamScore(atLeast: number, env: ConditionEnv): string | null {
+  const s = env.spamScore;
+  return s !== undefined && s !== null && s >= atLeast ? `spamScore ${s} (≥ ${atLeast})` : null;
+}
+
+/** SPF softfail counts as a failure here: a tenant that asks about SPF wants ~all caught too. */
+export function authFailed(check: 'spf' | 'dkim' | 'dmarc', auth: AuthResults | undefined): boolean {
+  const r = auth?.[check]?.toLowerCase();
+  return check === 'spf' ? r === 'fail' || r === 'softfail' : r === 'fail';
+}
+
+function checkAuthFail(checks: Array<'spf' | 'dkim' | 'dmarc'>, env: ConditionEnv): string | null {
+  const failed = checks.filter((c) => authFailed(c, env.auth));
+  return failed.length > 0 ? `authFail: ${failed.join(', ')}` : null;
+}
+
+function checkVerdict(patterns: string[], env: ConditionEnv): string | null {
+  for (const s of env.symbols ?? []) {
+    const p = patterns.find((g) => matchFileName(g, s));
+    if (p) return `verdict: ${s}`;
+  }
+  return null;
+}
