@@ -344,3 +344,24 @@ test('attachment sizes accept units', () => {
   assert.equal(size('1.5 GB'), Math.round(1.5 * 1024 ** 3));
   assert.equal(errorsOf(`version: 1\noutbound:\n  rules:\n    - name: r\n      when: { attachmentSizeAtLeast: ten }\n      then: [ { hold: {} } ]\n`)[0]!.line, 5);
 });
+
+test('every complete example in docs/policy.md is a valid policy', async () => {
+  const { readFileSync } = await import('node:fs');
+  const doc = readFileSync(new URL('../../docs/policy.md', import.meta.url), 'utf8');
+  const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const complete = blocks.filter((b) => b.startsWith('version: 1'));
+  assert.ok(complete.length >= 1);
+  for (const b of complete) {
+    const r = parsePolicy(b);
+    assert.ok(r.ok, formatPolicyErrors(r.ok ? [] : r.errors));
+  }
+  // Fragments (a rule, an inbound section) are checked inside a minimal file.
+  for (const b of blocks.filter((x) => x.startsWith('    - name:'))) {
+    const r = parsePolicy(`version: 1\noutbound:\n  rules:\n${b}`);
+    assert.ok(r.ok, formatPolicyErrors(r.ok ? [] : r.errors));
+  }
+  for (const b of blocks.filter((x) => x.startsWith('inbound:') || x.startsWith('outbound:\n  defaults'))) {
+    const r = parsePolicy(`version: 1\n${b}`);
+    assert.ok(r.ok, formatPolicyErrors(r.ok ? [] : r.errors));
+  }
+});
