@@ -6,7 +6,7 @@ import { RE2JS } from 're2js';
 import type { AttachmentFact, MessageFacts } from '../mime/facts.ts';
 import { lookalikeOf } from '../util/domain-similarity.ts';
 import { domainOf, isSameOrSubdomain, matchAnyAddress, matchFileName } from '../util/wildcard.ts';
-import { DETECTOR_FUNCTIONS } from './detectors.ts';
+import { scanNumbers } from './detectors.ts';
 import type { InboundConditions, OutboundConditions, RecipientSet } from './schema.ts';
 
 /** A domain mailed at least this often counts as a usual partner for the look-alike check. */
@@ -188,10 +188,10 @@ function checkRegexes(field: 'subject' | 'body', patterns: string[], text: strin
   return hit === null ? null : `${field} ~ /${hit}/`;
 }
 
-function checkDetectors(names: Array<keyof typeof DETECTOR_FUNCTIONS>, facts: MessageFacts): string | null {
-  const text = `${facts.subject}\n${facts.text}`;
+function checkDetectors(names: Array<'creditCard' | 'myNumber'>, facts: MessageFacts): string | null {
+  const found = scanNumbers(`${facts.subject}\n${facts.text}`);
   for (const name of names) {
-    const hits = DETECTOR_FUNCTIONS[name](text);
+    const hits = name === 'creditCard' ? found.cards : found.myNumbers;
     if (hits.length > 0) return `detect.${name}: ${hits.length} (${hits.slice(0, 3).map((h) => h.masked).join(', ')})`;
   }
   return null;

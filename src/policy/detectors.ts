@@ -32,6 +32,7 @@ interface DigitGroup {
 function* digitRuns(text: string): Generator<DigitGroup[]> {
   const folded = foldDigits(text);
   for (const m of folded.matchAll(DIGIT_RUN)) {
+    if (m[0].length < 12) continue; // fewer than 12 digits: neither a card nor a My Number
     const after = folded[m.index + m[0].length] ?? '';
     if (/[A-Za-z]/.test(after)) continue; // part of an identifier such as ABC123…XYZ
     const groups: DigitGroup[] = [];
@@ -57,6 +58,9 @@ function* windowsOf(groups: DigitGroup[], used: boolean[], maxGroups: number): G
   for (let start = 0; start < groups.length; start++) {
     for (let len = Math.min(maxGroups, groups.length - start); len >= 1; len--) {
       const end = start + len;
+      let digits = 0;
+      for (let i = start; i < end; i++) digits += groups[i]!.digits.length;
+      if (digits < 12 || digits > 19) continue; // no card or My Number has this many digits
       if (used.slice(start, end).some(Boolean)) continue;
       const inner = groups.slice(start + 1, end).map((g) => g.sep);
       if (new Set(inner).size > 1) continue;
@@ -73,10 +77,13 @@ function* windowsOf(groups: DigitGroup[], used: boolean[], maxGroups: number): G
   }
 }
 
-function scanNumbers(text: string): { cards: DetectorHit[]; myNumbers: DetectorHit[] } {
+/** Cards and My Numbers in one pass (a card's digits are never also read as a My Number). */
+export function scanNumbers(text: string): { cards: DetectorHit[]; myNumbers: DetectorHit[] } {
   const cards: DetectorHit[] = [];
   const myNumbers: DetectorHit[] = [];
   for (const groups of digitRuns(text)) {
+    // Most runs (dates, phone numbers, prices) are too short to be either kind of number.
+    if (groups.reduce((n, g) => n + g.digits.length, 0) < 12) continue;
     const used = groups.map(() => false);
     const claim = (w: Window) => used.fill(true, w.start, w.end);
     for (const w of windowsOf(groups, used, 5)) {
@@ -198,8 +205,7 @@ export function isValidMyNumber(digits: string): boolean {
 
 /** 12 digits that read as a timestamp (YYYYMMDDhhmm), which logs and order ids are full of. */
 function looksLikeTimestamp(d: string): boolean {
-  const m = /^(19|20)\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])([01]\d|2[0-3])[0-5]\d$/.test(d);
-  return m;
+  return /^(19|20)\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])([01]\d|2[0-3])[0-5]\d$/.test(d);
 }
 
 function isMyNumberWindow(w: Window): boolean {

@@ -36,7 +36,7 @@ import { matchFileName } from '../util/wildcard.ts';
 export interface OutboundContext {
   /** the tenant's own domains (subdomains count as internal too) */
   tenantDomains: readonly string[];
-  /** recipient domain (lower-case) → messages this tenant sent there before this one */
+  /** recipient domain (lower-case, IDN as punycode) → messages this tenant sent there before this one */
   contactedDomains: ReadonlyMap<string, number>;
   /** the authenticated sender's user record, when known (not for trusted-network relays) */
   senderUser?: { email: string; managerEmail?: string | null } | null;
