@@ -207,7 +207,7 @@ function checkLinks(out: InboundSymbol[], links: readonly Link[], tenantDomains:
     if (!link.host) continue;
     // any userinfo in a web link is a trick: mail links never need one
     if (link.userinfo) once('PHISH_URL_USERINFO', link.href.slice(0, 200));
-    if (CREDENTIAL_PATH.test(link.href)) once('PHISH_CREDENTIAL_URL', link.href.slice(0, 200));
+    if (link.href.length <= 2048 && CREDENTIAL_PATH.test(link.href)) once('PHISH_CREDENTIAL_URL', link.href.slice(0, 200));
     const named = brandInUrl(link, brands);
     if (named) once('PHISH_BRAND_IN_URL', `${named.brand} in ${link.href.slice(0, 200)}`);
     if (isIpHost(link.host)) once('PHISH_IP_LINK', link.href.slice(0, 200));

@@ -14,7 +14,8 @@ export interface Link {
 
 export const MAX_LINKS = 500;
 
-const ANCHOR = /<a\b([^>]*)>([\s\S]*?)<\/a\s*>/gi;
+// bounded repetitions: an unclosed <a> must not make the scan quadratic in the HTML size
+const ANCHOR = /<a\b([^>]{0,1000})>([\s\S]{0,1000}?)<\/a\s*>/gi;
 const HREF = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i;
 const BARE_URL = /\bhttps?:\/\/[^\s<>"'`)\]}]+/gi;
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', shy: '' };

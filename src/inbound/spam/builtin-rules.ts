@@ -153,7 +153,7 @@ export function bodySymbols(facts: MessageFacts, rawText: string, attachmentCoun
     if (!/content-type:\s*text\/plain/i.test(rawText) && /content-type:\s*text\/html/i.test(rawText)) out.push(sym('MIME_HTML_ONLY'));
     const readable = facts.text.replace(/\s+/g, '').length;
     if (facts.html.length > 2000 && readable < 100) out.push(sym('HTML_LITTLE_TEXT', `${readable} characters of text in ${facts.html.length} of HTML`));
-    const hidden = /font-size\s*:\s*0(?:\.\d+)?(?:px|pt|em|%)?\s*[;"'}]|display\s*:\s*none[^>]*>[^<]{20,}|visibility\s*:\s*hidden[^>]*>[^<]{20,}|<font[^>]+size\s*=\s*["']?0\b/i.exec(facts.html);
+    const hidden = /font-size\s*:\s*0(?:\.\d+)?(?:px|pt|em|%)?\s*[;"'}]|display\s*:\s*none[^>]{0,500}>[^<]{20}|visibility\s*:\s*hidden[^>]{0,500}>[^<]{20}|<font[^>]{1,500}size\s*=\s*["']?0\b/i.exec(facts.html);
     if (hidden) out.push(sym('HTML_HIDDEN_TEXT', hidden[0].slice(0, 60)));
   }
   if (distinctLinkHosts >= 15) out.push(sym('BODY_MANY_URLS', `${distinctLinkHosts} hosts`, distinctLinkHosts >= 40 ? 2 : 1));
