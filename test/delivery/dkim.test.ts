@@ -44,9 +44,9 @@ test('dkimTxtRecord: owner name, value and a zone-file line with ≤255-byte str
   assert.equal(r.name, 'sel1._domainkey.acme.example');
   assert.equal(r.value, `v=DKIM1; k=rsa; p=${key.publicKeyBase64}`);
   const strings = [...r.zoneLine.matchAll(/"([^"]*)"/g)].map((m) => m[1]!);
-  assert.ok(strings.length >= 2 && strings.every((s) => s.length <= 255));
+  assert.ok(strings.length >= 2 && strings.every((s) => s.length <= 255), 'TXT strings are at most 255 bytes');
   assert.equal(strings.join(''), r.value);
-  assert.ok(r.zoneLine.startsWith('sel1._domainkey.acme.example. IN TXT ( "'));
+  assert.ok(r.zoneLine.startsWith('sel1._domainkey.acme.example. IN TXT ( "'), 'zone line format');
 });
 
 test('an ISO-2022-JP message signs, stays byte-identical after the header, and verifies via DNS', async () => {
@@ -83,7 +83,7 @@ test('DMARC: the DKIM pass is aligned with From, and the published p=reject poli
     dkimDomains: passing.map((r) => ({ domain: r.signingDomain!, aligned: r.status.aligned ?? false })),
     resolver: resolve,
   });
-  assert.ok(result);
+  assert.ok(result, 'DMARC was evaluated');
   assert.equal(result.status.result, 'pass', JSON.stringify(result.status));
   assert.equal(result.p, 'reject');
 });
