@@ -46,7 +46,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     node,
     concurrency: config.deliveryConcurrency,
     pollIntervalMs: config.pollIntervalMs,
-    leaseMs: config.leaseSeconds * 1000,
+    leaseMs: Math.round(config.leaseSeconds * 1000),
     handlers: { queued: deliver, deferred: deliver },
   });
   const acceptor = new Acceptor({ store, hostname: config.hostname, logger, metrics, onQueued: () => worker.wake() });

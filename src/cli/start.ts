@@ -8,6 +8,22 @@ export async function startCommand(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const running = await startSekisho(config, logger);
+  // Handlers go in before the ports are printed: whoever reads them may signal at once.
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'draining: no new connections; finishing open transactions and deliveries');
+    running.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err) => {
+        logger.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
   const { submission, inbound, http } = running.ports;
   const host = config.listenHost;
   const lines = [
@@ -24,21 +40,6 @@ export async function startCommand(): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
   logger.info({ ports: running.ports, node: config.nodeName }, 'ready');
 
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'draining: no new connections; finishing open transactions and deliveries');
-    running.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (err) => {
-        logger.error({ err }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
 function redactUrl(url: string): string {

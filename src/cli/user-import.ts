@@ -30,9 +30,9 @@ export async function userImportCommand(file: string, opts: { tenant: string }):
     for (const r of rows) {
       if (!tenantDomains.has(domainOf(r.email))) throw new CliError(`${file} line ${r.line}: ${r.email} is not in a domain of tenant ${opts.tenant}`);
     }
-    const existing = await store.existingEmails(rows.map((r) => r.email));
-    if (existing.length) {
-      const r = rows.find((x) => x.email === existing[0])!;
+    const existing = new Set(await store.existingEmails(rows.map((r) => r.email)));
+    const r = rows.find((x) => existing.has(x.email));
+    if (r) {
       throw new CliError(`${file} line ${r.line}: user ${r.email} exists already`);
     }
     const users = await Promise.all(rows.map(async (r) => ({ email: r.email, role: r.role, passwordHash: await hashPassword(r.password) })));

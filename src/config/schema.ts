@@ -50,8 +50,9 @@ export const configSchema = z
     deliveryConcurrency: z.coerce.number().int().positive().default(20),
     /** how often a node looks for due work (holds, retries) when nothing woke it, ms */
     pollIntervalMs: z.coerce.number().int().positive().default(1000),
-    /** how long a node owns a claimed message before another node may take it over, seconds */
-    leaseSeconds: z.coerce.number().int().positive().default(300),
+    /** a claimed message's lease, renewed every third of it while the node works on it; a dead
+     *  node's messages are taken over by others this long after it died, seconds */
+    leaseSeconds: z.coerce.number().positive().default(60),
     /** temporary-failure retry delays, e.g. "1m,5m,15m,30m,1h,2h" (the last repeats) */
     retrySchedule: z.string().default('1m,5m,15m,30m,1h,2h'),
     /** give up on temporary failures after this long and bounce, like Postfix's maximal_queue_lifetime */

@@ -120,9 +120,14 @@ export function htmlToText(html: string): string {
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&quot;/g, '"')
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&#(\d{1,7});/g, (_, n: string) => codePoint(Number(n)))
     .replace(/&amp;/g, '&')
     .replace(/[ \t]+/g, ' ');
+}
+
+/** An out-of-range numeric entity in hostile HTML must not throw. */
+function codePoint(n: number): string {
+  return n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : '\ufffd';
 }
 
 function safeDecodeWords(value: string): string {

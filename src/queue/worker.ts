@@ -27,6 +27,8 @@ export class QueueWorker {
   private woken = false;
   private loop: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly leased = new Set<string>();
+  private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: WorkerOptions) {}
 
@@ -34,6 +36,11 @@ export class QueueWorker {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
+    // Renew leases well before they expire, so only a dead node's work is ever taken over.
+    this.heartbeat = setInterval(() => {
+      this.opts.store.renewLeases(this.opts.node, [...this.leased], Date.now() + this.opts.leaseMs).catch((err) => this.opts.logger.error({ err }, 'lease renewal failed'));
+    }, Math.max(Math.floor(this.opts.leaseMs / 3), 50));
+    this.heartbeat.unref();
   }
 
   /** New work was committed locally: look now instead of at the next poll. */
@@ -48,6 +55,7 @@ export class QueueWorker {
     this.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
   private async run(): Promise<void> {
@@ -73,6 +81,7 @@ export class QueueWorker {
   private dispatch(message: MessageRow): void {
     const handler = this.opts.handlers[message.state];
     this.active++;
+    this.leased.add(message.id);
     const work = (async () => {
       if (!handler) {
         this.opts.logger.error({ id: message.id, state: message.state }, 'no handler for due message state; leaving it leased');
@@ -85,6 +94,7 @@ export class QueueWorker {
       })
       .finally(() => {
         this.active--;
+        this.leased.delete(message.id);
         this.inFlight.delete(work);
         this.wake();
       });

@@ -214,6 +214,12 @@ export class Store {
     return this.dialect.claimDue(node, now, limit, now + leaseMs);
   }
 
+  /** Extends this node's leases on messages it is still working on (the worker's heartbeat). */
+  async renewLeases(node: string, ids: string[], leaseUntil: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('messages').set({ locked_until: leaseUntil }).where('locked_by', '=', node).where('id', 'in', ids).execute();
+  }
+
   async body(messageId: string): Promise<Buffer | undefined> {
     const row = await this.db.selectFrom('bodies').select('data').where('message_id', '=', messageId).executeTakeFirst();
     return row?.data;

@@ -1,0 +1,57 @@
+// Runs the real `sekisho` command as a child process (the way users and operators do).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/sekisho.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+export interface StartedProcess {
+  child: ChildProcess;
+  output: () => string;
+  ports: { submission: number; inbound: number; http: number };
+  exited: Promise<number | null>;
+}
+
+/** Starts `sekisho start` and resolves once it printed its ports. */
+export function startProcess(env: Record<string, string | undefined>, cwd?: string): Promise<StartedProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const timer = setTimeout(() => reject(new Error(`sekisho start did not print its ports:\n${out}`)), 60_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const sub = /submission .*:(\d+)/.exec(out);
+      const inb = /inbound \(MX\) .*:(\d+)/.exec(out);
+      const http = /console, API, health +http:\/\/[^:]+:(\d+)/.exec(out);
+      if (sub && inb && http) {
+        clearTimeout(timer);
+        resolve({ child, output: () => out, ports: { submission: Number(sub[1]), inbound: Number(inb[1]), http: Number(http[1]) }, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d) => (out += d.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sekisho start exited with ${code}:\n${out}`));
+    });
+  });
+}
