@@ -20,6 +20,19 @@ import { createDeliverHandler } from './queue/deliver-handler.ts';
 import { RouteDelivery } from './delivery/route-delivery.ts';
 import { parseDuration, parseDurationList } from './util/duration.ts';
 import { ensureDemoTenant, type DemoCredentials } from './demo-tenant.ts';
+import type { ModuleFactory, SekishoModule } from './pipeline.ts';
+import { outboundModule } from './outbound/outbound-module.ts';
+import { inboundModule } from './inbound/inbound-module.ts';
+import { attachmentsModule } from './attachments/attachments-module.ts';
+import { consoleModule } from './console/console-module.ts';
+import { deliveryModule } from './delivery/delivery-module.ts';
+
+/**
+ * The feature modules, in order. Each adds accept decisions, queue state handlers, delivery
+ * rewrites and HTTP routes through the hooks in pipeline.ts. Order matters for delivery
+ * rewrites: policy rewrites, then attachment protection; delivery (DKIM signing) comes last.
+ */
+export const MODULES: ModuleFactory[] = [outboundModule, inboundModule, attachmentsModule, consoleModule, deliveryModule];
 
 export interface RunningSekisho {
   ports: { submission: number; inbound: number; http: number };
@@ -38,18 +51,31 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   const tls = await loadOrCreateTls({ dataDir: config.dataDir, hostname: config.hostname, certFile: config.tlsCert, keyFile: config.tlsKey });
   const metrics = createMetrics(store);
 
+  let worker: QueueWorker | null = null;
+  const wake = () => worker?.wake();
+  const modules: SekishoModule[] = [];
+  for (const factory of MODULES) modules.push(await factory({ config, store, logger, metrics, node, wake }));
   const delivery = new RouteDelivery({ store, relay: config.relay, hostname: config.hostname });
-  const deliver = createDeliverHandler({ store, port: delivery, logger, metrics, retry });
-  const worker = new QueueWorker({
+  const preparers = modules.flatMap((m) => (m.prepareDelivery ? [m.prepareDelivery] : []));
+  const deliver = createDeliverHandler({ store, port: delivery, logger, metrics, retry, preparers });
+  worker = new QueueWorker({
     store,
     logger,
     node,
     concurrency: config.deliveryConcurrency,
     pollIntervalMs: config.pollIntervalMs,
     leaseMs: Math.round(config.leaseSeconds * 1000),
-    handlers: { queued: deliver, deferred: deliver },
+    handlers: Object.assign({ queued: deliver, deferred: deliver }, ...modules.map((m) => m.handlers ?? {})),
   });
-  const acceptor = new Acceptor({ store, hostname: config.hostname, logger, metrics, onQueued: () => worker.wake() });
+  const acceptor = new Acceptor({
+    store,
+    hostname: config.hostname,
+    logger,
+    metrics,
+    onQueued: wake,
+    decideOutbound: modules.flatMap((m) => (m.decideOutbound ? [m.decideOutbound] : [])),
+    decideInbound: modules.flatMap((m) => (m.decideInbound ? [m.decideInbound] : [])),
+  });
   const listenerDeps = { acceptor, logger, metrics, tls, hostname: config.hostname, maxMessageSize: config.maxMessageSize, maxRecipients: config.maxRecipients };
   const submission = createSubmissionServer({
     ...listenerDeps,
@@ -71,25 +97,29 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     },
   });
 
+  for (const m of modules) await m.registerHttp?.(http);
+
   const submissionPort = await listen(submission, config.submissionPort, config.listenHost);
   const inboundPort = await listen(inbound, config.inboundPort, config.listenHost);
   await http.listen({ port: config.httpPort, host: config.listenHost });
   const httpPort = (http.server.address() as AddressInfo).port;
   listening = true;
   worker.start();
+  const runningWorker = worker;
 
   let stopping: Promise<void> | null = null;
   return {
     ports: { submission: submissionPort, inbound: inboundPort, http: httpPort },
     store,
     demo,
-    worker,
+    worker: runningWorker,
     stop() {
       stopping ??= (async () => {
         listening = false;
         // Stop accepting; smtp-server.close waits for open sessions (up to its close timeout).
         await Promise.all([closeSmtp(submission), closeSmtp(inbound)]);
-        await worker.stop();
+        await worker!.stop();
+        for (const m of modules) await m.stop?.();
         await http.close();
         await delivery.close();
         await store.close();

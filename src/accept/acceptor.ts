@@ -6,8 +6,9 @@ import type { Store } from '../store/store.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { verifyPassword } from '../util/password.ts';
 import { newId } from '../util/id.ts';
-import { parseFacts } from '../mime/parse-facts.ts';
+import { parseMessage, type ParsedMessage } from '../mime/parse-facts.ts';
 import type { MessageFacts } from '../mime/facts.ts';
+import type { AcceptDecider, AcceptDecision } from '../pipeline.ts';
 import { receivedHeader } from './received-header.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -39,6 +40,9 @@ export interface AcceptorDeps {
   metrics: Metrics;
   /** called after a commit so local workers pick the message up at once */
   onQueued: () => void;
+  /** consulted in order; the first decision wins; none = queue for delivery now */
+  decideOutbound?: AcceptDecider[];
+  decideInbound?: AcceptDecider[];
 }
 
 export function domainOf(address: string): string {
@@ -82,6 +86,7 @@ export class Acceptor {
 
   /** Header From of submitted mail must be the tenant's too, or recipients see a spoofed sender. */
   private async checkHeaderFrom(tenantId: string, facts: MessageFacts): Promise<void> {
+    // Bounces and notices have no From to check (null sender); everything else must be ours.
     const from = facts.from?.address;
     if (!from) return;
     const owner = await this.deps.store.findDomain(domainOf(from));
@@ -91,9 +96,9 @@ export class Acceptor {
   }
 
   async acceptSubmission(client: ClientInfo, envelope: Envelope, raw: Buffer, tenantId: string): Promise<string> {
-    const facts = await parseFacts(raw, envelope, 'outbound');
-    await this.checkHeaderFrom(tenantId, facts);
-    return this.store(client, envelope, raw, tenantId, facts, 'outbound');
+    const parsed = await parseMessage(raw, envelope, 'outbound');
+    await this.checkHeaderFrom(tenantId, parsed.facts);
+    return this.store(client, envelope, raw, tenantId, parsed, 'outbound');
   }
 
   async acceptInbound(client: ClientInfo, envelope: Envelope, raw: Buffer, tenantOf: Map<string, string>): Promise<string[]> {
@@ -106,8 +111,8 @@ export class Acceptor {
     const ids: string[] = [];
     for (const [tenantId, recipients] of byTenant) {
       const env = { mailFrom: envelope.mailFrom, recipients };
-      const facts = await parseFacts(raw, env, 'inbound');
-      ids.push(await this.store(client, env, raw, tenantId, facts, 'inbound'));
+      const parsed = await parseMessage(raw, env, 'inbound');
+      ids.push(await this.store(client, env, raw, tenantId, parsed, 'inbound'));
     }
     return ids;
   }
@@ -117,9 +122,10 @@ export class Acceptor {
     envelope: Envelope,
     raw: Buffer,
     tenantId: string,
-    facts: MessageFacts,
+    parsed: ParsedMessage,
     direction: 'outbound' | 'inbound',
   ): Promise<string> {
+    const { facts } = parsed;
     const id = newId();
     const trace = receivedHeader({
       helo: client.helo,
@@ -130,14 +136,27 @@ export class Acceptor {
       id,
       recipients: envelope.recipients,
     });
-    const body = Buffer.concat([Buffer.from(trace, 'latin1'), raw]);
+    const received = Buffer.concat([Buffer.from(trace, 'latin1'), raw]);
     const actor = client.user?.email ?? (client.trusted ? `trusted:${client.remoteAddress}` : `smtp:${client.remoteAddress}`);
+    const decision = await this.decide(direction, {
+      id,
+      tenantId,
+      direction,
+      user: client.user,
+      envelope,
+      facts,
+      raw: received,
+      remoteAddress: client.remoteAddress,
+      attachments: async () => parsed.attachments,
+    });
+    if (decision.reject) throw decision.reject;
+    const body = decision.body ?? received;
     await this.deps.store.insertMessage({
       id,
       tenantId,
       direction,
-      state: 'queued',
-      dueAt: Date.now(),
+      state: decision.state,
+      dueAt: decision.dueAt,
       mailFrom: envelope.mailFrom.toLowerCase(),
       recipients: envelope.recipients.map((r) => r.toLowerCase()),
       headerFrom: facts.from?.address ?? '',
@@ -145,7 +164,7 @@ export class Acceptor {
       messageId: facts.messageId,
       size: body.length,
       facts,
-      plan: null,
+      plan: decision.plan,
       submittedBy: direction === 'outbound' ? actor : null,
       body,
       events: [
@@ -154,11 +173,24 @@ export class Acceptor {
           type: 'accepted',
           data: { direction, client: client.remoteAddress, helo: client.helo, size: body.length, recipients: envelope.recipients.length },
         },
+        ...decision.events,
       ],
     });
     this.deps.metrics.accepted.inc({ tenant: tenantId, direction });
     this.deps.onQueued();
+    if (decision.afterCommit) {
+      // The message is safe; a failing follow-up (a notice mail) must not turn 250 into an error.
+      await decision.afterCommit(id).catch((err) => this.deps.logger.error({ err, id }, 'after-commit step failed'));
+    }
     return id;
+  }
+
+  private async decide(direction: 'outbound' | 'inbound', ctx: Parameters<AcceptDecider>[0]): Promise<AcceptDecision> {
+    for (const decider of (direction === 'outbound' ? this.deps.decideOutbound : this.deps.decideInbound) ?? []) {
+      const decision = await decider(ctx);
+      if (decision) return decision;
+    }
+    return { state: 'queued', dueAt: Date.now(), plan: null, events: [] };
   }
 }
 

@@ -8,6 +8,11 @@ import { tenantAddCommand } from './tenant-add.ts';
 import { userAddCommand } from './user-add.ts';
 import { userImportCommand } from './user-import.ts';
 import { messageListCommand, messageShowCommand } from './message-list.ts';
+import { registerDeliveryCommands } from './delivery-commands.ts';
+import { registerOutboundCommands } from './outbound-commands.ts';
+import { registerAttachmentsCommands } from './attachments-commands.ts';
+import { registerInboundCommands } from './inbound-commands.ts';
+import { registerConsoleCommands } from './console-commands.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -41,7 +46,12 @@ export function buildCli(): Command {
   message.command('list').option('--tenant <name>').option('--state <state>').option('--limit <n>').option('--json').action(messageListCommand);
   message.command('show <id>').option('--json').action(messageShowCommand);
 
-  for (const cmd of [program, tenant, user, message]) cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
+  // Each feature area adds its own commands (and subcommands of `message`).
+  for (const register of [registerDeliveryCommands, registerOutboundCommands, registerAttachmentsCommands, registerInboundCommands, registerConsoleCommands]) {
+    register(program);
+  }
+
+  for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
   return program;
 }
 

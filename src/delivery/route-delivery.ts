@@ -64,7 +64,7 @@ export class RouteDelivery implements DeliveryPort {
     return t;
   }
 
-  private async send(url: string, mailFrom: string, recipients: string[], raw: Buffer): Promise<RecipientResult[]> {
+  private async send(url: string, mailFrom: string, recipients: string[], raw: DeliveryRequest['raw']): Promise<RecipientResult[]> {
     try {
       const info = await this.transport(url).sendMail({ envelope: { from: mailFrom, to: recipients }, raw });
       const rejected = new Map<string, string>();

@@ -6,6 +6,7 @@ import type { Store, MessageRow } from '../store/store.ts';
 import type { DeliveryPort, RecipientResult } from './delivery-port.ts';
 import type { Lease, StateHandler } from './worker.ts';
 import type { Metrics } from '../metrics.ts';
+import type { DeliveryPreparer, PreparedCopy } from '../pipeline.ts';
 
 export interface RetryPolicy {
   /** delays between attempts; the last one repeats */
@@ -25,6 +26,8 @@ export function createDeliverHandler(deps: {
   logger: Logger;
   metrics: Metrics;
   retry: RetryPolicy;
+  /** rewrites before sending (policy actions, attachment protection, DKIM), in order */
+  preparers?: DeliveryPreparer[];
   /** called with the message and its failed recipients when it ends bounced or partly failed */
   onPermanentFailure?: (m: MessageRow, failed: RecipientResult[]) => Promise<void>;
 }): StateHandler {
@@ -37,16 +40,20 @@ export function createDeliverHandler(deps: {
     const now = Date.now();
     const attempts = message.attempts + 1;
     let results: RecipientResult[];
-    if (pending.length === 0) results = [];
-    else {
-      results = await deps.port.deliver({
-        id: message.id,
-        direction: message.direction,
-        tenantId: message.tenant_id,
-        mailFrom: message.mail_from,
-        recipients: pending,
-        raw,
-      });
+    results = [];
+    if (pending.length > 0) {
+      for (const copy of await prepare(deps.preparers ?? [], message, raw, pending)) {
+        results.push(
+          ...(await deps.port.deliver({
+            id: message.id,
+            direction: message.direction,
+            tenantId: message.tenant_id,
+            mailFrom: message.mail_from,
+            recipients: copy.recipients,
+            raw: copy.raw,
+          })),
+        );
+      }
     }
     for (const r of results) {
       logger.info({ id: message.id, rcpt: r.recipient, status: r.status, response: r.response, attempt: attempts }, 'delivery attempt');
@@ -100,6 +107,26 @@ export function createDeliverHandler(deps: {
     }
     if (finalFailed.length > 0 && deps.onPermanentFailure) await deps.onPermanentFailure(message, finalFailed);
   };
+}
+
+/** Runs the preparers in order; each may split a copy into per-recipient copies or rewrite it. */
+async function prepare(preparers: DeliveryPreparer[], message: MessageRow, raw: Buffer, recipients: string[]): Promise<PreparedCopy[]> {
+  let copies: PreparedCopy[] = [{ recipients, raw }];
+  for (const p of preparers) {
+    const next: PreparedCopy[] = [];
+    for (const c of copies) {
+      const buf = Buffer.isBuffer(c.raw) ? c.raw : await streamToBuffer(c.raw);
+      next.push(...((await p(message, buf, c.recipients)) ?? [{ recipients: c.recipients, raw: buf }]));
+    }
+    copies = next;
+  }
+  return copies;
+}
+
+async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks);
 }
 
 async function anyDelivered(store: Store, id: string): Promise<boolean> {

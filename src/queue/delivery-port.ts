@@ -13,7 +13,7 @@ export interface DeliveryRequest {
   tenantId: string;
   mailFrom: string;
   recipients: string[];
-  raw: Buffer;
+  raw: Buffer | import('node:stream').Readable;
 }
 
 export interface DeliveryPort {

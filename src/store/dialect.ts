@@ -5,6 +5,12 @@ import type { DB, MessageTable } from './schema.ts';
 
 export type MessageRow = Selectable<MessageTable>;
 
+/** One schema step; `id` is '<area>-NNNN' and is recorded once applied. */
+export interface Migration {
+  id: string;
+  sql: string[];
+}
+
 export interface Dialect {
   kind: 'sqlite' | 'postgres';
   db: Kysely<DB>;
@@ -15,22 +21,19 @@ export interface Dialect {
   close(): Promise<void>;
 }
 
-export async function runMigrations(
-  dialect: Dialect,
-  migrations: Array<{ version: number; sql: string[] }>,
-): Promise<number[]> {
+export async function runMigrations(dialect: Dialect, migrations: Migration[]): Promise<string[]> {
   return dialect.withMigrationLock(async (db) => {
-    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`.execute(db);
-    const done = await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(db);
-    const applied = new Set(done.rows.map((r) => Number(r.version)));
-    const ran: number[] = [];
+    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`.execute(db);
+    const done = await sql<{ id: string }>`SELECT id FROM schema_migrations`.execute(db);
+    const applied = new Set(done.rows.map((r) => r.id));
+    const ran: string[] = [];
     for (const m of migrations) {
-      if (applied.has(m.version)) continue;
+      if (applied.has(m.id)) continue;
       await db.transaction().execute(async (trx) => {
         for (const statement of m.sql) await sql.raw(statement).execute(trx);
-        await sql`INSERT INTO schema_migrations (version, applied_at) VALUES (${m.version}, ${Date.now()})`.execute(trx);
+        await sql`INSERT INTO schema_migrations (id, applied_at) VALUES (${m.id}, ${Date.now()})`.execute(trx);
       });
-      ran.push(m.version);
+      ran.push(m.id);
     }
     return ran;
   });

@@ -4,8 +4,8 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { runMigrations, type Dialect, type MessageRow } from './dialect.ts';
 import type { DB, DomainTable, EventTable, RecipientTable, TenantTable, UserTable } from './schema.ts';
-import { migrations as sqliteMigrations } from './sqlite/migrations.ts';
-import { migrations as postgresMigrations } from './postgres/migrations.ts';
+import { allMigrations as sqliteMigrations } from './sqlite/all-migrations.ts';
+import { allMigrations as postgresMigrations } from './postgres/all-migrations.ts';
 import { CommitBatcher } from './commit-batcher.ts';
 import { newId } from '../util/id.ts';
 
@@ -72,7 +72,7 @@ export class Store {
     this.batcher = new CommitBatcher((batch) => this.insertMessagesNow(batch));
   }
 
-  async migrate(): Promise<number[]> {
+  async migrate(): Promise<string[]> {
     return runMigrations(this.dialect, this.kind === 'sqlite' ? sqliteMigrations : postgresMigrations);
   }
 

@@ -1,8 +1,10 @@
-// Schema migrations for SQLite; the mirror image of ../postgres/migrations.ts (same versions,
+// Core schema migrations for SQLite; the mirror image of ../postgres/migrations.ts (same versions,
 // same tables, dialect types only). Append new versions; never edit an applied one.
-export const migrations: Array<{ version: number; sql: string[] }> = [
+import type { Migration } from '../dialect.ts';
+
+export const coreMigrations: Migration[] = [
   {
-    version: 1,
+    id: 'core-0001',
     sql: [
       `CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, settings TEXT NOT NULL DEFAULT '{}', created_at INTEGER NOT NULL)`,
       `CREATE TABLE domains (domain TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), inbound_route TEXT, created_at INTEGER NOT NULL)`,

@@ -1,0 +1,82 @@
+// The extension points of the message pipeline. Each feature area (outbound policy, inbound
+// shield, attachment protection, delivery, console) is a SekishoModule listed explicitly in
+// main.ts; none registers itself by import side effect. Protocol code only sees these hooks.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Readable } from 'node:stream';
+import type { Config } from './config/schema.ts';
+import type { Store, MessageRow, EventInput } from './store/store.ts';
+import type { Metrics } from './metrics.ts';
+import type { MessageFacts } from './mime/facts.ts';
+import type { ParsedAttachment } from './mime/parse-facts.ts';
+import type { StateHandler } from './queue/worker.ts';
+import type { AuthedUser } from './accept/acceptor.ts';
+import type { SmtpError } from './smtp/smtp-error.ts';
+
+/** What acceptance decides for one message before it is stored. */
+export interface AcceptDecision {
+  /** initial state: queued (deliver now), held, awaiting_approval, quarantined, … */
+  state: string;
+  /** when a worker must look at it next; null = only a person moves it on */
+  dueAt: number | null;
+  /** JSON-able processing plan kept with the message (policy plan, rewrites to apply, …) */
+  plan: unknown;
+  /** audit events after "accepted" */
+  events: Array<Omit<EventInput, 'tenantId' | 'messageId'>>;
+  /** refuse the message instead of storing it (e.g. policy block → 550 5.7.1) */
+  reject?: SmtpError;
+  /** bytes to store instead of the received ones (e.g. an Authentication-Results header added) */
+  body?: Buffer;
+  /** runs after the message is durably committed (e.g. send the "held" notice) */
+  afterCommit?: (messageId: string) => Promise<void>;
+}
+
+export interface AcceptContext {
+  id: string;
+  tenantId: string;
+  direction: 'outbound' | 'inbound';
+  user: AuthedUser | null;
+  envelope: { mailFrom: string; recipients: string[] };
+  facts: MessageFacts;
+  /** the message as it will be stored (trace header included) */
+  raw: Buffer;
+  remoteAddress: string;
+  /** attachment bytes, parsed lazily (inbound analysis needs them, outbound usually not) */
+  attachments(): Promise<ParsedAttachment[]>;
+}
+
+export type AcceptDecider = (ctx: AcceptContext) => Promise<AcceptDecision | null>;
+
+/** One copy of a message to send, to some of its pending recipients. */
+export interface PreparedCopy {
+  recipients: string[];
+  raw: Buffer | Readable;
+}
+
+/** Rewrites a stored message just before delivery (bcc, zip, web download, tags; DKIM last). */
+export type DeliveryPreparer = (message: MessageRow, raw: Buffer, recipients: string[]) => Promise<PreparedCopy[] | null>;
+
+export interface ModuleContext {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  node: string;
+  /** wake the local queue worker (new due work was committed) */
+  wake: () => void;
+}
+
+export interface SekishoModule {
+  name: string;
+  /** decides for outbound mail; the first module returning a decision wins */
+  decideOutbound?: AcceptDecider;
+  decideInbound?: AcceptDecider;
+  /** queue state → handler for messages whose due time has come */
+  handlers?: Record<string, StateHandler>;
+  /** applied in module order; each gets the previous copies */
+  prepareDelivery?: DeliveryPreparer;
+  registerHttp?: (app: FastifyInstance) => Promise<void> | void;
+  stop?: () => Promise<void>;
+}
+
+export type ModuleFactory = (ctx: ModuleContext) => SekishoModule | Promise<SekishoModule>;

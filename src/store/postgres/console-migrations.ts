@@ -1,0 +1,5 @@
+// Console tables for PostgreSQL; the mirror image of ../sqlite/console-migrations.ts.
+// Ids are 'console-NNNN'; append new entries, never edit an applied one.
+import type { Migration } from '../dialect.ts';
+
+export const consoleMigrations: Migration[] = [];
