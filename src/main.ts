@@ -17,7 +17,7 @@ import { parseNetworks } from './util/cidr.ts';
 import { createHttpServer } from './web/http-server.ts';
 import { QueueWorker } from './queue/worker.ts';
 import { createDeliverHandler } from './queue/deliver-handler.ts';
-import { RouteDelivery } from './delivery/route-delivery.ts';
+import { GatewayDelivery } from './delivery/gateway-delivery.ts';
 import { parseDuration, parseDurationList } from './util/duration.ts';
 import { ensureDemoTenant, type DemoCredentials } from './demo-tenant.ts';
 import type { ModuleFactory, SekishoModule } from './pipeline.ts';
@@ -55,9 +55,9 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   const wake = () => worker?.wake();
   const modules: SekishoModule[] = [];
   for (const factory of MODULES) modules.push(await factory({ config, store, logger, metrics, node, wake }));
-  const delivery = new RouteDelivery({ store, relay: config.relay, hostname: config.hostname });
+  const delivery = new GatewayDelivery({ store, relay: config.relay, hostname: config.hostname, dnsServers: config.dnsServers, mxPort: config.mxPort, maxConnections: config.deliveryConcurrency });
   const preparers = modules.flatMap((m) => (m.prepareDelivery ? [m.prepareDelivery] : []));
-  const deliver = createDeliverHandler({ store, port: delivery, logger, metrics, retry, preparers });
+  const deliver = createDeliverHandler({ store, port: delivery, logger, metrics, retry: { ...retry, delayWarningMs: parseDuration(config.delayWarningAfter, 'delayWarningAfter') }, hostname: config.hostname, preparers });
   worker = new QueueWorker({
     store,
     logger,

@@ -30,6 +30,8 @@ export const configSchema = z
     relay: z.string().optional(),
     /** CIDRs that may submit without AUTH (Exchange / M365 connector); the sender domain picks the tenant */
     trustedNetworks: list.default([]),
+    /** port direct MX delivery connects to: 25 on the internet; tests and labs point it at a sink */
+    mxPort: port.default(25),
     /** ip:port list for MX/SPF/DKIM/DMARC look-ups; empty = the system resolver */
     dnsServers: list.default([]),
     /** name this node uses in SMTP greetings, Received headers and DSNs */

@@ -1,4 +1,33 @@
-// The delivery feature module: its hooks into the pipeline (see ../pipeline.ts), listed in main.ts.
-import type { ModuleFactory } from '../pipeline.ts';
+// The delivery feature module (listed last in main.ts MODULES): its prepareDelivery signs
+// outbound mail with DKIM after every other rewrite, for the From domain when it is one of the
+// sending tenant's domains and has a key. Inbound mail is never signed.
+import type { ModuleFactory, DeliveryPreparer } from '../pipeline.ts';
+import type { Store } from '../store/store.ts';
+import { dkimKeyFor, type StoredDkimKey } from './dkim-keys.ts';
+import { signMessage } from './dkim.ts';
 
-export const deliveryModule: ModuleFactory = () => ({ name: 'delivery' });
+const KEY_CACHE_MS = 30_000;
+
+export const deliveryModule: ModuleFactory = ({ store }) => ({ name: 'delivery', prepareDelivery: dkimPreparer(store) });
+
+export function dkimPreparer(store: Store): DeliveryPreparer {
+  // Keys change rarely; a short cache keeps one look-up per domain off every delivery.
+  const cache = new Map<string, { key: StoredDkimKey | undefined; until: number }>();
+  const keyFor = async (domain: string) => {
+    const hit = cache.get(domain);
+    if (hit && hit.until > Date.now()) return hit.key;
+    const key = await dkimKeyFor(store, domain);
+    cache.set(domain, { key, until: Date.now() + KEY_CACHE_MS });
+    return key;
+  };
+  return async (message, raw, recipients) => {
+    if (message.direction !== 'outbound') return null;
+    const from = message.header_from.toLowerCase();
+    const domain = from.slice(from.lastIndexOf('@') + 1);
+    if (!domain) return null;
+    const key = await keyFor(domain);
+    if (!key || key.tenantId !== message.tenant_id) return null;
+    const signed = await signMessage(raw, { domain: key.domain, selector: key.selector, privateKeyPem: key.privateKeyPem });
+    return [{ recipients, raw: signed }];
+  };
+}

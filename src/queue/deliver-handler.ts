@@ -1,19 +1,28 @@
 // Handles messages due for delivery (states queued and deferred): sends to the recipients still
 // pending, records each recipient's result, and moves the message on: delivered, deferred with
-// the next retry time, or bounced once every recipient failed or the queue lifetime ran out.
+// the next retry time (src/delivery/retry-schedule.ts, lifetime counted from the first attempt),
+// or bounced once every recipient failed or the lifetime ran out. The envelope sender gets one
+// delay notice and a DSN for permanent failures (never for a bounce), both through the queue.
 import type { Logger } from 'pino';
 import type { Store, MessageRow } from '../store/store.ts';
 import type { DeliveryPort, RecipientResult } from './delivery-port.ts';
 import type { Lease, StateHandler } from './worker.ts';
 import type { Metrics } from '../metrics.ts';
 import type { DeliveryPreparer, PreparedCopy } from '../pipeline.ts';
+import { DEFAULT_RETRY_SCHEDULE, isExpired, nextAttemptAt, shouldWarnDelay, type RetrySchedule } from '../delivery/retry-schedule.ts';
+import { sendDeliveryNotice } from '../delivery/notices.ts';
 
 export interface RetryPolicy {
   /** delays between attempts; the last one repeats */
   delaysMs: number[];
-  /** give up after this long in the queue */
+  /** give up this long after the first delivery attempt */
   maxLifetimeMs: number;
+  /** one delay notice this long after the first attempt; 0 = never (default 4h) */
+  delayWarningMs?: number;
 }
+
+/** A port result, with the details smtp-client adds when it has them (for DSNs). */
+export type DetailedResult = RecipientResult & { code?: number | null; enhanced?: string; remoteMta?: string };
 
 export function nextRetryDelay(policy: RetryPolicy, attempts: number): number {
   const i = Math.min(Math.max(attempts - 1, 0), policy.delaysMs.length - 1);
@@ -26,11 +35,17 @@ export function createDeliverHandler(deps: {
   logger: Logger;
   metrics: Metrics;
   retry: RetryPolicy;
+  /** our host name: Reporting-MTA and MAILER-DAEMON's domain in DSNs */
+  hostname?: string;
   /** rewrites before sending (policy actions, attachment protection, DKIM), in order */
   preparers?: DeliveryPreparer[];
-  /** called with the message and its failed recipients when it ends bounced or partly failed */
-  onPermanentFailure?: (m: MessageRow, failed: RecipientResult[]) => Promise<void>;
 }): StateHandler {
+  const schedule: RetrySchedule = {
+    delaysMs: deps.retry.delaysMs,
+    maxLifetimeMs: deps.retry.maxLifetimeMs,
+    delayWarningMs: deps.retry.delayWarningMs ?? DEFAULT_RETRY_SCHEDULE.delayWarningMs,
+  };
+  const hostname = deps.hostname ?? 'sekisho.localhost';
   return async (message: MessageRow, lease: Lease) => {
     const { store, logger, metrics } = deps;
     const labels = { tenant: message.tenant_id, direction: message.direction };
@@ -38,9 +53,9 @@ export function createDeliverHandler(deps: {
     const raw = await store.body(message.id);
     if (!raw) throw new Error(`message ${message.id} has no stored body`);
     const now = Date.now();
+    const firstAttemptAt = message.first_attempt_at ?? now;
     const attempts = message.attempts + 1;
-    let results: RecipientResult[];
-    results = [];
+    const results: DetailedResult[] = [];
     if (pending.length > 0) {
       for (const copy of await prepare(deps.preparers ?? [], message, raw, pending)) {
         results.push(
@@ -60,19 +75,23 @@ export function createDeliverHandler(deps: {
     }
     const deferred = results.filter((r) => r.status === 'deferred');
     const failed = results.filter((r) => r.status === 'failed');
-    const expired = now - message.created_at >= deps.retry.maxLifetimeMs;
-    const finalFailed = expired ? [...failed, ...deferred.map((r) => ({ ...r, status: 'failed' as const, response: `${r.response} (gave up after the maximum queue lifetime)` }))] : failed;
+    const retryAt = deferred.length > 0 ? nextAttemptAt(new Date(firstAttemptAt), attempts, new Date(now), schedule) : null;
+    const expired = deferred.length > 0 && (retryAt === null || isExpired(new Date(firstAttemptAt), new Date(now), schedule));
+    const finalFailed = expired ? [...failed, ...deferred.map((r) => ({ ...r, status: 'failed' as const, expired: true }))] : failed;
 
     let state: string;
     let dueAt: number | null = null;
     if (deferred.length > 0 && !expired) {
       state = 'deferred';
-      dueAt = now + nextRetryDelay(deps.retry, attempts);
+      dueAt = retryAt!.getTime();
     } else if (finalFailed.length > 0 && finalFailed.length === results.length && results.length === pending.length && !(await anyDelivered(store, message.id))) {
       state = 'bounced';
     } else {
       state = 'delivered';
     }
+    const plan = parsePlan(message.plan);
+    const delivery = (plan.delivery ?? {}) as { delayWarned?: boolean };
+    const warnDelay = state === 'deferred' && shouldWarnDelay(new Date(firstAttemptAt), new Date(now), delivery.delayWarned === true, schedule);
     const recipientRows = results.map((r) => ({
       address: r.recipient,
       state: (r.status === 'deferred' && !expired ? 'pending' : r.status === 'delivered' ? 'delivered' : 'failed') as 'pending' | 'delivered' | 'failed',
@@ -85,12 +104,19 @@ export function createDeliverHandler(deps: {
         state,
         dueAt,
         attempts,
-        firstAttemptAt: message.first_attempt_at ?? now,
+        firstAttemptAt,
         lastError: deferred[0]?.response ?? failed[0]?.response ?? null,
+        // read-modify-write of the whole plan: other areas' keys stay as they are
+        ...(warnDelay ? { plan: { ...plan, delivery: { ...delivery, delayWarned: true } } } : {}),
         event: {
           actor: 'system',
           type: state === 'deferred' ? 'deferred' : state === 'bounced' ? 'bounced' : 'delivered',
-          data: { attempt: attempts, results: results.map((r) => ({ rcpt: r.recipient, status: r.status, response: r.response })), ...(dueAt ? { retryAt: dueAt } : {}) },
+          data: {
+            attempt: attempts,
+            results: results.map((r) => ({ rcpt: r.recipient, status: r.status, response: r.response })),
+            ...(dueAt ? { retryAt: dueAt } : {}),
+            ...(expired ? { expired: true } : {}),
+          },
         },
       },
       recipientRows,
@@ -105,8 +131,27 @@ export function createDeliverHandler(deps: {
       metrics.delivered.inc(labels);
       metrics.latency.observe({ direction: message.direction }, (Date.now() - message.created_at) / 1000);
     }
-    if (finalFailed.length > 0 && deps.onPermanentFailure) await deps.onPermanentFailure(message, finalFailed);
+    // Notices go after the result is recorded, so a node that lost the lease never sends one:
+    // at most one notice per event (a crash right here loses it; the audit trail still shows
+    // the failure).
+    const notice = { store, logger, hostname, message, raw, firstAttemptAt, schedule, now };
+    try {
+      if (finalFailed.length > 0) await sendDeliveryNotice({ ...notice, kind: 'failure', results: finalFailed });
+      else if (warnDelay) await sendDeliveryNotice({ ...notice, kind: 'delay', results: deferred });
+    } catch (err) {
+      logger.error({ err, id: message.id }, 'could not queue the delivery notice');
+    }
   };
+}
+
+function parsePlan(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Runs the preparers in order; each may split a copy into per-recipient copies or rewrite it. */
