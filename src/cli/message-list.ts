@@ -1,8 +1,19 @@
 // `sekisho message list [--tenant NAME] [--state STATE] [--json]` and `sekisho message show ID [--json]`:
 // the queue and the audit trail as operators and scripts see them.
 import type { Store, MessageRow } from '../store/store.ts';
+import type { AddressFact, MessageFacts } from '../mime/facts.ts';
 import { CliError } from './cli-error.ts';
 import { requireTenant, withStore } from './context.ts';
+import { listQueue } from '../delivery/queue-control.ts';
+import { parseDuration } from '../util/duration.ts';
+
+/** --since: an ISO date/time, or a duration back from now ("2h", "3d"). */
+function parseSince(text: string): number {
+  if (/^\d+(\.\d+)?\s*(ms|s|m|h|d|w)?$/.test(text.trim())) return Date.now() - parseDuration(text, '--since');
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new CliError(`--since: "${text}" is neither a date (2026-04-01T09:00) nor a duration (2h, 3d)`);
+  return t;
+}
 
 export function messageSummary(m: MessageRow) {
   return {
@@ -23,12 +34,14 @@ export function messageSummary(m: MessageRow) {
   };
 }
 
-export async function messageListCommand(opts: { tenant?: string; state?: string; json?: boolean; limit?: string }): Promise<void> {
+export async function messageListCommand(opts: { tenant?: string; state?: string; json?: boolean; limit?: string; direction?: string; since?: string; recipient?: string }): Promise<void> {
   const limit = opts.limit ? Number(opts.limit) : 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new CliError('--limit must be a number from 1 to 10000');
+  if (opts.direction && opts.direction !== 'outbound' && opts.direction !== 'inbound') throw new CliError('--direction must be outbound or inbound');
+  const since = opts.since === undefined ? undefined : parseSince(opts.since);
   await withStore(async (store) => {
     const tenantId = opts.tenant ? (await requireTenant(store, opts.tenant)).id : undefined;
-    const rows = await store.listMessages({ tenantId, state: opts.state, limit });
+    const rows = await listQueue(store, { tenantId, state: opts.state, limit, direction: opts.direction as 'outbound' | 'inbound' | undefined, since, recipient: opts.recipient });
     if (opts.json) {
       process.stdout.write(JSON.stringify(rows.map(messageSummary)) + '\n');
       return;
@@ -46,8 +59,9 @@ export async function messageShowCommand(id: string, opts: { json?: boolean }): 
       process.stdout.write(JSON.stringify(detail) + '\n');
       return;
     }
-    const { events, recipients, ...rest } = detail;
+    const { events, recipients, attachments, ...rest } = detail;
     for (const [k, v] of Object.entries(rest)) process.stdout.write(`${k.padEnd(11)} ${Array.isArray(v) ? v.join(', ') : v ?? ''}\n`);
+    for (const a of attachments) process.stdout.write(`attachment  ${a.filename} (${a.contentType}, ${a.size} bytes)\n`);
     process.stdout.write('recipients:\n');
     for (const r of recipients) process.stdout.write(`  ${r.address}  ${r.state}  ${r.lastResponse ?? ''}\n`);
     process.stdout.write('events:\n');
@@ -55,13 +69,22 @@ export async function messageShowCommand(id: string, opts: { json?: boolean }): 
   });
 }
 
+function formatAddress(a: AddressFact): string {
+  return a.name ? `${a.name} <${a.address}>` : a.address;
+}
+
 export async function messageDetail(store: Store, id: string) {
   const m = await store.message(id);
   if (!m) throw new CliError(`no message with id ${id}`);
   const events = await store.events(id);
   const recipients = await store.recipients(id);
+  const facts = JSON.parse(m.facts) as Partial<MessageFacts>;
   return {
     ...messageSummary(m),
+    fromName: facts.from?.name ?? '',
+    to: (facts.to ?? []).map(formatAddress),
+    cc: (facts.cc ?? []).map(formatAddress),
+    attachments: (facts.attachments ?? []).filter((a) => !a.inline).map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
     recipients: recipients.map((r) => ({ address: r.address, state: r.state, attempts: r.attempts, lastResponse: r.last_response })),
     events: events.map((e) => ({ at: new Date(e.at).toISOString(), actor: e.actor, type: e.type, data: JSON.parse(e.data) as unknown })),
   };

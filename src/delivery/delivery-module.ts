@@ -11,13 +11,14 @@ const KEY_CACHE_MS = 30_000;
 export const deliveryModule: ModuleFactory = ({ store }) => ({ name: 'delivery', prepareDelivery: dkimPreparer(store) });
 
 export function dkimPreparer(store: Store): DeliveryPreparer {
-  // Keys change rarely; a short cache keeps one look-up per domain off every delivery.
-  const cache = new Map<string, { key: StoredDkimKey | undefined; until: number }>();
+  // Keys change rarely: a found key is cached briefly. "No key" is not cached, so mail is
+  // signed from the moment `sekisho dkim show` created one (one primary-key look-up per copy).
+  const cache = new Map<string, { key: StoredDkimKey; until: number }>();
   const keyFor = async (domain: string) => {
     const hit = cache.get(domain);
     if (hit && hit.until > Date.now()) return hit.key;
     const key = await dkimKeyFor(store, domain);
-    cache.set(domain, { key, until: Date.now() + KEY_CACHE_MS });
+    if (key) cache.set(domain, { key, until: Date.now() + KEY_CACHE_MS });
     return key;
   };
   return async (message, raw, recipients) => {

@@ -1,0 +1,108 @@
+// Queue control for operators, shared by the CLI and the console API: list with filters, retry
+// now, delete. Every change is one guarded UPDATE (never touches a message a node is delivering
+// right now) plus an audit event naming the actor. Deleting keeps the body and the audit trail:
+// only the state changes, so "what happened to this mail" can still be answered.
+import type { Store, MessageRow } from '../store/store.ts';
+
+export interface QueueFilter {
+  tenantId?: string;
+  state?: string;
+  direction?: 'outbound' | 'inbound';
+  /** created at or after (ms since epoch) */
+  since?: number;
+  /** an envelope recipient (exact, case-insensitive) */
+  recipient?: string;
+  limit?: number;
+}
+
+/** States in which a message is still waiting for delivery and may be retried or deleted. */
+export const RETRYABLE_STATES = ['deferred', 'queued'] as const;
+/** States an operator may delete from: waiting for delivery, or parked by policy. */
+export const DELETABLE_STATES = ['queued', 'deferred', 'held', 'awaiting_approval', 'quarantined'];
+
+export async function listQueue(store: Store, filter: QueueFilter): Promise<MessageRow[]> {
+  let q = store.db.selectFrom('messages').selectAll('messages');
+  if (filter.tenantId) q = q.where('messages.tenant_id', '=', filter.tenantId);
+  if (filter.state) q = q.where('messages.state', '=', filter.state);
+  if (filter.direction) q = q.where('messages.direction', '=', filter.direction);
+  if (filter.since !== undefined) q = q.where('messages.created_at', '>=', filter.since);
+  if (filter.recipient) {
+    const rcpt = filter.recipient.toLowerCase();
+    q = q.where((eb) => eb.exists(eb.selectFrom('recipients').select('recipients.message_id').whereRef('recipients.message_id', '=', 'messages.id').where('recipients.address', '=', rcpt)));
+  }
+  return q.orderBy('messages.id', 'desc').limit(filter.limit ?? 100).execute();
+}
+
+export interface RetryTarget {
+  /** one message… */
+  id?: string;
+  /** …or every deferred message (optionally of one tenant) */
+  allDeferred?: boolean;
+  tenantId?: string;
+}
+
+export interface ControlResult {
+  /** ids changed */
+  changed: string[];
+  /** ids left alone, with why */
+  skipped: Array<{ id: string; reason: string }>;
+}
+
+/** Makes waiting messages due now and wakes nothing: the next poll (or a wake) picks them up. */
+export async function retryNow(store: Store, target: RetryTarget, actor: string): Promise<ControlResult> {
+  const candidates = await candidatesFor(store, target);
+  const result: ControlResult = { changed: [], skipped: [] };
+  const now = Date.now();
+  for (const m of candidates) {
+    if (!(RETRYABLE_STATES as readonly string[]).includes(m.state)) {
+      result.skipped.push({ id: m.id, reason: `state is ${m.state}` });
+      continue;
+    }
+    const changed = await guardedUpdate(store, m.id, m.state, now, { due_at: now });
+    if (!changed) {
+      result.skipped.push({ id: m.id, reason: 'being delivered right now' });
+      continue;
+    }
+    await store.appendEvent({ tenantId: m.tenant_id, messageId: m.id, actor, type: 'retry.requested', data: { previousDueAt: m.due_at } });
+    result.changed.push(m.id);
+  }
+  return result;
+}
+
+/**
+ * Removes a message from the queue: state 'deleted', no longer due. The body stays (retention
+ * removes it later with the rest), pending recipients stay pending so the record shows they
+ * were never delivered.
+ */
+export async function deleteMessage(store: Store, target: { id: string; tenantId?: string; reason?: string }, actor: string): Promise<ControlResult> {
+  const m = await store.message(target.id, target.tenantId);
+  if (!m) return { changed: [], skipped: [{ id: target.id, reason: 'no such message' }] };
+  if (!DELETABLE_STATES.includes(m.state)) return { changed: [], skipped: [{ id: m.id, reason: `state is ${m.state}` }] };
+  const changed = await guardedUpdate(store, m.id, m.state, Date.now(), { state: 'deleted', due_at: null });
+  if (!changed) return { changed: [], skipped: [{ id: m.id, reason: 'being delivered right now' }] };
+  await store.appendEvent({ tenantId: m.tenant_id, messageId: m.id, actor, type: 'deleted', data: { previousState: m.state, ...(target.reason ? { reason: target.reason } : {}) } });
+  return { changed: [m.id], skipped: [] };
+}
+
+async function candidatesFor(store: Store, target: RetryTarget): Promise<MessageRow[]> {
+  if (target.id) {
+    const m = await store.message(target.id, target.tenantId);
+    return m ? [m] : [];
+  }
+  if (!target.allDeferred) return [];
+  let q = store.db.selectFrom('messages').selectAll().where('state', '=', 'deferred');
+  if (target.tenantId) q = q.where('tenant_id', '=', target.tenantId);
+  return q.execute();
+}
+
+/** Changes the row only if it is still in the state we saw and no live lease holds it. */
+async function guardedUpdate(store: Store, id: string, state: string, now: number, set: { due_at: number | null; state?: string }): Promise<boolean> {
+  const r = await store.db
+    .updateTable('messages')
+    .set({ ...set, updated_at: now, locked_by: null, locked_until: null }) // a stale lease holder can no longer write its result
+    .where('id', '=', id)
+    .where('state', '=', state)
+    .where((eb) => eb.or([eb('locked_by', 'is', null), eb('locked_until', '<', now)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
