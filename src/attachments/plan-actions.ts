@@ -1,0 +1,43 @@
+// Reads the attachment treatment out of a message's plan (message.plan.outbound.plan.actions, the
+// evaluated policy Plan the outbound area stores at accept time) and gives typed access to the
+// attachments area's tables. The policy allows at most one treatment per message; the first wins.
+import type { Kysely } from 'kysely';
+import type { MessageRow, Store } from '../store/store.ts';
+import type { PlannedAction } from '../policy/evaluate.ts';
+import type { AttachmentTables } from './tables.ts';
+import type { DB } from '../store/schema.ts';
+
+export type AttachmentsDb = Kysely<DB & AttachmentTables>;
+
+export type ZipAction = Extract<PlannedAction, { type: 'zipEncrypt' }>;
+export type DownloadAction = Extract<PlannedAction, { type: 'webDownload' }>;
+
+export interface Treatment {
+  action: ZipAction | DownloadAction;
+  language: 'ja' | 'en' | 'both';
+}
+
+export function parsePlan(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function attachmentTreatment(message: Pick<MessageRow, 'plan' | 'direction'>): Treatment | null {
+  if (message.direction !== 'outbound') return null;
+  const outbound = parsePlan(message.plan).outbound as { plan?: { actions?: unknown; language?: unknown } } | undefined;
+  const actions = Array.isArray(outbound?.plan?.actions) ? (outbound!.plan!.actions as PlannedAction[]) : [];
+  const action = actions.find((a): a is ZipAction | DownloadAction => a?.type === 'zipEncrypt' || a?.type === 'webDownload');
+  if (!action) return null;
+  const lang = outbound?.plan?.language;
+  const language = lang === 'ja' || lang === 'en' || lang === 'both' ? lang : 'both';
+  return { action, language: action.type === 'webDownload' ? (action.language ?? language) : language };
+}
+
+export function attachmentsDb(store: Store): AttachmentsDb {
+  return store.db.withTables<AttachmentTables>();
+}

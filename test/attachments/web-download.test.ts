@@ -1,0 +1,225 @@
+// Web download end to end on SQLite and PostgreSQL: a real ISO-2022-JP mail (jpmobile au-attached)
+// queued under a real webDownload policy reaches the smart host as one copy per recipient, each
+// with its own link in a notice that reads correctly in the original charset and every original
+// character kept; the page lists and serves the stored file byte-identical; downloads are
+// recorded per recipient; withdraw → 取り下げ; expiry → 期限切れ and purged; passcode flow;
+// hostile file names escaped; a token opens its own message's files only.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { backends } from '../helpers/databases.ts';
+import { startInstance, type TestInstance } from '../helpers/instance.ts';
+import { startSink, type Sink } from '../helpers/sink.ts';
+import { runCli } from '../helpers/process.ts';
+import { downloadStatus, purgeExpired } from '../../src/attachments/control.ts';
+import { attachmentDetails } from '../../src/attachments/details.ts';
+import { blobStoreFor } from '../../src/blob/blob-store-for.ts';
+import { decode, http, queueWithPolicy, waitUntil } from './attachments-helpers.ts';
+
+const AU = readFileSync(new URL('../fixtures/attachments/au-attached.eml', import.meta.url));
+
+const POLICY = `version: 1
+outbound:
+  rules:
+    - name: External attachments by link
+      when: { recipients: { external: true }, attachments: true }
+      then:
+        - webDownload: { position: top, expiresDays: 7, language: both }
+`;
+const PASSCODE_POLICY = `version: 1
+outbound:
+  rules:
+    - name: Passcode downloads
+      when: { attachments: true }
+      then:
+        - webDownload: { position: bottom, expiresDays: 3, maxDownloads: 2, passcode: true, language: ja }
+`;
+
+function urlIn(text: string): string {
+  const m = /(?:ダウンロードURL|Download URL): (\S+)/.exec(text);
+  assert.ok(m, 'notice with a download URL');
+  return m[1]!;
+}
+
+async function composed(opts: { filename: string; content: Buffer; to: string }): Promise<Buffer> {
+  return new MailComposer({
+    from: 'taro@acme.example',
+    to: opts.to,
+    subject: '資料の送付',
+    text: 'お世話になっております。資料をお送りします。\n',
+    html: '<p>お世話になっております。資料をお送りします。</p>',
+    attachments: [{ filename: opts.filename, content: opts.content }],
+  })
+    .compile()
+    .build();
+}
+
+for (const kind of backends()) {
+  describe(`web download on ${kind}`, () => {
+    let sink: Sink;
+    let inst: TestInstance;
+    let get: ReturnType<typeof http>;
+    const env = () => ({ SEKISHO_DATA_DIR: inst.db.dataDir, SEKISHO_DATABASE_URL: inst.db.url ?? '' });
+
+    before(async () => {
+      sink = await startSink();
+      inst = await startInstance(kind, { relay: sink.url, publicUrl: 'https://files.example/sekisho', pollIntervalMs: 100 });
+      get = http(inst);
+    });
+    after(async () => {
+      await inst.stop();
+      await sink.close();
+    });
+
+    it('stores once, sends one copy per recipient with its own link, keeps every ISO-2022-JP character, records downloads', async () => {
+      const recipients = ['a@partner.example', 'b@other.example'];
+      const id = await queueWithPolicy(inst, POLICY, AU, recipients);
+      const copies = await sink.waitFor(2);
+      const original = await decode(AU);
+      assert.equal(original.attachments.length, 1);
+      const urls = new Map<string, string>();
+      for (const copy of copies) {
+        assert.equal(copy.recipients.length, 1);
+        const text = copy.raw.toString('latin1');
+        assert.match(text, /Content-Type: text\/plain; charset="iso-2022-jp"/i, 'the part keeps its charset');
+        assert.doesNotMatch(text, /image\/jpeg/, 'the attachment is gone');
+        const parsed = await decode(copy.raw);
+        assert.equal(parsed.attachments.length, 0);
+        assert.equal(parsed.subject, original.subject);
+        assert.ok(parsed.text!.includes(original.text!.trim()), 'every original character is kept');
+        assert.match(parsed.text!, /添付ファイルはダウンロードURL形式でお送りしました。/);
+        assert.match(parsed.text!, /The attachments to this message were sent as a download link\./);
+        assert.match(parsed.text!, /20098calendar01\.jpg/);
+        const url = urlIn(parsed.text!);
+        assert.match(url, /^https:\/\/files\.example\/sekisho\/d\/[A-Za-z0-9_-]{27,}$/);
+        urls.set(copy.recipients[0]!, url);
+      }
+      assert.notEqual(urls.get(recipients[0]!), urls.get(recipients[1]!), 'per-recipient tokens');
+
+      // The page behind the proxy prefix: file list with size; the file byte-identical.
+      const pageUrl = new URL(urls.get(recipients[0]!)!).pathname.replace(/^\/sekisho/, '');
+      const page = await get(pageUrl);
+      assert.equal(page.status, 200);
+      assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+      const html = await page.text();
+      assert.match(html, /20098calendar01\.jpg/);
+      assert.match(html, /KB/);
+      assert.match(html, /name="viewport"/);
+      const file = await get(`${pageUrl}/f/1`);
+      assert.equal(file.status, 200);
+      assert.equal(file.headers.get('content-type'), 'application/octet-stream');
+      assert.match(file.headers.get('content-disposition')!, /filename\*=UTF-8''20098calendar01\.jpg/);
+      assert.deepEqual(Buffer.from(await file.arrayBuffer()), Buffer.from(original.attachments[0]!.content as ArrayBuffer));
+
+      const status = await downloadStatus(inst.sekisho.store, id);
+      assert.equal(status.files.length, 1);
+      const a = status.recipients.find((r) => r.recipient === recipients[0])!;
+      const b = status.recipients.find((r) => r.recipient === recipients[1])!;
+      assert.equal(a.count, 1);
+      assert.equal(a.lastIp, '127.0.0.1');
+      assert.equal(a.lastUserAgent, 'sekisho-test-agent');
+      assert.equal(b.count, 0);
+      assert.equal(status.downloads.length, 1);
+      const details = await attachmentDetails(inst.sekisho.store, id);
+      assert.equal(details.downloads!.find((d) => d.recipient === recipients[0])!.count, 1);
+      assert.equal(details.zipPassword, undefined);
+
+      // CLI: list, then withdraw → the page says withdrawn (取り下げ) and the blob is gone.
+      const list = await runCli(['download', 'list', '--message', id, '--json'], env());
+      assert.equal(list.code, 0, list.stderr);
+      assert.equal((JSON.parse(list.stdout) as { recipients: Array<{ count: number }> }).recipients.length, 2);
+      const bad = await runCli(['download', 'withdraw', id, '--file', '9'], env());
+      assert.equal(bad.code, 1);
+      assert.equal(bad.stderr.trim().split('\n').length, 1);
+      const withdrawn = await runCli(['download', 'withdraw', id], env());
+      assert.equal(withdrawn.code, 0, withdrawn.stderr);
+      const gone = await get(pageUrl);
+      assert.equal(gone.status, 410);
+      assert.match(await gone.text(), /取り下げ/);
+      assert.equal((await get(`${pageUrl}/f/1`)).status, 410);
+      const blobs = blobStoreFor({ dataDir: inst.db.dataDir }, inst.sekisho.store);
+      assert.equal(await blobs.exists(`download/${id}/1`), false);
+    });
+
+    it('expired files: the page says 期限切れ and the retention job purges them', async () => {
+      sink.messages.length = 0;
+      const raw = await composed({ filename: 'report.pdf', content: Buffer.from('%PDF-1.4 expiring'), to: 'c@partner.example' });
+      const id = await queueWithPolicy(inst, POLICY, raw, ['c@partner.example']);
+      const [copy] = await sink.waitFor(1);
+      const pageUrl = new URL(urlIn((await decode(copy!.raw)).text!)).pathname.replace(/^\/sekisho/, '');
+      assert.equal((await get(pageUrl)).status, 200);
+      const r = await runCli(['download', 'expire', id, '--days', '0'], env());
+      assert.equal(r.code, 0, r.stderr);
+      const expired = await get(pageUrl);
+      assert.equal(expired.status, 410);
+      assert.match(await expired.text(), /期限切れ/);
+      // the module's periodic sweep purges it (purgeExpired is idempotent: running it again is harmless)
+      const status = await waitUntil(async () => {
+        const s = await downloadStatus(inst.sekisho.store, id);
+        return s.files[0]!.purgedAt ? s : null;
+      }, 'the retention purge');
+      assert.equal(status.files[0]!.state, 'expired');
+      assert.equal(await purgeExpired(inst.sekisho.store, blobStoreFor({ dataDir: inst.db.dataDir }, inst.sekisho.store)), 0);
+      assert.ok((await inst.sekisho.store.events(id)).some((e) => e.type === 'download.purged'));
+    });
+
+    it('passcode: code mailed to the recipient, wrong code refused, right code opens; maxDownloads; names escaped; tokens isolated', async () => {
+      sink.messages.length = 0;
+      const hostile = '<img src=x onerror=alert(1)>見積書.txt';
+      const content = Buffer.from('機密データ\n', 'utf8');
+      const raw = await composed({ filename: hostile, content, to: 'd@partner.example' });
+      const id = await queueWithPolicy(inst, PASSCODE_POLICY, raw, ['d@partner.example']);
+      const [copy] = await sink.waitFor(1);
+      const parsed = await decode(copy!.raw);
+      assert.match(parsed.text!, /確認コードが必要です/);
+      const pageUrl = new URL(urlIn(parsed.text!)).pathname.replace(/^\/sekisho/, '');
+      const token = pageUrl.split('/').pop()!;
+
+      const page = await get(pageUrl);
+      const html = await page.text();
+      assert.match(html, /確認コード/);
+      assert.doesNotMatch(html, /<img src=x/);
+      assert.equal((await get(`${pageUrl}/f/1`)).status, 303, 'no file before the code');
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      const sent = await get(`${pageUrl}/code`, { method: 'POST', headers: form, body: '' });
+      assert.equal(sent.status, 303);
+      const code = await waitUntil(async () => {
+        for (const m of sink.messages.filter((x) => x.recipients.includes('d@partner.example'))) {
+          const found = /確認コード: (\d{6,8})/.exec((await decode(m.raw)).text ?? '');
+          if (found) return found[1]!;
+        }
+        return null;
+      }, 'the passcode mail');
+      const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+      const refused = await get(`${pageUrl}/verify`, { method: 'POST', headers: form, body: `code=${wrong}` });
+      assert.equal(refused.status, 400);
+      assert.match(await refused.text(), /正しくありません/);
+      const ok = await get(`${pageUrl}/verify`, { method: 'POST', headers: form, body: `code=${code}` });
+      assert.equal(ok.status, 303);
+      const cookie = ok.headers.get('set-cookie')!.split(';')[0]!;
+      assert.match(ok.headers.get('set-cookie')!, /HttpOnly/);
+      const list = await (await get(pageUrl, { headers: { cookie } })).text();
+      assert.match(list, /&#60;img src=x onerror=alert\(1\)&#62;見積書\.txt/);
+      assert.doesNotMatch(list, /<img src=x/);
+      const f1 = await get(`${pageUrl}/f/1`, { headers: { cookie } });
+      assert.equal(f1.status, 200);
+      assert.deepEqual(Buffer.from(await f1.arrayBuffer()), content);
+      assert.equal((await get(`${pageUrl}/f/1`, { headers: { cookie } })).status, 200);
+      const third = await get(`${pageUrl}/f/1`, { headers: { cookie } });
+      assert.equal(third.status, 403, 'maxDownloads: 2');
+      assert.match(await third.text(), /上限/);
+
+      // The cookie is bound to its token; another token, a forged token, or a bad index opens nothing.
+      const others = (await downloadStatus(inst.sekisho.store, id)).recipients;
+      assert.equal(others[0]!.token, token);
+      const foreign = await get(`/d/${'A'.repeat(27)}/f/1`, { headers: { cookie } });
+      assert.equal(foreign.status, 404);
+      assert.equal((await get(`/d/${token}/f/2`, { headers: { cookie } })).status, 403);
+      assert.equal((await get(`/d/../../etc/passwd`)).status, 404);
+      const events = (await inst.sekisho.store.events(id)).map((e) => e.type);
+      assert.ok(events.includes('download.passcode.verified'));
+      assert.equal(events.filter((t) => t === 'download').length, 2);
+    });
+  });
+}
