@@ -1,0 +1,145 @@
+// What people do with waiting mail — release (今すぐ送信), cancel (送信取り消し), confirm (送信確認),
+// approve (承認), reject (却下) — for the pages, the CLI and the console API. Each checks the
+// message's state and the actor's right (the sender for their own mail, an assigned approver,
+// an admin of the tenant, or the operator's CLI), takes the message's lease so a timer on
+// another node cannot act at the same moment, records who did it in the audit trail, and wakes
+// the worker. Failures are ActionError with a code the callers map to exit codes / HTTP.
+import type { MessageRow } from '../store/store.ts';
+import { newToken } from '../util/id.ts';
+import { outboundStateOf, STAGE_STATE, WAITING_STATES, type OutboundState, type StageType } from './outbound-state.ts';
+import { finish, moveOn, type OutboundEnv } from './stage-engine.ts';
+import { sendNotice } from './notices.ts';
+import { factsOf } from './stage-engine.ts';
+
+export interface Actor {
+  /** address of the person, or 'cli' */
+  email: string;
+  /** 'cli' is the operator at the command line (any tenant) */
+  role: 'admin' | 'approver' | 'user' | 'cli';
+  tenantId?: string;
+  /** set by the pages: the link's stage (a link acts only on the stage it was sent for) */
+  linkStage?: number;
+}
+
+export type ActionCode = 'not_found' | 'forbidden' | 'wrong_state' | 'busy' | 'bad_request';
+
+export class ActionError extends Error {
+  constructor(
+    readonly code: ActionCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ActionResult {
+  id: string;
+  /** the message's state after the action */
+  state: string;
+}
+
+const LEASE_MS = 30_000;
+
+/** Takes the message's lease if it is in one of `states` and no worker holds it. */
+async function lease(env: OutboundEnv, id: string, states: string[]): Promise<{ m: MessageRow; holder: string }> {
+  const holder = `action:${newToken(9)}`;
+  const now = Date.now();
+  const r = await env.store.db
+    .updateTable('messages')
+    .set({ locked_by: holder, locked_until: now + LEASE_MS })
+    .where('id', '=', id)
+    .where('state', 'in', states)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) {
+    const m = await env.store.message(id);
+    if (!m) throw new ActionError('not_found', `no message with id ${id}`);
+    if (!states.includes(m.state)) throw new ActionError('wrong_state', `message ${id} is ${m.state}, not ${states.join(' or ')}`);
+    throw new ActionError('busy', `message ${id} is being processed right now; try again in a moment`);
+  }
+  return { m: (await env.store.message(id))!, holder };
+}
+
+async function unlock(env: OutboundEnv, id: string, holder: string): Promise<void> {
+  await env.store.db.updateTable('messages').set({ locked_by: null, locked_until: null }).where('id', '=', id).where('locked_by', '=', holder).execute();
+}
+
+function isAdmin(actor: Actor, m: MessageRow): boolean {
+  return actor.role === 'cli' || (actor.role === 'admin' && actor.tenantId === m.tenant_id);
+}
+
+/** Runs `fn` under the message's lease after the state and permission checks. */
+async function act(
+  env: OutboundEnv,
+  id: string,
+  actor: Actor,
+  types: StageType[],
+  allowed: (state: OutboundState, m: MessageRow) => boolean,
+  fn: (m: MessageRow, holder: string, whole: Record<string, unknown>, state: OutboundState) => Promise<boolean>,
+): Promise<ActionResult> {
+  const pre = await env.store.message(id);
+  // A person of another tenant learns nothing, not even that the id exists.
+  if (!pre || (actor.role !== 'cli' && actor.tenantId !== undefined && pre.tenant_id !== actor.tenantId)) throw new ActionError('not_found', `no message with id ${id}`);
+  const { m, holder } = await lease(env, id, types.map((t) => STAGE_STATE[t]));
+  try {
+    const { whole, state } = outboundStateOf(m);
+    if (!state || state.stage < 0) throw new ActionError('wrong_state', `message ${id} is not waiting in a policy stage`);
+    if (actor.linkStage !== undefined && actor.linkStage !== state.stage) throw new ActionError('wrong_state', 'this link belongs to an earlier step of this message');
+    if (!isAdmin(actor, m) && !allowed(state, m)) throw new ActionError('forbidden', `${actor.email} may not do this for message ${id}`);
+    if (!(await fn(m, holder, whole, state))) throw new ActionError('busy', `message ${id} was taken over by another node; try again`);
+    env.wake?.();
+    return { id, state: (await env.store.message(id))!.state };
+  } finally {
+    await unlock(env, id, holder);
+  }
+}
+
+const isSender = (actor: Actor) => (state: OutboundState) => actor.email.toLowerCase() === state.sender.toLowerCase();
+const isApprover = (actor: Actor) => (state: OutboundState) => (state.stages[state.stage]?.approvers ?? []).includes(actor.email.toLowerCase());
+
+/** 今すぐ送信: ends a hold now (next stage, or delivery). */
+export function release(env: OutboundEnv, id: string, actor: Actor): Promise<ActionResult> {
+  return act(env, id, actor, ['hold'], isSender(actor), async (m, holder, whole, state) => {
+    const ok = await moveOn(env, m, holder, whole, state, { actor: actor.email, type: 'released', data: { rule: state.stages[state.stage]!.rule } });
+    if (ok && actor.email.toLowerCase() !== state.sender) await notifySender(env, m, state, 'released', actor.email);
+    return ok;
+  });
+}
+
+/** 送信確認: the sender ticked every recipient and attachment and pressed send. */
+export function confirm(env: OutboundEnv, id: string, actor: Actor): Promise<ActionResult> {
+  return act(env, id, actor, ['confirm'], isSender(actor), (m, holder, whole, state) =>
+    moveOn(env, m, holder, whole, state, { actor: actor.email, type: 'confirmed', data: { rule: state.stages[state.stage]!.rule } }),
+  );
+}
+
+/** 送信取り消し: the sender (or an admin) withdraws a waiting message; it is never sent. */
+export function cancel(env: OutboundEnv, id: string, actor: Actor): Promise<ActionResult> {
+  return act(env, id, actor, ['hold', 'confirm', 'approve'], isSender(actor), (m, holder, whole, state) =>
+    finish(env, m, holder, whole, state, 'cancelled', { actor: actor.email, type: 'cancelled' }, actor.email.toLowerCase() !== state.sender ? { kind: 'cancelled', facts: { actor: actor.email } } : null),
+  );
+}
+
+/** 承認: an assigned approver (or an admin) lets the message go on. */
+export function approve(env: OutboundEnv, id: string, actor: Actor, comment = ''): Promise<ActionResult> {
+  return act(env, id, actor, ['approve'], isApprover(actor), async (m, holder, whole, state) => {
+    const ok = await moveOn(env, m, holder, whole, state, { actor: actor.email, type: 'approved', data: { rule: state.stages[state.stage]!.rule, comment } });
+    if (ok) await notifySender(env, m, state, 'approved', actor.email, comment);
+    return ok;
+  });
+}
+
+/** 却下: an assigned approver (or an admin) stops the message; it is discarded. */
+export function reject(env: OutboundEnv, id: string, actor: Actor, comment = ''): Promise<ActionResult> {
+  return act(env, id, actor, ['approve'], isApprover(actor), (m, holder, whole, state) =>
+    finish(env, m, holder, whole, state, 'discarded', { actor: actor.email, type: 'rejected', data: { rule: state.stages[state.stage]!.rule, comment } }, { kind: 'rejected', facts: { actor: actor.email, comment } }),
+  );
+}
+
+async function notifySender(env: OutboundEnv, m: MessageRow, state: OutboundState, kind: 'released' | 'approved', actor: string, comment?: string): Promise<void> {
+  await sendNotice(env, { tenantId: m.tenant_id, to: [state.sender], kind, lang: state.language, facts: { ...factsOf(m), actor, comment }, relatedMessageId: m.id }).catch((err) =>
+    env.logger?.error({ err, id: m.id }, 'notice failed'),
+  );
+}
+
+export { WAITING_STATES };

@@ -1,0 +1,164 @@
+// Accept-time decision for outbound mail: evaluate the tenant's policy (src/policy) against the
+// message facts with the tenant's context (own domains, sending history, the sender's manager),
+// then: refuse a blocked message with 550 5.7.1 and the rule's reason (plus a notice); log
+// test-mode rules as 'policy.would'; store the message in its first stage (held /
+// awaiting_confirmation / awaiting_approval) or queued. After the commit: stage links and
+// notices, BCC/notify notices, and the tenant's contact history (for firstContactDomain and
+// look-alike checks).
+import { domainToASCII } from 'node:url';
+import type { AcceptContext, AcceptDecision } from '../pipeline.ts';
+import { SmtpError } from '../smtp/smtp-error.ts';
+import { evaluateOutbound, type Plan, type PlannedAction } from '../policy/evaluate.ts';
+import { isExternal, LOOKALIKE_MIN_MESSAGES } from '../policy/conditions.ts';
+import type { Store } from '../store/store.ts';
+import { currentPolicy } from './policy-service.ts';
+import { enter, STAGE_STATE, stagesOf, withOutbound, type OutboundState } from './outbound-state.ts';
+import { announceStage, languageFor, type OutboundEnv } from './stage-engine.ts';
+import { sendNotice, type Lang } from './notices.ts';
+
+export function domainKey(address: string): string {
+  const at = address.lastIndexOf('@');
+  const d = (at === -1 ? address : address.slice(at + 1)).toLowerCase();
+  return domainToASCII(d) || d;
+}
+
+/** The recipients' domains outside the tenant, distinct. */
+export function externalDomains(recipients: string[], tenantDomains: readonly string[]): string[] {
+  return [...new Set(recipients.filter((r) => isExternal(r, tenantDomains)).map(domainKey))];
+}
+
+/**
+ * The tenant's sending history the evaluator needs: the recipients' own domains (first
+ * contact) and every domain mailed often enough to count as a partner (look-alike check).
+ */
+export async function contactedDomains(store: Store, tenantId: string, domains: string[]): Promise<Map<string, number>> {
+  let q = store.db.selectFrom('contacts').select(['domain', 'count']).where('tenant_id', '=', tenantId);
+  q = domains.length > 0 ? q.where((eb) => eb.or([eb('domain', 'in', domains), eb('count', '>=', LOOKALIKE_MIN_MESSAGES)])) : q.where('count', '>=', LOOKALIKE_MIN_MESSAGES);
+  const rows = await q.orderBy('count', 'desc').limit(20_000).execute();
+  return new Map(rows.map((r) => [r.domain, Number(r.count)]));
+}
+
+/** Counts one more message to each domain (called once the message is accepted). */
+export async function recordContacts(store: Store, tenantId: string, domains: string[], now = Date.now()): Promise<void> {
+  for (const domain of domains) {
+    await store.db
+      .insertInto('contacts')
+      .values({ tenant_id: tenantId, domain, count: 1, first_at: now, last_at: now })
+      .onConflict((oc) => oc.columns(['tenant_id', 'domain']).doUpdateSet((eb) => ({ count: eb('contacts.count', '+', 1), last_at: now })))
+      .execute();
+  }
+}
+
+/** Who decides when `approve: {by: manager}` finds no manager: the tenant's approvers, else its admins. */
+async function fallbackApprovers(store: Store, tenantId: string): Promise<string[]> {
+  const rows = await store.db.selectFrom('users').select(['email', 'role']).where('tenant_id', '=', tenantId).where('role', 'in', ['approver', 'admin']).execute();
+  const approvers = rows.filter((r) => r.role === 'approver').map((r) => r.email);
+  return approvers.length > 0 ? approvers : rows.map((r) => r.email);
+}
+
+function describe(a: PlannedAction): Record<string, unknown> {
+  // Everything but the routing detail the audit reader does not need twice.
+  const { source: _s, ...rest } = a;
+  return rest;
+}
+
+export function createDecider(env: OutboundEnv) {
+  return async (ctx: AcceptContext): Promise<AcceptDecision | null> => {
+    const { store } = env;
+    // Bounces and other null-sender mail pass untouched: policy is about what people send.
+    if (!ctx.envelope.mailFrom) return null;
+    const inForce = await currentPolicy(store, ctx.tenantId);
+    const tenantDomains = (await store.tenantDomains(ctx.tenantId)).map((d) => d.domain);
+    const extDomains = externalDomains(ctx.envelope.recipients, tenantDomains);
+    const senderEmail = (ctx.user?.email ?? ctx.envelope.mailFrom).toLowerCase();
+    const user = await store.userByEmail(senderEmail);
+    const senderUser = user && user.tenant_id === ctx.tenantId ? { email: user.email, managerEmail: user.approver_email } : ctx.user ? { email: ctx.user.email, managerEmail: null } : null;
+    const plan = evaluateOutbound(inForce.policy, ctx.facts, { tenantDomains, contactedDomains: await contactedDomains(store, ctx.tenantId, extDomains), senderUser });
+    const userLang = inForce.policy.outbound.users[senderEmail]?.language;
+    const language: Lang = userLang ?? (user ? user.language : plan.language);
+    const summary = { policyVersion: inForce.version, matchedRules: plan.matchedRules, matches: plan.matches, actions: plan.actions.map(describe), skipped: plan.skipped };
+    const would = plan.testMatches.map((t) => ({ actor: 'policy', type: 'policy.would', data: { rule: t.rule, evidence: t.evidence, actions: t.actions.map((a) => a.type), detail: t.actions.map(describe) } }));
+
+    if (plan.blocked) return blocked(env, ctx, plan, senderEmail, language, summary, would);
+
+    const stages = stagesOf(plan.actions, await fallbackApprovers(store, ctx.tenantId));
+    const now = Date.now();
+    let state: OutboundState = { plan, policyVersion: inForce.version, sender: senderEmail, language, stages, stage: -1 };
+    if (stages.length > 0) state = enter(state, 0, now);
+    const first = state.stages[0];
+    const decision: AcceptDecision = {
+      state: first ? STAGE_STATE[first.type] : 'queued',
+      dueAt: first ? first.dueAt! : now,
+      plan: withOutbound({}, state),
+      events: [
+        ...(plan.matchedRules.length > 0 || plan.skipped.length > 0 ? [{ actor: 'policy', type: 'policy.matched', data: summary }] : []),
+        ...would,
+        ...(first ? [{ actor: 'policy', type: STAGE_STATE[first.type], data: { stage: 0, type: first.type, rule: first.rule, dueAt: first.dueAt, ...(first.approvers ? { approvers: first.approvers } : {}) } }] : []),
+      ],
+      afterCommit: async (id) => {
+        await recordContacts(store, ctx.tenantId, extDomains);
+        const m = await store.message(id);
+        if (!m) return;
+        if (first) await announceStage(env, m, state);
+        await actionNotices(env, ctx, plan, senderEmail, language, id);
+      },
+    };
+    return decision;
+  };
+}
+
+/** The bcc notice (when asked) and every `notify` action's notice. */
+async function actionNotices(env: OutboundEnv, ctx: AcceptContext, plan: Plan, sender: string, language: Lang, relatedId: string | null): Promise<void> {
+  const facts = { subject: ctx.facts.subject || '(no subject)', from: ctx.facts.from?.address || ctx.envelope.mailFrom, recipients: ctx.envelope.recipients };
+  for (const a of plan.actions) {
+    if (a.type === 'bcc' && a.notify) await sendNotice(env, { tenantId: ctx.tenantId, to: [sender], kind: 'bcc', lang: language, facts: { ...facts, moved: a.moved }, relatedMessageId: relatedId });
+    if (a.type === 'notify') {
+      for (const to of a.recipients) {
+        const lang = await languageFor(env.store, to, plan.language);
+        await sendNotice(env, { tenantId: ctx.tenantId, to: [to], kind: 'notify', lang, facts: { ...facts, rule: a.rule }, relatedMessageId: relatedId });
+      }
+    }
+  }
+}
+
+async function blocked(
+  env: OutboundEnv,
+  ctx: AcceptContext,
+  plan: Plan,
+  sender: string,
+  language: Lang,
+  summary: Record<string, unknown>,
+  would: Array<{ actor: string; type: string; data: Record<string, unknown> }>,
+): Promise<AcceptDecision> {
+  const b = plan.blocked!;
+  // Nothing is stored, so the trail goes on the tenant (message_id null, queue id in the data).
+  const common = { tenantId: ctx.tenantId, messageId: null };
+  await env.store.appendEvent({
+    ...common,
+    actor: ctx.user?.email ?? ctx.envelope.mailFrom,
+    type: 'policy.blocked',
+    data: { queueId: ctx.id, rule: b.rule, reason: b.reason, from: ctx.envelope.mailFrom, recipients: ctx.envelope.recipients, subject: ctx.facts.subject, messageId: ctx.facts.messageId, ...summary },
+  });
+  for (const w of would) await env.store.appendEvent({ ...common, actor: w.actor, type: w.type, data: { queueId: ctx.id, ...w.data } });
+  try {
+    if (b.notify) {
+      await sendNotice(env, {
+        tenantId: ctx.tenantId,
+        to: [sender],
+        kind: 'blocked',
+        lang: language,
+        facts: { subject: ctx.facts.subject || '(no subject)', from: sender, recipients: ctx.envelope.recipients, reason: b.reason, rule: b.rule },
+      });
+    }
+    await actionNotices(env, ctx, plan, sender, language, null);
+  } catch (err) {
+    env.logger?.error({ err, id: ctx.id }, 'block notice failed');
+  }
+  return { state: 'blocked', dueAt: null, plan: null, events: [], reject: new SmtpError(550, '5.7.1', smtpText(b.reason)) };
+}
+
+/** The reason as one SMTP reply line: no CR/LF, bounded length. */
+function smtpText(reason: string): string {
+  const oneLine = reason.replace(/[\r\n]+/g, ' ').trim();
+  return oneLine.length > 400 ? oneLine.slice(0, 400) + '…' : oneLine;
+}

@@ -1,0 +1,86 @@
+// The outbound area's part of message.plan (plan.outbound): the evaluated policy Plan, the
+// stages (hold / confirm / approve) built from it in plan order, and which stage the message is
+// in. Other areas read plan.outbound.plan; every write keeps the other areas' keys.
+import type { MessageRow } from '../store/store.ts';
+import type { Plan, PlannedAction } from '../policy/evaluate.ts';
+import { newToken } from '../util/id.ts';
+
+export type StageType = 'hold' | 'confirm' | 'approve';
+
+export interface StageState {
+  type: StageType;
+  rule: string;
+  /** hold */
+  minutes?: number;
+  release?: 'auto' | 'manual' | 'discard';
+  /** confirm / approve */
+  hours?: number;
+  onTimeout?: 'deliver' | 'discard';
+  /** approve: who may decide (resolved at accept time; never empty) */
+  approvers?: string[];
+  /** the form token the stage's page embeds and its POST must echo (a second secret next to the link token) */
+  formToken?: string;
+  startedAt?: number;
+  dueAt?: number;
+}
+
+export interface OutboundState {
+  plan: Plan;
+  policyVersion: number;
+  /** who sent it: the authenticated user, else the envelope sender */
+  sender: string;
+  /** notice language for the sender */
+  language: 'ja' | 'en' | 'both';
+  stages: StageState[];
+  /** index of the stage the message waits in; -1 before the first / after the last */
+  stage: number;
+}
+
+/** The state a message waits in for a stage type. */
+export const STAGE_STATE: Record<StageType, string> = { hold: 'held', confirm: 'awaiting_confirmation', approve: 'awaiting_approval' };
+export const WAITING_STATES = Object.values(STAGE_STATE);
+/** A manual hold waits this long after its hold time for the sender, then is discarded. */
+export const MANUAL_GRACE_MS = 72 * 3600_000;
+
+export function parsePlanObject(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function outboundStateOf(message: Pick<MessageRow, 'plan'>): { whole: Record<string, unknown>; state: OutboundState | null } {
+  const whole = parsePlanObject(message.plan);
+  const s = whole.outbound as OutboundState | undefined;
+  return { whole, state: s && Array.isArray(s.stages) ? s : null };
+}
+
+export function withOutbound(whole: Record<string, unknown>, state: OutboundState): Record<string, unknown> {
+  return { ...whole, outbound: state };
+}
+
+export function stagesOf(actions: PlannedAction[], fallbackApprovers: string[]): StageState[] {
+  const stages: StageState[] = [];
+  for (const a of actions) {
+    if (a.type === 'hold') stages.push({ type: 'hold', rule: a.rule, minutes: a.minutes, release: a.release });
+    else if (a.type === 'confirm') stages.push({ type: 'confirm', rule: a.rule, hours: a.hours, onTimeout: a.onTimeout });
+    else if (a.type === 'approve')
+      stages.push({ type: 'approve', rule: a.rule, hours: a.hours, onTimeout: a.onTimeout, approvers: a.approvers.length > 0 ? a.approvers : fallbackApprovers });
+  }
+  return stages;
+}
+
+/** When a stage entered at `now` is due: hold end (manual: plus the grace), or the time-out. */
+export function stageDueAt(stage: StageState, now: number): number {
+  if (stage.type === 'hold') return now + (stage.minutes ?? 5) * 60_000 + (stage.release === 'manual' ? MANUAL_GRACE_MS : 0);
+  return now + (stage.hours ?? 24) * 3600_000;
+}
+
+/** Returns a copy of the state with stage i started at `now`. */
+export function enter(state: OutboundState, i: number, now: number): OutboundState {
+  const stages = state.stages.map((s, j) => (j === i ? { ...s, formToken: newToken(), startedAt: now, dueAt: stageDueAt(s, now) } : s));
+  return { ...state, stages, stage: i };
+}

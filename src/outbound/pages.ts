@@ -1,0 +1,223 @@
+// The sender's and approver's pages behind the links in notices: /h/TOKEN (held: 今すぐ送信 /
+// 送信取り消し), /c/TOKEN (送信確認画面: every recipient and attachment must be ticked before 送信),
+// /a/TOKEN (承認 / 却下 with a comment). A GET only shows; only a POST from the page's form acts,
+// and it must echo the stage's form token — mail scanners that prefetch links change nothing.
+// Japanese and English (?lang=en|ja, else Accept-Language), everything escaped, phone-sized.
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { MessageFacts } from '../mime/facts.ts';
+import type { MessageRow } from '../store/store.ts';
+import { escapeHtml as e } from './notices.ts';
+import { outboundStateOf, STAGE_STATE, type OutboundState } from './outbound-state.ts';
+import { hashToken, linksDb, type OutboundEnv } from './stage-engine.ts';
+import { ActionError, approve, cancel, confirm, reject, release, type Actor } from './actions.ts';
+import { formatDateJa } from '../mime/notice-text.ts';
+
+type Kind = 'h' | 'c' | 'a';
+type L = 'ja' | 'en';
+
+const T = {
+  ja: {
+    h: '保留中のメール',
+    c: '送信確認画面',
+    a: '承認依頼',
+    subject: '件名',
+    from: '送信者',
+    to: '宛先',
+    files: '添付ファイル',
+    none: 'なし',
+    until: '期限',
+    sendNow: '今すぐ送信',
+    cancel: '送信取り消し',
+    send: '送信',
+    tickAll: 'すべての宛先と添付ファイルを確認し、チェックを付けてから「送信」を押してください。',
+    approve: '承認',
+    reject: '却下',
+    comment: 'コメント（任意）',
+    done: 'このメールはすでに処理されています。',
+    state: '状態',
+    notFound: 'このリンクは無効です。',
+    notTicked: 'すべての宛先と添付ファイルにチェックを付けてください。',
+    expiredForm: 'ページの有効期限が切れました。もう一度開き直してください。',
+    ok: { released: '送信しました。', cancelled: '送信を取り消しました。', confirmed: '送信しました。', approved: '承認しました。', rejected: '却下しました。' },
+    states: { held: '保留中', awaiting_confirmation: '送信確認待ち', awaiting_approval: '承認待ち', queued: '送信待ち', delivered: '送信済み', deferred: '再送待ち', bounced: '配送失敗', cancelled: '取り消し済み', discarded: '破棄済み' } as Record<string, string>,
+  },
+  en: {
+    h: 'Held message',
+    c: 'Confirm before sending',
+    a: 'Approval request',
+    subject: 'Subject',
+    from: 'From',
+    to: 'Recipients',
+    files: 'Attachments',
+    none: 'none',
+    until: 'Until',
+    sendNow: 'Send now',
+    cancel: 'Cancel sending',
+    send: 'Send',
+    tickAll: 'Check every recipient and attachment, tick each one, then press "Send".',
+    approve: 'Approve',
+    reject: 'Reject',
+    comment: 'Comment (optional)',
+    done: 'This message has already been handled.',
+    state: 'State',
+    notFound: 'This link is not valid.',
+    notTicked: 'Please tick every recipient and attachment.',
+    expiredForm: 'This page has expired. Please open the link again.',
+    ok: { released: 'The message is being sent.', cancelled: 'Sending was cancelled.', confirmed: 'The message is being sent.', approved: 'Approved.', rejected: 'Rejected.' },
+    states: { held: 'held', awaiting_confirmation: 'awaiting confirmation', awaiting_approval: 'awaiting approval', queued: 'queued', delivered: 'delivered', deferred: 'deferred', bounced: 'bounced', cancelled: 'cancelled', discarded: 'discarded' } as Record<string, string>,
+  },
+};
+
+function langOf(req: FastifyRequest): L {
+  const q = (req.query as Record<string, string | undefined>).lang;
+  if (q === 'en' || q === 'ja') return q;
+  const al = String(req.headers['accept-language'] ?? '').toLowerCase();
+  const first = al.split(',')[0]?.trim() ?? '';
+  return first.startsWith('en') ? 'en' : 'ja';
+}
+
+function page(lang: L, title: string, body: string, path: string): string {
+  const other = lang === 'ja' ? 'en' : 'ja';
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${e(title)} - Sekisho</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;line-height:1.5}dt{font-weight:bold;margin-top:.5rem}dd{margin:0;word-break:break-all}button{font-size:1.1rem;padding:.7rem 1.2rem;margin:.5rem .5rem 0 0;border-radius:6px;border:1px solid #888}button.primary{background:#1a56db;color:#fff;border-color:#1a56db}label{display:block;padding:.4rem 0;word-break:break-all}textarea{width:100%;min-height:4rem}.msg{padding:.7rem;background:#eef;border-radius:6px}.err{background:#fee}</style></head>
+<body><p style="text-align:right"><a href="${e(path)}?lang=${other}">${other === 'en' ? 'English' : '日本語'}</a></p><h1>${e(title)}</h1>${body}</body></html>`;
+}
+
+function send(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-frame-options', 'DENY')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+    .send(html);
+}
+
+interface Loaded {
+  m: MessageRow;
+  state: OutboundState;
+  linkStage: number;
+  actor: string;
+  facts: MessageFacts;
+}
+
+async function load(env: OutboundEnv, kind: Kind, token: string): Promise<Loaded | null> {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
+  const link = await linksDb(env.store).selectFrom('outbound_links').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+  if (!link || link.kind !== kind) return null;
+  const m = await env.store.message(link.message_id, link.tenant_id);
+  if (!m) return null;
+  const { state } = outboundStateOf(m);
+  if (!state) return null;
+  return { m, state, linkStage: Number(link.stage), actor: link.actor, facts: JSON.parse(m.facts) as MessageFacts };
+}
+
+/** True while the link's stage is the one the message waits in: only then are buttons shown. */
+function live(l: Loaded): boolean {
+  const stage = l.state.stages[l.linkStage];
+  return l.state.stage === l.linkStage && !!stage && STAGE_STATE[stage.type] === l.m.state;
+}
+
+function details(lang: L, l: Loaded, ticks: boolean): string {
+  const t = T[lang];
+  const recips = JSON.parse(l.m.recipients) as string[];
+  const files = l.facts.attachments.filter((a) => !a.inline || !a.contentId);
+  const item = (name: string, value: string, text: string) => (ticks ? `<label><input type="checkbox" name="${name}" value="${e(value)}"> ${e(text)}</label>` : `<div>${e(text)}</div>`);
+  const stage = l.state.stages[l.linkStage];
+  const due = stage?.dueAt ? (lang === 'ja' ? formatDateJa(new Date(stage.dueAt)) : new Date(stage.dueAt).toISOString().replace('T', ' ').slice(0, 16) + ' UTC') : '';
+  return `<dl><dt>${t.subject}</dt><dd>${e(l.m.subject || '(no subject)')}</dd><dt>${t.from}</dt><dd>${e(l.m.header_from || l.m.mail_from)}</dd>
+<dt>${t.to}</dt><dd>${recips.map((r) => item('r', r, r)).join('')}</dd>
+<dt>${t.files}</dt><dd>${files.length === 0 ? t.none : files.map((f, i) => item('f', String(i), `${f.filename || '(no name)'} (${f.size} bytes)`)).join('')}</dd>
+<dt>${t.state}</dt><dd>${e(t.states[l.m.state] ?? l.m.state)}</dd>${live(l) && due ? `<dt>${t.until}</dt><dd>${e(due)}</dd>` : ''}</dl>`;
+}
+
+function render(lang: L, kind: Kind, l: Loaded, path: string, note?: { text: string; error?: boolean }): string {
+  const t = T[lang];
+  const formToken = e(l.state.stages[l.linkStage]?.formToken ?? '');
+  const hidden = `<input type="hidden" name="formToken" value="${formToken}"><input type="hidden" name="lang" value="${lang}">`;
+  let forms = '';
+  if (live(l)) {
+    if (kind === 'h') forms = `<form method="post">${hidden}<button class="primary" name="action" value="release">${t.sendNow}</button><button name="action" value="cancel">${t.cancel}</button></form>`;
+    if (kind === 'a') forms = `<form method="post">${hidden}<label>${t.comment}<textarea name="comment" maxlength="2000"></textarea></label><button class="primary" name="action" value="approve">${t.approve}</button><button name="action" value="reject">${t.reject}</button></form>`;
+  } else if (!note) {
+    note = { text: t.done };
+  }
+  const msg = note ? `<p class="msg${note.error ? ' err' : ''}">${e(note.text)}</p>` : '';
+  if (kind === 'c' && live(l)) {
+    return page(lang, t.c, `${msg}<p>${t.tickAll}</p><form method="post">${hidden}${details(lang, l, true)}<button class="primary" name="action" value="confirm">${t.send}</button><button name="action" value="cancel" formnovalidate>${t.cancel}</button></form>`, path);
+  }
+  return page(lang, t[kind], `${msg}${details(lang, l, false)}${forms}`, path);
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+export async function registerPages(app: FastifyInstance, env: OutboundEnv): Promise<void> {
+  await app.register(async (scope) => {
+    // Scoped to these pages, so other areas may parse forms their own way.
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
+      const params = new URLSearchParams(body as string);
+      const out: Record<string, string | string[]> = {};
+      for (const [k, v] of params) {
+        const prev = out[k];
+        out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      }
+      done(null, out);
+    });
+    for (const kind of ['h', 'c', 'a'] as const) {
+      scope.get(`/${kind}/:token`, async (req, reply) => {
+        const lang = langOf(req);
+        const path = `/${kind}/${(req.params as { token: string }).token}`;
+        const l = await load(env, kind, (req.params as { token: string }).token);
+        if (!l) return send(reply, 404, page(lang, T[lang].notFound, '', path));
+        return send(reply, 200, render(lang, kind, l, path));
+      });
+      scope.post(`/${kind}/:token`, async (req, reply) => {
+        const body = (req.body ?? {}) as Record<string, string | string[] | undefined>;
+        const one = (k: string) => (Array.isArray(body[k]) ? (body[k] as string[])[0] : (body[k] as string | undefined)) ?? '';
+        const many = (k: string) => (Array.isArray(body[k]) ? (body[k] as string[]) : body[k] ? [body[k] as string] : []);
+        const lang: L = one('lang') === 'en' ? 'en' : one('lang') === 'ja' ? 'ja' : langOf(req);
+        const t = T[lang];
+        const token = (req.params as { token: string }).token;
+        const path = `/${kind}/${token}`;
+        const l = await load(env, kind, token);
+        if (!l) return send(reply, 404, page(lang, t.notFound, '', path));
+        if (!live(l)) return send(reply, 409, render(lang, kind, l, path));
+        if (!sameToken(one('formToken'), l.state.stages[l.linkStage]?.formToken ?? '')) return send(reply, 403, render(lang, kind, l, path, { text: t.expiredForm, error: true }));
+        const action = one('action');
+        const allowed: Record<Kind, string[]> = { h: ['release', 'cancel'], c: ['confirm', 'cancel'], a: ['approve', 'reject'] };
+        if (!allowed[kind].includes(action)) return send(reply, 400, render(lang, kind, l, path, { text: t.expiredForm, error: true }));
+        if (action === 'confirm') {
+          const recips = JSON.parse(l.m.recipients) as string[];
+          const files = l.facts.attachments.filter((a) => !a.inline || !a.contentId);
+          const ticked = new Set(many('r'));
+          const tickedFiles = new Set(many('f'));
+          const all = recips.every((r) => ticked.has(r)) && files.every((_f, i) => tickedFiles.has(String(i)));
+          if (!all) return send(reply, 422, render(lang, kind, l, path, { text: t.notTicked, error: true }));
+        }
+        const actor: Actor = { email: l.actor, role: 'user', tenantId: l.m.tenant_id, linkStage: l.linkStage };
+        const comment = one('comment').slice(0, 2000);
+        try {
+          if (action === 'release') await release(env, l.m.id, actor);
+          else if (action === 'cancel') await cancel(env, l.m.id, actor);
+          else if (action === 'confirm') await confirm(env, l.m.id, actor);
+          else if (action === 'approve') await approve(env, l.m.id, actor, comment);
+          else await reject(env, l.m.id, actor, comment);
+        } catch (err) {
+          if (!(err instanceof ActionError)) throw err;
+          const again = (await load(env, kind, token)) ?? l;
+          return send(reply, err.code === 'busy' ? 503 : 409, render(lang, kind, again, path, { text: err.code === 'busy' ? err.message : t.done, error: true }));
+        }
+        const key = (action === 'release' ? 'released' : action === 'cancel' ? 'cancelled' : action === 'confirm' ? 'confirmed' : action === 'approve' ? 'approved' : 'rejected') as keyof typeof t.ok;
+        const after = (await load(env, kind, token)) ?? l;
+        return send(reply, 200, render(lang, kind, after, path, { text: t.ok[key] }));
+      });
+    }
+  });
+}

@@ -1,0 +1,54 @@
+// The outbound policy's rewrites just before delivery, in plan order: subject tags (addSubjectTag,
+// charset kept), forced BCC (convertToBcc: To/Cc leave the headers, the envelope is unchanged),
+// and addBcc. Envelope recipients are fixed at accept time, so addBcc's addresses are added to
+// the message's recipient rows on the first delivery attempt (each then has its own result,
+// retries and audit line like any recipient) and ride in the same copy; they appear in no header.
+import type { MessageRow, Store } from '../store/store.ts';
+import type { DeliveryPreparer, PreparedCopy } from '../pipeline.ts';
+import { addSubjectTag, convertToBcc } from '../mime/rewrite/index.ts';
+import { outboundStateOf } from './outbound-state.ts';
+
+export function createPreparer(store: Store): DeliveryPreparer {
+  return async (message: MessageRow, raw: Buffer, recipients: string[]): Promise<PreparedCopy[] | null> => {
+    if (message.direction !== 'outbound') return null;
+    const { state } = outboundStateOf(message);
+    if (!state) return null;
+    let out = raw;
+    let changed = false;
+    const extra: string[] = [];
+    for (const a of state.plan.actions) {
+      if (a.type === 'subjectTag') {
+        out = addSubjectTag(out, a.tag);
+        changed = true;
+      } else if (a.type === 'bcc') {
+        out = convertToBcc(out);
+        changed = true;
+      } else if (a.type === 'addBcc') {
+        extra.push(...a.to.map((t) => t.toLowerCase()));
+      }
+    }
+    const added = extra.length > 0 ? await addRecipients(store, message, [...new Set(extra)]) : [];
+    if (!changed && added.length === 0) return null;
+    return [{ recipients: [...recipients, ...added.filter((a) => !recipients.includes(a))], raw: out }];
+  };
+}
+
+/** Adds the addBcc addresses as recipients once; returns those newly added (to send now). */
+async function addRecipients(store: Store, message: MessageRow, addresses: string[]): Promise<string[]> {
+  const existing = new Set((await store.recipients(message.id)).map((r) => r.address));
+  const fresh = addresses.filter((a) => !existing.has(a));
+  if (fresh.length === 0) return [];
+  const now = Date.now();
+  await store.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('recipients')
+      .values(fresh.map((address) => ({ message_id: message.id, address, state: 'pending' as const, attempts: 0, last_response: null, updated_at: now })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    await trx
+      .insertInto('events')
+      .values({ tenant_id: message.tenant_id, message_id: message.id, at: now, actor: 'policy', type: 'addBcc.added', data: JSON.stringify({ recipients: fresh }) })
+      .execute();
+  });
+  return fresh;
+}
