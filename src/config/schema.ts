@@ -34,6 +34,10 @@ export const configSchema = z
     mxPort: port.default(25),
     /** ip:port list for MX/SPF/DKIM/DMARC look-ups; empty = the system resolver */
     dnsServers: list.default([]),
+    /** inbound: Rspamd's normal worker, e.g. http://127.0.0.1:11333; unset = built-in scorer only */
+    rspamdUrl: z.string().url().optional(),
+    /** inbound: clamd for virus scanning, tcp://host:port or a unix socket path; unset = no ClamAV */
+    clamd: z.string().optional(),
     /** name this node uses in SMTP greetings, Received headers and DSNs */
     hostname: z.string().default('sekisho.localhost'),
     /** PEM files for STARTTLS; unset = a self-signed pair generated into dataDir/tls */

@@ -1,4 +1,38 @@
 // The inbound feature module: its hooks into the pipeline (see ../pipeline.ts), listed in main.ts.
+// decideInbound authenticates, scores and lets the tenant policy decide (decide.ts); the
+// `quarantined` handler purges mail whose retention ended (its due_at); prepareDelivery strips
+// attachments and tags subjects; /q/TOKEN is the recipient's self-release page; a timer sends
+// periodic quarantine digests for tenants that asked for them.
 import type { ModuleFactory } from '../pipeline.ts';
+import { createResolver, mailauthResolver } from '../delivery/mx.ts';
+import { decideInbound } from './decide.ts';
+import { scannersFromConfig } from './scorers.ts';
+import { prepareInbound } from './prepare.ts';
+import { purgeQuarantined } from './quarantine.ts';
+import { registerReleasePage } from './release-page.ts';
+import { runDueDigests } from './digest.ts';
 
-export const inboundModule: ModuleFactory = () => ({ name: 'inbound' });
+const DIGEST_CHECK_MS = 5 * 60_000;
+
+export const inboundModule: ModuleFactory = (ctx) => {
+  const { config, store, logger } = ctx;
+  const resolver = mailauthResolver(createResolver(config.dnsServers, { timeoutMs: 2000, tries: 2 }));
+  const scanners = scannersFromConfig(config);
+  const digestDeps = { store, hostname: config.hostname, publicUrl: config.publicUrl, wake: ctx.wake };
+  const timer = setInterval(() => {
+    runDueDigests(digestDeps).catch((err) => logger.error({ err }, 'quarantine digest run failed'));
+  }, DIGEST_CHECK_MS);
+  timer.unref();
+  return {
+    name: 'inbound',
+    decideInbound: (accept) => decideInbound({ store, logger, hostname: config.hostname, resolver, scanners }, accept),
+    handlers: {
+      quarantined: async (message, lease) => {
+        if (!(await purgeQuarantined(store, message, lease.node))) logger.warn({ id: message.id }, 'lease lost before the quarantine purge was recorded');
+      },
+    },
+    prepareDelivery: prepareInbound,
+    registerHttp: (app) => registerReleasePage(app, { store, wake: ctx.wake }),
+    stop: async () => clearInterval(timer),
+  };
+};

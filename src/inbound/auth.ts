@@ -1,0 +1,175 @@
+// SPF, DKIM, DMARC and ARC verification of one received message with mailauth's submodules
+// (the package root pulls in BIMI → undici, which crashes on Node 20), through the resolver
+// the caller supplies (config.dnsServers). Produces the compact AuthResults the scorers and
+// the policy read, and an RFC 8601 Authentication-Results header for our authserv-id.
+// DNS trouble never throws: it shows up as temperror, so mail is not lost over a slow resolver.
+import { createRequire } from 'node:module';
+import type { AuthResult, AuthResults } from './verdict.ts';
+
+const require = createRequire(import.meta.url);
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const { dkimVerify } = require('mailauth/lib/dkim/verify.js') as { dkimVerify: (input: Buffer, opts: any) => Promise<any> };
+const { spf } = require('mailauth/lib/spf/index.js') as { spf: (opts: any) => Promise<any> };
+const { evaluateDmarc } = require('mailauth/lib/dmarc/index.js') as { evaluateDmarc: (opts: any) => Promise<any> };
+const { arc } = require('mailauth/lib/arc/index.js') as { arc: (chain: any, opts: any) => Promise<any> };
+const libmime = require('libmime') as { foldLines: (s: string, n: number) => string };
+
+export type DnsResolve = (name: string, rrtype: string) => Promise<any>;
+
+export interface AuthInput {
+  /** the message as received from the client (without our trace header is best, but either works) */
+  raw: Buffer;
+  /** connecting client's IP address */
+  ip: string;
+  /** HELO/EHLO name the client gave */
+  helo: string;
+  /** envelope MAIL FROM ('' for the null sender) */
+  mailFrom: string;
+  /** our host name: the authserv-id */
+  authservId: string;
+  resolver: DnsResolve;
+}
+
+export interface AuthVerification {
+  results: AuthResults;
+  /** one line per method, as they appear in the header, for the audit trail */
+  details: string[];
+  /** complete header field "Authentication-Results: …\r\n" */
+  header: string;
+}
+
+const RESULTS: readonly AuthResult[] = ['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror', 'policy'];
+
+function asResult(v: unknown): AuthResult | undefined {
+  const s = String(v ?? '').toLowerCase();
+  return (RESULTS as readonly string[]).includes(s) ? (s as AuthResult) : undefined;
+}
+
+/** DKIM: the best result over all signatures (one valid signature is a pass). */
+function bestDkim(rows: any[]): AuthResult {
+  if (!rows || rows.length === 0) return 'none';
+  const order: AuthResult[] = ['pass', 'temperror', 'fail', 'policy', 'permerror', 'neutral', 'none'];
+  const seen = rows.map((r) => asResult(r?.status?.result) ?? 'neutral');
+  return order.find((o) => seen.includes(o)) ?? 'neutral';
+}
+
+export async function verifyAuthentication(input: AuthInput): Promise<AuthVerification> {
+  const lines: string[] = [];
+  const results: AuthResults = {};
+  const resolver = input.resolver;
+  let dkim: any = null;
+  try {
+    dkim = await dkimVerify(input.raw, { resolver, sender: input.mailFrom || undefined });
+    for (const row of dkim?.results ?? []) if (row?.info) lines.push(row.info);
+    results.dkim = bestDkim(dkim?.results ?? []);
+  } catch (err) {
+    results.dkim = 'temperror';
+    lines.push(`dkim=temperror (${cleanComment((err as Error).message)})`);
+  }
+
+  // HELO as an IP literal goes in brackets, like mailauth's authenticate() does.
+  const helo = /^[\d.]+$|:/.test(input.helo) ? `[${input.helo}]` : input.helo || `[${input.ip}]`;
+  let spfResult: any = null;
+  try {
+    spfResult = await spf({ sender: input.mailFrom || undefined, ip: input.ip, helo, mta: input.authservId, resolver });
+    if (spfResult?.info) lines.push(spfResult.info);
+    results.spf = asResult(spfResult?.status?.result) ?? 'none';
+  } catch (err) {
+    results.spf = 'temperror';
+    lines.push(`spf=temperror (${cleanComment((err as Error).message)})`);
+  }
+
+  let arcResult: any = null;
+  try {
+    arcResult = await arc(dkim?.arc ?? {}, { resolver, ip: input.ip });
+    if (arcResult?.info) lines.push(arcResult.info);
+    results.arc = asResult(arcResult?.status?.result) ?? 'none';
+  } catch (err) {
+    results.arc = 'temperror';
+    lines.push(`arc=temperror (${cleanComment((err as Error).message)})`);
+  }
+
+  if (dkim?.headerFrom) {
+    try {
+      const { response } = await evaluateDmarc({
+        headerFrom: dkim.headerFrom,
+        fromFields: dkim.fromFields,
+        spfDomains: [].concat((spfResult?.status?.result === 'pass' && spfResult.domain) || []),
+        dkimDomains: (dkim.results ?? [])
+          .filter((r: any) => r.status?.result === 'pass')
+          .map((r: any) => ({ id: r.id, domain: r.signingDomain, aligned: r.status.aligned, underSized: r.status.underSized })),
+        arcResult,
+        resolver,
+      });
+      if (response?.info) lines.push(response.info);
+      results.dmarc = asResult(response?.status?.result) ?? 'none';
+      const p = String(response?.policy ?? '').toLowerCase();
+      if (p === 'none' || p === 'quarantine' || p === 'reject') results.dmarcPolicy = p;
+    } catch (err) {
+      results.dmarc = 'temperror';
+      lines.push(`dmarc=temperror (${cleanComment((err as Error).message)})`);
+    }
+  } else {
+    results.dmarc = 'none';
+    lines.push('dmarc=none (no single author domain)');
+  }
+
+  const folded = lines.map((l) => libmime.foldLines(l.replace(/[\r\n]+/g, ' '), 160));
+  const header = `Authentication-Results: ${input.authservId};\r\n ${folded.length ? folded.join(';\r\n ') : 'none'}\r\n`;
+  return { results, details: lines, header };
+}
+
+function cleanComment(s: string): string {
+  return s.replace(/[()\\\r\n]/g, ' ').slice(0, 120);
+}
+
+/**
+ * Inserts our Authentication-Results header right after the first header field (our own
+ * Received trace header, as Postfix+OpenDKIM place it), and removes any Authentication-Results
+ * header in the message that claims our authserv-id: only we may say what we verified.
+ */
+export function addAuthResults(raw: Buffer, header: string, authservId: string): { body: Buffer; removedForged: number } {
+  const text = raw.toString('latin1');
+  let headEnd = text.indexOf('\r\n\r\n');
+  if (headEnd === -1) headEnd = text.length;
+  const fields: string[] = [];
+  let pos = 0;
+  // Split the header block into complete fields (with their folded continuation lines).
+  while (pos < headEnd) {
+    let end = pos;
+    for (;;) {
+      const nl = text.indexOf('\r\n', end);
+      if (nl === -1 || nl >= headEnd) {
+        end = headEnd;
+        break;
+      }
+      end = nl + 2;
+      const next = text[end];
+      if (next !== ' ' && next !== '\t') break;
+    }
+    fields.push(text.slice(pos, end === headEnd ? headEnd + 2 : end));
+    pos = end === headEnd ? headEnd + 2 : end;
+  }
+  let removedForged = 0;
+  const id = authservId.toLowerCase();
+  const kept = fields.filter((f, i) => {
+    if (i === 0) return true;
+    const m = /^authentication-results[ \t]*:[ \t\r\n]*("?)([^;\s"]+)/i.exec(f);
+    if (m && m[2]!.toLowerCase() === id) {
+      removedForged++;
+      return false;
+    }
+    return true;
+  });
+  const rest = Buffer.from(text.slice(Math.min(pos, text.length)), 'latin1');
+  const headerBytes = Buffer.from(kept[0] + header + kept.slice(1).join(''), 'latin1');
+  // When the message had no body separator, the reconstructed header block already ended it.
+  return { body: Buffer.concat([headerBytes, rest]), removedForged };
+}
+
+/** HELO name from our own Received trace header (the accept stage writes "from HELO (…"). */
+export function heloFromTrace(raw: Buffer): string {
+  const head = raw.subarray(0, 2048).toString('latin1');
+  const m = /^Received: from (\S+) \(/.exec(head);
+  return m && m[1] !== 'unknown' ? m[1]! : '';
+}

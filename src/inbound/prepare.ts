@@ -1,0 +1,18 @@
+// The inbound delivery rewrite: the policy's attachment removals (a notice part in place of
+// each) and subject tags ([SPAM]), applied just before delivery. Mail released from quarantine
+// goes out verbatim — the admin or recipient looked at it and chose to have it as it is.
+import type { DeliveryPreparer } from '../pipeline.ts';
+import { addSubjectTag } from '../mime/rewrite/subject-tag.ts';
+import { stripAttachments } from './strip-attachments.ts';
+import { inboundStateOf } from './quarantine.ts';
+
+export const prepareInbound: DeliveryPreparer = async (message, raw, recipients) => {
+  if (message.direction !== 'inbound') return null;
+  const state = inboundStateOf(message);
+  if (!state || state.released) return null;
+  let out = raw;
+  const strip = state.policy?.strip ?? [];
+  if (strip.length > 0) out = (await stripAttachments(out, strip.map((s) => s.filename))).raw;
+  for (const t of state.policy?.subjectTags ?? []) out = addSubjectTag(out, t.tag);
+  return out === raw ? null : [{ recipients, raw: out }];
+};

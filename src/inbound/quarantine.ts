@@ -1,0 +1,217 @@
+// The quarantine (隔離) service the CLI, the console and the self-release page call: list a
+// tenant's quarantined mail, preview one safely (headers and text only, nothing rendered), release
+// it (→ queued; delivered once, verbatim: the stored body with our trace headers), delete it,
+// purge what is past retention, and the signed per-recipient links of the digest mail.
+// Every change takes the message's lease first, so a release never races the purge timer.
+import { createHash } from 'node:crypto';
+import type { MessageRow, Store } from '../store/store.ts';
+import { newToken } from '../util/id.ts';
+import { parseFacts } from '../mime/parse-facts.ts';
+import { inboundDb } from './tenant-settings.ts';
+import type { InboundPlanState } from './decide.ts';
+
+export class QuarantineError extends Error {
+  constructor(
+    readonly kind: 'not_found' | 'wrong_state' | 'busy' | 'forbidden' | 'expired',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface QuarantineItem {
+  id: string;
+  tenantId: string;
+  receivedAt: number;
+  from: string;
+  mailFrom: string;
+  recipients: string[];
+  subject: string;
+  score: number | null;
+  reason: string;
+  symbols: Array<{ name: string; score: number; detail?: string }>;
+  purgeAt: number | null;
+}
+
+export interface QuarantineFilter {
+  tenantId: string;
+  /** only mail for this recipient (a user's own view, the digest) */
+  recipient?: string;
+  /** substring of sender or subject */
+  search?: string;
+  since?: number;
+  limit?: number;
+}
+
+export function planOf(m: Pick<MessageRow, 'plan'>): Record<string, unknown> {
+  try {
+    const v = m.plan ? (JSON.parse(m.plan) as unknown) : {};
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function inboundStateOf(m: Pick<MessageRow, 'plan'>): InboundPlanState | null {
+  return (planOf(m).inbound as InboundPlanState | undefined) ?? null;
+}
+
+function toItem(m: MessageRow): QuarantineItem {
+  const s = inboundStateOf(m);
+  return {
+    id: m.id,
+    tenantId: m.tenant_id,
+    receivedAt: Number(m.created_at),
+    from: m.header_from,
+    mailFrom: m.mail_from,
+    recipients: JSON.parse(m.recipients) as string[],
+    subject: m.subject,
+    score: s?.score ?? null,
+    reason: s?.reason ?? '',
+    symbols: (s?.symbols ?? []).filter((x) => x.score !== 0).map((x) => ({ name: x.name, score: x.score, ...(x.detail ? { detail: x.detail } : {}) })),
+    purgeAt: m.due_at === null ? null : Number(m.due_at),
+  };
+}
+
+export async function listQuarantine(store: Store, filter: QuarantineFilter): Promise<QuarantineItem[]> {
+  let q = store.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('tenant_id', '=', filter.tenantId)
+    .where('direction', '=', 'inbound')
+    .where('state', '=', 'quarantined');
+  if (filter.since) q = q.where('created_at', '>=', filter.since);
+  const rows = await q.orderBy('id', 'desc').limit(filter.recipient || filter.search ? 5000 : filter.limit ?? 100).execute();
+  const rcpt = filter.recipient?.toLowerCase();
+  const needle = filter.search?.toLowerCase();
+  return rows
+    .filter((m) => !rcpt || (JSON.parse(m.recipients) as string[]).includes(rcpt))
+    .filter((m) => !needle || `${m.header_from} ${m.mail_from} ${m.subject}`.toLowerCase().includes(needle))
+    .slice(0, filter.limit ?? 100)
+    .map(toItem);
+}
+
+export interface QuarantinePreview extends QuarantineItem {
+  headers: Array<{ key: string; value: string }>;
+  /** decoded plain text (HTML reduced to text); never HTML, so nothing runs or loads */
+  text: string;
+  attachments: Array<{ filename: string; contentType: string; size: number }>;
+  auth: Record<string, unknown>;
+  authDetails: string[];
+}
+
+export async function previewQuarantined(store: Store, tenantId: string, id: string): Promise<QuarantinePreview> {
+  const m = await store.message(id, tenantId);
+  if (!m || m.direction !== 'inbound') throw new QuarantineError('not_found', `no inbound message ${id} in this tenant`);
+  const raw = await store.body(id);
+  const facts = raw ? await parseFacts(raw, { mailFrom: m.mail_from, recipients: JSON.parse(m.recipients) as string[] }, 'inbound') : null;
+  const s = inboundStateOf(m);
+  return {
+    ...toItem(m),
+    headers: (facts?.headers ?? []).map((h) => ({ key: h.key, value: h.value.slice(0, 2000) })),
+    text: (facts?.text ?? '').slice(0, 64 * 1024),
+    attachments: (facts?.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+    auth: { ...(s?.auth ?? {}) },
+    authDetails: s?.authDetails ?? [],
+  };
+}
+
+const LEASE_MS = 30_000;
+
+async function lease(store: Store, tenantId: string, id: string): Promise<{ m: MessageRow; holder: string }> {
+  const holder = `quarantine:${newToken(9)}`;
+  const now = Date.now();
+  const r = await store.db
+    .updateTable('messages')
+    .set({ locked_by: holder, locked_until: now + LEASE_MS })
+    .where('id', '=', id)
+    .where('tenant_id', '=', tenantId)
+    .where('state', '=', 'quarantined')
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) {
+    const m = await store.message(id, tenantId);
+    if (!m) throw new QuarantineError('not_found', `no message ${id} in this tenant`);
+    if (m.state !== 'quarantined') throw new QuarantineError('wrong_state', `message ${id} is ${m.state}, not quarantined`);
+    throw new QuarantineError('busy', `message ${id} is being processed right now; try again in a moment`);
+  }
+  return { m: (await store.message(id))!, holder };
+}
+
+/** Releases quarantined mail for delivery, once; the stored body goes out as it is. */
+export async function releaseQuarantined(store: Store, tenantId: string, id: string, actor: string, wake?: () => void): Promise<void> {
+  const { m, holder } = await lease(store, tenantId, id);
+  const plan = planOf(m);
+  const inbound = { ...((plan.inbound as object) ?? {}), released: { by: actor, at: Date.now() } };
+  const ok = await store.transition(m, holder, {
+    state: 'queued',
+    dueAt: Date.now(),
+    plan: { ...plan, inbound },
+    event: { actor, type: 'quarantine.released', data: {} },
+  });
+  if (!ok) throw new QuarantineError('busy', `message ${id} is being processed right now; try again in a moment`);
+  wake?.();
+}
+
+/** Deletes quarantined mail: state 'deleted' and the stored body dropped. */
+export async function deleteQuarantined(store: Store, tenantId: string, id: string, actor: string): Promise<void> {
+  const { m, holder } = await lease(store, tenantId, id);
+  const ok = await store.transition(m, holder, { state: 'deleted', dueAt: null, event: { actor, type: 'quarantine.deleted', data: {} } });
+  if (!ok) throw new QuarantineError('busy', `message ${id} is being processed right now; try again in a moment`);
+  await dropBody(store, id);
+}
+
+/** The retention purge, run by the worker when a quarantined message's due time comes. */
+export async function purgeQuarantined(store: Store, m: MessageRow, node: string): Promise<boolean> {
+  const ok = await store.transition(m, node, { state: 'discarded', dueAt: null, event: { actor: 'system', type: 'quarantine.purged', data: { reason: 'retention period ended' } } });
+  if (ok) await dropBody(store, m.id);
+  return ok;
+}
+
+async function dropBody(store: Store, id: string): Promise<void> {
+  // The audit trail and the facts stay; only the content goes (it may be malware or personal data).
+  await store.db.updateTable('bodies').set({ data: Buffer.alloc(0) }).where('message_id', '=', id).execute();
+  await inboundDb(store).deleteFrom('quarantine_links').where('message_id', '=', id).execute();
+}
+
+// ---------------------------------------------------------------- signed self-release links
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Creates a link token for one recipient and one message (≥128 bits; only its hash is kept). */
+export async function createReleaseLink(store: Store, m: { tenantId: string; id: string }, recipient: string, expiresAt: number): Promise<string> {
+  const token = newToken(24);
+  await inboundDb(store)
+    .insertInto('quarantine_links')
+    .values({ token_hash: hashToken(token), tenant_id: m.tenantId, message_id: m.id, recipient: recipient.toLowerCase(), created_at: Date.now(), expires_at: expiresAt, used_at: null })
+    .execute();
+  return token;
+}
+
+export interface LinkTarget {
+  tenantId: string;
+  messageId: string;
+  recipient: string;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+export async function lookupReleaseLink(store: Store, token: string): Promise<LinkTarget | null> {
+  if (!/^[A-Za-z0-9_-]{20,64}$/.test(token)) return null;
+  const row = await inboundDb(store).selectFrom('quarantine_links').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+  if (!row) return null;
+  return { tenantId: row.tenant_id, messageId: row.message_id, recipient: row.recipient, expiresAt: Number(row.expires_at), usedAt: row.used_at === null ? null : Number(row.used_at) };
+}
+
+/** The recipient's own release through a link (the page's POST). */
+export async function releaseByLink(store: Store, token: string, selfReleaseAllowed: (tenantId: string) => Promise<boolean>, wake?: () => void): Promise<LinkTarget> {
+  const link = await lookupReleaseLink(store, token);
+  if (!link) throw new QuarantineError('not_found', 'unknown link');
+  if (link.expiresAt < Date.now()) throw new QuarantineError('expired', 'this link has expired');
+  if (!(await selfReleaseAllowed(link.tenantId))) throw new QuarantineError('forbidden', 'your organisation does not allow recipients to release quarantined mail');
+  await releaseQuarantined(store, link.tenantId, link.messageId, `recipient:${link.recipient}`, wake);
+  await inboundDb(store).updateTable('quarantine_links').set({ used_at: Date.now() }).where('token_hash', '=', hashToken(token)).execute();
+  return link;
+}

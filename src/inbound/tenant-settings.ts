@@ -1,0 +1,80 @@
+// A tenant's inbound settings that are not policy rules: who may release their own quarantined
+// mail, how long quarantine is kept, and the names the impersonation checks protect (staff,
+// executives — users carry no display names, so the admin lists them) and extra brands.
+// Read at every inbound decision; defaults apply until the admin sets anything.
+import type { Kysely } from 'kysely';
+import type { Store } from '../store/store.ts';
+import type { InboundTables } from './tables.ts';
+import type { BrandEntry, StaffMember, TenantContext } from './verdict.ts';
+import { currentPolicy } from '../outbound/policy-service.ts';
+import type { Policy } from '../policy/schema.ts';
+
+export interface InboundSettings {
+  selfRelease: boolean;
+  retentionDays: number;
+  staff: StaffMember[];
+  executives: string[];
+  brands: BrandEntry[];
+  /** periodic digest every N hours (0 = only on demand: sekisho quarantine digest) */
+  digestHours: number;
+}
+
+export const DEFAULT_SETTINGS: InboundSettings = { selfRelease: false, retentionDays: 30, staff: [], executives: [], brands: [], digestHours: 0 };
+
+export function inboundDb(store: Store): Kysely<InboundTables> {
+  return store.db.withTables<InboundTables>() as unknown as Kysely<InboundTables>;
+}
+
+function json<T>(text: string | null | undefined, fallback: T): T {
+  try {
+    return text ? (JSON.parse(text) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export async function getSettings(store: Store, tenantId: string): Promise<InboundSettings> {
+  const row = await inboundDb(store).selectFrom('inbound_settings').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
+  if (!row) return { ...DEFAULT_SETTINGS };
+  return {
+    selfRelease: Number(row.self_release) === 1,
+    retentionDays: Number(row.retention_days),
+    staff: json(row.staff, []),
+    executives: json(row.executives, []),
+    brands: json(row.brands, []),
+    digestHours: Number(row.digest_hours),
+  };
+}
+
+export async function updateSettings(store: Store, tenantId: string, change: Partial<InboundSettings>, actor: string): Promise<InboundSettings> {
+  const next = { ...(await getSettings(store, tenantId)), ...change };
+  const row = {
+    tenant_id: tenantId,
+    self_release: next.selfRelease ? 1 : 0,
+    retention_days: next.retentionDays,
+    staff: JSON.stringify(next.staff),
+    executives: JSON.stringify(next.executives),
+    brands: JSON.stringify(next.brands),
+    digest_hours: next.digestHours,
+    updated_at: Date.now(),
+  };
+  const db = inboundDb(store);
+  await db.transaction().execute(async (trx) => {
+    const { tenant_id: _t, ...rest } = row;
+    const r = await trx.updateTable('inbound_settings').set(rest).where('tenant_id', '=', tenantId).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) await trx.insertInto('inbound_settings').values(row).execute();
+  });
+  await store.appendEvent({ tenantId, messageId: null, actor, type: 'inbound.settings', data: { ...change } });
+  return next;
+}
+
+/** The tenant context the phishing checks need: own domains, staff, executives, brands. */
+export async function tenantContext(store: Store, tenantId: string, settings: InboundSettings): Promise<TenantContext> {
+  const domains = (await store.tenantDomains(tenantId)).map((d) => d.domain);
+  return { domains, staff: settings.staff, executives: settings.executives, brands: settings.brands };
+}
+
+/** The tenant policy in force (one place to swap if the policy service changes). */
+export async function inboundPolicy(store: Store, tenantId: string): Promise<Policy> {
+  return (await currentPolicy(store, tenantId)).policy;
+}
