@@ -5,13 +5,14 @@
 import assert from 'node:assert/strict';
 import PostalMime from 'postal-mime';
 import { parsePolicy } from '../../src/policy/load.ts';
-import { evaluateOutbound } from '../../src/policy/evaluate.ts';
+import { evaluateOutbound, type Plan } from '../../src/policy/evaluate.ts';
 import { parseMessage } from '../../src/mime/parse-facts.ts';
 import { newId } from '../../src/util/id.ts';
 import type { TestInstance } from '../helpers/instance.ts';
 import { USER } from '../helpers/instance.ts';
 
-export async function queueWithPolicy(inst: TestInstance, yaml: string, raw: Buffer, recipients: string[], mailFrom = USER): Promise<string> {
+/** `tweak` may edit the evaluated plan (e.g. force an action the evaluator would skip). */
+export async function queueWithPolicy(inst: TestInstance, yaml: string, raw: Buffer, recipients: string[], tweak?: (plan: Plan) => void, mailFrom = USER): Promise<string> {
   const parsed = parsePolicy(yaml);
   assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors));
   const store = inst.sekisho.store;
@@ -19,6 +20,7 @@ export async function queueWithPolicy(inst: TestInstance, yaml: string, raw: Buf
   const envelope = { mailFrom, recipients };
   const { facts } = await parseMessage(raw, envelope, 'outbound');
   const plan = evaluateOutbound(parsed.policy, facts, { tenantDomains: ['acme.example', 'acme.co.jp'], contactedDomains: new Map(), senderUser: { email: mailFrom } });
+  tweak?.(plan);
   const id = newId();
   await store.insertMessage({
     id,
