@@ -6,7 +6,10 @@
 // hostile file names escaped; a token opens its own message's files only.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { backends } from '../helpers/databases.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
@@ -220,6 +223,30 @@ for (const kind of backends()) {
       const events = (await inst.sekisho.store.events(id)).map((e) => e.type);
       assert.ok(events.includes('download.passcode.verified'));
       assert.equal(events.filter((t) => t === 'download').length, 2);
+    });
+
+    it('all files as one ZIP, streamed: opens with unzip, names and bytes intact', async () => {
+      sink.messages.length = 0;
+      const files = [
+        { filename: '議事録.docx', content: Buffer.from('議事録の内容'.repeat(500)) },
+        { filename: '図面 A.pdf', content: Buffer.from('%PDF-1.4 図面') },
+      ];
+      const raw = new MailComposer({ from: 'taro@acme.example', to: 'e@partner.example', subject: '資料', text: '本文\n', attachments: files }).compile().build();
+      await queueWithPolicy(inst, POLICY, await raw, ['e@partner.example']);
+      const [copy] = await sink.waitFor(1);
+      const pageUrl = new URL(urlIn((await decode(copy!.raw)).text!)).pathname.replace(/^\/sekisho/, '');
+      assert.match(await (await get(pageUrl)).text(), /all\.zip/);
+      const res = await get(`${pageUrl}/all.zip`);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'application/zip');
+      const dir = mkdtempSync(join(tmpdir(), 'sekisho-all-zip-'));
+      try {
+        writeFileSync(join(dir, 'all.zip'), Buffer.from(await res.arrayBuffer()));
+        execFileSync('unzip', ['-d', join(dir, 'x'), join(dir, 'all.zip')], { stdio: 'pipe' });
+        for (const f of files) assert.deepEqual(readFileSync(join(dir, 'x', f.filename)), f.content, f.filename);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 }
