@@ -1,12 +1,13 @@
 // webDownload at delivery time: each attachment is streamed ONCE into the blob store (shared by
 // every recipient), then each recipient gets a copy without attachments whose text and HTML parts
 // carry a notice with that recipient's own link (/d/TOKEN, 160-bit token), so the sender sees who
-// downloaded. A retried delivery reuses the stored files and the tokens.
-import { Readable } from 'node:stream';
+// downloaded. A retried delivery reuses the stored files and the tokens. The message is read in
+// 64 KiB chunks (reopenable), never handed to the MIME splitter as one huge buffer.
 import type { Store, MessageRow } from '../store/store.ts';
 import type { PreparedCopy } from '../pipeline.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { removeAttachmentsWithNotice, storeAttachments } from '../mime/rewrite/index.ts';
+import { reopenable } from '../mime/rewrite/message-source.ts';
 import { webDownloadNotice } from '../mime/notice-text.ts';
 import { newToken } from '../util/id.ts';
 import { attachmentsDb, type DownloadAction } from './plan-actions.ts';
@@ -50,7 +51,7 @@ export async function prepareDownload(
       expiresAt,
       passcode: action.passcode,
     });
-    const { stream } = removeAttachmentsWithNotice(Readable.from(raw), { notice, position: action.position });
+    const { stream } = removeAttachmentsWithNotice((await reopenable(raw)).open(), { notice, position: action.position });
     copies.push({ recipients: [recipient], raw: stream });
   }
   return copies;
@@ -60,7 +61,7 @@ export async function prepareDownload(
 async function storeFiles(deps: DownloadDeps, message: MessageRow, raw: Buffer, action: DownloadAction, language: string): Promise<boolean> {
   const { store } = deps;
   const db = attachmentsDb(store);
-  const stored = await storeAttachments(Readable.from(raw), { blobStore: deps.blobs, keyPrefix: `download/${message.id}/` });
+  const stored = await storeAttachments((await reopenable(raw)).open(), { blobStore: deps.blobs, keyPrefix: `download/${message.id}/` });
   const now = Date.now();
   if (stored.length === 0) {
     await db.insertInto('attachment_protection').values({ message_id: message.id, tenant_id: message.tenant_id, kind: 'none', zip_password: null, details: JSON.stringify({ reason: 'no-attachments' }), password_mail: null, created_at: now }).onConflict((oc) => oc.column('message_id').doNothing()).execute();
