@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { backends } from '../helpers/databases.ts';
-import { startInstance, type TestInstance } from '../helpers/instance.ts';
+import nodemailer from 'nodemailer';
+import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
+import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { runCli } from '../helpers/process.ts';
 import { downloadStatus, purgeExpired } from '../../src/attachments/control.ts';
@@ -247,6 +249,30 @@ for (const kind of backends()) {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+    it('through the real accept path: policy apply, SMTP submission, per-recipient copies', async () => {
+      sink.messages.length = 0;
+      const applied = await applyPolicy(inst.sekisho.store, inst.tenantId, POLICY, 'test');
+      assert.ok(applied.ok);
+      const raw = await composed({ filename: '提案書.pdf', content: Buffer.from('%PDF-1.4 提案'), to: 'f@partner.example' });
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inst.sekisho.ports.submission, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: USER, pass: PASSWORD } });
+      const info = await transport.sendMail({ envelope: { from: USER, to: ['f@partner.example', 'g@partner.example'] }, raw });
+      transport.close();
+      const id = /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;
+      const copies = await sink.waitFor(2);
+      const tokens = new Set<string>();
+      for (const c of copies) {
+        const parsed = await decode(c.raw);
+        assert.equal(parsed.attachments.length, 0);
+        assert.match(parsed.text!, /お世話になっております。資料をお送りします。/);
+        assert.match(parsed.html!, /ダウンロードURL/);
+        tokens.add(urlIn(parsed.text!));
+      }
+      assert.equal(tokens.size, 2);
+      const status = await downloadStatus(inst.sekisho.store, id);
+      assert.equal(status.files[0]!.filename, '提案書.pdf');
+      assert.deepEqual(status.recipients.map((r) => r.recipient), ['f@partner.example', 'g@partner.example']);
     });
   });
 }

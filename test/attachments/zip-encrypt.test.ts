@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { backends } from '../helpers/databases.ts';
-import { startInstance, USER, type TestInstance } from '../helpers/instance.ts';
+import nodemailer from 'nodemailer';
+import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
+import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { runCli } from '../helpers/process.ts';
 import { attachmentDetails } from '../../src/attachments/details.ts';
@@ -132,6 +134,23 @@ for (const kind of backends()) {
       assert.deepEqual(await attachmentDetails(inst.sekisho.store, id), {});
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(sink.messages.length, 1, 'no password mail');
+    });
+
+    it('through the real accept path: policy apply, SMTP submission, ZIP mail then password mail', async () => {
+      sink.messages.length = 0;
+      assert.ok((await applyPolicy(inst.sekisho.store, inst.tenantId, policy('aes256', 'sender'), 'test')).ok);
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inst.sekisho.ports.submission, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: USER, pass: PASSWORD } });
+      const info = await transport.sendMail({ envelope: { from: USER, to: ['p@partner.example'] }, raw: await message('p@partner.example') });
+      transport.close();
+      const id = /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;
+      const [main, pwMail] = await sink.waitFor(2);
+      assert.deepEqual(main!.recipients, ['p@partner.example']);
+      const password = passwordIn((await decode(pwMail!.raw)).text!);
+      assert.equal((await attachmentDetails(inst.sekisho.store, id)).zipPassword, password);
+      const zip = join(dir, 'smtp.zip');
+      writeFileSync(zip, Buffer.from((await decode(main!.raw)).attachments[0]!.content as ArrayBuffer));
+      execFileSync('7z', ['x', `-p${password}`, `-o${join(dir, 'smtp')}`, zip], { stdio: 'pipe' });
+      for (const f of FILES) assert.deepEqual(readFileSync(join(dir, 'smtp', f.filename)), f.content, f.filename);
     });
   });
 }
