@@ -142,4 +142,31 @@ async function notifySender(env: OutboundEnv, m: MessageRow, state: OutboundStat
   );
 }
 
+/**
+ * Messages waiting for this person, for the console: their own held / to-confirm mail, and the
+ * approvals assigned to them (admins: everything waiting in their tenant).
+ */
+export async function waitingFor(env: Pick<OutboundEnv, 'store'>, actor: Actor & { tenantId: string }, limit = 200): Promise<Array<MessageRow & { role: 'sender' | 'approver' | 'admin' }>> {
+  const rows = await env.store.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('tenant_id', '=', actor.tenantId)
+    .where('state', 'in', WAITING_STATES)
+    .orderBy('id', 'desc')
+    .limit(5000)
+    .execute();
+  const me = actor.email.toLowerCase();
+  const out: Array<MessageRow & { role: 'sender' | 'approver' | 'admin' }> = [];
+  for (const m of rows) {
+    const { state } = outboundStateOf(m);
+    if (!state) continue;
+    const stage = state.stages[state.stage];
+    if (state.sender === me) out.push({ ...m, role: 'sender' });
+    else if (stage?.type === 'approve' && (stage.approvers ?? []).includes(me)) out.push({ ...m, role: 'approver' });
+    else if (actor.role === 'admin') out.push({ ...m, role: 'admin' });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
 export { WAITING_STATES };

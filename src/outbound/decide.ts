@@ -93,6 +93,7 @@ export function createDecider(env: OutboundEnv) {
       events: [
         ...(plan.matchedRules.length > 0 || plan.skipped.length > 0 ? [{ actor: 'policy', type: 'policy.matched', data: summary }] : []),
         ...would,
+        ...stages.filter((s) => s.type === 'approve' && (s.approvers ?? []).length === 0).map((s) => ({ actor: 'policy', type: 'approve.no-approvers', data: { rule: s.rule, note: 'no manager, approver or admin on record: only an admin or the CLI can decide; the time-out applies' } })),
         ...(first ? [{ actor: 'policy', type: STAGE_STATE[first.type], data: { stage: 0, type: first.type, rule: first.rule, dueAt: first.dueAt, ...(first.approvers ? { approvers: first.approvers } : {}) } }] : []),
       ],
       afterCommit: async (id) => {

@@ -2,15 +2,20 @@
 // Accept-time policy decision (decide.ts), timers of waiting mail (handlers.ts), rewrites before
 // delivery (prepare.ts) and the sender/approver pages (pages.ts). Services for people acting are
 // in actions.ts, the policy in force in policy-service.ts.
-import type { ModuleFactory } from '../pipeline.ts';
+import type { ModuleContext, ModuleFactory } from '../pipeline.ts';
 import { createDecider } from './decide.ts';
 import { outboundHandlers } from './handlers.ts';
 import { createPreparer } from './prepare.ts';
 import { registerPages } from './pages.ts';
 import type { OutboundEnv } from './stage-engine.ts';
 
+/** What the action services (actions.ts) need; the console builds one from its own ModuleContext. */
+export function outboundEnv(ctx: ModuleContext): OutboundEnv {
+  return { store: ctx.store, hostname: ctx.config.hostname, publicUrl: ctx.config.publicUrl, logger: ctx.logger, wake: ctx.wake };
+}
+
 export const outboundModule: ModuleFactory = (ctx) => {
-  const env: OutboundEnv = { store: ctx.store, hostname: ctx.config.hostname, publicUrl: ctx.config.publicUrl, logger: ctx.logger, wake: ctx.wake };
+  const env = outboundEnv(ctx);
   return {
     name: 'outbound',
     decideOutbound: createDecider(env),

@@ -12,6 +12,7 @@ import { outboundStateOf, STAGE_STATE, type OutboundState } from './outbound-sta
 import { hashToken, linksDb, type OutboundEnv } from './stage-engine.ts';
 import { ActionError, approve, cancel, confirm, reject, release, type Actor } from './actions.ts';
 import { formatDateJa } from '../mime/notice-text.ts';
+import { realAttachments } from '../policy/conditions.ts';
 
 type Kind = 'h' | 'c' | 'a';
 type L = 'ja' | 'en';
@@ -124,7 +125,7 @@ function live(l: Loaded): boolean {
 function details(lang: L, l: Loaded, ticks: boolean): string {
   const t = T[lang];
   const recips = JSON.parse(l.m.recipients) as string[];
-  const files = l.facts.attachments.filter((a) => !a.inline || !a.contentId);
+  const files = realAttachments(l.facts);
   const item = (name: string, value: string, text: string) => (ticks ? `<label><input type="checkbox" name="${name}" value="${e(value)}"> ${e(text)}</label>` : `<div>${e(text)}</div>`);
   const stage = l.state.stages[l.linkStage];
   const due = stage?.dueAt ? (lang === 'ja' ? formatDateJa(new Date(stage.dueAt)) : new Date(stage.dueAt).toISOString().replace('T', ' ').slice(0, 16) + ' UTC') : '';
@@ -195,7 +196,7 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
         if (!allowed[kind].includes(action)) return send(reply, 400, render(lang, kind, l, path, { text: t.expiredForm, error: true }));
         if (action === 'confirm') {
           const recips = JSON.parse(l.m.recipients) as string[];
-          const files = l.facts.attachments.filter((a) => !a.inline || !a.contentId);
+          const files = realAttachments(l.facts);
           const ticked = new Set(many('r'));
           const tickedFiles = new Set(many('f'));
           const all = recips.every((r) => ticked.has(r)) && files.every((_f, i) => tickedFiles.has(String(i)));
