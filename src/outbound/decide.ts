@@ -81,7 +81,8 @@ export function createDecider(env: OutboundEnv) {
 
     if (plan.blocked) return blocked(env, ctx, plan, senderEmail, language, summary, would);
 
-    const stages = stagesOf(plan.actions, await fallbackApprovers(store, ctx.tenantId));
+    const needFallback = plan.actions.some((a) => a.type === 'approve' && a.approvers.length === 0);
+    const stages = stagesOf(plan.actions, needFallback ? await fallbackApprovers(store, ctx.tenantId) : []);
     const now = Date.now();
     let state: OutboundState = { plan, policyVersion: inForce.version, sender: senderEmail, language, stages, stage: -1 };
     if (stages.length > 0) state = enter(state, 0, now);
