@@ -17,7 +17,7 @@ import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/ins
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { runCli } from '../helpers/process.ts';
-import { downloadStatus, purgeExpired } from '../../src/attachments/control.ts';
+import { downloadStatus, purgeExpired, withdrawFiles } from '../../src/attachments/control.ts';
 import { attachmentDetails } from '../../src/attachments/details.ts';
 import { blobStoreFor } from '../../src/blob/blob-store-for.ts';
 import { decode, http, queueWithPolicy, waitUntil } from './attachments-helpers.ts';
@@ -69,7 +69,7 @@ for (const kind of backends()) {
 
     before(async () => {
       sink = await startSink();
-      inst = await startInstance(kind, { relay: sink.url, publicUrl: 'https://files.example/sekisho', pollIntervalMs: 100 });
+      inst = await startInstance(kind, { relay: sink.url, publicUrl: 'https://files.example/sekisho', pollIntervalMs: 100, retrySchedule: '300ms' });
       get = http(inst);
     });
     after(async () => {
@@ -234,7 +234,7 @@ for (const kind of backends()) {
         { filename: '図面 A.pdf', content: Buffer.from('%PDF-1.4 図面') },
       ];
       const raw = new MailComposer({ from: 'taro@acme.example', to: 'e@partner.example', subject: '資料', text: '本文\n', attachments: files }).compile().build();
-      await queueWithPolicy(inst, POLICY, await raw, ['e@partner.example']);
+      const id = await queueWithPolicy(inst, POLICY, await raw, ['e@partner.example']);
       const [copy] = await sink.waitFor(1);
       const pageUrl = new URL(urlIn((await decode(copy!.raw)).text!)).pathname.replace(/^\/sekisho/, '');
       assert.match(await (await get(pageUrl)).text(), /all\.zip/);
@@ -246,6 +246,13 @@ for (const kind of backends()) {
         writeFileSync(join(dir, 'all.zip'), Buffer.from(await res.arrayBuffer()));
         execFileSync('unzip', ['-d', join(dir, 'x'), join(dir, 'all.zip')], { stdio: 'pipe' });
         for (const f of files) assert.deepEqual(readFileSync(join(dir, 'x', f.filename)), f.content, f.filename);
+        // withdraw one file: it is listed as withdrawn, the other still downloads
+        const blobs = blobStoreFor({ dataDir: inst.db.dataDir }, inst.sekisho.store);
+        assert.equal(await withdrawFiles(inst.sekisho.store, blobs, id, { file: 1, actor: 'taro@acme.example' }), 1);
+        const page = await (await get(pageUrl)).text();
+        assert.match(page, /議事録\.docx.*取り下げ/);
+        assert.equal((await get(`${pageUrl}/f/1`)).status, 410);
+        assert.equal((await get(`${pageUrl}/f/2`)).status, 200);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -273,6 +280,34 @@ for (const kind of backends()) {
       const status = await downloadStatus(inst.sekisho.store, id);
       assert.equal(status.files[0]!.filename, '提案書.pdf');
       assert.deepEqual(status.recipients.map((r) => r.recipient), ['f@partner.example', 'g@partner.example']);
+    });
+
+    it('a deferred recipient is retried with the same stored files and the same link', async () => {
+      sink.messages.length = 0;
+      let deferred = false;
+      sink.rcptHook = (rcpt) => (rcpt === 'h@partner.example' && !deferred ? ((deferred = true), { code: 451, text: '4.3.0 try again later' }) : null);
+      try {
+        const raw = await composed({ filename: 'retry.pdf', content: Buffer.from('%PDF-1.4 retry'), to: 'h@partner.example' });
+        const id = await queueWithPolicy(inst, POLICY, raw, ['h@partner.example', 'i@partner.example']);
+        await waitUntil(async () => (await inst.sekisho.store.message(id))?.state === 'delivered', 'delivered after the retry');
+        const h = sink.messages.filter((m) => m.recipients.includes('h@partner.example'));
+        assert.equal(h.length, 1);
+        const status = await downloadStatus(inst.sekisho.store, id);
+        assert.equal(urlIn((await decode(h[0]!.raw)).text!).split('/').pop(), status.recipients.find((r) => r.recipient === 'h@partner.example')!.token);
+        const events = (await inst.sekisho.store.events(id)).map((e) => e.type);
+        assert.equal(events.filter((t) => t === 'attachments.stored').length, 1, 'stored once');
+        assert.ok(events.includes('deferred'));
+      } finally {
+        sink.rcptHook = null;
+      }
+    });
+
+    // last: it blocks this client IP on this instance
+    it('unknown tokens are throttled per client IP', async () => {
+      let last = 0;
+      for (let i = 0; i < 31; i++) last = (await get(`/d/${'x'.repeat(20)}${String(i).padStart(8, '0')}`)).status;
+      assert.equal(last, 429);
+      assert.match(await (await get(`/d/${'y'.repeat(27)}`)).text(), /しばらくしてから/);
     });
   });
 }
