@@ -63,6 +63,17 @@ for (const kind of backends()) {
       assert.ok((await h.inst.sekisho.store.events(id)).some((e) => e.type === 'discarded' && JSON.parse(e.data).why === 'approve.timeout'));
     });
 
+    it('approve by manager without one on record goes to the tenant approvers; notify tells the listed address', async () => {
+      const id = await submit(h, mail('MGRCHECK'), { to: ['partner@example.net'] });
+      const m = await h.inst.sekisho.store.message(id);
+      assert.deepEqual(JSON.parse(m!.plan!).outbound.stages[0].approvers, ['boss@acme.example']);
+      await waitNotice(h, 'approval', 'MGRCHECK', 'boss@acme.example');
+      await waitNotice(h, 'notify', 'MGRCHECK', 'privacy@acme.example');
+      const { cancel } = await import('../../src/outbound/actions.ts');
+      const env = { store: h.inst.sekisho.store, hostname: 'sekisho.localhost', publicUrl: h.http };
+      assert.equal((await cancel(env, id, { email: USER, role: 'user', tenantId: h.inst.tenantId })).state, 'cancelled', 'the sender may withdraw it');
+    });
+
     it('confirmation page: sending needs every box ticked', async () => {
       const id = await submit(h, mail('CONFIRMME', { cc: 'other@example.org' }), { to: ['partner@example.net', 'other@example.org'] });
       assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_confirmation');

@@ -35,6 +35,9 @@ outbound:
     - name: Tag and archive
       when: { subject: "TAGME" }
       then: [ { subjectTag: { tag: "[社外秘]" } }, { addBcc: { to: [archive@acme.example] } } ]
+    - name: Manager checks
+      when: { subject: "MGRCHECK" }
+      then: [ { approve: { by: manager } }, { notify: { to: [privacy@acme.example] } } ]
     - name: Trial hold
       mode: test
       when: { subject: "TRIAL" }
