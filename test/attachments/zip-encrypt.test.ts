@@ -65,7 +65,7 @@ for (const kind of backends()) {
 
     before(async () => {
       sink = await startSink();
-      inst = await startInstance(kind, { relay: sink.url, pollIntervalMs: 100 });
+      inst = await startInstance(kind, { relay: sink.url, pollIntervalMs: 100, retrySchedule: '300ms' });
       dir = mkdtempSync(join(tmpdir(), 'sekisho-zip-e2e-'));
     });
     after(async () => {
@@ -114,7 +114,7 @@ for (const kind of backends()) {
       const password = passwordIn((await decode(pwMail.raw)).text!);
       const zip = join(dir, 'zc.zip');
       writeFileSync(zip, Buffer.from((await decode(main.raw)).attachments[0]!.content as ArrayBuffer));
-      execFileSync('unzip', ['-P', password, '-d', join(dir, 'zc'), zip], { stdio: 'pipe' });
+      execFileSync('unzip', [`-P${password}`, '-d', join(dir, 'zc'), zip], { stdio: 'pipe' });
       for (const f of files) assert.deepEqual(readFileSync(join(dir, 'zc', f.filename)), f.content, f.filename);
     });
 
@@ -151,6 +151,31 @@ for (const kind of backends()) {
       writeFileSync(zip, Buffer.from((await decode(main!.raw)).attachments[0]!.content as ArrayBuffer));
       execFileSync('7z', ['x', `-p${password}`, `-o${join(dir, 'smtp')}`, zip], { stdio: 'pipe' });
       for (const f of FILES) assert.deepEqual(readFileSync(join(dir, 'smtp', f.filename)), f.content, f.filename);
+    });
+
+    it('a deferred recipient gets a ZIP with the same password; one password mail, after delivery', async () => {
+      sink.messages.length = 0;
+      let deferred = false;
+      sink.rcptHook = (rcpt) => (rcpt === 'r1@partner.example' && !deferred ? ((deferred = true), { code: 451, text: '4.3.0 later' }) : null);
+      try {
+        const id = await queueWithPolicy(inst, policy('aes256', 'recipients'), await message('r1@partner.example'), ['r1@partner.example', 'r2@partner.example']);
+        await waitUntil(async () => (await inst.sekisho.store.message(id))?.state === 'delivered', 'delivered after the retry');
+        const pwMail = await waitUntil(async () => sink.messages.find((m) => m.mailFrom === ''), 'the password mail');
+        const password = passwordIn((await decode(pwMail.raw)).text!);
+        assert.deepEqual([...pwMail.recipients].sort(), ['r1@partner.example', 'r2@partner.example']);
+        const zips = sink.messages.filter((m) => m.mailFrom !== '');
+        assert.equal(zips.length, 2);
+        assert.ok(sink.messages.indexOf(pwMail) > sink.messages.indexOf(zips[1]!), 'the password mail comes last');
+        for (const [i, z] of zips.entries()) {
+          const zip = join(dir, `retry-${i}.zip`);
+          writeFileSync(zip, Buffer.from((await decode(z.raw)).attachments[0]!.content as ArrayBuffer));
+          execFileSync('7z', ['t', `-p${password}`, zip], { stdio: 'pipe' });
+        }
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(sink.messages.filter((m) => m.mailFrom === '').length, 1, 'one password mail');
+      } finally {
+        sink.rcptHook = null;
+      }
     });
   });
 }
