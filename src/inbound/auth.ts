@@ -49,7 +49,9 @@ function asResult(v: unknown): AuthResult | undefined {
 function bestDkim(rows: any[]): AuthResult {
   if (!rows || rows.length === 0) return 'none';
   const order: AuthResult[] = ['pass', 'temperror', 'fail', 'policy', 'permerror', 'neutral', 'none'];
-  const seen = rows.map((r) => asResult(r?.status?.result) ?? 'neutral');
+  // mailauth reports a body that no longer matches its signature as "neutral (body hash did not
+  // verify)"; RFC 6376 calls that a failure, and so do our scores and the policy's authFail.
+  const seen = rows.map((r) => (/body hash did not verify/.test(String(r?.status?.comment ?? '')) ? 'fail' : asResult(r?.status?.result) ?? 'neutral'));
   return order.find((o) => seen.includes(o)) ?? 'neutral';
 }
 
