@@ -40,7 +40,7 @@ function spfSuites(): Array<{ records: DnsRecord[]; cases: SpfCase[] }> {
       const name = /^name: (.*)$/m.exec(doc)?.[1] ?? file;
       const recordLines = [...doc.matchAll(/^  (a|aaaa|spf|mx|ptr|exp|txt): (\S+) (.*)$/gm)];
       if (recordLines.some((m) => !['a', 'aaaa', 'spf'].includes(m[1]!))) continue;
-      const records: DnsRecord[] = recordLines.flatMap((m) => {
+      const records: DnsRecord[] = recordLines.flatMap((m): DnsRecord[] => {
         if (m[1] === 'spf') return [{ name: m[2]!, type: 'TXT' as const, value: m[3]!.trim() }];
         return m[3]!.split(',').map((ip) => ({ name: m[2]!, type: (m[1] === 'a' ? 'A' : 'AAAA') as 'A' | 'AAAA', value: ip.trim() }));
       });
