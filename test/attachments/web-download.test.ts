@@ -134,9 +134,18 @@ for (const kind of backends()) {
       const list = await runCli(['download', 'list', '--message', id, '--json'], env());
       assert.equal(list.code, 0, list.stderr);
       assert.equal((JSON.parse(list.stdout) as { recipients: Array<{ count: number }> }).recipients.length, 2);
-      const bad = await runCli(['download', 'withdraw', id, '--file', '9'], env());
-      assert.equal(bad.code, 1);
-      assert.equal(bad.stderr.trim().split('\n').length, 1);
+      for (const args of [
+        ['download', 'withdraw', id, '--file', '9'],
+        ['download', 'withdraw', id, '--file', 'x'],
+        ['download', 'expire', id, '--days', '400'],
+        ['download', 'expire', 'not-an-id', '--days', '1'],
+        ['download', 'list', '--message', '0'.repeat(26)],
+      ]) {
+        const bad = await runCli(args, env());
+        assert.equal(bad.code, 1, args.join(' '));
+        assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+      }
+      assert.equal((await downloadStatus(inst.sekisho.store, id)).files[0]!.state, 'available', 'bad arguments changed nothing');
       const withdrawn = await runCli(['download', 'withdraw', id], env());
       assert.equal(withdrawn.code, 0, withdrawn.stderr);
       const gone = await get(pageUrl);
@@ -300,6 +309,26 @@ for (const kind of backends()) {
       } finally {
         sink.rcptHook = null;
       }
+    });
+
+    it('nothing to store (only an inline image): delivered unchanged with an audit note', async () => {
+      sink.messages.length = 0;
+      const raw = await new MailComposer({
+        from: 'taro@acme.example',
+        to: 'j@partner.example',
+        subject: 'ロゴ',
+        html: '<p>ロゴ <img src="cid:logo@x"></p>',
+        attachments: [{ filename: 'logo.png', content: Buffer.from('png'), cid: 'logo@x', contentType: 'image/png', contentDisposition: 'inline' }],
+      })
+        .compile()
+        .build();
+      const id = await queueWithPolicy(inst, POLICY, raw, ['j@partner.example'], (plan) => {
+        plan.actions.push({ type: 'webDownload', rule: 'forced', source: 'rule', position: 'top', expiresDays: 7, passcode: false, language: 'ja' });
+      });
+      const [got] = await sink.waitFor(1);
+      assert.ok(got!.raw.includes(raw.subarray(raw.indexOf('\r\n\r\n'))), 'body unchanged');
+      assert.ok((await inst.sekisho.store.events(id)).some((e) => e.type === 'attachments.download.skipped'));
+      assert.deepEqual(await attachmentDetails(inst.sekisho.store, id), {});
     });
 
     // last: it blocks this client IP on this instance
