@@ -52,3 +52,37 @@ const table = (name: string, set: typeof spam): void => {
 };
 table('spam', spam);
 table('ham', ham);
+
+// Rspamd on the same messages: SEKISHO_RSPAMD_URL if set, else a local rspamd started like the
+// tests do (offline configuration, test/inbound/daemons.ts) when it is installed.
+const { RspamdScorer } = await import('../src/inbound/rspamd.ts');
+const { haveRspamd, startRspamd } = await import('../test/inbound/daemons.ts');
+let rspamdUrl = process.env.SEKISHO_RSPAMD_URL;
+let stopRspamd: (() => Promise<void>) | null = null;
+if (!rspamdUrl && haveRspamd()) {
+  const d = await startRspamd();
+  rspamdUrl = d.url;
+  stopRspamd = d.stop;
+}
+if (!rspamdUrl) {
+  console.log('rspamd: not reachable (set SEKISHO_RSPAMD_URL or apt-get install rspamd) — skipped');
+} else {
+  const scorer = new RspamdScorer({ url: rspamdUrl, timeoutMs: 30_000 });
+  const client = { ip: '192.0.2.10', helo: 'mx.sender.example', mailFrom: 'bounce@sender.example', recipients: ['user@acme-shoji.co.jp'], hostname: 'sekisho.localhost' };
+  for (const m of all) await scorer.score({ ...m.input, client }); // warm-up
+  const rRounds = Math.max(1, Math.min(rounds, 3));
+  const t0 = process.hrtime.bigint();
+  for (let r = 0; r < rRounds; r++) for (const m of all) await scorer.score({ ...m.input, client });
+  const sec = Number(process.hrtime.bigint() - t0) / 1e9;
+  const rn = rRounds * all.length;
+  console.log(`rspamd /checkv2 (sequential, one worker, network modules off): ${all.length} messages × ${rRounds} rounds in ${sec.toFixed(2)} s → ${Math.round(rn / sec)} messages/s, ${(1000 * sec / rn).toFixed(3)} ms/message`);
+  const rtable = async (name: string, set: typeof spam): Promise<void> => {
+    const s = await Promise.all(set.map(async (m) => (await scorer.score({ ...m.input, client })).score));
+    const q = s.filter((x) => x >= quarantineAt).length;
+    const t = s.filter((x) => x >= tagAt && x < quarantineAt).length;
+    console.log(`rspamd ${name.padEnd(6)} n=${String(set.length).padStart(3)}  quarantine(≥${quarantineAt})=${q}  tag(≥${tagAt})=${t}  deliver=${set.length - q - t}`);
+  };
+  await rtable('spam', spam);
+  await rtable('ham', ham);
+}
+await stopRspamd?.();
