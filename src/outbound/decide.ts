@@ -56,6 +56,15 @@ async function fallbackApprovers(store: Store, tenantId: string): Promise<string
   return approvers.length > 0 ? approvers : rows.map((r) => r.email);
 }
 
+const WOULD_JA: Record<string, string> = { hold: '保留', confirm: '送信確認', approve: '承認', bcc: 'BCC化', block: '送信ブロック', zipEncrypt: 'ZIP暗号化', webDownload: 'Webダウンロード化', addBcc: 'BCC追加', subjectTag: '件名タグ', notify: '通知' };
+
+/** "would hold, would bcc / 保留対象（テスト）、BCC化対象（テスト）" for the audit reader. */
+function wouldLabel(actions: PlannedAction[]): string {
+  const en = actions.map((a) => `would ${a.type}`).join(', ');
+  const ja = actions.map((a) => `${WOULD_JA[a.type] ?? a.type}対象（テスト）`).join('、');
+  return `${en} / ${ja}`;
+}
+
 function describe(a: PlannedAction): Record<string, unknown> {
   // Everything but the routing detail the audit reader does not need twice.
   const { source: _s, ...rest } = a;
@@ -77,7 +86,11 @@ export function createDecider(env: OutboundEnv) {
     const userLang = inForce.policy.outbound.users[senderEmail]?.language;
     const language: Lang = userLang ?? (user ? user.language : plan.language);
     const summary = { policyVersion: inForce.version, matchedRules: plan.matchedRules, matches: plan.matches, actions: plan.actions.map(describe), skipped: plan.skipped };
-    const would = plan.testMatches.map((t) => ({ actor: 'policy', type: 'policy.would', data: { rule: t.rule, evidence: t.evidence, actions: t.actions.map((a) => a.type), detail: t.actions.map(describe) } }));
+    const would = plan.testMatches.map((t) => ({
+      actor: 'policy',
+      type: 'policy.would',
+      data: { rule: t.rule, evidence: t.evidence, actions: t.actions.map((a) => a.type), label: wouldLabel(t.actions), detail: t.actions.map(describe) },
+    }));
 
     if (plan.blocked) return blocked(env, ctx, plan, senderEmail, language, summary, would);
 

@@ -29,6 +29,7 @@ const T = {
     none: 'なし',
     until: '期限',
     sendNow: '今すぐ送信',
+    confirmSend: '確認して送信',
     cancel: '送信取り消し',
     send: '送信',
     tickAll: 'すべての宛先と添付ファイルを確認し、チェックを付けてから「送信」を押してください。',
@@ -54,6 +55,7 @@ const T = {
     none: 'none',
     until: 'Until',
     sendNow: 'Send now',
+    confirmSend: 'Confirm and send',
     cancel: 'Cancel sending',
     send: 'Send',
     tickAll: 'Check every recipient and attachment, tick each one, then press "Send".',
@@ -141,7 +143,8 @@ function render(lang: L, kind: Kind, l: Loaded, path: string, note?: { text: str
   const hidden = `<input type="hidden" name="formToken" value="${formToken}"><input type="hidden" name="lang" value="${lang}">`;
   let forms = '';
   if (live(l)) {
-    if (kind === 'h') forms = `<form method="post">${hidden}<button class="primary" name="action" value="release">${t.sendNow}</button><button name="action" value="cancel">${t.cancel}</button></form>`;
+    const manual = l.state.stages[l.linkStage]?.release === 'manual';
+    if (kind === 'h') forms = `<form method="post">${hidden}<button class="primary" name="action" value="release">${manual ? t.confirmSend : t.sendNow}</button><button name="action" value="cancel">${t.cancel}</button></form>`;
     if (kind === 'a') forms = `<form method="post">${hidden}<label>${t.comment}<textarea name="comment" maxlength="2000"></textarea></label><button class="primary" name="action" value="approve">${t.approve}</button><button name="action" value="reject">${t.reject}</button></form>`;
   } else if (!note) {
     note = { text: t.done };

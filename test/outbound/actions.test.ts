@@ -124,6 +124,7 @@ for (const kind of backends()) {
       const would = (await h.inst.sekisho.store.events(id)).find((e) => e.type === 'policy.would');
       assert.deepEqual(JSON.parse(would!.data).actions, ['hold']);
       assert.equal(JSON.parse(would!.data).rule, 'Trial hold');
+      assert.match(JSON.parse(would!.data).label, /would hold \/ 保留対象（テスト）/);
     });
 
     it('subject tag and addBcc: tagged subject, archive copy in the envelope only, recorded', async () => {

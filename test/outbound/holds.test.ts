@@ -37,9 +37,9 @@ for (const kind of backends()) {
       // A scanner fetching the link (twice, in English) changes nothing.
       const page = await get(h, path);
       assert.equal(page.status, 200);
-      assert.match(page.body, /今すぐ送信/);
+      assert.match(page.body, /確認して送信/);
       assert.match(page.body, /partner@example\.net/);
-      assert.equal((await get(h, path + '?lang=en')).body.includes('Send now'), true);
+      assert.equal((await get(h, path + '?lang=en')).body.includes('Confirm and send'), true);
       assert.equal((await get(h, path, { 'accept-language': 'en-US,en;q=0.9' })).body.includes('Cancel sending'), true);
       await settle();
       assert.equal((await h.inst.sekisho.store.message(id))!.state, 'held');

@@ -45,7 +45,7 @@ for (const kind of backends()) {
       }
       const base = `http://127.0.0.1:${second.ports.http}`;
       const page = await fetch(base + path).then((r) => r.text());
-      assert.match(page, /今すぐ送信/);
+      assert.match(page, /確認して送信/);
       const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams([['formToken', formToken(page)], ['action', 'release']]).toString() });
       assert.equal(res.status, 200);
       while ((await second.store.message(manual))!.state !== 'delivered') {
