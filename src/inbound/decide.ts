@@ -12,6 +12,8 @@ import { addAuthResults, heloFromTrace, verifyAuthentication, type DnsResolve } 
 import { runScanners, type ScannerSet } from './scorers.ts';
 import { getSettings, inboundPolicy, tenantContext } from './tenant-settings.ts';
 import type { AuthResults, InboundSymbol } from './verdict.ts';
+import { analyzeWithSandbox } from './sandbox.ts';
+import { sandboxSymbols, type SandboxOptions, type SandboxState } from './sandbox-hold.ts';
 
 export interface InboundDecideDeps {
   store: Store;
@@ -19,6 +21,8 @@ export interface InboundDecideDeps {
   hostname: string;
   resolver: DnsResolve;
   scanners: ScannerSet;
+  /** an external sandbox next to the built-in analysis (none by default) */
+  sandbox?: SandboxOptions;
 }
 
 /** What plan.inbound holds for every inbound message. */
@@ -33,6 +37,8 @@ export interface InboundPlanState {
   policy: InboundPlan;
   quarantinedAt?: number;
   purgeAt?: number;
+  /** tickets and verdicts of an external sandbox (state held_for_sandbox while pending) */
+  sandbox?: SandboxState;
   /** set when released from quarantine: delivered verbatim (no tag, no strip) */
   released?: { by: string; at: number };
 }
@@ -68,6 +74,22 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
     { thresholds: { tagAt: spam.tagAt, quarantineAt: spam.quarantineAt, rejectAt: spam.rejectAt ?? 15 } },
     deps.logger,
   );
+  let held: SandboxState | null = null;
+  if (deps.sandbox && attachments.length > 0) {
+    const o = deps.sandbox;
+    try {
+      const outcome = await analyzeWithSandbox(o.sandbox, attachments.map((a) => ({ filename: a.fact.filename, content: a.content, contentType: a.fact.contentType })), { timeoutMs: o.waitMs ?? 5000, pollIntervalMs: 200 });
+      const added = sandboxSymbols(outcome.verdicts);
+      verdict.symbols = [...verdict.symbols, ...added].sort((a, b) => b.score - a.score);
+      verdict.score = Math.round((verdict.score + added.reduce((sum, x) => sum + x.score, 0)) * 100) / 100;
+      if (outcome.status === 'timeout') {
+        held = { pending: outcome.pending, verdicts: [], heldAt: Date.now(), giveUpAt: Date.now() + (o.giveUpMs ?? 3_600_000) };
+      }
+    } catch (err) {
+      deps.logger.warn({ err, id: ctx.id }, 'external sandbox unavailable; built-in analysis only');
+      verdict.symbols.push({ name: 'SANDBOX_UNAVAILABLE', score: 0, description: 'the external sandbox could not be reached; built-in analysis only' });
+    }
+  }
   const plan = evaluateInbound(policy, ctx.facts, {
     tenantDomains: tenant.domains,
     spamScore: verdict.score,
@@ -112,6 +134,12 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
   }
   const { body, removedForged } = addAuthResults(ctx.raw, auth.header, deps.hostname);
   const events: AcceptDecision['events'] = [{ actor: 'system', type: 'inbound.verdict', data: { ...summary, ...(removedForged ? { forgedAuthResultsRemoved: removedForged } : {}) } }];
+  if (held && deps.sandbox) {
+    // Accepted and kept; the policy decides once the sandbox has spoken (sandbox-hold.ts).
+    state.sandbox = held;
+    events.push({ actor: 'system', type: 'held_for_sandbox', data: { pending: held.pending.map((p) => p.filename), giveUpAt: held.giveUpAt } });
+    return { state: 'held_for_sandbox', dueAt: now + (deps.sandbox.repollMs ?? 60_000), plan: { inbound: state }, events, body };
+  }
   if (plan.disposition === 'quarantine') {
     const purgeAt = now + settings.retentionDays * DAY_MS;
     state.quarantinedAt = now;

@@ -11,10 +11,17 @@ import { prepareInbound } from './prepare.ts';
 import { purgeQuarantined } from './quarantine.ts';
 import { registerReleasePage } from './release-page.ts';
 import { runDueDigests } from './digest.ts';
+import { sandboxHandler, type SandboxOptions } from './sandbox-hold.ts';
 
 const DIGEST_CHECK_MS = 5 * 60_000;
 
-export const inboundModule: ModuleFactory = (ctx) => {
+export interface InboundModuleOptions {
+  /** an external sandbox next to the built-in analysis; held mail waits in held_for_sandbox */
+  sandbox?: SandboxOptions;
+}
+
+/** The default module (built-in analysis only) is `inboundModule`; this adds an external sandbox. */
+export const createInboundModule = (options: InboundModuleOptions = {}): ModuleFactory => (ctx) => {
   const { config, store, logger } = ctx;
   const resolver = mailauthResolver(createResolver(config.dnsServers, { timeoutMs: 2000, tries: 2 }));
   const scanners = scannersFromConfig(config);
@@ -25,14 +32,17 @@ export const inboundModule: ModuleFactory = (ctx) => {
   timer.unref();
   return {
     name: 'inbound',
-    decideInbound: (accept) => decideInbound({ store, logger, hostname: config.hostname, resolver, scanners }, accept),
+    decideInbound: (accept) => decideInbound({ store, logger, hostname: config.hostname, resolver, scanners, sandbox: options.sandbox }, accept),
     handlers: {
       quarantined: async (message, lease) => {
         if (!(await purgeQuarantined(store, message, lease.node))) logger.warn({ id: message.id }, 'lease lost before the quarantine purge was recorded');
       },
+      ...(options.sandbox ? { held_for_sandbox: sandboxHandler(store, options.sandbox, logger, ctx.wake) } : {}),
     },
     prepareDelivery: prepareInbound,
     registerHttp: (app) => registerReleasePage(app, { store, wake: ctx.wake }),
     stop: async () => clearInterval(timer),
   };
 };
+
+export const inboundModule: ModuleFactory = createInboundModule();

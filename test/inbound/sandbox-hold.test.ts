@@ -1,0 +1,101 @@
+// An external sandbox that is slower than the accept-time wait: the message is accepted and held
+// (state held_for_sandbox, tickets in plan.inbound.sandbox), the worker's handler re-polls, and
+// once the verdict is in the tenant policy decides — quarantine for a malicious verdict, delivery
+// for a clean one; no verdict before the give-up time means quarantine. SQLite and PostgreSQL.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import type { Store } from '../../src/store/store.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { createLogger } from '../../src/util/logger.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import { createInboundModule } from '../../src/inbound/inbound-module.ts';
+import { inboundStateOf } from '../../src/inbound/quarantine.ts';
+import type { Sandbox, SandboxSubmission, SandboxVerdict } from '../../src/inbound/sandbox.ts';
+import type { SekishoModule } from '../../src/pipeline.ts';
+import { parseMessage } from '../../src/mime/parse-facts.ts';
+import { crlf } from './shield-helpers.ts';
+
+/** A sandbox whose verdicts arrive only when the test says so. */
+class SlowSandbox implements Sandbox {
+  readonly name = 'slow';
+  ready = false;
+  private next = 0;
+  private readonly files = new Map<string, string>();
+  async submit(a: SandboxSubmission): Promise<string> {
+    const t = `slow-${++this.next}`;
+    this.files.set(t, a.filename);
+    return t;
+  }
+  async poll(ticket: string): Promise<'pending' | SandboxVerdict> {
+    if (!this.ready) return 'pending';
+    const filename = this.files.get(ticket)!;
+    const bad = filename.startsWith('bad');
+    return { sandbox: this.name, filename, malicious: bad, score: bad ? 12 : 0, symbols: bad ? [{ name: 'SANDBOX_RANSOMWARE', score: 12, description: 'encrypts files', detail: filename }] : [] };
+  }
+}
+
+function mail(filename: string): Buffer {
+  return crlf(
+    `Received: from mx.sender.test (unknown [127.0.0.1])\n\tby sekisho.localhost (Sekisho) with ESMTP id X;\n\tMon, 1 Jun 2026 00:00:00 +0000\nFrom: a@sender.test\nTo: taro@acme.example\nSubject: file\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <${filename}@sender.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nsee file\n--b\nContent-Type: application/pdf; name="${filename}"\nContent-Disposition: attachment; filename="${filename}"\nContent-Transfer-Encoding: base64\n\n${Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n').toString('base64')}\n--b--\n`,
+  );
+}
+
+for (const kind of backends()) {
+  describe(`external sandbox hold on ${kind}`, () => {
+    let db: TestDatabase;
+    let store: Store;
+    let mod: SekishoModule;
+    const sandbox = new SlowSandbox();
+    let tenantId: string;
+
+    before(async () => {
+      db = await createTestDatabase(kind);
+      store = await openStore({ databaseUrl: db.url, dataDir: db.dataDir });
+      const config = loadConfig({}, { dataDir: db.dataDir, databaseUrl: db.url, dnsServers: ['127.0.0.1:9'], demoTenant: false });
+      const logger = createLogger('silent');
+      mod = await createInboundModule({ sandbox: { sandbox, waitMs: 50, repollMs: 1000, giveUpMs: 3_600_000 } })({ config, store, logger, metrics: createMetrics(), node: 'n1', wake: () => {} });
+      tenantId = (await store.createTenant({ name: 'acme', domains: ['acme.example'], inboundRoute: 'smtp://127.0.0.1:9' })).id;
+    });
+    after(async () => {
+      await mod.stop?.();
+      await store.close();
+      await db.drop();
+    });
+
+    async function accept(filename: string): Promise<string> {
+      const raw = mail(filename);
+      const envelope = { mailFrom: 'a@sender.test', recipients: ['taro@acme.example'] };
+      const parsed = await parseMessage(raw, envelope, 'inbound');
+      const id = `msg-${filename}`;
+      const d = (await mod.decideInbound!({ id, tenantId, direction: 'inbound', user: null, envelope, facts: parsed.facts, raw, remoteAddress: '127.0.0.1', attachments: async () => parsed.attachments }))!;
+      assert.equal(d.state, 'held_for_sandbox');
+      await store.insertMessage({ id, tenantId, direction: 'inbound', state: d.state, dueAt: d.dueAt, mailFrom: envelope.mailFrom, recipients: envelope.recipients, headerFrom: 'a@sender.test', subject: 'file', messageId: null, size: raw.length, facts: parsed.facts, plan: d.plan, submittedBy: null, body: d.body ?? raw, events: d.events });
+      return id;
+    }
+
+    async function repoll(): Promise<void> {
+      const due = await store.claimDue('n1', Date.now() + 2000, 10, 30_000);
+      for (const m of due) await mod.handlers!.held_for_sandbox!(m, { node: 'n1' });
+    }
+
+    it('holds while the sandbox is pending, then quarantines a malicious file and delivers a clean one', async () => {
+      const bad = await accept('bad-invoice.pdf');
+      const good = await accept('good-report.pdf');
+      const held = inboundStateOf((await store.message(bad))!)!;
+      assert.equal(held.sandbox!.pending.length, 1);
+
+      await repoll(); // still pending: stays held, due again later
+      assert.equal((await store.message(bad))!.state, 'held_for_sandbox');
+
+      sandbox.ready = true;
+      await repoll();
+      const b = (await store.message(bad))!;
+      assert.equal(b.state, 'quarantined');
+      assert.ok(inboundStateOf(b)!.symbols.some((s) => s.name === 'SANDBOX_RANSOMWARE'));
+      assert.equal((await store.message(good))!.state, 'queued');
+      assert.ok((await store.events(bad)).some((e) => e.type === 'inbound.sandbox'));
+    });
+  });
+}
