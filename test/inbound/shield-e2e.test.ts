@@ -15,7 +15,7 @@ import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { updateSettings } from '../../src/inbound/tenant-settings.ts';
 import { inboundStateOf, releaseQuarantined } from '../../src/inbound/quarantine.ts';
-import { sendDigests } from '../../src/inbound/digest.ts';
+import { runDueDigests, sendDigests } from '../../src/inbound/digest.ts';
 import type { MessageRow } from '../../src/store/store.ts';
 import { buildZip, deflatedZeros, fileEntry } from './zip-builder.ts';
 import { crlf, fixture, headerBlock, sendRaw, waitUntil, withoutSekishoTrace } from './shield-helpers.ts';
@@ -210,6 +210,28 @@ for (const kind of backends()) {
       assert.deepEqual(got.raw, stored);
       await waitUntil(async () => (await message(id)).state === 'delivered', 'delivered state');
       assert.equal(sink.messages.filter((m) => m.raw.includes(id)).length, 1);
+    });
+
+    it('purges quarantined mail when its retention ends (body dropped, audit kept)', async () => {
+      const id = idOf((await sendRaw(port, fixture('spam/rspamd/gtube.eml'), { mailFrom: 'bulk@spam.test', to: [RCPT] })).text);
+      assert.equal((await message(id)).state, 'quarantined');
+      // Retention ends now: the same due_at the accept stage set, moved to the present.
+      await inst.sekisho.store.db.updateTable('messages').set({ due_at: Date.now() }).where('id', '=', id).execute();
+      inst.sekisho.worker.wake();
+      await waitUntil(async () => (await message(id)).state === 'discarded', 'purge');
+      assert.equal((await inst.sekisho.store.body(id))!.length, 0);
+      assert.ok((await inst.sekisho.store.events(id)).some((e) => e.type === 'quarantine.purged'));
+    });
+
+    it('periodic digest: due tenants get one run, claimed once', async () => {
+      await sendRaw(port, fixture('spam/spamassassin/009'), { mailFrom: 'bulk@spam.test', to: ['jiro@acme.example'] });
+      await updateSettings(inst.sekisho.store, inst.tenantId, { digestHours: 24 }, 'test');
+      const deps = { store: inst.sekisho.store, hostname: 'sekisho.localhost', publicUrl: 'http://127.0.0.1:1' };
+      const [a, b] = await Promise.all([runDueDigests(deps), runDueDigests(deps)]);
+      assert.ok(a + b >= 1, 'someone sent the digests');
+      assert.ok(a === 0 || b === 0, 'only one run claimed the tenant');
+      assert.equal(await runDueDigests(deps), 0, 'not due again for 24 h');
+      await updateSettings(inst.sekisho.store, inst.tenantId, { digestHours: 0 }, 'test');
     });
 
     it('self-release: the digest link page shows a button; GET changes nothing, POST releases', async () => {
