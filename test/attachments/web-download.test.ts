@@ -136,10 +136,7 @@ for (const kind of backends()) {
       assert.equal((JSON.parse(list.stdout) as { recipients: Array<{ count: number }> }).recipients.length, 2);
       for (const args of [
         ['download', 'withdraw', id, '--file', '9'],
-        ['download', 'withdraw', id, '--file', 'x'],
         ['download', 'expire', id, '--days', '400'],
-        ['download', 'expire', 'not-an-id', '--days', '1'],
-        ['download', 'list', '--message', '0'.repeat(26)],
       ]) {
         const bad = await runCli(args, env());
         assert.equal(bad.code, 1, args.join(' '));
