@@ -196,6 +196,8 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       if (!file) return page(reply, 404, { kind: 'invalid' });
       const state = fileState(file);
       if (state !== 'available') return accessPage(reply, state);
+      // HEAD (link checkers, mail scanners) answers without counting a download
+      if (req.method === 'HEAD') return reply.header('content-type', 'application/octet-stream').header('content-length', String(file.size)).send();
       if (!(await countDownload(req, found.link, file.idx))) return accessPage(reply, 'limit');
       return reply
         .header('content-type', 'application/octet-stream')
@@ -208,6 +210,7 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       const found = await gate(req, reply, req.params.token, true);
       if (!found) return reply;
       const files = found.files.filter((f) => fileState(f) === 'available');
+      if (req.method === 'HEAD') return reply.header('content-type', 'application/zip').send();
       if (!(await countDownload(req, found.link, 0))) return accessPage(reply, 'limit');
       const out = new PassThrough();
       void writeZip(files, deps.blobs, out).catch((err) => {

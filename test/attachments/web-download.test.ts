@@ -111,6 +111,7 @@ for (const kind of backends()) {
       assert.match(html, /20098calendar01\.jpg/);
       assert.match(html, /KB/);
       assert.match(html, /name="viewport"/);
+      assert.equal((await get(`${pageUrl}/f/1`, { method: 'HEAD' })).status, 200, 'HEAD does not count');
       const file = await get(`${pageUrl}/f/1`);
       assert.equal(file.status, 200);
       assert.equal(file.headers.get('content-type'), 'application/octet-stream');
