@@ -51,9 +51,11 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
   const policy = await inboundPolicy(store, ctx.tenantId);
   const tenant = await tenantContext(store, ctx.tenantId, settings);
   const helo = heloFromTrace(ctx.raw);
+  // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; SPF wants the IPv4 form.
+  const ip = ctx.remoteAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
   const auth = await verifyAuthentication({
     raw: ctx.raw,
-    ip: ctx.remoteAddress,
+    ip,
     helo,
     mailFrom: ctx.envelope.mailFrom,
     authservId: deps.hostname,
@@ -68,7 +70,7 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
       raw: ctx.raw,
       tenant,
       auth: auth.results,
-      client: { ip: ctx.remoteAddress, helo, mailFrom: ctx.envelope.mailFrom, recipients: ctx.envelope.recipients, hostname: deps.hostname },
+      client: { ip, helo, mailFrom: ctx.envelope.mailFrom, recipients: ctx.envelope.recipients, hostname: deps.hostname },
     },
     deps.scanners,
     { thresholds: { tagAt: spam.tagAt, quarantineAt: spam.quarantineAt, rejectAt: spam.rejectAt ?? 15 } },

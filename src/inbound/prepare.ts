@@ -13,6 +13,7 @@ export const prepareInbound: DeliveryPreparer = async (message, raw, recipients)
   let out = raw;
   const strip = state.policy?.strip ?? [];
   if (strip.length > 0) out = (await stripAttachments(out, strip.map((s) => s.filename))).raw;
-  for (const t of state.policy?.subjectTags ?? []) out = addSubjectTag(out, t.tag);
+  // addSubjectTag puts the tag verbatim in front; the separating space is ours to give.
+  for (const t of state.policy?.subjectTags ?? []) out = addSubjectTag(out, /\s$/.test(t.tag) ? t.tag : `${t.tag} `);
   return out === raw ? null : [{ recipients, raw: out }];
 };

@@ -124,6 +124,11 @@ for (const kind of backends()) {
         assert.ok(detail, 'the symbol says which file');
       }
       assert.equal((await message(idOf((await sendRaw(port, fixture('rspamd/exe_attm.eml'), { mailFrom: 'x@spam.test', to: [RCPT] })).text))).state, 'quarantined');
+      // macro.eml scores between tagAt and quarantineAt: delivered with the subject tag.
+      const tagged = idOf((await sendRaw(port, fixture('spamassassin/olevbmacro/macro.eml'), { mailFrom: 'x@spam.test', to: [RCPT] })).text);
+      assert.ok(['queued', 'delivered'].includes((await message(tagged)).state));
+      const got = await deliveredTo(tagged);
+      assert.match(headerBlock(got.raw), /\r\nSubject: \[SPAM\] /);
     });
 
     it('flags phishing, brand impersonation and a look-alike of the tenant domain', async () => {
