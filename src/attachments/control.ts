@@ -102,13 +102,30 @@ export async function setDownloadExpiry(store: Store, messageId: string, days: n
 /** Retention: deletes the blobs of expired files. Safe to run on every node at the same time. */
 export async function purgeExpired(store: Store, blobs: BlobStore, now = Date.now()): Promise<number> {
   const db = attachmentsDb(store);
-  const due = await db.selectFrom('download_files').selectAll().where('purged_at', 'is', null).where('expires_at', '<=', now).limit(200).execute();
+  // withdrawn-but-not-purged rows are a withdrawal interrupted by a crash: finish it here
+  const due = await db
+    .selectFrom('download_files')
+    .selectAll()
+    .where('purged_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('withdrawn_at', 'is not', null)]))
+    .limit(200)
+    .execute();
   let n = 0;
   for (const f of due) {
-    await blobs.delete(f.blob_key); // idempotent: two nodes deleting the same blob is fine
-    const res = await db.updateTable('download_files').set({ purged_at: Date.now() }).where('message_id', '=', f.message_id).where('idx', '=', f.idx).where('purged_at', 'is', null).executeTakeFirst();
+    // Claim first (still expired, not yet purged), then delete: an expiry extended in between
+    // wins, and of several nodes only one claims the row. A crash after the claim leaves an
+    // orphan blob at worst, never a row that promises a file that is gone.
+    const res = await db
+      .updateTable('download_files')
+      .set({ purged_at: Date.now() })
+      .where('message_id', '=', f.message_id)
+      .where('idx', '=', f.idx)
+      .where('purged_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', '<=', now), eb('withdrawn_at', 'is not', null)]))
+      .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) continue;
-    await store.appendEvent({ tenantId: f.tenant_id, messageId: f.message_id, actor: 'system', type: 'download.purged', data: { file: f.idx, filename: f.filename, reason: 'expired' } });
+    await blobs.delete(f.blob_key);
+    await store.appendEvent({ tenantId: f.tenant_id, messageId: f.message_id, actor: 'system', type: 'download.purged', data: { file: f.idx, filename: f.filename, reason: f.withdrawn_at !== null ? 'withdrawn' : 'expired' } });
     n++;
   }
   return n;
