@@ -287,6 +287,11 @@ for (const kind of backends()) {
       const status = await downloadStatus(inst.sekisho.store, id);
       assert.equal(status.files[0]!.filename, '提案書.pdf');
       assert.deepEqual(status.recipients.map((r) => r.recipient), ['f@partner.example', 'g@partner.example']);
+      // A token opens its own message's files only: file 2 exists in an earlier message, not here.
+      const own = `/d/${status.recipients[0]!.token}`;
+      assert.equal(Buffer.from(await (await get(`${own}/f/1`)).arrayBuffer()).toString(), '%PDF-1.4 提案');
+      assert.equal((await get(`${own}/f/2`)).status, 404);
+      assert.equal((await get(`${own}/f/..%2f..%2f1`)).status, 404);
     });
 
     it('a deferred recipient is retried with the same stored files and the same link', async () => {
