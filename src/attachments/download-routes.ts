@@ -168,7 +168,7 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
     });
     // A cross-site form post is never one of ours (the page posts to itself).
     scope.addHook('preHandler', async (req, reply) => {
-      if (req.method === 'POST' && req.headers['sec-fetch-site'] === 'cross-site') await reply.code(403).send('cross-site request refused');
+      if (req.method === 'POST' && req.headers['sec-fetch-site'] === 'cross-site') return reply.code(403).send('cross-site request refused');
     });
 
     scope.get<{ Params: { token: string }; Querystring: { sent?: string } }>('/d/:token', async (req, reply) => {

@@ -194,6 +194,7 @@ for (const kind of backends()) {
       assert.doesNotMatch(html, /<img src=x/);
       assert.equal((await get(`${pageUrl}/f/1`)).status, 303, 'no file before the code');
       const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      assert.equal((await get(`${pageUrl}/code`, { method: 'POST', headers: { ...form, 'sec-fetch-site': 'cross-site' }, body: '' })).status, 403);
       const sent = await get(`${pageUrl}/code`, { method: 'POST', headers: form, body: '' });
       assert.equal(sent.status, 303);
       const code = await waitUntil(async () => {
