@@ -1,5 +1,23 @@
 // Console tables for SQLite; the mirror image of ../postgres/console-migrations.ts.
-// Ids are 'console-NNNN'; append new entries, never edit an applied one.
+// Ids are 'console-NNNN'; append new entries, never edit an applied one. Shapes: src/console/tables.ts.
+// Sessions and API tokens are stored only as SHA-256 hashes of the secret the browser/script holds.
 import type { Migration } from '../dialect.ts';
 
-export const consoleMigrations: Migration[] = [];
+export const consoleMigrations: Migration[] = [
+  {
+    id: 'console-0001',
+    sql: [
+      `CREATE TABLE console_operators (email TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+      `CREATE TABLE console_sessions (token_hash TEXT PRIMARY KEY, email TEXT NOT NULL, csrf TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL)`,
+      `CREATE INDEX console_sessions_email ON console_sessions(email)`,
+      `CREATE TABLE console_api_tokens (token_hash TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL, created_at INTEGER NOT NULL, last_used_at INTEGER)`,
+      `CREATE TABLE console_totp (email TEXT PRIMARY KEY, secret TEXT NOT NULL, enabled INTEGER NOT NULL, last_step INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL)`,
+      `CREATE TABLE console_login_failures (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, at INTEGER NOT NULL)`,
+      `CREATE INDEX console_login_failures_key ON console_login_failures(key, at)`,
+      // keyset pagination of message search: newest first within a tenant, and a user's own mail
+      `CREATE INDEX console_messages_tenant_id ON messages(tenant_id, id)`,
+      `CREATE INDEX console_messages_tenant_submitter ON messages(tenant_id, submitted_by, id)`,
+      `CREATE INDEX console_events_tenant_at ON events(tenant_id, at)`,
+    ],
+  },
+];

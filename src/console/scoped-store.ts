@@ -1,0 +1,222 @@
+// The data layer every console/API query goes through. A ScopedStore is bound to one principal
+// and one tenant: every query it runs carries `tenant_id = <that tenant>`, and for the role
+// `user` also "my own mail only" (submitted_by or envelope sender = the user). Approvers see
+// their own mail plus the messages assigned to them for approval. Routes never touch the raw
+// store for tenant data, so a forgotten WHERE in a route cannot leak another tenant's mail.
+import { sql } from 'kysely';
+import type { AuditEvent, MessageRow, RecipientRow, Store, Tenant } from '../store/store.ts';
+import type { Principal } from '../web/session/auth.ts';
+import { outboundStateOf } from '../outbound/outbound-state.ts';
+
+export class ScopeError extends Error {
+  constructor(
+    readonly status: 400 | 403 | 404,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface MessageSearch {
+  sender?: string;
+  recipient?: string;
+  subject?: string;
+  /** epoch ms, inclusive */
+  from?: number;
+  /** epoch ms, exclusive */
+  to?: number;
+  state?: string;
+  rule?: string;
+  direction?: 'outbound' | 'inbound';
+  /** keyset cursor: ids strictly lower than this (ids sort by time) */
+  before?: string;
+  limit?: number;
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export class ScopedStore {
+  constructor(
+    readonly raw: Store,
+    readonly principal: Principal,
+    readonly tenant: Tenant,
+  ) {}
+
+  get tenantId(): string {
+    return this.tenant.id;
+  }
+
+  /** May this principal see everything in the tenant? */
+  get isAdmin(): boolean {
+    return this.principal.role === 'admin' || this.principal.role === 'operator';
+  }
+
+  private messagesQuery() {
+    let q = this.raw.db.selectFrom('messages').where('messages.tenant_id', '=', this.tenantId);
+    if (!this.isAdmin) {
+      const me = this.principal.email;
+      q = q.where((eb) => eb.or([eb('messages.submitted_by', '=', me), eb('messages.mail_from', '=', me)]));
+    }
+    return q;
+  }
+
+  /** Keyset-paginated search, newest first; `next` is the cursor for the following page. */
+  async searchMessages(s: MessageSearch): Promise<{ items: MessageRow[]; next: string | null }> {
+    const limit = Math.min(Math.max(s.limit ?? 50, 1), 200);
+    let q = this.messagesQuery().selectAll('messages');
+    if (s.sender) q = q.where((eb) => eb.or([eb('messages.mail_from', 'like', `%${likeEscape(s.sender!.toLowerCase())}%`), eb('messages.header_from', 'like', `%${likeEscape(s.sender!)}%`)]));
+    if (s.recipient) q = q.where('messages.recipients', 'like', `%${likeEscape(s.recipient.toLowerCase())}%`);
+    if (s.subject) q = q.where('messages.subject', 'like', `%${likeEscape(s.subject)}%`);
+    if (s.from !== undefined) q = q.where('messages.created_at', '>=', s.from);
+    if (s.to !== undefined) q = q.where('messages.created_at', '<', s.to);
+    if (s.state) q = q.where('messages.state', '=', s.state);
+    if (s.direction) q = q.where('messages.direction', '=', s.direction);
+    if (s.before) q = q.where('messages.id', '<', s.before);
+    if (s.rule) {
+      const pattern = `%${likeEscape(JSON.stringify(s.rule))}%`;
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('events')
+            .select('events.id')
+            .whereRef('events.message_id', '=', 'messages.id')
+            .where('events.type', 'in', ['policy.matched', 'policy.would'])
+            .where('events.data', 'like', pattern),
+        ),
+      );
+    }
+    const rows = await q.orderBy('messages.id', 'desc').limit(limit + 1).execute();
+    const items = rows.slice(0, limit);
+    return { items, next: rows.length > limit ? items[items.length - 1]!.id : null };
+  }
+
+  /** One message if this principal may see it (404 otherwise — existence is not revealed). */
+  async message(id: string): Promise<MessageRow> {
+    const m = await this.raw.db.selectFrom('messages').selectAll().where('id', '=', id).where('tenant_id', '=', this.tenantId).executeTakeFirst();
+    if (!m || !this.canSee(m)) throw new ScopeError(404, `no message with id ${id}`);
+    return m;
+  }
+
+  private canSee(m: MessageRow): boolean {
+    if (this.isAdmin) return true;
+    const me = this.principal.email;
+    if (m.submitted_by === me || m.mail_from === me) return true;
+    if (m.direction === 'inbound' && this.principal.role !== 'user') return false;
+    if (m.direction === 'inbound') return (JSON.parse(m.recipients) as string[]).includes(me);
+    const { state } = outboundStateOf(m);
+    return (state?.stages ?? []).some((st) => (st.approvers ?? []).includes(me));
+  }
+
+  async timeline(id: string): Promise<AuditEvent[]> {
+    await this.message(id);
+    return this.raw.db.selectFrom('events').selectAll().where('message_id', '=', id).where('tenant_id', '=', this.tenantId).orderBy('id').execute();
+  }
+
+  async recipients(id: string): Promise<RecipientRow[]> {
+    await this.message(id);
+    return this.raw.recipients(id);
+  }
+
+  /** The first bytes of the stored message, as text (shown escaped by the console). */
+  async preview(id: string, maxBytes = 64 * 1024): Promise<string> {
+    await this.message(id);
+    const body = await this.raw.body(id);
+    return body ? body.subarray(0, maxBytes).toString('utf8') : '';
+  }
+
+  requireAdmin(): void {
+    if (!this.isAdmin) throw new ScopeError(403, 'this needs the admin role');
+  }
+
+  requireApprover(): void {
+    if (!this.isAdmin && this.principal.role !== 'approver') throw new ScopeError(403, 'this needs the approver or admin role');
+  }
+
+  async users() {
+    this.requireAdmin();
+    return this.raw.db.selectFrom('users').select(['id', 'email', 'role', 'approver_email', 'language', 'created_at']).where('tenant_id', '=', this.tenantId).orderBy('email').execute();
+  }
+
+  async updateUser(email: string, change: { role?: 'user' | 'approver' | 'admin'; approverEmail?: string | null; language?: 'ja' | 'en' }): Promise<void> {
+    this.requireAdmin();
+    const r = await this.raw.db
+      .updateTable('users')
+      .set({
+        ...(change.role ? { role: change.role } : {}),
+        ...(change.approverEmail !== undefined ? { approver_email: change.approverEmail?.toLowerCase() ?? null } : {}),
+        ...(change.language ? { language: change.language } : {}),
+      })
+      .where('tenant_id', '=', this.tenantId)
+      .where('email', '=', email.toLowerCase())
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw new ScopeError(404, `no user ${email} in this tenant`);
+    await this.audit('user.updated', { email: email.toLowerCase(), ...change });
+  }
+
+  async domains() {
+    return this.raw.db.selectFrom('domains').selectAll().where('tenant_id', '=', this.tenantId).orderBy('domain').execute();
+  }
+
+  async setInboundRoute(domain: string, route: string | null): Promise<void> {
+    this.requireAdmin();
+    const r = await this.raw.db.updateTable('domains').set({ inbound_route: route }).where('tenant_id', '=', this.tenantId).where('domain', '=', domain.toLowerCase()).executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw new ScopeError(404, `no domain ${domain} in this tenant`);
+    await this.audit('domain.route_set', { domain: domain.toLowerCase(), route });
+  }
+
+  /** Tenant events since `since` (dashboard); only the columns the charts need. */
+  async eventsSince(since: number, types: string[]) {
+    this.requireAdmin();
+    return this.raw.db
+      .selectFrom('events')
+      .select(['at', 'type', 'data', 'message_id'])
+      .where('tenant_id', '=', this.tenantId)
+      .where('at', '>=', since)
+      .where('type', 'in', types)
+      .orderBy('id')
+      .limit(200_000)
+      .execute();
+  }
+
+  async topSenders(since: number, limit = 10) {
+    this.requireAdmin();
+    const rows = await this.raw.db
+      .selectFrom('messages')
+      .select(['mail_from', sql<number>`count(*)`.as('n')])
+      .where('tenant_id', '=', this.tenantId)
+      .where('direction', '=', 'outbound')
+      .where('created_at', '>=', since)
+      .groupBy('mail_from')
+      .orderBy(sql`count(*)`, 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ sender: r.mail_from, count: Number(r.n) }));
+  }
+
+  /** Appends an audit event on this tenant with the acting person. */
+  audit(type: string, data: Record<string, unknown>, messageId: string | null = null): Promise<void> {
+    return this.raw.appendEvent({ tenantId: this.tenantId, messageId, actor: this.principal.email, type, data });
+  }
+}
+
+/**
+ * The scope for a request: tenant users are bound to their own tenant (any tenant they name is
+ * ignored); an operator must name the tenant (X-Sekisho-Tenant header or ?tenant=, name or id).
+ */
+export async function scopedStore(store: Store, principal: Principal, requestedTenant?: string): Promise<ScopedStore> {
+  let tenant: Tenant | undefined;
+  if (principal.role === 'operator') {
+    if (!requestedTenant) throw new ScopeError(400, 'operators must name the tenant (X-Sekisho-Tenant header or ?tenant=)');
+    tenant = (await store.tenantByName(requestedTenant)) ?? (await store.tenantById(requestedTenant));
+    if (!tenant) throw new ScopeError(404, `no tenant ${requestedTenant}`);
+  } else {
+    tenant = await store.tenantById(principal.tenantId!);
+    if (!tenant) throw new ScopeError(404, 'tenant gone');
+  }
+  return new ScopedStore(store, principal, tenant);
+}
+
+/** DKIM keys of the tenant's domains (public parts only). */
+export async function tenantDkimKeys(scoped: ScopedStore) {
+  return scoped.raw.db.selectFrom('dkim_keys').select(['domain', 'selector', 'public_key', 'created_at']).where('tenant_id', '=', scoped.tenantId).orderBy('domain').execute();
+}

@@ -1,0 +1,12 @@
+// Kysely shapes of the console's own tables (migrations: src/store/*/console-migrations.ts).
+// Operators are people who administer every tenant; they are not rows of `users` (which always
+// belong to one tenant) but of console_operators, created with `sekisho operator add`.
+import type { Generated } from 'kysely';
+
+export type ConsoleTables = {
+  console_operators: { email: string; password_hash: string; created_at: number };
+  console_sessions: { token_hash: string; email: string; csrf: string; created_at: number; expires_at: number };
+  console_api_tokens: { token_hash: string; email: string; name: string; created_at: number; last_used_at: number | null };
+  console_totp: { email: string; secret: string; enabled: number; last_step: number; created_at: number };
+  console_login_failures: { id: Generated<number>; key: string; at: number };
+};

@@ -1,0 +1,107 @@
+// /api/auth: log in (email + password, + TOTP code when enrolled), log out, who am I (with the
+// CSRF token the console sends back on every change), and TOTP enrolment.
+import { defineRoute, HttpError, type RouteSpec } from './route.ts';
+import { consoleDb, login, logout, SESSION_COOKIE, SESSION_MS } from '../session/auth.ts';
+import { matchTotp, newTotpSecret, otpauthUrl } from '../session/totp.ts';
+
+const me = (p: { email: string; role: string; tenantId: string | null; language: string; csrf?: string }, tenantName: string | null) => ({
+  email: p.email,
+  role: p.role,
+  tenantId: p.tenantId,
+  tenant: tenantName,
+  language: p.language,
+  csrfToken: p.csrf ?? null,
+});
+
+export const authRoutes: RouteSpec[] = [
+  defineRoute({
+    method: 'POST',
+    url: '/api/auth/login',
+    summary: 'Log in with email and password (and TOTP code when enrolled); sets the session cookie',
+    tag: 'auth',
+    access: 'public',
+    schema: {
+      body: {
+        type: 'object',
+        required: ['email', 'password'],
+        properties: { email: { type: 'string', maxLength: 320 }, password: { type: 'string', maxLength: 1024 }, totp: { type: 'string', maxLength: 10 } },
+        additionalProperties: false,
+      },
+    },
+    async handler(req, ctx, reply) {
+      const body = req.body as { email: string; password: string; totp?: string };
+      const r = await login(ctx.deps.store, { ...body, ip: req.ip });
+      if (!r.ok) {
+        const status = r.reason === 'throttled' ? 429 : 401;
+        throw new HttpError(status, { throttled: 'too many failed attempts; wait 15 minutes', invalid: 'wrong email or password', totp_required: 'two-factor code required', totp_invalid: 'wrong two-factor code' }[r.reason], { code: r.reason });
+      }
+      const secure = ctx.deps.config.publicUrl.startsWith('https:');
+      reply.setCookie(SESSION_COOKIE, r.sessionToken, { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: SESSION_MS / 1000 });
+      const tenant = r.principal.tenantId ? await ctx.deps.store.tenantById(r.principal.tenantId) : undefined;
+      return me(r.principal, tenant?.name ?? null);
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/auth/logout',
+    summary: 'End the console session',
+    tag: 'auth',
+    access: 'any',
+    async handler(req, ctx, reply) {
+      const token = req.cookies[SESSION_COOKIE];
+      if (token) await logout(ctx.deps.store, token);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return { ok: true };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/auth/me',
+    summary: 'The logged-in person, role, tenant and CSRF token',
+    tag: 'auth',
+    access: 'any',
+    async handler(_req, ctx) {
+      const p = ctx.principal!;
+      const tenant = p.tenantId ? await ctx.deps.store.tenantById(p.tenantId) : undefined;
+      const totp = await consoleDb(ctx.deps.store).selectFrom('console_totp').select('enabled').where('email', '=', p.email).executeTakeFirst();
+      const tenants = p.role === 'operator' ? (await ctx.deps.store.listTenants()).map((t) => ({ id: t.id, name: t.name })) : undefined;
+      return { ...me(p, tenant?.name ?? null), totpEnabled: totp?.enabled === 1, tenants };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/auth/totp/enrol',
+    summary: 'Start two-factor enrolment: returns a new secret and otpauth:// URL (not active until verified)',
+    tag: 'auth',
+    access: 'any',
+    async handler(_req, ctx) {
+      const p = ctx.principal!;
+      const db = consoleDb(ctx.deps.store);
+      const existing = await db.selectFrom('console_totp').select('enabled').where('email', '=', p.email).executeTakeFirst();
+      if (existing?.enabled === 1) throw new HttpError(409, 'two-factor is already enabled');
+      const secret = newTotpSecret();
+      await db.deleteFrom('console_totp').where('email', '=', p.email).execute();
+      await db.insertInto('console_totp').values({ email: p.email, secret, enabled: 0, last_step: 0, created_at: Date.now() }).execute();
+      return { secret, otpauthUrl: otpauthUrl(secret, p.email) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/auth/totp/verify',
+    summary: 'Finish enrolment with a code from the authenticator app; two-factor is required from the next login',
+    tag: 'auth',
+    access: 'any',
+    schema: { body: { type: 'object', required: ['code'], properties: { code: { type: 'string', maxLength: 10 } }, additionalProperties: false } },
+    async handler(req, ctx) {
+      const p = ctx.principal!;
+      const db = consoleDb(ctx.deps.store);
+      const row = await db.selectFrom('console_totp').selectAll().where('email', '=', p.email).executeTakeFirst();
+      if (!row) throw new HttpError(409, 'start enrolment first');
+      const step = matchTotp(row.secret, (req.body as { code: string }).code);
+      if (step === null) throw new HttpError(400, 'wrong code');
+      await db.updateTable('console_totp').set({ enabled: 1, last_step: step }).where('email', '=', p.email).execute();
+      await ctx.deps.store.appendEvent({ tenantId: p.tenantId, messageId: null, actor: p.email, type: 'console.totp_enabled', data: {} });
+      return { ok: true, totpEnabled: true };
+    },
+  }),
+];

@@ -1,0 +1,38 @@
+// /api/messages/:id/downloads: web-download files of a message, who downloaded what, and
+// withdrawing a file (or all) — the attachment area's services do the work and the audit.
+import { downloadStatus, withdrawFiles } from '../../attachments/control.ts';
+import { defineRoute, idParams, type RouteSpec } from './route.ts';
+
+export const downloadRoutes: RouteSpec[] = [
+  defineRoute({
+    method: 'GET',
+    url: '/api/messages/:id/downloads',
+    summary: 'Files stored for web download and who downloaded them',
+    tag: 'downloads',
+    access: 'any',
+    schema: { params: idParams },
+    async handler(req, ctx) {
+      const { id } = req.params as { id: string };
+      const scoped = await ctx.scoped();
+      await scoped.message(id);
+      const s = await downloadStatus(ctx.deps.store, id, { tenantId: scoped.tenantId });
+      return { ...s, recipients: s.recipients.map(({ token: _t, ...r }) => r) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/messages/:id/downloads/withdraw',
+    summary: 'Withdraw one file (1-based `file`) or all files; the stored file is deleted',
+    tag: 'downloads',
+    access: 'any',
+    schema: { params: idParams, body: { type: 'object', properties: { file: { type: 'integer', minimum: 1 } }, additionalProperties: false } },
+    async handler(req, ctx) {
+      const { id } = req.params as { id: string };
+      const scoped = await ctx.scoped();
+      await scoped.message(id);
+      const file = (req.body as { file?: number } | undefined)?.file;
+      const n = await withdrawFiles(ctx.deps.store, ctx.deps.blobs, id, { file, actor: scoped.principal.email, tenantId: scoped.tenantId });
+      return { ok: true, withdrawn: n };
+    },
+  }),
+];

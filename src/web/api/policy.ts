@@ -1,0 +1,61 @@
+// /api/policy (admins): the YAML in force (and a rules list), validate without applying, apply.
+// Errors carry line, column and field path (src/policy/load.ts). Applying goes through the
+// outbound area's policy service, which stores a new version and audits it.
+import { parsePolicy } from '../../policy/load.ts';
+import { applyPolicy, currentPolicy, policyVersions } from '../../outbound/policy-service.ts';
+import { policyToYaml } from '../../policy/load.ts';
+import { defineRoute, HttpError, type RouteSpec } from './route.ts';
+import type { Policy } from '../../policy/schema.ts';
+
+const yamlBody = { type: 'object', required: ['yaml'], properties: { yaml: { type: 'string', maxLength: 1_000_000 } }, additionalProperties: false };
+
+function rulesOf(policy: Policy) {
+  const list = (dir: 'outbound' | 'inbound') =>
+    policy[dir].rules.map((r) => {
+      const rule = r as unknown as { name: string; mode?: string; when?: unknown; then?: unknown[] };
+      return { direction: dir, name: rule.name, mode: rule.mode ?? 'enforce', when: rule.when ?? null, then: rule.then ?? [] };
+    });
+  return [...list('outbound'), ...list('inbound')];
+}
+
+export const policyRoutes: RouteSpec[] = [
+  defineRoute({
+    method: 'GET',
+    url: '/api/policy',
+    summary: 'The policy in force: YAML, version, rules list',
+    tag: 'policy',
+    access: 'admin',
+    async handler(_req, ctx) {
+      const scoped = await ctx.scoped();
+      const p = await currentPolicy(ctx.deps.store, scoped.tenantId);
+      return { version: p.version, yaml: p.yaml ?? policyToYaml(p.policy), createdAt: p.createdAt, createdBy: p.createdBy, rules: rulesOf(p.policy), versions: await policyVersions(ctx.deps.store, scoped.tenantId) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/policy/validate',
+    summary: 'Check a policy without applying it; errors name line, column and field',
+    tag: 'policy',
+    access: 'admin',
+    schema: { body: yamlBody },
+    async handler(req, ctx) {
+      await ctx.scoped();
+      const r = parsePolicy((req.body as { yaml: string }).yaml);
+      return r.ok ? { ok: true, errors: [], rules: rulesOf(r.policy) } : { ok: false, errors: r.errors };
+    },
+  }),
+  defineRoute({
+    method: 'PUT',
+    url: '/api/policy',
+    summary: 'Apply a new policy version (nothing changes on error: 400 with the errors)',
+    tag: 'policy',
+    access: 'admin',
+    schema: { body: yamlBody },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      const r = await applyPolicy(ctx.deps.store, scoped.tenantId, (req.body as { yaml: string }).yaml, scoped.principal.email);
+      if (!r.ok) throw new HttpError(400, 'the policy has errors; nothing was changed', { errors: r.errors });
+      return { ok: true, version: r.version };
+    },
+  }),
+];

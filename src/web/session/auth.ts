@@ -1,0 +1,141 @@
+// Who is calling the API: console sessions (cookie + CSRF token), bearer API tokens for scripts,
+// password login with throttling per IP and per account, and optional TOTP. Secrets the client
+// holds (session cookie, API token) are stored only as SHA-256 hashes; CSRF tokens are per session.
+import { createHash } from 'node:crypto';
+import type { Store } from '../../store/store.ts';
+import type { ConsoleTables } from '../../console/tables.ts';
+import { newToken } from '../../util/id.ts';
+import { verifyPassword } from '../../util/password.ts';
+import { matchTotp } from './totp.ts';
+
+export type Role = 'user' | 'approver' | 'admin' | 'operator';
+
+export interface Principal {
+  email: string;
+  role: Role;
+  /** null for an operator (acts on the tenant named per request) */
+  tenantId: string | null;
+  via: 'session' | 'token';
+  /** the session's CSRF token (session only) */
+  csrf?: string;
+  language: 'ja' | 'en';
+}
+
+export const SESSION_COOKIE = 'sekisho_session';
+export const SESSION_MS = 12 * 3600_000;
+const FAIL_WINDOW_MS = 15 * 60_000;
+export const MAX_FAILS_PER_ACCOUNT = 5;
+export const MAX_FAILS_PER_IP = 30;
+
+export const consoleDb = (store: Store) => store.db.withTables<ConsoleTables>();
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** The principal for an email address (tenant user or operator), or undefined. */
+export async function principalFor(store: Store, email: string, via: Principal['via']): Promise<(Principal & { passwordHash: string | null }) | undefined> {
+  const e = email.toLowerCase();
+  const u = await store.userByEmail(e);
+  if (u) return { email: u.email, role: u.role, tenantId: u.tenant_id, via, language: u.language, passwordHash: u.password_hash };
+  const op = await consoleDb(store).selectFrom('console_operators').selectAll().where('email', '=', e).executeTakeFirst();
+  if (op) return { email: op.email, role: 'operator', tenantId: null, via, language: 'ja', passwordHash: op.password_hash };
+  return undefined;
+}
+
+export type LoginOutcome =
+  | { ok: true; principal: Principal; sessionToken: string }
+  | { ok: false; reason: 'throttled' | 'invalid' | 'totp_required' | 'totp_invalid' };
+
+async function recentFailures(store: Store, key: string, now: number): Promise<number> {
+  const r = await consoleDb(store)
+    .selectFrom('console_login_failures')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('key', '=', key)
+    .where('at', '>', now - FAIL_WINDOW_MS)
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+async function recordFailure(store: Store, keys: string[], now: number): Promise<void> {
+  const db = consoleDb(store);
+  for (const key of keys) await db.insertInto('console_login_failures').values({ key, at: now }).execute();
+  // keep the table small: old failures no longer count
+  await db.deleteFrom('console_login_failures').where('at', '<', now - FAIL_WINDOW_MS).execute();
+}
+
+/**
+ * Password (+ TOTP when enrolled) login. Throttled in the database so every node counts the same
+ * failures: 5 per account and 30 per IP in 15 minutes, then refused without checking the password.
+ */
+export async function login(store: Store, input: { email: string; password: string; totp?: string; ip: string }): Promise<LoginOutcome> {
+  const now = Date.now();
+  const email = input.email.trim().toLowerCase();
+  const acctKey = `acct:${email}`;
+  const ipKey = `ip:${input.ip}`;
+  if ((await recentFailures(store, acctKey, now)) >= MAX_FAILS_PER_ACCOUNT || (await recentFailures(store, ipKey, now)) >= MAX_FAILS_PER_IP) {
+    return { ok: false, reason: 'throttled' };
+  }
+  const p = await principalFor(store, email, 'session');
+  const okPw = await verifyPassword(input.password, p?.passwordHash ?? null);
+  if (!p || !okPw) {
+    await recordFailure(store, [acctKey, ipKey], now);
+    await store.appendEvent({ tenantId: p?.tenantId ?? null, messageId: null, actor: email, type: 'console.login_failed', data: { ip: input.ip } });
+    return { ok: false, reason: 'invalid' };
+  }
+  const totp = await consoleDb(store).selectFrom('console_totp').selectAll().where('email', '=', p.email).where('enabled', '=', 1).executeTakeFirst();
+  if (totp) {
+    if (!input.totp) return { ok: false, reason: 'totp_required' };
+    const step = matchTotp(totp.secret, input.totp, now);
+    // a code works once: replaying the last used step is refused
+    if (step === null || step <= Number(totp.last_step)) {
+      await recordFailure(store, [acctKey, ipKey], now);
+      return { ok: false, reason: 'totp_invalid' };
+    }
+    await consoleDb(store).updateTable('console_totp').set({ last_step: step }).where('email', '=', p.email).execute();
+  }
+  const sessionToken = newToken(32);
+  const csrf = newToken(24);
+  await consoleDb(store).insertInto('console_sessions').values({ token_hash: sha256(sessionToken), email: p.email, csrf, created_at: now, expires_at: now + SESSION_MS }).execute();
+  await store.appendEvent({ tenantId: p.tenantId, messageId: null, actor: p.email, type: 'console.login', data: { ip: input.ip } });
+  const { passwordHash: _ignored, ...principal } = p;
+  return { ok: true, principal: { ...principal, csrf }, sessionToken };
+}
+
+export async function sessionPrincipal(store: Store, token: string): Promise<Principal | undefined> {
+  const s = await consoleDb(store).selectFrom('console_sessions').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
+  if (!s || Number(s.expires_at) < Date.now()) return undefined;
+  const p = await principalFor(store, s.email, 'session');
+  if (!p) return undefined;
+  const { passwordHash: _ignored, ...principal } = p;
+  return { ...principal, csrf: s.csrf };
+}
+
+export async function logout(store: Store, token: string): Promise<void> {
+  await consoleDb(store).deleteFrom('console_sessions').where('token_hash', '=', sha256(token)).execute();
+}
+
+/** Creates a bearer API token for a user or operator; only its hash is stored. */
+export async function createApiToken(store: Store, email: string, name: string, actor: string): Promise<string> {
+  const p = await principalFor(store, email, 'token');
+  if (!p) throw new Error(`no user or operator ${email}`);
+  const token = `sk_${newToken(32)}`;
+  await consoleDb(store).insertInto('console_api_tokens').values({ token_hash: sha256(token), email: p.email, name, created_at: Date.now(), last_used_at: null }).execute();
+  await store.appendEvent({ tenantId: p.tenantId, messageId: null, actor, type: 'console.token_created', data: { email: p.email, name } });
+  return token;
+}
+
+export async function revokeApiTokens(store: Store, email: string, actor: string): Promise<number> {
+  const r = await consoleDb(store).deleteFrom('console_api_tokens').where('email', '=', email.toLowerCase()).executeTakeFirst();
+  const p = await principalFor(store, email, 'token');
+  await store.appendEvent({ tenantId: p?.tenantId ?? null, messageId: null, actor, type: 'console.token_revoked', data: { email: email.toLowerCase() } });
+  return Number(r.numDeletedRows);
+}
+
+export async function tokenPrincipal(store: Store, token: string): Promise<Principal | undefined> {
+  const db = consoleDb(store);
+  const row = await db.selectFrom('console_api_tokens').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
+  if (!row) return undefined;
+  await db.updateTable('console_api_tokens').set({ last_used_at: Date.now() }).where('token_hash', '=', row.token_hash).execute();
+  const p = await principalFor(store, row.email, 'token');
+  if (!p) return undefined;
+  const { passwordHash: _ignored, ...principal } = p;
+  return principal;
+}
