@@ -62,7 +62,15 @@ export class QueueWorker {
     while (this.running) {
       const free = this.opts.concurrency - this.active;
       let claimed: MessageRow[] = [];
-      if (free > 0) {
+      if (free <= 0) {
+        // Every slot busy: wait for one to finish (its finally() wakes us). Without resetting
+        // `woken` here a wake() from an accept made this loop spin without ever awaiting,
+        // blocking the event loop for good.
+        this.woken = false;
+        await this.sleep(this.opts.pollIntervalMs);
+        continue;
+      }
+      {
         this.woken = false;
         try {
           claimed = await this.opts.store.claimDue(this.opts.node, Date.now(), free, this.opts.leaseMs);
