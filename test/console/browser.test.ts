@@ -1,0 +1,149 @@
+// The console in a real browser (Debian chromium driven by playwright-core), over SQLite and
+// PostgreSQL, with mail submitted over SMTP and a real SMTP sink: a sender logs in, sees held
+// mail and presses 今すぐ送信 and the sink receives it; an approver approves with a comment; an
+// admin edits the policy and sees the validation error at its line; English and back to
+// Japanese; a hostile subject is shown as text and nothing runs. Screenshots of the main pages
+// go to test-output/screenshots (docs/screenshots holds a committed set).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { backends } from '../helpers/databases.ts';
+import { PASSWORD, USER } from '../helpers/instance.ts';
+import { hashPassword } from '../../src/util/password.ts';
+import { copies, mail, startHarness, submit, waitState, type Harness } from '../outbound/harness.ts';
+
+const SHOTS = join(process.cwd(), 'test-output', 'screenshots');
+const XSS = 'HOLDMANUAL <img src=x onerror=alert(1)><script>alert(2)</script>';
+
+for (const kind of backends()) {
+  describe(`console in chromium on ${kind}`, () => {
+    let h: Harness;
+    let ctx: BrowserContext;
+    let page: Page;
+    let profile: string;
+    const dialogs: string[] = [];
+    const ids: Record<string, string> = {};
+
+    before(async () => {
+      h = await startHarness(kind);
+      await h.inst.sekisho.store.createUsers(h.inst.tenantId, [{ email: 'admin@acme.example', passwordHash: await hashPassword(PASSWORD), role: 'admin' }], 'test');
+      ids.plain = await submit(h, mail('HOLDMANUAL 見積書の送付'), { to: ['partner@example.net'] });
+      ids.xss = await submit(h, mail(XSS), { to: ['partner@example.net'] });
+      ids.approve = await submit(h, mail('APPROVE 契約書ドラフト'), { to: ['partner@example.net'] });
+      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
+      mkdirSync(SHOTS, { recursive: true });
+      ctx = await chromium.launchPersistentContext(profile, {
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        locale: 'ja-JP',
+        timezoneId: 'Asia/Tokyo',
+        viewport: { width: 1280, height: 800 },
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      });
+      page = ctx.pages()[0] ?? (await ctx.newPage());
+      page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+    });
+    after(async () => {
+      await ctx?.close();
+      rmSync(profile, { recursive: true, force: true });
+      await h.stop();
+    });
+
+    async function loginAs(email: string) {
+      await ctx.clearCookies();
+      await page.goto(`${h.http}/console/`);
+      await page.fill('input[name=email]', email);
+      await page.fill('input[name=password]', PASSWORD);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('[data-testid=who]');
+    }
+
+    const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}-${kind}.png`) });
+
+    it('a sender sees held mail (hostile subject as text) and sends one now; the sink receives it', async () => {
+      await page.goto(`${h.http}/console/`);
+      await page.waitForSelector('form.login');
+      await shot('login');
+      await loginAs(USER);
+      await page.waitForSelector(`tr[data-id="${ids.plain}"]`);
+      assert.ok(await page.getByText(XSS, { exact: true }).isVisible(), 'the hostile subject is visible as text');
+      assert.equal(await page.locator('main img').count(), 0, 'no <img> was created from the subject');
+      await shot('held');
+      await page.locator(`tr[data-id="${ids.plain}"] button.primary`).click();
+      await page.waitForSelector('[role=status]');
+      await waitState(h, ids.plain!, 'delivered');
+      assert.equal(copies(h, '見積書').length + copies(h, 'HOLDMANUAL').length >= 1, true);
+      const ev = (await h.inst.sekisho.store.events(ids.plain!)).find((e) => e.type === 'released');
+      assert.equal(ev?.actor, USER);
+      await page.goto(`${h.http}/console/#sent`);
+      await page.waitForSelector('table');
+      await shot('sent');
+      assert.deepEqual(dialogs, [], 'no script ran');
+    });
+
+    it('switches to English and back to Japanese', async () => {
+      await page.goto(`${h.http}/console/#held`);
+      await page.waitForSelector('text=保留中のメール');
+      await page.click('[data-testid=lang]');
+      await page.waitForSelector('text=Held mail');
+      assert.ok(await page.getByRole('button', { name: 'Cancel sending' }).first().isVisible());
+      await page.click('[data-testid=lang]');
+      await page.waitForSelector('text=保留中のメール');
+      assert.ok(await page.getByRole('button', { name: '送信取り消し' }).first().isVisible());
+    });
+
+    it('an approver opens the preview and approves with a comment', async () => {
+      await loginAs('boss@acme.example');
+      await page.goto(`${h.http}/console/#approvals`);
+      await page.locator(`tr[data-id="${ids.approve}"] button`).click();
+      await page.waitForSelector('pre.preview');
+      await page.fill('input[name=comment]', '問題ありません');
+      await shot('approvals');
+      await page.getByRole('button', { name: '承認', exact: true }).click();
+      await page.waitForSelector('[role=status]');
+      await waitState(h, ids.approve!, 'delivered');
+      const ev = (await h.inst.sekisho.store.events(ids.approve!)).find((e) => e.type === 'approved')!;
+      assert.equal(ev.actor, 'boss@acme.example');
+      assert.equal(JSON.parse(ev.data).comment, '問題ありません');
+    });
+
+    it('an admin edits the policy and sees the validation error at its line; dashboard and search render', async () => {
+      await loginAs('admin@acme.example');
+      await page.waitForSelector('svg[role=img]');
+      await shot('dashboard');
+      await page.goto(`${h.http}/console/#messages`);
+      await page.waitForSelector('td.subject');
+      assert.ok(await page.getByText(XSS, { exact: true }).first().isVisible());
+      await shot('messages');
+      await page.locator('tr.clickable', { has: page.getByText('APPROVE 契約書ドラフト', { exact: true }) }).first().click();
+      await page.waitForSelector('[data-testid=timeline]');
+      await page.locator('[data-testid=timeline]').getByText('approved', { exact: true }).waitFor();
+      await shot('message-detail');
+      await page.goto(`${h.http}/console/#policy`);
+      const area = page.locator('textarea');
+      await area.waitFor();
+      await page.waitForFunction(() => (document.querySelector('textarea') as HTMLTextAreaElement | null)?.value.includes('minutes:'));
+      const yaml = await area.inputValue();
+      const lines = yaml.split('\n');
+      const at = lines.findIndex((l) => l.includes('minutes:'));
+      lines[at] = lines[at]!.replace(/minutes: *\d+/, 'minutes: -5');
+      await area.fill(lines.join('\n'));
+      await page.getByRole('button', { name: '検証' }).click();
+      const errors = page.locator('[data-testid=policy-errors]');
+      await errors.waitFor();
+      assert.match(await errors.innerText(), new RegExp(`${at + 1}行目`));
+      assert.equal(await page.locator('.gutter .bad').innerText(), String(at + 1));
+      await shot('policy-error');
+      await page.goto(`${h.http}/console/#users`);
+      await page.waitForSelector('text=admin@acme.example');
+      await shot('users');
+      assert.deepEqual(dialogs, []);
+    });
+  });
+}
