@@ -185,6 +185,7 @@ export class ScopedStore {
       .select(['mail_from', sql<number>`count(*)`.as('n')])
       .where('tenant_id', '=', this.tenantId)
       .where('direction', '=', 'outbound')
+      .where('mail_from', '!=', '') // system notices (null sender) are not anyone's mail
       .where('created_at', '>=', since)
       .groupBy('mail_from')
       .orderBy(sql`count(*)`, 'desc')

@@ -37,7 +37,7 @@ export const dashboardRoutes: RouteSpec[] = [
         fmt = new Intl.DateTimeFormat('en-CA', { timeZone: 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' });
       }
       const perDay = new Map<string, Record<string, number>>();
-      for (let t = since; t <= Date.now() + DAY; t += DAY) perDay.set(fmt.format(t), { held: 0, released: 0, discarded: 0, blocked: 0, quarantined: 0 });
+      for (let t = since + DAY; t <= Date.now(); t += DAY) perDay.set(fmt.format(t), { held: 0, released: 0, discarded: 0, blocked: 0, quarantined: 0 });
       const rules = new Map<string, number>();
       for (const e of events) {
         const day = fmt.format(Number(e.at));
