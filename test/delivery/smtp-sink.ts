@@ -65,6 +65,8 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     },
   };
   const server = new SMTPServer(serverOptions);
+  // A client that vanishes mid-session (a killed Sekisho) is normal for a sink, not a crash.
+  server.on('error', () => {});
   const sink: SmtpSink = {
     port: 0,
     messages: [],
