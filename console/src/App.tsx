@@ -289,18 +289,10 @@ function Search({ t, lang, own }: { t: T; lang: Lang; own?: boolean }) {
 }
 
 function Detail({ t, lang, id }: { t: T; lang: Lang; id: string }) {
-  const [d, err, reload] = useLoad(() => api<any>('GET', `/api/messages/${id}`), [id]);
-  const [note, setNote] = useState('');
+  const [d, err] = useLoad(() => api<any>('GET', `/api/messages/${id}`), [id]);
+  const [note] = useState('');
   if (err) return <Notice err={err} />;
   if (!d) return null;
-  const withdraw = async () => {
-    try {
-      await api('POST', `/api/messages/${id}/downloads/withdraw`, {});
-      reload();
-    } catch (e) {
-      setNote((e as Error).message);
-    }
-  };
   return (
     <section>
       <p><a href="#messages">← {t('detail.back')}</a></p>
@@ -317,16 +309,7 @@ function Detail({ t, lang, id }: { t: T; lang: Lang; id: string }) {
           {d.attachments.zipPassword && <tr><th>{t('detail.zipPassword')}</th><td><code>{d.attachments.zipPassword}</code></td></tr>}
         </tbody>
       </table>
-      {d.attachments.downloads.length > 0 && (
-        <>
-          <h3>{t('detail.downloads')}</h3>
-          <table>
-            <thead><tr><th>{t('col.to')}</th><th>{t('detail.downloadCount')}</th><th>{t('col.received')}</th></tr></thead>
-            <tbody>{d.attachments.downloads.map((x: any) => <tr key={x.recipient}><td>{x.recipient}</td><td>{x.count}</td><td>{x.lastAt ? formatDate(Date.parse(x.lastAt), lang) : '—'}</td></tr>)}</tbody>
-          </table>
-          <p><button className="danger" onClick={withdraw}>{t('detail.withdraw')}</button></p>
-        </>
-      )}
+      <DownloadFiles t={t} lang={lang} id={id} />
       <h3>{t('detail.deliveries')}</h3>
       <table>
         <tbody>{d.deliveries.map((r: any) => <tr key={r.address}><td>{r.address}</td><td>{r.state}</td><td className="muted">{r.lastResponse ?? ''}</td></tr>)}</tbody>
@@ -341,6 +324,38 @@ function Detail({ t, lang, id }: { t: T; lang: Lang; id: string }) {
         </tbody>
       </table>
     </section>
+  );
+}
+
+function DownloadFiles({ t, lang, id }: { t: T; lang: Lang; id: string }) {
+  const [s, , reload] = useLoad(() => api<any>('GET', `/api/messages/${id}/downloads`).catch(() => null), [id]);
+  const [note, setNote] = useState('');
+  if (!s) return null;
+  const withdraw = async (file?: number) => {
+    try {
+      await api('POST', `/api/messages/${id}/downloads/withdraw`, file ? { file } : {});
+      reload();
+    } catch (e) {
+      setNote((e as Error).message);
+    }
+  };
+  return (
+    <>
+      <h3>{t('detail.downloads')}</h3>
+      <Notice err={note} />
+      <table data-testid="download-files">
+        <thead><tr><th>#</th><th>File</th><th>{t('col.state')}</th><th>{t('col.actions')}</th></tr></thead>
+        <tbody>
+          {s.files.map((f: any) => (
+            <tr key={f.index}><td>{f.index}</td><td>{f.filename}</td><td>{f.state}</td><td>{f.state === 'available' && <button className="danger" onClick={() => withdraw(f.index)}>{t('detail.withdraw')}</button>}</td></tr>
+          ))}
+        </tbody>
+      </table>
+      <table>
+        <thead><tr><th>{t('col.to')}</th><th>{t('detail.downloadCount')}</th><th>{t('col.received')}</th></tr></thead>
+        <tbody>{s.recipients.map((x: any) => <tr key={x.recipient}><td>{x.recipient}</td><td>{x.count}</td><td>{x.lastAt ? formatDate(Date.parse(x.lastAt), lang) : '—'}</td></tr>)}</tbody>
+      </table>
+    </>
   );
 }
 
@@ -510,7 +525,7 @@ function Users({ t, lang }: { t: T; lang: Lang }) {
 }
 
 function Domains({ t }: { t: T; lang: Lang }) {
-  const [doms, err] = useLoad(() => api<{ items: any[] }>('GET', '/api/domains'));
+  const [doms, err, reloadDoms] = useLoad(() => api<{ items: any[] }>('GET', '/api/domains'));
   const [dkim, err2, reload] = useLoad(() => api<any>('GET', '/api/dkim'));
   return (
     <section>
@@ -518,7 +533,7 @@ function Domains({ t }: { t: T; lang: Lang }) {
       <Notice err={err || err2} />
       <table>
         <thead><tr><th>{t('domains.domain')}</th><th>{t('domains.route')}</th></tr></thead>
-        <tbody>{(doms?.items ?? []).map((d) => <tr key={d.domain}><td>{d.domain}</td><td>{d.inboundRoute ?? '—'}</td></tr>)}</tbody>
+        <tbody>{(doms?.items ?? []).map((d) => <tr key={d.domain}><td>{d.domain}</td><td><input size={40} placeholder="smtp://mail.example:25" defaultValue={d.inboundRoute ?? ''} onBlur={(e) => { if ((e.target.value || null) !== d.inboundRoute) api('PUT', `/api/domains/${encodeURIComponent(d.domain)}/route`, { route: e.target.value || null }).then(reloadDoms, (x) => alert(x.message)); }} /></td></tr>)}</tbody>
       </table>
       <h3>{t('domains.dkim')}</h3>
       <table>
