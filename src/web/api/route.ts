@@ -97,7 +97,7 @@ export function mount(app: FastifyInstance, deps: ApiDeps, routes: RouteSpec[]):
       url: spec.url,
       schema: { ...spec.schema, response: undefined },
       handler: async (req, reply) => {
-        const principal = spec.access === 'public' ? await authenticate(req, deps.store) : await authenticate(req, deps.store);
+        const principal = await authenticate(req, deps.store);
         if (spec.access !== 'public') {
           if (!principal) return reply.code(401).send({ error: 'login required' });
           // Cookies ride along on cross-site requests; a header an attacker's page cannot set does not.
