@@ -91,6 +91,8 @@ export async function login(store: Store, input: { email: string; password: stri
     }
     await consoleDb(store).updateTable('console_totp').set({ last_step: step }).where('email', '=', p.email).execute();
   }
+  // expired sessions go when someone logs in (no timer needed; logout deletes its own)
+  await consoleDb(store).deleteFrom('console_sessions').where('expires_at', '<', now).execute();
   const sessionToken = newToken(32);
   const csrf = newToken(24);
   await consoleDb(store).insertInto('console_sessions').values({ token_hash: sha256(sessionToken), email: p.email, csrf, created_at: now, expires_at: now + SESSION_MS }).execute();
