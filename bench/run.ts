@@ -295,5 +295,5 @@ if (postfix) {
   console.log('\nPostfix not installed (apt-get install -y postfix): no comparison');
 }
 await sink.close();
-rmSync(dir, { recursive: true, force: true });
+if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
 process.exit(0);
