@@ -319,12 +319,17 @@ function Detail({ t, lang, id }: { t: T; lang: Lang; id: string }) {
         <thead><tr><th>{t('col.received')}</th><th>{t('detail.event')}</th><th>{t('detail.actor')}</th><th>{t('detail.data')}</th></tr></thead>
         <tbody>
           {d.timeline.map((e: any) => (
-            <tr key={e.id}><td>{formatDate(e.at, lang)}</td><td>{e.type}</td><td>{e.actor}</td><td><code>{JSON.stringify(e.data).slice(0, 300)}</code></td></tr>
+            <tr key={e.id}><td>{formatDate(e.at, lang)}</td><td>{eventLabel(t, e.type)} <span className="muted">{e.type}</span></td><td>{e.actor}</td><td><code>{JSON.stringify(e.data).slice(0, 300)}</code></td></tr>
           ))}
         </tbody>
       </table>
     </section>
   );
+}
+
+function eventLabel(t: T, type: string): string {
+  const s = t(`ev.${type}`);
+  return s === `ev.${type}` ? '' : s;
 }
 
 function DownloadFiles({ t, lang, id }: { t: T; lang: Lang; id: string }) {

@@ -124,6 +124,7 @@ for (const kind of backends()) {
       await page.locator('tr.clickable', { has: page.getByText('APPROVE 契約書ドラフト', { exact: true }) }).first().click();
       await page.waitForSelector('[data-testid=timeline]');
       await page.locator('[data-testid=timeline]').getByText('approved', { exact: true }).waitFor();
+      assert.ok(await page.locator('[data-testid=timeline]').getByText('承認', { exact: false }).first().isVisible());
       await shot('message-detail');
       await page.goto(`${h.http}/console/#policy`);
       const area = page.locator('textarea');
