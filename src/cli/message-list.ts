@@ -3,6 +3,7 @@
 import type { Store, MessageRow } from '../store/store.ts';
 import type { AddressFact, MessageFacts } from '../mime/facts.ts';
 import { CliError } from './cli-error.ts';
+import { attachmentDetails } from '../attachments/details.ts';
 import { requireTenant, withStore } from './context.ts';
 import { listQueue } from '../delivery/queue-control.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -54,14 +55,16 @@ export async function messageListCommand(opts: { tenant?: string; state?: string
 
 export async function messageShowCommand(id: string, opts: { json?: boolean }): Promise<void> {
   await withStore(async (store) => {
-    const detail = await messageDetail(store, id);
+    // The operator's view adds what attachment protection did: the ZIP password, download links.
+    const detail = { ...(await messageDetail(store, id)), ...(await attachmentDetails(store, id)) };
     if (opts.json) {
       process.stdout.write(JSON.stringify(detail) + '\n');
       return;
     }
-    const { events, recipients, attachments, ...rest } = detail;
+    const { events, recipients, attachments, downloads, ...rest } = detail;
     for (const [k, v] of Object.entries(rest)) process.stdout.write(`${k.padEnd(11)} ${Array.isArray(v) ? v.join(', ') : v ?? ''}\n`);
     for (const a of attachments) process.stdout.write(`attachment  ${a.filename} (${a.contentType}, ${a.size} bytes)\n`);
+    for (const d of downloads ?? []) process.stdout.write(`download    ${d.recipient}  ${d.count} time(s)${d.lastAt ? `, last ${d.lastAt}` : ''}\n`);
     process.stdout.write('recipients:\n');
     for (const r of recipients) process.stdout.write(`  ${r.address}  ${r.state}  ${r.lastResponse ?? ''}\n`);
     process.stdout.write('events:\n');

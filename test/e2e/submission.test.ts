@@ -66,6 +66,9 @@ for (const kind of backends()) {
       assert.equal(detail.state, 'delivered');
       assert.equal(detail.subject, '姑元舎のご案内'); // the ISO-2022-JP encoded-word above, decoded
       assert.equal(detail.messageId, 'e2e-1@acme.example');
+      assert.equal(detail.fromName, '山田太郎');
+      assert.deepEqual(detail.to, ['partner@example.net']);
+      assert.deepEqual(detail.attachments, []);
       assert.deepEqual(detail.events.map((e) => e.type), ['accepted', 'delivered']);
       assert.equal(detail.events[0]!.actor, USER);
     });

@@ -215,6 +215,7 @@ test('generatePassword: long enough, every class, no ambiguous characters, diffe
     assert.match(p, /[a-z]/);
     assert.match(p, /[2-9]/);
     assert.doesNotMatch(p, /[0O1lIo]/);
+    assert.match(p, /^[A-Za-z0-9]/, "never starts with a symbol such as -");
     seen.add(p);
   }
   assert.equal(seen.size, 200);

@@ -189,5 +189,8 @@ export function generatePassword(length = 16): string {
     const j = randomInt(i + 1);
     [chars[i], chars[j]] = [chars[j], chars[i]];
   }
+  // Start with a letter or digit: a leading '-' reads as an option to `unzip -P`, 7z and shells.
+  const first = chars.findIndex((c) => /[A-Za-z0-9]/.test(c!));
+  [chars[0], chars[first]] = [chars[first], chars[0]];
   return chars.join('');
 }
