@@ -72,14 +72,16 @@ for (const kind of backends()) {
       const rows = ['\uFEFFaddress,password,role'];
       for (let i = 0; i < 30; i++) rows.push(`user${i}@acme.example,"pass,word-${i}",${i === 0 ? 'approver' : 'user'}`);
       rows.push('hanako@acme.co.jp,,admin');
+      rows.push('jiro@acme.example,password-9x,user,Boss@acme.example');
       writeFileSync(good, rows.join('\r\n') + '\r\n');
       const r2 = await cli(['user', 'import', good, '--tenant', 'acme']);
       assert.equal(r2.code, 0, r2.stderr);
-      assert.match(r2.stdout, /imported 31 users/);
+      assert.match(r2.stdout, /imported 32 users/);
       assert.match(r2.stdout, /hanako@acme\.co\.jp,\S{20}/, 'a generated password is printed once');
       const store = await openStore({ databaseUrl: db.url, dataDir: db.dataDir });
       assert.equal(await store.userByEmail('hanako@acme.example'), undefined, 'nothing from the bad file');
       assert.ok(await verifyPassword('pass,word-7', (await store.userByEmail('user7@acme.example'))!.password_hash));
+      assert.equal((await store.userByEmail('jiro@acme.example'))!.approver_email, 'boss@acme.example', 'optional fourth column: approver');
       await store.close();
       const again = await cli(['user', 'import', good, '--tenant', 'acme']);
       assert.equal(again.code, 1);

@@ -4,7 +4,7 @@
 import { domainOf } from '../../accept/acceptor.ts';
 import { hashPassword, generatePassword } from '../../util/password.ts';
 import { EMAIL_RE } from '../../cli/context.ts';
-import { parseUserCsv } from '../../console/user-csv.ts';
+import { parseUserCsv } from '../../users/user-csv.ts';
 import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 

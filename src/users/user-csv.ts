@@ -1,4 +1,4 @@
-// CSV user import for the console: the same file format as `sekisho user import`
+// CSV user import, shared by `sekisho user import` and the console:
 // (address,password,role; header row optional; empty password → generated) plus an optional
 // fourth column approver (the manager who approves this user's held mail). All rows are checked
 // first; any error names its line and nothing is imported.
