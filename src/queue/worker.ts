@@ -77,7 +77,9 @@ export class QueueWorker {
         } catch (err) {
           this.opts.logger.error({ err }, 'queue claim failed; retrying');
         }
-        for (const message of claimed) this.dispatch(message);
+        // A lease that lapsed under load (heartbeat late) makes our own in-flight message claimable
+        // again; never start a second delivery of a message this node is still working on.
+        for (const message of claimed) if (!this.leased.has(message.id)) this.dispatch(message);
       }
       // Claimed a full batch: there may be more due right now. Otherwise sleep until woken.
       if (claimed.length === 0 || claimed.length < free || free <= 0) {

@@ -45,7 +45,12 @@ for (const kind of backends()) {
       const t = nodemailer.createTransport({ host: '127.0.0.1', port: p.ports.submission, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: 'user@demo.example', pass: user[1]! } });
       await t.sendMail({ from: 'user@demo.example', to: 'friend@example.net', subject: 'はじめてのメール', text: 'こんにちは' });
       await sink.waitFor(1);
-      const metrics = await (await fetch(`http://127.0.0.1:${p.ports.http}/metrics`)).text();
+      // The sink has the message a moment before the worker commits "delivered"; wait for that.
+      let metrics = '';
+      for (let i = 0; i < 200 && !/sekisho_delivery_latency_seconds_count\{direction="outbound"\} 1/.test(metrics); i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 50));
+        metrics = await (await fetch(`http://127.0.0.1:${p.ports.http}/metrics`)).text();
+      }
       assert.match(metrics, /sekisho_messages_accepted_total\{tenant="[^"]+",direction="outbound"\} 1/);
       assert.match(metrics, /sekisho_delivery_latency_seconds_count\{direction="outbound"\} 1/);
       p.child.kill('SIGTERM');
