@@ -5,7 +5,7 @@
 // → 250) and the Sekisho process's peak RSS; where Postfix is installed, the same for a
 // throwaway Postfix relay on loopback (own config and queue dirs), and the ratio.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net, { type AddressInfo } from 'node:net';
@@ -228,6 +228,8 @@ async function startPostfix(dir: string, sinkPort: number): Promise<{ port: numb
       'smtp_tls_security_level = none',
       'smtpd_tls_security_level = none',
       `maillog_file = ${join(dir, 'maillog')}`,
+      // postfix refuses a log file outside these prefixes, and says so only on a terminal
+      `maillog_file_prefixes = ${dir}`,
       'smtpd_client_connection_count_limit = 0',
       'smtpd_client_connection_rate_limit = 0',
       'smtpd_client_message_rate_limit = 0',
@@ -240,11 +242,16 @@ async function startPostfix(dir: string, sinkPort: number): Promise<{ port: numb
   );
   mkdirSync(join(dir, 'data'), { recursive: true });
   execFileSync('chown', ['-R', 'postfix', join(dir, 'data')]);
+  // mkdtemp makes the parent 0700: postfix's own processes (user postfix) must pass through it
+  chmodSync(join(dir, '..'), 0o755);
+  chmodSync(dir, 0o755);
   const env = { ...process.env, MAIL_CONFIG: conf };
   const setup = spawnSync('/usr/sbin/postfix', ['-c', conf, 'set-permissions'], { env, encoding: 'utf8' });
   const start = spawnSync('/usr/sbin/postfix', ['-c', conf, 'start'], { env, encoding: 'utf8' });
   if (start.status !== 0) {
-    console.log(`postfix did not start: ${(start.stderr || setup.stderr).trim().split('\n').at(-1)}`);
+    // postfix prints its reason only on a terminal; its own log file has it
+    const log = existsSync(join(dir, 'maillog')) ? readFileSync(join(dir, 'maillog'), 'utf8') : start.stderr || setup.stderr;
+    console.log(`postfix did not start: ${log.trim().split('\n').filter((l) => /fatal|error/.test(l))[0] ?? log.trim().split('\n').at(-1)}`);
     return null;
   }
   for (let i = 0; i < 50; i++) {
