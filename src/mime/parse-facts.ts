@@ -2,6 +2,7 @@
 // attachment names and sizes) with postal-mime. Never throws on malformed mail: whatever cannot
 // be parsed is left empty and `parseError` says why, so acceptance and audit go on regardless.
 // `parseMessage` also returns attachment contents for the inbound analysers.
+import './postal-mime-patches.ts';
 import PostalMime, { decodeWords, type Address, type Email } from 'postal-mime';
 import type { AddressFact, AttachmentFact, MessageFacts } from './facts.ts';
 
