@@ -280,7 +280,9 @@ const sekisho = await startProcess({
   SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32',
   SEKISHO_CONFIG: '/dev/null',
   SEKISHO_LOG_LEVEL: 'warn',
-});
+}, undefined,
+  // BENCH_PROFILE=DIR: the Sekisho process writes a V8 CPU profile there when it exits
+  process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []);
 let results: Result[] = [];
 try {
   results = await measure('Sekisho (SQLite)', sekisho.ports.submission, sink, () => [sekisho.child.pid!]);
@@ -289,7 +291,7 @@ try {
   await Promise.race([sekisho.exited, new Promise((r) => setTimeout(r, 5000))]);
   sekisho.child.kill('SIGKILL');
 }
-const postfix = await startPostfix(join(dir, 'postfix'), sink.port);
+const postfix = process.env.BENCH_POSTFIX === 'no' ? null : await startPostfix(join(dir, 'postfix'), sink.port);
 if (postfix) {
   try {
     const pf = await measure('Postfix', postfix.port, sink, postfix.pids);

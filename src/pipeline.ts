@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Readable } from 'node:stream';
 import type { Config } from './config/schema.ts';
+import type { Kysely } from 'kysely';
+import type { DB } from './store/schema.ts';
 import type { Store, MessageRow, EventInput } from './store/store.ts';
 import type { Metrics } from './metrics.ts';
 import type { MessageFacts } from './mime/facts.ts';
@@ -27,6 +29,8 @@ export interface AcceptDecision {
   reject?: SmtpError;
   /** bytes to store instead of the received ones (e.g. an Authentication-Results header added) */
   body?: Buffer;
+  /** more writes committed in the message's own transaction (e.g. per-domain contact counts) */
+  alsoWrite?: (trx: Kysely<DB>) => Promise<void>;
   /** runs after the message is durably committed (e.g. send the "held" notice) */
   afterCommit?: (messageId: string) => Promise<void>;
 }

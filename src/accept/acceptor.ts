@@ -167,6 +167,7 @@ export class Acceptor {
       plan: decision.plan,
       submittedBy: direction === 'outbound' ? actor : null,
       body,
+      ...(decision.alsoWrite ? { alsoWrite: decision.alsoWrite } : {}),
       events: [
         {
           actor,

@@ -10,6 +10,8 @@ import type { AcceptContext, AcceptDecision } from '../pipeline.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { evaluateOutbound, type Plan, type PlannedAction } from '../policy/evaluate.ts';
 import { isExternal, LOOKALIKE_MIN_MESSAGES } from '../policy/conditions.ts';
+import type { Kysely } from 'kysely';
+import type { DB } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { currentPolicy } from './policy-service.ts';
 import { enter, STAGE_STATE, stagesOf, withOutbound, type OutboundState } from './outbound-state.ts';
@@ -39,9 +41,9 @@ export async function contactedDomains(store: Store, tenantId: string, domains: 
 }
 
 /** Counts one more message to each domain (called once the message is accepted). */
-export async function recordContacts(store: Store, tenantId: string, domains: string[], now = Date.now()): Promise<void> {
+export async function recordContacts(db: Kysely<DB>, tenantId: string, domains: string[], now = Date.now()): Promise<void> {
   for (const domain of domains) {
-    await store.db
+    await db
       .insertInto('contacts')
       .values({ tenant_id: tenantId, domain, count: 1, first_at: now, last_at: now })
       .onConflict((oc) => oc.columns(['tenant_id', 'domain']).doUpdateSet((eb) => ({ count: eb('contacts.count', '+', 1), last_at: now })))
@@ -110,13 +112,18 @@ export function createDecider(env: OutboundEnv) {
         ...stages.filter((s) => s.type === 'approve' && (s.approvers ?? []).length === 0).map((s) => ({ actor: 'policy', type: 'approve.no-approvers', data: { rule: s.rule, note: 'no manager, approver or admin on record: only an admin or the CLI can decide; the time-out applies' } })),
         ...(first ? [{ actor: 'policy', type: STAGE_STATE[first.type], data: { stage: 0, type: first.type, rule: first.rule, dueAt: first.dueAt, ...(first.approvers ? { approvers: first.approvers } : {}) } }] : []),
       ],
-      afterCommit: async (id) => {
-        await recordContacts(store, ctx.tenantId, extDomains);
-        const m = await store.message(id);
-        if (!m) return;
-        if (first) await announceStage(env, m, state);
-        await actionNotices(env, ctx, plan, senderEmail, language, id);
-      },
+      alsoWrite: (trx) => recordContacts(trx, ctx.tenantId, extDomains),
+      // Most mail needs no notice: skip the extra read then.
+      ...(first || plan.actions.some((a) => (a.type === 'bcc' && a.notify) || a.type === 'notify')
+        ? {
+            afterCommit: async (id: string) => {
+              const m = await store.message(id);
+              if (!m) return;
+              if (first) await announceStage(env, m, state);
+              await actionNotices(env, ctx, plan, senderEmail, language, id);
+            },
+          }
+        : {}),
     };
     return decision;
   };

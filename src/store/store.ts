@@ -41,7 +41,12 @@ export interface NewMessage {
   submittedBy: string | null;
   body: Buffer;
   events: Array<Omit<EventInput, 'tenantId' | 'messageId'>>;
+  /** more writes that must commit with the message, in its transaction (e.g. contact counts) */
+  alsoWrite?: (trx: Kysely<DB>) => Promise<void>;
 }
+
+/** A unit of work run inside the shared group-commit transaction. */
+type Write = (trx: Kysely<DB>) => Promise<void>;
 
 export interface StateChange {
   state: string;
@@ -64,12 +69,24 @@ export interface MessageFilter {
 export class Store {
   readonly db: Kysely<DB>;
   readonly kind: Dialect['kind'];
-  private readonly batcher: CommitBatcher<NewMessage>;
+  private readonly batcher: CommitBatcher<Write>;
 
   constructor(private readonly dialect: Dialect) {
     this.db = dialect.db;
     this.kind = dialect.kind;
-    this.batcher = new CommitBatcher((batch) => this.insertMessagesNow(batch));
+    // Accepted messages and delivery results share one writer: whatever arrives together is one
+    // transaction and one fsync (one WAL commit on SQLite, one round of COMMIT on PostgreSQL).
+    this.batcher = new CommitBatcher((writes) => this.db.transaction().execute(async (trx) => {
+      for (const write of writes) await write(trx);
+    }));
+  }
+
+  /** Runs `write` in the next group commit; resolves with its result once that has committed. */
+  private groupCommit<T>(write: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+    let result: T;
+    return this.batcher.add(async (trx) => {
+      result = await write(trx);
+    }).then(() => result);
   }
 
   async migrate(): Promise<string[]> {
@@ -164,50 +181,7 @@ export class Store {
 
   /** Commits message row, body, recipients and first audit events; resolves once durable. */
   insertMessage(message: NewMessage): Promise<void> {
-    return this.batcher.add(message);
-  }
-
-  private async insertMessagesNow(batch: NewMessage[]): Promise<void> {
-    // One transaction for everything that arrived together: one fsync for many messages.
-    await this.db.transaction().execute(async (trx) => {
-      for (const m of batch) {
-        const now = Date.now();
-        await trx
-          .insertInto('messages')
-          .values({
-            id: m.id,
-            tenant_id: m.tenantId,
-            direction: m.direction,
-            state: m.state,
-            due_at: m.dueAt,
-            created_at: now,
-            updated_at: now,
-            mail_from: m.mailFrom,
-            recipients: JSON.stringify(m.recipients),
-            header_from: m.headerFrom,
-            subject: m.subject,
-            message_id: m.messageId,
-            size: m.size,
-            facts: JSON.stringify(m.facts),
-            plan: m.plan == null ? null : JSON.stringify(m.plan),
-            submitted_by: m.submittedBy,
-            attempts: 0,
-            first_attempt_at: null,
-            last_error: null,
-            locked_by: null,
-            locked_until: null,
-          })
-          .execute();
-        await trx.insertInto('bodies').values({ message_id: m.id, data: m.body }).execute();
-        await trx
-          .insertInto('recipients')
-          .values(m.recipients.map((address) => ({ message_id: m.id, address, state: 'pending' as const, attempts: 0, last_response: null, updated_at: now })))
-          .execute();
-        for (const e of m.events) {
-          await trx.insertInto('events').values(eventRow({ ...e, tenantId: m.tenantId, messageId: m.id })).execute();
-        }
-      }
-    });
+    return this.groupCommit((trx) => insertMessageRows(trx, message));
   }
 
   claimDue(node: string, now: number, limit: number, leaseMs: number): Promise<MessageRow[]> {
@@ -263,7 +237,7 @@ export class Store {
     change: StateChange,
     recipientResults: Array<{ address: string; state: RecipientRow['state']; response: string }> = [],
   ): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.groupCommit(async (trx) => {
       const now = Date.now();
       const updated = await trx
         .updateTable('messages')
@@ -305,6 +279,45 @@ export class Store {
       .execute();
     return rows.map((r) => ({ ...r, n: Number(r.n) }));
   }
+}
+
+async function insertMessageRows(trx: Kysely<DB>, m: NewMessage): Promise<void> {
+  const now = Date.now();
+  await trx
+    .insertInto('messages')
+    .values({
+      id: m.id,
+      tenant_id: m.tenantId,
+      direction: m.direction,
+      state: m.state,
+      due_at: m.dueAt,
+      created_at: now,
+      updated_at: now,
+      mail_from: m.mailFrom,
+      recipients: JSON.stringify(m.recipients),
+      header_from: m.headerFrom,
+      subject: m.subject,
+      message_id: m.messageId,
+      size: m.size,
+      facts: JSON.stringify(m.facts),
+      plan: m.plan == null ? null : JSON.stringify(m.plan),
+      submitted_by: m.submittedBy,
+      attempts: 0,
+      first_attempt_at: null,
+      last_error: null,
+      locked_by: null,
+      locked_until: null,
+    })
+    .execute();
+  await trx.insertInto('bodies').values({ message_id: m.id, data: m.body }).execute();
+  await trx
+    .insertInto('recipients')
+    .values(m.recipients.map((address) => ({ message_id: m.id, address, state: 'pending' as const, attempts: 0, last_response: null, updated_at: now })))
+    .execute();
+  for (const e of m.events) {
+    await trx.insertInto('events').values(eventRow({ ...e, tenantId: m.tenantId, messageId: m.id })).execute();
+  }
+  if (m.alsoWrite) await m.alsoWrite(trx);
 }
 
 function eventRow(e: EventInput) {

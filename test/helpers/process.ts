@@ -31,9 +31,9 @@ export interface StartedProcess {
 }
 
 /** Starts `sekisho start` and resolves once it printed its ports. */
-export function startProcess(env: Record<string, string | undefined>, cwd?: string): Promise<StartedProcess> {
+export function startProcess(env: Record<string, string | undefined>, cwd?: string, nodeArgs: string[] = []): Promise<StartedProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, BIN, 'start'], { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const timer = setTimeout(() => reject(new Error(`sekisho start did not print its ports:\n${out}`)), 60_000);
