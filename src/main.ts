@@ -73,6 +73,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     logger,
     metrics,
     onQueued: wake,
+    localWorker: worker,
     decideOutbound: modules.flatMap((m) => (m.decideOutbound ? [m.decideOutbound] : [])),
     decideInbound: modules.flatMap((m) => (m.decideInbound ? [m.decideInbound] : [])),
   });

@@ -2,7 +2,7 @@
 // recipients are ours, and durable storage of an accepted message (row, body, recipients, audit)
 // before the listener may answer 250. Knows nothing of the SMTP protocol beyond SmtpError.
 import type { Logger } from 'pino';
-import type { Store } from '../store/store.ts';
+import type { MessageRow, Store } from '../store/store.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { verifyPassword } from '../util/password.ts';
 import { newId } from '../util/id.ts';
@@ -11,6 +11,7 @@ import type { MessageFacts } from '../mime/facts.ts';
 import type { AcceptDecider, AcceptDecision } from '../pipeline.ts';
 import { receivedHeader } from './received-header.ts';
 import type { Metrics } from '../metrics.ts';
+import type { QueueWorker } from '../queue/worker.ts';
 
 export interface AuthedUser {
   id: string;
@@ -40,6 +41,8 @@ export interface AcceptorDeps {
   metrics: Metrics;
   /** called after a commit so local workers pick the message up at once */
   onQueued: () => void;
+  /** the local worker: a slot for a message due now, to commit it leased and hand it over */
+  localWorker?: Pick<QueueWorker, 'reserve' | 'handOff' | 'cancel'>;
   /** consulted in order; the first decision wins; none = queue for delivery now */
   decideOutbound?: AcceptDecider[];
   decideInbound?: AcceptDecider[];
@@ -151,34 +154,47 @@ export class Acceptor {
     });
     if (decision.reject) throw decision.reject;
     const body = decision.body ?? received;
-    await this.deps.store.insertMessage({
-      id,
-      tenantId,
-      direction,
-      state: decision.state,
-      dueAt: decision.dueAt,
-      mailFrom: envelope.mailFrom.toLowerCase(),
-      recipients: envelope.recipients.map((r) => r.toLowerCase()),
-      headerFrom: facts.from?.address ?? '',
-      subject: facts.subject,
-      messageId: facts.messageId,
-      size: body.length,
-      facts,
-      plan: decision.plan,
-      submittedBy: direction === 'outbound' ? actor : null,
-      body,
-      ...(decision.alsoWrite ? { alsoWrite: decision.alsoWrite } : {}),
-      events: [
-        {
-          actor,
-          type: 'accepted',
-          data: { direction, client: client.remoteAddress, helo: client.helo, size: body.length, recipients: envelope.recipients.length },
-        },
-        ...decision.events,
-      ],
-    });
+    const recipients = [...new Set(envelope.recipients.map((r) => r.toLowerCase()))];
+    // Due now and a local delivery slot free: commit it leased to us and deliver from memory,
+    // without the claim query and reading back what we hold (the common case for outbound mail).
+    const now = Date.now();
+    const slot = decision.state === 'queued' && (decision.dueAt ?? Infinity) <= now ? (this.deps.localWorker?.reserve(id) ?? null) : null;
+    let row: MessageRow;
+    try {
+      row = await this.deps.store.insertMessage({
+        id,
+        tenantId,
+        direction,
+        state: decision.state,
+        dueAt: decision.dueAt,
+        mailFrom: envelope.mailFrom.toLowerCase(),
+        recipients,
+        headerFrom: facts.from?.address ?? '',
+        subject: facts.subject,
+        messageId: facts.messageId,
+        size: body.length,
+        facts,
+        plan: decision.plan,
+        submittedBy: direction === 'outbound' ? actor : null,
+        body,
+        ...(decision.alsoWrite ? { alsoWrite: decision.alsoWrite } : {}),
+        ...(slot ? { lease: { node: slot.node, until: slot.leaseUntil } } : {}),
+        events: [
+          {
+            actor,
+            type: 'accepted',
+            data: { direction, client: client.remoteAddress, helo: client.helo, size: body.length, recipients: envelope.recipients.length },
+          },
+          ...decision.events,
+        ],
+      });
+    } catch (err) {
+      if (slot) this.deps.localWorker!.cancel(id);
+      throw err;
+    }
+    if (slot) this.deps.localWorker!.handOff(row, { body, recipients: [...recipients].sort() });
+    else this.deps.onQueued();
     this.deps.metrics.accepted.inc({ tenant: tenantId, direction });
-    this.deps.onQueued();
     if (decision.afterCommit) {
       // The message is safe; a failing follow-up (a notice mail) must not turn 250 into an error.
       await decision.afterCommit(id).catch((err) => this.deps.logger.error({ err, id }, 'after-commit step failed'));

@@ -49,8 +49,9 @@ export function createDeliverHandler(deps: {
   return async (message: MessageRow, lease: Lease) => {
     const { store, logger, metrics } = deps;
     const labels = { tenant: message.tenant_id, direction: message.direction };
-    const pending = (await store.recipients(message.id)).filter((r) => r.state === 'pending').map((r) => r.address);
-    const raw = await store.body(message.id);
+    // A message handed over at acceptance comes with its body and (all pending) recipients.
+    const pending = lease.preload?.recipients ?? (await store.recipients(message.id)).filter((r) => r.state === 'pending').map((r) => r.address);
+    const raw = lease.preload?.body ?? (await store.body(message.id));
     if (!raw) throw new Error(`message ${message.id} has no stored body`);
     const now = Date.now();
     const firstAttemptAt = message.first_attempt_at ?? now;

@@ -41,6 +41,8 @@ export interface NewMessage {
   submittedBy: string | null;
   body: Buffer;
   events: Array<Omit<EventInput, 'tenantId' | 'messageId'>>;
+  /** commit it already leased to this node (handed to the local worker, see queue/worker.ts) */
+  lease?: { node: string; until: number };
   /** more writes that must commit with the message, in its transaction (e.g. contact counts) */
   alsoWrite?: (trx: Kysely<DB>) => Promise<void>;
 }
@@ -180,7 +182,7 @@ export class Store {
   // ── messages ────────────────────────────────────────────────────────────────────────────
 
   /** Commits message row, body, recipients and first audit events; resolves once durable. */
-  insertMessage(message: NewMessage): Promise<void> {
+  insertMessage(message: NewMessage): Promise<MessageRow> {
     return this.groupCommit((trx) => insertMessageRows(trx, message));
   }
 
@@ -281,34 +283,32 @@ export class Store {
   }
 }
 
-async function insertMessageRows(trx: Kysely<DB>, m: NewMessage): Promise<void> {
+async function insertMessageRows(trx: Kysely<DB>, m: NewMessage): Promise<MessageRow> {
   const now = Date.now();
-  await trx
-    .insertInto('messages')
-    .values({
-      id: m.id,
-      tenant_id: m.tenantId,
-      direction: m.direction,
-      state: m.state,
-      due_at: m.dueAt,
-      created_at: now,
-      updated_at: now,
-      mail_from: m.mailFrom,
-      recipients: JSON.stringify(m.recipients),
-      header_from: m.headerFrom,
-      subject: m.subject,
-      message_id: m.messageId,
-      size: m.size,
-      facts: JSON.stringify(m.facts),
-      plan: m.plan == null ? null : JSON.stringify(m.plan),
-      submitted_by: m.submittedBy,
-      attempts: 0,
-      first_attempt_at: null,
-      last_error: null,
-      locked_by: null,
-      locked_until: null,
-    })
-    .execute();
+  const row: MessageRow = {
+    id: m.id,
+    tenant_id: m.tenantId,
+    direction: m.direction,
+    state: m.state,
+    due_at: m.dueAt,
+    created_at: now,
+    updated_at: now,
+    mail_from: m.mailFrom,
+    recipients: JSON.stringify(m.recipients),
+    header_from: m.headerFrom,
+    subject: m.subject,
+    message_id: m.messageId,
+    size: m.size,
+    facts: JSON.stringify(m.facts),
+    plan: m.plan == null ? null : JSON.stringify(m.plan),
+    submitted_by: m.submittedBy,
+    attempts: 0,
+    first_attempt_at: null,
+    last_error: null,
+    locked_by: m.lease?.node ?? null,
+    locked_until: m.lease?.until ?? null,
+  };
+  await trx.insertInto('messages').values(row).execute();
   await trx.insertInto('bodies').values({ message_id: m.id, data: m.body }).execute();
   await trx
     .insertInto('recipients')
@@ -318,6 +318,7 @@ async function insertMessageRows(trx: Kysely<DB>, m: NewMessage): Promise<void> 
     await trx.insertInto('events').values(eventRow({ ...e, tenantId: m.tenantId, messageId: m.id })).execute();
   }
   if (m.alsoWrite) await m.alsoWrite(trx);
+  return row;
 }
 
 function eventRow(e: EventInput) {

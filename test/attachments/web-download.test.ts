@@ -173,7 +173,8 @@ for (const kind of backends()) {
       }, 'the retention purge');
       assert.equal(status.files[0]!.state, 'expired');
       assert.equal(await purgeExpired(inst.sekisho.store, blobStoreFor({ dataDir: inst.db.dataDir }, inst.sekisho.store)), 0);
-      assert.ok((await inst.sekisho.store.events(id)).some((e) => e.type === 'download.purged'));
+      // the sweep records the purge after deleting the file: wait for that event, not just purged_at
+      await waitUntil(async () => ((await inst.sekisho.store.events(id)).some((e) => e.type === 'download.purged') ? true : null), 'the download.purged event');
     });
 
     it('passcode: code mailed to the recipient, wrong code refused, right code opens; maxDownloads; names escaped; tokens isolated', async () => {

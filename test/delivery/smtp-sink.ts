@@ -18,6 +18,8 @@ export interface SmtpSink {
   port: number;
   messages: SunkMessage[];
   connections: number;
+  /** sessions open right now (a killed client's sessions close once their last bytes are read) */
+  open: number;
   onMail: (from: string) => Refusal;
   onRcpt: (rcpt: string) => Refusal;
   onData: () => Refusal;
@@ -40,7 +42,11 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     onConnect(_session, cb) {
       sink.connections++;
+      sink.open++;
       cb();
+    },
+    onClose() {
+      sink.open--;
     },
     onMailFrom(address, _session, cb) {
       refuse(sink.onMail(address.address), cb);
@@ -71,6 +77,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     port: 0,
     messages: [],
     connections: 0,
+    open: 0,
     onMail: () => null,
     onRcpt: () => null,
     onData: () => null,

@@ -87,6 +87,35 @@ for (const kind of backends()) {
       assert.equal((await store.message(a[0]!.id))?.state, 'delivered');
     });
 
+    it('a message committed already leased (handed to the local worker) is not claimable until the lease runs out', async () => {
+      const now = Date.now();
+      const m = message(tenantId, { lease: { node: 'node-a', until: now + 60_000 } });
+      const row = await store.insertMessage(m);
+      const stored = await store.message(m.id);
+      // the row handed to the worker is the row in the database
+      assert.deepEqual(row, stored);
+      assert.ok(!(await store.claimDue('node-b', now, 1000, 60_000)).some((r) => r.id === m.id));
+      assert.ok((await store.claimDue('node-b', now + 120_000, 1000, 60_000)).some((r) => r.id === m.id), 'a dead node\'s handed-over message is taken over');
+      assert.equal(await store.transition(row, 'node-a', { state: 'delivered', dueAt: null }), false, 'the old owner cannot write a result');
+    });
+
+    it('group commit: results and new messages committed together each see their own outcome', async () => {
+      const a = message(tenantId);
+      await store.insertMessage(a);
+      const [claimed] = (await store.claimDue('node-g', Date.now(), 1000, 60_000)).filter((r) => r.id === a.id);
+      assert.ok(claimed);
+      const b = message(tenantId, { dueAt: null, state: 'held' });
+      const [ok, lost] = await Promise.all([
+        store.transition(claimed, 'node-g', { state: 'delivered', dueAt: null, event: { actor: 'system', type: 'delivered' } }),
+        store.transition(claimed, 'node-x', { state: 'bounced', dueAt: null }),
+        store.insertMessage(b),
+      ]);
+      assert.equal(ok, true);
+      assert.equal(lost, false);
+      assert.equal((await store.message(a.id))?.state, 'delivered');
+      assert.equal((await store.message(b.id))?.state, 'held');
+    });
+
     it('held messages far in the future are not claimed', async () => {
       const m = message(tenantId, { state: 'held', dueAt: Date.now() + 3_600_000 });
       await store.insertMessage(m);
