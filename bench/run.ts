@@ -13,6 +13,7 @@ import { SMTPServer } from 'smtp-server';
 import { startProcess } from '../test/helpers/process.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
 const SESSIONS = 20;
 const SIZE = 10 * 1024;
 
@@ -22,6 +23,10 @@ interface Result {
   p50: number;
   p99: number;
   peakRssMb: number | null;
+  /** CPU time of the measured processes per message (ms), where it can be read */
+  cpuMsPerMsg: number | null;
+  /** CPU time of this bench process (load generator and sink) per message (ms) */
+  benchCpuMsPerMsg: number;
 }
 
 // ── the sink: counts messages, notes when the last one arrived ───────────────────────────────
@@ -122,8 +127,8 @@ class Session {
   }
 }
 
-async function drive(port: number, reuse: boolean): Promise<{ start: number; latencies: number[] }> {
-  const messages = Array.from({ length: MESSAGES }, (_, i) => body(i));
+async function drive(port: number, reuse: boolean, count = MESSAGES): Promise<{ start: number; latencies: number[] }> {
+  const messages = Array.from({ length: count }, (_, i) => body(i));
   let next = 0;
   const latencies: number[] = [];
   const start = performance.now();
@@ -132,7 +137,7 @@ async function drive(port: number, reuse: boolean): Promise<{ start: number; lat
       let s: Session | null = null;
       for (;;) {
         const i = next++;
-        if (i >= MESSAGES) break;
+        if (i >= count) break;
         const t0 = performance.now();
         if (!s) s = await Session.open(port);
         await s.send(messages[i]!);
@@ -152,6 +157,20 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** user+system CPU seconds of these processes so far (children already reaped are not counted) */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      /* gone */
+    }
+  }
+  return ticks / 100;
+}
+
 function rssMb(pids: number[]): number {
   let kb = 0;
   for (const pid of pids) {
@@ -164,14 +183,26 @@ function rssMb(pids: number[]): number {
   return kb / 1024;
 }
 
-async function measure(label: string, port: number, sink: Awaited<ReturnType<typeof startCountingSink>>, rssPids: () => number[]): Promise<Result[]> {
+async function measure(label: string, port: number, sink: Awaited<ReturnType<typeof startCountingSink>>, rssPids: () => number[], cpuReadable: boolean): Promise<Result[]> {
   const out: Result[] = [];
-  for (const reuse of [false, true]) {
+  // Warm-up, not measured: JIT, lazily loaded modules, first growth of the database and queue
+  // files. Without it the first mode measured pays for all of that and the two modes differ by run order.
+  if (WARMUP > 0) {
+    const warm = sink.expect(WARMUP);
+    await drive(port, true, WARMUP);
+    await warm;
+  }
+  // BENCH_MODES=new or =reused measures one mode only (for profiling)
+  for (const reuse of [false, true].filter((r) => !process.env.BENCH_MODES || process.env.BENCH_MODES === (r ? 'reused' : 'new'))) {
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(rssPids()))), 100);
     const arrived = sink.expect(MESSAGES);
+    const cpu0 = cpuSeconds(rssPids());
+    const bench0 = process.cpuUsage();
     const { start, latencies } = await drive(port, reuse);
     await arrived;
+    const cpu = cpuSeconds(rssPids()) - cpu0;
+    const benchCpu = process.cpuUsage(bench0);
     clearInterval(sampler);
     peak = Math.max(peak, rssMb(rssPids()));
     latencies.sort((a, b) => a - b);
@@ -181,6 +212,8 @@ async function measure(label: string, port: number, sink: Awaited<ReturnType<typ
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       peakRssMb: rssPids().length ? peak : null,
+      cpuMsPerMsg: cpuReadable ? (cpu * 1000) / MESSAGES : null,
+      benchCpuMsPerMsg: (benchCpu.user + benchCpu.system) / 1000 / MESSAGES,
     };
     out.push(r);
     print(r);
@@ -189,7 +222,7 @@ async function measure(label: string, port: number, sink: Awaited<ReturnType<typ
 }
 
 function print(r: Result): void {
-  console.log(`${r.mode.padEnd(48)} ${r.msgsPerSec.toFixed(0).padStart(6)} msg/s   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   peak RSS ${r.peakRssMb === null ? 'n/a' : r.peakRssMb.toFixed(0) + ' MB'}`);
+  console.log(`${r.mode.padEnd(48)} ${r.msgsPerSec.toFixed(0).padStart(6)} msg/s   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   peak RSS ${r.peakRssMb === null ? 'n/a' : r.peakRssMb.toFixed(0) + ' MB'}   CPU ${r.cpuMsPerMsg === null ? 'n/a' : r.cpuMsPerMsg.toFixed(2) + ' ms/msg'} (bench ${r.benchCpuMsPerMsg.toFixed(2)})`);
 }
 
 // ── a throwaway Postfix relay ───────────────────────────────────────────────────────────────
@@ -270,7 +303,7 @@ async function startPostfix(dir: string, sinkPort: number): Promise<{ port: numb
 // ── main ───────────────────────────────────────────────────────────────────────────────────
 const dir = mkdtempSync(join(tmpdir(), 'sekisho-bench-'));
 const sink = await startCountingSink();
-console.log(`${MESSAGES} messages of ${SIZE / 1024} KB, ${SESSIONS} sessions; sink on 127.0.0.1:${sink.port}\n`);
+console.log(`${MESSAGES} messages of ${SIZE / 1024} KB, ${SESSIONS} sessions, after ${WARMUP} unmeasured warm-up messages; sink on 127.0.0.1:${sink.port}\n`);
 const sekisho = await startProcess({
   SEKISHO_DATA_DIR: join(dir, 'sekisho'),
   SEKISHO_SUBMISSION_PORT: '0',
@@ -285,7 +318,7 @@ const sekisho = await startProcess({
   process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []);
 let results: Result[] = [];
 try {
-  results = await measure('Sekisho (SQLite)', sekisho.ports.submission, sink, () => [sekisho.child.pid!]);
+  results = await measure('Sekisho (SQLite)', sekisho.ports.submission, sink, () => [sekisho.child.pid!], true);
 } finally {
   sekisho.child.kill('SIGTERM');
   await Promise.race([sekisho.exited, new Promise((r) => setTimeout(r, 5000))]);
@@ -294,14 +327,15 @@ try {
 const postfix = process.env.BENCH_POSTFIX === 'no' ? null : await startPostfix(join(dir, 'postfix'), sink.port);
 if (postfix) {
   try {
-    const pf = await measure('Postfix', postfix.port, sink, postfix.pids);
+    // postfix's short-lived processes exit before they can be read: no CPU figure for it
+    const pf = await measure('Postfix', postfix.port, sink, postfix.pids, false);
     console.log('');
-    for (let i = 0; i < 2; i++) console.log(`ratio Sekisho / Postfix, ${i ? 'reused connections' : 'new connection per message'}: ${(results[i]!.msgsPerSec / pf[i]!.msgsPerSec).toFixed(2)}×`);
+    for (let i = 0; i < Math.min(results.length, pf.length); i++) console.log(`ratio Sekisho / Postfix, ${results[i]!.mode.replace(/^[^,]*, /, '')}: ${(results[i]!.msgsPerSec / pf[i]!.msgsPerSec).toFixed(2)}×`);
   } finally {
     postfix.stop();
   }
 } else {
-  console.log('\nPostfix not installed (apt-get install -y postfix): no comparison');
+  console.log(process.env.BENCH_POSTFIX === 'no' ? '\nPostfix skipped (BENCH_POSTFIX=no)' : '\nPostfix not installed (apt-get install -y postfix): no comparison');
 }
 await sink.close();
 if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ export function openSqlite(file: string): Dialect {
   const handle = new Database(file);
   handle.pragma('journal_mode = WAL');
   handle.pragma('synchronous = FULL');
+  handle.pragma('wal_autocheckpoint = 10000');
   handle.pragma('foreign_keys = ON');
   // The CLI and the server share the file; a writer waits for the other instead of failing.
   handle.pragma('busy_timeout = 10000');
