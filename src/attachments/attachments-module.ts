@@ -40,7 +40,7 @@ export const attachmentsModule: ModuleFactory = (ctx) => {
       return prepareDownload({ store, blobs, publicUrl: config.publicUrl }, message, raw, recipients, action, language);
     },
     registerHttp(app) {
-      registerDownloadRoutes(app, { store, blobs, publicUrl: config.publicUrl, hostname: config.hostname, logger, wake: ctx.wake });
+      return registerDownloadRoutes(app, { store, blobs, publicUrl: config.publicUrl, hostname: config.hostname, logger, wake: ctx.wake });
     },
     async stop() {
       clearInterval(timer);

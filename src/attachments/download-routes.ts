@@ -15,6 +15,7 @@ import { composeNotice, enqueueSystemMessage } from '../queue/system-mail.ts';
 import { attachmentsDb } from './plan-actions.ts';
 import type { DownloadFileTable, DownloadLinkTable } from './tables.ts';
 import { renderPage, type PageView } from './download-html.ts';
+import { tokenPageScope } from '../web/token-page-scope.ts';
 
 export interface DownloadRouteDeps {
   store: Store;
@@ -80,7 +81,7 @@ export function contentDisposition(filename: string): string {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
-export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRouteDeps): void {
+export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRouteDeps): Promise<void> {
   const db = attachmentsDb(deps.store);
   const limiter = new FailureLimiter(deps.failureLimit ?? 30, 10 * 60 * 1000);
   const prefix = new URL(deps.publicUrl).pathname.replace(/\/+$/, '');
@@ -156,21 +157,7 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
     return true;
   };
 
-  app.register(async (scope) => {
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 2048 }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
-    scope.addHook('onSend', async (_req, reply, payload) => {
-      // tokens are in the URL: never leak them through Referer, caches or frames
-      reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY');
-      reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-      return payload;
-    });
-    // A cross-site form post is never one of ours (the page posts to itself).
-    scope.addHook('preHandler', async (req, reply) => {
-      if (req.method === 'POST' && req.headers['sec-fetch-site'] === 'cross-site') return reply.code(403).send('cross-site request refused');
-    });
-
+  return tokenPageScope(app, { bodyLimit: 2048 }, (scope) => {
     scope.get<{ Params: { token: string }; Querystring: { sent?: string } }>('/d/:token', async (req, reply) => {
       const found = await gate(req, reply, req.params.token, false);
       if (!found) return reply;

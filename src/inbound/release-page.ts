@@ -7,6 +7,7 @@ import type { Store } from '../store/store.ts';
 import { lookupReleaseLink, QuarantineError, releaseByLink } from './quarantine.ts';
 import { getSettings } from './tenant-settings.ts';
 import { escapeHtml } from './digest.ts';
+import { tokenPageScope } from '../web/token-page-scope.ts';
 
 export interface ReleasePageDeps {
   store: Store;
@@ -27,23 +28,11 @@ function layout(body: string): string {
   return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>迷惑メール隔離 / Quarantine</title><style>body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.6}table{border-collapse:collapse}td,th{padding:.2rem .5rem;text-align:left;vertical-align:top}button{font-size:1.1rem;padding:.5rem 1.5rem}</style></head><body><h1>迷惑メール隔離 / Quarantine</h1>${body}</body></html>`;
 }
 
-export function registerReleasePage(app: FastifyInstance, deps: ReleasePageDeps): void {
+export function registerReleasePage(app: FastifyInstance, deps: ReleasePageDeps): Promise<void> {
   const send = (reply: FastifyReply, code: number, body: string) => reply.code(code).type('text/html; charset=utf-8').send(layout(body));
   const message = (reply: FastifyReply, code: number, kind: Exclude<Kind, 'show'>) => send(reply, code, `<p>${TEXT[kind]}</p>`);
 
-  app.register(async (scope) => {
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
-    scope.addHook('onSend', async (_req, reply, payload) => {
-      reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY');
-      reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-      return payload;
-    });
-    scope.addHook('preHandler', async (req, reply) => {
-      if (req.method === 'POST' && req.headers['sec-fetch-site'] === 'cross-site') await reply.code(403).send('cross-site request refused');
-    });
-
+  return tokenPageScope(app, { bodyLimit: 1024 }, (scope) => {
     scope.get<{ Params: { token: string } }>('/q/:token', async (req, reply) => {
       const link = await lookupReleaseLink(deps.store, req.params.token);
       if (!link) return message(reply, 404, 'invalid');

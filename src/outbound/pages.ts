@@ -13,6 +13,7 @@ import { hashToken, linksDb, type OutboundEnv } from './stage-engine.ts';
 import { ActionError, approve, cancel, confirm, reject, release, type Actor } from './actions.ts';
 import { formatDateJa } from '../mime/notice-text.ts';
 import { realAttachments } from '../policy/conditions.ts';
+import { tokenPageScope } from '../web/token-page-scope.ts';
 
 type Kind = 'h' | 'c' | 'a';
 type L = 'ja' | 'en';
@@ -91,11 +92,6 @@ function send(reply: FastifyReply, status: number, html: string): FastifyReply {
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
-    .header('x-frame-options', 'DENY')
-    .header('x-content-type-options', 'nosniff')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
     .send(html);
 }
 
@@ -163,17 +159,7 @@ function sameToken(a: string, b: string): boolean {
 }
 
 export async function registerPages(app: FastifyInstance, env: OutboundEnv): Promise<void> {
-  await app.register(async (scope) => {
-    // Scoped to these pages, so other areas may parse forms their own way.
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
-      const params = new URLSearchParams(body as string);
-      const out: Record<string, string | string[]> = {};
-      for (const [k, v] of params) {
-        const prev = out[k];
-        out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-      }
-      done(null, out);
-    });
+  await tokenPageScope(app, { bodyLimit: 64 * 1024 }, (scope) => {
     for (const kind of ['h', 'c', 'a'] as const) {
       scope.get(`/${kind}/:token`, async (req, reply) => {
         const lang = langOf(req);
