@@ -1,0 +1,96 @@
+// /api/queue: queue control for a tenant's admins (operators: the tenant they name), the same
+// services as `sekisho message list/retry/delete` (src/delivery/queue-control.ts): list with
+// filters, retry now (one message or every deferred one), delete. Every change is audited with
+// the person; a message a node is delivering right now is left alone and reported as skipped.
+import { deleteMessage, listQueue, retryNow } from '../../delivery/queue-control.ts';
+import { defineRoute, HttpError, idParams, type RouteSpec } from './route.ts';
+import { messageSchema, messageView } from './message-view.ts';
+
+const resultSchema = {
+  type: 'object',
+  properties: {
+    changed: { type: 'array', items: { type: 'string' } },
+    skipped: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, reason: { type: 'string' } } } },
+  },
+};
+
+export const queueRoutes: RouteSpec[] = [
+  defineRoute({
+    method: 'GET',
+    url: '/api/queue',
+    summary: 'Messages of the tenant by queue state (default: waiting for delivery), newest first',
+    tag: 'queue',
+    access: 'admin',
+    schema: {
+      querystring: {
+        type: 'object',
+        properties: {
+          state: { type: 'string', maxLength: 40, description: 'queued, deferred, held, … (default: queued and deferred)' },
+          direction: { type: 'string', enum: ['outbound', 'inbound'] },
+          since: { type: 'string', description: 'ISO date or epoch ms' },
+          recipient: { type: 'string', maxLength: 320 },
+          limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+          tenant: { type: 'string', description: 'operators: tenant name or id' },
+        },
+      },
+      response: { type: 'object', properties: { items: { type: 'array', items: messageSchema } } },
+    },
+    async handler(req, ctx) {
+      const q = req.query as { state?: string; direction?: 'outbound' | 'inbound'; since?: string; recipient?: string; limit?: number };
+      const scoped = await ctx.scoped();
+      const since = q.since === undefined || q.since === '' ? undefined : /^\d+$/.test(q.since) ? Number(q.since) : Date.parse(q.since);
+      if (since !== undefined && Number.isNaN(since)) throw new HttpError(400, `since: not a date: ${q.since}`);
+      const filter = { tenantId: scoped.tenantId, direction: q.direction, since, recipient: q.recipient, limit: q.limit ?? 100 };
+      const rows = q.state
+        ? await listQueue(ctx.deps.store, { ...filter, state: q.state })
+        : [...(await listQueue(ctx.deps.store, { ...filter, state: 'queued' })), ...(await listQueue(ctx.deps.store, { ...filter, state: 'deferred' }))].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, filter.limit);
+      return { items: rows.map(messageView) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/queue/:id/retry',
+    summary: 'Make a waiting (queued or deferred) message due now',
+    tag: 'queue',
+    access: 'admin',
+    schema: { params: idParams, response: resultSchema },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      const { id } = req.params as { id: string };
+      const result = await retryNow(ctx.deps.store, { id, tenantId: scoped.tenantId }, scoped.principal.email);
+      if (result.changed.length === 0 && result.skipped.length === 0) throw new HttpError(404, `no message ${id}`);
+      ctx.deps.wake();
+      return result;
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/queue/retry-deferred',
+    summary: 'Make every deferred message of the tenant due now',
+    tag: 'queue',
+    access: 'admin',
+    schema: { response: resultSchema },
+    async handler(_req, ctx) {
+      const scoped = await ctx.scoped();
+      const result = await retryNow(ctx.deps.store, { allDeferred: true, tenantId: scoped.tenantId }, scoped.principal.email);
+      ctx.deps.wake();
+      return result;
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    url: '/api/queue/:id',
+    summary: 'Delete a waiting or parked message (state becomes deleted; body and audit trail stay)',
+    tag: 'queue',
+    access: 'admin',
+    schema: { params: idParams, querystring: { type: 'object', properties: { reason: { type: 'string', maxLength: 500 }, tenant: { type: 'string' } } }, response: resultSchema },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      const { id } = req.params as { id: string };
+      const { reason } = req.query as { reason?: string };
+      const result = await deleteMessage(ctx.deps.store, { id, tenantId: scoped.tenantId, ...(reason ? { reason } : {}) }, scoped.principal.email);
+      if (result.skipped[0]?.reason === 'no such message') throw new HttpError(404, `no message ${id}`);
+      return result;
+    },
+  }),
+];
