@@ -185,15 +185,16 @@ function rssMb(pids: number[]): number {
 
 async function measure(label: string, port: number, sink: Awaited<ReturnType<typeof startCountingSink>>, rssPids: () => number[], cpuReadable: boolean): Promise<Result[]> {
   const out: Result[] = [];
-  // Warm-up, not measured: JIT, lazily loaded modules, first growth of the database and queue
-  // files. Without it the first mode measured pays for all of that and the two modes differ by run order.
-  if (WARMUP > 0) {
-    const warm = sink.expect(WARMUP);
-    await drive(port, true, WARMUP);
-    await warm;
-  }
   // BENCH_MODES=new or =reused measures one mode only (for profiling)
   for (const reuse of [false, true].filter((r) => !process.env.BENCH_MODES || process.env.BENCH_MODES === (r ? 'reused' : 'new'))) {
+    // Warm-up in the same mode, not measured: JIT of that mode's code paths, lazily loaded
+    // modules, first growth of the database and queue files. Without it the first mode measured
+    // pays for all of that and the figures depend on run order.
+    if (WARMUP > 0) {
+      const warm = sink.expect(WARMUP);
+      await drive(port, reuse, WARMUP);
+      await warm;
+    }
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(rssPids()))), 100);
     const arrived = sink.expect(MESSAGES);
@@ -303,7 +304,7 @@ async function startPostfix(dir: string, sinkPort: number): Promise<{ port: numb
 // ── main ───────────────────────────────────────────────────────────────────────────────────
 const dir = mkdtempSync(join(tmpdir(), 'sekisho-bench-'));
 const sink = await startCountingSink();
-console.log(`${MESSAGES} messages of ${SIZE / 1024} KB, ${SESSIONS} sessions, after ${WARMUP} unmeasured warm-up messages; sink on 127.0.0.1:${sink.port}\n`);
+console.log(`${MESSAGES} messages of ${SIZE / 1024} KB, ${SESSIONS} sessions, each mode after ${WARMUP} unmeasured warm-up messages in that mode; sink on 127.0.0.1:${sink.port}\n`);
 const sekisho = await startProcess({
   SEKISHO_DATA_DIR: join(dir, 'sekisho'),
   SEKISHO_SUBMISSION_PORT: '0',
