@@ -74,6 +74,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     metrics,
     onQueued: wake,
     localWorker: worker,
+    duplicateWindowMs: parseDuration(config.duplicateWindow, 'duplicateWindow'),
     decideOutbound: modules.flatMap((m) => (m.decideOutbound ? [m.decideOutbound] : [])),
     decideInbound: modules.flatMap((m) => (m.decideInbound ? [m.decideInbound] : [])),
   });

@@ -10,6 +10,7 @@ import { parseMessage, type ParsedMessage } from '../mime/parse-facts.ts';
 import type { MessageFacts } from '../mime/facts.ts';
 import type { AcceptDecider, AcceptDecision } from '../pipeline.ts';
 import { receivedHeader } from './received-header.ts';
+import { acceptedAs, submissionDigest } from './resubmission.ts';
 import type { Metrics } from '../metrics.ts';
 import type { QueueWorker } from '../queue/worker.ts';
 
@@ -46,6 +47,8 @@ export interface AcceptorDeps {
   /** consulted in order; the first decision wins; none = queue for delivery now */
   decideOutbound?: AcceptDecider[];
   decideInbound?: AcceptDecider[];
+  /** a resend of a message accepted this recently (ms) is not queued again; 0 = off */
+  duplicateWindowMs?: number;
 }
 
 export function domainOf(address: string): string {
@@ -129,6 +132,17 @@ export class Acceptor {
     direction: 'outbound' | 'inbound',
   ): Promise<string> {
     const { facts } = parsed;
+    const actor = client.user?.email ?? (client.trusted ? `trusted:${client.remoteAddress}` : `smtp:${client.remoteAddress}`);
+    const window = this.deps.duplicateWindowMs ?? 0;
+    const digest = facts.messageId && window > 0 ? submissionDigest(tenantId, envelope, raw) : null;
+    if (digest) {
+      const first = await acceptedAs(this.deps.store, tenantId, digest, Date.now() - window);
+      if (first) {
+        await this.deps.store.appendEvent({ tenantId, messageId: first, actor, type: 'duplicate.suppressed', data: { client: client.remoteAddress, helo: client.helo, note: 'the same message again (its 250 was probably lost); not queued twice' } });
+        this.deps.logger.info({ id: first, client: client.remoteAddress }, 'resend of an accepted message answered with its first queue id');
+        return first;
+      }
+    }
     const id = newId();
     const trace = receivedHeader({
       helo: client.helo,
@@ -140,7 +154,6 @@ export class Acceptor {
       recipients: envelope.recipients,
     });
     const received = Buffer.concat([Buffer.from(trace, 'latin1'), raw]);
-    const actor = client.user?.email ?? (client.trusted ? `trusted:${client.remoteAddress}` : `smtp:${client.remoteAddress}`);
     const decision = await this.decide(direction, {
       id,
       tenantId,
@@ -177,6 +190,7 @@ export class Acceptor {
         plan: decision.plan,
         submittedBy: direction === 'outbound' ? actor : null,
         body,
+        digest,
         ...(decision.alsoWrite ? { alsoWrite: decision.alsoWrite } : {}),
         ...(slot ? { lease: { node: slot.node, until: slot.leaseUntil } } : {}),
         events: [

@@ -63,6 +63,9 @@ export const configSchema = z
     retrySchedule: z.string().default('1m,5m,15m,30m,1h,2h'),
     /** give up on temporary failures after this long and bounce, like Postfix's maximal_queue_lifetime */
     maxQueueLifetime: z.string().default('5d'),
+    /** a resend of a message already accepted (same tenant, envelope and bytes, with a Message-ID)
+     *  within this long is answered 250 and not queued again; 0 = off */
+    duplicateWindow: z.string().default('1h'),
     /** tell the sender once that delivery is delayed after this long (0 = never) */
     delayWarningAfter: z.string().default('4h'),
     /** create the demo tenant on first start */

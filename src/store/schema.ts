@@ -66,6 +66,8 @@ export interface MessageTable {
   last_error: string | null;
   locked_by: string | null;
   locked_until: number | null;
+  /** SHA-256 of tenant, envelope and received bytes, for messages with a Message-ID (resends) */
+  digest: string | null;
 }
 
 export interface BodyTable {

@@ -41,6 +41,8 @@ export interface NewMessage {
   submittedBy: string | null;
   body: Buffer;
   events: Array<Omit<EventInput, 'tenantId' | 'messageId'>>;
+  /** submission digest (src/accept/resubmission.ts); null when not tracked */
+  digest?: string | null;
   /** commit it already leased to this node (handed to the local worker, see queue/worker.ts) */
   lease?: { node: string; until: number };
   /** more writes that must commit with the message, in its transaction (e.g. contact counts) */
@@ -307,6 +309,7 @@ async function insertMessageRows(trx: Kysely<DB>, m: NewMessage): Promise<Messag
     last_error: null,
     locked_by: m.lease?.node ?? null,
     locked_until: m.lease?.until ?? null,
+    digest: m.digest ?? null,
   };
   await trx.insertInto('messages').values(row).execute();
   await trx.insertInto('bodies').values({ message_id: m.id, data: m.body }).execute();

@@ -2,4 +2,11 @@
 // Ids are 'delivery-NNNN'; append new entries, never edit an applied one.
 import type { Migration } from '../dialect.ts';
 
-export const deliveryMigrations: Migration[] = [];
+export const deliveryMigrations: Migration[] = [
+  {
+    // the submission digest: a client's resend of a message we already committed (its 250 was
+    // lost) is recognised and answered without queuing it twice (src/accept/resubmission.ts)
+    id: 'delivery-0001',
+    sql: [`ALTER TABLE messages ADD COLUMN digest TEXT`, `CREATE INDEX messages_digest ON messages(tenant_id, digest) WHERE digest IS NOT NULL`],
+  },
+];
