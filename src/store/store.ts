@@ -7,6 +7,7 @@ import type { DB, DomainTable, EventTable, RecipientTable, TenantTable, UserTabl
 import { allMigrations as sqliteMigrations } from './sqlite/all-migrations.ts';
 import { allMigrations as postgresMigrations } from './postgres/all-migrations.ts';
 import { CommitBatcher } from './commit-batcher.ts';
+import { Prepared } from './prepared.ts';
 import { newId } from '../util/id.ts';
 
 export type Tenant = Selectable<TenantTable>;
@@ -137,11 +138,11 @@ export class Store {
   }
 
   async findDomain(domain: string): Promise<Domain | undefined> {
-    return this.db.selectFrom('domains').selectAll().where('domain', '=', domain.toLowerCase()).executeTakeFirst();
+    return Q.findDomain.first(this.db, this.kind, domain.toLowerCase());
   }
 
   async tenantDomains(tenantId: string): Promise<Domain[]> {
-    return this.db.selectFrom('domains').selectAll().where('tenant_id', '=', tenantId).orderBy('domain').execute();
+    return (await Q.tenantDomains.execute(this.db, this.kind, tenantId)).rows;
   }
 
   // ── users ───────────────────────────────────────────────────────────────────────────────
@@ -172,7 +173,7 @@ export class Store {
   }
 
   async userByEmail(email: string): Promise<User | undefined> {
-    return this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+    return Q.userByEmail.first(this.db, this.kind, email.toLowerCase());
   }
 
   async existingEmails(emails: string[]): Promise<string[]> {
@@ -185,7 +186,7 @@ export class Store {
 
   /** Commits message row, body, recipients and first audit events; resolves once durable. */
   insertMessage(message: NewMessage): Promise<MessageRow> {
-    return this.groupCommit((trx) => insertMessageRows(trx, message));
+    return this.groupCommit((trx) => insertMessageRows(trx, this.kind, message));
   }
 
   claimDue(node: string, now: number, limit: number, leaseMs: number): Promise<MessageRow[]> {
@@ -227,7 +228,7 @@ export class Store {
   }
 
   async appendEvent(e: EventInput): Promise<void> {
-    await this.db.insertInto('events').values(eventRow(e)).execute();
+    await insertEvent(this.db, this.kind, e);
   }
 
   /**
@@ -243,32 +244,21 @@ export class Store {
   ): Promise<boolean> {
     return this.groupCommit(async (trx) => {
       const now = Date.now();
-      const updated = await trx
-        .updateTable('messages')
-        .set({
-          state: change.state,
-          due_at: change.dueAt,
-          updated_at: now,
-          locked_by: null,
-          locked_until: null,
-          ...(change.attempts !== undefined ? { attempts: change.attempts } : {}),
-          ...(change.firstAttemptAt !== undefined ? { first_attempt_at: change.firstAttemptAt } : {}),
-          ...(change.lastError !== undefined ? { last_error: change.lastError } : {}),
-          ...(change.plan !== undefined ? { plan: JSON.stringify(change.plan) } : {}),
-        })
-        .where('id', '=', m.id)
-        .where('locked_by', '=', node)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) return false;
-      for (const r of recipientResults) {
-        await trx
-          .updateTable('recipients')
-          .set((eb) => ({ state: r.state, last_response: r.response, updated_at: now, attempts: eb('attempts', '+', 1) }))
-          .where('message_id', '=', m.id)
-          .where('address', '=', r.address)
-          .execute();
-      }
-      if (change.event) await trx.insertInto('events').values(eventRow({ ...change.event, tenantId: m.tenant_id, messageId: m.id })).execute();
+      const set: Record<string, unknown> = {
+        state: change.state,
+        due_at: change.dueAt,
+        updated_at: now,
+        locked_by: null,
+        locked_until: null,
+        ...(change.attempts !== undefined ? { attempts: change.attempts } : {}),
+        ...(change.firstAttemptAt !== undefined ? { first_attempt_at: change.firstAttemptAt } : {}),
+        ...(change.lastError !== undefined ? { last_error: change.lastError } : {}),
+        ...(change.plan !== undefined ? { plan: JSON.stringify(change.plan) } : {}),
+      };
+      const updated = await transitionQuery(Object.keys(set)).execute(trx, this.kind, m.id, node, ...Object.values(set));
+      if (Number(updated.numAffectedRows) !== 1) return false;
+      for (const r of recipientResults) await Q.recipientResult.execute(trx, this.kind, r.state, r.response, now, m.id, r.address);
+      if (change.event) await insertEvent(trx, this.kind, { ...change.event, tenantId: m.tenant_id, messageId: m.id });
       return true;
     });
   }
@@ -285,7 +275,7 @@ export class Store {
   }
 }
 
-async function insertMessageRows(trx: Kysely<DB>, m: NewMessage): Promise<MessageRow> {
+async function insertMessageRows(trx: Kysely<DB>, kind: string, m: NewMessage): Promise<MessageRow> {
   const now = Date.now();
   const row: MessageRow = {
     id: m.id,
@@ -311,17 +301,60 @@ async function insertMessageRows(trx: Kysely<DB>, m: NewMessage): Promise<Messag
     locked_until: m.lease?.until ?? null,
     digest: m.digest ?? null,
   };
-  await trx.insertInto('messages').values(row).execute();
-  await trx.insertInto('bodies').values({ message_id: m.id, data: m.body }).execute();
-  await trx
-    .insertInto('recipients')
-    .values(m.recipients.map((address) => ({ message_id: m.id, address, state: 'pending' as const, attempts: 0, last_response: null, updated_at: now })))
-    .execute();
-  for (const e of m.events) {
-    await trx.insertInto('events').values(eventRow({ ...e, tenantId: m.tenantId, messageId: m.id })).execute();
-  }
+  await Q.insertMessage.execute(trx, kind, ...MESSAGE_COLUMNS.map((c) => row[c]));
+  await Q.insertBody.execute(trx, kind, m.id, m.body);
+  for (const address of m.recipients) await Q.insertRecipient.execute(trx, kind, m.id, address, now);
+  for (const e of m.events) await insertEvent(trx, kind, { ...e, tenantId: m.tenantId, messageId: m.id });
   if (m.alsoWrite) await m.alsoWrite(trx);
   return row;
+}
+
+// ── the statements every message runs, compiled once (see prepared.ts) ─────────────────────────
+
+const MESSAGE_COLUMNS = ['id', 'tenant_id', 'direction', 'state', 'due_at', 'created_at', 'updated_at', 'mail_from', 'recipients', 'header_from', 'subject', 'message_id', 'size', 'facts', 'plan', 'submitted_by', 'attempts', 'first_attempt_at', 'last_error', 'locked_by', 'locked_until', 'digest'] as const satisfies ReadonlyArray<keyof MessageRow>;
+
+const Q = {
+  findDomain: new Prepared(1, (db, domain: string) => db.selectFrom('domains').selectAll().where('domain', '=', domain)),
+  tenantDomains: new Prepared(1, (db, tenantId: string) => db.selectFrom('domains').selectAll().where('tenant_id', '=', tenantId).orderBy('domain')),
+  userByEmail: new Prepared(1, (db, email: string) => db.selectFrom('users').selectAll().where('email', '=', email)),
+  insertMessage: new Prepared(MESSAGE_COLUMNS.length, (db, ...v: unknown[]) => db.insertInto('messages').values(Object.fromEntries(MESSAGE_COLUMNS.map((c, i) => [c, v[i]])) as any)),
+  insertBody: new Prepared(2, (db, id: string, data: Buffer) => db.insertInto('bodies').values({ message_id: id, data })),
+  insertRecipient: new Prepared(3, (db, id: string, address: string, now: number) =>
+    db.insertInto('recipients').values({ message_id: id, address, state: 'pending', attempts: 0, last_response: null, updated_at: now }),
+  ),
+  insertEvent: new Prepared(6, (db, tenantId: string | null, messageId: string | null, at: number, actor: string, type: string, data: string) =>
+    db.insertInto('events').values({ tenant_id: tenantId, message_id: messageId, at, actor, type, data }),
+  ),
+  recipientResult: new Prepared(5, (db, state: string, response: string, now: number, id: string, address: string) =>
+    db
+      .updateTable('recipients')
+      .set((eb) => ({ state: state as RecipientRow['state'], last_response: response, updated_at: now, attempts: eb('attempts', '+', 1) }))
+      .where('message_id', '=', id)
+      .where('address', '=', address),
+  ),
+};
+
+/** The lease-checked message update of transition(), one compiled form per set of columns. */
+const transitions = new Map<string, Prepared<unknown[], unknown>>();
+function transitionQuery(columns: string[]): Prepared<unknown[], unknown> {
+  const key = columns.join(',');
+  let q = transitions.get(key);
+  if (!q) {
+    q = new Prepared(2 + columns.length, (db, id, node, ...values) =>
+      db
+        .updateTable('messages')
+        .set(Object.fromEntries(columns.map((c, i) => [c, values[i]])) as any)
+        .where('id', '=', id as string)
+        .where('locked_by', '=', node as string),
+    );
+    transitions.set(key, q);
+  }
+  return q;
+}
+
+async function insertEvent(db: Kysely<DB>, kind: string, e: EventInput): Promise<void> {
+  const r = eventRow(e);
+  await Q.insertEvent.execute(db, kind, r.tenant_id, r.message_id, r.at, r.actor, r.type, r.data);
 }
 
 function eventRow(e: EventInput) {
