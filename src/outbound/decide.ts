@@ -31,13 +31,39 @@ export function externalDomains(recipients: string[], tenantDomains: readonly st
 
 /**
  * The tenant's sending history the evaluator needs: the recipients' own domains (first
- * contact) and every domain mailed often enough to count as a partner (look-alike check).
+ * contact, read fresh every time) and every domain mailed often enough to count as a partner
+ * (look-alike check). That second list can run to thousands of rows and changes slowly: it is
+ * read at most once a minute per tenant (PARTNERS_TTL_MS), not for every message.
  */
 export async function contactedDomains(store: Store, tenantId: string, domains: string[]): Promise<Map<string, number>> {
-  let q = store.db.selectFrom('contacts').select(['domain', 'count']).where('tenant_id', '=', tenantId);
-  q = domains.length > 0 ? q.where((eb) => eb.or([eb('domain', 'in', domains), eb('count', '>=', LOOKALIKE_MIN_MESSAGES)])) : q.where('count', '>=', LOOKALIKE_MIN_MESSAGES);
-  const rows = await q.orderBy('count', 'desc').limit(20_000).execute();
-  return new Map(rows.map((r) => [r.domain, Number(r.count)]));
+  const out = new Map(await usualPartners(store, tenantId));
+  if (domains.length > 0) {
+    const rows = await store.db.selectFrom('contacts').select(['domain', 'count']).where('tenant_id', '=', tenantId).where('domain', 'in', domains).execute();
+    for (const r of rows) out.set(r.domain, Number(r.count));
+  }
+  return out;
+}
+
+const PARTNERS_TTL_MS = 60_000;
+const partnersCache = new WeakMap<Store, Map<string, { at: number; partners: Promise<Map<string, number>> }>>();
+
+function usualPartners(store: Store, tenantId: string): Promise<Map<string, number>> {
+  let byTenant = partnersCache.get(store);
+  if (!byTenant) partnersCache.set(store, (byTenant = new Map()));
+  const hit = byTenant.get(tenantId);
+  if (hit && Date.now() - hit.at < PARTNERS_TTL_MS) return hit.partners;
+  const partners = store.db
+    .selectFrom('contacts')
+    .select(['domain', 'count'])
+    .where('tenant_id', '=', tenantId)
+    .where('count', '>=', LOOKALIKE_MIN_MESSAGES)
+    .orderBy('count', 'desc')
+    .limit(20_000)
+    .execute()
+    .then((rows) => new Map(rows.map((r) => [r.domain, Number(r.count)])));
+  byTenant.set(tenantId, { at: Date.now(), partners });
+  partners.catch(() => byTenant.delete(tenantId));
+  return partners;
 }
 
 /** Counts one more message to each domain (called once the message is accepted). */
