@@ -45,6 +45,8 @@ export interface AcceptContext {
   /** the message as it will be stored (trace header included) */
   raw: Buffer;
   remoteAddress: string;
+  /** the name the client gave in HELO/EHLO ('' if none) */
+  helo: string;
   /** attachment bytes, parsed lazily (inbound analysis needs them, outbound usually not) */
   attachments(): Promise<ParsedAttachment[]>;
 }

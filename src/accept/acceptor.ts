@@ -163,6 +163,7 @@ export class Acceptor {
       facts,
       raw: received,
       remoteAddress: client.remoteAddress,
+      helo: client.helo ?? '',
       attachments: async () => parsed.attachments,
     });
     if (decision.reject) throw decision.reject;

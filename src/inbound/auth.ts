@@ -169,9 +169,3 @@ export function addAuthResults(raw: Buffer, header: string, authservId: string):
   return { body: Buffer.concat([headerBytes, rest]), removedForged };
 }
 
-/** HELO name from our own Received trace header (the accept stage writes "from HELO (…"). */
-export function heloFromTrace(raw: Buffer): string {
-  const head = raw.subarray(0, 2048).toString('latin1');
-  const m = /^Received: from (\S+) \(/.exec(head);
-  return m && m[1] !== 'unknown' ? m[1]! : '';
-}

@@ -8,7 +8,7 @@ import type { AcceptContext, AcceptDecision } from '../pipeline.ts';
 import type { Store } from '../store/store.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { evaluateInbound, type InboundPlan } from '../policy/evaluate.ts';
-import { addAuthResults, heloFromTrace, verifyAuthentication, type DnsResolve } from './auth.ts';
+import { addAuthResults, verifyAuthentication, type DnsResolve } from './auth.ts';
 import { runScanners, type ScannerSet } from './scorers.ts';
 import { getSettings, inboundPolicy, tenantContext } from './tenant-settings.ts';
 import type { AuthResults, InboundSymbol } from './verdict.ts';
@@ -50,7 +50,7 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
   const settings = await getSettings(store, ctx.tenantId);
   const policy = await inboundPolicy(store, ctx.tenantId);
   const tenant = await tenantContext(store, ctx.tenantId, settings);
-  const helo = heloFromTrace(ctx.raw);
+  const helo = ctx.helo;
   // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; SPF wants the IPv4 form.
   const ip = ctx.remoteAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
   const auth = await verifyAuthentication({

@@ -69,7 +69,7 @@ for (const kind of backends()) {
       const envelope = { mailFrom: 'a@sender.test', recipients: ['taro@acme.example'] };
       const parsed = await parseMessage(raw, envelope, 'inbound');
       const id = `msg-${filename}`;
-      const d = (await mod.decideInbound!({ id, tenantId, direction: 'inbound', user: null, envelope, facts: parsed.facts, raw, remoteAddress: '127.0.0.1', attachments: async () => parsed.attachments }))!;
+      const d = (await mod.decideInbound!({ id, tenantId, direction: 'inbound', user: null, envelope, facts: parsed.facts, raw, remoteAddress: '127.0.0.1', helo: 'mail.sender.test', attachments: async () => parsed.attachments }))!;
       assert.equal(d.state, 'held_for_sandbox');
       await store.insertMessage({ id, tenantId, direction: 'inbound', state: d.state, dueAt: d.dueAt, mailFrom: envelope.mailFrom, recipients: envelope.recipients, headerFrom: 'a@sender.test', subject: 'file', messageId: null, size: raw.length, facts: parsed.facts, plan: d.plan, submittedBy: null, body: d.body ?? raw, events: d.events });
       return id;
