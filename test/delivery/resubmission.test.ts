@@ -4,6 +4,7 @@
 // message without a Message-ID is a new message; with the window at 0 nothing is suppressed.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { backends } from '../helpers/databases.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
@@ -69,6 +70,12 @@ for (const kind of backends()) {
       const e = await submit(inst, noId);
       assert.equal(new Set([a, b, c, d, e]).size, 5);
       await settled(inst, [a, b, c, d, e]);
+    });
+
+    it('the resend lookup is an index search, not a scan of the window (it runs for every message)', async () => {
+      if (kind !== 'sqlite') return;
+      const plan = await sql.raw(`EXPLAIN QUERY PLAN select "id", "created_at" from "messages" where "digest" = 'x' and "tenant_id" = 'y'`).execute(inst.sekisho.store.db);
+      assert.match(JSON.stringify(plan.rows), /USING INDEX messages_digest/);
     });
 
     it('duplicateWindow 0 turns it off', async () => {
