@@ -35,19 +35,24 @@ export function externalDomains(recipients: string[], tenantDomains: readonly st
  * (look-alike check). That second list can run to thousands of rows and changes slowly: it is
  * read at most once a minute per tenant (PARTNERS_TTL_MS), not for every message.
  */
-export async function contactedDomains(store: Store, tenantId: string, domains: string[]): Promise<Map<string, number>> {
-  const out = new Map(await usualPartners(store, tenantId));
-  if (domains.length > 0) {
-    const rows = await store.db.selectFrom('contacts').select(['domain', 'count']).where('tenant_id', '=', tenantId).where('domain', 'in', domains).execute();
-    for (const r of rows) out.set(r.domain, Number(r.count));
-  }
+export async function contactedDomains(store: Store, tenantId: string, domains: string[]): Promise<ReadonlyMap<string, number>> {
+  const partners = await usualPartners(store, tenantId);
+  if (domains.length === 0) return partners;
+  const rows = await store.db.selectFrom('contacts').select(['domain', 'count']).where('tenant_id', '=', tenantId).where('domain', 'in', domains).execute();
+  // The evaluator asks only "ever mailed?" and "mailed often?": a domain already among the
+  // partners answers both the same with any newer count, so the shared list is copied only
+  // when a recipient domain is missing from it.
+  const missing = rows.filter((r) => !partners.has(r.domain));
+  if (missing.length === 0) return partners;
+  const out = new Map(partners);
+  for (const r of missing) out.set(r.domain, Number(r.count));
   return out;
 }
 
 const PARTNERS_TTL_MS = 60_000;
-const partnersCache = new WeakMap<Store, Map<string, { at: number; partners: Promise<Map<string, number>> }>>();
+const partnersCache = new WeakMap<Store, Map<string, { at: number; partners: Promise<ReadonlyMap<string, number>> }>>();
 
-function usualPartners(store: Store, tenantId: string): Promise<Map<string, number>> {
+function usualPartners(store: Store, tenantId: string): Promise<ReadonlyMap<string, number>> {
   let byTenant = partnersCache.get(store);
   if (!byTenant) partnersCache.set(store, (byTenant = new Map()));
   const hit = byTenant.get(tenantId);
