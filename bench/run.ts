@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net, { type AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { startProcess } from '../test/helpers/process.ts';
+import { childEnv, startProcess } from '../test/helpers/process.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
@@ -305,18 +305,12 @@ async function startPostfix(dir: string, sinkPort: number): Promise<{ port: numb
 const dir = mkdtempSync(join(tmpdir(), 'sekisho-bench-'));
 const sink = await startCountingSink();
 console.log(`${MESSAGES} messages of ${SIZE / 1024} KB, ${SESSIONS} sessions, each mode after ${WARMUP} unmeasured warm-up messages in that mode; sink on 127.0.0.1:${sink.port}\n`);
-const sekisho = await startProcess({
-  SEKISHO_DATA_DIR: join(dir, 'sekisho'),
-  SEKISHO_SUBMISSION_PORT: '0',
-  SEKISHO_INBOUND_PORT: '0',
-  SEKISHO_HTTP_PORT: '0',
-  SEKISHO_RELAY: `smtp://127.0.0.1:${sink.port}`,
-  SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32',
-  SEKISHO_CONFIG: '/dev/null',
-  SEKISHO_LOG_LEVEL: 'warn',
-}, undefined,
+const sekisho = await startProcess(
+  childEnv({ dataDir: dir }, `smtp://127.0.0.1:${sink.port}`, { SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32', SEKISHO_LOG_LEVEL: 'warn' }, 'sekisho'),
+  undefined,
   // BENCH_PROFILE=DIR: the Sekisho process writes a V8 CPU profile there when it exits
-  process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []);
+  process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+);
 let results: Result[] = [];
 try {
   results = await measure('Sekisho (SQLite)', sekisho.ports.submission, sink, () => [sekisho.child.pid!], true);

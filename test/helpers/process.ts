@@ -1,6 +1,7 @@
 // Runs the real `sekisho` command as a child process (the way users and operators do).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 export const BIN = fileURLToPath(new URL('../../bin/sekisho.js', import.meta.url));
 
@@ -21,6 +22,23 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin ?? '');
   });
+}
+
+/**
+ * The environment of a `sekisho start` child on a test database: data under `db.dataDir/<dir>`,
+ * every port chosen by the OS, no config file, mail relayed to `relay`; `more` adds or overrides.
+ */
+export function childEnv(db: { dataDir: string; url?: string }, relay: string, more: Record<string, string> = {}, dir = 'data'): Record<string, string | undefined> {
+  return {
+    SEKISHO_DATA_DIR: join(db.dataDir, dir),
+    SEKISHO_DATABASE_URL: db.url,
+    SEKISHO_SUBMISSION_PORT: '0',
+    SEKISHO_INBOUND_PORT: '0',
+    SEKISHO_HTTP_PORT: '0',
+    SEKISHO_RELAY: relay,
+    SEKISHO_CONFIG: '/dev/null',
+    ...more,
+  };
 }
 
 export interface StartedProcess {

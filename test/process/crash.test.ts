@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { startProcess } from '../helpers/process.ts';
+import { childEnv, startProcess } from '../helpers/process.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { startSmtpSink, type SmtpSink } from '../delivery/smtp-sink.ts';
 
@@ -24,19 +24,12 @@ for (const kind of backends()) {
     before(async () => {
       db = await createTestDatabase(kind);
       sink = await startSmtpSink();
-      env = {
-        SEKISHO_DATA_DIR: join(db.dataDir, 'data'),
-        SEKISHO_DATABASE_URL: db.url,
-        SEKISHO_SUBMISSION_PORT: '0',
-        SEKISHO_INBOUND_PORT: '0',
-        SEKISHO_HTTP_PORT: '0',
-        SEKISHO_RELAY: `smtp://127.0.0.1:${sink.port}`,
-        SEKISHO_CONFIG: '/dev/null',
+      env = childEnv(db, `smtp://127.0.0.1:${sink.port}`, {
         SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32',
         SEKISHO_LEASE_SECONDS: '2',
         SEKISHO_RETRY_SCHEDULE: '1s',
         SEKISHO_LOG_LEVEL: 'warn',
-      };
+      });
     });
     after(async () => {
       await sink.close();

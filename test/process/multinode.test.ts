@@ -3,10 +3,9 @@
 // Message-ID at the sink), and both nodes do part of the delivery work.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { startProcess, type StartedProcess } from '../helpers/process.ts';
+import { childEnv, startProcess, type StartedProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { openStore } from '../../src/store/open-store.ts';
 
@@ -20,19 +19,8 @@ describe('two nodes on one PostgreSQL', { skip: !backends().includes('postgres')
   before(async () => {
     db = await createTestDatabase('postgres');
     sink = await startSink();
-    const env = (name: string, demo: boolean) => ({
-      SEKISHO_DATA_DIR: join(db.dataDir, name),
-      SEKISHO_DATABASE_URL: db.url,
-      SEKISHO_SUBMISSION_PORT: '0',
-      SEKISHO_INBOUND_PORT: '0',
-      SEKISHO_HTTP_PORT: '0',
-      SEKISHO_RELAY: sink.url,
-      SEKISHO_CONFIG: '/dev/null',
-      SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32',
-      SEKISHO_NODE_NAME: name,
-      SEKISHO_DEMO_TENANT: demo ? 'true' : 'false',
-      SEKISHO_LOG_LEVEL: 'warn',
-    });
+    const env = (name: string, demo: boolean) =>
+      childEnv(db, sink.url, { SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32', SEKISHO_NODE_NAME: name, SEKISHO_DEMO_TENANT: demo ? 'true' : 'false', SEKISHO_LOG_LEVEL: 'warn' }, name);
     // The first node migrates and creates the demo tenant; the second joins the same database.
     nodes.push(await startProcess(env('node-a', true)));
     nodes.push(await startProcess(env('node-b', false)));

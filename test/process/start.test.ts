@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { startProcess } from '../helpers/process.ts';
+import { childEnv, startProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 
 for (const kind of backends()) {
@@ -20,15 +20,7 @@ for (const kind of backends()) {
     before(async () => {
       db = await createTestDatabase(kind);
       sink = await startSink();
-      env = {
-        SEKISHO_DATA_DIR: join(db.dataDir, 'data'),
-        SEKISHO_DATABASE_URL: db.url,
-        SEKISHO_SUBMISSION_PORT: '0',
-        SEKISHO_INBOUND_PORT: '0',
-        SEKISHO_HTTP_PORT: '0',
-        SEKISHO_RELAY: sink.url,
-        SEKISHO_CONFIG: '/dev/null',
-      };
+      env = childEnv(db, sink.url);
     });
     after(async () => {
       await sink.close();

@@ -6,32 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { openStore } from '../../src/store/open-store.ts';
-import type { MessageRow, NewMessage, Store } from '../../src/store/store.ts';
+import type { MessageRow, Store } from '../../src/store/store.ts';
+import { newMessage } from '../helpers/messages.ts';
 import { QueueWorker, type Lease } from '../../src/queue/worker.ts';
 import { newId } from '../../src/util/id.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
-
-function message(tenantId: string, over: Partial<NewMessage> = {}): NewMessage {
-  return {
-    id: newId(),
-    tenantId,
-    direction: 'outbound',
-    state: 'queued',
-    dueAt: Date.now(),
-    mailFrom: 'a@acme.example',
-    recipients: ['b@example.net'],
-    headerFrom: 'a@acme.example',
-    subject: 's',
-    messageId: null,
-    size: 3,
-    facts: {},
-    plan: null,
-    submittedBy: null,
-    body: Buffer.from('abc'),
-    events: [],
-    ...over,
-  };
-}
 
 for (const kind of backends()) {
   describe(`queue worker hand-over on ${kind}`, () => {
@@ -59,7 +38,7 @@ for (const kind of backends()) {
         await store.transition(m, lease.node, { state: 'delivered', dueAt: null });
       });
       w.start();
-      const m = message(tenantId);
+      const m = newMessage(tenantId);
       const slot = w.reserve(m.id);
       assert.ok(slot);
       const row = await store.insertMessage({ ...m, lease: { node: slot.node, until: slot.leaseUntil } });
@@ -80,7 +59,7 @@ for (const kind of backends()) {
         await store.transition(m, lease.node, { state: 'delivered', dueAt: null });
       });
       w.start();
-      const first = message(tenantId);
+      const first = newMessage(tenantId);
       const slot = w.reserve(first.id)!;
       w.handOff(await store.insertMessage({ ...first, lease: { node: slot.node, until: slot.leaseUntil } }), { body: first.body, recipients: first.recipients });
       assert.equal(w.reserve(newId()), null, 'the only slot is busy');

@@ -8,7 +8,7 @@ import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { DB } from '../../src/store/schema.ts';
 import { Prepared } from '../../src/store/prepared.ts';
-import { newId } from '../../src/util/id.ts';
+import { newMessage } from '../helpers/messages.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 
 for (const kind of backends()) {
@@ -39,8 +39,7 @@ for (const kind of backends()) {
 
     it('null and binary values pass through; updates report affected rows', async () => {
       const tenantId = (await store.tenantByName('acme'))!.id;
-      const id = newId();
-      await store.insertMessage({ id, tenantId, direction: 'outbound', state: 'held', dueAt: null, mailFrom: 'a@acme.example', recipients: ['b@example.net'], headerFrom: '', subject: '', messageId: null, size: 1, facts: {}, plan: null, submittedBy: null, body: Buffer.from([0]), events: [] });
+      const { id } = await store.insertMessage(newMessage(tenantId, { state: 'held', dueAt: null, body: Buffer.from([0]) }));
       const set = new Prepared(2, (db: Kysely<DB>, data: Buffer, mid: string) => db.updateTable('bodies').set({ data }).where('message_id', '=', mid));
       const bytes = Buffer.from([0x1b, 0x24, 0x42, 0, 255]);
       assert.equal(Number((await set.execute(store.db, kind, bytes, id)).numAffectedRows), 1);

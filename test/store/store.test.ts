@@ -3,31 +3,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../src/store/open-store.ts';
-import type { Store, NewMessage } from '../../src/store/store.ts';
-import { newId } from '../../src/util/id.ts';
+import type { Store } from '../../src/store/store.ts';
+import { newMessage } from '../helpers/messages.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
-
-function message(tenantId: string, over: Partial<NewMessage> = {}): NewMessage {
-  return {
-    id: newId(),
-    tenantId,
-    direction: 'outbound',
-    state: 'queued',
-    dueAt: Date.now() - 1,
-    mailFrom: 'a@acme.example',
-    recipients: ['b@example.net'],
-    headerFrom: 'a@acme.example',
-    subject: '件名',
-    messageId: 'x@y',
-    size: 3,
-    facts: {},
-    plan: null,
-    submittedBy: 'a@acme.example',
-    body: Buffer.from('abc'),
-    events: [{ actor: 'a@acme.example', type: 'accepted' }],
-    ...over,
-  };
-}
 
 for (const kind of backends()) {
   describe(`store on ${kind}`, () => {
@@ -63,14 +41,14 @@ for (const kind of backends()) {
 
     it('stores body bytes exactly and many concurrent inserts all commit', async () => {
       const body = Buffer.from([0, 1, 2, 255, 0x1b, 0x24, 0x42, 13, 10]);
-      const many = Array.from({ length: 50 }, () => message(tenantId, { dueAt: null, state: 'held', body }));
+      const many = Array.from({ length: 50 }, () => newMessage(tenantId, { dueAt: null, state: 'held', body }));
       await Promise.all(many.map((m) => store.insertMessage(m)));
       for (const m of many.slice(0, 5)) assert.deepEqual(await store.body(m.id), body);
       assert.equal((await store.events(many[0]!.id))[0]?.type, 'accepted');
     });
 
     it('two workers claiming at once never get the same message', async () => {
-      const ids = Array.from({ length: 40 }, () => message(tenantId));
+      const ids = Array.from({ length: 40 }, () => newMessage(tenantId));
       await Promise.all(ids.map((m) => store.insertMessage(m)));
       const now = Date.now();
       const [a, b] = await Promise.all([store.claimDue('node-a', now, 30, 60_000), store.claimDue('node-b', now, 30, 60_000)]);
@@ -89,7 +67,7 @@ for (const kind of backends()) {
 
     it('a message committed already leased (handed to the local worker) is not claimable until the lease runs out', async () => {
       const now = Date.now();
-      const m = message(tenantId, { lease: { node: 'node-a', until: now + 60_000 } });
+      const m = newMessage(tenantId, { lease: { node: 'node-a', until: now + 60_000 } });
       const row = await store.insertMessage(m);
       const stored = await store.message(m.id);
       // the row handed to the worker is the row in the database
@@ -100,11 +78,11 @@ for (const kind of backends()) {
     });
 
     it('group commit: results and new messages committed together each see their own outcome', async () => {
-      const a = message(tenantId);
+      const a = newMessage(tenantId);
       await store.insertMessage(a);
       const [claimed] = (await store.claimDue('node-g', Date.now(), 1000, 60_000)).filter((r) => r.id === a.id);
       assert.ok(claimed);
-      const b = message(tenantId, { dueAt: null, state: 'held' });
+      const b = newMessage(tenantId, { dueAt: null, state: 'held' });
       const [ok, lost] = await Promise.all([
         store.transition(claimed, 'node-g', { state: 'delivered', dueAt: null, event: { actor: 'system', type: 'delivered' } }),
         store.transition(claimed, 'node-x', { state: 'bounced', dueAt: null }),
@@ -117,14 +95,14 @@ for (const kind of backends()) {
     });
 
     it('held messages far in the future are not claimed', async () => {
-      const m = message(tenantId, { state: 'held', dueAt: Date.now() + 3_600_000 });
+      const m = newMessage(tenantId, { state: 'held', dueAt: Date.now() + 3_600_000 });
       await store.insertMessage(m);
       const claimed = await store.claimDue('n', Date.now(), 1000, 1000);
       assert.ok(!claimed.some((r) => r.id === m.id));
     });
 
     it('audit events cannot be edited', async () => {
-      const m = message(tenantId, { dueAt: null });
+      const m = newMessage(tenantId, { dueAt: null });
       await store.insertMessage(m);
       await assert.rejects(store.db.updateTable('events').set({ type: 'forged' }).where('message_id', '=', m.id).execute(), /append-only/);
     });
