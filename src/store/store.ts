@@ -81,7 +81,7 @@ export class Store {
     this.kind = dialect.kind;
     // Accepted messages and delivery results share one writer: whatever arrives together is one
     // transaction and one fsync (one WAL commit on SQLite, one round of COMMIT on PostgreSQL).
-    this.batcher = new CommitBatcher((writes) => this.db.transaction().execute(async (trx) => {
+    this.batcher = new CommitBatcher((writes) => dialect.groupTransaction(async (trx) => {
       for (const write of writes) await write(trx);
     }));
   }

@@ -30,6 +30,9 @@ export function openPostgres(url: string, poolSize = 10): Dialect {
         RETURNING *`.execute(db);
       return result.rows;
     },
+    async groupTransaction(fn) {
+      await db.transaction().execute(fn);
+    },
     async withMigrationLock(fn) {
       // Nodes starting together take turns; the second finds the migrations applied.
       return db.connection().execute(async (conn) => {

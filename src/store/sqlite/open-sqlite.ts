@@ -1,10 +1,12 @@
 // SQLite store (better-sqlite3): one file in the data dir, WAL journal with synchronous=FULL so a
-// committed transaction survives a crash or power loss before we answer 250. The mirror image of
-// ../postgres/open-postgres.ts.
+// committed transaction survives a crash or power loss before we answer 250. Group commits (the
+// hot path) get the same guarantee with the WAL flushed off the main thread (see WalSync). The
+// mirror image of ../postgres/open-postgres.ts.
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { DB } from '../schema.ts';
 import type { Dialect, MessageRow } from '../dialect.ts';
+import { WalSync } from './wal-sync.ts';
 
 export function openSqlite(file: string): Dialect {
   const handle = new Database(file);
@@ -15,9 +17,32 @@ export function openSqlite(file: string): Dialect {
   // The CLI and the server share the file; a writer waits for the other instead of failing.
   handle.pragma('busy_timeout = 10000');
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
+  const wal = new WalSync(`${file}-wal`);
   return {
     kind: 'sqlite',
     db,
+    async groupTransaction(fn) {
+      // SQLite reads `synchronous` at COMMIT and refuses to change it inside a transaction. While
+      // this callback runs the connection is ours alone, so this one COMMIT writes the WAL without
+      // flushing it (WalSync does, off the main thread) and every other transaction still runs
+      // with FULL.
+      await db.connection().execute(async (conn) => {
+        handle.pragma('synchronous = NORMAL');
+        try {
+          await sql`BEGIN`.execute(conn);
+          try {
+            await fn(conn);
+            await sql`COMMIT`.execute(conn);
+          } catch (err) {
+            await sql`ROLLBACK`.execute(conn);
+            throw err;
+          }
+        } finally {
+          handle.pragma('synchronous = FULL');
+        }
+      });
+      await wal.sync();
+    },
     async claimDue(node, now, limit, leaseUntil) {
       // One statement is atomic in SQLite (a single writer), so two workers never lease the same row.
       const result = await sql<MessageRow>`
@@ -34,6 +59,7 @@ export function openSqlite(file: string): Dialect {
       return fn(db);
     },
     async close() {
+      await wal.close();
       await db.destroy();
     },
   };

@@ -1,0 +1,72 @@
+// Group commits on SQLite: written with synchronous=NORMAL and flushed by WalSync off the main
+// thread. Every other transaction, and anything after a failed group commit, still runs with
+// synchronous=FULL; flushes requested while one runs share the next one.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { openSqlite } from '../../src/store/sqlite/open-sqlite.ts';
+import { runMigrations, type Dialect } from '../../src/store/dialect.ts';
+import { WalSync } from '../../src/store/sqlite/wal-sync.ts';
+
+describe('SQLite group commits', () => {
+  let dir: string;
+  let dialect: Dialect;
+  const synchronous = async () => (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(dialect.db)).rows[0]!.synchronous;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sekisho-wal-'));
+    dialect = openSqlite(join(dir, 'test.db'));
+    await runMigrations(dialect, []); // creates schema_migrations, the table these tests write
+  });
+  after(async () => {
+    await dialect.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits, and leaves the connection at synchronous=FULL (2) afterwards', async () => {
+    assert.equal(await synchronous(), 2);
+    let inside = -1;
+    await dialect.groupTransaction(async (trx) => {
+      inside = (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(trx)).rows[0]!.synchronous;
+      await sql`INSERT INTO schema_migrations (id, applied_at) VALUES ('test-1', 1)`.execute(trx);
+    });
+    assert.equal(inside, 1, 'the group commit itself runs with NORMAL');
+    assert.equal(await synchronous(), 2);
+    const row = await sql<{ id: string }>`SELECT id FROM schema_migrations WHERE id = 'test-1'`.execute(dialect.db);
+    assert.equal(row.rows.length, 1);
+  });
+
+  it('a group commit that fails is rolled back and FULL is restored', async () => {
+    await assert.rejects(
+      dialect.groupTransaction(async (trx) => {
+        await sql`INSERT INTO schema_migrations (id, applied_at) VALUES ('test-2', 1)`.execute(trx);
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    assert.equal(await synchronous(), 2);
+    const row = await sql<{ id: string }>`SELECT id FROM schema_migrations WHERE id = 'test-2'`.execute(dialect.db);
+    assert.equal(row.rows.length, 0);
+  });
+});
+
+describe('WalSync', () => {
+  it('callers that arrive during a flush share exactly one more', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sekisho-walsync-'));
+    try {
+      const file = join(dir, 'x.db-wal');
+      writeFileSync(file, 'x');
+      const wal = new WalSync(file);
+      await Promise.all([wal.sync(), wal.sync(), wal.sync(), wal.sync()]);
+      assert.equal(wal.flushes, 2);
+      await wal.sync();
+      assert.equal(wal.flushes, 3);
+      await wal.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
