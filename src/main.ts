@@ -134,9 +134,11 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
 function listen(server: SMTPServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = (server as unknown as { server: Server }).server;
-    s.once('error', reject);
+    // A port already in use is a start-up error with one line, not a crash with a stack trace.
+    const fail = (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`));
+    s.once('error', fail);
     server.listen(port, host, () => {
-      s.off('error', reject);
+      s.off('error', fail);
       resolve((s.address() as AddressInfo).port);
     });
   });

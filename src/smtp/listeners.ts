@@ -131,12 +131,12 @@ export function createSubmissionServer(
       }
     },
   };
-  return new SMTPServer(options);
+  return withErrorLog(new SMTPServer(options), deps, port);
 }
 
 export function createInboundServer(deps: ListenerDeps & { greetingDelayMs: number }): SMTPServer {
   const port = 'inbound';
-  return new SMTPServer({
+  const server = new SMTPServer({
     ...baseOptions(deps, deps.greetingDelayMs),
     disabledCommands: ['AUTH'],
     async onRcptTo(address, session: Session, callback) {
@@ -164,6 +164,19 @@ export function createInboundServer(deps: ListenerDeps & { greetingDelayMs: numb
       }
     },
   });
+  return withErrorLog(server, deps, port);
+}
+
+/**
+ * smtp-server re-emits a client's socket error in mid-transaction (a reset after MAIL FROM, a
+ * TLS failure) as an 'error' event of the server; unheard, that event would end the process, so
+ * one client could stop the gateway. It is the client's problem: logged, and the session is gone.
+ */
+function withErrorLog(server: SMTPServer, deps: ListenerDeps, port: string): SMTPServer {
+  server.on('error', (err: NodeJS.ErrnoException & { remoteAddress?: string }) => {
+    deps.logger.info({ port, client: err.remoteAddress, code: err.code, err: err.message }, 'smtp connection error');
+  });
+  return server;
 }
 
 function envelopeOf(session: Session) {

@@ -69,6 +69,11 @@ export class SmtpTalk {
     this.attach(secure);
   }
 
+  /** drops the connection with a TCP reset, as a crashing client or a middlebox does */
+  reset(): void {
+    (this.socket as net.Socket).resetAndDestroy();
+  }
+
   close(): void {
     this.socket.destroy();
   }

@@ -1,14 +1,16 @@
 // `sekisho start` as a newcomer runs it, on SQLite and PostgreSQL: first start creates the data
 // dir, schema and demo tenant, prints ports and one-time passwords, answers /healthz; the demo
 // user can submit at once; SIGTERM drains and exits 0. kill -9 with mail in the queue loses
-// nothing: after a restart every acknowledged message is delivered, each exactly once.
+// nothing: after a restart every acknowledged message is delivered, each exactly once. A port
+// already in use stops start-up with one line.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { childEnv, startProcess } from '../helpers/process.ts';
+import net, { type AddressInfo } from 'node:net';
+import { childEnv, runCli, startProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 
 for (const kind of backends()) {
@@ -83,6 +85,19 @@ for (const kind of backends()) {
       assert.equal(got.length, 40);
       p2.child.kill('SIGTERM');
       assert.equal(await p2.exited, 0);
+    });
+
+    it('a port already in use: one line naming it, exit 1', async () => {
+      const taken = net.createServer();
+      await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+      const port = (taken.address() as AddressInfo).port;
+      try {
+        const r = await runCli(['start'], { ...env, SEKISHO_SUBMISSION_PORT: String(port), SEKISHO_DEMO_TENANT: 'false' });
+        assert.equal(r.code, 1);
+        assert.equal(r.stderr.trim(), `sekisho: cannot listen on 127.0.0.1:${port}: address already in use`);
+      } finally {
+        taken.close();
+      }
     });
   });
 }
