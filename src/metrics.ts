@@ -1,8 +1,10 @@
 // Prometheus metrics (prom-client) served at /metrics: per-tenant message counters, queue depth
 // by state (read from the database at scrape time, so it is the same on every node) and the
 // delivery latency histogram (acceptance → final delivery).
+import cluster from 'node:cluster';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from './store/store.ts';
+import { clusterMetricsText } from './metrics-cluster.ts';
 
 export function createMetrics(store?: Store) {
   const registry = new Registry();
@@ -24,13 +26,16 @@ export function createMetrics(store?: Store) {
     help: 'Messages not yet finished, by tenant and state',
     labelNames: ['tenant', 'state'],
     registers: [registry],
+    aggregator: 'first', // every process reads the same database: summing would multiply it
     async collect() {
       if (!store) return;
       this.reset();
       for (const row of await store.stateCounts()) this.set({ tenant: row.tenant_id, state: row.state }, row.n);
     },
   });
-  return { registry, accepted, rejected, delivered, deferred, bounced, held, latency };
+  /** the exposition text: this process's, or (one of several processes) all of theirs */
+  const text = cluster.isWorker ? clusterMetricsText(registry) : () => registry.metrics();
+  return { registry, text, accepted, rejected, delivered, deferred, bounced, held, latency };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

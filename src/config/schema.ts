@@ -52,6 +52,9 @@ export const configSchema = z
     authFailWindowSeconds: z.coerce.number().int().positive().default(600),
     /** wait before the greeting on the inbound (MX) port to catch early-talking spam bots, ms */
     inboundGreetDelayMs: z.coerce.number().int().min(0).default(100),
+    /** processes `start` runs on this host, each with every role (SMTP, HTTP, queue workers),
+     *  sharing the ports and the database; "auto" = one per CPU core. 1 = everything in one process */
+    processes: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
     /** parallel deliveries per node */
     deliveryConcurrency: z.coerce.number().int().positive().default(20),
     /** how often a node looks for due work (holds, retries) when nothing woke it, ms */

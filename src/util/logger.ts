@@ -6,7 +6,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
   return pino(
     {
       level,
-      base: { svc: 'sekisho' },
+      base: { svc: 'sekisho', pid: process.pid }, // with `processes` > 1, which process said it
       redact: { paths: ['password', '*.password', 'pass', '*.pass', 'auth.password', 'privateKey', '*.privateKey'], censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

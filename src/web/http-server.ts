@@ -16,7 +16,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     reply.code(h.ok ? 200 : 503).send({ status: h.ok ? 'ok' : 'unavailable', ...h.detail });
   });
   app.get('/metrics', async (_req, reply) => {
-    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.text());
   });
   return app;
 }

@@ -1,0 +1,112 @@
+// `processes: 2` on SQLite and PostgreSQL: one `sekisho start` runs two processes that share the
+// ports and the database. Mail sent over many connections is delivered exactly once, both
+// processes take part, /metrics (whichever process answers) counts all of it; a process killed
+// with SIGKILL is replaced and mail keeps flowing; SIGTERM drains all and exits 0.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import nodemailer from 'nodemailer';
+import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { childEnv, startProcess, type StartedProcess } from '../helpers/process.ts';
+import { startSink, type Sink } from '../helpers/sink.ts';
+
+const children = (pid: number) => {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there are none
+  }
+};
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+for (const kind of backends()) {
+  describe(`sekisho start with processes: 2 on ${kind}`, () => {
+    let db: TestDatabase;
+    let sink: Sink;
+    let p: StartedProcess;
+
+    before(async () => {
+      db = await createTestDatabase(kind);
+      sink = await startSink();
+      p = await startProcess(childEnv(db, sink.url, { SEKISHO_PROCESSES: '2', SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32', SEKISHO_LOG_LEVEL: 'info' }));
+    });
+    after(async () => {
+      if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      await sink.close();
+      await db.drop();
+    });
+
+    const send = async (from: number, count: number) => {
+      // one connection per message, as many desktop clients do: the kernel spreads them
+      await Promise.all(
+        Array.from({ length: count }, (_, k) => {
+          const i = from + k;
+          const t = nodemailer.createTransport({ host: '127.0.0.1', port: p.ports.submission, ignoreTLS: true });
+          return t.sendMail({ from: 'admin@demo.example', to: `r${i % 5}@example.net`, subject: `procs ${i}`, text: `message ${i}\n`, messageId: `<procs-${i}@demo.example>` });
+        }),
+      );
+    };
+    const delivered = () => sink.messages.map((m) => /Message-ID: <(procs-\d+)@/i.exec(m.raw.toString('latin1'))?.[1]).filter(Boolean);
+
+    it('two processes share the work; each message is delivered once; /metrics counts all', async () => {
+      assert.match(p.output(), /Sekisho is running \(.*, 2 processes\)/);
+      assert.match(p.output(), /admin +admin@demo\.example +password: \S+/, 'the demo passwords are printed once, by the primary');
+      assert.equal(children(p.child.pid!).length, 2);
+      assert.equal((await fetch(`http://127.0.0.1:${p.ports.http}/healthz`)).status, 200);
+      await send(0, 60);
+      await sink.waitFor(60, 60_000);
+      await new Promise((r) => setTimeout(r, 500)); // a duplicate would arrive now
+      const ids = delivered();
+      assert.equal(new Set(ids).size, 60);
+      assert.equal(ids.length, 60, 'none delivered twice');
+
+      // Which process accepted each message is in its log line (pid); both took connections.
+      const acceptedBy = new Set([...p.output().matchAll(/"pid":(\d+)[^\n]*"msg":"smtp accepted"/g)].map((m) => m[1]));
+      assert.equal(acceptedBy.size, 2, `accepting processes: ${[...acceptedBy].join(', ')}`);
+
+      // Every scrape, whichever process answers it, counts the messages of both.
+      for (let i = 0; i < 4; i++) {
+        const text = await until('every delivery counted', async () => {
+          const t = await (await fetch(`http://127.0.0.1:${p.ports.http}/metrics`)).text();
+          return /sekisho_delivery_latency_seconds_count\{direction="outbound"\} 60\b/.test(t) ? t : undefined;
+        });
+        assert.match(text, /sekisho_messages_accepted_total\{tenant="[^"]+",direction="outbound"\} 60\b/);
+        // the queue gauge comes from the shared database: taken once, not summed per process
+        const queued = [...text.matchAll(/^sekisho_queue_messages\{[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
+        assert.ok(queued <= 60, `queue gauge ${queued}`);
+      }
+    });
+
+    it('a process killed with SIGKILL is replaced, and mail keeps flowing', async () => {
+      const before = children(p.child.pid!);
+      process.kill(before[0]!, 'SIGKILL');
+      const after = await until('a replacement process', () => {
+        const now = children(p.child.pid!);
+        return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
+      });
+      assert.ok(after.includes(before[1]!), 'the other process kept running');
+      assert.match(p.output(), /a Sekisho process exited; starting another in its place/);
+      // a process takes connections only once it listens: until then the other one has them all
+      const n = sink.messages.length;
+      await send(100, 20);
+      await sink.waitFor(n + 20, 60_000);
+      assert.equal(new Set(delivered()).size, 80);
+    });
+
+    it('SIGTERM drains every process and exits 0', async () => {
+      const kids = children(p.child.pid!);
+      p.child.kill('SIGTERM');
+      assert.equal(await p.exited, 0, p.output().split('\n').filter((l) => !/smtp accepted|delivered/.test(l)).slice(-15).join('\n'));
+      for (const pid of kids) assert.throws(() => process.kill(pid, 0), 'no process left behind');
+    });
+  });
+}
