@@ -1,74 +1,149 @@
-// `npm run bench`: Sekisho (a child `sekisho start` on SQLite in a temp dir, relay = a sink in
-// this process, 127.0.0.1 trusted so no AUTH) under 20 parallel SMTP sessions × 5,000 messages of
-// 10 KB, once with a new connection per message and once with reused connections. Prints
-// msgs/s end to end (first send → last message at the sink), p50/p99 acceptance latency (send
-// → 250) and the Sekisho process's peak RSS; where Postfix is installed, the same for a
-// throwaway Postfix relay on loopback (own config and queue dirs), and the ratio.
-import { execFileSync, spawnSync } from 'node:child_process';
+// `npm run bench`: a child `sekisho start` (SQLite, temp dir, relaying to a raw-socket counting sink
+// here) under 20 SMTP sessions × 5,000 messages of 10 KB, new connection per message and reused:
+// smtp-source ×19 + a Node probe session for latency (20 Node sessions with BENCH_GENERATOR=node or no
+// smtp-source). Prints msgs/s end to end, p50/p99 acceptance latency, peak RSS and CPU per message;
+// where Postfix is installed, the same for a throwaway Postfix relay on loopback, and the ratio.
+// Sekisho runs as an operator would run it on this host: `processes: auto`, one per core
+// (BENCH_PROCESSES=1 measures a single process).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net, { type AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { childEnv, startProcess } from '../test/helpers/process.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
 const SESSIONS = 20;
 const SIZE = 10 * 1024;
+const SMTP_SOURCE = '/usr/sbin/smtp-source';
+const PROCESSES = process.env.BENCH_PROCESSES ?? 'auto';
+// postfix's smtp-source is a C program: it costs the 2-core machine far less CPU per message than
+// a Node client would, and that CPU is taken from whatever is being measured
+const USE_SMTP_SOURCE = process.env.BENCH_GENERATOR !== 'node' && existsSync(SMTP_SOURCE);
 
 interface Result {
   mode: string;
   msgsPerSec: number;
   p50: number;
   p99: number;
+  /** messages measured: smtp-source's count plus the probe's, or MESSAGES */
+  messages: number;
   peakRssMb: number | null;
   /** CPU time of the measured processes per message (ms), where it can be read */
   cpuMsPerMsg: number | null;
-  /** CPU time of this bench process (load generator and sink) per message (ms) */
+  /** CPU time of the bench per message (ms): this process (sink, probe or Node generator) and its
+   * children that exited meanwhile (smtp-source) */
   benchCpuMsPerMsg: number;
 }
 
 // ── the sink: counts messages, notes when the last one arrived ───────────────────────────────
+// Raw sockets rather than smtp-server: it shares the two cores with what is measured, so it does
+// as little as possible per message. Commands are short and parsed as text; message bodies are only
+// scanned for the end-of-data marker, never converted to strings.
+const END_OF_DATA = Buffer.from('\r\n.\r\n');
+const CRLF = Buffer.from('\r\n');
+
 async function startCountingSink() {
   const state = { count: 0, last: 0, target: Infinity, done: () => {} };
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    disableReverseLookup: true,
-    onData(stream, _s, cb) {
-      stream.on('data', () => {});
-      stream.on('end', () => {
-        state.count++;
-        state.last = performance.now();
-        if (state.count >= state.target) state.done();
-        cb();
-      });
-    },
+  const arrived = () => {
+    state.count++;
+    state.last = performance.now();
+    if (state.count >= state.target) state.done();
+  };
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {}); // a client that closes right after QUIT resets the connection
+    socket.setNoDelay(true);
+    let inData = false;
+    let line = ''; // a command line not yet complete
+    // in DATA: the last ≤ 4 bytes received, since the end-of-data marker may straddle two chunks;
+    // it starts as the CRLF that ended the DATA command, which the marker's own CRLF may be
+    let tail: Buffer = CRLF;
+    socket.write('220 sink.localhost ESMTP\r\n');
+    socket.on('data', (chunk: Buffer) => {
+      let out = ''; // replies to every command in this chunk, written once
+      let pos = 0;
+      while (pos < chunk.length) {
+        if (inData) {
+          // the marker starting in the tail: look at the tail and the chunk's first 4 bytes
+          let end = Buffer.concat([tail, chunk.subarray(pos, pos + 4)]).indexOf(END_OF_DATA);
+          if (end >= 0) end = pos + end + END_OF_DATA.length - tail.length;
+          else {
+            end = chunk.indexOf(END_OF_DATA, pos);
+            if (end >= 0) end += END_OF_DATA.length;
+          }
+          if (end < 0) {
+            tail = chunk.length - pos >= 4 ? Buffer.from(chunk.subarray(chunk.length - 4)) : Buffer.concat([tail, chunk.subarray(pos)]).subarray(-4);
+            break;
+          }
+          inData = false;
+          pos = end;
+          out += '250 2.0.0 queued\r\n';
+          arrived();
+          continue;
+        }
+        const nl = chunk.indexOf(10, pos);
+        if (nl < 0) {
+          line += chunk.toString('latin1', pos);
+          break;
+        }
+        const cmd = (line + chunk.toString('latin1', pos, nl)).trimEnd();
+        line = '';
+        pos = nl + 1;
+        const verb = cmd.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') out += '250-sink.localhost\r\n250-8BITMIME\r\n250 SIZE 104857600\r\n';
+        else if (verb === 'DATA') {
+          out += '354 end with <CRLF>.<CRLF>\r\n';
+          inData = true;
+          tail = CRLF;
+        } else if (verb === 'QUIT') {
+          socket.end(out + '221 2.0.0 bye\r\n');
+          return;
+        } else out += '250 2.0.0 ok\r\n'; // HELO, MAIL, RCPT, RSET, NOOP and anything else
+      }
+      if (out) socket.write(out);
+    });
   });
-  server.on('error', () => {});
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = ((server as unknown as { server: net.Server }).server.address() as AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
   return {
     port,
-    expect(n: number): Promise<void> {
+    /** counts from now; resolves once n messages arrived. n may be known only later: the
+     * smtp-source generator learns its total (its count + the probe's) when it has finished */
+    expect(n: number | Promise<number>): Promise<void> {
       state.count = 0;
-      state.target = n;
-      return new Promise((resolve) => (state.done = resolve));
+      state.target = Infinity;
+      return new Promise((resolve) => {
+        state.done = resolve;
+        void Promise.resolve(n).then((total) => {
+          state.target = total;
+          if (state.count >= total) resolve();
+        });
+      });
     },
+    count: () => state.count,
     lastAt: () => state.last,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
+type Sink = Awaited<ReturnType<typeof startCountingSink>>;
 
-// ── the load generator: a minimal pipelining-free SMTP client on raw sockets ────────────────
+// ── the load generators: smtp-source, or a minimal pipelining-free SMTP client on raw sockets
+// (which also serves as smtp-source's latency probe) ──────────────────────────────────────────
+const LINE = 'The quick brown fox jumps over the lazy dog 0123456789 abcdefghijklmnopqrstuvwxyz.\r\n';
+const FILL = LINE.repeat(Math.ceil(SIZE / LINE.length));
+/** a message of at least SIZE bytes, whole lines, with its own Message-ID (the gateway does not
+ * queue a resend of the same bytes again), ending with "." CRLF */
 function body(i: number): string {
   const head = `From: admin@demo.example\r\nTo: rcpt@example.net\r\nSubject: bench ${i}\r\nMessage-ID: <bench-${i}-${Date.now()}@demo.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n`;
-  const line = 'The quick brown fox jumps over the lazy dog 0123456789 abcdefghijklmnopqrstuvwxyz.\r\n';
-  let text = head;
-  while (text.length < SIZE) text += line;
-  return text + '.\r\n';
+  return head + FILL.slice(0, Math.ceil((SIZE - head.length) / LINE.length) * LINE.length) + '.\r\n';
 }
 
 class Session {
@@ -127,7 +202,15 @@ class Session {
   }
 }
 
-async function drive(port: number, reuse: boolean, count = MESSAGES): Promise<{ start: number; latencies: number[] }> {
+interface Run {
+  start: number;
+  latencies: number[];
+  /** messages sent and accepted */
+  sent: number;
+}
+
+/** SESSIONS Node sessions share `count` messages, built before the clock starts */
+async function driveNode(port: number, reuse: boolean, count: number): Promise<Run> {
   const messages = Array.from({ length: count }, (_, i) => body(i));
   let next = 0;
   const latencies: number[] = [];
@@ -150,7 +233,89 @@ async function drive(port: number, reuse: boolean, count = MESSAGES): Promise<{ 
       await s?.close();
     }),
   );
-  return { start, latencies };
+  return { start, latencies, sent: count };
+}
+
+/**
+ * smtp-source sends `count` messages over SESSIONS - 1 sessions; it reports no latencies, so one
+ * Node probe session in the same mode sends back-to-back for as long as smtp-source runs and times
+ * each of its messages. The probe's messages count as sent too.
+ */
+async function driveSmtpSource(port: number, reuse: boolean, count: number): Promise<Run> {
+  const args = [
+    '-4',
+    ...['-s', String(SESSIONS - 1), '-m', String(count)],
+    // -l is the body only: smtp-source adds From, To, Date and Message-Id headers (about 145
+    // bytes, and the Message-Id differs per message, so none is taken for a resend). Not -F: every
+    // message would carry the file's one Message-ID and bytes.
+    ...['-l', String(SIZE - 150)],
+    ...['-f', 'admin@demo.example', '-t', 'rcpt@example.net', '-M', 'bench.example'],
+    ...(reuse ? ['-d'] : []), // without -d, one connection per message
+    `127.0.0.1:${port}`,
+  ];
+  const start = performance.now();
+  const child = spawn(SMTP_SOURCE, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  let running = true;
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', (e) => {
+      running = false;
+      reject(e);
+    });
+    child.once('close', (code) => {
+      running = false;
+      resolve(code);
+    });
+  });
+  const latencies: number[] = [];
+  let probed = 0;
+  try {
+    let s: Session | null = null;
+    while (running) {
+      const t0 = performance.now();
+      if (!s) s = await Session.open(port);
+      await s.send(body(probed));
+      latencies.push(performance.now() - t0);
+      probed++;
+      if (!reuse) {
+        await s.close();
+        s = null;
+      }
+    }
+    await s?.close();
+  } catch (e) {
+    child.kill();
+    exited.catch(() => {});
+    throw e;
+  }
+  const code = await exited;
+  // without -A smtp-source stops at the first reply that is not positive and says why
+  if (code !== 0) throw new Error(`smtp-source exited with ${code}: ${stderr.trim()}`);
+  return { start, latencies, sent: count + probed };
+}
+
+/** one run of the chosen generator; resolves once every message sent has arrived at the sink */
+async function load(port: number, sink: Sink, reuse: boolean, count: number): Promise<Run> {
+  let total!: (n: number) => void;
+  const arrived = sink.expect(new Promise<number>((r) => (total = r)));
+  const run = await (USE_SMTP_SOURCE ? driveSmtpSource : driveNode)(port, reuse, count);
+  total(run.sent);
+  // a message accepted but never relayed (say, taken for a resend) would otherwise hang the bench
+  let seen = -1;
+  let stalled: NodeJS.Timeout | undefined;
+  const stall = new Promise<never>((_, reject) => {
+    stalled = setInterval(() => {
+      if (sink.count() === seen) reject(new Error(`the sink stopped at ${seen} of ${run.sent} messages`));
+      seen = sink.count();
+    }, 60_000);
+  });
+  try {
+    await Promise.race([arrived, stall]);
+  } finally {
+    clearInterval(stalled);
+  }
+  return run;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -171,6 +336,22 @@ function cpuSeconds(pids: number[]): number {
   return ticks / 100;
 }
 
+/** a process and its children (with `processes` > 1, Sekisho's primary and its workers) */
+function processTree(pid: number): number[] {
+  try {
+    return [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number)];
+  } catch {
+    return [];
+  }
+}
+
+/** CPU seconds of this process and of its children that have exited and been reaped */
+function benchCpuSeconds(): number {
+  const own = process.cpuUsage();
+  const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
+  return (own.user + own.system) / 1e6 + (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
 function rssMb(pids: number[]): number {
   let kb = 0;
   for (const pid of pids) {
@@ -183,38 +364,33 @@ function rssMb(pids: number[]): number {
   return kb / 1024;
 }
 
-async function measure(label: string, port: number, sink: Awaited<ReturnType<typeof startCountingSink>>, rssPids: () => number[], cpuReadable: boolean): Promise<Result[]> {
+async function measure(label: string, port: number, sink: Sink, rssPids: () => number[], cpuReadable: boolean): Promise<Result[]> {
   const out: Result[] = [];
   // BENCH_MODES=new or =reused measures one mode only (for profiling)
   for (const reuse of [false, true].filter((r) => !process.env.BENCH_MODES || process.env.BENCH_MODES === (r ? 'reused' : 'new'))) {
     // Warm-up in the same mode, not measured: JIT of that mode's code paths, lazily loaded
     // modules, first growth of the database and queue files. Without it the first mode measured
     // pays for all of that and the figures depend on run order.
-    if (WARMUP > 0) {
-      const warm = sink.expect(WARMUP);
-      await drive(port, reuse, WARMUP);
-      await warm;
-    }
+    if (WARMUP > 0) await load(port, sink, reuse, WARMUP);
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(rssPids()))), 100);
-    const arrived = sink.expect(MESSAGES);
     const cpu0 = cpuSeconds(rssPids());
-    const bench0 = process.cpuUsage();
-    const { start, latencies } = await drive(port, reuse);
-    await arrived;
+    const bench0 = benchCpuSeconds();
+    const { start, latencies, sent } = await load(port, sink, reuse, MESSAGES);
     const cpu = cpuSeconds(rssPids()) - cpu0;
-    const benchCpu = process.cpuUsage(bench0);
+    const benchCpu = benchCpuSeconds() - bench0;
     clearInterval(sampler);
     peak = Math.max(peak, rssMb(rssPids()));
     latencies.sort((a, b) => a - b);
     const r: Result = {
       mode: `${label}, ${reuse ? 'reused connections' : 'new connection per message'}`,
-      msgsPerSec: MESSAGES / ((sink.lastAt() - start) / 1000),
+      messages: sent,
+      msgsPerSec: sent / ((sink.lastAt() - start) / 1000),
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       peakRssMb: rssPids().length ? peak : null,
-      cpuMsPerMsg: cpuReadable ? (cpu * 1000) / MESSAGES : null,
-      benchCpuMsPerMsg: (benchCpu.user + benchCpu.system) / 1000 / MESSAGES,
+      cpuMsPerMsg: cpuReadable ? (cpu * 1000) / sent : null,
+      benchCpuMsPerMsg: (benchCpu * 1000) / sent,
     };
     out.push(r);
     print(r);
@@ -223,7 +399,7 @@ async function measure(label: string, port: number, sink: Awaited<ReturnType<typ
 }
 
 function print(r: Result): void {
-  console.log(`${r.mode.padEnd(48)} ${r.msgsPerSec.toFixed(0).padStart(6)} msg/s   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   peak RSS ${r.peakRssMb === null ? 'n/a' : r.peakRssMb.toFixed(0) + ' MB'}   CPU ${r.cpuMsPerMsg === null ? 'n/a' : r.cpuMsPerMsg.toFixed(2) + ' ms/msg'} (bench ${r.benchCpuMsPerMsg.toFixed(2)})`);
+  console.log(`${r.mode.padEnd(48)} ${r.msgsPerSec.toFixed(0).padStart(6)} msg/s (${r.messages})   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   peak RSS ${r.peakRssMb === null ? 'n/a' : r.peakRssMb.toFixed(0) + ' MB'}   CPU ${r.cpuMsPerMsg === null ? 'n/a' : r.cpuMsPerMsg.toFixed(2) + ' ms/msg'} (bench ${r.benchCpuMsPerMsg.toFixed(2)})`);
 }
 
 // ── a throwaway Postfix relay ───────────────────────────────────────────────────────────────
@@ -293,10 +469,15 @@ async function startPostfix(dir: string, sinkPort: number): Promise<{ port: numb
     if (ok) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  // Postfix's processes: the master and its children (every daemon). Read from /proc rather than
+  // with ps or pgrep: the RSS sampler asks ten times a second, and spawning those took about a
+  // quarter of a core from the Postfix being measured (and matched any other Postfix running here).
   const pids = () => {
-    const out = spawnSync('pgrep', ['-f', queue.replace(/[.*]/g, '\\$&') + '|postfix-bench'], { encoding: 'utf8' }).stdout;
-    const own = spawnSync('sh', ['-c', `ps -eo pid,args | grep -E '(master|smtpd|smtp|cleanup|qmgr|trivial-rewrite) ' | grep -v grep | awk '{print $1}'`], { encoding: 'utf8' }).stdout;
-    return [...out.split('\n'), ...own.split('\n')].filter(Boolean).map(Number);
+    try {
+      return processTree(Number(readFileSync(join(queue, 'pid', 'master.pid'), 'utf8').trim()));
+    } catch {
+      return [];
+    }
   };
   return { port, pids, stop: () => spawnSync('/usr/sbin/postfix', ['-c', conf, 'stop'], { env }) };
 }
@@ -304,16 +485,19 @@ async function startPostfix(dir: string, sinkPort: number): Promise<{ port: numb
 // ── main ───────────────────────────────────────────────────────────────────────────────────
 const dir = mkdtempSync(join(tmpdir(), 'sekisho-bench-'));
 const sink = await startCountingSink();
-console.log(`${MESSAGES} messages of ${SIZE / 1024} KB, ${SESSIONS} sessions, each mode after ${WARMUP} unmeasured warm-up messages in that mode; sink on 127.0.0.1:${sink.port}\n`);
+const generator = USE_SMTP_SOURCE
+  ? `smtp-source: ${MESSAGES} messages of ${SIZE / 1024} KB over ${SESSIONS - 1} sessions + a Node probe session sending for as long (p50/p99 from the probe session)`
+  : `Node generator: ${MESSAGES} messages of ${SIZE / 1024} KB over ${SESSIONS} sessions`;
+console.log(`${generator}; each mode after ${WARMUP} unmeasured warm-up messages in that mode; sink on 127.0.0.1:${sink.port}\n`);
 const sekisho = await startProcess(
-  childEnv({ dataDir: dir }, `smtp://127.0.0.1:${sink.port}`, { SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32', SEKISHO_LOG_LEVEL: 'warn' }, 'sekisho'),
+  childEnv({ dataDir: dir }, `smtp://127.0.0.1:${sink.port}`, { SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32', SEKISHO_LOG_LEVEL: 'warn', SEKISHO_PROCESSES: PROCESSES }, 'sekisho'),
   undefined,
   // BENCH_PROFILE=DIR: the Sekisho process writes a V8 CPU profile there when it exits
   process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
 );
 let results: Result[] = [];
 try {
-  results = await measure('Sekisho (SQLite)', sekisho.ports.submission, sink, () => [sekisho.child.pid!], true);
+  results = await measure(`Sekisho (SQLite, processes: ${PROCESSES})`, sekisho.ports.submission, sink, () => processTree(sekisho.child.pid!), true);
 } finally {
   sekisho.child.kill('SIGTERM');
   await Promise.race([sekisho.exited, new Promise((r) => setTimeout(r, 5000))]);
