@@ -22,8 +22,11 @@ const PROCESSES = process.env.BENCH_PROCESSES ?? 'auto';
 // a Node client would, and that CPU is taken from whatever is being measured
 const USE_SMTP_SOURCE = process.env.BENCH_GENERATOR !== 'node' && existsSync(SMTP_SOURCE);
 
+const connections = (reuse: boolean) => (reuse ? 'reused connections' : 'new connection per message');
+
 interface Result {
   mode: string;
+  connections: string;
   msgsPerSec: number;
   p50: number;
   p99: number;
@@ -383,7 +386,8 @@ async function measure(label: string, port: number, sink: Sink, rssPids: () => n
     peak = Math.max(peak, rssMb(rssPids()));
     latencies.sort((a, b) => a - b);
     const r: Result = {
-      mode: `${label}, ${reuse ? 'reused connections' : 'new connection per message'}`,
+      mode: `${label}, ${connections(reuse)}`,
+      connections: connections(reuse),
       messages: sent,
       msgsPerSec: sent / ((sink.lastAt() - start) / 1000),
       p50: percentile(latencies, 50),
@@ -399,7 +403,7 @@ async function measure(label: string, port: number, sink: Sink, rssPids: () => n
 }
 
 function print(r: Result): void {
-  console.log(`${r.mode.padEnd(48)} ${r.msgsPerSec.toFixed(0).padStart(6)} msg/s (${r.messages})   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   peak RSS ${r.peakRssMb === null ? 'n/a' : r.peakRssMb.toFixed(0) + ' MB'}   CPU ${r.cpuMsPerMsg === null ? 'n/a' : r.cpuMsPerMsg.toFixed(2) + ' ms/msg'} (bench ${r.benchCpuMsPerMsg.toFixed(2)})`);
+  console.log(`${r.mode.padEnd(64)} ${r.msgsPerSec.toFixed(0).padStart(6)} msg/s (${r.messages})   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   peak RSS ${r.peakRssMb === null ? 'n/a' : r.peakRssMb.toFixed(0) + ' MB'}   CPU ${r.cpuMsPerMsg === null ? 'n/a' : r.cpuMsPerMsg.toFixed(2) + ' ms/msg'} (bench ${r.benchCpuMsPerMsg.toFixed(2)})`);
 }
 
 // ── a throwaway Postfix relay ───────────────────────────────────────────────────────────────
@@ -509,7 +513,7 @@ if (postfix) {
     // postfix's short-lived processes exit before they can be read: no CPU figure for it
     const pf = await measure('Postfix', postfix.port, sink, postfix.pids, false);
     console.log('');
-    for (let i = 0; i < Math.min(results.length, pf.length); i++) console.log(`ratio Sekisho / Postfix, ${results[i]!.mode.replace(/^[^,]*, /, '')}: ${(results[i]!.msgsPerSec / pf[i]!.msgsPerSec).toFixed(2)}×`);
+    for (let i = 0; i < Math.min(results.length, pf.length); i++) console.log(`ratio Sekisho / Postfix, ${results[i]!.connections}: ${(results[i]!.msgsPerSec / pf[i]!.msgsPerSec).toFixed(2)}×`);
   } finally {
     postfix.stop();
   }
