@@ -8,5 +8,4 @@ export type ConsoleTables = {
   console_sessions: { token_hash: string; email: string; csrf: string; created_at: number; expires_at: number };
   console_api_tokens: { token_hash: string; email: string; name: string; created_at: number; last_used_at: number | null };
   console_totp: { email: string; secret: string; enabled: number; last_step: number; created_at: number };
-  console_login_failures: { id: Generated<number>; key: string; at: number };
 };

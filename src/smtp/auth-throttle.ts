@@ -1,33 +1,32 @@
-// Per-IP failed-AUTH throttling (per node, in memory): after `limit` failures inside `windowMs`
-// the address gets 454 4.7.0 for the rest of the window, so password guessing is slow and noisy.
-export class AuthThrottle {
-  private failures = new Map<string, number[]>();
+// Per-IP failed-AUTH throttling: after `limit` failures inside `windowMs` the address gets
+// 454 4.7.0 for the rest of the window, so password guessing is slow and noisy. Failures are
+// counted in the database (auth_failures), so every process and node refuses the same address.
+import type { Store } from '../store/store.ts';
 
+export class AuthThrottle {
   constructor(
+    private readonly store: Store,
     private readonly limit: number,
     private readonly windowMs: number,
   ) {}
 
-  isBlocked(ip: string, now = Date.now()): boolean {
-    return this.recent(ip, now).length >= this.limit;
+  /** recent failures from this address; at `limit` or more it is refused */
+  async failures(ip: string, now = Date.now()): Promise<number> {
+    return this.store.authFailures(key(ip), now - this.windowMs);
   }
 
-  recordFailure(ip: string, now = Date.now()): void {
-    const list = this.recent(ip, now);
-    list.push(now);
-    this.failures.set(ip, list);
-    if (this.failures.size > 100_000) this.sweep(now);
+  isBlocked(failures: number): boolean {
+    return failures >= this.limit;
   }
 
-  recordSuccess(ip: string): void {
-    this.failures.delete(ip);
+  async recordFailure(ip: string, now = Date.now()): Promise<void> {
+    await this.store.recordAuthFailure([key(ip)], now, now - this.windowMs);
   }
 
-  private recent(ip: string, now: number): number[] {
-    return (this.failures.get(ip) ?? []).filter((t) => now - t < this.windowMs);
-  }
-
-  private sweep(now: number): void {
-    for (const [ip, list] of this.failures) if (!list.some((t) => now - t < this.windowMs)) this.failures.delete(ip);
+  /** after a success; callers skip it when there were no failures (it would be a write per login) */
+  async forget(ip: string): Promise<void> {
+    await this.store.forgetAuthFailures(key(ip));
   }
 }
+
+const key = (ip: string) => `smtp-ip:${ip}`;

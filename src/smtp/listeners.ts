@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Acceptor, AuthedUser, ClientInfo } from '../accept/acceptor.ts';
 import type { Metrics } from '../metrics.ts';
 import type { TlsMaterial } from './tls.ts';
-import { AuthThrottle } from './auth-throttle.ts';
+import type { AuthThrottle } from './auth-throttle.ts';
 import { inNetworks } from '../util/cidr.ts';
 import { readMessage } from './read-message.ts';
 import { SmtpError } from './smtp-error.ts';
@@ -72,9 +72,9 @@ function refuse(err: unknown, deps: ListenerDeps, port: string, stage: string, s
 }
 
 export function createSubmissionServer(
-  deps: ListenerDeps & { trustedNetworks: BlockList; authFailLimit: number; authFailWindowMs: number },
+  deps: ListenerDeps & { trustedNetworks: BlockList; authThrottle: AuthThrottle },
 ): SMTPServer {
-  const throttle = new AuthThrottle(deps.authFailLimit, deps.authFailWindowMs);
+  const throttle = deps.authThrottle;
   const trusted = (s: Session) => inNetworks(deps.trustedNetworks, s.remoteAddress);
   const port = 'submission';
   const options: SMTPServerOptions & { authOnlyAfterTls: boolean } = {
@@ -85,16 +85,17 @@ export function createSubmissionServer(
     authOptional: true, // trusted networks submit without AUTH; others get 530 at MAIL FROM
     async onAuth(auth: SMTPServerAuthentication, session: Session, callback) {
       const ip = session.remoteAddress;
-      if (throttle.isBlocked(ip)) {
-        return callback(refuse(new SmtpError(454, '4.7.0', 'Too many failed authentication attempts; try again later'), deps, port, 'auth', session, {}));
-      }
       try {
+        const failures = await throttle.failures(ip);
+        if (throttle.isBlocked(failures)) {
+          return callback(refuse(new SmtpError(454, '4.7.0', 'Too many failed authentication attempts; try again later'), deps, port, 'auth', session, {}));
+        }
         const user = await deps.acceptor.authenticate(auth.username ?? '', auth.password ?? '');
         if (!user) {
-          throttle.recordFailure(ip);
+          await throttle.recordFailure(ip);
           return callback(refuse(new SmtpError(535, '5.7.8', 'Authentication credentials invalid'), deps, port, 'auth', session, { username: auth.username }));
         }
-        throttle.recordSuccess(ip);
+        if (failures > 0) await throttle.forget(ip);
         state(session).user = user;
         callback(null, { user: user.email });
       } catch (err) {

@@ -103,6 +103,14 @@ export interface DkimKeyTable {
   created_at: number;
 }
 
+/** failed logins (SMTP AUTH, console), one row per failure, counted per key within a window */
+export interface AuthFailureTable {
+  id: Generated<number>;
+  /** what was attacked: 'smtp-ip:<address>', console 'ip:<address>' or 'acct:<email>' */
+  key: string;
+  at: number;
+}
+
 export interface ContactTable {
   tenant_id: string;
   domain: string;
@@ -122,4 +130,5 @@ export interface DB {
   events: EventTable;
   dkim_keys: DkimKeyTable;
   contacts: ContactTable;
+  auth_failures: AuthFailureTable;
 }

@@ -231,6 +231,26 @@ export class Store {
     await insertEvent(this.db, this.kind, e);
   }
 
+  // ── failed logins: in the database, so every process and node counts the same ones ──────
+
+  /** failures recorded under `key` at or after `since` */
+  async authFailures(key: string, since: number): Promise<number> {
+    const r = await this.db.selectFrom('auth_failures').select((eb) => eb.fn.countAll<number>().as('n')).where('key', '=', key).where('at', '>=', since).executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
+  /** one failure under each key; failures before `forgetBefore` no longer count and go */
+  async recordAuthFailure(keys: string[], at: number, forgetBefore: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const key of keys) await trx.insertInto('auth_failures').values({ key, at }).execute();
+      await trx.deleteFrom('auth_failures').where('at', '<', forgetBefore).execute();
+    });
+  }
+
+  async forgetAuthFailures(key: string): Promise<void> {
+    await this.db.deleteFrom('auth_failures').where('key', '=', key).execute();
+  }
+
   /**
    * Moves a leased message to its next state, records per-recipient results and an audit event,
    * and releases the lease. Returns false (and changes nothing) if this node no longer holds the

@@ -7,6 +7,7 @@ import nodemailer from 'nodemailer';
 import { backends } from '../helpers/databases.ts';
 import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
 import { startSink, withoutFirstReceived, type Sink } from '../helpers/sink.ts';
+import { AuthThrottle } from '../../src/smtp/auth-throttle.ts';
 import { SmtpTalk } from '../helpers/smtp-talk.ts';
 import { messageDetail } from '../../src/cli/message-list.ts';
 
@@ -128,6 +129,10 @@ for (const kind of backends()) {
       await assert.rejects(client(port).verify(), (err: { responseCode?: number }) => err.responseCode === 454);
       const log = inst.logs.join('');
       assert.doesNotMatch(log, /wrong password/, 'passwords never reach the log');
+      // The failures are in the database: another process or node on it refuses the address too.
+      const elsewhere = new AuthThrottle(inst.sekisho.store, 3, 600_000);
+      assert.ok(elsewhere.isBlocked(await elsewhere.failures('127.0.0.1')));
+      assert.ok(!elsewhere.isBlocked(await elsewhere.failures('192.0.2.1')));
     });
   });
 }

@@ -29,4 +29,12 @@ export const coreMigrations: Migration[] = [
       `CREATE TABLE contacts (tenant_id TEXT NOT NULL, domain TEXT NOT NULL, count INTEGER NOT NULL, first_at BIGINT NOT NULL, last_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, domain))`,
     ],
   },
+  {
+    // Failed logins counted in the database, so that every process and node counts the same ones
+    id: 'core-0002',
+    sql: [
+      `CREATE TABLE auth_failures (id BIGSERIAL PRIMARY KEY, key TEXT NOT NULL, at BIGINT NOT NULL)`,
+      `CREATE INDEX auth_failures_key ON auth_failures(key, at)`,
+    ],
+  },
 ];

@@ -44,22 +44,8 @@ export type LoginOutcome =
   | { ok: true; principal: Principal; sessionToken: string }
   | { ok: false; reason: 'throttled' | 'invalid' | 'totp_required' | 'totp_invalid' };
 
-async function recentFailures(store: Store, key: string, now: number): Promise<number> {
-  const r = await consoleDb(store)
-    .selectFrom('console_login_failures')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('key', '=', key)
-    .where('at', '>', now - FAIL_WINDOW_MS)
-    .executeTakeFirst();
-  return Number(r?.n ?? 0);
-}
-
-async function recordFailure(store: Store, keys: string[], now: number): Promise<void> {
-  const db = consoleDb(store);
-  for (const key of keys) await db.insertInto('console_login_failures').values({ key, at: now }).execute();
-  // keep the table small: old failures no longer count
-  await db.deleteFrom('console_login_failures').where('at', '<', now - FAIL_WINDOW_MS).execute();
-}
+const recentFailures = (store: Store, key: string, now: number) => store.authFailures(key, now - FAIL_WINDOW_MS);
+const recordFailure = (store: Store, keys: string[], now: number) => store.recordAuthFailure(keys, now, now - FAIL_WINDOW_MS);
 
 /**
  * Password (+ TOTP when enrolled) login. Throttled in the database so every node counts the same
