@@ -16,7 +16,23 @@ const encoder = new TextEncoder();
 
 /** The bytes `new Blob(chunks).arrayBuffer()` would give: strings as UTF-8, buffers as they are. */
 export function joinChunks(chunks: Chunk[]): ArrayBuffer {
-  const parts = chunks.map((c) => (typeof c === 'string' ? encoder.encode(c) : c instanceof Uint8Array ? c : new Uint8Array(c)));
+  // The pass-through decoder's chunks are mostly one string per line: each run of strings is
+  // joined and encoded once (UTF-8 of a concatenation is the concatenation of the UTF-8s, as
+  // long as no surrogate pair is split between chunks, which whole lines never do).
+  const parts: Uint8Array[] = [];
+  let run: string[] = [];
+  const flushRun = () => {
+    if (run.length) parts.push(encoder.encode(run.length === 1 ? run[0]! : run.join('')));
+    run = [];
+  };
+  for (const c of chunks) {
+    if (typeof c === 'string') run.push(c);
+    else {
+      flushRun();
+      parts.push(c instanceof Uint8Array ? c : new Uint8Array(c));
+    }
+  }
+  flushRun();
   let length = 0;
   for (const p of parts) length += p.byteLength;
   const out = new Uint8Array(length);

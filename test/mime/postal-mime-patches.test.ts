@@ -35,6 +35,9 @@ describe('postal-mime decoder patch', () => {
     const chunks = [new Uint8Array([0x1b, 0x24, 0x42]), '\n', '日本語', new Uint8Array([]).buffer, new Uint8Array([0xff, 0x00])];
     const viaBlob = new Uint8Array(await new Blob(chunks).arrayBuffer());
     assert.deepEqual(new Uint8Array(joinChunks(chunks)), viaBlob);
+    // runs of strings (one per line, as the pass-through decoder gathers them) are encoded together
+    const lines = ['Subject: テスト\r\n', '\r\n', 'ü 😀 line\r\n', new Uint8Array([0x41]), 'end', ''];
+    assert.deepEqual(new Uint8Array(joinChunks(lines)), new Uint8Array(await new Blob(lines).arrayBuffer()));
   });
 
   it('parses every fixture message exactly as unpatched postal-mime does', () => {
