@@ -91,11 +91,15 @@ export class Acceptor {
   }
 
   /** Header From of submitted mail must be the tenant's too, or recipients see a spoofed sender. */
-  private async checkHeaderFrom(tenantId: string, facts: MessageFacts): Promise<void> {
+  private async checkHeaderFrom(tenantId: string, facts: MessageFacts, mailFrom: string): Promise<void> {
     // Bounces and notices have no From to check (null sender); everything else must be ours.
     const from = facts.from?.address;
     if (!from) return;
-    const owner = await this.deps.store.findDomain(domainOf(from));
+    // The usual case, From in the envelope sender's domain: MAIL FROM has just established that
+    // this domain is the tenant's (submissionSenderTenant), no need to ask again.
+    const fromDomain = domainOf(from);
+    if (fromDomain && fromDomain === domainOf(mailFrom)) return;
+    const owner = await this.deps.store.findDomain(fromDomain);
     if (!owner || owner.tenant_id !== tenantId) {
       throw new SmtpError(550, '5.7.1', `From: <${from}> is not an address of your organisation`);
     }
@@ -103,7 +107,7 @@ export class Acceptor {
 
   async acceptSubmission(client: ClientInfo, envelope: Envelope, raw: Buffer, tenantId: string): Promise<string> {
     const parsed = await parseMessage(raw, envelope, 'outbound');
-    await this.checkHeaderFrom(tenantId, parsed.facts);
+    await this.checkHeaderFrom(tenantId, parsed.facts, envelope.mailFrom);
     return this.store(client, envelope, raw, tenantId, parsed, 'outbound');
   }
 

@@ -122,6 +122,16 @@ for (const kind of backends()) {
       );
     });
 
+    it('refuses a From header outside the tenant (550), in the same domain as MAIL FROM or not', async () => {
+      for (const from of ['ceo@evil.example', 'someone@acme.example.evil.example']) {
+        const raw = Buffer.from(`From: <${from}>\r\nTo: partner@example.net\r\nSubject: spoof\r\n\r\nhi\r\n`);
+        await assert.rejects(client(port).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw }), (err: { responseCode?: number; response?: string }) => err.responseCode === 550 && /is not an address of your organisation/.test(err.response ?? ''));
+      }
+      // a second tenant domain in From (acme.co.jp) with MAIL FROM in acme.example is the tenant's own
+      const raw = Buffer.from('From: <hanako@acme.co.jp>\r\nTo: partner@example.net\r\nSubject: other domain\r\n\r\nhi\r\n');
+      assert.match((await client(port).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw })).response, /^250 /);
+    });
+
     it('refuses wrong passwords with 535, then throttles the address with 454', async () => {
       for (let i = 0; i < 3; i++) {
         await assert.rejects(client(port, USER, 'wrong password').verify(), (err: { responseCode?: number }) => err.responseCode === 535);
