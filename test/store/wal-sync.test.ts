@@ -1,12 +1,14 @@
 // Group commits on SQLite: written with synchronous=NORMAL and flushed by WalSync off the main
 // thread. Every other transaction, and anything after a failed group commit, still runs with
-// synchronous=FULL; flushes requested while one runs share the next one.
+// synchronous=FULL; a group commit waits for another connection's write lock without blocking the
+// event loop; flushes requested while one runs share the next one.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import Database from 'better-sqlite3';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.ts';
 import { runMigrations, type Dialect } from '../../src/store/dialect.ts';
 import { WalSync } from '../../src/store/sqlite/wal-sync.ts';
@@ -50,6 +52,40 @@ describe('SQLite group commits', () => {
     assert.equal(await synchronous(), 2);
     const row = await sql<{ id: string }>`SELECT id FROM schema_migrations WHERE id = 'test-2'`.execute(dialect.db);
     assert.equal(row.rows.length, 0);
+  });
+});
+
+describe('SQLite group commit while another process writes', () => {
+  it('waits for the write lock without blocking the event loop, then commits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sekisho-wal-lock-'));
+    const file = join(dir, 'test.db');
+    const dialect = openSqlite(file);
+    try {
+      await runMigrations(dialect, []);
+      const other = new Database(file); // another process's connection, as far as SQLite knows
+      other.exec('BEGIN IMMEDIATE');
+      other.prepare(`INSERT INTO schema_migrations (id, applied_at) VALUES ('other', 1)`).run();
+      let committed = false;
+      const ours = dialect.groupTransaction(async (trx) => {
+        await sql`INSERT INTO schema_migrations (id, applied_at) VALUES ('ours', 2)`.execute(trx);
+      }).then(() => (committed = true));
+      // the event loop turns (timers fire) and other queries run while the lock is taken
+      let ticks = 0;
+      await new Promise<void>((resolve) => {
+        const t = setInterval(() => ++ticks >= 5 && (clearInterval(t), resolve()), 5);
+      });
+      assert.equal((await sql<{ n: number }>`SELECT count(*) AS n FROM schema_migrations`.execute(dialect.db)).rows[0]!.n, 0);
+      assert.equal(committed, false, 'still waiting for the lock');
+      other.exec('COMMIT');
+      other.close();
+      await ours;
+      const ids = (await sql<{ id: string }>`SELECT id FROM schema_migrations ORDER BY applied_at`.execute(dialect.db)).rows.map((r) => r.id);
+      assert.deepEqual(ids, ['other', 'ours']);
+      assert.equal(await (async () => (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(dialect.db)).rows[0]!.synchronous)(), 2);
+    } finally {
+      await dialect.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

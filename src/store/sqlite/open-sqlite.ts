@@ -8,6 +8,8 @@ import type { DB } from '../schema.ts';
 import type { Dialect, MessageRow } from '../dialect.ts';
 import { WalSync } from './wal-sync.ts';
 
+const BUSY_TIMEOUT_MS = 10_000;
+
 export function openSqlite(file: string): Dialect {
   const handle = new Database(file);
   handle.pragma('journal_mode = WAL');
@@ -15,32 +17,57 @@ export function openSqlite(file: string): Dialect {
   handle.pragma('wal_autocheckpoint = 10000');
   handle.pragma('foreign_keys = ON');
   // The CLI and the server share the file; a writer waits for the other instead of failing.
-  handle.pragma('busy_timeout = 10000');
+  handle.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   const wal = new WalSync(`${file}-wal`);
+
+  /**
+   * One write transaction whose COMMIT does not flush the WAL (the caller's WalSync does, off the
+   * main thread); false, with nothing done, if another connection holds the write lock. SQLite
+   * reads `synchronous` at COMMIT and refuses to change it inside a transaction: it is NORMAL
+   * around this one and FULL again before any other statement can run (the caller holds the
+   * connection), so every other transaction still flushes before it returns.
+   */
+  async function writeUnsynced(conn: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<void>): Promise<boolean> {
+    handle.pragma('synchronous = NORMAL');
+    try {
+      if (!beginWithoutWaiting()) return false;
+      try {
+        await fn(conn);
+        await sql`COMMIT`.execute(conn);
+      } catch (err) {
+        await sql`ROLLBACK`.execute(conn);
+        throw err;
+      }
+      return true;
+    } finally {
+      handle.pragma('synchronous = FULL');
+    }
+  }
+
+  function beginWithoutWaiting(): boolean {
+    handle.pragma('busy_timeout = 0');
+    try {
+      handle.exec('BEGIN IMMEDIATE');
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
+      throw err;
+    } finally {
+      handle.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
   return {
     kind: 'sqlite',
     db,
     async groupTransaction(fn) {
-      // SQLite reads `synchronous` at COMMIT and refuses to change it inside a transaction. While
-      // this callback runs the connection is ours alone, so this one COMMIT writes the WAL without
-      // flushing it (WalSync does, off the main thread) and every other transaction still runs
-      // with FULL.
-      await db.connection().execute(async (conn) => {
-        handle.pragma('synchronous = NORMAL');
-        try {
-          await sql`BEGIN`.execute(conn);
-          try {
-            await fn(conn);
-            await sql`COMMIT`.execute(conn);
-          } catch (err) {
-            await sql`ROLLBACK`.execute(conn);
-            throw err;
-          }
-        } finally {
-          handle.pragma('synchronous = FULL');
-        }
-      });
+      // Another process on the same file (processes > 1, or the CLI) may hold the write lock.
+      // SQLite's busy handler would sleep on the main thread until it is free; instead the lock
+      // is tried without waiting and, if taken, tried again a moment later while the event loop
+      // goes on serving sessions (and other queries get the connection meanwhile).
+      for (let pause = 0; !(await db.connection().execute((conn) => writeUnsynced(conn, fn))); pause = Math.min(pause * 2 || 1, 8)) {
+        await new Promise((resolve) => (pause ? setTimeout(resolve, pause) : setImmediate(resolve)));
+      }
       await wal.sync();
     },
     async claimDue(node, now, limit, leaseUntil) {
