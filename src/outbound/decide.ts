@@ -37,15 +37,15 @@ export function externalDomains(recipients: string[], tenantDomains: readonly st
  */
 export async function contactedDomains(store: Store, tenantId: string, domains: string[]): Promise<ReadonlyMap<string, number>> {
   const partners = await usualPartners(store, tenantId);
-  if (domains.length === 0) return partners;
-  const rows = await store.db.selectFrom('contacts').select(['domain', 'count']).where('tenant_id', '=', tenantId).where('domain', 'in', domains).execute();
-  // The evaluator asks only "ever mailed?" and "mailed often?": a domain already among the
-  // partners answers both the same with any newer count, so the shared list is copied only
-  // when a recipient domain is missing from it.
-  const missing = rows.filter((r) => !partners.has(r.domain));
-  if (missing.length === 0) return partners;
+  // The evaluator asks only "ever mailed?" and "mailed often?". A domain among the usual partners
+  // answers both "yes" whatever its newer count, so only the other domains are looked up (none,
+  // for mail to regular partners), and the shared list is copied only when one of them is known.
+  const others = domains.filter((d) => !partners.has(d));
+  if (others.length === 0) return partners;
+  const rows = await store.db.selectFrom('contacts').select(['domain', 'count']).where('tenant_id', '=', tenantId).where('domain', 'in', others).execute();
+  if (rows.length === 0) return partners;
   const out = new Map(partners);
-  for (const r of missing) out.set(r.domain, Number(r.count));
+  for (const r of rows) out.set(r.domain, Number(r.count));
   return out;
 }
 
