@@ -25,6 +25,8 @@ export interface ListenerDeps {
 
 interface SessionState {
   user?: AuthedUser;
+  /** the client is in trustedNetworks (submission) */
+  trusted?: boolean;
   tenantId?: string;
   /** inbound: recipient → tenant */
   rcptTenants?: Map<string, string>;
@@ -75,7 +77,8 @@ export function createSubmissionServer(
   deps: ListenerDeps & { trustedNetworks: BlockList; authThrottle: AuthThrottle },
 ): SMTPServer {
   const throttle = deps.authThrottle;
-  const trusted = (s: Session) => inNetworks(deps.trustedNetworks, s.remoteAddress);
+  // the client's address does not change within a connection: checked once per session
+  const trusted = (s: Session) => (state(s).trusted ??= inNetworks(deps.trustedNetworks, s.remoteAddress));
   const port = 'submission';
   const options: SMTPServerOptions & { authOnlyAfterTls: boolean } = {
     ...baseOptions(deps, 0),
