@@ -47,14 +47,21 @@ export async function startPrimary(config: Config, logger: Logger, processes: nu
     startFailed = reject;
   });
 
+  let bound: Ports | null = null;
+  let pinPorts = false;
   const fork = (slot: number) => {
-    const worker = cluster.fork();
+    // A replacement joins the sockets the others listen on. If none is left (every process died
+    // at once), cluster has closed them; with port 0 in the settings a new "free port" would
+    // differ from the one printed, so from then on processes bind the ports first printed.
+    if (bound && ![...workers.values()].some((w) => serving.has(w) && !w.isDead())) pinPorts = true;
+    const worker = cluster.fork(pinPorts && bound ? { SEKISHO_SUBMISSION_PORT: String(bound.submission), SEKISHO_INBOUND_PORT: String(bound.inbound), SEKISHO_HTTP_PORT: String(bound.http) } : undefined);
     workers.set(slot, worker);
     worker.on('message', (m: Partial<Ready>) => {
       if (m?.type !== 'sekisho:ready' || !m.ports) return;
       ready.set(slot, m.ports);
       serving.add(worker);
-      if (!started && ready.size === processes) allReady(m.ports);
+      if (started) logger.info({ process: slot + 1, pid: worker.process.pid }, 'replacement process serving');
+      else if (ready.size === processes) allReady(m.ports);
     });
     worker.on('exit', (code, signal) => {
       if (stopping) return;
@@ -70,11 +77,11 @@ export async function startPrimary(config: Config, logger: Logger, processes: nu
     if (stopping) return;
     stopping = true;
     logger.info({ signal: why }, 'draining every process');
-    // A process still starting (a replacement) has nothing to drain; SIGTERM simply ends it.
-    const exits = [...workers.values()].map((w) =>
-      new Promise<number | null>((resolve) => (w.isDead() ? resolve(w.process.exitCode) : w.once('exit', (code) => resolve(code)))).then((code) => (serving.has(w) ? code : 0)),
-    );
-    for (const w of workers.values()) if (!w.isDead()) w.process.kill('SIGTERM');
+    // What counts is how the running processes end. One that died before (its replacement not
+    // yet started) was reported then; one still starting has nothing to drain, SIGTERM ends it.
+    const running = [...workers.values()].filter((w) => !w.isDead());
+    const exits = running.map((w) => new Promise<number | null>((resolve) => w.once('exit', (code) => resolve(serving.has(w) ? code : 0))));
+    for (const w of running) w.process.kill('SIGTERM');
     void Promise.all(exits).then((codes) => {
       logger.info({ exitCodes: codes }, 'stopped');
       process.exit(codes.every((c) => c === 0) ? 0 : 1);
@@ -92,6 +99,7 @@ export async function startPrimary(config: Config, logger: Logger, processes: nu
     throw err;
   }
   started = true;
+  bound = ports;
   const differing = [...ready.values()].find((p) => p.submission !== ports.submission || p.inbound !== ports.inbound || p.http !== ports.http);
   if (differing) throw new Error(`the processes did not bind the same ports (${JSON.stringify(ports)} and ${JSON.stringify(differing)})`);
   process.stdout.write(readyLines(config, ports, storeKind, demo, processes));

@@ -1,21 +1,32 @@
 // `processes: 2` on SQLite and PostgreSQL: one `sekisho start` runs two processes that share the
 // ports and the database. Mail sent over many connections is delivered exactly once, both
 // processes take part, /metrics (whichever process answers) counts all of it; a process killed
-// with SIGKILL is replaced and mail keeps flowing; SIGTERM drains all and exits 0.
+// with SIGKILL is replaced (on the same ports) and mail keeps flowing, and one killed under load
+// loses no message it acknowledged; SIGTERM drains all and exits 0.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { childEnv, startProcess, type StartedProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 
+/** the Sekisho processes a primary started (not, say, the esbuild service tsx may have spawned) */
 const children = (pid: number) => {
+  let pids: number[];
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    pids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
   } catch {
     return []; // pgrep exits 1 when there are none
   }
+  return pids.filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('sekisho.js');
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
 };
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
@@ -37,7 +48,7 @@ for (const kind of backends()) {
     before(async () => {
       db = await createTestDatabase(kind);
       sink = await startSink();
-      p = await startProcess(childEnv(db, sink.url, { SEKISHO_PROCESSES: '2', SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32', SEKISHO_LOG_LEVEL: 'info' }));
+      p = await startProcess(childEnv(db, sink.url, { SEKISHO_PROCESSES: '2', SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32', SEKISHO_LOG_LEVEL: 'info', SEKISHO_LEASE_SECONDS: '2' }));
     });
     after(async () => {
       if (p.child.exitCode === null) p.child.kill('SIGKILL');
@@ -96,10 +107,45 @@ for (const kind of backends()) {
       assert.ok(after.includes(before[1]!), 'the other process kept running');
       assert.match(p.output(), /a Sekisho process exited; starting another in its place/);
       // a process takes connections only once it listens: until then the other one has them all
+      const newPid = after.find((pid) => pid !== before[1])!;
+      await until('the replacement serving', () => (new RegExp(`"pid":${newPid},"msg":"replacement process serving"`).test(p.output()) ? true : undefined));
       const n = sink.messages.length;
       await send(100, 20);
       await sink.waitFor(n + 20, 60_000);
       assert.equal(new Set(delivered()).size, 80);
+    });
+
+    it('a process killed with SIGKILL under load loses no acknowledged message', async () => {
+      const TOTAL = 200;
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: p.ports.submission, ignoreTLS: true, pool: true, maxConnections: 10, maxMessages: Infinity });
+      const acknowledged = new Set<string>();
+      let killed = false;
+      const victim = children(p.child.pid!)[0]!;
+      await Promise.all(
+        Array.from({ length: TOTAL }, async (_, k) => {
+          const id = `load-${k}`;
+          // like a real client: a message whose connection died before its 250 is sent again
+          for (let attempt = 0; attempt < 5; attempt++) {
+            try {
+              await transport.sendMail({ from: 'admin@demo.example', to: `r${k % 5}@example.net`, subject: `load ${k}`, text: `message ${k}\n`, messageId: `<${id}@demo.example>` });
+              acknowledged.add(id);
+              if (acknowledged.size === 50 && !killed) {
+                killed = true;
+                process.kill(victim, 'SIGKILL');
+              }
+              return;
+            } catch {
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          }
+        }),
+      );
+      transport.close();
+      assert.ok(killed);
+      assert.equal(acknowledged.size, TOTAL, 'every message was acknowledged, some after a resend');
+      const arrived = () => new Set(sink.messages.map((m) => /Message-ID: <(load-\d+)@/i.exec(m.raw.toString('latin1'))?.[1]).filter(Boolean));
+      // the dead process's leased messages move to the other process once their lease (2 s) runs out
+      await until('every acknowledged message delivered', () => ([...acknowledged].every((id) => arrived().has(id)) ? true : undefined), 60_000);
     });
 
     it('SIGTERM drains every process and exits 0', async () => {
