@@ -34,76 +34,96 @@ export async function startPrimary(config: Config, logger: Logger, processes: nu
   // NODE_CLUSTER_SCHED_POLICY=rr still selects that default.
   if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE;
   serveClusterMetrics();
+  const supervisor = new Supervisor(logger, processes);
+  process.once('SIGTERM', () => supervisor.stop('SIGTERM'));
+  process.once('SIGINT', () => supervisor.stop('SIGINT'));
+  const ports = await supervisor.start();
+  process.stdout.write(readyLines(config, ports, storeKind, demo, processes));
+  logger.info({ ports, processes, pids: supervisor.pids() }, 'ready');
+}
 
-  const workers = new Map<number, Worker>();
-  let stopping = false;
-  let started = false;
-  const ready = new Map<number, Ports>();
-  const serving = new WeakSet<Worker>();
-  let startFailed: (err: Error) => void = () => {};
-  let allReady: (ports: Ports) => void = () => {};
-  const starting = new Promise<Ports>((resolve, reject) => {
-    allReady = resolve;
-    startFailed = reject;
-  });
+/** Keeps `count` Sekisho processes running, one per slot, until stop() drains them. */
+class Supervisor {
+  private readonly workers = new Map<number, Worker>();
+  /** processes that reported ready (and so hold sessions to drain) */
+  private readonly serving = new WeakSet<Worker>();
+  /** the first processes' ports, once they all reported ready */
+  private ports: Ports | null = null;
+  private pinPorts = false;
+  private stopping = false;
+  private first: { ready: Map<number, Ports>; resolve: (p: Ports) => void; reject: (e: Error) => void } | null = null;
 
-  let bound: Ports | null = null;
-  let pinPorts = false;
-  const fork = (slot: number) => {
+  constructor(
+    private readonly logger: Logger,
+    private readonly count: number,
+  ) {}
+
+  async start(): Promise<Ports> {
+    const ready = new Map<number, Ports>();
+    const all = new Promise<Ports>((resolve, reject) => (this.first = { ready, resolve, reject }));
+    for (let slot = 0; slot < this.count; slot++) this.fork(slot);
+    let ports: Ports;
+    try {
+      ports = await all;
+    } catch (err) {
+      this.stop('start failed');
+      throw err;
+    }
+    this.first = null;
+    this.ports = ports;
+    const differing = [...ready.values()].find((p) => p.submission !== ports.submission || p.inbound !== ports.inbound || p.http !== ports.http);
+    if (differing) throw new Error(`the processes did not bind the same ports (${JSON.stringify(ports)} and ${JSON.stringify(differing)})`);
+    return ports;
+  }
+
+  pids(): Array<number | undefined> {
+    return [...this.workers.values()].map((w) => w.process.pid);
+  }
+
+  stop(why: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.logger.info({ signal: why }, 'draining every process');
+    // What counts is how the running processes end. One that died before (its replacement not
+    // yet started) was reported then; one still starting has nothing to drain, SIGTERM ends it.
+    const running = [...this.workers.values()].filter((w) => !w.isDead());
+    const exits = running.map((w) => new Promise<number | null>((resolve) => w.once('exit', (code) => resolve(this.serving.has(w) ? code : 0))));
+    for (const w of running) w.process.kill('SIGTERM');
+    void Promise.all(exits).then((codes) => {
+      this.logger.info({ exitCodes: codes }, 'stopped');
+      process.exit(codes.every((c) => c === 0) ? 0 : 1);
+    });
+  }
+
+  private fork(slot: number): void {
     // A replacement joins the sockets the others listen on. If none is left (every process died
     // at once), cluster has closed them; with port 0 in the settings a new "free port" would
     // differ from the one printed, so from then on processes bind the ports first printed.
-    if (bound && ![...workers.values()].some((w) => serving.has(w) && !w.isDead())) pinPorts = true;
-    const worker = cluster.fork(pinPorts && bound ? { SEKISHO_SUBMISSION_PORT: String(bound.submission), SEKISHO_INBOUND_PORT: String(bound.inbound), SEKISHO_HTTP_PORT: String(bound.http) } : undefined);
-    workers.set(slot, worker);
+    if (this.ports && ![...this.workers.values()].some((w) => this.serving.has(w) && !w.isDead())) this.pinPorts = true;
+    const p = this.pinPorts ? this.ports : null;
+    const worker = cluster.fork(p ? { SEKISHO_SUBMISSION_PORT: String(p.submission), SEKISHO_INBOUND_PORT: String(p.inbound), SEKISHO_HTTP_PORT: String(p.http) } : undefined);
+    this.workers.set(slot, worker);
     worker.on('message', (m: Partial<Ready>) => {
-      if (m?.type !== 'sekisho:ready' || !m.ports) return;
-      ready.set(slot, m.ports);
-      serving.add(worker);
-      if (started) logger.info({ process: slot + 1, pid: worker.process.pid }, 'replacement process serving');
-      else if (ready.size === processes) allReady(m.ports);
+      if (m?.type === 'sekisho:ready' && m.ports) this.onReady(slot, worker, m.ports);
     });
-    worker.on('exit', (code, signal) => {
-      if (stopping) return;
-      if (!started) return startFailed(new Error(`process ${slot + 1} of ${processes} exited during start (${signal ?? `code ${code}`})`));
-      // Like Postfix's master: a process that dies is replaced; what it held is retried by the
-      // others once its leases expire. The pause keeps a process that cannot start from spinning.
-      logger.error({ process: slot + 1, pid: worker.process.pid, code, signal }, 'a Sekisho process exited; starting another in its place');
-      setTimeout(() => stopping || fork(slot), 1000);
-    });
-  };
-
-  const stopAll = (why: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal: why }, 'draining every process');
-    // What counts is how the running processes end. One that died before (its replacement not
-    // yet started) was reported then; one still starting has nothing to drain, SIGTERM ends it.
-    const running = [...workers.values()].filter((w) => !w.isDead());
-    const exits = running.map((w) => new Promise<number | null>((resolve) => w.once('exit', (code) => resolve(serving.has(w) ? code : 0))));
-    for (const w of running) w.process.kill('SIGTERM');
-    void Promise.all(exits).then((codes) => {
-      logger.info({ exitCodes: codes }, 'stopped');
-      process.exit(codes.every((c) => c === 0) ? 0 : 1);
-    });
-  };
-  process.once('SIGTERM', () => stopAll('SIGTERM'));
-  process.once('SIGINT', () => stopAll('SIGINT'));
-
-  for (let slot = 0; slot < processes; slot++) fork(slot);
-  let ports: Ports;
-  try {
-    ports = await starting;
-  } catch (err) {
-    stopAll('start failed');
-    throw err;
+    worker.on('exit', (code, signal) => this.onExit(slot, worker, code, signal));
   }
-  started = true;
-  bound = ports;
-  const differing = [...ready.values()].find((p) => p.submission !== ports.submission || p.inbound !== ports.inbound || p.http !== ports.http);
-  if (differing) throw new Error(`the processes did not bind the same ports (${JSON.stringify(ports)} and ${JSON.stringify(differing)})`);
-  process.stdout.write(readyLines(config, ports, storeKind, demo, processes));
-  logger.info({ ports, processes, pids: [...workers.values()].map((w) => w.process.pid) }, 'ready');
+
+  private onReady(slot: number, worker: Worker, ports: Ports): void {
+    this.serving.add(worker);
+    if (!this.first) return this.logger.info({ process: slot + 1, pid: worker.process.pid }, 'replacement process serving');
+    this.first.ready.set(slot, ports);
+    if (this.first.ready.size === this.count) this.first.resolve(ports);
+  }
+
+  private onExit(slot: number, worker: Worker, code: number | null, signal: string | null): void {
+    if (this.stopping) return;
+    if (this.first) return this.first.reject(new Error(`process ${slot + 1} of ${this.count} exited during start (${signal ?? `code ${code}`})`));
+    // Like Postfix's master: a process that dies is replaced; what it held is retried by the
+    // others once its leases expire. The pause keeps a process that cannot start from spinning.
+    this.logger.error({ process: slot + 1, pid: worker.process.pid, code, signal }, 'a Sekisho process exited; starting another in its place');
+    setTimeout(() => this.stopping || this.fork(slot), 1000);
+  }
 }
 
 /** In each process the primary started: every role, reporting its ports to the primary. */
