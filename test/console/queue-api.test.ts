@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { loginApi, type Api } from './api-client.ts';
@@ -16,15 +17,6 @@ async function send(port: number, to: string, subject: string): Promise<string> 
   const info = await t.sendMail({ from: USER, to, subject, text: 'キュー操作\n' });
   t.close();
   return /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>): Promise<T> {
-  for (const deadline = Date.now() + 20_000; ; ) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 for (const kind of backends()) {
@@ -48,7 +40,7 @@ for (const kind of backends()) {
       const base = `http://127.0.0.1:${inst.sekisho.ports.http}`;
       for (const [name, email] of [['admin', 'admin@acme.example'], ['user', USER], ['gadmin', 'gadmin@globex.example']] as const) as[name] = await loginApi(base, email, PASSWORD);
       for (const to of ['a@partner.example', 'b@partner.example', 'c@other.example']) ids.push(await send(inst.sekisho.ports.submission, to, `queue ${to}`));
-      await until('three deferred messages', async () => (await Promise.all(ids.map((id) => store.message(id)))).every((m) => m?.state === 'deferred'));
+      await waitUntil('three deferred messages', async () => (await Promise.all(ids.map((id) => store.message(id)))).every((m) => m?.state === 'deferred'));
     });
     after(async () => {
       await inst.stop();
@@ -78,7 +70,7 @@ for (const kind of backends()) {
       accept = true;
       const r = await as.admin!.call('POST', `/api/queue/${ids[0]}/retry`);
       assert.deepEqual(r.json, { changed: [ids[0]], skipped: [] });
-      await until('delivery after the retry', async () => (await inst.sekisho.store.message(ids[0]!))?.state === 'delivered');
+      await waitUntil('delivery after the retry', async () => (await inst.sekisho.store.message(ids[0]!))?.state === 'delivered');
       assert.equal(sink.messages.filter((m) => m.recipients.includes('a@partner.example')).length, 1, 'delivered exactly once');
 
       const del = await as.admin!.call('DELETE', `/api/queue/${ids[1]}?reason=wrong%20recipient`);
@@ -90,7 +82,7 @@ for (const kind of backends()) {
 
       const rest = await as.admin!.call('POST', '/api/queue/retry-deferred');
       assert.deepEqual(rest.json.changed, [ids[2]]);
-      await until('delivery of the rest', async () => (await inst.sekisho.store.message(ids[2]!))?.state === 'delivered');
+      await waitUntil('delivery of the rest', async () => (await inst.sekisho.store.message(ids[2]!))?.state === 'delivered');
       assert.ok(!sink.messages.some((m) => m.recipients.includes('b@partner.example')), 'the deleted message was never sent');
     });
   });

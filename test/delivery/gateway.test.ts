@@ -8,6 +8,7 @@ import nodemailer from 'nodemailer';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { backends } from '../helpers/databases.ts';
 import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import { startSink, type Sink, type SunkMessage } from '../helpers/sink.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 import { runCli } from '../helpers/process.ts';
@@ -29,16 +30,6 @@ async function waitState(store: Store, id: string, states: string[], timeoutMs =
     const m = await store.message(id);
     if (m && states.includes(m.state)) return m.state;
     if (Date.now() > deadline) throw new Error(`message ${id} is ${m?.state}, expected ${states.join('/')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -93,7 +84,7 @@ for (const kind of backends()) {
       const mid = `bounce-${kind}@acme.example`;
       const id = await send(inst.sekisho.ports.submission, ['nobody@example.net'], mid);
       assert.equal(await waitState(inst.sekisho.store, id, ['bounced', 'delivered']), 'bounced');
-      const [dsn] = await waitFor('the DSN', () => (dsnsAbout(sink, mid).length ? dsnsAbout(sink, mid) : undefined));
+      const [dsn] = await waitUntil('the DSN', () => (dsnsAbout(sink, mid).length ? dsnsAbout(sink, mid) : undefined));
       assert.deepEqual(dsn!.recipients, [USER]);
       const text = dsn!.raw.toString('latin1');
       assert.match(text, /Content-Type: multipart\/report; report-type=delivery-status;/);
@@ -118,7 +109,7 @@ for (const kind of backends()) {
       const mid = `slow-${kind}@acme.example`;
       const id = await send(inst.sekisho.ports.submission, ['slow@example.net'], mid);
       assert.equal(await waitState(inst.sekisho.store, id, ['bounced']), 'bounced');
-      const notices = await waitFor('delay notice and DSN', () => (dsnsAbout(sink, mid).length >= 2 ? dsnsAbout(sink, mid) : undefined));
+      const notices = await waitUntil('delay notice and DSN', () => (dsnsAbout(sink, mid).length >= 2 ? dsnsAbout(sink, mid) : undefined));
       await new Promise((r) => setTimeout(r, 300)); // nothing more may come
       const all = dsnsAbout(sink, mid).map((m) => m.raw.toString('latin1'));
       assert.equal(all.length, 2, 'exactly one delay notice and one failure notice');
@@ -185,7 +176,7 @@ for (const kind of backends()) {
       const mid = `nx-${kind}@acme.example`;
       const id = await send(inst.sekisho.ports.submission, ['someone@no-such-domain.example'], mid);
       assert.equal(await waitState(inst.sekisho.store, id, ['bounced', 'deferred', 'delivered']), 'bounced');
-      const [dsn] = await waitFor('the DSN', () => (dsnsAbout(sink, mid).length ? dsnsAbout(sink, mid) : undefined));
+      const [dsn] = await waitUntil('the DSN', () => (dsnsAbout(sink, mid).length ? dsnsAbout(sink, mid) : undefined));
       assert.match(dsn!.raw.toString('latin1'), /Status: 5\.1\.2/);
     });
 

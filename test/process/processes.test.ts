@@ -11,6 +11,7 @@ import nodemailer from 'nodemailer';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { childEnv, startProcess, type StartedProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 /** the Sekisho processes a primary started (not, say, the esbuild service tsx may have spawned) */
 const children = (pid: number) => {
@@ -28,16 +29,6 @@ const children = (pid: number) => {
     }
   });
 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 for (const kind of backends()) {
   describe(`sekisho start with processes: 2 on ${kind}`, () => {
@@ -86,10 +77,10 @@ for (const kind of backends()) {
 
       // Every scrape, whichever process answers it, counts the messages of both.
       for (let i = 0; i < 4; i++) {
-        const text = await until('every delivery counted', async () => {
+        const text = await waitUntil('every delivery counted', async () => {
           const t = await (await fetch(`http://127.0.0.1:${p.ports.http}/metrics`)).text();
           return /sekisho_delivery_latency_seconds_count\{direction="outbound"\} 60\b/.test(t) ? t : undefined;
-        });
+        }, 30_000);
         assert.match(text, /sekisho_messages_accepted_total\{tenant="[^"]+",direction="outbound"\} 60\b/);
         // the queue gauge comes from the shared database: taken once, not summed per process
         const queued = [...text.matchAll(/^sekisho_queue_messages\{[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
@@ -100,15 +91,15 @@ for (const kind of backends()) {
     it('a process killed with SIGKILL is replaced, and mail keeps flowing', async () => {
       const before = children(p.child.pid!);
       process.kill(before[0]!, 'SIGKILL');
-      const after = await until('a replacement process', () => {
+      const after = await waitUntil('a replacement process', () => {
         const now = children(p.child.pid!);
         return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
-      });
+      }, 30_000);
       assert.ok(after.includes(before[1]!), 'the other process kept running');
       assert.match(p.output(), /a Sekisho process exited; starting another in its place/);
       // a process takes connections only once it listens: until then the other one has them all
       const newPid = after.find((pid) => pid !== before[1])!;
-      await until('the replacement serving', () => (new RegExp(`"pid":${newPid},"msg":"replacement process serving"`).test(p.output()) ? true : undefined));
+      await waitUntil('the replacement serving', () => new RegExp(`"pid":${newPid},"msg":"replacement process serving"`).test(p.output()), 30_000);
       const n = sink.messages.length;
       await send(100, 20);
       await sink.waitFor(n + 20, 60_000);
@@ -145,7 +136,7 @@ for (const kind of backends()) {
       assert.equal(acknowledged.size, TOTAL, 'every message was acknowledged, some after a resend');
       const arrived = () => new Set(sink.messages.map((m) => /Message-ID: <(load-\d+)@/i.exec(m.raw.toString('latin1'))?.[1]).filter(Boolean));
       // the dead process's leased messages move to the other process once their lease (2 s) runs out
-      await until('every acknowledged message delivered', () => ([...acknowledged].every((id) => arrived().has(id)) ? true : undefined), 60_000);
+      await waitUntil('every acknowledged message delivered', () => [...acknowledged].every((id) => arrived().has(id)), 60_000);
     });
 
     it('SIGTERM drains every process and exits 0', async () => {
