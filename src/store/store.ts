@@ -233,9 +233,9 @@ export class Store {
 
   // ── failed logins: in the database, so every process and node counts the same ones ──────
 
-  /** failures recorded under `key` at or after `since` */
+  /** failures recorded under `key` after `since` (one exactly as old as the window no longer counts) */
   async authFailures(key: string, since: number): Promise<number> {
-    const r = await this.db.selectFrom('auth_failures').select((eb) => eb.fn.countAll<number>().as('n')).where('key', '=', key).where('at', '>=', since).executeTakeFirst();
+    const r = await this.db.selectFrom('auth_failures').select((eb) => eb.fn.countAll<number>().as('n')).where('key', '=', key).where('at', '>', since).executeTakeFirst();
     return Number(r?.n ?? 0);
   }
 
