@@ -12,7 +12,7 @@ import { ensureDemoTenant, type DemoCredentials } from '../demo-tenant.ts';
 import { loadOrCreateTls } from '../smtp/tls.ts';
 import { startSekisho, type RunningSekisho } from '../main.ts';
 import { serveClusterMetrics } from '../metrics-cluster.ts';
-import { drainOnSignals, readyLines } from './start.ts';
+import { drainOnSignals, readyLines } from './start-shared.ts';
 
 type Ports = RunningSekisho['ports'];
 
