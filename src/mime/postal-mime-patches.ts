@@ -13,16 +13,19 @@ interface Decoder {
 }
 
 const encoder = new TextEncoder();
+const NEWLINE = encoder.encode('\n');
 
 /** The bytes `new Blob(chunks).arrayBuffer()` would give: strings as UTF-8, buffers as they are. */
 export function joinChunks(chunks: Chunk[]): ArrayBuffer {
-  // The pass-through decoder's chunks are mostly one string per line: each run of strings is
-  // joined and encoded once (UTF-8 of a concatenation is the concatenation of the UTF-8s, as
+  // Strings among the chunks: each run of them is joined and encoded once (UTF-8 of a concatenation is the concatenation of the UTF-8s, as
   // long as no surrogate pair is split between chunks, which whole lines never do).
   const parts: Uint8Array[] = [];
   let run: string[] = [];
   const flushRun = () => {
-    if (run.length) parts.push(encoder.encode(run.length === 1 ? run[0]! : run.join('')));
+    // The pass-through decoder's body lines are bytes, each followed by the string '\n': that
+    // one is the same bytes every time, not worth an encoder call per line.
+    if (run.length === 1 && run[0] === '\n') parts.push(NEWLINE);
+    else if (run.length) parts.push(encoder.encode(run.length === 1 ? run[0]! : run.join('')));
     run = [];
   };
   for (const c of chunks) {
