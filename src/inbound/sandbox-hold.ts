@@ -6,7 +6,7 @@
 // quarantine — a reject is no longer possible after 250). Past `giveUpMs` it is quarantined.
 import type { Logger } from 'pino';
 import type { MessageRow, Store } from '../store/store.ts';
-import type { MessageFacts } from '../mime/facts.ts';
+import { fullFacts } from '../mime/stored-facts.ts';
 import { evaluateInbound } from '../policy/evaluate.ts';
 import type { Sandbox, SandboxVerdict } from './sandbox.ts';
 import { inboundPolicy, getSettings, tenantContext } from './tenant-settings.ts';
@@ -46,7 +46,7 @@ export async function decideAfterSandbox(store: Store, m: MessageRow, state: Inb
   const policy = await inboundPolicy(store, m.tenant_id);
   const settings = await getSettings(store, m.tenant_id);
   const tenant = await tenantContext(store, m.tenant_id, settings);
-  const facts = JSON.parse(m.facts) as MessageFacts;
+  const facts = await fullFacts(store, m);
   const added = sandboxSymbols(state.sandbox.verdicts);
   if (gaveUp) added.push({ name: 'SANDBOX_TIMEOUT', score: 0, description: 'the sandbox gave no verdict in time', detail: state.sandbox.pending.map((p) => p.filename).join(', ') });
   const symbols = [...state.symbols, ...added].sort((a, b) => b.score - a.score);

@@ -5,7 +5,7 @@
 // blocked messages were never stored and so are not replayed.
 import type { Policy } from '../policy/schema.ts';
 import { evaluateOutbound, type Plan, type PlannedAction } from '../policy/evaluate.ts';
-import type { MessageFacts } from '../mime/facts.ts';
+import { fullFacts } from '../mime/stored-facts.ts';
 import type { Store } from '../store/store.ts';
 import { contactedDomains, externalDomains } from './decide.ts';
 
@@ -75,7 +75,7 @@ export async function replayPolicy(store: Store, tenantId: string, policy: Polic
   const out: ReplayedMessage[] = [];
   const users = new Map<string, { email: string; managerEmail: string | null } | null>();
   for (const m of rows) {
-    const facts = JSON.parse(m.facts) as MessageFacts;
+    const facts = await fullFacts(store, m);
     const sender = (m.submitted_by && m.submitted_by.includes('@') ? m.submitted_by : m.mail_from).toLowerCase();
     if (!users.has(sender)) {
       const u = await store.userByEmail(sender);

@@ -7,6 +7,7 @@ import type { DB, DomainTable, EventTable, RecipientTable, TenantTable, UserTabl
 import { allMigrations as sqliteMigrations } from './sqlite/all-migrations.ts';
 import { allMigrations as postgresMigrations } from './postgres/all-migrations.ts';
 import { CommitBatcher } from './commit-batcher.ts';
+import { factsForStorage } from '../mime/stored-facts.ts';
 import { Prepared } from './prepared.ts';
 import { newId } from '../util/id.ts';
 
@@ -311,7 +312,7 @@ async function insertMessageRows(trx: Kysely<DB>, kind: string, m: NewMessage): 
     subject: m.subject,
     message_id: m.messageId,
     size: m.size,
-    facts: JSON.stringify(m.facts),
+    facts: factsForStorage(m.facts),
     plan: m.plan == null ? null : JSON.stringify(m.plan),
     submitted_by: m.submittedBy,
     attempts: 0,
