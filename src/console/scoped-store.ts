@@ -150,6 +150,7 @@ export class ScopedStore {
       .where('email', '=', email.toLowerCase())
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) throw new ScopeError(404, `no user ${email} in this tenant`);
+    this.raw.directory.forget();
     await this.audit('user.updated', { email: email.toLowerCase(), ...change });
   }
 
@@ -161,6 +162,7 @@ export class ScopedStore {
     this.requireAdmin();
     const r = await this.raw.db.updateTable('domains').set({ inbound_route: route }).where('tenant_id', '=', this.tenantId).where('domain', '=', domain.toLowerCase()).executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) throw new ScopeError(404, `no domain ${domain} in this tenant`);
+    this.raw.directory.forget();
     await this.audit('domain.route_set', { domain: domain.toLowerCase(), route });
   }
 

@@ -13,9 +13,13 @@ export interface StoredDkimKey {
   publicKeyBase64: string;
 }
 
+/** The domain's key, if it has one; cached for a moment (keys are only ever added, never changed). */
 export async function dkimKeyFor(store: Store, domain: string): Promise<StoredDkimKey | undefined> {
-  const row = await store.db.selectFrom('dkim_keys').selectAll().where('domain', '=', domain.toLowerCase()).executeTakeFirst();
-  return row ? { domain: row.domain, tenantId: row.tenant_id, selector: row.selector, privateKeyPem: row.private_key, publicKeyBase64: row.public_key } : undefined;
+  const name = domain.toLowerCase();
+  return store.directory.lookup('dkim', name, async () => {
+    const row = await store.db.selectFrom('dkim_keys').selectAll().where('domain', '=', name).executeTakeFirst();
+    return row ? { domain: row.domain, tenantId: row.tenant_id, selector: row.selector, privateKeyPem: row.private_key, publicKeyBase64: row.public_key } : undefined;
+  });
 }
 
 /** The key for a tenant domain, generated (and audit-logged) when it has none yet. */

@@ -5,6 +5,7 @@
 // handed the stored bytes directly (its mail composer is not needed for a message that exists
 // already); idle pools are closed. TLS: opportunistic STARTTLS without certificate checks for MX delivery (like
 // Postfix "may"), or required and verified for a smart host configured to require it.
+import { isAscii } from 'node:buffer';
 import { PassThrough } from 'node:stream';
 import SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
@@ -239,8 +240,7 @@ function closeIdlePools(pools: Map<string, PoolEntry>, idleCloseMs: number): voi
 }
 
 function hasEightBitBytes(raw: Buffer): boolean {
-  for (let i = 0; i < raw.length; i++) if (raw[i]! > 0x7f) return true;
-  return false;
+  return !isAscii(raw);
 }
 
 interface SmtpErrorLike {

@@ -113,7 +113,7 @@ export function createDecider(env: OutboundEnv) {
     const tenantDomains = (await store.tenantDomains(ctx.tenantId)).map((d) => d.domain);
     const extDomains = externalDomains(ctx.envelope.recipients, tenantDomains);
     const senderEmail = (ctx.user?.email ?? ctx.envelope.mailFrom).toLowerCase();
-    const user = await store.userByEmail(senderEmail);
+    const user = await store.senderUser(senderEmail);
     const senderUser = user && user.tenant_id === ctx.tenantId ? { email: user.email, managerEmail: user.approver_email } : ctx.user ? { email: ctx.user.email, managerEmail: null } : null;
     const plan = evaluateOutbound(inForce.policy, ctx.facts, { tenantDomains, contactedDomains: await contactedDomains(store, ctx.tenantId, extDomains), senderUser });
     const userLang = inForce.policy.outbound.users[senderEmail]?.language;

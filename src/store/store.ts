@@ -8,6 +8,7 @@ import { allMigrations as sqliteMigrations } from './sqlite/all-migrations.ts';
 import { allMigrations as postgresMigrations } from './postgres/all-migrations.ts';
 import { CommitBatcher } from './commit-batcher.ts';
 import { factsForStorage } from '../mime/stored-facts.ts';
+import { DirectoryCache } from './directory-cache.ts';
 import { Prepared } from './prepared.ts';
 import { newId } from '../util/id.ts';
 
@@ -76,6 +77,8 @@ export class Store {
   readonly db: Kysely<DB>;
   readonly kind: Dialect['kind'];
   private readonly batcher: CommitBatcher<Write>;
+  /** domains, users and DKIM keys as every message looks them up (see directory-cache.ts) */
+  readonly directory = new DirectoryCache();
 
   constructor(private readonly dialect: Dialect) {
     this.db = dialect.db;
@@ -138,12 +141,19 @@ export class Store {
     return this.db.selectFrom('tenants').selectAll().orderBy('name').execute();
   }
 
+  /** The domain's row (owner, inbound route); cached for a moment, see directory-cache.ts. */
   async findDomain(domain: string): Promise<Domain | undefined> {
-    return Q.findDomain.first(this.db, this.kind, domain.toLowerCase());
+    const name = domain.toLowerCase();
+    return this.directory.lookup('domain', name, () => Q.findDomain.first(this.db, this.kind, name));
   }
 
+  /** The tenant's domains in name order; cached for a moment, see directory-cache.ts. */
   async tenantDomains(tenantId: string): Promise<Domain[]> {
-    return (await Q.tenantDomains.execute(this.db, this.kind, tenantId)).rows;
+    const rows = await this.directory.lookup('tenant-domains', tenantId, async () => {
+      const found = (await Q.tenantDomains.execute(this.db, this.kind, tenantId)).rows;
+      return found.length ? found : undefined;
+    });
+    return rows ?? [];
   }
 
   // ── users ───────────────────────────────────────────────────────────────────────────────
@@ -173,8 +183,15 @@ export class Store {
     return rows;
   }
 
+  /** Always read afresh: authentication uses it, and a new password must count at once. */
   async userByEmail(email: string): Promise<User | undefined> {
     return Q.userByEmail.first(this.db, this.kind, email.toLowerCase());
+  }
+
+  /** The user row of a message's sender for policy (manager, language); cached for a moment. */
+  async senderUser(email: string): Promise<User | undefined> {
+    const address = email.toLowerCase();
+    return this.directory.lookup('user', address, () => Q.userByEmail.first(this.db, this.kind, address));
   }
 
   async existingEmails(emails: string[]): Promise<string[]> {

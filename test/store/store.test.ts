@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
+import { ScopedStore } from '../../src/console/scoped-store.ts';
 import { newMessage } from '../helpers/messages.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 
@@ -31,6 +32,16 @@ for (const kind of backends()) {
       assert.equal((await store.tenantByName('acme'))?.id, tenantId);
       assert.equal((await store.findDomain('ACME.EXAMPLE'))?.tenant_id, tenantId);
       assert.equal(await store.findDomain('other.example'), undefined);
+    });
+
+    it('a domain route changed through the console counts at once, although domains are cached', async () => {
+      const tenant = (await store.tenantByName('acme'))!;
+      assert.equal((await store.findDomain('acme.example'))?.inbound_route, null);
+      const admin = new ScopedStore(store, { email: 'admin@acme.example', role: 'admin', tenantId: tenant.id, via: 'token' }, tenant);
+      await admin.setInboundRoute('acme.example', 'smtp://mail.acme.example:25');
+      assert.equal((await store.findDomain('acme.example'))?.inbound_route, 'smtp://mail.acme.example:25');
+      assert.equal((await store.tenantDomains(tenant.id))[0]?.inbound_route, 'smtp://mail.acme.example:25');
+      await admin.setInboundRoute('acme.example', null);
     });
 
     it('refuses a second user with the same address', async () => {
