@@ -3,8 +3,8 @@
 // enhanced status code and reply text for the audit trail and DSNs. Connections are pooled per
 // destination (address, port, TLS mode, credentials) through nodemailer's SMTP pool, which is
 // handed the stored bytes directly (its mail composer is not needed for a message that exists
-// already); idle pools are closed. TLS: opportunistic STARTTLS without certificate checks for MX delivery (like
-// Postfix "may"), or required and verified for a smart host configured to require it.
+// already); idle pools are closed. TLS: opportunistic STARTTLS without certificate checks for MX
+// delivery (like Postfix "may"), or required and verified for a smart host configured to require it.
 import { isAscii } from 'node:buffer';
 import { PassThrough } from 'node:stream';
 import SMTPPool from 'nodemailer/lib/smtp-pool/index.js';

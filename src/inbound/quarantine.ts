@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { MessageRow, Store } from '../store/store.ts';
 import { newToken } from '../util/id.ts';
-import { parseFacts } from '../mime/parse-facts.ts';
+import { bodyFacts } from '../mime/stored-facts.ts';
 import { inboundDb } from './tenant-settings.ts';
 import type { InboundPlanState } from './decide.ts';
 
@@ -103,8 +103,7 @@ export interface QuarantinePreview extends QuarantineItem {
 export async function previewQuarantined(store: Store, tenantId: string, id: string): Promise<QuarantinePreview> {
   const m = await store.message(id, tenantId);
   if (!m || m.direction !== 'inbound') throw new QuarantineError('not_found', `no inbound message ${id} in this tenant`);
-  const raw = await store.body(id);
-  const facts = raw ? await parseFacts(raw, { mailFrom: m.mail_from, recipients: JSON.parse(m.recipients) as string[] }, 'inbound') : null;
+  const facts = await bodyFacts(store, m);
   const s = inboundStateOf(m);
   return {
     ...toItem(m),

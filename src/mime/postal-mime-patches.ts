@@ -17,8 +17,9 @@ const NEWLINE = encoder.encode('\n');
 
 /** The bytes `new Blob(chunks).arrayBuffer()` would give: strings as UTF-8, buffers as they are. */
 export function joinChunks(chunks: Chunk[]): ArrayBuffer {
-  // Strings among the chunks: each run of them is joined and encoded once (UTF-8 of a concatenation is the concatenation of the UTF-8s, as
-  // long as no surrogate pair is split between chunks, which whole lines never do).
+  // Strings among the chunks: each run of them is joined and encoded once (UTF-8 of a
+  // concatenation is the concatenation of the UTF-8s, as long as no surrogate pair is split
+  // between chunks, which whole lines never do).
   const parts: Uint8Array[] = [];
   let run: string[] = [];
   const flushRun = () => {
