@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { backends } from '../helpers/databases.ts';
 import { runCli } from '../helpers/process.ts';
 import { currentPolicy } from '../../src/outbound/policy-service.ts';
+import { encodeIso2022Jp } from '../../src/mime/rewrite/charset-codec.ts';
 import { mail, startHarness, submit, waitState, POLICY, type Harness } from './harness.ts';
+import { USER } from '../helpers/instance.ts';
 
 const BROKEN = `version: 1
 outbound:
@@ -119,6 +121,23 @@ for (const kind of backends()) {
       assert.equal(bad.stderr.trim().split('\n').length, 1);
       // Nothing changed: the draft is not in force.
       assert.doesNotMatch((await cli(['policy', 'show', '--tenant', 'acme'])).stdout, /Everything external waits/);
+    });
+
+    it('policy test reads the body text of stored mail (ISO-2022-JP) for body conditions', async () => {
+      // Message rows keep no body text: the replay parses it back from the stored body.
+      const body = encodeIso2022Jp('この資料は社外秘です。\r\n')!;
+      const raw = Buffer.concat([
+        Buffer.from(`From: ${USER}\r\nTo: partner@example.net\r\nSubject: =?ISO-2022-JP?B?${encodeIso2022Jp('資料')!.toString('base64')}?=\r\nMessage-ID: <replay-jis@acme.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n`),
+        body,
+      ]);
+      const id = await submit(h, raw, { to: ['partner@example.net'] });
+      const file = join(dir, 'body-draft.yaml');
+      writeFileSync(file, `version: 1\noutbound:\n  rules:\n    - name: Confidential\n      when: { body: "社外秘" }\n      then: [ { hold: { minutes: 5 } } ]\n`);
+      const r = await cli(['policy', 'test', file, '--tenant', 'acme', '--since', '1d', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { messages: Array<{ id: string; matchedRules: string[] }> };
+      assert.deepEqual(out.messages.find((m) => m.id === id)?.matchedRules, ['Confidential']);
+      assert.ok(out.messages.filter((m) => m.id !== id).every((m) => m.matchedRules.length === 0), 'only the message that says it matches');
     });
   });
 }

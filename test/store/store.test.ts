@@ -37,7 +37,7 @@ for (const kind of backends()) {
     it('a domain route changed through the console counts at once, although domains are cached', async () => {
       const tenant = (await store.tenantByName('acme'))!;
       assert.equal((await store.findDomain('acme.example'))?.inbound_route, null);
-      const admin = new ScopedStore(store, { email: 'admin@acme.example', role: 'admin', tenantId: tenant.id, via: 'token' }, tenant);
+      const admin = new ScopedStore(store, { email: 'admin@acme.example', role: 'admin', tenantId: tenant.id, via: 'token', language: 'en' }, tenant);
       await admin.setInboundRoute('acme.example', 'smtp://mail.acme.example:25');
       assert.equal((await store.findDomain('acme.example'))?.inbound_route, 'smtp://mail.acme.example:25');
       assert.equal((await store.tenantDomains(tenant.id))[0]?.inbound_route, 'smtp://mail.acme.example:25');
