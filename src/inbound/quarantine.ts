@@ -4,6 +4,7 @@
 // purge what is past retention, and the signed per-recipient links of the digest mail.
 // Every change takes the message's lease first, so a release never races the purge timer.
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type { MessageRow, Store } from '../store/store.ts';
 import { newToken } from '../util/id.ts';
 import { bodyFacts } from '../mime/stored-facts.ts';
@@ -73,6 +74,12 @@ function toItem(m: MessageRow): QuarantineItem {
   };
 }
 
+/**
+ * Newest first. The recipient and search filters run in the database, so a user's own mail is
+ * found however much of the tenant's quarantine is newer (they used to filter the newest 5,000
+ * rows in JavaScript). Search is a case-insensitive substring of From, envelope sender and
+ * subject; case folding is the database's `lower()` (SQLite folds ASCII letters only).
+ */
 export async function listQuarantine(store: Store, filter: QuarantineFilter): Promise<QuarantineItem[]> {
   let q = store.db
     .selectFrom('messages')
@@ -81,14 +88,20 @@ export async function listQuarantine(store: Store, filter: QuarantineFilter): Pr
     .where('direction', '=', 'inbound')
     .where('state', '=', 'quarantined');
   if (filter.since) q = q.where('created_at', '>=', filter.since);
-  const rows = await q.orderBy('id', 'desc').limit(filter.recipient || filter.search ? 5000 : filter.limit ?? 100).execute();
   const rcpt = filter.recipient?.toLowerCase();
-  const needle = filter.search?.toLowerCase();
-  return rows
-    .filter((m) => !rcpt || (JSON.parse(m.recipients) as string[]).includes(rcpt))
-    .filter((m) => !needle || `${m.header_from} ${m.mail_from} ${m.subject}`.toLowerCase().includes(needle))
-    .slice(0, filter.limit ?? 100)
-    .map(toItem);
+  if (rcpt) {
+    q = q.where(({ exists, selectFrom }) =>
+      exists(selectFrom('recipients').select(sql`1`.as('one')).whereRef('recipients.message_id', '=', 'messages.id').where(sql`lower(recipients.address)`, '=', rcpt)),
+    );
+  }
+  if (filter.search) {
+    const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where(({ or }) =>
+      or(['header_from', 'mail_from', 'subject'].map((column) => sql<boolean>`lower(${sql.ref(column)}) LIKE ${pattern} ESCAPE '\\'`)),
+    );
+  }
+  const rows = await q.orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
+  return rows.map(toItem);
 }
 
 export interface QuarantinePreview extends QuarantineItem {
