@@ -40,26 +40,24 @@ type Link = DownloadLinkTable;
 type File = DownloadFileTable;
 type Access = 'ok' | 'expired' | 'withdrawn' | 'limit';
 
-/** Failures (unknown tokens, wrong codes) per client IP in a sliding window, per node. */
+/**
+ * Failures (unknown tokens, wrong codes) per client IP in a sliding window. Counted in the
+ * database beside the AUTH failures, so every process and node refuses the same address.
+ */
 class FailureLimiter {
-  private readonly seen = new Map<string, { n: number; since: number }>();
-  constructor(private readonly limit: number, private readonly windowMs: number) {}
-  blocked(ip: string): boolean {
-    const e = this.seen.get(ip);
-    if (!e) return false;
-    if (Date.now() - e.since > this.windowMs) {
-      this.seen.delete(ip);
-      return false;
-    }
-    return e.n >= this.limit;
+  constructor(
+    private readonly store: Store,
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+  async blocked(ip: string): Promise<boolean> {
+    return (await this.store.authFailures(key(ip), Date.now() - this.windowMs)) >= this.limit;
   }
-  fail(ip: string): void {
-    const e = this.seen.get(ip);
-    if (!e || Date.now() - e.since > this.windowMs) this.seen.set(ip, { n: 1, since: Date.now() });
-    else e.n++;
-    if (this.seen.size > 100_000) this.seen.clear(); // bounded memory under a flood
+  async fail(ip: string): Promise<void> {
+    await this.store.recordAuthFailure([key(ip)], Date.now(), this.windowMs);
   }
 }
+const key = (ip: string) => `download-ip:${ip}`;
 
 export function accessOf(link: Link, files: File[], now = Date.now()): Access {
   const live = files.filter((f) => f.withdrawn_at === null);
@@ -83,7 +81,7 @@ export function contentDisposition(filename: string): string {
 
 export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRouteDeps): Promise<void> {
   const db = attachmentsDb(deps.store);
-  const limiter = new FailureLimiter(deps.failureLimit ?? 30, 10 * 60 * 1000);
+  const limiter = new FailureLimiter(deps.store, deps.failureLimit ?? 30, 10 * 60 * 1000);
   const prefix = new URL(deps.publicUrl).pathname.replace(/\/+$/, '');
   const secure = deps.publicUrl.startsWith('https:');
   let secret: Buffer | null = null;
@@ -119,13 +117,13 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
 
   /** Common gate: throttling, token, access state, passcode session. Returns null when it answered. */
   const gate = async (req: FastifyRequest, reply: FastifyReply, token: string, needSession: boolean) => {
-    if (limiter.blocked(req.ip)) {
+    if (await limiter.blocked(req.ip)) {
       page(reply, 429, { kind: 'throttled' });
       return null;
     }
     const found = await load(token);
     if (!found) {
-      limiter.fail(req.ip);
+      await limiter.fail(req.ip);
       page(reply, 404, { kind: 'invalid' });
       return null;
     }
@@ -245,7 +243,7 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       const want = Buffer.from(link.code_hash, 'hex');
       const got = Buffer.from(codeHash(link.token, code), 'hex');
       if (!/^\d{6,8}$/.test(code) || !timingSafeEqual(want, got)) {
-        limiter.fail(req.ip);
+        await limiter.fail(req.ip);
         await db.updateTable('download_links').set((eb) => ({ code_attempts: eb('code_attempts', '+', 1) })).where('token', '=', link.token).execute();
         return retry('確認コードが正しくありません。 / The code is not correct.');
       }

@@ -49,7 +49,7 @@ export const configSchema = z
     maxRecipients: z.coerce.number().int().positive().default(1000),
     /** failed AUTH attempts from one IP within authFailWindowSeconds before it is refused for that window */
     authFailLimit: z.coerce.number().int().positive().default(5),
-    authFailWindowSeconds: z.coerce.number().int().positive().default(600),
+    authFailWindowSeconds: z.coerce.number().int().positive().max(86_400).default(600),
     /** wait before the greeting on the inbound (MX) port to catch early-talking spam bots, ms */
     inboundGreetDelayMs: z.coerce.number().int().min(0).default(100),
     /** processes `start` runs on this host, each with every role (SMTP, HTTP, queue workers),

@@ -20,7 +20,7 @@ export class AuthThrottle {
   }
 
   async recordFailure(ip: string, now = Date.now()): Promise<void> {
-    await this.store.recordAuthFailure([key(ip)], now, now - this.windowMs);
+    await this.store.recordAuthFailure([key(ip)], now, this.windowMs);
   }
 
   /** after a success; callers skip it when there were no failures (it would be a write per login) */

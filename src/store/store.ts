@@ -72,6 +72,9 @@ export interface MessageFilter {
   beforeId?: string;
 }
 
+/** failures older than this are deleted whatever their key (no throttle window may be longer) */
+export const AUTH_FAILURE_HORIZON_MS = 24 * 60 * 60 * 1000;
+
 export class Store {
   readonly db: Kysely<DB>;
   readonly kind: Dialect['kind'];
@@ -256,11 +259,17 @@ export class Store {
     return Number(r?.n ?? 0);
   }
 
-  /** one failure under each key; failures before `forgetBefore` no longer count and go */
-  async recordAuthFailure(keys: string[], at: number, forgetBefore: number): Promise<void> {
+  /**
+   * One failure under each key. Failures of these keys older than `windowMs` no longer count and
+   * go; so does any failure older than a day (the longest window a setting allows), whatever its
+   * key. SMTP AUTH, console login and the download page keep different windows in this one table,
+   * so one caller's window must not cut another's short.
+   */
+  async recordAuthFailure(keys: string[], at: number, windowMs: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       for (const key of keys) await trx.insertInto('auth_failures').values({ key, at }).execute();
-      await trx.deleteFrom('auth_failures').where('at', '<', forgetBefore).execute();
+      await trx.deleteFrom('auth_failures').where('key', 'in', keys).where('at', '<', at - windowMs).execute();
+      await trx.deleteFrom('auth_failures').where('at', '<', at - Math.max(windowMs, AUTH_FAILURE_HORIZON_MS)).execute();
     });
   }
 

@@ -117,5 +117,18 @@ for (const kind of backends()) {
       await store.insertMessage(m);
       await assert.rejects(store.db.updateTable('events').set({ type: 'forged' }).where('message_id', '=', m.id).execute(), /append-only/);
     });
+
+    it("failed logins: one throttle's window does not cut another's short; a day-old failure goes", async () => {
+      const t0 = 1_000_000_000_000;
+      const min = 60_000;
+      await store.recordAuthFailure(['ip:192.0.2.1'], t0, 15 * min); // console login, 15-minute window
+      await store.recordAuthFailure(['smtp-ip:192.0.2.9'], t0 + 11 * min, 10 * min); // SMTP AUTH, 10 minutes
+      assert.equal(await store.authFailures('ip:192.0.2.1', t0 + 11 * min - 15 * min), 1, 'still inside its own window');
+      await store.recordAuthFailure(['smtp-ip:192.0.2.9'], t0 + 22 * min, 10 * min);
+      assert.equal(await store.authFailures('smtp-ip:192.0.2.9', 0), 1, 'its own expired failure is gone');
+      await store.recordAuthFailure(['download-ip:192.0.2.5'], t0 + 25 * 60 * min, 10 * min);
+      assert.equal(await store.authFailures('ip:192.0.2.1', 0), 0, 'a day later, any key');
+      assert.equal(await store.authFailures('download-ip:192.0.2.5', 0), 1);
+    });
   });
 }

@@ -45,7 +45,7 @@ export type LoginOutcome =
   | { ok: false; reason: 'throttled' | 'invalid' | 'totp_required' | 'totp_invalid' };
 
 const recentFailures = (store: Store, key: string, now: number) => store.authFailures(key, now - FAIL_WINDOW_MS);
-const recordFailure = (store: Store, keys: string[], now: number) => store.recordAuthFailure(keys, now, now - FAIL_WINDOW_MS);
+const recordFailure = (store: Store, keys: string[], now: number) => store.recordAuthFailure(keys, now, FAIL_WINDOW_MS);
 
 /**
  * Password (+ TOTP when enrolled) login. Throttled in the database so every node counts the same
