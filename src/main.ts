@@ -13,7 +13,7 @@ import { createMetrics } from './metrics.ts';
 import { Acceptor } from './accept/acceptor.ts';
 import { createInboundServer, createSubmissionServer } from './smtp/listeners.ts';
 import { loadOrCreateTls } from './smtp/tls.ts';
-import { AuthThrottle } from './smtp/auth-throttle.ts';
+import { IpThrottle } from './util/ip-throttle.ts';
 import { parseNetworks } from './util/cidr.ts';
 import { createHttpServer } from './web/http-server.ts';
 import { QueueWorker } from './queue/worker.ts';
@@ -83,7 +83,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   const submission = createSubmissionServer({
     ...listenerDeps,
     trustedNetworks,
-    authThrottle: new AuthThrottle(store, config.authFailLimit, config.authFailWindowSeconds * 1000),
+    authThrottle: new IpThrottle(store, 'smtp-ip', config.authFailLimit, config.authFailWindowSeconds * 1000),
   });
   const inbound = createInboundServer({ ...listenerDeps, greetingDelayMs: config.inboundGreetDelayMs });
   let listening = false;

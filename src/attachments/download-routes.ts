@@ -16,6 +16,7 @@ import { attachmentsDb } from './plan-actions.ts';
 import type { DownloadFileTable, DownloadLinkTable } from './tables.ts';
 import { renderPage, type PageView } from './download-html.ts';
 import { tokenPageScope } from '../web/token-page-scope.ts';
+import { IpThrottle } from '../util/ip-throttle.ts';
 
 export interface DownloadRouteDeps {
   store: Store;
@@ -40,25 +41,6 @@ type Link = DownloadLinkTable;
 type File = DownloadFileTable;
 type Access = 'ok' | 'expired' | 'withdrawn' | 'limit';
 
-/**
- * Failures (unknown tokens, wrong codes) per client IP in a sliding window. Counted in the
- * database beside the AUTH failures, so every process and node refuses the same address.
- */
-class FailureLimiter {
-  constructor(
-    private readonly store: Store,
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
-  async blocked(ip: string): Promise<boolean> {
-    return (await this.store.authFailures(key(ip), Date.now() - this.windowMs)) >= this.limit;
-  }
-  async fail(ip: string): Promise<void> {
-    await this.store.recordAuthFailure([key(ip)], Date.now(), this.windowMs);
-  }
-}
-const key = (ip: string) => `download-ip:${ip}`;
-
 export function accessOf(link: Link, files: File[], now = Date.now()): Access {
   const live = files.filter((f) => f.withdrawn_at === null);
   if (live.length === 0) return 'withdrawn';
@@ -81,7 +63,8 @@ export function contentDisposition(filename: string): string {
 
 export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRouteDeps): Promise<void> {
   const db = attachmentsDb(deps.store);
-  const limiter = new FailureLimiter(deps.store, deps.failureLimit ?? 30, 10 * 60 * 1000);
+  // unknown tokens and wrong codes, per client IP, counted across every process and node
+  const limiter = new IpThrottle(deps.store, 'download-ip', deps.failureLimit ?? 30, 10 * 60 * 1000);
   const prefix = new URL(deps.publicUrl).pathname.replace(/\/+$/, '');
   const secure = deps.publicUrl.startsWith('https:');
   let secret: Buffer | null = null;
@@ -117,13 +100,13 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
 
   /** Common gate: throttling, token, access state, passcode session. Returns null when it answered. */
   const gate = async (req: FastifyRequest, reply: FastifyReply, token: string, needSession: boolean) => {
-    if (await limiter.blocked(req.ip)) {
+    if (limiter.isBlocked(await limiter.failures(req.ip))) {
       page(reply, 429, { kind: 'throttled' });
       return null;
     }
     const found = await load(token);
     if (!found) {
-      await limiter.fail(req.ip);
+      await limiter.recordFailure(req.ip);
       page(reply, 404, { kind: 'invalid' });
       return null;
     }
@@ -243,7 +226,7 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       const want = Buffer.from(link.code_hash, 'hex');
       const got = Buffer.from(codeHash(link.token, code), 'hex');
       if (!/^\d{6,8}$/.test(code) || !timingSafeEqual(want, got)) {
-        await limiter.fail(req.ip);
+        await limiter.recordFailure(req.ip);
         await db.updateTable('download_links').set((eb) => ({ code_attempts: eb('code_attempts', '+', 1) })).where('token', '=', link.token).execute();
         return retry('確認コードが正しくありません。 / The code is not correct.');
       }

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Acceptor, AuthedUser, ClientInfo } from '../accept/acceptor.ts';
 import type { Metrics } from '../metrics.ts';
 import type { TlsMaterial } from './tls.ts';
-import type { AuthThrottle } from './auth-throttle.ts';
+import type { IpThrottle } from '../util/ip-throttle.ts';
 import { inNetworks } from '../util/cidr.ts';
 import { readMessage } from './read-message.ts';
 import { SmtpError } from './smtp-error.ts';
@@ -74,7 +74,7 @@ function refuse(err: unknown, deps: ListenerDeps, port: string, stage: string, s
 }
 
 export function createSubmissionServer(
-  deps: ListenerDeps & { trustedNetworks: BlockList; authThrottle: AuthThrottle },
+  deps: ListenerDeps & { trustedNetworks: BlockList; authThrottle: IpThrottle },
 ): SMTPServer {
   const throttle = deps.authThrottle;
   // the client's address does not change within a connection: checked once per session

@@ -73,7 +73,7 @@ export interface MessageFilter {
 }
 
 /** failures older than this are deleted whatever their key (no throttle window may be longer) */
-export const AUTH_FAILURE_HORIZON_MS = 24 * 60 * 60 * 1000;
+const AUTH_FAILURE_HORIZON_MS = 24 * 60 * 60 * 1000;
 
 export class Store {
   readonly db: Kysely<DB>;

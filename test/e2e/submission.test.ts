@@ -7,7 +7,7 @@ import nodemailer from 'nodemailer';
 import { backends } from '../helpers/databases.ts';
 import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
 import { startSink, withoutFirstReceived, type Sink } from '../helpers/sink.ts';
-import { AuthThrottle } from '../../src/smtp/auth-throttle.ts';
+import { IpThrottle } from '../../src/util/ip-throttle.ts';
 import { SmtpTalk } from '../helpers/smtp-talk.ts';
 import { messageDetail } from '../../src/cli/message-list.ts';
 
@@ -140,7 +140,7 @@ for (const kind of backends()) {
       const log = inst.logs.join('');
       assert.doesNotMatch(log, /wrong password/, 'passwords never reach the log');
       // The failures are in the database: another process or node on it refuses the address too.
-      const elsewhere = new AuthThrottle(inst.sekisho.store, 3, 600_000);
+      const elsewhere = new IpThrottle(inst.sekisho.store, 'smtp-ip', 3, 600_000);
       assert.ok(elsewhere.isBlocked(await elsewhere.failures('127.0.0.1')));
       assert.ok(!elsewhere.isBlocked(await elsewhere.failures('192.0.2.1')));
     });
