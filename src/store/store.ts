@@ -72,6 +72,13 @@ export interface MessageFilter {
   beforeId?: string;
 }
 
+/**
+ * How long a group commit waits for company while the writer is busy. Measured with `npm run bench`
+ * (two processes on SQLite, a new connection per message): 1.9 messages per commit without it, about
+ * 3 with it, and a few per cent less CPU per message; acceptance latency grows by at most this much.
+ */
+const COMMIT_GATHER_MS = 5;
+
 /** failures older than this are deleted whatever their key (no throttle window may be longer) */
 const AUTH_FAILURE_HORIZON_MS = 24 * 60 * 60 * 1000;
 
@@ -87,9 +94,14 @@ export class Store {
     this.kind = dialect.kind;
     // Accepted messages and delivery results share one writer: whatever arrives together is one
     // transaction and one fsync (one WAL commit on SQLite, one round of COMMIT on PostgreSQL).
-    this.batcher = new CommitBatcher((writes) => dialect.groupTransaction(async (trx) => {
-      for (const write of writes) await write(trx);
-    }));
+    // Under load a batch waits up to COMMIT_GATHER_MS for more (see CommitBatcher).
+    this.batcher = new CommitBatcher(
+      (writes) => dialect.groupTransaction(async (trx) => {
+        for (const write of writes) await write(trx);
+      }),
+      200,
+      COMMIT_GATHER_MS,
+    );
   }
 
   /** Runs `write` in the next group commit; resolves with its result once that has committed. */
