@@ -1,6 +1,6 @@
 // Identifiers: time-ordered message ids (ULID layout: 48-bit ms time + 80 random bits, Crockford
 // base32, 26 chars) so ids sort by arrival, and unguessable tokens (≥128 bits) for links.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 
 const B32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -11,15 +11,35 @@ export function newId(now = Date.now()): string {
     time = B32[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const rnd = randomBytes(10);
-  let bits = 0n;
-  for (const b of rnd) bits = (bits << 8n) | BigInt(b);
-  let rand = '';
-  for (let i = 0; i < 16; i++) {
-    rand = B32[Number(bits & 31n)] + rand;
-    bits >>= 5n;
+  // 80 random bits as two 40-bit halves: exact in a double, no BigInt.
+  const rnd = randomSlice(10);
+  return time + base32of40(rnd, 0) + base32of40(rnd, 5);
+}
+
+function base32of40(bytes: Buffer, at: number): string {
+  let v = bytes[at]! * 2 ** 32 + bytes.readUInt32BE(at + 1);
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    out = B32[v % 32] + out;
+    v = Math.floor(v / 32);
   }
-  return time + rand;
+  return out;
+}
+
+// One randomFillSync per 4 KiB of ids instead of a randomBytes call per id: each call costs
+// several microseconds (OpenSSL's locks and fork check), one per accepted message. Every byte
+// is handed out once; the pool belongs to this process (cluster workers are processes).
+const POOL = Buffer.alloc(4096);
+let poolAt = POOL.length;
+
+function randomSlice(n: number): Buffer {
+  if (poolAt + n > POOL.length) {
+    randomFillSync(POOL);
+    poolAt = 0;
+  }
+  const out = POOL.subarray(poolAt, poolAt + n);
+  poolAt += n;
+  return out;
 }
 
 /** URL-safe random token with `bytes`×8 bits of entropy (default 160). */
