@@ -13,13 +13,18 @@ export interface StoredDkimKey {
   publicKeyBase64: string;
 }
 
-/** The domain's key, if it has one; cached for a moment (keys are only ever added, never changed). */
+/**
+ * The domain's key, if it has one; cached for a moment (keys are only ever added, never changed).
+ * "No key" is cached too (as null): most outbound domains have none until the admin publishes one,
+ * and a key created elsewhere is then used within the directory cache's TTL, like any directory change.
+ */
 export async function dkimKeyFor(store: Store, domain: string): Promise<StoredDkimKey | undefined> {
   const name = domain.toLowerCase();
-  return store.directory.lookup('dkim', name, async () => {
+  const key = await store.directory.lookup<StoredDkimKey | null>('dkim', name, async () => {
     const row = await store.db.selectFrom('dkim_keys').selectAll().where('domain', '=', name).executeTakeFirst();
-    return row ? { domain: row.domain, tenantId: row.tenant_id, selector: row.selector, privateKeyPem: row.private_key, publicKeyBase64: row.public_key } : undefined;
+    return row ? { domain: row.domain, tenantId: row.tenant_id, selector: row.selector, privateKeyPem: row.private_key, publicKeyBase64: row.public_key } : null;
   });
+  return key ?? undefined;
 }
 
 /** The key for a tenant domain, generated (and audit-logged) when it has none yet. */
@@ -33,6 +38,7 @@ export async function ensureDkimKey(store: Store, tenantId: string, domain: stri
     .values({ domain: domain.toLowerCase(), tenant_id: tenantId, selector: key.selector, private_key: key.privateKeyPem, public_key: key.publicKeyBase64, created_at: Date.now() })
     .onConflict((oc) => oc.column('domain').doNothing())
     .execute();
+  store.directory.forget(); // the "no key" just cached
   const stored = (await dkimKeyFor(store, domain))!;
   if (stored.publicKeyBase64 === key.publicKeyBase64) {
     await store.appendEvent({ tenantId, messageId: null, actor, type: 'dkim.key_created', data: { domain: stored.domain, selector: stored.selector } });

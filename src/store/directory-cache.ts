@@ -2,7 +2,8 @@
 // tenant's domain list, a sender's user row, a domain's DKIM key. Like the policy in force, a
 // change made elsewhere (the CLI, another process or node) is seen within `ttlMs`; changes made
 // through this process call forget() and are seen at once. Only rows that exist are kept: an
-// unknown domain, user or key is looked up every time, so adding one takes effect at once everywhere.
+// unknown domain or user is looked up every time, so adding one takes effect at once everywhere.
+// (A loader may answer null to have "none" kept as well: the DKIM key lookup does.)
 
 export class DirectoryCache {
   private readonly entries = new Map<string, { value: unknown; until: number }>();
