@@ -1,0 +1,40 @@
+// CommitBatcher: items added together share a commit; under load (a batch was taken recently) the
+// next batch waits `gatherMs` for company, while an idle writer commits at once; a failing item
+// does not fail the others of its batch. Margins are wide (tens vs hundreds of ms): nothing here
+// measures speed, only which items ended up together.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CommitBatcher } from '../../src/store/commit-batcher.ts';
+
+describe('CommitBatcher', () => {
+  it('commits an idle add at once and gathers later adds while busy', async () => {
+    const batches: string[][] = [];
+    const b = new CommitBatcher<string>(async (items) => void batches.push(items), 200, 300, 60_000);
+    await b.add('a'); // idle: no earlier batch, so no gathering wait
+    const second = b.add('b');
+    await sleep(20);
+    const third = b.add('c');
+    await Promise.all([second, third]);
+    assert.deepEqual(batches, [['a'], ['b', 'c']]);
+  });
+
+  it('without gathering, adds in one event-loop turn still share a commit', async () => {
+    const batches: number[][] = [];
+    const b = new CommitBatcher<number>(async (items) => void batches.push(items));
+    await Promise.all([1, 2, 3].map((n) => b.add(n)));
+    assert.deepEqual(batches, [[1, 2, 3]]);
+  });
+
+  it('a failing item fails alone; its batch neighbours are retried one by one and commit', async () => {
+    const committed: number[] = [];
+    const b = new CommitBatcher<number>(async (items) => {
+      if (items.includes(2)) throw new Error('bad row');
+      committed.push(...items);
+    });
+    const results = await Promise.allSettled([1, 2, 3].map((n) => b.add(n)));
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(committed, [1, 3]);
+    await b.drain();
+  });
+});
