@@ -1,32 +1,29 @@
 // Group commit: items added while a commit is running (or in the same event-loop turn) are
 // written together in the next transaction, so 20 concurrent SMTP sessions cost a handful of
-// fsyncs instead of twenty. Each add() resolves only after its own batch has committed. Under
-// load a batch also waits a few milliseconds for company (like PostgreSQL's commit_delay); an
-// item that arrives when the writer has been quiet is committed at once.
+// fsyncs instead of twenty. Each add() resolves only after its own batch has committed. When items
+// arrived while the last commit ran, the writer is what they wait for: that next batch waits a few
+// milliseconds more for company (like PostgreSQL's commit_delay); an item that finds the writer
+// idle is committed at once, so a lone client sees no delay.
 export class CommitBatcher<T> {
   private pending: Array<{ item: T; resolve: () => void; reject: (e: unknown) => void }> = [];
   private running: Promise<void> | null = null;
   private scheduled = false;
-  /** when the last batch was taken (performance.now()) */
-  private lastFlushAt = -Infinity;
 
   /**
-   * @param gatherMs how long a batch waits for more items when the previous one was taken less
-   *   than `busyWithinMs` ago. Every commit costs a transaction, its pages written to the log and an
-   *   fsync, whatever its size; on SQLite with several processes it also empties the others' page
-   *   caches. Bigger batches under load cost less per item; an idle writer adds no delay.
+   * @param gatherMs how long a batch of items that queued behind a running commit waits for more.
+   *   Every commit costs a transaction, its pages written to the log and an fsync, whatever its
+   *   size; on SQLite with several processes it also empties the others' page caches.
    */
   constructor(
     private readonly commit: (items: T[]) => Promise<void>,
     private readonly maxBatch = 200,
     private readonly gatherMs = 0,
-    private readonly busyWithinMs = 50,
   ) {}
 
   add(item: T): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      this.schedule();
+      this.schedule(false);
     });
   }
 
@@ -37,26 +34,24 @@ export class CommitBatcher<T> {
     }
   }
 
-  private schedule(): void {
+  private schedule(gather: boolean): void {
     if (this.scheduled || this.running) return;
     this.scheduled = true;
     const go = () => {
       this.scheduled = false;
       this.flush();
     };
-    const busy = performance.now() - this.lastFlushAt < this.busyWithinMs;
     // setImmediate lets the other sessions' DATA that arrived in this I/O turn join the batch.
-    if (busy && this.gatherMs > 0 && this.pending.length < this.maxBatch) setTimeout(go, this.gatherMs);
+    if (gather && this.gatherMs > 0 && this.pending.length < this.maxBatch) setTimeout(go, this.gatherMs);
     else setImmediate(go);
   }
 
   private flush(): void {
     if (this.running || this.pending.length === 0) return;
-    this.lastFlushAt = performance.now();
     const batch = this.pending.splice(0, this.maxBatch);
     this.running = this.commitBatch(batch).finally(() => {
       this.running = null;
-      if (this.pending.length > 0) this.schedule();
+      if (this.pending.length > 0) this.schedule(true);
     });
   }
 

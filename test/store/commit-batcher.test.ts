@@ -1,6 +1,6 @@
-// CommitBatcher: items added together share a commit; under load (a batch was taken recently) the
-// next batch waits `gatherMs` for company, while an idle writer commits at once; a failing item
-// does not fail the others of its batch. Margins are wide (tens vs hundreds of ms): nothing here
+// CommitBatcher: items added together share a commit; items that queued behind a running commit
+// wait `gatherMs` for company, while an idle writer commits at once; a failing item does not fail
+// the others of its batch. Margins are wide (tens vs hundreds of ms): nothing here
 // measures speed, only which items ended up together.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,12 +8,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CommitBatcher } from '../../src/store/commit-batcher.ts';
 
 describe('CommitBatcher', () => {
-  it('commits an idle add at once and gathers later adds while busy', async () => {
+  it('items that queued behind a running commit wait gatherMs for company', async () => {
     const batches: string[][] = [];
-    const b = new CommitBatcher<string>(async (items) => void batches.push(items), 200, 300, 60_000);
-    await b.add('a'); // idle: no earlier batch, so no gathering wait
-    const second = b.add('b');
+    let release!: () => void;
+    const firstHeld = new Promise<void>((r) => (release = r));
+    const b = new CommitBatcher<string>(async (items) => {
+      batches.push(items);
+      if (batches.length === 1) await firstHeld;
+    }, 200, 300);
+    const first = b.add('a'); // the writer is idle: committed at once (and held open here)
     await sleep(20);
+    const second = b.add('b'); // queues behind the running commit
+    release();
+    await first;
+    await sleep(20); // b's batch is now gathering
     const third = b.add('c');
     await Promise.all([second, third]);
     assert.deepEqual(batches, [['a'], ['b', 'c']]);
