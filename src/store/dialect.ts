@@ -11,23 +11,16 @@ export interface Migration {
   sql: string[];
 }
 
-/** A written transaction and the moment it becomes durable (see Dialect.groupTransaction). */
-export interface Committed {
-  durable: Promise<void>;
-}
-
 export interface Dialect {
   kind: 'sqlite' | 'postgres';
   db: Kysely<DB>;
   /** Atomically lease up to `limit` messages whose due time has come and that no live node holds. */
   claimDue(node: string, now: number, limit: number, leaseUntil: number): Promise<MessageRow[]>;
   /**
-   * Runs `fn` in one transaction (a group commit of many writes) and resolves once it is
-   * committed, with `durable`, which resolves once it would survive a crash. SQLite flushes its log
-   * off the main thread for these, and the next transaction may be written meanwhile (one flush
-   * then covers both); PostgreSQL's COMMIT is durable as is.
+   * Runs `fn` in one transaction (a group commit of many writes) and resolves once it is durable.
+   * SQLite flushes its log off the main thread for these; PostgreSQL's COMMIT is durable as is.
    */
-  groupTransaction(fn: (trx: Kysely<DB>) => Promise<void>): Promise<Committed>;
+  groupTransaction(fn: (trx: Kysely<DB>) => Promise<void>): Promise<void>;
   /** Runs `fn` while holding the database-wide migration lock. */
   withMigrationLock<T>(fn: (db: Kysely<DB>) => Promise<T>): Promise<T>;
   close(): Promise<void>;

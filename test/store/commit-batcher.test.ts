@@ -1,7 +1,6 @@
 // CommitBatcher: items added together share a commit; items that queued behind a running commit
 // wait `gatherMs` for company, while an idle writer commits at once; a failing item does not fail
-// the others of its batch; the next batch is written while the last one is still being flushed,
-// and items settle only once their own batch is durable. Margins are wide (tens vs hundreds of ms): nothing here
+// the others of its batch. Margins are wide (tens vs hundreds of ms): nothing here
 // measures speed, only which items ended up together.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,40 +43,6 @@ describe('CommitBatcher', () => {
     const results = await Promise.allSettled([1, 2, 3].map((n) => b.add(n)));
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
     assert.deepEqual(committed, [1, 3]);
-    await b.drain();
-  });
-
-  it('writes the next batch while the last one flushes; each item waits for its own flush', async () => {
-    const written: string[][] = [];
-    const flushes: Array<() => void> = [];
-    const b = new CommitBatcher<string>(async (items) => {
-      written.push(items);
-      return { durable: new Promise<void>((r) => flushes.push(r)) };
-    });
-    const settled: string[] = [];
-    const first = b.add('a').then(() => settled.push('a'));
-    await sleep(20); // 'a' is written, its flush still running
-    const second = b.add('b').then(() => settled.push('b'));
-    await sleep(20);
-    assert.deepEqual(written, [['a'], ['b']], 'b was written without waiting for a\'s flush');
-    assert.deepEqual(settled, [], 'nothing acknowledged before its flush');
-    flushes[1]!();
-    await second;
-    assert.deepEqual(settled, ['b']);
-    flushes[0]!();
-    await first;
-    await b.drain();
-  });
-
-  it('a failed flush fails its whole batch, without writing the rows again', async () => {
-    let writes = 0;
-    const b = new CommitBatcher<number>(async () => {
-      writes++;
-      return { durable: Promise.reject(new Error('EIO')) };
-    });
-    const results = await Promise.allSettled([1, 2].map((n) => b.add(n)));
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
-    assert.equal(writes, 1);
     await b.drain();
   });
 });

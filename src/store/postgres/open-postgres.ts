@@ -32,7 +32,6 @@ export function openPostgres(url: string, poolSize = 10): Dialect {
     },
     async groupTransaction(fn) {
       await db.transaction().execute(fn);
-      return { durable: Promise.resolve() };
     },
     async withMigrationLock(fn) {
       // Nodes starting together take turns; the second finds the migrations applied.

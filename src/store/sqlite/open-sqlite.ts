@@ -68,9 +68,7 @@ export function openSqlite(file: string): Dialect {
       for (let pause = 0; !(await db.connection().execute((conn) => writeUnsynced(conn, fn))); pause = Math.min(pause * 2 || 1, 8)) {
         await new Promise((resolve) => (pause ? setTimeout(resolve, pause) : setImmediate(resolve)));
       }
-      // Written to the log, not yet flushed. The caller may write its next transaction while this
-      // flush runs: WalSync's next flush then covers it too.
-      return { durable: wal.sync() };
+      await wal.sync();
     },
     async claimDue(node, now, limit, leaseUntil) {
       // One statement is atomic in SQLite (a single writer), so two workers never lease the same row.
