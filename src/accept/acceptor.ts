@@ -2,7 +2,7 @@
 // recipients are ours, and durable storage of an accepted message (row, body, recipients, audit)
 // before the listener may answer 250. Knows nothing of the SMTP protocol beyond SmtpError.
 import type { Logger } from 'pino';
-import type { MessageRow, Store } from '../store/store.ts';
+import type { Arrival, MessageRow, Store } from '../store/store.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { verifyPassword } from '../util/password.ts';
 import { newId } from '../util/id.ts';
@@ -105,13 +105,18 @@ export class Acceptor {
     }
   }
 
-  async acceptSubmission(client: ClientInfo, envelope: Envelope, raw: Buffer, tenantId: string): Promise<string> {
-    const parsed = await parseMessage(raw, envelope, 'outbound');
-    await this.checkHeaderFrom(tenantId, parsed.facts, envelope.mailFrom);
-    return this.store(client, envelope, raw, tenantId, parsed, 'outbound');
+  /** An SMTP transaction has begun: its message is on its way (see Store.expectMessage). */
+  expectMessage(): Arrival {
+    return this.deps.store.expectMessage();
   }
 
-  async acceptInbound(client: ClientInfo, envelope: Envelope, raw: Buffer, tenantOf: Map<string, string>): Promise<string[]> {
+  async acceptSubmission(client: ClientInfo, envelope: Envelope, raw: Buffer, tenantId: string, arrival?: Arrival): Promise<string> {
+    const parsed = await parseMessage(raw, envelope, 'outbound');
+    await this.checkHeaderFrom(tenantId, parsed.facts, envelope.mailFrom);
+    return this.store(client, envelope, raw, tenantId, parsed, 'outbound', arrival);
+  }
+
+  async acceptInbound(client: ClientInfo, envelope: Envelope, raw: Buffer, tenantOf: Map<string, string>, arrival?: Arrival): Promise<string[]> {
     // Recipients of different tenants become separate messages: each tenant sees only its own.
     const byTenant = new Map<string, string[]>();
     for (const rcpt of envelope.recipients) {
@@ -122,7 +127,7 @@ export class Acceptor {
     for (const [tenantId, recipients] of byTenant) {
       const env = { mailFrom: envelope.mailFrom, recipients };
       const parsed = await parseMessage(raw, env, 'inbound');
-      ids.push(await this.store(client, env, raw, tenantId, parsed, 'inbound'));
+      ids.push(await this.store(client, env, raw, tenantId, parsed, 'inbound', arrival));
     }
     return ids;
   }
@@ -134,6 +139,7 @@ export class Acceptor {
     tenantId: string,
     parsed: ParsedMessage,
     direction: 'outbound' | 'inbound',
+    arrival?: Arrival,
   ): Promise<string> {
     const { facts } = parsed;
     const actor = client.user?.email ?? (client.trusted ? `trusted:${client.remoteAddress}` : `smtp:${client.remoteAddress}`);
@@ -206,7 +212,7 @@ export class Acceptor {
           },
           ...decision.events,
         ],
-      });
+      }, arrival);
     } catch (err) {
       if (slot) this.deps.localWorker!.cancel(id);
       throw err;

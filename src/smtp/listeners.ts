@@ -5,6 +5,7 @@ import { SMTPServer, type SMTPServerAuthentication, type SMTPServerOptions, type
 import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import type { Acceptor, AuthedUser, ClientInfo } from '../accept/acceptor.ts';
+import type { Arrival } from '../store/store.ts';
 import type { Metrics } from '../metrics.ts';
 import type { TlsMaterial } from './tls.ts';
 import type { IpThrottle } from '../util/ip-throttle.ts';
@@ -30,12 +31,28 @@ interface SessionState {
   tenantId?: string;
   /** inbound: recipient → tenant */
   rcptTenants?: Map<string, string>;
+  /** the open transaction's message, expected at the store (lets a group commit stop waiting) */
+  arrival?: Arrival;
 }
 
 type Session = SMTPServerSession & { sekisho?: SessionState };
 
 function state(session: Session): SessionState {
   return (session.sekisho ??= {});
+}
+
+/** A transaction has begun (MAIL FROM, or the first RCPT TO accepted on the MX port). */
+function expectMessage(deps: ListenerDeps, session: Session): void {
+  const s = state(session);
+  s.arrival?.arrived(); // a transaction before it ended without DATA (RSET, a new MAIL FROM)
+  s.arrival = deps.acceptor.expectMessage();
+}
+
+/** The transaction ended, or the client left: nothing more will come from it. */
+function transactionOver(session: Session): void {
+  const s = state(session);
+  s.arrival?.arrived();
+  s.arrival = undefined;
 }
 
 function clientInfo(session: Session, trusted: boolean): ClientInfo {
@@ -108,6 +125,7 @@ export function createSubmissionServer(
     async onMailFrom(address, session: Session, callback) {
       try {
         state(session).tenantId = await deps.acceptor.submissionSenderTenant(clientInfo(session, trusted(session)), address.address);
+        expectMessage(deps, session);
         callback();
       } catch (err) {
         callback(refuse(err, deps, port, 'mail', session, { from: address.address }));
@@ -126,14 +144,17 @@ export function createSubmissionServer(
       const envelope = envelopeOf(session);
       try {
         const raw = await readMessage(stream, deps.maxMessageSize);
-        const id = await deps.acceptor.acceptSubmission(clientInfo(session, trusted(session)), envelope, raw, state(session).tenantId!);
+        const id = await deps.acceptor.acceptSubmission(clientInfo(session, trusted(session)), envelope, raw, state(session).tenantId!, state(session).arrival);
+        transactionOver(session);
         deps.logger.info({ port, id, client: session.remoteAddress, user: state(session).user?.email, from: envelope.mailFrom, rcpts: envelope.recipients.length, size: raw.length }, 'smtp accepted');
         callback(null, `Ok: queued as ${id}`);
       } catch (err) {
+        transactionOver(session);
         stream.resume();
         callback(refuse(err, deps, port, 'data', session, { from: envelope.mailFrom, rcpts: envelope.recipients.length }));
       }
     },
+    onClose: transactionOver,
   };
   return withErrorLog(new SMTPServer(options), deps, port);
 }
@@ -150,6 +171,7 @@ export function createInboundServer(deps: ListenerDeps & { greetingDelayMs: numb
       try {
         const tenantId = await deps.acceptor.inboundRecipientTenant(address.address);
         (state(session).rcptTenants ??= new Map()).set(address.address.toLowerCase(), tenantId);
+        if (session.envelope.rcptTo.length === 0) expectMessage(deps, session);
         callback();
       } catch (err) {
         callback(refuse(err, deps, port, 'rcpt', session, { to: address.address }));
@@ -159,14 +181,17 @@ export function createInboundServer(deps: ListenerDeps & { greetingDelayMs: numb
       const envelope = envelopeOf(session);
       try {
         const raw = await readMessage(stream, deps.maxMessageSize);
-        const ids = await deps.acceptor.acceptInbound(clientInfo(session, false), envelope, raw, state(session).rcptTenants ?? new Map());
+        const ids = await deps.acceptor.acceptInbound(clientInfo(session, false), envelope, raw, state(session).rcptTenants ?? new Map(), state(session).arrival);
+        transactionOver(session);
         deps.logger.info({ port, id: ids.join(','), client: session.remoteAddress, from: envelope.mailFrom, rcpts: envelope.recipients.length, size: raw.length }, 'smtp accepted');
         callback(null, `Ok: queued as ${ids.join(' ')}`);
       } catch (err) {
+        transactionOver(session);
         stream.resume();
         callback(refuse(err, deps, port, 'data', session, { from: envelope.mailFrom, rcpts: envelope.recipients.length }));
       }
     },
+    onClose: transactionOver,
   });
   return withErrorLog(server, deps, port);
 }

@@ -3,11 +3,14 @@
 // fsyncs instead of twenty. Each add() resolves only after its own batch has committed. When items
 // arrived while the last commit ran, the writer is what they wait for: that next batch waits a few
 // milliseconds more for company (like PostgreSQL's commit_delay); an item that finds the writer
-// idle is committed at once, so a lone client sees no delay.
+// idle is committed at once, so a lone client sees no delay, and a batch stops waiting as soon
+// as nothing more is on its way (`expectingMore`): when every client is already waiting for its
+// reply, waiting longer would only add latency.
 export class CommitBatcher<T> {
   private pending: Array<{ item: T; resolve: () => void; reject: (e: unknown) => void }> = [];
   private running: Promise<void> | null = null;
   private scheduled = false;
+  private gatherTimer: NodeJS.Timeout | null = null;
 
   /**
    * @param gatherMs how long a batch of items that queued behind a running commit waits for more.
@@ -18,6 +21,8 @@ export class CommitBatcher<T> {
     private readonly commit: (items: T[]) => Promise<void>,
     private readonly maxBatch = 200,
     private readonly gatherMs = 0,
+    /** whether more items are probably on their way (a gathering batch waits only then) */
+    private readonly expectingMore: () => boolean = () => true,
   ) {}
 
   add(item: T): Promise<void> {
@@ -34,16 +39,31 @@ export class CommitBatcher<T> {
     }
   }
 
+  /** Nothing more is on its way: a batch that is waiting for company is written now. */
+  stopGathering(): void {
+    if (!this.gatherTimer) return;
+    clearTimeout(this.gatherTimer);
+    this.gatherTimer = null;
+    setImmediate(() => this.fire());
+  }
+
   private schedule(gather: boolean): void {
     if (this.scheduled || this.running) return;
     this.scheduled = true;
-    const go = () => {
-      this.scheduled = false;
-      this.flush();
-    };
-    // setImmediate lets the other sessions' DATA that arrived in this I/O turn join the batch.
-    if (gather && this.gatherMs > 0 && this.pending.length < this.maxBatch) setTimeout(go, this.gatherMs);
-    else setImmediate(go);
+    if (gather && this.gatherMs > 0 && this.pending.length < this.maxBatch && this.expectingMore()) {
+      this.gatherTimer = setTimeout(() => {
+        this.gatherTimer = null;
+        this.fire();
+      }, this.gatherMs);
+    } else {
+      // setImmediate lets the other sessions' DATA that arrived in this I/O turn join the batch.
+      setImmediate(() => this.fire());
+    }
+  }
+
+  private fire(): void {
+    this.scheduled = false;
+    this.flush();
   }
 
   private flush(): void {

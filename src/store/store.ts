@@ -83,10 +83,17 @@ const COMMIT_GATHER_MS = 5;
 /** failures older than this are deleted whatever their key (no throttle window may be longer) */
 const AUTH_FAILURE_HORIZON_MS = 24 * 60 * 60 * 1000;
 
+/** A message on its way to Store.insertMessage (see Store.expectMessage). */
+export interface Arrival {
+  arrived(): void;
+}
+
 export class Store {
   readonly db: Kysely<DB>;
   readonly kind: Dialect['kind'];
   private readonly batcher: CommitBatcher<Write>;
+  /** messages of SMTP transactions under way here, not yet handed to insertMessage */
+  private arriving = 0;
   /** domains, users and DKIM keys as every message looks them up (see directory-cache.ts) */
   readonly directory = new DirectoryCache();
 
@@ -102,7 +109,28 @@ export class Store {
       }),
       200,
       COMMIT_GATHER_MS,
+      () => this.arriving > 0,
     );
+  }
+
+  /**
+   * An SMTP transaction has begun in this process (MAIL FROM accepted): its message will most
+   * likely reach insertMessage within milliseconds. A group commit under load waits for such
+   * messages (at most COMMIT_GATHER_MS), and only while there are any: once every open
+   * transaction's message is in the batch, each client waiting for its reply, the batch is
+   * written at once. arrived() (idempotent): the message was handed over, or the transaction
+   * ended without one.
+   */
+  expectMessage(): Arrival {
+    this.arriving++;
+    let open = true;
+    return {
+      arrived: () => {
+        if (!open) return;
+        open = false;
+        if (--this.arriving === 0) this.batcher.stopGathering();
+      },
+    };
   }
 
   /** Runs `write` in the next group commit; resolves with its result once that has committed. */
@@ -217,9 +245,14 @@ export class Store {
 
   // ── messages ────────────────────────────────────────────────────────────────────────────
 
-  /** Commits message row, body, recipients and first audit events; resolves once durable. */
-  insertMessage(message: NewMessage): Promise<MessageRow> {
-    return this.groupCommit((trx) => insertMessageRows(trx, this.kind, message));
+  /**
+   * Commits message row, body, recipients and first audit events; resolves once durable.
+   * `arrival`: the expectation (expectMessage) this message fulfils.
+   */
+  insertMessage(message: NewMessage, arrival?: Arrival): Promise<MessageRow> {
+    const committed = this.groupCommit((trx) => insertMessageRows(trx, this.kind, message));
+    arrival?.arrived(); // after the add: a batch this was the last one for is written with it
+    return committed;
   }
 
   claimDue(node: string, now: number, limit: number, leaseMs: number): Promise<MessageRow[]> {

@@ -1,6 +1,7 @@
 // CommitBatcher: items added together share a commit; items that queued behind a running commit
 // wait `gatherMs` for company, while an idle writer commits at once; a failing item does not fail
-// the others of its batch. Margins are wide (tens vs hundreds of ms): nothing here
+// the others of its batch; a batch gathers only while more items are expected, and stops when
+// told that none are. Margins are wide (tens vs hundreds of ms): nothing here
 // measures speed, only which items ended up together.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,5 +45,44 @@ describe('CommitBatcher', () => {
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
     assert.deepEqual(committed, [1, 3]);
     await b.drain();
+  });
+
+  // gatherMs is a minute here: a batch that gathered would hang the test until its timeout
+  it('does not gather when nothing more is expected', { timeout: 20_000 }, async () => {
+    const batches: string[][] = [];
+    let release!: () => void;
+    const firstHeld = new Promise<void>((r) => (release = r));
+    const b = new CommitBatcher<string>(async (items) => {
+      batches.push(items);
+      if (batches.length === 1) await firstHeld;
+    }, 200, 60_000, () => false);
+    const first = b.add('a');
+    await sleep(20);
+    const second = b.add('b'); // queues behind the running commit; nothing else is coming
+    release();
+    await Promise.all([first, second]);
+    assert.deepEqual(batches, [['a'], ['b']]);
+  });
+
+  it('stopGathering writes a gathering batch at once', { timeout: 20_000 }, async () => {
+    const batches: string[][] = [];
+    let release!: () => void;
+    const firstHeld = new Promise<void>((r) => (release = r));
+    let expecting = true;
+    const b = new CommitBatcher<string>(async (items) => {
+      batches.push(items);
+      if (batches.length === 1) await firstHeld;
+    }, 200, 60_000, () => expecting);
+    const first = b.add('a');
+    await sleep(20);
+    const second = b.add('b');
+    release();
+    await first;
+    await sleep(20); // b's batch is gathering
+    assert.deepEqual(batches, [['a']]);
+    expecting = false;
+    b.stopGathering();
+    await second;
+    assert.deepEqual(batches, [['a'], ['b']]);
   });
 });
