@@ -76,7 +76,8 @@ export interface MessageFilter {
  * How long a group commit whose items queued behind the previous commit waits for more. Measured
  * with `npm run bench` (two processes on SQLite, a new connection per message): 1.9 messages per
  * commit without it, about 3 with it (CPU per message fell 10–15 % together with that day's id and
- * DKIM-cache changes; docs/delivery.md). A lone client never waits.
+ * DKIM-cache changes; docs/delivery.md). A lone client never waits, nor does a batch that every
+ * open SMTP transaction has already joined (expectMessage).
  */
 const COMMIT_GATHER_MS = 5;
 
@@ -102,7 +103,8 @@ export class Store {
     this.kind = dialect.kind;
     // Accepted messages and delivery results share one writer: whatever arrives together is one
     // transaction and one fsync (one WAL commit on SQLite, one round of COMMIT on PostgreSQL).
-    // Under load a batch waits COMMIT_GATHER_MS for more (see CommitBatcher).
+    // Under load a batch waits up to COMMIT_GATHER_MS for more, while messages are on their way
+    // (expectMessage; see CommitBatcher).
     this.batcher = new CommitBatcher(
       (writes) => dialect.groupTransaction(async (trx) => {
         for (const write of writes) await write(trx);

@@ -8,15 +8,21 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CommitBatcher } from '../../src/store/commit-batcher.ts';
 
+/** A batcher whose first commit stays open until release(): later adds queue behind it. */
+function withFirstCommitHeld(gatherMs: number, expectingMore?: () => boolean) {
+  const batches: string[][] = [];
+  let release!: () => void;
+  const firstHeld = new Promise<void>((r) => (release = r));
+  const batcher = new CommitBatcher<string>(async (items) => {
+    batches.push(items);
+    if (batches.length === 1) await firstHeld;
+  }, 200, gatherMs, expectingMore);
+  return { batcher, batches, release };
+}
+
 describe('CommitBatcher', () => {
   it('items that queued behind a running commit wait gatherMs for company', async () => {
-    const batches: string[][] = [];
-    let release!: () => void;
-    const firstHeld = new Promise<void>((r) => (release = r));
-    const b = new CommitBatcher<string>(async (items) => {
-      batches.push(items);
-      if (batches.length === 1) await firstHeld;
-    }, 200, 300);
+    const { batcher: b, batches, release } = withFirstCommitHeld(300);
     const first = b.add('a'); // the writer is idle: committed at once (and held open here)
     await sleep(20);
     const second = b.add('b'); // queues behind the running commit
@@ -49,13 +55,7 @@ describe('CommitBatcher', () => {
 
   // gatherMs is a minute here: a batch that gathered would hang the test until its timeout
   it('does not gather when nothing more is expected', { timeout: 20_000 }, async () => {
-    const batches: string[][] = [];
-    let release!: () => void;
-    const firstHeld = new Promise<void>((r) => (release = r));
-    const b = new CommitBatcher<string>(async (items) => {
-      batches.push(items);
-      if (batches.length === 1) await firstHeld;
-    }, 200, 60_000, () => false);
+    const { batcher: b, batches, release } = withFirstCommitHeld(60_000, () => false);
     const first = b.add('a');
     await sleep(20);
     const second = b.add('b'); // queues behind the running commit; nothing else is coming
@@ -65,14 +65,8 @@ describe('CommitBatcher', () => {
   });
 
   it('stopGathering writes a gathering batch at once', { timeout: 20_000 }, async () => {
-    const batches: string[][] = [];
-    let release!: () => void;
-    const firstHeld = new Promise<void>((r) => (release = r));
     let expecting = true;
-    const b = new CommitBatcher<string>(async (items) => {
-      batches.push(items);
-      if (batches.length === 1) await firstHeld;
-    }, 200, 60_000, () => expecting);
+    const { batcher: b, batches, release } = withFirstCommitHeld(60_000, () => expecting);
     const first = b.add('a');
     await sleep(20);
     const second = b.add('b');
