@@ -94,7 +94,10 @@ async function startCountingSink() {
             if (end >= 0) end += END_OF_DATA.length;
           }
           if (end < 0) {
-            tail = chunk.length - pos >= 4 ? Buffer.from(chunk.subarray(chunk.length - 4)) : Buffer.concat([tail, chunk.subarray(pos)]).subarray(-4);
+            tail =
+              chunk.length - pos >= 4
+                ? Buffer.from(chunk.subarray(chunk.length - 4))
+                : Buffer.concat([tail, chunk.subarray(pos)]).subarray(-4);
             break;
           }
           inData = false;
@@ -346,7 +349,9 @@ function cpuSeconds(pids: number[]): { user: number; system: number } {
   let system = 0;
   for (const pid of pids) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ');
       user += Number(fields[11]);
       system += Number(fields[12]);
     } catch {
@@ -368,13 +373,19 @@ function processTree(pid: number): number[] {
 /** CPU seconds of this process and of its children that have exited and been reaped */
 function benchCpuSeconds(): number {
   const own = process.cpuUsage();
-  const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync('/proc/self/stat', 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return (own.user + own.system) / 1e6 + (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 /** busy CPU seconds of the whole machine since boot (every CPU; idle and I/O wait left out) */
 function machineBusySeconds(): number {
-  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
 }
 
@@ -437,7 +448,9 @@ async function measure(label: string, port: number, sink: Sink, rssPids: () => n
 }
 
 function print(r: Result): void {
-  console.log(`${r.mode.padEnd(64)} ${r.msgsPerSec.toFixed(0).padStart(6)} msg/s (${r.messages})   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   peak RSS ${r.peakRssMb === null ? 'n/a' : r.peakRssMb.toFixed(0) + ' MB'}   CPU ${r.cpuMsPerMsg === null ? 'n/a' : r.cpuMsPerMsg.toFixed(2) + ` ms/msg, ${(100 * r.systemShare!).toFixed(0)}% kernel`} (bench ${r.benchCpuMsPerMsg.toFixed(2)}; machine ${r.machineCpuMsPerMsg.toFixed(2)}, minus bench ${(r.machineCpuMsPerMsg - r.benchCpuMsPerMsg).toFixed(2)})${r.warmupMsgsPerSec === null ? '' : `   warm-up ${r.warmupMsgsPerSec.toFixed(0)} msg/s`}`);
+  console.log(
+    `${r.mode.padEnd(64)} ${r.msgsPerSec.toFixed(0).padStart(6)} msg/s (${r.messages})   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   peak RSS ${r.peakRssMb === null ? 'n/a' : r.peakRssMb.toFixed(0) + ' MB'}   CPU ${r.cpuMsPerMsg === null ? 'n/a' : r.cpuMsPerMsg.toFixed(2) + ` ms/msg, ${(100 * r.systemShare!).toFixed(0)}% kernel`} (bench ${r.benchCpuMsPerMsg.toFixed(2)}; machine ${r.machineCpuMsPerMsg.toFixed(2)}, minus bench ${(r.machineCpuMsPerMsg - r.benchCpuMsPerMsg).toFixed(2)})${r.warmupMsgsPerSec === null ? '' : `   warm-up ${r.warmupMsgsPerSec.toFixed(0)} msg/s`}`,
+  );
 }
 
 // ── a throwaway Postfix relay ───────────────────────────────────────────────────────────────
@@ -499,11 +512,26 @@ async function startPostfix(dir: string, sinkPort: number): Promise<{ port: numb
   if (start.status !== 0) {
     // postfix prints its reason only on a terminal; its own log file has it
     const log = existsSync(join(dir, 'maillog')) ? readFileSync(join(dir, 'maillog'), 'utf8') : start.stderr || setup.stderr;
-    console.log(`postfix did not start: ${log.trim().split('\n').filter((l) => /fatal|error/.test(l))[0] ?? log.trim().split('\n').at(-1)}`);
+    console.log(
+      `postfix did not start: ${
+        log
+          .trim()
+          .split('\n')
+          .filter((l) => /fatal|error/.test(l))[0] ?? log.trim().split('\n').at(-1)
+      }`,
+    );
     return null;
   }
   for (let i = 0; i < 50; i++) {
-    const ok = await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false)));
+    const ok = await new Promise<boolean>((r) =>
+      net
+        .connect(port, '127.0.0.1')
+        .once('connect', function (this: net.Socket) {
+          this.destroy();
+          r(true);
+        })
+        .once('error', () => r(false)),
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -528,14 +556,25 @@ const generator = USE_SMTP_SOURCE
   : `Node generator: ${MESSAGES} messages of ${SIZE / 1024} KB over ${SESSIONS} sessions`;
 console.log(`${generator}; each mode after ${WARMUP} unmeasured warm-up messages in that mode; sink on 127.0.0.1:${sink.port}\n`);
 const sekisho = await startProcess(
-  childEnv({ dataDir: dir }, `smtp://127.0.0.1:${sink.port}`, { SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32', SEKISHO_LOG_LEVEL: 'warn', SEKISHO_PROCESSES: PROCESSES }, 'sekisho'),
+  childEnv(
+    { dataDir: dir },
+    `smtp://127.0.0.1:${sink.port}`,
+    { SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32', SEKISHO_LOG_LEVEL: 'warn', SEKISHO_PROCESSES: PROCESSES },
+    'sekisho',
+  ),
   undefined,
   // BENCH_PROFILE=DIR: the Sekisho process writes a V8 CPU profile there when it exits
   process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
 );
 let results: Result[] = [];
 try {
-  results = await measure(`Sekisho (SQLite, processes: ${PROCESSES})`, sekisho.ports.submission, sink, () => processTree(sekisho.child.pid!), true);
+  results = await measure(
+    `Sekisho (SQLite, processes: ${PROCESSES})`,
+    sekisho.ports.submission,
+    sink,
+    () => processTree(sekisho.child.pid!),
+    true,
+  );
 } finally {
   sekisho.child.kill('SIGTERM');
   await Promise.race([sekisho.exited, new Promise((r) => setTimeout(r, 5000))]);
@@ -547,12 +586,17 @@ if (postfix) {
     // postfix's short-lived processes exit before they can be read: no CPU figure for it
     const pf = await measure('Postfix', postfix.port, sink, postfix.pids, false);
     console.log('');
-    for (let i = 0; i < Math.min(results.length, pf.length); i++) console.log(`ratio Sekisho / Postfix, ${results[i]!.connections}: ${(results[i]!.msgsPerSec / pf[i]!.msgsPerSec).toFixed(2)}×`);
+    for (let i = 0; i < Math.min(results.length, pf.length); i++)
+      console.log(`ratio Sekisho / Postfix, ${results[i]!.connections}: ${(results[i]!.msgsPerSec / pf[i]!.msgsPerSec).toFixed(2)}×`);
   } finally {
     postfix.stop();
   }
 } else {
-  console.log(process.env.BENCH_POSTFIX === 'no' ? '\nPostfix skipped (BENCH_POSTFIX=no)' : '\nPostfix not installed (apt-get install -y postfix): no comparison');
+  console.log(
+    process.env.BENCH_POSTFIX === 'no'
+      ? '\nPostfix skipped (BENCH_POSTFIX=no)'
+      : '\nPostfix not installed (apt-get install -y postfix): no comparison',
+  );
 }
 await sink.close();
 if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });

@@ -26,7 +26,24 @@ outbound:
 
 function* message(size: number): Generator<Buffer> {
   yield Buffer.from(
-    ['From: taro@acme.example', 'To: partner@example.net', 'Subject: bench', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain; charset=UTF-8', '', 'こんにちは', '--b', 'Content-Type: application/octet-stream; name="big.bin"', 'Content-Disposition: attachment; filename="big.bin"', 'Content-Transfer-Encoding: base64', '', ''].join('\r\n'),
+    [
+      'From: taro@acme.example',
+      'To: partner@example.net',
+      'Subject: bench',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain; charset=UTF-8',
+      '',
+      'こんにちは',
+      '--b',
+      'Content-Type: application/octet-stream; name="big.bin"',
+      'Content-Disposition: attachment; filename="big.bin"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      '',
+    ].join('\r\n'),
   );
   const cipher = createCipheriv('aes-256-ctr', Buffer.alloc(32, 7), Buffer.alloc(16, 0));
   for (let off = 0; off < size; off += CHUNK) {
@@ -42,8 +59,18 @@ async function main() {
   const sink = await startSink();
   const inst = await startInstance('sqlite', { relay: sink.url, pollIntervalMs: 100, maxMessageSize: SIZE * 2, logLevel: 'warn' });
   const store = inst.sekisho.store;
-  await store.db.insertInto('policies').values({ tenant_id: inst.tenantId, yaml: POLICY, created_at: Date.now(), created_by: 'bench' }).execute();
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inst.sekisho.ports.submission, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: USER, pass: PASSWORD } });
+  await store.db
+    .insertInto('policies')
+    .values({ tenant_id: inst.tenantId, yaml: POLICY, created_at: Date.now(), created_by: 'bench' })
+    .execute();
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: inst.sekisho.ports.submission,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: USER, pass: PASSWORD },
+  });
   const send = async (size: number) => {
     const info = await transport.sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw: Readable.from(message(size)) });
     return /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;
@@ -83,7 +110,11 @@ async function main() {
       `web download of a ${mb(SIZE)} attachment, end to end (${viaSmtp ? 'SMTP submission' : 'queued with its plan directly: outbound module not wired yet'}), SQLite, one process`,
       `  stored file: ${files[0]!.filename} ${mb(files[0]!.size)}; delivered copy: ${mb(sink.messages[0]!.raw.length)}`,
       `  RSS before: ${mb(before)}   peak RSS: ${mb(Math.max(peak, acceptPeak))}   growth: ${mb(Math.max(peak, acceptPeak) - before)}   process maxRSS: ${mb(process.resourceUsage().maxRSS * 1024)}`,
-      ...(viaSmtp ? [`  until the 250 reply (receive, parse, store): peak ${mb(acceptPeak)}; after it (web-download prepare, deliver): RSS ${mb(at250)} at 250, peak ${mb(peak)} (+${mb(peak - at250)})`] : []),
+      ...(viaSmtp
+        ? [
+            `  until the 250 reply (receive, parse, store): peak ${mb(acceptPeak)}; after it (web-download prepare, deliver): RSS ${mb(at250)} at 250, peak ${mb(peak)} (+${mb(peak - at250)})`,
+          ]
+        : []),
       `  elapsed: ${((Date.now() - started) / 1000).toFixed(1)} s`,
     ].join('\n') + '\n',
   );

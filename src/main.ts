@@ -46,19 +46,42 @@ export interface RunningSekisho {
 export async function startSekisho(config: Config, logger: Logger): Promise<RunningSekisho> {
   const node = config.nodeName ?? `${osHostname()}-${process.pid}`;
   const trustedNetworks = parseNetworks(config.trustedNetworks);
-  const retry = { delaysMs: parseDurationList(config.retrySchedule, 'retrySchedule'), maxLifetimeMs: parseDuration(config.maxQueueLifetime, 'maxQueueLifetime') };
+  const retry = {
+    delaysMs: parseDurationList(config.retrySchedule, 'retrySchedule'),
+    maxLifetimeMs: parseDuration(config.maxQueueLifetime, 'maxQueueLifetime'),
+  };
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const demo = config.demoTenant ? await ensureDemoTenant(store) : null;
-  const tls = await loadOrCreateTls({ dataDir: config.dataDir, hostname: config.hostname, certFile: config.tlsCert, keyFile: config.tlsKey });
+  const tls = await loadOrCreateTls({
+    dataDir: config.dataDir,
+    hostname: config.hostname,
+    certFile: config.tlsCert,
+    keyFile: config.tlsKey,
+  });
   const metrics = createMetrics(store);
 
   let worker: QueueWorker | null = null;
   const wake = () => worker?.wake();
   const modules: SekishoModule[] = [];
   for (const factory of MODULES) modules.push(await factory({ config, store, logger, metrics, node, wake }));
-  const delivery = new GatewayDelivery({ store, relay: config.relay, hostname: config.hostname, dnsServers: config.dnsServers, mxPort: config.mxPort, maxConnections: config.deliveryConcurrency });
+  const delivery = new GatewayDelivery({
+    store,
+    relay: config.relay,
+    hostname: config.hostname,
+    dnsServers: config.dnsServers,
+    mxPort: config.mxPort,
+    maxConnections: config.deliveryConcurrency,
+  });
   const preparers = modules.flatMap((m) => (m.prepareDelivery ? [m.prepareDelivery] : []));
-  const deliver = createDeliverHandler({ store, port: delivery, logger, metrics, retry: { ...retry, delayWarningMs: parseDuration(config.delayWarningAfter, 'delayWarningAfter') }, hostname: config.hostname, preparers });
+  const deliver = createDeliverHandler({
+    store,
+    port: delivery,
+    logger,
+    metrics,
+    retry: { ...retry, delayWarningMs: parseDuration(config.delayWarningAfter, 'delayWarningAfter') },
+    hostname: config.hostname,
+    preparers,
+  });
   worker = new QueueWorker({
     store,
     logger,
@@ -79,7 +102,15 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     decideOutbound: modules.flatMap((m) => (m.decideOutbound ? [m.decideOutbound] : [])),
     decideInbound: modules.flatMap((m) => (m.decideInbound ? [m.decideInbound] : [])),
   });
-  const listenerDeps = { acceptor, logger, metrics, tls, hostname: config.hostname, maxMessageSize: config.maxMessageSize, maxRecipients: config.maxRecipients };
+  const listenerDeps = {
+    acceptor,
+    logger,
+    metrics,
+    tls,
+    hostname: config.hostname,
+    maxMessageSize: config.maxMessageSize,
+    maxRecipients: config.maxRecipients,
+  };
   const submission = createSubmissionServer({
     ...listenerDeps,
     trustedNetworks,
@@ -135,7 +166,8 @@ function listen(server: SMTPServer, port: number, host: string): Promise<number>
   return new Promise((resolve, reject) => {
     const s = (server as unknown as { server: Server }).server;
     // A port already in use is a start-up error with one line, not a crash with a stack trace.
-    const fail = (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`));
+    const fail = (err: NodeJS.ErrnoException) =>
+      reject(new Error(`cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`));
     s.once('error', fail);
     server.listen(port, host, () => {
       s.off('error', fail);

@@ -8,12 +8,42 @@ import { clusterMetricsText } from './metrics-cluster.ts';
 
 export function createMetrics(store?: Store) {
   const registry = new Registry();
-  const accepted = new Counter({ name: 'sekisho_messages_accepted_total', help: 'Messages accepted (250 sent)', labelNames: ['tenant', 'direction'], registers: [registry] });
-  const rejected = new Counter({ name: 'sekisho_smtp_rejected_total', help: 'SMTP commands refused', labelNames: ['port', 'stage', 'code'], registers: [registry] });
-  const delivered = new Counter({ name: 'sekisho_messages_delivered_total', help: 'Messages delivered to every recipient', labelNames: ['tenant', 'direction'], registers: [registry] });
-  const deferred = new Counter({ name: 'sekisho_delivery_deferred_total', help: 'Delivery attempts that failed temporarily', labelNames: ['tenant', 'direction'], registers: [registry] });
-  const bounced = new Counter({ name: 'sekisho_messages_bounced_total', help: 'Messages that failed permanently', labelNames: ['tenant', 'direction'], registers: [registry] });
-  const held = new Counter({ name: 'sekisho_messages_held_total', help: 'Messages held by policy', labelNames: ['tenant'], registers: [registry] });
+  const accepted = new Counter({
+    name: 'sekisho_messages_accepted_total',
+    help: 'Messages accepted (250 sent)',
+    labelNames: ['tenant', 'direction'],
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'sekisho_smtp_rejected_total',
+    help: 'SMTP commands refused',
+    labelNames: ['port', 'stage', 'code'],
+    registers: [registry],
+  });
+  const delivered = new Counter({
+    name: 'sekisho_messages_delivered_total',
+    help: 'Messages delivered to every recipient',
+    labelNames: ['tenant', 'direction'],
+    registers: [registry],
+  });
+  const deferred = new Counter({
+    name: 'sekisho_delivery_deferred_total',
+    help: 'Delivery attempts that failed temporarily',
+    labelNames: ['tenant', 'direction'],
+    registers: [registry],
+  });
+  const bounced = new Counter({
+    name: 'sekisho_messages_bounced_total',
+    help: 'Messages that failed permanently',
+    labelNames: ['tenant', 'direction'],
+    registers: [registry],
+  });
+  const held = new Counter({
+    name: 'sekisho_messages_held_total',
+    help: 'Messages held by policy',
+    labelNames: ['tenant'],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'sekisho_delivery_latency_seconds',
     help: 'Time from acceptance to final delivery (held time included)',

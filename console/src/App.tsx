@@ -5,8 +5,29 @@ import { Fragment, useCallback, useEffect, useMemo, useState, type ReactNode } f
 import { api, ApiError, setCsrf, setTenant } from './api.ts';
 import { formatDate, formatRemaining, initialLang, translator, type Lang } from './i18n.ts';
 
-interface Me { email: string; role: 'user' | 'approver' | 'admin' | 'operator'; tenant: string | null; language: string; csrfToken: string | null; totpEnabled?: boolean; tenants?: Array<{ id: string; name: string }> }
-interface Msg { id: string; state: string; createdAt: number; dueAt: number | null; mailFrom: string; headerFrom: string; subject: string; recipients: string[]; rules: string[]; actions: Array<{ type: string; detail: string }>; stage: { type: string; rule: string; dueAt: number | null; release: string | null } | null; myRole?: string }
+interface Me {
+  email: string;
+  role: 'user' | 'approver' | 'admin' | 'operator';
+  tenant: string | null;
+  language: string;
+  csrfToken: string | null;
+  totpEnabled?: boolean;
+  tenants?: Array<{ id: string; name: string }>;
+}
+interface Msg {
+  id: string;
+  state: string;
+  createdAt: number;
+  dueAt: number | null;
+  mailFrom: string;
+  headerFrom: string;
+  subject: string;
+  recipients: string[];
+  rules: string[];
+  actions: Array<{ type: string; detail: string }>;
+  stage: { type: string; rule: string; dueAt: number | null; release: string | null } | null;
+  myRole?: string;
+}
 type T = ReturnType<typeof translator>;
 
 function useHash(): string {
@@ -79,12 +100,38 @@ function Login({ t, onLogin, switchLang }: { t: T; onLogin: (m: Me) => void; swi
     <form className="login" onSubmit={submit}>
       <h2>{t('app')}</h2>
       <p className="muted">{t('subtitle')}</p>
-      {err && <div className="msg err" role="alert">{err}</div>}
-      <label>{t('login.email')}<input name="email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required /></label>
-      <label>{t('login.password')}<input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required /></label>
-      {needTotp && <label>{t('login.totp')}<input name="totp" inputMode="numeric" autoComplete="one-time-code" value={totp} onChange={(e) => setTotp(e.target.value)} /></label>}
-      <button className="primary" type="submit">{t('login.submit')}</button>
-      <button type="button" onClick={switchLang}>{t('lang')}</button>
+      {err && (
+        <div className="msg err" role="alert">
+          {err}
+        </div>
+      )}
+      <label>
+        {t('login.email')}
+        <input name="email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
+      </label>
+      <label>
+        {t('login.password')}
+        <input
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+        />
+      </label>
+      {needTotp && (
+        <label>
+          {t('login.totp')}
+          <input name="totp" inputMode="numeric" autoComplete="one-time-code" value={totp} onChange={(e) => setTotp(e.target.value)} />
+        </label>
+      )}
+      <button className="primary" type="submit">
+        {t('login.submit')}
+      </button>
+      <button type="button" onClick={switchLang}>
+        {t('lang')}
+      </button>
     </form>
   );
 }
@@ -133,22 +180,40 @@ function Shell({ me, t, lang, switchLang, onLogout }: { me: Me; t: T; lang: Lang
           {me.role === 'operator' && (
             <label>
               {t('tenant')}{' '}
-              <select value={tenant} onChange={(e) => { setTenant(e.target.value); setTenantState(e.target.value); }}>
-                {(me.tenants ?? []).map((x) => <option key={x.id} value={x.name}>{x.name}</option>)}
+              <select
+                value={tenant}
+                onChange={(e) => {
+                  setTenant(e.target.value);
+                  setTenantState(e.target.value);
+                }}
+              >
+                {(me.tenants ?? []).map((x) => (
+                  <option key={x.id} value={x.name}>
+                    {x.name}
+                  </option>
+                ))}
               </select>
             </label>
           )}
           {me.tenant && <span>{me.tenant}</span>}
-          <span data-testid="who">{me.email}（{t(`role.${me.role}`)}）</span>
-          <button onClick={switchLang} data-testid="lang">{t('lang')}</button>
+          <span data-testid="who">
+            {me.email}（{t(`role.${me.role}`)}）
+          </span>
+          <button onClick={switchLang} data-testid="lang">
+            {t('lang')}
+          </button>
           <button onClick={logout}>{t('logout')}</button>
         </div>
       </header>
       <div className="layout">
         <nav>
-          {items.filter(([, , show]) => show).map(([k, label]) => (
-            <a key={k} href={`#${k}`} className={page === k ? 'active' : ''}>{label}</a>
-          ))}
+          {items
+            .filter(([, , show]) => show)
+            .map(([k, label]) => (
+              <a key={k} href={`#${k}`} className={page === k ? 'active' : ''}>
+                {label}
+              </a>
+            ))}
         </nav>
         <main>{body}</main>
       </div>
@@ -161,8 +226,18 @@ function StateBadge({ state, t }: { state: string; t: T }) {
 }
 
 function Notice({ ok, err }: { ok?: string; err?: string }) {
-  if (err) return <div className="msg err" role="alert">{err}</div>;
-  if (ok) return <div className="msg ok" role="status">{ok}</div>;
+  if (err)
+    return (
+      <div className="msg err" role="alert">
+        {err}
+      </div>
+    );
+  if (ok)
+    return (
+      <div className="msg ok" role="status">
+        {ok}
+      </div>
+    );
   return null;
 }
 
@@ -199,20 +274,48 @@ function Held({ t, lang }: { t: T; lang: Lang }) {
       {data && mine.length === 0 && <p className="muted">{t('held.empty')}</p>}
       {mine.length > 0 && (
         <table>
-          <thead><tr><th>{t('col.received')}</th><th>{t('col.to')}</th><th>{t('col.subject')}</th><th>{t('col.state')}</th><th>{t('col.rules')}</th><th>{t('col.remaining')}</th><th>{t('col.actions')}</th></tr></thead>
+          <thead>
+            <tr>
+              <th>{t('col.received')}</th>
+              <th>{t('col.to')}</th>
+              <th>{t('col.subject')}</th>
+              <th>{t('col.state')}</th>
+              <th>{t('col.rules')}</th>
+              <th>{t('col.remaining')}</th>
+              <th>{t('col.actions')}</th>
+            </tr>
+          </thead>
           <tbody>
             {mine.map((m) => (
               <tr key={m.id} data-id={m.id}>
                 <td>{formatDate(m.createdAt, lang)}</td>
                 <td>{m.recipients.join(', ')}</td>
                 <td className="subject">{m.subject}</td>
-                <td><StateBadge state={m.state} t={t} /></td>
-                <td>{m.rules.map((r) => <span key={r} className="rule">{r}</span>)}</td>
+                <td>
+                  <StateBadge state={m.state} t={t} />
+                </td>
+                <td>
+                  {m.rules.map((r) => (
+                    <span key={r} className="rule">
+                      {r}
+                    </span>
+                  ))}
+                </td>
                 <td className="countdown">{m.stage?.release === 'manual' ? t('held.manual') : formatRemaining(m.dueAt, now)}</td>
                 <td>
-                  {m.state === 'held' && <button className="primary" onClick={() => act(m.id, 'release')}>{t('held.sendNow')}</button>}
-                  {m.state === 'awaiting_confirmation' && <button className="primary" onClick={() => act(m.id, 'confirm')}>{t('held.confirm')}</button>}
-                  <button className="danger" onClick={() => act(m.id, 'cancel')}>{t('held.cancel')}</button>
+                  {m.state === 'held' && (
+                    <button className="primary" onClick={() => act(m.id, 'release')}>
+                      {t('held.sendNow')}
+                    </button>
+                  )}
+                  {m.state === 'awaiting_confirmation' && (
+                    <button className="primary" onClick={() => act(m.id, 'confirm')}>
+                      {t('held.confirm')}
+                    </button>
+                  )}
+                  <button className="danger" onClick={() => act(m.id, 'cancel')}>
+                    {t('held.cancel')}
+                  </button>
                 </td>
               </tr>
             ))}
@@ -223,7 +326,18 @@ function Held({ t, lang }: { t: T; lang: Lang }) {
   );
 }
 
-const STATES = ['held', 'awaiting_approval', 'awaiting_confirmation', 'queued', 'deferred', 'delivered', 'bounced', 'discarded', 'cancelled', 'quarantined'];
+const STATES = [
+  'held',
+  'awaiting_approval',
+  'awaiting_confirmation',
+  'queued',
+  'deferred',
+  'delivered',
+  'bounced',
+  'discarded',
+  'cancelled',
+  'quarantined',
+];
 
 function Search({ t, lang, own }: { t: T; lang: Lang; own?: boolean }) {
   const [f, setF] = useState({ sender: '', recipient: '', subject: '', from: '', to: '', state: '', rule: '' });
@@ -232,7 +346,8 @@ function Search({ t, lang, own }: { t: T; lang: Lang; own?: boolean }) {
   const [err, setErr] = useState('');
   const run = async (before?: string) => {
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(f)) if (v) q.set(k, k === 'from' || k === 'to' ? String(new Date(v).getTime() + (k === 'to' ? 86_400_000 : 0)) : v);
+    for (const [k, v] of Object.entries(f))
+      if (v) q.set(k, k === 'from' || k === 'to' ? String(new Date(v).getTime() + (k === 'to' ? 86_400_000 : 0)) : v);
     if (own) q.set('direction', 'outbound');
     if (before) q.set('before', before);
     try {
@@ -245,45 +360,93 @@ function Search({ t, lang, own }: { t: T; lang: Lang; own?: boolean }) {
   };
   useEffect(() => void run(), []);
   const field = (k: keyof typeof f, type = 'text') => (
-    <label>{t(`search.${k}`)}<input type={type} value={f[k]} onChange={(e) => setF({ ...f, [k]: e.target.value })} /></label>
+    <label>
+      {t(`search.${k}`)}
+      <input type={type} value={f[k]} onChange={(e) => setF({ ...f, [k]: e.target.value })} />
+    </label>
   );
   return (
     <section>
       <h2>{own ? t('nav.sent') : t('nav.messages')}</h2>
       <Notice err={err} />
-      <form className="filters" onSubmit={(e) => { e.preventDefault(); void run(); }}>
+      <form
+        className="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
         {!own && field('sender')}
         {field('recipient')}
         {field('subject')}
         {field('from', 'date')}
         {field('to', 'date')}
-        <label>{t('search.state')}
+        <label>
+          {t('search.state')}
           <select value={f.state} onChange={(e) => setF({ ...f, state: e.target.value })}>
             <option value="">{t('search.any')}</option>
-            {STATES.map((s) => <option key={s} value={s}>{t(`state.${s}`)}</option>)}
+            {STATES.map((s) => (
+              <option key={s} value={s}>
+                {t(`state.${s}`)}
+              </option>
+            ))}
           </select>
         </label>
         {!own && field('rule')}
-        <button className="primary" type="submit">{t('search.submit')}</button>
+        <button className="primary" type="submit">
+          {t('search.submit')}
+        </button>
       </form>
-      {items.length === 0 ? <p className="muted">{t('search.none')}</p> : (
+      {items.length === 0 ? (
+        <p className="muted">{t('search.none')}</p>
+      ) : (
         <table>
-          <thead><tr><th>{t('col.received')}</th><th>{t('col.from')}</th><th>{t('col.to')}</th><th>{t('col.subject')}</th><th>{t('col.state')}</th><th>{own ? t('col.done') : t('col.rules')}</th></tr></thead>
+          <thead>
+            <tr>
+              <th>{t('col.received')}</th>
+              <th>{t('col.from')}</th>
+              <th>{t('col.to')}</th>
+              <th>{t('col.subject')}</th>
+              <th>{t('col.state')}</th>
+              <th>{own ? t('col.done') : t('col.rules')}</th>
+            </tr>
+          </thead>
           <tbody>
             {items.map((m) => (
               <tr key={m.id} className="clickable" onClick={() => (location.hash = `messages/${m.id}`)}>
                 <td>{formatDate(m.createdAt, lang)}</td>
                 <td>{m.mailFrom || '<>'}</td>
-                <td>{m.recipients.slice(0, 3).join(', ')}{m.recipients.length > 3 ? ` +${m.recipients.length - 3}` : ''}</td>
+                <td>
+                  {m.recipients.slice(0, 3).join(', ')}
+                  {m.recipients.length > 3 ? ` +${m.recipients.length - 3}` : ''}
+                </td>
                 <td className="subject">{m.subject}</td>
-                <td><StateBadge state={m.state} t={t} /></td>
-                <td>{own ? m.actions.map((a, i) => <div key={i} className="muted">{a.detail}</div>) : m.rules.map((r) => <span key={r} className="rule">{r}</span>)}</td>
+                <td>
+                  <StateBadge state={m.state} t={t} />
+                </td>
+                <td>
+                  {own
+                    ? m.actions.map((a, i) => (
+                        <div key={i} className="muted">
+                          {a.detail}
+                        </div>
+                      ))
+                    : m.rules.map((r) => (
+                        <span key={r} className="rule">
+                          {r}
+                        </span>
+                      ))}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      {next && <p><button onClick={() => run(next)}>{t('search.more')}</button></p>}
+      {next && (
+        <p>
+          <button onClick={() => run(next)}>{t('search.more')}</button>
+        </p>
+      )}
     </section>
   );
 }
@@ -295,31 +458,96 @@ function Detail({ t, lang, id }: { t: T; lang: Lang; id: string }) {
   if (!d) return null;
   return (
     <section>
-      <p><a href="#messages">← {t('detail.back')}</a></p>
+      <p>
+        <a href="#messages">← {t('detail.back')}</a>
+      </p>
       <h2 className="subject">{d.subject}</h2>
       <Notice err={note} />
       <table>
         <tbody>
-          <tr><th>{t('col.state')}</th><td><StateBadge state={d.state} t={t} /></td></tr>
-          <tr><th>{t('col.received')}</th><td>{formatDate(d.createdAt, lang)}</td></tr>
-          <tr><th>{t('col.from')}</th><td>{d.mailFrom} {d.headerFrom && d.headerFrom !== d.mailFrom ? `(From: ${d.headerFrom})` : ''}</td></tr>
-          <tr><th>{t('col.to')}</th><td>{d.recipients.join(', ')}</td></tr>
-          <tr><th>{t('col.rules')}</th><td>{d.rules.map((r: string) => <span key={r} className="rule">{r}</span>)}</td></tr>
-          <tr><th>{t('col.done')}</th><td>{d.actions.map((a: { detail: string }, i: number) => <div key={i}>{a.detail}</div>)}</td></tr>
-          {d.attachments.zipPassword && <tr><th>{t('detail.zipPassword')}</th><td><code>{d.attachments.zipPassword}</code></td></tr>}
+          <tr>
+            <th>{t('col.state')}</th>
+            <td>
+              <StateBadge state={d.state} t={t} />
+            </td>
+          </tr>
+          <tr>
+            <th>{t('col.received')}</th>
+            <td>{formatDate(d.createdAt, lang)}</td>
+          </tr>
+          <tr>
+            <th>{t('col.from')}</th>
+            <td>
+              {d.mailFrom} {d.headerFrom && d.headerFrom !== d.mailFrom ? `(From: ${d.headerFrom})` : ''}
+            </td>
+          </tr>
+          <tr>
+            <th>{t('col.to')}</th>
+            <td>{d.recipients.join(', ')}</td>
+          </tr>
+          <tr>
+            <th>{t('col.rules')}</th>
+            <td>
+              {d.rules.map((r: string) => (
+                <span key={r} className="rule">
+                  {r}
+                </span>
+              ))}
+            </td>
+          </tr>
+          <tr>
+            <th>{t('col.done')}</th>
+            <td>
+              {d.actions.map((a: { detail: string }, i: number) => (
+                <div key={i}>{a.detail}</div>
+              ))}
+            </td>
+          </tr>
+          {d.attachments.zipPassword && (
+            <tr>
+              <th>{t('detail.zipPassword')}</th>
+              <td>
+                <code>{d.attachments.zipPassword}</code>
+              </td>
+            </tr>
+          )}
         </tbody>
       </table>
       <DownloadFiles t={t} lang={lang} id={id} />
       <h3>{t('detail.deliveries')}</h3>
       <table>
-        <tbody>{d.deliveries.map((r: any) => <tr key={r.address}><td>{r.address}</td><td>{r.state}</td><td className="muted">{r.lastResponse ?? ''}</td></tr>)}</tbody>
+        <tbody>
+          {d.deliveries.map((r: any) => (
+            <tr key={r.address}>
+              <td>{r.address}</td>
+              <td>{r.state}</td>
+              <td className="muted">{r.lastResponse ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
       </table>
       <h3>{t('detail.timeline')}</h3>
       <table data-testid="timeline">
-        <thead><tr><th>{t('col.received')}</th><th>{t('detail.event')}</th><th>{t('detail.actor')}</th><th>{t('detail.data')}</th></tr></thead>
+        <thead>
+          <tr>
+            <th>{t('col.received')}</th>
+            <th>{t('detail.event')}</th>
+            <th>{t('detail.actor')}</th>
+            <th>{t('detail.data')}</th>
+          </tr>
+        </thead>
         <tbody>
           {d.timeline.map((e: any) => (
-            <tr key={e.id}><td>{formatDate(e.at, lang)}</td><td>{eventLabel(t, e.type)} <span className="muted">{e.type}</span></td><td>{e.actor}</td><td><code>{JSON.stringify(e.data).slice(0, 300)}</code></td></tr>
+            <tr key={e.id}>
+              <td>{formatDate(e.at, lang)}</td>
+              <td>
+                {eventLabel(t, e.type)} <span className="muted">{e.type}</span>
+              </td>
+              <td>{e.actor}</td>
+              <td>
+                <code>{JSON.stringify(e.data).slice(0, 300)}</code>
+              </td>
+            </tr>
           ))}
         </tbody>
       </table>
@@ -349,16 +577,48 @@ function DownloadFiles({ t, lang, id }: { t: T; lang: Lang; id: string }) {
       <h3>{t('detail.downloads')}</h3>
       <Notice err={note} />
       <table data-testid="download-files">
-        <thead><tr><th>#</th><th>File</th><th>{t('col.state')}</th><th>{t('col.actions')}</th></tr></thead>
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>File</th>
+            <th>{t('col.state')}</th>
+            <th>{t('col.actions')}</th>
+          </tr>
+        </thead>
         <tbody>
           {s.files.map((f: any) => (
-            <tr key={f.index}><td>{f.index}</td><td>{f.filename}</td><td>{f.state}</td><td>{f.state === 'available' && <button className="danger" onClick={() => withdraw(f.index)}>{t('detail.withdraw')}</button>}</td></tr>
+            <tr key={f.index}>
+              <td>{f.index}</td>
+              <td>{f.filename}</td>
+              <td>{f.state}</td>
+              <td>
+                {f.state === 'available' && (
+                  <button className="danger" onClick={() => withdraw(f.index)}>
+                    {t('detail.withdraw')}
+                  </button>
+                )}
+              </td>
+            </tr>
           ))}
         </tbody>
       </table>
       <table>
-        <thead><tr><th>{t('col.to')}</th><th>{t('detail.downloadCount')}</th><th>{t('col.received')}</th></tr></thead>
-        <tbody>{s.recipients.map((x: any) => <tr key={x.recipient}><td>{x.recipient}</td><td>{x.count}</td><td>{x.lastAt ? formatDate(Date.parse(x.lastAt), lang) : '—'}</td></tr>)}</tbody>
+        <thead>
+          <tr>
+            <th>{t('col.to')}</th>
+            <th>{t('detail.downloadCount')}</th>
+            <th>{t('col.received')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {s.recipients.map((x: any) => (
+            <tr key={x.recipient}>
+              <td>{x.recipient}</td>
+              <td>{x.count}</td>
+              <td>{x.lastAt ? formatDate(Date.parse(x.lastAt), lang) : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
       </table>
     </>
   );
@@ -371,7 +631,11 @@ function Approvals({ t, lang }: { t: T; lang: Lang }) {
   const [comment, setComment] = useState('');
   const [note, setNote] = useState<{ ok?: string; err?: string }>({});
   useEffect(() => {
-    if (open) api<{ text: string }>('GET', `/api/messages/${open}/preview`).then((p) => setPreview(p.text), () => setPreview(''));
+    if (open)
+      api<{ text: string }>('GET', `/api/messages/${open}/preview`).then(
+        (p) => setPreview(p.text),
+        () => setPreview(''),
+      );
   }, [open]);
   const decide = async (id: string, what: 'approve' | 'reject') => {
     try {
@@ -391,7 +655,16 @@ function Approvals({ t, lang }: { t: T; lang: Lang }) {
       {data && data.items.length === 0 && <p className="muted">{t('approvals.empty')}</p>}
       {data && data.items.length > 0 && (
         <table>
-          <thead><tr><th>{t('col.received')}</th><th>{t('col.from')}</th><th>{t('col.to')}</th><th>{t('col.subject')}</th><th>{t('col.rules')}</th><th>{t('col.actions')}</th></tr></thead>
+          <thead>
+            <tr>
+              <th>{t('col.received')}</th>
+              <th>{t('col.from')}</th>
+              <th>{t('col.to')}</th>
+              <th>{t('col.subject')}</th>
+              <th>{t('col.rules')}</th>
+              <th>{t('col.actions')}</th>
+            </tr>
+          </thead>
           <tbody>
             {data.items.map((m) => (
               <Fragment key={m.id}>
@@ -400,16 +673,31 @@ function Approvals({ t, lang }: { t: T; lang: Lang }) {
                   <td>{m.mailFrom}</td>
                   <td>{m.recipients.join(', ')}</td>
                   <td className="subject">{m.subject}</td>
-                  <td>{m.rules.map((r) => <span key={r} className="rule">{r}</span>)}</td>
-                  <td><button onClick={() => setOpen(open === m.id ? null : m.id)}>{t('approvals.preview')}</button></td>
+                  <td>
+                    {m.rules.map((r) => (
+                      <span key={r} className="rule">
+                        {r}
+                      </span>
+                    ))}
+                  </td>
+                  <td>
+                    <button onClick={() => setOpen(open === m.id ? null : m.id)}>{t('approvals.preview')}</button>
+                  </td>
                 </tr>
                 {open === m.id && (
                   <tr key={`${m.id}-p`}>
                     <td colSpan={6}>
                       <pre className="preview">{preview}</pre>
-                      <label>{t('approvals.comment')} <input name="comment" size={50} value={comment} onChange={(e) => setComment(e.target.value)} /></label>{' '}
-                      <button className="primary" onClick={() => decide(m.id, 'approve')}>{t('approvals.approve')}</button>
-                      <button className="danger" onClick={() => decide(m.id, 'reject')}>{t('approvals.reject')}</button>
+                      <label>
+                        {t('approvals.comment')}{' '}
+                        <input name="comment" size={50} value={comment} onChange={(e) => setComment(e.target.value)} />
+                      </label>{' '}
+                      <button className="primary" onClick={() => decide(m.id, 'approve')}>
+                        {t('approvals.approve')}
+                      </button>
+                      <button className="danger" onClick={() => decide(m.id, 'reject')}>
+                        {t('approvals.reject')}
+                      </button>
                     </td>
                   </tr>
                 )}
@@ -450,24 +738,69 @@ function PolicyPage({ t }: { t: T; lang: Lang }) {
   };
   return (
     <section>
-      <h2>{t('nav.policy')} <span className="muted">{t('policy.version')} {data?.version ?? ''}</span></h2>
+      <h2>
+        {t('nav.policy')}{' '}
+        <span className="muted">
+          {t('policy.version')} {data?.version ?? ''}
+        </span>
+      </h2>
       <Notice err={err || note.err} ok={note.ok} />
       {errors.length > 0 && (
         <ul className="msg err" data-testid="policy-errors">
-          {errors.map((e, i) => <li key={i}>{t('policy.line', { line: e.line })}{e.path ? ` (${e.path})` : ''}: {e.message}</li>)}
+          {errors.map((e, i) => (
+            <li key={i}>
+              {t('policy.line', { line: e.line })}
+              {e.path ? ` (${e.path})` : ''}: {e.message}
+            </li>
+          ))}
         </ul>
       )}
       <div className="editor">
-        <div className="gutter">{Array.from({ length: lines }, (_, i) => <div key={i} className={bad.has(i + 1) ? 'bad' : ''}>{i + 1}</div>)}</div>
-        <textarea aria-label={t('policy.yaml')} spellCheck={false} value={text} rows={Math.max(20, lines + 2)} onChange={(e) => setYaml(e.target.value)} />
+        <div className="gutter">
+          {Array.from({ length: lines }, (_, i) => (
+            <div key={i} className={bad.has(i + 1) ? 'bad' : ''}>
+              {i + 1}
+            </div>
+          ))}
+        </div>
+        <textarea
+          aria-label={t('policy.yaml')}
+          spellCheck={false}
+          value={text}
+          rows={Math.max(20, lines + 2)}
+          onChange={(e) => setYaml(e.target.value)}
+        />
       </div>
-      <p><button onClick={validate}>{t('policy.validate')}</button><button className="primary" onClick={apply}>{t('policy.apply')}</button></p>
+      <p>
+        <button onClick={validate}>{t('policy.validate')}</button>
+        <button className="primary" onClick={apply}>
+          {t('policy.apply')}
+        </button>
+      </p>
       <h3>{t('policy.rules')}</h3>
       <table>
-        <thead><tr><th>#</th><th>{t('search.rule')}</th><th>{t('policy.mode')}</th><th>when</th><th>then</th></tr></thead>
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>{t('search.rule')}</th>
+            <th>{t('policy.mode')}</th>
+            <th>when</th>
+            <th>then</th>
+          </tr>
+        </thead>
         <tbody>
           {(data?.rules ?? []).map((r: any, i: number) => (
-            <tr key={i}><td>{r.direction}</td><td>{r.name}</td><td>{r.mode === 'test' ? t('policy.test') : t('policy.enforce')}</td><td><code>{JSON.stringify(r.when)}</code></td><td><code>{JSON.stringify(r.then)}</code></td></tr>
+            <tr key={i}>
+              <td>{r.direction}</td>
+              <td>{r.name}</td>
+              <td>{r.mode === 'test' ? t('policy.test') : t('policy.enforce')}</td>
+              <td>
+                <code>{JSON.stringify(r.when)}</code>
+              </td>
+              <td>
+                <code>{JSON.stringify(r.then)}</code>
+              </td>
+            </tr>
           ))}
         </tbody>
       </table>
@@ -494,31 +827,112 @@ function Users({ t, lang }: { t: T; lang: Lang }) {
     <section>
       <h2>{t('nav.users')}</h2>
       <Notice err={err || note.err} ok={note.ok} />
-      {generated.length > 0 && <div className="card"><b>{t('users.generated')}</b>{generated.map((g) => <div key={g.email}><code>{g.email},{g.password}</code></div>)}</div>}
+      {generated.length > 0 && (
+        <div className="card">
+          <b>{t('users.generated')}</b>
+          {generated.map((g) => (
+            <div key={g.email}>
+              <code>
+                {g.email},{g.password}
+              </code>
+            </div>
+          ))}
+        </div>
+      )}
       <div className="grid2">
-        <form className="card" onSubmit={(e) => { e.preventDefault(); void run(async () => { const r = await api<any>('POST', '/api/users', { email: nu.email, role: nu.role, ...(nu.approver ? { approver: nu.approver } : {}) }); if (r.generatedPassword) setGenerated([{ email: r.email, password: r.generatedPassword }]); }); }}>
+        <form
+          className="card"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => {
+              const r = await api<any>('POST', '/api/users', {
+                email: nu.email,
+                role: nu.role,
+                ...(nu.approver ? { approver: nu.approver } : {}),
+              });
+              if (r.generatedPassword) setGenerated([{ email: r.email, password: r.generatedPassword }]);
+            });
+          }}
+        >
           <h3>{t('users.add')}</h3>
           <input placeholder={t('login.email')} value={nu.email} onChange={(e) => setNu({ ...nu, email: e.target.value })} required />{' '}
-          <select value={nu.role} onChange={(e) => setNu({ ...nu, role: e.target.value })}>{['user', 'approver', 'admin'].map((r) => <option key={r} value={r}>{t(`role.${r}`)}</option>)}</select>{' '}
+          <select value={nu.role} onChange={(e) => setNu({ ...nu, role: e.target.value })}>
+            {['user', 'approver', 'admin'].map((r) => (
+              <option key={r} value={r}>
+                {t(`role.${r}`)}
+              </option>
+            ))}
+          </select>{' '}
           <input placeholder={t('users.manager')} value={nu.approver} onChange={(e) => setNu({ ...nu, approver: e.target.value })} />{' '}
-          <button className="primary" type="submit">{t('users.add')}</button>
+          <button className="primary" type="submit">
+            {t('users.add')}
+          </button>
         </form>
-        <form className="card" onSubmit={(e) => { e.preventDefault(); void run(async () => { const r = await api<any>('POST', '/api/users/import', { csv }); setGenerated(r.generated); setCsv(''); }); }}>
+        <form
+          className="card"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => {
+              const r = await api<any>('POST', '/api/users/import', { csv });
+              setGenerated(r.generated);
+              setCsv('');
+            });
+          }}
+        >
           <h3>{t('users.import')}</h3>
           <p className="muted">{t('users.importHelp')}</p>
           <textarea rows={4} cols={50} value={csv} onChange={(e) => setCsv(e.target.value)} />
-          <div><input type="file" accept=".csv,text/csv" onChange={async (e) => { const f = e.target.files?.[0]; if (f) setCsv(await f.text()); }} /> <button className="primary" type="submit">{t('users.import')}</button></div>
+          <div>
+            <input
+              type="file"
+              accept=".csv,text/csv"
+              onChange={async (e) => {
+                const f = e.target.files?.[0];
+                if (f) setCsv(await f.text());
+              }}
+            />{' '}
+            <button className="primary" type="submit">
+              {t('users.import')}
+            </button>
+          </div>
         </form>
       </div>
       <h3>{t('nav.users')}</h3>
       <table>
-        <thead><tr><th>{t('login.email')}</th><th>{t('users.role')}</th><th>{t('users.manager')}</th><th>{t('users.language')}</th><th>{t('col.received')}</th></tr></thead>
+        <thead>
+          <tr>
+            <th>{t('login.email')}</th>
+            <th>{t('users.role')}</th>
+            <th>{t('users.manager')}</th>
+            <th>{t('users.language')}</th>
+            <th>{t('col.received')}</th>
+          </tr>
+        </thead>
         <tbody>
           {(data?.items ?? []).map((u) => (
             <tr key={u.email}>
               <td>{u.email}</td>
-              <td><select value={u.role} onChange={(e) => run(() => api('PUT', `/api/users/${encodeURIComponent(u.email)}`, { role: e.target.value }))}>{['user', 'approver', 'admin'].map((r) => <option key={r} value={r}>{t(`role.${r}`)}</option>)}</select></td>
-              <td><input defaultValue={u.approver ?? ''} onBlur={(e) => { if ((e.target.value || null) !== u.approver) void run(() => api('PUT', `/api/users/${encodeURIComponent(u.email)}`, { approver: e.target.value || null })); }} /></td>
+              <td>
+                <select
+                  value={u.role}
+                  onChange={(e) => run(() => api('PUT', `/api/users/${encodeURIComponent(u.email)}`, { role: e.target.value }))}
+                >
+                  {['user', 'approver', 'admin'].map((r) => (
+                    <option key={r} value={r}>
+                      {t(`role.${r}`)}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                <input
+                  defaultValue={u.approver ?? ''}
+                  onBlur={(e) => {
+                    if ((e.target.value || null) !== u.approver)
+                      void run(() => api('PUT', `/api/users/${encodeURIComponent(u.email)}`, { approver: e.target.value || null }));
+                  }}
+                />
+              </td>
               <td>{u.language}</td>
               <td>{formatDate(u.createdAt, lang)}</td>
             </tr>
@@ -537,20 +951,70 @@ function Domains({ t }: { t: T; lang: Lang }) {
       <h2>{t('nav.domains')}</h2>
       <Notice err={err || err2} />
       <table>
-        <thead><tr><th>{t('domains.domain')}</th><th>{t('domains.route')}</th></tr></thead>
-        <tbody>{(doms?.items ?? []).map((d) => <tr key={d.domain}><td>{d.domain}</td><td><input size={40} placeholder="smtp://mail.example:25" defaultValue={d.inboundRoute ?? ''} onBlur={(e) => { if ((e.target.value || null) !== d.inboundRoute) api('PUT', `/api/domains/${encodeURIComponent(d.domain)}/route`, { route: e.target.value || null }).then(reloadDoms, (x) => alert(x.message)); }} /></td></tr>)}</tbody>
+        <thead>
+          <tr>
+            <th>{t('domains.domain')}</th>
+            <th>{t('domains.route')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(doms?.items ?? []).map((d) => (
+            <tr key={d.domain}>
+              <td>{d.domain}</td>
+              <td>
+                <input
+                  size={40}
+                  placeholder="smtp://mail.example:25"
+                  defaultValue={d.inboundRoute ?? ''}
+                  onBlur={(e) => {
+                    if ((e.target.value || null) !== d.inboundRoute)
+                      api('PUT', `/api/domains/${encodeURIComponent(d.domain)}/route`, { route: e.target.value || null }).then(
+                        reloadDoms,
+                        (x) => alert(x.message),
+                      );
+                  }}
+                />
+              </td>
+            </tr>
+          ))}
+        </tbody>
       </table>
       <h3>{t('domains.dkim')}</h3>
       <table>
-        <thead><tr><th>{t('domains.domain')}</th><th>TXT</th></tr></thead>
-        <tbody>{(dkim?.records ?? []).map((r: any) => <tr key={r.domain}><td>{r.name}</td><td><code>{r.value}</code></td></tr>)}</tbody>
+        <thead>
+          <tr>
+            <th>{t('domains.domain')}</th>
+            <th>TXT</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(dkim?.records ?? []).map((r: any) => (
+            <tr key={r.domain}>
+              <td>{r.name}</td>
+              <td>
+                <code>{r.value}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
       </table>
-      {dkim?.missing?.length > 0 && <p>{t('domains.missing')}: {dkim.missing.join(', ')} <button onClick={() => api('POST', '/api/dkim/keys').then(reload)}>{t('domains.createKeys')}</button></p>}
+      {dkim?.missing?.length > 0 && (
+        <p>
+          {t('domains.missing')}: {dkim.missing.join(', ')}{' '}
+          <button onClick={() => api('POST', '/api/dkim/keys').then(reload)}>{t('domains.createKeys')}</button>
+        </p>
+      )}
     </section>
   );
 }
 
-const SERIES: Array<[string, string]> = [['held', '#d69e2e'], ['released', '#2f855a'], ['discarded', '#718096'], ['blocked', '#c53030'], ['quarantined', '#805ad5']];
+const SERIES: Array<[string, string]> = [
+  ['held', '#d69e2e'],
+  ['released', '#2f855a'],
+  ['discarded', '#718096'],
+  ['blocked', '#c53030'],
+  ['quarantined', '#805ad5'],
+];
 
 function Dashboard({ t }: { t: T; lang: Lang }) {
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -558,7 +1022,10 @@ function Dashboard({ t }: { t: T; lang: Lang }) {
   if (err) return <Notice err={err} />;
   if (!d) return null;
   const max = Math.max(1, ...d.days.flatMap((x: any) => SERIES.map(([k]) => x[k])));
-  const W = 760, H = 180, gw = W / d.days.length, bw = Math.max(2, (gw - 6) / SERIES.length);
+  const W = 760,
+    H = 180,
+    gw = W / d.days.length,
+    bw = Math.max(2, (gw - 6) / SERIES.length);
   return (
     <section>
       <h2>{t('nav.dashboard')}</h2>
@@ -569,13 +1036,26 @@ function Dashboard({ t }: { t: T; lang: Lang }) {
             <g key={x.day}>
               {SERIES.map(([k, color], j) => {
                 const h = (x[k] / max) * H;
-                return <rect key={k} x={i * gw + 3 + j * bw} y={H - h} width={bw - 1} height={h} fill={color}><title>{`${x.day} ${t(`counts.${k}`)}: ${x[k]}`}</title></rect>;
+                return (
+                  <rect key={k} x={i * gw + 3 + j * bw} y={H - h} width={bw - 1} height={h} fill={color}>
+                    <title>{`${x.day} ${t(`counts.${k}`)}: ${x[k]}`}</title>
+                  </rect>
+                );
               })}
-              <text x={i * gw + gw / 2} y={H + 16} fontSize="10" textAnchor="middle" fill="#667085">{x.day.slice(5)}</text>
+              <text x={i * gw + gw / 2} y={H + 16} fontSize="10" textAnchor="middle" fill="#667085">
+                {x.day.slice(5)}
+              </text>
             </g>
           ))}
         </svg>
-        <div>{SERIES.map(([k, c]) => <span key={k} style={{ marginRight: 12 }}><span style={{ display: 'inline-block', width: 10, height: 10, background: c, marginRight: 4 }} />{t(`counts.${k}`)}</span>)}</div>
+        <div>
+          {SERIES.map(([k, c]) => (
+            <span key={k} style={{ marginRight: 12 }}>
+              <span style={{ display: 'inline-block', width: 10, height: 10, background: c, marginRight: 4 }} />
+              {t(`counts.${k}`)}
+            </span>
+          ))}
+        </div>
       </div>
       <div className="grid2" style={{ marginTop: 16 }}>
         <Bars title={t('dash.topRules')} rows={d.topRules.map((r: any) => [r.rule, r.count])} />
@@ -593,7 +1073,15 @@ function Bars({ title, rows }: { title: string; rows: Array<[string, number]> })
       <table>
         <tbody>
           {rows.map(([k, n]) => (
-            <tr key={k}><td style={{ width: '45%' }}>{k}</td><td><svg width="100%" height="12"><rect width={`${(n / max) * 100}%`} height="12" fill="#8a1c1c" /></svg></td><td style={{ width: 40, textAlign: 'right' }}>{n}</td></tr>
+            <tr key={k}>
+              <td style={{ width: '45%' }}>{k}</td>
+              <td>
+                <svg width="100%" height="12">
+                  <rect width={`${(n / max) * 100}%`} height="12" fill="#8a1c1c" />
+                </svg>
+              </td>
+              <td style={{ width: 40, textAlign: 'right' }}>{n}</td>
+            </tr>
           ))}
         </tbody>
       </table>
@@ -622,22 +1110,54 @@ function Quarantine({ t, lang, isAdmin }: { t: T; lang: Lang; isAdmin: boolean }
       {data && data.items.length === 0 && <p className="muted">{t('q.empty')}</p>}
       {data && data.items.length > 0 && (
         <table>
-          <thead><tr><th>{t('col.received')}</th><th>{t('col.from')}</th><th>{t('col.to')}</th><th>{t('col.subject')}</th><th>{t('col.score')}</th><th>{t('col.reason')}</th><th>{t('col.actions')}</th></tr></thead>
+          <thead>
+            <tr>
+              <th>{t('col.received')}</th>
+              <th>{t('col.from')}</th>
+              <th>{t('col.to')}</th>
+              <th>{t('col.subject')}</th>
+              <th>{t('col.score')}</th>
+              <th>{t('col.reason')}</th>
+              <th>{t('col.actions')}</th>
+            </tr>
+          </thead>
           <tbody>
             {data.items.map((m: any) => (
               <tr key={m.id}>
-                <td>{formatDate(m.receivedAt, lang)}</td><td>{m.from}</td><td>{m.recipients.join(', ')}</td><td className="subject">{m.subject}</td><td>{m.score ?? '—'}</td><td>{m.reason}</td>
+                <td>{formatDate(m.receivedAt, lang)}</td>
+                <td>{m.from}</td>
+                <td>{m.recipients.join(', ')}</td>
+                <td className="subject">{m.subject}</td>
+                <td>{m.score ?? '—'}</td>
+                <td>{m.reason}</td>
                 <td>
                   <button onClick={() => api('GET', `/api/quarantine/${m.id}`).then(setOpen)}>{t('q.preview')}</button>
-                  {(isAdmin || data.selfRelease) && <button className="primary" onClick={() => act(() => api('POST', `/api/quarantine/${m.id}/release`))}>{t('q.release')}</button>}
-                  {isAdmin && <button className="danger" onClick={() => act(() => api('DELETE', `/api/quarantine/${m.id}`))}>{t('q.delete')}</button>}
+                  {(isAdmin || data.selfRelease) && (
+                    <button className="primary" onClick={() => act(() => api('POST', `/api/quarantine/${m.id}/release`))}>
+                      {t('q.release')}
+                    </button>
+                  )}
+                  {isAdmin && (
+                    <button className="danger" onClick={() => act(() => api('DELETE', `/api/quarantine/${m.id}`))}>
+                      {t('q.delete')}
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      {open && <><h3>{open.subject}</h3><pre className="preview">{open.headers.map((h: any) => `${h.key}: ${h.value}`).join('\n')}{'\n\n'}{open.text}</pre></>}
+      {open && (
+        <>
+          <h3>{open.subject}</h3>
+          <pre className="preview">
+            {open.headers.map((h: any) => `${h.key}: ${h.value}`).join('\n')}
+            {'\n\n'}
+            {open.text}
+          </pre>
+        </>
+      )}
     </section>
   );
 }
@@ -647,18 +1167,44 @@ function Security({ t, me }: { t: T; lang: Lang; me: Me }) {
   const [code, setCode] = useState('');
   const [on, setOn] = useState(!!me.totpEnabled);
   const [note, setNote] = useState<{ ok?: string; err?: string }>({});
-  if (on) return <section><h2>{t('nav.security')}</h2><Notice ok={t('totp.enabled')} /></section>;
+  if (on)
+    return (
+      <section>
+        <h2>{t('nav.security')}</h2>
+        <Notice ok={t('totp.enabled')} />
+      </section>
+    );
   return (
     <section>
       <h2>{t('nav.security')}</h2>
       <Notice {...note} />
-      {!secret ? <button className="primary" onClick={() => api('POST', '/api/auth/totp/enrol').then(setSecret, (e) => setNote({ err: e.message }))}>{t('totp.enrol')}</button> : (
+      {!secret ? (
+        <button className="primary" onClick={() => api('POST', '/api/auth/totp/enrol').then(setSecret, (e) => setNote({ err: e.message }))}>
+          {t('totp.enrol')}
+        </button>
+      ) : (
         <div className="card">
           <p>{t('totp.secret')}</p>
-          <p><code>{secret.secret}</code></p>
-          <p className="muted"><code>{secret.otpauthUrl}</code></p>
-          <label>{t('totp.code')} <input value={code} onChange={(e) => setCode(e.target.value)} inputMode="numeric" /></label>{' '}
-          <button className="primary" onClick={() => api('POST', '/api/auth/totp/verify', { code }).then(() => setOn(true), (e) => setNote({ err: e.message }))}>{t('totp.verify')}</button>
+          <p>
+            <code>{secret.secret}</code>
+          </p>
+          <p className="muted">
+            <code>{secret.otpauthUrl}</code>
+          </p>
+          <label>
+            {t('totp.code')} <input value={code} onChange={(e) => setCode(e.target.value)} inputMode="numeric" />
+          </label>{' '}
+          <button
+            className="primary"
+            onClick={() =>
+              api('POST', '/api/auth/totp/verify', { code }).then(
+                () => setOn(true),
+                (e) => setNote({ err: e.message }),
+              )
+            }
+          >
+            {t('totp.verify')}
+          </button>
         </div>
       )}
     </section>

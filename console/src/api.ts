@@ -27,7 +27,12 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
     if (csrf) headers['x-csrf-token'] = csrf;
   }
   if (tenant) headers['x-sekisho-tenant'] = tenant;
-  const r = await fetch(path, { method, headers, credentials: 'same-origin', body: method === 'GET' ? undefined : JSON.stringify(body ?? {}) });
+  const r = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
+  });
   const json = await r.json().catch(() => null);
   if (!r.ok) throw new ApiError(r.status, json?.error ?? `HTTP ${r.status}`, json);
   return json as T;

@@ -78,7 +78,8 @@ export class Acceptor {
       }
       return client.user.tenantId;
     }
-    if (!owner) throw new SmtpError(553, '5.7.1', `Sender address rejected: ${domain || 'the null sender'} is not a domain of this gateway`);
+    if (!owner)
+      throw new SmtpError(553, '5.7.1', `Sender address rejected: ${domain || 'the null sender'} is not a domain of this gateway`);
     return owner.tenant_id;
   }
 
@@ -116,7 +117,13 @@ export class Acceptor {
     return this.store(client, envelope, raw, tenantId, parsed, 'outbound', arrival);
   }
 
-  async acceptInbound(client: ClientInfo, envelope: Envelope, raw: Buffer, tenantOf: Map<string, string>, arrival?: Arrival): Promise<string[]> {
+  async acceptInbound(
+    client: ClientInfo,
+    envelope: Envelope,
+    raw: Buffer,
+    tenantOf: Map<string, string>,
+    arrival?: Arrival,
+  ): Promise<string[]> {
     // Recipients of different tenants become separate messages: each tenant sees only its own.
     const byTenant = new Map<string, string[]>();
     for (const rcpt of envelope.recipients) {
@@ -148,8 +155,21 @@ export class Acceptor {
     if (digest) {
       const first = await acceptedAs(this.deps.store, tenantId, digest, Date.now() - window);
       if (first) {
-        await this.deps.store.appendEvent({ tenantId, messageId: first, actor, type: 'duplicate.suppressed', data: { client: client.remoteAddress, helo: client.helo, note: 'the same message again (its 250 was probably lost); not queued twice' } });
-        this.deps.logger.info({ id: first, client: client.remoteAddress }, 'resend of an accepted message answered with its first queue id');
+        await this.deps.store.appendEvent({
+          tenantId,
+          messageId: first,
+          actor,
+          type: 'duplicate.suppressed',
+          data: {
+            client: client.remoteAddress,
+            helo: client.helo,
+            note: 'the same message again (its 250 was probably lost); not queued twice',
+          },
+        });
+        this.deps.logger.info(
+          { id: first, client: client.remoteAddress },
+          'resend of an accepted message answered with its first queue id',
+        );
         return first;
       }
     }
@@ -185,34 +205,43 @@ export class Acceptor {
     const slot = decision.state === 'queued' && (decision.dueAt ?? Infinity) <= now ? (this.deps.localWorker?.reserve(id) ?? null) : null;
     let row: MessageRow;
     try {
-      row = await this.deps.store.insertMessage({
-        id,
-        tenantId,
-        direction,
-        state: decision.state,
-        dueAt: decision.dueAt,
-        mailFrom: envelope.mailFrom.toLowerCase(),
-        recipients,
-        headerFrom: facts.from?.address ?? '',
-        subject: facts.subject,
-        messageId: facts.messageId,
-        size: body.length,
-        facts,
-        plan: decision.plan,
-        submittedBy: direction === 'outbound' ? actor : null,
-        body,
-        digest,
-        ...(decision.alsoWrite ? { alsoWrite: decision.alsoWrite } : {}),
-        ...(slot ? { lease: { node: slot.node, until: slot.leaseUntil } } : {}),
-        events: [
-          {
-            actor,
-            type: 'accepted',
-            data: { direction, client: client.remoteAddress, helo: client.helo, size: body.length, recipients: envelope.recipients.length },
-          },
-          ...decision.events,
-        ],
-      }, arrival);
+      row = await this.deps.store.insertMessage(
+        {
+          id,
+          tenantId,
+          direction,
+          state: decision.state,
+          dueAt: decision.dueAt,
+          mailFrom: envelope.mailFrom.toLowerCase(),
+          recipients,
+          headerFrom: facts.from?.address ?? '',
+          subject: facts.subject,
+          messageId: facts.messageId,
+          size: body.length,
+          facts,
+          plan: decision.plan,
+          submittedBy: direction === 'outbound' ? actor : null,
+          body,
+          digest,
+          ...(decision.alsoWrite ? { alsoWrite: decision.alsoWrite } : {}),
+          ...(slot ? { lease: { node: slot.node, until: slot.leaseUntil } } : {}),
+          events: [
+            {
+              actor,
+              type: 'accepted',
+              data: {
+                direction,
+                client: client.remoteAddress,
+                helo: client.helo,
+                size: body.length,
+                recipients: envelope.recipients.length,
+              },
+            },
+            ...decision.events,
+          ],
+        },
+        arrival,
+      );
     } catch (err) {
       if (slot) this.deps.localWorker!.cancel(id);
       throw err;

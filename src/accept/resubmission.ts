@@ -9,7 +9,12 @@ import type { Store } from '../store/store.ts';
 /** SHA-256 over tenant, envelope sender, sorted recipients and the bytes the client sent. */
 export function submissionDigest(tenantId: string, envelope: { mailFrom: string; recipients: string[] }, raw: Buffer): string {
   const h = createHash('sha256');
-  h.update(`${tenantId}\n${envelope.mailFrom.toLowerCase()}\n${[...envelope.recipients].map((r) => r.toLowerCase()).sort().join(',')}\n`);
+  h.update(
+    `${tenantId}\n${envelope.mailFrom.toLowerCase()}\n${[...envelope.recipients]
+      .map((r) => r.toLowerCase())
+      .sort()
+      .join(',')}\n`,
+  );
   h.update(raw);
   return h.digest('base64url');
 }
@@ -18,7 +23,12 @@ export function submissionDigest(tenantId: string, envelope: { mailFrom: string;
 export async function acceptedAs(store: Store, tenantId: string, digest: string, since: number): Promise<string | null> {
   // Only equality terms, so the planner has one good index (messages_digest) to pick; with the
   // time range in SQL SQLite chose (tenant_id, created_at) and read every message of the window.
-  const rows = await store.db.selectFrom('messages').select(['id', 'created_at']).where('digest', '=', digest).where('tenant_id', '=', tenantId).execute();
+  const rows = await store.db
+    .selectFrom('messages')
+    .select(['id', 'created_at'])
+    .where('digest', '=', digest)
+    .where('tenant_id', '=', tenantId)
+    .execute();
   const first = rows.filter((r) => Number(r.created_at) >= since).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
   return first?.id ?? null;
 }

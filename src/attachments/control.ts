@@ -13,8 +13,26 @@ export class DownloadControlError extends Error {}
 
 export interface DownloadStatus {
   messageId: string;
-  files: Array<{ index: number; filename: string; size: number; sha256: string; expiresAt: string; withdrawnAt: string | null; purgedAt: string | null; state: 'available' | 'expired' | 'withdrawn' }>;
-  recipients: Array<{ recipient: string; token: string; count: number; lastAt: string | null; lastIp: string | null; lastUserAgent: string | null; maxDownloads: number | null; passcode: boolean }>;
+  files: Array<{
+    index: number;
+    filename: string;
+    size: number;
+    sha256: string;
+    expiresAt: string;
+    withdrawnAt: string | null;
+    purgedAt: string | null;
+    state: 'available' | 'expired' | 'withdrawn';
+  }>;
+  recipients: Array<{
+    recipient: string;
+    token: string;
+    count: number;
+    lastAt: string | null;
+    lastIp: string | null;
+    lastUserAgent: string | null;
+    maxDownloads: number | null;
+    passcode: boolean;
+  }>;
   downloads: Array<{ recipient: string; file: number | 'all'; at: string; ip: string; userAgent: string }>;
 }
 
@@ -23,12 +41,21 @@ const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString()
 async function requireMessage(store: Store, messageId: string, tenantId?: string) {
   const m = await store.message(messageId, tenantId);
   if (!m) throw new DownloadControlError(`no message with id ${messageId}`);
-  const files = await attachmentsDb(store).selectFrom('download_files').selectAll().where('message_id', '=', messageId).orderBy('idx').execute();
+  const files = await attachmentsDb(store)
+    .selectFrom('download_files')
+    .selectAll()
+    .where('message_id', '=', messageId)
+    .orderBy('idx')
+    .execute();
   if (files.length === 0) throw new DownloadControlError(`message ${messageId} has no download files`);
   return { message: m, files };
 }
 
-export async function downloadStatus(store: Store, messageId: string, opts: { tenantId?: string; now?: number } = {}): Promise<DownloadStatus> {
+export async function downloadStatus(
+  store: Store,
+  messageId: string,
+  opts: { tenantId?: string; now?: number } = {},
+): Promise<DownloadStatus> {
   const now = opts.now ?? Date.now();
   const { files } = await requireMessage(store, messageId, opts.tenantId);
   const db = attachmentsDb(store);
@@ -57,7 +84,13 @@ export async function downloadStatus(store: Store, messageId: string, opts: { te
       maxDownloads: l.max_downloads,
       passcode: l.passcode === 1,
     })),
-    downloads: events.map((e) => ({ recipient: recipientOf.get(e.token) ?? '', file: e.idx === 0 ? 'all' : e.idx, at: iso(e.at)!, ip: e.ip, userAgent: e.user_agent })),
+    downloads: events.map((e) => ({
+      recipient: recipientOf.get(e.token) ?? '',
+      file: e.idx === 0 ? 'all' : e.idx,
+      at: iso(e.at)!,
+      ip: e.ip,
+      userAgent: e.user_agent,
+    })),
   };
 }
 
@@ -78,24 +111,57 @@ export async function withdrawFiles(
     if (opts.file !== undefined && f.idx !== opts.file) continue;
     if (f.withdrawn_at !== null) continue;
     const now = Date.now();
-    const res = await db.updateTable('download_files').set({ withdrawn_at: now }).where('message_id', '=', messageId).where('idx', '=', f.idx).where('withdrawn_at', 'is', null).executeTakeFirst();
+    const res = await db
+      .updateTable('download_files')
+      .set({ withdrawn_at: now })
+      .where('message_id', '=', messageId)
+      .where('idx', '=', f.idx)
+      .where('withdrawn_at', 'is', null)
+      .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) continue;
     await blobs.delete(f.blob_key);
-    await db.updateTable('download_files').set({ purged_at: Date.now() }).where('message_id', '=', messageId).where('idx', '=', f.idx).execute();
-    await store.appendEvent({ tenantId: message.tenant_id, messageId, actor: opts.actor, type: 'download.withdrawn', data: { file: f.idx, filename: f.filename } });
+    await db
+      .updateTable('download_files')
+      .set({ purged_at: Date.now() })
+      .where('message_id', '=', messageId)
+      .where('idx', '=', f.idx)
+      .execute();
+    await store.appendEvent({
+      tenantId: message.tenant_id,
+      messageId,
+      actor: opts.actor,
+      type: 'download.withdrawn',
+      data: { file: f.idx, filename: f.filename },
+    });
     n++;
   }
   return n;
 }
 
 /** Sets the expiry of a message's files to `days` days from now (0 = expire now; max 365). */
-export async function setDownloadExpiry(store: Store, messageId: string, days: number, opts: { actor: string; tenantId?: string; now?: number }): Promise<Date> {
+export async function setDownloadExpiry(
+  store: Store,
+  messageId: string,
+  days: number,
+  opts: { actor: string; tenantId?: string; now?: number },
+): Promise<Date> {
   if (!Number.isFinite(days) || days < 0 || days > 365) throw new DownloadControlError('days must be a number from 0 to 365');
   const { message, files } = await requireMessage(store, messageId, opts.tenantId);
   if (files.every((f) => f.purged_at !== null)) throw new DownloadControlError(`the files of message ${messageId} are already deleted`);
   const expiresAt = (opts.now ?? Date.now()) + Math.round(days * DAY_MS);
-  await attachmentsDb(store).updateTable('download_files').set({ expires_at: expiresAt }).where('message_id', '=', messageId).where('purged_at', 'is', null).execute();
-  await store.appendEvent({ tenantId: message.tenant_id, messageId, actor: opts.actor, type: 'download.expiry', data: { days, expiresAt: new Date(expiresAt).toISOString() } });
+  await attachmentsDb(store)
+    .updateTable('download_files')
+    .set({ expires_at: expiresAt })
+    .where('message_id', '=', messageId)
+    .where('purged_at', 'is', null)
+    .execute();
+  await store.appendEvent({
+    tenantId: message.tenant_id,
+    messageId,
+    actor: opts.actor,
+    type: 'download.expiry',
+    data: { days, expiresAt: new Date(expiresAt).toISOString() },
+  });
   return new Date(expiresAt);
 }
 
@@ -125,7 +191,13 @@ export async function purgeExpired(store: Store, blobs: BlobStore, now = Date.no
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) continue;
     await blobs.delete(f.blob_key);
-    await store.appendEvent({ tenantId: f.tenant_id, messageId: f.message_id, actor: 'system', type: 'download.purged', data: { file: f.idx, filename: f.filename, reason: f.withdrawn_at !== null ? 'withdrawn' : 'expired' } });
+    await store.appendEvent({
+      tenantId: f.tenant_id,
+      messageId: f.message_id,
+      actor: 'system',
+      type: 'download.purged',
+      data: { file: f.idx, filename: f.filename, reason: f.withdrawn_at !== null ? 'withdrawn' : 'expired' },
+    });
     n++;
   }
   return n;

@@ -5,7 +5,14 @@ import { attachmentsDb } from './plan-actions.ts';
 
 export interface AttachmentDetails {
   zipPassword?: string;
-  downloads?: Array<{ recipient: string; token: string; count: number; lastAt: string | null; lastIp: string | null; lastUserAgent: string | null }>;
+  downloads?: Array<{
+    recipient: string;
+    token: string;
+    count: number;
+    lastAt: string | null;
+    lastIp: string | null;
+    lastUserAgent: string | null;
+  }>;
 }
 
 export async function attachmentDetails(store: Store, messageId: string): Promise<AttachmentDetails> {

@@ -39,11 +39,17 @@ export function renderPage(view: PageView): string {
     case 'throttled':
       return message('アクセスが多すぎます。しばらくしてからお試しください。', 'Too many attempts. Please try again later.');
     case 'expired':
-      return message('ダウンロードの有効期限が切れました（期限切れ）。送信者にお問い合わせください。', 'This download has expired. Please contact the sender.');
+      return message(
+        'ダウンロードの有効期限が切れました（期限切れ）。送信者にお問い合わせください。',
+        'This download has expired. Please contact the sender.',
+      );
     case 'withdrawn':
       return message('送信者がファイルを削除しました（取り下げ）。', 'The sender has withdrawn these files.');
     case 'limit':
-      return message('ダウンロード回数の上限に達しました。送信者にお問い合わせください。', 'The maximum number of downloads has been reached. Please contact the sender.');
+      return message(
+        'ダウンロード回数の上限に達しました。送信者にお問い合わせください。',
+        'The maximum number of downloads has been reached. Please contact the sender.',
+      );
     case 'passcode':
       return layout(
         '確認コード / Passcode',
@@ -53,7 +59,9 @@ export function renderPage(view: PageView): string {
           (view.canSend
             ? `<form method="post" action="${escapeHtml(view.base)}/code"><button type="submit">確認コードを送信 / Send me a code</button></form>`
             : `<p class="muted">確認コードの送信回数の上限に達しました。/ No more codes can be sent for this link.</p>`) +
-          (view.sent ? `<p>確認コードを送信しました。メールをご確認ください。<br><span class="en">The code has been sent. Please check your mail.</span></p>` : '') +
+          (view.sent
+            ? `<p>確認コードを送信しました。メールをご確認ください。<br><span class="en">The code has been sent. Please check your mail.</span></p>`
+            : '') +
           (view.error ? `<p class="err">${escapeHtml(view.error)}</p>` : '') +
           `<form method="post" action="${escapeHtml(view.base)}/verify"><label>確認コード / Code<br><input name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6,8}" required></label><br><button type="submit">確認 / Verify</button></form>`,
       );
@@ -72,9 +80,13 @@ export function renderPage(view: PageView): string {
         'ダウンロード / Download',
         `<h1>添付ファイルのダウンロード <span class="en">/ Download attachments</span></h1>` +
           `<p>有効期限: ${escapeHtml(formatDateJa(view.expiresAt))} まで<br><span class="en">Available until: ${escapeHtml(formatDateEn(view.expiresAt))}</span></p>` +
-          (view.remaining !== null ? `<p>残りダウンロード回数: ${view.remaining} <span class="en">/ downloads left: ${view.remaining}</span></p>` : '') +
+          (view.remaining !== null
+            ? `<p>残りダウンロード回数: ${view.remaining} <span class="en">/ downloads left: ${view.remaining}</span></p>`
+            : '') +
           `<ul>${items}</ul>` +
-          (available > 1 ? `<p><a class="btn" href="${escapeHtml(view.base)}/all.zip" download>すべてZIPでダウンロード / Download all (ZIP)</a></p>` : ''),
+          (available > 1
+            ? `<p><a class="btn" href="${escapeHtml(view.base)}/all.zip" download>すべてZIPでダウンロード / Download all (ZIP)</a></p>`
+            : ''),
       );
     }
   }

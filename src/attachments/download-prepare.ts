@@ -58,29 +58,81 @@ export async function prepareDownload(
 }
 
 /** Stores the attachments once; false when there was nothing to store (recorded as a no-op). */
-async function storeFiles(deps: DownloadDeps, message: MessageRow, raw: Buffer, action: DownloadAction, language: string): Promise<boolean> {
+async function storeFiles(
+  deps: DownloadDeps,
+  message: MessageRow,
+  raw: Buffer,
+  action: DownloadAction,
+  language: string,
+): Promise<boolean> {
   const { store } = deps;
   const db = attachmentsDb(store);
   const stored = await storeAttachments((await reopenable(raw)).open(), { blobStore: deps.blobs, keyPrefix: `download/${message.id}/` });
   const now = Date.now();
   if (stored.length === 0) {
-    await db.insertInto('attachment_protection').values({ message_id: message.id, tenant_id: message.tenant_id, kind: 'none', zip_password: null, details: JSON.stringify({ reason: 'no-attachments' }), password_mail: null, created_at: now }).onConflict((oc) => oc.column('message_id').doNothing()).execute();
-    await store.appendEvent({ tenantId: message.tenant_id, messageId: message.id, actor: 'system', type: 'attachments.download.skipped', data: { rule: action.rule, reason: 'no attachments to store (inline images stay as they are)' } });
+    await db
+      .insertInto('attachment_protection')
+      .values({
+        message_id: message.id,
+        tenant_id: message.tenant_id,
+        kind: 'none',
+        zip_password: null,
+        details: JSON.stringify({ reason: 'no-attachments' }),
+        password_mail: null,
+        created_at: now,
+      })
+      .onConflict((oc) => oc.column('message_id').doNothing())
+      .execute();
+    await store.appendEvent({
+      tenantId: message.tenant_id,
+      messageId: message.id,
+      actor: 'system',
+      type: 'attachments.download.skipped',
+      data: { rule: action.rule, reason: 'no attachments to store (inline images stay as they are)' },
+    });
     return false;
   }
   const expiresAt = now + action.expiresDays * DAY_MS;
-  const details = { rule: action.rule, position: action.position, expiresDays: action.expiresDays, maxDownloads: action.maxDownloads ?? null, passcode: action.passcode, language };
+  const details = {
+    rule: action.rule,
+    position: action.position,
+    expiresDays: action.expiresDays,
+    maxDownloads: action.maxDownloads ?? null,
+    passcode: action.passcode,
+    language,
+  };
   await db.transaction().execute(async (trx) => {
     const ins = await trx
       .insertInto('attachment_protection')
-      .values({ message_id: message.id, tenant_id: message.tenant_id, kind: 'download', zip_password: null, details: JSON.stringify(details), password_mail: null, created_at: now })
+      .values({
+        message_id: message.id,
+        tenant_id: message.tenant_id,
+        kind: 'download',
+        zip_password: null,
+        details: JSON.stringify(details),
+        password_mail: null,
+        created_at: now,
+      })
       .onConflict((oc) => oc.column('message_id').doNothing())
       .executeTakeFirst();
     if (Number(ins.numInsertedOrUpdatedRows ?? 1n) === 0) return;
     for (const [i, f] of stored.entries()) {
       await trx
         .insertInto('download_files')
-        .values({ message_id: message.id, idx: i + 1, tenant_id: message.tenant_id, filename: f.filename, content_type: f.contentType, size: f.size, sha256: f.sha256, blob_key: f.blobKey, expires_at: expiresAt, withdrawn_at: null, purged_at: null, created_at: now })
+        .values({
+          message_id: message.id,
+          idx: i + 1,
+          tenant_id: message.tenant_id,
+          filename: f.filename,
+          content_type: f.contentType,
+          size: f.size,
+          sha256: f.sha256,
+          blob_key: f.blobKey,
+          expires_at: expiresAt,
+          withdrawn_at: null,
+          purged_at: null,
+          created_at: now,
+        })
         .execute();
     }
   });
@@ -89,14 +141,26 @@ async function storeFiles(deps: DownloadDeps, message: MessageRow, raw: Buffer, 
     messageId: message.id,
     actor: 'system',
     type: 'attachments.stored',
-    data: { rule: action.rule, files: stored.map((f, i) => ({ index: i + 1, filename: f.filename, size: f.size, sha256: f.sha256 })), expiresAt: new Date(expiresAt).toISOString(), maxDownloads: action.maxDownloads ?? null, passcode: action.passcode },
+    data: {
+      rule: action.rule,
+      files: stored.map((f, i) => ({ index: i + 1, filename: f.filename, size: f.size, sha256: f.sha256 })),
+      expiresAt: new Date(expiresAt).toISOString(),
+      maxDownloads: action.maxDownloads ?? null,
+      passcode: action.passcode,
+    },
   });
   return true;
 }
 
 async function linkFor(store: Store, message: MessageRow, recipient: string, action: DownloadAction): Promise<string> {
   const db = attachmentsDb(store);
-  const find = () => db.selectFrom('download_links').select('token').where('message_id', '=', message.id).where('recipient', '=', recipient).executeTakeFirst();
+  const find = () =>
+    db
+      .selectFrom('download_links')
+      .select('token')
+      .where('message_id', '=', message.id)
+      .where('recipient', '=', recipient)
+      .executeTakeFirst();
   const found = await find();
   if (found) return found.token;
   await db

@@ -72,12 +72,23 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
   const sessionSecret = async (): Promise<Buffer> => {
     if (secret) return secret;
     // one secret for the whole cluster, so a cookie set by one node is honoured by all
-    await db.insertInto('attachment_settings').values({ key: 'download-session-secret', value: randomBytes(32).toString('base64') }).onConflict((oc) => oc.column('key').doNothing()).execute();
-    const row = await db.selectFrom('attachment_settings').select('value').where('key', '=', 'download-session-secret').executeTakeFirstOrThrow();
+    await db
+      .insertInto('attachment_settings')
+      .values({ key: 'download-session-secret', value: randomBytes(32).toString('base64') })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    const row = await db
+      .selectFrom('attachment_settings')
+      .select('value')
+      .where('key', '=', 'download-session-secret')
+      .executeTakeFirstOrThrow();
     secret = Buffer.from(row.value, 'base64');
     return secret;
   };
-  const sign = async (token: string, exp: number) => createHmac('sha256', await sessionSecret()).update(`${token}.${exp}`).digest('base64url');
+  const sign = async (token: string, exp: number) =>
+    createHmac('sha256', await sessionSecret())
+      .update(`${token}.${exp}`)
+      .digest('base64url');
   const hasSession = async (req: FastifyRequest, token: string): Promise<boolean> => {
     const cookie = (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(COOKIE + '='));
     const [exp, mac] = (cookie?.slice(COOKIE.length + 1) ?? '').split('.');
@@ -94,7 +105,8 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
     const files = await db.selectFrom('download_files').selectAll().where('message_id', '=', link.message_id).orderBy('idx').execute();
     return { link, files };
   };
-  const page = (reply: FastifyReply, status: number, view: PageView) => reply.code(status).type('text/html; charset=utf-8').send(renderPage(view));
+  const page = (reply: FastifyReply, status: number, view: PageView) =>
+    reply.code(status).type('text/html; charset=utf-8').send(renderPage(view));
   const accessPage = (reply: FastifyReply, access: Exclude<Access, 'ok'>) => page(reply, access === 'limit' ? 403 : 410, { kind: access });
   const baseOf = (token: string) => `${prefix}/d/${token}`;
 
@@ -133,8 +145,17 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
     if (link.max_downloads !== null) q = q.where('download_count', '<', link.max_downloads);
     const res = await q.executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return false;
-    await db.insertInto('download_events').values({ token: link.token, message_id: link.message_id, idx, at: now, ip, user_agent: ua }).execute();
-    await deps.store.appendEvent({ tenantId: link.tenant_id, messageId: link.message_id, actor: link.recipient, type: 'download', data: { recipient: link.recipient, file: idx === 0 ? 'all' : idx, ip, userAgent: ua } });
+    await db
+      .insertInto('download_events')
+      .values({ token: link.token, message_id: link.message_id, idx, at: now, ip, user_agent: ua })
+      .execute();
+    await deps.store.appendEvent({
+      tenantId: link.tenant_id,
+      messageId: link.message_id,
+      actor: link.recipient,
+      type: 'download',
+      data: { recipient: link.recipient, file: idx === 0 ? 'all' : idx, ip, userAgent: ua },
+    });
     return true;
   };
 
@@ -145,7 +166,13 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       const { link, files } = found;
       const base = baseOf(link.token);
       if (link.passcode === 1 && !(await hasSession(req, link.token))) {
-        return page(reply, 200, { kind: 'passcode', base, sent: req.query.sent === '1', error: null, canSend: link.codes_sent < MAX_CODES });
+        return page(reply, 200, {
+          kind: 'passcode',
+          base,
+          sent: req.query.sent === '1',
+          error: null,
+          canSend: link.codes_sent < MAX_CODES,
+        });
       }
       const live = files.filter((f) => f.withdrawn_at === null);
       return page(reply, 200, {
@@ -165,7 +192,8 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       const state = fileState(file);
       if (state !== 'available') return accessPage(reply, state);
       // HEAD (link checkers, mail scanners) answers without counting a download
-      if (req.method === 'HEAD') return reply.header('content-type', 'application/octet-stream').header('content-length', String(file.size)).send();
+      if (req.method === 'HEAD')
+        return reply.header('content-type', 'application/octet-stream').header('content-length', String(file.size)).send();
       if (!(await countDownload(req, found.link, file.idx))) return accessPage(reply, 'limit');
       return reply
         .header('content-type', 'application/octet-stream')
@@ -201,7 +229,13 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       const claimed = await db
         .updateTable('download_links')
-        .set({ code_hash: codeHash(link.token, code), code_expires_at: now + CODE_MS, code_attempts: 0, code_sent_at: now, codes_sent: link.codes_sent + 1 })
+        .set({
+          code_hash: codeHash(link.token, code),
+          code_expires_at: now + CODE_MS,
+          code_attempts: 0,
+          code_sent_at: now,
+          codes_sent: link.codes_sent + 1,
+        })
         .where('token', '=', link.token)
         .where('codes_sent', '=', link.codes_sent)
         .executeTakeFirst();
@@ -216,9 +250,12 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       const base = baseOf(link.token);
       if (link.passcode !== 1) return reply.code(303).header('location', base).send();
       const code = String((req.body as { code?: string } | undefined)?.code ?? '').trim();
-      const retry = (error: string) => page(reply, 400, { kind: 'passcode', base, sent: false, error, canSend: link.codes_sent < MAX_CODES });
+      const retry = (error: string) =>
+        page(reply, 400, { kind: 'passcode', base, sent: false, error, canSend: link.codes_sent < MAX_CODES });
       if (!link.code_hash || link.code_expires_at === null || link.code_expires_at < Date.now()) {
-        return retry('確認コードの有効期限が切れたか、まだ送信されていません。もう一度送信してください。 / The code has expired or was not sent yet. Please request a new one.');
+        return retry(
+          '確認コードの有効期限が切れたか、まだ送信されていません。もう一度送信してください。 / The code has expired or was not sent yet. Please request a new one.',
+        );
       }
       if (link.code_attempts >= CODE_TRIES) {
         return retry('入力回数の上限に達しました。新しい確認コードを送信してください。 / Too many attempts. Please request a new code.');
@@ -227,11 +264,25 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       const got = Buffer.from(codeHash(link.token, code), 'hex');
       if (!/^\d{6,8}$/.test(code) || !timingSafeEqual(want, got)) {
         await limiter.recordFailure(req.ip);
-        await db.updateTable('download_links').set((eb) => ({ code_attempts: eb('code_attempts', '+', 1) })).where('token', '=', link.token).execute();
+        await db
+          .updateTable('download_links')
+          .set((eb) => ({ code_attempts: eb('code_attempts', '+', 1) }))
+          .where('token', '=', link.token)
+          .execute();
         return retry('確認コードが正しくありません。 / The code is not correct.');
       }
-      await db.updateTable('download_links').set({ code_hash: null, code_expires_at: null, code_attempts: 0 }).where('token', '=', link.token).execute();
-      await deps.store.appendEvent({ tenantId: link.tenant_id, messageId: link.message_id, actor: link.recipient, type: 'download.passcode.verified', data: { recipient: link.recipient, ip: req.ip } });
+      await db
+        .updateTable('download_links')
+        .set({ code_hash: null, code_expires_at: null, code_attempts: 0 })
+        .where('token', '=', link.token)
+        .execute();
+      await deps.store.appendEvent({
+        tenantId: link.tenant_id,
+        messageId: link.message_id,
+        actor: link.recipient,
+        type: 'download.passcode.verified',
+        data: { recipient: link.recipient, ip: req.ip },
+      });
       const exp = Date.now() + SESSION_MS;
       const cookie = `${COOKIE}=${exp}.${await sign(link.token, exp)}; Path=${base}; Max-Age=${SESSION_MS / 1000}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
       return reply.code(303).header('set-cookie', cookie).header('location', base).send();
@@ -261,8 +312,22 @@ async function mailCode(deps: DownloadRouteDeps, link: Link, code: string): Prom
     `Subject: ${subject}`,
     'The code is valid for 10 minutes. If you did not request it, please ignore this message.',
   ].join('\n');
-  const raw = await composeNotice({ from: m?.header_from || m?.mail_from || `postmaster@${deps.hostname}`, to: [link.recipient], subject: `[確認コード/Passcode] ${subject}`.trim(), text }, deps.hostname);
-  await enqueueSystemMessage(deps.store, { tenantId: link.tenant_id, to: [link.recipient], raw, kind: 'download-passcode', relatedMessageId: link.message_id });
+  const raw = await composeNotice(
+    {
+      from: m?.header_from || m?.mail_from || `postmaster@${deps.hostname}`,
+      to: [link.recipient],
+      subject: `[確認コード/Passcode] ${subject}`.trim(),
+      text,
+    },
+    deps.hostname,
+  );
+  await enqueueSystemMessage(deps.store, {
+    tenantId: link.tenant_id,
+    to: [link.recipient],
+    raw,
+    kind: 'download-passcode',
+    relatedMessageId: link.message_id,
+  });
   deps.wake();
 }
 
@@ -273,7 +338,8 @@ async function writeZip(files: File[], blobs: BlobStore, out: PassThrough): Prom
   for (const f of files) {
     let name = f.filename.replace(/[\\/]/g, '_') || `file-${f.idx}`;
     const dot = name.lastIndexOf('.');
-    for (let n = 2; used.has(name.toLowerCase()); n++) name = dot > 0 ? `${f.filename.slice(0, dot)} (${n})${f.filename.slice(dot)}` : `${f.filename} (${n})`;
+    for (let n = 2; used.has(name.toLowerCase()); n++)
+      name = dot > 0 ? `${f.filename.slice(0, dot)} (${n})${f.filename.slice(dot)}` : `${f.filename} (${n})`;
     used.add(name.toLowerCase());
     await writer.add(name, Readable.toWeb(blobs.get(f.blob_key)) as unknown as ReadableStream);
   }

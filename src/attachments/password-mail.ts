@@ -17,7 +17,17 @@ export async function sendDuePasswordMails(store: Store, hostname: string, logge
   const due = await db
     .selectFrom('attachment_protection as p')
     .innerJoin('messages as m', 'm.id', 'p.message_id')
-    .select(['p.message_id', 'p.zip_password', 'p.details', 'm.state', 'm.mail_from', 'm.header_from', 'm.subject', 'm.created_at', 'm.tenant_id'])
+    .select([
+      'p.message_id',
+      'p.zip_password',
+      'p.details',
+      'm.state',
+      'm.mail_from',
+      'm.header_from',
+      'm.subject',
+      'm.created_at',
+      'm.tenant_id',
+    ])
     .where('p.password_mail', '=', 'pending')
     .where('m.state', 'in', FINAL)
     .limit(50)
@@ -33,7 +43,13 @@ export async function sendDuePasswordMails(store: Store, hostname: string, logge
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1) continue; // another node took it
     if (!delivered) {
-      await store.appendEvent({ tenantId: row.tenant_id, messageId: row.message_id, actor: 'system', type: 'attachments.password.skipped', data: { reason: `the ZIP mail ended ${row.state}` } });
+      await store.appendEvent({
+        tenantId: row.tenant_id,
+        messageId: row.message_id,
+        actor: 'system',
+        type: 'attachments.password.skipped',
+        data: { reason: `the ZIP mail ended ${row.state}` },
+      });
       continue;
     }
     try {
@@ -43,8 +59,18 @@ export async function sendDuePasswordMails(store: Store, hostname: string, logge
           ? (await store.recipients(row.message_id)).filter((r) => r.state === 'delivered').map((r) => r.address)
           : [row.mail_from || row.header_from];
       if (to.length === 0) continue;
-      const notice = zipPasswordNotice({ lang: details.language, password: row.zip_password ?? '', zipName: details.zipName, subject: row.subject, sentAt: new Date(row.created_at), files: details.files });
-      const raw = await composeNotice({ from: row.header_from || row.mail_from, to, subject: notice.subject, text: notice.text, html: notice.html }, hostname);
+      const notice = zipPasswordNotice({
+        lang: details.language,
+        password: row.zip_password ?? '',
+        zipName: details.zipName,
+        subject: row.subject,
+        sentAt: new Date(row.created_at),
+        files: details.files,
+      });
+      const raw = await composeNotice(
+        { from: row.header_from || row.mail_from, to, subject: notice.subject, text: notice.text, html: notice.html },
+        hostname,
+      );
       await enqueueSystemMessage(store, { tenantId: row.tenant_id, to, raw, kind: 'zip-password', relatedMessageId: row.message_id });
       sent++;
     } catch (err) {

@@ -35,8 +35,26 @@ export async function prepareZip(
     result.stream.destroy();
     if (!existing) {
       // Only inline images (or nothing) to protect: the message goes as it is, and the audit says why.
-      await db.insertInto('attachment_protection').values({ message_id: message.id, tenant_id: message.tenant_id, kind: 'none', zip_password: null, details: JSON.stringify({ reason: 'no-attachments' }), password_mail: null, created_at: Date.now() }).onConflict((oc) => oc.column('message_id').doNothing()).execute();
-      await store.appendEvent({ tenantId: message.tenant_id, messageId: message.id, actor: 'system', type: 'attachments.zip.skipped', data: { rule: action.rule, reason: 'no attachments to encrypt (inline images stay as they are)' } });
+      await db
+        .insertInto('attachment_protection')
+        .values({
+          message_id: message.id,
+          tenant_id: message.tenant_id,
+          kind: 'none',
+          zip_password: null,
+          details: JSON.stringify({ reason: 'no-attachments' }),
+          password_mail: null,
+          created_at: Date.now(),
+        })
+        .onConflict((oc) => oc.column('message_id').doNothing())
+        .execute();
+      await store.appendEvent({
+        tenantId: message.tenant_id,
+        messageId: message.id,
+        actor: 'system',
+        type: 'attachments.zip.skipped',
+        data: { rule: action.rule, reason: 'no attachments to encrypt (inline images stay as they are)' },
+      });
     }
     return null;
   }
@@ -52,7 +70,15 @@ export async function prepareZip(
     };
     const inserted = await db
       .insertInto('attachment_protection')
-      .values({ message_id: message.id, tenant_id: message.tenant_id, kind: 'zip', zip_password: password, details: JSON.stringify(details), password_mail: 'pending', created_at: Date.now() })
+      .values({
+        message_id: message.id,
+        tenant_id: message.tenant_id,
+        kind: 'zip',
+        zip_password: password,
+        details: JSON.stringify(details),
+        password_mail: 'pending',
+        created_at: Date.now(),
+      })
       .onConflict((oc) => oc.column('message_id').doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 1n) === 0) {
@@ -65,7 +91,15 @@ export async function prepareZip(
       messageId: message.id,
       actor: 'system',
       type: 'attachments.zipped',
-      data: { rule: action.rule, method: action.method, zipName: result.zipName, files: details.files, zipSize: result.zipSize, passwordTo: action.passwordTo, password },
+      data: {
+        rule: action.rule,
+        method: action.method,
+        zipName: result.zipName,
+        files: details.files,
+        zipSize: result.zipSize,
+        passwordTo: action.passwordTo,
+        password,
+      },
     });
   }
   return [{ recipients, raw: result.stream }];

@@ -31,9 +31,7 @@ export class BlobNotFoundError extends Error {
 export class InvalidBlobKeyError extends Error {
   readonly code = 'BLOB_KEY_INVALID';
   constructor(readonly key: string) {
-    super(
-      `invalid blob key ${JSON.stringify(key)}: use segments of letters, digits, '.', '_', '-' separated by '/', no '..'`,
-    );
+    super(`invalid blob key ${JSON.stringify(key)}: use segments of letters, digits, '.', '_', '-' separated by '/', no '..'`);
     this.name = 'InvalidBlobKeyError';
   }
 }

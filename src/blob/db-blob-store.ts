@@ -50,10 +50,17 @@ export class DbBlobStore implements BlobStore {
           await trx.deleteFrom('blob_chunks').where('blob_id', '=', old.blob_id).execute();
           await trx.deleteFrom('blobs').where('key', '=', key).execute();
         }
-        await trx.insertInto('blobs').values({ key, blob_id: blobId, size, sha256: hash.digest('hex'), created_at: Date.now() }).execute();
+        await trx
+          .insertInto('blobs')
+          .values({ key, blob_id: blobId, size, sha256: hash.digest('hex'), created_at: Date.now() })
+          .execute();
       });
     } catch (err) {
-      await this.db.deleteFrom('blob_chunks').where('blob_id', '=', blobId).execute().catch(() => {});
+      await this.db
+        .deleteFrom('blob_chunks')
+        .where('blob_id', '=', blobId)
+        .execute()
+        .catch(() => {});
       throw err;
     }
     const row = await this.db.selectFrom('blobs').select(['size', 'sha256']).where('key', '=', key).executeTakeFirstOrThrow();
@@ -67,7 +74,12 @@ export class DbBlobStore implements BlobStore {
       const blob = await db.selectFrom('blobs').select('blob_id').where('key', '=', key).executeTakeFirst();
       if (!blob) throw new BlobNotFoundError(key);
       for (let seq = 0; ; seq++) {
-        const row = await db.selectFrom('blob_chunks').select('data').where('blob_id', '=', blob.blob_id).where('seq', '=', seq).executeTakeFirst();
+        const row = await db
+          .selectFrom('blob_chunks')
+          .select('data')
+          .where('blob_id', '=', blob.blob_id)
+          .where('seq', '=', seq)
+          .executeTakeFirst();
         if (!row) return;
         yield Buffer.from(row.data);
       }

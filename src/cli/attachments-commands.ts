@@ -21,7 +21,8 @@ function messageId(id: string | undefined): string {
 }
 
 function positiveInt(value: string, name: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new CliError(`${name} must be a whole number from ${min} to ${max}`);
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    throw new CliError(`${name} must be a whole number from ${min} to ${max}`);
   return Number(value);
 }
 
@@ -51,10 +52,13 @@ export function registerAttachmentsCommands(program: Command): void {
             return;
           }
           process.stdout.write('files:\n');
-          for (const f of status.files) process.stdout.write(`  ${f.index}  ${f.filename}  ${formatSize(f.size)}  ${f.state}  expires ${f.expiresAt}\n`);
+          for (const f of status.files)
+            process.stdout.write(`  ${f.index}  ${f.filename}  ${formatSize(f.size)}  ${f.state}  expires ${f.expiresAt}\n`);
           process.stdout.write('recipients:\n');
           for (const r of status.recipients) {
-            process.stdout.write(`  ${r.recipient}  downloads ${r.count}${r.maxDownloads !== null ? `/${r.maxDownloads}` : ''}  last ${r.lastAt ?? '-'}  ${r.lastIp ?? ''}  ${r.lastUserAgent ?? ''}  token ${r.token}\n`);
+            process.stdout.write(
+              `  ${r.recipient}  downloads ${r.count}${r.maxDownloads !== null ? `/${r.maxDownloads}` : ''}  last ${r.lastAt ?? '-'}  ${r.lastIp ?? ''}  ${r.lastUserAgent ?? ''}  token ${r.token}\n`,
+            );
           }
         }),
       );
@@ -75,7 +79,7 @@ export function registerAttachmentsCommands(program: Command): void {
     });
   download
     .command('expire <id>')
-    .description('set the expiry of a message\'s files to N days from now (0 = now)')
+    .description("set the expiry of a message's files to N days from now (0 = now)")
     .requiredOption('--days <n>')
     .action(async (id: string, opts: { days: string }) => {
       const mid = messageId(id);
@@ -103,7 +107,8 @@ export function registerAttachmentsCommands(program: Command): void {
           return;
         }
         if (details.zipPassword) process.stdout.write(`zipPassword ${details.zipPassword}\n`);
-        for (const d of details.downloads ?? []) process.stdout.write(`download    ${d.recipient}  ${d.count}  ${d.lastAt ?? '-'}  ${d.token}\n`);
+        for (const d of details.downloads ?? [])
+          process.stdout.write(`download    ${d.recipient}  ${d.count}  ${d.lastAt ?? '-'}  ${d.token}\n`);
         if (!details.zipPassword && !details.downloads) process.stdout.write('no attachment protection applied\n');
       });
     });

@@ -18,7 +18,7 @@ export function registerDeliveryCommands(program: Command): void {
     .command('retry [id]')
     .description('make a deferred message (or every deferred one) due now')
     .option('--all-deferred', 'every deferred message')
-    .option('--tenant <name>', 'only this tenant\'s messages')
+    .option('--tenant <name>', "only this tenant's messages")
     .option('--json')
     .action(retryCommand);
   message

@@ -23,9 +23,19 @@ export function registerInboundCommands(program: Command): void {
     .option('--limit <n>', 'at most this many', '100')
     .option('--json')
     .action(listCommand);
-  q.command('show <id>').description('headers, text and verdict of a quarantined message (nothing is rendered)').requiredOption('--tenant <name>').option('--json').action(showCommand);
-  q.command('release <id>').description('deliver a quarantined message to its recipients, as it was received').option('--tenant <name>').action((id, o) => changeCommand('release', id, o));
-  q.command('delete <id>').description('delete a quarantined message (the audit trail stays)').option('--tenant <name>').action((id, o) => changeCommand('delete', id, o));
+  q.command('show <id>')
+    .description('headers, text and verdict of a quarantined message (nothing is rendered)')
+    .requiredOption('--tenant <name>')
+    .option('--json')
+    .action(showCommand);
+  q.command('release <id>')
+    .description('deliver a quarantined message to its recipients, as it was received')
+    .option('--tenant <name>')
+    .action((id, o) => changeCommand('release', id, o));
+  q.command('delete <id>')
+    .description('delete a quarantined message (the audit trail stays)')
+    .option('--tenant <name>')
+    .action((id, o) => changeCommand('delete', id, o));
   q.command('digest')
     .description('mail each recipient a list of their quarantined mail (with release links where allowed)')
     .requiredOption('--tenant <name>')
@@ -52,7 +62,14 @@ async function tenantIdFor(store: Store, name: string | undefined, id?: string):
   return m.tenant_id;
 }
 
-async function listCommand(o: { tenant: string; recipient?: string; search?: string; since?: string; limit: string; json?: boolean }): Promise<void> {
+async function listCommand(o: {
+  tenant: string;
+  recipient?: string;
+  search?: string;
+  since?: string;
+  limit: string;
+  json?: boolean;
+}): Promise<void> {
   const limit = Number(o.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit must be a positive whole number');
   const since = o.since ? Date.now() - duration(o.since) : undefined;
@@ -61,7 +78,9 @@ async function listCommand(o: { tenant: string; recipient?: string; search?: str
     const items = await listQuarantine(store, { tenantId, recipient: o.recipient, search: o.search, since, limit });
     if (o.json) return void process.stdout.write(JSON.stringify(items, null, 2) + '\n');
     for (const i of items) {
-      process.stdout.write(`${i.id}  ${new Date(i.receivedAt).toISOString()}  score ${i.score ?? '-'}  ${i.from || i.mailFrom || '<>'} → ${i.recipients.join(',')}  ${JSON.stringify(i.subject)}\n    ${i.reason}\n`);
+      process.stdout.write(
+        `${i.id}  ${new Date(i.receivedAt).toISOString()}  score ${i.score ?? '-'}  ${i.from || i.mailFrom || '<>'} → ${i.recipients.join(',')}  ${JSON.stringify(i.subject)}\n    ${i.reason}\n`,
+      );
     }
     if (items.length === 0) process.stdout.write('no quarantined mail\n');
   });
@@ -104,14 +123,25 @@ async function digestCommand(o: { tenant: string; since?: string; recipient?: st
   const since = o.since ? Date.now() - duration(o.since) : undefined;
   await withStore(async (store, config) => {
     const tenantId = (await requireTenant(store, o.tenant)).id;
-    const result = await sendDigests({ store, hostname: config.hostname, publicUrl: config.publicUrl }, tenantId, { since, recipient: o.recipient });
+    const result = await sendDigests({ store, hostname: config.hostname, publicUrl: config.publicUrl }, tenantId, {
+      since,
+      recipient: o.recipient,
+    });
     if (o.json) return void process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     for (const s of result.sent) process.stdout.write(`${s.recipient}: ${s.items} item(s), digest ${s.noticeId}\n`);
     if (result.sent.length === 0) process.stdout.write('no quarantined mail: no digest sent\n');
   });
 }
 
-async function settingsCommand(o: { tenant: string; selfRelease?: string; retentionDays?: string; digestHours?: string; staffFile?: string; executive?: string[]; json?: boolean }): Promise<void> {
+async function settingsCommand(o: {
+  tenant: string;
+  selfRelease?: string;
+  retentionDays?: string;
+  digestHours?: string;
+  staffFile?: string;
+  executive?: string[];
+  json?: boolean;
+}): Promise<void> {
   const change: Partial<InboundSettings> = {};
   if (o.selfRelease !== undefined) {
     if (!/^(on|off)$/.test(o.selfRelease)) throw new CliError('--self-release must be on or off');

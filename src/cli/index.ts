@@ -37,21 +37,38 @@ export function buildCli(): Command {
     .command('add <email>')
     .requiredOption('--tenant <name>')
     .requiredOption('--role <role>', 'admin | approver | user')
-    .option('--approver <email>', 'manager who approves this user\'s mail')
+    .option('--approver <email>', "manager who approves this user's mail")
     .option('--password-stdin', 'read the password from standard input')
     .action(userAddCommand);
-  user.command('import <file>').description('CSV with columns address,password,role').requiredOption('--tenant <name>').action(userImportCommand);
+  user
+    .command('import <file>')
+    .description('CSV with columns address,password,role')
+    .requiredOption('--tenant <name>')
+    .action(userImportCommand);
 
   const message = program.command('message').description('inspect the queue and audit trail');
-  message.command('list').option('--tenant <name>').option('--state <state>').option('--limit <n>').option('--json').action(messageListCommand);
+  message
+    .command('list')
+    .option('--tenant <name>')
+    .option('--state <state>')
+    .option('--limit <n>')
+    .option('--json')
+    .action(messageListCommand);
   message.command('show <id>').option('--json').action(messageShowCommand);
 
   // Each feature area adds its own commands (and subcommands of `message`).
-  for (const register of [registerDeliveryCommands, registerOutboundCommands, registerAttachmentsCommands, registerInboundCommands, registerConsoleCommands]) {
+  for (const register of [
+    registerDeliveryCommands,
+    registerOutboundCommands,
+    registerAttachmentsCommands,
+    registerInboundCommands,
+    registerConsoleCommands,
+  ]) {
     register(program);
   }
 
-  for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
+  for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)])
+    cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
   return program;
 }
 

@@ -35,20 +35,38 @@ export function messageSummary(m: MessageRow) {
   };
 }
 
-export async function messageListCommand(opts: { tenant?: string; state?: string; json?: boolean; limit?: string; direction?: string; since?: string; recipient?: string }): Promise<void> {
+export async function messageListCommand(opts: {
+  tenant?: string;
+  state?: string;
+  json?: boolean;
+  limit?: string;
+  direction?: string;
+  since?: string;
+  recipient?: string;
+}): Promise<void> {
   const limit = opts.limit ? Number(opts.limit) : 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new CliError('--limit must be a number from 1 to 10000');
-  if (opts.direction && opts.direction !== 'outbound' && opts.direction !== 'inbound') throw new CliError('--direction must be outbound or inbound');
+  if (opts.direction && opts.direction !== 'outbound' && opts.direction !== 'inbound')
+    throw new CliError('--direction must be outbound or inbound');
   const since = opts.since === undefined ? undefined : parseSince(opts.since);
   await withStore(async (store) => {
     const tenantId = opts.tenant ? (await requireTenant(store, opts.tenant)).id : undefined;
-    const rows = await listQueue(store, { tenantId, state: opts.state, limit, direction: opts.direction as 'outbound' | 'inbound' | undefined, since, recipient: opts.recipient });
+    const rows = await listQueue(store, {
+      tenantId,
+      state: opts.state,
+      limit,
+      direction: opts.direction as 'outbound' | 'inbound' | undefined,
+      since,
+      recipient: opts.recipient,
+    });
     if (opts.json) {
       process.stdout.write(JSON.stringify(rows.map(messageSummary)) + '\n');
       return;
     }
     for (const m of rows) {
-      process.stdout.write(`${m.id}  ${m.state.padEnd(17)} ${new Date(m.created_at).toISOString()}  ${m.header_from || m.mail_from}  →  ${(JSON.parse(m.recipients) as string[]).join(', ')}  ${m.subject}\n`);
+      process.stdout.write(
+        `${m.id}  ${m.state.padEnd(17)} ${new Date(m.created_at).toISOString()}  ${m.header_from || m.mail_from}  →  ${(JSON.parse(m.recipients) as string[]).join(', ')}  ${m.subject}\n`,
+      );
     }
   });
 }
@@ -62,9 +80,10 @@ export async function messageShowCommand(id: string, opts: { json?: boolean }): 
       return;
     }
     const { events, recipients, attachments, downloads, ...rest } = detail;
-    for (const [k, v] of Object.entries(rest)) process.stdout.write(`${k.padEnd(11)} ${Array.isArray(v) ? v.join(', ') : v ?? ''}\n`);
+    for (const [k, v] of Object.entries(rest)) process.stdout.write(`${k.padEnd(11)} ${Array.isArray(v) ? v.join(', ') : (v ?? '')}\n`);
     for (const a of attachments) process.stdout.write(`attachment  ${a.filename} (${a.contentType}, ${a.size} bytes)\n`);
-    for (const d of downloads ?? []) process.stdout.write(`download    ${d.recipient}  ${d.count} time(s)${d.lastAt ? `, last ${d.lastAt}` : ''}\n`);
+    for (const d of downloads ?? [])
+      process.stdout.write(`download    ${d.recipient}  ${d.count} time(s)${d.lastAt ? `, last ${d.lastAt}` : ''}\n`);
     process.stdout.write('recipients:\n');
     for (const r of recipients) process.stdout.write(`  ${r.address}  ${r.state}  ${r.lastResponse ?? ''}\n`);
     process.stdout.write('events:\n');
@@ -87,7 +106,9 @@ export async function messageDetail(store: Store, id: string) {
     fromName: facts.from?.name ?? '',
     to: (facts.to ?? []).map(formatAddress),
     cc: (facts.cc ?? []).map(formatAddress),
-    attachments: (facts.attachments ?? []).filter((a) => !a.inline).map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+    attachments: (facts.attachments ?? [])
+      .filter((a) => !a.inline)
+      .map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
     recipients: recipients.map((r) => ({ address: r.address, state: r.state, attempts: r.attempts, lastResponse: r.last_response })),
     events: events.map((e) => ({ at: new Date(e.at).toISOString(), actor: e.actor, type: e.type, data: JSON.parse(e.data) as unknown })),
   };

@@ -14,7 +14,11 @@ import type { OutboundEnv } from '../outbound/stage-engine.ts';
 
 export function registerOutboundCommands(program: Command): void {
   const policy = program.command('policy').description('the tenant policy (docs/policy.md)');
-  policy.command('apply <file>').description('validate and put a policy file in force').requiredOption('--tenant <name>').action(policyApply);
+  policy
+    .command('apply <file>')
+    .description('validate and put a policy file in force')
+    .requiredOption('--tenant <name>')
+    .action(policyApply);
   policy.command('show').description('print the policy in force as YAML').requiredOption('--tenant <name>').action(policyShow);
   policy
     .command('test <file>')
@@ -86,30 +90,59 @@ async function policyTest(file: string, opts: { tenant: string; since: string; j
     const tenant = await requireTenant(store, opts.tenant);
     const { messages, summary } = await replayPolicy(store, tenant.id, parsed.policy, Date.now() - sinceMs);
     if (opts.json) {
-      process.stdout.write(JSON.stringify({ messages: messages.map((m) => ({ id: m.id, outcome: m.outcome, actualState: m.actualState, matchedRules: m.plan.matchedRules, actions: m.plan.actions.map((a) => a.type), testMatches: m.plan.testMatches.map((t) => t.rule), blocked: m.plan.blocked })), summary }) + '\n');
+      process.stdout.write(
+        JSON.stringify({
+          messages: messages.map((m) => ({
+            id: m.id,
+            outcome: m.outcome,
+            actualState: m.actualState,
+            matchedRules: m.plan.matchedRules,
+            actions: m.plan.actions.map((a) => a.type),
+            testMatches: m.plan.testMatches.map((t) => t.rule),
+            blocked: m.plan.blocked,
+          })),
+          summary,
+        }) + '\n',
+      );
       return;
     }
     for (const m of messages) {
-      process.stdout.write(`${m.id}  ${new Date(m.createdAt).toISOString().slice(0, 16)}  ${m.from} → ${m.recipients.join(', ')}  ${JSON.stringify(m.subject)}\n`);
+      process.stdout.write(
+        `${m.id}  ${new Date(m.createdAt).toISOString().slice(0, 16)}  ${m.from} → ${m.recipients.join(', ')}  ${JSON.stringify(m.subject)}\n`,
+      );
       process.stdout.write(`    would be: ${m.outcome} (was: ${m.actualState})\n`);
       if (m.plan.matchedRules.length) process.stdout.write(`    rules:    ${m.plan.matchedRules.join('; ')}\n`);
       if (m.plan.actions.length) process.stdout.write(`    actions:  ${m.plan.actions.map(describeAction).join('; ')}\n`);
-      for (const t of m.plan.testMatches) process.stdout.write(`    test mode "${t.rule}" would: ${t.actions.map(describeAction).join('; ')}\n`);
+      for (const t of m.plan.testMatches)
+        process.stdout.write(`    test mode "${t.rule}" would: ${t.actions.map(describeAction).join('; ')}\n`);
     }
-    const kv = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
+    const kv = (o: Record<string, number>) =>
+      Object.entries(o)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || '-';
     process.stdout.write(`summary: ${summary.messages} messages since ${opts.since}; outcome: ${kv(summary.byOutcome)}\n`);
     process.stdout.write(`  rules: ${kv(summary.byRule)}\n  actions: ${kv(summary.byAction)}\n  test mode: ${kv(summary.testMode)}\n`);
   });
 }
 
-async function messageAction(name: 'release' | 'cancel' | 'approve' | 'reject', id: string, opts: { comment?: string; json?: boolean }): Promise<void> {
+async function messageAction(
+  name: 'release' | 'cancel' | 'approve' | 'reject',
+  id: string,
+  opts: { comment?: string; json?: boolean },
+): Promise<void> {
   await withStore(async (store, config) => {
     // No local worker here: the message is made due now and any running node picks it up.
     const env: OutboundEnv = { store, hostname: config.hostname, publicUrl: config.publicUrl };
     const actor: Actor = { email: 'cli', role: 'cli' };
     try {
       const r =
-        name === 'release' ? await release(env, id, actor) : name === 'cancel' ? await cancel(env, id, actor) : name === 'approve' ? await approve(env, id, actor, opts.comment ?? '') : await reject(env, id, actor, opts.comment ?? '');
+        name === 'release'
+          ? await release(env, id, actor)
+          : name === 'cancel'
+            ? await cancel(env, id, actor)
+            : name === 'approve'
+              ? await approve(env, id, actor, opts.comment ?? '')
+              : await reject(env, id, actor, opts.comment ?? '');
       process.stdout.write(opts.json ? JSON.stringify(r) + '\n' : `${id}: ${r.state}\n`);
     } catch (err) {
       if (err instanceof ActionError) throw new CliError(err.message);

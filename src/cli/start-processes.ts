@@ -71,7 +71,9 @@ class Supervisor {
     }
     this.first = null;
     this.ports = ports;
-    const differing = [...ready.values()].find((p) => p.submission !== ports.submission || p.inbound !== ports.inbound || p.http !== ports.http);
+    const differing = [...ready.values()].find(
+      (p) => p.submission !== ports.submission || p.inbound !== ports.inbound || p.http !== ports.http,
+    );
     if (differing) throw new Error(`the processes did not bind the same ports (${JSON.stringify(ports)} and ${JSON.stringify(differing)})`);
     return ports;
   }
@@ -87,7 +89,9 @@ class Supervisor {
     // What counts is how the running processes end. One that died before (its replacement not
     // yet started) was reported then; one still starting has nothing to drain, SIGTERM ends it.
     const running = [...this.workers.values()].filter((w) => !w.isDead());
-    const exits = running.map((w) => new Promise<number | null>((resolve) => w.once('exit', (code) => resolve(this.serving.has(w) ? code : 0))));
+    const exits = running.map(
+      (w) => new Promise<number | null>((resolve) => w.once('exit', (code) => resolve(this.serving.has(w) ? code : 0))),
+    );
     for (const w of running) w.process.kill('SIGTERM');
     void Promise.all(exits).then((codes) => {
       this.logger.info({ exitCodes: codes }, 'stopped');
@@ -101,7 +105,11 @@ class Supervisor {
     // differ from the one printed, so from then on processes bind the ports first printed.
     if (this.ports && ![...this.workers.values()].some((w) => this.serving.has(w) && !w.isDead())) this.pinPorts = true;
     const p = this.pinPorts ? this.ports : null;
-    const worker = cluster.fork(p ? { SEKISHO_SUBMISSION_PORT: String(p.submission), SEKISHO_INBOUND_PORT: String(p.inbound), SEKISHO_HTTP_PORT: String(p.http) } : undefined);
+    const worker = cluster.fork(
+      p
+        ? { SEKISHO_SUBMISSION_PORT: String(p.submission), SEKISHO_INBOUND_PORT: String(p.inbound), SEKISHO_HTTP_PORT: String(p.http) }
+        : undefined,
+    );
     this.workers.set(slot, worker);
     worker.on('message', (m: Partial<Ready>) => {
       if (m?.type === 'sekisho:ready' && m.ports) this.onReady(slot, worker, m.ports);
@@ -118,10 +126,14 @@ class Supervisor {
 
   private onExit(slot: number, worker: Worker, code: number | null, signal: string | null): void {
     if (this.stopping) return;
-    if (this.first) return this.first.reject(new Error(`process ${slot + 1} of ${this.count} exited during start (${signal ?? `code ${code}`})`));
+    if (this.first)
+      return this.first.reject(new Error(`process ${slot + 1} of ${this.count} exited during start (${signal ?? `code ${code}`})`));
     // Like Postfix's master: a process that dies is replaced; what it held is retried by the
     // others once its leases expire. The pause keeps a process that cannot start from spinning.
-    this.logger.error({ process: slot + 1, pid: worker.process.pid, code, signal }, 'a Sekisho process exited; starting another in its place');
+    this.logger.error(
+      { process: slot + 1, pid: worker.process.pid, code, signal },
+      'a Sekisho process exited; starting another in its place',
+    );
     setTimeout(() => this.stopping || this.fork(slot), 1000);
   }
 }

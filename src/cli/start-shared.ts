@@ -28,7 +28,13 @@ export function drainOnSignals(running: RunningSekisho, logger: Logger, also?: (
   also?.(shutdown);
 }
 
-export function readyLines(config: Config, ports: RunningSekisho['ports'], storeKind: 'sqlite' | 'postgres', demo: DemoCredentials | null, processes: number): string {
+export function readyLines(
+  config: Config,
+  ports: RunningSekisho['ports'],
+  storeKind: 'sqlite' | 'postgres',
+  demo: DemoCredentials | null,
+  processes: number,
+): string {
   const host = config.listenHost;
   const lines = [
     `Sekisho is running (${storeKind === 'postgres' ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}${processes > 1 ? `, ${processes} processes` : ''})`,

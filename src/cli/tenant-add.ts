@@ -3,7 +3,8 @@ import { CliError } from './cli-error.ts';
 import { DOMAIN_RE, withStore } from './context.ts';
 
 export async function tenantAddCommand(name: string, opts: { domain: string[]; inboundRoute?: string }): Promise<void> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) throw new CliError(`tenant name "${name}": use letters, digits, '.', '_' or '-' (max 63)`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name))
+    throw new CliError(`tenant name "${name}": use letters, digits, '.', '_' or '-' (max 63)`);
   const domains = (opts.domain ?? []).map((d) => d.toLowerCase());
   if (domains.length === 0) throw new CliError('give at least one --domain');
   for (const d of domains) if (!DOMAIN_RE.test(d)) throw new CliError(`--domain "${d}" is not a domain name`);

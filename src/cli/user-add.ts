@@ -13,7 +13,10 @@ export function checkRole(role: string): Role {
   return role as Role;
 }
 
-export async function userAddCommand(email: string, opts: { tenant: string; role: string; approver?: string; passwordStdin?: boolean }): Promise<void> {
+export async function userAddCommand(
+  email: string,
+  opts: { tenant: string; role: string; approver?: string; passwordStdin?: boolean },
+): Promise<void> {
   if (!EMAIL_RE.test(email)) throw new CliError(`"${email}" is not an email address`);
   const role = checkRole(opts.role);
   if (opts.approver && !EMAIL_RE.test(opts.approver)) throw new CliError(`--approver "${opts.approver}" is not an email address`);
@@ -31,7 +34,13 @@ export async function userAddCommand(email: string, opts: { tenant: string; role
     const owner = await store.findDomain(domainOf(email));
     if (!owner || owner.tenant_id !== tenant.id) throw new CliError(`${email} is not in a domain of tenant ${opts.tenant}`);
     if ((await store.existingEmails([email])).length) throw new CliError(`user ${email} exists already`);
-    await store.createUsers(tenant.id, [{ email, role, passwordHash: await hashPassword(password), approverEmail: opts.approver ?? null }], 'cli');
+    await store.createUsers(
+      tenant.id,
+      [{ email, role, passwordHash: await hashPassword(password), approverEmail: opts.approver ?? null }],
+      'cli',
+    );
   });
-  process.stdout.write(`user ${email.toLowerCase()} added to ${opts.tenant} as ${role}` + (generated ? `; password (shown once): ${password}` : '') + '\n');
+  process.stdout.write(
+    `user ${email.toLowerCase()} added to ${opts.tenant} as ${role}` + (generated ? `; password (shown once): ${password}` : '') + '\n',
+  );
 }

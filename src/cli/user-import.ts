@@ -21,14 +21,22 @@ export async function userImportCommand(file: string, opts: { tenant: string }):
     const tenant = await requireTenant(store, opts.tenant);
     const tenantDomains = new Set((await store.tenantDomains(tenant.id)).map((d) => d.domain));
     for (const r of rows) {
-      if (!tenantDomains.has(domainOf(r.email))) throw new CliError(`${file} line ${r.line}: ${r.email} is not in a domain of tenant ${opts.tenant}`);
+      if (!tenantDomains.has(domainOf(r.email)))
+        throw new CliError(`${file} line ${r.line}: ${r.email} is not in a domain of tenant ${opts.tenant}`);
     }
     const existing = new Set(await store.existingEmails(rows.map((r) => r.email)));
     const r = rows.find((x) => existing.has(x.email));
     if (r) {
       throw new CliError(`${file} line ${r.line}: user ${r.email} exists already`);
     }
-    const users = await Promise.all(rows.map(async (r) => ({ email: r.email, role: r.role, approverEmail: r.approverEmail, passwordHash: await hashPassword(r.password) })));
+    const users = await Promise.all(
+      rows.map(async (r) => ({
+        email: r.email,
+        role: r.role,
+        approverEmail: r.approverEmail,
+        passwordHash: await hashPassword(r.password),
+      })),
+    );
     await store.createUsers(tenant.id, users, 'cli:import');
   });
   const generated = rows.filter((r) => r.generated);

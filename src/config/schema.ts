@@ -5,7 +5,13 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const list = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
   z.array(z.string()),
 );
 const bool = z.preprocess((v) => (typeof v === 'string' ? !/^(0|false|no|off)$/i.test(v) : v), z.boolean());
@@ -44,7 +50,11 @@ export const configSchema = z
     tlsCert: z.string().optional(),
     tlsKey: z.string().optional(),
     /** largest message accepted, bytes (SIZE extension); Postfix's default is 10 MB, gateways see bigger */
-    maxMessageSize: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+    maxMessageSize: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(50 * 1024 * 1024),
     /** recipients per message */
     maxRecipients: z.coerce.number().int().positive().default(1000),
     /** failed AUTH attempts from one IP within authFailWindowSeconds before it is refused for that window */

@@ -14,7 +14,8 @@ import { registerApi } from '../web/api/index.ts';
 export const CONSOLE_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../console/dist');
 
 // React renders text escaped; the CSP is the second wall: no inline script, nothing from elsewhere.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export const consoleModule: ModuleFactory = (ctx) => ({
   name: 'console',
@@ -31,14 +32,22 @@ export const consoleModule: ModuleFactory = (ctx) => ({
         }
         return payload;
       });
-      registerApi(scope, { store: ctx.store, config: ctx.config, outbound: outboundEnv(ctx), blobs: blobStoreFor(ctx.config, ctx.store), wake: ctx.wake });
+      registerApi(scope, {
+        store: ctx.store,
+        config: ctx.config,
+        outbound: outboundEnv(ctx),
+        blobs: blobStoreFor(ctx.config, ctx.store),
+        wake: ctx.wake,
+      });
       scope.get('/', async (_req, reply) => reply.redirect('/console/'));
       if (existsSync(join(CONSOLE_DIST, 'index.html'))) {
         await scope.register(fastifyStatic, { root: CONSOLE_DIST, prefix: '/console/', wildcard: false, index: ['index.html'] });
         // client-side routes (/console/admin/…) get the app shell
         scope.get('/console/*', async (_req, reply) => reply.type('text/html').sendFile('index.html'));
       } else {
-        scope.get('/console/*', async (_req, reply) => reply.type('text/plain').send('The console is not built: run `npm run build:console`.'));
+        scope.get('/console/*', async (_req, reply) =>
+          reply.type('text/plain').send('The console is not built: run `npm run build:console`.'),
+        );
       }
     });
   },

@@ -6,6 +6,9 @@ import { consoleDb } from '../web/session/auth.ts';
 export async function addOperator(store: Store, email: string, passwordHash: string, actor: string): Promise<void> {
   const e = email.toLowerCase();
   if (await store.userByEmail(e)) throw new Error(`${e} is a tenant user; an operator needs an address of its own`);
-  await consoleDb(store).insertInto('console_operators').values({ email: e, password_hash: passwordHash, created_at: Date.now() }).execute();
+  await consoleDb(store)
+    .insertInto('console_operators')
+    .values({ email: e, password_hash: passwordHash, created_at: Date.now() })
+    .execute();
   await store.appendEvent({ tenantId: null, messageId: null, actor, type: 'console.operator_added', data: { email: e } });
 }

@@ -64,7 +64,13 @@ export class ScopedStore {
   async searchMessages(s: MessageSearch): Promise<{ items: MessageRow[]; next: string | null }> {
     const limit = Math.min(Math.max(s.limit ?? 50, 1), 200);
     let q = this.messagesQuery().selectAll('messages');
-    if (s.sender) q = q.where((eb) => eb.or([eb('messages.mail_from', 'like', `%${likeEscape(s.sender!.toLowerCase())}%`), eb('messages.header_from', 'like', `%${likeEscape(s.sender!)}%`)]));
+    if (s.sender)
+      q = q.where((eb) =>
+        eb.or([
+          eb('messages.mail_from', 'like', `%${likeEscape(s.sender!.toLowerCase())}%`),
+          eb('messages.header_from', 'like', `%${likeEscape(s.sender!)}%`),
+        ]),
+      );
     if (s.recipient) q = q.where('messages.recipients', 'like', `%${likeEscape(s.recipient.toLowerCase())}%`);
     if (s.subject) q = q.where('messages.subject', 'like', `%${likeEscape(s.subject)}%`);
     if (s.from !== undefined) q = q.where('messages.created_at', '>=', s.from);
@@ -85,14 +91,22 @@ export class ScopedStore {
         ),
       );
     }
-    const rows = await q.orderBy('messages.id', 'desc').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('messages.id', 'desc')
+      .limit(limit + 1)
+      .execute();
     const items = rows.slice(0, limit);
     return { items, next: rows.length > limit ? items[items.length - 1]!.id : null };
   }
 
   /** One message if this principal may see it (404 otherwise — existence is not revealed). */
   async message(id: string): Promise<MessageRow> {
-    const m = await this.raw.db.selectFrom('messages').selectAll().where('id', '=', id).where('tenant_id', '=', this.tenantId).executeTakeFirst();
+    const m = await this.raw.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', id)
+      .where('tenant_id', '=', this.tenantId)
+      .executeTakeFirst();
     if (!m || !this.canSee(m)) throw new ScopeError(404, `no message with id ${id}`);
     return m;
   }
@@ -109,7 +123,13 @@ export class ScopedStore {
 
   async timeline(id: string): Promise<AuditEvent[]> {
     await this.message(id);
-    return this.raw.db.selectFrom('events').selectAll().where('message_id', '=', id).where('tenant_id', '=', this.tenantId).orderBy('id').execute();
+    return this.raw.db
+      .selectFrom('events')
+      .selectAll()
+      .where('message_id', '=', id)
+      .where('tenant_id', '=', this.tenantId)
+      .orderBy('id')
+      .execute();
   }
 
   async recipients(id: string): Promise<RecipientRow[]> {
@@ -134,10 +154,18 @@ export class ScopedStore {
 
   async users() {
     this.requireAdmin();
-    return this.raw.db.selectFrom('users').select(['id', 'email', 'role', 'approver_email', 'language', 'created_at']).where('tenant_id', '=', this.tenantId).orderBy('email').execute();
+    return this.raw.db
+      .selectFrom('users')
+      .select(['id', 'email', 'role', 'approver_email', 'language', 'created_at'])
+      .where('tenant_id', '=', this.tenantId)
+      .orderBy('email')
+      .execute();
   }
 
-  async updateUser(email: string, change: { role?: 'user' | 'approver' | 'admin'; approverEmail?: string | null; language?: 'ja' | 'en' }): Promise<void> {
+  async updateUser(
+    email: string,
+    change: { role?: 'user' | 'approver' | 'admin'; approverEmail?: string | null; language?: 'ja' | 'en' },
+  ): Promise<void> {
     this.requireAdmin();
     const r = await this.raw.db
       .updateTable('users')
@@ -160,7 +188,12 @@ export class ScopedStore {
 
   async setInboundRoute(domain: string, route: string | null): Promise<void> {
     this.requireAdmin();
-    const r = await this.raw.db.updateTable('domains').set({ inbound_route: route }).where('tenant_id', '=', this.tenantId).where('domain', '=', domain.toLowerCase()).executeTakeFirst();
+    const r = await this.raw.db
+      .updateTable('domains')
+      .set({ inbound_route: route })
+      .where('tenant_id', '=', this.tenantId)
+      .where('domain', '=', domain.toLowerCase())
+      .executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) throw new ScopeError(404, `no domain ${domain} in this tenant`);
     this.raw.directory.forget();
     await this.audit('domain.route_set', { domain: domain.toLowerCase(), route });
@@ -221,5 +254,10 @@ export async function scopedStore(store: Store, principal: Principal, requestedT
 
 /** DKIM keys of the tenant's domains (public parts only). */
 export async function tenantDkimKeys(scoped: ScopedStore) {
-  return scoped.raw.db.selectFrom('dkim_keys').select(['domain', 'selector', 'public_key', 'created_at']).where('tenant_id', '=', scoped.tenantId).orderBy('domain').execute();
+  return scoped.raw.db
+    .selectFrom('dkim_keys')
+    .select(['domain', 'selector', 'public_key', 'created_at'])
+    .where('tenant_id', '=', scoped.tenantId)
+    .orderBy('domain')
+    .execute();
 }

@@ -22,7 +22,15 @@ export async function dkimKeyFor(store: Store, domain: string): Promise<StoredDk
   const name = domain.toLowerCase();
   const key = await store.directory.lookup<StoredDkimKey | null>('dkim', name, async () => {
     const row = await store.db.selectFrom('dkim_keys').selectAll().where('domain', '=', name).executeTakeFirst();
-    return row ? { domain: row.domain, tenantId: row.tenant_id, selector: row.selector, privateKeyPem: row.private_key, publicKeyBase64: row.public_key } : null;
+    return row
+      ? {
+          domain: row.domain,
+          tenantId: row.tenant_id,
+          selector: row.selector,
+          privateKeyPem: row.private_key,
+          publicKeyBase64: row.public_key,
+        }
+      : null;
   });
   return key ?? undefined;
 }
@@ -35,19 +43,36 @@ export async function ensureDkimKey(store: Store, tenantId: string, domain: stri
   // Two nodes (or a node and the CLI) may race here: the first insert wins, both read it back.
   await store.db
     .insertInto('dkim_keys')
-    .values({ domain: domain.toLowerCase(), tenant_id: tenantId, selector: key.selector, private_key: key.privateKeyPem, public_key: key.publicKeyBase64, created_at: Date.now() })
+    .values({
+      domain: domain.toLowerCase(),
+      tenant_id: tenantId,
+      selector: key.selector,
+      private_key: key.privateKeyPem,
+      public_key: key.publicKeyBase64,
+      created_at: Date.now(),
+    })
     .onConflict((oc) => oc.column('domain').doNothing())
     .execute();
   store.directory.forget(); // the "no key" just cached
   const stored = (await dkimKeyFor(store, domain))!;
   if (stored.publicKeyBase64 === key.publicKeyBase64) {
-    await store.appendEvent({ tenantId, messageId: null, actor, type: 'dkim.key_created', data: { domain: stored.domain, selector: stored.selector } });
+    await store.appendEvent({
+      tenantId,
+      messageId: null,
+      actor,
+      type: 'dkim.key_created',
+      data: { domain: stored.domain, selector: stored.selector },
+    });
   }
   return stored;
 }
 
 /** The TXT record of every domain of the tenant, creating missing keys. */
-export async function tenantDkimRecords(store: Store, tenantId: string, actor: string): Promise<Array<DkimTxtRecord & { domain: string; selector: string }>> {
+export async function tenantDkimRecords(
+  store: Store,
+  tenantId: string,
+  actor: string,
+): Promise<Array<DkimTxtRecord & { domain: string; selector: string }>> {
   const out = [];
   for (const d of await store.tenantDomains(tenantId)) {
     const key = await ensureDkimKey(store, tenantId, d.domain, actor);

@@ -40,9 +40,23 @@ export interface DkimTxtRecord {
  * relays add to them.
  */
 export const SIGNED_HEADER_FIELDS = [
-  'from', 'sender', 'reply-to', 'to', 'cc', 'subject', 'date', 'message-id',
-  'in-reply-to', 'references', 'mime-version', 'content-type', 'content-transfer-encoding',
-  'content-disposition', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post',
+  'from',
+  'sender',
+  'reply-to',
+  'to',
+  'cc',
+  'subject',
+  'date',
+  'message-id',
+  'in-reply-to',
+  'references',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+  'content-disposition',
+  'list-id',
+  'list-unsubscribe',
+  'list-unsubscribe-post',
 ] as const;
 
 /** A fresh RSA key for a tenant domain; the selector names the month (sekishoYYYYMM). */

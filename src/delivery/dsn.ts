@@ -85,7 +85,9 @@ export function buildDsn(input: DsnInput): Buffer {
   const headersBlock = originalHeaderBlock(input.original.headers);
   const parts: Buffer[] = [
     text(head.join(CRLF) + CRLF + CRLF + 'This is a MIME-encapsulated message.' + CRLF + CRLF),
-    text(`--${boundary}${CRLF}Content-Type: text/plain; charset=UTF-8${CRLF}Content-Transfer-Encoding: base64${CRLF}Content-Description: Notification${CRLF}${CRLF}`),
+    text(
+      `--${boundary}${CRLF}Content-Type: text/plain; charset=UTF-8${CRLF}Content-Transfer-Encoding: base64${CRLF}Content-Description: Notification${CRLF}${CRLF}`,
+    ),
     text(base64Lines(Buffer.from(human, 'utf8')) + CRLF),
     text(`--${boundary}${CRLF}Content-Type: ${status.global ? 'message/global-delivery-status' : 'message/delivery-status'}${CRLF}`),
     text(`Content-Description: Delivery report${CRLF}${status.global ? `Content-Transfer-Encoding: 8bit${CRLF}` : ''}${CRLF}`),
@@ -155,25 +157,33 @@ interface Reason {
 /** Short explanations of common statuses; anything else gets one for its class. */
 const REASONS: Record<string, Reason> = {
   '5.1.1': { ja: '宛先のメールアドレスが存在しません。', en: 'The address does not exist.' },
-  '5.1.2': { ja: '宛先のドメインが見つかりません。', en: 'The recipient\'s domain does not exist.' },
-  '5.1.10': { ja: '宛先のドメインはメールを受け付けていません。', en: 'The recipient\'s domain does not accept mail.' },
+  '5.1.2': { ja: '宛先のドメインが見つかりません。', en: "The recipient's domain does not exist." },
+  '5.1.10': { ja: '宛先のドメインはメールを受け付けていません。', en: "The recipient's domain does not accept mail." },
   '5.2.1': { ja: '宛先のメールボックスは現在利用できません。', en: 'The mailbox is disabled.' },
   '5.2.2': { ja: '宛先のメールボックスの容量がいっぱいです。', en: 'The mailbox is full.' },
   '4.2.2': { ja: '宛先のメールボックスの容量がいっぱいです。', en: 'The mailbox is full.' },
   '5.3.4': { ja: 'メールのサイズが大きすぎます。', en: 'The message is too large.' },
-  '5.4.4': { ja: '宛先のメールサーバーが見つかりません。', en: 'No mail server could be found for the recipient\'s domain.' },
-  '4.4.1': { ja: '宛先のメールサーバーに接続できません。', en: 'The recipient\'s mail server does not answer.' },
-  '4.4.2': { ja: '宛先のメールサーバーとの接続が途中で切れました。', en: 'The connection to the recipient\'s mail server broke off.' },
-  '4.4.3': { ja: '宛先のドメインの DNS を一時的に引けません。', en: 'The recipient\'s domain could not be looked up in DNS for now.' },
+  '5.4.4': { ja: '宛先のメールサーバーが見つかりません。', en: "No mail server could be found for the recipient's domain." },
+  '4.4.1': { ja: '宛先のメールサーバーに接続できません。', en: "The recipient's mail server does not answer." },
+  '4.4.2': { ja: '宛先のメールサーバーとの接続が途中で切れました。', en: "The connection to the recipient's mail server broke off." },
+  '4.4.3': { ja: '宛先のドメインの DNS を一時的に引けません。', en: "The recipient's domain could not be looked up in DNS for now." },
   '4.4.7': { ja: '配信期限内に配信できませんでした。', en: 'The message could not be delivered in time.' },
-  '4.7.5': { ja: '宛先のメールサーバーと暗号化通信（TLS）を確立できません。', en: 'A secure (TLS) connection to the mail server could not be made.' },
+  '4.7.5': {
+    ja: '宛先のメールサーバーと暗号化通信（TLS）を確立できません。',
+    en: 'A secure (TLS) connection to the mail server could not be made.',
+  },
 };
 
 function reasonFor(status: string): Reason {
   const known = REASONS[status];
   if (known) return known;
-  if (status.startsWith('5.7.')) return { ja: '受信側のメールサーバーがセキュリティ上の理由で受け取りを拒否しました。', en: 'The receiving server refused the message for security or policy reasons.' };
-  if (status.startsWith('5.')) return { ja: '受信側のメールサーバーが受け取りを拒否しました。', en: 'The receiving server refused the message.' };
+  if (status.startsWith('5.7.'))
+    return {
+      ja: '受信側のメールサーバーがセキュリティ上の理由で受け取りを拒否しました。',
+      en: 'The receiving server refused the message for security or policy reasons.',
+    };
+  if (status.startsWith('5.'))
+    return { ja: '受信側のメールサーバーが受け取りを拒否しました。', en: 'The receiving server refused the message.' };
   return { ja: '一時的なエラーのため配信できていません。', en: 'A temporary error prevented delivery.' };
 }
 
@@ -247,11 +257,17 @@ function englishText(input: DsnInput): string {
 }
 
 function stripType(diagnostic: string): string {
-  return diagnostic.replace(/^[A-Za-z][\w-]*;\s*/, '').replace(/\s+/g, ' ').trim();
+  return diagnostic
+    .replace(/^[A-Za-z][\w-]*;\s*/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function formatDate(date: Date, locale: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone, timeZoneName: undefined }).format(date) + ` (${zoneLabel(timeZone)})`;
+  return (
+    new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone, timeZoneName: undefined }).format(date) +
+    ` (${zoneLabel(timeZone)})`
+  );
 }
 
 function zoneLabel(timeZone: string): string {
@@ -268,7 +284,13 @@ function text(s: string): Buffer {
 /** The original header block, CRLF-terminated lines, without the empty line that ends it. */
 function originalHeaderBlock(headers: Buffer | string): Buffer {
   const buf = typeof headers === 'string' ? Buffer.from(headers, 'utf8') : headers;
-  const normalized = Buffer.from(buf.toString('latin1').replace(/\r?\n/g, '\r\n').replace(/(\r\n)+$/, ''), 'latin1');
+  const normalized = Buffer.from(
+    buf
+      .toString('latin1')
+      .replace(/\r?\n/g, '\r\n')
+      .replace(/(\r\n)+$/, ''),
+    'latin1',
+  );
   return Buffer.concat([normalized, text(CRLF)]);
 }
 
@@ -347,7 +369,10 @@ export function bounceSuppressionReason(mailFrom: string, headers: Buffer | stri
   if (sender === '') return 'the message has a null sender (it is a bounce or a notice)';
   const fields = parseHeaderFields(typeof headers === 'string' ? headers : headerBlockOf(headers).toString('latin1'));
   const contentType = fields.get('content-type')?.[0] ?? '';
-  if (/^\s*multipart\/report\b/i.test(contentType) && /report-type\s*=\s*"?(delivery-status|disposition-notification)"?/i.test(contentType)) {
+  if (
+    /^\s*multipart\/report\b/i.test(contentType) &&
+    /report-type\s*=\s*"?(delivery-status|disposition-notification)"?/i.test(contentType)
+  ) {
     return 'the message is itself a delivery report';
   }
   const autoSubmitted = (fields.get('auto-submitted')?.[0] ?? '').trim().toLowerCase();

@@ -7,7 +7,15 @@ import type { Readable } from 'node:stream';
 import type { Resolver } from 'node:dns/promises';
 import type { Store } from '../store/store.ts';
 import type { DeliveryPort, DeliveryRequest } from '../queue/delivery-port.ts';
-import { createSmtpDelivery, deliverToTargets, parseRelayUrl, relayRequest, type RecipientDeliveryResult, type RelayConfig, type SmtpDelivery } from './smtp-client.ts';
+import {
+  createSmtpDelivery,
+  deliverToTargets,
+  parseRelayUrl,
+  relayRequest,
+  type RecipientDeliveryResult,
+  type RelayConfig,
+  type SmtpDelivery,
+} from './smtp-client.ts';
 import { createResolver, DeliveryRoutingError, resolveDeliveryTargets } from './mx.ts';
 
 export interface GatewayDeliveryOptions {
@@ -47,12 +55,16 @@ export class GatewayDelivery implements DeliveryPort {
     return results;
   }
 
-  private async deliverByMx(domain: string, message: { mailFrom: string; raw: Buffer; recipients: string[] }): Promise<RecipientDeliveryResult[]> {
+  private async deliverByMx(
+    domain: string,
+    message: { mailFrom: string; raw: Buffer; recipients: string[] },
+  ): Promise<RecipientDeliveryResult[]> {
     try {
       const targets = await resolveDeliveryTargets(domain, this.resolver(), { mxPort: this.opts.mxPort ?? 25 });
       return await deliverToTargets(this.smtp, targets, message);
     } catch (err) {
-      const e = err instanceof DeliveryRoutingError ? err : new DeliveryRoutingError(451, '4.4.3', true, `${domain}: ${(err as Error).message}`);
+      const e =
+        err instanceof DeliveryRoutingError ? err : new DeliveryRoutingError(451, '4.4.3', true, `${domain}: ${(err as Error).message}`);
       return message.recipients.map((recipient) => ({
         recipient,
         status: e.temporary ? ('deferred' as const) : ('failed' as const),
@@ -65,7 +77,10 @@ export class GatewayDelivery implements DeliveryPort {
     }
   }
 
-  private async deliverInbound(domain: string, message: { mailFrom: string; raw: Buffer; recipients: string[] }): Promise<RecipientDeliveryResult[]> {
+  private async deliverInbound(
+    domain: string,
+    message: { mailFrom: string; raw: Buffer; recipients: string[] },
+  ): Promise<RecipientDeliveryResult[]> {
     const route = (await this.opts.store.findDomain(domain))?.inbound_route;
     let relay: RelayConfig | null = null;
     try {

@@ -47,7 +47,11 @@ export class DeliveryRoutingError extends Error {
   }
 }
 
-export async function resolveDeliveryTargets(domain: string, resolver: DnsLookup, options: ResolveTargetsOptions = {}): Promise<DeliveryTarget[]> {
+export async function resolveDeliveryTargets(
+  domain: string,
+  resolver: DnsLookup,
+  options: ResolveTargetsOptions = {},
+): Promise<DeliveryTarget[]> {
   const port = options.mxPort ?? 25;
   const random = options.random ?? Math.random;
   const name = domain.toLowerCase().replace(/\.$/, '');
@@ -173,7 +177,10 @@ export function createResolver(servers: string[], options: ResolverOptions = {})
 
 /** Parses SEKISHO_DNS_SERVERS ("127.0.0.1:5353,[::1]:53"); empty or unset → system resolver. */
 export function parseDnsServers(text: string | undefined): string[] {
-  return (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**

@@ -46,7 +46,8 @@ export function patchNodemailer(): void {
   const proto = (DataStream as unknown as { prototype: { _transform: Transform } }).prototype;
   const original = proto._transform;
   proto._transform = function (chunk, encoding, done) {
-    if (!Buffer.isBuffer(chunk) || chunk.length === 0 || !isCrlfOnly(chunk, this.lastByte)) return original.call(this, chunk, encoding, done);
+    if (!Buffer.isBuffer(chunk) || chunk.length === 0 || !isCrlfOnly(chunk, this.lastByte))
+      return original.call(this, chunk, encoding, done);
     const out = stuffDots(chunk, this.lastByte);
     this.inByteCount += chunk.length;
     this.outByteCount += out.length;

@@ -29,7 +29,13 @@ export async function sendDeliveryNotice(n: NoticeInput): Promise<string | null>
   const headers = headerBlockOf(n.raw);
   const why = bounceSuppressionReason(message.mail_from, headers);
   if (why) {
-    await store.appendEvent({ tenantId: message.tenant_id, messageId: message.id, actor: 'system', type: 'dsn.suppressed', data: { kind: n.kind, reason: why } });
+    await store.appendEvent({
+      tenantId: message.tenant_id,
+      messageId: message.id,
+      actor: 'system',
+      type: 'dsn.suppressed',
+      data: { kind: n.kind, reason: why },
+    });
     return null;
   }
   const until = retryUntil(new Date(n.firstAttemptAt), n.schedule);
@@ -49,11 +55,22 @@ export async function sendDeliveryNotice(n: NoticeInput): Promise<string | null>
     to: message.mail_from,
     arrivalDate: new Date(message.created_at),
     recipients,
-    original: { headers, subject: message.subject, ...(message.message_id ? { messageId: `<${message.message_id.replace(/^<|>$/g, '')}>` } : {}) },
+    original: {
+      headers,
+      subject: message.subject,
+      ...(message.message_id ? { messageId: `<${message.message_id.replace(/^<|>$/g, '')}>` } : {}),
+    },
     queueId: message.id,
     language: 'both',
   });
-  const id = await enqueueSystemMessage(store, { tenantId: message.tenant_id, to: [message.mail_from], raw: dsn, kind: n.kind === 'failure' ? 'dsn' : 'delay', relatedMessageId: message.id, mailFrom: '' });
+  const id = await enqueueSystemMessage(store, {
+    tenantId: message.tenant_id,
+    to: [message.mail_from],
+    raw: dsn,
+    kind: n.kind === 'failure' ? 'dsn' : 'delay',
+    relatedMessageId: message.id,
+    mailFrom: '',
+  });
   n.logger.info({ id: message.id, notice: id, kind: n.kind }, 'delivery notice queued');
   return id;
 }

@@ -28,9 +28,20 @@ export async function listQueue(store: Store, filter: QueueFilter): Promise<Mess
   if (filter.since !== undefined) q = q.where('messages.created_at', '>=', filter.since);
   if (filter.recipient) {
     const rcpt = filter.recipient.toLowerCase();
-    q = q.where((eb) => eb.exists(eb.selectFrom('recipients').select('recipients.message_id').whereRef('recipients.message_id', '=', 'messages.id').where('recipients.address', '=', rcpt)));
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('recipients')
+          .select('recipients.message_id')
+          .whereRef('recipients.message_id', '=', 'messages.id')
+          .where('recipients.address', '=', rcpt),
+      ),
+    );
   }
-  return q.orderBy('messages.id', 'desc').limit(filter.limit ?? 100).execute();
+  return q
+    .orderBy('messages.id', 'desc')
+    .limit(filter.limit ?? 100)
+    .execute();
 }
 
 export interface RetryTarget {
@@ -74,13 +85,23 @@ export async function retryNow(store: Store, target: RetryTarget, actor: string)
  * removes it later with the rest), pending recipients stay pending so the record shows they
  * were never delivered.
  */
-export async function deleteMessage(store: Store, target: { id: string; tenantId?: string; reason?: string }, actor: string): Promise<ControlResult> {
+export async function deleteMessage(
+  store: Store,
+  target: { id: string; tenantId?: string; reason?: string },
+  actor: string,
+): Promise<ControlResult> {
   const m = await store.message(target.id, target.tenantId);
   if (!m) return { changed: [], skipped: [{ id: target.id, reason: 'no such message' }] };
   if (!DELETABLE_STATES.includes(m.state)) return { changed: [], skipped: [{ id: m.id, reason: `state is ${m.state}` }] };
   const changed = await guardedUpdate(store, m.id, m.state, Date.now(), { state: 'deleted', due_at: null });
   if (!changed) return { changed: [], skipped: [{ id: m.id, reason: 'being delivered right now' }] };
-  await store.appendEvent({ tenantId: m.tenant_id, messageId: m.id, actor, type: 'deleted', data: { previousState: m.state, ...(target.reason ? { reason: target.reason } : {}) } });
+  await store.appendEvent({
+    tenantId: m.tenant_id,
+    messageId: m.id,
+    actor,
+    type: 'deleted',
+    data: { previousState: m.state, ...(target.reason ? { reason: target.reason } : {}) },
+  });
   return { changed: [m.id], skipped: [] };
 }
 
@@ -96,7 +117,13 @@ async function candidatesFor(store: Store, target: RetryTarget): Promise<Message
 }
 
 /** Changes the row only if it is still in the state we saw and no live lease holds it. */
-async function guardedUpdate(store: Store, id: string, state: string, now: number, set: { due_at: number | null; state?: string }): Promise<boolean> {
+async function guardedUpdate(
+  store: Store,
+  id: string,
+  state: string,
+  now: number,
+  set: { due_at: number | null; state?: string },
+): Promise<boolean> {
   const r = await store.db
     .updateTable('messages')
     .set({ ...set, updated_at: now, locked_by: null, locked_until: null }) // a stale lease holder can no longer write its result

@@ -40,7 +40,12 @@ export function retryDelay(attempts: number, schedule: RetrySchedule = DEFAULT_R
  * null when the lifetime is over (bounce now). The last try is moved to the expiry instant, so
  * every message gets one attempt right at the end of its lifetime rather than a gap of up to 2h.
  */
-export function nextAttemptAt(firstAttemptAt: Date, attempts: number, now: Date, schedule: RetrySchedule = DEFAULT_RETRY_SCHEDULE): Date | null {
+export function nextAttemptAt(
+  firstAttemptAt: Date,
+  attempts: number,
+  now: Date,
+  schedule: RetrySchedule = DEFAULT_RETRY_SCHEDULE,
+): Date | null {
   const expiresAt = expiryOf(firstAttemptAt, schedule);
   if (now.getTime() >= expiresAt) return null;
   return new Date(Math.min(now.getTime() + retryDelay(attempts, schedule), expiresAt));
@@ -57,7 +62,12 @@ export function retryUntil(firstAttemptAt: Date, schedule: RetrySchedule = DEFAU
 }
 
 /** True when a still-deferred message is due a delay notice that has not been sent yet. */
-export function shouldWarnDelay(firstAttemptAt: Date, now: Date, alreadyWarned: boolean, schedule: RetrySchedule = DEFAULT_RETRY_SCHEDULE): boolean {
+export function shouldWarnDelay(
+  firstAttemptAt: Date,
+  now: Date,
+  alreadyWarned: boolean,
+  schedule: RetrySchedule = DEFAULT_RETRY_SCHEDULE,
+): boolean {
   if (alreadyWarned || schedule.delayWarningMs <= 0) return false;
   if (isExpired(firstAttemptAt, now, schedule)) return false; // the failure DSN says it all
   return now.getTime() - firstAttemptAt.getTime() >= schedule.delayWarningMs;
@@ -80,8 +90,10 @@ export interface RetryScheduleSettings {
 export function parseRetrySchedule(settings: RetryScheduleSettings): RetrySchedule {
   const schedule: RetrySchedule = {
     delaysMs: settings.delays === undefined ? [...DEFAULT_RETRY_SCHEDULE.delaysMs] : parseDurationList(settings.delays, 'retry delays'),
-    maxLifetimeMs: settings.maxLifetime === undefined ? DEFAULT_RETRY_SCHEDULE.maxLifetimeMs : parseDuration(settings.maxLifetime, 'max queue lifetime'),
-    delayWarningMs: settings.delayWarning === undefined ? DEFAULT_RETRY_SCHEDULE.delayWarningMs : parseDuration(settings.delayWarning, 'delay warning'),
+    maxLifetimeMs:
+      settings.maxLifetime === undefined ? DEFAULT_RETRY_SCHEDULE.maxLifetimeMs : parseDuration(settings.maxLifetime, 'max queue lifetime'),
+    delayWarningMs:
+      settings.delayWarning === undefined ? DEFAULT_RETRY_SCHEDULE.delayWarningMs : parseDuration(settings.delayWarning, 'delay warning'),
   };
   if (schedule.delaysMs.some((d) => d <= 0)) throw new Error(`retry delays: every delay must be more than 0 (got "${settings.delays}")`);
   if (schedule.maxLifetimeMs <= 0) throw new Error(`max queue lifetime: must be more than 0 (got "${settings.maxLifetime}")`);
@@ -98,14 +110,23 @@ export function parseDuration(text: string, field = 'duration'): number {
 }
 
 export function parseDurationList(text: string, field = 'durations'): number[] {
-  const parts = text.split(',').map((t) => t.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new Error(`${field}: empty list, expected e.g. "1m,5m,15m,30m,1h,2h"`);
   return parts.map((p) => parseDuration(p, field));
 }
 
 /** "1m, 5m, 15m, 30m, 1h, 2h" — for docs, `sekisho` output and audit messages. */
 export function formatDuration(ms: number): string {
-  for (const [unit, size] of [['w', 7 * DAY], ['d', DAY], ['h', HOUR], ['m', MINUTE], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['w', 7 * DAY],
+    ['d', DAY],
+    ['h', HOUR],
+    ['m', MINUTE],
+    ['s', 1000],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;

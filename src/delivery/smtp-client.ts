@@ -133,7 +133,10 @@ const PLAIN_ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+$/;
 
 /** The envelope as nodemailer's Mailer would give it to the transport. */
 export function envelopeOf(mailFrom: string, recipients: string[]): { from: string | false; to: string[] } {
-  const plain = (mailFrom === '' || PLAIN_ADDRESS.test(mailFrom)) && recipients.every((r) => PLAIN_ADDRESS.test(r)) && new Set(recipients).size === recipients.length;
+  const plain =
+    (mailFrom === '' || PLAIN_ADDRESS.test(mailFrom)) &&
+    recipients.every((r) => PLAIN_ADDRESS.test(r)) &&
+    new Set(recipients).size === recipients.length;
   if (plain) return { from: mailFrom || false, to: recipients };
   const parsed = new MimeNode().setEnvelope({ from: mailFrom, to: recipients }).getEnvelope() as { from: string | false; to: string[] };
   return { from: parsed.from, to: parsed.to };
@@ -151,7 +154,9 @@ export function createSmtpDelivery(options: SmtpDeliveryOptions): SmtpDelivery {
     let entry = pools.get(key);
     if (!entry) {
       const settings = transportOptions(options, request);
-      const transport = (settings.pool ? new SMTPPool(settings) : new SMTPTransport(settings as SMTPTransport.Options)) as unknown as RawTransport;
+      const transport = (settings.pool
+        ? new SMTPPool(settings)
+        : new SMTPTransport(settings as SMTPTransport.Options)) as unknown as RawTransport;
       entry = { transport, lastUsed: Date.now(), inFlight: 0 };
       pools.set(key, entry);
     }
@@ -165,7 +170,9 @@ export function createSmtpDelivery(options: SmtpDeliveryOptions): SmtpDelivery {
       entry.inFlight++;
       try {
         const mail = rawMail(request);
-        const info = await new Promise<SentInfo>((resolve, reject) => entry.transport.send(mail, (err, sent) => (err ? reject(err) : resolve(sent))));
+        const info = await new Promise<SentInfo>((resolve, reject) =>
+          entry.transport.send(mail, (err, sent) => (err ? reject(err) : resolve(sent))),
+        );
         return resultsFromInfo(request, info);
       } catch (err) {
         return resultsFromError(request, err as SmtpErrorLike);
@@ -267,13 +274,23 @@ function resultsFromInfo(request: DeliverRequest, info: SentInfo): RecipientDeli
   return request.recipients.map((recipient) => {
     const refusal = rejected.get(recipient.toLowerCase());
     if (refusal) return classifySmtpError(recipient, refusal, remoteMtaOf(request));
-    return { recipient, status: 'delivered', code: replyCode(reply) ?? 250, enhanced: enhancedCode(reply) ?? '2.0.0', response: reply, remoteMta: remoteMtaOf(request), stage: 'done' };
+    return {
+      recipient,
+      status: 'delivered',
+      code: replyCode(reply) ?? 250,
+      enhanced: enhancedCode(reply) ?? '2.0.0',
+      response: reply,
+      remoteMta: remoteMtaOf(request),
+      stage: 'done',
+    };
   });
 }
 
 function resultsFromError(request: DeliverRequest, err: SmtpErrorLike): RecipientDeliveryResult[] {
   const rejected = byRecipient(err.rejectedErrors);
-  return request.recipients.map((recipient) => classifySmtpError(recipient, rejected.get(recipient.toLowerCase()) ?? err, remoteMtaOf(request)));
+  return request.recipients.map((recipient) =>
+    classifySmtpError(recipient, rejected.get(recipient.toLowerCase()) ?? err, remoteMtaOf(request)),
+  );
 }
 
 function byRecipient(errors: SmtpErrorLike[] | undefined): Map<string, SmtpErrorLike> {
@@ -308,7 +325,15 @@ export function classifySmtpError(recipient: string, err: SmtpErrorLike, remoteM
       stage,
     };
   }
-  return { recipient, status: 'deferred', code: null, enhanced: localEnhancedCode(err, stage), response: localReason(err), remoteMta, stage };
+  return {
+    recipient,
+    status: 'deferred',
+    code: null,
+    enhanced: localEnhancedCode(err, stage),
+    response: localReason(err),
+    remoteMta,
+    stage,
+  };
 }
 
 function withClass(enhanced: string, cls: '4' | '5'): string {
@@ -391,7 +416,8 @@ export function parseRelayUrl(text: string): RelayConfig {
   } catch {
     throw new Error(`relay: "${text}" is not a URL like smtp://host:25 or smtps://user:pass@host:465`);
   }
-  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error(`relay: "${url.protocol}" is not supported, use smtp:// or smtps://`);
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw new Error(`relay: "${url.protocol}" is not supported, use smtp:// or smtps://`);
   if (!url.hostname) throw new Error(`relay: "${text}" has no host`);
   const secure = url.protocol === 'smtps:';
   const flag = (url.searchParams.get('requireTls') ?? url.searchParams.get('tls') ?? '').toLowerCase();
@@ -406,8 +432,17 @@ export function parseRelayUrl(text: string): RelayConfig {
 }
 
 /** The fields of a DeliverRequest that a relay decides. */
-export function relayRequest(relay: RelayConfig): Pick<DeliverRequest, 'host' | 'port' | 'secure' | 'requireTls' | 'opportunisticTls' | 'auth'> {
-  return { host: relay.host, port: relay.port, secure: relay.secure, requireTls: relay.requireTls, opportunisticTls: !relay.requireTls, auth: relay.auth };
+export function relayRequest(
+  relay: RelayConfig,
+): Pick<DeliverRequest, 'host' | 'port' | 'secure' | 'requireTls' | 'opportunisticTls' | 'auth'> {
+  return {
+    host: relay.host,
+    port: relay.port,
+    secure: relay.secure,
+    requireTls: relay.requireTls,
+    opportunisticTls: !relay.requireTls,
+    auth: relay.auth,
+  };
 }
 
 export type MessageToSend = Pick<DeliverRequest, 'mailFrom' | 'recipients' | 'raw'>;
@@ -418,7 +453,11 @@ export type MessageToSend = Pick<DeliverRequest, 'mailFrom' | 'recipients' | 'ra
  * (no connection, greeting/EHLO/MAIL refused, TLS trouble). Once a server has answered the
  * recipients, its verdict stands. Returns the last results when every target failed.
  */
-export async function deliverToTargets(delivery: SmtpDelivery, targets: DeliveryTarget[], message: MessageToSend): Promise<RecipientDeliveryResult[]> {
+export async function deliverToTargets(
+  delivery: SmtpDelivery,
+  targets: DeliveryTarget[],
+  message: MessageToSend,
+): Promise<RecipientDeliveryResult[]> {
   let last: RecipientDeliveryResult[] = [];
   for (const target of targets) {
     for (const address of target.addresses) {

@@ -51,7 +51,9 @@ function bestDkim(rows: any[]): AuthResult {
   const order: AuthResult[] = ['pass', 'temperror', 'fail', 'policy', 'permerror', 'neutral', 'none'];
   // mailauth reports a body that no longer matches its signature as "neutral (body hash did not
   // verify)"; RFC 6376 calls that a failure, and so do our scores and the policy's authFail.
-  const seen = rows.map((r) => (/body hash did not verify/.test(String(r?.status?.comment ?? '')) ? 'fail' : asResult(r?.status?.result) ?? 'neutral'));
+  const seen = rows.map((r) =>
+    /body hash did not verify/.test(String(r?.status?.comment ?? '')) ? 'fail' : (asResult(r?.status?.result) ?? 'neutral'),
+  );
   return order.find((o) => seen.includes(o)) ?? 'neutral';
 }
 
@@ -168,4 +170,3 @@ export function addAuthResults(raw: Buffer, header: string, authservId: string):
   // When the message had no body separator, the reconstructed header block already ended it.
   return { body: Buffer.concat([headerBytes, rest]), removedForged };
 }
-

@@ -80,7 +80,11 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
   if (deps.sandbox && attachments.length > 0) {
     const o = deps.sandbox;
     try {
-      const outcome = await analyzeWithSandbox(o.sandbox, attachments.map((a) => ({ filename: a.fact.filename, content: a.content, contentType: a.fact.contentType })), { timeoutMs: o.waitMs ?? 5000, pollIntervalMs: 200 });
+      const outcome = await analyzeWithSandbox(
+        o.sandbox,
+        attachments.map((a) => ({ filename: a.fact.filename, content: a.content, contentType: a.fact.contentType })),
+        { timeoutMs: o.waitMs ?? 5000, pollIntervalMs: 200 },
+      );
       const added = sandboxSymbols(outcome.verdicts);
       verdict.symbols = [...verdict.symbols, ...added].sort((a, b) => b.score - a.score);
       verdict.score = Math.round((verdict.score + added.reduce((sum, x) => sum + x.score, 0)) * 100) / 100;
@@ -89,7 +93,11 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
       }
     } catch (err) {
       deps.logger.warn({ err, id: ctx.id }, 'external sandbox unavailable; built-in analysis only');
-      verdict.symbols.push({ name: 'SANDBOX_UNAVAILABLE', score: 0, description: 'the external sandbox could not be reached; built-in analysis only' });
+      verdict.symbols.push({
+        name: 'SANDBOX_UNAVAILABLE',
+        score: 0,
+        description: 'the external sandbox could not be reached; built-in analysis only',
+      });
     }
   }
   const plan = evaluateInbound(policy, ctx.facts, {
@@ -118,13 +126,18 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
     disposition: plan.disposition,
     reason: plan.decidedBy.reason,
     score: verdict.score,
-    symbols: verdict.symbols.filter((s) => s.score !== 0).map((s) => ({ name: s.name, score: s.score, ...(s.detail ? { detail: s.detail } : {}) })),
+    symbols: verdict.symbols
+      .filter((s) => s.score !== 0)
+      .map((s) => ({ name: s.name, score: s.score, ...(s.detail ? { detail: s.detail } : {}) })),
     auth: auth.results,
     scorers: verdict.scorers,
     ...(plan.subjectTags.length ? { subjectTags: plan.subjectTags.map((t) => t.tag) } : {}),
     ...(plan.strip.length ? { strip: plan.strip.map((s) => s.filename) } : {}),
   };
-  deps.logger.info({ id: ctx.id, tenant: ctx.tenantId, ...summary, symbols: summary.symbols.map((s) => `${s.name}(${s.score})`) }, 'inbound verdict');
+  deps.logger.info(
+    { id: ctx.id, tenant: ctx.tenantId, ...summary, symbols: summary.symbols.map((s) => `${s.name}(${s.score})`) },
+    'inbound verdict',
+  );
   if (plan.disposition === 'reject') {
     return {
       state: 'rejected',
@@ -135,11 +148,21 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
     };
   }
   const { body, removedForged } = addAuthResults(ctx.raw, auth.header, deps.hostname);
-  const events: AcceptDecision['events'] = [{ actor: 'system', type: 'inbound.verdict', data: { ...summary, ...(removedForged ? { forgedAuthResultsRemoved: removedForged } : {}) } }];
+  const events: AcceptDecision['events'] = [
+    {
+      actor: 'system',
+      type: 'inbound.verdict',
+      data: { ...summary, ...(removedForged ? { forgedAuthResultsRemoved: removedForged } : {}) },
+    },
+  ];
   if (held && deps.sandbox) {
     // Accepted and kept; the policy decides once the sandbox has spoken (sandbox-hold.ts).
     state.sandbox = held;
-    events.push({ actor: 'system', type: 'held_for_sandbox', data: { pending: held.pending.map((p) => p.filename), giveUpAt: held.giveUpAt } });
+    events.push({
+      actor: 'system',
+      type: 'held_for_sandbox',
+      data: { pending: held.pending.map((p) => p.filename), giveUpAt: held.giveUpAt },
+    });
     return { state: 'held_for_sandbox', dueAt: now + (deps.sandbox.repollMs ?? 60_000), plan: { inbound: state }, events, body };
   }
   if (plan.disposition === 'quarantine') {

@@ -33,7 +33,11 @@ function fmt(ms: number): string {
 }
 
 /** Sends every recipient with quarantined mail (received since `since`) their digest. */
-export async function sendDigests(deps: DigestDeps, tenantId: string, options: { since?: number; recipient?: string } = {}): Promise<DigestResult> {
+export async function sendDigests(
+  deps: DigestDeps,
+  tenantId: string,
+  options: { since?: number; recipient?: string } = {},
+): Promise<DigestResult> {
   const { store } = deps;
   const settings = await getSettings(store, tenantId);
   const items = await listQuarantine(store, { tenantId, since: options.since, recipient: options.recipient, limit: 5000 });
@@ -57,14 +61,26 @@ export async function sendDigests(deps: DigestDeps, tenantId: string, options: {
     }
     const raw = await composeDigest(deps.hostname, recipient, list, links, settings.selfRelease);
     const noticeId = await enqueueToMailbox(store, tenantId, recipient, raw);
-    await store.appendEvent({ tenantId, messageId: null, actor: 'system', type: 'quarantine.digest', data: { recipient, items: list.map((i) => i.id), noticeId } });
+    await store.appendEvent({
+      tenantId,
+      messageId: null,
+      actor: 'system',
+      type: 'quarantine.digest',
+      data: { recipient, items: list.map((i) => i.id), noticeId },
+    });
     sent.push({ recipient, items: list.length, noticeId });
   }
   if (sent.length) deps.wake?.();
   return { sent };
 }
 
-async function composeDigest(hostname: string, recipient: string, items: QuarantineItem[], links: Map<string, string>, selfRelease: boolean): Promise<Buffer> {
+async function composeDigest(
+  hostname: string,
+  recipient: string,
+  items: QuarantineItem[],
+  links: Map<string, string>,
+  selfRelease: boolean,
+): Promise<Buffer> {
   const e = escapeHtml;
   const textItems = items.map((i, n) => {
     const link = links.get(i.id);
@@ -77,8 +93,14 @@ async function composeDigest(hostname: string, recipient: string, items: Quarant
     ].join('\n');
   });
   const howTo = selfRelease
-    ? ['必要なメールは、リンク先のページで「配送する」ボタンを押すと受信できます。', 'To receive a message you need, open its link and press "Release".']
-    : ['必要なメールがある場合は、システム管理者に隔離解除を依頼してください。', 'If you need one of these messages, ask your administrator to release it.'];
+    ? [
+        '必要なメールは、リンク先のページで「配送する」ボタンを押すと受信できます。',
+        'To receive a message you need, open its link and press "Release".',
+      ]
+    : [
+        '必要なメールがある場合は、システム管理者に隔離解除を依頼してください。',
+        'If you need one of these messages, ask your administrator to release it.',
+      ];
   const text = [
     `${recipient} 様`,
     '',
@@ -100,7 +122,16 @@ async function composeDigest(hostname: string, recipient: string, items: Quarant
     })
     .join('');
   const html = `<p>${e(recipient)} 様</p><p>迷惑メールまたは危険なメールの疑いがあるため、次の ${items.length} 通のメールを隔離しました。${e(howTo[0]!)}<br>${e(`The following ${items.length} message(s) were quarantined as suspected spam or dangerous mail. ${howTo[1]}`)}</p><table border="1" cellpadding="4" style="border-collapse:collapse"><tr><th>受信日時 / Received</th><th>差出人 / From</th><th>件名 / Subject</th><th>理由 / Reason</th><th></th></tr>${rows}</table>`;
-  return composeNotice({ from: `Sekisho <postmaster@${hostname}>`, to: [recipient], subject: `【隔離通知】${items.length} 通のメールを隔離しました / Quarantine digest: ${items.length} message(s)`, text, html }, hostname);
+  return composeNotice(
+    {
+      from: `Sekisho <postmaster@${hostname}>`,
+      to: [recipient],
+      subject: `【隔離通知】${items.length} 通のメールを隔離しました / Quarantine digest: ${items.length} message(s)`,
+      text,
+      html,
+    },
+    hostname,
+  );
 }
 
 /** Queues a system mail for a tenant user's mailbox: direction inbound, so it takes the tenant's route. */
@@ -133,7 +164,11 @@ async function enqueueToMailbox(store: Store, tenantId: string, recipient: strin
 export async function runDueDigests(deps: DigestDeps): Promise<number> {
   const db = inboundDb(deps.store);
   const now = Date.now();
-  const rows = await db.selectFrom('inbound_settings').select(['tenant_id', 'digest_hours', 'last_digest_at']).where('digest_hours', '>', 0).execute();
+  const rows = await db
+    .selectFrom('inbound_settings')
+    .select(['tenant_id', 'digest_hours', 'last_digest_at'])
+    .where('digest_hours', '>', 0)
+    .execute();
   let count = 0;
   for (const r of rows) {
     const last = r.last_digest_at === null ? 0 : Number(r.last_digest_at);

@@ -21,28 +21,32 @@ export interface InboundModuleOptions {
 }
 
 /** The default module (built-in analysis only) is `inboundModule`; this adds an external sandbox. */
-export const createInboundModule = (options: InboundModuleOptions = {}): ModuleFactory => (ctx) => {
-  const { config, store, logger } = ctx;
-  const resolver = mailauthResolver(createResolver(config.dnsServers, { timeoutMs: 2000, tries: 2 }));
-  const scanners = scannersFromConfig(config);
-  const digestDeps = { store, hostname: config.hostname, publicUrl: config.publicUrl, wake: ctx.wake };
-  const timer = setInterval(() => {
-    runDueDigests(digestDeps).catch((err) => logger.error({ err }, 'quarantine digest run failed'));
-  }, DIGEST_CHECK_MS);
-  timer.unref();
-  return {
-    name: 'inbound',
-    decideInbound: (accept) => decideInbound({ store, logger, hostname: config.hostname, resolver, scanners, sandbox: options.sandbox }, accept),
-    handlers: {
-      quarantined: async (message, lease) => {
-        if (!(await purgeQuarantined(store, message, lease.node))) logger.warn({ id: message.id }, 'lease lost before the quarantine purge was recorded');
+export const createInboundModule =
+  (options: InboundModuleOptions = {}): ModuleFactory =>
+  (ctx) => {
+    const { config, store, logger } = ctx;
+    const resolver = mailauthResolver(createResolver(config.dnsServers, { timeoutMs: 2000, tries: 2 }));
+    const scanners = scannersFromConfig(config);
+    const digestDeps = { store, hostname: config.hostname, publicUrl: config.publicUrl, wake: ctx.wake };
+    const timer = setInterval(() => {
+      runDueDigests(digestDeps).catch((err) => logger.error({ err }, 'quarantine digest run failed'));
+    }, DIGEST_CHECK_MS);
+    timer.unref();
+    return {
+      name: 'inbound',
+      decideInbound: (accept) =>
+        decideInbound({ store, logger, hostname: config.hostname, resolver, scanners, sandbox: options.sandbox }, accept),
+      handlers: {
+        quarantined: async (message, lease) => {
+          if (!(await purgeQuarantined(store, message, lease.node)))
+            logger.warn({ id: message.id }, 'lease lost before the quarantine purge was recorded');
+        },
+        ...(options.sandbox ? { held_for_sandbox: sandboxHandler(store, options.sandbox, logger, ctx.wake) } : {}),
       },
-      ...(options.sandbox ? { held_for_sandbox: sandboxHandler(store, options.sandbox, logger, ctx.wake) } : {}),
-    },
-    prepareDelivery: prepareInbound,
-    registerHttp: (app) => registerReleasePage(app, { store, wake: ctx.wake }),
-    stop: async () => clearInterval(timer),
+      prepareDelivery: prepareInbound,
+      registerHttp: (app) => registerReleasePage(app, { store, wake: ctx.wake }),
+      stop: async () => clearInterval(timer),
+    };
   };
-};
 
 export const inboundModule: ModuleFactory = createInboundModule();

@@ -12,7 +12,13 @@ export const prepareInbound: DeliveryPreparer = async (message, raw, recipients)
   if (!state || state.released) return null;
   let out = raw;
   const strip = state.policy?.strip ?? [];
-  if (strip.length > 0) out = (await stripAttachments(out, strip.map((s) => s.filename))).raw;
+  if (strip.length > 0)
+    out = (
+      await stripAttachments(
+        out,
+        strip.map((s) => s.filename),
+      )
+    ).raw;
   // addSubjectTag puts the tag verbatim in front; the separating space is ours to give.
   for (const t of state.policy?.subjectTags ?? []) out = addSubjectTag(out, /\s$/.test(t.tag) ? t.tag : `${t.tag} `);
   return out === raw ? null : [{ recipients, raw: out }];

@@ -69,7 +69,9 @@ function toItem(m: MessageRow): QuarantineItem {
     subject: m.subject,
     score: s?.score ?? null,
     reason: s?.reason ?? '',
-    symbols: (s?.symbols ?? []).filter((x) => x.score !== 0).map((x) => ({ name: x.name, score: x.score, ...(x.detail ? { detail: x.detail } : {}) })),
+    symbols: (s?.symbols ?? [])
+      .filter((x) => x.score !== 0)
+      .map((x) => ({ name: x.name, score: x.score, ...(x.detail ? { detail: x.detail } : {}) })),
     purgeAt: m.due_at === null ? null : Number(m.due_at),
   };
 }
@@ -91,7 +93,12 @@ export async function listQuarantine(store: Store, filter: QuarantineFilter): Pr
   const rcpt = filter.recipient?.toLowerCase();
   if (rcpt) {
     q = q.where(({ exists, selectFrom }) =>
-      exists(selectFrom('recipients').select(sql`1`.as('one')).whereRef('recipients.message_id', '=', 'messages.id').where(sql`lower(recipients.address)`, '=', rcpt)),
+      exists(
+        selectFrom('recipients')
+          .select(sql`1`.as('one'))
+          .whereRef('recipients.message_id', '=', 'messages.id')
+          .where(sql`lower(recipients.address)`, '=', rcpt),
+      ),
     );
   }
   if (filter.search) {
@@ -100,7 +107,10 @@ export async function listQuarantine(store: Store, filter: QuarantineFilter): Pr
       or(['header_from', 'mail_from', 'subject'].map((column) => sql<boolean>`lower(${sql.ref(column)}) LIKE ${pattern} ESCAPE '\\'`)),
     );
   }
-  const rows = await q.orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(filter.limit ?? 100)
+    .execute();
   return rows.map(toItem);
 }
 
@@ -175,14 +185,22 @@ export async function deleteQuarantined(store: Store, tenantId: string, id: stri
 
 /** The retention purge, run by the worker when a quarantined message's due time comes. */
 export async function purgeQuarantined(store: Store, m: MessageRow, node: string): Promise<boolean> {
-  const ok = await store.transition(m, node, { state: 'discarded', dueAt: null, event: { actor: 'system', type: 'quarantine.purged', data: { reason: 'retention period ended' } } });
+  const ok = await store.transition(m, node, {
+    state: 'discarded',
+    dueAt: null,
+    event: { actor: 'system', type: 'quarantine.purged', data: { reason: 'retention period ended' } },
+  });
   if (ok) await dropBody(store, m.id);
   return ok;
 }
 
 async function dropBody(store: Store, id: string): Promise<void> {
   // The audit trail and the facts stay; only the content goes (it may be malware or personal data).
-  await store.db.updateTable('bodies').set({ data: Buffer.alloc(0) }).where('message_id', '=', id).execute();
+  await store.db
+    .updateTable('bodies')
+    .set({ data: Buffer.alloc(0) })
+    .where('message_id', '=', id)
+    .execute();
   await inboundDb(store).deleteFrom('quarantine_links').where('message_id', '=', id).execute();
 }
 
@@ -193,11 +211,24 @@ export function hashToken(token: string): string {
 }
 
 /** Creates a link token for one recipient and one message (≥128 bits; only its hash is kept). */
-export async function createReleaseLink(store: Store, m: { tenantId: string; id: string }, recipient: string, expiresAt: number): Promise<string> {
+export async function createReleaseLink(
+  store: Store,
+  m: { tenantId: string; id: string },
+  recipient: string,
+  expiresAt: number,
+): Promise<string> {
   const token = newToken(24);
   await inboundDb(store)
     .insertInto('quarantine_links')
-    .values({ token_hash: hashToken(token), tenant_id: m.tenantId, message_id: m.id, recipient: recipient.toLowerCase(), created_at: Date.now(), expires_at: expiresAt, used_at: null })
+    .values({
+      token_hash: hashToken(token),
+      tenant_id: m.tenantId,
+      message_id: m.id,
+      recipient: recipient.toLowerCase(),
+      created_at: Date.now(),
+      expires_at: expiresAt,
+      used_at: null,
+    })
     .execute();
   return token;
 }
@@ -212,17 +243,33 @@ export interface LinkTarget {
 
 export async function lookupReleaseLink(store: Store, token: string): Promise<LinkTarget | null> {
   if (!/^[A-Za-z0-9_-]{20,64}$/.test(token)) return null;
-  const row = await inboundDb(store).selectFrom('quarantine_links').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+  const row = await inboundDb(store)
+    .selectFrom('quarantine_links')
+    .selectAll()
+    .where('token_hash', '=', hashToken(token))
+    .executeTakeFirst();
   if (!row) return null;
-  return { tenantId: row.tenant_id, messageId: row.message_id, recipient: row.recipient, expiresAt: Number(row.expires_at), usedAt: row.used_at === null ? null : Number(row.used_at) };
+  return {
+    tenantId: row.tenant_id,
+    messageId: row.message_id,
+    recipient: row.recipient,
+    expiresAt: Number(row.expires_at),
+    usedAt: row.used_at === null ? null : Number(row.used_at),
+  };
 }
 
 /** The recipient's own release through a link (the page's POST). */
-export async function releaseByLink(store: Store, token: string, selfReleaseAllowed: (tenantId: string) => Promise<boolean>, wake?: () => void): Promise<LinkTarget> {
+export async function releaseByLink(
+  store: Store,
+  token: string,
+  selfReleaseAllowed: (tenantId: string) => Promise<boolean>,
+  wake?: () => void,
+): Promise<LinkTarget> {
   const link = await lookupReleaseLink(store, token);
   if (!link) throw new QuarantineError('not_found', 'unknown link');
   if (link.expiresAt < Date.now()) throw new QuarantineError('expired', 'this link has expired');
-  if (!(await selfReleaseAllowed(link.tenantId))) throw new QuarantineError('forbidden', 'your organisation does not allow recipients to release quarantined mail');
+  if (!(await selfReleaseAllowed(link.tenantId)))
+    throw new QuarantineError('forbidden', 'your organisation does not allow recipients to release quarantined mail');
   await releaseQuarantined(store, link.tenantId, link.messageId, `recipient:${link.recipient}`, wake);
   await inboundDb(store).updateTable('quarantine_links').set({ used_at: Date.now() }).where('token_hash', '=', hashToken(token)).execute();
   return link;

@@ -19,8 +19,10 @@ type Kind = 'show' | 'released' | 'invalid' | 'expired' | 'forbidden' | 'done';
 const TEXT: Record<Exclude<Kind, 'show'>, string> = {
   released: '隔離を解除しました。まもなくメールボックスに届きます。<br>The message was released and will arrive in your mailbox shortly.',
   invalid: 'このリンクは無効です。<br>This link is not valid.',
-  expired: 'このリンクの有効期限が切れています。管理者にお問い合わせください。<br>This link has expired. Please contact your administrator.',
-  forbidden: '受信者による隔離解除は、管理者により許可されていません。管理者にお問い合わせください。<br>Your organisation does not allow recipients to release quarantined mail. Please contact your administrator.',
+  expired:
+    'このリンクの有効期限が切れています。管理者にお問い合わせください。<br>This link has expired. Please contact your administrator.',
+  forbidden:
+    '受信者による隔離解除は、管理者により許可されていません。管理者にお問い合わせください。<br>Your organisation does not allow recipients to release quarantined mail. Please contact your administrator.',
   done: 'このメールはすでに処理されています（隔離解除済み、削除済み、または保存期間の終了）。<br>This message has already been handled (released, deleted or past retention).',
 };
 

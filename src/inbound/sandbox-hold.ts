@@ -36,22 +36,45 @@ export function sandboxSymbols(verdicts: readonly SandboxVerdict[]): InboundSymb
     v.symbols.length
       ? v.symbols
       : v.malicious
-        ? [{ name: 'SANDBOX_MALICIOUS', score: Math.max(v.score, 10), description: `${v.sandbox} judged the file malicious`, detail: v.filename }]
+        ? [
+            {
+              name: 'SANDBOX_MALICIOUS',
+              score: Math.max(v.score, 10),
+              description: `${v.sandbox} judged the file malicious`,
+              detail: v.filename,
+            },
+          ]
         : [],
   );
 }
 
 /** Final decision for a held message once its verdicts are in (or the wait gave up). */
-export async function decideAfterSandbox(store: Store, m: MessageRow, state: InboundPlanState & { sandbox: SandboxState }, gaveUp: boolean) {
+export async function decideAfterSandbox(
+  store: Store,
+  m: MessageRow,
+  state: InboundPlanState & { sandbox: SandboxState },
+  gaveUp: boolean,
+) {
   const policy = await inboundPolicy(store, m.tenant_id);
   const settings = await getSettings(store, m.tenant_id);
   const tenant = await tenantContext(store, m.tenant_id, settings);
   const facts = await fullFacts(store, m);
   const added = sandboxSymbols(state.sandbox.verdicts);
-  if (gaveUp) added.push({ name: 'SANDBOX_TIMEOUT', score: 0, description: 'the sandbox gave no verdict in time', detail: state.sandbox.pending.map((p) => p.filename).join(', ') });
+  if (gaveUp)
+    added.push({
+      name: 'SANDBOX_TIMEOUT',
+      score: 0,
+      description: 'the sandbox gave no verdict in time',
+      detail: state.sandbox.pending.map((p) => p.filename).join(', '),
+    });
   const symbols = [...state.symbols, ...added].sort((a, b) => b.score - a.score);
   const score = Math.round((state.score + added.reduce((s, x) => s + x.score, 0)) * 100) / 100;
-  const plan = evaluateInbound(policy, facts, { tenantDomains: tenant.domains, spamScore: score, auth: state.auth, symbols: symbols.map((s) => s.name) });
+  const plan = evaluateInbound(policy, facts, {
+    tenantDomains: tenant.domains,
+    spamScore: score,
+    auth: state.auth,
+    symbols: symbols.map((s) => s.name),
+  });
   let disposition = plan.disposition;
   let reason = plan.decidedBy.reason;
   if (disposition === 'reject') reason = `${reason} (already accepted: quarantined instead of rejected)`;
@@ -63,7 +86,11 @@ export async function decideAfterSandbox(store: Store, m: MessageRow, state: Inb
     next.quarantinedAt = now;
     next.purgeAt = now + settings.retentionDays * 86_400_000;
   }
-  return { next, state: disposition === 'quarantine' ? 'quarantined' : 'queued', dueAt: disposition === 'quarantine' ? next.purgeAt! : now };
+  return {
+    next,
+    state: disposition === 'quarantine' ? 'quarantined' : 'queued',
+    dueAt: disposition === 'quarantine' ? next.purgeAt! : now,
+  };
 }
 
 /** The worker's handler for `held_for_sandbox`. */
@@ -86,7 +113,11 @@ export function sandboxHandler(store: Store, options: SandboxOptions, logger: Lo
     sb.pending = still;
     const gaveUp = still.length > 0 && Date.now() >= sb.giveUpAt;
     if (still.length > 0 && !gaveUp) {
-      await store.transition(m, lease.node, { state: 'held_for_sandbox', dueAt: Date.now() + (options.repollMs ?? 60_000), plan: { ...whole, inbound: state } });
+      await store.transition(m, lease.node, {
+        state: 'held_for_sandbox',
+        dueAt: Date.now() + (options.repollMs ?? 60_000),
+        plan: { ...whole, inbound: state },
+      });
       return;
     }
     const d = await decideAfterSandbox(store, m, state, gaveUp);
@@ -94,7 +125,17 @@ export function sandboxHandler(store: Store, options: SandboxOptions, logger: Lo
       state: d.state,
       dueAt: d.dueAt,
       plan: { ...whole, inbound: d.next },
-      event: { actor: 'system', type: 'inbound.sandbox', data: { disposition: d.next.disposition, reason: d.next.reason, score: d.next.score, verdicts: sb.verdicts.map((v) => ({ filename: v.filename, malicious: v.malicious, score: v.score })), gaveUp } },
+      event: {
+        actor: 'system',
+        type: 'inbound.sandbox',
+        data: {
+          disposition: d.next.disposition,
+          reason: d.next.reason,
+          score: d.next.score,
+          verdicts: sb.verdicts.map((v) => ({ filename: v.filename, malicious: v.malicious, score: v.score })),
+          gaveUp,
+        },
+      },
     });
     if (ok && d.state === 'queued') wake();
   };

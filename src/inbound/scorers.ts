@@ -59,7 +59,10 @@ export async function runScanners(input: ScanInput, set: ScannerSet, options: In
       symbols = [...symbols, ...e.result.symbols];
     } else {
       scorers[e.name] = 'unavailable';
-      symbols = [...symbols, { name: `${e.name.toUpperCase()}_UNAVAILABLE`, score: 0, description: `${e.name} did not answer; built-in checks only` }];
+      symbols = [
+        ...symbols,
+        { name: `${e.name.toUpperCase()}_UNAVAILABLE`, score: 0, description: `${e.name} did not answer; built-in checks only` },
+      ];
     }
   }
   const viruses: string[] = [];
@@ -73,7 +76,14 @@ export async function runScanners(input: ScanInput, set: ScannerSet, options: In
       }
     } catch (err) {
       logger?.warn({ err, scanner: scanner.name }, 'virus scanner unavailable; delivering on the built-in analysis');
-      symbols = [...symbols, { name: `${scanner.name.toUpperCase()}_UNAVAILABLE`, score: 0, description: `${scanner.name} did not answer; not scanned for viruses` }];
+      symbols = [
+        ...symbols,
+        {
+          name: `${scanner.name.toUpperCase()}_UNAVAILABLE`,
+          score: 0,
+          description: `${scanner.name} did not answer; not scanned for viruses`,
+        },
+      ];
     }
   }
   // Rspamd symbols carry their own scores, and rspamd's total may differ from their sum

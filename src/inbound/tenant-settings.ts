@@ -19,7 +19,14 @@ export interface InboundSettings {
   digestHours: number;
 }
 
-export const DEFAULT_SETTINGS: InboundSettings = { selfRelease: false, retentionDays: 30, staff: [], executives: [], brands: [], digestHours: 0 };
+export const DEFAULT_SETTINGS: InboundSettings = {
+  selfRelease: false,
+  retentionDays: 30,
+  staff: [],
+  executives: [],
+  brands: [],
+  digestHours: 0,
+};
 
 export function inboundDb(store: Store): Kysely<InboundTables> {
   return store.db.withTables<InboundTables>() as unknown as Kysely<InboundTables>;
@@ -46,7 +53,12 @@ export async function getSettings(store: Store, tenantId: string): Promise<Inbou
   };
 }
 
-export async function updateSettings(store: Store, tenantId: string, change: Partial<InboundSettings>, actor: string): Promise<InboundSettings> {
+export async function updateSettings(
+  store: Store,
+  tenantId: string,
+  change: Partial<InboundSettings>,
+  actor: string,
+): Promise<InboundSettings> {
   const next = { ...(await getSettings(store, tenantId)), ...change };
   const row = {
     tenant_id: tenantId,

@@ -29,11 +29,7 @@ export interface ParsedMessage {
 
 const PARSE_OPTIONS = { maxNestingDepth: 50, maxHeadersSize: 1024 * 1024, maxRfc822NestingDepth: 3 } as const;
 
-export async function parseMessage(
-  raw: Uint8Array,
-  envelope: Envelope,
-  direction: MessageFacts['direction'],
-): Promise<ParsedMessage> {
+export async function parseMessage(raw: Uint8Array, envelope: Envelope, direction: MessageFacts['direction']): Promise<ParsedMessage> {
   let email: Email | null = null;
   let parseError: string | null = null;
   try {
@@ -73,11 +69,7 @@ export async function parseMessage(
 }
 
 /** Facts only, for the paths (outbound acceptance, audit) that need no attachment bytes. */
-export async function parseFacts(
-  raw: Uint8Array,
-  envelope: Envelope,
-  direction: MessageFacts['direction'],
-): Promise<MessageFacts> {
+export async function parseFacts(raw: Uint8Array, envelope: Envelope, direction: MessageFacts['direction']): Promise<MessageFacts> {
   return (await parseMessage(raw, envelope, direction)).facts;
 }
 

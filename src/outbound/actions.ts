@@ -61,7 +61,12 @@ async function lease(env: OutboundEnv, id: string, states: string[]): Promise<{ 
 }
 
 async function unlock(env: OutboundEnv, id: string, holder: string): Promise<void> {
-  await env.store.db.updateTable('messages').set({ locked_by: null, locked_until: null }).where('id', '=', id).where('locked_by', '=', holder).execute();
+  await env.store.db
+    .updateTable('messages')
+    .set({ locked_by: null, locked_until: null })
+    .where('id', '=', id)
+    .where('locked_by', '=', holder)
+    .execute();
 }
 
 function isAdmin(actor: Actor, m: MessageRow): boolean {
@@ -79,12 +84,18 @@ async function act(
 ): Promise<ActionResult> {
   const pre = await env.store.message(id);
   // A person of another tenant learns nothing, not even that the id exists.
-  if (!pre || (actor.role !== 'cli' && actor.tenantId !== undefined && pre.tenant_id !== actor.tenantId)) throw new ActionError('not_found', `no message with id ${id}`);
-  const { m, holder } = await lease(env, id, types.map((t) => STAGE_STATE[t]));
+  if (!pre || (actor.role !== 'cli' && actor.tenantId !== undefined && pre.tenant_id !== actor.tenantId))
+    throw new ActionError('not_found', `no message with id ${id}`);
+  const { m, holder } = await lease(
+    env,
+    id,
+    types.map((t) => STAGE_STATE[t]),
+  );
   try {
     const { whole, state } = outboundStateOf(m);
     if (!state || state.stage < 0) throw new ActionError('wrong_state', `message ${id} is not waiting in a policy stage`);
-    if (actor.linkStage !== undefined && actor.linkStage !== state.stage) throw new ActionError('wrong_state', 'this link belongs to an earlier step of this message');
+    if (actor.linkStage !== undefined && actor.linkStage !== state.stage)
+      throw new ActionError('wrong_state', 'this link belongs to an earlier step of this message');
     if (!isAdmin(actor, m) && !allowed(state, m)) throw new ActionError('forbidden', `${actor.email} may not do this for message ${id}`);
     if (!(await fn(m, holder, whole, state))) throw new ActionError('busy', `message ${id} was taken over by another node; try again`);
     env.wake?.();
@@ -95,12 +106,17 @@ async function act(
 }
 
 const isSender = (actor: Actor) => (state: OutboundState) => actor.email.toLowerCase() === state.sender.toLowerCase();
-const isApprover = (actor: Actor) => (state: OutboundState) => (state.stages[state.stage]?.approvers ?? []).includes(actor.email.toLowerCase());
+const isApprover = (actor: Actor) => (state: OutboundState) =>
+  (state.stages[state.stage]?.approvers ?? []).includes(actor.email.toLowerCase());
 
 /** 今すぐ送信: ends a hold now (next stage, or delivery). */
 export function release(env: OutboundEnv, id: string, actor: Actor): Promise<ActionResult> {
   return act(env, id, actor, ['hold'], isSender(actor), async (m, holder, whole, state) => {
-    const ok = await moveOn(env, m, holder, whole, state, { actor: actor.email, type: 'released', data: { rule: state.stages[state.stage]!.rule } });
+    const ok = await moveOn(env, m, holder, whole, state, {
+      actor: actor.email,
+      type: 'released',
+      data: { rule: state.stages[state.stage]!.rule },
+    });
     if (ok && actor.email.toLowerCase() !== state.sender) await notifySender(env, m, state, 'released', actor.email);
     return ok;
   });
@@ -116,14 +132,27 @@ export function confirm(env: OutboundEnv, id: string, actor: Actor): Promise<Act
 /** 送信取り消し: the sender (or an admin) withdraws a waiting message; it is never sent. */
 export function cancel(env: OutboundEnv, id: string, actor: Actor): Promise<ActionResult> {
   return act(env, id, actor, ['hold', 'confirm', 'approve'], isSender(actor), (m, holder, whole, state) =>
-    finish(env, m, holder, whole, state, 'cancelled', { actor: actor.email, type: 'cancelled' }, actor.email.toLowerCase() !== state.sender ? { kind: 'cancelled', facts: { actor: actor.email } } : null),
+    finish(
+      env,
+      m,
+      holder,
+      whole,
+      state,
+      'cancelled',
+      { actor: actor.email, type: 'cancelled' },
+      actor.email.toLowerCase() !== state.sender ? { kind: 'cancelled', facts: { actor: actor.email } } : null,
+    ),
   );
 }
 
 /** 承認: an assigned approver (or an admin) lets the message go on. */
 export function approve(env: OutboundEnv, id: string, actor: Actor, comment = ''): Promise<ActionResult> {
   return act(env, id, actor, ['approve'], isApprover(actor), async (m, holder, whole, state) => {
-    const ok = await moveOn(env, m, holder, whole, state, { actor: actor.email, type: 'approved', data: { rule: state.stages[state.stage]!.rule, comment } });
+    const ok = await moveOn(env, m, holder, whole, state, {
+      actor: actor.email,
+      type: 'approved',
+      data: { rule: state.stages[state.stage]!.rule, comment },
+    });
     if (ok) await notifySender(env, m, state, 'approved', actor.email, comment);
     return ok;
   });
@@ -132,21 +161,46 @@ export function approve(env: OutboundEnv, id: string, actor: Actor, comment = ''
 /** 却下: an assigned approver (or an admin) stops the message; it is discarded. */
 export function reject(env: OutboundEnv, id: string, actor: Actor, comment = ''): Promise<ActionResult> {
   return act(env, id, actor, ['approve'], isApprover(actor), (m, holder, whole, state) =>
-    finish(env, m, holder, whole, state, 'discarded', { actor: actor.email, type: 'rejected', data: { rule: state.stages[state.stage]!.rule, comment } }, { kind: 'rejected', facts: { actor: actor.email, comment } }),
+    finish(
+      env,
+      m,
+      holder,
+      whole,
+      state,
+      'discarded',
+      { actor: actor.email, type: 'rejected', data: { rule: state.stages[state.stage]!.rule, comment } },
+      { kind: 'rejected', facts: { actor: actor.email, comment } },
+    ),
   );
 }
 
-async function notifySender(env: OutboundEnv, m: MessageRow, state: OutboundState, kind: 'released' | 'approved', actor: string, comment?: string): Promise<void> {
-  await sendNotice(env, { tenantId: m.tenant_id, to: [state.sender], kind, lang: state.language, facts: { ...factsOf(m), actor, comment }, relatedMessageId: m.id }).catch((err) =>
-    env.logger?.error({ err, id: m.id }, 'notice failed'),
-  );
+async function notifySender(
+  env: OutboundEnv,
+  m: MessageRow,
+  state: OutboundState,
+  kind: 'released' | 'approved',
+  actor: string,
+  comment?: string,
+): Promise<void> {
+  await sendNotice(env, {
+    tenantId: m.tenant_id,
+    to: [state.sender],
+    kind,
+    lang: state.language,
+    facts: { ...factsOf(m), actor, comment },
+    relatedMessageId: m.id,
+  }).catch((err) => env.logger?.error({ err, id: m.id }, 'notice failed'));
 }
 
 /**
  * Messages waiting for this person, for the console: their own held / to-confirm mail, and the
  * approvals assigned to them (admins: everything waiting in their tenant).
  */
-export async function waitingFor(env: Pick<OutboundEnv, 'store'>, actor: Actor & { tenantId: string }, limit = 200): Promise<Array<MessageRow & { role: 'sender' | 'approver' | 'admin' }>> {
+export async function waitingFor(
+  env: Pick<OutboundEnv, 'store'>,
+  actor: Actor & { tenantId: string },
+  limit = 200,
+): Promise<Array<MessageRow & { role: 'sender' | 'approver' | 'admin' }>> {
   const rows = await env.store.db
     .selectFrom('messages')
     .selectAll()

@@ -42,7 +42,12 @@ export async function contactedDomains(store: Store, tenantId: string, domains: 
   // for mail to regular partners), and the shared list is copied only when one of them is known.
   const others = domains.filter((d) => !partners.has(d));
   if (others.length === 0) return partners;
-  const rows = await store.db.selectFrom('contacts').select(['domain', 'count']).where('tenant_id', '=', tenantId).where('domain', 'in', others).execute();
+  const rows = await store.db
+    .selectFrom('contacts')
+    .select(['domain', 'count'])
+    .where('tenant_id', '=', tenantId)
+    .where('domain', 'in', others)
+    .execute();
   if (rows.length === 0) return partners;
   const out = new Map(partners);
   for (const r of rows) out.set(r.domain, Number(r.count));
@@ -84,12 +89,28 @@ export async function recordContacts(db: Kysely<DB>, tenantId: string, domains: 
 
 /** Who decides when `approve: {by: manager}` finds no manager: the tenant's approvers, else its admins. */
 async function fallbackApprovers(store: Store, tenantId: string): Promise<string[]> {
-  const rows = await store.db.selectFrom('users').select(['email', 'role']).where('tenant_id', '=', tenantId).where('role', 'in', ['approver', 'admin']).execute();
+  const rows = await store.db
+    .selectFrom('users')
+    .select(['email', 'role'])
+    .where('tenant_id', '=', tenantId)
+    .where('role', 'in', ['approver', 'admin'])
+    .execute();
   const approvers = rows.filter((r) => r.role === 'approver').map((r) => r.email);
   return approvers.length > 0 ? approvers : rows.map((r) => r.email);
 }
 
-const WOULD_JA: Record<string, string> = { hold: '保留', confirm: '送信確認', approve: '承認', bcc: 'BCC化', block: '送信ブロック', zipEncrypt: 'ZIP暗号化', webDownload: 'Webダウンロード化', addBcc: 'BCC追加', subjectTag: '件名タグ', notify: '通知' };
+const WOULD_JA: Record<string, string> = {
+  hold: '保留',
+  confirm: '送信確認',
+  approve: '承認',
+  bcc: 'BCC化',
+  block: '送信ブロック',
+  zipEncrypt: 'ZIP暗号化',
+  webDownload: 'Webダウンロード化',
+  addBcc: 'BCC追加',
+  subjectTag: '件名タグ',
+  notify: '通知',
+};
 
 /** "would hold, would bcc / 保留対象（テスト）、BCC化対象（テスト）" for the audit reader. */
 function wouldLabel(actions: PlannedAction[]): string {
@@ -114,15 +135,36 @@ export function createDecider(env: OutboundEnv) {
     const extDomains = externalDomains(ctx.envelope.recipients, tenantDomains);
     const senderEmail = (ctx.user?.email ?? ctx.envelope.mailFrom).toLowerCase();
     const user = await store.senderUser(senderEmail);
-    const senderUser = user && user.tenant_id === ctx.tenantId ? { email: user.email, managerEmail: user.approver_email } : ctx.user ? { email: ctx.user.email, managerEmail: null } : null;
-    const plan = evaluateOutbound(inForce.policy, ctx.facts, { tenantDomains, contactedDomains: await contactedDomains(store, ctx.tenantId, extDomains), senderUser });
+    const senderUser =
+      user && user.tenant_id === ctx.tenantId
+        ? { email: user.email, managerEmail: user.approver_email }
+        : ctx.user
+          ? { email: ctx.user.email, managerEmail: null }
+          : null;
+    const plan = evaluateOutbound(inForce.policy, ctx.facts, {
+      tenantDomains,
+      contactedDomains: await contactedDomains(store, ctx.tenantId, extDomains),
+      senderUser,
+    });
     const userLang = inForce.policy.outbound.users[senderEmail]?.language;
     const language: Lang = userLang ?? (user ? user.language : plan.language);
-    const summary = { policyVersion: inForce.version, matchedRules: plan.matchedRules, matches: plan.matches, actions: plan.actions.map(describe), skipped: plan.skipped };
+    const summary = {
+      policyVersion: inForce.version,
+      matchedRules: plan.matchedRules,
+      matches: plan.matches,
+      actions: plan.actions.map(describe),
+      skipped: plan.skipped,
+    };
     const would = plan.testMatches.map((t) => ({
       actor: 'policy',
       type: 'policy.would',
-      data: { rule: t.rule, evidence: t.evidence, actions: t.actions.map((a) => a.type), label: wouldLabel(t.actions), detail: t.actions.map(describe) },
+      data: {
+        rule: t.rule,
+        evidence: t.evidence,
+        actions: t.actions.map((a) => a.type),
+        label: wouldLabel(t.actions),
+        detail: t.actions.map(describe),
+      },
     }));
 
     if (plan.blocked) return blocked(env, ctx, plan, senderEmail, language, summary, would);
@@ -140,8 +182,31 @@ export function createDecider(env: OutboundEnv) {
       events: [
         ...(plan.matchedRules.length > 0 || plan.skipped.length > 0 ? [{ actor: 'policy', type: 'policy.matched', data: summary }] : []),
         ...would,
-        ...stages.filter((s) => s.type === 'approve' && (s.approvers ?? []).length === 0).map((s) => ({ actor: 'policy', type: 'approve.no-approvers', data: { rule: s.rule, note: 'no manager, approver or admin on record: only an admin or the CLI can decide; the time-out applies' } })),
-        ...(first ? [{ actor: 'policy', type: STAGE_STATE[first.type], data: { stage: 0, type: first.type, rule: first.rule, dueAt: first.dueAt, ...(first.approvers ? { approvers: first.approvers } : {}) } }] : []),
+        ...stages
+          .filter((s) => s.type === 'approve' && (s.approvers ?? []).length === 0)
+          .map((s) => ({
+            actor: 'policy',
+            type: 'approve.no-approvers',
+            data: {
+              rule: s.rule,
+              note: 'no manager, approver or admin on record: only an admin or the CLI can decide; the time-out applies',
+            },
+          })),
+        ...(first
+          ? [
+              {
+                actor: 'policy',
+                type: STAGE_STATE[first.type],
+                data: {
+                  stage: 0,
+                  type: first.type,
+                  rule: first.rule,
+                  dueAt: first.dueAt,
+                  ...(first.approvers ? { approvers: first.approvers } : {}),
+                },
+              },
+            ]
+          : []),
       ],
       alsoWrite: (trx) => recordContacts(trx, ctx.tenantId, extDomains),
       // Most mail needs no notice: skip the extra read then.
@@ -161,14 +226,40 @@ export function createDecider(env: OutboundEnv) {
 }
 
 /** The bcc notice (when asked) and every `notify` action's notice. */
-async function actionNotices(env: OutboundEnv, ctx: AcceptContext, plan: Plan, sender: string, language: Lang, relatedId: string | null): Promise<void> {
-  const facts = { subject: ctx.facts.subject || '(no subject)', from: ctx.facts.from?.address || ctx.envelope.mailFrom, recipients: ctx.envelope.recipients };
+async function actionNotices(
+  env: OutboundEnv,
+  ctx: AcceptContext,
+  plan: Plan,
+  sender: string,
+  language: Lang,
+  relatedId: string | null,
+): Promise<void> {
+  const facts = {
+    subject: ctx.facts.subject || '(no subject)',
+    from: ctx.facts.from?.address || ctx.envelope.mailFrom,
+    recipients: ctx.envelope.recipients,
+  };
   for (const a of plan.actions) {
-    if (a.type === 'bcc' && a.notify) await sendNotice(env, { tenantId: ctx.tenantId, to: [sender], kind: 'bcc', lang: language, facts: { ...facts, moved: a.moved }, relatedMessageId: relatedId });
+    if (a.type === 'bcc' && a.notify)
+      await sendNotice(env, {
+        tenantId: ctx.tenantId,
+        to: [sender],
+        kind: 'bcc',
+        lang: language,
+        facts: { ...facts, moved: a.moved },
+        relatedMessageId: relatedId,
+      });
     if (a.type === 'notify') {
       for (const to of a.recipients) {
         const lang = await languageFor(env.store, to, plan.language);
-        await sendNotice(env, { tenantId: ctx.tenantId, to: [to], kind: 'notify', lang, facts: { ...facts, rule: a.rule }, relatedMessageId: relatedId });
+        await sendNotice(env, {
+          tenantId: ctx.tenantId,
+          to: [to],
+          kind: 'notify',
+          lang,
+          facts: { ...facts, rule: a.rule },
+          relatedMessageId: relatedId,
+        });
       }
     }
   }
@@ -190,7 +281,16 @@ async function blocked(
     ...common,
     actor: ctx.user?.email ?? ctx.envelope.mailFrom,
     type: 'policy.blocked',
-    data: { queueId: ctx.id, rule: b.rule, reason: b.reason, from: ctx.envelope.mailFrom, recipients: ctx.envelope.recipients, subject: ctx.facts.subject, messageId: ctx.facts.messageId, ...summary },
+    data: {
+      queueId: ctx.id,
+      rule: b.rule,
+      reason: b.reason,
+      from: ctx.envelope.mailFrom,
+      recipients: ctx.envelope.recipients,
+      subject: ctx.facts.subject,
+      messageId: ctx.facts.messageId,
+      ...summary,
+    },
   });
   for (const w of would) await env.store.appendEvent({ ...common, actor: w.actor, type: w.type, data: { queueId: ctx.id, ...w.data } });
   try {
@@ -200,7 +300,13 @@ async function blocked(
         to: [sender],
         kind: 'blocked',
         lang: language,
-        facts: { subject: ctx.facts.subject || '(no subject)', from: sender, recipients: ctx.envelope.recipients, reason: b.reason, rule: b.rule },
+        facts: {
+          subject: ctx.facts.subject || '(no subject)',
+          from: sender,
+          recipients: ctx.envelope.recipients,
+          reason: b.reason,
+          rule: b.rule,
+        },
       });
     }
     await actionNotices(env, ctx, plan, sender, language, null);

@@ -13,14 +13,22 @@ export function outboundHandlers(env: OutboundEnv): Record<string, StateHandler>
     const stage = state?.stages[state.stage];
     if (!state || !stage || STAGE_STATE[stage.type] !== m.state) {
       // No stage to time out (e.g. a plan written by an older version): deliver rather than strand it.
-      await env.store.transition(m, lease.node, { state: 'queued', dueAt: Date.now(), event: { actor: 'system', type: 'stage.missing', data: { state: m.state } } });
+      await env.store.transition(m, lease.node, {
+        state: 'queued',
+        dueAt: Date.now(),
+        event: { actor: 'system', type: 'stage.missing', data: { state: m.state } },
+      });
       env.wake?.();
       return;
     }
-    const outcome = stage.type === 'hold' ? (stage.release === 'auto' ? 'deliver' : 'discard') : stage.onTimeout ?? 'discard';
+    const outcome = stage.type === 'hold' ? (stage.release === 'auto' ? 'deliver' : 'discard') : (stage.onTimeout ?? 'discard');
     const why = stage.type === 'hold' ? `hold.${stage.release}` : `${stage.type}.timeout`;
     if (outcome === 'deliver') {
-      await moveOn(env, m, lease.node, whole, state, { actor: 'system', type: stage.type === 'hold' ? 'hold.ended' : `${stage.type}.timeout`, data: { rule: stage.rule, outcome } });
+      await moveOn(env, m, lease.node, whole, state, {
+        actor: 'system',
+        type: stage.type === 'hold' ? 'hold.ended' : `${stage.type}.timeout`,
+        data: { rule: stage.rule, outcome },
+      });
       return;
     }
     const reason =
@@ -31,7 +39,16 @@ export function outboundHandlers(env: OutboundEnv): Record<string, StateHandler>
         : stage.type === 'confirm'
           ? 'not confirmed in time / 期限までに送信確認がありませんでした'
           : 'not approved in time / 期限までに承認されませんでした';
-    await finish(env, m, lease.node, whole, state, 'discarded', { actor: 'system', type: 'discarded', data: { rule: stage.rule, why, reason } }, { kind: 'discarded', facts: { reason } });
+    await finish(
+      env,
+      m,
+      lease.node,
+      whole,
+      state,
+      'discarded',
+      { actor: 'system', type: 'discarded', data: { rule: stage.rule, why, reason } },
+      { kind: 'discarded', facts: { reason } },
+    );
   };
   return { held: handler, awaiting_confirmation: handler, awaiting_approval: handler };
 }

@@ -7,7 +7,18 @@ import { composeNotice, enqueueSystemMessage } from '../queue/system-mail.ts';
 import type { Store } from '../store/store.ts';
 import { formatDateJa } from '../mime/notice-text.ts';
 
-export type NoticeKind = 'held' | 'confirm' | 'approval' | 'bcc' | 'blocked' | 'released' | 'discarded' | 'approved' | 'rejected' | 'cancelled' | 'notify';
+export type NoticeKind =
+  | 'held'
+  | 'confirm'
+  | 'approval'
+  | 'bcc'
+  | 'blocked'
+  | 'released'
+  | 'discarded'
+  | 'approved'
+  | 'rejected'
+  | 'cancelled'
+  | 'notify';
 export type Lang = 'ja' | 'en' | 'both';
 
 export interface NoticeFacts {
@@ -43,7 +54,11 @@ function ja(kind: NoticeKind, f: NoticeFacts): Text {
         subject: `【送信保留】${f.subject}`,
         lines: [
           'お送りになったメールを一時保留しています。',
-          f.release === 'auto' ? `${until} に自動送信されます。` : f.release === 'discard' ? `${until} までに「今すぐ送信」を押さない場合は破棄されます。` : '下のページで宛先を確認し「今すぐ送信」を押してください。押すまで送信されません。',
+          f.release === 'auto'
+            ? `${until} に自動送信されます。`
+            : f.release === 'discard'
+              ? `${until} までに「今すぐ送信」を押さない場合は破棄されます。`
+              : '下のページで宛先を確認し「今すぐ送信」を押してください。押すまで送信されません。',
           '宛先の誤りに気付いた場合は、下のページで「送信取り消し」を押してください。',
         ],
         linkLabel: '保留中のメールを確認する',
@@ -51,29 +66,54 @@ function ja(kind: NoticeKind, f: NoticeFacts): Text {
     case 'confirm':
       return {
         subject: `【送信確認】${f.subject}`,
-        lines: ['メールはまだ送信されていません。', '下の送信確認画面ですべての宛先と添付ファイルを確認し、チェックを付けて「送信」を押してください。', until ? `${until} までに確認されない場合は${f.onTimeout === 'deliver' ? '自動送信されます' : '破棄されます'}。` : ''],
+        lines: [
+          'メールはまだ送信されていません。',
+          '下の送信確認画面ですべての宛先と添付ファイルを確認し、チェックを付けて「送信」を押してください。',
+          until ? `${until} までに確認されない場合は${f.onTimeout === 'deliver' ? '自動送信されます' : '破棄されます'}。` : '',
+        ],
         linkLabel: '送信確認画面を開く',
       };
     case 'approval':
       return {
         subject: `【承認依頼】${f.from} さんのメール: ${f.subject}`,
-        lines: [`${f.from} さんのメールが上長承認を待っています（ルール: ${f.rule ?? ''}）。`, '下のページで内容を確認し、「承認」または「却下」を押してください。', until ? `${until} までに判断がない場合は${f.onTimeout === 'deliver' ? '送信されます' : '破棄されます'}。` : ''],
+        lines: [
+          `${f.from} さんのメールが上長承認を待っています（ルール: ${f.rule ?? ''}）。`,
+          '下のページで内容を確認し、「承認」または「却下」を押してください。',
+          until ? `${until} までに判断がない場合は${f.onTimeout === 'deliver' ? '送信されます' : '破棄されます'}。` : '',
+        ],
         linkLabel: '承認画面を開く',
       };
     case 'bcc':
-      return { subject: `【強制BCC化】${f.subject}`, lines: ['宛先をBCCに変換しました。受信者には他の宛先は表示されません。', `対象の宛先: ${(f.moved ?? []).join(', ')}`] };
+      return {
+        subject: `【強制BCC化】${f.subject}`,
+        lines: ['宛先をBCCに変換しました。受信者には他の宛先は表示されません。', `対象の宛先: ${(f.moved ?? []).join(', ')}`],
+      };
     case 'blocked':
-      return { subject: `【送信ブロック】${f.subject}`, lines: ['次の理由により、メールは送信されませんでした（送信ブロック）。', `理由: ${f.reason ?? ''}`, `ルール: ${f.rule ?? ''}`, 'ご不明な点はシステム管理者にお問い合わせください。'] };
+      return {
+        subject: `【送信ブロック】${f.subject}`,
+        lines: [
+          '次の理由により、メールは送信されませんでした（送信ブロック）。',
+          `理由: ${f.reason ?? ''}`,
+          `ルール: ${f.rule ?? ''}`,
+          'ご不明な点はシステム管理者にお問い合わせください。',
+        ],
+      };
     case 'released':
       return { subject: `【送信】${f.subject}`, lines: [`保留中のメールが送信されました${who}。`] };
     case 'discarded':
-      return { subject: `【破棄】${f.subject}`, lines: [`メールは送信されずに破棄されました${who}。`, f.reason ? `理由: ${f.reason}` : ''] };
+      return {
+        subject: `【破棄】${f.subject}`,
+        lines: [`メールは送信されずに破棄されました${who}。`, f.reason ? `理由: ${f.reason}` : ''],
+      };
     case 'cancelled':
       return { subject: `【送信取り消し】${f.subject}`, lines: [`メールの送信は取り消されました${who}。`] };
     case 'approved':
       return { subject: `【承認】${f.subject}`, lines: [`メールが承認されました${who}。`, f.comment ? `コメント: ${f.comment}` : ''] };
     case 'rejected':
-      return { subject: `【却下】${f.subject}`, lines: [`メールは却下され、送信されませんでした${who}。`, f.comment ? `コメント: ${f.comment}` : ''] };
+      return {
+        subject: `【却下】${f.subject}`,
+        lines: [`メールは却下され、送信されませんでした${who}。`, f.comment ? `コメント: ${f.comment}` : ''],
+      };
     case 'notify':
       return { subject: `【送信フィルター】${f.subject}`, lines: [`${f.from} さんのメールがルール「${f.rule ?? ''}」に該当しました。`] };
   }
@@ -88,7 +128,11 @@ function en(kind: NoticeKind, f: NoticeFacts): Text {
         subject: `[Held] ${f.subject}`,
         lines: [
           'Your message is on hold.',
-          f.release === 'auto' ? `It will be sent automatically at ${until}.` : f.release === 'discard' ? `Unless you press "Send now" by ${until}, it will be discarded.` : 'Check the recipients on the page below and press "Send now"; it is not sent until you do.',
+          f.release === 'auto'
+            ? `It will be sent automatically at ${until}.`
+            : f.release === 'discard'
+              ? `Unless you press "Send now" by ${until}, it will be discarded.`
+              : 'Check the recipients on the page below and press "Send now"; it is not sent until you do.',
           'If a recipient is wrong, press "Cancel sending" on that page.',
         ],
         linkLabel: 'Review the held message',
@@ -96,29 +140,54 @@ function en(kind: NoticeKind, f: NoticeFacts): Text {
     case 'confirm':
       return {
         subject: `[Please confirm] ${f.subject}`,
-        lines: ['Your message has not been sent yet.', 'Tick every recipient and attachment on the confirmation page below and press "Send".', until ? `If it is not confirmed by ${until}, it will be ${f.onTimeout === 'deliver' ? 'sent' : 'discarded'}.` : ''],
+        lines: [
+          'Your message has not been sent yet.',
+          'Tick every recipient and attachment on the confirmation page below and press "Send".',
+          until ? `If it is not confirmed by ${until}, it will be ${f.onTimeout === 'deliver' ? 'sent' : 'discarded'}.` : '',
+        ],
         linkLabel: 'Open the confirmation page',
       };
     case 'approval':
       return {
         subject: `[Approval request] ${f.subject} from ${f.from}`,
-        lines: [`A message from ${f.from} needs your approval (rule: ${f.rule ?? ''}).`, 'Review it on the page below and press "Approve" or "Reject".', until ? `Without a decision by ${until} it will be ${f.onTimeout === 'deliver' ? 'sent' : 'discarded'}.` : ''],
+        lines: [
+          `A message from ${f.from} needs your approval (rule: ${f.rule ?? ''}).`,
+          'Review it on the page below and press "Approve" or "Reject".',
+          until ? `Without a decision by ${until} it will be ${f.onTimeout === 'deliver' ? 'sent' : 'discarded'}.` : '',
+        ],
         linkLabel: 'Open the approval page',
       };
     case 'bcc':
-      return { subject: `[Moved to Bcc] ${f.subject}`, lines: ['The To and Cc addresses were moved to Bcc: recipients do not see each other.', `Addresses: ${(f.moved ?? []).join(', ')}`] };
+      return {
+        subject: `[Moved to Bcc] ${f.subject}`,
+        lines: ['The To and Cc addresses were moved to Bcc: recipients do not see each other.', `Addresses: ${(f.moved ?? []).join(', ')}`],
+      };
     case 'blocked':
-      return { subject: `[Blocked] ${f.subject}`, lines: ['Your message was not sent (blocked by policy).', `Reason: ${f.reason ?? ''}`, `Rule: ${f.rule ?? ''}`, 'Please contact your administrator if you have questions.'] };
+      return {
+        subject: `[Blocked] ${f.subject}`,
+        lines: [
+          'Your message was not sent (blocked by policy).',
+          `Reason: ${f.reason ?? ''}`,
+          `Rule: ${f.rule ?? ''}`,
+          'Please contact your administrator if you have questions.',
+        ],
+      };
     case 'released':
       return { subject: `[Sent] ${f.subject}`, lines: [`Your held message was released for sending${who}.`] };
     case 'discarded':
-      return { subject: `[Discarded] ${f.subject}`, lines: [`Your message was discarded and not sent${who}.`, f.reason ? `Reason: ${f.reason}` : ''] };
+      return {
+        subject: `[Discarded] ${f.subject}`,
+        lines: [`Your message was discarded and not sent${who}.`, f.reason ? `Reason: ${f.reason}` : ''],
+      };
     case 'cancelled':
       return { subject: `[Cancelled] ${f.subject}`, lines: [`Sending was cancelled${who}.`] };
     case 'approved':
       return { subject: `[Approved] ${f.subject}`, lines: [`Your message was approved${who}.`, f.comment ? `Comment: ${f.comment}` : ''] };
     case 'rejected':
-      return { subject: `[Rejected] ${f.subject}`, lines: [`Your message was rejected and not sent${who}.`, f.comment ? `Comment: ${f.comment}` : ''] };
+      return {
+        subject: `[Rejected] ${f.subject}`,
+        lines: [`Your message was rejected and not sent${who}.`, f.comment ? `Comment: ${f.comment}` : ''],
+      };
     case 'notify':
       return { subject: `[Outbound filter] ${f.subject}`, lines: [`A message from ${f.from} matched the rule "${f.rule ?? ''}".`] };
   }
@@ -149,7 +218,10 @@ export function renderNotice(kind: NoticeKind, lang: Lang, f: NoticeFacts): { su
       const body = detail(l, isJa)
         .map((line) => (line ? `<p style="margin:0 0 8px">${escapeHtml(line)}</p>` : ''))
         .join('');
-      const link = f.url && l.linkLabel ? `<p><a href="${escapeHtml(f.url)}" style="display:inline-block;padding:10px 16px;background:#1a56db;color:#fff;text-decoration:none;border-radius:4px">${escapeHtml(l.linkLabel)}</a></p>` : '';
+      const link =
+        f.url && l.linkLabel
+          ? `<p><a href="${escapeHtml(f.url)}" style="display:inline-block;padding:10px 16px;background:#1a56db;color:#fff;text-decoration:none;border-radius:4px">${escapeHtml(l.linkLabel)}</a></p>`
+          : '';
       return `<div lang="${isJa ? 'ja' : 'en'}">${body}${link}</div>`;
     })
     .join('<hr>');
@@ -171,8 +243,24 @@ export async function sendNotice(
   const to = [...new Set(n.to.map((a) => a.toLowerCase()).filter((a) => a.includes('@')))];
   if (to.length === 0) return null;
   const r = renderNotice(n.kind, n.lang, n.facts);
-  const raw = await composeNotice({ from: `Sekisho <postmaster@${env.hostname}>`, to, subject: r.subject, text: r.text, html: r.html, headers: { 'X-Sekisho-Notice': n.kind } }, env.hostname);
-  const id = await enqueueSystemMessage(env.store, { tenantId: n.tenantId, to, raw, kind: `outbound.${n.kind}`, relatedMessageId: n.relatedMessageId ?? null });
+  const raw = await composeNotice(
+    {
+      from: `Sekisho <postmaster@${env.hostname}>`,
+      to,
+      subject: r.subject,
+      text: r.text,
+      html: r.html,
+      headers: { 'X-Sekisho-Notice': n.kind },
+    },
+    env.hostname,
+  );
+  const id = await enqueueSystemMessage(env.store, {
+    tenantId: n.tenantId,
+    to,
+    raw,
+    kind: `outbound.${n.kind}`,
+    relatedMessageId: n.relatedMessageId ?? null,
+  });
   env.wake?.();
   return id;
 }

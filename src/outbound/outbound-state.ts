@@ -68,7 +68,13 @@ export function stagesOf(actions: PlannedAction[], fallbackApprovers: string[]):
     if (a.type === 'hold') stages.push({ type: 'hold', rule: a.rule, minutes: a.minutes, release: a.release });
     else if (a.type === 'confirm') stages.push({ type: 'confirm', rule: a.rule, hours: a.hours, onTimeout: a.onTimeout });
     else if (a.type === 'approve')
-      stages.push({ type: 'approve', rule: a.rule, hours: a.hours, onTimeout: a.onTimeout, approvers: a.approvers.length > 0 ? a.approvers : fallbackApprovers });
+      stages.push({
+        type: 'approve',
+        rule: a.rule,
+        hours: a.hours,
+        onTimeout: a.onTimeout,
+        approvers: a.approvers.length > 0 ? a.approvers : fallbackApprovers,
+      });
   }
   return stages;
 }

@@ -42,8 +42,24 @@ const T = {
     notFound: 'このリンクは無効です。',
     notTicked: 'すべての宛先と添付ファイルにチェックを付けてください。',
     expiredForm: 'ページの有効期限が切れました。もう一度開き直してください。',
-    ok: { released: '送信しました。', cancelled: '送信を取り消しました。', confirmed: '送信しました。', approved: '承認しました。', rejected: '却下しました。' },
-    states: { held: '保留中', awaiting_confirmation: '送信確認待ち', awaiting_approval: '承認待ち', queued: '送信待ち', delivered: '送信済み', deferred: '再送待ち', bounced: '配送失敗', cancelled: '取り消し済み', discarded: '破棄済み' } as Record<string, string>,
+    ok: {
+      released: '送信しました。',
+      cancelled: '送信を取り消しました。',
+      confirmed: '送信しました。',
+      approved: '承認しました。',
+      rejected: '却下しました。',
+    },
+    states: {
+      held: '保留中',
+      awaiting_confirmation: '送信確認待ち',
+      awaiting_approval: '承認待ち',
+      queued: '送信待ち',
+      delivered: '送信済み',
+      deferred: '再送待ち',
+      bounced: '配送失敗',
+      cancelled: '取り消し済み',
+      discarded: '破棄済み',
+    } as Record<string, string>,
   },
   en: {
     h: 'Held message',
@@ -68,8 +84,24 @@ const T = {
     notFound: 'This link is not valid.',
     notTicked: 'Please tick every recipient and attachment.',
     expiredForm: 'This page has expired. Please open the link again.',
-    ok: { released: 'The message is being sent.', cancelled: 'Sending was cancelled.', confirmed: 'The message is being sent.', approved: 'Approved.', rejected: 'Rejected.' },
-    states: { held: 'held', awaiting_confirmation: 'awaiting confirmation', awaiting_approval: 'awaiting approval', queued: 'queued', delivered: 'delivered', deferred: 'deferred', bounced: 'bounced', cancelled: 'cancelled', discarded: 'discarded' } as Record<string, string>,
+    ok: {
+      released: 'The message is being sent.',
+      cancelled: 'Sending was cancelled.',
+      confirmed: 'The message is being sent.',
+      approved: 'Approved.',
+      rejected: 'Rejected.',
+    },
+    states: {
+      held: 'held',
+      awaiting_confirmation: 'awaiting confirmation',
+      awaiting_approval: 'awaiting approval',
+      queued: 'queued',
+      delivered: 'delivered',
+      deferred: 'deferred',
+      bounced: 'bounced',
+      cancelled: 'cancelled',
+      discarded: 'discarded',
+    } as Record<string, string>,
   },
 };
 
@@ -89,10 +121,7 @@ function page(lang: L, title: string, body: string, path: string): string {
 }
 
 function send(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .send(html);
+  return reply.code(status).header('content-type', 'text/html; charset=utf-8').send(html);
 }
 
 interface Loaded {
@@ -105,7 +134,11 @@ interface Loaded {
 
 async function load(env: OutboundEnv, kind: Kind, token: string): Promise<Loaded | null> {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
-  const link = await linksDb(env.store).selectFrom('outbound_links').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+  const link = await linksDb(env.store)
+    .selectFrom('outbound_links')
+    .selectAll()
+    .where('token_hash', '=', hashToken(token))
+    .executeTakeFirst();
   if (!link || link.kind !== kind) return null;
   const m = await env.store.message(link.message_id, link.tenant_id);
   if (!m) return null;
@@ -124,9 +157,14 @@ function details(lang: L, l: Loaded, ticks: boolean): string {
   const t = T[lang];
   const recips = JSON.parse(l.m.recipients) as string[];
   const files = realAttachments(l.facts);
-  const item = (name: string, value: string, text: string) => (ticks ? `<label><input type="checkbox" name="${name}" value="${e(value)}"> ${e(text)}</label>` : `<div>${e(text)}</div>`);
+  const item = (name: string, value: string, text: string) =>
+    ticks ? `<label><input type="checkbox" name="${name}" value="${e(value)}"> ${e(text)}</label>` : `<div>${e(text)}</div>`;
   const stage = l.state.stages[l.linkStage];
-  const due = stage?.dueAt ? (lang === 'ja' ? formatDateJa(new Date(stage.dueAt)) : new Date(stage.dueAt).toISOString().replace('T', ' ').slice(0, 16) + ' UTC') : '';
+  const due = stage?.dueAt
+    ? lang === 'ja'
+      ? formatDateJa(new Date(stage.dueAt))
+      : new Date(stage.dueAt).toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
+    : '';
   return `<dl><dt>${t.subject}</dt><dd>${e(l.m.subject || '(no subject)')}</dd><dt>${t.from}</dt><dd>${e(l.m.header_from || l.m.mail_from)}</dd>
 <dt>${t.to}</dt><dd>${recips.map((r) => item('r', r, r)).join('')}</dd>
 <dt>${t.files}</dt><dd>${files.length === 0 ? t.none : files.map((f, i) => item('f', String(i), `${f.filename || '(no name)'} (${f.size} bytes)`)).join('')}</dd>
@@ -140,14 +178,21 @@ function render(lang: L, kind: Kind, l: Loaded, path: string, note?: { text: str
   let forms = '';
   if (live(l)) {
     const manual = l.state.stages[l.linkStage]?.release === 'manual';
-    if (kind === 'h') forms = `<form method="post">${hidden}<button class="primary" name="action" value="release">${manual ? t.confirmSend : t.sendNow}</button><button name="action" value="cancel">${t.cancel}</button></form>`;
-    if (kind === 'a') forms = `<form method="post">${hidden}<label>${t.comment}<textarea name="comment" maxlength="2000"></textarea></label><button class="primary" name="action" value="approve">${t.approve}</button><button name="action" value="reject">${t.reject}</button></form>`;
+    if (kind === 'h')
+      forms = `<form method="post">${hidden}<button class="primary" name="action" value="release">${manual ? t.confirmSend : t.sendNow}</button><button name="action" value="cancel">${t.cancel}</button></form>`;
+    if (kind === 'a')
+      forms = `<form method="post">${hidden}<label>${t.comment}<textarea name="comment" maxlength="2000"></textarea></label><button class="primary" name="action" value="approve">${t.approve}</button><button name="action" value="reject">${t.reject}</button></form>`;
   } else if (!note) {
     note = { text: t.done };
   }
   const msg = note ? `<p class="msg${note.error ? ' err' : ''}">${e(note.text)}</p>` : '';
   if (kind === 'c' && live(l)) {
-    return page(lang, t.c, `${msg}<p>${t.tickAll}</p><form method="post">${hidden}${details(lang, l, true)}<button class="primary" name="action" value="confirm">${t.send}</button><button name="action" value="cancel" formnovalidate>${t.cancel}</button></form>`, path);
+    return page(
+      lang,
+      t.c,
+      `${msg}<p>${t.tickAll}</p><form method="post">${hidden}${details(lang, l, true)}<button class="primary" name="action" value="confirm">${t.send}</button><button name="action" value="cancel" formnovalidate>${t.cancel}</button></form>`,
+      path,
+    );
   }
   return page(lang, t[kind], `${msg}${details(lang, l, false)}${forms}`, path);
 }
@@ -179,7 +224,8 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
         const l = await load(env, kind, token);
         if (!l) return send(reply, 404, page(lang, t.notFound, '', path));
         if (!live(l)) return send(reply, 409, render(lang, kind, l, path));
-        if (!sameToken(one('formToken'), l.state.stages[l.linkStage]?.formToken ?? '')) return send(reply, 403, render(lang, kind, l, path, { text: t.expiredForm, error: true }));
+        if (!sameToken(one('formToken'), l.state.stages[l.linkStage]?.formToken ?? ''))
+          return send(reply, 403, render(lang, kind, l, path, { text: t.expiredForm, error: true }));
         const action = one('action');
         const allowed: Record<Kind, string[]> = { h: ['release', 'cancel'], c: ['confirm', 'cancel'], a: ['approve', 'reject'] };
         if (!allowed[kind].includes(action)) return send(reply, 400, render(lang, kind, l, path, { text: t.expiredForm, error: true }));
@@ -202,9 +248,23 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
         } catch (err) {
           if (!(err instanceof ActionError)) throw err;
           const again = (await load(env, kind, token)) ?? l;
-          return send(reply, err.code === 'busy' ? 503 : 409, render(lang, kind, again, path, { text: err.code === 'busy' ? err.message : t.done, error: true }));
+          return send(
+            reply,
+            err.code === 'busy' ? 503 : 409,
+            render(lang, kind, again, path, { text: err.code === 'busy' ? err.message : t.done, error: true }),
+          );
         }
-        const key = (action === 'release' ? 'released' : action === 'cancel' ? 'cancelled' : action === 'confirm' ? 'confirmed' : action === 'approve' ? 'approved' : 'rejected') as keyof typeof t.ok;
+        const key = (
+          action === 'release'
+            ? 'released'
+            : action === 'cancel'
+              ? 'cancelled'
+              : action === 'confirm'
+                ? 'confirmed'
+                : action === 'approve'
+                  ? 'approved'
+                  : 'rejected'
+        ) as keyof typeof t.ok;
         const after = (await load(env, kind, token)) ?? l;
         return send(reply, 200, render(lang, kind, after, path, { text: t.ok[key] }));
       });

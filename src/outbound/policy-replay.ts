@@ -58,7 +58,13 @@ function outcomeOf(plan: Plan): string {
   return first ? { hold: 'held', confirm: 'awaiting_confirmation', approve: 'awaiting_approval' }[first.type as 'hold'] : 'queued';
 }
 
-export async function replayPolicy(store: Store, tenantId: string, policy: Policy, since: number, limit = 10_000): Promise<{ messages: ReplayedMessage[]; summary: ReplaySummary }> {
+export async function replayPolicy(
+  store: Store,
+  tenantId: string,
+  policy: Policy,
+  since: number,
+  limit = 10_000,
+): Promise<{ messages: ReplayedMessage[]; summary: ReplaySummary }> {
   const tenantDomains = (await store.tenantDomains(tenantId)).map((d) => d.domain);
   const rows = await store.db
     .selectFrom('messages')
@@ -84,7 +90,16 @@ export async function replayPolicy(store: Store, tenantId: string, policy: Polic
     const contacted = await contactedDomains(store, tenantId, externalDomains(facts.recipients, tenantDomains));
     const plan = evaluateOutbound(policy, facts, { tenantDomains, contactedDomains: contacted, senderUser: users.get(sender) ?? null });
     const outcome = outcomeOf(plan);
-    out.push({ id: m.id, createdAt: m.created_at, from: m.header_from || m.mail_from, recipients: facts.recipients, subject: m.subject, actualState: m.state, plan, outcome });
+    out.push({
+      id: m.id,
+      createdAt: m.created_at,
+      from: m.header_from || m.mail_from,
+      recipients: facts.recipients,
+      subject: m.subject,
+      actualState: m.state,
+      plan,
+      outcome,
+    });
     summary.messages++;
     summary.byOutcome[outcome] = (summary.byOutcome[outcome] ?? 0) + 1;
     for (const r of plan.matchedRules) summary.byRule[r] = (summary.byRule[r] ?? 0) + 1;

@@ -41,7 +41,11 @@ export async function applyPolicy(store: Store, tenantId: string, yamlText: stri
         at: now,
         actor,
         type: 'policy.applied',
-        data: JSON.stringify({ version: Number(row.id), rules: parsed.policy.outbound.rules.length, inboundRules: parsed.policy.inbound.rules.length }),
+        data: JSON.stringify({
+          version: Number(row.id),
+          rules: parsed.policy.outbound.rules.length,
+          inboundRules: parsed.policy.inbound.rules.length,
+        }),
       })
       .execute();
     return Number(row.id);
@@ -77,7 +81,12 @@ export async function currentPolicy(store: Store, tenantId: string): Promise<Pol
 
 async function loadVersion(store: Store, tenantId: string, version: number): Promise<PolicyInForce> {
   if (version === 0) return { version: 0, policy: defaultPolicy(), yaml: null, createdAt: null, createdBy: null };
-  const row = await store.db.selectFrom('policies').selectAll().where('id', '=', version).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+  const row = await store.db
+    .selectFrom('policies')
+    .selectAll()
+    .where('id', '=', version)
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
   const parsed = parsePolicy(row.yaml);
   // Stored versions were valid when applied; a schema change that broke one must not stop mail.
   const policy = parsed.ok ? parsed.policy : defaultPolicy();
@@ -91,7 +100,15 @@ export async function policyYaml(store: Store, tenantId: string): Promise<string
 }
 
 /** Every stored version, newest first (for the console's history view). */
-export async function policyVersions(store: Store, tenantId: string): Promise<Array<{ version: number; createdAt: number; createdBy: string }>> {
-  const rows = await store.db.selectFrom('policies').select(['id', 'created_at', 'created_by']).where('tenant_id', '=', tenantId).orderBy('id', 'desc').execute();
+export async function policyVersions(
+  store: Store,
+  tenantId: string,
+): Promise<Array<{ version: number; createdAt: number; createdBy: string }>> {
+  const rows = await store.db
+    .selectFrom('policies')
+    .select(['id', 'created_at', 'created_by'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('id', 'desc')
+    .execute();
   return rows.map((r) => ({ version: Number(r.id), createdAt: r.created_at, createdBy: r.created_by }));
 }

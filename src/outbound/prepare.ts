@@ -42,12 +42,28 @@ async function addRecipients(store: Store, message: MessageRow, addresses: strin
   await store.db.transaction().execute(async (trx) => {
     await trx
       .insertInto('recipients')
-      .values(fresh.map((address) => ({ message_id: message.id, address, state: 'pending' as const, attempts: 0, last_response: null, updated_at: now })))
+      .values(
+        fresh.map((address) => ({
+          message_id: message.id,
+          address,
+          state: 'pending' as const,
+          attempts: 0,
+          last_response: null,
+          updated_at: now,
+        })),
+      )
       .onConflict((oc) => oc.doNothing())
       .execute();
     await trx
       .insertInto('events')
-      .values({ tenant_id: message.tenant_id, message_id: message.id, at: now, actor: 'policy', type: 'addBcc.added', data: JSON.stringify({ recipients: fresh }) })
+      .values({
+        tenant_id: message.tenant_id,
+        message_id: message.id,
+        at: now,
+        actor: 'policy',
+        type: 'addBcc.added',
+        data: JSON.stringify({ recipients: fresh }),
+      })
       .execute();
   });
   return fresh;

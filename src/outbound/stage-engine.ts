@@ -34,14 +34,22 @@ const PAGE_OF = { hold: 'h', confirm: 'c', approve: 'a' } as const;
 async function createLinks(env: OutboundEnv, m: Pick<MessageRow, 'id' | 'tenant_id'>, state: OutboundState): Promise<Map<string, string>> {
   const stage = state.stages[state.stage]!;
   const kind = PAGE_OF[stage.type];
-  const actors = stage.type === 'approve' ? stage.approvers ?? [] : [state.sender];
+  const actors = stage.type === 'approve' ? (stage.approvers ?? []) : [state.sender];
   const urls = new Map<string, string>();
   const base = env.publicUrl.replace(/\/+$/, '');
   for (const actor of actors) {
     const token = newToken();
     await linksDb(env.store)
       .insertInto('outbound_links')
-      .values({ token_hash: hashToken(token), tenant_id: m.tenant_id, message_id: m.id, kind, stage: state.stage, actor, created_at: Date.now() })
+      .values({
+        token_hash: hashToken(token),
+        tenant_id: m.tenant_id,
+        message_id: m.id,
+        kind,
+        stage: state.stage,
+        actor,
+        created_at: Date.now(),
+      })
       .execute();
     urls.set(actor, `${base}/${kind}/${token}`);
   }
@@ -66,14 +74,28 @@ export async function announceStage(env: OutboundEnv, m: MessageRow, state: Outb
   if (stage.type === 'approve') {
     for (const [approver, url] of urls) {
       const lang = await languageFor(env.store, approver, state.plan.language);
-      await sendNotice(env, { tenantId: m.tenant_id, to: [approver], kind: 'approval', lang, facts: { ...base, url, onTimeout: stage.onTimeout }, relatedMessageId: m.id });
+      await sendNotice(env, {
+        tenantId: m.tenant_id,
+        to: [approver],
+        kind: 'approval',
+        lang,
+        facts: { ...base, url, onTimeout: stage.onTimeout },
+        relatedMessageId: m.id,
+      });
     }
     return;
   }
   const url = urls.get(state.sender);
   const holdUntil = stage.type === 'hold' && stage.startedAt ? stage.startedAt + (stage.minutes ?? 5) * 60_000 : stage.dueAt;
   const kind: NoticeKind = stage.type === 'hold' ? 'held' : 'confirm';
-  await sendNotice(env, { tenantId: m.tenant_id, to: [state.sender], kind, lang: state.language, facts: { ...base, url, until: holdUntil, release: stage.release, onTimeout: stage.onTimeout }, relatedMessageId: m.id });
+  await sendNotice(env, {
+    tenantId: m.tenant_id,
+    to: [state.sender],
+    kind,
+    lang: state.language,
+    facts: { ...base, url, until: holdUntil, release: stage.release, onTimeout: stage.onTimeout },
+    relatedMessageId: m.id,
+  });
 }
 
 export interface MoveEvent {
@@ -86,7 +108,14 @@ export interface MoveEvent {
  * The current stage is done (released, confirmed, approved, or its time ran out with
  * deliver): enter the next stage, or queue for delivery. False when the lease was lost.
  */
-export async function moveOn(env: OutboundEnv, m: MessageRow, holder: string, whole: Record<string, unknown>, state: OutboundState, event: MoveEvent): Promise<boolean> {
+export async function moveOn(
+  env: OutboundEnv,
+  m: MessageRow,
+  holder: string,
+  whole: Record<string, unknown>,
+  state: OutboundState,
+  event: MoveEvent,
+): Promise<boolean> {
   const now = Date.now();
   const next = state.stage + 1;
   if (next < state.stages.length) {
@@ -97,11 +126,20 @@ export async function moveOn(env: OutboundEnv, m: MessageRow, holder: string, wh
       state: nextState,
       dueAt: stage.dueAt!,
       plan: withOutbound(whole, entered),
-      event: { ...event, data: { ...(event.data ?? {}), stage: state.stage, next: { stage: next, type: stage.type, rule: stage.rule, state: nextState, dueAt: stage.dueAt } } },
+      event: {
+        ...event,
+        data: {
+          ...(event.data ?? {}),
+          stage: state.stage,
+          next: { stage: next, type: stage.type, rule: stage.rule, state: nextState, dueAt: stage.dueAt },
+        },
+      },
     });
     if (!ok) return false;
     env.wake?.();
-    await announceStage(env, { ...m, state: nextState }, entered).catch((err) => env.logger?.error({ err, id: m.id }, 'stage notice failed'));
+    await announceStage(env, { ...m, state: nextState }, entered).catch((err) =>
+      env.logger?.error({ err, id: m.id }, 'stage notice failed'),
+    );
     return true;
   }
   const done = { ...state, stage: -1 };
@@ -133,9 +171,14 @@ export async function finish(
     event: { ...event, data: { ...(event.data ?? {}), stage: state.stage } },
   });
   if (ok && notice) {
-    await sendNotice(env, { tenantId: m.tenant_id, to: [state.sender], kind: notice.kind, lang: state.language, facts: { ...factsOf(m), ...notice.facts }, relatedMessageId: m.id }).catch((err) =>
-      env.logger?.error({ err, id: m.id }, 'notice failed'),
-    );
+    await sendNotice(env, {
+      tenantId: m.tenant_id,
+      to: [state.sender],
+      kind: notice.kind,
+      lang: state.language,
+      facts: { ...factsOf(m), ...notice.facts },
+      relatedMessageId: m.id,
+    }).catch((err) => env.logger?.error({ err, id: m.id }, 'notice failed'));
   }
   return ok;
 }

@@ -93,11 +93,7 @@ export function isExternal(address: string, tenantDomains: readonly string[]): b
   return !tenantDomains.some((d) => isSameOrSubdomain(address, d));
 }
 
-function checkRecipients(
-  c: NonNullable<OutboundConditions['recipients']>,
-  facts: MessageFacts,
-  env: ConditionEnv,
-): string | null {
+function checkRecipients(c: NonNullable<OutboundConditions['recipients']>, facts: MessageFacts, env: ConditionEnv): string | null {
   const list = selectRecipients(facts, c.in);
   const parts: string[] = [];
   if (c.any) {
@@ -112,9 +108,15 @@ function checkRecipients(
   const external = list.filter((a) => isExternal(a, env.tenantDomains));
   if (c.external !== undefined) {
     const ok =
-      c.external === 'any' ? external.length > 0 : c.external === 'all' ? list.length > 0 && external.length === list.length : external.length === 0;
+      c.external === 'any'
+        ? external.length > 0
+        : c.external === 'all'
+          ? list.length > 0 && external.length === list.length
+          : external.length === 0;
     if (!ok) return null;
-    parts.push(c.external === 'none' ? 'no external recipient' : `external ${external.slice(0, 3).join(', ')}${external.length > 3 ? ', …' : ''}`);
+    parts.push(
+      c.external === 'none' ? 'no external recipient' : `external ${external.slice(0, 3).join(', ')}${external.length > 3 ? ', …' : ''}`,
+    );
   }
   if (c.countAtLeast !== undefined) {
     if (list.length < c.countAtLeast) return null;
@@ -192,7 +194,11 @@ function checkDetectors(names: Array<'creditCard' | 'myNumber'>, facts: MessageF
   const found = scanNumbers(`${facts.subject}\n${facts.text}`);
   for (const name of names) {
     const hits = name === 'creditCard' ? found.cards : found.myNumbers;
-    if (hits.length > 0) return `detect.${name}: ${hits.length} (${hits.slice(0, 3).map((h) => h.masked).join(', ')})`;
+    if (hits.length > 0)
+      return `detect.${name}: ${hits.length} (${hits
+        .slice(0, 3)
+        .map((h) => h.masked)
+        .join(', ')})`;
   }
   return null;
 }

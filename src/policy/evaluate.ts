@@ -244,7 +244,9 @@ function whyNotApplicable(a: PlannedAction, planned: readonly PlannedAction[], f
     case 'notify':
       return a.recipients.length === 0 ? (a.to === 'manager' ? 'the sender has no manager on record' : 'no one to notify') : null;
     case 'addBcc':
-      return planned.some((p) => p.type === 'addBcc' && a.to.every((t) => p.to.includes(t))) ? 'the same addresses are already added' : null;
+      return planned.some((p) => p.type === 'addBcc' && a.to.every((t) => p.to.includes(t)))
+        ? 'the same addresses are already added'
+        : null;
     default:
       return null;
   }

@@ -93,9 +93,11 @@ export const confirmParams = z.strictObject({
 
 export const approveParams = z.strictObject({
   /** the sender's manager (from the user record) or a list of approvers (any one decides) */
-  by: z.union([z.literal('manager'), z.array(exactAddress).min(1)], {
-    error: 'expected "manager" or a list of approver addresses',
-  }).default('manager'),
+  by: z
+    .union([z.literal('manager'), z.array(exactAddress).min(1)], {
+      error: 'expected "manager" or a list of approver addresses',
+    })
+    .default('manager'),
   hours: z.number().int().min(1).max(720).default(24),
   onTimeout: z.enum(['deliver', 'discard']).default('discard'),
 });
@@ -111,7 +113,10 @@ export const blockParams = z.strictObject({
   /** send the sender a notice mail as well as the SMTP refusal */
   notify: z.boolean().default(true),
   /** shown to the sender in the SMTP reply and the notice */
-  reason: z.string({ error: 'block needs a reason (shown to the sender)' }).trim().min(1, { error: 'block needs a reason (shown to the sender)' }),
+  reason: z
+    .string({ error: 'block needs a reason (shown to the sender)' })
+    .trim()
+    .min(1, { error: 'block needs a reason (shown to the sender)' }),
 });
 
 export const zipEncryptParams = z.strictObject({
@@ -198,7 +203,14 @@ function oneKeyAction<S extends Record<string, z.ZodType>, Out>(shape: S, kind: 
         });
       }
     })
-    .pipe(z.strictObject(optionalShape, { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown ${kind} ${iss.keys.map((k) => `"${k}"`).join(', ')} (expected one of: ${names})` : undefined) }))
+    .pipe(
+      z.strictObject(optionalShape, {
+        error: (iss) =>
+          iss.code === 'unrecognized_keys'
+            ? `unknown ${kind} ${iss.keys.map((k) => `"${k}"`).join(', ')} (expected one of: ${names})`
+            : undefined,
+      }),
+    )
     .transform((o) => o as unknown as Out);
 }
 
@@ -351,9 +363,7 @@ export const outboundSection = z.strictObject({
     }),
   ).prefault({}),
   rules: z.array(outboundRule).superRefine(uniqueRuleNames).default([]),
-  users: z
-    .record(exactAddress, userOverride)
-    .default({}),
+  users: z.record(exactAddress, userOverride).default({}),
 });
 
 export const spamSettings = z

@@ -50,7 +50,8 @@ export function createDeliverHandler(deps: {
     const { store, logger, metrics } = deps;
     const labels = { tenant: message.tenant_id, direction: message.direction };
     // A message handed over at acceptance comes with its body and (all pending) recipients.
-    const pending = lease.preload?.recipients ?? (await store.recipients(message.id)).filter((r) => r.state === 'pending').map((r) => r.address);
+    const pending =
+      lease.preload?.recipients ?? (await store.recipients(message.id)).filter((r) => r.state === 'pending').map((r) => r.address);
     const raw = lease.preload?.body ?? (await store.body(message.id));
     if (!raw) throw new Error(`message ${message.id} has no stored body`);
     const now = Date.now();
@@ -85,17 +86,26 @@ export function createDeliverHandler(deps: {
     if (deferred.length > 0 && !expired) {
       state = 'deferred';
       dueAt = retryAt!.getTime();
-    } else if (finalFailed.length > 0 && finalFailed.length === results.length && results.length === pending.length && !(await anyDelivered(store, message.id))) {
+    } else if (
+      finalFailed.length > 0 &&
+      finalFailed.length === results.length &&
+      results.length === pending.length &&
+      !(await anyDelivered(store, message.id))
+    ) {
       state = 'bounced';
     } else {
       state = 'delivered';
     }
     const plan = parsePlan(message.plan);
     const delivery = (plan.delivery ?? {}) as { delayWarned?: boolean };
-    const warnDelay = state === 'deferred' && shouldWarnDelay(new Date(firstAttemptAt), new Date(now), delivery.delayWarned === true, schedule);
+    const warnDelay =
+      state === 'deferred' && shouldWarnDelay(new Date(firstAttemptAt), new Date(now), delivery.delayWarned === true, schedule);
     const recipientRows = results.map((r) => ({
       address: r.recipient,
-      state: (r.status === 'deferred' && !expired ? 'pending' : r.status === 'delivered' ? 'delivered' : 'failed') as 'pending' | 'delivered' | 'failed',
+      state: (r.status === 'deferred' && !expired ? 'pending' : r.status === 'delivered' ? 'delivered' : 'failed') as
+        | 'pending'
+        | 'delivered'
+        | 'failed',
       response: r.response,
     }));
     const ok = await store.transition(

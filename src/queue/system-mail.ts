@@ -57,7 +57,13 @@ export async function enqueueSystemMessage(
     events: [{ actor: 'system', type: 'notice.created', data: { kind: m.kind, relatedMessageId: m.relatedMessageId ?? null } }],
   });
   if (m.relatedMessageId) {
-    await store.appendEvent({ tenantId: m.tenantId, messageId: m.relatedMessageId, actor: 'system', type: 'notice.sent', data: { kind: m.kind, noticeId: id, to: envelope.recipients } });
+    await store.appendEvent({
+      tenantId: m.tenantId,
+      messageId: m.relatedMessageId,
+      actor: 'system',
+      type: 'notice.sent',
+      data: { kind: m.kind, noticeId: id, to: envelope.recipients },
+    });
   }
   return id;
 }

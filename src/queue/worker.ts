@@ -50,9 +50,14 @@ export class QueueWorker {
     this.running = true;
     this.loop = this.run();
     // Renew leases well before they expire, so only a dead node's work is ever taken over.
-    this.heartbeat = setInterval(() => {
-      this.opts.store.renewLeases(this.opts.node, [...this.leased], Date.now() + this.opts.leaseMs).catch((err) => this.opts.logger.error({ err }, 'lease renewal failed'));
-    }, Math.max(Math.floor(this.opts.leaseMs / 3), 50));
+    this.heartbeat = setInterval(
+      () => {
+        this.opts.store
+          .renewLeases(this.opts.node, [...this.leased], Date.now() + this.opts.leaseMs)
+          .catch((err) => this.opts.logger.error({ err }, 'lease renewal failed'));
+      },
+      Math.max(Math.floor(this.opts.leaseMs / 3), 50),
+    );
     this.heartbeat.unref();
   }
 
@@ -147,7 +152,10 @@ export class QueueWorker {
       await handler(message, { node: this.opts.node, ...(preload ? { preload } : {}) });
     })()
       .catch((err) => {
-        this.opts.logger.error({ err, id: message.id, state: message.state }, 'message handler failed; it will be retried when its lease expires');
+        this.opts.logger.error(
+          { err, id: message.id, state: message.state },
+          'message handler failed; it will be retried when its lease expires',
+        );
       })
       .finally(() => {
         this.active--;

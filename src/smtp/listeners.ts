@@ -84,15 +84,17 @@ function baseOptions(deps: ListenerDeps, greetingDelayMs: number) {
 
 function refuse(err: unknown, deps: ListenerDeps, port: string, stage: string, session: Session, detail: object): Error {
   const e = err instanceof SmtpError ? err : new SmtpError(451, '4.3.0', 'Temporary local problem, please try again');
-  if (!(err instanceof SmtpError)) deps.logger.error({ err, port, stage, client: session.remoteAddress }, 'internal error during SMTP transaction');
+  if (!(err instanceof SmtpError))
+    deps.logger.error({ err, port, stage, client: session.remoteAddress }, 'internal error during SMTP transaction');
   deps.metrics.rejected.inc({ port, stage, code: String(e.code) });
-  deps.logger.info({ port, stage, client: session.remoteAddress, user: state(session).user?.email, code: e.code, reply: e.message, ...detail }, 'smtp refused');
+  deps.logger.info(
+    { port, stage, client: session.remoteAddress, user: state(session).user?.email, code: e.code, reply: e.message, ...detail },
+    'smtp refused',
+  );
   return e;
 }
 
-export function createSubmissionServer(
-  deps: ListenerDeps & { trustedNetworks: BlockList; authThrottle: IpThrottle },
-): SMTPServer {
+export function createSubmissionServer(deps: ListenerDeps & { trustedNetworks: BlockList; authThrottle: IpThrottle }): SMTPServer {
   const throttle = deps.authThrottle;
   // the client's address does not change within a connection: checked once per session
   const trusted = (s: Session) => (state(s).trusted ??= inNetworks(deps.trustedNetworks, s.remoteAddress));
@@ -108,12 +110,25 @@ export function createSubmissionServer(
       try {
         const failures = await throttle.failures(ip);
         if (throttle.isBlocked(failures)) {
-          return callback(refuse(new SmtpError(454, '4.7.0', 'Too many failed authentication attempts; try again later'), deps, port, 'auth', session, {}));
+          return callback(
+            refuse(
+              new SmtpError(454, '4.7.0', 'Too many failed authentication attempts; try again later'),
+              deps,
+              port,
+              'auth',
+              session,
+              {},
+            ),
+          );
         }
         const user = await deps.acceptor.authenticate(auth.username ?? '', auth.password ?? '');
         if (!user) {
           await throttle.recordFailure(ip);
-          return callback(refuse(new SmtpError(535, '5.7.8', 'Authentication credentials invalid'), deps, port, 'auth', session, { username: auth.username }));
+          return callback(
+            refuse(new SmtpError(535, '5.7.8', 'Authentication credentials invalid'), deps, port, 'auth', session, {
+              username: auth.username,
+            }),
+          );
         }
         if (failures > 0) await throttle.forget(ip);
         state(session).user = user;
@@ -136,7 +151,9 @@ export function createSubmissionServer(
         return callback(refuse(new SmtpError(452, '4.5.3', 'Too many recipients'), deps, port, 'rcpt', session, {}));
       }
       if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address.address)) {
-        return callback(refuse(new SmtpError(553, '5.1.3', `Bad recipient address syntax: <${address.address}>`), deps, port, 'rcpt', session, {}));
+        return callback(
+          refuse(new SmtpError(553, '5.1.3', `Bad recipient address syntax: <${address.address}>`), deps, port, 'rcpt', session, {}),
+        );
       }
       callback();
     },
@@ -144,9 +161,26 @@ export function createSubmissionServer(
       const envelope = envelopeOf(session);
       try {
         const raw = await readMessage(stream, deps.maxMessageSize);
-        const id = await deps.acceptor.acceptSubmission(clientInfo(session, trusted(session)), envelope, raw, state(session).tenantId!, state(session).arrival);
+        const id = await deps.acceptor.acceptSubmission(
+          clientInfo(session, trusted(session)),
+          envelope,
+          raw,
+          state(session).tenantId!,
+          state(session).arrival,
+        );
         transactionOver(session);
-        deps.logger.info({ port, id, client: session.remoteAddress, user: state(session).user?.email, from: envelope.mailFrom, rcpts: envelope.recipients.length, size: raw.length }, 'smtp accepted');
+        deps.logger.info(
+          {
+            port,
+            id,
+            client: session.remoteAddress,
+            user: state(session).user?.email,
+            from: envelope.mailFrom,
+            rcpts: envelope.recipients.length,
+            size: raw.length,
+          },
+          'smtp accepted',
+        );
         callback(null, `Ok: queued as ${id}`);
       } catch (err) {
         transactionOver(session);
@@ -181,9 +215,25 @@ export function createInboundServer(deps: ListenerDeps & { greetingDelayMs: numb
       const envelope = envelopeOf(session);
       try {
         const raw = await readMessage(stream, deps.maxMessageSize);
-        const ids = await deps.acceptor.acceptInbound(clientInfo(session, false), envelope, raw, state(session).rcptTenants ?? new Map(), state(session).arrival);
+        const ids = await deps.acceptor.acceptInbound(
+          clientInfo(session, false),
+          envelope,
+          raw,
+          state(session).rcptTenants ?? new Map(),
+          state(session).arrival,
+        );
         transactionOver(session);
-        deps.logger.info({ port, id: ids.join(','), client: session.remoteAddress, from: envelope.mailFrom, rcpts: envelope.recipients.length, size: raw.length }, 'smtp accepted');
+        deps.logger.info(
+          {
+            port,
+            id: ids.join(','),
+            client: session.remoteAddress,
+            from: envelope.mailFrom,
+            rcpts: envelope.recipients.length,
+            size: raw.length,
+          },
+          'smtp accepted',
+        );
         callback(null, `Ok: queued as ${ids.join(' ')}`);
       } catch (err) {
         transactionOver(session);

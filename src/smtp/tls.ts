@@ -10,7 +10,12 @@ export interface TlsMaterial {
   cert: Buffer;
 }
 
-export async function loadOrCreateTls(opts: { dataDir: string; hostname: string; certFile?: string; keyFile?: string }): Promise<TlsMaterial> {
+export async function loadOrCreateTls(opts: {
+  dataDir: string;
+  hostname: string;
+  certFile?: string;
+  keyFile?: string;
+}): Promise<TlsMaterial> {
   if (opts.certFile || opts.keyFile) {
     if (!opts.certFile || !opts.keyFile) throw new Error('set both tlsCert and tlsKey (or neither)');
     return { cert: readFileSync(opts.certFile), key: readFileSync(opts.keyFile) };

@@ -106,9 +106,10 @@ export class Store {
     // Under load a batch waits up to COMMIT_GATHER_MS for more, while messages are on their way
     // (expectMessage; see CommitBatcher).
     this.batcher = new CommitBatcher(
-      (writes) => dialect.groupTransaction(async (trx) => {
-        for (const write of writes) await write(trx);
-      }),
+      (writes) =>
+        dialect.groupTransaction(async (trx) => {
+          for (const write of writes) await write(trx);
+        }),
       200,
       COMMIT_GATHER_MS,
       () => this.arriving > 0,
@@ -138,9 +139,11 @@ export class Store {
   /** Runs `write` in the next group commit; resolves with its result once that has committed. */
   private groupCommit<T>(write: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
     let result: T;
-    return this.batcher.add(async (trx) => {
-      result = await write(trx);
-    }).then(() => result);
+    return this.batcher
+      .add(async (trx) => {
+        result = await write(trx);
+      })
+      .then(() => result);
   }
 
   async migrate(): Promise<string[]> {
@@ -169,7 +172,18 @@ export class Store {
           .values({ domain: domain.toLowerCase(), tenant_id: tenant.id, inbound_route: input.inboundRoute ?? null, created_at: now })
           .execute();
       }
-      await trx.insertInto('events').values(eventRow({ tenantId: tenant.id, messageId: null, actor: 'cli', type: 'tenant.created', data: { name: input.name, domains: input.domains } })).execute();
+      await trx
+        .insertInto('events')
+        .values(
+          eventRow({
+            tenantId: tenant.id,
+            messageId: null,
+            actor: 'cli',
+            type: 'tenant.created',
+            data: { name: input.name, domains: input.domains },
+          }),
+        )
+        .execute();
     });
     return tenant;
   }
@@ -222,7 +236,10 @@ export class Store {
     await this.db.transaction().execute(async (trx) => {
       for (const row of rows) {
         await trx.insertInto('users').values(row).execute();
-        await trx.insertInto('events').values(eventRow({ tenantId, messageId: null, actor, type: 'user.created', data: { email: row.email, role: row.role } })).execute();
+        await trx
+          .insertInto('events')
+          .values(eventRow({ tenantId, messageId: null, actor, type: 'user.created', data: { email: row.email, role: row.role } }))
+          .execute();
       }
     });
     return rows;
@@ -241,7 +258,15 @@ export class Store {
 
   async existingEmails(emails: string[]): Promise<string[]> {
     if (emails.length === 0) return [];
-    const rows = await this.db.selectFrom('users').select('email').where('email', 'in', emails.map((e) => e.toLowerCase())).execute();
+    const rows = await this.db
+      .selectFrom('users')
+      .select('email')
+      .where(
+        'email',
+        'in',
+        emails.map((e) => e.toLowerCase()),
+      )
+      .execute();
     return rows.map((r) => r.email);
   }
 
@@ -284,7 +309,10 @@ export class Store {
     if (filter.state) q = q.where('state', '=', filter.state);
     if (filter.direction) q = q.where('direction', '=', filter.direction);
     if (filter.beforeId) q = q.where('id', '<', filter.beforeId);
-    return q.orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
+    return q
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 100)
+      .execute();
   }
 
   async recipients(messageId: string): Promise<RecipientRow[]> {
@@ -303,7 +331,12 @@ export class Store {
 
   /** failures recorded under `key` after `since` (one exactly as old as the window no longer counts) */
   async authFailures(key: string, since: number): Promise<number> {
-    const r = await this.db.selectFrom('auth_failures').select((eb) => eb.fn.countAll<number>().as('n')).where('key', '=', key).where('at', '>', since).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('auth_failures')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('key', '=', key)
+      .where('at', '>', since)
+      .executeTakeFirst();
     return Number(r?.n ?? 0);
   }
 
@@ -316,8 +349,15 @@ export class Store {
   async recordAuthFailure(keys: string[], at: number, windowMs: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       for (const key of keys) await trx.insertInto('auth_failures').values({ key, at }).execute();
-      await trx.deleteFrom('auth_failures').where('key', 'in', keys).where('at', '<', at - windowMs).execute();
-      await trx.deleteFrom('auth_failures').where('at', '<', at - Math.max(windowMs, AUTH_FAILURE_HORIZON_MS)).execute();
+      await trx
+        .deleteFrom('auth_failures')
+        .where('key', 'in', keys)
+        .where('at', '<', at - windowMs)
+        .execute();
+      await trx
+        .deleteFrom('auth_failures')
+        .where('at', '<', at - Math.max(windowMs, AUTH_FAILURE_HORIZON_MS))
+        .execute();
     });
   }
 
@@ -417,19 +457,48 @@ async function insertMessageRows(trx: Kysely<DB>, kind: string, m: NewMessage): 
 
 // ── the statements every message runs, compiled once (see prepared.ts) ─────────────────────────
 
-const MESSAGE_COLUMNS = ['id', 'tenant_id', 'direction', 'state', 'due_at', 'created_at', 'updated_at', 'mail_from', 'recipients', 'header_from', 'subject', 'message_id', 'size', 'facts', 'plan', 'submitted_by', 'attempts', 'first_attempt_at', 'last_error', 'locked_by', 'locked_until', 'digest'] as const satisfies ReadonlyArray<keyof MessageRow>;
+const MESSAGE_COLUMNS = [
+  'id',
+  'tenant_id',
+  'direction',
+  'state',
+  'due_at',
+  'created_at',
+  'updated_at',
+  'mail_from',
+  'recipients',
+  'header_from',
+  'subject',
+  'message_id',
+  'size',
+  'facts',
+  'plan',
+  'submitted_by',
+  'attempts',
+  'first_attempt_at',
+  'last_error',
+  'locked_by',
+  'locked_until',
+  'digest',
+] as const satisfies ReadonlyArray<keyof MessageRow>;
 
 const Q = {
   findDomain: new Prepared(1, (db, domain: string) => db.selectFrom('domains').selectAll().where('domain', '=', domain)),
-  tenantDomains: new Prepared(1, (db, tenantId: string) => db.selectFrom('domains').selectAll().where('tenant_id', '=', tenantId).orderBy('domain')),
+  tenantDomains: new Prepared(1, (db, tenantId: string) =>
+    db.selectFrom('domains').selectAll().where('tenant_id', '=', tenantId).orderBy('domain'),
+  ),
   userByEmail: new Prepared(1, (db, email: string) => db.selectFrom('users').selectAll().where('email', '=', email)),
-  insertMessage: new Prepared(MESSAGE_COLUMNS.length, (db, ...v: unknown[]) => db.insertInto('messages').values(Object.fromEntries(MESSAGE_COLUMNS.map((c, i) => [c, v[i]])) as any)),
+  insertMessage: new Prepared(MESSAGE_COLUMNS.length, (db, ...v: unknown[]) =>
+    db.insertInto('messages').values(Object.fromEntries(MESSAGE_COLUMNS.map((c, i) => [c, v[i]])) as any),
+  ),
   insertBody: new Prepared(2, (db, id: string, data: Buffer) => db.insertInto('bodies').values({ message_id: id, data })),
   insertRecipient: new Prepared(3, (db, id: string, address: string, now: number) =>
     db.insertInto('recipients').values({ message_id: id, address, state: 'pending', attempts: 0, last_response: null, updated_at: now }),
   ),
-  insertEvent: new Prepared(6, (db, tenantId: string | null, messageId: string | null, at: number, actor: string, type: string, data: string) =>
-    db.insertInto('events').values({ tenant_id: tenantId, message_id: messageId, at, actor, type, data }),
+  insertEvent: new Prepared(
+    6,
+    (db, tenantId: string | null, messageId: string | null, at: number, actor: string, type: string, data: string) =>
+      db.insertInto('events').values({ tenant_id: tenantId, message_id: messageId, at, actor, type, data }),
   ),
   recipientResult: new Prepared(5, (db, state: string, response: string, now: number, id: string, address: string) =>
     db

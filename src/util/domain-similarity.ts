@@ -57,10 +57,7 @@ interface DescribedDomain {
   idn: boolean;
 }
 
-function compareDomains(
-  subject: DescribedDomain,
-  candidate: DescribedDomain,
-): { reason: LookalikeReason; distance: number } | null {
+function compareDomains(subject: DescribedDomain, candidate: DescribedDomain): { reason: LookalikeReason; distance: number } | null {
   const distance = damerauLevenshtein(subject.registrable, candidate.registrable);
   if (subject.skeleton === candidate.skeleton) {
     return { reason: subject.idn ? 'punycode' : 'homoglyph', distance };
@@ -89,14 +86,31 @@ export function allowedDistance(core: string): number {
 // Second-level labels under two-letter country TLDs that act as public suffixes
 // (co.jp, ne.jp, co.uk, com.au …). A heuristic: enough for look-alike comparison.
 const SECOND_LEVEL = new Set([
-  'co', 'ne', 'or', 'ac', 'ad', 'go', 'ed', 'gr', 'lg', 'com', 'net', 'org', 'gov', 'edu', 'mil', 'ltd', 'plc',
+  'co',
+  'ne',
+  'or',
+  'ac',
+  'ad',
+  'go',
+  'ed',
+  'gr',
+  'lg',
+  'com',
+  'net',
+  'org',
+  'gov',
+  'edu',
+  'mil',
+  'ltd',
+  'plc',
 ]);
 
 function describeDomain(raw: string): DescribedDomain | null {
   const ascii = normaliseAscii(raw);
   if (!ascii || !ascii.includes('.')) return null;
   const labels = ascii.split('.');
-  const suffixLabels = labels.length >= 3 && labels[labels.length - 1]!.length === 2 && SECOND_LEVEL.has(labels[labels.length - 2]!) ? 2 : 1;
+  const suffixLabels =
+    labels.length >= 3 && labels[labels.length - 1]!.length === 2 && SECOND_LEVEL.has(labels[labels.length - 2]!) ? 2 : 1;
   const registrableLabels = labels.slice(-(suffixLabels + 1));
   const registrable = registrableLabels.join('.');
   const unicode = domainToUnicode(registrable) || registrable;
@@ -134,15 +148,106 @@ function normaliseAscii(raw: string): string {
 // Greek and Latin-extended look-alikes (from Unicode's confusables.txt, the ones seen in
 // phishing), digits that pass for letters, and letter pairs that pass for one letter.
 const CONFUSABLE_CHARS: Record<string, string> = {
-  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
-  ѕ: 's', і: 'l', ї: 'l', ј: 'j', ԁ: 'd', ԛ: 'q', ԝ: 'w', һ: 'h', ɡ: 'g', ս: 'u', ո: 'n', ց: 'g',
-  α: 'a', β: 'b', ε: 'e', η: 'n', ι: 'l', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w',
-  à: 'a', á: 'a', â: 'a', ã: 'a', ä: 'a', å: 'a', ā: 'a', ă: 'a', ą: 'a',
-  ç: 'c', ć: 'c', č: 'c', ď: 'd', đ: 'd', è: 'e', é: 'e', ê: 'e', ë: 'e', ē: 'e', ę: 'e', ě: 'e',
-  ğ: 'g', ì: 'l', í: 'l', î: 'l', ï: 'l', ı: 'l', ł: 'l', ñ: 'n', ń: 'n', ň: 'n',
-  ò: 'o', ó: 'o', ô: 'o', õ: 'o', ö: 'o', ø: 'o', ō: 'o', ő: 'o', ř: 'r', ś: 's', š: 's', ş: 's',
-  ť: 't', ù: 'u', ú: 'u', û: 'u', ü: 'u', ū: 'u', ů: 'u', ű: 'u', ý: 'y', ÿ: 'y', ž: 'z', ź: 'z', ż: 'z',
-  '0': 'o', '1': 'l', i: 'l', '|': 'l', '3': 'e', '5': 's',
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  ѕ: 's',
+  і: 'l',
+  ї: 'l',
+  ј: 'j',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  һ: 'h',
+  ɡ: 'g',
+  ս: 'u',
+  ո: 'n',
+  ց: 'g',
+  α: 'a',
+  β: 'b',
+  ε: 'e',
+  η: 'n',
+  ι: 'l',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  ω: 'w',
+  à: 'a',
+  á: 'a',
+  â: 'a',
+  ã: 'a',
+  ä: 'a',
+  å: 'a',
+  ā: 'a',
+  ă: 'a',
+  ą: 'a',
+  ç: 'c',
+  ć: 'c',
+  č: 'c',
+  ď: 'd',
+  đ: 'd',
+  è: 'e',
+  é: 'e',
+  ê: 'e',
+  ë: 'e',
+  ē: 'e',
+  ę: 'e',
+  ě: 'e',
+  ğ: 'g',
+  ì: 'l',
+  í: 'l',
+  î: 'l',
+  ï: 'l',
+  ı: 'l',
+  ł: 'l',
+  ñ: 'n',
+  ń: 'n',
+  ň: 'n',
+  ò: 'o',
+  ó: 'o',
+  ô: 'o',
+  õ: 'o',
+  ö: 'o',
+  ø: 'o',
+  ō: 'o',
+  ő: 'o',
+  ř: 'r',
+  ś: 's',
+  š: 's',
+  ş: 's',
+  ť: 't',
+  ù: 'u',
+  ú: 'u',
+  û: 'u',
+  ü: 'u',
+  ū: 'u',
+  ů: 'u',
+  ű: 'u',
+  ý: 'y',
+  ÿ: 'y',
+  ž: 'z',
+  ź: 'z',
+  ż: 'z',
+  '0': 'o',
+  '1': 'l',
+  i: 'l',
+  '|': 'l',
+  '3': 'e',
+  '5': 's',
 };
 const CONFUSABLE_SEQUENCES: Array<[RegExp, string]> = [
   [/rn/g, 'm'],

@@ -7,13 +7,25 @@ import type { FastifyInstance } from 'fastify';
 export const TOKEN_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** Registers `routes` in a Fastify scope with the token-page headers, form parser and POST check. */
-export async function tokenPageScope(app: FastifyInstance, options: { bodyLimit: number }, routes: (scope: FastifyInstance) => void | Promise<void>): Promise<void> {
+export async function tokenPageScope(
+  app: FastifyInstance,
+  options: { bodyLimit: number },
+  routes: (scope: FastifyInstance) => void | Promise<void>,
+): Promise<void> {
   await app.register(async (scope) => {
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: options.bodyLimit }, (_req, body, done) => {
-      done(null, parseForm(body as string));
-    });
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: options.bodyLimit },
+      (_req, body, done) => {
+        done(null, parseForm(body as string));
+      },
+    );
     scope.addHook('onSend', async (_req, reply, payload) => {
-      reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY');
+      reply
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('x-content-type-options', 'nosniff')
+        .header('x-frame-options', 'DENY');
       reply.header('content-security-policy', TOKEN_PAGE_CSP);
       return payload;
     });

@@ -12,14 +12,25 @@ import type { TestInstance } from '../helpers/instance.ts';
 import { USER } from '../helpers/instance.ts';
 
 /** `tweak` may edit the evaluated plan (e.g. force an action the evaluator would skip). */
-export async function queueWithPolicy(inst: TestInstance, yaml: string, raw: Buffer, recipients: string[], tweak?: (plan: Plan) => void, mailFrom = USER): Promise<string> {
+export async function queueWithPolicy(
+  inst: TestInstance,
+  yaml: string,
+  raw: Buffer,
+  recipients: string[],
+  tweak?: (plan: Plan) => void,
+  mailFrom = USER,
+): Promise<string> {
   const parsed = parsePolicy(yaml);
   assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors));
   const store = inst.sekisho.store;
   await store.db.insertInto('policies').values({ tenant_id: inst.tenantId, yaml, created_at: Date.now(), created_by: 'test' }).execute();
   const envelope = { mailFrom, recipients };
   const { facts } = await parseMessage(raw, envelope, 'outbound');
-  const plan = evaluateOutbound(parsed.policy, facts, { tenantDomains: ['acme.example', 'acme.co.jp'], contactedDomains: new Map(), senderUser: { email: mailFrom } });
+  const plan = evaluateOutbound(parsed.policy, facts, {
+    tenantDomains: ['acme.example', 'acme.co.jp'],
+    contactedDomains: new Map(),
+    senderUser: { email: mailFrom },
+  });
   tweak?.(plan);
   const id = newId();
   await store.insertMessage({

@@ -34,7 +34,11 @@ for (const kind of backends()) {
       assert.deepEqual(await streamToBuffer(blobs.get('download/M1/1')), bytes);
       await blobs.put('download/M1/1', Readable.from([Buffer.from('small')]));
       assert.equal((await streamToBuffer(blobs.get('download/M1/1'))).toString(), 'small');
-      const chunks = await store.db.withTables<{ blob_chunks: { blob_id: string } }>().selectFrom('blob_chunks').select('blob_id').execute();
+      const chunks = await store.db
+        .withTables<{ blob_chunks: { blob_id: string } }>()
+        .selectFrom('blob_chunks')
+        .select('blob_id')
+        .execute();
       assert.equal(chunks.length, 1, 'the replaced blob left no chunks behind');
       await blobs.delete('download/M1/1');
       await blobs.delete('download/M1/1');

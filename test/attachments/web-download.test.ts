@@ -69,7 +69,12 @@ for (const kind of backends()) {
 
     before(async () => {
       sink = await startSink();
-      inst = await startInstance(kind, { relay: sink.url, publicUrl: 'https://files.example/sekisho', pollIntervalMs: 100, retrySchedule: '300ms' });
+      inst = await startInstance(kind, {
+        relay: sink.url,
+        publicUrl: 'https://files.example/sekisho',
+        pollIntervalMs: 100,
+        retrySchedule: '300ms',
+      });
       get = http(inst);
     });
     after(async () => {
@@ -174,7 +179,10 @@ for (const kind of backends()) {
       assert.equal(status.files[0]!.state, 'expired');
       assert.equal(await purgeExpired(inst.sekisho.store, blobStoreFor({ dataDir: inst.db.dataDir }, inst.sekisho.store)), 0);
       // the sweep records the purge after deleting the file: wait for that event, not just purged_at
-      await waitUntil(async () => ((await inst.sekisho.store.events(id)).some((e) => e.type === 'download.purged') ? true : null), 'the download.purged event');
+      await waitUntil(
+        async () => ((await inst.sekisho.store.events(id)).some((e) => e.type === 'download.purged') ? true : null),
+        'the download.purged event',
+      );
     });
 
     it('passcode: code mailed to the recipient, wrong code refused, right code opens; maxDownloads; names escaped; tokens isolated', async () => {
@@ -195,7 +203,10 @@ for (const kind of backends()) {
       assert.doesNotMatch(html, /<img src=x/);
       assert.equal((await get(`${pageUrl}/f/1`)).status, 303, 'no file before the code');
       const form = { 'content-type': 'application/x-www-form-urlencoded' };
-      assert.equal((await get(`${pageUrl}/code`, { method: 'POST', headers: { ...form, 'sec-fetch-site': 'cross-site' }, body: '' })).status, 403);
+      assert.equal(
+        (await get(`${pageUrl}/code`, { method: 'POST', headers: { ...form, 'sec-fetch-site': 'cross-site' }, body: '' })).status,
+        403,
+      );
       const sent = await get(`${pageUrl}/code`, { method: 'POST', headers: form, body: '' });
       assert.equal(sent.status, 303);
       const code = await waitUntil(async () => {
@@ -242,7 +253,15 @@ for (const kind of backends()) {
         { filename: '議事録.docx', content: Buffer.from('議事録の内容'.repeat(500)) },
         { filename: '図面 A.pdf', content: Buffer.from('%PDF-1.4 図面') },
       ];
-      const raw = new MailComposer({ from: 'taro@acme.example', to: 'e@partner.example', subject: '資料', text: '本文\n', attachments: files }).compile().build();
+      const raw = new MailComposer({
+        from: 'taro@acme.example',
+        to: 'e@partner.example',
+        subject: '資料',
+        text: '本文\n',
+        attachments: files,
+      })
+        .compile()
+        .build();
       const id = await queueWithPolicy(inst, POLICY, await raw, ['e@partner.example']);
       const [copy] = await sink.waitFor(1);
       const pageUrl = new URL(urlIn((await decode(copy!.raw)).text!)).pathname.replace(/^\/sekisho/, '');
@@ -272,7 +291,14 @@ for (const kind of backends()) {
       const applied = await applyPolicy(inst.sekisho.store, inst.tenantId, POLICY, 'test');
       assert.ok(applied.ok);
       const raw = await composed({ filename: '提案書.pdf', content: Buffer.from('%PDF-1.4 提案'), to: 'f@partner.example' });
-      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inst.sekisho.ports.submission, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: USER, pass: PASSWORD } });
+      const transport = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: inst.sekisho.ports.submission,
+        secure: false,
+        requireTLS: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: USER, pass: PASSWORD },
+      });
       const info = await transport.sendMail({ envelope: { from: USER, to: ['f@partner.example', 'g@partner.example'] }, raw });
       transport.close();
       const id = /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;
@@ -288,7 +314,10 @@ for (const kind of backends()) {
       assert.equal(tokens.size, 2);
       const status = await downloadStatus(inst.sekisho.store, id);
       assert.equal(status.files[0]!.filename, '提案書.pdf');
-      assert.deepEqual(status.recipients.map((r) => r.recipient), ['f@partner.example', 'g@partner.example']);
+      assert.deepEqual(
+        status.recipients.map((r) => r.recipient),
+        ['f@partner.example', 'g@partner.example'],
+      );
       // A token opens its own message's files only: file 2 exists in an earlier message, not here.
       const own = `/d/${status.recipients[0]!.token}`;
       assert.equal(Buffer.from(await (await get(`${own}/f/1`)).arrayBuffer()).toString(), '%PDF-1.4 提案');
@@ -299,7 +328,8 @@ for (const kind of backends()) {
     it('a deferred recipient is retried with the same stored files and the same link', async () => {
       sink.messages.length = 0;
       let deferred = false;
-      sink.rcptHook = (rcpt) => (rcpt === 'h@partner.example' && !deferred ? ((deferred = true), { code: 451, text: '4.3.0 try again later' }) : null);
+      sink.rcptHook = (rcpt) =>
+        rcpt === 'h@partner.example' && !deferred ? ((deferred = true), { code: 451, text: '4.3.0 try again later' }) : null;
       try {
         const raw = await composed({ filename: 'retry.pdf', content: Buffer.from('%PDF-1.4 retry'), to: 'h@partner.example' });
         const id = await queueWithPolicy(inst, POLICY, raw, ['h@partner.example', 'i@partner.example']);
@@ -307,7 +337,12 @@ for (const kind of backends()) {
         const h = sink.messages.filter((m) => m.recipients.includes('h@partner.example'));
         assert.equal(h.length, 1);
         const status = await downloadStatus(inst.sekisho.store, id);
-        assert.equal(urlIn((await decode(h[0]!.raw)).text!).split('/').pop(), status.recipients.find((r) => r.recipient === 'h@partner.example')!.token);
+        assert.equal(
+          urlIn((await decode(h[0]!.raw)).text!)
+            .split('/')
+            .pop(),
+          status.recipients.find((r) => r.recipient === 'h@partner.example')!.token,
+        );
         const events = (await inst.sekisho.store.events(id)).map((e) => e.type);
         assert.equal(events.filter((t) => t === 'attachments.stored').length, 1, 'stored once');
         assert.ok(events.includes('deferred'));
@@ -323,12 +358,22 @@ for (const kind of backends()) {
         to: 'j@partner.example',
         subject: 'ロゴ',
         html: '<p>ロゴ <img src="cid:logo@x"></p>',
-        attachments: [{ filename: 'logo.png', content: Buffer.from('png'), cid: 'logo@x', contentType: 'image/png', contentDisposition: 'inline' }],
+        attachments: [
+          { filename: 'logo.png', content: Buffer.from('png'), cid: 'logo@x', contentType: 'image/png', contentDisposition: 'inline' },
+        ],
       })
         .compile()
         .build();
       const id = await queueWithPolicy(inst, POLICY, raw, ['j@partner.example'], (plan) => {
-        plan.actions.push({ type: 'webDownload', rule: 'forced', source: 'rule', position: 'top', expiresDays: 7, passcode: false, language: 'ja' });
+        plan.actions.push({
+          type: 'webDownload',
+          rule: 'forced',
+          source: 'rule',
+          position: 'top',
+          expiresDays: 7,
+          passcode: false,
+          language: 'ja',
+        });
       });
       const [got] = await sink.waitFor(1);
       assert.ok(got!.raw.includes(raw.subarray(raw.indexOf('\r\n\r\n'))), 'body unchanged');

@@ -98,7 +98,10 @@ for (const kind of backends()) {
       assert.equal((await attachmentDetails(inst.sekisho.store, id)).zipPassword, password);
       const zipped = (await inst.sekisho.store.events(id)).find((e) => e.type === 'attachments.zipped')!;
       assert.equal((JSON.parse(zipped.data) as { password: string }).password, password);
-      const cli = await runCli(['message', 'attachments', id, '--json'], { SEKISHO_DATA_DIR: inst.db.dataDir, SEKISHO_DATABASE_URL: inst.db.url ?? '' });
+      const cli = await runCli(['message', 'attachments', id, '--json'], {
+        SEKISHO_DATA_DIR: inst.db.dataDir,
+        SEKISHO_DATABASE_URL: inst.db.url ?? '',
+      });
       assert.equal(cli.code, 0, cli.stderr);
       assert.equal((JSON.parse(cli.stdout) as { zipPassword: string }).zipPassword, password);
     });
@@ -106,7 +109,10 @@ for (const kind of backends()) {
     it('ZipCrypto with the password to the recipients: unzip -P opens it', async () => {
       sink.messages.length = 0;
       const files = [{ filename: 'invoice.csv', content: Buffer.from('no,amount\n1,1000\n') }, ...FILES.slice(1)];
-      await queueWithPolicy(inst, policy('zipcrypto', 'recipients'), await message('x@partner.example', files), ['x@partner.example', 'y@partner.example']);
+      await queueWithPolicy(inst, policy('zipcrypto', 'recipients'), await message('x@partner.example', files), [
+        'x@partner.example',
+        'y@partner.example',
+      ]);
       const got = await sink.waitFor(2);
       const main = got[0]!;
       const pwMail = await waitUntil(async () => sink.messages.slice(1).find((m) => m.mailFrom === ''), 'the password mail');
@@ -125,7 +131,14 @@ for (const kind of backends()) {
       // executor's own check (a plan from an older policy version, or facts that disagree).
       const id = await queueWithPolicy(inst, policy('aes256', 'sender'), raw, ['z@partner.example'], (plan) => {
         assert.ok(!plan.actions.some((a) => a.type === 'zipEncrypt'));
-        plan.actions.push({ type: 'zipEncrypt', rule: 'forced', source: 'rule', method: 'aes256', passwordTo: 'sender', filenameCharset: 'utf8' });
+        plan.actions.push({
+          type: 'zipEncrypt',
+          rule: 'forced',
+          source: 'rule',
+          method: 'aes256',
+          passwordTo: 'sender',
+          filenameCharset: 'utf8',
+        });
       });
       const [got] = await sink.waitFor(1);
       assert.ok(got!.raw.includes(raw.subarray(raw.indexOf('\r\n\r\n'))), 'body unchanged');
@@ -139,8 +152,18 @@ for (const kind of backends()) {
     it('through the real accept path: policy apply, SMTP submission, ZIP mail then password mail', async () => {
       sink.messages.length = 0;
       assert.ok((await applyPolicy(inst.sekisho.store, inst.tenantId, policy('aes256', 'sender'), 'test')).ok);
-      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inst.sekisho.ports.submission, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: USER, pass: PASSWORD } });
-      const info = await transport.sendMail({ envelope: { from: USER, to: ['p@partner.example'] }, raw: await message('p@partner.example') });
+      const transport = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: inst.sekisho.ports.submission,
+        secure: false,
+        requireTLS: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: USER, pass: PASSWORD },
+      });
+      const info = await transport.sendMail({
+        envelope: { from: USER, to: ['p@partner.example'] },
+        raw: await message('p@partner.example'),
+      });
       transport.close();
       const id = /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;
       const [main, pwMail] = await sink.waitFor(2);
@@ -156,9 +179,13 @@ for (const kind of backends()) {
     it('a deferred recipient gets a ZIP with the same password; one password mail, after delivery', async () => {
       sink.messages.length = 0;
       let deferred = false;
-      sink.rcptHook = (rcpt) => (rcpt === 'r1@partner.example' && !deferred ? ((deferred = true), { code: 451, text: '4.3.0 later' }) : null);
+      sink.rcptHook = (rcpt) =>
+        rcpt === 'r1@partner.example' && !deferred ? ((deferred = true), { code: 451, text: '4.3.0 later' }) : null;
       try {
-        const id = await queueWithPolicy(inst, policy('aes256', 'recipients'), await message('r1@partner.example'), ['r1@partner.example', 'r2@partner.example']);
+        const id = await queueWithPolicy(inst, policy('aes256', 'recipients'), await message('r1@partner.example'), [
+          'r1@partner.example',
+          'r2@partner.example',
+        ]);
         await waitUntil(async () => (await inst.sekisho.store.message(id))?.state === 'delivered', 'delivered after the retry');
         const pwMail = await waitUntil(async () => sink.messages.find((m) => m.mailFrom === ''), 'the password mail');
         const password = passwordIn((await decode(pwMail.raw)).text!);

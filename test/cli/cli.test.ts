@@ -23,7 +23,17 @@ for (const kind of backends()) {
     after(async () => db.drop());
 
     it('adds a tenant with domains and an inbound route', async () => {
-      const r = await cli(['tenant', 'add', 'acme', '--domain', 'acme.example', '--domain', 'acme.co.jp', '--inbound-route', 'smtp://10.0.0.5:25']);
+      const r = await cli([
+        'tenant',
+        'add',
+        'acme',
+        '--domain',
+        'acme.example',
+        '--domain',
+        'acme.co.jp',
+        '--inbound-route',
+        'smtp://10.0.0.5:25',
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /tenant acme added/);
     });
@@ -51,7 +61,10 @@ for (const kind of backends()) {
     }
 
     it('adds a user with a password from stdin, hashed with scrypt', async () => {
-      const r = await cli(['user', 'add', 'Taro@acme.example', '--tenant', 'acme', '--role', 'user', '--approver', 'boss@acme.example', '--password-stdin'], 's3cret-password\n');
+      const r = await cli(
+        ['user', 'add', 'Taro@acme.example', '--tenant', 'acme', '--role', 'user', '--approver', 'boss@acme.example', '--password-stdin'],
+        's3cret-password\n',
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.doesNotMatch(r.stdout, /s3cret/);
       const store = await openStore({ databaseUrl: db.url, dataDir: db.dataDir });

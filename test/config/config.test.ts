@@ -33,11 +33,20 @@ describe('configuration', () => {
   });
 
   it('names the bad setting and its source in one line', () => {
-    assert.throws(() => loadConfig({ SEKISHO_CONFIG: '/dev/null', SEKISHO_HTTP_PORT: '99999' }), (e: Error) => e instanceof ConfigError && /SEKISHO_HTTP_PORT/.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => loadConfig({ SEKISHO_CONFIG: '/dev/null', SEKISHO_HTTP_PORT: '99999' }),
+      (e: Error) => e instanceof ConfigError && /SEKISHO_HTTP_PORT/.test(e.message) && !e.message.includes('\n'),
+    );
     writeFileSync(file, 'submisionPort: 25\n');
-    assert.throws(() => loadConfig({ SEKISHO_CONFIG: file }), (e: Error) => e instanceof ConfigError && /submisionPort/.test(e.message));
+    assert.throws(
+      () => loadConfig({ SEKISHO_CONFIG: file }),
+      (e: Error) => e instanceof ConfigError && /submisionPort/.test(e.message),
+    );
     writeFileSync(file, 'a: [unclosed\n');
-    assert.throws(() => loadConfig({ SEKISHO_CONFIG: file }), (e: Error) => e instanceof ConfigError && /cannot read config file/.test(e.message));
+    assert.throws(
+      () => loadConfig({ SEKISHO_CONFIG: file }),
+      (e: Error) => e instanceof ConfigError && /cannot read config file/.test(e.message),
+    );
   });
 
   it('documents every setting with its environment variable', () => {

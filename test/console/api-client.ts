@@ -1,12 +1,26 @@
 // A tiny API client for the console tests: logs in like the console does (cookie + CSRF token)
 // or uses a bearer token, and returns status + JSON.
 export interface Api {
-  call(method: string, path: string, body?: unknown, opts?: { csrf?: boolean; headers?: Record<string, string> }): Promise<{ status: number; json: any }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { csrf?: boolean; headers?: Record<string, string> },
+  ): Promise<{ status: number; json: any }>;
   csrf: string | null;
 }
 
-export async function loginApi(base: string, email: string, password: string, totp?: string): Promise<Api & { loginStatus: number; loginJson: any }> {
-  const r = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password, ...(totp ? { totp } : {}) }) });
+export async function loginApi(
+  base: string,
+  email: string,
+  password: string,
+  totp?: string,
+): Promise<Api & { loginStatus: number; loginJson: any }> {
+  const r = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password, ...(totp ? { totp } : {}) }),
+  });
   const loginJson = await r.json();
   const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
   return { ...sessionApi(base, cookie, loginJson.csrfToken ?? null), loginStatus: r.status, loginJson };

@@ -25,19 +25,35 @@ for (const kind of backends()) {
       base = h.http;
       const store = h.inst.sekisho.store;
       const pw = await hashPassword(PASSWORD);
-      await store.createUsers(h.inst.tenantId, [
-        { email: 'admin@acme.example', passwordHash: pw, role: 'admin' },
-        { email: 'hanako@acme.example', passwordHash: pw, role: 'user' },
-        { email: 'jiro@acme.example', passwordHash: pw, role: 'user' },
-      ], 'test');
+      await store.createUsers(
+        h.inst.tenantId,
+        [
+          { email: 'admin@acme.example', passwordHash: pw, role: 'admin' },
+          { email: 'hanako@acme.example', passwordHash: pw, role: 'user' },
+          { email: 'jiro@acme.example', passwordHash: pw, role: 'user' },
+        ],
+        'test',
+      );
       const globex = (await store.tenantByName('globex'))!;
       await store.createUsers(globex.id, [{ email: 'gadmin@globex.example', passwordHash: pw, role: 'admin' }], 'test');
       await addOperator(store, 'ops@sekisho.example', pw, 'test');
       ids.taroHeld = await submit(h, mail('HOLDMANUAL taro'), { to: ['partner@example.net'] });
       ids.taroApprove = await submit(h, mail('APPROVE taro'), { to: ['partner@example.net'] });
-      ids.hanakoHeld = await submit(h, mail('HOLDMANUAL hanako', { from: 'hanako@acme.example' }), { to: ['partner@example.net'] }, 'hanako@acme.example');
+      ids.hanakoHeld = await submit(
+        h,
+        mail('HOLDMANUAL hanako', { from: 'hanako@acme.example' }),
+        { to: ['partner@example.net'] },
+        'hanako@acme.example',
+      );
       ids.eve = await submit(h, mail('globex mail', { from: 'eve@globex.example' }), { to: ['partner@example.net'] }, 'eve@globex.example');
-      for (const [name, email] of [['taro', USER], ['hanako', 'hanako@acme.example'], ['boss', 'boss@acme.example'], ['admin', 'admin@acme.example'], ['gadmin', 'gadmin@globex.example'], ['ops', 'ops@sekisho.example']]) {
+      for (const [name, email] of [
+        ['taro', USER],
+        ['hanako', 'hanako@acme.example'],
+        ['boss', 'boss@acme.example'],
+        ['admin', 'admin@acme.example'],
+        ['gadmin', 'gadmin@globex.example'],
+        ['ops', 'ops@sekisho.example'],
+      ]) {
         const a = await loginApi(base, email!, PASSWORD);
         assert.equal(a.loginStatus, 200, `${email} logs in`);
         as[name!] = a;
@@ -47,10 +63,15 @@ for (const kind of backends()) {
       await h.stop();
     });
 
-    const seen = async (who: string, query = '') => ((await as[who]!.call('GET', `/api/messages${query}`)).json.items as Array<{ id: string }>).map((m) => m.id);
+    const seen = async (who: string, query = '') =>
+      ((await as[who]!.call('GET', `/api/messages${query}`)).json.items as Array<{ id: string }>).map((m) => m.id);
 
     it('login sets an HttpOnly SameSite session cookie; wrong passwords are refused', async () => {
-      const r = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: USER, password: PASSWORD }) });
+      const r = await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: USER, password: PASSWORD }),
+      });
       const cookie = r.headers.get('set-cookie') ?? '';
       assert.match(cookie, /HttpOnly/i);
       assert.match(cookie, /SameSite=Strict/i);
@@ -78,7 +99,10 @@ for (const kind of backends()) {
 
     it('an approver sees the approvals assigned to them, not other held mail', async () => {
       const q = await as.boss!.call('GET', '/api/approvals');
-      assert.deepEqual(q.json.items.map((m: { id: string }) => m.id), [ids.taroApprove]);
+      assert.deepEqual(
+        q.json.items.map((m: { id: string }) => m.id),
+        [ids.taroApprove],
+      );
       assert.equal((await as.boss!.call('GET', `/api/messages/${ids.taroApprove}`)).status, 200);
       assert.equal((await as.boss!.call('GET', `/api/messages/${ids.taroHeld}`)).status, 404);
       assert.equal((await as.boss!.call('GET', '/api/users')).status, 403);
@@ -144,16 +168,22 @@ for (const kind of backends()) {
       assert.ok(added.json.generatedPassword.length >= 12);
       assert.equal((await api.call('POST', '/api/users', { email: 'x@globex.example', role: 'user' })).status, 400);
       assert.equal((await tokenApi(base, 'sk_nope').call('GET', '/api/users')).status, 401);
-      const ev = (await h.inst.sekisho.store.db.selectFrom('events').selectAll().where('type', '=', 'user.created').execute()).find((e) => e.data.includes('new1@'));
+      const ev = (await h.inst.sekisho.store.db.selectFrom('events').selectAll().where('type', '=', 'user.created').execute()).find((e) =>
+        e.data.includes('new1@'),
+      );
       assert.equal(ev!.actor, 'admin@acme.example');
     });
 
     it('CSV import is all or nothing with line numbers; roles and manager change', async () => {
-      const bad = await as.admin!.call('POST', '/api/users/import', { csv: 'address,password,role\nc1@acme.example,,user\nnot-an-address,,user\n' });
+      const bad = await as.admin!.call('POST', '/api/users/import', {
+        csv: 'address,password,role\nc1@acme.example,,user\nnot-an-address,,user\n',
+      });
       assert.equal(bad.status, 400);
       assert.equal(bad.json.errors[0].line, 3);
-      assert.equal((await h.inst.sekisho.store.userByEmail('c1@acme.example')), undefined);
-      const ok = await as.admin!.call('POST', '/api/users/import', { csv: 'c1@acme.example,,user,boss@acme.example\nc2@acme.example,longpassword,approver\n' });
+      assert.equal(await h.inst.sekisho.store.userByEmail('c1@acme.example'), undefined);
+      const ok = await as.admin!.call('POST', '/api/users/import', {
+        csv: 'c1@acme.example,,user,boss@acme.example\nc2@acme.example,longpassword,approver\n',
+      });
       assert.equal(ok.json.imported, 2);
       assert.equal((await as.admin!.call('PUT', '/api/users/c1@acme.example', { role: 'approver' })).status, 200);
       assert.equal((await h.inst.sekisho.store.userByEmail('c1@acme.example'))!.approver_email, 'boss@acme.example');
@@ -163,7 +193,8 @@ for (const kind of backends()) {
     it('policy: validation errors name the line; apply refuses bad YAML and changes nothing', async () => {
       const before = await as.admin!.call('GET', '/api/policy');
       assert.ok(before.json.rules.some((r: { name: string }) => r.name === 'Boss approves'));
-      const bad = 'version: 1\noutbound:\n  rules:\n    - name: x\n      when: { subject: "a" }\n      then: [ { hold: { minutes: -5 } } ]\n';
+      const bad =
+        'version: 1\noutbound:\n  rules:\n    - name: x\n      when: { subject: "a" }\n      then: [ { hold: { minutes: -5 } } ]\n';
       const v = await as.admin!.call('POST', '/api/policy/validate', { yaml: bad });
       assert.equal(v.json.ok, false);
       assert.equal(v.json.errors[0].line, 6);
@@ -171,7 +202,12 @@ for (const kind of backends()) {
       assert.equal((await as.admin!.call('GET', '/api/policy')).json.version, before.json.version);
       const good = await as.admin!.call('PUT', '/api/policy', { yaml: before.json.yaml });
       assert.equal(good.status, 200);
-      const ev = await h.inst.sekisho.store.db.selectFrom('events').selectAll().where('type', '=', 'policy.applied').orderBy('id', 'desc').executeTakeFirst();
+      const ev = await h.inst.sekisho.store.db
+        .selectFrom('events')
+        .selectAll()
+        .where('type', '=', 'policy.applied')
+        .orderBy('id', 'desc')
+        .executeTakeFirst();
       assert.equal(ev!.actor, 'admin@acme.example');
     });
 
@@ -187,7 +223,10 @@ for (const kind of backends()) {
       assert.equal(dk2.json.records.length, 2);
       assert.match(dk2.json.records[0].value, /^v=DKIM1/);
       const doms = await as.admin!.call('GET', '/api/domains');
-      assert.deepEqual(doms.json.items.map((x: { domain: string }) => x.domain), ['acme.co.jp', 'acme.example']);
+      assert.deepEqual(
+        doms.json.items.map((x: { domain: string }) => x.domain),
+        ['acme.co.jp', 'acme.example'],
+      );
       const doc = await (await fetch(`${base}/api/openapi.json`)).json();
       assert.equal(doc.openapi, '3.1.0');
       assert.ok(doc.paths['/api/messages/{id}/release'].post);

@@ -29,7 +29,11 @@ for (const kind of backends()) {
 
     before(async () => {
       h = await startHarness(kind);
-      await h.inst.sekisho.store.createUsers(h.inst.tenantId, [{ email: 'admin@acme.example', passwordHash: await hashPassword(PASSWORD), role: 'admin' }], 'test');
+      await h.inst.sekisho.store.createUsers(
+        h.inst.tenantId,
+        [{ email: 'admin@acme.example', passwordHash: await hashPassword(PASSWORD), role: 'admin' }],
+        'test',
+      );
       ids.plain = await submit(h, mail('HOLDMANUAL 見積書の送付'), { to: ['partner@example.net'] });
       ids.xss = await submit(h, mail(XSS), { to: ['partner@example.net'] });
       ids.approve = await submit(h, mail('APPROVE 契約書ドラフト'), { to: ['partner@example.net'] });
@@ -41,7 +45,16 @@ for (const kind of backends()) {
         locale: 'ja-JP',
         timezoneId: 'Asia/Tokyo',
         viewport: { width: 1280, height: 800 },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-dev-shm-usage',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
       });
       page = ctx.pages()[0] ?? (await ctx.newPage());
       page.on('dialog', (d) => {
@@ -121,7 +134,10 @@ for (const kind of backends()) {
       await page.waitForSelector('td.subject');
       assert.ok(await page.getByText(XSS, { exact: true }).first().isVisible());
       await shot('messages');
-      await page.locator('tr.clickable', { has: page.getByText('APPROVE 契約書ドラフト', { exact: true }) }).first().click();
+      await page
+        .locator('tr.clickable', { has: page.getByText('APPROVE 契約書ドラフト', { exact: true }) })
+        .first()
+        .click();
       await page.waitForSelector('[data-testid=timeline]');
       await page.locator('[data-testid=timeline]').getByText('approved', { exact: true }).waitFor();
       assert.ok(await page.locator('[data-testid=timeline]').getByText('承認', { exact: false }).first().isVisible());

@@ -28,7 +28,11 @@ for (const kind of backends()) {
       base = `http://127.0.0.1:${inst.sekisho.ports.http}`;
       env = { SEKISHO_DATA_DIR: dir, SEKISHO_DATABASE_URL: inst.db.url, SEKISHO_CONFIG: join(dir, 'none.yaml') };
       writeFileSync(join(dir, 'none.yaml'), '{}\n');
-      await inst.sekisho.store.createUsers(inst.tenantId, [{ email: 'admin@acme.example', passwordHash: await hashPassword('long password 1'), role: 'admin' }], 'test');
+      await inst.sekisho.store.createUsers(
+        inst.tenantId,
+        [{ email: 'admin@acme.example', passwordHash: await hashPassword('long password 1'), role: 'admin' }],
+        'test',
+      );
     });
     after(async () => {
       await inst.stop();
@@ -61,9 +65,27 @@ for (const kind of backends()) {
         const rows = Array.from({ length: 1000 }, (_, j) => {
           const at = start + (i + j) * 1000;
           return {
-            id: newId(at), tenant_id: inst.tenantId, direction: 'outbound' as const, state: (i + j) % 7 === 0 ? 'held' : 'delivered', due_at: null, created_at: at, updated_at: at,
-            mail_from: `u${(i + j) % 50}@acme.example`, recipients: JSON.stringify([`p${i + j}@example.net`]), header_from: '', subject: `message ${i + j}`, message_id: null, size: 100,
-            facts: '{}', plan: null, submitted_by: `u${(i + j) % 50}@acme.example`, attempts: 0, first_attempt_at: null, last_error: null, locked_by: null, locked_until: null,
+            id: newId(at),
+            tenant_id: inst.tenantId,
+            direction: 'outbound' as const,
+            state: (i + j) % 7 === 0 ? 'held' : 'delivered',
+            due_at: null,
+            created_at: at,
+            updated_at: at,
+            mail_from: `u${(i + j) % 50}@acme.example`,
+            recipients: JSON.stringify([`p${i + j}@example.net`]),
+            header_from: '',
+            subject: `message ${i + j}`,
+            message_id: null,
+            size: 100,
+            facts: '{}',
+            plan: null,
+            submitted_by: `u${(i + j) % 50}@acme.example`,
+            attempts: 0,
+            first_attempt_at: null,
+            last_error: null,
+            locked_by: null,
+            locked_until: null,
           };
         });
         await store.db.insertInto('messages').values(rows).execute();
@@ -76,7 +98,10 @@ for (const kind of backends()) {
       const times: number[] = [];
       for (let page = 0; page < 20; page++) {
         const t = performance.now();
-        const r: { json: { items: Array<{ id: string }>; next: string | null } } = await api.call('GET', `/api/messages?limit=100${before ? `&before=${before}` : ''}`);
+        const r: { json: { items: Array<{ id: string }>; next: string | null } } = await api.call(
+          'GET',
+          `/api/messages?limit=100${before ? `&before=${before}` : ''}`,
+        );
         times.push(performance.now() - t);
         if (before) assert.ok(r.json.items[0]!.id < before);
         seen += r.json.items.length;
@@ -86,12 +111,18 @@ for (const kind of backends()) {
       const held = await api.call('GET', `/api/messages?state=held&limit=50&before=${before}`);
       assert.ok(held.json.items.every((m: { state: string }) => m.state === 'held'));
       if (kind === 'sqlite') {
-        const plan = await sql<{ detail: string }>`EXPLAIN QUERY PLAN SELECT * FROM messages WHERE tenant_id = ${inst.tenantId} AND id < ${before} ORDER BY id DESC LIMIT 101`.execute(store.db);
+        const plan = await sql<{
+          detail: string;
+        }>`EXPLAIN QUERY PLAN SELECT * FROM messages WHERE tenant_id = ${inst.tenantId} AND id < ${before} ORDER BY id DESC LIMIT 101`.execute(
+          store.db,
+        );
         const text = plan.rows.map((r) => r.detail).join(' | ');
         assert.doesNotMatch(text, /TEMP B-TREE/, `no sort of the whole table: ${text}`);
       }
       times.sort((a, b) => a - b);
-      console.log(`[${kind}] ${N} messages inserted in ${loaded} ms; page of 100: median ${times[10]!.toFixed(1)} ms, max ${times[19]!.toFixed(1)} ms`);
+      console.log(
+        `[${kind}] ${N} messages inserted in ${loaded} ms; page of 100: median ${times[10]!.toFixed(1)} ms, max ${times[19]!.toFixed(1)} ms`,
+      );
     });
   });
 }

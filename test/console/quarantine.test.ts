@@ -23,14 +23,29 @@ for (const kind of backends()) {
       inst = await startInstance(kind, { dnsServers: ['127.0.0.1:9'], pollIntervalMs: 50 }, { inboundRoute: sink.url });
       const store = inst.sekisho.store;
       const pw = await hashPassword(PASSWORD);
-      await store.createUsers(inst.tenantId, [{ email: 'hanako@acme.example', passwordHash: pw, role: 'user' }, { email: 'admin@acme.example', passwordHash: pw, role: 'admin' }], 'test');
+      await store.createUsers(
+        inst.tenantId,
+        [
+          { email: 'hanako@acme.example', passwordHash: pw, role: 'user' },
+          { email: 'admin@acme.example', passwordHash: pw, role: 'admin' },
+        ],
+        'test',
+      );
       const globex = (await store.tenantByName('globex'))!;
       await store.createUsers(globex.id, [{ email: 'gadmin@globex.example', passwordHash: pw, role: 'admin' }], 'test');
-      for (const [name, to] of [['taro', USER], ['hanako', 'hanako@acme.example']] as const) {
+      for (const [name, to] of [
+        ['taro', USER],
+        ['hanako', 'hanako@acme.example'],
+      ] as const) {
         const r = await sendRaw(inst.sekisho.ports.inbound, fixture('spam/rspamd/gtube.eml'), { mailFrom: 'bulk@spam.test', to: [to] });
         ids[name] = /queued as (\S+)/.exec(r.text)![1]!;
       }
-      for (const [name, email] of [['taro', USER], ['admin', 'admin@acme.example'], ['gadmin', 'gadmin@globex.example']]) as[name!] = await loginApi(`http://127.0.0.1:${inst.sekisho.ports.http}`, email!, PASSWORD);
+      for (const [name, email] of [
+        ['taro', USER],
+        ['admin', 'admin@acme.example'],
+        ['gadmin', 'gadmin@globex.example'],
+      ])
+        as[name!] = await loginApi(`http://127.0.0.1:${inst.sekisho.ports.http}`, email!, PASSWORD);
     });
     after(async () => {
       await inst.stop();
@@ -39,7 +54,10 @@ for (const kind of backends()) {
 
     it('each role sees what it should', async () => {
       const mine = await as.taro!.call('GET', '/api/quarantine');
-      assert.deepEqual(mine.json.items.map((i: { id: string }) => i.id), [ids.taro]);
+      assert.deepEqual(
+        mine.json.items.map((i: { id: string }) => i.id),
+        [ids.taro],
+      );
       assert.equal((await as.taro!.call('GET', `/api/quarantine/${ids.hanako}`)).status, 404);
       const prev = await as.taro!.call('GET', `/api/quarantine/${ids.taro}`);
       assert.equal(prev.status, 200);

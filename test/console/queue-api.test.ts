@@ -13,7 +13,14 @@ import { hashPassword } from '../../src/util/password.ts';
 import { loginApi, type Api } from './api-client.ts';
 
 async function send(port: number, to: string, subject: string): Promise<string> {
-  const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: USER, pass: PASSWORD } });
+  const t = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: USER, pass: PASSWORD },
+  });
   const info = await t.sendMail({ from: USER, to, subject, text: 'キュー操作\n' });
   t.close();
   return /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;
@@ -38,28 +45,39 @@ for (const kind of backends()) {
       const globex = (await store.tenantByName('globex'))!;
       await store.createUsers(globex.id, [{ email: 'gadmin@globex.example', passwordHash: pw, role: 'admin' }], 'test');
       const base = `http://127.0.0.1:${inst.sekisho.ports.http}`;
-      for (const [name, email] of [['admin', 'admin@acme.example'], ['user', USER], ['gadmin', 'gadmin@globex.example']] as const) as[name] = await loginApi(base, email, PASSWORD);
-      for (const to of ['a@partner.example', 'b@partner.example', 'c@other.example']) ids.push(await send(inst.sekisho.ports.submission, to, `queue ${to}`));
-      await waitUntil('three deferred messages', async () => (await Promise.all(ids.map((id) => store.message(id)))).every((m) => m?.state === 'deferred'));
+      for (const [name, email] of [
+        ['admin', 'admin@acme.example'],
+        ['user', USER],
+        ['gadmin', 'gadmin@globex.example'],
+      ] as const)
+        as[name] = await loginApi(base, email, PASSWORD);
+      for (const to of ['a@partner.example', 'b@partner.example', 'c@other.example'])
+        ids.push(await send(inst.sekisho.ports.submission, to, `queue ${to}`));
+      await waitUntil('three deferred messages', async () =>
+        (await Promise.all(ids.map((id) => store.message(id)))).every((m) => m?.state === 'deferred'),
+      );
     });
     after(async () => {
       await inst.stop();
       await sink.close();
     });
 
-    it('lists the waiting mail of the admin\'s tenant only, with filters; users are refused', async () => {
+    it("lists the waiting mail of the admin's tenant only, with filters; users are refused", async () => {
       const all = await as.admin!.call('GET', '/api/queue');
       assert.equal(all.status, 200, JSON.stringify(all.json));
       assert.deepEqual(all.json.items.map((i: { id: string }) => i.id).sort(), [...ids].sort());
       assert.ok(all.json.items.every((i: { state: string }) => i.state === 'deferred'));
       const one = await as.admin!.call('GET', '/api/queue?recipient=C@other.example&state=deferred');
-      assert.deepEqual(one.json.items.map((i: { id: string }) => i.id), [ids[2]]);
+      assert.deepEqual(
+        one.json.items.map((i: { id: string }) => i.id),
+        [ids[2]],
+      );
       assert.equal((await as.admin!.call('GET', '/api/queue?since=yesterday-ish')).status, 400);
       assert.equal((await as.user!.call('GET', '/api/queue')).status, 403);
       assert.deepEqual((await as.gadmin!.call('GET', '/api/queue')).json.items, []);
     });
 
-    it('another tenant\'s admin can neither retry nor delete', async () => {
+    it("another tenant's admin can neither retry nor delete", async () => {
       assert.equal((await as.gadmin!.call('POST', `/api/queue/${ids[0]}/retry`)).status, 404);
       assert.equal((await as.gadmin!.call('DELETE', `/api/queue/${ids[0]}`)).status, 404);
       assert.equal((await as.gadmin!.call('POST', '/api/queue/retry-deferred')).json.changed.length, 0);

@@ -6,7 +6,14 @@ import { readFileSync } from 'node:fs';
 // submodules: the package root imports undici 8, which throws on Node 20 (see dkim.ts)
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { dmarc } from 'mailauth/lib/dmarc/index.js';
-import { generateDkimKey, dkimTxtRecord, signMessage, publicKeyFromPrivate, defaultSelector, type DkimKey } from '../../src/delivery/dkim.ts';
+import {
+  generateDkimKey,
+  dkimTxtRecord,
+  signMessage,
+  publicKeyFromPrivate,
+  defaultSelector,
+  type DkimKey,
+} from '../../src/delivery/dkim.ts';
 import { createResolver, mailauthResolver } from '../../src/delivery/mx.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 
@@ -56,8 +63,12 @@ test('an ISO-2022-JP message signs, stays byte-identical after the header, and v
   assert.match(header, /\bd=jpmobile\.jp;/);
   assert.match(header, /\bc=relaxed\/relaxed;/);
   assert.match(header, /\ba=rsa-sha256;/);
-  const signedFields = /\bh=([^;]*);/.exec(header.replace(/\r\n[ \t]+/g, ''))![1]!.split(':').map((f) => f.trim().toLowerCase());
-  for (const f of ['from', 'to', 'subject', 'date', 'message-id', 'mime-version', 'content-type']) assert.ok(signedFields.includes(f), `${f} is signed`);
+  const signedFields = /\bh=([^;]*);/
+    .exec(header.replace(/\r\n[ \t]+/g, ''))![1]!
+    .split(':')
+    .map((f) => f.trim().toLowerCase());
+  for (const f of ['from', 'to', 'subject', 'date', 'message-id', 'mime-version', 'content-type'])
+    assert.ok(signedFields.includes(f), `${f} is signed`);
   assert.ok(!signedFields.includes('received'), 'trace headers are not signed');
   assert.ok(signed.subarray(header.length).equals(jis), 'the message after the signature is untouched');
 
@@ -90,7 +101,10 @@ test('DMARC: the DKIM pass is aligned with From, and the published p=reject poli
 
 test('tampering, or a different key in DNS, fails verification', async () => {
   const signed = await signMessage(jis, { domain: DOMAIN, selector: key.selector, privateKeyPem: key.privateKeyPem });
-  const tampered = Buffer.from(signed.toString('latin1').replace('Date: Mon, 17 Jan 2011 15:56:25', 'Date: Tue, 18 Jan 2011 15:56:25'), 'latin1');
+  const tampered = Buffer.from(
+    signed.toString('latin1').replace('Date: Mon, 17 Jan 2011 15:56:25', 'Date: Tue, 18 Jan 2011 15:56:25'),
+    'latin1',
+  );
   assert.equal((await dkimVerify(tampered, { resolver: resolve })).results[0]!.status.result, 'fail');
 
   const other = await generateDkimKey({ selector: 'rotated' });

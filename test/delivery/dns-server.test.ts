@@ -39,10 +39,19 @@ test('a long TXT value is split into 255-byte strings and fetched over TCP after
   const before = dns.queries.length;
   const [record] = await r.resolveTxt('long.test');
   assert.equal(record!.join(''), long);
-  assert.ok(record!.every((s) => Buffer.byteLength(s) <= 255), 'TXT strings are at most 255 bytes');
-  assert.deepEqual(dns.queries.slice(before).map((q) => q.transport), ['udp', 'tcp']);
+  assert.ok(
+    record!.every((s) => Buffer.byteLength(s) <= 255),
+    'TXT strings are at most 255 bytes',
+  );
+  assert.deepEqual(
+    dns.queries.slice(before).map((q) => q.transport),
+    ['udp', 'tcp'],
+  );
   assert.deepEqual(await r.resolveTxt('parts.test'), [['v=spf1 ', 'include:a.test -all']]);
-  assert.deepEqual(txtStrings('x'.repeat(256)).map((b) => b.length), [255, 1]);
+  assert.deepEqual(
+    txtStrings('x'.repeat(256)).map((b) => b.length),
+    [255, 1],
+  );
 });
 
 test('set() replaces the data; faults give SERVFAIL, REFUSED or silence', async () => {

@@ -4,7 +4,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import PostalMime from 'postal-mime';
-import { buildDsn, headerBlockOf, shouldBounce, bounceSuppressionReason, diagnosticCode, encodeWord, rfc5322Date, type DsnInput } from '../../src/delivery/dsn.ts';
+import {
+  buildDsn,
+  headerBlockOf,
+  shouldBounce,
+  bounceSuppressionReason,
+  diagnosticCode,
+  encodeWord,
+  rfc5322Date,
+  type DsnInput,
+} from '../../src/delivery/dsn.ts';
 
 const crlf = (b: Buffer) => Buffer.from(b.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 const fixture = (name: string) => crlf(readFileSync(new URL(`../fixtures/delivery/${name}`, import.meta.url)));
@@ -53,11 +62,17 @@ test('failure DSN: multipart/report with human, delivery-status and rfc822-heade
   const header = (k: string) => parsed.headers.find((h) => h.key === k)?.value ?? '';
   assert.equal(header('auto-submitted'), 'auto-replied');
   assert.match(header('content-type'), /^multipart\/report; report-type=delivery-status;\s+boundary="DSN-BOUNDARY"$/);
-  assert.deepEqual(parsed.attachments.map((a) => a.mimeType), ['message/delivery-status', 'text/rfc822-headers']);
+  assert.deepEqual(
+    parsed.attachments.map((a) => a.mimeType),
+    ['message/delivery-status', 'text/rfc822-headers'],
+  );
 
   // human part: polite Japanese first, then English
   const text = parsed.text ?? '';
-  assert.ok(text.indexOf('お送りいただいたメールを、次の宛先に配信できませんでした。') < text.indexOf('Your message could not be delivered'), 'Japanese comes before English');
+  assert.ok(
+    text.indexOf('お送りいただいたメールを、次の宛先に配信できませんでした。') < text.indexOf('Your message could not be delivered'),
+    'Japanese comes before English',
+  );
   assert.match(text, /件名: タイトルの長い日本語の件名/);
   assert.match(text, /受付日時: 2026年4月1日 9:00 \(JST\)/);
   assert.match(text, /理由: 宛先のメールアドレスが存在しません。/);
@@ -91,7 +106,10 @@ test('failure DSN: multipart/report with human, delivery-status and rfc822-heade
   // original headers: byte for byte, ISO-2022-JP subject included
   const headersPart = part(dsn, 'DSN-BOUNDARY', 2);
   assert.ok(headersPart.body.subarray(0, originalHeaders.length).equals(originalHeaders), 'original headers byte for byte');
-  assert.ok(headersPart.body.toString('latin1').includes('=?ISO-2022-JP?B?GyRCJT8lJCVIJWskTkQ5JCQlYSE8JWskTj5sOWckTkJQGyhC?='), 'the ISO-2022-JP subject is kept encoded');
+  assert.ok(
+    headersPart.body.toString('latin1').includes('=?ISO-2022-JP?B?GyRCJT8lJCVIJWskTkQ5JCQlYSE8JWskTj5sOWckTkJQGyhC?='),
+    'the ISO-2022-JP subject is kept encoded',
+  );
   assert.doesNotMatch(headersPart.headers, /8bit/, 'a 7-bit header block is declared 7-bit');
   assert.ok(dsn.toString('latin1').endsWith('\r\n--DSN-BOUNDARY--\r\n'), 'closing boundary');
   assert.doesNotMatch(dsn.toString('latin1'), /(?<!\r)\n/, 'every line ends in CRLF');
@@ -140,11 +158,18 @@ test('expired and English-only: several recipients, 8-bit and internationalized 
   assert.equal(parsed.subject, 'Undelivered Mail Returned to Sender');
   assert.match(parsed.text ?? '', /Gave up after retrying for the maximum time\. The recipient's mail server does not answer\./);
   assert.doesNotMatch(parsed.text ?? '', /お送りいただいた/);
-  assert.deepEqual(parsed.attachments.map((a) => a.mimeType), ['message/global-delivery-status', 'text/rfc822-headers']);
+  assert.deepEqual(
+    parsed.attachments.map((a) => a.mimeType),
+    ['message/global-delivery-status', 'text/rfc822-headers'],
+  );
   const status = part(dsn, 'DSN-BOUNDARY', 1).body.toString('utf8');
   assert.match(status, /Final-Recipient: utf-8; 山田@例え\.jp/);
   assert.match(part(dsn, 'DSN-BOUNDARY', 2).headers, /Content-Transfer-Encoding: 8bit/);
-  assert.equal(part(dsn, 'DSN-BOUNDARY', 2).body.toString('utf8'), 'Subject: 日本語 raw UTF-8\r\nFrom: a@b\r\n\r\n', 'headers kept, one CRLF before the closing boundary');
+  assert.equal(
+    part(dsn, 'DSN-BOUNDARY', 2).body.toString('utf8'),
+    'Subject: 日本語 raw UTF-8\r\nFrom: a@b\r\n\r\n',
+    'headers kept, one CRLF before the closing boundary',
+  );
 });
 
 test('never bounce a bounce: null sender, delivery reports, Auto-Submitted', () => {
@@ -155,7 +180,10 @@ test('never bounce a bounce: null sender, delivery reports, Auto-Submitted', () 
   assert.equal(shouldBounce('postmaster@example.jp', postfixBounce), false);
   const withoutAuto = Buffer.from(postfixBounce.toString('latin1').replace(/^Auto-Submitted: .*\r\n/m, ''), 'latin1');
   assert.equal(bounceSuppressionReason('postmaster@example.jp', withoutAuto), 'the message is itself a delivery report');
-  assert.equal(bounceSuppressionReason('x@y', 'Auto-Submitted: auto-generated\r\nSubject: cron\r\n'), 'the message is Auto-Submitted: auto-generated');
+  assert.equal(
+    bounceSuppressionReason('x@y', 'Auto-Submitted: auto-generated\r\nSubject: cron\r\n'),
+    'the message is Auto-Submitted: auto-generated',
+  );
   assert.equal(shouldBounce('x@y', 'Auto-Submitted: no\r\nSubject: hi\r\n'), true);
   assert.equal(shouldBounce('x@y', 'Content-Type: multipart/report;\r\n report-type="disposition-notification"; boundary=b\r\n'), false);
   assert.equal(shouldBounce('x@y', 'Content-Type: multipart/mixed; boundary=b\r\n\r\nAuto-Submitted: yes (in the body)\r\n'), true);
@@ -167,13 +195,21 @@ test('helpers: diagnosticCode types, RFC 2047 words split on characters, RFC 532
   assert.equal(diagnosticCode('550 5.1.1  user\r\n unknown'), 'smtp; 550 5.1.1 user unknown');
   assert.equal(diagnosticCode('ETIMEDOUT: timeout'), 'X-Sekisho; ETIMEDOUT: timeout');
   const words = encodeWord('配信できなかったメールのお知らせ').split(' ');
-  assert.ok(words.length > 1 && words.every((w) => /^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=$/.test(w) && w.length <= 75), 'encoded words are well-formed and short');
+  assert.ok(
+    words.length > 1 && words.every((w) => /^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=$/.test(w) && w.length <= 75),
+    'encoded words are well-formed and short',
+  );
   const decoded = words.map((w) => Buffer.from(w.slice(10, -2), 'base64').toString('utf8')).join('');
   assert.equal(decoded, '配信できなかったメールのお知らせ');
   assert.equal(encodeWord('plain ascii'), 'plain ascii');
   assert.equal(rfc5322Date(new Date('2026-12-05T07:08:09Z')), 'Sat, 5 Dec 2026 07:08:09 +0000');
   assert.throws(() => buildDsn({ ...base, recipients: [] }), /at least one recipient/);
-  const injected = buildDsn({ ...base, recipients: [{ address: 'a@b.test', action: 'failed', status: '5.0.0', diagnostic: 'X-Remote; bad\r\nAction: delivered\nStatus: 2.0.0' }] });
+  const injected = buildDsn({
+    ...base,
+    recipients: [
+      { address: 'a@b.test', action: 'failed', status: '5.0.0', diagnostic: 'X-Remote; bad\r\nAction: delivered\nStatus: 2.0.0' },
+    ],
+  });
   const fields = part(injected, 'DSN-BOUNDARY', 1).body.toString('utf8');
   assert.equal(fields.match(/^Action:/gm)?.length, 1, 'a reply cannot add fields to the report');
   assert.match(fields, /Diagnostic-Code: X-Remote; bad Action: delivered Status: 2\.0\.0\r\n/);

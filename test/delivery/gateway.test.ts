@@ -18,7 +18,14 @@ import { deleteMessage, listQueue, retryNow } from '../../src/delivery/queue-con
 import type { Store } from '../../src/store/store.ts';
 
 async function send(port: number, to: string[], messageId: string, subject = 'お見積り / quotation'): Promise<string> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: USER, pass: PASSWORD } });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: USER, pass: PASSWORD },
+  });
   const info = await transport.sendMail({ from: USER, to, subject, text: 'こんにちは\nhello\n', messageId: `<${messageId}>` });
   transport.close();
   return /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;
@@ -34,11 +41,15 @@ async function waitState(store: Store, id: string, states: string[], timeoutMs =
   }
 }
 
-const withId = (sink: Sink, messageId: string) => sink.messages.filter((m) => m.raw.toString('latin1').includes(`Message-ID: <${messageId}>`));
-const dsnsAbout = (sink: Sink, messageId: string) => sink.messages.filter((m) => m.mailFrom === '' && m.raw.toString('latin1').includes(`In-Reply-To: <${messageId}>`));
+const withId = (sink: Sink, messageId: string) =>
+  sink.messages.filter((m) => m.raw.toString('latin1').includes(`Message-ID: <${messageId}>`));
+const dsnsAbout = (sink: Sink, messageId: string) =>
+  sink.messages.filter((m) => m.mailFrom === '' && m.raw.toString('latin1').includes(`In-Reply-To: <${messageId}>`));
 const decodedHuman = (m: SunkMessage) => {
   const text = m.raw.toString('latin1');
-  const b64 = /charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\nContent-Description: Notification\r\n\r\n([A-Za-z0-9+/=\r\n]+)/.exec(text)![1]!;
+  const b64 = /charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\nContent-Description: Notification\r\n\r\n([A-Za-z0-9+/=\r\n]+)/.exec(
+    text,
+  )![1]!;
   return Buffer.from(b64.replace(/\r\n/g, ''), 'base64').toString('utf8');
 };
 
@@ -61,7 +72,13 @@ for (const kind of backends()) {
         if (rcpt.startsWith('nobody')) return { code: 550, text: '5.1.1 no such user' };
         return null;
       };
-      inst = await startInstance(kind, { relay: sink.url, retrySchedule: '200ms', maxQueueLifetime: '2s', delayWarningAfter: '500ms', pollIntervalMs: 50 });
+      inst = await startInstance(kind, {
+        relay: sink.url,
+        retrySchedule: '200ms',
+        maxQueueLifetime: '2s',
+        delayWarningAfter: '500ms',
+        pollIntervalMs: 50,
+      });
     });
     after(async () => {
       await inst.stop();
@@ -121,20 +138,28 @@ for (const kind of backends()) {
       const failed = notices.find((m) => /Action: failed/.test(m.raw.toString('latin1')))!;
       assert.match(decodedHuman(failed), /Gave up after retrying/);
       const events = await inst.sekisho.store.events(id);
-      assert.deepEqual(events.filter((e) => e.type === 'notice.sent').map((e) => (JSON.parse(e.data) as { kind: string }).kind), ['delay', 'dsn']);
+      assert.deepEqual(
+        events.filter((e) => e.type === 'notice.sent').map((e) => (JSON.parse(e.data) as { kind: string }).kind),
+        ['delay', 'dsn'],
+      );
       assert.equal(JSON.parse(events.find((e) => e.type === 'bounced')!.data).expired, true);
     });
 
     it('signs outbound mail with the tenant key once `dkim show` created it; mailauth verifies via DNS', async () => {
       const records = await tenantDkimRecords(inst.sekisho.store, inst.tenantId, 'test');
-      assert.deepEqual(records.map((r) => r.domain), ['acme.co.jp', 'acme.example']);
+      assert.deepEqual(
+        records.map((r) => r.domain),
+        ['acme.co.jp', 'acme.example'],
+      );
       dns.set(records.map((r) => ({ name: r.name, type: 'TXT' as const, value: r.value })));
       const mid = `dkim-${kind}@acme.example`;
       const id = await send(inst.sekisho.ports.submission, ['partner@example.net'], mid);
       await waitState(inst.sekisho.store, id, ['delivered']);
       const [got] = withId(sink, mid);
       assert.match(got!.raw.toString('latin1'), /^DKIM-Signature: /);
-      const result = await dkimVerify(got!.raw, { resolver: mailauthResolver(createResolver([dns.address], { timeoutMs: 500, tries: 1 })) });
+      const result = await dkimVerify(got!.raw, {
+        resolver: mailauthResolver(createResolver([dns.address], { timeoutMs: 500, tries: 1 })),
+      });
       assert.equal(result.results[0]!.status.result, 'pass', JSON.stringify(result.results[0]!.status));
       assert.equal(result.results[0]!.signingDomain, 'acme.example');
       assert.ok(dns.queries.some((q) => q.name === records.find((r) => r.domain === 'acme.example')!.name));
@@ -185,7 +210,10 @@ for (const kind of backends()) {
       const id = await send(inst.sekisho.ports.submission, ['someone@down.example'], mid);
       assert.equal(await waitState(inst.sekisho.store, id, ['deferred', 'bounced', 'delivered']), 'deferred');
       const store = inst.sekisho.store;
-      assert.deepEqual((await listQueue(store, { state: 'deferred', recipient: 'SOMEONE@down.example' })).map((m) => m.id), [id]);
+      assert.deepEqual(
+        (await listQueue(store, { state: 'deferred', recipient: 'SOMEONE@down.example' })).map((m) => m.id),
+        [id],
+      );
       assert.deepEqual(await listQueue(store, { state: 'deferred', direction: 'inbound' }), []);
       const before = (await store.message(id))!.due_at!;
       assert.ok(before > Date.now() + 30_000, 'the default schedule waits a minute');
@@ -201,7 +229,10 @@ for (const kind of backends()) {
       assert.equal((await store.message(id))!.state, 'deleted');
       assert.ok(await store.body(id), 'the body is kept for the audit trail');
       const events = await store.events(id);
-      assert.deepEqual(events.filter((e) => e.actor === 'cli').map((e) => e.type), ['retry.requested', 'deleted']);
+      assert.deepEqual(
+        events.filter((e) => e.actor === 'cli').map((e) => e.type),
+        ['retry.requested', 'deleted'],
+      );
       assert.equal(JSON.parse(events.at(-1)!.data).reason, 'destination retired');
       // deleting again is refused
       assert.equal((await deleteMessage(store, { id }, 'cli')).changed.length, 0);
@@ -211,7 +242,10 @@ for (const kind of backends()) {
       const env = { SEKISHO_DATA_DIR: inst.db.dataDir, SEKISHO_DATABASE_URL: inst.db.url, SEKISHO_DEMO_TENANT: 'false' };
       const shown = await runCli(['dkim', 'show', '--tenant', 'globex'], env);
       assert.equal(shown.code, 0, shown.stderr);
-      assert.match(shown.stdout, /^# globex\.example \(selector sekisho\d{6}\)\nsekisho\d{6}\._domainkey\.globex\.example {2}TXT {2}"v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]+"/);
+      assert.match(
+        shown.stdout,
+        /^# globex\.example \(selector sekisho\d{6}\)\nsekisho\d{6}\._domainkey\.globex\.example {2}TXT {2}"v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]+"/,
+      );
       const again = await runCli(['dkim', 'show', '--tenant', 'globex'], env);
       assert.equal(again.stdout, shown.stdout, 'the key is made once');
       const noArg = await runCli(['message', 'retry'], env);
@@ -220,7 +254,10 @@ for (const kind of backends()) {
       const missing = await runCli(['message', 'delete', '01ARZ3NDEKTSV4RRFFQ69G5FAV'], env);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /no such message/);
-      const list = await runCli(['message', 'list', '--direction', 'outbound', '--since', '1h', '--recipient', 'hanako@example.org', '--json'], env);
+      const list = await runCli(
+        ['message', 'list', '--direction', 'outbound', '--since', '1h', '--recipient', 'hanako@example.org', '--json'],
+        env,
+      );
       assert.equal(list.code, 0, list.stderr);
       assert.equal((JSON.parse(list.stdout) as unknown[]).length, 1);
     });

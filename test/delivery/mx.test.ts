@@ -2,7 +2,14 @@
 // preferences, null MX, implicit MX (A/AAAA), NXDOMAIN, SERVFAIL, timeouts and the port override.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveDeliveryTargets, createResolver, DeliveryRoutingError, orderByPreference, parseDnsServers, mailauthResolver } from '../../src/delivery/mx.ts';
+import {
+  resolveDeliveryTargets,
+  createResolver,
+  DeliveryRoutingError,
+  orderByPreference,
+  parseDnsServers,
+  mailauthResolver,
+} from '../../src/delivery/mx.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 
 let dns: DnsServer;
@@ -48,9 +55,22 @@ test('MX hosts in preference order with their addresses; the MX port is configur
 test('equal preferences are shuffled with the given randomness', async () => {
   const first = await resolveDeliveryTargets('equal.test', resolver(), { random: () => 0.99 });
   const second = await resolveDeliveryTargets('equal.test', resolver(), { random: () => 0 });
-  assert.deepEqual(first.map((t) => t.host), ['one.equal.test', 'two.equal.test']);
-  assert.deepEqual(second.map((t) => t.host), ['two.equal.test', 'one.equal.test']);
-  const many = orderByPreference([{ priority: 5, n: 1 }, { priority: 1, n: 2 }, { priority: 5, n: 3 }], () => 0);
+  assert.deepEqual(
+    first.map((t) => t.host),
+    ['one.equal.test', 'two.equal.test'],
+  );
+  assert.deepEqual(
+    second.map((t) => t.host),
+    ['two.equal.test', 'one.equal.test'],
+  );
+  const many = orderByPreference(
+    [
+      { priority: 5, n: 1 },
+      { priority: 1, n: 2 },
+      { priority: 5, n: 3 },
+    ],
+    () => 0,
+  );
   assert.equal(many[0]!.n, 2);
 });
 
@@ -64,7 +84,7 @@ test('a null MX is a permanent failure (556 5.1.10)', async () => {
   });
 });
 
-test('no MX falls back to the domain\'s own address (implicit MX)', async () => {
+test("no MX falls back to the domain's own address (implicit MX)", async () => {
   const targets = await resolveDeliveryTargets('nomx.test', resolver(), { mxPort: 2525 });
   assert.deepEqual(targets, [{ host: 'nomx.test', addresses: ['192.0.2.30'], port: 2525, preference: 0, implicit: true }]);
 });

@@ -51,7 +51,12 @@ function split(buf: Buffer, seed: number): Buffer[] {
 
 test('dot-stuffing with the fast path sends the same bytes as nodemailer for every input and split', async () => {
   const original = proto._transform;
-  const inputs = [...Array.from({ length: 400 }, (_, i) => randomMessage(i + 1)), Buffer.from('.\r\n..\r\nline\r\n.end\r\n'), Buffer.from('a\r\n.'), Buffer.from('\r\n')];
+  const inputs = [
+    ...Array.from({ length: 400 }, (_, i) => randomMessage(i + 1)),
+    Buffer.from('.\r\n..\r\nline\r\n.end\r\n'),
+    Buffer.from('a\r\n.'),
+    Buffer.from('\r\n'),
+  ];
   const expected: Buffer[] = [];
   for (const [i, input] of inputs.entries()) expected.push(await run([input]), await run(split(input, i)));
   patchNodemailer();
@@ -74,8 +79,14 @@ test('the fast path applies to CRLF text only and stuffs dots at line starts', (
 });
 
 test('the raw envelope is the one nodemailer would build', () => {
-  assert.deepEqual(envelopeOf('a@example.com', ['b@example.net', 'c@example.org']), { from: 'a@example.com', to: ['b@example.net', 'c@example.org'] });
+  assert.deepEqual(envelopeOf('a@example.com', ['b@example.net', 'c@example.org']), {
+    from: 'a@example.com',
+    to: ['b@example.net', 'c@example.org'],
+  });
   assert.deepEqual(envelopeOf('', ['b@example.net']), { from: false, to: ['b@example.net'] });
   // not plain: nodemailer's own parsing (IDN to punycode, duplicates once)
-  assert.deepEqual(envelopeOf('a@example.com', ['user@jõgeva.ee', 'x@example.net', 'x@example.net']), { from: 'a@example.com', to: ['user@xn--jgeva-dua.ee', 'x@example.net'] });
+  assert.deepEqual(envelopeOf('a@example.com', ['user@jõgeva.ee', 'x@example.net', 'x@example.net']), {
+    from: 'a@example.com',
+    to: ['user@xn--jgeva-dua.ee', 'x@example.net'],
+  });
 });

@@ -39,7 +39,12 @@ for (const kind of backends()) {
     before(async () => {
       sink = await startSink();
       inst = await startInstance(kind, { relay: sink.url, trustedNetworks: ['127.0.0.0/8', '::1/128'], pollIntervalMs: 50 });
-      off = await startInstance(kind, { relay: sink.url, trustedNetworks: ['127.0.0.0/8', '::1/128'], pollIntervalMs: 50, duplicateWindow: '0' });
+      off = await startInstance(kind, {
+        relay: sink.url,
+        trustedNetworks: ['127.0.0.0/8', '::1/128'],
+        pollIntervalMs: 50,
+        duplicateWindow: '0',
+      });
     });
     after(async () => {
       await inst.stop();
@@ -74,7 +79,9 @@ for (const kind of backends()) {
 
     it('the resend lookup is an index search, not a scan of the window (it runs for every message)', async () => {
       if (kind !== 'sqlite') return;
-      const plan = await sql.raw(`EXPLAIN QUERY PLAN select "id", "created_at" from "messages" where "digest" = 'x' and "tenant_id" = 'y'`).execute(inst.sekisho.store.db);
+      const plan = await sql
+        .raw(`EXPLAIN QUERY PLAN select "id", "created_at" from "messages" where "digest" = 'x' and "tenant_id" = 'y'`)
+        .execute(inst.sekisho.store.db);
       assert.match(JSON.stringify(plan.rows), /USING INDEX messages_digest/);
     });
 

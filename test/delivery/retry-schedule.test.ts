@@ -21,7 +21,10 @@ const t0 = new Date('2026-04-01T00:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
 
 test('default delays: 1m, 5m, 15m, 30m, 1h, then every 2h', () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 50].map((n) => formatDuration(retryDelay(n))), ['1m', '5m', '15m', '30m', '1h', '2h', '2h', '2h']);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6, 7, 50].map((n) => formatDuration(retryDelay(n))),
+    ['1m', '5m', '15m', '30m', '1h', '2h', '2h', '2h'],
+  );
   assert.equal(retryDelay(0), M, 'attempt counts below 1 use the first delay');
 });
 

@@ -50,7 +50,13 @@ const tricky = Buffer.from(
 
 test('the body arrives byte for byte: leading dots, a lone "." line, 8-bit text', async () => {
   reset();
-  const results = await delivery.deliver({ host: '127.0.0.1', port: sink.port, mailFrom: 'sender@acme.test', recipients: ['a@dest.test'], raw: tricky });
+  const results = await delivery.deliver({
+    host: '127.0.0.1',
+    port: sink.port,
+    mailFrom: 'sender@acme.test',
+    recipients: ['a@dest.test'],
+    raw: tricky,
+  });
   assert.equal(results.length, 1);
   assert.equal(results[0]!.status, 'delivered');
   assert.equal(results[0]!.code, 250);
@@ -70,7 +76,13 @@ test('a null sender goes out as MAIL FROM:<>', async () => {
 test('4xx to RCPT defers with the reply code and enhanced code', async () => {
   reset();
   sink.onRcpt = () => ({ code: 450, text: '4.2.1 mailbox busy, try later' });
-  const [r] = await delivery.deliver({ host: '127.0.0.1', port: sink.port, mailFrom: 's@acme.test', recipients: ['a@dest.test'], raw: tricky });
+  const [r] = await delivery.deliver({
+    host: '127.0.0.1',
+    port: sink.port,
+    mailFrom: 's@acme.test',
+    recipients: ['a@dest.test'],
+    raw: tricky,
+  });
   assert.equal(r!.status, 'deferred');
   assert.equal(r!.code, 450);
   assert.equal(r!.enhanced, '4.2.1');
@@ -82,7 +94,13 @@ test('4xx to RCPT defers with the reply code and enhanced code', async () => {
 test('5xx to RCPT fails permanently', async () => {
   reset();
   sink.onRcpt = () => ({ code: 550, text: '5.1.1 user unknown' });
-  const [r] = await delivery.deliver({ host: '127.0.0.1', port: sink.port, mailFrom: 's@acme.test', recipients: ['nobody@dest.test'], raw: tricky });
+  const [r] = await delivery.deliver({
+    host: '127.0.0.1',
+    port: sink.port,
+    mailFrom: 's@acme.test',
+    recipients: ['nobody@dest.test'],
+    raw: tricky,
+  });
   assert.equal(r!.status, 'failed');
   assert.equal(r!.code, 550);
   assert.equal(r!.enhanced, '5.1.1');
@@ -91,7 +109,11 @@ test('5xx to RCPT fails permanently', async () => {
 test('partial acceptance is reported per recipient and only accepted ones get the message', async () => {
   reset();
   sink.onRcpt = (rcpt) =>
-    rcpt.startsWith('bad') ? { code: 550, text: '5.1.1 user unknown' } : rcpt.startsWith('busy') ? { code: 451, text: '4.3.0 try again' } : null;
+    rcpt.startsWith('bad')
+      ? { code: 550, text: '5.1.1 user unknown' }
+      : rcpt.startsWith('busy')
+        ? { code: 451, text: '4.3.0 try again' }
+        : null;
   const results = await delivery.deliver({
     host: '127.0.0.1',
     port: sink.port,
@@ -114,18 +136,51 @@ test('partial acceptance is reported per recipient and only accepted ones get th
 test('DATA refused: 4xx defers and 5xx fails every accepted recipient', async () => {
   reset();
   sink.onData = () => ({ code: 452, text: '4.3.1 insufficient storage' });
-  let results = await delivery.deliver({ host: '127.0.0.1', port: sink.port, mailFrom: 's@acme.test', recipients: ['a@dest.test', 'b@dest.test'], raw: tricky });
-  assert.deepEqual(results.map((r) => [r.status, r.code, r.stage]), [['deferred', 452, 'data'], ['deferred', 452, 'data']]);
+  let results = await delivery.deliver({
+    host: '127.0.0.1',
+    port: sink.port,
+    mailFrom: 's@acme.test',
+    recipients: ['a@dest.test', 'b@dest.test'],
+    raw: tricky,
+  });
+  assert.deepEqual(
+    results.map((r) => [r.status, r.code, r.stage]),
+    [
+      ['deferred', 452, 'data'],
+      ['deferred', 452, 'data'],
+    ],
+  );
   sink.onData = () => ({ code: 554, text: '5.7.1 message refused' });
-  results = await delivery.deliver({ host: '127.0.0.1', port: sink.port, mailFrom: 's@acme.test', recipients: ['a@dest.test'], raw: tricky });
-  assert.deepEqual(results.map((r) => [r.status, r.enhanced]), [['failed', '5.7.1']]);
+  results = await delivery.deliver({
+    host: '127.0.0.1',
+    port: sink.port,
+    mailFrom: 's@acme.test',
+    recipients: ['a@dest.test'],
+    raw: tricky,
+  });
+  assert.deepEqual(
+    results.map((r) => [r.status, r.enhanced]),
+    [['failed', '5.7.1']],
+  );
 });
 
 test('5xx to MAIL FROM fails every recipient', async () => {
   reset();
   sink.onMail = () => ({ code: 553, text: '5.7.1 sender not allowed' });
-  const results = await delivery.deliver({ host: '127.0.0.1', port: sink.port, mailFrom: 's@acme.test', recipients: ['a@dest.test', 'b@dest.test'], raw: tricky });
-  assert.deepEqual(results.map((r) => [r.status, r.enhanced, r.stage]), [['failed', '5.7.1', 'mail'], ['failed', '5.7.1', 'mail']]);
+  const results = await delivery.deliver({
+    host: '127.0.0.1',
+    port: sink.port,
+    mailFrom: 's@acme.test',
+    recipients: ['a@dest.test', 'b@dest.test'],
+    raw: tricky,
+  });
+  assert.deepEqual(
+    results.map((r) => [r.status, r.enhanced, r.stage]),
+    [
+      ['failed', '5.7.1', 'mail'],
+      ['failed', '5.7.1', 'mail'],
+    ],
+  );
 });
 
 test('connection refused defers without a reply code', async () => {
@@ -142,7 +197,13 @@ test('connections are pooled per destination', async () => {
   reset();
   const before = sink.connections;
   for (let i = 0; i < 3; i++) {
-    const [r] = await delivery.deliver({ host: '127.0.0.1', port: sink.port, mailFrom: 's@acme.test', recipients: [`r${i}@dest.test`], raw: tricky });
+    const [r] = await delivery.deliver({
+      host: '127.0.0.1',
+      port: sink.port,
+      mailFrom: 's@acme.test',
+      recipients: [`r${i}@dest.test`],
+      raw: tricky,
+    });
     assert.equal(r!.status, 'delivered');
   }
   assert.ok(sink.connections - before <= 1, `expected at most one new connection, got ${sink.connections - before}`);
@@ -164,7 +225,14 @@ test('STARTTLS: opportunistic accepts a self-signed certificate; required verifi
     assert.equal(unverified!.status, 'deferred', 'an untrusted certificate defers when TLS is required');
     assert.equal(unverified!.code, null);
 
-    const [verified] = await local.deliver({ host: '127.0.0.1', port: tlsSink.port, servername: 'localhost', requireTls: true, tlsCa: cert.cert, ...msg });
+    const [verified] = await local.deliver({
+      host: '127.0.0.1',
+      port: tlsSink.port,
+      servername: 'localhost',
+      requireTls: true,
+      tlsCa: cert.cert,
+      ...msg,
+    });
     assert.equal(verified!.status, 'delivered', verified!.response);
     assert.equal(tlsSink.messages.length, 2);
 
@@ -186,8 +254,13 @@ test('MX delivery moves on to the next host when one refuses connections', async
     { name: 'mx2.dest.test', type: 'A', value: '127.0.0.1' },
   ]);
   try {
-    const targets = await resolveDeliveryTargets('dest.test', createResolver([dns.address], { timeoutMs: 500, tries: 1 }), { mxPort: sink.port });
-    assert.deepEqual(targets.map((t) => t.host), ['mx1.dest.test', 'mx2.dest.test']);
+    const targets = await resolveDeliveryTargets('dest.test', createResolver([dns.address], { timeoutMs: 500, tries: 1 }), {
+      mxPort: sink.port,
+    });
+    assert.deepEqual(
+      targets.map((t) => t.host),
+      ['mx1.dest.test', 'mx2.dest.test'],
+    );
     const results = await deliverToTargets(delivery, targets, { mailFrom: 's@acme.test', recipients: ['a@dest.test'], raw: tricky });
     assert.equal(results[0]!.status, 'delivered');
     assert.equal(results[0]!.remoteMta, 'mx2.dest.test');
@@ -226,10 +299,19 @@ test('parseRelayUrl: smtp, smtps, credentials, requireTls, errors', () => {
 });
 
 test('classifySmtpError: 552 to RCPT and 503 defer; other 5xx fail', () => {
-  assert.equal(classifySmtpError('a@b', { responseCode: 552, response: '552 5.2.2 mailbox full', command: 'RCPT TO' }, 'mx').status, 'deferred');
+  assert.equal(
+    classifySmtpError('a@b', { responseCode: 552, response: '552 5.2.2 mailbox full', command: 'RCPT TO' }, 'mx').status,
+    'deferred',
+  );
   assert.equal(classifySmtpError('a@b', { responseCode: 552, response: '552 5.3.4 too big', command: 'DATA' }, 'mx').status, 'failed');
-  assert.equal(classifySmtpError('a@b', { responseCode: 503, response: '503 5.5.1 bad sequence', command: 'RCPT TO' }, 'mx').status, 'deferred');
-  assert.equal(classifySmtpError('a@b', { responseCode: 421, response: '421 4.3.2 shutting down', command: 'CONN' }, 'mx').enhanced, '4.3.2');
+  assert.equal(
+    classifySmtpError('a@b', { responseCode: 503, response: '503 5.5.1 bad sequence', command: 'RCPT TO' }, 'mx').status,
+    'deferred',
+  );
+  assert.equal(
+    classifySmtpError('a@b', { responseCode: 421, response: '421 4.3.2 shutting down', command: 'CONN' }, 'mx').enhanced,
+    '4.3.2',
+  );
   assert.equal(classifySmtpError('a@b', { code: 'ETIMEDOUT', message: 'Timeout', command: 'DATA' }, 'mx').enhanced, '4.4.2');
 });
 
@@ -242,6 +324,10 @@ async function closedPort(): Promise<number> {
 }
 
 test('classifySmtpError: refusals before MAIL FROM (STARTTLS, AUTH) defer', () => {
-  const r = classifySmtpError('a@b', { code: 'EAUTH', responseCode: 535, response: '535 5.7.8 bad credentials', command: 'AUTH PLAIN' }, 'relay');
+  const r = classifySmtpError(
+    'a@b',
+    { code: 'EAUTH', responseCode: 535, response: '535 5.7.8 bad credentials', command: 'AUTH PLAIN' },
+    'relay',
+  );
   assert.deepEqual([r.status, r.stage, r.enhanced], ['deferred', 'connection', '4.7.8']);
 });

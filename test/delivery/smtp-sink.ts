@@ -84,7 +84,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  sink.port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+  sink.port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
   return sink;
 }
 

@@ -36,7 +36,11 @@ describe('clients that reset their connection', () => {
         for (const c of commands) {
           // inbound mail must be for a tenant's address; DATA's body is sent without waiting
           if (c.startsWith('Subject')) talk.write(c);
-          else assert.ok([250, 354].includes((await talk.cmd(port === 'inbound' && c.startsWith('RCPT') ? 'RCPT TO:<taro@acme.example>' : c)).code), c);
+          else
+            assert.ok(
+              [250, 354].includes((await talk.cmd(port === 'inbound' && c.startsWith('RCPT') ? 'RCPT TO:<taro@acme.example>' : c)).code),
+              c,
+            );
         }
         talk.reset();
         await new Promise((r) => setTimeout(r, 100));
@@ -44,7 +48,11 @@ describe('clients that reset their connection', () => {
         assert.equal(next.greeting.code, 220);
         assert.equal((await next.talk.cmd('EHLO next.example')).code, 250);
         next.talk.close();
-        if (commands.length > 1) assert.ok(inst.logs.some((l) => /smtp connection error/.test(l) && /ECONNRESET/.test(l)), 'the reset is logged');
+        if (commands.length > 1)
+          assert.ok(
+            inst.logs.some((l) => /smtp connection error/.test(l) && /ECONNRESET/.test(l)),
+            'the reset is logged',
+          );
       });
     }
   }

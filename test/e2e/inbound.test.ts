@@ -30,7 +30,9 @@ for (const kind of backends()) {
     });
 
     it('delivers mail for a tenant domain to its route unchanged', async () => {
-      const raw = Buffer.from('From: sender@example.org\r\nTo: taro@acme.example\r\nSubject: inbound\r\nMessage-ID: <in-1@example.org>\r\n\r\nhello\r\n');
+      const raw = Buffer.from(
+        'From: sender@example.org\r\nTo: taro@acme.example\r\nSubject: inbound\r\nMessage-ID: <in-1@example.org>\r\n\r\nhello\r\n',
+      );
       await mx(port).sendMail({ envelope: { from: 'sender@example.org', to: ['taro@acme.example'] }, raw });
       const [got] = await route.waitFor(1);
       assert.deepEqual(withoutFirstReceived(got!.raw), raw);
@@ -58,13 +60,19 @@ for (const kind of backends()) {
       const got = (await route.waitFor(before + 2)).slice(before);
       assert.deepEqual(got.map((m) => m.recipients.join()).sort(), ['eve@globex.example', 'taro@acme.example']);
       const acme = await inst.sekisho.store.listMessages({ tenantId: inst.tenantId, direction: 'inbound' });
-      assert.ok(acme.every((m) => !m.recipients.includes('globex')), 'each tenant sees only its own recipients');
+      assert.ok(
+        acme.every((m) => !m.recipients.includes('globex')),
+        'each tenant sees only its own recipients',
+      );
     });
 
     it('answers 552 5.3.4 above the size limit and stores nothing', async () => {
       const count = (await inst.sekisho.store.listMessages({})).length;
       const big = Buffer.concat([Buffer.from('Subject: big\r\n\r\n'), Buffer.alloc(100 * 1024, 'a'), Buffer.from('\r\n')]);
-      await assert.rejects(mx(port).sendMail({ envelope: { from: 'a@example.org', to: ['taro@acme.example'] }, raw: big }), (e: { responseCode?: number }) => e.responseCode === 552);
+      await assert.rejects(
+        mx(port).sendMail({ envelope: { from: 'a@example.org', to: ['taro@acme.example'] }, raw: big }),
+        (e: { responseCode?: number }) => e.responseCode === 552,
+      );
       assert.equal((await inst.sekisho.store.listMessages({})).length, count);
     });
   });

@@ -48,7 +48,9 @@ for (const kind of backends()) {
           Buffer.concat([
             Buffer.from(`From: outer@example.org\r\nSubject: carrier ${seq.name}\r\n\r\nfirst line`),
             seq.bytes,
-            Buffer.from('MAIL FROM:<ceo@acme.example>\r\nRCPT TO:<taro@acme.example>\r\nDATA\r\nFrom: ceo@acme.example\r\nSubject: smuggled\r\n\r\nwire the money\r\n.\r\n'),
+            Buffer.from(
+              'MAIL FROM:<ceo@acme.example>\r\nRCPT TO:<taro@acme.example>\r\nDATA\r\nFrom: ceo@acme.example\r\nSubject: smuggled\r\n\r\nwire the money\r\n.\r\n',
+            ),
           ]),
         );
         const end = await talk.reply();
@@ -57,13 +59,19 @@ for (const kind of backends()) {
         // Nothing else is pending: the next reply belongs to our QUIT.
         assert.equal((await talk.cmd('QUIT')).code, 221);
         talk.close();
-        const mine = (await inst.sekisho.store.listMessages({ direction: 'inbound', limit: 1000 })).filter((m) => m.subject.includes(seq.name) || m.subject === 'smuggled');
+        const mine = (await inst.sekisho.store.listMessages({ direction: 'inbound', limit: 1000 })).filter(
+          (m) => m.subject.includes(seq.name) || m.subject === 'smuggled',
+        );
         assert.equal(mine.length, hasNul ? 0 : 1);
         assert.ok(!mine.some((m) => m.subject === 'smuggled'));
         if (!hasNul) {
           const got = await waitForSubject(route, `carrier ${seq.name}`);
           assert.doesNotMatch(got.raw.toString('latin1'), /[^\r]\n|\r[^\n]/, 'no bare LF or CR is relayed');
-          assert.match(got.raw.toString('latin1'), /\r\nMAIL FROM:<ceo@acme\.example>\r\n/, 'the smuggled commands stay inside the one message');
+          assert.match(
+            got.raw.toString('latin1'),
+            /\r\nMAIL FROM:<ceo@acme\.example>\r\n/,
+            'the smuggled commands stay inside the one message',
+          );
         }
       });
     }

@@ -12,7 +12,14 @@ import { SmtpTalk } from '../helpers/smtp-talk.ts';
 import { messageDetail } from '../../src/cli/message-list.ts';
 
 function client(port: number, user = USER, pass = PASSWORD) {
-  return nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user, pass } });
+  return nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user, pass },
+  });
 }
 
 const RAW = Buffer.from(
@@ -55,7 +62,10 @@ for (const kind of backends()) {
       const id = /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;
       const [got] = await sink.waitFor(1);
       assert.deepEqual(withoutFirstReceived(got!.raw), RAW);
-      assert.match(got!.raw.toString('latin1'), /^Received: from [^\r]* \(unknown \[127\.0\.0\.1\]\)\r\n\tby sekisho\.localhost \(Sekisho\) with ESMTPSA id /);
+      assert.match(
+        got!.raw.toString('latin1'),
+        /^Received: from [^\r]* \(unknown \[127\.0\.0\.1\]\)\r\n\tby sekisho\.localhost \(Sekisho\) with ESMTPSA id /,
+      );
       assert.deepEqual(got!.recipients, ['partner@example.net']);
       assert.equal(got!.mailFrom, USER);
       // The audit record has decoded facts and the state history.
@@ -70,7 +80,10 @@ for (const kind of backends()) {
       assert.equal(detail.fromName, '山田太郎');
       assert.deepEqual(detail.to, ['partner@example.net']);
       assert.deepEqual(detail.attachments, []);
-      assert.deepEqual(detail.events.map((e) => e.type), ['accepted', 'delivered']);
+      assert.deepEqual(
+        detail.events.map((e) => e.type),
+        ['accepted', 'delivered'],
+      );
       assert.equal(detail.events[0]!.actor, USER);
     });
 
@@ -125,7 +138,11 @@ for (const kind of backends()) {
     it('refuses a From header outside the tenant (550), in the same domain as MAIL FROM or not', async () => {
       for (const from of ['ceo@evil.example', 'someone@acme.example.evil.example']) {
         const raw = Buffer.from(`From: <${from}>\r\nTo: partner@example.net\r\nSubject: spoof\r\n\r\nhi\r\n`);
-        await assert.rejects(client(port).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw }), (err: { responseCode?: number; response?: string }) => err.responseCode === 550 && /is not an address of your organisation/.test(err.response ?? ''));
+        await assert.rejects(
+          client(port).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw }),
+          (err: { responseCode?: number; response?: string }) =>
+            err.responseCode === 550 && /is not an address of your organisation/.test(err.response ?? ''),
+        );
       }
       // a second tenant domain in From (acme.co.jp) with MAIL FROM in acme.example is the tenant's own
       const raw = Buffer.from('From: <hanako@acme.co.jp>\r\nTo: partner@example.net\r\nSubject: other domain\r\n\r\nhi\r\n');

@@ -56,12 +56,13 @@ export async function startDnsServer(records: DnsRecord[] = []): Promise<DnsServ
     return response;
   };
 
-  const handleDatagram = (udp: dgram.Socket) => udp.on('message', (msg, rinfo) => {
-    const query = safeDecode(msg);
-    if (!query) return;
-    const response = answerQuery(query, 'udp');
-    if (response) udp.send(response, rinfo.port, rinfo.address);
-  });
+  const handleDatagram = (udp: dgram.Socket) =>
+    udp.on('message', (msg, rinfo) => {
+      const query = safeDecode(msg);
+      if (!query) return;
+      const response = answerQuery(query, 'udp');
+      if (response) udp.send(response, rinfo.port, rinfo.address);
+    });
 
   const sockets = new Set<net.Socket>();
   const tcp = net.createServer((socket) => {
@@ -105,10 +106,7 @@ export async function startDnsServer(records: DnsRecord[] = []): Promise<DnsServ
     },
     async close() {
       for (const s of sockets) s.destroy();
-      await Promise.all([
-        new Promise<void>((r) => tcp.close(() => r())),
-        new Promise<void>((r) => udp.close(() => r())),
-      ]);
+      await Promise.all([new Promise<void>((r) => tcp.close(() => r())), new Promise<void>((r) => udp.close(() => r()))]);
     },
   };
 }

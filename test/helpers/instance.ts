@@ -19,7 +19,11 @@ export interface TestInstance {
   stop(): Promise<void>;
 }
 
-export async function startInstance(kind: 'sqlite' | 'postgres', overrides: ConfigInput = {}, opts: { inboundRoute?: string } = {}): Promise<TestInstance> {
+export async function startInstance(
+  kind: 'sqlite' | 'postgres',
+  overrides: ConfigInput = {},
+  opts: { inboundRoute?: string } = {},
+): Promise<TestInstance> {
   const db = await createTestDatabase(kind);
   const config = loadConfig(
     {},
@@ -47,10 +51,18 @@ export async function startInstance(kind: 'sqlite' | 'postgres', overrides: Conf
     }),
   );
   const sekisho = await startSekisho(config, logger);
-  const tenant = await sekisho.store.createTenant({ name: 'acme', domains: ['acme.example', 'acme.co.jp'], inboundRoute: opts.inboundRoute ?? null });
+  const tenant = await sekisho.store.createTenant({
+    name: 'acme',
+    domains: ['acme.example', 'acme.co.jp'],
+    inboundRoute: opts.inboundRoute ?? null,
+  });
   await sekisho.store.createUsers(tenant.id, [{ email: USER, passwordHash: await hashPassword(PASSWORD), role: 'user' }], 'test');
   const other = await sekisho.store.createTenant({ name: 'globex', domains: ['globex.example'], inboundRoute: opts.inboundRoute ?? null });
-  await sekisho.store.createUsers(other.id, [{ email: 'eve@globex.example', passwordHash: await hashPassword(PASSWORD), role: 'user' }], 'test');
+  await sekisho.store.createUsers(
+    other.id,
+    [{ email: 'eve@globex.example', passwordHash: await hashPassword(PASSWORD), role: 'user' }],
+    'test',
+  );
   return {
     sekisho,
     db,

@@ -28,7 +28,12 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
  * The environment of a `sekisho start` child on a test database: data under `db.dataDir/<dir>`,
  * every port chosen by the OS, no config file, mail relayed to `relay`; `more` adds or overrides.
  */
-export function childEnv(db: { dataDir: string; url?: string }, relay: string, more: Record<string, string> = {}, dir = 'data'): Record<string, string | undefined> {
+export function childEnv(
+  db: { dataDir: string; url?: string },
+  relay: string,
+  more: Record<string, string> = {},
+  dir = 'data',
+): Record<string, string | undefined> {
   return {
     SEKISHO_DATA_DIR: join(db.dataDir, dir),
     SEKISHO_DATABASE_URL: db.url,
@@ -51,7 +56,11 @@ export interface StartedProcess {
 /** Starts `sekisho start` and resolves once it printed its ports. */
 export function startProcess(env: Record<string, string | undefined>, cwd?: string, nodeArgs: string[] = []): Promise<StartedProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, BIN, 'start'], { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, BIN, 'start'], {
+      env: { ...process.env, ...env },
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const timer = setTimeout(() => reject(new Error(`sekisho start did not print its ports:\n${out}`)), 60_000);
@@ -62,7 +71,12 @@ export function startProcess(env: Record<string, string | undefined>, cwd?: stri
       const http = /console, API, health +http:\/\/[^:]+:(\d+)/.exec(out);
       if (sub && inb && http) {
         clearTimeout(timer);
-        resolve({ child, output: () => out, ports: { submission: Number(sub[1]), inbound: Number(inb[1]), http: Number(http[1]) }, exited });
+        resolve({
+          child,
+          output: () => out,
+          ports: { submission: Number(sub[1]), inbound: Number(inb[1]), http: Number(http[1]) },
+          exited,
+        });
       }
     };
     child.stdout!.on('data', onData);

@@ -67,7 +67,7 @@ export async function startSink(): Promise<Sink> {
   // A Sekisho killed mid-delivery resets the connection; that must not crash the test process.
   server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  sink.port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+  sink.port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
   sink.url = `smtp://127.0.0.1:${sink.port}`;
   return sink;
 }

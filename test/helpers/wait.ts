@@ -5,7 +5,11 @@
  * Calls `probe` every 50 ms until it gives a value (anything but undefined, null or false) and
  * returns that value; fails naming `what` once `timeoutMs` has passed.
  */
-export async function waitUntil<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

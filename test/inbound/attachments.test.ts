@@ -53,9 +53,16 @@ test('rspamd next2last-doublebad.eml: файл.scr.xz is a compressed screensave
 });
 
 test('rspamd dotted names and RAR archives: bad extension, no double extension', async () => {
-  for (const [path, ext] of [['rspamd/bad_ext.dotted_file_name.eml', 'exe'], ['rspamd/rar4.eml', 'exe'], ['rspamd/rar-date-bad-ext.eml', 'scr']]) {
+  for (const [path, ext] of [
+    ['rspamd/bad_ext.dotted_file_name.eml', 'exe'],
+    ['rspamd/rar4.eml', 'exe'],
+    ['rspamd/rar-date-bad-ext.eml', 'scr'],
+  ]) {
     const f = await analyzeMail(path);
-    assert.ok(f.some((x) => x.symbol === 'ATTACH_EXECUTABLE' && x.reason.includes(`.${ext}`)), path);
+    assert.ok(
+      f.some((x) => x.symbol === 'ATTACH_EXECUTABLE' && x.reason.includes(`.${ext}`)),
+      path,
+    );
     assert.ok(!symbols(f).includes('ATTACH_DOUBLE_EXTENSION'), path);
   }
 });
@@ -118,7 +125,10 @@ test('true type beats the name: a PE named .pdf, an ISO named .jpg', () => {
   iso.write('CD001', 0x8001, 'latin1');
   assert.ok(symbols(analyzeAttachment('photo.jpg', iso)).includes('ATTACH_DISK_IMAGE'));
   // a text file that merely starts with "MZ" is not an executable
-  assert.deepEqual(analyzeAttachment('notes.txt', Buffer.from('MZ Bank notes for the meeting on Monday, nothing else here at all. '.repeat(2))), []);
+  assert.deepEqual(
+    analyzeAttachment('notes.txt', Buffer.from('MZ Bank notes for the meeting on Monday, nothing else here at all. '.repeat(2))),
+    [],
+  );
 });
 
 /** DOS header whose e_lfanew points at a "PE\0\0" signature: what every Windows .exe starts with. */
@@ -177,7 +187,13 @@ test('zip bombs are refused from their sizes, without inflating them', async () 
   // overlapping members (many names, one shared deflate stream)
   const overlap = buildZip([
     { name: 'a.bin', data: zeros, method: 8, uncompressedSize: 16 * 1024 * 1024 },
-    ...Array.from({ length: 20 }, (_, i) => ({ name: `b${i}.bin`, data: zeros, method: 8 as const, uncompressedSize: 16 * 1024 * 1024, sameDataAs: 0 })),
+    ...Array.from({ length: 20 }, (_, i) => ({
+      name: `b${i}.bin`,
+      data: zeros,
+      method: 8 as const,
+      uncompressedSize: 16 * 1024 * 1024,
+      sameDataAs: 0,
+    })),
   ]);
   assert.ok(analyzeAttachment('x.zip', overlap).some((x) => x.symbol === 'ATTACH_ZIP_BOMB' && /overlap/.test(x.reason)));
   const grown = memory() - before;
@@ -188,10 +204,19 @@ test('42.zip-style nesting is stopped by depth/count/size limits, not by memory'
   const before = memory();
   // a 512 KiB leaf (below ratioMinBytes) so only the count, size and depth limits can stop it
   const leafData = deflateRawSync(Buffer.alloc(512 * 1024));
-  let level = buildZip(Array.from({ length: 16 }, (_, i) => ({ name: `${i}.bin`, data: leafData, method: 8 as const, uncompressedSize: 512 * 1024 })));
+  let level = buildZip(
+    Array.from({ length: 16 }, (_, i) => ({ name: `${i}.bin`, data: leafData, method: 8 as const, uncompressedSize: 512 * 1024 })),
+  );
   for (let depth = 0; depth < 4; depth++) {
     const packed = deflateRawSync(level);
-    level = buildZip(Array.from({ length: 16 }, (_, i) => ({ name: `lib${depth}_${i}.zip`, data: packed, method: 8 as const, uncompressedSize: level.length })));
+    level = buildZip(
+      Array.from({ length: 16 }, (_, i) => ({
+        name: `lib${depth}_${i}.zip`,
+        data: packed,
+        method: 8 as const,
+        uncompressedSize: level.length,
+      })),
+    );
   }
   // 16^5 × 512 KiB = 512 GiB if fully unpacked; default limits stop it at 1000 entries
   assert.ok(symbols(analyzeAttachment('42.zip', level)).includes('ATTACH_ARCHIVE_TOO_MANY'));
@@ -204,6 +229,11 @@ test('42.zip-style nesting is stopped by depth/count/size limits, not by memory'
 test('a gzip bomb is refused from its declared size', async () => {
   const zeros = await deflatedZeros(32 * 1024 * 1024);
   // wrap the raw deflate in a gzip member: header, data, CRC (unchecked here), ISIZE
-  const gz = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), zeros, Buffer.from([0, 0, 0, 0]), Buffer.from([0, 0, 0, 2])]);
+  const gz = Buffer.concat([
+    Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]),
+    zeros,
+    Buffer.from([0, 0, 0, 0]),
+    Buffer.from([0, 0, 0, 2]),
+  ]);
   assert.ok(symbols(analyzeAttachment('log.gz', gz)).includes('ATTACH_ZIP_BOMB'));
 });

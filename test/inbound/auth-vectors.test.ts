@@ -46,7 +46,14 @@ function spfSuites(): Array<{ records: DnsRecord[]; cases: SpfCase[] }> {
       });
       const cases = [...doc.matchAll(/^  - domain: (.*)\n((?:    .*\n?)*)/gm)].map((m) => {
         const field = (k: string) => new RegExp(`^    ${k}: (.*)$`, 'm').exec(m[2]!)?.[1]?.trim();
-        return { suite: `${file}: ${name}`, domain: m[1]!.trim(), sender: field('sender') ?? '', ip: field('ip') ?? '', helo: field('helo'), expect: (field('expect') ?? '').split(' ')[0]! };
+        return {
+          suite: `${file}: ${name}`,
+          domain: m[1]!.trim(),
+          sender: field('sender') ?? '',
+          ip: field('ip') ?? '',
+          helo: field('helo'),
+          expect: (field('expect') ?? '').split(' ')[0]!,
+        };
       });
       out.push({ records, cases });
     }

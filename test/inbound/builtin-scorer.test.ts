@@ -6,7 +6,10 @@ import { readdirSync } from 'node:fs';
 import { analyzeInbound, BuiltinScorer, DEFAULT_THRESHOLDS } from '../../src/inbound/spam/builtin.ts';
 import { FIXTURES, fixtureInput, inputFrom } from './mail.ts';
 
-const files = (dir: string): string[] => readdirSync(new URL(dir, FIXTURES)).filter((f) => !/SOURCE|LICENSE|NOTICE/.test(f)).map((f) => `${dir}/${f}`);
+const files = (dir: string): string[] =>
+  readdirSync(new URL(dir, FIXTURES))
+    .filter((f) => !/SOURCE|LICENSE|NOTICE/.test(f))
+    .map((f) => `${dir}/${f}`);
 
 async function scores(paths: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
@@ -17,7 +20,10 @@ async function scores(paths: string[]): Promise<Map<string, number>> {
 test('GTUBE gives an instant reject-level score (SpamAssassin and rspamd samples)', async () => {
   for (const p of ['spam/spamassassin/gtube.eml', 'spam/spamassassin/014', 'spam/rspamd/gtube.eml']) {
     const result = analyzeInbound(await fixtureInput(p));
-    assert.ok(result.symbols.some((s) => s.name === 'GTUBE'), p);
+    assert.ok(
+      result.symbols.some((s) => s.name === 'GTUBE'),
+      p,
+    );
     assert.equal(result.action, 'reject', p);
   }
 });
@@ -44,24 +50,29 @@ test('macro and executable mail are quarantined with the reason in the symbols',
   ]) {
     const r = analyzeInbound(await fixtureInput(path));
     assert.ok(r.score >= DEFAULT_THRESHOLDS.quarantineAt, `${path}: ${r.score}`);
-    assert.ok(r.symbols.some((s) => s.name === symbol), path);
+    assert.ok(
+      r.symbols.some((s) => s.name === symbol),
+      path,
+    );
     assert.ok(r.attachmentFindings.some((f) => f.symbol === symbol));
   }
 });
 
 test('brand phishing built as Japanese mail is quarantined', async () => {
-  const input = await inputFrom([
-    'From: =?UTF-8?B?5qW95aSp44Kr44O844OJ?= <info@rakuten-card-secure.com>',
-    'To: user@acme-shoji.co.jp',
-    'Subject: =?UTF-8?B?44CQ6YeN6KaB44CR44GU5pys5Lq656K66KqN44Gu44GK6aGY44GE?=',
-    'Date: Mon, 1 Sep 2025 10:00:00 +0900',
-    'Message-ID: <p1@rakuten-card-secure.com>',
-    'MIME-Version: 1.0',
-    'Content-Type: text/html; charset=UTF-8',
-    '',
-    '<p>不正なログインを検知したため、アカウントを一時停止しました。24時間以内にご本人確認をお願いします。</p>',
-    '<a href="https://rakuten-card-secure.com/login.php">https://www.rakuten-card.co.jp/</a>',
-  ].join('\n'));
+  const input = await inputFrom(
+    [
+      'From: =?UTF-8?B?5qW95aSp44Kr44O844OJ?= <info@rakuten-card-secure.com>',
+      'To: user@acme-shoji.co.jp',
+      'Subject: =?UTF-8?B?44CQ6YeN6KaB44CR44GU5pys5Lq656K66KqN44Gu44GK6aGY44GE?=',
+      'Date: Mon, 1 Sep 2025 10:00:00 +0900',
+      'Message-ID: <p1@rakuten-card-secure.com>',
+      'MIME-Version: 1.0',
+      'Content-Type: text/html; charset=UTF-8',
+      '',
+      '<p>不正なログインを検知したため、アカウントを一時停止しました。24時間以内にご本人確認をお願いします。</p>',
+      '<a href="https://rakuten-card-secure.com/login.php">https://www.rakuten-card.co.jp/</a>',
+    ].join('\n'),
+  );
   assert.equal(input.facts.subject, '【重要】ご本人確認のお願い');
   const r = analyzeInbound(input);
   assert.ok(r.score >= DEFAULT_THRESHOLDS.quarantineAt, JSON.stringify(r.symbols));
@@ -69,7 +80,9 @@ test('brand phishing built as Japanese mail is quarantined', async () => {
 });
 
 test('authentication results feed in: DMARC reject-policy failure and own-domain spoofing', async () => {
-  const input = await inputFrom('From: President <president@acme-shoji.co.jp>\nTo: user@acme-shoji.co.jp\nSubject: hello\nDate: Mon, 1 Sep 2025 10:00:00 +0900\nMessage-ID: <a@b>\n\nPlease call me.\n');
+  const input = await inputFrom(
+    'From: President <president@acme-shoji.co.jp>\nTo: user@acme-shoji.co.jp\nSubject: hello\nDate: Mon, 1 Sep 2025 10:00:00 +0900\nMessage-ID: <a@b>\n\nPlease call me.\n',
+  );
   const base = analyzeInbound(input).score;
   const failed = analyzeInbound({ ...input, auth: { spf: 'fail', dkim: 'none', dmarc: 'fail', dmarcPolicy: 'reject' } });
   const names = failed.symbols.map((s) => s.name);

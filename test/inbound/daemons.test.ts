@@ -32,7 +32,10 @@ describe('real rspamd and clamd', { skip: skipReason }, () => {
 
   it('rspamd scores GTUBE as reject and reports its symbols', async () => {
     const input = await fixtureInput('spam/rspamd/gtube.eml');
-    const r = await new RspamdScorer({ url: rspamd.url }).score({ ...input, client: { ip: '192.0.2.7', helo: 'mx.spam.test', mailFrom: 'a@spam.test', recipients: ['u@acme.example'], hostname: 'sekisho.test' } });
+    const r = await new RspamdScorer({ url: rspamd.url }).score({
+      ...input,
+      client: { ip: '192.0.2.7', helo: 'mx.spam.test', mailFrom: 'a@spam.test', recipients: ['u@acme.example'], hostname: 'sekisho.test' },
+    });
     assert.equal(r.action, 'reject');
     assert.ok(r.score >= 15);
     assert.ok(r.symbols.some((s) => s.name === 'RSPAMD_GTUBE'));
@@ -53,7 +56,14 @@ describe('real rspamd and clamd', { skip: skipReason }, () => {
   it('a daemon that is down adds a zero-score symbol and the built-in verdict stands', async () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
     const input = await fixtureInput('spam/rspamd/advance_fee_fraud.eml');
-    const v = await runScanners(input, { scorers: [new RspamdScorer({ url: dead, timeoutMs: 1000 })], scanners: [new ClamdScanner({ address: `tcp://127.0.0.1:${await freePort()}`, timeoutMs: 1000 })] }, {});
+    const v = await runScanners(
+      input,
+      {
+        scorers: [new RspamdScorer({ url: dead, timeoutMs: 1000 })],
+        scanners: [new ClamdScanner({ address: `tcp://127.0.0.1:${await freePort()}`, timeoutMs: 1000 })],
+      },
+      {},
+    );
     assert.equal(v.score, v.builtin.score);
     assert.deepEqual(v.scorers.rspamd, 'unavailable');
     assert.ok(v.symbols.some((s) => s.name === 'RSPAMD_UNAVAILABLE' && s.score === 0));
@@ -66,7 +76,11 @@ describe('real rspamd and clamd', { skip: skipReason }, () => {
       let inst: TestInstance;
       before(async () => {
         sink = await startSink();
-        inst = await startInstance(kind, { rspamdUrl: rspamd.url, clamd: clamd.url, dnsServers: ['127.0.0.1:9'], pollIntervalMs: 50 }, { inboundRoute: sink.url });
+        inst = await startInstance(
+          kind,
+          { rspamdUrl: rspamd.url, clamd: clamd.url, dnsServers: ['127.0.0.1:9'], pollIntervalMs: 50 },
+          { inboundRoute: sink.url },
+        );
       });
       after(async () => {
         await inst.stop();
@@ -89,7 +103,10 @@ describe('real rspamd and clamd', { skip: skipReason }, () => {
       });
 
       it('delivers ham with rspamd consulted', async () => {
-        const reply = await sendRaw(inst.sekisho.ports.inbound, fixture('ham/jpmobile/pc-mail-single.eml'), { mailFrom: 'friend@sender.test', to: ['taro@acme.example'] });
+        const reply = await sendRaw(inst.sekisho.ports.inbound, fixture('ham/jpmobile/pc-mail-single.eml'), {
+          mailFrom: 'friend@sender.test',
+          to: ['taro@acme.example'],
+        });
         const id = /queued as (\S+)/.exec(reply.text)![1]!;
         await waitUntil(async () => sink.messages.find((s) => s.raw.includes(id)), 'ham delivery');
         assert.equal(typeof inboundStateOf((await inst.sekisho.store.message(id))!)!.scorers.rspamd, 'number');

@@ -51,7 +51,13 @@ function stopChild(child: ChildProcess, dir: string): Promise<void> {
   });
 }
 
-async function waitReady(check: () => Promise<boolean>, child: ChildProcess, what: string, log: () => string, timeoutMs: number): Promise<void> {
+async function waitReady(
+  check: () => Promise<boolean>,
+  child: ChildProcess,
+  what: string,
+  log: () => string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited: ${log().slice(-2000)}`);
@@ -80,12 +86,20 @@ export async function startRspamd(): Promise<Daemon> {
   writeFileSync(join(dir, 'conf/override.d/logging.inc'), 'type = "console"; level = "error";\n');
   const vars = [`LOCAL_CONFDIR=${join(dir, 'conf')}`, `DBDIR=${db}`, `RUNDIR=${join(dir, 'run')}`, `LOGDIR=${join(dir, 'log')}`];
   const user = process.getuid?.() === 0 ? ['-u', 'root', '-g', 'root'] : [];
-  const child = spawn(RSPAMD_BIN, ['-f', '-i', ...user, '-c', '/etc/rspamd/rspamd.conf', ...vars.map((v) => `--var=${v}`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(RSPAMD_BIN, ['-f', '-i', ...user, '-c', '/etc/rspamd/rspamd.conf', ...vars.map((v) => `--var=${v}`)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (c) => (out = (out + c).slice(-8000)));
   child.stderr!.on('data', (c) => (out = (out + c).slice(-8000)));
   const url = `http://127.0.0.1:${normal}`;
-  await waitReady(async () => (await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) })).ok, child, 'rspamd', () => out, 90_000);
+  await waitReady(
+    async () => (await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) })).ok,
+    child,
+    'rspamd',
+    () => out,
+    90_000,
+  );
   return { url, stop: () => stopChild(child, dir) };
 }
 
@@ -100,7 +114,16 @@ export async function startClamd(): Promise<Daemon & { port: number }> {
   const conf = join(dir, 'clamd.conf');
   writeFileSync(
     conf,
-    [`DatabaseDirectory ${join(dir, 'db')}`, `TCPSocket ${port}`, 'TCPAddr 127.0.0.1', 'Foreground yes', `LogFile ${join(dir, 'clamd.log')}`, `PidFile ${join(dir, 'clamd.pid')}`, 'LogVerbose no', ...(process.getuid?.() === 0 ? ['User root'] : [])].join('\n') + '\n',
+    [
+      `DatabaseDirectory ${join(dir, 'db')}`,
+      `TCPSocket ${port}`,
+      'TCPAddr 127.0.0.1',
+      'Foreground yes',
+      `LogFile ${join(dir, 'clamd.log')}`,
+      `PidFile ${join(dir, 'clamd.pid')}`,
+      'LogVerbose no',
+      ...(process.getuid?.() === 0 ? ['User root'] : []),
+    ].join('\n') + '\n',
   );
   const child = spawn(CLAMD_BIN, ['--config-file', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -14,7 +14,11 @@ export const TENANT: TenantContext = {
   executives: ['佐藤 一郎'],
 };
 
-export async function inputFrom(raw: Uint8Array | string, tenant: TenantContext = TENANT, mailFrom = 'bounce@sender.example'): Promise<AnalysisInput> {
+export async function inputFrom(
+  raw: Uint8Array | string,
+  tenant: TenantContext = TENANT,
+  mailFrom = 'bounce@sender.example',
+): Promise<AnalysisInput> {
   const bytes = typeof raw === 'string' ? Buffer.from(raw.replace(/\r?\n/g, '\r\n'), 'utf8') : raw;
   const parsed = await parseMessage(bytes, { mailFrom, recipients: ['user@acme-shoji.co.jp'] }, 'inbound');
   return { facts: parsed.facts, attachments: parsed.attachments, raw: bytes, tenant };

@@ -46,8 +46,13 @@ test('rspamd replyto.eml: Reply-To diverts to another domain', async () => {
 
 test('brand impersonation: "楽天カード" (ISO-2022-JP encoded name) from a non-Rakuten domain', async () => {
   // =?ISO-2022-JP?B?GyRCM1pFNyUrITwlSRsoQg==?= is 楽天カード
-  const input = await inputFrom(mail('=?ISO-2022-JP?B?GyRCM1pFNyUrITwlSRsoQg==?= <info@rakuten-card-secure.com>', 'ご利用確認のお願い',
-    '<p>お客様のカードが不正利用された可能性があります。</p><a href="https://rakuten-card-secure.com/login.php">https://www.rakuten-card.co.jp/</a>'));
+  const input = await inputFrom(
+    mail(
+      '=?ISO-2022-JP?B?GyRCM1pFNyUrITwlSRsoQg==?= <info@rakuten-card-secure.com>',
+      'ご利用確認のお願い',
+      '<p>お客様のカードが不正利用された可能性があります。</p><a href="https://rakuten-card-secure.com/login.php">https://www.rakuten-card.co.jp/</a>',
+    ),
+  );
   assert.equal(input.facts.from?.name, '楽天カード');
   const report = detectPhishing(input.facts, input.tenant);
   const got = report.symbols.map((s) => s.name);
@@ -57,7 +62,10 @@ test('brand impersonation: "楽天カード" (ISO-2022-JP encoded name) from a n
 });
 
 test('the real brand is not flagged: 楽天カード from rakuten-card.co.jp, アマゾン from amazon.co.jp', async () => {
-  for (const from of ['=?UTF-8?B?5qW95aSp44Kr44O844OJ?= <info@mail.rakuten-card.co.jp>', '=?UTF-8?B?44Ki44Oe44K+44Oz?= <store-news@amazon.co.jp>']) {
+  for (const from of [
+    '=?UTF-8?B?5qW95aSp44Kr44O844OJ?= <info@mail.rakuten-card.co.jp>',
+    '=?UTF-8?B?44Ki44Oe44K+44Oz?= <store-news@amazon.co.jp>',
+  ]) {
     const input = await inputFrom(mail(from, 'お知らせ', '<p>いつもご利用ありがとうございます。</p>'));
     assert.deepEqual(detectPhishing(input.facts, input.tenant).symbols, [], from);
   }
@@ -65,7 +73,10 @@ test('the real brand is not flagged: 楽天カード from rakuten-card.co.jp, �
 
 test('an admin-added brand is enforced', async () => {
   const tenant = { ...TENANT, brands: [{ brand: 'Acme Bank', names: ['アクメ銀行'], domains: ['acmebank.example'] }] };
-  const input = await inputFrom(mail('=?UTF-8?B?44Ki44Kv44Oh6YqA6KGM?= <no-reply@acme-bank-login.example>', 'お知らせ', '<p>x</p>'), tenant);
+  const input = await inputFrom(
+    mail('=?UTF-8?B?44Ki44Kv44Oh6YqA6KGM?= <no-reply@acme-bank-login.example>', 'お知らせ', '<p>x</p>'),
+    tenant,
+  );
   assert.equal(input.facts.from?.name, 'アクメ銀行');
   assert.ok(detectPhishing(input.facts, tenant).symbols.some((s) => s.name === 'PHISH_BRAND_IMPERSONATION'));
 });
@@ -81,7 +92,9 @@ test("look-alike of the tenant's own domain (acme-shojl.co.jp)", async () => {
 });
 
 test('executive and staff impersonation from outside; the same person inside is fine', async () => {
-  const ceo = await inputFrom(mail('=?UTF-8?B?5L2Q6JekIOS4gOmDjg==?= <sato.ichiro.ceo@gmail.com>', '至急のお願い', '<p>至急振込をお願いします。</p>'));
+  const ceo = await inputFrom(
+    mail('=?UTF-8?B?5L2Q6JekIOS4gOmDjg==?= <sato.ichiro.ceo@gmail.com>', '至急のお願い', '<p>至急振込をお願いします。</p>'),
+  );
   assert.equal(ceo.facts.from?.name, '佐藤 一郎');
   assert.ok(detectPhishing(ceo.facts, ceo.tenant).symbols.some((s) => s.name === 'PHISH_EXECUTIVE_IMPERSONATION'));
   const staff = await inputFrom(mail('Suzuki Hanako <hanako.suzuki@outlook.example>', 'Hi', '<p>x</p>'));
@@ -99,11 +112,21 @@ test('names match across spacing, width, honorifics and word order', () => {
 });
 
 test('links: shorteners, punycode look-alikes and IP links are reported once each', async () => {
-  const input = await inputFrom(mail('News <news@shop.example>', 'Sale', [
-    '<a href="https://bit.ly/3abc">sale</a>', '<a href="https://t.co/x">x</a>',
-    '<a href="https://xn--80ak6aa92e.com/">apple</a>', '<a href="http://192.0.2.7/login">login</a>',
-  ].join('\n')));
-  const got = detectPhishing(input.facts, input.tenant).symbols.map((s) => s.name).sort();
+  const input = await inputFrom(
+    mail(
+      'News <news@shop.example>',
+      'Sale',
+      [
+        '<a href="https://bit.ly/3abc">sale</a>',
+        '<a href="https://t.co/x">x</a>',
+        '<a href="https://xn--80ak6aa92e.com/">apple</a>',
+        '<a href="http://192.0.2.7/login">login</a>',
+      ].join('\n'),
+    ),
+  );
+  const got = detectPhishing(input.facts, input.tenant)
+    .symbols.map((s) => s.name)
+    .sort();
   // xn--80ak6aa92e.com is Cyrillic "аррӏе.com": also a look-alike of apple.com
   assert.deepEqual(got, ['PHISH_IP_LINK', 'PHISH_LOOKALIKE_LINK', 'PHISH_PUNYCODE_LINK', 'PHISH_URL_SHORTENER']);
 });

@@ -19,7 +19,13 @@ for (const kind of backends()) {
     before(async () => {
       sink = await startSink();
       inst = await startInstance(kind, { dnsServers: ['127.0.0.1:9'], pollIntervalMs: 50 }, { inboundRoute: sink.url });
-      env = { SEKISHO_CONFIG: '/dev/null', SEKISHO_DATA_DIR: inst.db.dataDir, SEKISHO_DATABASE_URL: inst.db.url, SEKISHO_DEMO_TENANT: 'false', SEKISHO_LOG_LEVEL: 'silent' };
+      env = {
+        SEKISHO_CONFIG: '/dev/null',
+        SEKISHO_DATA_DIR: inst.db.dataDir,
+        SEKISHO_DATABASE_URL: inst.db.url,
+        SEKISHO_DEMO_TENANT: 'false',
+        SEKISHO_LOG_LEVEL: 'silent',
+      };
       for (const f of ['spam/rspamd/gtube.eml', 'spam/spamassassin/009']) {
         const r = await sendRaw(inst.sekisho.ports.inbound, fixture(f), { mailFrom: 'bulk@spam.test', to: ['taro@acme.example'] });
         ids.push(/queued as (\S+)/.exec(r.text)![1]!);
@@ -36,7 +42,11 @@ for (const kind of backends()) {
       const items = JSON.parse(list.stdout) as Array<{ id: string; score: number; symbols: Array<{ name: string }> }>;
       assert.deepEqual(items.map((i) => i.id).sort(), [...ids].sort());
       assert.ok(items.find((i) => i.id === ids[0])!.symbols.some((s) => s.name === 'GTUBE'));
-      assert.equal(JSON.parse((await runCli(['quarantine', 'list', '--tenant', 'globex', '--json'], env)).stdout).length, 0, 'tenant-scoped');
+      assert.equal(
+        JSON.parse((await runCli(['quarantine', 'list', '--tenant', 'globex', '--json'], env)).stdout).length,
+        0,
+        'tenant-scoped',
+      );
 
       const show = await runCli(['quarantine', 'show', ids[0]!, '--tenant', 'acme'], env);
       assert.equal(show.code, 0, show.stderr);
@@ -57,7 +67,10 @@ for (const kind of backends()) {
     });
 
     it('changes settings and refuses bad arguments in one line', async () => {
-      const ok = await runCli(['quarantine', 'settings', '--tenant', 'acme', '--self-release', 'on', '--retention-days', '14', '--json'], env);
+      const ok = await runCli(
+        ['quarantine', 'settings', '--tenant', 'acme', '--self-release', 'on', '--retention-days', '14', '--json'],
+        env,
+      );
       assert.equal(ok.code, 0, ok.stderr);
       assert.equal(JSON.parse(ok.stdout).selfRelease, true);
       for (const args of [

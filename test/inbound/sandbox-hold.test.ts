@@ -32,7 +32,13 @@ class SlowSandbox implements Sandbox {
     if (!this.ready) return 'pending';
     const filename = this.files.get(ticket)!;
     const bad = filename.startsWith('bad');
-    return { sandbox: this.name, filename, malicious: bad, score: bad ? 12 : 0, symbols: bad ? [{ name: 'SANDBOX_RANSOMWARE', score: 12, description: 'encrypts files', detail: filename }] : [] };
+    return {
+      sandbox: this.name,
+      filename,
+      malicious: bad,
+      score: bad ? 12 : 0,
+      symbols: bad ? [{ name: 'SANDBOX_RANSOMWARE', score: 12, description: 'encrypts files', detail: filename }] : [],
+    };
   }
 }
 
@@ -55,7 +61,14 @@ for (const kind of backends()) {
       store = await openStore({ databaseUrl: db.url, dataDir: db.dataDir });
       const config = loadConfig({}, { dataDir: db.dataDir, databaseUrl: db.url, dnsServers: ['127.0.0.1:9'], demoTenant: false });
       const logger = createLogger('silent');
-      mod = await createInboundModule({ sandbox: { sandbox, waitMs: 50, repollMs: 1000, giveUpMs: 3_600_000 } })({ config, store, logger, metrics: createMetrics(), node: 'n1', wake: () => {} });
+      mod = await createInboundModule({ sandbox: { sandbox, waitMs: 50, repollMs: 1000, giveUpMs: 3_600_000 } })({
+        config,
+        store,
+        logger,
+        metrics: createMetrics(),
+        node: 'n1',
+        wake: () => {},
+      });
       tenantId = (await store.createTenant({ name: 'acme', domains: ['acme.example'], inboundRoute: 'smtp://127.0.0.1:9' })).id;
     });
     after(async () => {
@@ -69,9 +82,37 @@ for (const kind of backends()) {
       const envelope = { mailFrom: 'a@sender.test', recipients: ['taro@acme.example'] };
       const parsed = await parseMessage(raw, envelope, 'inbound');
       const id = `msg-${filename}`;
-      const d = (await mod.decideInbound!({ id, tenantId, direction: 'inbound', user: null, envelope, facts: parsed.facts, raw, remoteAddress: '127.0.0.1', helo: 'mail.sender.test', attachments: async () => parsed.attachments }))!;
+      const d = (await mod.decideInbound!({
+        id,
+        tenantId,
+        direction: 'inbound',
+        user: null,
+        envelope,
+        facts: parsed.facts,
+        raw,
+        remoteAddress: '127.0.0.1',
+        helo: 'mail.sender.test',
+        attachments: async () => parsed.attachments,
+      }))!;
       assert.equal(d.state, 'held_for_sandbox');
-      await store.insertMessage({ id, tenantId, direction: 'inbound', state: d.state, dueAt: d.dueAt, mailFrom: envelope.mailFrom, recipients: envelope.recipients, headerFrom: 'a@sender.test', subject: 'file', messageId: null, size: raw.length, facts: parsed.facts, plan: d.plan, submittedBy: null, body: d.body ?? raw, events: d.events });
+      await store.insertMessage({
+        id,
+        tenantId,
+        direction: 'inbound',
+        state: d.state,
+        dueAt: d.dueAt,
+        mailFrom: envelope.mailFrom,
+        recipients: envelope.recipients,
+        headerFrom: 'a@sender.test',
+        subject: 'file',
+        messageId: null,
+        size: raw.length,
+        facts: parsed.facts,
+        plan: d.plan,
+        submittedBy: null,
+        body: d.body ?? raw,
+        events: d.events,
+      });
       return id;
     }
 

@@ -64,11 +64,20 @@ for (const kind of backends()) {
         { name: '_dmarc.bank.test', type: 'TXT', value: 'v=DMARC1; p=reject' },
       ]);
       sink = await startSink();
-      inst = await startInstance(kind, { dnsServers: [dns.address], pollIntervalMs: 50, publicUrl: 'http://127.0.0.1:1' }, { inboundRoute: sink.url });
+      inst = await startInstance(
+        kind,
+        { dnsServers: [dns.address], pollIntervalMs: 50, publicUrl: 'http://127.0.0.1:1' },
+        { inboundRoute: sink.url },
+      );
       port = inst.sekisho.ports.inbound;
       const applied = await applyPolicy(inst.sekisho.store, inst.tenantId, POLICY, 'test');
       assert.ok(applied.ok, JSON.stringify(applied.errors));
-      await updateSettings(inst.sekisho.store, inst.tenantId, { selfRelease: true, staff: [{ name: '山田 太郎', email: 'yamada@acme.co.jp' }] }, 'test');
+      await updateSettings(
+        inst.sekisho.store,
+        inst.tenantId,
+        { selfRelease: true, staff: [{ name: '山田 太郎', email: 'yamada@acme.co.jp' }] },
+        'test',
+      );
     });
     after(async () => {
       await inst.stop();
@@ -77,7 +86,8 @@ for (const kind of backends()) {
     });
 
     const message = async (id: string) => (await inst.sekisho.store.message(id))!;
-    const deliveredTo = (needle: string) => waitUntil(async () => sink.messages.find((m) => m.raw.includes(needle)), `delivery of ${needle}`);
+    const deliveredTo = (needle: string) =>
+      waitUntil(async () => sink.messages.find((m) => m.raw.includes(needle)), `delivery of ${needle}`);
 
     it('quarantines spam samples and delivers none of them', async () => {
       for (const f of ['spam/spamassassin/009', 'spam/spamassassin/001', 'spam/rspamd/gtube.eml', 'spam/rspamd/advance_fee_fraud.eml']) {
@@ -104,7 +114,10 @@ for (const kind of backends()) {
         assert.deepEqual(withoutSekishoTrace(got.raw), raw, f);
         const head = headerBlock(got.raw);
         assert.match(head, /^Received: from mail\.sender\.test /);
-        assert.match(head, /\r\nAuthentication-Results: sekisho\.localhost;\r\n dkim=none[^]*\r\n spf=pass \(sekisho\.localhost: domain of friend@sender\.test designates 127\.0\.0\.1/);
+        assert.match(
+          head,
+          /\r\nAuthentication-Results: sekisho\.localhost;\r\n dkim=none[^]*\r\n spf=pass \(sekisho\.localhost: domain of friend@sender\.test designates 127\.0\.0\.1/,
+        );
         await waitUntil(async () => (await message(id)).state === 'delivered', 'delivered state');
       }
     });
@@ -123,9 +136,14 @@ for (const kind of backends()) {
         const detail = inboundStateOf(m)!.symbols.find((s) => s.name === symbol)!.detail;
         assert.ok(detail, 'the symbol says which file');
       }
-      assert.equal((await message(idOf((await sendRaw(port, fixture('rspamd/exe_attm.eml'), { mailFrom: 'x@spam.test', to: [RCPT] })).text))).state, 'quarantined');
+      assert.equal(
+        (await message(idOf((await sendRaw(port, fixture('rspamd/exe_attm.eml'), { mailFrom: 'x@spam.test', to: [RCPT] })).text))).state,
+        'quarantined',
+      );
       // macro.eml scores between tagAt and quarantineAt: delivered with the subject tag.
-      const tagged = idOf((await sendRaw(port, fixture('spamassassin/olevbmacro/macro.eml'), { mailFrom: 'x@spam.test', to: [RCPT] })).text);
+      const tagged = idOf(
+        (await sendRaw(port, fixture('spamassassin/olevbmacro/macro.eml'), { mailFrom: 'x@spam.test', to: [RCPT] })).text,
+      );
       assert.ok(['queued', 'delivered'].includes((await message(tagged)).state));
       const got = await deliveredTo(tagged);
       assert.match(headerBlock(got.raw), /\r\nSubject: \[SPAM\] /);
@@ -138,7 +156,9 @@ for (const kind of backends()) {
       assert.ok(symbolNames(pm).includes('PHISH_LINK_TEXT_MISMATCH'));
 
       const brand = crlf(
-        'From: =?UTF-8?B?' + Buffer.from('楽天カード株式会社').toString('base64') + '?= <info@rakuten-card-security.test>\nTo: taro@acme.example\nSubject: =?UTF-8?B?' +
+        'From: =?UTF-8?B?' +
+          Buffer.from('楽天カード株式会社').toString('base64') +
+          '?= <info@rakuten-card-security.test>\nTo: taro@acme.example\nSubject: =?UTF-8?B?' +
           Buffer.from('【重要】カードのご利用確認').toString('base64') +
           '?=\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <b1@rakuten-card-security.test>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\nご本人確認のため、ログインしてください。\n',
       );
@@ -146,7 +166,9 @@ for (const kind of backends()) {
       assert.ok(symbolNames(bm).includes('PHISH_BRAND_IMPERSONATION'), symbolNames(bm).join(','));
 
       const lookalike = crlf(
-        'From: =?UTF-8?B?' + Buffer.from('山田 太郎').toString('base64') + '?= <yamada@acrne.co.jp>\nTo: taro@acme.example\nSubject: invoice\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <l1@acrne.co.jp>\n\nPlease pay the attached invoice today.\n',
+        'From: =?UTF-8?B?' +
+          Buffer.from('山田 太郎').toString('base64') +
+          '?= <yamada@acrne.co.jp>\nTo: taro@acme.example\nSubject: invoice\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <l1@acrne.co.jp>\n\nPlease pay the attached invoice today.\n',
       );
       const lm = await message(idOf((await sendRaw(port, lookalike, { mailFrom: 'yamada@acrne.co.jp', to: [RCPT] })).text));
       assert.ok(symbolNames(lm).includes('PHISH_LOOKALIKE_DOMAIN'), symbolNames(lm).join(','));
@@ -154,8 +176,12 @@ for (const kind of backends()) {
     });
 
     it('verifies SPF and DKIM through DNS, removes forged results, and honours DMARC p=reject', async () => {
-      const unsigned = crlf('From: news@sender.test\nTo: taro@acme.example\nSubject: signed\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <s1@sender.test>\n\nhello\n');
-      const { signatures } = await dkimSign(unsigned, { signatureData: [{ signingDomain: 'sender.test', selector: 'sel', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) }] });
+      const unsigned = crlf(
+        'From: news@sender.test\nTo: taro@acme.example\nSubject: signed\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <s1@sender.test>\n\nhello\n',
+      );
+      const { signatures } = await dkimSign(unsigned, {
+        signatureData: [{ signingDomain: 'sender.test', selector: 'sel', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) }],
+      });
       const forged = 'Authentication-Results: sekisho.localhost; dkim=pass header.d=bank.test\r\n';
       const signed = Buffer.concat([Buffer.from(forged + signatures, 'latin1'), unsigned]);
       const reply = await sendRaw(port, signed, { mailFrom: 'news@sender.test', to: [RCPT] });
@@ -171,14 +197,18 @@ for (const kind of backends()) {
       assert.match(head, /dmarc=pass .*header\.from=sender\.test/);
       assert.doesNotMatch(head, /header\.d=bank\.test/);
 
-      const spoof = crlf('From: security@bank.test\nTo: taro@acme.example\nSubject: verify\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <x@bank.test>\n\nhello\n');
+      const spoof = crlf(
+        'From: security@bank.test\nTo: taro@acme.example\nSubject: verify\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <x@bank.test>\n\nhello\n',
+      );
       const refused = await sendRaw(port, spoof, { mailFrom: 'security@bank.test', to: [RCPT] });
       assert.equal(refused.code, 550, refused.text);
       assert.match(refused.text, /5\.7\.1 .*DMARC/);
     });
 
     it('strips .zip attachments with a notice part when configured, and refuses a zip bomb', async () => {
-      const zip = Buffer.from(buildZip([fileEntry('readme.txt', Buffer.from('hello'))])).toString('base64').replace(/.{76}/g, '$&\n');
+      const zip = Buffer.from(buildZip([fileEntry('readme.txt', Buffer.from('hello'))]))
+        .toString('base64')
+        .replace(/.{76}/g, '$&\n');
       const mail = crlf(
         `From: partner@sender.test\nTo: taro@acme.example\nSubject: files\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <z1@sender.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain; charset=UTF-8\n\nsee attached\n--b1\nContent-Type: application/zip; name="docs.zip"\nContent-Disposition: attachment; filename="docs.zip"\nContent-Transfer-Encoding: base64\n\n${zip}\n--b1--\n`,
       );
@@ -187,13 +217,21 @@ for (const kind of backends()) {
       const text = got.raw.toString('latin1');
       assert.doesNotMatch(text, /application\/zip/);
       assert.match(text, /see attached/);
-      const notice = /Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename\*=UTF-8''docs\.zip\.txt\r\n\r\n([A-Za-z0-9+/=\r\n]+)/.exec(text);
+      const notice =
+        /Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename\*=UTF-8''docs\.zip\.txt\r\n\r\n([A-Za-z0-9+/=\r\n]+)/.exec(
+          text,
+        );
       assert.ok(notice, text);
-      assert.match(Buffer.from(notice[1]!, 'base64').toString('utf8'), /添付ファイル「docs\.zip」は、受信フィルターの設定により削除されました。/);
+      assert.match(
+        Buffer.from(notice[1]!, 'base64').toString('utf8'),
+        /添付ファイル「docs\.zip」は、受信フィルターの設定により削除されました。/,
+      );
 
       const before = process.memoryUsage().rss;
       const zeros = await deflatedZeros(64 * 1024 * 1024);
-      const bomb = Buffer.from(buildZip([{ name: 'zeros.bin', data: zeros, method: 8, uncompressedSize: 64 * 1024 * 1024 }])).toString('base64').replace(/.{76}/g, '$&\n');
+      const bomb = Buffer.from(buildZip([{ name: 'zeros.bin', data: zeros, method: 8, uncompressedSize: 64 * 1024 * 1024 }]))
+        .toString('base64')
+        .replace(/.{76}/g, '$&\n');
       const bombMail = crlf(
         `From: x@spam.test\nTo: taro@acme.example\nSubject: report\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b2"\n\n--b2\nContent-Type: text/plain\n\nreport\n--b2\nContent-Type: application/zip; name="report.zip"\nContent-Disposition: attachment; filename="report.zip"\nContent-Transfer-Encoding: base64\n\n${bomb}\n--b2--\n`,
       );
@@ -242,10 +280,18 @@ for (const kind of backends()) {
     it('self-release: the digest link page shows a button; GET changes nothing, POST releases', async () => {
       const reply = await sendRaw(port, fixture('spam/spamassassin/001'), { mailFrom: 'bulk@spam.test', to: ['hanako@acme.example'] });
       const id = idOf(reply.text);
-      const result = await sendDigests({ store: inst.sekisho.store, hostname: 'sekisho.localhost', publicUrl: `http://127.0.0.1:${inst.sekisho.ports.http}` }, inst.tenantId, { recipient: 'hanako@acme.example' });
+      const result = await sendDigests(
+        { store: inst.sekisho.store, hostname: 'sekisho.localhost', publicUrl: `http://127.0.0.1:${inst.sekisho.ports.http}` },
+        inst.tenantId,
+        { recipient: 'hanako@acme.example' },
+      );
       assert.equal(result.sent.length, 1);
       inst.sekisho.worker.wake();
-      const digest = await waitUntil(async () => sink.messages.find((m) => m.recipients.includes('hanako@acme.example') && m.raw.includes('Auto-Submitted: auto-generated')), 'digest');
+      const digest = await waitUntil(
+        async () =>
+          sink.messages.find((m) => m.recipients.includes('hanako@acme.example') && m.raw.includes('Auto-Submitted: auto-generated')),
+        'digest',
+      );
       const decoded = digestText(digest.raw);
       const link = /(http:\/\/127\.0\.0\.1:\d+\/q\/[A-Za-z0-9_-]+)/.exec(decoded)?.[1];
       assert.ok(link, decoded);
@@ -255,11 +301,19 @@ for (const kind of backends()) {
       assert.match(html, /<form method="post"/);
       assert.match(html, /<button type="submit">配送する \/ Release<\/button>/);
       assert.equal((await message(id)).state, 'quarantined', 'GET must not release');
-      const post = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=release' });
+      const post = await fetch(link, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'action=release',
+      });
       assert.equal(post.status, 200);
       assert.match(await post.text(), /隔離を解除しました/);
       await deliveredTo(id);
-      const again = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=release' });
+      const again = await fetch(link, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'action=release',
+      });
       assert.match(await again.text(), /すでに処理されています/);
     });
   });

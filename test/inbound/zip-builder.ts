@@ -14,19 +14,35 @@ export interface RawEntry {
   sameDataAs?: number;
 }
 
-function u16(n: number): number[] { return [n & 0xff, (n >>> 8) & 0xff]; }
-function u32(n: number): number[] { return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff]; }
+function u16(n: number): number[] {
+  return [n & 0xff, (n >>> 8) & 0xff];
+}
+function u32(n: number): number[] {
+  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+}
 
 export function buildZip(entries: RawEntry[]): Uint8Array {
   const parts: Uint8Array[] = [];
   const offsets: number[] = [];
   let offset = 0;
   entries.forEach((e, i) => {
-    if (e.sameDataAs !== undefined) { offsets.push(offsets[e.sameDataAs]); return; }
+    if (e.sameDataAs !== undefined) {
+      offsets.push(offsets[e.sameDataAs]);
+      return;
+    }
     const name = Buffer.from(e.name, 'utf8');
     const header = Uint8Array.from([
-      ...u32(0x04034b50), ...u16(20), ...u16((e.flags ?? 0) | 0x800), ...u16(e.method), ...u16(0), ...u16(0),
-      ...u32(0), ...u32(e.data.length), ...u32(e.uncompressedSize), ...u16(name.length), ...u16(0),
+      ...u32(0x04034b50),
+      ...u16(20),
+      ...u16((e.flags ?? 0) | 0x800),
+      ...u16(e.method),
+      ...u16(0),
+      ...u16(0),
+      ...u32(0),
+      ...u32(e.data.length),
+      ...u32(e.uncompressedSize),
+      ...u16(name.length),
+      ...u16(0),
     ]);
     offsets.push(offset);
     parts.push(header, name, e.data);
@@ -38,17 +54,39 @@ export function buildZip(entries: RawEntry[]): Uint8Array {
     const name = Buffer.from(e.name, 'utf8');
     const src = e.sameDataAs !== undefined ? entries[e.sameDataAs] : e;
     const cd = Uint8Array.from([
-      ...u32(0x02014b50), ...u16(20), ...u16(20), ...u16((e.flags ?? 0) | 0x800), ...u16(src.method), ...u16(0), ...u16(0),
-      ...u32(0), ...u32(src.data.length), ...u32(e.uncompressedSize), ...u16(name.length), ...u16(0), ...u16(0),
-      ...u16(0), ...u16(0), ...u32(0), ...u32(offsets[i]),
+      ...u32(0x02014b50),
+      ...u16(20),
+      ...u16(20),
+      ...u16((e.flags ?? 0) | 0x800),
+      ...u16(src.method),
+      ...u16(0),
+      ...u16(0),
+      ...u32(0),
+      ...u32(src.data.length),
+      ...u32(e.uncompressedSize),
+      ...u16(name.length),
+      ...u16(0),
+      ...u16(0),
+      ...u16(0),
+      ...u16(0),
+      ...u32(0),
+      ...u32(offsets[i]),
     ]);
     parts.push(cd, name);
     offset += cd.length + name.length;
   });
-  parts.push(Uint8Array.from([
-    ...u32(0x06054b50), ...u16(0), ...u16(0), ...u16(entries.length), ...u16(entries.length),
-    ...u32(offset - cdStart), ...u32(cdStart), ...u16(0),
-  ]));
+  parts.push(
+    Uint8Array.from([
+      ...u32(0x06054b50),
+      ...u16(0),
+      ...u16(0),
+      ...u16(entries.length),
+      ...u16(entries.length),
+      ...u32(offset - cdStart),
+      ...u32(cdStart),
+      ...u16(0),
+    ]),
+  );
   return Buffer.concat(parts);
 }
 
@@ -63,7 +101,10 @@ export async function deflatedZeros(size: number): Promise<Uint8Array> {
   const deflate = createDeflateRaw({ level: constants.Z_BEST_COMPRESSION });
   const out: Buffer[] = [];
   deflate.on('data', (b: Buffer) => out.push(b));
-  const done = new Promise<void>((resolve, reject) => { deflate.on('end', resolve); deflate.on('error', reject); });
+  const done = new Promise<void>((resolve, reject) => {
+    deflate.on('end', resolve);
+    deflate.on('error', reject);
+  });
   for (let left = size; left > 0; left -= chunk.length) {
     const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
     if (!deflate.write(piece)) await new Promise((r) => deflate.once('drain', r));

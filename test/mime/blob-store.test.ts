@@ -36,7 +36,11 @@ test('a failing source stream stores nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sekisho-blob-'));
   try {
     const store = new FsBlobStore(dir);
-    const failing = new Readable({ read() { this.destroy(new Error('client went away')); } });
+    const failing = new Readable({
+      read() {
+        this.destroy(new Error('client went away'));
+      },
+    });
     await assert.rejects(store.put('a/b', failing), /client went away/);
     assert.equal(await store.exists('a/b'), false);
     assert.deepEqual(readdirSync(join(dir, 'a')), []);

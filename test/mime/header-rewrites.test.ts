@@ -16,7 +16,10 @@ const lines = (raw: Buffer) => raw.toString('latin1').split(/(?<=\n)/);
 test('convertToBcc: To/Cc/Bcc lines replaced by one To: undisclosed-recipients:;, everything else byte-identical', async () => {
   const original = fixture('mail-iso-2022-jp/sample0.eml').toString('latin1'); // LF line ends
   const extra = 'Cc: =?ISO-2022-JP?B?GyRCOzNFRBsoQg==?= <yamada@example.co.jp>,\n\tsuzuki@example.co.jp\nBcc: boss@example.co.jp\n';
-  const raw = Buffer.from(original.replace(/^To: .*\n/m, (to) => to + extra), 'latin1');
+  const raw = Buffer.from(
+    original.replace(/^To: .*\n/m, (to) => to + extra),
+    'latin1',
+  );
   const out = convertToBcc(raw);
   const expected = original.replace(/^To: .*\n/m, 'To: undisclosed-recipients:;\n');
   assert.equal(out.toString('latin1'), expected);

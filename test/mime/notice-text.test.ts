@@ -38,7 +38,14 @@ test('web download notice: ja, en, both (Japanese first), escaped HTML, passcode
 });
 
 test('ZIP password notice', () => {
-  const n = zipPasswordNotice({ lang: 'both', password: 'Ab3#xyZ9pQrs', zipName: 'attachments.zip', subject: '見積書の送付', sentAt: AT, files: ['a.pdf'] });
+  const n = zipPasswordNotice({
+    lang: 'both',
+    password: 'Ab3#xyZ9pQrs',
+    zipName: 'attachments.zip',
+    subject: '見積書の送付',
+    sentAt: AT,
+    files: ['a.pdf'],
+  });
   assert.equal(n.subject, '[パスワード通知/Password] 見積書の送付');
   assert.match(n.text, /先ほどお送りしたメールの添付ファイルのパスワードをお知らせします。/);
   assert.match(n.text, /パスワード: Ab3#xyZ9pQrs/);

@@ -43,7 +43,10 @@ describe('postal-mime decoder patch', () => {
   it('parses every fixture message exactly as unpatched postal-mime does', () => {
     assert.ok(readdirSync(FIXTURES, { recursive: true }).filter((f) => String(f).endsWith('.eml')).length > 50);
     const run = (patch: boolean) =>
-      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', DIGEST], { env: { ...process.env, PATCH: patch ? '1' : '' }, encoding: 'utf8' }).trim();
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', DIGEST], {
+        env: { ...process.env, PATCH: patch ? '1' : '' },
+        encoding: 'utf8',
+      }).trim();
     assert.equal(run(true), run(false));
   });
 });

@@ -85,7 +85,9 @@ test('50 MB attachment streams through web download', async (t) => {
 
     const rssGrowthMb = (peakRss - base.rss) / 1024 / 1024;
     const heapGrowthMb = (peakHeap - base.heapUsed) / 1024 / 1024;
-    t.diagnostic(`50 MB attachment: peak RSS ${(peakRss / 1048576).toFixed(1)} MB (+${rssGrowthMb.toFixed(1)} MB), peak heap +${heapGrowthMb.toFixed(1)} MB`);
+    t.diagnostic(
+      `50 MB attachment: peak RSS ${(peakRss / 1048576).toFixed(1)} MB (+${rssGrowthMb.toFixed(1)} MB), peak heap +${heapGrowthMb.toFixed(1)} MB`,
+    );
 
     assert.equal(result.files.length, 1);
     assert.equal(result.files[0].size, SIZE);

@@ -11,11 +11,7 @@ import { Readable } from 'node:stream';
 import { FsBlobStore } from '../../src/blob/fs-blob-store.ts';
 import { webDownloadNotice } from '../../src/mime/notice-text.ts';
 import { streamToBuffer } from '../../src/mime/rewrite/message-source.ts';
-import {
-  removeAttachmentsWithNotice,
-  stripAttachmentsForDownload,
-  type DownloadFile,
-} from '../../src/mime/rewrite/web-download.ts';
+import { removeAttachmentsWithNotice, stripAttachmentsForDownload, type DownloadFile } from '../../src/mime/rewrite/web-download.ts';
 import type { Notice } from '../../src/mime/rewrite/notice-insert.ts';
 import { decodeAs, fixture, headerBlock, leafParts, parseMail, textOf, type LeafPart } from './mime-test-helpers.ts';
 
@@ -69,7 +65,13 @@ test('au-attached.eml (ISO-2022-JP + JPEG): photo stored byte-identical, notice 
     assert.equal(stored.length, original.length);
     assert.ok(stored.equals(original), 'stored attachment is byte-identical');
     assert.equal(files[0].sha256, sha256(original));
-    assert.deepEqual(report, { attachmentsRemoved: 1, noticesInserted: 1, convertedToUtf8: 0, textPartsSkipped: 0, noticePartAdded: false });
+    assert.deepEqual(report, {
+      attachmentsRemoved: 1,
+      noticesInserted: 1,
+      convertedToUtf8: 0,
+      textPartsSkipped: 0,
+      noticePartAdded: false,
+    });
 
     assert.ok(headerBlock(out).equals(headerBlock(raw)), 'top-level headers byte-identical');
     const [beforeText] = await leafParts(raw);
@@ -219,7 +221,10 @@ test('composed: Japanese file names decoded, both attachments stored, alternativ
     assert.ok(after.text!.includes('写真①.jpg (4.1 KB)'));
     assert.ok(after.html!.includes('写真①.jpg (4.1 KB)'));
     const parts = await leafParts(out);
-    assert.deepEqual(parts.map((p) => p.contentType), ['text/plain', 'text/html']);
+    assert.deepEqual(
+      parts.map((p) => p.contentType),
+      ['text/plain', 'text/html'],
+    );
   }));
 
 test('charset that cannot hold the notice: plain part becomes UTF-8, HTML uses character references', async () => {
@@ -284,7 +289,10 @@ test('a message of attachments only gets a notice part; emptied multiparts stay 
       ].join('\r\n'),
     );
     const { out, files, report, notice } = await strip(raw, store, 'top', 'ja');
-    assert.deepEqual(files.map((f) => f.filename), ['a.pdf', 'attachment-2.bin']);
+    assert.deepEqual(
+      files.map((f) => f.filename),
+      ['a.pdf', 'attachment-2.bin'],
+    );
     assert.equal(report.noticePartAdded, true);
     const parts = await leafParts(out);
     assert.equal(parts.length, 1);

@@ -104,7 +104,10 @@ test('AES-256 ZIP opens in 7-Zip with the password; contents and Japanese names 
     // every other part byte-identical: text, HTML, inline image
     const before = await leafParts(raw);
     const parts = await leafParts(out);
-    assert.deepEqual(parts.map((p) => p.contentType), ['text/plain', 'text/html', 'image/gif', 'application/zip']);
+    assert.deepEqual(
+      parts.map((p) => p.contentType),
+      ['text/plain', 'text/html', 'image/gif', 'application/zip'],
+    );
     for (let i = 0; i < 3; i++) {
       assert.ok(parts[i].headers.equals(before[i].headers) && parts[i].rawBody.equals(before[i].rawBody), parts[i].contentType);
     }
@@ -145,7 +148,10 @@ test('ZipCrypto ZIP opens with Info-ZIP unzip -P', () =>
 test('CP932 file names: no UTF-8 flag, names are Shift_JIS bytes old Japanese tools read', () =>
   inTempDir(async (dir) => {
     const { out, password, zipped } = await run(composed(), { method: 'zipcrypto', filenameCharset: 'cp932' });
-    assert.deepEqual(zipped.map((z) => z.filename), ['写真①.jpg', '見積書.txt', '写真① (2).jpg']);
+    assert.deepEqual(
+      zipped.map((z) => z.filename),
+      ['写真①.jpg', '見積書.txt', '写真① (2).jpg'],
+    );
     const zip = await zipOf(out);
     // local file header: general purpose flag bit 11 (EFS) clear, name in CP932
     assert.equal(zip.readUInt32LE(0), 0x04034b50);
@@ -200,7 +206,10 @@ test('an attached encrypted archive is wrapped too (documented choice)', () =>
       ].join('\r\n'),
     );
     const { out, password, zipped } = await run(raw, { method: 'aes256' });
-    assert.deepEqual(zipped.map((z) => z.filename), ['secret.zip']);
+    assert.deepEqual(
+      zipped.map((z) => z.filename),
+      ['secret.zip'],
+    );
     writeFileSync(join(dir, 'o.zip'), await zipOf(out));
     execFileSync('7z', ['x', `-p${password}`, `-o${join(dir, 'x')}`, join(dir, 'o.zip')], { stdio: 'pipe' });
     assert.ok(readFileSync(join(dir, 'x', 'secret.zip')).equals(inner));
@@ -215,7 +224,7 @@ test('generatePassword: long enough, every class, no ambiguous characters, diffe
     assert.match(p, /[a-z]/);
     assert.match(p, /[2-9]/);
     assert.doesNotMatch(p, /[0O1lIo]/);
-    assert.match(p, /^[A-Za-z0-9]/, "never starts with a symbol such as -");
+    assert.match(p, /^[A-Za-z0-9]/, 'never starts with a symbol such as -');
     seen.add(p);
   }
   assert.equal(seen.size, 200);

@@ -7,7 +7,23 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends } from '../helpers/databases.ts';
 import { USER } from '../helpers/instance.ts';
-import { copies, eventTypes, expire, formToken, get, linkIn, mail, post, settle, startHarness, submit, waitNotice, waitState, client, type Harness } from './harness.ts';
+import {
+  copies,
+  eventTypes,
+  expire,
+  formToken,
+  get,
+  linkIn,
+  mail,
+  post,
+  settle,
+  startHarness,
+  submit,
+  waitNotice,
+  waitState,
+  client,
+  type Harness,
+} from './harness.ts';
 
 for (const kind of backends()) {
   describe(`outbound actions on ${kind}`, () => {
@@ -29,7 +45,11 @@ for (const kind of backends()) {
       assert.match(page.body, /承認/);
       await settle(150);
       assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_approval', 'GET does not approve');
-      const res = await post(h, path, [['formToken', formToken(page.body)], ['action', 'approve'], ['comment', 'OK <b>go</b>']]);
+      const res = await post(h, path, [
+        ['formToken', formToken(page.body)],
+        ['action', 'approve'],
+        ['comment', 'OK <b>go</b>'],
+      ]);
       assert.equal(res.status, 200);
       await waitState(h, id, 'delivered');
       const approved = (await h.inst.sekisho.store.events(id)).find((e) => e.type === 'approved');
@@ -43,11 +63,21 @@ for (const kind of backends()) {
       const id = await submit(h, mail('APPROVE no'), { to: ['partner@example.net'] });
       const { approve } = await import('../../src/outbound/actions.ts');
       const env = { store: h.inst.sekisho.store, hostname: 'sekisho.localhost', publicUrl: h.http };
-      await assert.rejects(approve(env, id, { email: USER, role: 'user', tenantId: h.inst.tenantId }), (e: { code?: string }) => e.code === 'forbidden');
-      await assert.rejects(approve(env, id, { email: 'eve@globex.example', role: 'admin', tenantId: 'other' }), (e: { code?: string }) => e.code === 'not_found');
+      await assert.rejects(
+        approve(env, id, { email: USER, role: 'user', tenantId: h.inst.tenantId }),
+        (e: { code?: string }) => e.code === 'forbidden',
+      );
+      await assert.rejects(
+        approve(env, id, { email: 'eve@globex.example', role: 'admin', tenantId: 'other' }),
+        (e: { code?: string }) => e.code === 'not_found',
+      );
       const path = linkIn((await waitNotice(h, 'approval', 'APPROVE no', 'boss@acme.example')).text, 'a');
       const page = await get(h, path);
-      await post(h, path, [['formToken', formToken(page.body)], ['action', 'reject'], ['comment', 'not to them']]);
+      await post(h, path, [
+        ['formToken', formToken(page.body)],
+        ['action', 'reject'],
+        ['comment', 'not to them'],
+      ]);
       await waitState(h, id, 'discarded');
       await waitNotice(h, 'rejected', 'APPROVE no', USER);
       assert.ok((await eventTypes(h, id)).includes('rejected'));
@@ -60,7 +90,9 @@ for (const kind of backends()) {
       await waitNotice(h, 'approval', 'APPROVE late');
       await expire(h, id);
       await waitState(h, id, 'discarded');
-      assert.ok((await h.inst.sekisho.store.events(id)).some((e) => e.type === 'discarded' && JSON.parse(e.data).why === 'approve.timeout'));
+      assert.ok(
+        (await h.inst.sekisho.store.events(id)).some((e) => e.type === 'discarded' && JSON.parse(e.data).why === 'approve.timeout'),
+      );
     });
 
     it('approve by manager without one on record goes to the tenant approvers; notify tells the listed address', async () => {
@@ -71,7 +103,11 @@ for (const kind of backends()) {
       await waitNotice(h, 'notify', 'MGRCHECK', 'privacy@acme.example');
       const { cancel } = await import('../../src/outbound/actions.ts');
       const env = { store: h.inst.sekisho.store, hostname: 'sekisho.localhost', publicUrl: h.http };
-      assert.equal((await cancel(env, id, { email: USER, role: 'user', tenantId: h.inst.tenantId })).state, 'cancelled', 'the sender may withdraw it');
+      assert.equal(
+        (await cancel(env, id, { email: USER, role: 'user', tenantId: h.inst.tenantId })).state,
+        'cancelled',
+        'the sender may withdraw it',
+      );
     });
 
     it('confirmation page: sending needs every box ticked', async () => {
@@ -82,17 +118,28 @@ for (const kind of backends()) {
       assert.match(page.body, /送信確認画面/);
       assert.match(page.body, /type="checkbox" name="r" value="other@example.org"/);
       const token = formToken(page.body);
-      const partial = await post(h, path, [['formToken', token], ['action', 'confirm'], ['r', 'partner@example.net']]);
+      const partial = await post(h, path, [
+        ['formToken', token],
+        ['action', 'confirm'],
+        ['r', 'partner@example.net'],
+      ]);
       assert.equal(partial.status, 422);
       assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_confirmation');
-      const all = await post(h, path, [['formToken', token], ['action', 'confirm'], ['r', 'partner@example.net'], ['r', 'other@example.org']]);
+      const all = await post(h, path, [
+        ['formToken', token],
+        ['action', 'confirm'],
+        ['r', 'partner@example.net'],
+        ['r', 'other@example.org'],
+      ]);
       assert.equal(all.status, 200);
       await waitState(h, id, 'delivered');
       assert.equal((await h.inst.sekisho.store.events(id)).find((e) => e.type === 'confirmed')?.actor, USER);
     });
 
     it('forced BCC: To/Cc leave the headers, every envelope recipient still gets it, sender told', async () => {
-      const id = await submit(h, mail('BCCME', { to: 'a@example.net, b@example.net', cc: 'c@example.org' }), { to: ['a@example.net', 'b@example.net', 'c@example.org'] });
+      const id = await submit(h, mail('BCCME', { to: 'a@example.net, b@example.net', cc: 'c@example.org' }), {
+        to: ['a@example.net', 'b@example.net', 'c@example.org'],
+      });
       await waitState(h, id, 'delivered');
       const [copy] = copies(h, 'BCCME');
       assert.deepEqual([...copy!.recipients].sort(), ['a@example.net', 'b@example.net', 'c@example.org']);
@@ -107,12 +154,18 @@ for (const kind of backends()) {
     it('block: 550 5.7.1 with the rule reason, a notice, a tenant audit event, nothing stored', async () => {
       await assert.rejects(
         client(h.inst.sekisho.ports.submission).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw: mail('BLOCKME') }),
-        (err: { responseCode?: number; response?: string }) => err.responseCode === 550 && /5\.7\.1 Secrets may not leave the company/.test(err.response ?? ''),
+        (err: { responseCode?: number; response?: string }) =>
+          err.responseCode === 550 && /5\.7\.1 Secrets may not leave the company/.test(err.response ?? ''),
       );
       const notice = await waitNotice(h, 'blocked', 'BLOCKME', USER);
       assert.match(notice.text, /Secrets may not leave the company/);
       assert.match(notice.text, /送信ブロック/);
-      const ev = await h.inst.sekisho.store.db.selectFrom('events').selectAll().where('tenant_id', '=', h.inst.tenantId).where('type', '=', 'policy.blocked').execute();
+      const ev = await h.inst.sekisho.store.db
+        .selectFrom('events')
+        .selectAll()
+        .where('tenant_id', '=', h.inst.tenantId)
+        .where('type', '=', 'policy.blocked')
+        .execute();
       assert.equal(ev.length, 1);
       assert.equal(JSON.parse(ev[0]!.data).rule, 'Block secrets');
       assert.equal(copies(h, 'BLOCKME').length, 0);
@@ -141,7 +194,12 @@ for (const kind of backends()) {
     });
 
     it('records contacts so the second message to a domain is no first contact', async () => {
-      const rows = await h.inst.sekisho.store.db.selectFrom('contacts').selectAll().where('tenant_id', '=', h.inst.tenantId).where('domain', '=', 'example.net').execute();
+      const rows = await h.inst.sekisho.store.db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('tenant_id', '=', h.inst.tenantId)
+        .where('domain', '=', 'example.net')
+        .execute();
       assert.equal(rows.length, 1);
       assert.ok(Number(rows[0]!.count) >= 3);
       const internal = await h.inst.sekisho.store.db.selectFrom('contacts').selectAll().where('domain', '=', 'acme.example').execute();

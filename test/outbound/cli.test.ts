@@ -47,7 +47,12 @@ for (const kind of backends()) {
     before(async () => {
       h = await startHarness(kind);
       dir = h.inst.db.dataDir;
-      env = { SEKISHO_DATA_DIR: dir, SEKISHO_DATABASE_URL: h.inst.db.url, SEKISHO_CONFIG: join(dir, 'none.yaml'), SEKISHO_PUBLIC_URL: h.http };
+      env = {
+        SEKISHO_DATA_DIR: dir,
+        SEKISHO_DATABASE_URL: h.inst.db.url,
+        SEKISHO_CONFIG: join(dir, 'none.yaml'),
+        SEKISHO_PUBLIC_URL: h.http,
+      };
       writeFileSync(join(dir, 'none.yaml'), '{}\n');
     });
     after(async () => {
@@ -60,7 +65,12 @@ for (const kind of backends()) {
       writeFileSync(file, BROKEN);
       const r = await cli(['policy', 'apply', file, '--tenant', 'acme']);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7:\\d+ outbound\\.rules\\[0\\]\\.then\\[0\\]\\.hold\\.minutes: hold minutes must be between 1 and 4320`));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7:\\d+ outbound\\.rules\\[0\\]\\.then\\[0\\]\\.hold\\.minutes: hold minutes must be between 1 and 4320`,
+        ),
+      );
       assert.match(r.stderr, /:9:\d+ outbound\.rules\[1\]\.when\.recipients\.extrnal: unknown field "extrnal"/);
       assert.match(r.stderr, /nothing changed/);
       const rows = await h.inst.sekisho.store.db.selectFrom('policies').select('id').where('tenant_id', '=', h.inst.tenantId).execute();
@@ -78,7 +88,12 @@ for (const kind of backends()) {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /policy version \d+ applied to acme/);
       assert.match((await cli(['policy', 'show', '--tenant', 'acme'])).stdout, /NEVERMATCHES/);
-      const events = await h.inst.sekisho.store.db.selectFrom('events').selectAll().where('type', '=', 'policy.applied').where('actor', '=', 'cli').execute();
+      const events = await h.inst.sekisho.store.db
+        .selectFrom('events')
+        .selectAll()
+        .where('type', '=', 'policy.applied')
+        .where('actor', '=', 'cli')
+        .execute();
       assert.equal(events.length, 1);
       assert.equal((await cli(['policy', 'apply', join(dir, 'missing.yaml'), '--tenant', 'acme'])).code, 1);
       assert.equal((await cli(['policy', 'show', '--tenant', 'nope'])).code, 1);
@@ -114,7 +129,9 @@ for (const kind of backends()) {
       assert.match(r.stdout, /would be: held \(was: delivered\)/);
       assert.match(r.stdout, /test mode "Would tag" would: subjectTag \[x\]/);
       assert.match(r.stdout, /summary: 3 messages since 7d; outcome: held 3/);
-      const json = JSON.parse((await cli(['policy', 'test', file, '--tenant', 'acme', '--since', '1d', '--json'])).stdout) as { summary: { messages: number } };
+      const json = JSON.parse((await cli(['policy', 'test', file, '--tenant', 'acme', '--since', '1d', '--json'])).stdout) as {
+        summary: { messages: number };
+      };
       assert.equal(json.summary.messages, 3);
       const bad = await cli(['policy', 'test', file, '--tenant', 'acme', '--since', 'last week']);
       assert.equal(bad.code, 1);
@@ -127,17 +144,25 @@ for (const kind of backends()) {
       // Message rows keep no body text: the replay parses it back from the stored body.
       const body = encodeIso2022Jp('この資料は社外秘です。\r\n')!;
       const raw = Buffer.concat([
-        Buffer.from(`From: ${USER}\r\nTo: partner@example.net\r\nSubject: =?ISO-2022-JP?B?${encodeIso2022Jp('資料')!.toString('base64')}?=\r\nMessage-ID: <replay-jis@acme.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n`),
+        Buffer.from(
+          `From: ${USER}\r\nTo: partner@example.net\r\nSubject: =?ISO-2022-JP?B?${encodeIso2022Jp('資料')!.toString('base64')}?=\r\nMessage-ID: <replay-jis@acme.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n`,
+        ),
         body,
       ]);
       const id = await submit(h, raw, { to: ['partner@example.net'] });
       const file = join(dir, 'body-draft.yaml');
-      writeFileSync(file, `version: 1\noutbound:\n  rules:\n    - name: Confidential\n      when: { body: "社外秘" }\n      then: [ { hold: { minutes: 5 } } ]\n`);
+      writeFileSync(
+        file,
+        `version: 1\noutbound:\n  rules:\n    - name: Confidential\n      when: { body: "社外秘" }\n      then: [ { hold: { minutes: 5 } } ]\n`,
+      );
       const r = await cli(['policy', 'test', file, '--tenant', 'acme', '--since', '1d', '--json']);
       assert.equal(r.code, 0, r.stderr);
       const out = JSON.parse(r.stdout) as { messages: Array<{ id: string; matchedRules: string[] }> };
       assert.deepEqual(out.messages.find((m) => m.id === id)?.matchedRules, ['Confidential']);
-      assert.ok(out.messages.filter((m) => m.id !== id).every((m) => m.matchedRules.length === 0), 'only the message that says it matches');
+      assert.ok(
+        out.messages.filter((m) => m.id !== id).every((m) => m.matchedRules.length === 0),
+        'only the message that says it matches',
+      );
     });
   });
 }

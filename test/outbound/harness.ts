@@ -55,7 +55,11 @@ export async function startHarness(kind: 'sqlite' | 'postgres'): Promise<Harness
   const sink = await startSink();
   const inst = await startInstance(kind, { relay: sink.url, pollIntervalMs: 50 });
   const store = inst.sekisho.store;
-  await store.createUsers(inst.tenantId, [{ email: 'boss@acme.example', passwordHash: await hashPassword(PASSWORD), role: 'approver', language: 'en' }], 'test');
+  await store.createUsers(
+    inst.tenantId,
+    [{ email: 'boss@acme.example', passwordHash: await hashPassword(PASSWORD), role: 'approver', language: 'en' }],
+    'test',
+  );
   const applied = await applyPolicy(store, inst.tenantId, POLICY, 'test');
   if (!applied.ok) throw new Error(JSON.stringify(applied.errors));
   return {
@@ -70,7 +74,14 @@ export async function startHarness(kind: 'sqlite' | 'postgres'): Promise<Harness
 }
 
 export function client(port: number, user = USER, pass = PASSWORD) {
-  return nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user, pass } });
+  return nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user, pass },
+  });
 }
 
 export function mail(subject: string, opts: { to?: string; cc?: string; from?: string; extra?: string } = {}): Buffer {
@@ -92,7 +103,10 @@ export function mail(subject: string, opts: { to?: string; cc?: string; from?: s
 
 /** Submits and returns the queue id from the 250 reply. */
 export async function submit(h: Harness, raw: Buffer, envelope: { from?: string; to: string[] }, user = USER): Promise<string> {
-  const info = await client(h.inst.sekisho.ports.submission, user).sendMail({ envelope: { from: envelope.from ?? user, to: envelope.to }, raw });
+  const info = await client(h.inst.sekisho.ports.submission, user).sendMail({
+    envelope: { from: envelope.from ?? user, to: envelope.to },
+    raw,
+  });
   const id = /queued as ([0-9A-Z]{26})/.exec(info.response)?.[1];
   if (!id) throw new Error(`no queue id in ${info.response}`);
   return id;
@@ -119,7 +133,13 @@ function headerBlock(raw: Buffer): string {
 }
 
 /** The first notice of `kind` to `to` whose text mentions `marker`, with its decoded text. */
-export async function waitNotice(h: Harness, kind: string, marker: string, to?: string, timeoutMs = 15_000): Promise<{ msg: SunkMessage; text: string; html: string }> {
+export async function waitNotice(
+  h: Harness,
+  kind: string,
+  marker: string,
+  to?: string,
+  timeoutMs = 15_000,
+): Promise<{ msg: SunkMessage; text: string; html: string }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const msg of h.sink.messages) {
@@ -151,7 +171,11 @@ export function formToken(html: string): string {
 }
 
 export async function post(h: Harness, path: string, fields: Array<[string, string]>): Promise<{ status: number; body: string }> {
-  const res = await fetch(h.http + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  const res = await fetch(h.http + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
   return { status: res.status, body: await res.text() };
 }
 
@@ -162,7 +186,11 @@ export async function get(h: Harness, path: string, headers: Record<string, stri
 
 /** Makes a waiting message due now, as if its hold time had passed. */
 export async function expire(h: Harness, id: string): Promise<void> {
-  await h.inst.sekisho.store.db.updateTable('messages').set({ due_at: Date.now() - 1 }).where('id', '=', id).execute();
+  await h.inst.sekisho.store.db
+    .updateTable('messages')
+    .set({ due_at: Date.now() - 1 })
+    .where('id', '=', id)
+    .execute();
   h.inst.sekisho.worker.wake();
 }
 

@@ -11,7 +11,22 @@ import { PASSWORD, USER } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { release } from '../../src/outbound/actions.ts';
-import { copies, eventTypes, expire, formToken, get, linkIn, mail, post, settle, startHarness, submit, waitNotice, waitState, type Harness } from './harness.ts';
+import {
+  copies,
+  eventTypes,
+  expire,
+  formToken,
+  get,
+  linkIn,
+  mail,
+  post,
+  settle,
+  startHarness,
+  submit,
+  waitNotice,
+  waitState,
+  type Harness,
+} from './harness.ts';
 
 const JIS = readFileSync(new URL('../fixtures/outbound/iso-2022-jp-sample0.eml', import.meta.url));
 
@@ -50,7 +65,10 @@ for (const kind of backends()) {
       assert.equal(forged.status, 403);
       assert.equal((await h.inst.sekisho.store.message(id))!.state, 'held');
 
-      const pressed = await post(h, path, [['formToken', formToken(page.body)], ['action', 'release']]);
+      const pressed = await post(h, path, [
+        ['formToken', formToken(page.body)],
+        ['action', 'release'],
+      ]);
       assert.equal(pressed.status, 200);
       await waitState(h, id, 'delivered');
       await settle();
@@ -60,7 +78,10 @@ for (const kind of backends()) {
       assert.equal(released?.actor, USER);
       assert.ok(events.some((e) => e.type === 'policy.matched' && JSON.parse(e.data).matchedRules.includes('Manual hold')));
       // Pressing again does nothing more.
-      const again = await post(h, path, [['formToken', formToken(page.body)], ['action', 'release']]);
+      const again = await post(h, path, [
+        ['formToken', formToken(page.body)],
+        ['action', 'release'],
+      ]);
       assert.equal(again.status, 409);
       await settle();
       assert.equal(copies(h, 'HOLDMANUAL one').length, 1);
@@ -70,7 +91,15 @@ for (const kind of backends()) {
       const id = await submit(h, mail('HOLDMANUAL cancel'), { to: ['partner@example.net'] });
       const path = linkIn((await waitNotice(h, 'held', 'HOLDMANUAL cancel')).text, 'h');
       const page = await get(h, path);
-      assert.equal((await post(h, path, [['formToken', formToken(page.body)], ['action', 'cancel']])).status, 200);
+      assert.equal(
+        (
+          await post(h, path, [
+            ['formToken', formToken(page.body)],
+            ['action', 'cancel'],
+          ])
+        ).status,
+        200,
+      );
       assert.equal((await h.inst.sekisho.store.message(id))!.state, 'cancelled');
       await settle();
       assert.equal(copies(h, 'HOLDMANUAL cancel').length, 0);
@@ -101,7 +130,10 @@ for (const kind of backends()) {
       await expire(h, id);
       await waitState(h, id, 'delivered');
       const types = await eventTypes(h, id);
-      assert.deepEqual(types.filter((t) => ['held', 'released', 'hold.ended', 'delivered'].includes(t)), ['held', 'released', 'hold.ended', 'delivered']);
+      assert.deepEqual(
+        types.filter((t) => ['held', 'released', 'hold.ended', 'delivered'].includes(t)),
+        ['held', 'released', 'hold.ended', 'delivered'],
+      );
       assert.equal(copies(h, 'TWOSTAGE').length, 1);
     });
 
@@ -109,7 +141,12 @@ for (const kind of backends()) {
       const store = h.inst.sekisho.store;
       const t = await store.createTenant({ name: 'jp', domains: ['example.jp'] });
       await store.createUsers(t.id, [{ email: 'yamada@example.jp', passwordHash: await hashPassword(PASSWORD), role: 'user' }], 'test');
-      const applied = await applyPolicy(store, t.id, 'version: 1\noutbound:\n  defaults:\n    hold: { minutes: 10, release: manual }\n', 'test');
+      const applied = await applyPolicy(
+        store,
+        t.id,
+        'version: 1\noutbound:\n  defaults:\n    hold: { minutes: 10, release: manual }\n',
+        'test',
+      );
       assert.ok(applied.ok);
       const wire = Buffer.from(JIS.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
       const id = await submit(h, wire, { from: 'yamada@example.jp', to: ['alpha.all@clubee.jp'] }, 'yamada@example.jp');
@@ -118,7 +155,10 @@ for (const kind of backends()) {
       const path = linkIn(notice.text, 'h');
       const page = await get(h, path);
       assert.match(page.body, /投稿0/);
-      await post(h, path, [['formToken', formToken(page.body)], ['action', 'release']]);
+      await post(h, path, [
+        ['formToken', formToken(page.body)],
+        ['action', 'release'],
+      ]);
       await waitState(h, id, 'delivered');
       const got = h.sink.messages.find((m) => m.recipients.includes('alpha.all@clubee.jp'));
       assert.deepEqual(withoutFirstReceived(got!.raw), wire);

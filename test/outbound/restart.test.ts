@@ -29,12 +29,28 @@ for (const kind of backends()) {
       const path = linkIn((await waitNotice(h, 'held', 'HOLDMANUAL restart')).text, 'h');
       await h.inst.sekisho.stop();
 
-      const config = loadConfig({}, { dataDir: h.inst.db.dataDir, databaseUrl: h.inst.db.url, submissionPort: 0, inboundPort: 0, httpPort: 0, demoTenant: false, pollIntervalMs: 50, relay: h.sink.url });
+      const config = loadConfig(
+        {},
+        {
+          dataDir: h.inst.db.dataDir,
+          databaseUrl: h.inst.db.url,
+          submissionPort: 0,
+          inboundPort: 0,
+          httpPort: 0,
+          demoTenant: false,
+          pollIntervalMs: 50,
+          relay: h.sink.url,
+        },
+      );
       const quiet = createLogger('error', new Writable({ write: (_c, _e, cb) => cb() }));
       // The first node is down; its hold time passes.
       const { openStore } = await import('../../src/store/open-store.ts');
       const offline = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-      await offline.db.updateTable('messages').set({ due_at: Date.now() - 1000 }).where('id', '=', discard).execute();
+      await offline.db
+        .updateTable('messages')
+        .set({ due_at: Date.now() - 1000 })
+        .where('id', '=', discard)
+        .execute();
       await offline.close();
 
       second = await startSekisho(config, quiet);
@@ -46,7 +62,14 @@ for (const kind of backends()) {
       const base = `http://127.0.0.1:${second.ports.http}`;
       const page = await fetch(base + path).then((r) => r.text());
       assert.match(page, /確認して送信/);
-      const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams([['formToken', formToken(page)], ['action', 'release']]).toString() });
+      const res = await fetch(base + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams([
+          ['formToken', formToken(page)],
+          ['action', 'release'],
+        ]).toString(),
+      });
       assert.equal(res.status, 200);
       while ((await second.store.message(manual))!.state !== 'delivered') {
         assert.ok(Date.now() < deadline, 'released after the restart');

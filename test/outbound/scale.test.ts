@@ -36,7 +36,11 @@ for (const kind of backends()) {
         SELECT 'BULK' || n, ${tenant}, 'outbound', 'held', CAST(${future} AS BIGINT) + n, CAST(${t0} AS BIGINT), CAST(${t0} AS BIGINT), 'taro@acme.example', '["x@example.net"]', 'taro@acme.example', 'bulk', NULL, 10, '{}', NULL, 'taro@acme.example', 0
         FROM (${series}) AS series`.execute(store.db);
       const inserted = Date.now() - t0;
-      const count = await store.db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'held').executeTakeFirstOrThrow();
+      const count = await store.db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('state', '=', 'held')
+        .executeTakeFirstOrThrow();
       assert.ok(Number(count.n) >= N);
 
       const a0 = Date.now();
@@ -49,11 +53,14 @@ for (const kind of backends()) {
       const claimed = await store.claimDue('probe', Date.now(), 50, 1000);
       const claimMs = Date.now() - c0;
       assert.equal(claimed.filter((m) => m.id.startsWith('BULK')).length, 0);
-      for (const m of claimed) await store.db.updateTable('messages').set({ locked_by: null, locked_until: null }).where('id', '=', m.id).execute();
+      for (const m of claimed)
+        await store.db.updateTable('messages').set({ locked_by: null, locked_until: null }).where('id', '=', m.id).execute();
 
       await expire(h, id);
       await waitState(h, id, 'discarded'); // a manual hold that ran out: discarded
-      console.log(`# ${kind}: inserted ${N} held rows in ${inserted} ms; accept+hold before ${baseline} ms, with them waiting ${accepted} ms; claimDue ${claimMs} ms`);
+      console.log(
+        `# ${kind}: inserted ${N} held rows in ${inserted} ms; accept+hold before ${baseline} ms, with them waiting ${accepted} ms; claimDue ${claimMs} ms`,
+      );
     });
   });
 }

@@ -6,8 +6,14 @@ import assert from 'node:assert/strict';
 import { evaluateInbound, type InboundContext } from '../../src/policy/evaluate.ts';
 import { message, policy, type MessageSpec } from './message-builder.ts';
 
-const BASE: InboundContext = { tenantDomains: ['acme.example'], spamScore: 0, auth: { spf: 'pass', dkim: 'pass', dmarc: 'pass' }, symbols: [] };
-const inboundMail = (spec: MessageSpec = {}) => message({ from: 'sender@outside.example', to: ['taro@acme.example'], direction: 'inbound', ...spec });
+const BASE: InboundContext = {
+  tenantDomains: ['acme.example'],
+  spamScore: 0,
+  auth: { spf: 'pass', dkim: 'pass', dmarc: 'pass' },
+  symbols: [],
+};
+const inboundMail = (spec: MessageSpec = {}) =>
+  message({ from: 'sender@outside.example', to: ['taro@acme.example'], direction: 'inbound', ...spec });
 
 const POLICY = policy(`version: 1
 inbound:
@@ -55,7 +61,14 @@ const cases: Array<[string, MessageSpec, Partial<InboundContext>, string, string
   ['DMARC p=reject honoured', {}, { auth: { dmarc: 'fail', dmarcPolicy: 'reject' } }, 'reject', 'dmarc', []],
   ['DMARC p=quarantine honoured', {}, { auth: { dmarc: 'fail', dmarcPolicy: 'quarantine' } }, 'quarantine', 'dmarc', []],
   ['DMARC p=none only reported', {}, { auth: { dmarc: 'fail', dmarcPolicy: 'none' } }, 'deliver', 'default', []],
-  ['DMARC quarantine vs spam reject: more severe wins', {}, { spamScore: 16, auth: { dmarc: 'fail', dmarcPolicy: 'quarantine' } }, 'reject', 'spam', []],
+  [
+    'DMARC quarantine vs spam reject: more severe wins',
+    {},
+    { spamScore: 16, auth: { dmarc: 'fail', dmarcPolicy: 'quarantine' } },
+    'reject',
+    'spam',
+    [],
+  ],
   ['no scorer ran', {}, { spamScore: null }, 'deliver', 'default', []],
 ];
 
@@ -64,7 +77,10 @@ for (const [label, spec, ctx, disposition, source, tags] of cases) {
     const plan = evaluateInbound(POLICY, inboundMail(spec), { ...BASE, ...ctx });
     assert.equal(plan.disposition, disposition);
     assert.equal(plan.decidedBy.source, source);
-    assert.deepEqual(plan.subjectTags.map((t) => t.tag), tags);
+    assert.deepEqual(
+      plan.subjectTags.map((t) => t.tag),
+      tags,
+    );
   });
 }
 
@@ -84,7 +100,10 @@ test('attachments: rule strips and stripExtensions, by index, once each', () => 
     { index: 2, filename: 'photos.zip', source: 'stripExtensions .zip' },
     { index: 3, filename: 'run.js', source: 'stripExtensions .js' },
   ]);
-  assert.deepEqual(plan.subjectTags.map((t) => t.tag), ['[添付削除]']);
+  assert.deepEqual(
+    plan.subjectTags.map((t) => t.tag),
+    ['[添付削除]'],
+  );
 });
 
 test('stripAttachments without names strips everything; reject clears tags and strips', () => {
@@ -95,7 +114,10 @@ inbound:
     - { name: no, when: { subject: "reject me" }, then: [ { reject: } ] }
 `);
   const mail = inboundMail({ attachments: [{ filename: 'a.pdf' }, { filename: '' }] });
-  assert.deepEqual(evaluateInbound(p, mail, BASE).strip.map((s) => s.index), [0, 1]);
+  assert.deepEqual(
+    evaluateInbound(p, mail, BASE).strip.map((s) => s.index),
+    [0, 1],
+  );
   const rejected = evaluateInbound(p, inboundMail({ subject: 'please reject me', attachments: [{ filename: 'a.pdf' }] }), BASE);
   assert.equal(rejected.disposition, 'reject');
   assert.equal(rejected.decidedBy.reason, 'rejected by rule "no"');
@@ -106,12 +128,17 @@ inbound:
 test('test-mode inbound rules are reported, not applied', () => {
   const plan = evaluateInbound(POLICY, inboundMail({ subject: 'Invoice 42' }), BASE);
   assert.equal(plan.disposition, 'deliver');
-  assert.deepEqual(plan.testMatches.map((t) => t.rule), ['trial']);
+  assert.deepEqual(
+    plan.testMatches.map((t) => t.rule),
+    ['trial'],
+  );
   assert.deepEqual(plan.matchedRules, []);
 });
 
 test('authFail: spf softfail counts, dkim none does not', () => {
-  const p = policy('version: 1\ninbound:\n  rules:\n    - { name: a, when: { authFail: [spf] }, then: [ { quarantine: } ] }\n    - { name: b, when: { authFail: [dkim] }, then: [ { reject: } ] }\n');
+  const p = policy(
+    'version: 1\ninbound:\n  rules:\n    - { name: a, when: { authFail: [spf] }, then: [ { quarantine: } ] }\n    - { name: b, when: { authFail: [dkim] }, then: [ { reject: } ] }\n',
+  );
   assert.equal(evaluateInbound(p, inboundMail(), { ...BASE, auth: { spf: 'softfail' } }).disposition, 'quarantine');
   assert.equal(evaluateInbound(p, inboundMail(), { ...BASE, auth: { spf: 'neutral', dkim: 'none' } }).disposition, 'deliver');
   assert.equal(evaluateInbound(p, inboundMail(), { ...BASE, auth: { dkim: 'fail' } }).disposition, 'reject');

@@ -39,24 +39,59 @@ const conditionCases: Array<[string, string, MessageSpec, boolean]> = [
   ['any subdomain pattern', '{ recipients: { any: ["*.example.co.jp"] } }', { to: ['x@sales.example.co.jp'] }, true],
   ['any bare domain by *. pattern', '{ recipients: { any: ["*.example.co.jp"] } }', { to: ['x@example.co.jp'] }, true],
   ['any domain-only pattern', '{ recipients: { any: ["partner.example"] } }', { to: ['x@partner.example'] }, true],
-  ['all partner', '{ recipients: { all: ["*@partner.example", "*@acme.example"] } }', { to: ['a@partner.example'], cc: ['b@acme.example'] }, true],
+  [
+    'all partner',
+    '{ recipients: { all: ["*@partner.example", "*@acme.example"] } }',
+    { to: ['a@partner.example'], cc: ['b@acme.example'] },
+    true,
+  ],
   ['all partner (one outsider)', '{ recipients: { all: ["*@partner.example"] } }', { to: ['a@partner.example', 'b@gmail.com'] }, false],
-  ['any counts only selected sets (bcc not in to)', '{ recipients: { any: ["*@gmail.com"], in: [to, cc] } }', { to: ['a@partner.example'], bcc: ['b@gmail.com'] }, false],
-  ['in: [bcc] selects envelope-only recipients', '{ recipients: { any: ["*@gmail.com"], in: [bcc] } }', { to: ['a@partner.example'], bcc: ['b@gmail.com'] }, true],
+  [
+    'any counts only selected sets (bcc not in to)',
+    '{ recipients: { any: ["*@gmail.com"], in: [to, cc] } }',
+    { to: ['a@partner.example'], bcc: ['b@gmail.com'] },
+    false,
+  ],
+  [
+    'in: [bcc] selects envelope-only recipients',
+    '{ recipients: { any: ["*@gmail.com"], in: [bcc] } }',
+    { to: ['a@partner.example'], bcc: ['b@gmail.com'] },
+    true,
+  ],
   ['in: [bcc] ignores To addresses', '{ recipients: { any: ["*@gmail.com"], in: [bcc] } }', { to: ['b@gmail.com'] }, false],
   ['in: [cc]', '{ recipients: { any: ["*@gmail.com"], in: [cc] } }', { to: ['a@partner.example'], cc: ['b@gmail.com'] }, true],
   // external
   ['external any', '{ recipients: { external: true } }', { to: ['a@acme.example', 'b@partner.example'] }, true],
-  ['external any: internal only', '{ recipients: { external: true } }', { to: ['a@acme.example', 'b@jp.acme.example', 'c@acme.co.jp'] }, false],
+  [
+    'external any: internal only',
+    '{ recipients: { external: true } }',
+    { to: ['a@acme.example', 'b@jp.acme.example', 'c@acme.co.jp'] },
+    false,
+  ],
   ['external false: internal only', '{ recipients: { external: false } }', { to: ['a@acme.example'] }, true],
   ['external false: one external', '{ recipients: { external: false } }', { to: ['a@acme.example', 'x@partner.example'] }, false],
   ['external all', '{ recipients: { external: all } }', { to: ['a@gmail.com', 'b@partner.example'] }, true],
   ['external all: mixed', '{ recipients: { external: all } }', { to: ['a@gmail.com', 'b@acme.example'] }, false],
   ['lookalike of tenant domain is external', '{ recipients: { external: true } }', { to: ['a@acme.example.evil.example'] }, true],
   // counts
-  ['countAtLeast over envelope', '{ recipients: { countAtLeast: 3 } }', { to: ['a@x.example'], cc: ['b@x.example'], bcc: ['c@x.example'] }, true],
-  ['countAtLeast over to+cc', '{ recipients: { countAtLeast: 3, in: [to, cc] } }', { to: ['a@x.example'], cc: ['b@x.example'], bcc: ['c@x.example'] }, false],
-  ['countAtLeast dedupes', '{ recipients: { countAtLeast: 2 } }', { to: ['a@x.example'], recipients: ['a@x.example', 'A@X.example'] }, false],
+  [
+    'countAtLeast over envelope',
+    '{ recipients: { countAtLeast: 3 } }',
+    { to: ['a@x.example'], cc: ['b@x.example'], bcc: ['c@x.example'] },
+    true,
+  ],
+  [
+    'countAtLeast over to+cc',
+    '{ recipients: { countAtLeast: 3, in: [to, cc] } }',
+    { to: ['a@x.example'], cc: ['b@x.example'], bcc: ['c@x.example'] },
+    false,
+  ],
+  [
+    'countAtLeast dedupes',
+    '{ recipients: { countAtLeast: 2 } }',
+    { to: ['a@x.example'], recipients: ['a@x.example', 'A@X.example'] },
+    false,
+  ],
   ['externalCountAtLeast', '{ recipients: { externalCountAtLeast: 2 } }', { to: ['a@x.example', 'b@y.example', 'c@acme.example'] }, true],
   ['externalCountAtLeast (1 external)', '{ recipients: { externalCountAtLeast: 2 } }', { to: ['a@x.example', 'c@acme.example'] }, false],
   // attachments
@@ -77,7 +112,17 @@ const conditionCases: Array<[string, string, MessageSpec, boolean]> = [
   ],
   ['attachmentNames', '{ attachmentNames: ["*.xlsx", "*.docx"] }', { attachments: [{ filename: '見積書.XLSX' }] }, true],
   ['attachmentNames none', '{ attachmentNames: "*.xlsx" }', { attachments: [{ filename: 'a.pdf' }] }, false],
-  ['attachmentSizeAtLeast total', '{ attachmentSizeAtLeast: 1MB }', { attachments: [{ filename: 'a', size: 600_000 }, { filename: 'b', size: 600_000 }] }, true],
+  [
+    'attachmentSizeAtLeast total',
+    '{ attachmentSizeAtLeast: 1MB }',
+    {
+      attachments: [
+        { filename: 'a', size: 600_000 },
+        { filename: 'b', size: 600_000 },
+      ],
+    },
+    true,
+  ],
   ['attachmentSizeAtLeast below', '{ attachmentSizeAtLeast: 1MB }', { attachments: [{ filename: 'a', size: 600_000 }] }, false],
   // subject / body
   ['subject regex alternation', '{ subject: "見積|quote" }', { subject: 'お見積りの件' }, true],
@@ -94,7 +139,12 @@ const conditionCases: Array<[string, string, MessageSpec, boolean]> = [
   ['detect creditCard in subject', '{ detect: [creditCard] }', { subject: 'card 4111111111111111' }, true],
   ['detect creditCard none', '{ detect: [creditCard] }', { text: 'Tel 03-1234-5678' }, false],
   ['detect myNumber', '{ detect: [myNumber] }', { text: `個人番号 ${myNumber}` }, true],
-  ['detect myNumber full width', '{ detect: [myNumber] }', { text: `個人番号 ${myNumber.replace(/\d/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0))}` }, true],
+  [
+    'detect myNumber full width',
+    '{ detect: [myNumber] }',
+    { text: `個人番号 ${myNumber.replace(/\d/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0))}` },
+    true,
+  ],
   ['detect either', '{ detect: [creditCard, myNumber] }', { text: `番号 ${myNumber}` }, true],
   // first contact
   ['firstContactDomain: new domain', '{ firstContactDomain: true }', { to: ['a@newcomer.example'] }, true],
@@ -112,7 +162,12 @@ const conditionCases: Array<[string, string, MessageSpec, boolean]> = [
   ['no lookalike: unrelated', '{ lookalikeDomain: true }', { to: ['a@gmail.com'] }, false],
   ['lookalikeDomain false', '{ lookalikeDomain: false }', { to: ['a@partner.example'] }, true],
   // combinations: all must hold
-  ['all conditions hold', '{ recipients: { any: ["*@gmail.com"] }, attachments: true }', { to: ['a@gmail.com'], attachments: [{ filename: 'a.pdf' }] }, true],
+  [
+    'all conditions hold',
+    '{ recipients: { any: ["*@gmail.com"] }, attachments: true }',
+    { to: ['a@gmail.com'], attachments: [{ filename: 'a.pdf' }] },
+    true,
+  ],
   ['one condition fails', '{ recipients: { any: ["*@gmail.com"] }, attachments: true }', { to: ['a@gmail.com'] }, false],
 ];
 
@@ -138,7 +193,11 @@ test('evidence names what matched, masked for detectors', () => {
 });
 
 test('regex safety: (a+)+$ on a long near-miss finishes and does not match', () => {
-  const plan = evaluateOutbound(oneRule('{ body: "(a+)+$", subject: "(x+x+)+y" }'), message({ text: `${'a'.repeat(100_000)}!`, subject: 'x'.repeat(5000) }), CTX);
+  const plan = evaluateOutbound(
+    oneRule('{ body: "(a+)+$", subject: "(x+x+)+y" }'),
+    message({ text: `${'a'.repeat(100_000)}!`, subject: 'x'.repeat(5000) }),
+    CTX,
+  );
   assert.deepEqual(plan.matchedRules, []);
   const plan2 = evaluateOutbound(oneRule('{ body: "(a+)+$" }'), message({ text: 'a'.repeat(100_000) }), CTX);
   assert.deepEqual(plan2.matchedRules, ['r']);
@@ -182,9 +241,15 @@ outbound:
       when: { attachments: true }
       then: [ { approve: { hours: 4 } } ]
 `);
-  const plan = evaluateOutbound(p, message({ attachments: [{ filename: 'a.pdf' }] }), { ...CTX, senderUser: { email: 'taro@acme.example', managerEmail: 'Boss@acme.example' } });
+  const plan = evaluateOutbound(p, message({ attachments: [{ filename: 'a.pdf' }] }), {
+    ...CTX,
+    senderUser: { email: 'taro@acme.example', managerEmail: 'Boss@acme.example' },
+  });
   assert.deepEqual(plan.matchedRules, ['sender check', 'manager check']);
-  assert.deepEqual(plan.actions.map((a) => a.type), ['hold', 'approve']);
+  assert.deepEqual(
+    plan.actions.map((a) => a.type),
+    ['hold', 'approve'],
+  );
   const approve = plan.actions[1]!;
   assert.ok(approve.type === 'approve');
   assert.deepEqual(approve.approvers, ['boss@acme.example']);
@@ -208,7 +273,13 @@ test('approve by listed approvers', () => {
 });
 
 test('confirm', () => {
-  assert.deepEqual(planOf('[ { confirm: { hours: 2 } } ]').actions[0], { rule: 'r', source: 'rule', type: 'confirm', hours: 2, onTimeout: 'discard' });
+  assert.deepEqual(planOf('[ { confirm: { hours: 2 } } ]').actions[0], {
+    rule: 'r',
+    source: 'rule',
+    type: 'confirm',
+    hours: 2,
+    onTimeout: 'discard',
+  });
 });
 
 test('bcc moves To+Cc; countAtLeast gates it', () => {
@@ -242,11 +313,17 @@ outbound:
   const plan = evaluateOutbound(p, message({ to: ['me@gmail.com'], attachments: [{ filename: 'a.pdf' }] }), CTX);
   assert.deepEqual(plan.blocked, { rule: 'stop', reason: 'Attachments to personal mail are not allowed', notify: true });
   assert.deepEqual(plan.matchedRules, ['tag first', 'stop']);
-  assert.deepEqual(plan.actions.map((a) => a.type), ['subjectTag', 'notify', 'block']);
+  assert.deepEqual(
+    plan.actions.map((a) => a.type),
+    ['subjectTag', 'notify', 'block'],
+  );
   // not blocked: the rule after applies, and no default hold because a rule held
   const ok = evaluateOutbound(p, message({ to: ['me@gmail.com'] }), CTX);
   assert.equal(ok.blocked, null);
-  assert.deepEqual(ok.actions.map((a) => a.type), ['subjectTag', 'hold']);
+  assert.deepEqual(
+    ok.actions.map((a) => a.type),
+    ['subjectTag', 'hold'],
+  );
 });
 
 test('zipEncrypt and webDownload: defaults, need attachments, first one wins', () => {
@@ -254,12 +331,24 @@ test('zipEncrypt and webDownload: defaults, need attachments, first one wins', (
   const z = planOf('[ { zipEncrypt: } ]', att).actions[0]!;
   assert.deepEqual(z, { rule: 'r', source: 'rule', type: 'zipEncrypt', method: 'aes256', passwordTo: 'sender', filenameCharset: 'utf8' });
   const w = planOf('[ { webDownload: { maxDownloads: 3, passcode: true } } ]', att).actions[0]!;
-  assert.deepEqual(w, { rule: 'r', source: 'rule', type: 'webDownload', position: 'top', expiresDays: 7, maxDownloads: 3, passcode: true, language: 'both' });
+  assert.deepEqual(w, {
+    rule: 'r',
+    source: 'rule',
+    type: 'webDownload',
+    position: 'top',
+    expiresDays: 7,
+    maxDownloads: 3,
+    passcode: true,
+    language: 'both',
+  });
   const none = planOf('[ { zipEncrypt: } ]');
   assert.deepEqual(none.actions, []);
   assert.match(none.skipped[0]!.why, /no attachments/);
   const both = planOf('[ { webDownload: }, { zipEncrypt: } ]', att);
-  assert.deepEqual(both.actions.map((a) => a.type), ['webDownload']);
+  assert.deepEqual(
+    both.actions.map((a) => a.type),
+    ['webDownload'],
+  );
   assert.match(both.skipped[0]!.why, /already handled by webDownload/);
 });
 
@@ -283,7 +372,10 @@ test('addBcc, subjectTag, notify', () => {
     ctx,
   );
   assert.deepEqual(
-    plan.actions.map((a) => [a.type, a.type === 'notify' ? a.recipients : a.type === 'addBcc' ? a.to : a.type === 'subjectTag' ? a.tag : null]),
+    plan.actions.map((a) => [
+      a.type,
+      a.type === 'notify' ? a.recipients : a.type === 'addBcc' ? a.to : a.type === 'subjectTag' ? a.tag : null,
+    ]),
     [
       ['addBcc', ['archive@acme.example']],
       ['subjectTag', '[社外]'],
@@ -305,7 +397,10 @@ outbound:
     - { name: b, then: [ { subjectTag: { tag: "[EXT]" } }, { subjectTag: { tag: "[ZIP]" } } ] }
 `);
   const plan = evaluateOutbound(p, message(), CTX);
-  assert.deepEqual(plan.actions.map((a) => a.type === 'subjectTag' && a.tag), ['[EXT]', '[ZIP]']);
+  assert.deepEqual(
+    plan.actions.map((a) => a.type === 'subjectTag' && a.tag),
+    ['[EXT]', '[ZIP]'],
+  );
 });
 
 // ---------------------------------------------------------------- test mode, unless, enabled
@@ -327,11 +422,17 @@ outbound:
   assert.deepEqual(plan.matchedRules, ['real tag']);
   assert.equal(plan.testMatches.length, 1);
   assert.equal(plan.testMatches[0]!.rule, 'trial block');
-  assert.deepEqual(plan.testMatches[0]!.actions.map((a) => a.type), ['block']);
-  assert.deepEqual(plan.actions.map((a) => [a.type, a.rule]), [
-    ['hold', '(defaults)'],
-    ['subjectTag', 'real tag'],
-  ]);
+  assert.deepEqual(
+    plan.testMatches[0]!.actions.map((a) => a.type),
+    ['block'],
+  );
+  assert.deepEqual(
+    plan.actions.map((a) => [a.type, a.rule]),
+    [
+      ['hold', '(defaults)'],
+      ['subjectTag', 'real tag'],
+    ],
+  );
 });
 
 test('unless: an exception list', () => {
@@ -392,17 +493,47 @@ outbound:
 const defaultsCases: Array<[string, MessageSpec, OutboundContext['senderUser'], Array<[string, string, number?, string?]>]> = [
   ['default hold for external mail', { to: ['a@partner.example'] }, null, [['hold', '(defaults)', 5, 'auto']]],
   ['no default hold for internal mail (appliesTo: external)', { to: ['a@acme.example'] }, null, []],
-  ['rule hold replaces the default', { to: ['a@partner.example'], attachments: [{ filename: 'big.zip', size: 6 * 1024 * 1024 }] }, null, [['hold', 'big files wait longer', 30, 'auto']]],
+  [
+    'rule hold replaces the default',
+    { to: ['a@partner.example'], attachments: [{ filename: 'big.zip', size: 6 * 1024 * 1024 }] },
+    null,
+    [['hold', 'big files wait longer', 30, 'auto']],
+  ],
   ['confirm replaces the default', { to: ['a@new.example'] }, null, [['confirm', 'confirm first contact']]],
-  ['non-stage actions keep the default, which goes first', { to: ['a@partner.example'], subject: 'tag me' }, null, [
-    ['hold', '(defaults)', 5, 'auto'],
-    ['subjectTag', 'tag'],
-  ]],
-  ['user override', { from: 'tanaka@acme.example', to: ['a@partner.example'] }, { email: 'tanaka@acme.example' }, [['hold', '(user)', 1, 'manual']]],
-  ['user override merges over defaults', { from: 'intern@acme.example', to: ['a@partner.example'] }, { email: 'intern@acme.example' }, [['hold', '(user)', 15, 'auto']]],
+  [
+    'non-stage actions keep the default, which goes first',
+    { to: ['a@partner.example'], subject: 'tag me' },
+    null,
+    [
+      ['hold', '(defaults)', 5, 'auto'],
+      ['subjectTag', 'tag'],
+    ],
+  ],
+  [
+    'user override',
+    { from: 'tanaka@acme.example', to: ['a@partner.example'] },
+    { email: 'tanaka@acme.example' },
+    [['hold', '(user)', 1, 'manual']],
+  ],
+  [
+    'user override merges over defaults',
+    { from: 'intern@acme.example', to: ['a@partner.example'] },
+    { email: 'intern@acme.example' },
+    [['hold', '(user)', 15, 'auto']],
+  ],
   ['user opts out', { from: 'bot@acme.example', to: ['a@partner.example'] }, { email: 'bot@acme.example' }, []],
-  ['user override without senderUser uses MAIL FROM', { from: 'tanaka@acme.example', to: ['a@partner.example'] }, undefined, [['hold', '(user)', 1, 'manual']]],
-  ['user override does not replace a rule hold', { from: 'tanaka@acme.example', to: ['a@partner.example'], attachments: [{ filename: 'big', size: 9e6 }] }, { email: 'tanaka@acme.example' }, [['hold', 'big files wait longer', 30, 'auto']]],
+  [
+    'user override without senderUser uses MAIL FROM',
+    { from: 'tanaka@acme.example', to: ['a@partner.example'] },
+    undefined,
+    [['hold', '(user)', 1, 'manual']],
+  ],
+  [
+    'user override does not replace a rule hold',
+    { from: 'tanaka@acme.example', to: ['a@partner.example'], attachments: [{ filename: 'big', size: 9e6 }] },
+    { email: 'tanaka@acme.example' },
+    [['hold', 'big files wait longer', 30, 'auto']],
+  ],
 ];
 
 for (const [label, spec, senderUser, expected] of defaultsCases) {
@@ -420,13 +551,19 @@ test('defaults.hold appliesTo: all holds internal mail too; a user without defau
   assert.equal(evaluateOutbound(all, message({ to: ['a@acme.example'] }), CTX).actions.length, 1);
   const onlyUser = policy('version: 1\noutbound:\n  users:\n    taro@acme.example: { hold: { minutes: 7 } }\n');
   const plan = evaluateOutbound(onlyUser, message({ to: ['a@partner.example'] }), CTX);
-  assert.deepEqual(plan.actions.map((a) => a.type === 'hold' && [a.rule, a.source, a.minutes, a.release]), [['(user)', 'user', 7, 'auto']]);
+  assert.deepEqual(
+    plan.actions.map((a) => a.type === 'hold' && [a.rule, a.source, a.minutes, a.release]),
+    [['(user)', 'user', 7, 'auto']],
+  );
 });
 
 test('no default hold on blocked mail', () => {
   const p = policy('version: 1\noutbound:\n  defaults: { hold: {} }\n  rules:\n    - { name: b, then: [ { block: { reason: no } } ] }\n');
   const plan = evaluateOutbound(p, message(), CTX);
-  assert.deepEqual(plan.actions.map((a) => a.type), ['block']);
+  assert.deepEqual(
+    plan.actions.map((a) => a.type),
+    ['block'],
+  );
 });
 
 test('evaluation is pure: same input, same plan; inputs untouched', () => {

@@ -334,7 +334,9 @@ test('policyToYaml writes actions on one line each and keeps Japanese as is', ()
 
 test('attachment sizes accept units', () => {
   const size = (s: string) => {
-    const r = parsePolicy(`version: 1\noutbound:\n  rules:\n    - name: r\n      when: { attachmentSizeAtLeast: ${s} }\n      then: [ { hold: {} } ]\n`);
+    const r = parsePolicy(
+      `version: 1\noutbound:\n  rules:\n    - name: r\n      when: { attachmentSizeAtLeast: ${s} }\n      then: [ { hold: {} } ]\n`,
+    );
     assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
     return r.policy.outbound.rules[0]!.when.attachmentSizeAtLeast;
   };
@@ -342,7 +344,12 @@ test('attachment sizes accept units', () => {
   assert.equal(size('"512KB"'), 512 * 1024);
   assert.equal(size('10MB'), 10 * 1024 * 1024);
   assert.equal(size('1.5 GB'), Math.round(1.5 * 1024 ** 3));
-  assert.equal(errorsOf(`version: 1\noutbound:\n  rules:\n    - name: r\n      when: { attachmentSizeAtLeast: ten }\n      then: [ { hold: {} } ]\n`)[0]!.line, 5);
+  assert.equal(
+    errorsOf(
+      `version: 1\noutbound:\n  rules:\n    - name: r\n      when: { attachmentSizeAtLeast: ten }\n      then: [ { hold: {} } ]\n`,
+    )[0]!.line,
+    5,
+  );
 });
 
 test('every complete example in docs/policy.md is a valid policy', async () => {

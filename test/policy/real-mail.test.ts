@@ -26,23 +26,41 @@ outbound:
 `);
 
 test('ISO-2022-JP subject and body match Japanese regexes', async () => {
-  const facts = await parseFacts(fixture('iso-2022-jp-sample0.eml'), { mailFrom: 'yamada@example.jp', recipients: ['alpha.all@clubee.jp'] }, 'outbound');
+  const facts = await parseFacts(
+    fixture('iso-2022-jp-sample0.eml'),
+    { mailFrom: 'yamada@example.jp', recipients: ['alpha.all@clubee.jp'] },
+    'outbound',
+  );
   assert.equal(facts.subject, '投稿0');
   const plan = evaluateOutbound(P, facts, CTX);
   assert.deepEqual(plan.matchedRules, ['投稿は確認']);
-  assert.deepEqual(plan.actions.map((a) => a.type), ['confirm']);
+  assert.deepEqual(
+    plan.actions.map((a) => a.type),
+    ['confirm'],
+  );
 });
 
 test('RFC 2231 Japanese attachment name matches a Japanese glob', async () => {
-  const facts = await parseFacts(fixture('ruby-mail-japanese-attachment.eml'), { mailFrom: 'raasdnil@gmail.com', recipients: ['raasdnil@gmail.com'] }, 'outbound');
+  const facts = await parseFacts(
+    fixture('ruby-mail-japanese-attachment.eml'),
+    { mailFrom: 'raasdnil@gmail.com', recipients: ['raasdnil@gmail.com'] },
+    'outbound',
+  );
   const plan = evaluateOutbound(P, facts, CTX);
   assert.deepEqual(plan.matchedRules, ['テキスト添付は暗号化', '添付あり']);
-  assert.deepEqual(plan.actions.map((a) => a.type), ['zipEncrypt', 'subjectTag']);
+  assert.deepEqual(
+    plan.actions.map((a) => a.type),
+    ['zipEncrypt', 'subjectTag'],
+  );
   assert.match(plan.matches[0]!.evidence[0]!, /てすと\.txt/);
 });
 
 test('an inline image referenced by cid: is not an attachment', async () => {
-  const facts = await parseFacts(fixture('html-embedded-image.eml'), { mailFrom: 'test@example.com', recipients: ['test@example.com'] }, 'outbound');
+  const facts = await parseFacts(
+    fixture('html-embedded-image.eml'),
+    { mailFrom: 'test@example.com', recipients: ['test@example.com'] },
+    'outbound',
+  );
   assert.equal(facts.attachments.length, 1);
   assert.equal(facts.attachments[0]!.inline, true);
   const plan = evaluateOutbound(P, facts, CTX);

@@ -42,13 +42,27 @@ for (const kind of backends()) {
       let next = 0;
       let killed = false;
       const session = async (port: number, todo: number[]) => {
-        const t = nodemailer.createTransport({ host: '127.0.0.1', port, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity });
+        const t = nodemailer.createTransport({
+          host: '127.0.0.1',
+          port,
+          ignoreTLS: true,
+          pool: true,
+          maxConnections: 1,
+          maxMessages: Infinity,
+        });
         for (;;) {
           const i = todo.length ? todo.shift() : undefined;
           if (i === undefined) break;
           try {
             // a fixed Date: a resend is the same bytes, as an MTA resends its queue file
-            await t.sendMail({ from: 'admin@demo.example', to: `r${i % 5}@example.net`, subject: `crash ${i}`, text: `message ${i}\n`, messageId: `<crash-${i}@demo.example>`, date: new Date(Date.UTC(2026, 10, 27, 1, 0, 0, i)) });
+            await t.sendMail({
+              from: 'admin@demo.example',
+              to: `r${i % 5}@example.net`,
+              subject: `crash ${i}`,
+              text: `message ${i}\n`,
+              messageId: `<crash-${i}@demo.example>`,
+              date: new Date(Date.UTC(2026, 10, 27, 1, 0, 0, i)),
+            });
             acked.add(i);
           } catch {
             // no 250: the client keeps it and sends it again later
@@ -67,10 +81,13 @@ for (const kind of backends()) {
       // The exit is reported before the sink has necessarily read the killed node's last bytes: a
       // delivery it finished just before dying is counted only once its session has closed.
       for (const until = Date.now() + 10_000; sink.open > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(sink.open, 0, 'the killed node\'s delivery sessions have closed');
+      assert.equal(sink.open, 0, "the killed node's delivery sessions have closed");
       const deliveredBeforeRestart = sink.messages.length;
       const ackedBeforeKill = acked.size;
-      assert.ok(acked.size < TOTAL && deliveredBeforeRestart < TOTAL, `killed mid-load (acked ${acked.size}, delivered ${deliveredBeforeRestart})`);
+      assert.ok(
+        acked.size < TOTAL && deliveredBeforeRestart < TOTAL,
+        `killed mid-load (acked ${acked.size}, delivered ${deliveredBeforeRestart})`,
+      );
 
       const second = await startProcess({ ...env, SEKISHO_DEMO_TENANT: 'false' });
       const unacked = Array.from({ length: TOTAL }, (_, i) => i).filter((i) => !acked.has(i));
@@ -78,7 +95,10 @@ for (const kind of backends()) {
       assert.equal(acked.size, TOTAL, 'the restarted node acknowledged the rest');
       process.stderr.write(`# crash ${kind}: acked before kill ${ackedBeforeKill}, delivered before restart ${deliveredBeforeRestart}\n`);
       const deadline = Date.now() + 120_000;
-      while (new Set(sink.messages.map((m) => /Message-ID: <crash-(\d+)@/i.exec(m.raw.toString('latin1'))?.[1])).size < TOTAL && Date.now() < deadline) {
+      while (
+        new Set(sink.messages.map((m) => /Message-ID: <crash-(\d+)@/i.exec(m.raw.toString('latin1'))?.[1])).size < TOTAL &&
+        Date.now() < deadline
+      ) {
         await new Promise((r) => setTimeout(r, 100));
       }
       // Leases of the killed node expire after 2 s; anything it left half-done is redone now.

@@ -20,7 +20,17 @@ describe('two nodes on one PostgreSQL', { skip: !backends().includes('postgres')
     db = await createTestDatabase('postgres');
     sink = await startSink();
     const env = (name: string, demo: boolean) =>
-      childEnv(db, sink.url, { SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32', SEKISHO_NODE_NAME: name, SEKISHO_DEMO_TENANT: demo ? 'true' : 'false', SEKISHO_LOG_LEVEL: 'warn' }, name);
+      childEnv(
+        db,
+        sink.url,
+        {
+          SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32',
+          SEKISHO_NODE_NAME: name,
+          SEKISHO_DEMO_TENANT: demo ? 'true' : 'false',
+          SEKISHO_LOG_LEVEL: 'warn',
+        },
+        name,
+      );
     // The first node migrates and creates the demo tenant; the second joins the same database.
     nodes.push(await startProcess(env('node-a', true)));
     nodes.push(await startProcess(env('node-b', false)));
@@ -35,10 +45,25 @@ describe('two nodes on one PostgreSQL', { skip: !backends().includes('postgres')
   });
 
   it(`${TOTAL} messages split across both nodes are each delivered exactly once`, async () => {
-    const transports = nodes.map((n) => nodemailer.createTransport({ host: '127.0.0.1', port: n.ports.submission, ignoreTLS: true, pool: true, maxConnections: 8, maxMessages: Infinity }));
+    const transports = nodes.map((n) =>
+      nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: n.ports.submission,
+        ignoreTLS: true,
+        pool: true,
+        maxConnections: 8,
+        maxMessages: Infinity,
+      }),
+    );
     await Promise.all(
       Array.from({ length: TOTAL }, (_, i) =>
-        transports[i % 2]!.sendMail({ from: 'admin@demo.example', to: `r${i % 7}@example.net`, subject: `multi ${i}`, text: `message ${i}\n`, messageId: `<multi-${i}@demo.example>` }),
+        transports[i % 2]!.sendMail({
+          from: 'admin@demo.example',
+          to: `r${i % 7}@example.net`,
+          subject: `multi ${i}`,
+          text: `message ${i}\n`,
+          messageId: `<multi-${i}@demo.example>`,
+        }),
       ),
     );
     for (const t of transports) t.close();
@@ -65,8 +90,14 @@ describe('two nodes on one PostgreSQL', { skip: !backends().includes('postgres')
       }),
     );
     assert.equal(perNode[0]! + perNode[1]!, TOTAL, `deliveries per node: ${perNode.join(' + ')}`);
-    assert.ok(perNode.every((n) => n > 0), `both nodes delivered: ${perNode.join(' + ')}`);
+    assert.ok(
+      perNode.every((n) => n > 0),
+      `both nodes delivered: ${perNode.join(' + ')}`,
+    );
     const logs = nodes.map((n) => n.output());
-    assert.ok(logs.every((l) => !/lease lost/.test(l)), 'no node lost a lease');
+    assert.ok(
+      logs.every((l) => !/lease lost/.test(l)),
+      'no node lost a lease',
+    );
   });
 });

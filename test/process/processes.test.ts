@@ -17,7 +17,10 @@ import { waitUntil } from '../helpers/wait.ts';
 const children = (pid: number) => {
   let pids: number[];
   try {
-    pids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    pids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return []; // pgrep exits 1 when there are none
   }
@@ -39,7 +42,14 @@ for (const kind of backends()) {
     before(async () => {
       db = await createTestDatabase(kind);
       sink = await startSink();
-      p = await startProcess(childEnv(db, sink.url, { SEKISHO_PROCESSES: '2', SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32', SEKISHO_LOG_LEVEL: 'info', SEKISHO_LEASE_SECONDS: '2' }));
+      p = await startProcess(
+        childEnv(db, sink.url, {
+          SEKISHO_PROCESSES: '2',
+          SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32',
+          SEKISHO_LOG_LEVEL: 'info',
+          SEKISHO_LEASE_SECONDS: '2',
+        }),
+      );
     });
     after(async () => {
       if (p.child.exitCode === null) p.child.kill('SIGKILL');
@@ -53,7 +63,13 @@ for (const kind of backends()) {
         Array.from({ length: count }, (_, k) => {
           const i = from + k;
           const t = nodemailer.createTransport({ host: '127.0.0.1', port: p.ports.submission, ignoreTLS: true });
-          return t.sendMail({ from: 'admin@demo.example', to: `r${i % 5}@example.net`, subject: `procs ${i}`, text: `message ${i}\n`, messageId: `<procs-${i}@demo.example>` });
+          return t.sendMail({
+            from: 'admin@demo.example',
+            to: `r${i % 5}@example.net`,
+            subject: `procs ${i}`,
+            text: `message ${i}\n`,
+            messageId: `<procs-${i}@demo.example>`,
+          });
         }),
       );
     };
@@ -77,10 +93,14 @@ for (const kind of backends()) {
 
       // Every scrape, whichever process answers it, counts the messages of both.
       for (let i = 0; i < 4; i++) {
-        const text = await waitUntil('every delivery counted', async () => {
-          const t = await (await fetch(`http://127.0.0.1:${p.ports.http}/metrics`)).text();
-          return /sekisho_delivery_latency_seconds_count\{direction="outbound"\} 60\b/.test(t) ? t : undefined;
-        }, 30_000);
+        const text = await waitUntil(
+          'every delivery counted',
+          async () => {
+            const t = await (await fetch(`http://127.0.0.1:${p.ports.http}/metrics`)).text();
+            return /sekisho_delivery_latency_seconds_count\{direction="outbound"\} 60\b/.test(t) ? t : undefined;
+          },
+          30_000,
+        );
         assert.match(text, /sekisho_messages_accepted_total\{tenant="[^"]+",direction="outbound"\} 60\b/);
         // the queue gauge comes from the shared database: taken once, not summed per process
         const queued = [...text.matchAll(/^sekisho_queue_messages\{[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
@@ -91,15 +111,23 @@ for (const kind of backends()) {
     it('a process killed with SIGKILL is replaced, and mail keeps flowing', async () => {
       const before = children(p.child.pid!);
       process.kill(before[0]!, 'SIGKILL');
-      const after = await waitUntil('a replacement process', () => {
-        const now = children(p.child.pid!);
-        return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
-      }, 30_000);
+      const after = await waitUntil(
+        'a replacement process',
+        () => {
+          const now = children(p.child.pid!);
+          return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
+        },
+        30_000,
+      );
       assert.ok(after.includes(before[1]!), 'the other process kept running');
       assert.match(p.output(), /a Sekisho process exited; starting another in its place/);
       // a process takes connections only once it listens: until then the other one has them all
       const newPid = after.find((pid) => pid !== before[1])!;
-      await waitUntil('the replacement serving', () => new RegExp(`"pid":${newPid},"msg":"replacement process serving"`).test(p.output()), 30_000);
+      await waitUntil(
+        'the replacement serving',
+        () => new RegExp(`"pid":${newPid},"msg":"replacement process serving"`).test(p.output()),
+        30_000,
+      );
       const n = sink.messages.length;
       await send(100, 20);
       await sink.waitFor(n + 20, 60_000);
@@ -108,7 +136,14 @@ for (const kind of backends()) {
 
     it('a process killed with SIGKILL under load loses no acknowledged message', async () => {
       const TOTAL = 200;
-      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: p.ports.submission, ignoreTLS: true, pool: true, maxConnections: 10, maxMessages: Infinity });
+      const transport = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: p.ports.submission,
+        ignoreTLS: true,
+        pool: true,
+        maxConnections: 10,
+        maxMessages: Infinity,
+      });
       const acknowledged = new Set<string>();
       let killed = false;
       const victim = children(p.child.pid!)[0]!;
@@ -118,7 +153,13 @@ for (const kind of backends()) {
           // like a real client: a message whose connection died before its 250 is sent again
           for (let attempt = 0; attempt < 5; attempt++) {
             try {
-              await transport.sendMail({ from: 'admin@demo.example', to: `r${k % 5}@example.net`, subject: `load ${k}`, text: `message ${k}\n`, messageId: `<${id}@demo.example>` });
+              await transport.sendMail({
+                from: 'admin@demo.example',
+                to: `r${k % 5}@example.net`,
+                subject: `load ${k}`,
+                text: `message ${k}\n`,
+                messageId: `<${id}@demo.example>`,
+              });
               acknowledged.add(id);
               if (acknowledged.size === 50 && !killed) {
                 killed = true;
@@ -134,7 +175,8 @@ for (const kind of backends()) {
       transport.close();
       assert.ok(killed);
       assert.equal(acknowledged.size, TOTAL, 'every message was acknowledged, some after a resend');
-      const arrived = () => new Set(sink.messages.map((m) => /Message-ID: <(load-\d+)@/i.exec(m.raw.toString('latin1'))?.[1]).filter(Boolean));
+      const arrived = () =>
+        new Set(sink.messages.map((m) => /Message-ID: <(load-\d+)@/i.exec(m.raw.toString('latin1'))?.[1]).filter(Boolean));
       // the dead process's leased messages move to the other process once their lease (2 s) runs out
       await waitUntil('every acknowledged message delivered', () => [...acknowledged].every((id) => arrived().has(id)), 60_000);
     });
@@ -142,7 +184,16 @@ for (const kind of backends()) {
     it('SIGTERM drains every process and exits 0', async () => {
       const kids = children(p.child.pid!);
       p.child.kill('SIGTERM');
-      assert.equal(await p.exited, 0, p.output().split('\n').filter((l) => !/smtp accepted|delivered/.test(l)).slice(-15).join('\n'));
+      assert.equal(
+        await p.exited,
+        0,
+        p
+          .output()
+          .split('\n')
+          .filter((l) => !/smtp accepted|delivered/.test(l))
+          .slice(-15)
+          .join('\n'),
+      );
       for (const pid of kids) assert.throws(() => process.kill(pid, 0), 'no process left behind');
     });
   });

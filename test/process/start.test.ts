@@ -36,7 +36,13 @@ for (const kind of backends()) {
       assert.equal(health.status, 200);
       const user = /user +user@demo\.example +password: (\S+)/.exec(p.output());
       assert.ok(user, p.output());
-      const t = nodemailer.createTransport({ host: '127.0.0.1', port: p.ports.submission, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: 'user@demo.example', pass: user[1]! } });
+      const t = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: p.ports.submission,
+        requireTLS: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: 'user@demo.example', pass: user[1]! },
+      });
       await t.sendMail({ from: 'user@demo.example', to: 'friend@example.net', subject: 'はじめてのメール', text: 'こんにちは' });
       await sink.waitFor(1);
       // The sink has the message a moment before the worker commits "delivered"; wait for that.
@@ -57,18 +63,36 @@ for (const kind of backends()) {
     });
 
     it('kill -9 with queued mail loses nothing and duplicates nothing', async () => {
-      const down = { ...env, SEKISHO_RELAY: 'smtp://127.0.0.1:9', SEKISHO_RETRY_SCHEDULE: '1s', SEKISHO_LEASE_SECONDS: '2', SEKISHO_DEMO_TENANT: 'false' };
+      const down = {
+        ...env,
+        SEKISHO_RELAY: 'smtp://127.0.0.1:9',
+        SEKISHO_RETRY_SCHEDULE: '1s',
+        SEKISHO_LEASE_SECONDS: '2',
+        SEKISHO_DEMO_TENANT: 'false',
+      };
       const p = await startProcess(down);
       const user = 'admin@demo.example';
       // Passwords were printed only at first start; submit through a trusted network instead.
       p.child.kill('SIGKILL');
       await p.exited;
       const p1 = await startProcess({ ...down, SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32' });
-      const t = nodemailer.createTransport({ host: '127.0.0.1', port: p1.ports.submission, ignoreTLS: true, pool: true, maxConnections: 5 });
+      const t = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: p1.ports.submission,
+        ignoreTLS: true,
+        pool: true,
+        maxConnections: 5,
+      });
       const ids: string[] = [];
       await Promise.all(
         Array.from({ length: 40 }, async (_, i) => {
-          const info = await t.sendMail({ from: user, to: `r${i}@example.net`, subject: `crash ${i}`, text: 'x', messageId: `<crash-${i}@demo.example>` });
+          const info = await t.sendMail({
+            from: user,
+            to: `r${i}@example.net`,
+            subject: `crash ${i}`,
+            text: 'x',
+            messageId: `<crash-${i}@demo.example>`,
+          });
           ids.push(/queued as (\S+)/.exec(info.response)![1]!);
         }),
       );

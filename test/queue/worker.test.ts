@@ -28,7 +28,15 @@ for (const kind of backends()) {
     });
 
     function worker(concurrency: number, handle: (m: MessageRow, lease: Lease) => Promise<void>) {
-      return new QueueWorker({ store, logger: pino({ level: 'silent' }), node: `n-${kind}`, concurrency, pollIntervalMs: 20, leaseMs: 60_000, handlers: { queued: handle } });
+      return new QueueWorker({
+        store,
+        logger: pino({ level: 'silent' }),
+        node: `n-${kind}`,
+        concurrency,
+        pollIntervalMs: 20,
+        leaseMs: 60_000,
+        handlers: { queued: handle },
+      });
     }
 
     it('delivers a handed-over message once, from memory, and the poll does not claim it again', async () => {
@@ -47,7 +55,10 @@ for (const kind of backends()) {
       for (let i = 0; i < 100 && (await store.message(m.id))?.state !== 'delivered'; i++) await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, 100));
       await w.stop();
-      assert.deepEqual(calls.map((c) => c.id), [m.id]);
+      assert.deepEqual(
+        calls.map((c) => c.id),
+        [m.id],
+      );
       assert.deepEqual(calls[0]!.preload, { body: m.body, recipients: m.recipients });
     });
 
@@ -61,7 +72,10 @@ for (const kind of backends()) {
       w.start();
       const first = newMessage(tenantId);
       const slot = w.reserve(first.id)!;
-      w.handOff(await store.insertMessage({ ...first, lease: { node: slot.node, until: slot.leaseUntil } }), { body: first.body, recipients: first.recipients });
+      w.handOff(await store.insertMessage({ ...first, lease: { node: slot.node, until: slot.leaseUntil } }), {
+        body: first.body,
+        recipients: first.recipients,
+      });
       assert.equal(w.reserve(newId()), null, 'the only slot is busy');
       release();
       for (let i = 0; i < 100 && (await store.message(first.id))?.state !== 'delivered'; i++) await new Promise((r) => setTimeout(r, 20));

@@ -13,10 +13,15 @@ function withFirstCommitHeld(gatherMs: number, expectingMore?: () => boolean) {
   const batches: string[][] = [];
   let release!: () => void;
   const firstHeld = new Promise<void>((r) => (release = r));
-  const batcher = new CommitBatcher<string>(async (items) => {
-    batches.push(items);
-    if (batches.length === 1) await firstHeld;
-  }, 200, gatherMs, expectingMore);
+  const batcher = new CommitBatcher<string>(
+    async (items) => {
+      batches.push(items);
+      if (batches.length === 1) await firstHeld;
+    },
+    200,
+    gatherMs,
+    expectingMore,
+  );
   return { batcher, batches, release };
 }
 
@@ -48,7 +53,10 @@ describe('CommitBatcher', () => {
       committed.push(...items);
     });
     const results = await Promise.allSettled([1, 2, 3].map((n) => b.add(n)));
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
     assert.deepEqual(committed, [1, 3]);
     await b.drain();
   });

@@ -25,14 +25,22 @@ for (const kind of backends()) {
       await tdb.drop();
     });
 
-    it('compiles once and substitutes each call\'s values', async () => {
+    it("compiles once and substitutes each call's values", async () => {
       let builds = 0;
       const q = new Prepared(2, (db: Kysely<DB>, a: string, b: string) => {
         builds++;
-        return db.selectFrom('domains').select('domain').where((eb) => eb.or([eb('domain', '=', a), eb('domain', '=', b)])).where('domain', '!=', 'never.example').orderBy('domain');
+        return db
+          .selectFrom('domains')
+          .select('domain')
+          .where((eb) => eb.or([eb('domain', '=', a), eb('domain', '=', b)]))
+          .where('domain', '!=', 'never.example')
+          .orderBy('domain');
       });
       assert.deepEqual((await q.execute(store.db, kind, 'acme.example', 'nope.example')).rows, [{ domain: 'acme.example' }]);
-      assert.deepEqual((await q.execute(store.db, kind, 'acme.co.jp', 'acme.example')).rows, [{ domain: 'acme.co.jp' }, { domain: 'acme.example' }]);
+      assert.deepEqual((await q.execute(store.db, kind, 'acme.co.jp', 'acme.example')).rows, [
+        { domain: 'acme.co.jp' },
+        { domain: 'acme.example' },
+      ]);
       assert.deepEqual((await q.execute(store.db, kind, 'x', 'y')).rows, []);
       assert.equal(builds, 1);
     });
@@ -40,12 +48,16 @@ for (const kind of backends()) {
     it('null and binary values pass through; updates report affected rows', async () => {
       const tenantId = (await store.tenantByName('acme'))!.id;
       const { id } = await store.insertMessage(newMessage(tenantId, { state: 'held', dueAt: null, body: Buffer.from([0]) }));
-      const set = new Prepared(2, (db: Kysely<DB>, data: Buffer, mid: string) => db.updateTable('bodies').set({ data }).where('message_id', '=', mid));
+      const set = new Prepared(2, (db: Kysely<DB>, data: Buffer, mid: string) =>
+        db.updateTable('bodies').set({ data }).where('message_id', '=', mid),
+      );
       const bytes = Buffer.from([0x1b, 0x24, 0x42, 0, 255]);
       assert.equal(Number((await set.execute(store.db, kind, bytes, id)).numAffectedRows), 1);
       assert.equal(Number((await set.execute(store.db, kind, bytes, 'missing')).numAffectedRows), 0);
       assert.deepEqual(await store.body(id), bytes);
-      const nullable = new Prepared(1, (db: Kysely<DB>, route: string | null) => db.updateTable('domains').set({ inbound_route: route }).where('domain', '=', 'acme.co.jp'));
+      const nullable = new Prepared(1, (db: Kysely<DB>, route: string | null) =>
+        db.updateTable('domains').set({ inbound_route: route }).where('domain', '=', 'acme.co.jp'),
+      );
       await nullable.execute(store.db, kind, null);
       assert.equal((await store.findDomain('acme.co.jp'))?.inbound_route, null);
     });

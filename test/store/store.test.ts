@@ -37,7 +37,11 @@ for (const kind of backends()) {
     it('a domain route changed through the console counts at once, although domains are cached', async () => {
       const tenant = (await store.tenantByName('acme'))!;
       assert.equal((await store.findDomain('acme.example'))?.inbound_route, null);
-      const admin = new ScopedStore(store, { email: 'admin@acme.example', role: 'admin', tenantId: tenant.id, via: 'token', language: 'en' }, tenant);
+      const admin = new ScopedStore(
+        store,
+        { email: 'admin@acme.example', role: 'admin', tenantId: tenant.id, via: 'token', language: 'en' },
+        tenant,
+      );
       await admin.setInboundRoute('acme.example', 'smtp://mail.acme.example:25');
       assert.equal((await store.findDomain('acme.example'))?.inbound_route, 'smtp://mail.acme.example:25');
       assert.equal((await store.tenantDomains(tenant.id))[0]?.inbound_route, 'smtp://mail.acme.example:25');
@@ -72,7 +76,10 @@ for (const kind of backends()) {
       assert.ok(later.length >= 40);
       // The old owner can no longer write a result.
       assert.equal(await store.transition(a[0]!, 'node-a', { state: 'delivered', dueAt: null }), false);
-      assert.equal(await store.transition(a[0]!, 'node-c', { state: 'delivered', dueAt: null, event: { actor: 'system', type: 'delivered' } }), true);
+      assert.equal(
+        await store.transition(a[0]!, 'node-c', { state: 'delivered', dueAt: null, event: { actor: 'system', type: 'delivered' } }),
+        true,
+      );
       assert.equal((await store.message(a[0]!.id))?.state, 'delivered');
     });
 
@@ -84,8 +91,15 @@ for (const kind of backends()) {
       // the row handed to the worker is the row in the database
       assert.deepEqual(row, stored);
       assert.ok(!(await store.claimDue('node-b', now, 1000, 60_000)).some((r) => r.id === m.id));
-      assert.ok((await store.claimDue('node-b', now + 120_000, 1000, 60_000)).some((r) => r.id === m.id), 'a dead node\'s handed-over message is taken over');
-      assert.equal(await store.transition(row, 'node-a', { state: 'delivered', dueAt: null }), false, 'the old owner cannot write a result');
+      assert.ok(
+        (await store.claimDue('node-b', now + 120_000, 1000, 60_000)).some((r) => r.id === m.id),
+        "a dead node's handed-over message is taken over",
+      );
+      assert.equal(
+        await store.transition(row, 'node-a', { state: 'delivered', dueAt: null }),
+        false,
+        'the old owner cannot write a result',
+      );
     });
 
     it('group commit: results and new messages committed together each see their own outcome', async () => {

@@ -66,9 +66,11 @@ describe('SQLite group commit while another process writes', () => {
       other.exec('BEGIN IMMEDIATE');
       other.prepare(`INSERT INTO schema_migrations (id, applied_at) VALUES ('other', 1)`).run();
       let committed = false;
-      const ours = dialect.groupTransaction(async (trx) => {
-        await sql`INSERT INTO schema_migrations (id, applied_at) VALUES ('ours', 2)`.execute(trx);
-      }).then(() => (committed = true));
+      const ours = dialect
+        .groupTransaction(async (trx) => {
+          await sql`INSERT INTO schema_migrations (id, applied_at) VALUES ('ours', 2)`.execute(trx);
+        })
+        .then(() => (committed = true));
       // the event loop turns (timers fire) and other queries run while the lock is taken
       let ticks = 0;
       await new Promise<void>((resolve) => {
@@ -79,9 +81,14 @@ describe('SQLite group commit while another process writes', () => {
       other.exec('COMMIT');
       other.close();
       await ours;
-      const ids = (await sql<{ id: string }>`SELECT id FROM schema_migrations ORDER BY applied_at`.execute(dialect.db)).rows.map((r) => r.id);
+      const ids = (await sql<{ id: string }>`SELECT id FROM schema_migrations ORDER BY applied_at`.execute(dialect.db)).rows.map(
+        (r) => r.id,
+      );
       assert.deepEqual(ids, ['other', 'ours']);
-      assert.equal(await (async () => (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(dialect.db)).rows[0]!.synchronous)(), 2);
+      assert.equal(
+        await (async () => (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(dialect.db)).rows[0]!.synchronous)(),
+        2,
+      );
     } finally {
       await dialect.close();
       rmSync(dir, { recursive: true, force: true });

@@ -6,8 +6,14 @@
 import { gunzipSync } from 'node:zlib';
 import { ATTACHMENT_SYMBOLS, type AttachmentSymbolName } from './attachment-symbols.ts';
 import {
-  ARCHIVE_EXTENSIONS, DANGEROUS_EXTENSIONS, EXECUTABLE_KINDS, EXPECTED_KINDS, extensionOf, sniffFileKind,
-  type ExtensionClass, type FileKind,
+  ARCHIVE_EXTENSIONS,
+  DANGEROUS_EXTENSIONS,
+  EXECUTABLE_KINDS,
+  EXPECTED_KINDS,
+  extensionOf,
+  sniffFileKind,
+  type ExtensionClass,
+  type FileKind,
 } from './file-type.ts';
 import { analyzeOle, type OleReport } from './ole-document.ts';
 import { externalTargets, isOoxml, ooxmlParts } from './ooxml.ts';
@@ -52,15 +58,46 @@ export const DEFAULT_LIMITS: AttachmentLimits = {
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 /** Extensions that make a convincing decoy before a dangerous one (invoice.pdf.exe). */
 const DECOY_EXTENSIONS = new Set([
-  'pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'txt', 'rtf', 'csv', 'jpg', 'jpeg', 'png', 'gif',
-  'bmp', 'tif', 'tiff', 'mp3', 'mp4', 'avi', 'mov', 'wav', 'htm', 'html', 'zip', 'rar', 'eml', 'msg', 'xml', 'odt',
+  'pdf',
+  'doc',
+  'docx',
+  'xls',
+  'xlsx',
+  'ppt',
+  'pptx',
+  'txt',
+  'rtf',
+  'csv',
+  'jpg',
+  'jpeg',
+  'png',
+  'gif',
+  'bmp',
+  'tif',
+  'tiff',
+  'mp3',
+  'mp4',
+  'avi',
+  'mov',
+  'wav',
+  'htm',
+  'html',
+  'zip',
+  'rar',
+  'eml',
+  'msg',
+  'xml',
+  'odt',
 ]);
 /** Single-file compressors: "x.scr.xz" is an executable in thin disguise. */
 const SINGLE_FILE_COMPRESSION = new Set(['gz', 'xz', 'bz2', 'z', 'lz', 'lzma', 'zst']);
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
 const CLASS_SYMBOL: Record<ExtensionClass, AttachmentSymbolName> = {
-  executable: 'ATTACH_EXECUTABLE', script: 'ATTACH_SCRIPT', shortcut: 'ATTACH_SHORTCUT',
-  'disk-image': 'ATTACH_DISK_IMAGE', installer: 'ATTACH_INSTALLER',
+  executable: 'ATTACH_EXECUTABLE',
+  script: 'ATTACH_SCRIPT',
+  shortcut: 'ATTACH_SHORTCUT',
+  'disk-image': 'ATTACH_DISK_IMAGE',
+  installer: 'ATTACH_INSTALLER',
 };
 
 interface Walk {
@@ -99,19 +136,28 @@ function analyzeFile(walk: Walk, name: string, member: string, bytes: Uint8Array
   if (containsEicar(bytes)) add(walk, 'ATTACH_EICAR', member, `EICAR test signature in ${name || 'unnamed file'}`);
   checkKindAgainstName(walk, name, member, kind);
   switch (kind) {
-    case 'zip': return walkZip(walk, name, member, bytes, depth);
-    case 'rar': return walkRar(walk, name, member, bytes);
-    case 'gzip': return walkGzip(walk, name, member, bytes, depth);
-    case '7z': case 'cab': case 'bzip2': case 'xz':
+    case 'zip':
+      return walkZip(walk, name, member, bytes, depth);
+    case 'rar':
+      return walkRar(walk, name, member, bytes);
+    case 'gzip':
+      return walkGzip(walk, name, member, bytes, depth);
+    case '7z':
+    case 'cab':
+    case 'bzip2':
+    case 'xz':
       return add(walk, 'ATTACH_ARCHIVE_UNINSPECTED', member, `${kind} archive ${name} is not unpacked`);
-    case 'ole': return inspectOle(walk, name, member, bytes, depth);
-    case 'pdf': return inspectPdf(walk, name, member, bytes);
+    case 'ole':
+      return inspectOle(walk, name, member, bytes, depth);
+    case 'pdf':
+      return inspectPdf(walk, name, member, bytes);
     case 'rtf':
       if (/\\object\b|\\objdata\b/.test(Buffer.from(bytes.subarray(0, 4 * 1024 * 1024)).toString('latin1'))) {
         add(walk, 'ATTACH_RTF_OBJECT', member, `${name} embeds an OLE object`);
       }
       return;
-    default: return;
+    default:
+      return;
   }
 }
 
@@ -124,7 +170,10 @@ function containsEicar(bytes: Uint8Array): boolean {
 /** Extension list of a base name, ignoring whitespace padding ("a.pdf      .exe"). */
 function extensions(name: string): string[] {
   const base = name.replace(/^.*[\\/]/, '').replace(/[\s\u3000]+(?=\.)/g, '');
-  return base.split('.').slice(1).map((e) => e.toLowerCase().trim());
+  return base
+    .split('.')
+    .slice(1)
+    .map((e) => e.toLowerCase().trim());
 }
 
 function checkName(walk: Walk, name: string, member: string): void {
@@ -153,7 +202,12 @@ function checkKindAgainstName(walk: Walk, name: string, member: string, kind: Fi
   if (EXECUTABLE_KINDS.has(kind)) {
     const cls = DANGEROUS_EXTENSIONS[ext];
     if (!cls || (kind === 'lnk' ? cls !== 'shortcut' : cls === 'shortcut')) {
-      add(walk, 'ATTACH_DISGUISED_EXECUTABLE', member, `${name || 'unnamed file'} is a ${kind.toUpperCase()} executable${ext ? ` named .${ext}` : ''}`);
+      add(
+        walk,
+        'ATTACH_DISGUISED_EXECUTABLE',
+        member,
+        `${name || 'unnamed file'} is a ${kind.toUpperCase()} executable${ext ? ` named .${ext}` : ''}`,
+      );
     }
     return;
   }
@@ -195,11 +249,17 @@ function walkZip(walk: Walk, name: string, member: string, bytes: Uint8Array, de
   const encrypted = entries.filter((e) => e.encrypted);
   if (encrypted.length > 0) {
     const how = encrypted.some((e) => e.aes) ? 'AES' : 'ZipCrypto';
-    add(walk, 'ATTACH_ENCRYPTED_ARCHIVE', member, `${name}: ${encrypted.length} of ${entries.length} files are password protected (${how}) and cannot be inspected`);
+    add(
+      walk,
+      'ATTACH_ENCRYPTED_ARCHIVE',
+      member,
+      `${name}: ${encrypted.length} of ${entries.length} files are password protected (${how}) and cannot be inspected`,
+    );
   }
   if (ooxml) return inspectOoxml(walk, name, member, bytes, entries, depth);
   if (depth + 1 > walk.limits.maxDepth) {
-    if (entries.some((e) => !e.isDirectory)) add(walk, 'ATTACH_ARCHIVE_TOO_DEEP', member, `${name}: archives nested more than ${walk.limits.maxDepth} deep`);
+    if (entries.some((e) => !e.isDirectory))
+      add(walk, 'ATTACH_ARCHIVE_TOO_DEEP', member, `${name}: archives nested more than ${walk.limits.maxDepth} deep`);
     return;
   }
   for (const e of entries) {
@@ -238,7 +298,12 @@ function readMember(walk: Walk, name: string, member: string, bytes: Uint8Array,
     return content;
   } catch (err) {
     if (err instanceof OutputCapExceeded) {
-      add(walk, 'ATTACH_ZIP_BOMB', member, `${name}: ${e.name} expands beyond its declared ${e.uncompressedSize} bytes; stopped at the cap`);
+      add(
+        walk,
+        'ATTACH_ZIP_BOMB',
+        member,
+        `${name}: ${e.name} expands beyond its declared ${e.uncompressedSize} bytes; stopped at the cap`,
+      );
       return 'stop';
     }
     add(walk, 'ATTACH_ARCHIVE_MALFORMED', join(member, e.name), `${name}: ${(err as Error).message}`);
@@ -268,20 +333,27 @@ function gzipInnerName(name: string, bytes: Uint8Array): string {
 }
 
 function walkGzip(walk: Walk, name: string, member: string, bytes: Uint8Array, depth: number): void {
-  if (depth + 1 > walk.limits.maxDepth) return add(walk, 'ATTACH_ARCHIVE_TOO_DEEP', member, `${name}: archives nested more than ${walk.limits.maxDepth} deep`);
+  if (depth + 1 > walk.limits.maxDepth)
+    return add(walk, 'ATTACH_ARCHIVE_TOO_DEEP', member, `${name}: archives nested more than ${walk.limits.maxDepth} deep`);
   const inner = gzipInnerName(name, bytes);
   // ISIZE (last 4 bytes) is the declared size mod 2^32: a cheap first bomb check
   const declared = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true) : 0;
   const cap = Math.min(walk.bytesLeft, walk.limits.maxEntryBytes);
   if (declared >= walk.limits.ratioMinBytes && declared / bytes.length > walk.limits.maxRatio) {
-    return add(walk, 'ATTACH_ZIP_BOMB', member, `${name}: compresses ${Math.round(declared / bytes.length)}:1 (limit ${walk.limits.maxRatio}:1)`);
+    return add(
+      walk,
+      'ATTACH_ZIP_BOMB',
+      member,
+      `${name}: compresses ${Math.round(declared / bytes.length)}:1 (limit ${walk.limits.maxRatio}:1)`,
+    );
   }
   let content: Uint8Array;
   try {
     content = gunzipSync(bytes, { maxOutputLength: Math.max(1, cap) });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) return add(walk, 'ATTACH_ZIP_BOMB', member, `${name}: expands beyond ${cap} bytes; stopped at the cap`);
+    if (e.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError)
+      return add(walk, 'ATTACH_ZIP_BOMB', member, `${name}: expands beyond ${cap} bytes; stopped at the cap`);
     return add(walk, 'ATTACH_ARCHIVE_MALFORMED', member, `${name}: ${e.message}`);
   }
   walk.bytesLeft -= content.length;
@@ -298,7 +370,12 @@ function inspectOle(walk: Walk, name: string, member: string, bytes: Uint8Array,
   if (report.vba) add(walk, 'ATTACH_OFFICE_MACRO', member, `${name} contains VBA macros`);
   addMacroBehaviour(walk, name, member, report);
   if (report.excel4) {
-    add(walk, 'ATTACH_EXCEL4_MACRO', member, `${name} has ${report.excel4.sheets} Excel 4.0 macro sheet(s)${report.excel4.hidden ? ', hidden' : ''}`);
+    add(
+      walk,
+      'ATTACH_EXCEL4_MACRO',
+      member,
+      `${name} has ${report.excel4.sheets} Excel 4.0 macro sheet(s)${report.excel4.hidden ? ', hidden' : ''}`,
+    );
   }
   if (report.encrypted) add(walk, 'ATTACH_OFFICE_ENCRYPTED', member, `${name} is password protected and cannot be inspected`);
   for (const e of report.embedded) {
@@ -341,8 +418,10 @@ function inspectVbaProject(walk: Walk, name: string, member: string, content: Ui
 }
 
 function addMacroBehaviour(walk: Walk, name: string, member: string, report: OleReport): void {
-  if (report.autoExec.length > 0) add(walk, 'ATTACH_OFFICE_MACRO_AUTOEXEC', member, `${name}: macro runs on open (${report.autoExec.join(', ')})`);
-  if (report.suspicious.length > 0) add(walk, 'ATTACH_OFFICE_MACRO_SUSPICIOUS', member, `${name}: macro calls ${report.suspicious.slice(0, 5).join(', ')}`);
+  if (report.autoExec.length > 0)
+    add(walk, 'ATTACH_OFFICE_MACRO_AUTOEXEC', member, `${name}: macro runs on open (${report.autoExec.join(', ')})`);
+  if (report.suspicious.length > 0)
+    add(walk, 'ATTACH_OFFICE_MACRO_SUSPICIOUS', member, `${name}: macro calls ${report.suspicious.slice(0, 5).join(', ')}`);
 }
 
 function inspectPdf(walk: Walk, name: string, member: string, bytes: Uint8Array): void {

@@ -3,8 +3,27 @@
 // decompression here. Unknown content is 'unknown', never a guess.
 
 export type FileKind =
-  | 'pe' | 'elf' | 'macho' | 'lnk' | 'iso' | 'zip' | 'rar' | '7z' | 'gzip' | 'bzip2' | 'xz'
-  | 'cab' | 'pdf' | 'ole' | 'rtf' | 'png' | 'jpeg' | 'gif' | 'html' | 'script' | 'unknown';
+  | 'pe'
+  | 'elf'
+  | 'macho'
+  | 'lnk'
+  | 'iso'
+  | 'zip'
+  | 'rar'
+  | '7z'
+  | 'gzip'
+  | 'bzip2'
+  | 'xz'
+  | 'cab'
+  | 'pdf'
+  | 'ole'
+  | 'rtf'
+  | 'png'
+  | 'jpeg'
+  | 'gif'
+  | 'html'
+  | 'script'
+  | 'unknown';
 
 const LNK_HEADER = [0x4c, 0x00, 0x00, 0x00, 0x01, 0x14, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46];
 const OLE_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
@@ -36,11 +55,20 @@ export function sniffFileKind(bytes: Uint8Array): FileKind {
   if (bytes.length < 2) return 'unknown';
   if (isDosExecutable(bytes)) return 'pe';
   if (startsWith(bytes, [0x7f, 0x45, 0x4c, 0x46])) return 'elf';
-  if (startsWith(bytes, [0xcf, 0xfa, 0xed, 0xfe]) || startsWith(bytes, [0xce, 0xfa, 0xed, 0xfe]) ||
-      startsWith(bytes, [0xfe, 0xed, 0xfa, 0xcf]) || startsWith(bytes, [0xfe, 0xed, 0xfa, 0xce])) return 'macho';
+  if (
+    startsWith(bytes, [0xcf, 0xfa, 0xed, 0xfe]) ||
+    startsWith(bytes, [0xce, 0xfa, 0xed, 0xfe]) ||
+    startsWith(bytes, [0xfe, 0xed, 0xfa, 0xcf]) ||
+    startsWith(bytes, [0xfe, 0xed, 0xfa, 0xce])
+  )
+    return 'macho';
   if (startsWith(bytes, LNK_HEADER)) return 'lnk';
-  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]) || startsWith(bytes, [0x50, 0x4b, 0x05, 0x06]) ||
-      startsWith(bytes, [0x50, 0x4b, 0x07, 0x08])) return 'zip';
+  if (
+    startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]) ||
+    startsWith(bytes, [0x50, 0x4b, 0x05, 0x06]) ||
+    startsWith(bytes, [0x50, 0x4b, 0x07, 0x08])
+  )
+    return 'zip';
   if (startsWith(bytes, [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07])) return 'rar';
   if (startsWith(bytes, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])) return '7z';
   if (startsWith(bytes, [0x1f, 0x8b])) return 'gzip';
@@ -59,7 +87,10 @@ export function sniffFileKind(bytes: Uint8Array): FileKind {
   const head = ascii(bytes, 0, 1024);
   if (head.startsWith('{\\rt')) return 'rtf';
   if (head.includes('%PDF-')) return 'pdf'; // readers accept the header anywhere in the first 1 KB
-  const lead = head.replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart().toLowerCase();
+  const lead = head
+    .replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
+    .trimStart()
+    .toLowerCase();
   if (lead.startsWith('#!')) return 'script';
   if (lead.startsWith('<!doctype html') || lead.startsWith('<html') || lead.startsWith('<hta:')) return 'html';
   return 'unknown';
@@ -70,7 +101,10 @@ export function extensionOf(filename: string): string {
   const base = filename.replace(/^.*[\\/]/, '');
   const dot = base.lastIndexOf('.');
   if (dot <= 0 || dot === base.length - 1) return '';
-  return base.slice(dot + 1).toLowerCase().trim();
+  return base
+    .slice(dot + 1)
+    .toLowerCase()
+    .trim();
 }
 
 export type ExtensionClass = 'executable' | 'script' | 'shortcut' | 'disk-image' | 'installer';
@@ -81,17 +115,65 @@ export type ExtensionClass = 'executable' | 'script' | 'shortcut' | 'disk-image'
  * used to carry executables past Mark-of-the-Web.
  */
 export const DANGEROUS_EXTENSIONS: Readonly<Record<string, ExtensionClass>> = {
-  exe: 'executable', scr: 'executable', com: 'executable', pif: 'executable', cpl: 'executable',
-  dll: 'executable', sys: 'executable', ocx: 'executable', xll: 'executable', jar: 'executable',
-  app: 'executable', gadget: 'executable', msc: 'executable', hlp: 'executable', chm: 'executable',
-  bat: 'script', cmd: 'script', js: 'script', jse: 'script', vbs: 'script', vbe: 'script',
-  wsf: 'script', wsh: 'script', wsc: 'script', hta: 'script', ps1: 'script', psm1: 'script',
-  psd1: 'script', sct: 'script', reg: 'script', inf: 'script', scf: 'script', ins: 'script',
-  isp: 'script', shb: 'script', shs: 'script', vb: 'script', applescript: 'script', command: 'script',
-  lnk: 'shortcut', url: 'shortcut', 'library-ms': 'shortcut', settingcontent_ms: 'shortcut', 'settingcontent-ms': 'shortcut',
-  iso: 'disk-image', img: 'disk-image', vhd: 'disk-image', vhdx: 'disk-image', dmg: 'disk-image',
-  msi: 'installer', msp: 'installer', mst: 'installer', appx: 'installer', appxbundle: 'installer',
-  msix: 'installer', msixbundle: 'installer', application: 'installer', xbap: 'installer', apk: 'installer',
+  exe: 'executable',
+  scr: 'executable',
+  com: 'executable',
+  pif: 'executable',
+  cpl: 'executable',
+  dll: 'executable',
+  sys: 'executable',
+  ocx: 'executable',
+  xll: 'executable',
+  jar: 'executable',
+  app: 'executable',
+  gadget: 'executable',
+  msc: 'executable',
+  hlp: 'executable',
+  chm: 'executable',
+  bat: 'script',
+  cmd: 'script',
+  js: 'script',
+  jse: 'script',
+  vbs: 'script',
+  vbe: 'script',
+  wsf: 'script',
+  wsh: 'script',
+  wsc: 'script',
+  hta: 'script',
+  ps1: 'script',
+  psm1: 'script',
+  psd1: 'script',
+  sct: 'script',
+  reg: 'script',
+  inf: 'script',
+  scf: 'script',
+  ins: 'script',
+  isp: 'script',
+  shb: 'script',
+  shs: 'script',
+  vb: 'script',
+  applescript: 'script',
+  command: 'script',
+  lnk: 'shortcut',
+  url: 'shortcut',
+  'library-ms': 'shortcut',
+  settingcontent_ms: 'shortcut',
+  'settingcontent-ms': 'shortcut',
+  iso: 'disk-image',
+  img: 'disk-image',
+  vhd: 'disk-image',
+  vhdx: 'disk-image',
+  dmg: 'disk-image',
+  msi: 'installer',
+  msp: 'installer',
+  mst: 'installer',
+  appx: 'installer',
+  appxbundle: 'installer',
+  msix: 'installer',
+  msixbundle: 'installer',
+  application: 'installer',
+  xbap: 'installer',
+  apk: 'installer',
 };
 
 /** Archive extensions (their members are examined too). */
@@ -102,16 +184,58 @@ export const ARCHIVE_EXTENSIONS = new Set(['zip', 'rar', '7z', 'gz', 'tgz', 'bz2
  * its extension's list is disguised (e.g. a PE named .pdf, an OLE document named .txt).
  */
 export const EXPECTED_KINDS: Readonly<Record<string, readonly FileKind[]>> = {
-  pdf: ['pdf'], doc: ['ole', 'rtf', 'html'], dot: ['ole'], xls: ['ole', 'html'], xlt: ['ole'],
-  ppt: ['ole'], pps: ['ole'], pot: ['ole'], msg: ['ole'],
+  pdf: ['pdf'],
+  doc: ['ole', 'rtf', 'html'],
+  dot: ['ole'],
+  xls: ['ole', 'html'],
+  xlt: ['ole'],
+  ppt: ['ole'],
+  pps: ['ole'],
+  pot: ['ole'],
+  msg: ['ole'],
   // OOXML is a zip, or an OLE container when password protected (EncryptedPackage)
-  docx: ['zip', 'ole'], docm: ['zip', 'ole'], dotx: ['zip', 'ole'], dotm: ['zip', 'ole'], xlsx: ['zip', 'ole'], xlsm: ['zip', 'ole'],
-  xlsb: ['zip', 'ole'], xltx: ['zip', 'ole'], xltm: ['zip', 'ole'], xlam: ['zip', 'ole'], pptx: ['zip', 'ole'], pptm: ['zip', 'ole'],
-  ppsx: ['zip', 'ole'], ppsm: ['zip', 'ole'], potx: ['zip', 'ole'], potm: ['zip', 'ole'], odt: ['zip'], ods: ['zip'], odp: ['zip'],
-  zip: ['zip'], rar: ['rar'], '7z': ['7z'], gz: ['gzip'], tgz: ['gzip'], bz2: ['bzip2'], xz: ['xz'], cab: ['cab'],
-  rtf: ['rtf'], png: ['png'], jpg: ['jpeg'], jpeg: ['jpeg'], gif: ['gif'],
-  txt: ['unknown', 'html', 'script'], csv: ['unknown'], htm: ['html', 'unknown'], html: ['html', 'unknown'],
-  exe: ['pe'], dll: ['pe'], scr: ['pe'], com: ['pe', 'unknown'], iso: ['iso'], lnk: ['lnk'],
+  docx: ['zip', 'ole'],
+  docm: ['zip', 'ole'],
+  dotx: ['zip', 'ole'],
+  dotm: ['zip', 'ole'],
+  xlsx: ['zip', 'ole'],
+  xlsm: ['zip', 'ole'],
+  xlsb: ['zip', 'ole'],
+  xltx: ['zip', 'ole'],
+  xltm: ['zip', 'ole'],
+  xlam: ['zip', 'ole'],
+  pptx: ['zip', 'ole'],
+  pptm: ['zip', 'ole'],
+  ppsx: ['zip', 'ole'],
+  ppsm: ['zip', 'ole'],
+  potx: ['zip', 'ole'],
+  potm: ['zip', 'ole'],
+  odt: ['zip'],
+  ods: ['zip'],
+  odp: ['zip'],
+  zip: ['zip'],
+  rar: ['rar'],
+  '7z': ['7z'],
+  gz: ['gzip'],
+  tgz: ['gzip'],
+  bz2: ['bzip2'],
+  xz: ['xz'],
+  cab: ['cab'],
+  rtf: ['rtf'],
+  png: ['png'],
+  jpg: ['jpeg'],
+  jpeg: ['jpeg'],
+  gif: ['gif'],
+  txt: ['unknown', 'html', 'script'],
+  csv: ['unknown'],
+  htm: ['html', 'unknown'],
+  html: ['html', 'unknown'],
+  exe: ['pe'],
+  dll: ['pe'],
+  scr: ['pe'],
+  com: ['pe', 'unknown'],
+  iso: ['iso'],
+  lnk: ['lnk'],
 };
 
 /** Kinds that are native executable code wherever they are found. */

@@ -21,8 +21,10 @@ export interface OleReport {
   embedded: Array<{ name: string; content: Uint8Array }>;
 }
 
-const AUTOEXEC = /\b(Auto_?Open|Auto_?Close|Auto_?Exec|Auto_?New|Document_(?:Open|Close|New|BeforeClose)|Workbook_(?:Open|Activate|BeforeClose)|DocumentOpen|DocumentBeforeClose)\b/gi;
-const SUSPICIOUS = /\b(Shell(?:Execute)?|WScript\.Shell|CreateObject|GetObject|PowerShell|URLDownloadToFileA?|MSXML2\.XMLHTTP|WinHttp\.WinHttpRequest|ADODB\.Stream|Environ|CallByName|VirtualAlloc|RtlMoveMemory|CreateThread|Lib\s+"kernel32|MacScript|SaveToFile|\.Exec\b|cmd\.exe|certutil|mshta|regsvr32|rundll32)/gi;
+const AUTOEXEC =
+  /\b(Auto_?Open|Auto_?Close|Auto_?Exec|Auto_?New|Document_(?:Open|Close|New|BeforeClose)|Workbook_(?:Open|Activate|BeforeClose)|DocumentOpen|DocumentBeforeClose)\b/gi;
+const SUSPICIOUS =
+  /\b(Shell(?:Execute)?|WScript\.Shell|CreateObject|GetObject|PowerShell|URLDownloadToFileA?|MSXML2\.XMLHTTP|WinHttp\.WinHttpRequest|ADODB\.Stream|Environ|CallByName|VirtualAlloc|RtlMoveMemory|CreateThread|Lib\s+"kernel32|MacScript|SaveToFile|\.Exec\b|cmd\.exe|certutil|mshta|regsvr32|rundll32)/gi;
 
 /** Sizes above which a stream is not decompressed: macro source is small, bombs are not. */
 const MAX_VBA_SOURCE_BYTES = 1024 * 1024;
@@ -43,7 +45,8 @@ export function analyzeOle(bytes: Uint8Array): OleReport {
     const entry = cfb.FileIndex[i];
     const path = fullPath.toLowerCase();
     const name = entry.name.toLowerCase();
-    if (name === '_vba_project' || name === 'vba' || path.includes('/vba/') || path.includes('/macros/') || name === '_vba_project_cur') report.vba = true;
+    if (name === '_vba_project' || name === 'vba' || path.includes('/vba/') || path.includes('/macros/') || name === '_vba_project_cur')
+      report.vba = true;
     if (name === 'encryptedpackage' || name === 'encryptionInfo'.toLowerCase() || name === 'encryptedsummary') report.encrypted = true;
     if (entry.type !== 2) return; // streams only below
     const data = content(entry);
@@ -78,11 +81,14 @@ function pptEmbeddedStorages(data: Uint8Array): OleReport[] {
   const out: OleReport[] = [];
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (let at = 0; at + 14 < data.length && out.length < MAX_PPT_STORAGES; at++) {
-    if (data[at + 2] !== 0x11 || data[at + 3] !== 0x10 || (dv.getUint16(at, true) >> 4) !== 1) continue;
+    if (data[at + 2] !== 0x11 || data[at + 3] !== 0x10 || dv.getUint16(at, true) >> 4 !== 1) continue;
     const length = dv.getUint32(at + 4, true);
     if (length < 6 || at + 8 + length > data.length) continue;
     try {
-      const inner = inflateSync(data.subarray(at + 12, at + 8 + length), { maxOutputLength: MAX_PPT_STORAGE_BYTES, finishFlush: constants.Z_SYNC_FLUSH });
+      const inner = inflateSync(data.subarray(at + 12, at + 8 + length), {
+        maxOutputLength: MAX_PPT_STORAGE_BYTES,
+        finishFlush: constants.Z_SYNC_FLUSH,
+      });
       if (inner[0] === 0xd0 && inner[1] === 0xcf) out.push(analyzeOle(inner));
     } catch {
       // not a compressed storage after all
@@ -130,18 +136,21 @@ export function decompressOvba(data: Uint8Array, start: number, cap: number): Ui
     while (pos < chunkEnd && n < cap) {
       const flags = data[pos++];
       for (let bit = 0; bit < 8 && pos < chunkEnd && n < cap; bit++) {
-        if (((flags >> bit) & 1) === 0) { out[n++] = data[pos++]; continue; }
+        if (((flags >> bit) & 1) === 0) {
+          out[n++] = data[pos++];
+          continue;
+        }
         if (pos + 1 >= data.length) return out.subarray(0, n);
         const token = data[pos] | (data[pos + 1] << 8);
         pos += 2;
         let bitCount = 4;
-        while ((1 << bitCount) < n - chunkStart) bitCount++;
+        while (1 << bitCount < n - chunkStart) bitCount++;
         const lengthMask = 0xffff >> bitCount;
         const length = (token & lengthMask) + 3;
         const offset = (token >> (16 - bitCount)) + 1;
         const from = n - offset;
         if (from < 0) return out.subarray(0, n);
-        for (let k = 0; k < length && n < cap; k++) out[n] = out[from + k], n++;
+        for (let k = 0; k < length && n < cap; k++) (out[n] = out[from + k]), n++;
       }
     }
   }

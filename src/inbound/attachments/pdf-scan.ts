@@ -18,7 +18,8 @@ const MAX_OBJECT_STREAM_BYTES = 1024 * 1024;
 function normaliseNames(text: string): string {
   if (!text.includes('#')) return text;
   return text.replace(/\/[A-Za-z0-9]*#[0-9A-Fa-f]{2}[A-Za-z0-9#]*/g, (name) =>
-    name.replace(/#([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))));
+    name.replace(/#([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+  );
 }
 
 function scanText(text: string, report: PdfReport): void {
@@ -46,7 +47,14 @@ function objectStreams(text: string, bytes: Uint8Array): string[] {
     if (end < 0) break;
     from = end;
     try {
-      out.push(Buffer.from(inflateSync(bytes.subarray(dataAt, end), { maxOutputLength: MAX_OBJECT_STREAM_BYTES, finishFlush: constants.Z_SYNC_FLUSH /* tolerate a truncated or padded stream */ })).toString('latin1'));
+      out.push(
+        Buffer.from(
+          inflateSync(bytes.subarray(dataAt, end), {
+            maxOutputLength: MAX_OBJECT_STREAM_BYTES,
+            finishFlush: constants.Z_SYNC_FLUSH /* tolerate a truncated or padded stream */,
+          }),
+        ).toString('latin1'),
+      );
     } catch {
       // not Flate, damaged, or larger than the cap: the visible part was scanned already
     }

@@ -31,10 +31,17 @@ function listRar4(bytes: Uint8Array, maxEntries: number): RarListing {
     const type = bytes[at + 2];
     const flags = dv.getUint16(at + 3, true);
     const headSize = dv.getUint16(at + 5, true);
-    if (headSize < 7) { out.incomplete = true; break; }
+    if (headSize < 7) {
+      out.incomplete = true;
+      break;
+    }
     let addSize = 0;
     if (flags & 0x8000 && at + 11 <= bytes.length) addSize = dv.getUint32(at + 7, true);
-    if (type === 0x73 && flags & 0x0080) { out.encrypted = true; out.incomplete = true; break; } // MHD_PASSWORD
+    if (type === 0x73 && flags & 0x0080) {
+      out.encrypted = true;
+      out.incomplete = true;
+      break;
+    } // MHD_PASSWORD
     if (type === 0x74 && at + 32 <= bytes.length) {
       const packSize = dv.getUint32(at + 7, true);
       const nameSize = dv.getUint16(at + 26, true);
@@ -77,7 +84,11 @@ function listRar5(bytes: Uint8Array, maxEntries: number): RarListing {
       let dataSize = 0;
       if (flags & 1) [, p] = readVint(bytes, p);
       if (flags & 2) [dataSize, p] = readVint(bytes, p);
-      if (type === 4) { out.encrypted = true; out.incomplete = true; break; } // archive encryption header
+      if (type === 4) {
+        out.encrypted = true;
+        out.incomplete = true;
+        break;
+      } // archive encryption header
       if (type === 2) {
         let fileFlags: number;
         [fileFlags, p] = readVint(bytes, p);

@@ -89,15 +89,29 @@ export function readZipDirectory(bytes: Uint8Array, maxEntries: number): ZipDire
       if (id === 0x0001) {
         // ZIP64 extended sizes: present only for the fields that are 0xFFFFFFFF
         let p = x + 4;
-        if (uncompressedSize === 0xffffffff && p + 8 <= extraEnd) { uncompressedSize = readBigSize(dv, p); p += 8; }
-        if (compressedSize === 0xffffffff && p + 8 <= extraEnd) { compressedSize = readBigSize(dv, p); p += 8; }
-        if (localHeaderOffset === 0xffffffff && p + 8 <= extraEnd) { localHeaderOffset = readBigSize(dv, p); }
+        if (uncompressedSize === 0xffffffff && p + 8 <= extraEnd) {
+          uncompressedSize = readBigSize(dv, p);
+          p += 8;
+        }
+        if (compressedSize === 0xffffffff && p + 8 <= extraEnd) {
+          compressedSize = readBigSize(dv, p);
+          p += 8;
+        }
+        if (localHeaderOffset === 0xffffffff && p + 8 <= extraEnd) {
+          localHeaderOffset = readBigSize(dv, p);
+        }
       }
       x += 4 + size;
     }
     entries.push({
-      name, encrypted: (flags & 1) !== 0, aes, method, compressedSize, uncompressedSize,
-      localHeaderOffset, isDirectory: name.endsWith('/'),
+      name,
+      encrypted: (flags & 1) !== 0,
+      aes,
+      method,
+      compressedSize,
+      uncompressedSize,
+      localHeaderOffset,
+      isDirectory: name.endsWith('/'),
     });
     at += 46 + nameLength + extraLength + commentLength;
   }
@@ -152,7 +166,8 @@ export function extractEntry(bytes: Uint8Array, entry: ZipEntry, cap: number): U
   try {
     return inflateRawSync(data, { maxOutputLength: Math.max(1, cap) });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) throw new OutputCapExceeded(entry.name);
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError)
+      throw new OutputCapExceeded(entry.name);
     throw new ZipFormatError(`cannot inflate ${entry.name}: ${(err as Error).message}`);
   }
 }

@@ -13,7 +13,7 @@ export const PHISHING_SYMBOLS = {
   PHISH_EXECUTIVE_IMPERSONATION: { score: 8, description: "Display name is one of the tenant's executives, but the address is outside" },
   PHISH_STAFF_IMPERSONATION: { score: 5, description: "Display name is one of the tenant's staff, but the address is outside" },
   PHISH_BRAND_IMPERSONATION: { score: 6, description: 'Display name claims a well-known brand; the sender domain is not theirs' },
-  PHISH_BRAND_IN_SUBJECT: { score: 1.5, description: "Subject names a well-known brand; the sender domain is not theirs" },
+  PHISH_BRAND_IN_SUBJECT: { score: 1.5, description: 'Subject names a well-known brand; the sender domain is not theirs' },
   PHISH_LOOKALIKE_DOMAIN: { score: 8, description: "Sender domain imitates one of the tenant's own domains" },
   PHISH_BRAND_LOOKALIKE_DOMAIN: { score: 6, description: "Sender domain imitates a well-known brand's domain" },
   PHISH_LOOKALIKE_LINK: { score: 5, description: "Link points to a domain imitating the tenant's or a brand's" },
@@ -33,15 +33,72 @@ export const PHISHING_SYMBOLS = {
 export type PhishingSymbolName = keyof typeof PHISHING_SYMBOLS;
 
 export const URL_SHORTENERS: ReadonlySet<string> = new Set([
-  'bit.ly', 'bitly.com', 't.co', 'tinyurl.com', 'is.gd', 'v.gd', 'ow.ly', 'buff.ly', 'rebrand.ly', 'cutt.ly', 'goo.gl',
-  'shorturl.at', 'rb.gy', 'tiny.cc', 'bl.ink', 'short.io', 'x.gd', 't.ly', 'lnkd.in', 's.id', 'qr.ae', 'adf.ly',
-  'shorte.st', 'bc.vc', 'u.to', 'clck.ru', 'tr.im', 'cli.gs', 'ift.tt', 'dlvr.it', 'amzn.to', 'amzn.asia', 'ux.nu', 'onl.jp', 'urx.nu', 'x.gd',
+  'bit.ly',
+  'bitly.com',
+  't.co',
+  'tinyurl.com',
+  'is.gd',
+  'v.gd',
+  'ow.ly',
+  'buff.ly',
+  'rebrand.ly',
+  'cutt.ly',
+  'goo.gl',
+  'shorturl.at',
+  'rb.gy',
+  'tiny.cc',
+  'bl.ink',
+  'short.io',
+  'x.gd',
+  't.ly',
+  'lnkd.in',
+  's.id',
+  'qr.ae',
+  'adf.ly',
+  'shorte.st',
+  'bc.vc',
+  'u.to',
+  'clck.ru',
+  'tr.im',
+  'cli.gs',
+  'ift.tt',
+  'dlvr.it',
+  'amzn.to',
+  'amzn.asia',
+  'ux.nu',
+  'onl.jp',
+  'urx.nu',
+  'x.gd',
 ]);
 
 const FREEMAIL = new Set([
-  'gmail.com', 'googlemail.com', 'yahoo.com', 'yahoo.co.jp', 'ymail.com', 'outlook.com', 'outlook.jp', 'hotmail.com',
-  'hotmail.co.jp', 'live.com', 'live.jp', 'msn.com', 'icloud.com', 'me.com', 'mac.com', 'aol.com', 'gmx.com', 'gmx.net',
-  'mail.ru', 'yandex.ru', 'yandex.com', 'protonmail.com', 'proton.me', 'zoho.com', 'qq.com', '163.com', 'naver.com',
+  'gmail.com',
+  'googlemail.com',
+  'yahoo.com',
+  'yahoo.co.jp',
+  'ymail.com',
+  'outlook.com',
+  'outlook.jp',
+  'hotmail.com',
+  'hotmail.co.jp',
+  'live.com',
+  'live.jp',
+  'msn.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'aol.com',
+  'gmx.com',
+  'gmx.net',
+  'mail.ru',
+  'yandex.ru',
+  'yandex.com',
+  'protonmail.com',
+  'proton.me',
+  'zoho.com',
+  'qq.com',
+  '163.com',
+  'naver.com',
 ]);
 
 export interface PhishingReport {
@@ -67,11 +124,20 @@ export function domainIn(domain: string, domains: readonly string[]): boolean {
 
 /** NFKC, lower-case, without spaces, honorifics and punctuation: "山田　太郎 様" → "山田太郎". */
 export function normaliseName(name: string): string {
-  return name.normalize('NFKC').toLowerCase().replace(/(様|さま|殿|さん)$/u, '').replace(/[\s"'()（）「」・,.、。\-_]+/gu, '');
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/(様|さま|殿|さん)$/u, '')
+    .replace(/[\s"'()（）「」・,.、。\-_]+/gu, '');
 }
 
 function nameTokens(name: string): string[] {
-  return name.normalize('NFKC').toLowerCase().replace(/(様|さま|殿|さん)\s*$/u, '').split(/[\s,.・"'()（）]+/u).filter(Boolean);
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/(様|さま|殿|さん)\s*$/u, '')
+    .split(/[\s,.・"'()（）]+/u)
+    .filter(Boolean);
 }
 
 /** Does display name `shown` present itself as `person`? Word order does not matter. */
@@ -131,14 +197,27 @@ function checkPeople(out: InboundSymbol[], fromName: string, fromAddress: string
     return;
   }
   const member = tenant.staff.find((s) => s.name && nameMatches(fromName, s.name) && s.email.toLowerCase() !== fromAddress);
-  if (member) out.push(symbol('PHISH_STAFF_IMPERSONATION', `"${fromName}" <${fromAddress}> uses the name of ${member.name} <${member.email}>`));
+  if (member)
+    out.push(symbol('PHISH_STAFF_IMPERSONATION', `"${fromName}" <${fromAddress}> uses the name of ${member.name} <${member.email}>`));
 }
 
-function checkBrand(out: InboundSymbol[], fromName: string, subject: string, fromDomain: string, brands: readonly BrandEntry[], tenantDomains: string[]): void {
+function checkBrand(
+  out: InboundSymbol[],
+  fromName: string,
+  subject: string,
+  fromDomain: string,
+  brands: readonly BrandEntry[],
+  tenantDomains: string[],
+): void {
   const allowed = (b: BrandEntry): boolean => domainIn(fromDomain, b.domains) || domainIn(fromDomain, tenantDomains);
   const inName = brandClaimed(fromName, brands);
   if (inName && !allowed(inName)) {
-    out.push(symbol('PHISH_BRAND_IMPERSONATION', `display name "${fromName}" claims ${inName.brand}, sender domain ${fromDomain} is not one of ${inName.domains.join(', ')}`));
+    out.push(
+      symbol(
+        'PHISH_BRAND_IMPERSONATION',
+        `display name "${fromName}" claims ${inName.brand}, sender domain ${fromDomain} is not one of ${inName.domains.join(', ')}`,
+      ),
+    );
     return;
   }
   const inSubject = brandClaimed(subject, brands);
@@ -151,8 +230,14 @@ function checkSenderDomain(out: InboundSymbol[], fromDomain: string, tenantDomai
   const own = lookalikeOf(fromDomain, tenantDomains);
   if (own) out.push(symbol('PHISH_LOOKALIKE_DOMAIN', `${fromDomain} imitates ${own.candidate} (${own.reason}, distance ${own.distance})`));
   else {
-    const brand = lookalikeOf(fromDomain, brands.flatMap((b) => b.domains));
-    if (brand) out.push(symbol('PHISH_BRAND_LOOKALIKE_DOMAIN', `${fromDomain} imitates ${brand.candidate} (${brand.reason}, distance ${brand.distance})`));
+    const brand = lookalikeOf(
+      fromDomain,
+      brands.flatMap((b) => b.domains),
+    );
+    if (brand)
+      out.push(
+        symbol('PHISH_BRAND_LOOKALIKE_DOMAIN', `${fromDomain} imitates ${brand.candidate} (${brand.reason}, distance ${brand.distance})`),
+      );
   }
   if (fromDomain.split('.').some((l) => l.startsWith('xn--'))) out.push(symbol('PHISH_PUNYCODE_SENDER', fromDomain));
 }
@@ -178,7 +263,8 @@ function isIpHost(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith('[') || /^0x[0-9a-f]+$|^\d{8,10}$/i.test(host);
 }
 
-const CREDENTIAL_PATH = /^https?:\/\/[^/]+\/(?:[^?#]*\/)?(?:wp-(?:content|admin|includes)\/[^?#]*\.(?:php|html?)|[^/?#]*(?:sign-?in|log-?in|logon|verify|verification|webscr|auth|confirm|secure|password|unlock)[^/?#]*\.(?:php|html?|aspx?))(?:[?#]|$)/i;
+const CREDENTIAL_PATH =
+  /^https?:\/\/[^/]+\/(?:[^?#]*\/)?(?:wp-(?:content|admin|includes)\/[^?#]*\.(?:php|html?)|[^/?#]*(?:sign-?in|log-?in|logon|verify|verification|webscr|auth|confirm|secure|password|unlock)[^/?#]*\.(?:php|html?|aspx?))(?:[?#]|$)/i;
 
 /** A brand's ASCII name (5+ letters) in the host labels or path of a link the brand does not own. */
 function brandInUrl(link: Link, brands: readonly BrandEntry[]): BrandEntry | null {
@@ -211,7 +297,8 @@ function checkLinks(out: InboundSymbol[], links: readonly Link[], tenantDomains:
     const named = brandInUrl(link, brands);
     if (named) once('PHISH_BRAND_IN_URL', `${named.brand} in ${link.href.slice(0, 200)}`);
     if (isIpHost(link.host)) once('PHISH_IP_LINK', link.href.slice(0, 200));
-    if (URL_SHORTENERS.has(link.host) || URL_SHORTENERS.has(link.host.replace(/^www\./, ''))) once('PHISH_URL_SHORTENER', link.href.slice(0, 200));
+    if (URL_SHORTENERS.has(link.host) || URL_SHORTENERS.has(link.host.replace(/^www\./, '')))
+      once('PHISH_URL_SHORTENER', link.href.slice(0, 200));
     if (link.host.split('.').some((l) => l.startsWith('xn--'))) once('PHISH_PUNYCODE_LINK', link.host);
     const shown = link.text ? shownHost(link.text) : null;
     if (shown && !isIpHost(link.host) && registrableDomain(shown) !== registrableDomain(link.host)) {

@@ -50,7 +50,9 @@ export function extractLinks(html: string | null, text: string): Link[] {
       const h = HREF.exec(m[1]);
       if (!h) continue;
       const href = decodeEntities(h[1] ?? h[2] ?? h[3] ?? '');
-      const visible = decodeEntities(m[2].replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+      const visible = decodeEntities(m[2].replace(/<[^>]*>/g, ' '))
+        .replace(/\s+/g, ' ')
+        .trim();
       links.push({ href, text: visible, ...parseUrl(href) });
     }
   }
@@ -66,8 +68,42 @@ export function extractLinks(html: string | null, text: string): Link[] {
 // Without a scheme or "www.", text counts as a host name only under a TLD people recognise
 // (so "report.pdf" or "v1.2" are not read as domains).
 const COMMON_TLDS = new Set([
-  'com', 'net', 'org', 'jp', 'info', 'biz', 'io', 'co', 'me', 'us', 'uk', 'de', 'fr', 'ru', 'cn', 'kr', 'tw', 'hk',
-  'au', 'ca', 'eu', 'app', 'dev', 'xyz', 'top', 'online', 'site', 'shop', 'club', 'tk', 'ml', 'ga', 'cf', 'gq', 'edu', 'gov',
+  'com',
+  'net',
+  'org',
+  'jp',
+  'info',
+  'biz',
+  'io',
+  'co',
+  'me',
+  'us',
+  'uk',
+  'de',
+  'fr',
+  'ru',
+  'cn',
+  'kr',
+  'tw',
+  'hk',
+  'au',
+  'ca',
+  'eu',
+  'app',
+  'dev',
+  'xyz',
+  'top',
+  'online',
+  'site',
+  'shop',
+  'club',
+  'tk',
+  'ml',
+  'ga',
+  'cf',
+  'gq',
+  'edu',
+  'gov',
 ]);
 
 /** The domain a piece of anchor text shows the reader, if it looks like a URL or host name. */

@@ -52,44 +52,113 @@ function sym(name: SpamSymbolName, detail?: string, score: number = SPAM_SYMBOLS
 const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
 
 const SPAM_PHRASES: RegExp[] = [
-  /\bclick here\b/i, /\b100% (?:free|natural|guaranteed|satisfied)\b/i, /\brisk[- ]free\b/i, /\bact now\b/i,
-  /\blimited time (?:offer|only)\b/i, /\b(?:viagra|cialis|levitra|xanax|valium)\b/i, /\bwork (?:from|at) home\b/i,
-  /\bmake (?:big )?money\b/i, /\bno credit check\b/i, /\bdouble your (?:income|money)\b/i, /\blose weight\b/i,
-  /\byou(?:'ve| have) been selected\b/i, /\bthis is not (?:a )?spam\b/i, /\bremoved? (?:you )?from (?:our|this) (?:mailing )?list\b/i,
-  /\bfree (?:gift|trial|offer|access|money)\b/i, /\bdear friend\b/i, /\bno obligation\b/i, /\border now\b/i,
-  /\bspecial promotion\b/i, /\bonce in a lifetime\b/i, /\bget paid\b/i, /\bearn \$?\d/i, /\bcash bonus\b/i,
-  /\bmillions? (?:of )?(?:dollars|e-?mail addresses)\b/i, /\bcasino\b/i, /\bmlm\b/i, /\bmeet (?:hot|sexy) (?:singles|women)\b/i,
-  /\b(?:cheap|discount) (?:meds|pills|software|rolex)\b/i, /\binvestment opportunity\b/i, /\bweight loss\b/i,
-  /\bapply (?:now|online)\b/i, /\bcall (?:now|today)\b/i, /\bmoney[- ]back guarantee\b/i, /\bwinner\b/i,
-  /\bto be removed\b/i, /\bmake money fast\b/i, /\b(?:dream vacation|obscene amounts of money)\b/i, /\bspecially selected\b/i,
-  /\bcomfort of (?:your|their) (?:own )?home\b/i, /\bfree shipping\b/i, /\bretail value\b/i, /\bspecial (?:low )?price\b/i,
-  /\bno (?:dr-?script|prescription) (?:required|needed)\b/i, /\b(?:medz|meds|pharmacy|rx)\b.{0,40}\b(?:discount|cheap|dizcount\w*)\b|\bdizcou?n+t\b/i,
-  /\bgenerating a fortune\b/i, /\bopportunity like this\b/i, /\bunsubscribe below\b/i,
-  /未承諾広告/, /完全無料/, /今すぐ(?:クリック|登録|アクセス)/, /副業/, /高収入/, /(?:簡単に|誰でも|確実に)稼げ/, /稼げる/,
-  /当選(?:しました|おめでとう|のお知らせ)/, /出会い(?:系|を探)/, /人妻/, /セフレ/, /(?:即日|無審査)(?:融資|借り入れ)/,
-  /必ず儲かる/, /元本保証/, /配当金(?:を|が)受け取/, /限定(?:公開|オファー)/, /ワンクリック/,
+  /\bclick here\b/i,
+  /\b100% (?:free|natural|guaranteed|satisfied)\b/i,
+  /\brisk[- ]free\b/i,
+  /\bact now\b/i,
+  /\blimited time (?:offer|only)\b/i,
+  /\b(?:viagra|cialis|levitra|xanax|valium)\b/i,
+  /\bwork (?:from|at) home\b/i,
+  /\bmake (?:big )?money\b/i,
+  /\bno credit check\b/i,
+  /\bdouble your (?:income|money)\b/i,
+  /\blose weight\b/i,
+  /\byou(?:'ve| have) been selected\b/i,
+  /\bthis is not (?:a )?spam\b/i,
+  /\bremoved? (?:you )?from (?:our|this) (?:mailing )?list\b/i,
+  /\bfree (?:gift|trial|offer|access|money)\b/i,
+  /\bdear friend\b/i,
+  /\bno obligation\b/i,
+  /\border now\b/i,
+  /\bspecial promotion\b/i,
+  /\bonce in a lifetime\b/i,
+  /\bget paid\b/i,
+  /\bearn \$?\d/i,
+  /\bcash bonus\b/i,
+  /\bmillions? (?:of )?(?:dollars|e-?mail addresses)\b/i,
+  /\bcasino\b/i,
+  /\bmlm\b/i,
+  /\bmeet (?:hot|sexy) (?:singles|women)\b/i,
+  /\b(?:cheap|discount) (?:meds|pills|software|rolex)\b/i,
+  /\binvestment opportunity\b/i,
+  /\bweight loss\b/i,
+  /\bapply (?:now|online)\b/i,
+  /\bcall (?:now|today)\b/i,
+  /\bmoney[- ]back guarantee\b/i,
+  /\bwinner\b/i,
+  /\bto be removed\b/i,
+  /\bmake money fast\b/i,
+  /\b(?:dream vacation|obscene amounts of money)\b/i,
+  /\bspecially selected\b/i,
+  /\bcomfort of (?:your|their) (?:own )?home\b/i,
+  /\bfree shipping\b/i,
+  /\bretail value\b/i,
+  /\bspecial (?:low )?price\b/i,
+  /\bno (?:dr-?script|prescription) (?:required|needed)\b/i,
+  /\b(?:medz|meds|pharmacy|rx)\b.{0,40}\b(?:discount|cheap|dizcount\w*)\b|\bdizcou?n+t\b/i,
+  /\bgenerating a fortune\b/i,
+  /\bopportunity like this\b/i,
+  /\bunsubscribe below\b/i,
+  /未承諾広告/,
+  /完全無料/,
+  /今すぐ(?:クリック|登録|アクセス)/,
+  /副業/,
+  /高収入/,
+  /(?:簡単に|誰でも|確実に)稼げ/,
+  /稼げる/,
+  /当選(?:しました|おめでとう|のお知らせ)/,
+  /出会い(?:系|を探)/,
+  /人妻/,
+  /セフレ/,
+  /(?:即日|無審査)(?:融資|借り入れ)/,
+  /必ず儲かる/,
+  /元本保証/,
+  /配当金(?:を|が)受け取/,
+  /限定(?:公開|オファー)/,
+  /ワンクリック/,
 ];
 
 const PHISHING_PHRASES: RegExp[] = [
   /\bverify your (?:account|identity|email|information)\b/i,
   /\b(?:account|mailbox) (?:has been|was|will be) (?:suspended|compromised|locked|limited|disabled|closed|deactivated)\b/i,
-  /\bconfirm your (?:identity|password|account|billing)\b/i, /\bupdate your (?:payment|billing|account) (?:information|details|method)\b/i,
-  /\bunusual (?:sign-in|login|activity)\b/i, /\byour password (?:will )?(?:expire|has expired)/i, /\bmailbox (?:is )?(?:full|over ?quota)\b/i,
-  /\bsecurity alert\b/i, /\burgent(?:ly)?:? (?:action|verify|response)/i,
-  /アカウント(?:が|を|の)?(?:一時)?(?:停止|凍結|制限|ロック|無効)/, /(?:ご)?本人(?:様)?確認/, /お支払い(?:方法|情報)(?:を|の)?(?:更新|確認)/,
-  /不正(?:な)?(?:ログイン|アクセス|利用)/, /セキュリティ(?:上の理由|警告|強化)/, /パスワード(?:の)?有効期限/,
-  /(?:お荷物|荷物)を?(?:お届け|配達)できませんでした/, /不在のため持ち帰り/, /利用(?:を)?(?:停止|制限)(?:しました|いたしました|されています)/,
-  /(?:24|48|72)時間以内に/, /ログインして(?:ご)?確認/,
+  /\bconfirm your (?:identity|password|account|billing)\b/i,
+  /\bupdate your (?:payment|billing|account) (?:information|details|method)\b/i,
+  /\bunusual (?:sign-in|login|activity)\b/i,
+  /\byour password (?:will )?(?:expire|has expired)/i,
+  /\bmailbox (?:is )?(?:full|over ?quota)\b/i,
+  /\bsecurity alert\b/i,
+  /\burgent(?:ly)?:? (?:action|verify|response)/i,
+  /アカウント(?:が|を|の)?(?:一時)?(?:停止|凍結|制限|ロック|無効)/,
+  /(?:ご)?本人(?:様)?確認/,
+  /お支払い(?:方法|情報)(?:を|の)?(?:更新|確認)/,
+  /不正(?:な)?(?:ログイン|アクセス|利用)/,
+  /セキュリティ(?:上の理由|警告|強化)/,
+  /パスワード(?:の)?有効期限/,
+  /(?:お荷物|荷物)を?(?:お届け|配達)できませんでした/,
+  /不在のため持ち帰り/,
+  /利用(?:を)?(?:停止|制限)(?:しました|いたしました|されています)/,
+  /(?:24|48|72)時間以内に/,
+  /ログインして(?:ご)?確認/,
 ];
 
 const ADVANCE_FEE: RegExp[] = [
-  /\bnext of kin\b/i, /\bbeneficiary\b/i, /\b(?:atm|visa) card\b/i, /\bconsignment\b/i, /\b(?:usd|us\$|\$) ?\d{1,3}(?:[,.]\d{3}){2,}/i,
-  /\b\d+(?:\.\d+)? million (?:us )?(?:dollars|usd|euros?)\b/i, /\bstrictly confidential\b/i, /\bforeign (?:partner|account)\b/i,
-  /\bdeceased\b/i, /\binheritance\b/i, /\bbarrister\b/i, /\bwestern union\b/i,
+  /\bnext of kin\b/i,
+  /\bbeneficiary\b/i,
+  /\b(?:atm|visa) card\b/i,
+  /\bconsignment\b/i,
+  /\b(?:usd|us\$|\$) ?\d{1,3}(?:[,.]\d{3}){2,}/i,
+  /\b\d+(?:\.\d+)? million (?:us )?(?:dollars|usd|euros?)\b/i,
+  /\bstrictly confidential\b/i,
+  /\bforeign (?:partner|account)\b/i,
+  /\bdeceased\b/i,
+  /\binheritance\b/i,
+  /\bbarrister\b/i,
+  /\bwestern union\b/i,
 ];
 
 const BITCOIN_ADDRESS = /\b(?:bc1[a-z0-9]{25,59}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b/;
-const EXTORTION = /\b(?:bitcoin|btc|wallet|payment|pay|transfer)\b[\s\S]{0,400}\b(?:video|recording|webcam|hacked|password|contacts|friends|family|48 hours|deadline)\b|\b(?:video|recording|webcam|hacked)\b[\s\S]{0,400}\b(?:bitcoin|btc)\b|ビットコイン/i;
+const EXTORTION =
+  /\b(?:bitcoin|btc|wallet|payment|pay|transfer)\b[\s\S]{0,400}\b(?:video|recording|webcam|hacked|password|contacts|friends|family|48 hours|deadline)\b|\b(?:video|recording|webcam|hacked)\b[\s\S]{0,400}\b(?:bitcoin|btc)\b|ビットコイン/i;
 
 function header(facts: MessageFacts, key: string): string[] {
   return facts.headers.filter((h) => h.key === key).map((h) => h.value);
@@ -117,7 +186,8 @@ export function headerSymbols(facts: MessageFacts): InboundSymbol[] {
   if (froms.length > 1) out.push(sym('HDR_MULTIPLE_FROM', froms.join(' | ').slice(0, 200)));
   if (!facts.from || !facts.from.address) out.push(sym('HDR_MISSING_FROM'));
   // internationalised (EAI) addresses are valid: only structure is checked
-  else if (!/^[^\s@,:;<>]+@[^\s@,:;<>.]+(?:\.[^\s@,:;<>.]+)+$/u.test(facts.from.address)) out.push(sym('HDR_FROM_INVALID', facts.from.address));
+  else if (!/^[^\s@,:;<>]+@[^\s@,:;<>.]+(?:\.[^\s@,:;<>.]+)+$/u.test(facts.from.address))
+    out.push(sym('HDR_FROM_INVALID', facts.from.address));
   const fromDomain = facts.from ? domainOf(facts.from.address) : '';
   const envelopeDomain = domainOf(facts.mailFrom);
   if (fromDomain && envelopeDomain && registrableDomain(fromDomain) !== registrableDomain(envelopeDomain)) {
@@ -128,7 +198,8 @@ export function headerSymbols(facts: MessageFacts): InboundSymbol[] {
   if (/未承諾広告/.test(facts.subject)) out.push(sym('HDR_SUBJECT_MIWAKU', facts.subject));
   if (header(facts, 'to').some((v) => /undisclosed[- ]recipients/i.test(v))) out.push(sym('HDR_TO_UNDISCLOSED'));
   const mailer = header(facts, 'x-mailer')[0] ?? '';
-  if (/Outlook Express [456]\.|Microsoft Outlook (?:IMO|8\.5|CWS)|The Bat! \(v[12]\./i.test(mailer)) out.push(sym('HDR_OLD_MAILER', mailer));
+  if (/Outlook Express [456]\.|Microsoft Outlook (?:IMO|8\.5|CWS)|The Bat! \(v[12]\./i.test(mailer))
+    out.push(sym('HDR_OLD_MAILER', mailer));
   return out;
 }
 
@@ -138,9 +209,13 @@ export function bodySymbols(facts: MessageFacts, rawText: string, attachmentCoun
   const text = `${facts.subject}\n${facts.text}`;
   if (rawText.includes(GTUBE) || text.includes(GTUBE)) out.push(sym('GTUBE'));
   const spam = countMatches(text, SPAM_PHRASES);
-  if (spam.length > 0) out.push(sym('BODY_SPAM_PHRASES', spam.slice(0, 5).join(', '), Math.min(5, spam.length * SPAM_SYMBOLS.BODY_SPAM_PHRASES.score)));
+  if (spam.length > 0)
+    out.push(sym('BODY_SPAM_PHRASES', spam.slice(0, 5).join(', '), Math.min(5, spam.length * SPAM_SYMBOLS.BODY_SPAM_PHRASES.score)));
   const phish = countMatches(text, PHISHING_PHRASES);
-  if (phish.length > 0) out.push(sym('BODY_PHISHING_PHRASES', phish.slice(0, 3).join(', '), Math.min(4.5, phish.length * SPAM_SYMBOLS.BODY_PHISHING_PHRASES.score)));
+  if (phish.length > 0)
+    out.push(
+      sym('BODY_PHISHING_PHRASES', phish.slice(0, 3).join(', '), Math.min(4.5, phish.length * SPAM_SYMBOLS.BODY_PHISHING_PHRASES.score)),
+    );
   const caps = (facts.text.match(/\b[A-Z]{4,}\b/g) ?? []).length;
   const bangs = (facts.text.match(/!{2,}|![ \t]*$/gm) ?? []).length;
   if (caps >= 8 && bangs >= 3) out.push(sym('BODY_SHOUTING', `${caps} words in capitals, ${bangs} exclamations`));
@@ -152,8 +227,12 @@ export function bodySymbols(facts: MessageFacts, rawText: string, attachmentCoun
   if (facts.html) {
     if (!/content-type:\s*text\/plain/i.test(rawText) && /content-type:\s*text\/html/i.test(rawText)) out.push(sym('MIME_HTML_ONLY'));
     const readable = facts.text.replace(/\s+/g, '').length;
-    if (facts.html.length > 2000 && readable < 100) out.push(sym('HTML_LITTLE_TEXT', `${readable} characters of text in ${facts.html.length} of HTML`));
-    const hidden = /font-size\s*:\s*0(?:\.\d+)?(?:px|pt|em|%)?\s*[;"'}]|display\s*:\s*none[^>]{0,500}>[^<]{20}|visibility\s*:\s*hidden[^>]{0,500}>[^<]{20}|<font[^>]{1,500}size\s*=\s*["']?0\b/i.exec(facts.html);
+    if (facts.html.length > 2000 && readable < 100)
+      out.push(sym('HTML_LITTLE_TEXT', `${readable} characters of text in ${facts.html.length} of HTML`));
+    const hidden =
+      /font-size\s*:\s*0(?:\.\d+)?(?:px|pt|em|%)?\s*[;"'}]|display\s*:\s*none[^>]{0,500}>[^<]{20}|visibility\s*:\s*hidden[^>]{0,500}>[^<]{20}|<font[^>]{1,500}size\s*=\s*["']?0\b/i.exec(
+        facts.html,
+      );
     if (hidden) out.push(sym('HTML_HIDDEN_TEXT', hidden[0].slice(0, 60)));
   }
   if (distinctLinkHosts >= 15) out.push(sym('BODY_MANY_URLS', `${distinctLinkHosts} hosts`, distinctLinkHosts >= 40 ? 2 : 1));
@@ -171,7 +250,12 @@ export function authSymbols(auth: AuthResults | undefined, facts: MessageFacts, 
   else if (auth.dkim === 'pass') out.push(sym('AUTH_DKIM_PASS'));
   if (auth.dmarc === 'fail') {
     const policy = auth.dmarcPolicy ?? 'none';
-    out.push(sym(policy === 'reject' ? 'AUTH_DMARC_FAIL_REJECT' : policy === 'quarantine' ? 'AUTH_DMARC_FAIL_QUARANTINE' : 'AUTH_DMARC_FAIL', `p=${policy}`));
+    out.push(
+      sym(
+        policy === 'reject' ? 'AUTH_DMARC_FAIL_REJECT' : policy === 'quarantine' ? 'AUTH_DMARC_FAIL_QUARANTINE' : 'AUTH_DMARC_FAIL',
+        `p=${policy}`,
+      ),
+    );
   } else if (auth.dmarc === 'pass') out.push(sym('AUTH_DMARC_PASS'));
   const fromDomain = facts.from ? domainOf(facts.from.address) : '';
   const own = fromDomain && tenant.domains.some((d) => fromDomain === d || fromDomain.endsWith(`.${d}`));

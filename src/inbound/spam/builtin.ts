@@ -55,7 +55,10 @@ export function analyzeInbound(input: AnalysisInput, options: InboundOptions = {
   const hosts = new Set(phishing.links.map((l) => l.host).filter(Boolean));
   const attachmentFindings = options.skipAttachments
     ? []
-    : analyzeAttachments(input.attachments.map((a) => ({ filename: a.fact.filename, content: a.content })), options.attachmentLimits);
+    : analyzeAttachments(
+        input.attachments.map((a) => ({ filename: a.fact.filename, content: a.content })),
+        options.attachmentLimits,
+      );
   const symbols = [
     ...headerSymbols(facts),
     ...bodySymbols(facts, rawText, input.attachments.length, hosts.size),

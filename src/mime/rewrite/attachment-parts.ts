@@ -232,7 +232,13 @@ export function dropLastDelimiter(data: Buffer, boundary: string | null): Buffer
  * all its parts gets a small text part (so it stays valid), and if no body part could take the
  * notice, the outermost mixed multipart gets it as a text/plain part.
  */
-function closeMultiparts(data: Buffer, stack: OpenMultipart[], eol: string, options: PartRewriteOptions, report: PartRewriteReport): Buffer {
+function closeMultiparts(
+  data: Buffer,
+  stack: OpenMultipart[],
+  eol: string,
+  options: PartRewriteOptions,
+  report: PartRewriteReport,
+): Buffer {
   if (stack.length === 0 || data.length === 0) return data;
   const text = data.toString('latin1');
   let out = '';
@@ -253,7 +259,13 @@ function closeMultiparts(data: Buffer, stack: OpenMultipart[], eol: string, opti
   return Buffer.from(out, 'latin1');
 }
 
-function injectedPart(multipart: OpenMultipart, outermost: boolean, eol: string, options: PartRewriteOptions, report: PartRewriteReport): string {
+function injectedPart(
+  multipart: OpenMultipart,
+  outermost: boolean,
+  eol: string,
+  options: PartRewriteOptions,
+  report: PartRewriteReport,
+): string {
   const emptied = multipart.removed > 0 && multipart.kept === 0;
   const noticeMissing =
     outermost && options.notice !== null && report.attachmentsRemoved > 0 && report.noticesInserted + report.convertedToUtf8 === 0;

@@ -6,7 +6,11 @@ import { Transform, type TransformCallback } from 'node:stream';
 export type TransferEncoding = 'base64' | 'quoted-printable' | '7bit' | '8bit' | 'binary';
 
 export function normalizeTransferEncoding(value: string | false | null | undefined): TransferEncoding {
-  const v = (value || '').toString().replace(/\(.*?\)/g, '').trim().toLowerCase();
+  const v = (value || '')
+    .toString()
+    .replace(/\(.*?\)/g, '')
+    .trim()
+    .toLowerCase();
   if (v === 'base64' || v === 'quoted-printable' || v === '8bit' || v === 'binary') return v;
   return '7bit';
 }

@@ -23,9 +23,6 @@ export const consoleMigrations: Migration[] = [
   {
     // Console login failures join SMTP AUTH's in the core auth_failures table (same keys).
     id: 'console-0002',
-    sql: [
-      `INSERT INTO auth_failures (key, at) SELECT key, at FROM console_login_failures`,
-      `DROP TABLE console_login_failures`,
-    ],
+    sql: [`INSERT INTO auth_failures (key, at) SELECT key, at FROM console_login_failures`, `DROP TABLE console_login_failures`],
   },
 ];

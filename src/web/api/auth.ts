@@ -24,7 +24,11 @@ export const authRoutes: RouteSpec[] = [
       body: {
         type: 'object',
         required: ['email', 'password'],
-        properties: { email: { type: 'string', maxLength: 320 }, password: { type: 'string', maxLength: 1024 }, totp: { type: 'string', maxLength: 10 } },
+        properties: {
+          email: { type: 'string', maxLength: 320 },
+          password: { type: 'string', maxLength: 1024 },
+          totp: { type: 'string', maxLength: 10 },
+        },
         additionalProperties: false,
       },
     },
@@ -33,7 +37,16 @@ export const authRoutes: RouteSpec[] = [
       const r = await login(ctx.deps.store, { ...body, ip: req.ip });
       if (!r.ok) {
         const status = r.reason === 'throttled' ? 429 : 401;
-        throw new HttpError(status, { throttled: 'too many failed attempts; wait 15 minutes', invalid: 'wrong email or password', totp_required: 'two-factor code required', totp_invalid: 'wrong two-factor code' }[r.reason], { code: r.reason });
+        throw new HttpError(
+          status,
+          {
+            throttled: 'too many failed attempts; wait 15 minutes',
+            invalid: 'wrong email or password',
+            totp_required: 'two-factor code required',
+            totp_invalid: 'wrong two-factor code',
+          }[r.reason],
+          { code: r.reason },
+        );
       }
       const secure = ctx.deps.config.publicUrl.startsWith('https:');
       reply.setCookie(SESSION_COOKIE, r.sessionToken, { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: SESSION_MS / 1000 });
@@ -63,7 +76,11 @@ export const authRoutes: RouteSpec[] = [
     async handler(_req, ctx) {
       const p = ctx.principal!;
       const tenant = p.tenantId ? await ctx.deps.store.tenantById(p.tenantId) : undefined;
-      const totp = await consoleDb(ctx.deps.store).selectFrom('console_totp').select('enabled').where('email', '=', p.email).executeTakeFirst();
+      const totp = await consoleDb(ctx.deps.store)
+        .selectFrom('console_totp')
+        .select('enabled')
+        .where('email', '=', p.email)
+        .executeTakeFirst();
       const tenants = p.role === 'operator' ? (await ctx.deps.store.listTenants()).map((t) => ({ id: t.id, name: t.name })) : undefined;
       return { ...me(p, tenant?.name ?? null), totpEnabled: totp?.enabled === 1, tenants };
     },
@@ -91,7 +108,9 @@ export const authRoutes: RouteSpec[] = [
     summary: 'Finish enrolment with a code from the authenticator app; two-factor is required from the next login',
     tag: 'auth',
     access: 'any',
-    schema: { body: { type: 'object', required: ['code'], properties: { code: { type: 'string', maxLength: 10 } }, additionalProperties: false } },
+    schema: {
+      body: { type: 'object', required: ['code'], properties: { code: { type: 'string', maxLength: 10 } }, additionalProperties: false },
+    },
     async handler(req, ctx) {
       const p = ctx.principal!;
       const db = consoleDb(ctx.deps.store);

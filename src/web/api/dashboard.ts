@@ -24,7 +24,16 @@ export const dashboardRoutes: RouteSpec[] = [
     summary: 'Counts per day (held, released, discarded, blocked, quarantined), top rules, top senders',
     tag: 'dashboard',
     access: 'admin',
-    schema: { querystring: { type: 'object', properties: { days: { type: 'integer', minimum: 1, maximum: 90, default: 14 }, tz: { type: 'string', maxLength: 64 }, tenant: { type: 'string' } } } },
+    schema: {
+      querystring: {
+        type: 'object',
+        properties: {
+          days: { type: 'integer', minimum: 1, maximum: 90, default: 14 },
+          tz: { type: 'string', maxLength: 64 },
+          tenant: { type: 'string' },
+        },
+      },
+    },
     async handler(req, ctx) {
       const { days = 14, tz } = req.query as { days?: number; tz?: string };
       const scoped = await ctx.scoped();
@@ -37,7 +46,8 @@ export const dashboardRoutes: RouteSpec[] = [
         fmt = new Intl.DateTimeFormat('en-CA', { timeZone: 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' });
       }
       const perDay = new Map<string, Record<string, number>>();
-      for (let t = since + DAY; t <= Date.now(); t += DAY) perDay.set(fmt.format(t), { held: 0, released: 0, discarded: 0, blocked: 0, quarantined: 0 });
+      for (let t = since + DAY; t <= Date.now(); t += DAY)
+        perDay.set(fmt.format(t), { held: 0, released: 0, discarded: 0, blocked: 0, quarantined: 0 });
       const rules = new Map<string, number>();
       for (const e of events) {
         const day = fmt.format(Number(e.at));
@@ -57,7 +67,10 @@ export const dashboardRoutes: RouteSpec[] = [
       }
       return {
         days: [...perDay.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, counts]) => ({ day, ...counts })),
-        topRules: [...rules.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([rule, count]) => ({ rule, count })),
+        topRules: [...rules.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 10)
+          .map(([rule, count]) => ({ rule, count })),
         topSenders: await scoped.topSenders(since),
       };
     },

@@ -26,11 +26,17 @@ export const domainRoutes: RouteSpec[] = [
     access: 'admin',
     schema: {
       params: { type: 'object', required: ['domain'], properties: { domain: { type: 'string', maxLength: 253 } } },
-      body: { type: 'object', required: ['route'], properties: { route: { type: ['string', 'null'], maxLength: 500 } }, additionalProperties: false },
+      body: {
+        type: 'object',
+        required: ['route'],
+        properties: { route: { type: ['string', 'null'], maxLength: 500 } },
+        additionalProperties: false,
+      },
     },
     async handler(req, ctx) {
       const route = (req.body as { route: string | null }).route || null;
-      if (route !== null && !/^smtp:\/\/[a-z0-9.\-\[\]:]+(:\d+)?$/i.test(route)) throw new HttpError(400, 'route must look like smtp://host:port');
+      if (route !== null && !/^smtp:\/\/[a-z0-9.\-\[\]:]+(:\d+)?$/i.test(route))
+        throw new HttpError(400, 'route must look like smtp://host:port');
       await (await ctx.scoped()).setInboundRoute((req.params as { domain: string }).domain, route);
       return { ok: true };
     },
@@ -46,7 +52,12 @@ export const domainRoutes: RouteSpec[] = [
       const [keys, domains] = await Promise.all([tenantDkimKeys(scoped), scoped.domains()]);
       const have = new Set(keys.map((k) => k.domain));
       return {
-        records: keys.map((k) => ({ domain: k.domain, selector: k.selector, createdAt: Number(k.created_at), ...dkimTxtRecord(k.domain, k.selector, k.public_key) })),
+        records: keys.map((k) => ({
+          domain: k.domain,
+          selector: k.selector,
+          createdAt: Number(k.created_at),
+          ...dkimTxtRecord(k.domain, k.selector, k.public_key),
+        })),
         missing: domains.map((d) => d.domain).filter((d) => !have.has(d)),
       };
     },

@@ -25,7 +25,10 @@ export const downloadRoutes: RouteSpec[] = [
     summary: 'Withdraw one file (1-based `file`) or all files; the stored file is deleted',
     tag: 'downloads',
     access: 'any',
-    schema: { params: idParams, body: { type: 'object', properties: { file: { type: 'integer', minimum: 1 } }, additionalProperties: false } },
+    schema: {
+      params: idParams,
+      body: { type: 'object', properties: { file: { type: 'integer', minimum: 1 } }, additionalProperties: false },
+    },
     async handler(req, ctx) {
       const { id } = req.params as { id: string };
       const scoped = await ctx.scoped();

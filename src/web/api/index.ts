@@ -14,7 +14,19 @@ import { downloadRoutes } from './downloads.ts';
 import { quarantineRoutes } from './quarantine.ts';
 import { queueRoutes } from './queue.ts';
 
-export const ALL_ROUTES = [...authRoutes, ...messageRoutes, ...heldMailRoutes, ...approvalRoutes, ...policyRoutes, ...userRoutes, ...domainRoutes, ...dashboardRoutes, ...downloadRoutes, ...quarantineRoutes, ...queueRoutes];
+export const ALL_ROUTES = [
+  ...authRoutes,
+  ...messageRoutes,
+  ...heldMailRoutes,
+  ...approvalRoutes,
+  ...policyRoutes,
+  ...userRoutes,
+  ...domainRoutes,
+  ...dashboardRoutes,
+  ...downloadRoutes,
+  ...quarantineRoutes,
+  ...queueRoutes,
+];
 
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   registry.length = 0;

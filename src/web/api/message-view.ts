@@ -24,8 +24,14 @@ export function messageView(m: MessageRow) {
     lastError: m.last_error,
     rules: state?.plan.matchedRules ?? [],
     actions: (state?.plan.actions ?? []).map((a) => ({ type: a.type, detail: describeAction(a) })),
-    stage: stage ? { type: stage.type, rule: stage.rule, dueAt: stage.dueAt ?? null, approvers: stage.approvers ?? [], release: stage.release ?? null } : null,
+    stage: stage
+      ? { type: stage.type, rule: stage.rule, dueAt: stage.dueAt ?? null, approvers: stage.approvers ?? [], release: stage.release ?? null }
+      : null,
   };
 }
 
-export const messageSchema = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, state: { type: 'string' }, subject: { type: 'string' } } };
+export const messageSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: { id: { type: 'string' }, state: { type: 'string' }, subject: { type: 'string' } },
+};

@@ -32,11 +32,20 @@ export const messageRoutes: RouteSpec[] = [
     summary: 'Search messages, newest first; pass `next` as `before` for the following page',
     tag: 'messages',
     access: 'any',
-    schema: { querystring: searchQuery, response: { type: 'object', properties: { items: { type: 'array', items: messageSchema }, next: { type: ['string', 'null'] } } } },
+    schema: {
+      querystring: searchQuery,
+      response: { type: 'object', properties: { items: { type: 'array', items: messageSchema }, next: { type: ['string', 'null'] } } },
+    },
     async handler(req, ctx) {
       const q = req.query as Record<string, string | undefined> & { limit?: number };
       const scoped = await ctx.scoped();
-      const r = await scoped.searchMessages({ ...q, limit: q.limit, from: time(q.from), to: time(q.to), direction: q.direction as 'outbound' | 'inbound' | undefined });
+      const r = await scoped.searchMessages({
+        ...q,
+        limit: q.limit,
+        from: time(q.from),
+        to: time(q.to),
+        direction: q.direction as 'outbound' | 'inbound' | undefined,
+      });
       return { items: r.items.map(messageView), next: r.next };
     },
   }),
@@ -51,7 +60,11 @@ export const messageRoutes: RouteSpec[] = [
       const { id } = req.params as { id: string };
       const scoped = await ctx.scoped();
       const m = await scoped.message(id);
-      const [events, recipients, att] = await Promise.all([scoped.timeline(id), scoped.recipients(id), attachmentDetails(ctx.deps.store, id)]);
+      const [events, recipients, att] = await Promise.all([
+        scoped.timeline(id),
+        scoped.recipients(id),
+        attachmentDetails(ctx.deps.store, id),
+      ]);
       return {
         ...messageView(m),
         deliveries: recipients.map((r) => ({ address: r.address, state: r.state, attempts: r.attempts, lastResponse: r.last_response })),

@@ -7,7 +7,12 @@ import { policyToYaml } from '../../policy/load.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import type { Policy } from '../../policy/schema.ts';
 
-const yamlBody = { type: 'object', required: ['yaml'], properties: { yaml: { type: 'string', maxLength: 1_000_000 } }, additionalProperties: false };
+const yamlBody = {
+  type: 'object',
+  required: ['yaml'],
+  properties: { yaml: { type: 'string', maxLength: 1_000_000 } },
+  additionalProperties: false,
+};
 
 function rulesOf(policy: Policy) {
   const list = (dir: 'outbound' | 'inbound') =>
@@ -28,7 +33,14 @@ export const policyRoutes: RouteSpec[] = [
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
       const p = await currentPolicy(ctx.deps.store, scoped.tenantId);
-      return { version: p.version, yaml: p.yaml ?? policyToYaml(p.policy), createdAt: p.createdAt, createdBy: p.createdBy, rules: rulesOf(p.policy), versions: await policyVersions(ctx.deps.store, scoped.tenantId) };
+      return {
+        version: p.version,
+        yaml: p.yaml ?? policyToYaml(p.policy),
+        createdAt: p.createdAt,
+        createdBy: p.createdBy,
+        rules: rulesOf(p.policy),
+        versions: await policyVersions(ctx.deps.store, scoped.tenantId),
+      };
     },
   }),
   defineRoute({

@@ -19,11 +19,25 @@ export const quarantineRoutes: RouteSpec[] = [
     summary: 'Quarantined inbound mail (admins: the tenant; others: addressed to them)',
     tag: 'quarantine',
     access: 'any',
-    schema: { querystring: { type: 'object', properties: { search: { type: 'string', maxLength: 200 }, limit: { type: 'integer', minimum: 1, maximum: 500 }, tenant: { type: 'string' } } } },
+    schema: {
+      querystring: {
+        type: 'object',
+        properties: {
+          search: { type: 'string', maxLength: 200 },
+          limit: { type: 'integer', minimum: 1, maximum: 500 },
+          tenant: { type: 'string' },
+        },
+      },
+    },
     async handler(req, ctx) {
       const q = req.query as { search?: string; limit?: number };
       const scoped = await ctx.scoped();
-      const items = await listQuarantine(ctx.deps.store, { tenantId: scoped.tenantId, search: q.search, limit: q.limit ?? 100, recipient: scoped.isAdmin ? undefined : scoped.principal.email });
+      const items = await listQuarantine(ctx.deps.store, {
+        tenantId: scoped.tenantId,
+        search: q.search,
+        limit: q.limit ?? 100,
+        recipient: scoped.isAdmin ? undefined : scoped.principal.email,
+      });
       return { items, selfRelease: (await getSettings(ctx.deps.store, scoped.tenantId)).selfRelease };
     },
   }),
@@ -49,7 +63,8 @@ export const quarantineRoutes: RouteSpec[] = [
       const scoped = await ctx.scoped();
       const { id } = req.params as { id: string };
       await visible(scoped, id);
-      if (!scoped.isAdmin && !(await getSettings(ctx.deps.store, scoped.tenantId)).selfRelease) throw new HttpError(403, 'self-release is off for this tenant; ask an admin');
+      if (!scoped.isAdmin && !(await getSettings(ctx.deps.store, scoped.tenantId)).selfRelease)
+        throw new HttpError(403, 'self-release is off for this tenant; ask an admin');
       await releaseQuarantined(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, ctx.deps.wake);
       return { ok: true };
     },

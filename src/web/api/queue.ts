@@ -43,7 +43,12 @@ export const queueRoutes: RouteSpec[] = [
       const filter = { tenantId: scoped.tenantId, direction: q.direction, since, recipient: q.recipient, limit: q.limit ?? 100 };
       const rows = q.state
         ? await listQueue(ctx.deps.store, { ...filter, state: q.state })
-        : [...(await listQueue(ctx.deps.store, { ...filter, state: 'queued' })), ...(await listQueue(ctx.deps.store, { ...filter, state: 'deferred' }))].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, filter.limit);
+        : [
+            ...(await listQueue(ctx.deps.store, { ...filter, state: 'queued' })),
+            ...(await listQueue(ctx.deps.store, { ...filter, state: 'deferred' })),
+          ]
+            .sort((a, b) => (a.id < b.id ? 1 : -1))
+            .slice(0, filter.limit);
       return { items: rows.map(messageView) };
     },
   }),
@@ -83,12 +88,20 @@ export const queueRoutes: RouteSpec[] = [
     summary: 'Delete a waiting or parked message (state becomes deleted; body and audit trail stay)',
     tag: 'queue',
     access: 'admin',
-    schema: { params: idParams, querystring: { type: 'object', properties: { reason: { type: 'string', maxLength: 500 }, tenant: { type: 'string' } } }, response: resultSchema },
+    schema: {
+      params: idParams,
+      querystring: { type: 'object', properties: { reason: { type: 'string', maxLength: 500 }, tenant: { type: 'string' } } },
+      response: resultSchema,
+    },
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const { id } = req.params as { id: string };
       const { reason } = req.query as { reason?: string };
-      const result = await deleteMessage(ctx.deps.store, { id, tenantId: scoped.tenantId, ...(reason ? { reason } : {}) }, scoped.principal.email);
+      const result = await deleteMessage(
+        ctx.deps.store,
+        { id, tenantId: scoped.tenantId, ...(reason ? { reason } : {}) },
+        scoped.principal.email,
+      );
       if (result.skipped[0]?.reason === 'no such message') throw new HttpError(404, `no message ${id}`);
       return result;
     },

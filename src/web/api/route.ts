@@ -101,7 +101,11 @@ export function mount(app: FastifyInstance, deps: ApiDeps, routes: RouteSpec[]):
         if (spec.access !== 'public') {
           if (!principal) return reply.code(401).send({ error: 'login required' });
           // Cookies ride along on cross-site requests; a header an attacker's page cannot set does not.
-          if (spec.method !== 'GET' && principal.via === 'session' && !sameToken(req.headers['x-csrf-token'] as string | undefined, principal.csrf)) {
+          if (
+            spec.method !== 'GET' &&
+            principal.via === 'session' &&
+            !sameToken(req.headers['x-csrf-token'] as string | undefined, principal.csrf)
+          ) {
             return reply.code(403).send({ error: 'missing or wrong X-CSRF-Token header' });
           }
           const ok =
@@ -111,7 +115,9 @@ export function mount(app: FastifyInstance, deps: ApiDeps, routes: RouteSpec[]):
             (spec.access === 'admin' && principal.role === 'admin');
           if (!ok) return reply.code(403).send({ error: `this needs the ${spec.access} role` });
         }
-        const requested = (req.headers['x-sekisho-tenant'] as string | undefined) ?? ((req.query as Record<string, string> | undefined)?.tenant || undefined);
+        const requested =
+          (req.headers['x-sekisho-tenant'] as string | undefined) ??
+          ((req.query as Record<string, string> | undefined)?.tenant || undefined);
         const ctx: RouteCtx = { deps, principal, scoped: () => scopedStore(deps.store, principal!, requested) };
         try {
           const out = await spec.handler(req, ctx, reply);
@@ -146,7 +152,9 @@ export function openApiDocument(): Record<string, unknown> {
       ...(r.schema?.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.schema.body } } } } : {}),
       responses: {
         '200': { description: 'OK', content: { 'application/json': { schema: r.schema?.response ?? { type: 'object' } } } },
-        ...(r.access === 'public' ? {} : { '401': { description: 'login required' }, '403': { description: 'role or CSRF token missing' } }),
+        ...(r.access === 'public'
+          ? {}
+          : { '401': { description: 'login required' }, '403': { description: 'role or CSRF token missing' } }),
       },
     };
   }
@@ -156,7 +164,12 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'API token from `sekisho token create --user EMAIL`' },
-        session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'console session; mutating requests also need the X-CSRF-Token header' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: SESSION_COOKIE,
+          description: 'console session; mutating requests also need the X-CSRF-Token header',
+        },
       },
     },
     paths,

@@ -10,14 +10,21 @@ import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 
 const roleEnum = { type: 'string', enum: ['user', 'approver', 'admin'] };
 
-async function createChecked(scoped: ScopedStore, rows: Array<{ line?: number; email: string; password: string; role: 'user' | 'approver' | 'admin'; approverEmail: string | null }>) {
+async function createChecked(
+  scoped: ScopedStore,
+  rows: Array<{ line?: number; email: string; password: string; role: 'user' | 'approver' | 'admin'; approverEmail: string | null }>,
+) {
   const domains = new Set((await scoped.domains()).map((d) => d.domain));
   const errors: Array<{ line: number; message: string }> = [];
-  for (const r of rows) if (!domains.has(domainOf(r.email))) errors.push({ line: r.line ?? 0, message: `${r.email} is not in a domain of this tenant` });
+  for (const r of rows)
+    if (!domains.has(domainOf(r.email))) errors.push({ line: r.line ?? 0, message: `${r.email} is not in a domain of this tenant` });
   const existing = new Set(await scoped.raw.existingEmails(rows.map((r) => r.email)));
   for (const r of rows) if (existing.has(r.email)) errors.push({ line: r.line ?? 0, message: `user ${r.email} exists already` });
-  if (errors.length > 0) throw new HttpError(400, errors.map((e) => (e.line ? `line ${e.line}: ${e.message}` : e.message)).join('; '), { errors });
-  const users = await Promise.all(rows.map(async (r) => ({ email: r.email, role: r.role, approverEmail: r.approverEmail, passwordHash: await hashPassword(r.password) })));
+  if (errors.length > 0)
+    throw new HttpError(400, errors.map((e) => (e.line ? `line ${e.line}: ${e.message}` : e.message)).join('; '), { errors });
+  const users = await Promise.all(
+    rows.map(async (r) => ({ email: r.email, role: r.role, approverEmail: r.approverEmail, passwordHash: await hashPassword(r.password) })),
+  );
   await scoped.raw.createUsers(scoped.tenantId, users, scoped.principal.email);
 }
 
@@ -30,7 +37,15 @@ export const userRoutes: RouteSpec[] = [
     access: 'admin',
     async handler(_req, ctx) {
       const rows = await (await ctx.scoped()).users();
-      return { items: rows.map((u) => ({ email: u.email, role: u.role, approver: u.approver_email, language: u.language, createdAt: Number(u.created_at) })) };
+      return {
+        items: rows.map((u) => ({
+          email: u.email,
+          role: u.role,
+          approver: u.approver_email,
+          language: u.language,
+          createdAt: Number(u.created_at),
+        })),
+      };
     },
   }),
   defineRoute({
@@ -43,7 +58,12 @@ export const userRoutes: RouteSpec[] = [
       body: {
         type: 'object',
         required: ['email', 'role'],
-        properties: { email: { type: 'string', maxLength: 320 }, role: roleEnum, password: { type: 'string', maxLength: 1024 }, approver: { type: 'string', maxLength: 320 } },
+        properties: {
+          email: { type: 'string', maxLength: 320 },
+          role: roleEnum,
+          password: { type: 'string', maxLength: 1024 },
+          approver: { type: 'string', maxLength: 320 },
+        },
         additionalProperties: false,
       },
     },
@@ -52,7 +72,9 @@ export const userRoutes: RouteSpec[] = [
       if (!EMAIL_RE.test(b.email)) throw new HttpError(400, `"${b.email}" is not an email address`);
       if (b.password && b.password.length < 8) throw new HttpError(400, 'password must have at least 8 characters');
       const password = b.password || generatePassword();
-      await createChecked(await ctx.scoped(), [{ email: b.email.toLowerCase(), role: b.role, password, approverEmail: b.approver?.toLowerCase() || null }]);
+      await createChecked(await ctx.scoped(), [
+        { email: b.email.toLowerCase(), role: b.role, password, approverEmail: b.approver?.toLowerCase() || null },
+      ]);
       return { ok: true, email: b.email.toLowerCase(), generatedPassword: b.password ? null : password };
     },
   }),
@@ -62,12 +84,24 @@ export const userRoutes: RouteSpec[] = [
     summary: 'CSV import: address,password,role[,approver]; all rows or none',
     tag: 'users',
     access: 'admin',
-    schema: { body: { type: 'object', required: ['csv'], properties: { csv: { type: 'string', maxLength: 5_000_000 } }, additionalProperties: false } },
+    schema: {
+      body: {
+        type: 'object',
+        required: ['csv'],
+        properties: { csv: { type: 'string', maxLength: 5_000_000 } },
+        additionalProperties: false,
+      },
+    },
     async handler(req, ctx) {
       const parsed = parseUserCsv((req.body as { csv: string }).csv);
-      if (!parsed.ok) throw new HttpError(400, parsed.errors.map((e) => `line ${e.line}: ${e.message}`).join('; '), { errors: parsed.errors });
+      if (!parsed.ok)
+        throw new HttpError(400, parsed.errors.map((e) => `line ${e.line}: ${e.message}`).join('; '), { errors: parsed.errors });
       await createChecked(await ctx.scoped(), parsed.rows);
-      return { ok: true, imported: parsed.rows.length, generated: parsed.rows.filter((r) => r.generated).map((r) => ({ email: r.email, password: r.password })) };
+      return {
+        ok: true,
+        imported: parsed.rows.length,
+        generated: parsed.rows.filter((r) => r.generated).map((r) => ({ email: r.email, password: r.password })),
+      };
     },
   }),
   defineRoute({
@@ -78,12 +112,24 @@ export const userRoutes: RouteSpec[] = [
     access: 'admin',
     schema: {
       params: { type: 'object', required: ['email'], properties: { email: { type: 'string', maxLength: 320 } } },
-      body: { type: 'object', properties: { role: roleEnum, approver: { type: ['string', 'null'], maxLength: 320 }, language: { type: 'string', enum: ['ja', 'en'] } }, additionalProperties: false },
+      body: {
+        type: 'object',
+        properties: {
+          role: roleEnum,
+          approver: { type: ['string', 'null'], maxLength: 320 },
+          language: { type: 'string', enum: ['ja', 'en'] },
+        },
+        additionalProperties: false,
+      },
     },
     async handler(req, ctx) {
       const b = req.body as { role?: 'user' | 'approver' | 'admin'; approver?: string | null; language?: 'ja' | 'en' };
       if (b.approver && !EMAIL_RE.test(b.approver)) throw new HttpError(400, `"${b.approver}" is not an email address`);
-      await (await ctx.scoped()).updateUser((req.params as { email: string }).email, { role: b.role, approverEmail: b.approver === undefined ? undefined : b.approver || null, language: b.language });
+      await (await ctx.scoped()).updateUser((req.params as { email: string }).email, {
+        role: b.role,
+        approverEmail: b.approver === undefined ? undefined : b.approver || null,
+        language: b.language,
+      });
       return { ok: true };
     },
   }),

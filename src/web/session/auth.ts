@@ -31,7 +31,11 @@ export const consoleDb = (store: Store) => store.db.withTables<ConsoleTables>();
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** The principal for an email address (tenant user or operator), or undefined. */
-export async function principalFor(store: Store, email: string, via: Principal['via']): Promise<(Principal & { passwordHash: string | null }) | undefined> {
+export async function principalFor(
+  store: Store,
+  email: string,
+  via: Principal['via'],
+): Promise<(Principal & { passwordHash: string | null }) | undefined> {
   const e = email.toLowerCase();
   const u = await store.userByEmail(e);
   if (u) return { email: u.email, role: u.role, tenantId: u.tenant_id, via, language: u.language, passwordHash: u.password_hash };
@@ -56,17 +60,31 @@ export async function login(store: Store, input: { email: string; password: stri
   const email = input.email.trim().toLowerCase();
   const acctKey = `acct:${email}`;
   const ipKey = `ip:${input.ip}`;
-  if ((await recentFailures(store, acctKey, now)) >= MAX_FAILS_PER_ACCOUNT || (await recentFailures(store, ipKey, now)) >= MAX_FAILS_PER_IP) {
+  if (
+    (await recentFailures(store, acctKey, now)) >= MAX_FAILS_PER_ACCOUNT ||
+    (await recentFailures(store, ipKey, now)) >= MAX_FAILS_PER_IP
+  ) {
     return { ok: false, reason: 'throttled' };
   }
   const p = await principalFor(store, email, 'session');
   const okPw = await verifyPassword(input.password, p?.passwordHash ?? null);
   if (!p || !okPw) {
     await recordFailure(store, [acctKey, ipKey], now);
-    await store.appendEvent({ tenantId: p?.tenantId ?? null, messageId: null, actor: email, type: 'console.login_failed', data: { ip: input.ip } });
+    await store.appendEvent({
+      tenantId: p?.tenantId ?? null,
+      messageId: null,
+      actor: email,
+      type: 'console.login_failed',
+      data: { ip: input.ip },
+    });
     return { ok: false, reason: 'invalid' };
   }
-  const totp = await consoleDb(store).selectFrom('console_totp').selectAll().where('email', '=', p.email).where('enabled', '=', 1).executeTakeFirst();
+  const totp = await consoleDb(store)
+    .selectFrom('console_totp')
+    .selectAll()
+    .where('email', '=', p.email)
+    .where('enabled', '=', 1)
+    .executeTakeFirst();
   if (totp) {
     if (!input.totp) return { ok: false, reason: 'totp_required' };
     const step = matchTotp(totp.secret, input.totp, now);
@@ -81,7 +99,10 @@ export async function login(store: Store, input: { email: string; password: stri
   await consoleDb(store).deleteFrom('console_sessions').where('expires_at', '<', now).execute();
   const sessionToken = newToken(32);
   const csrf = newToken(24);
-  await consoleDb(store).insertInto('console_sessions').values({ token_hash: sha256(sessionToken), email: p.email, csrf, created_at: now, expires_at: now + SESSION_MS }).execute();
+  await consoleDb(store)
+    .insertInto('console_sessions')
+    .values({ token_hash: sha256(sessionToken), email: p.email, csrf, created_at: now, expires_at: now + SESSION_MS })
+    .execute();
   await store.appendEvent({ tenantId: p.tenantId, messageId: null, actor: p.email, type: 'console.login', data: { ip: input.ip } });
   const { passwordHash: _ignored, ...principal } = p;
   return { ok: true, principal: { ...principal, csrf }, sessionToken };
@@ -105,7 +126,10 @@ export async function createApiToken(store: Store, email: string, name: string, 
   const p = await principalFor(store, email, 'token');
   if (!p) throw new Error(`no user or operator ${email}`);
   const token = `sk_${newToken(32)}`;
-  await consoleDb(store).insertInto('console_api_tokens').values({ token_hash: sha256(token), email: p.email, name, created_at: Date.now(), last_used_at: null }).execute();
+  await consoleDb(store)
+    .insertInto('console_api_tokens')
+    .values({ token_hash: sha256(token), email: p.email, name, created_at: Date.now(), last_used_at: null })
+    .execute();
   await store.appendEvent({ tenantId: p.tenantId, messageId: null, actor, type: 'console.token_created', data: { email: p.email, name } });
   return token;
 }
@@ -113,7 +137,13 @@ export async function createApiToken(store: Store, email: string, name: string, 
 export async function revokeApiTokens(store: Store, email: string, actor: string): Promise<number> {
   const r = await consoleDb(store).deleteFrom('console_api_tokens').where('email', '=', email.toLowerCase()).executeTakeFirst();
   const p = await principalFor(store, email, 'token');
-  await store.appendEvent({ tenantId: p?.tenantId ?? null, messageId: null, actor, type: 'console.token_revoked', data: { email: email.toLowerCase() } });
+  await store.appendEvent({
+    tenantId: p?.tenantId ?? null,
+    messageId: null,
+    actor,
+    type: 'console.token_revoked',
+    data: { email: email.toLowerCase() },
+  });
   return Number(r.numDeletedRows);
 }
 
