@@ -93,7 +93,10 @@ function Login({ t, onLogin, switchLang }: { t: T; onLogin: (m: Me) => void; swi
     } catch (x) {
       const code = x instanceof ApiError ? x.body?.code : '';
       if (code === 'totp_required') setNeedTotp(true);
-      setErr(code === 'throttled' ? t('login.throttled') : code === 'totp_required' ? t('login.totpRequired') : t('login.failed'));
+      const seconds = x instanceof ApiError ? Number(x.body?.retryAfterSeconds ?? 0) : 0;
+      setErr(
+        code === 'throttled' ? t('login.throttled', { seconds }) : code === 'totp_required' ? t('login.totpRequired') : t('login.failed'),
+      );
     }
   };
   return (

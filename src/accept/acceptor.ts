@@ -61,8 +61,8 @@ export class Acceptor {
 
   async authenticate(username: string, password: string): Promise<AuthedUser | null> {
     const user = await this.deps.store.userByEmail(username.trim());
-    // Verify even for unknown users so timing does not reveal which addresses exist.
-    const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
+    // unknown users cost the same scrypt (verifyPassword), so timing does not reveal who exists
+    const ok = await verifyPassword(password, user?.password_hash);
     if (!user || !ok) return null;
     return { id: user.id, email: user.email, tenantId: user.tenant_id, role: user.role };
   }
@@ -264,6 +264,3 @@ export class Acceptor {
     return { state: 'queued', dueAt: Date.now(), plan: null, events: [] };
   }
 }
-
-// A valid scrypt hash of a random string: verifying against it costs the same as a real check.
-const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

@@ -28,3 +28,29 @@ export function inNetworks(list: BlockList, ip: string): boolean {
   if (!family) return false;
   return list.check(ip, family === 6 ? 'ipv6' : 'ipv4');
 }
+
+/**
+ * The unit a throttle counts a client by: an IPv4 address (IPv4-mapped IPv6 too), or the /64 an
+ * IPv6 address is in — one host usually holds a whole /64, and counting single IPv6 addresses
+ * would give it 2^64 fresh budgets.
+ */
+export function clientKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  const bare = ip.split('%')[0]!.toLowerCase(); // fe80::1%eth0
+  if (isIP(bare) !== 6) return ip;
+  const [head = '', tail] = bare.split('::');
+  const groups = (part: string) => (part ? part.split(':') : []).flatMap((g) => (g.includes('.') ? ipv4Groups(g) : [g]));
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${all
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
+function ipv4Groups(v4: string): string[] {
+  const b = v4.split('.').map(Number);
+  return [((b[0]! << 8) | b[1]!).toString(16), ((b[2]! << 8) | b[3]!).toString(16)];
+}
