@@ -908,6 +908,7 @@ function Users({ t, lang }: { t: T; lang: Lang }) {
             <th>{t('users.role')}</th>
             <th>{t('users.manager')}</th>
             <th>{t('users.language')}</th>
+            <th>{t('users.maySendAs')}</th>
             <th>{t('col.received')}</th>
           </tr>
         </thead>
@@ -937,6 +938,18 @@ function Users({ t, lang }: { t: T; lang: Lang }) {
                 />
               </td>
               <td>{u.language}</td>
+              <td>
+                <input
+                  aria-label={t('users.maySendAs')}
+                  placeholder={t('users.maySendAsHint')}
+                  defaultValue={(u.maySendAs ?? []).join(', ')}
+                  onBlur={(e) => {
+                    const list = e.target.value.split(/[,\s]+/).filter(Boolean);
+                    if (list.join(',') !== (u.maySendAs ?? []).join(','))
+                      void run(() => api('PUT', `/api/users/${encodeURIComponent(u.email)}`, { maySendAs: list }));
+                  }}
+                />
+              </td>
               <td>{formatDate(u.createdAt, lang)}</td>
             </tr>
           ))}

@@ -7,6 +7,7 @@ import { startCommand } from './start.ts';
 import { tenantAddCommand } from './tenant-add.ts';
 import { userAddCommand } from './user-add.ts';
 import { userImportCommand } from './user-import.ts';
+import { userSetCommand } from './user-set.ts';
 import { messageListCommand, messageShowCommand } from './message-list.ts';
 import { registerDeliveryCommands } from './delivery-commands.ts';
 import { registerOutboundCommands } from './outbound-commands.ts';
@@ -40,6 +41,11 @@ export function buildCli(): Command {
     .option('--approver <email>', "manager who approves this user's mail")
     .option('--password-stdin', 'read the password from standard input')
     .action(userAddCommand);
+  user
+    .command('set <email>')
+    .description('change a user (only the options given)')
+    .option('--may-send-as <addresses>', 'comma-separated addresses the user may send as besides their own ("" = none)')
+    .action(userSetCommand);
   user
     .command('import <file>')
     .description('CSV with columns address,password,role')
