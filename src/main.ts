@@ -121,6 +121,8 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   let listening = false;
   const http = createHttpServer({
     metrics,
+    metricsAccess: { allow: parseNetworks(config.metricsAllow, 'metricsAllow'), token: config.metricsToken },
+    publicUrl: config.publicUrl,
     health: async (): Promise<{ ok: boolean; detail: Record<string, string> }> => {
       try {
         await store.ping();
