@@ -52,7 +52,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     maxLifetimeMs: parseDuration(config.maxQueueLifetime, 'maxQueueLifetime'),
   };
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const demo = config.demoTenant ? await ensureDemoTenant(store) : null;
+  const demo = config.demoTenant ? await ensureDemoTenant(store, config.demoTenant) : null;
   const tls = await loadOrCreateTls({
     dataDir: config.dataDir,
     hostname: config.hostname,

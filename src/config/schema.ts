@@ -85,8 +85,10 @@ export const configSchema = z
     duplicateWindow: z.string().default('1h'),
     /** tell the sender once that delivery is delayed after this long (0 = never) */
     delayWarningAfter: z.string().default('4h'),
-    /** create the demo tenant on first start */
-    demoTenant: bool.default(true),
+    /** the demo tenant (demo.example, an admin and a user): "auto" = only on the first start of a
+     *  database that never had a tenant, without a configuration file; true = whenever there is no
+     *  tenant; false = never */
+    demoTenant: z.union([z.literal('auto'), bool]).default('auto'),
     /** pino log level */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** node name in logs and queue leases (default: hostname + pid) */
