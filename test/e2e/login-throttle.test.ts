@@ -122,7 +122,7 @@ for (const kind of backends()) {
       assert.ok((spreadCount.invalid ?? 0) <= FREE_FAILURES, `checked: ${JSON.stringify(spreadCount)}`);
     });
 
-    it('console: an account under attack is slowed (1 s, 2 s, 4 s … at most 5 min), not locked; its own addresses are not slowed', async () => {
+    it('console: an account under attack is slowed (1 s, 2 s … at most 5 min), never locked, never at its own addresses', async () => {
       const store = inst.sekisho.store;
       let now = Date.now();
       const throttle = consoleLoginThrottle(store, () => now);

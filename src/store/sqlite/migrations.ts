@@ -41,8 +41,10 @@ export const coreMigrations: Migration[] = [
     // and the addresses a user may send as besides their own (delegation, shared mailboxes).
     id: 'core-0003-identity',
     sql: [
-      `CREATE TABLE login_addresses (account TEXT NOT NULL, address TEXT NOT NULL, last_ok_at INTEGER NOT NULL, PRIMARY KEY (account, address))`,
-      `CREATE TABLE user_send_as (user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, address TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (user_id, address))`,
+      `CREATE TABLE login_addresses (account TEXT NOT NULL, address TEXT NOT NULL, last_ok_at INTEGER NOT NULL,
+        PRIMARY KEY (account, address))`,
+      `CREATE TABLE user_send_as (user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, address TEXT NOT NULL,
+        created_at INTEGER NOT NULL, PRIMARY KEY (user_id, address))`,
     ],
   },
 ];

@@ -1,6 +1,6 @@
 // /api/users (admins): list, add one, CSV import (all or nothing, errors by line), change role,
-// manager (approver), language and the addresses a user may send as besides their own. Users are always created in the caller's tenant, and only
-// with addresses in the tenant's domains.
+// manager (approver), language and the addresses a user may send as besides their own. Users are
+// always created in the caller's tenant, and only with addresses in the tenant's domains.
 import { domainOf } from '../../accept/acceptor.ts';
 import { hashPassword, generatePassword } from '../../util/password.ts';
 import { EMAIL_RE } from '../../cli/context.ts';
