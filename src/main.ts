@@ -14,6 +14,7 @@ import { Acceptor } from './accept/acceptor.ts';
 import { createInboundServer, createSubmissionServer } from './smtp/listeners.ts';
 import { loadOrCreateTls } from './smtp/tls.ts';
 import { IpThrottle } from './util/ip-throttle.ts';
+import { LoginThrottle } from './util/login-throttle.ts';
 import { parseNetworks } from './util/cidr.ts';
 import { createHttpServer } from './web/http-server.ts';
 import { QueueWorker } from './queue/worker.ts';
@@ -51,7 +52,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     maxLifetimeMs: parseDuration(config.maxQueueLifetime, 'maxQueueLifetime'),
   };
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const demo = config.demoTenant ? await ensureDemoTenant(store) : null;
+  const demo = config.demoTenant ? await ensureDemoTenant(store, config.demoTenant) : null;
   const tls = await loadOrCreateTls({
     dataDir: config.dataDir,
     hostname: config.hostname,
@@ -114,12 +115,14 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   const submission = createSubmissionServer({
     ...listenerDeps,
     trustedNetworks,
-    authThrottle: new IpThrottle(store, 'smtp-ip', config.authFailLimit, config.authFailWindowSeconds * 1000),
+    authThrottle: new LoginThrottle(store, new IpThrottle(store, 'smtp-ip', config.authFailLimit, config.authFailWindowSeconds * 1000)),
   });
   const inbound = createInboundServer({ ...listenerDeps, greetingDelayMs: config.inboundGreetDelayMs });
   let listening = false;
   const http = createHttpServer({
     metrics,
+    metricsAccess: { allow: parseNetworks(config.metricsAllow, 'metricsAllow'), token: config.metricsToken },
+    publicUrl: config.publicUrl,
     health: async (): Promise<{ ok: boolean; detail: Record<string, string> }> => {
       try {
         await store.ping();

@@ -93,7 +93,10 @@ function Login({ t, onLogin, switchLang }: { t: T; onLogin: (m: Me) => void; swi
     } catch (x) {
       const code = x instanceof ApiError ? x.body?.code : '';
       if (code === 'totp_required') setNeedTotp(true);
-      setErr(code === 'throttled' ? t('login.throttled') : code === 'totp_required' ? t('login.totpRequired') : t('login.failed'));
+      const seconds = x instanceof ApiError ? Number(x.body?.retryAfterSeconds ?? 0) : 0;
+      setErr(
+        code === 'throttled' ? t('login.throttled', { seconds }) : code === 'totp_required' ? t('login.totpRequired') : t('login.failed'),
+      );
     }
   };
   return (
@@ -905,6 +908,7 @@ function Users({ t, lang }: { t: T; lang: Lang }) {
             <th>{t('users.role')}</th>
             <th>{t('users.manager')}</th>
             <th>{t('users.language')}</th>
+            <th>{t('users.maySendAs')}</th>
             <th>{t('col.received')}</th>
           </tr>
         </thead>
@@ -934,6 +938,18 @@ function Users({ t, lang }: { t: T; lang: Lang }) {
                 />
               </td>
               <td>{u.language}</td>
+              <td>
+                <input
+                  aria-label={t('users.maySendAs')}
+                  placeholder={t('users.maySendAsHint')}
+                  defaultValue={(u.maySendAs ?? []).join(', ')}
+                  onBlur={(e) => {
+                    const list = e.target.value.split(/[,\s]+/).filter(Boolean);
+                    if (list.join(',') !== (u.maySendAs ?? []).join(','))
+                      void run(() => api('PUT', `/api/users/${encodeURIComponent(u.email)}`, { maySendAs: list }));
+                  }}
+                />
+              </td>
               <td>{formatDate(u.createdAt, lang)}</td>
             </tr>
           ))}

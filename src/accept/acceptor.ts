@@ -1,4 +1,6 @@
-// The accept stage between the SMTP listeners and the queue: who may send as whom, which
+// The accept stage between the SMTP listeners and the queue: who may send as whom (a user as
+// their own address and their delegations, see users/send-as.ts; a trusted network as its
+// tenant's domains — in MAIL FROM and every From, Sender, Resent-From and Resent-Sender), which
 // recipients are ours, and durable storage of an accepted message (row, body, recipients, audit)
 // before the listener may answer 250. Knows nothing of the SMTP protocol beyond SmtpError.
 import type { Logger } from 'pino';
@@ -6,8 +8,8 @@ import type { Arrival, MessageRow, Store } from '../store/store.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { verifyPassword } from '../util/password.ts';
 import { newId } from '../util/id.ts';
-import { parseMessage, type ParsedMessage } from '../mime/parse-facts.ts';
-import type { MessageFacts } from '../mime/facts.ts';
+import { parseMessage, type IdentityMailbox, type ParsedMessage } from '../mime/parse-facts.ts';
+import { mayUseAddress } from '../users/send-as.ts';
 import type { AcceptDecider, AcceptDecision } from '../pipeline.ts';
 import { receivedHeader } from './received-header.ts';
 import { acceptedAs, submissionDigest } from './resubmission.ts';
@@ -61,8 +63,8 @@ export class Acceptor {
 
   async authenticate(username: string, password: string): Promise<AuthedUser | null> {
     const user = await this.deps.store.userByEmail(username.trim());
-    // Verify even for unknown users so timing does not reveal which addresses exist.
-    const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
+    // unknown users cost the same scrypt (verifyPassword), so timing does not reveal who exists
+    const ok = await verifyPassword(password, user?.password_hash);
     if (!user || !ok) return null;
     return { id: user.id, email: user.email, tenantId: user.tenant_id, role: user.role };
   }
@@ -75,6 +77,13 @@ export class Acceptor {
     if (client.user) {
       if (!owner || owner.tenant_id !== client.user.tenantId) {
         throw new SmtpError(553, '5.7.1', `Sender address rejected: ${client.user.email} may not send as <${mailFrom}>`);
+      }
+      if (!(await mayUseAddress(this.deps.store, client.user, mailFrom))) {
+        throw new SmtpError(
+          553,
+          '5.7.1',
+          `Sender address rejected: <${mailFrom}> is not ${client.user.email}'s address and is not delegated to it`,
+        );
       }
       return client.user.tenantId;
     }
@@ -91,18 +100,27 @@ export class Acceptor {
     return owner.tenant_id;
   }
 
-  /** Header From of submitted mail must be the tenant's too, or recipients see a spoofed sender. */
-  private async checkHeaderFrom(tenantId: string, facts: MessageFacts, mailFrom: string): Promise<void> {
+  /**
+   * Every mailbox of every From, Sender, Resent-From and Resent-Sender of submitted mail must be
+   * one the sender may use — the user's own or delegated (users/send-as.ts); from a trusted
+   * network, the tenant's — or recipients see a spoofed author.
+   */
+  private async checkHeaderFrom(client: ClientInfo, tenantId: string, identities: IdentityMailbox[], mailFrom: string): Promise<void> {
     // Bounces and notices have no From to check (null sender); everything else must be ours.
-    const from = facts.from?.address;
-    if (!from) return;
-    // The usual case, From in the envelope sender's domain: MAIL FROM has just established that
-    // this domain is the tenant's (submissionSenderTenant), no need to ask again.
-    const fromDomain = domainOf(from);
-    if (fromDomain && fromDomain === domainOf(mailFrom)) return;
-    const owner = await this.deps.store.findDomain(fromDomain);
-    if (!owner || owner.tenant_id !== tenantId) {
-      throw new SmtpError(550, '5.7.1', `From: <${from}> is not an address of your organisation`);
+    for (const { header, address } of identities) {
+      const label = header.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+      if (!address) throw new SmtpError(550, '5.7.1', `${label}: has a name but no address`);
+      // The usual case, the envelope sender's own address: MAIL FROM has just established that
+      // this sender may use it (submissionSenderTenant), no need to ask again.
+      if (address === mailFrom.toLowerCase()) continue;
+      const domain = domainOf(address);
+      const owner = domain === domainOf(mailFrom) ? { tenant_id: tenantId } : await this.deps.store.findDomain(domain);
+      if (!owner || owner.tenant_id !== tenantId) {
+        throw new SmtpError(550, '5.7.1', `${label}: <${address}> is not an address of your organisation`);
+      }
+      if (client.user && !(await mayUseAddress(this.deps.store, client.user, address))) {
+        throw new SmtpError(550, '5.7.1', `${label}: <${address}> is not ${client.user.email}'s address and is not delegated to it`);
+      }
     }
   }
 
@@ -113,7 +131,7 @@ export class Acceptor {
 
   async acceptSubmission(client: ClientInfo, envelope: Envelope, raw: Buffer, tenantId: string, arrival?: Arrival): Promise<string> {
     const parsed = await parseMessage(raw, envelope, 'outbound');
-    await this.checkHeaderFrom(tenantId, parsed.facts, envelope.mailFrom);
+    await this.checkHeaderFrom(client, tenantId, parsed.identities, envelope.mailFrom);
     return this.store(client, envelope, raw, tenantId, parsed, 'outbound', arrival);
   }
 
@@ -264,6 +282,3 @@ export class Acceptor {
     return { state: 'queued', dueAt: Date.now(), plan: null, events: [] };
   }
 }
-
-// A valid scrypt hash of a random string: verifying against it costs the same as a real check.
-const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

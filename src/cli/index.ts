@@ -5,8 +5,10 @@ import { CliError } from './cli-error.ts';
 import { ConfigError } from '../config/load.ts';
 import { startCommand } from './start.ts';
 import { tenantAddCommand } from './tenant-add.ts';
+import { tenantDeleteCommand } from './tenant-delete.ts';
 import { userAddCommand } from './user-add.ts';
 import { userImportCommand } from './user-import.ts';
+import { userSetCommand } from './user-set.ts';
 import { messageListCommand, messageShowCommand } from './message-list.ts';
 import { registerDeliveryCommands } from './delivery-commands.ts';
 import { registerOutboundCommands } from './outbound-commands.ts';
@@ -31,6 +33,12 @@ export function buildCli(): Command {
     .requiredOption('--domain <domain>', 'a mail domain of the tenant (repeatable)', collect)
     .option('--inbound-route <url>', 'smtp://host:port of the tenant mail server for inbound mail')
     .action(tenantAddCommand);
+  tenant
+    .command('delete <name>')
+    .description('delete a tenant with all its mail, users and settings (the audit trail stays)')
+    .option('--purge', 'required: yes, remove everything the tenant holds')
+    .option('--yes', 'do not ask for the name again')
+    .action(tenantDeleteCommand);
 
   const user = program.command('user').description('manage users');
   user
@@ -40,6 +48,12 @@ export function buildCli(): Command {
     .option('--approver <email>', "manager who approves this user's mail")
     .option('--password-stdin', 'read the password from standard input')
     .action(userAddCommand);
+  user
+    .command('set <email>')
+    .description('change a user (only the options given)')
+    .option('--may-send-as <addresses>', 'comma-separated addresses the user may send as besides their own ("" = none)')
+    .option('--password-stdin', 'set a new password read from standard input')
+    .action(userSetCommand);
   user
     .command('import <file>')
     .description('CSV with columns address,password,role')

@@ -154,7 +154,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<void>
 async function prepareOnce(config: Config): Promise<{ demo: DemoCredentials | null; storeKind: 'sqlite' | 'postgres' }> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    const demo = config.demoTenant ? await ensureDemoTenant(store) : null;
+    const demo = config.demoTenant ? await ensureDemoTenant(store, config.demoTenant) : null;
     await loadOrCreateTls({ dataDir: config.dataDir, hostname: config.hostname, certFile: config.tlsCert, keyFile: config.tlsKey });
     return { demo, storeKind: store.kind };
   } finally {

@@ -34,6 +34,8 @@ export function readyLines(
   storeKind: 'sqlite' | 'postgres',
   demo: DemoCredentials | null,
   processes: number,
+  /** stdout is a terminal: the demo passwords may be shown (never into a log or a pipe) */
+  terminal = process.stdout.isTTY === true,
 ): string {
   const host = config.listenHost;
   const lines = [
@@ -43,11 +45,22 @@ export function readyLines(
     `  console, API, health          http://${host}:${ports.http}/  (health: /healthz, metrics: /metrics)`,
     `  outbound delivery             ${config.relay ? `via smart host ${redactUrl(config.relay)}` : 'by MX lookup'}`,
   ];
-  if (demo) {
-    lines.push('', `Demo tenant "${demo.tenant}" created (domain ${demo.domain}). These passwords are shown only once:`);
-    for (const a of demo.accounts) lines.push(`  ${a.role.padEnd(6)} ${a.email}  password: ${a.password}`);
-  }
+  if (demo) lines.push('', ...demoLines(demo, terminal));
   return lines.join('\n') + '\n';
+}
+
+/** What a newcomer needs about the demo tenant; its passwords only when a person reads them on a terminal. */
+export function demoLines(demo: DemoCredentials, terminal: boolean): string[] {
+  const lines = [`Demo tenant "${demo.tenant}" created (domain ${demo.domain}): this is a first start without a configuration file.`];
+  if (terminal) {
+    lines.push('These passwords are shown only once, here:');
+    for (const a of demo.accounts) lines.push(`  ${a.role.padEnd(6)} ${a.email}  password: ${a.password}`);
+  } else {
+    lines.push('Its passwords are shown only on a terminal, never into a log. Give an account a password with:');
+    for (const a of demo.accounts) lines.push(`  sekisho user set ${a.email} --password-stdin`);
+  }
+  lines.push(`Remove the demo tenant when you no longer need it: sekisho tenant delete ${demo.tenant} --purge`);
+  return lines;
 }
 
 function redactUrl(url: string): string {

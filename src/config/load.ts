@@ -25,6 +25,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   }
   const config = result.data;
   config.dataDir = resolve(config.dataDir);
+  // an operator who wrote a configuration file is setting up for real: no demo tenant unless asked
+  if (config.demoTenant === 'auto' && file) config.demoTenant = false;
   return config;
 }
 

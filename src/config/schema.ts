@@ -60,6 +60,10 @@ export const configSchema = z
     /** failed AUTH attempts from one IP within authFailWindowSeconds before it is refused for that window */
     authFailLimit: z.coerce.number().int().positive().default(5),
     authFailWindowSeconds: z.coerce.number().int().positive().max(86_400).default(600),
+    /** networks (CIDRs) that may read /metrics without a token; [] = none */
+    metricsAllow: list.default(['127.0.0.1/32', '::1/128']),
+    /** a bearer token that lets any client read /metrics (Authorization: Bearer …); unset = networks only */
+    metricsToken: z.string().min(16, 'must have at least 16 characters').optional(),
     /** wait before the greeting on the inbound (MX) port to catch early-talking spam bots, ms */
     inboundGreetDelayMs: z.coerce.number().int().min(0).default(100),
     /** processes `start` runs on this host, each with every role (SMTP, HTTP, queue workers),
@@ -81,8 +85,10 @@ export const configSchema = z
     duplicateWindow: z.string().default('1h'),
     /** tell the sender once that delivery is delayed after this long (0 = never) */
     delayWarningAfter: z.string().default('4h'),
-    /** create the demo tenant on first start */
-    demoTenant: bool.default(true),
+    /** the demo tenant (demo.example, an admin and a user): "auto" = only on the first start of a
+     *  database that never had a tenant, without a configuration file; true = whenever there is no
+     *  tenant; false = never */
+    demoTenant: z.union([z.literal('auto'), bool]).default('auto'),
     /** pino log level */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** node name in logs and queue leases (default: hostname + pid) */

@@ -1,12 +1,14 @@
 // The data layer every console/API query goes through. A ScopedStore is bound to one principal
 // and one tenant: every query it runs carries `tenant_id = <that tenant>`, and for the role
-// `user` also "my own mail only" (submitted_by or envelope sender = the user). Approvers see
+// `user` also "my own mail only" (submitted by the user, or outbound with the user as envelope
+// sender — an outsider can put anyone's address on inbound mail, so that never counts). Approvers see
 // their own mail plus the messages assigned to them for approval. Routes never touch the raw
 // store for tenant data, so a forgotten WHERE in a route cannot leak another tenant's mail.
 import { sql } from 'kysely';
 import type { AuditEvent, MessageRow, RecipientRow, Store, Tenant } from '../store/store.ts';
 import type { Principal } from '../web/session/auth.ts';
 import { outboundStateOf } from '../outbound/outbound-state.ts';
+import { setSendAs, SendAsError } from '../users/send-as.ts';
 
 export class ScopeError extends Error {
   constructor(
@@ -55,7 +57,12 @@ export class ScopedStore {
     let q = this.raw.db.selectFrom('messages').where('messages.tenant_id', '=', this.tenantId);
     if (!this.isAdmin) {
       const me = this.principal.email;
-      q = q.where((eb) => eb.or([eb('messages.submitted_by', '=', me), eb('messages.mail_from', '=', me)]));
+      q = q.where((eb) =>
+        eb.or([
+          eb('messages.submitted_by', '=', me),
+          eb.and([eb('messages.direction', '=', 'outbound'), eb('messages.mail_from', '=', me)]),
+        ]),
+      );
     }
     return q;
   }
@@ -114,7 +121,7 @@ export class ScopedStore {
   private canSee(m: MessageRow): boolean {
     if (this.isAdmin) return true;
     const me = this.principal.email;
-    if (m.submitted_by === me || m.mail_from === me) return true;
+    if (m.submitted_by === me || (m.direction === 'outbound' && m.mail_from === me)) return true;
     if (m.direction === 'inbound' && this.principal.role !== 'user') return false;
     if (m.direction === 'inbound') return (JSON.parse(m.recipients) as string[]).includes(me);
     const { state } = outboundStateOf(m);
@@ -180,6 +187,39 @@ export class ScopedStore {
     if (Number(r.numUpdatedRows) !== 1) throw new ScopeError(404, `no user ${email} in this tenant`);
     this.raw.directory.forget();
     await this.audit('user.updated', { email: email.toLowerCase(), ...change });
+  }
+
+  /** Each user's delegations (addresses they may send as besides their own), by user id. */
+  async sendAsByUser(): Promise<Map<string, string[]>> {
+    this.requireAdmin();
+    const rows = await this.raw.db
+      .selectFrom('user_send_as')
+      .innerJoin('users', 'users.id', 'user_send_as.user_id')
+      .select(['user_send_as.user_id', 'user_send_as.address'])
+      .where('users.tenant_id', '=', this.tenantId)
+      .orderBy('user_send_as.address')
+      .execute();
+    const out = new Map<string, string[]>();
+    for (const r of rows) out.set(r.user_id, [...(out.get(r.user_id) ?? []), r.address]);
+    return out;
+  }
+
+  /** Replaces a user's delegations (see users/send-as.ts); 400 names a bad address. */
+  async setUserSendAs(email: string, addresses: string[]): Promise<string[]> {
+    this.requireAdmin();
+    const user = await this.raw.db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', this.tenantId)
+      .where('email', '=', email.toLowerCase())
+      .executeTakeFirst();
+    if (!user) throw new ScopeError(404, `no user ${email} in this tenant`);
+    try {
+      return await setSendAs(this.raw, user, addresses, this.principal.email);
+    } catch (err) {
+      if (err instanceof SendAsError) throw new ScopeError(400, err.message);
+      throw err;
+    }
   }
 
   async domains() {

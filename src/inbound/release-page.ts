@@ -7,7 +7,7 @@ import type { Store } from '../store/store.ts';
 import { lookupReleaseLink, QuarantineError, releaseByLink } from './quarantine.ts';
 import { getSettings } from './tenant-settings.ts';
 import { escapeHtml } from './digest.ts';
-import { tokenPageScope } from '../web/token-page-scope.ts';
+import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
 
 export interface ReleasePageDeps {
   store: Store;
@@ -34,7 +34,7 @@ export function registerReleasePage(app: FastifyInstance, deps: ReleasePageDeps)
   const send = (reply: FastifyReply, code: number, body: string) => reply.code(code).type('text/html; charset=utf-8').send(layout(body));
   const message = (reply: FastifyReply, code: number, kind: Exclude<Kind, 'show'>) => send(reply, code, `<p>${TEXT[kind]}</p>`);
 
-  return tokenPageScope(app, { bodyLimit: 1024 }, (scope) => {
+  return tokenPageScope(app, { bodyLimit: 1024, failures: tokenPageFailures(deps.store) }, (scope) => {
     scope.get<{ Params: { token: string } }>('/q/:token', async (req, reply) => {
       const link = await lookupReleaseLink(deps.store, req.params.token);
       if (!link) return message(reply, 404, 'invalid');

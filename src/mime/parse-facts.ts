@@ -3,7 +3,7 @@
 // be parsed is left empty and `parseError` says why, so acceptance and audit go on regardless.
 // `parseMessage` also returns attachment contents for the inbound analysers.
 import './postal-mime-patches.ts';
-import PostalMime, { decodeWords, type Address, type Email } from 'postal-mime';
+import PostalMime, { addressParser, decodeWords, type Address, type Email } from 'postal-mime';
 import type { AddressFact, AttachmentFact, MessageFacts } from './facts.ts';
 
 /** Body text kept in facts: enough for detectors, bounded so huge mail stays cheap to keep. */
@@ -21,10 +21,22 @@ export interface ParsedAttachment {
   depthExceeded: boolean;
 }
 
+/** A header that names who wrote or sent the message; submission checks every mailbox in all of them. */
+export type IdentityHeader = 'from' | 'sender' | 'resent-from' | 'resent-sender';
+const IDENTITY_HEADERS: readonly string[] = ['from', 'sender', 'resent-from', 'resent-sender'] satisfies IdentityHeader[];
+
+export interface IdentityMailbox {
+  header: IdentityHeader;
+  /** lower case; '' for a display name without an address */
+  address: string;
+}
+
 export interface ParsedMessage {
   facts: MessageFacts;
   attachments: ParsedAttachment[];
   parseError: string | null;
+  /** every mailbox of every From, Sender, Resent-From and Resent-Sender header (facts keep only the first From) */
+  identities: IdentityMailbox[];
 }
 
 const PARSE_OPTIONS = { maxNestingDepth: 50, maxHeadersSize: 1024 * 1024, maxRfc822NestingDepth: 3 } as const;
@@ -65,7 +77,16 @@ export async function parseMessage(raw: Uint8Array, envelope: Envelope, directio
     size: raw.byteLength,
     headers: (email?.headers ?? []).map((h) => ({ key: h.key, value: safeDecodeWords(h.value) })),
   };
-  return { facts, attachments, parseError };
+  return { facts, attachments, parseError, identities: identitiesOf(email) };
+}
+
+function identitiesOf(email: Email | null): IdentityMailbox[] {
+  const out: IdentityMailbox[] = [];
+  for (const h of email?.headers ?? []) {
+    if (!IDENTITY_HEADERS.includes(h.key)) continue;
+    for (const m of mailboxes(addressParser(h.value))) out.push({ header: h.key as IdentityHeader, address: m.address });
+  }
+  return out;
 }
 
 /** Facts only, for the paths (outbound acceptance, audit) that need no attachment bytes. */

@@ -13,7 +13,7 @@ import { hashToken, linksDb, type OutboundEnv } from './stage-engine.ts';
 import { ActionError, approve, cancel, confirm, reject, release, type Actor } from './actions.ts';
 import { formatDateJa } from '../mime/notice-text.ts';
 import { realAttachments } from '../policy/conditions.ts';
-import { tokenPageScope } from '../web/token-page-scope.ts';
+import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
 
 type Kind = 'h' | 'c' | 'a';
 type L = 'ja' | 'en';
@@ -204,7 +204,7 @@ function sameToken(a: string, b: string): boolean {
 }
 
 export async function registerPages(app: FastifyInstance, env: OutboundEnv): Promise<void> {
-  await tokenPageScope(app, { bodyLimit: 64 * 1024 }, (scope) => {
+  await tokenPageScope(app, { bodyLimit: 64 * 1024, failures: tokenPageFailures(env.store) }, (scope) => {
     for (const kind of ['h', 'c', 'a'] as const) {
       scope.get(`/${kind}/:token`, async (req, reply) => {
         const lang = langOf(req);

@@ -8,7 +8,7 @@ import type { Acceptor, AuthedUser, ClientInfo } from '../accept/acceptor.ts';
 import type { Arrival } from '../store/store.ts';
 import type { Metrics } from '../metrics.ts';
 import type { TlsMaterial } from './tls.ts';
-import type { IpThrottle } from '../util/ip-throttle.ts';
+import type { LoginThrottle } from '../util/login-throttle.ts';
 import { inNetworks } from '../util/cidr.ts';
 import { readMessage } from './read-message.ts';
 import { SmtpError } from './smtp-error.ts';
@@ -94,7 +94,7 @@ function refuse(err: unknown, deps: ListenerDeps, port: string, stage: string, s
   return e;
 }
 
-export function createSubmissionServer(deps: ListenerDeps & { trustedNetworks: BlockList; authThrottle: IpThrottle }): SMTPServer {
+export function createSubmissionServer(deps: ListenerDeps & { trustedNetworks: BlockList; authThrottle: LoginThrottle }): SMTPServer {
   const throttle = deps.authThrottle;
   // the client's address does not change within a connection: checked once per session
   const trusted = (s: Session) => (state(s).trusted ??= inNetworks(deps.trustedNetworks, s.remoteAddress));
@@ -106,31 +106,23 @@ export function createSubmissionServer(deps: ListenerDeps & { trustedNetworks: B
     authOnlyAfterTls: true, // …and not even offered in EHLO (see smtp-server-patches.ts)
     authOptional: true, // trusted networks submit without AUTH; others get 530 at MAIL FROM
     async onAuth(auth: SMTPServerAuthentication, session: Session, callback) {
-      const ip = session.remoteAddress;
       try {
-        const failures = await throttle.failures(ip);
-        if (throttle.isBlocked(failures)) {
-          return callback(
-            refuse(
-              new SmtpError(454, '4.7.0', 'Too many failed authentication attempts; try again later'),
-              deps,
-              port,
-              'auth',
-              session,
-              {},
-            ),
-          );
+        const gate = await throttle.begin(auth.username ?? '', session.remoteAddress);
+        if (!gate.ok) {
+          const e = new SmtpError(454, '4.7.0', `Too many failed authentication attempts; try again in ${gate.retryAfterSeconds} seconds`);
+          return callback(refuse(e, deps, port, 'auth', session, { username: auth.username, throttled: gate.why }));
         }
         const user = await deps.acceptor.authenticate(auth.username ?? '', auth.password ?? '');
         if (!user) {
-          await throttle.recordFailure(ip);
+          await gate.attempt.failed();
           return callback(
             refuse(new SmtpError(535, '5.7.8', 'Authentication credentials invalid'), deps, port, 'auth', session, {
               username: auth.username,
             }),
           );
         }
-        if (failures > 0) await throttle.forget(ip);
+        // forgets nothing but this account's own failures from this client (see login-throttle.ts)
+        await gate.attempt.succeeded();
         state(session).user = user;
         callback(null, { user: user.email });
       } catch (err) {

@@ -106,9 +106,24 @@ export interface DkimKeyTable {
 /** failed logins (SMTP AUTH, console), one row per failure, counted per key within a window */
 export interface AuthFailureTable {
   id: Generated<number>;
-  /** what was attacked: 'smtp-ip:<address>', console 'ip:<address>' or 'acct:<email>' */
+  /** what was attacked: 'smtp-ip:<address>', console 'ip:<address>', 'acct:<email>' (from unknown
+   *  addresses), 'acct-at:<email>|<address>' (from an address the account logged in from) */
   key: string;
   at: number;
+}
+
+/** addresses (client keys, see util/cidr.ts) an account logged in from successfully */
+export interface LoginAddressTable {
+  account: string;
+  address: string;
+  last_ok_at: number;
+}
+
+/** addresses a user may send as besides their own (delegation, a shared mailbox) */
+export interface UserSendAsTable {
+  user_id: string;
+  address: string;
+  created_at: number;
 }
 
 export interface ContactTable {
@@ -131,4 +146,6 @@ export interface DB {
   dkim_keys: DkimKeyTable;
   contacts: ContactTable;
   auth_failures: AuthFailureTable;
+  login_addresses: LoginAddressTable;
+  user_send_as: UserSendAsTable;
 }

@@ -341,14 +341,20 @@ export class Store {
   }
 
   /**
-   * One failure under each key. Failures of these keys older than `windowMs` no longer count and
-   * go; so does any failure older than a day (the longest window a setting allows), whatever its
-   * key. SMTP AUTH, console login and the download page keep different windows in this one table,
-   * so one caller's window must not cut another's short.
+   * One failure under each key; returns the new rows' ids, so a login can record its attempt
+   * before judging it and withdraw it if it did not fail (see util/login-throttle.ts). Failures
+   * of these keys older than `windowMs` no longer count and go; so does any failure older than a
+   * day (the longest window a setting allows), whatever its key. SMTP AUTH, console login and the
+   * token pages keep different windows in this one table, so one caller's window must not cut
+   * another's short.
    */
-  async recordAuthFailure(keys: string[], at: number, windowMs: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      for (const key of keys) await trx.insertInto('auth_failures').values({ key, at }).execute();
+  async recordAuthFailure(keys: string[], at: number, windowMs: number): Promise<number[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const ids: number[] = [];
+      for (const key of keys) {
+        const row = await trx.insertInto('auth_failures').values({ key, at }).returning('id').executeTakeFirstOrThrow();
+        ids.push(Number(row.id));
+      }
       await trx
         .deleteFrom('auth_failures')
         .where('key', 'in', keys)
@@ -358,11 +364,58 @@ export class Store {
         .deleteFrom('auth_failures')
         .where('at', '<', at - Math.max(windowMs, AUTH_FAILURE_HORIZON_MS))
         .execute();
+      return ids;
     });
+  }
+
+  /** failures under `key` after `since`, leaving out the rows `except` (the caller's own): how many, and the newest one's time */
+  async authFailureSummary(key: string, since: number, except: number[] = []): Promise<{ count: number; last: number }> {
+    let q = this.db
+      .selectFrom('auth_failures')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('at').as('last')])
+      .where('key', '=', key)
+      .where('at', '>', since);
+    if (except.length > 0) q = q.where('id', 'not in', except);
+    const r = await q.executeTakeFirst();
+    return { count: Number(r?.n ?? 0), last: Number(r?.last ?? 0) };
+  }
+
+  /** removes recorded attempts by id (an attempt that turned out not to be a failure) */
+  async withdrawAuthFailures(ids: number[]): Promise<void> {
+    if (ids.length > 0) await this.db.deleteFrom('auth_failures').where('id', 'in', ids).execute();
   }
 
   async forgetAuthFailures(key: string): Promise<void> {
     await this.db.deleteFrom('auth_failures').where('key', '=', key).execute();
+  }
+
+  // ── where accounts logged in from (login back-off spares these; util/login-throttle.ts) ──
+
+  /** Has `account` logged in successfully from `address` (a client key) after `since`? */
+  async isKnownLoginAddress(account: string, address: string, since: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('login_addresses')
+      .select('last_ok_at')
+      .where('account', '=', account)
+      .where('address', '=', address)
+      .where('last_ok_at', '>', since)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** A successful login of `account` from `address`; addresses not used for `keepMs` are forgotten. */
+  async rememberLoginAddress(account: string, address: string, at: number, keepMs: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('login_addresses')
+        .values({ account, address, last_ok_at: at })
+        .onConflict((oc) => oc.columns(['account', 'address']).doUpdateSet({ last_ok_at: at }))
+        .execute();
+      await trx
+        .deleteFrom('login_addresses')
+        .where('last_ok_at', '<', at - keepMs)
+        .execute();
+    });
   }
 
   /**

@@ -1,16 +1,18 @@
-// Per-IP failure throttling: after `limit` failures inside `windowMs` an address is refused for
-// the rest of the window, so guessing (SMTP AUTH passwords, download tokens and codes) is slow
-// and noisy. Failures are counted in the database (auth_failures, under `prefix:IP`), so every
-// process and node refuses the same address; each throttle's window is its own.
+// Per-client failure throttling: after `limit` failures inside `windowMs` a client is refused
+// for the rest of the window, so guessing (passwords, download tokens and codes, the links in
+// notices) is slow and noisy. Failures are counted in the database (auth_failures, under
+// `prefix:CLIENT`), so every process and node refuses the same client; each throttle's window
+// is its own. A client is an IPv4 address or an IPv6 /64 (clientKey).
 import type { Store } from '../store/store.ts';
+import { clientKey } from './cidr.ts';
 
 export class IpThrottle {
   constructor(
     private readonly store: Store,
     /** keeps this throttle's failures apart from the others' in the shared table */
     private readonly prefix: string,
-    private readonly limit: number,
-    private readonly windowMs: number,
+    readonly limit: number,
+    readonly windowMs: number,
   ) {}
 
   /** recent failures from this address; at `limit` or more it is refused */
@@ -26,12 +28,8 @@ export class IpThrottle {
     await this.store.recordAuthFailure([this.key(ip)], now, this.windowMs);
   }
 
-  /** after a success; callers skip it when there were no failures (it would be a write per login) */
-  async forget(ip: string): Promise<void> {
-    await this.store.forgetAuthFailures(this.key(ip));
-  }
-
-  private key(ip: string): string {
-    return `${this.prefix}:${ip}`;
+  /** where this address's failures are counted in auth_failures */
+  key(ip: string): string {
+    return `${this.prefix}:${clientKey(ip)}`;
   }
 }

@@ -1,6 +1,8 @@
 // Password hashing with scrypt (node:crypto, run on the thread pool so SMTP sessions keep
 // flowing). Format: scrypt$N$r$p$salt$hash (base64). Verification is constant-time and accepts
-// older cost parameters, so they can be raised later without resetting anyone's password.
+// older cost parameters, so they can be raised later without resetting anyone's password. An
+// account without a hash (unknown, or no password) costs the same scrypt as a real one, so the
+// time of a refusal does not tell which addresses exist (SMTP AUTH and console login alike).
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 const N = 16384;
@@ -18,8 +20,21 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', N, R, P, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
-export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
-  if (!stored) return false;
+// A hash of a random password with today's parameters, made once: checking against it costs what
+// checking a real password costs, and nothing matches it.
+let dummyHash: Promise<string> | null = null;
+const dummy = () => (dummyHash ??= hashPassword(randomBytes(18).toString('base64')));
+
+/** Whether `password` matches `stored`; null (no such account, no password) is a refusal in the same time. */
+export async function verifyPassword(password: string, stored: string | null | undefined): Promise<boolean> {
+  if (!stored) {
+    await verifyAgainst(password, await dummy());
+    return false;
+  }
+  return verifyAgainst(password, stored);
+}
+
+async function verifyAgainst(password: string, stored: string): Promise<boolean> {
   const [alg, n, r, p, salt, hash] = stored.split('$');
   if (alg !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');

@@ -1,22 +1,56 @@
 // The HTTP server (fastify): /healthz for load balancers and `npm start` users, /metrics for
-// Prometheus. The console, /api and the download/confirmation pages register here too.
-import Fastify, { type FastifyInstance } from 'fastify';
+// Prometheus (only to metricsAllow networks or with the metricsToken bearer token: it names
+// tenants and their volumes). The console, /api and the download/confirmation pages register
+// here too. With an https publicUrl every answer carries HSTS.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { BlockList } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Metrics } from '../metrics.ts';
+import { inNetworks } from '../util/cidr.ts';
+
+/** one year: browsers then refuse plain HTTP to this host (the gateway's own name only, no subdomains) */
+const HSTS = 'max-age=31536000';
 
 export interface HttpDeps {
   metrics: Metrics;
+  /** who may read /metrics: these networks, or anyone with the token */
+  metricsAccess: { allow: BlockList; token?: string };
+  publicUrl: string;
   /** resolves when the database answers and every listener is up */
   health: () => Promise<{ ok: boolean; detail: Record<string, string> }>;
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({ logger: false, trustProxy: false, bodyLimit: 10 * 1024 * 1024 });
+  if (deps.publicUrl.startsWith('https:')) {
+    app.addHook('onSend', async (_req, reply, payload) => {
+      reply.header('strict-transport-security', HSTS);
+      return payload;
+    });
+  }
+  const mayReadMetrics = metricsGate(deps.metricsAccess);
   app.get('/healthz', async (_req, reply) => {
     const h = await deps.health();
     reply.code(h.ok ? 200 : 503).send({ status: h.ok ? 'ok' : 'unavailable', ...h.detail });
   });
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
+    if (!mayReadMetrics(req)) {
+      return reply
+        .code(403)
+        .header('www-authenticate', 'Bearer')
+        .send({ error: 'metrics are served to metricsAllow networks or with the metricsToken' });
+    }
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.text());
   });
   return app;
+}
+
+function metricsGate(access: HttpDeps['metricsAccess']): (req: FastifyRequest) => boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  const want = access.token ? digest(access.token) : null;
+  return (req) => {
+    if (inNetworks(access.allow, req.socket.remoteAddress ?? '')) return true;
+    const m = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '');
+    return want !== null && m !== null && timingSafeEqual(digest(m[1]!), want);
+  };
 }

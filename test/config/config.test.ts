@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../../src/config/load.ts';
 import { configSchema, envNameOf } from '../../src/config/schema.ts';
+import { demoLines } from '../../src/cli/start-shared.ts';
 
 describe('configuration', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sekisho-config-'));
@@ -55,5 +56,21 @@ describe('configuration', () => {
       assert.ok(doc.includes(`\`${key}\``), `docs/configuration.md lacks ${key}`);
       assert.ok(doc.includes(envNameOf(key)), `docs/configuration.md lacks ${envNameOf(key)}`);
     }
+  });
+
+  it('demo tenant: automatic only without a configuration file; its passwords only on a terminal', () => {
+    assert.equal(loadConfig({}, {}).demoTenant, 'auto');
+    assert.equal(loadConfig({ SEKISHO_CONFIG: '/dev/null' }).demoTenant, false, 'a configuration file means a real installation');
+    assert.equal(loadConfig({ SEKISHO_CONFIG: '/dev/null', SEKISHO_DEMO_TENANT: 'true' }).demoTenant, true);
+    const demo = {
+      tenant: 'demo',
+      domain: 'demo.example',
+      accounts: [{ email: 'admin@demo.example', role: 'admin', password: 'pw-1234567890' }],
+    };
+    assert.match(demoLines(demo, true).join('\n'), /admin@demo\.example +password: pw-1234567890/);
+    const piped = demoLines(demo, false).join('\n');
+    assert.doesNotMatch(piped, /pw-1234567890/);
+    assert.match(piped, /sekisho user set admin@demo\.example --password-stdin/);
+    assert.match(piped, /sekisho tenant delete demo --purge/);
   });
 });

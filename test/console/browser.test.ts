@@ -13,6 +13,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, USER } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
+import { sendAsAddresses } from '../../src/users/send-as.ts';
 import { copies, mail, startHarness, submit, waitState, type Harness } from '../outbound/harness.ts';
 
 const SHOTS = join(process.cwd(), 'test-output', 'screenshots');
@@ -160,6 +161,16 @@ for (const kind of backends()) {
       await page.goto(`${h.http}/console/#users`);
       await page.waitForSelector('text=admin@acme.example');
       await shot('users');
+      // a delegation (送信者として使えるアドレス): taro may send as the shared info@ mailbox
+      const sendAs = page.locator('tr', { hasText: USER }).getByRole('textbox', { name: '送信者として使えるアドレス' });
+      await sendAs.fill('info@acme.example');
+      await sendAs.blur();
+      const taro = (await h.inst.sekisho.store.userByEmail(USER))!;
+      for (let i = 0; i < 100 && (await sendAsAddresses(h.inst.sekisho.store, taro.id)).length === 0; i++) await page.waitForTimeout(50);
+      assert.deepEqual(await sendAsAddresses(h.inst.sekisho.store, taro.id), ['info@acme.example']);
+      await page.reload();
+      await page.waitForSelector('text=admin@acme.example');
+      assert.equal(await sendAs.inputValue(), 'info@acme.example');
       assert.deepEqual(dialogs, []);
     });
   });

@@ -38,5 +38,27 @@ for (const kind of backends()) {
       assert.equal(m!.subject, 'via connector');
       assert.match(m!.submitted_by!, /^trusted:/);
     });
+
+    it('keeps the domain rule for every From, Sender and Resent-From mailbox (any address of the tenant, nothing else)', async () => {
+      const send = async (header: string) => {
+        const { talk } = await SmtpTalk.connect(inst.sekisho.ports.submission);
+        await talk.cmd('EHLO exchange.acme.example');
+        assert.equal((await talk.cmd('MAIL FROM:<hanako@acme.co.jp>')).code, 250);
+        assert.equal((await talk.cmd('RCPT TO:<client@example.net>')).code, 250);
+        assert.equal((await talk.cmd('DATA')).code, 354);
+        const r = await talk.cmd(`${header}\r\nSubject: connector\r\n\r\nhi\r\n.`);
+        talk.close();
+        return r;
+      };
+      assert.equal((await send('From: taro@acme.example, hanako@acme.co.jp\r\nSender: soumu@acme.example')).code, 250);
+      for (const header of [
+        'From: hanako@acme.co.jp\r\nFrom: ceo@globex.example',
+        'From: hanako@acme.co.jp\r\nResent-From: ceo@globex.example',
+      ]) {
+        const r = await send(header);
+        assert.equal(r.code, 550, header);
+        assert.match(r.text, /5\.7\.1 .*ceo@globex\.example> is not an address of your organisation/);
+      }
+    });
   });
 }

@@ -26,6 +26,7 @@ for (const kind of backends()) {
       sink = await startSmtpSink();
       env = childEnv(db, `smtp://127.0.0.1:${sink.port}`, {
         SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32',
+        SEKISHO_DEMO_TENANT: 'true',
         SEKISHO_LEASE_SECONDS: '2',
         SEKISHO_RETRY_SCHEDULE: '1s',
         SEKISHO_LOG_LEVEL: 'warn',

@@ -36,4 +36,15 @@ export const coreMigrations: Migration[] = [
       `CREATE INDEX auth_failures_key ON auth_failures(key, at)`,
     ],
   },
+  {
+    // Identity: where each account logged in from (its login back-off spares those addresses),
+    // and the addresses a user may send as besides their own (delegation, shared mailboxes).
+    id: 'core-0003-identity',
+    sql: [
+      `CREATE TABLE login_addresses (account TEXT NOT NULL, address TEXT NOT NULL, last_ok_at INTEGER NOT NULL,
+        PRIMARY KEY (account, address))`,
+      `CREATE TABLE user_send_as (user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, address TEXT NOT NULL,
+        created_at INTEGER NOT NULL, PRIMARY KEY (user_id, address))`,
+    ],
+  },
 ];

@@ -36,11 +36,16 @@ export const authRoutes: RouteSpec[] = [
       const body = req.body as { email: string; password: string; totp?: string };
       const r = await login(ctx.deps.store, { ...body, ip: req.ip });
       if (!r.ok) {
-        const status = r.reason === 'throttled' ? 429 : 401;
+        if (r.reason === 'throttled') {
+          reply.header('retry-after', String(r.retryAfterSeconds));
+          throw new HttpError(429, `too many failed attempts; try again in ${r.retryAfterSeconds} seconds`, {
+            code: r.reason,
+            retryAfterSeconds: r.retryAfterSeconds,
+          });
+        }
         throw new HttpError(
-          status,
+          401,
           {
-            throttled: 'too many failed attempts; wait 15 minutes',
             invalid: 'wrong email or password',
             totp_required: 'two-factor code required',
             totp_invalid: 'wrong two-factor code',

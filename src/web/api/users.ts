@@ -1,6 +1,6 @@
 // /api/users (admins): list, add one, CSV import (all or nothing, errors by line), change role,
-// manager (approver) and language. Users are always created in the caller's tenant, and only
-// with addresses in the tenant's domains.
+// manager (approver), language and the addresses a user may send as besides their own. Users are
+// always created in the caller's tenant, and only with addresses in the tenant's domains.
 import { domainOf } from '../../accept/acceptor.ts';
 import { hashPassword, generatePassword } from '../../util/password.ts';
 import { EMAIL_RE } from '../../cli/context.ts';
@@ -36,13 +36,16 @@ export const userRoutes: RouteSpec[] = [
     tag: 'users',
     access: 'admin',
     async handler(_req, ctx) {
-      const rows = await (await ctx.scoped()).users();
+      const scoped = await ctx.scoped();
+      const rows = await scoped.users();
+      const sendAs = await scoped.sendAsByUser();
       return {
         items: rows.map((u) => ({
           email: u.email,
           role: u.role,
           approver: u.approver_email,
           language: u.language,
+          maySendAs: sendAs.get(u.id) ?? [],
           createdAt: Number(u.created_at),
         })),
       };
@@ -107,7 +110,7 @@ export const userRoutes: RouteSpec[] = [
   defineRoute({
     method: 'PUT',
     url: '/api/users/:email',
-    summary: 'Change a user’s role, manager (approver) or language',
+    summary: 'Change a user’s role, manager (approver), language or the addresses they may send as (maySendAs replaces the list)',
     tag: 'users',
     access: 'admin',
     schema: {
@@ -118,19 +121,30 @@ export const userRoutes: RouteSpec[] = [
           role: roleEnum,
           approver: { type: ['string', 'null'], maxLength: 320 },
           language: { type: 'string', enum: ['ja', 'en'] },
+          maySendAs: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 320 } },
         },
         additionalProperties: false,
       },
     },
     async handler(req, ctx) {
-      const b = req.body as { role?: 'user' | 'approver' | 'admin'; approver?: string | null; language?: 'ja' | 'en' };
+      const b = req.body as {
+        role?: 'user' | 'approver' | 'admin';
+        approver?: string | null;
+        language?: 'ja' | 'en';
+        maySendAs?: string[];
+      };
       if (b.approver && !EMAIL_RE.test(b.approver)) throw new HttpError(400, `"${b.approver}" is not an email address`);
-      await (await ctx.scoped()).updateUser((req.params as { email: string }).email, {
-        role: b.role,
-        approverEmail: b.approver === undefined ? undefined : b.approver || null,
-        language: b.language,
-      });
-      return { ok: true };
+      const scoped = await ctx.scoped();
+      const email = (req.params as { email: string }).email;
+      const maySendAs = b.maySendAs === undefined ? undefined : await scoped.setUserSendAs(email, b.maySendAs);
+      if (maySendAs === undefined || b.role !== undefined || b.approver !== undefined || b.language !== undefined) {
+        await scoped.updateUser(email, {
+          role: b.role,
+          approverEmail: b.approver === undefined ? undefined : b.approver || null,
+          language: b.language,
+        });
+      }
+      return { ok: true, ...(maySendAs ? { maySendAs } : {}) };
     },
   }),
 ];

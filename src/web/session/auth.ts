@@ -1,11 +1,14 @@
 // Who is calling the API: console sessions (cookie + CSRF token), bearer API tokens for scripts,
-// password login with throttling per IP and per account, and optional TOTP. Secrets the client
+// password login throttled per client and per account (util/login-throttle.ts, shared with SMTP
+// AUTH), and optional TOTP. Secrets the client
 // holds (session cookie, API token) are stored only as SHA-256 hashes; CSRF tokens are per session.
 import { createHash } from 'node:crypto';
 import type { Store } from '../../store/store.ts';
 import type { ConsoleTables } from '../../console/tables.ts';
 import { newToken } from '../../util/id.ts';
 import { verifyPassword } from '../../util/password.ts';
+import { IpThrottle } from '../../util/ip-throttle.ts';
+import { LoginThrottle } from '../../util/login-throttle.ts';
 import { matchTotp } from './totp.ts';
 
 export type Role = 'user' | 'approver' | 'admin' | 'operator';
@@ -23,9 +26,9 @@ export interface Principal {
 
 export const SESSION_COOKIE = 'sekisho_session';
 export const SESSION_MS = 12 * 3600_000;
-const FAIL_WINDOW_MS = 15 * 60_000;
-export const MAX_FAILS_PER_ACCOUNT = 5;
+/** failed console logins from one client (that never logged in to the account) in 15 minutes */
 export const MAX_FAILS_PER_IP = 30;
+const IP_WINDOW_MS = 15 * 60_000;
 
 export const consoleDb = (store: Store) => store.db.withTables<ConsoleTables>();
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -46,30 +49,32 @@ export async function principalFor(
 
 export type LoginOutcome =
   | { ok: true; principal: Principal; sessionToken: string }
-  | { ok: false; reason: 'throttled' | 'invalid' | 'totp_required' | 'totp_invalid' };
+  | { ok: false; reason: 'invalid' | 'totp_required' | 'totp_invalid' }
+  | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
-const recentFailures = (store: Store, key: string, now: number) => store.authFailures(key, now - FAIL_WINDOW_MS);
-const recordFailure = (store: Store, keys: string[], now: number) => store.recordAuthFailure(keys, now, FAIL_WINDOW_MS);
+/** The console's login throttle: its own per-client limit, the account back-off shared with SMTP AUTH. */
+export function consoleLoginThrottle(store: Store, now?: () => number): LoginThrottle {
+  return new LoginThrottle(store, new IpThrottle(store, 'ip', MAX_FAILS_PER_IP, IP_WINDOW_MS), now);
+}
 
 /**
- * Password (+ TOTP when enrolled) login. Throttled in the database so every node counts the same
- * failures: 5 per account and 30 per IP in 15 minutes, then refused without checking the password.
+ * Password (+ TOTP when enrolled) login, throttled in the database so every node counts the same
+ * failures (see util/login-throttle.ts); a throttled attempt is refused without checking the password.
  */
-export async function login(store: Store, input: { email: string; password: string; totp?: string; ip: string }): Promise<LoginOutcome> {
+export async function login(
+  store: Store,
+  input: { email: string; password: string; totp?: string; ip: string },
+  throttle: LoginThrottle = consoleLoginThrottle(store),
+): Promise<LoginOutcome> {
   const now = Date.now();
   const email = input.email.trim().toLowerCase();
-  const acctKey = `acct:${email}`;
-  const ipKey = `ip:${input.ip}`;
-  if (
-    (await recentFailures(store, acctKey, now)) >= MAX_FAILS_PER_ACCOUNT ||
-    (await recentFailures(store, ipKey, now)) >= MAX_FAILS_PER_IP
-  ) {
-    return { ok: false, reason: 'throttled' };
-  }
+  const gate = await throttle.begin(email, input.ip);
+  if (!gate.ok) return { ok: false, reason: 'throttled', retryAfterSeconds: gate.retryAfterSeconds };
+  const { attempt } = gate;
   const p = await principalFor(store, email, 'session');
-  const okPw = await verifyPassword(input.password, p?.passwordHash ?? null);
+  const okPw = await verifyPassword(input.password, p?.passwordHash);
   if (!p || !okPw) {
-    await recordFailure(store, [acctKey, ipKey], now);
+    await attempt.failed();
     await store.appendEvent({
       tenantId: p?.tenantId ?? null,
       messageId: null,
@@ -86,11 +91,14 @@ export async function login(store: Store, input: { email: string; password: stri
     .where('enabled', '=', 1)
     .executeTakeFirst();
   if (totp) {
-    if (!input.totp) return { ok: false, reason: 'totp_required' };
+    if (!input.totp) {
+      await attempt.withdraw();
+      return { ok: false, reason: 'totp_required' };
+    }
     const step = matchTotp(totp.secret, input.totp, now);
     // a code works once: replaying the last used step is refused
     if (step === null || step <= Number(totp.last_step)) {
-      await recordFailure(store, [acctKey, ipKey], now);
+      await attempt.failed();
       return { ok: false, reason: 'totp_invalid' };
     }
     await consoleDb(store).updateTable('console_totp').set({ last_step: step }).where('email', '=', p.email).execute();
@@ -103,6 +111,7 @@ export async function login(store: Store, input: { email: string; password: stri
     .insertInto('console_sessions')
     .values({ token_hash: sha256(sessionToken), email: p.email, csrf, created_at: now, expires_at: now + SESSION_MS })
     .execute();
+  await attempt.succeeded();
   await store.appendEvent({ tenantId: p.tenantId, messageId: null, actor: p.email, type: 'console.login', data: { ip: input.ip } });
   const { passwordHash: _ignored, ...principal } = p;
   return { ok: true, principal: { ...principal, csrf }, sessionToken };
