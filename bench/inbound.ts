@@ -133,9 +133,12 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
   await cli(['quarantine', 'settings', '--tenant', 'acme', '--staff-file', join(dir, 'staff.csv'), '--executive', ...EXECUTIVES]);
   const sekisho = await startProcess(env);
   const pids = () => processTree(sekisho.child.pid!);
+  const label = `Sekisho (processes: ${o.processes})`;
   let offset = 0;
+  let dns0 = 0;
   /** sends `count` messages and waits until every accepted one reached the sink */
   const run = async (count: number, concurrency: number) => {
+    dns0 = dns.queries.length;
     let accepted = 0;
     let total!: (n: number) => void;
     const arrived = sink.expect(new Promise<number>((r) => (total = r)));
@@ -160,9 +163,8 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
   };
   const out: InboundResult[] = [];
   try {
-    if (o.warmup > 0) await run(o.warmup, o.concurrencies[0]!);
+    if (o.warmup > 0) warmedUp(label, o.warmup, await run(o.warmup, o.concurrencies[0]!), dns, dns0);
     for (const c of o.concurrencies) {
-      const dns0 = dns.queries.length;
       const cpu0 = cpuSeconds(pids());
       let peak = 0;
       const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pids()))), 200);
@@ -170,9 +172,7 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
       clearInterval(sampler);
       const cpu1 = cpuSeconds(pids());
       const cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
-      out.push(
-        result(`Sekisho (processes: ${o.processes})`, c, o.messages, d, cpu, Math.max(peak, rssMb(pids())), dns.queries.length - dns0),
-      );
+      out.push(result(label, c, o.messages, d, cpu, Math.max(peak, rssMb(pids())), dns.queries.length - dns0));
     }
   } finally {
     sekisho.child.kill('SIGTERM');
@@ -197,6 +197,14 @@ async function untilArrived(sink: Sink, arrived: Promise<void>, accepted: number
   } finally {
     clearInterval(timer);
   }
+}
+
+/** the warm-up's figures: the first messages after a start, with every cache empty */
+function warmedUp(label: string, n: number, d: Driven, dns: DnsServer, dns0: number): void {
+  console.log(
+    `${`${label}, warm-up (first ${n} after start)`.padEnd(60)} ${(n / ((d.end - d.start) / 1000)).toFixed(0).padStart(5)} msg/s   ` +
+      `DNS ${((dns.queries.length - dns0) / n).toFixed(2)} queries/msg${d.refused ? `   REFUSED/FAILED ${d.refused}` : ''}`,
+  );
 }
 
 function result(label: string, c: number, n: number, d: Driven, cpuSeconds: number, rss: number, dnsQueries: number): InboundResult {
@@ -226,6 +234,7 @@ async function runRspamd(variant: 'offline' | 'auth', dns: DnsServer, mix: MixMe
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(...o.concurrencies) });
   const pids = () => processTree(rspamd.pid);
   let offset = 0;
+  let dns0 = 0;
   const scan = (m: MixMessage): Promise<boolean> =>
     new Promise((resolve) => {
       const body = traced(m);
@@ -253,16 +262,16 @@ async function runRspamd(variant: 'offline' | 'auth', dns: DnsServer, mix: MixMe
       req.end(body);
     });
   const run = async (count: number, c: number) => {
+    dns0 = dns.queries.length;
     const d = await drive(count, c, (i) => scan(mix[(offset + i) % mix.length]!));
     offset += count;
     return d;
   };
-  const label = variant === 'offline' ? 'Rspamd 3.4, offline config' : 'Rspamd 3.4, SPF/DKIM/DMARC/ARC on';
+  const label = `${variant === 'offline' ? 'Rspamd 3.4, offline config' : 'Rspamd 3.4, SPF/DKIM/DMARC/ARC on'} (${workers} workers)`;
   const out: InboundResult[] = [];
   try {
-    if (o.warmup > 0) await run(o.warmup, o.concurrencies[0]!);
+    if (o.warmup > 0) warmedUp(label, o.warmup, await run(o.warmup, o.concurrencies[0]!), dns, dns0);
     for (const c of o.concurrencies) {
-      const dns0 = dns.queries.length;
       const cpu0 = cpuSeconds(pids());
       let peak = 0;
       const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pids()))), 200);
@@ -270,7 +279,7 @@ async function runRspamd(variant: 'offline' | 'auth', dns: DnsServer, mix: MixMe
       clearInterval(sampler);
       const cpu1 = cpuSeconds(pids());
       const cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
-      out.push(result(`${label} (${workers} workers)`, c, o.messages, d, cpu, Math.max(peak, rssMb(pids())), dns.queries.length - dns0));
+      out.push(result(label, c, o.messages, d, cpu, Math.max(peak, rssMb(pids())), dns.queries.length - dns0));
     }
   } finally {
     agent.destroy();
