@@ -45,7 +45,14 @@ async function once(m: MixMessage, record: boolean): Promise<void> {
   };
   const parsed = await parseMessage(m.raw, { mailFrom: m.mailFrom, recipients: [m.rcpt] }, 'inbound');
   lap('parse');
-  const auth = await verifyAuthentication({ raw: m.raw, ip: '127.0.0.1', helo: m.helo, mailFrom: m.mailFrom, authservId: 'mx.test', resolver });
+  const auth = await verifyAuthentication({
+    raw: m.raw,
+    ip: '127.0.0.1',
+    helo: m.helo,
+    mailFrom: m.mailFrom,
+    authservId: 'mx.test',
+    resolver,
+  });
   lap('auth');
   analyzeInbound({ facts: parsed.facts, attachments: parsed.attachments, raw: m.raw, tenant, auth: auth.results });
   lap('checks');
@@ -56,8 +63,12 @@ for (let r = 0; r < rounds; r++) for (const m of messages) await once(m, true);
 await dns.close();
 
 console.log(`CPU ms per message, ${messages.length} messages × ${rounds} rounds (after one unmeasured round)`);
-console.log(`${'kind'.padEnd(12)} ${'n'.padStart(5)} ${'parse'.padStart(7)} ${'auth'.padStart(7)} ${'checks'.padStart(7)} ${'total'.padStart(7)}`);
+console.log(
+  `${'kind'.padEnd(12)} ${'n'.padStart(5)} ${'parse'.padStart(7)} ${'auth'.padStart(7)} ${'checks'.padStart(7)} ${'total'.padStart(7)}`,
+);
 for (const [kind, row] of totals) {
   const f = (v: number) => (v / row.n).toFixed(2).padStart(7);
-  console.log(`${kind.padEnd(12)} ${String(row.n / rounds).padStart(5)} ${f(row.parse)} ${f(row.auth)} ${f(row.checks)} ${f(row.parse + row.auth + row.checks)}`);
+  console.log(
+    `${kind.padEnd(12)} ${String(row.n / rounds).padStart(5)} ${f(row.parse)} ${f(row.auth)} ${f(row.checks)} ${f(row.parse + row.auth + row.checks)}`,
+  );
 }

@@ -15,6 +15,7 @@ import { haveRspamd, startRspamd } from '../test/inbound/daemons.ts';
 import { processCount } from '../src/cli/start-processes.ts';
 import { buildMix, EXECUTIVES, STAFF, TENANT_DOMAIN, type MixMessage } from './inbound-mix.ts';
 import { startCountingSink, type Sink } from './sink.ts';
+import { START_TIMEOUT_MS } from './relay.ts';
 import { Session } from './smtp-client.ts';
 import { cpuSeconds, percentile, processTree, rssMb } from './proc.ts';
 
@@ -131,7 +132,7 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
   await cli(['tenant', 'add', 'acme', '--domain', TENANT_DOMAIN, '--inbound-route', `smtp://127.0.0.1:${sink.port}`]);
   await cli(['policy', 'apply', join(dir, 'policy.yaml'), '--tenant', 'acme']);
   await cli(['quarantine', 'settings', '--tenant', 'acme', '--staff-file', join(dir, 'staff.csv'), '--executive', ...EXECUTIVES]);
-  const sekisho = await startProcess(env);
+  const sekisho = await startProcess(env, undefined, [], START_TIMEOUT_MS);
   const pids = () => processTree(sekisho.child.pid!);
   const label = `Sekisho (processes: ${o.processes})`;
   let offset = 0;
@@ -144,16 +145,17 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
     const arrived = sink.expect(new Promise<number>((r) => (total = r)));
     const driven = await drive(count, concurrency, async (i) => {
       const m = mix[(offset + i) % mix.length]!;
-      const s = await Session.open(sekisho.ports.inbound, m.helo);
+      let s: Session | null = null;
       try {
+        s = await Session.open(sekisho.ports.inbound, m.helo);
         const reply = await s.sendBytes(dotStuffed(traced(m)), m.mailFrom, m.rcpt);
         if (!reply.startsWith('250')) return false;
         accepted++;
         return true;
       } catch {
-        return false;
+        return false; // counted as refused/failed and printed
       } finally {
-        await s.close();
+        await s?.close();
       }
     });
     offset += count;

@@ -34,6 +34,10 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 3000 * processCount(PROCESSES 
 // a Node client would, and that CPU is taken from whatever is being measured
 const USE_SMTP_SOURCE = process.env.BENCH_GENERATOR !== 'node' && existsSync(SMTP_SOURCE);
 
+// a start takes ~12 s of CPU with two processes (4.6 s with one: each loads and compiles the
+// TypeScript), which is minutes on a busy machine
+export const START_TIMEOUT_MS = 300_000;
+
 export type RelayMode = 'new' | 'reused';
 const connections = (reuse: boolean) => (reuse ? 'reused connections' : 'new connection per message');
 
@@ -289,6 +293,7 @@ export async function runRelayBench(dir: string, modes: RelayMode[]): Promise<vo
       undefined,
       // BENCH_PROFILE=DIR: the Sekisho process writes a V8 CPU profile there when it exits
       process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+      START_TIMEOUT_MS,
     );
     return {
       port: sekisho.ports.submission,
