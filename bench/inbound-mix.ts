@@ -264,7 +264,8 @@ function newsletter(r: Rand, i: number): { raw: Buffer; b: Brand } {
   const html =
     `<!DOCTYPE html><html><head><meta charset="UTF-8"><title>${b.name}</title></head><body style="margin:0">` +
     `<table width="600" align="center" cellpadding="0" cellspacing="0"><tr><td><h1>${b.name}</h1></td></tr>${items.join('\n')}` +
-    `<tr><td><a href="https://${b.domain}/unsubscribe?u=${i}">配信停止</a> | <a href="https://www.${org}/privacy">プライバシーポリシー</a></td></tr></table></body></html>`;
+    `<tr><td><a href="https://${b.domain}/unsubscribe?u=${i}">配信停止</a> | ` +
+    `<a href="https://www.${org}/privacy">プライバシーポリシー</a></td></tr></table></body></html>`;
   const boundary = `----=_Part_${i}_${between(r, 1e6, 1e7)}`;
   const h = head([
     ['From', address(b.name, `news@${b.domain}`)],
@@ -278,12 +279,16 @@ function newsletter(r: Rand, i: number): { raw: Buffer; b: Brand } {
     ['Content-Type', `multipart/alternative; boundary="${boundary}"`],
   ]);
   const body =
-    `--${boundary}\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64Lines(Buffer.from(text.join('\r\n'), 'utf8'))}` +
-    `--${boundary}\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64Lines(Buffer.from(html, 'utf8'))}` +
+    `--${boundary}\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n` +
+    base64Lines(Buffer.from(text.join('\r\n'), 'utf8')) +
+    `--${boundary}\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n` +
+    base64Lines(Buffer.from(html, 'utf8')) +
     `--${boundary}--\r\n`;
   return { raw: Buffer.from(h + '\r\n' + body, 'latin1'), b };
 }
 
+const NS = 'http://schemas.openxmlformats.org';
+const SML = 'application/vnd.openxmlformats-officedocument.spreadsheetml';
 /** a small clean spreadsheet, as Excel writes the parts that matter */
 async function xlsx(): Promise<Uint8Array> {
   const zip = new ZipWriter(new BlobWriter('application/zip'));
@@ -294,23 +299,39 @@ async function xlsx(): Promise<Uint8Array> {
   const files: Array<[string, string]> = [
     [
       '[Content_Types].xml',
-      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+        `<Types xmlns="${NS}/package/2006/content-types">` +
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+        '<Default Extension="xml" ContentType="application/xml"/>' +
+        `<Override PartName="/xl/workbook.xml" ContentType="${SML}.sheet.main+xml"/>` +
+        `<Override PartName="/xl/worksheets/sheet1.xml" ContentType="${SML}.worksheet+xml"/>` +
+        '</Types>',
     ],
     [
       '_rels/.rels',
-      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+        `<Relationships xmlns="${NS}/package/2006/relationships">` +
+        `<Relationship Id="rId1" Type="${NS}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>` +
+        '</Relationships>',
     ],
     [
       'xl/workbook.xml',
-      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="見積" sheetId="1" r:id="rId1"/></sheets></workbook>',
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+        `<workbook xmlns="${NS}/spreadsheetml/2006/main" xmlns:r="${NS}/officeDocument/2006/relationships">` +
+        '<sheets><sheet name="見積" sheetId="1" r:id="rId1"/></sheets></workbook>',
     ],
     [
       'xl/_rels/workbook.xml.rels',
-      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+        `<Relationships xmlns="${NS}/package/2006/relationships">` +
+        `<Relationship Id="rId1" Type="${NS}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>` +
+        '</Relationships>',
     ],
     [
       'xl/worksheets/sheet1.xml',
-      `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows}</sheetData></worksheet>`,
+      `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
+        `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
+        `${rows}</sheetData></worksheet>`,
     ],
   ];
   for (const [name, content] of files) await zip.add(name, new TextReader(content));
@@ -352,7 +373,8 @@ function withAttachment(r: Rand, i: number, a: Attachment): { raw: Buffer; p: Pa
     ),
     body.bytes,
     Buffer.from(
-      `--${boundary}\r\nContent-Type: ${a.type}; name="${encodedWords(a.name, 'UTF-8')}"\r\nContent-Disposition: attachment; filename*=${name2231}\r\n` +
+      `--${boundary}\r\nContent-Type: ${a.type}; name="${encodedWords(a.name, 'UTF-8')}"\r\n` +
+        `Content-Disposition: attachment; filename*=${name2231}\r\n` +
         `Content-Transfer-Encoding: base64\r\n\r\n${base64Lines(a.bytes)}--${boundary}--\r\n`,
       'latin1',
     ),
@@ -363,7 +385,11 @@ function withAttachment(r: Rand, i: number, a: Attachment): { raw: Buffer; p: Pa
 function phishJapanese(r: Rand, i: number): { raw: Buffer; from: string } {
   const variant = i % 3;
   if (variant === 0) {
-    const html = `<p>お客様のアカウントで不審なログインが検出されたため、一時的に利用を停止しました。</p><p>24時間以内に以下のリンクから本人確認を行ってください。</p><p><a href="http://amaz0n-security.jp.verify-login.example.com/ap/signin?id=${i}">https://www.amazon.co.jp/ap/signin</a></p><p><a href="http://203.0.113.5/login.php">こちら</a>からも確認できます。</p>`;
+    const html =
+      '<p>お客様のアカウントで不審なログインが検出されたため、一時的に利用を停止しました。</p>' +
+      '<p>24時間以内に以下のリンクから本人確認を行ってください。</p>' +
+      `<p><a href="http://amaz0n-security.jp.verify-login.example.com/ap/signin?id=${i}">https://www.amazon.co.jp/ap/signin</a></p>` +
+      '<p><a href="http://203.0.113.5/login.php">こちら</a>からも確認できます。</p>';
     const h = head([
       ['From', address('Amazon.co.jp', 'no-reply@amaz0n-security.jp')],
       ['To', pick(r, RECIPIENTS)],

@@ -69,6 +69,7 @@ console.log(
 for (const [kind, row] of totals) {
   const f = (v: number) => (v / row.n).toFixed(2).padStart(7);
   console.log(
-    `${kind.padEnd(12)} ${String(row.n / rounds).padStart(5)} ${f(row.parse)} ${f(row.auth)} ${f(row.checks)} ${f(row.parse + row.auth + row.checks)}`,
+    `${kind.padEnd(12)} ${String(row.n / rounds).padStart(5)} ${f(row.parse)} ${f(row.auth)} ${f(row.checks)} ` +
+      f(row.parse + row.auth + row.checks),
   );
 }

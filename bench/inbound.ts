@@ -223,7 +223,10 @@ function result(label: string, c: number, n: number, d: Driven, cpuSeconds: numb
     refused: d.refused,
   };
   console.log(
-    `${`${label}, concurrency ${c}`.padEnd(60)} ${r.msgsPerSec.toFixed(0).padStart(5)} msg/s (${n})   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   CPU ${r.cpuMsPerMsg.toFixed(2)} ms/msg   peak RSS ${r.peakRssMb.toFixed(0)} MB   DNS ${r.dnsPerMsg.toFixed(2)} queries/msg${r.refused ? `   REFUSED/FAILED ${r.refused}` : ''}`,
+    `${`${label}, concurrency ${c}`.padEnd(60)} ${r.msgsPerSec.toFixed(0).padStart(5)} msg/s (${n})   ` +
+      `p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   CPU ${r.cpuMsPerMsg.toFixed(2)} ms/msg   ` +
+      `peak RSS ${r.peakRssMb.toFixed(0)} MB   DNS ${r.dnsPerMsg.toFixed(2)} queries/msg` +
+      (r.refused ? `   REFUSED/FAILED ${r.refused}` : ''),
   );
   return r;
 }
@@ -297,7 +300,8 @@ export async function runInboundBench(dir: string, o: InboundBenchOptions): Prom
   const signed = mix.filter((m) => m.dkimSigned).length;
   const avg = mix.reduce((a, m) => a + m.raw.length, 0) / mix.length;
   console.log(
-    `inbound bench — ${mix.length} distinct messages (avg ${(avg / 1024).toFixed(1)} KB, ${Math.round((100 * signed) / mix.length)} % DKIM-signed; ` +
+    `inbound bench — ${mix.length} distinct messages (avg ${(avg / 1024).toFixed(1)} KB, ` +
+      `${Math.round((100 * signed) / mix.length)} % DKIM-signed; ` +
       `built in ${((performance.now() - t0) / 1000).toFixed(1)} s), new connection per message, ${o.warmup} unmeasured, ` +
       `then ${o.messages} per concurrency (${o.concurrencies.join(', ')}); DNS on loopback answers ${zone.length} records\n`,
   );
@@ -317,7 +321,8 @@ export async function runInboundBench(dir: string, o: InboundBenchOptions): Prom
           return p ? `${(r.msgsPerSec / p.msgsPerSec).toFixed(2)}×` : 'n/a';
         };
         console.log(
-          `ratio Sekisho / Rspamd, concurrency ${r.concurrency}: ${ratio(auth)} (Rspamd with SPF/DKIM/DMARC/ARC), ${ratio(offline)} (offline)`,
+          `ratio Sekisho / Rspamd, concurrency ${r.concurrency}: ` +
+            `${ratio(auth)} (Rspamd with SPF/DKIM/DMARC/ARC), ${ratio(offline)} (offline)`,
         );
       }
     }

@@ -277,10 +277,12 @@ function print(r: Result): void {
 export async function runRelayBench(dir: string, modes: RelayMode[]): Promise<void> {
   const sink = await startCountingSink();
   const generator = USE_SMTP_SOURCE
-    ? `smtp-source: ${SIZE / 1024} KB messages over ${SESSIONS - 1} sessions + a Node probe session sending for as long (p50/p99 from the probe session)`
+    ? `smtp-source: ${SIZE / 1024} KB messages over ${SESSIONS - 1} sessions ` +
+      '+ a Node probe session sending for as long (p50/p99 from the probe session)'
     : `Node generator: ${SIZE / 1024} KB messages over ${SESSIONS} sessions`;
   console.log(
-    `relay bench — ${generator}; each mode from a fresh start: the first ${COLD} messages (cold), unmeasured messages up to ${WARMUP}, then ${MESSAGES} (steady); sink on 127.0.0.1:${sink.port}\n`,
+    `relay bench — ${generator}; each mode from a fresh start: the first ${COLD} messages (cold), ` +
+      `unmeasured messages up to ${WARMUP}, then ${MESSAGES} (steady); sink on 127.0.0.1:${sink.port}\n`,
   );
   const startSekisho = async (mode: RelayMode): Promise<Relay> => {
     const sekisho = await startProcess(
