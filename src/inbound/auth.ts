@@ -1,12 +1,16 @@
 // SPF, DKIM, DMARC and ARC verification of one received message with mailauth's submodules
 // (the package root pulls in BIMI → undici, which crashes on Node 20), through the resolver
-// the caller supplies (config.dnsServers). Produces the compact AuthResults the scorers and
+// the caller supplies (config.dnsServers; in the gateway the cache of dns-cache.ts), parsed DKIM
+// keys kept per process (dkim-key-cache.ts). Produces the compact AuthResults the scorers and
 // the policy read, and an RFC 8601 Authentication-Results header for our authserv-id.
 // DNS trouble never throws: it shows up as temperror, so mail is not lost over a slow resolver.
 import { createRequire } from 'node:module';
 import type { AuthResult, AuthResults } from './verdict.ts';
+import { installDkimKeyCache } from './dkim-key-cache.ts';
 
 const require = createRequire(import.meta.url);
+// before mailauth's DKIM and ARC modules bind the key lookup (dkim-key-cache.ts)
+installDkimKeyCache();
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const { dkimVerify } = require('mailauth/lib/dkim/verify.js') as { dkimVerify: (input: Buffer, opts: any) => Promise<any> };
 const { spf } = require('mailauth/lib/spf/index.js') as { spf: (opts: any) => Promise<any> };

@@ -4,7 +4,7 @@
 // attachments and tags subjects; /q/TOKEN is the recipient's self-release page; a timer sends
 // periodic quarantine digests for tenants that asked for them.
 import type { ModuleFactory } from '../pipeline.ts';
-import { createResolver, mailauthResolver } from '../delivery/mx.ts';
+import { createCachingResolver } from './dns-cache.ts';
 import { decideInbound } from './decide.ts';
 import { scannersFromConfig } from './scorers.ts';
 import { prepareInbound } from './prepare.ts';
@@ -25,7 +25,7 @@ export const createInboundModule =
   (options: InboundModuleOptions = {}): ModuleFactory =>
   (ctx) => {
     const { config, store, logger } = ctx;
-    const resolver = mailauthResolver(createResolver(config.dnsServers, { timeoutMs: 2000, tries: 2 }));
+    const resolver = createCachingResolver(config.dnsServers, { timeoutMs: 2000, tries: 2 }).resolve;
     const scanners = scannersFromConfig(config);
     const digestDeps = { store, hostname: config.hostname, publicUrl: config.publicUrl, wake: ctx.wake };
     const timer = setInterval(() => {

@@ -12,7 +12,9 @@ export type DnsRecord =
   /** value is the exchange host; '.' or '' is the RFC 7505 null MX */
   | { name: string; type: 'MX'; value: string; preference?: number; ttl?: number }
   /** a long string is split into 255-byte character-strings; an array gives them explicitly */
-  | { name: string; type: 'TXT'; value: string | string[]; ttl?: number };
+  | { name: string; type: 'TXT'; value: string | string[]; ttl?: number }
+  /** the zone's SOA: negative answers for names at or under it carry it (RFC 2308), minimum = negative TTL */
+  | { name: string; type: 'SOA'; minimum: number; ttl?: number };
 
 /** servfail/refused answer with that rcode; timeout never answers (the resolver times out) */
 export type DnsFault = 'servfail' | 'refused' | 'timeout';
@@ -49,7 +51,7 @@ export async function startDnsServer(records: DnsRecord[] = []): Promise<DnsServ
     if (fault === 'timeout') return null;
     if (fault) return encodeResponse(query, fault === 'servfail' ? RCODE.SERVFAIL : RCODE.REFUSED, []);
     const { rcode, answers } = lookup(zone, question);
-    const response = encodeResponse(query, rcode, answers);
+    const response = encodeResponse(query, rcode, answers, 0, answers.length === 0 ? soaFor(zone, name) : []);
     if (transport === 'udp' && response.length > udpLimit(query)) {
       return encodeResponse(query, rcode, [], dnsPacket.TRUNCATED_RESPONSE);
     }
@@ -126,14 +128,34 @@ function lookup(zone: DnsRecord[], question: Question): { rcode: number; answers
     const cname = atName.find((r) => r.type === 'CNAME');
     if (!cname) return { rcode: RCODE.NOERROR, answers };
     answers.push(toAnswer(cname));
-    name = normalizeName(cname.value as string);
+    name = normalizeName((cname as { value: string }).value);
   }
   return { rcode: RCODE.SERVFAIL, answers: [] };
+}
+
+/** The SOA of the zone a name is in, for the authority section of a negative answer. */
+function soaFor(zone: DnsRecord[], name: string): Answer[] {
+  const soa = zone.find((r) => r.type === 'SOA' && (name === normalizeName(r.name) || name.endsWith(`.${normalizeName(r.name)}`)));
+  return soa ? [toAnswer(soa)] : [];
 }
 
 function toAnswer(record: DnsRecord): Answer {
   const base = { name: normalizeName(record.name), ttl: record.ttl ?? 60, class: 'IN' as const };
   switch (record.type) {
+    case 'SOA':
+      return {
+        ...base,
+        type: 'SOA',
+        data: {
+          mname: `ns.${base.name}`,
+          rname: `hostmaster.${base.name}`,
+          serial: 1,
+          refresh: 3600,
+          retry: 600,
+          expire: 86400,
+          minimum: record.minimum,
+        },
+      };
     case 'MX':
       return { ...base, type: 'MX', data: { preference: record.preference ?? 10, exchange: normalizeName(record.value) } };
     case 'TXT':
@@ -155,7 +177,7 @@ export function txtStrings(value: string | string[]): Buffer[] {
   return out;
 }
 
-function encodeResponse(query: DecodedPacket, rcode: number, answers: Answer[], extraFlags = 0): Buffer {
+function encodeResponse(query: DecodedPacket, rcode: number, answers: Answer[], extraFlags = 0, authorities: Answer[] = []): Buffer {
   const recursionDesired = (query.flags ?? 0) & dnsPacket.RECURSION_DESIRED;
   return dnsPacket.encode({
     type: 'response',
@@ -163,6 +185,7 @@ function encodeResponse(query: DecodedPacket, rcode: number, answers: Answer[], 
     flags: dnsPacket.AUTHORITATIVE_ANSWER | recursionDesired | extraFlags | rcode,
     questions: query.questions,
     answers,
+    authorities,
   });
 }
 

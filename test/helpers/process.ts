@@ -53,8 +53,13 @@ export interface StartedProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `sekisho start` and resolves once it printed its ports. */
-export function startProcess(env: Record<string, string | undefined>, cwd?: string, nodeArgs: string[] = []): Promise<StartedProcess> {
+/** Starts `sekisho start` and resolves once it printed its ports (within `timeoutMs`). */
+export function startProcess(
+  env: Record<string, string | undefined>,
+  cwd?: string,
+  nodeArgs: string[] = [],
+  timeoutMs = 60_000,
+): Promise<StartedProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeArgs, BIN, 'start'], {
       env: { ...process.env, ...env },
@@ -63,7 +68,7 @@ export function startProcess(env: Record<string, string | undefined>, cwd?: stri
     });
     let out = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const timer = setTimeout(() => reject(new Error(`sekisho start did not print its ports:\n${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`sekisho start did not print its ports:\n${out}`)), timeoutMs);
     const onData = (d: Buffer) => {
       out += d.toString();
       const sub = /submission .*:(\d+)/.exec(out);

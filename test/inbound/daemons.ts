@@ -1,6 +1,7 @@
 // Starts the real rspamd and clamd from Debian on loopback for tests and the benchmark, without
 // systemd: temporary configuration, free ports, their own run directories. rspamd runs offline
-// (network modules off, DNS pointed at 127.0.0.1:53 with a 50 ms timeout) and keeps its compiled
+// (network modules off, DNS pointed at 127.0.0.1:53 with a 50 ms timeout; the inbound bench may
+// turn its SPF/DKIM/DMARC/ARC modules on against a DNS server of its own) and keeps its compiled
 // Hyperscan database in a cache directory across runs (the first start compiles for ~15 s).
 // clamd gets a custom signature database with only the EICAR test signature.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -69,17 +70,29 @@ async function waitReady(
 }
 
 const OFF_MODULES = ['rbl', 'spf', 'dkim', 'dmarc', 'arc', 'asn', 'fuzzy_check', 'hfilter', 'greylist', 'phishing'];
+const AUTH_MODULES = ['spf', 'dkim', 'dmarc', 'arc'];
 
-export async function startRspamd(): Promise<Daemon> {
+export interface RspamdOptions {
+  /** normal workers (default 1) */
+  workers?: number;
+  /** 'ip:port' of a DNS server: SPF, DKIM, DMARC and ARC checks on, asking it (default: offline) */
+  dnsServer?: string;
+}
+
+export async function startRspamd(options: RspamdOptions = {}): Promise<Daemon & { pid: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'sekisho-rspamd-'));
   // The Hyperscan cache survives runs; everything else is per run.
   const db = join(tmpdir(), 'sekisho-rspamd-cache');
   mkdirSync(db, { recursive: true });
   for (const d of ['conf/local.d', 'conf/override.d', 'run', 'log']) mkdirSync(join(dir, d), { recursive: true });
   const [normal, controller] = [await freePort(), await freePort()];
-  writeFileSync(join(dir, 'conf/local.d/options.inc'), 'dns { nameserver = ["127.0.0.1:53"]; timeout = 0.05s; retransmits = 0; }\n');
-  for (const m of OFF_MODULES) writeFileSync(join(dir, `conf/local.d/${m}.conf`), 'enabled = false;\n');
-  writeFileSync(join(dir, 'conf/override.d/worker-normal.inc'), `bind_socket = "127.0.0.1:${normal}";\ncount = 1;\n`);
+  const dns = options.dnsServer
+    ? `dns { nameserver = ["${options.dnsServer}"]; timeout = 1s; retransmits = 1; }\n`
+    : 'dns { nameserver = ["127.0.0.1:53"]; timeout = 0.05s; retransmits = 0; }\n';
+  writeFileSync(join(dir, 'conf/local.d/options.inc'), dns);
+  for (const m of OFF_MODULES.filter((m) => !(options.dnsServer && AUTH_MODULES.includes(m))))
+    writeFileSync(join(dir, `conf/local.d/${m}.conf`), 'enabled = false;\n');
+  writeFileSync(join(dir, 'conf/override.d/worker-normal.inc'), `bind_socket = "127.0.0.1:${normal}";\ncount = ${options.workers ?? 1};\n`);
   writeFileSync(join(dir, 'conf/override.d/worker-controller.inc'), `bind_socket = "127.0.0.1:${controller}";\n`);
   writeFileSync(join(dir, 'conf/override.d/worker-proxy.inc'), 'enabled = false;\n');
   writeFileSync(join(dir, 'conf/override.d/worker-fuzzy.inc'), 'enabled = false;\n');
@@ -100,7 +113,7 @@ export async function startRspamd(): Promise<Daemon> {
     () => out,
     90_000,
   );
-  return { url, stop: () => stopChild(child, dir) };
+  return { url, pid: child.pid!, stop: () => stopChild(child, dir) };
 }
 
 /** EICAR's test signature as an extended (ndb) signature: freshclam cannot reach its servers here. */
