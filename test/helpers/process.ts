@@ -58,8 +58,18 @@ export interface StartedProcess {
 
 /** Starts `sekisho start` and resolves once it printed its ports. */
 export function startProcess(env: Record<string, string | undefined>, cwd?: string, nodeArgs: string[] = []): Promise<StartedProcess> {
+  return startCommand(process.execPath, [...nodeArgs, ...CLI, 'start'], env, cwd);
+}
+
+/** Starts a command that runs `sekisho start` (an installed copy, say) and resolves once it printed its ports. */
+export function startCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  cwd?: string,
+): Promise<StartedProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, ...CLI, 'start'], {
+    const child = spawn(command, args, {
       env: { ...process.env, ...env },
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
