@@ -2,6 +2,7 @@
 // `startSekisho` runs every role in one process and returns the bound ports and a stop() that
 // drains (stop accepting, finish in-flight SMTP transactions and deliveries, close the store).
 import { hostname as osHostname } from 'node:os';
+import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:net';
 import type { SMTPServer } from 'smtp-server';
@@ -41,6 +42,8 @@ export interface RunningSekisho {
   store: Store;
   demo: DemoCredentials | null;
   worker: QueueWorker;
+  /** SIGHUP: the TLS certificate and key read again (a renewal), used from the next STARTTLS on */
+  reloadTls(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,12 +56,8 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   };
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const demo = config.demoTenant ? await ensureDemoTenant(store, config.demoTenant) : null;
-  const tls = await loadOrCreateTls({
-    dataDir: config.dataDir,
-    hostname: config.hostname,
-    certFile: config.tlsCert,
-    keyFile: config.tlsKey,
-  });
+  const tlsFiles = { dataDir: config.dataDir, hostname: config.hostname, certFile: config.tlsCert, keyFile: config.tlsKey };
+  const tls = await loadOrCreateTls(tlsFiles);
   const metrics = createMetrics(store);
 
   let worker: QueueWorker | null = null;
@@ -149,6 +148,13 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     store,
     demo,
     worker: runningWorker,
+    async reloadTls() {
+      const fresh = await loadOrCreateTls(tlsFiles);
+      // A key that does not match the certificate (a renewal copied halfway) throws here, before
+      // either listener is touched: the pair in use stays.
+      createSecureContext(fresh);
+      for (const server of [submission, inbound]) server.updateSecureContext(fresh);
+    },
     stop() {
       stopping ??= (async () => {
         listening = false;

@@ -1,9 +1,10 @@
 // The `sekisho` command line (commander). Every command reads the same settings as `start`;
-// bad input prints one line and exits non-zero without changing anything.
-import { Command, CommanderError } from 'commander';
+// bad input prints one line and exits non-zero without changing anything. `--help` lists every
+// command with one line each; `--version` prints the version and the commit it was built from.
+import { type Argument, Command, CommanderError, Help } from 'commander';
 import { CliError } from './cli-error.ts';
 import { ConfigError } from '../config/load.ts';
-import { startCommand } from './start.ts';
+import { versionLine } from '../version.ts';
 import { tenantAddCommand } from './tenant-add.ts';
 import { tenantDeleteCommand } from './tenant-delete.ts';
 import { userAddCommand } from './user-add.ts';
@@ -24,12 +25,28 @@ export function buildCli(): Command {
   const program = new Command('sekisho')
     .description('Sekisho (関所) email security gateway')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
-  program.command('start').description('run every role in one process').action(startCommand);
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n'),
+      // one line per command when the help goes to a pipe (grep); wrapped to a terminal's width
+      getOutHelpWidth: () => (process.stdout.isTTY ? process.stdout.columns : 1000),
+    })
+    // read (dist/build-info.json, or git when run from source) only when asked for
+    .option('-v, --version', 'print the version and the git commit it was built from')
+    .on('option:version', () => {
+      process.stdout.write(`${versionLine()}\n`);
+      process.exit(0);
+    });
+  // `start` loads the whole gateway (fastify, smtp-server, every feature module); the management
+  // commands need little more than the store, so `start` is imported only when it is the command.
+  program
+    .command('start')
+    .description('run the gateway (every role, in one or several processes) until SIGTERM')
+    .action(async () => (await import('./start.ts')).startCommand());
 
   const tenant = program.command('tenant').description('manage tenants');
   tenant
     .command('add <name>')
+    .description('add a tenant with its mail domains')
     .requiredOption('--domain <domain>', 'a mail domain of the tenant (repeatable)', collect)
     .option('--inbound-route <url>', 'smtp://host:port of the tenant mail server for inbound mail')
     .action(tenantAddCommand);
@@ -43,6 +60,7 @@ export function buildCli(): Command {
   const user = program.command('user').description('manage users');
   user
     .command('add <email>')
+    .description('add a user (password from stdin with --password-stdin, else generated and printed)')
     .requiredOption('--tenant <name>')
     .requiredOption('--role <role>', 'admin | approver | user')
     .option('--approver <email>', "manager who approves this user's mail")
@@ -63,12 +81,17 @@ export function buildCli(): Command {
   const message = program.command('message').description('inspect the queue and audit trail');
   message
     .command('list')
+    .description('messages in the queue, newest first (--state, --tenant, --limit, --json)')
     .option('--tenant <name>')
     .option('--state <state>')
     .option('--limit <n>')
     .option('--json')
     .action(messageListCommand);
-  message.command('show <id>').option('--json').action(messageShowCommand);
+  message
+    .command('show <id>')
+    .description('one message: envelope, state, recipients, audit trail')
+    .option('--json')
+    .action(messageShowCommand);
 
   // Each feature area adds its own commands (and subcommands of `message`).
   for (const register of [
@@ -83,7 +106,30 @@ export function buildCli(): Command {
 
   for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)])
     cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
+  listEveryCommand(program);
   return program;
+}
+
+/** `<id>`, `[id]`, `<file...>`: commander's own notation, which its Help does not export */
+function argumentTerm(arg: Argument): string {
+  const name = arg.name() + (arg.variadic ? '...' : '');
+  return arg.required ? `<${name}>` : `[${name}]`;
+}
+
+/** The top-level help lists each command that does something (`message list`), not the groups. */
+function listEveryCommand(program: Command): void {
+  const help = new Help();
+  const leaves = (cmd: Command): Command[] => (cmd.commands.length ? cmd.commands.flatMap(leaves) : [cmd]);
+  const path = (cmd: Command): string => (cmd.parent && cmd.parent !== program ? `${path(cmd.parent)} ${cmd.name()}` : cmd.name());
+  program.configureHelp({
+    visibleCommands: (cmd) => {
+      if (cmd !== program) return help.visibleCommands(cmd);
+      // commander's own `help [command]` is not in program.commands
+      const implicit = help.visibleCommands(program).filter((c) => !program.commands.includes(c));
+      return [...program.commands.flatMap(leaves), ...implicit];
+    },
+    subcommandTerm: (cmd) => [path(cmd), ...cmd.registeredArguments.map(argumentTerm)].join(' '),
+  });
 }
 
 export async function runCli(argv: string[]): Promise<void> {

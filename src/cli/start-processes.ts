@@ -2,7 +2,8 @@
 // must happen once (schema, demo tenant, TLS pair), then runs that many identical processes with
 // every role. They share the listening sockets and the database like nodes of a cluster: each
 // delivers what it accepted, claims due work atomically, and a dead one's leases pass to the
-// others. The primary restarts a process that dies, and on SIGTERM drains them all.
+// others. The primary restarts a process that dies, on SIGTERM drains them all, and passes SIGHUP
+// (reload the TLS certificate) on to each.
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
@@ -12,7 +13,7 @@ import { ensureDemoTenant, type DemoCredentials } from '../demo-tenant.ts';
 import { loadOrCreateTls } from '../smtp/tls.ts';
 import { startSekisho, type RunningSekisho } from '../main.ts';
 import { serveClusterMetrics } from '../metrics-cluster.ts';
-import { drainOnSignals, readyLines } from './start-shared.ts';
+import { drainOnSignals, readyLines, reloadOnHangup } from './start-shared.ts';
 
 type Ports = RunningSekisho['ports'];
 
@@ -37,6 +38,7 @@ export async function startPrimary(config: Config, logger: Logger, processes: nu
   const supervisor = new Supervisor(logger, processes);
   process.once('SIGTERM', () => supervisor.stop('SIGTERM'));
   process.once('SIGINT', () => supervisor.stop('SIGINT'));
+  process.on('SIGHUP', () => supervisor.signal('SIGHUP'));
   const ports = await supervisor.start();
   process.stdout.write(readyLines(config, ports, storeKind, demo, processes));
   logger.info({ ports, processes, pids: supervisor.pids() }, 'ready');
@@ -76,6 +78,11 @@ class Supervisor {
     );
     if (differing) throw new Error(`the processes did not bind the same ports (${JSON.stringify(ports)} and ${JSON.stringify(differing)})`);
     return ports;
+  }
+
+  /** passes a signal on to every running process */
+  signal(signal: NodeJS.Signals): void {
+    for (const w of this.workers.values()) if (!w.isDead()) w.process.kill(signal);
   }
 
   pids(): Array<number | undefined> {
@@ -144,6 +151,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<void>
   const running = await startSekisho({ ...config, demoTenant: false, nodeName }, logger);
   // A primary that is killed cannot drain its processes; they notice the closed channel and drain.
   drainOnSignals(running, logger, (shutdown) => process.once('disconnect', () => shutdown('primary exited')));
+  reloadOnHangup(running, logger);
   process.send!({ type: 'sekisho:ready', ports: running.ports } satisfies Ready);
 }
 

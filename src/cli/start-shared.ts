@@ -1,5 +1,5 @@
 // What `sekisho start` does the same with one process or several: the lines that say where each
-// listener is (and the demo accounts, once), and draining on SIGTERM/SIGINT.
+// listener is (and the demo accounts, once), draining on SIGTERM/SIGINT, reloading TLS on SIGHUP.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { RunningSekisho } from '../main.ts';
@@ -26,6 +26,16 @@ export function drainOnSignals(running: RunningSekisho, logger: Logger, also?: (
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   also?.(shutdown);
+}
+
+/** SIGHUP (`systemctl reload`): a renewed TLS certificate is used from the next connection on. */
+export function reloadOnHangup(running: RunningSekisho, logger: Logger): void {
+  process.on('SIGHUP', () => {
+    running.reloadTls().then(
+      () => logger.info('SIGHUP: TLS certificate and key reloaded'),
+      (err) => logger.error({ err }, 'SIGHUP: TLS certificate and key not reloaded; the previous pair stays in use'),
+    );
+  });
 }
 
 export function readyLines(

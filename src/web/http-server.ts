@@ -1,12 +1,13 @@
-// The HTTP server (fastify): /healthz for load balancers and `npm start` users, /metrics for
-// Prometheus (only to metricsAllow networks or with the metricsToken bearer token: it names
-// tenants and their volumes). The console, /api and the download/confirmation pages register
-// here too. With an https publicUrl every answer carries HSTS.
+// The HTTP server (fastify): /healthz for load balancers and `npm start` users (with the version
+// and the commit it was built from), /metrics for Prometheus (only to metricsAllow networks or
+// with the metricsToken bearer token: it names tenants and their volumes). The console, /api and
+// the download/confirmation pages register here too. With an https publicUrl every answer carries HSTS.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Metrics } from '../metrics.ts';
 import { inNetworks } from '../util/cidr.ts';
+import { buildInfo } from '../version.ts';
 
 /** one year: browsers then refuse plain HTTP to this host (the gateway's own name only, no subdomains) */
 const HSTS = 'max-age=31536000';
@@ -31,7 +32,8 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   const mayReadMetrics = metricsGate(deps.metricsAccess);
   app.get('/healthz', async (_req, reply) => {
     const h = await deps.health();
-    reply.code(h.ok ? 200 : 503).send({ status: h.ok ? 'ok' : 'unavailable', ...h.detail });
+    const { version, commit } = buildInfo();
+    reply.code(h.ok ? 200 : 503).send({ status: h.ok ? 'ok' : 'unavailable', ...h.detail, version, commit });
   });
   app.get('/metrics', async (req, reply) => {
     if (!mayReadMetrics(req)) {

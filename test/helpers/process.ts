@@ -1,9 +1,12 @@
-// Runs the real `sekisho` command as a child process (the way users and operators do).
+// Runs the real `sekisho` command as a child process (the way users and operators do), from the
+// sources through tsx, so that tests see the code as it is now and not the last build
+// (bin/sekisho.js runs dist/; test/release/ tests that, installed from the release tarball).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
-export const BIN = fileURLToPath(new URL('../../bin/sekisho.js', import.meta.url));
+/** node arguments that run the `sekisho` command from src/ (cluster workers inherit them) */
+export const CLI = ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))];
 
 export interface CliResult {
   code: number | null;
@@ -13,7 +16,7 @@ export interface CliResult {
 
 export function runCli(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -60,8 +63,19 @@ export function startProcess(
   nodeArgs: string[] = [],
   timeoutMs = 60_000,
 ): Promise<StartedProcess> {
+  return startCommand(process.execPath, [...nodeArgs, ...CLI, 'start'], env, cwd, timeoutMs);
+}
+
+/** Starts a command that runs `sekisho start` (an installed copy, say) and resolves once it printed its ports. */
+export function startCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  cwd?: string,
+  timeoutMs = 60_000,
+): Promise<StartedProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, BIN, 'start'], {
+    const child = spawn(command, args, {
       env: { ...process.env, ...env },
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],

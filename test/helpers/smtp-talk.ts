@@ -69,6 +69,11 @@ export class SmtpTalk {
     this.attach(secure);
   }
 
+  /** the server's certificate, once STARTTLS is done */
+  peerCertificate(): tls.PeerCertificate {
+    return (this.socket as tls.TLSSocket).getPeerCertificate();
+  }
+
   /** drops the connection with a TCP reset, as a crashing client or a middlebox does */
   reset(): void {
     (this.socket as net.Socket).resetAndDestroy();

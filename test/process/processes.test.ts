@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { childEnv, startProcess, type StartedProcess } from '../helpers/process.ts';
+import { CLI, childEnv, startProcess, type StartedProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
@@ -26,7 +26,7 @@ const children = (pid: number) => {
   }
   return pids.filter((p) => {
     try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('sekisho.js');
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(CLI.at(-1)!);
     } catch {
       return false; // gone meanwhile
     }
