@@ -3,6 +3,26 @@
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import { consoleDb, login, logout, SESSION_COOKIE, SESSION_MS } from '../session/auth.ts';
 import { matchTotp, newTotpSecret, otpauthUrl } from '../session/totp.ts';
+import { bool, list, nullable, object, okSchema, oneOfStrings, str } from './schema-kit.ts';
+
+const meFields = {
+  email: str,
+  role: oneOfStrings(['user', 'approver', 'admin', 'operator']),
+  tenantId: nullable(str),
+  /** the tenant's name (operators: null; they name a tenant per request) */
+  tenant: nullable(str),
+  language: str,
+  csrfToken: nullable(str),
+};
+const meSchema = object(
+  {
+    ...meFields,
+    totpEnabled: bool,
+    /** operators only: every tenant, by name */
+    tenants: list(object({ id: str, name: str })),
+  },
+  ['tenants'],
+);
 
 const me = (p: { email: string; role: string; tenantId: string | null; language: string; csrf?: string }, tenantName: string | null) => ({
   email: p.email,
@@ -31,6 +51,7 @@ export const authRoutes: RouteSpec[] = [
         },
         additionalProperties: false,
       },
+      response: object(meFields),
     },
     async handler(req, ctx, reply) {
       const body = req.body as { email: string; password: string; totp?: string };
@@ -60,6 +81,7 @@ export const authRoutes: RouteSpec[] = [
     summary: 'End the console session',
     tag: 'auth',
     access: 'any',
+    schema: { response: okSchema },
     async handler(req, ctx, reply) {
       const token = req.cookies[SESSION_COOKIE];
       if (token) await logout(ctx.deps.store, token);
@@ -73,6 +95,7 @@ export const authRoutes: RouteSpec[] = [
     summary: 'The logged-in person, role, tenant and CSRF token',
     tag: 'auth',
     access: 'any',
+    schema: { response: meSchema },
     async handler(_req, ctx) {
       const p = ctx.principal!;
       const tenant = p.tenantId ? await ctx.deps.store.tenantById(p.tenantId) : undefined;
@@ -91,6 +114,7 @@ export const authRoutes: RouteSpec[] = [
     summary: 'Start two-factor enrolment: returns a new secret and otpauth:// URL (not active until verified)',
     tag: 'auth',
     access: 'any',
+    schema: { response: object({ secret: str, otpauthUrl: str }) },
     async handler(_req, ctx) {
       const p = ctx.principal!;
       const db = consoleDb(ctx.deps.store);
@@ -110,6 +134,7 @@ export const authRoutes: RouteSpec[] = [
     access: 'any',
     schema: {
       body: { type: 'object', required: ['code'], properties: { code: { type: 'string', maxLength: 10 } }, additionalProperties: false },
+      response: object({ ok: { const: true }, totpEnabled: bool }),
     },
     async handler(req, ctx) {
       const p = ctx.principal!;
