@@ -25,7 +25,10 @@ export function App() {
     if (!localStorage.getItem('sekisho.lang')) setLang(initialLang(m.language));
   }, []);
   useEffect(() => {
-    ok(client.GET('/api/auth/me')).then(loggedIn, () => setMe(null));
+    ok(client.GET('/api/auth/session')).then(
+      (s) => (s.me ? loggedIn(s.me) : setMe(null)),
+      () => setMe(null),
+    );
   }, [loggedIn]);
   const switchLang = () => {
     const next = lang === 'ja' ? 'en' : 'ja';

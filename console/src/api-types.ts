@@ -205,6 +205,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a session is open: `me` as GET /api/auth/me answers, or null (no 401, so a console start logs no error) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            me: {
+                                email: string;
+                                /** @enum {string} */
+                                role: "user" | "approver" | "admin" | "operator";
+                                tenantId: string | null;
+                                tenant: string | null;
+                                language: string;
+                                csrfToken: string | null;
+                                totpEnabled: boolean;
+                                tenants?: {
+                                    id: string;
+                                    name: string;
+                                }[];
+                            } | null;
+                        };
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/totp/enrol": {
         parameters: {
             query?: never;

@@ -60,7 +60,7 @@ export function DataTable<R>({ columns, rows, rowKey, label, onOpen, rowAttrs, e
               >
                 {cols.map((c) => (
                   <td key={c.key} className={c.className} data-label={c.shortLabel ?? (typeof c.label === 'string' ? c.label : '')}>
-                    {c.render(row)}
+                    <div className="cell">{c.render(row)}</div>
                   </td>
                 ))}
               </tr>

@@ -74,7 +74,7 @@ export function DomainsPage() {
             )}
             {data.missing.length > 0 && (
               <p>
-                {t('domains.missing')}：{data.missing.join(', ')}{' '}
+                {t('fact', { label: t('domains.missing'), value: data.missing.join(', ') })}{' '}
                 <button
                   type="button"
                   disabled={action.busy}

@@ -1,21 +1,23 @@
 // Web-download files of a message: each file's state, ファイルを削除（取り下げ） (asks first: the file
-// is deleted at once), and per recipient how often and when they downloaded. Nothing is shown for
-// mail without download files.
+// is deleted at once), and per recipient how often and when they downloaded. MessagePage shows
+// this only for mail with download links.
 import { client, ok, type GetAnswer } from '../api.ts';
 import { formatDate, formatSize, useI18n } from '../i18n.ts';
 import { useAction } from '../hooks/useAction.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 import { ActionFeedback } from '../components/ActionFeedback.tsx';
 import { DataTable } from '../components/DataTable.tsx';
+import { Notice } from '../components/Notice.tsx';
+import { errorText } from '../errors.ts';
 
 type Status = GetAnswer<'/api/messages/{id}/downloads'>;
 
 export function DownloadFiles({ id }: { id: string }) {
   const t = useI18n();
-  // a message without download files answers 400: then this part is simply not there
-  const loaded = useLoad(() => ok(client.GET('/api/messages/{id}/downloads', { params: { path: { id } } })).catch(() => null));
+  const loaded = useLoad(() => ok(client.GET('/api/messages/{id}/downloads', { params: { path: { id } } })));
   const action = useAction();
   const s = loaded.data;
+  if (loaded.error) return <Notice err={errorText(loaded.error, t)} />;
   if (!s) return null;
   const withdraw = (file: number, filename: string) =>
     action.run(() => ok(client.POST('/api/messages/{id}/downloads/withdraw', { params: { path: { id } }, body: { file } })), {

@@ -55,7 +55,7 @@ export function LoginPage({ onLogin, onSwitchLang }: { onLogin: (m: Me) => void;
           <button className="primary" type="submit">
             {t('login.submit')}
           </button>
-          <button type="button" onClick={onSwitchLang} lang={t.lang === 'ja' ? 'en' : 'ja'}>
+          <button type="button" onClick={onSwitchLang} lang={t.lang === 'ja' ? 'en' : 'ja'} data-testid="lang">
             {t('lang')}
           </button>
         </div>

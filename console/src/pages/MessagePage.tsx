@@ -46,7 +46,7 @@ export function MessagePage({ id }: { id: string }) {
                 d.attachments.zipPassword !== null && [t('detail.zipPassword'), <code key="z">{d.attachments.zipPassword}</code>],
               ]}
             />
-            <DownloadFiles id={id} />
+            {d.attachments.downloads.length > 0 && <DownloadFiles id={id} />}
             <h3>{t('detail.deliveries')}</h3>
             <DataTable<Delivery>
               label={t('detail.deliveries')}
@@ -74,9 +74,7 @@ export function MessagePage({ id }: { id: string }) {
                   render: (e) => (
                     <ul className="plain">
                       {eventFacts(t, e.data).map((f) => (
-                        <li key={f.label}>
-                          {f.label}：{f.value}
-                        </li>
+                        <li key={f.label}>{t('fact', { label: f.label, value: f.value })}</li>
                       ))}
                     </ul>
                   ),

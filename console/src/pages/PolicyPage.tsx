@@ -63,9 +63,15 @@ export function PolicyPage() {
       {errors.length > 0 && (
         <ul className="msg err" data-testid="policy-errors">
           {keyedLines(
-            errors.map(
-              (e) =>
-                `${e.line > 0 ? t('policy.line', { line: e.line }) : t('policy.wholeFile')}${e.path ? `（${e.path}）` : ''}：${e.message}`,
+            errors.map((e) =>
+              t('fact', {
+                label: e.path
+                  ? t('policy.errorAt', { where: e.line > 0 ? t('policy.line', { line: e.line }) : t('policy.wholeFile'), path: e.path })
+                  : e.line > 0
+                    ? t('policy.line', { line: e.line })
+                    : t('policy.wholeFile'),
+                value: e.message,
+              }),
             ),
           ).map(({ key, line }) => (
             <li key={key}>{line}</li>
