@@ -260,7 +260,7 @@ for (const kind of backends()) {
       await dialog.getByRole('button', { name: '送信取り消し' }).click();
       await page.locator('[role=status]').waitFor();
       await waitState(h, ids.cancel!, 'cancelled');
-      assert.equal(await page.locator(`tr[data-id="${ids.cancel}"]`).count(), 0);
+      await page.locator(`tr[data-id="${ids.cancel}"]`).waitFor({ state: 'detached' });
       assert.deepEqual(consoleErrors, []);
     });
 
