@@ -108,7 +108,7 @@ for (const kind of backends()) {
       await page.locator('main h2').first().waitFor();
     }
 
-    async function useLang(lang: 'ja' | 'en') {
+    async function switchTo(lang: 'ja' | 'en') {
       await page.evaluate((l) => localStorage.setItem('sekisho.lang', l), lang);
       await page.reload();
     }
@@ -133,7 +133,8 @@ for (const kind of backends()) {
         // contrast of every visible text against the first opaque background behind it
         const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
         const lum = ([r, g, b]: number[]) => {
-          const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+          // WCAG relative luminance of one sRGB channel
+          const f = (v: number) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
           return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
         };
         const lowContrast: string[] = [];
@@ -162,10 +163,13 @@ for (const kind of backends()) {
           ),
         ]
           .filter(visible)
+          // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a person reads
           .map((el) => (el as HTMLElement).innerText)
           .join('\n');
         const table = document.querySelector('table.data-table td');
         return {
+          // innerText: the text as rendered (hidden parts and form values left out)
+          // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a person reads
           text: document.body.innerText,
           chrome,
           unlabelled,
@@ -199,7 +203,7 @@ for (const kind of backends()) {
       for (const lang of ['ja', 'en'] as const) {
         await ctx.clearCookies();
         await page.goto(`${h.http}/console/`);
-        await useLang(lang);
+        await switchTo(lang);
         for (const width of WIDTHS) {
           await page.setViewportSize({ width, height: 900 });
           await settled();
@@ -228,7 +232,7 @@ for (const kind of backends()) {
     it('at 375 px the menu button opens the navigation and a link closes it', async () => {
       await login('admin@acme.example');
       await page.setViewportSize({ width: 375, height: 800 });
-      await useLang('ja');
+      await switchTo('ja');
       await settled();
       assert.equal(await page.locator('nav').isVisible(), false);
       await page.getByTestId('menu').click();
