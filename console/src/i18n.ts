@@ -1,10 +1,23 @@
-// Japanese and English UI strings; the language comes from the user's choice (kept in
-// localStorage), else the user's setting on the server, else the browser.
+// Every word the console shows, in Japanese and English (i18n/ja.json, i18n/en.json: the same
+// keys, test/console/i18n-catalogue.test.ts checks), and the formats of dates and durations. The
+// language comes from the user's choice (kept in localStorage), else the user's setting on the
+// server, else the browser. Pages get the translator from useI18n().
+import { createContext, useContext } from 'react';
 import ja from './i18n/ja.json';
 import en from './i18n/en.json';
 
 export type Lang = 'ja' | 'en';
-const dicts: Record<Lang, Record<string, string>> = { ja, en };
+export type MessageKey = keyof typeof ja;
+type Vars = Record<string, string | number>;
+
+const catalogues: Record<Lang, Record<string, string>> = { ja, en };
+
+export interface Translator {
+  (key: MessageKey, vars?: Vars): string;
+  /** a key built from data (a state, an event type…): undefined when the catalogue has no entry */
+  maybe(key: string, vars?: Vars): string | undefined;
+  readonly lang: Lang;
+}
 
 export function initialLang(serverLang?: string): Lang {
   const saved = localStorage.getItem('sekisho.lang');
@@ -13,18 +26,36 @@ export function initialLang(serverLang?: string): Lang {
   return navigator.language.toLowerCase().startsWith('ja') ? 'ja' : 'en';
 }
 
-export function translator(lang: Lang) {
-  return (key: string, vars: Record<string, string | number> = {}) => {
-    const s = dicts[lang][key] ?? dicts.en[key] ?? key;
-    return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
-  };
+function fill(s: string, vars: Vars): string {
+  return s.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
 }
 
+export function translator(lang: Lang): Translator {
+  const dict = catalogues[lang];
+  const t = (key: MessageKey, vars: Vars = {}) => fill(dict[key] ?? key, vars);
+  const maybe = (key: string, vars: Vars = {}) => (key in dict ? fill(dict[key]!, vars) : undefined);
+  return Object.assign(t, { maybe, lang });
+}
+
+export const I18nContext = createContext<Translator>(translator('ja'));
+
+export function useI18n(): Translator {
+  return useContext(I18nContext);
+}
+
+const locale = (lang: Lang) => (lang === 'ja' ? 'ja-JP' : 'en-GB');
+
+/** A moment in the viewer's time zone: 2026/12/03 23:34 (ja) or 03/12/2026, 23:34 (en). */
 export function formatDate(ms: number | null, lang: Lang): string {
   if (ms === null) return '—';
-  return new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' }).format(new Date(ms));
+  return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'short', timeStyle: 'short' }).format(new Date(ms));
 }
 
+export function formatNumber(n: number, lang: Lang): string {
+  return new Intl.NumberFormat(locale(lang)).format(n);
+}
+
+/** Time left as h:mm:ss or m:ss (a countdown, updated every second). */
 export function formatRemaining(dueAt: number | null, now: number): string {
   if (dueAt === null) return '—';
   const s = Math.max(0, Math.round((dueAt - now) / 1000));
@@ -32,4 +63,16 @@ export function formatRemaining(dueAt: number | null, now: number): string {
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+/** Bytes as 12 KB / 3.4 MB. */
+export function formatSize(bytes: number, lang: Lang): string {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${new Intl.NumberFormat(locale(lang), { maximumFractionDigits: i === 0 ? 0 : 1 }).format(v)} ${units[i]}`;
 }

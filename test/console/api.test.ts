@@ -80,6 +80,11 @@ for (const kind of backends()) {
       assert.equal(me.json.role, 'user');
       assert.equal((await loginApi(base, USER, 'wrong password')).loginStatus, 401);
       assert.equal((await fetch(`${base}/api/messages`)).status, 401);
+      // the console asks whether a session is open without a 401
+      const none = await fetch(`${base}/api/auth/session`);
+      assert.equal(none.status, 200);
+      assert.deepEqual(await none.json(), { me: null });
+      assert.equal((await as.taro!.call('GET', '/api/auth/session')).json.me.email, USER);
     });
 
     it('a user sees only their own mail; other users’ and other tenants’ ids are not found', async () => {

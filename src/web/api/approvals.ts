@@ -2,8 +2,9 @@
 // of the tenant) and 承認 / 却下 with a comment, through the outbound area's services.
 import { approve, reject, waitingFor } from '../../outbound/actions.ts';
 import { commentBody, defineRoute, idParams, type RouteSpec } from './route.ts';
-import { actorOf } from './held-mail.ts';
-import { messageView } from './message-view.ts';
+import { actionResultSchema, actorOf } from './held-mail.ts';
+import { messageSchema, messageView } from './message-view.ts';
+import { list, object } from './schema-kit.ts';
 
 function decide(name: 'approve' | 'reject', summary: string, fn: typeof approve): RouteSpec {
   return defineRoute({
@@ -12,7 +13,7 @@ function decide(name: 'approve' | 'reject', summary: string, fn: typeof approve)
     summary,
     tag: 'approvals',
     access: 'any',
-    schema: { params: idParams, body: commentBody },
+    schema: { params: idParams, body: commentBody, response: actionResultSchema },
     async handler(req, ctx) {
       const { id } = req.params as { id: string };
       const comment = (req.body as { comment?: string } | undefined)?.comment ?? '';
@@ -30,6 +31,7 @@ export const approvalRoutes: RouteSpec[] = [
     summary: 'Messages awaiting the caller’s approval',
     tag: 'approvals',
     access: 'any',
+    schema: { response: object({ items: list(messageSchema) }) },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
       const rows = await waitingFor({ store: ctx.deps.store }, actorOf(scoped), 500);

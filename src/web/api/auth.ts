@@ -1,8 +1,29 @@
 // /api/auth: log in (email + password, + TOTP code when enrolled), log out, who am I (with the
 // CSRF token the console sends back on every change), and TOTP enrolment.
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
-import { consoleDb, login, logout, SESSION_COOKIE, SESSION_MS } from '../session/auth.ts';
+import type { Store } from '../../store/store.ts';
+import { consoleDb, login, logout, SESSION_COOKIE, SESSION_MS, type Principal } from '../session/auth.ts';
 import { matchTotp, newTotpSecret, otpauthUrl } from '../session/totp.ts';
+import { bool, list, nullable, object, okSchema, oneOfStrings, str } from './schema-kit.ts';
+
+const meFields = {
+  email: str,
+  role: oneOfStrings(['user', 'approver', 'admin', 'operator']),
+  tenantId: nullable(str),
+  /** the tenant's name (operators: null; they name a tenant per request) */
+  tenant: nullable(str),
+  language: str,
+  csrfToken: nullable(str),
+};
+const meSchema = object(
+  {
+    ...meFields,
+    totpEnabled: bool,
+    /** operators only: every tenant, by name */
+    tenants: list(object({ id: str, name: str })),
+  },
+  ['tenants'],
+);
 
 const me = (p: { email: string; role: string; tenantId: string | null; language: string; csrf?: string }, tenantName: string | null) => ({
   email: p.email,
@@ -12,6 +33,14 @@ const me = (p: { email: string; role: string; tenantId: string | null; language:
   language: p.language,
   csrfToken: p.csrf ?? null,
 });
+
+/** GET /api/auth/me's answer for a logged-in person. */
+async function meAnswer(store: Store, p: Principal) {
+  const tenant = p.tenantId ? await store.tenantById(p.tenantId) : undefined;
+  const totp = await consoleDb(store).selectFrom('console_totp').select('enabled').where('email', '=', p.email).executeTakeFirst();
+  const tenants = p.role === 'operator' ? (await store.listTenants()).map((t) => ({ id: t.id, name: t.name })) : undefined;
+  return { ...me(p, tenant?.name ?? null), totpEnabled: totp?.enabled === 1, tenants };
+}
 
 export const authRoutes: RouteSpec[] = [
   defineRoute({
@@ -31,6 +60,7 @@ export const authRoutes: RouteSpec[] = [
         },
         additionalProperties: false,
       },
+      response: object(meFields),
     },
     async handler(req, ctx, reply) {
       const body = req.body as { email: string; password: string; totp?: string };
@@ -65,6 +95,7 @@ export const authRoutes: RouteSpec[] = [
     summary: 'End the console session',
     tag: 'auth',
     access: 'any',
+    schema: { response: okSchema },
     async handler(req, ctx, reply) {
       const token = req.cookies[SESSION_COOKIE];
       if (token) await logout(ctx.deps.store, token);
@@ -78,16 +109,20 @@ export const authRoutes: RouteSpec[] = [
     summary: 'The logged-in person, role, tenant and CSRF token',
     tag: 'auth',
     access: 'any',
+    schema: { response: meSchema },
     async handler(_req, ctx) {
-      const p = ctx.principal!;
-      const tenant = p.tenantId ? await ctx.deps.store.tenantById(p.tenantId) : undefined;
-      const totp = await consoleDb(ctx.deps.store)
-        .selectFrom('console_totp')
-        .select('enabled')
-        .where('email', '=', p.email)
-        .executeTakeFirst();
-      const tenants = p.role === 'operator' ? (await ctx.deps.store.listTenants()).map((t) => ({ id: t.id, name: t.name })) : undefined;
-      return { ...me(p, tenant?.name ?? null), totpEnabled: totp?.enabled === 1, tenants };
+      return meAnswer(ctx.deps.store, ctx.principal!);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/auth/session',
+    summary: 'Whether a session is open: `me` as GET /api/auth/me answers, or null (no 401, so a console start logs no error)',
+    tag: 'auth',
+    access: 'public',
+    schema: { response: object({ me: nullable(meSchema) }) },
+    async handler(_req, ctx) {
+      return { me: ctx.principal ? await meAnswer(ctx.deps.store, ctx.principal) : null };
     },
   }),
   defineRoute({
@@ -96,6 +131,7 @@ export const authRoutes: RouteSpec[] = [
     summary: 'Start two-factor enrolment: returns a new secret and otpauth:// URL (not active until verified)',
     tag: 'auth',
     access: 'any',
+    schema: { response: object({ secret: str, otpauthUrl: str }) },
     async handler(_req, ctx) {
       const p = ctx.principal!;
       const db = consoleDb(ctx.deps.store);
@@ -115,6 +151,7 @@ export const authRoutes: RouteSpec[] = [
     access: 'any',
     schema: {
       body: { type: 'object', required: ['code'], properties: { code: { type: 'string', maxLength: 10 } }, additionalProperties: false },
+      response: object({ ok: { const: true }, totpEnabled: bool }),
     },
     async handler(req, ctx) {
       const p = ctx.principal!;

@@ -1,6 +1,7 @@
 // /api/dashboard (admins): per day held / released / discarded / blocked (and more) counted from
 // the audit trail, the rules that matched most and the top senders, over the last N days.
 import { defineRoute, type RouteSpec } from './route.ts';
+import { int, list, object, str } from './schema-kit.ts';
 
 const DAY = 86_400_000;
 const COUNTED: Record<string, string> = {
@@ -33,6 +34,12 @@ export const dashboardRoutes: RouteSpec[] = [
           tenant: { type: 'string' },
         },
       },
+      response: object({
+        /** day as YYYY-MM-DD in `tz` */
+        days: list(object({ day: str, held: int, released: int, discarded: int, blocked: int, quarantined: int })),
+        topRules: list(object({ rule: str, count: int })),
+        topSenders: list(object({ sender: str, count: int })),
+      }),
     },
     async handler(req, ctx) {
       const { days = 14, tz } = req.query as { days?: number; tz?: string };

@@ -5,6 +5,7 @@ import { dkimTxtRecord } from '../../delivery/dkim.ts';
 import { ensureDkimKey } from '../../delivery/dkim-keys.ts';
 import { tenantDkimKeys } from '../../console/scoped-store.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
+import { list, nullable, num, object, okSchema, str, strList } from './schema-kit.ts';
 
 export const domainRoutes: RouteSpec[] = [
   defineRoute({
@@ -13,6 +14,7 @@ export const domainRoutes: RouteSpec[] = [
     summary: 'Domains of the tenant and their inbound routes',
     tag: 'domains',
     access: 'admin',
+    schema: { response: object({ items: list(object({ domain: str, inboundRoute: nullable(str), createdAt: num })) }) },
     async handler(_req, ctx) {
       const rows = await (await ctx.scoped()).domains();
       return { items: rows.map((d) => ({ domain: d.domain, inboundRoute: d.inbound_route, createdAt: Number(d.created_at) })) };
@@ -32,6 +34,7 @@ export const domainRoutes: RouteSpec[] = [
         properties: { route: { type: ['string', 'null'], maxLength: 500 } },
         additionalProperties: false,
       },
+      response: okSchema,
     },
     async handler(req, ctx) {
       const route = (req.body as { route: string | null }).route || null;
@@ -47,6 +50,12 @@ export const domainRoutes: RouteSpec[] = [
     summary: 'DKIM TXT records to publish, one per domain that has a key; domains without a key are listed in `missing`',
     tag: 'domains',
     access: 'admin',
+    schema: {
+      response: object({
+        records: list(object({ domain: str, selector: str, createdAt: num, name: str, value: str, zoneLine: str })),
+        missing: strList,
+      }),
+    },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
       const [keys, domains] = await Promise.all([tenantDkimKeys(scoped), scoped.domains()]);
@@ -68,6 +77,7 @@ export const domainRoutes: RouteSpec[] = [
     summary: 'Create DKIM keys for every domain of the tenant that has none',
     tag: 'domains',
     access: 'admin',
+    schema: { response: okSchema },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
       for (const d of await scoped.domains()) await ensureDkimKey(ctx.deps.store, scoped.tenantId, d.domain, scoped.principal.email);

@@ -5,7 +5,11 @@
 import { cancel, confirm, release, waitingFor, type Actor } from '../../outbound/actions.ts';
 import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, idParams, type RouteCtx, type RouteSpec } from './route.ts';
-import { messageView } from './message-view.ts';
+import { messageFields, messageView } from './message-view.ts';
+import { list, object, oneOfStrings, str } from './schema-kit.ts';
+
+/** What an action answers: the message and its state afterwards. */
+export const actionResultSchema = object({ id: str, state: str });
 
 export function actorOf(scoped: ScopedStore): Actor & { tenantId: string } {
   const p = scoped.principal;
@@ -20,7 +24,7 @@ function action(name: 'release' | 'cancel' | 'confirm', summary: string, fn: typ
     summary,
     tag: 'held mail',
     access: 'any',
-    schema: { params: idParams },
+    schema: { params: idParams, response: actionResultSchema },
     async handler(req, ctx: RouteCtx) {
       const { id } = req.params as { id: string };
       const scoped = await ctx.scoped();
@@ -37,6 +41,9 @@ export const heldMailRoutes: RouteSpec[] = [
     summary: 'Mail waiting for the caller: own held / to-confirm mail, approvals assigned (admins: all waiting mail of the tenant)',
     tag: 'held mail',
     access: 'any',
+    schema: {
+      response: object({ items: list(object({ ...messageFields, myRole: oneOfStrings(['sender', 'approver', 'admin']) })) }),
+    },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
       const rows = await waitingFor({ store: ctx.deps.store }, actorOf(scoped));

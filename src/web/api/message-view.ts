@@ -1,9 +1,18 @@
 // The JSON shape of a message in API answers: envelope, state, the rules that matched and the
-// actions planned (so a sender sees what was done: BCC, ZIP, download links), and the stage it
-// waits in. Never the raw plan (it holds form tokens of the confirmation pages).
+// actions planned (so a sender sees what was done: BCC, ZIP, download links — with their settings,
+// so the console can say it in the viewer's language), and the stage it waits in. Never the raw
+// plan (it holds form tokens of the confirmation pages).
 import type { MessageRow } from '../../store/store.ts';
+import type { PlannedAction } from '../../policy/evaluate.ts';
 import { outboundStateOf } from '../../outbound/outbound-state.ts';
 import { describeAction } from '../../outbound/policy-replay.ts';
+import { bool, int, list, nullable, num, object, oneOfStrings, str, strList, type Schema } from './schema-kit.ts';
+
+/** An action's settings without its bookkeeping (`source`), plus the English one-liner for scripts. */
+function actionView(a: PlannedAction) {
+  const { source: _source, ...settings } = a;
+  return { ...settings, detail: describeAction(a) };
+}
 
 export function messageView(m: MessageRow) {
   const { state } = outboundStateOf(m);
@@ -23,15 +32,107 @@ export function messageView(m: MessageRow) {
     submittedBy: m.submitted_by,
     lastError: m.last_error,
     rules: state?.plan.matchedRules ?? [],
-    actions: (state?.plan.actions ?? []).map((a) => ({ type: a.type, detail: describeAction(a) })),
+    actions: (state?.plan.actions ?? []).map(actionView),
     stage: stage
       ? { type: stage.type, rule: stage.rule, dueAt: stage.dueAt ?? null, approvers: stage.approvers ?? [], release: stage.release ?? null }
       : null,
   };
 }
 
-export const messageSchema = {
-  type: 'object',
-  additionalProperties: true,
-  properties: { id: { type: 'string' }, state: { type: 'string' }, subject: { type: 'string' } },
+export const ACTION_TYPES = [
+  'hold',
+  'confirm',
+  'approve',
+  'bcc',
+  'block',
+  'zipEncrypt',
+  'webDownload',
+  'addBcc',
+  'subjectTag',
+  'notify',
+] as const;
+
+/** A planned action: `type`, `rule` and `detail` always; the settings of its type (src/policy/schema.ts). */
+export const plannedActionSchema: Schema = object(
+  {
+    type: oneOfStrings(ACTION_TYPES),
+    rule: str,
+    detail: str,
+    minutes: int,
+    release: oneOfStrings(['auto', 'manual', 'discard']),
+    hours: int,
+    onTimeout: oneOfStrings(['deliver', 'discard']),
+    by: { anyOf: [{ const: 'manager' }, strList] },
+    approvers: strList,
+    moved: strList,
+    notify: bool,
+    countAtLeast: int,
+    reason: str,
+    method: oneOfStrings(['aes256', 'zipcrypto']),
+    passwordTo: oneOfStrings(['sender', 'recipients']),
+    filenameCharset: oneOfStrings(['utf8', 'cp932']),
+    position: oneOfStrings(['top', 'bottom']),
+    expiresDays: int,
+    maxDownloads: int,
+    passcode: bool,
+    language: oneOfStrings(['ja', 'en', 'both']),
+    to: { anyOf: [oneOfStrings(['sender', 'manager']), strList] },
+    tag: str,
+    recipients: strList,
+    template: str,
+  },
+  [
+    'minutes',
+    'release',
+    'hours',
+    'onTimeout',
+    'by',
+    'approvers',
+    'moved',
+    'notify',
+    'countAtLeast',
+    'reason',
+    'method',
+    'passwordTo',
+    'filenameCharset',
+    'position',
+    'expiresDays',
+    'maxDownloads',
+    'passcode',
+    'language',
+    'to',
+    'tag',
+    'recipients',
+    'template',
+  ],
+);
+
+export const messageFields: Record<string, Schema> = {
+  id: str,
+  direction: oneOfStrings(['outbound', 'inbound']),
+  /** held, awaiting_approval, awaiting_confirmation, queued, deferred, delivered, bounced, … */
+  state: str,
+  createdAt: num,
+  updatedAt: num,
+  dueAt: nullable(num),
+  mailFrom: str,
+  headerFrom: str,
+  subject: str,
+  recipients: strList,
+  size: num,
+  submittedBy: nullable(str),
+  lastError: nullable(str),
+  rules: strList,
+  actions: list(plannedActionSchema),
+  stage: nullable(
+    object({
+      type: oneOfStrings(['hold', 'confirm', 'approve']),
+      rule: str,
+      dueAt: nullable(num),
+      approvers: strList,
+      release: nullable(oneOfStrings(['auto', 'manual', 'discard'])),
+    }),
+  ),
 };
+
+export const messageSchema: Schema = object(messageFields);

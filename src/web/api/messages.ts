@@ -4,7 +4,8 @@
 // scoped store decides); admins their whole tenant.
 import { attachmentDetails } from '../../attachments/details.ts';
 import { defineRoute, idParams, type RouteSpec } from './route.ts';
-import { messageSchema, messageView } from './message-view.ts';
+import { messageFields, messageSchema, messageView } from './message-view.ts';
+import { anyObject, int, list, nullable, num, object, str } from './schema-kit.ts';
 
 const searchQuery = {
   type: 'object',
@@ -23,6 +24,16 @@ const searchQuery = {
   },
 };
 
+const detailSchema = object({
+  ...messageFields,
+  deliveries: list(object({ address: str, state: str, attempts: int, lastResponse: nullable(str) })),
+  timeline: list(object({ id: num, at: num, actor: str, type: str, data: anyObject })),
+  attachments: object({
+    zipPassword: nullable(str),
+    downloads: list(object({ recipient: str, count: int, lastAt: nullable(str), lastIp: nullable(str), lastUserAgent: nullable(str) })),
+  }),
+});
+
 const time = (s: string | undefined) => (s === undefined || s === '' ? undefined : /^\d+$/.test(s) ? Number(s) : Date.parse(s));
 
 export const messageRoutes: RouteSpec[] = [
@@ -34,7 +45,7 @@ export const messageRoutes: RouteSpec[] = [
     access: 'any',
     schema: {
       querystring: searchQuery,
-      response: { type: 'object', properties: { items: { type: 'array', items: messageSchema }, next: { type: ['string', 'null'] } } },
+      response: object({ items: list(messageSchema), next: nullable(str) }),
     },
     async handler(req, ctx) {
       const q = req.query as Record<string, string | undefined> & { limit?: number };
@@ -55,7 +66,7 @@ export const messageRoutes: RouteSpec[] = [
     summary: 'One message with recipients, audit timeline and attachment protection facts',
     tag: 'messages',
     access: 'any',
-    schema: { params: idParams },
+    schema: { params: idParams, response: detailSchema },
     async handler(req, ctx) {
       const { id } = req.params as { id: string };
       const scoped = await ctx.scoped();
@@ -83,7 +94,7 @@ export const messageRoutes: RouteSpec[] = [
     summary: 'The start of the stored message as text (the console shows it escaped)',
     tag: 'messages',
     access: 'any',
-    schema: { params: idParams },
+    schema: { params: idParams, response: object({ id: str, text: str }) },
     async handler(req, ctx) {
       const { id } = req.params as { id: string };
       const scoped = await ctx.scoped();

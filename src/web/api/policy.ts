@@ -6,6 +6,18 @@ import { applyPolicy, currentPolicy, policyVersions } from '../../outbound/polic
 import { policyToYaml } from '../../policy/load.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import type { Policy } from '../../policy/schema.ts';
+import { anyObject, int, list, nullable, num, object, oneOfStrings, str } from './schema-kit.ts';
+
+/** A rule as listed beside the YAML: `when` and each `then` entry as in the policy file (src/policy/schema.ts). */
+const ruleSchema = object({
+  direction: oneOfStrings(['outbound', 'inbound']),
+  name: str,
+  mode: oneOfStrings(['enforce', 'test']),
+  when: nullable(anyObject),
+  // biome-ignore lint/suspicious/noThenProperty: `then` is the policy file's own word
+  then: list(anyObject),
+});
+const policyErrorSchema = object({ line: int, column: int, path: str, message: str });
 
 const yamlBody = {
   type: 'object',
@@ -30,6 +42,16 @@ export const policyRoutes: RouteSpec[] = [
     summary: 'The policy in force: YAML, version, rules list',
     tag: 'policy',
     access: 'admin',
+    schema: {
+      response: object({
+        version: int,
+        yaml: str,
+        createdAt: nullable(num),
+        createdBy: nullable(str),
+        rules: list(ruleSchema),
+        versions: list(object({ version: int, createdAt: num, createdBy: str })),
+      }),
+    },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
       const p = await currentPolicy(ctx.deps.store, scoped.tenantId);
@@ -49,7 +71,10 @@ export const policyRoutes: RouteSpec[] = [
     summary: 'Check a policy without applying it; errors name line, column and field',
     tag: 'policy',
     access: 'admin',
-    schema: { body: yamlBody },
+    schema: {
+      body: yamlBody,
+      response: object({ ok: { type: 'boolean' }, errors: list(policyErrorSchema), rules: list(ruleSchema) }, ['rules']),
+    },
     async handler(req, ctx) {
       await ctx.scoped();
       const r = parsePolicy((req.body as { yaml: string }).yaml);
@@ -62,7 +87,7 @@ export const policyRoutes: RouteSpec[] = [
     summary: 'Apply a new policy version (nothing changes on error: 400 with the errors)',
     tag: 'policy',
     access: 'admin',
-    schema: { body: yamlBody },
+    schema: { body: yamlBody, response: object({ ok: { const: true }, version: int }) },
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const r = await applyPolicy(ctx.deps.store, scoped.tenantId, (req.body as { yaml: string }).yaml, scoped.principal.email);

@@ -5,6 +5,30 @@ import { deleteQuarantined, listQuarantine, previewQuarantined, releaseQuarantin
 import { getSettings } from '../../inbound/tenant-settings.ts';
 import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, HttpError, idParams, type RouteSpec } from './route.ts';
+import { anyObject, bool, int, list, nullable, num, object, okSchema, str, strList } from './schema-kit.ts';
+
+const itemFields = {
+  id: str,
+  tenantId: str,
+  receivedAt: num,
+  /** the From: header as written (display name and address) */
+  from: str,
+  mailFrom: str,
+  recipients: strList,
+  subject: str,
+  score: nullable(num),
+  reason: str,
+  symbols: list(object({ name: str, score: num, detail: str }, ['detail'])),
+  purgeAt: nullable(num),
+};
+const previewSchema = object({
+  ...itemFields,
+  headers: list(object({ key: str, value: str })),
+  text: str,
+  attachments: list(object({ filename: str, contentType: str, size: int })),
+  auth: anyObject,
+  authDetails: strList,
+});
 
 async function visible(scoped: ScopedStore, id: string) {
   const item = await previewQuarantined(scoped.raw, scoped.tenantId, id);
@@ -28,6 +52,7 @@ export const quarantineRoutes: RouteSpec[] = [
           tenant: { type: 'string' },
         },
       },
+      response: object({ items: list(object(itemFields)), selfRelease: bool }),
     },
     async handler(req, ctx) {
       const q = req.query as { search?: string; limit?: number };
@@ -47,7 +72,7 @@ export const quarantineRoutes: RouteSpec[] = [
     summary: 'Preview: headers, decoded text, attachments, authentication results',
     tag: 'quarantine',
     access: 'any',
-    schema: { params: idParams },
+    schema: { params: idParams, response: previewSchema },
     async handler(req, ctx) {
       return visible(await ctx.scoped(), (req.params as { id: string }).id);
     },
@@ -58,7 +83,7 @@ export const quarantineRoutes: RouteSpec[] = [
     summary: 'Release to the recipient (others than admins only with self-release on)',
     tag: 'quarantine',
     access: 'any',
-    schema: { params: idParams },
+    schema: { params: idParams, response: okSchema },
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const { id } = req.params as { id: string };
@@ -75,7 +100,7 @@ export const quarantineRoutes: RouteSpec[] = [
     summary: 'Delete a quarantined message (admins)',
     tag: 'quarantine',
     access: 'admin',
-    schema: { params: idParams },
+    schema: { params: idParams, response: okSchema },
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       await deleteQuarantined(ctx.deps.store, scoped.tenantId, (req.params as { id: string }).id, scoped.principal.email);

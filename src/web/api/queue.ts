@@ -5,14 +5,9 @@
 import { deleteMessage, listQueue, retryNow } from '../../delivery/queue-control.ts';
 import { defineRoute, HttpError, idParams, type RouteSpec } from './route.ts';
 import { messageSchema, messageView } from './message-view.ts';
+import { list, object, str, strList } from './schema-kit.ts';
 
-const resultSchema = {
-  type: 'object',
-  properties: {
-    changed: { type: 'array', items: { type: 'string' } },
-    skipped: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, reason: { type: 'string' } } } },
-  },
-};
+const resultSchema = object({ changed: strList, skipped: list(object({ id: str, reason: str })) });
 
 export const queueRoutes: RouteSpec[] = [
   defineRoute({
@@ -33,7 +28,7 @@ export const queueRoutes: RouteSpec[] = [
           tenant: { type: 'string', description: 'operators: tenant name or id' },
         },
       },
-      response: { type: 'object', properties: { items: { type: 'array', items: messageSchema } } },
+      response: object({ items: list(messageSchema) }),
     },
     async handler(req, ctx) {
       const q = req.query as { state?: string; direction?: 'outbound' | 'inbound'; since?: string; recipient?: string; limit?: number };

@@ -14,6 +14,7 @@ import { QuarantineError } from '../../inbound/quarantine.ts';
 import { DownloadControlError } from '../../attachments/control.ts';
 import { ScopeError, scopedStore, type ScopedStore } from '../../console/scoped-store.ts';
 import { SESSION_COOKIE, sessionPrincipal, tokenPrincipal, type Principal } from '../session/auth.ts';
+import { errorSchema, type Schema } from './schema-kit.ts';
 
 export interface ApiDeps {
   store: Store;
@@ -22,8 +23,6 @@ export interface ApiDeps {
   blobs: BlobStore;
   wake: () => void;
 }
-
-type Schema = Record<string, unknown>;
 
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -132,10 +131,11 @@ export function mount(app: FastifyInstance, deps: ApiDeps, routes: RouteSpec[]):
   }
 }
 
-/** OpenAPI 3.1 document from the registered routes' schemas. */
-export function openApiDocument(): Record<string, unknown> {
+/** OpenAPI 3.1 document from the routes' schemas (default: the mounted ones). */
+export function openApiDocument(routes: readonly RouteSpec[] = registry): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of registry) {
+  const error = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  for (const r of routes) {
     const path = r.url.replace(/:([a-zA-Z]+)/g, '{$1}');
     const params: unknown[] = [];
     const p = r.schema?.params as { properties?: Record<string, unknown> } | undefined;
@@ -154,7 +154,8 @@ export function openApiDocument(): Record<string, unknown> {
         '200': { description: 'OK', content: { 'application/json': { schema: r.schema?.response ?? { type: 'object' } } } },
         ...(r.access === 'public'
           ? {}
-          : { '401': { description: 'login required' }, '403': { description: 'role or CSRF token missing' } }),
+          : { '401': { description: 'login required', ...error }, '403': { description: 'role or CSRF token missing', ...error } }),
+        '4XX': { description: 'bad request, not found, conflict, …', ...error },
       },
     };
   }
@@ -162,6 +163,7 @@ export function openApiDocument(): Record<string, unknown> {
     openapi: '3.1.0',
     info: { title: 'Sekisho API', version: '1', description: 'Sekisho console and script API. See docs/api.md.' },
     components: {
+      schemas: { Error: errorSchema },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'API token from `sekisho token create --user EMAIL`' },
         session: {

@@ -7,6 +7,7 @@ import { EMAIL_RE } from '../../cli/context.ts';
 import { parseUserCsv } from '../../users/user-csv.ts';
 import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
+import { int, list, nullable, num, object, oneOfStrings, str } from './schema-kit.ts';
 
 const roleEnum = { type: 'string', enum: ['user', 'approver', 'admin'] };
 
@@ -35,6 +36,21 @@ export const userRoutes: RouteSpec[] = [
     summary: 'Users of the tenant',
     tag: 'users',
     access: 'admin',
+    schema: {
+      response: object({
+        items: list(
+          object({
+            email: str,
+            role: oneOfStrings(['user', 'approver', 'admin']),
+            approver: nullable(str),
+            language: str,
+            /** addresses this user may send as besides their own (delegations) */
+            maySendAs: list(str),
+            createdAt: num,
+          }),
+        ),
+      }),
+    },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
       const rows = await scoped.users();
@@ -69,6 +85,7 @@ export const userRoutes: RouteSpec[] = [
         },
         additionalProperties: false,
       },
+      response: object({ ok: { const: true }, email: str, generatedPassword: nullable(str) }),
     },
     async handler(req, ctx) {
       const b = req.body as { email: string; role: 'user' | 'approver' | 'admin'; password?: string; approver?: string };
@@ -94,6 +111,7 @@ export const userRoutes: RouteSpec[] = [
         properties: { csv: { type: 'string', maxLength: 5_000_000 } },
         additionalProperties: false,
       },
+      response: object({ ok: { const: true }, imported: int, generated: list(object({ email: str, password: str })) }),
     },
     async handler(req, ctx) {
       const parsed = parseUserCsv((req.body as { csv: string }).csv);
@@ -125,6 +143,7 @@ export const userRoutes: RouteSpec[] = [
         },
         additionalProperties: false,
       },
+      response: object({ ok: { const: true }, maySendAs: list(str) }, ['maySendAs']),
     },
     async handler(req, ctx) {
       const b = req.body as {

@@ -1,0 +1,93 @@
+// 上長承認: the approver's queue. 本文プレビュー opens the start of the message as text under its
+// row; 承認 / 却下 go with an optional comment (in the audit trail and the sender's notice).
+import { useEffect, useState } from 'react';
+import { client, ok, type GetAnswer } from '../api.ts';
+import { formatDate, useI18n } from '../i18n.ts';
+import { useAction } from '../hooks/useAction.ts';
+import { useLoad } from '../hooks/useLoad.ts';
+import { ActionFeedback } from '../components/ActionFeedback.tsx';
+import { DataTable } from '../components/DataTable.tsx';
+import { LoadState } from '../components/LoadState.tsx';
+import { MessagePreview } from '../components/MessagePreview.tsx';
+import { RuleChips } from '../components/RuleChips.tsx';
+
+type Waiting = GetAnswer<'/api/approvals'>['items'][number];
+
+export function ApprovalsPage() {
+  const t = useI18n();
+  const loaded = useLoad(() => ok(client.GET('/api/approvals')));
+  const action = useAction();
+  const [open, setOpen] = useState<string | null>(null);
+  const [preview, setPreview] = useState<string | null>(null);
+  const [comment, setComment] = useState('');
+  useEffect(() => {
+    setPreview(null);
+    if (open)
+      ok(client.GET('/api/messages/{id}/preview', { params: { path: { id: open } } })).then(
+        (p) => setPreview(p.text),
+        () => setPreview(''),
+      );
+  }, [open]);
+  const decide = (id: string, what: 'approve' | 'reject') =>
+    action.run(() => ok(client.POST(`/api/approvals/{id}/${what}`, { params: { path: { id } }, body: { comment } })), {
+      ...(what === 'reject' ? { confirm: { text: t('approvals.rejectAsk'), yes: t('approvals.reject'), danger: true } } : {}),
+      onDone: () => {
+        setComment('');
+        setOpen(null);
+      },
+      always: loaded.reload,
+    });
+  return (
+    <section>
+      <h2>{t('nav.approvals')}</h2>
+      <ActionFeedback action={action} />
+      <LoadState loaded={loaded} empty={t('approvals.empty')}>
+        {(data) =>
+          data.items.length > 0 && (
+            <DataTable<Waiting>
+              label={t('nav.approvals')}
+              rows={data.items}
+              rowKey={(m) => m.id}
+              rowAttrs={(m) => ({ 'data-id': m.id })}
+              columns={[
+                { key: 'received', label: t('col.received'), render: (m) => formatDate(m.createdAt, t.lang) },
+                { key: 'from', label: t('col.from'), render: (m) => m.mailFrom, className: 'addresses' },
+                { key: 'to', label: t('col.to'), render: (m) => m.recipients.join(', '), className: 'addresses' },
+                { key: 'subject', label: t('col.subject'), render: (m) => m.subject, className: 'subject' },
+                { key: 'rules', label: t('col.rules'), render: (m) => <RuleChips rules={m.rules} /> },
+                {
+                  key: 'actions',
+                  label: t('col.actions'),
+                  render: (m) => (
+                    <button type="button" aria-expanded={open === m.id} onClick={() => setOpen(open === m.id ? null : m.id)}>
+                      {t('approvals.preview')}
+                    </button>
+                  ),
+                },
+              ]}
+              expanded={(m) =>
+                open === m.id && (
+                  <div className="decision">
+                    <MessagePreview text={preview} />
+                    <label>
+                      {t('approvals.comment')}
+                      <input name="comment" value={comment} onChange={(e) => setComment(e.target.value)} />
+                    </label>
+                    <div className="buttons">
+                      <button type="button" className="primary" disabled={action.busy} onClick={() => decide(m.id, 'approve')}>
+                        {t('approvals.approve')}
+                      </button>
+                      <button type="button" className="danger" disabled={action.busy} onClick={() => decide(m.id, 'reject')}>
+                        {t('approvals.reject')}
+                      </button>
+                    </div>
+                  </div>
+                )
+              }
+            />
+          )
+        }
+      </LoadState>
+    </section>
+  );
+}

@@ -1,0 +1,82 @@
+// 保留中のメール: the caller's waiting mail with a live countdown to automatic sending, the rules
+// that held it, and 今すぐ送信 / 確認して送信 / 送信取り消し (which asks first: it cannot be undone).
+import { client, ok, type GetAnswer } from '../api.ts';
+import { formatDate, formatRemaining, useI18n } from '../i18n.ts';
+import { useAction } from '../hooks/useAction.ts';
+import { useLoad } from '../hooks/useLoad.ts';
+import { useNow } from '../hooks/useNow.ts';
+import { ActionFeedback } from '../components/ActionFeedback.tsx';
+import { DataTable } from '../components/DataTable.tsx';
+import { LoadState } from '../components/LoadState.tsx';
+import { RuleChips } from '../components/RuleChips.tsx';
+import { StateBadge } from '../components/StateBadge.tsx';
+
+type Held = GetAnswer<'/api/held'>['items'][number];
+
+export function HeldPage() {
+  const t = useI18n();
+  const now = useNow();
+  const loaded = useLoad(() => ok(client.GET('/api/held')));
+  const action = useAction();
+  const act = (id: string, what: 'release' | 'confirm' | 'cancel') =>
+    action.run(() => ok(client.POST(`/api/messages/{id}/${what}`, { params: { path: { id } } })), {
+      ...(what === 'cancel' ? { confirm: { text: t('held.cancelAsk'), yes: t('held.cancel'), danger: true } } : {}),
+      always: loaded.reload,
+    });
+  return (
+    <section>
+      <h2>{t('nav.held')}</h2>
+      <ActionFeedback action={action} />
+      <LoadState loaded={loaded} empty={t('held.empty')}>
+        {(data) => {
+          const mine = data.items.filter((m) => m.myRole !== 'approver');
+          return (
+            mine.length > 0 && (
+              <DataTable<Held>
+                label={t('nav.held')}
+                rows={mine}
+                rowKey={(m) => m.id}
+                rowAttrs={(m) => ({ 'data-id': m.id })}
+                columns={[
+                  { key: 'received', label: t('col.received'), render: (m) => formatDate(m.createdAt, t.lang) },
+                  { key: 'to', label: t('col.to'), render: (m) => m.recipients.join(', '), className: 'addresses' },
+                  { key: 'subject', label: t('col.subject'), render: (m) => m.subject, className: 'subject' },
+                  { key: 'state', label: t('col.state'), render: (m) => <StateBadge state={m.state} direction={m.direction} /> },
+                  { key: 'rules', label: t('col.rules'), render: (m) => <RuleChips rules={m.rules} /> },
+                  {
+                    key: 'remaining',
+                    label: t('col.remaining'),
+                    className: 'countdown',
+                    render: (m) => (m.stage?.release === 'manual' ? t('held.manual') : formatRemaining(m.dueAt, now)),
+                  },
+                  {
+                    key: 'actions',
+                    label: t('col.actions'),
+                    className: 'actions',
+                    render: (m) => (
+                      <>
+                        {m.state === 'held' && (
+                          <button type="button" className="primary" disabled={action.busy} onClick={() => act(m.id, 'release')}>
+                            {t('held.sendNow')}
+                          </button>
+                        )}
+                        {m.state === 'awaiting_confirmation' && (
+                          <button type="button" className="primary" disabled={action.busy} onClick={() => act(m.id, 'confirm')}>
+                            {t('held.confirm')}
+                          </button>
+                        )}
+                        <button type="button" className="danger" disabled={action.busy} onClick={() => act(m.id, 'cancel')}>
+                          {t('held.cancel')}
+                        </button>
+                      </>
+                    ),
+                  },
+                ]}
+              />
+            )
+          );
+        }}
+      </LoadState>
+    </section>
+  );
+}

@@ -1,0 +1,191 @@
+// ユーザー (admins): add one (an empty password is generated and shown once), CSV import (all rows
+// or none, errors by line), change role and approver (上長) inline.
+import { useState } from 'react';
+import { client, ok, type GetAnswer } from '../api.ts';
+import { formatDate, useI18n } from '../i18n.ts';
+import { useAction } from '../hooks/useAction.ts';
+import { useLoad } from '../hooks/useLoad.ts';
+import { ActionFeedback } from '../components/ActionFeedback.tsx';
+import { DataTable } from '../components/DataTable.tsx';
+import { LoadState } from '../components/LoadState.tsx';
+import { languageLabel, roleLabel } from '../words/states.ts';
+
+type User = GetAnswer<'/api/users'>['items'][number];
+type Role = User['role'];
+const ROLES: Role[] = ['user', 'approver', 'admin'];
+
+export function UsersPage() {
+  const t = useI18n();
+  const loaded = useLoad(() => ok(client.GET('/api/users')));
+  const action = useAction();
+  const [nu, setNu] = useState<{ email: string; role: Role; approver: string }>({ email: '', role: 'user', approver: '' });
+  const [csv, setCsv] = useState('');
+  const [generated, setGenerated] = useState<Array<{ email: string; password: string }>>([]);
+  const update = (email: string, body: { role?: Role; approver?: string | null; maySendAs?: string[] }) =>
+    action.run(() => ok(client.PUT('/api/users/{email}', { params: { path: { email } }, body })), { always: loaded.reload });
+  const roleOptions = ROLES.map((r) => (
+    <option key={r} value={r}>
+      {roleLabel(t, r)}
+    </option>
+  ));
+  return (
+    <section>
+      <h2>{t('nav.users')}</h2>
+      <ActionFeedback action={action} />
+      {generated.length > 0 && (
+        <div className="card" role="status">
+          <b>{t('users.generated')}</b>
+          {generated.map((g) => (
+            <div key={g.email}>
+              <code>
+                {g.email},{g.password}
+              </code>
+            </div>
+          ))}
+        </div>
+      )}
+      <div className="grid2">
+        <form
+          className="card form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void action.run(
+              () =>
+                ok(
+                  client.POST('/api/users', {
+                    body: { email: nu.email, role: nu.role, ...(nu.approver ? { approver: nu.approver } : {}) },
+                  }),
+                ),
+              {
+                onDone: (r) => {
+                  setGenerated(r.generatedPassword ? [{ email: r.email, password: r.generatedPassword }] : []);
+                  setNu({ email: '', role: 'user', approver: '' });
+                },
+                always: loaded.reload,
+              },
+            );
+          }}
+        >
+          <h3>{t('users.add')}</h3>
+          <label>
+            {t('login.email')}
+            <input name="email" type="email" value={nu.email} onChange={(e) => setNu({ ...nu, email: e.target.value })} required />
+          </label>
+          <label>
+            {t('users.role')}
+            <select name="role" value={nu.role} onChange={(e) => setNu({ ...nu, role: e.target.value as Role })}>
+              {roleOptions}
+            </select>
+          </label>
+          <label>
+            {t('users.manager')}
+            <input name="approver" type="email" value={nu.approver} onChange={(e) => setNu({ ...nu, approver: e.target.value })} />
+          </label>
+          <div className="buttons">
+            <button className="primary" type="submit" disabled={action.busy}>
+              {t('users.add')}
+            </button>
+          </div>
+        </form>
+        <form
+          className="card form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void action.run(() => ok(client.POST('/api/users/import', { body: { csv } })), {
+              done: (r) => t('users.imported', { n: r.imported }),
+              onDone: (r) => {
+                setGenerated(r.generated);
+                setCsv('');
+              },
+              always: loaded.reload,
+            });
+          }}
+        >
+          <h3>{t('users.import')}</h3>
+          <p className="muted" id="csv-help">
+            {t('users.importHelp')}
+          </p>
+          <label>
+            {t('users.csv')}
+            <textarea name="csv" rows={4} value={csv} aria-describedby="csv-help" onChange={(e) => setCsv(e.target.value)} />
+          </label>
+          <label>
+            {t('users.csvFile')}
+            <input
+              type="file"
+              accept=".csv,text/csv"
+              onChange={async (e) => {
+                const f = e.target.files?.[0];
+                if (f) setCsv(await f.text());
+              }}
+            />
+          </label>
+          <div className="buttons">
+            <button className="primary" type="submit" disabled={action.busy}>
+              {t('users.import')}
+            </button>
+          </div>
+        </form>
+      </div>
+      <h3>{t('users.list')}</h3>
+      <LoadState loaded={loaded} empty={t('users.empty')}>
+        {(data) =>
+          data.items.length > 0 && (
+            <DataTable<User>
+              label={t('users.list')}
+              rows={data.items}
+              rowKey={(u) => u.email}
+              columns={[
+                { key: 'email', label: t('login.email'), render: (u) => u.email },
+                {
+                  key: 'role',
+                  label: t('users.role'),
+                  render: (u) => (
+                    <select
+                      aria-label={t('users.roleOf', { email: u.email })}
+                      value={u.role}
+                      onChange={(e) => update(u.email, { role: e.target.value as Role })}
+                    >
+                      {roleOptions}
+                    </select>
+                  ),
+                },
+                {
+                  key: 'approver',
+                  label: t('users.manager'),
+                  render: (u) => (
+                    <input
+                      type="email"
+                      aria-label={t('users.managerOf', { email: u.email })}
+                      defaultValue={u.approver ?? ''}
+                      onBlur={(e) => {
+                        if ((e.target.value || null) !== u.approver) void update(u.email, { approver: e.target.value || null });
+                      }}
+                    />
+                  ),
+                },
+                {
+                  key: 'maySendAs',
+                  label: t('users.maySendAs'),
+                  render: (u) => (
+                    <input
+                      aria-label={t('users.maySendAs')}
+                      placeholder={t('users.maySendAsHint')}
+                      defaultValue={(u.maySendAs ?? []).join(', ')}
+                      onBlur={(e) => {
+                        const list = e.target.value.split(/[,\s]+/).filter(Boolean);
+                        if (list.join(',') !== (u.maySendAs ?? []).join(',')) void update(u.email, { maySendAs: list });
+                      }}
+                    />
+                  ),
+                },
+                { key: 'language', label: t('users.language'), render: (u) => languageLabel(t, u.language) },
+                { key: 'created', label: t('users.created'), render: (u) => formatDate(u.createdAt, t.lang) },
+              ]}
+            />
+          )
+        }
+      </LoadState>
+    </section>
+  );
+}

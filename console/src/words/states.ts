@@ -1,0 +1,45 @@
+// States and names the server sends as codes, in words: message states (inbound delivered mail is
+// 配送済み, outbound 送信済み), roles, languages, special rule names.
+import type { Translator } from '../i18n.ts';
+
+export const MESSAGE_STATES = [
+  'held',
+  'awaiting_approval',
+  'awaiting_confirmation',
+  'held_for_sandbox',
+  'queued',
+  'delivering',
+  'deferred',
+  'delivered',
+  'bounced',
+  'discarded',
+  'cancelled',
+  'blocked',
+  'rejected',
+  'quarantined',
+  'deleted',
+] as const;
+
+export function stateLabel(t: Translator, state: string, direction?: string): string {
+  return (direction === 'inbound' ? t.maybe(`state.inbound.${state}`) : undefined) ?? t.maybe(`state.${state}`) ?? t('state.unknown');
+}
+
+export function roleLabel(t: Translator, role: string): string {
+  return t.maybe(`role.${role}`) ?? role;
+}
+
+export function languageLabel(t: Translator, lang: string): string {
+  return t.maybe(`language.${lang}`) ?? lang;
+}
+
+/** A rule name as written by the admin, except the built-in "(defaults)" and "(user)" holds. */
+export function ruleLabel(t: Translator, rule: string): string {
+  if (rule === '(defaults)') return t('rule.defaults');
+  if (rule === '(user)') return t('rule.user');
+  return rule;
+}
+
+/** How a tenant is named on screen: its display name once the server has one, else its name. */
+export function tenantLabel(tenant: { name: string; displayName?: string | null }): string {
+  return tenant.displayName || tenant.name;
+}
