@@ -140,17 +140,37 @@ interface Entry {
   registrable: string[];
   unicode: string[];
   skeleton: string[];
+  /** which characters occur (hashed into 32 bits), for a quick "too different" test */
+  readableMask: number;
+  skeletonMask: number;
 }
 
 function entryOf(original: string, shape: DomainShape): Entry {
+  const registrable = [...shape.registrable];
+  const unicode = [...shape.unicode];
+  const skeleton = [...shape.skeleton];
   return {
     original,
     shape,
     allowed: allowedDistance(shape.core),
-    registrable: [...shape.registrable],
-    unicode: [...shape.unicode],
-    skeleton: [...shape.skeleton],
+    registrable,
+    unicode,
+    skeleton,
+    readableMask: charMask(shape.idn ? unicode : registrable),
+    skeletonMask: charMask(skeleton),
   };
+}
+
+function charMask(chars: readonly string[]): number {
+  let m = 0;
+  for (const c of chars) m |= 1 << (c.codePointAt(0)! % 32);
+  return m;
+}
+
+function bitCount(n: number): number {
+  let v = n - ((n >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 /** A trusted domain list prepared for look-alike checks. */
@@ -193,11 +213,19 @@ export class LookalikeIndex {
   }
 }
 
-/** min(distance of the readable forms, distance of the skeletons), or k + 1 when both exceed k. */
+/**
+ * min(distance of the readable forms, distance of the skeletons), or k + 1 when both exceed k.
+ * Each edit changes at most two of the characters that occur, so strings whose character sets
+ * differ in more than 2k (hashed) places are too far apart without computing anything.
+ */
 function closestDistance(subject: Entry, target: Entry, k: number): number {
-  const readable = subject.shape.idn ? [subject.unicode, target.unicode] : [subject.registrable, target.registrable];
-  const a = boundedDistance(readable[0]!, readable[1]!, k);
-  if (a <= 1) return a;
+  const readableClose = bitCount(subject.readableMask ^ (subject.shape.idn ? charMask(target.unicode) : target.readableMask)) <= 2 * k;
+  const skeletonClose = bitCount(subject.skeletonMask ^ target.skeletonMask) <= 2 * k;
+  if (!readableClose && !skeletonClose) return k + 1;
+  const a = readableClose
+    ? boundedDistance(subject.shape.idn ? subject.unicode : subject.registrable, subject.shape.idn ? target.unicode : target.registrable, k)
+    : k + 1;
+  if (a <= 1 || !skeletonClose) return a;
   return Math.min(a, boundedDistance(subject.skeleton, target.skeleton, Math.min(k, a - 1)));
 }
 
@@ -234,14 +262,15 @@ export function boundedDistance(s: readonly string[], t: readonly string[], k: n
   if (Math.abs(m - n) > k) return k + 1;
   if (m === 0 || n === 0) return Math.max(m, n);
   const over = k + 1;
-  let prev2 = new Int32Array(n + 1).fill(over);
-  let prev = new Int32Array(n + 1).fill(over);
-  let cur = new Int32Array(n + 1).fill(over);
+  let [prev2, prev, cur] = scratchRows(n + 1);
+  prev2.fill(over, 0, n + 1);
+  prev.fill(over, 0, n + 1);
   for (let j = 0; j <= Math.min(n, k); j++) prev[j] = j;
   for (let i = 1; i <= m; i++) {
     const from = Math.max(1, i - k);
     const to = Math.min(n, i + k);
-    cur.fill(over);
+    // Only the band and the cell on each side of it are read: the rest of the row is stale.
+    cur.fill(over, Math.max(0, from - 1), Math.min(n, to + 1) + 1);
     cur[0] = i <= k ? i : over;
     let rowMin = cur[0]!;
     for (let j = from; j <= to; j++) {
@@ -255,6 +284,14 @@ export function boundedDistance(s: readonly string[], t: readonly string[], k: n
     [prev2, prev, cur] = [prev, cur, prev2];
   }
   return Math.min(prev[n]!, over);
+}
+
+const rows: Int32Array[] = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
+
+/** Three reusable rows of at least `length` cells (the distance never runs concurrently). */
+function scratchRows(length: number): [Int32Array, Int32Array, Int32Array] {
+  if (rows[0]!.length < length) for (let r = 0; r < 3; r++) rows[r] = new Int32Array(length * 2);
+  return [rows[0]!, rows[1]!, rows[2]!];
 }
 
 /** Unbounded Damerau-Levenshtein distance of two strings (code points); for short strings only. */

@@ -131,6 +131,33 @@ test('the bounded distance gives up beyond k and agrees with the full one within
   }
 });
 
+/** Optimal string alignment distance, the plain O(n·m) way, to check the banded one against. */
+function referenceDistance(a: string[], b: string[]): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+test('the banded distance equals min(true distance, k + 1) on 5,000 random pairs', () => {
+  let seed = 17;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const word = () => Array.from({ length: rnd(12) }, () => 'abcd'[rnd(4)]!);
+  for (let i = 0; i < 5000; i++) {
+    const a = word();
+    const b = rnd(2) ? word() : a.map((c) => (rnd(4) === 0 ? 'abcd'[rnd(4)]! : c));
+    const k = rnd(4);
+    assert.equal(boundedDistance(a, b, k), Math.min(referenceDistance(a, b), k + 1), `${a.join('')} ${b.join('')} k=${k}`);
+  }
+});
+
 test('an index answers for the list it was built from', () => {
   const index = new LookalikeIndex(['example.co.jp', 'acme.onmicrosoft.com']);
   assert.equal(index.match('exampel.co.jp')?.candidate, 'example.co.jp');

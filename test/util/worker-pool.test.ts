@@ -27,7 +27,10 @@ test('tasks run on worker threads and answer', async () => {
     const bytes = await pool.run('bytes', { n: 1024 }, { deadlineMs: 30_000 });
     assert.equal(bytes.byteLength, 1024);
     assert.equal(bytes[1023], 7);
-    await assert.rejects(pool.run('fail', undefined as never, { deadlineMs: 30_000 }), (e) => e instanceof WorkerFailed && /task says no/.test(e.message));
+    await assert.rejects(
+      pool.run('fail', undefined as never, { deadlineMs: 30_000 }),
+      (e) => e instanceof WorkerFailed && /task says no/.test(e.message),
+    );
   } finally {
     await pool.close();
   }
