@@ -11,6 +11,8 @@ export interface GatewayProcess {
   reset(): Promise<void>;
   /** the longest event-loop block (ms) since the last reset, and how many messages the sink holds */
   lag(): Promise<{ maxMs: number; sunk: number }>;
+  /** stored messages by "direction state" */
+  states(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startGatewayProcess(): Promise<GatewayProcess> {
     ...ready,
     reset: async () => void (await ask('reset')),
     lag: async () => (await ask('lag')) as unknown as { maxMs: number; sunk: number },
+    states: async () => ((await ask('states')) as { states: Record<string, number> }).states,
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.send({ cmd: 'stop' });

@@ -3,7 +3,8 @@
 // gateway's event-loop figures. Inbound mail routes to an SMTP sink, outbound relays to it; DNS
 // goes to a loopback server that knows no names (SPF/DKIM/DMARC come out none). Over IPC it
 // sends {ports} once ready and answers {cmd:'lag'} with the longest event-loop block (ms)
-// since the last {cmd:'reset'}, and {cmd:'stop'} by stopping.
+// since the last {cmd:'reset'}, {cmd:'states'} with the stored messages counted by direction and
+// state, and {cmd:'stop'} by stopping.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startInstance, USER, PASSWORD } from '../test/helpers/instance.ts';
 import { startSink } from '../test/helpers/sink.ts';
@@ -21,6 +22,13 @@ process.on('message', async (m: { cmd: string }) => {
     process.send!({ ok: true });
   } else if (m.cmd === 'lag') {
     process.send!({ maxMs: lag.max / 1e6, sunk: sink.messages.length });
+  } else if (m.cmd === 'states') {
+    const rows = await inst.sekisho.store.db
+      .selectFrom('messages')
+      .select(['direction', 'state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy(['direction', 'state'])
+      .execute();
+    process.send!({ states: Object.fromEntries(rows.map((r) => [`${r.direction} ${r.state}`, Number(r.n)])) });
   } else if (m.cmd === 'stop') {
     await inst.stop();
     await sink.close();
