@@ -4,7 +4,8 @@
 // class, what became of the accepted mail, internal errors, dropped connections, and the longest
 // event-loop block the gateway had. Exits 1 if a transaction went unanswered or the gateway died.
 // Usage: npm run fuzz [-- COUNT [SEED [extra corpus folders…]]]
-// SEKISHO_FUZZ_TRACE=ms sends one message at a time and names each that blocked longer than ms.
+// SEKISHO_FUZZ_TRACE=ms sends one message at a time and names each that blocked longer than ms;
+// SEKISHO_FUZZ_FROM=n starts at message n of the same sequence (to look at one window again).
 import { performance } from 'node:perf_hooks';
 import { dataPayload, sendMessage, type SendHow } from '../test/helpers/hostile-mail.ts';
 import { asSubmittedBy, FIXTURES_DIR, fuzzMessages, loadCorpus } from '../test/helpers/fuzz-mail.ts';
@@ -21,7 +22,7 @@ const internal: string[] = [];
 const dropped: string[] = [];
 let worstLag = 0;
 let worstOrigin = '';
-let next = 0;
+let next = Number(process.env.SEKISHO_FUZZ_FROM ?? 0);
 const trace = Number(process.env.SEKISHO_FUZZ_TRACE ?? 0);
 const started = performance.now();
 await gw.reset();

@@ -52,6 +52,8 @@ export interface InboundPlanState {
 }
 
 const DAY_MS = 86_400_000;
+/** Characters of a symbol's detail kept in the verdict. */
+const MAX_DETAIL_CHARS = 500;
 
 export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext): Promise<AcceptDecision> {
   const { store } = deps;
@@ -128,6 +130,11 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
       });
     }
   }
+  // Details quote the message (a domain, a header value): hostile ones are huge, and they go into
+  // the plan, the audit event and the log. The start is enough to see why.
+  verdict.symbols = verdict.symbols.map((x) =>
+    x.detail && x.detail.length > MAX_DETAIL_CHARS ? { ...x, detail: `${x.detail.slice(0, MAX_DETAIL_CHARS)}…` } : x,
+  );
   const plan = evaluateInbound(policy, ctx.facts, {
     tenantDomains: tenant.domains,
     spamScore: verdict.score,
