@@ -29,6 +29,7 @@ import { inboundModule } from './inbound/inbound-module.ts';
 import { attachmentsModule } from './attachments/attachments-module.ts';
 import { consoleModule } from './console/console-module.ts';
 import { deliveryModule } from './delivery/delivery-module.ts';
+import { configureAnalysisPool } from './analysis/pool.ts';
 
 /**
  * The feature modules, in order. Each adds accept decisions, queue state handlers, delivery
@@ -54,6 +55,8 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     delaysMs: parseDurationList(config.retrySchedule, 'retrySchedule'),
     maxLifetimeMs: parseDuration(config.maxQueueLifetime, 'maxQueueLifetime'),
   };
+  // Parsing of large mail and the inbound analysis run on worker threads: start them now.
+  configureAnalysisPool({ threads: config.analysisThreads === 'auto' ? undefined : config.analysisThreads, warm: true });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const demo = config.demoTenant ? await ensureDemoTenant(store, config.demoTenant) : null;
   const tlsFiles = { dataDir: config.dataDir, hostname: config.hostname, certFile: config.tlsCert, keyFile: config.tlsKey };

@@ -131,6 +131,8 @@ export class Acceptor {
 
   async acceptSubmission(client: ClientInfo, envelope: Envelope, raw: Buffer, tenantId: string, arrival?: Arrival): Promise<string> {
     const parsed = await parseMessage(raw, envelope, 'outbound');
+    // Unparseable mail would pass every check blind (no attachments, no From): refuse it whole.
+    if (parsed.parseError) throw unparseableSubmission(parsed.parseError);
     await this.checkHeaderFrom(client, tenantId, parsed.identities, envelope.mailFrom);
     return this.store(client, envelope, raw, tenantId, parsed, 'outbound', arrival);
   }
@@ -149,10 +151,12 @@ export class Acceptor {
       if (t) byTenant.set(t, [...(byTenant.get(t) ?? []), rcpt]);
     }
     const ids: string[] = [];
+    // Parsed once; each tenant's copy carries only its own recipients in the facts.
+    const parsed = byTenant.size > 0 ? await parseMessage(raw, envelope, 'inbound') : null;
     for (const [tenantId, recipients] of byTenant) {
       const env = { mailFrom: envelope.mailFrom, recipients };
-      const parsed = await parseMessage(raw, env, 'inbound');
-      ids.push(await this.store(client, env, raw, tenantId, parsed, 'inbound', arrival));
+      const own = { ...parsed!, facts: { ...parsed!.facts, recipients: recipients.map((r) => r.toLowerCase()) } };
+      ids.push(await this.store(client, env, raw, tenantId, own, 'inbound', arrival));
     }
     return ids;
   }
@@ -282,3 +286,14 @@ export class Acceptor {
     return { state: 'queued', dueAt: Date.now(), plan: null, events: [] };
   }
 }
+
+/** 554 5.6.0 for submitted mail whose MIME structure cannot be parsed (docs/security.md). */
+export function unparseableSubmission(why: string): SmtpError {
+  const reason = why.replace(/[\r\n]+/g, ' ').slice(0, 200);
+  return new SmtpError(
+    554,
+    '5.6.0',
+    `Message refused: its MIME structure cannot be parsed (${reason}), so its attachments and headers cannot be checked. Nothing was sent`,
+  );
+}
+

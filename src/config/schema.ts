@@ -69,6 +69,18 @@ export const configSchema = z
     /** processes `start` runs on this host, each with every role (SMTP, HTTP, queue workers),
      *  sharing the ports and the database; "auto" = one per CPU core. 1 = everything in one process */
     processes: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
+    /** worker threads per process for MIME parsing of large mail and the inbound content analysis
+     *  ("auto" = one per core, at least 2 and at most 4), so no message holds the event loop */
+    analysisThreads: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),
+    /** bytes the attachment analysis may inflate from archives per inbound message (all attachments
+     *  together); past it the rest is not unpacked and the message is quarantined (ATTACH_INSPECTION_INCOMPLETE) */
+    analysisBudgetBytes: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
+    /** milliseconds the attachment analysis may take per inbound message, with the same consequence */
+    analysisBudgetMs: z.coerce.number().int().positive().default(5000),
     /** parallel deliveries per node */
     deliveryConcurrency: z.coerce.number().int().positive().default(20),
     /** how often a node looks for due work (holds, retries) when nothing woke it, ms */

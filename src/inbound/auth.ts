@@ -4,6 +4,9 @@
 // keys kept per process (dkim-key-cache.ts). Produces the compact AuthResults the scorers and
 // the policy read, and an RFC 8601 Authentication-Results header for our authserv-id.
 // DNS trouble never throws: it shows up as temperror, so mail is not lost over a slow resolver.
+// A header section over MAX_VERIFIED_HEADER_BYTES (Postfix's header_size_limit) is not handed to
+// mailauth, whose header parsing grows faster than linearly: DKIM, ARC and DMARC are permerror
+// then, and `headerTooLarge` lets the verdict say so.
 import { createRequire } from 'node:module';
 import type { AuthResult, AuthResults } from './verdict.ts';
 import { installDkimKeyCache } from './dkim-key-cache.ts';
@@ -34,7 +37,12 @@ export interface AuthInput {
   resolver: DnsResolve;
 }
 
+/** Header bytes DKIM/ARC/DMARC verification reads at most (Postfix's header_size_limit). */
+export const MAX_VERIFIED_HEADER_BYTES = 100 * 1024;
+
 export interface AuthVerification {
+  /** the header section was too large to verify (its size in bytes), or null */
+  headerTooLarge: number | null;
   results: AuthResults;
   /** one line per method, as they appear in the header, for the audit trail */
   details: string[];
@@ -61,18 +69,33 @@ function bestDkim(rows: any[]): AuthResult {
   return order.find((o) => seen.includes(o)) ?? 'neutral';
 }
 
+/** Bytes before the empty line that ends the header section (the whole message if there is none). */
+export function headerSectionLength(raw: Buffer): number {
+  if (raw.subarray(0, 2).toString('latin1') === '\r\n') return 0;
+  const end = raw.indexOf('\r\n\r\n');
+  return end === -1 ? raw.length : end + 2;
+}
+
 export async function verifyAuthentication(input: AuthInput): Promise<AuthVerification> {
   const lines: string[] = [];
   const results: AuthResults = {};
   const resolver = input.resolver;
+  const headerBytes = headerSectionLength(input.raw);
+  const headerTooLarge = headerBytes > MAX_VERIFIED_HEADER_BYTES ? headerBytes : null;
   let dkim: any = null;
-  try {
-    dkim = await dkimVerify(input.raw, { resolver, sender: input.mailFrom || undefined });
-    for (const row of dkim?.results ?? []) if (row?.info) lines.push(row.info);
-    results.dkim = bestDkim(dkim?.results ?? []);
-  } catch (err) {
-    results.dkim = 'temperror';
-    lines.push(`dkim=temperror (${cleanComment((err as Error).message)})`);
+  if (headerTooLarge) {
+    const why = `header section of ${headerTooLarge} bytes is over the ${MAX_VERIFIED_HEADER_BYTES} verified`;
+    results.dkim = 'permerror';
+    lines.push(`dkim=permerror (${why})`);
+  } else {
+    try {
+      dkim = await dkimVerify(input.raw, { resolver, sender: input.mailFrom || undefined });
+      for (const row of dkim?.results ?? []) if (row?.info) lines.push(row.info);
+      results.dkim = bestDkim(dkim?.results ?? []);
+    } catch (err) {
+      results.dkim = 'temperror';
+      lines.push(`dkim=temperror (${cleanComment((err as Error).message)})`);
+    }
   }
 
   // HELO as an IP literal goes in brackets, like mailauth's authenticate() does.
@@ -88,16 +111,23 @@ export async function verifyAuthentication(input: AuthInput): Promise<AuthVerifi
   }
 
   let arcResult: any = null;
-  try {
-    arcResult = await arc(dkim?.arc ?? {}, { resolver, ip: input.ip });
-    if (arcResult?.info) lines.push(arcResult.info);
-    results.arc = asResult(arcResult?.status?.result) ?? 'none';
-  } catch (err) {
-    results.arc = 'temperror';
-    lines.push(`arc=temperror (${cleanComment((err as Error).message)})`);
-  }
+  if (headerTooLarge) {
+    results.arc = 'permerror';
+    lines.push('arc=permerror (header section too large to verify)');
+  } else
+    try {
+      arcResult = await arc(dkim?.arc ?? {}, { resolver, ip: input.ip });
+      if (arcResult?.info) lines.push(arcResult.info);
+      results.arc = asResult(arcResult?.status?.result) ?? 'none';
+    } catch (err) {
+      results.arc = 'temperror';
+      lines.push(`arc=temperror (${cleanComment((err as Error).message)})`);
+    }
 
-  if (dkim?.headerFrom) {
+  if (headerTooLarge) {
+    results.dmarc = 'permerror';
+    lines.push('dmarc=permerror (header section too large to verify)');
+  } else if (dkim?.headerFrom) {
     try {
       const { response } = await evaluateDmarc({
         headerFrom: dkim.headerFrom,
@@ -124,7 +154,7 @@ export async function verifyAuthentication(input: AuthInput): Promise<AuthVerifi
 
   const folded = lines.map((l) => libmime.foldLines(l.replace(/[\r\n]+/g, ' '), 160));
   const header = `Authentication-Results: ${input.authservId};\r\n ${folded.length ? folded.join(';\r\n ') : 'none'}\r\n`;
-  return { results, details: lines, header };
+  return { headerTooLarge, results, details: lines, header };
 }
 
 function cleanComment(s: string): string {
@@ -137,7 +167,9 @@ function cleanComment(s: string): string {
  * header in the message that claims our authserv-id: only we may say what we verified.
  */
 export function addAuthResults(raw: Buffer, header: string, authservId: string): { body: Buffer; removedForged: number } {
-  const text = raw.toString('latin1');
+  // Only the header section becomes a string; the body is copied as bytes once.
+  const found = raw.indexOf('\r\n\r\n');
+  const text = raw.toString('latin1', 0, found === -1 ? raw.length : found + 4);
   let headEnd = text.indexOf('\r\n\r\n');
   if (headEnd === -1) headEnd = text.length;
   const fields: string[] = [];
@@ -169,7 +201,7 @@ export function addAuthResults(raw: Buffer, header: string, authservId: string):
     }
     return true;
   });
-  const rest = Buffer.from(text.slice(Math.min(pos, text.length)), 'latin1');
+  const rest = raw.subarray(Math.min(pos, raw.length));
   const headerBytes = Buffer.from(kept[0] + header + kept.slice(1).join(''), 'latin1');
   // When the message had no body separator, the reconstructed header block already ended it.
   return { body: Buffer.concat([headerBytes, rest]), removedForged };

@@ -2,7 +2,10 @@
 // scan (ClamAV), analyse attachments and impersonation, then let the tenant's policy decide:
 // deliver (queued), quarantine (kept until the retention purge) or reject (550 5.7.1).
 // The whole verdict — score, every symbol with its score, authentication results, the policy's
-// reason — goes into plan.inbound and an audit event, so an admin can see why.
+// reason — goes into plan.inbound and an audit event, so an admin can see why. Mail whose MIME
+// could not be parsed (MIME_UNPARSEABLE, released by admins only) or whose content the analysis
+// could not finish (ATTACH_INSPECTION_INCOMPLETE) is quarantined whatever the score or a rule
+// says, unless a rule rejects it: missing facts never read as a clean message.
 import type { Logger } from 'pino';
 import type { AcceptContext, AcceptDecision } from '../pipeline.ts';
 import type { Store } from '../store/store.ts';
@@ -11,9 +14,10 @@ import { evaluateInbound, type InboundPlan } from '../policy/evaluate.ts';
 import { addAuthResults, verifyAuthentication, type DnsResolve } from './auth.ts';
 import { runScanners, type ScannerSet } from './scorers.ts';
 import { getSettings, inboundPolicy, tenantContext } from './tenant-settings.ts';
-import type { AuthResults, InboundSymbol } from './verdict.ts';
+import { uninspectedReason, type AuthResults, type InboundSymbol } from './verdict.ts';
 import { analyzeWithSandbox } from './sandbox.ts';
 import { sandboxSymbols, type SandboxOptions, type SandboxState } from './sandbox-hold.ts';
+import type { AnalysisBudget } from './attachments/analyze-attachment.ts';
 
 export interface InboundDecideDeps {
   store: Store;
@@ -23,6 +27,8 @@ export interface InboundDecideDeps {
   scanners: ScannerSet;
   /** an external sandbox next to the built-in analysis (none by default) */
   sandbox?: SandboxOptions;
+  /** what the attachment analysis of one message may cost (config analysisBudgetBytes/Ms) */
+  attachmentBudget?: AnalysisBudget;
 }
 
 /** What plan.inbound holds for every inbound message. */
@@ -41,9 +47,13 @@ export interface InboundPlanState {
   sandbox?: SandboxState;
   /** set when released from quarantine: delivered verbatim (no tag, no strip) */
   released?: { by: string; at: number };
+  /** quarantined for a reason only an admin may release (MIME_UNPARSEABLE) */
+  adminOnly?: boolean;
 }
 
 const DAY_MS = 86_400_000;
+/** Characters of a symbol's detail kept in the verdict. */
+const MAX_DETAIL_CHARS = 500;
 
 export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext): Promise<AcceptDecision> {
   const { store } = deps;
@@ -73,9 +83,29 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
       client: { ip, helo, mailFrom: ctx.envelope.mailFrom, recipients: ctx.envelope.recipients, hostname: deps.hostname },
     },
     deps.scanners,
-    { thresholds: { tagAt: spam.tagAt, quarantineAt: spam.quarantineAt, rejectAt: spam.rejectAt ?? 15 } },
+    {
+      thresholds: { tagAt: spam.tagAt, quarantineAt: spam.quarantineAt, rejectAt: spam.rejectAt ?? 15 },
+      ...(deps.attachmentBudget ? { attachmentBudget: deps.attachmentBudget } : {}),
+    },
     deps.logger,
   );
+  if (auth.headerTooLarge) {
+    verdict.symbols.push({
+      name: 'AUTH_HEADER_TOO_LARGE',
+      score: 4,
+      description: 'Header section over 100 KB (mail servers truncate such headers): DKIM, ARC and DMARC were not verified',
+      detail: `${auth.headerTooLarge} bytes`,
+    });
+    verdict.score = Math.round((verdict.score + 4) * 100) / 100;
+  }
+  if (ctx.facts.unparseable) {
+    verdict.symbols.unshift({
+      name: 'MIME_UNPARSEABLE',
+      score: 0,
+      description: 'The MIME structure could not be parsed: attachments and body were not inspected',
+      detail: ctx.facts.unparseable,
+    });
+  }
   let held: SandboxState | null = null;
   if (deps.sandbox && attachments.length > 0) {
     const o = deps.sandbox;
@@ -100,6 +130,11 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
       });
     }
   }
+  // Details quote the message (a domain, a header value): hostile ones are huge, and they go into
+  // the plan, the audit event and the log. The start is enough to see why.
+  verdict.symbols = verdict.symbols.map((x) =>
+    x.detail && x.detail.length > MAX_DETAIL_CHARS ? { ...x, detail: `${x.detail.slice(0, MAX_DETAIL_CHARS)}…` } : x,
+  );
   const plan = evaluateInbound(policy, ctx.facts, {
     tenantDomains: tenant.domains,
     spamScore: verdict.score,
@@ -111,6 +146,11 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
     plan.disposition = 'quarantine';
     plan.decidedBy = { source: 'spam', reason: `virus found: ${verdict.viruses.join(', ')}` };
   }
+  const uninspected = uninspectedReason(verdict.symbols);
+  if (uninspected && plan.disposition !== 'reject') {
+    plan.disposition = 'quarantine';
+    plan.decidedBy = { source: 'default', reason: uninspected };
+  }
   const now = Date.now();
   const state: InboundPlanState = {
     disposition: plan.disposition,
@@ -121,6 +161,7 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
     auth: auth.results,
     authDetails: auth.details,
     policy: plan,
+    ...(ctx.facts.unparseable ? { adminOnly: true } : {}),
   };
   const summary = {
     disposition: plan.disposition,

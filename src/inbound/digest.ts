@@ -55,6 +55,7 @@ export async function sendDigests(
     const links = new Map<string, string>();
     if (settings.selfRelease) {
       for (const item of list) {
+        if (item.adminOnly) continue;
         const until = Math.min(expiresAt, item.purgeAt ?? expiresAt);
         links.set(item.id, `${base}/q/${await createReleaseLink(store, { tenantId, id: item.id }, recipient, until)}`);
       }
@@ -90,6 +91,7 @@ async function composeDigest(
       `   件名 / Subject: ${i.subject || '-'}`,
       `   理由 / Reason: ${i.reason}`,
       ...(link ? [`   配送する / Release: ${link}`] : []),
+      ...(i.adminOnly ? ['   管理者のみ隔離解除できます / Only an administrator can release this message'] : []),
     ].join('\n');
   });
   const howTo = selfRelease
@@ -118,7 +120,7 @@ async function composeDigest(
   const rows = items
     .map((i) => {
       const link = links.get(i.id);
-      return `<tr><td>${e(fmt(i.receivedAt))}</td><td>${e(i.from || i.mailFrom || '-')}</td><td>${e(i.subject || '-')}</td><td>${e(i.reason)}</td><td>${link ? `<a href="${e(link)}">配送する / Release</a>` : ''}</td></tr>`;
+      return `<tr><td>${e(fmt(i.receivedAt))}</td><td>${e(i.from || i.mailFrom || '-')}</td><td>${e(i.subject || '-')}</td><td>${e(i.reason)}</td><td>${link ? `<a href="${e(link)}">配送する / Release</a>` : i.adminOnly ? '管理者のみ解除可 / Admin release only' : ''}</td></tr>`;
     })
     .join('');
   const html = `<p>${e(recipient)} 様</p><p>迷惑メールまたは危険なメールの疑いがあるため、次の ${items.length} 通のメールを隔離しました。${e(howTo[0]!)}<br>${e(`The following ${items.length} message(s) were quarantined as suspected spam or dangerous mail. ${howTo[1]}`)}</p><table border="1" cellpadding="4" style="border-collapse:collapse"><tr><th>受信日時 / Received</th><th>差出人 / From</th><th>件名 / Subject</th><th>理由 / Reason</th><th></th></tr>${rows}</table>`;

@@ -35,7 +35,18 @@ export const createInboundModule =
     return {
       name: 'inbound',
       decideInbound: (accept) =>
-        decideInbound({ store, logger, hostname: config.hostname, resolver, scanners, sandbox: options.sandbox }, accept),
+        decideInbound(
+          {
+            store,
+            logger,
+            hostname: config.hostname,
+            resolver,
+            scanners,
+            sandbox: options.sandbox,
+            attachmentBudget: { maxBytes: config.analysisBudgetBytes, maxMs: config.analysisBudgetMs },
+          },
+          accept,
+        ),
       handlers: {
         quarantined: async (message, lease) => {
           if (!(await purgeQuarantined(store, message, lease.node)))

@@ -32,6 +32,8 @@ export interface QuarantineItem {
   reason: string;
   symbols: Array<{ name: string; score: number; detail?: string }>;
   purgeAt: number | null;
+  /** only an admin may release it (MIME_UNPARSEABLE): no self-release, no digest link */
+  adminOnly: boolean;
 }
 
 export interface QuarantineFilter {
@@ -73,7 +75,21 @@ function toItem(m: MessageRow): QuarantineItem {
       .filter((x) => x.score !== 0)
       .map((x) => ({ name: x.name, score: x.score, ...(x.detail ? { detail: x.detail } : {}) })),
     purgeAt: m.due_at === null ? null : Number(m.due_at),
+    adminOnly: adminOnlyRelease(m),
   };
+}
+
+/** Quarantined for a reason only an admin may release (unparseable MIME: nothing in it was checked). */
+export function adminOnlyRelease(m: Pick<MessageRow, 'plan'>): boolean {
+  return inboundStateOf(m)?.adminOnly === true;
+}
+
+/** Refuses a recipient's own release of admin-only quarantine. */
+export async function assertSelfReleasable(store: Store, tenantId: string, id: string): Promise<void> {
+  const m = await store.message(id, tenantId);
+  if (m && adminOnlyRelease(m)) {
+    throw new QuarantineError('forbidden', 'only an administrator can release this message: its MIME structure could not be parsed');
+  }
 }
 
 /**
@@ -270,6 +286,7 @@ export async function releaseByLink(
   if (link.expiresAt < Date.now()) throw new QuarantineError('expired', 'this link has expired');
   if (!(await selfReleaseAllowed(link.tenantId)))
     throw new QuarantineError('forbidden', 'your organisation does not allow recipients to release quarantined mail');
+  await assertSelfReleasable(store, link.tenantId, link.messageId);
   await releaseQuarantined(store, link.tenantId, link.messageId, `recipient:${link.recipient}`, wake);
   await inboundDb(store).updateTable('quarantine_links').set({ used_at: Date.now() }).where('token_hash', '=', hashToken(token)).execute();
   return link;

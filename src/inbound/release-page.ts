@@ -4,7 +4,7 @@
 // value HTML-escaped, no external resources, tokens kept out of Referer and caches.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Store } from '../store/store.ts';
-import { lookupReleaseLink, QuarantineError, releaseByLink } from './quarantine.ts';
+import { adminOnlyRelease, lookupReleaseLink, QuarantineError, releaseByLink } from './quarantine.ts';
 import { getSettings } from './tenant-settings.ts';
 import { escapeHtml } from './digest.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
@@ -14,7 +14,7 @@ export interface ReleasePageDeps {
   wake: () => void;
 }
 
-type Kind = 'show' | 'released' | 'invalid' | 'expired' | 'forbidden' | 'done';
+type Kind = 'show' | 'released' | 'invalid' | 'expired' | 'forbidden' | 'adminOnly' | 'done';
 
 const TEXT: Record<Exclude<Kind, 'show'>, string> = {
   released: '隔離を解除しました。まもなくメールボックスに届きます。<br>The message was released and will arrive in your mailbox shortly.',
@@ -23,6 +23,8 @@ const TEXT: Record<Exclude<Kind, 'show'>, string> = {
     'このリンクの有効期限が切れています。管理者にお問い合わせください。<br>This link has expired. Please contact your administrator.',
   forbidden:
     '受信者による隔離解除は、管理者により許可されていません。管理者にお問い合わせください。<br>Your organisation does not allow recipients to release quarantined mail. Please contact your administrator.',
+  adminOnly:
+    'このメールは形式を解析できず内容を検査できなかったため、管理者のみが隔離解除できます。管理者にお問い合わせください。<br>Only an administrator can release this message: its structure could not be parsed, so its content was not checked. Please contact your administrator.',
   done: 'このメールはすでに処理されています（隔離解除済み、削除済み、または保存期間の終了）。<br>This message has already been handled (released, deleted or past retention).',
 };
 
@@ -42,6 +44,7 @@ export function registerReleasePage(app: FastifyInstance, deps: ReleasePageDeps)
       const m = await deps.store.message(link.messageId, link.tenantId);
       if (!m || m.state !== 'quarantined') return message(reply, 200, 'done');
       if (!(await getSettings(deps.store, link.tenantId)).selfRelease) return message(reply, 403, 'forbidden');
+      if (adminOnlyRelease(m)) return message(reply, 403, 'adminOnly');
       const e = escapeHtml;
       return send(
         reply,
@@ -61,7 +64,7 @@ export function registerReleasePage(app: FastifyInstance, deps: ReleasePageDeps)
         if (err instanceof QuarantineError) {
           if (err.kind === 'not_found') return message(reply, 404, 'invalid');
           if (err.kind === 'expired') return message(reply, 410, 'expired');
-          if (err.kind === 'forbidden') return message(reply, 403, 'forbidden');
+          if (err.kind === 'forbidden') return message(reply, 403, /administrator/.test(err.message) ? 'adminOnly' : 'forbidden');
           return message(reply, 200, 'done');
         }
         throw err;

@@ -12,7 +12,7 @@ import type { Sandbox, SandboxVerdict } from './sandbox.ts';
 import { inboundPolicy, getSettings, tenantContext } from './tenant-settings.ts';
 import { planOf } from './quarantine.ts';
 import type { InboundPlanState } from './decide.ts';
-import type { InboundSymbol } from './verdict.ts';
+import { uninspectedReason, type InboundSymbol } from './verdict.ts';
 
 export interface SandboxOptions {
   sandbox: Sandbox;
@@ -79,7 +79,9 @@ export async function decideAfterSandbox(
   let reason = plan.decidedBy.reason;
   if (disposition === 'reject') reason = `${reason} (already accepted: quarantined instead of rejected)`;
   if (gaveUp && disposition === 'deliver') reason = 'no sandbox verdict in time';
-  if (disposition === 'reject' || (gaveUp && disposition === 'deliver')) disposition = 'quarantine';
+  const uninspected = uninspectedReason(symbols);
+  if (uninspected && disposition === 'deliver') reason = uninspected;
+  if (disposition === 'reject' || (gaveUp && disposition === 'deliver') || uninspected) disposition = 'quarantine';
   const now = Date.now();
   const next: InboundPlanState = { ...state, disposition, reason, score, symbols, policy: plan };
   if (disposition === 'quarantine') {

@@ -5,7 +5,8 @@
 // DMARC verdict — are added on top. A daemon that is down or slow never loses mail: its result
 // is replaced by a zero-score *_UNAVAILABLE symbol and the built-in verdict stands.
 import type { Logger } from 'pino';
-import { analyzeInbound, type InboundAnalysis, type InboundOptions } from './spam/builtin.ts';
+import type { InboundAnalysis, InboundOptions } from './spam/builtin.ts';
+import { analyzeInboundOffLoop } from './spam/analyze-off-loop.ts';
 import { RspamdScorer, type ScanInput } from './rspamd.ts';
 import { ClamdScanner, type VirusScanner } from './clamd.ts';
 import { totalScore, type InboundSymbol, type Scorer } from './verdict.ts';
@@ -38,7 +39,7 @@ export interface CombinedVerdict {
 }
 
 export async function runScanners(input: ScanInput, set: ScannerSet, options: InboundOptions, logger?: Logger): Promise<CombinedVerdict> {
-  const builtin = analyzeInbound(input, options);
+  const builtin = await analyzeInboundOffLoop(input, options);
   const scorers: CombinedVerdict['scorers'] = { builtin: builtin.score };
   let symbols: InboundSymbol[] = builtin.symbols;
   const external = await Promise.all(

@@ -78,3 +78,12 @@ export function totalScore(symbols: readonly Symbol[]): number {
 
 /** Alias for modules where the name `Symbol` would shadow the global. */
 export type InboundSymbol = Symbol;
+
+/** Verdict symbols that quarantine whatever the score or a rule says: the checks could not see everything. */
+export const UNINSPECTED_SYMBOLS: readonly string[] = ['MIME_UNPARSEABLE', 'ATTACH_INSPECTION_INCOMPLETE'];
+
+/** Why this verdict must not be delivered unseen ("MIME_UNPARSEABLE: …"), or null. */
+export function uninspectedReason(symbols: readonly Symbol[]): string | null {
+  const s = symbols.find((x) => UNINSPECTED_SYMBOLS.includes(x.name));
+  return s ? `${s.name}: ${s.detail ?? s.description}` : null;
+}

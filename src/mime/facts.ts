@@ -46,4 +46,9 @@ export interface MessageFacts {
   size: number;
   /** all header lines, in order, keys lower-cased, values unfolded and decoded */
   headers: Array<{ key: string; value: string }>;
+  /**
+   * Set when the MIME structure could not be parsed completely (why, in English): the content
+   * facts above are then incomplete, and every check must take the safe verdict.
+   */
+  unparseable?: string;
 }

@@ -4,7 +4,7 @@
 // RE2JS, a linear-time engine, so no policy pattern can stall acceptance on crafted mail.
 import { RE2JS } from 're2js';
 import type { AttachmentFact, MessageFacts } from '../mime/facts.ts';
-import { lookalikeOf } from '../util/domain-similarity.ts';
+import { LookalikeIndex } from '../util/domain-similarity.ts';
 import { domainOf, isSameOrSubdomain, matchAnyAddress, matchFileName } from '../util/wildcard.ts';
 import { scanNumbers } from './detectors.ts';
 import type { InboundConditions, OutboundConditions, RecipientSet } from './schema.ts';
@@ -218,15 +218,31 @@ function checkFirstContact(want: boolean, facts: MessageFacts, env: ConditionEnv
   return want ? `firstContactDomain: ${fresh.join(', ')}` : 'firstContactDomain: none';
 }
 
+const NO_CONTACTS: ReadonlyMap<string, number> = new Map();
+// The tenant's sending history is one shared map for a minute at a time (outbound/decide.ts):
+// its trusted-domain index is built once for it, not for every message.
+const trustedIndexes = new WeakMap<ReadonlyMap<string, number>, { tenantDomains: string; index: LookalikeIndex }>();
+
+function trustedIndex(env: ConditionEnv): LookalikeIndex {
+  const contacted = env.contactedDomains ?? NO_CONTACTS;
+  const tenantDomains = env.tenantDomains.join(',');
+  const hit = trustedIndexes.get(contacted);
+  if (hit && hit.tenantDomains === tenantDomains) return hit.index;
+  const usual = [...contacted].filter(([, n]) => n >= LOOKALIKE_MIN_MESSAGES).map(([d]) => d);
+  const index = new LookalikeIndex([...env.tenantDomains, ...usual]);
+  trustedIndexes.set(contacted, { tenantDomains, index });
+  return index;
+}
+
 /** Recipient domains that imitate the tenant's own or a usual partner's domain. */
 export function lookalikeRecipients(facts: MessageFacts, env: ConditionEnv): Array<{ domain: string; like: string; reason: string }> {
-  const contacted = env.contactedDomains ?? new Map<string, number>();
+  const contacted = env.contactedDomains ?? NO_CONTACTS;
   const usual = (d: string) => (contacted.get(d) ?? 0) >= LOOKALIKE_MIN_MESSAGES;
-  const trusted = [...env.tenantDomains, ...[...contacted.keys()].filter(usual)];
+  const trusted = trustedIndex(env);
   const out: Array<{ domain: string; like: string; reason: string }> = [];
   for (const d of externalRecipientDomains(facts, env)) {
     if (usual(d)) continue; // a domain mailed often is a partner in its own right
-    const l = lookalikeOf(d, trusted);
+    const l = trusted.match(d);
     if (l) out.push({ domain: d, like: l.candidate, reason: l.reason });
   }
   return out;

@@ -1,36 +1,61 @@
 // Reads the DATA stream into one buffer within the size limit and applies the SMTP-smuggling
 // defence: smtp-server already ends DATA only on CRLF.CRLF; here every bare CR or bare LF becomes
 // CRLF, so nothing we relay can carry a fake end-of-data (<LF>.<LF>, <CR>.<CR>, …) downstream,
-// and NUL bytes (never valid in mail, RFC 5322 §2.3) refuse the message.
+// and NUL bytes (never valid in mail, RFC 5322 §2.3) refuse the message. Each chunk is checked
+// and rewritten as it arrives, so a 50 MB message costs many small steps, never one long one.
 import type { Readable } from 'node:stream';
 import { SmtpError } from './smtp-error.ts';
 
 export async function readMessage(stream: Readable & { sizeExceeded?: boolean }, maxSize: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
+  const state: LineState = { afterCR: false };
   let size = 0;
+  let length = 0;
+  let nul = false;
   for await (const chunk of stream) {
     size += (chunk as Buffer).length;
-    if (size <= maxSize) chunks.push(chunk as Buffer);
+    if (size > maxSize || nul) continue;
+    if ((chunk as Buffer).includes(0)) nul = true;
+    const normal = normalizeChunk(chunk as Buffer, state);
+    chunks.push(normal);
+    length += normal.length;
   }
   if (stream.sizeExceeded || size > maxSize) {
     throw new SmtpError(552, '5.3.4', `Message too big: the limit is ${maxSize} bytes`);
   }
-  const raw = Buffer.concat(chunks, size);
-  if (raw.includes(0)) throw new SmtpError(554, '5.6.0', 'Message contains NUL bytes, which mail may not carry');
-  return normalizeLineEndings(raw);
+  if (nul) throw new SmtpError(554, '5.6.0', 'Message contains NUL bytes, which mail may not carry');
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+}
+
+/** Carried from one chunk to the next: the previous chunk ended in a CR (already written as CRLF). */
+interface LineState {
+  afterCR: boolean;
 }
 
 /** Bare CR and bare LF become CRLF; a message already in CRLF form is returned as the same buffer. */
 export function normalizeLineEndings(raw: Buffer): Buffer {
-  if (!hasBareLineBreak(raw)) return raw;
-  const out = Buffer.allocUnsafe(raw.length * 2);
+  return normalizeChunk(raw, { afterCR: false });
+}
+
+function normalizeChunk(raw: Buffer, state: LineState): Buffer {
+  if (raw.length === 0) return raw;
+  // An LF that completes a CRLF split between two chunks: the CR before it was written as CRLF.
+  const skipFirst = state.afterCR && raw[0] === 10;
+  const rest = skipFirst ? raw.subarray(1) : raw;
+  if (!hasBareLineBreak(rest)) {
+    state.afterCR = false;
+    return rest;
+  }
+  const out = Buffer.allocUnsafe(rest.length * 2);
   let o = 0;
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i]!;
+  state.afterCR = false;
+  for (let i = 0; i < rest.length; i++) {
+    const b = rest[i]!;
     if (b === 13) {
       out[o++] = 13;
       out[o++] = 10;
-      if (raw[i + 1] === 10) i++;
+      if (i + 1 === rest.length) state.afterCR = true;
+      else if (rest[i + 1] === 10) i++;
     } else if (b === 10) {
       out[o++] = 13;
       out[o++] = 10;

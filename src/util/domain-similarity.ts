@@ -1,9 +1,16 @@
 // Look-alike domain detection: is `domain` a near miss of one of the domains someone trusts
-// (exampel.co.jp for example.co.jp, examp1e.com, rnicrosoft.com, xn--… IDN confusables)?
-// Compares registrable domains (so mail.example.co.jp is the same organisation as
-// example.co.jp, never a look-alike), by homoglyph skeleton and by Damerau-Levenshtein distance
-// scaled to the length of the distinctive label. Pure; no DNS, no public-suffix download.
+// (exampel.co.jp for example.co.jp, examp1e.tokyo.jp, acme-co.jp, acrne.onmicrosoft.com, IDN
+// confusables such as аcme.co.jp with a Cyrillic а)? Domains are compared by their registrable
+// domain under the Public Suffix List (tldts, which ships the list: no download), by homoglyph
+// skeleton and by a Damerau-Levenshtein distance bounded by what the trusted name allows.
+// Trusted lists are prepared once into a LookalikeIndex (cached by content), so one check costs
+// a hash lookup and a few banded comparisons; names that cannot exist in DNS are never compared.
 import { domainToUnicode } from 'node:url';
+import { parse } from 'tldts';
+import { skeletonOf } from './confusables.ts';
+import { dnsNameProblem, MAX_DOMAIN_OCTETS } from './dns-name.ts';
+
+export { skeletonOf } from './confusables.ts';
 
 export type LookalikeReason = 'edit-distance' | 'homoglyph' | 'punycode';
 
@@ -16,40 +23,28 @@ export interface Lookalike {
 }
 
 /**
- * The candidate that `domain` imitates, or null when it resembles none — or when it IS one of
- * the candidates (or shares its registrable domain): a known domain is never its own look-alike.
+ * Suffixes under which every customer gets a subdomain of its own but which the Public Suffix
+ * List does not carry (their owners never asked): acme.onmicrosoft.com is Acme's, not
+ * Microsoft's, so acrne.onmicrosoft.com imitates it.
  */
-export function lookalikeOf(domain: string, candidates: Iterable<string>): Lookalike | null {
-  const subject = describeDomain(domain);
-  if (!subject) return null;
-  const described: Array<{ original: string; d: DescribedDomain }> = [];
-  for (const original of candidates) {
-    const d = describeDomain(original);
-    if (!d) continue;
-    if (d.registrable === subject.registrable) return null;
-    described.push({ original, d });
-  }
-  let best: Lookalike | null = null;
-  for (const { original, d } of described) {
-    const match = compareDomains(subject, d);
-    if (!match) continue;
-    const found: Lookalike = { candidate: original, ...match };
-    if (!best || rank(found) < rank(best)) best = found;
-  }
-  return best;
-}
+export const SHARED_TENANT_SUFFIXES: readonly string[] = [
+  'mail.onmicrosoft.com',
+  'onmicrosoft.com',
+  'sharepoint.com',
+  'my.salesforce.com',
+  'zendesk.com',
+  'cybozu.com',
+  'kintone.com',
+  'atlassian.net',
+];
 
-function rank(l: Lookalike): number {
-  // A skeleton match is stronger evidence than a typo distance; closer beats farther.
-  return (l.reason === 'edit-distance' ? 10 : 0) + l.distance;
-}
-
-interface DescribedDomain {
+/** What the comparison needs to know about one domain. */
+export interface DomainShape {
   /** ASCII (punycode) registrable domain, lower-case */
   registrable: string;
   /** Unicode registrable domain (IDN labels decoded) */
   unicode: string;
-  /** homoglyph-normalised form of the unicode registrable domain */
+  /** homoglyph skeleton of `unicode` */
   skeleton: string;
   /** the label in front of the public suffix: the part people read as the company name */
   core: string;
@@ -57,19 +52,73 @@ interface DescribedDomain {
   idn: boolean;
 }
 
-function compareDomains(subject: DescribedDomain, candidate: DescribedDomain): { reason: LookalikeReason; distance: number } | null {
-  const distance = damerauLevenshtein(subject.registrable, candidate.registrable);
-  if (subject.skeleton === candidate.skeleton) {
-    return { reason: subject.idn ? 'punycode' : 'homoglyph', distance };
+// Raw input longer than this cannot fold into a 253-octet name (NFKC and punycode only grow a
+// valid name's presentation), so it is refused before any Unicode work on it.
+const MAX_RAW_CHARS = 4 * MAX_DOMAIN_OCTETS;
+
+/** Lower-case ASCII (punycode) form of a domain or of an address's domain; '' when there is none. */
+export function asciiDomain(raw: string): string {
+  const at = raw.lastIndexOf('@');
+  let d = (at >= 0 ? raw.slice(at + 1) : raw).trim().toLowerCase();
+  if (d.length > MAX_RAW_CHARS) return d;
+  d = d.replace(/^\[|\]$/g, '').replace(/\.+$/, '');
+  if (!d || !/[^\x00-\x7f]/.test(d)) return d;
+  // Full-width letters and dots (ｅｘａｍｐｌｅ．ｃｏｍ) fold to ASCII before IDN encoding.
+  const folded = d.normalize('NFKC').replace(/[。．｡]/g, '.');
+  try {
+    return new URL(`http://${folded}/`).hostname;
+  } catch {
+    return folded;
   }
-  const allowed = allowedDistance(candidate.core);
-  if (allowed === 0) return null;
-  const closest = Math.min(
-    subject.idn ? damerauLevenshtein(subject.unicode, candidate.unicode) : distance,
-    damerauLevenshtein(subject.skeleton, candidate.skeleton),
-  );
-  if (closest > allowed) return null;
-  return { reason: subject.idn ? 'punycode' : 'edit-distance', distance: closest };
+}
+
+const shapeCache = new Map<string, DomainShape | null>();
+const SHAPE_CACHE_SIZE = 4096;
+
+/** The shape of a domain, or null when it is no comparable name (no dot, an IP, not a DNS name). */
+export function describeDomain(raw: string): DomainShape | null {
+  const ascii = asciiDomain(raw);
+  const hit = shapeCache.get(ascii);
+  if (hit !== undefined) return hit;
+  const shape = shapeOf(ascii);
+  if (shapeCache.size >= SHAPE_CACHE_SIZE) shapeCache.delete(shapeCache.keys().next().value!);
+  shapeCache.set(ascii, shape);
+  return shape;
+}
+
+function shapeOf(ascii: string): DomainShape | null {
+  if (!ascii.includes('.') || dnsNameProblem(ascii)) return null;
+  const registrable = registrableOf(ascii);
+  if (registrable === null) return null;
+  const firstLabel = registrable.slice(0, registrable.indexOf('.'));
+  const unicode = domainToUnicode(registrable) || registrable;
+  return {
+    registrable,
+    unicode,
+    skeleton: skeletonOf(unicode),
+    core: domainToUnicode(firstLabel) || firstLabel,
+    idn: registrable.split('.').some((l) => l.startsWith('xn--')) || /[^\x00-\x7f]/.test(unicode),
+  };
+}
+
+/** Registrable domain of a valid ASCII name: PSL (ICANN and private) plus SHARED_TENANT_SUFFIXES. */
+function registrableOf(ascii: string): string | null {
+  for (const suffix of SHARED_TENANT_SUFFIXES) {
+    if (ascii === suffix) return ascii;
+    if (ascii.endsWith(`.${suffix}`)) {
+      const rest = ascii.slice(0, ascii.length - suffix.length - 1);
+      return `${rest.slice(rest.lastIndexOf('.') + 1)}.${suffix}`;
+    }
+  }
+  const p = parse(ascii, { allowPrivateDomains: true, extractHostname: false, validateHostname: false });
+  if (p.isIp) return null;
+  // A public suffix itself (github.io, co.jp) is its owner's own name: compare it whole.
+  return p.domain ?? ascii;
+}
+
+/** The registrable domain (example.co.jp for mail.example.co.jp); the ASCII form when it has none. */
+export function registrableDomain(domain: string): string {
+  return describeDomain(domain)?.registrable ?? asciiDomain(domain);
 }
 
 /**
@@ -83,217 +132,171 @@ export function allowedDistance(core: string): number {
   return 2;
 }
 
-// Second-level labels under two-letter country TLDs that act as public suffixes
-// (co.jp, ne.jp, co.uk, com.au …). A heuristic: enough for look-alike comparison.
-const SECOND_LEVEL = new Set([
-  'co',
-  'ne',
-  'or',
-  'ac',
-  'ad',
-  'go',
-  'ed',
-  'gr',
-  'lg',
-  'com',
-  'net',
-  'org',
-  'gov',
-  'edu',
-  'mil',
-  'ltd',
-  'plc',
-]);
+interface Entry {
+  original: string;
+  shape: DomainShape;
+  allowed: number;
+  /** code points, prepared once for the distance computation */
+  registrable: string[];
+  unicode: string[];
+  skeleton: string[];
+  /** which characters occur (hashed into 32 bits), for a quick "too different" test */
+  readableMask: number;
+  skeletonMask: number;
+}
 
-function describeDomain(raw: string): DescribedDomain | null {
-  const ascii = normaliseAscii(raw);
-  if (!ascii || !ascii.includes('.')) return null;
-  const labels = ascii.split('.');
-  const suffixLabels =
-    labels.length >= 3 && labels[labels.length - 1]!.length === 2 && SECOND_LEVEL.has(labels[labels.length - 2]!) ? 2 : 1;
-  const registrableLabels = labels.slice(-(suffixLabels + 1));
-  const registrable = registrableLabels.join('.');
-  const unicode = domainToUnicode(registrable) || registrable;
-  const idn = registrable.split('.').some((l) => l.startsWith('xn--')) || /[^\x00-\x7f]/.test(unicode);
+function entryOf(original: string, shape: DomainShape): Entry {
+  const registrable = [...shape.registrable];
+  const unicode = [...shape.unicode];
+  const skeleton = [...shape.skeleton];
   return {
+    original,
+    shape,
+    allowed: allowedDistance(shape.core),
     registrable,
     unicode,
-    skeleton: skeletonOf(unicode),
-    core: domainToUnicode(registrableLabels[0]!) || registrableLabels[0]!,
-    idn,
+    skeleton,
+    readableMask: charMask(shape.idn ? unicode : registrable),
+    skeletonMask: charMask(skeleton),
   };
 }
 
-/** Lower-case ASCII (punycode) form of a domain or the domain part of an address. */
-function normaliseAscii(raw: string): string {
-  let d = raw.trim().toLowerCase();
-  const at = d.lastIndexOf('@');
-  if (at >= 0) d = d.slice(at + 1);
-  d = d.replace(/^\[|\]$/g, '').replace(/\.+$/, '');
-  if (!d) return '';
-  if (/[^\x00-\x7f]/.test(d)) {
-    // Full-width letters and dots (ｅｘａｍｐｌｅ．ｃｏｍ) fold to ASCII before IDN encoding.
-    const folded = d.normalize('NFKC').replace(/[。．｡]/g, '.');
-    try {
-      const url = new URL(`http://${folded}/`);
-      return url.hostname;
-    } catch {
-      return folded;
-    }
-  }
-  return d;
+function charMask(chars: readonly string[]): number {
+  let m = 0;
+  for (const c of chars) m |= 1 << (c.codePointAt(0)! % 32);
+  return m;
 }
 
-// Characters that render like an ASCII letter or digit in common mail-client fonts: Cyrillic,
-// Greek and Latin-extended look-alikes (from Unicode's confusables.txt, the ones seen in
-// phishing), digits that pass for letters, and letter pairs that pass for one letter.
-const CONFUSABLE_CHARS: Record<string, string> = {
-  а: 'a',
-  в: 'b',
-  е: 'e',
-  ё: 'e',
-  к: 'k',
-  м: 'm',
-  н: 'h',
-  о: 'o',
-  р: 'p',
-  с: 'c',
-  т: 't',
-  у: 'y',
-  х: 'x',
-  ѕ: 's',
-  і: 'l',
-  ї: 'l',
-  ј: 'j',
-  ԁ: 'd',
-  ԛ: 'q',
-  ԝ: 'w',
-  һ: 'h',
-  ɡ: 'g',
-  ս: 'u',
-  ո: 'n',
-  ց: 'g',
-  α: 'a',
-  β: 'b',
-  ε: 'e',
-  η: 'n',
-  ι: 'l',
-  κ: 'k',
-  ν: 'v',
-  ο: 'o',
-  ρ: 'p',
-  τ: 't',
-  υ: 'u',
-  χ: 'x',
-  ω: 'w',
-  à: 'a',
-  á: 'a',
-  â: 'a',
-  ã: 'a',
-  ä: 'a',
-  å: 'a',
-  ā: 'a',
-  ă: 'a',
-  ą: 'a',
-  ç: 'c',
-  ć: 'c',
-  č: 'c',
-  ď: 'd',
-  đ: 'd',
-  è: 'e',
-  é: 'e',
-  ê: 'e',
-  ë: 'e',
-  ē: 'e',
-  ę: 'e',
-  ě: 'e',
-  ğ: 'g',
-  ì: 'l',
-  í: 'l',
-  î: 'l',
-  ï: 'l',
-  ı: 'l',
-  ł: 'l',
-  ñ: 'n',
-  ń: 'n',
-  ň: 'n',
-  ò: 'o',
-  ó: 'o',
-  ô: 'o',
-  õ: 'o',
-  ö: 'o',
-  ø: 'o',
-  ō: 'o',
-  ő: 'o',
-  ř: 'r',
-  ś: 's',
-  š: 's',
-  ş: 's',
-  ť: 't',
-  ù: 'u',
-  ú: 'u',
-  û: 'u',
-  ü: 'u',
-  ū: 'u',
-  ů: 'u',
-  ű: 'u',
-  ý: 'y',
-  ÿ: 'y',
-  ž: 'z',
-  ź: 'z',
-  ż: 'z',
-  '0': 'o',
-  '1': 'l',
-  i: 'l',
-  '|': 'l',
-  '3': 'e',
-  '5': 's',
-};
-const CONFUSABLE_SEQUENCES: Array<[RegExp, string]> = [
-  [/rn/g, 'm'],
-  [/vv/g, 'w'],
-  [/cl/g, 'd'],
-];
+function bitCount(n: number): number {
+  let v = n - ((n >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** A trusted domain list prepared for look-alike checks. */
+export class LookalikeIndex {
+  private readonly known = new Set<string>();
+  private readonly bySkeleton = new Map<string, Entry>();
+  /** entries that allow typos (their company label is long enough) */
+  private readonly typoTargets: Entry[] = [];
+
+  constructor(candidates: Iterable<string>) {
+    for (const original of candidates) {
+      const shape = describeDomain(original);
+      if (!shape || this.known.has(shape.registrable)) continue;
+      this.known.add(shape.registrable);
+      const entry = entryOf(original, shape);
+      if (!this.bySkeleton.has(shape.skeleton)) this.bySkeleton.set(shape.skeleton, entry);
+      if (entry.allowed > 0) this.typoTargets.push(entry);
+    }
+  }
+
+  /** The trusted domain `domain` imitates, or null (also when it is one of them or a subdomain of one). */
+  match(domain: string): Lookalike | null {
+    const shape = describeDomain(domain);
+    if (!shape || this.known.has(shape.registrable)) return null;
+    const subject = entryOf('', shape);
+    const twin = this.bySkeleton.get(shape.skeleton);
+    if (twin) {
+      const distance = boundedDistance(subject.registrable, twin.registrable, MAX_DOMAIN_OCTETS);
+      return { candidate: twin.original, reason: shape.idn ? 'punycode' : 'homoglyph', distance };
+    }
+    let best: Lookalike | null = null;
+    for (const target of this.typoTargets) {
+      const k = Math.min(target.allowed, best ? best.distance - 1 : target.allowed);
+      if (k < 1) continue;
+      const closest = closestDistance(subject, target, k);
+      if (closest > k) continue;
+      best = { candidate: target.original, reason: shape.idn ? 'punycode' : 'edit-distance', distance: closest };
+    }
+    return best;
+  }
+}
 
 /**
- * The homoglyph skeleton of a (unicode) domain: two domains that a reader cannot tell apart
- * at a glance have the same skeleton. Hyphens are kept (they are visible).
+ * min(distance of the readable forms, distance of the skeletons), or k + 1 when both exceed k.
+ * Each edit changes at most two of the characters that occur, so strings whose character sets
+ * differ in more than 2k (hashed) places are too far apart without computing anything.
  */
-export function skeletonOf(unicodeDomain: string): string {
-  let s = '';
-  for (const ch of unicodeDomain.normalize('NFKC').toLowerCase()) s += CONFUSABLE_CHARS[ch] ?? ch;
-  for (const [re, to] of CONFUSABLE_SEQUENCES) s = s.replace(re, to);
-  return s;
+function closestDistance(subject: Entry, target: Entry, k: number): number {
+  const readableClose = bitCount(subject.readableMask ^ (subject.shape.idn ? charMask(target.unicode) : target.readableMask)) <= 2 * k;
+  const skeletonClose = bitCount(subject.skeletonMask ^ target.skeletonMask) <= 2 * k;
+  if (!readableClose && !skeletonClose) return k + 1;
+  const a = readableClose
+    ? boundedDistance(subject.shape.idn ? subject.unicode : subject.registrable, subject.shape.idn ? target.unicode : target.registrable, k)
+    : k + 1;
+  if (a <= 1 || !skeletonClose) return a;
+  return Math.min(a, boundedDistance(subject.skeleton, target.skeleton, Math.min(k, a - 1)));
+}
+
+const indexCache = new Map<string, LookalikeIndex>();
+const INDEX_CACHE_SIZE = 64;
+
+/** The index of a trusted list, built once per distinct list (policy, tenant, brands) and reused. */
+export function lookalikeIndex(candidates: readonly string[]): LookalikeIndex {
+  const key = candidates.join('\n');
+  let index = indexCache.get(key);
+  if (index) return index;
+  index = new LookalikeIndex(candidates);
+  if (indexCache.size >= INDEX_CACHE_SIZE) indexCache.delete(indexCache.keys().next().value!);
+  indexCache.set(key, index);
+  return index;
+}
+
+/**
+ * The candidate that `domain` imitates, or null when it resembles none — or when it IS one of
+ * the candidates (or shares its registrable domain): a known domain is never its own look-alike.
+ */
+export function lookalikeOf(domain: string, candidates: Iterable<string>): Lookalike | null {
+  return lookalikeIndex(Array.isArray(candidates) ? candidates : [...candidates]).match(domain);
 }
 
 /**
  * Damerau-Levenshtein distance (optimal string alignment: insert, delete, substitute, swap two
- * adjacent characters), over code points.
+ * adjacent characters) over code points, computed only within a band of width k around the
+ * diagonal: O(k·n). Returns k + 1 as soon as the distance must exceed k.
  */
-export function damerauLevenshtein(a: string, b: string): number {
-  const s = [...a];
-  const t = [...b];
+export function boundedDistance(s: readonly string[], t: readonly string[], k: number): number {
   const m = s.length;
   const n = t.length;
-  if (m === 0) return n;
-  if (n === 0) return m;
-  let prev2: number[] = new Array(n + 1).fill(0);
-  let prev: number[] = Array.from({ length: n + 1 }, (_, j) => j);
-  let cur: number[] = new Array(n + 1).fill(0);
+  if (Math.abs(m - n) > k) return k + 1;
+  if (m === 0 || n === 0) return Math.max(m, n);
+  const over = k + 1;
+  let [prev2, prev, cur] = scratchRows(n + 1);
+  prev2.fill(over, 0, n + 1);
+  prev.fill(over, 0, n + 1);
+  for (let j = 0; j <= Math.min(n, k); j++) prev[j] = j;
   for (let i = 1; i <= m; i++) {
-    cur[0] = i;
-    for (let j = 1; j <= n; j++) {
+    const from = Math.max(1, i - k);
+    const to = Math.min(n, i + k);
+    // Only the band and the cell on each side of it are read: the rest of the row is stale.
+    cur.fill(over, Math.max(0, from - 1), Math.min(n, to + 1) + 1);
+    cur[0] = i <= k ? i : over;
+    let rowMin = cur[0]!;
+    for (let j = from; j <= to; j++) {
       const cost = s[i - 1] === t[j - 1] ? 0 : 1;
       let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
       if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
-      cur[j] = v;
+      cur[j] = v > over ? over : v;
+      if (cur[j]! < rowMin) rowMin = cur[j]!;
     }
+    if (rowMin > k) return over;
     [prev2, prev, cur] = [prev, cur, prev2];
   }
-  return prev[n]!;
+  return Math.min(prev[n]!, over);
 }
 
-/** The registrable domain (example.co.jp for mail.example.co.jp) by the same heuristic. */
-export function registrableDomain(domain: string): string {
-  return describeDomain(domain)?.registrable ?? normaliseAscii(domain);
+const rows: Int32Array[] = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
+
+/** Three reusable rows of at least `length` cells (the distance never runs concurrently). */
+function scratchRows(length: number): [Int32Array, Int32Array, Int32Array] {
+  if (rows[0]!.length < length) for (let r = 0; r < 3; r++) rows[r] = new Int32Array(length * 2);
+  return [rows[0]!, rows[1]!, rows[2]!];
+}
+
+/** Unbounded Damerau-Levenshtein distance of two strings (code points); for short strings only. */
+export function damerauLevenshtein(a: string, b: string): number {
+  const s = [...a];
+  const t = [...b];
+  return boundedDistance(s, t, Math.max(s.length, t.length));
 }

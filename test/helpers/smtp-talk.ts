@@ -54,6 +54,11 @@ export class SmtpTalk {
     this.socket.write(data);
   }
 
+  /** Writes and resolves once the data has been handed to the operating system. */
+  writeAll(data: string | Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.socket.write(data, (err) => (err ? reject(err) : resolve())));
+  }
+
   async cmd(line: string): Promise<Reply> {
     this.write(line + '\r\n');
     return this.reply();

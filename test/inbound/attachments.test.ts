@@ -15,7 +15,7 @@ const fixture = (path: string): Uint8Array => readFileSync(new URL(path, FIXTURE
 
 async function analyzeMail(path: string): Promise<AttachmentFinding[]> {
   const parsed = await parseMessage(fixture(path), { mailFrom: 'x@example.net', recipients: ['y@example.jp'] }, 'inbound');
-  return analyzeAttachments(parsed.attachments.map((a) => ({ filename: a.fact.filename, content: a.content })));
+  return analyzeAttachments(parsed.attachments.map((a) => ({ filename: a.fact.filename, content: a.content }))).findings;
 }
 
 function symbols(findings: AttachmentFinding[]): string[] {
@@ -236,4 +236,28 @@ test('a gzip bomb is refused from its declared size', async () => {
     Buffer.from([0, 0, 0, 2]),
   ]);
   assert.ok(symbols(analyzeAttachment('log.gz', gz)).includes('ATTACH_ZIP_BOMB'));
+});
+
+test('one budget for all attachments of a message: past it nothing more is inflated, cheap checks go on', async () => {
+  const member = deflateRawSync(Buffer.alloc(1024 * 1024 - 1));
+  const zip = buildZip(
+    Array.from({ length: 48 }, (_, i) => ({ name: `part${i}.txt`, data: member, method: 8 as const, uncompressedSize: 1024 * 1024 - 1 })),
+  );
+  const exe = buildZip([fileEntry('請求書.exe', Buffer.from('MZ'))]);
+  // 100 archives each within every per-archive limit (48 MiB of 64), 4.8 GB together.
+  const list = [
+    ...Array.from({ length: 100 }, (_, i) => ({ filename: `report${i}.zip`, content: zip })),
+    { filename: 'late.zip', content: exe },
+  ];
+  const report = analyzeAttachments(list);
+  assert.match(report.incomplete ?? '', /per-message budget of 67108864 bytes/);
+  const names = symbols(report.findings);
+  assert.ok(names.includes('ATTACH_INSPECTION_INCOMPLETE'), names.join());
+  assert.ok(names.includes('ATTACH_EXECUTABLE'), 'member names of archives past the budget are still checked');
+  assert.ok(!names.includes('ATTACH_ZIP_BOMB'), 'within the per-archive limits: not a bomb');
+  // A time budget of zero stops before the first inflation.
+  const timed = analyzeAttachments(list.slice(0, 2), {}, { maxBytes: 1024 ** 3, maxMs: 0 });
+  assert.match(timed.incomplete ?? '', /after 0 ms/);
+  // Ordinary attachments are well within the budget.
+  assert.equal(analyzeAttachments([{ filename: 'a.zip', content: exe }]).incomplete, null);
 });

@@ -91,6 +91,25 @@ test("look-alike of the tenant's own domain (acme-shojl.co.jp)", async () => {
   assert.deepEqual(detectPhishing(own.facts, own.tenant).symbols, []);
 });
 
+test('inbound look-alikes under the Public Suffix List (issue 22) and names that cannot exist in DNS', async () => {
+  const tenant = { ...TENANT, domains: ['acme.onmicrosoft.com', 'example.tokyo.jp', 'acme.co.jp'] };
+  for (const from of ['billing@acrne.onmicrosoft.com', 'billing@examp1e.tokyo.jp', 'billing@acme-co.jp', 'billing@xn--cme-5cd.co.jp']) {
+    const input = await inputFrom(mail(`Billing <${from}>`, 'Invoice', '<p>Please see the invoice.</p>'), tenant);
+    const names = detectPhishing(input.facts, tenant).symbols.map((s) => s.name);
+    assert.ok(names.includes('PHISH_LOOKALIKE_DOMAIN'), `${from}: ${names.join()}`);
+  }
+  const link = await inputFrom(
+    mail('News <news@sender.example>', 'News', '<a href="https://acrne.onmicrosoft.com/login">here</a>'),
+    tenant,
+  );
+  assert.ok(detectPhishing(link.facts, tenant).symbols.some((s) => s.name === 'PHISH_LOOKALIKE_LINK'));
+  const long = await inputFrom(mail(`X <x@${'a'.repeat(300)}.com>`, 'x', `<a href="https://${'b'.repeat(70)}.example/">x</a>`), tenant);
+  const got = detectPhishing(long.facts, tenant).symbols.map((s) => s.name);
+  assert.ok(got.includes('PHISH_INVALID_SENDER_DOMAIN') && got.includes('PHISH_INVALID_LINK_HOST'), got.join());
+  const named = await inputFrom(mail(`"${'山'.repeat(5000)}" <x@sender.example>`, 'x', '<p>x</p>'), tenant);
+  assert.ok(detectPhishing(named.facts, tenant).symbols.some((s) => s.name === 'PHISH_LONG_DISPLAY_NAME'));
+});
+
 test('executive and staff impersonation from outside; the same person inside is fine', async () => {
   const ceo = await inputFrom(
     mail('=?UTF-8?B?5L2Q6JekIOS4gOmDjg==?= <sato.ichiro.ceo@gmail.com>', '至急のお願い', '<p>至急振込をお願いします。</p>'),

@@ -175,6 +175,17 @@ for (const [label, when, spec, expected] of conditionCases) {
   test(`condition: ${label} → ${expected}`, () => assert.equal(hits(when, spec), expected));
 }
 
+test('outbound look-alikes under the Public Suffix List (issue 22): shared platforms, tokyo.jp, acme-co.jp, IDN', () => {
+  const ctx = {
+    ...CTX,
+    contactedDomains: new Map([...contacted, ['acme.onmicrosoft.com', 9], ['example.tokyo.jp', 5]]),
+  };
+  for (const to of ['a@acrne.onmicrosoft.com', 'a@examp1e.tokyo.jp', 'a@acme-co.jp', 'a@аcme.co.jp']) {
+    assert.equal(hits('{ lookalikeDomain: true }', { to: [to] }, ctx), true, to);
+  }
+  assert.equal(hits('{ lookalikeDomain: true }', { to: ['a@other.onmicrosoft.com'] }, ctx), false);
+});
+
 test('a frequently mailed look-alike domain is a partner in its own right', () => {
   const ctx = { ...CTX, contactedDomains: new Map([...contacted, ['exampel.co.jp', 10]]) };
   assert.equal(hits('{ lookalikeDomain: true }', { to: ['a@exampel.co.jp'] }, ctx), false);

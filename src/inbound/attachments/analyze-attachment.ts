@@ -2,7 +2,10 @@
 // name (dangerous/double extensions, bidi tricks), the true type from magic bytes, Office
 // macros, PDF actions, and walks archives within hard limits on depth, entry count, total
 // output and compression ratio, so a zip bomb is refused from its directory and never inflated
-// past a cap. Pure and synchronous: bytes in, findings out, no I/O.
+// past a cap. All attachments of one message share a budget (bytes inflated, milliseconds):
+// past it nothing more is inflated, the cheap checks go on, and ATTACH_INSPECTION_INCOMPLETE says
+// so. Pure and synchronous: bytes in, findings out, no I/O (the caller runs it off the event loop).
+import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { ATTACHMENT_SYMBOLS, type AttachmentSymbolName } from './attachment-symbols.ts';
 import {
@@ -55,6 +58,30 @@ export const DEFAULT_LIMITS: AttachmentLimits = {
   ratioMinBytes: 1024 * 1024,
 };
 
+/** What one message may cost the attachment analysis, all its attachments together. */
+export interface AnalysisBudget {
+  /** bytes inflated from archives and compressed files */
+  maxBytes: number;
+  /** milliseconds of analysis */
+  maxMs: number;
+}
+
+export const DEFAULT_BUDGET: AnalysisBudget = { maxBytes: 64 * 1024 * 1024, maxMs: 5_000 };
+
+export interface AttachmentReport {
+  findings: AttachmentFinding[];
+  /** why the analysis stopped short of inspecting everything, or null */
+  incomplete: string | null;
+}
+
+/** The budget as it is spent during one message's analysis. */
+interface Spending {
+  budget: AnalysisBudget;
+  bytesLeft: number;
+  deadline: number;
+  stopped: string | null;
+}
+
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 /** Extensions that make a convincing decoy before a dangerous one (invoice.pdf.exe). */
 const DECOY_EXTENSIONS = new Set([
@@ -106,6 +133,7 @@ interface Walk {
   findings: AttachmentFinding[];
   entriesLeft: number;
   bytesLeft: number;
+  spending: Spending;
 }
 
 function add(walk: Walk, symbol: AttachmentSymbolName, member: string, reason: string): void {
@@ -114,20 +142,59 @@ function add(walk: Walk, symbol: AttachmentSymbolName, member: string, reason: s
   walk.findings.push({ symbol, score: ATTACHMENT_SYMBOLS[symbol].score, filename: walk.filename, member, reason });
 }
 
-/** Analyses one attachment (and everything inside it, within `limits`). */
-export function analyzeAttachment(filename: string, content: Uint8Array, limits: Partial<AttachmentLimits> = {}): AttachmentFinding[] {
+function spendingOf(budget: AnalysisBudget): Spending {
+  return { budget, bytesLeft: budget.maxBytes, deadline: performance.now() + budget.maxMs, stopped: null };
+}
+
+function walkOne(filename: string, content: Uint8Array, limits: Partial<AttachmentLimits>, spending: Spending): AttachmentFinding[] {
   const full = { ...DEFAULT_LIMITS, ...limits };
-  const walk: Walk = { limits: full, filename, findings: [], entriesLeft: full.maxEntries, bytesLeft: full.maxTotalBytes };
+  const walk: Walk = { limits: full, filename, findings: [], entriesLeft: full.maxEntries, bytesLeft: full.maxTotalBytes, spending };
   analyzeFile(walk, filename, '', content, 0);
   return walk.findings;
 }
 
-/** Analyses every attachment of a message; findings are in attachment order. */
+/** Analyses one attachment (and everything inside it, within `limits` and the default budget). */
+export function analyzeAttachment(filename: string, content: Uint8Array, limits: Partial<AttachmentLimits> = {}): AttachmentFinding[] {
+  return walkOne(filename, content, limits, spendingOf(DEFAULT_BUDGET));
+}
+
+/** Analyses every attachment of a message within one budget; findings are in attachment order. */
 export function analyzeAttachments(
   list: ReadonlyArray<{ filename: string; content: Uint8Array }>,
   limits: Partial<AttachmentLimits> = {},
-): AttachmentFinding[] {
-  return list.flatMap((a) => analyzeAttachment(a.filename, a.content, limits));
+  budget: AnalysisBudget = DEFAULT_BUDGET,
+): AttachmentReport {
+  const spending = spendingOf(budget);
+  const findings = list.flatMap((a) => walkOne(a.filename, a.content, limits, spending));
+  if (spending.stopped) {
+    findings.push({
+      symbol: 'ATTACH_INSPECTION_INCOMPLETE',
+      score: ATTACHMENT_SYMBOLS.ATTACH_INSPECTION_INCOMPLETE.score,
+      filename: '',
+      member: '',
+      reason: spending.stopped,
+    });
+  }
+  return { findings, incomplete: spending.stopped };
+}
+
+/**
+ * May the analysis inflate `bytes` more? No once the message's budget is spent (in bytes or
+ * time); the first refusal records why, and nothing is inflated for this message after it.
+ */
+function mayInflate(walk: Walk, bytes: number): boolean {
+  const s = walk.spending;
+  if (s.stopped) return false;
+  if (performance.now() > s.deadline) s.stopped = `analysis stopped after ${s.budget.maxMs} ms (the per-message budget)`;
+  else if (bytes > s.bytesLeft) {
+    s.stopped = `attachments would inflate past the per-message budget of ${s.budget.maxBytes} bytes`;
+  }
+  return s.stopped === null;
+}
+
+function spent(walk: Walk, bytes: number): void {
+  walk.bytesLeft -= bytes;
+  walk.spending.bytesLeft -= bytes;
 }
 
 function analyzeFile(walk: Walk, name: string, member: string, bytes: Uint8Array, depth: number): void {
@@ -291,10 +358,11 @@ function readMember(walk: Walk, name: string, member: string, bytes: Uint8Array,
     add(walk, 'ATTACH_ARCHIVE_UNINSPECTED', join(member, e.name), `${name}: ${e.name} uses compression method ${e.method}`);
     return null;
   }
+  if (!mayInflate(walk, e.method === 0 ? 0 : e.uncompressedSize)) return null;
   const cap = Math.min(e.uncompressedSize, walk.bytesLeft, walk.limits.maxEntryBytes);
   try {
     const content = extractEntry(bytes, e, cap);
-    walk.bytesLeft -= content.length;
+    spent(walk, e.method === 0 ? 0 : content.length);
     return content;
   } catch (err) {
     if (err instanceof OutputCapExceeded) {
@@ -338,7 +406,7 @@ function walkGzip(walk: Walk, name: string, member: string, bytes: Uint8Array, d
   const inner = gzipInnerName(name, bytes);
   // ISIZE (last 4 bytes) is the declared size mod 2^32: a cheap first bomb check
   const declared = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true) : 0;
-  const cap = Math.min(walk.bytesLeft, walk.limits.maxEntryBytes);
+  const cap = Math.min(walk.bytesLeft, walk.limits.maxEntryBytes, walk.spending.bytesLeft);
   if (declared >= walk.limits.ratioMinBytes && declared / bytes.length > walk.limits.maxRatio) {
     return add(
       walk,
@@ -347,16 +415,23 @@ function walkGzip(walk: Walk, name: string, member: string, bytes: Uint8Array, d
       `${name}: compresses ${Math.round(declared / bytes.length)}:1 (limit ${walk.limits.maxRatio}:1)`,
     );
   }
+  // ISIZE can lie, so the real output is capped too; a cap set by the message's budget is not a bomb.
+  if (!mayInflate(walk, declared)) return;
   let content: Uint8Array;
   try {
     content = gunzipSync(bytes, { maxOutputLength: Math.max(1, cap) });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError)
+    if (e.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      if (cap === walk.spending.bytesLeft && cap < Math.min(walk.bytesLeft, walk.limits.maxEntryBytes)) {
+        walk.spending.stopped ??= `attachments would inflate past the per-message budget of ${walk.spending.budget.maxBytes} bytes`;
+        return;
+      }
       return add(walk, 'ATTACH_ZIP_BOMB', member, `${name}: expands beyond ${cap} bytes; stopped at the cap`);
+    }
     return add(walk, 'ATTACH_ARCHIVE_MALFORMED', member, `${name}: ${e.message}`);
   }
-  walk.bytesLeft -= content.length;
+  spent(walk, content.length);
   analyzeFile(walk, inner, join(member, inner), content, depth + 1);
 }
 

@@ -33,6 +33,10 @@ export const ATTACHMENT_SYMBOLS = {
   ATTACH_ARCHIVE_TOO_MANY: { score: 6, description: 'Archive holds more files than the limit' },
   ATTACH_ZIP_BOMB: { score: 15, description: 'Archive bomb: expands far beyond the size or ratio limits; not unpacked' },
   ATTACH_EICAR: { score: 20, description: 'EICAR anti-virus test file' },
+  ATTACH_INSPECTION_INCOMPLETE: {
+    score: 5,
+    description: "Attachments exceed the message's analysis budget (bytes or time): not all could be inspected",
+  },
 } as const satisfies Record<string, { score: number; description: string }>;
 
 export type AttachmentSymbolName = keyof typeof ATTACHMENT_SYMBOLS;

@@ -2,9 +2,12 @@
 // tenant's staff or executives or a well-known brand from an outside address, look-alike
 // domains of the tenant's own (and of brands), Reply-To that diverts answers elsewhere, and
 // deceptive links (shown domain ≠ target, IP hosts, shorteners, punycode, userinfo tricks).
-// Pure: facts and tenant context in, explainable symbols out.
+// Pure: facts and tenant context in, explainable symbols out. Every input is bounded (display
+// names, subjects, URLs, DNS names), so hostile mail costs no more than ordinary mail; what the
+// tenant context implies (brand matchers, look-alike indexes) is prepared once per context.
 import type { MessageFacts } from '../../mime/facts.ts';
-import { lookalikeOf, registrableDomain } from '../../util/domain-similarity.ts';
+import { dnsNameProblem } from '../../util/dns-name.ts';
+import { asciiDomain, lookalikeIndex, type LookalikeIndex, registrableDomain } from '../../util/domain-similarity.ts';
 import type { BrandEntry, InboundSymbol, TenantContext } from '../verdict.ts';
 import { BUILTIN_BRANDS } from './brands.ts';
 import { extractLinks, shownHost, type Link } from './extract-links.ts';
@@ -28,6 +31,9 @@ export const PHISHING_SYMBOLS = {
   PHISH_URL_USERINFO: { score: 4, description: 'Link hides its real host behind a user name (https://bank.example@evil.example/)' },
   PHISH_BRAND_IN_URL: { score: 3, description: "Link names a well-known brand on a host that is not the brand's" },
   PHISH_CREDENTIAL_URL: { score: 2, description: 'Link goes to a log-in or verification script on an unrelated site' },
+  PHISH_INVALID_SENDER_DOMAIN: { score: 6, description: 'Sender domain cannot exist in DNS (too long, or an empty or over-long label)' },
+  PHISH_INVALID_LINK_HOST: { score: 3, description: 'Link host cannot exist in DNS (too long, or an empty or over-long label)' },
+  PHISH_LONG_DISPLAY_NAME: { score: 3, description: 'Display name is far longer than any mail client shows' },
 } as const satisfies Record<string, { score: number; description: string }>;
 
 export type PhishingSymbolName = keyof typeof PHISHING_SYMBOLS;
@@ -101,6 +107,15 @@ const FREEMAIL = new Set([
   'naver.com',
 ]);
 
+/** Display-name characters examined: more than any client shows; the rest is a finding of its own. */
+export const MAX_DISPLAY_NAME_CHARS = 256;
+/** Subject characters examined for brand names. */
+export const MAX_SUBJECT_CHARS = 1024;
+/** URL characters examined for brand names and credential paths. */
+export const MAX_URL_CHARS = 2048;
+/** Distinct link hosts compared with the trusted domains per message. */
+export const MAX_CHECKED_HOSTS = 50;
+
 export interface PhishingReport {
   symbols: InboundSymbol[];
   /** links examined (capped), for the audit trail and the console */
@@ -109,6 +124,11 @@ export interface PhishingReport {
 
 function symbol(name: PhishingSymbolName, detail: string): InboundSymbol {
   return { name, score: PHISHING_SYMBOLS[name].score, description: PHISHING_SYMBOLS[name].description, detail };
+}
+
+/** The start of a long string for a symbol's detail. */
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
 }
 
 function domainOf(address: string): string {
@@ -153,39 +173,80 @@ export function nameMatches(shown: string, person: string): boolean {
   return [...b].length >= 4 && a.includes(b);
 }
 
-function brandNameIn(haystack: string, name: string): boolean {
-  const h = haystack.normalize('NFKC').toLowerCase();
-  const n = name.normalize('NFKC').toLowerCase();
-  if (/^[\x00-\x7f]+$/.test(n)) {
-    const escaped = n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return new RegExp(`(^|[^a-z0-9])${escaped}($|[^a-z0-9])`).test(h);
-  }
-  return h.includes(n);
+/** What a tenant context implies for the checks, prepared once per distinct context. */
+interface PreparedTenant {
+  tenantDomains: string[];
+  brands: readonly BrandEntry[];
+  /** per brand: does a normalised haystack name it? (ASCII names as whole words) */
+  brandTests: Array<{ brand: BrandEntry; claims: (normalised: string) => boolean }>;
+  own: LookalikeIndex;
+  brandLookalikes: LookalikeIndex;
 }
 
-function brandClaimed(haystack: string, brands: readonly BrandEntry[]): BrandEntry | null {
-  if (!haystack) return null;
-  return brands.find((b) => b.names.some((n) => brandNameIn(haystack, n))) ?? null;
-}
+const prepared = new Map<string, PreparedTenant>();
+const PREPARED_CACHE_SIZE = 256;
 
-export function detectPhishing(facts: MessageFacts, tenant: TenantContext): PhishingReport {
-  const out: InboundSymbol[] = [];
+function prepareTenant(tenant: TenantContext): PreparedTenant {
+  const key = `${tenant.domains.join(',')}\n${tenant.brands?.length ? JSON.stringify(tenant.brands) : ''}`;
+  const hit = prepared.get(key);
+  if (hit) return hit;
   const brands = [...BUILTIN_BRANDS, ...(tenant.brands ?? [])];
   const tenantDomains = tenant.domains.map((d) => d.toLowerCase());
-  const fromAddress = facts.from?.address ?? '';
-  const fromName = facts.from?.name ?? '';
-  const fromDomain = domainOf(fromAddress);
-  const internal = fromDomain !== '' && domainIn(fromDomain, tenantDomains);
+  const p: PreparedTenant = {
+    tenantDomains,
+    brands,
+    brandTests: brands.map((brand) => ({ brand, claims: nameTest(brand.names) })),
+    own: lookalikeIndex(tenantDomains),
+    brandLookalikes: lookalikeIndex(brands.flatMap((b) => b.domains)),
+  };
+  if (prepared.size >= PREPARED_CACHE_SIZE) prepared.delete(prepared.keys().next().value!);
+  prepared.set(key, p);
+  return p;
+}
 
-  if (fromDomain && !internal) {
-    checkPeople(out, fromName, fromAddress, tenant);
-    checkBrand(out, fromName, facts.subject, fromDomain, brands, tenantDomains);
-    checkSenderDomain(out, fromDomain, tenantDomains, brands);
+function nameTest(names: readonly string[]): (normalised: string) => boolean {
+  const ascii: string[] = [];
+  const other: string[] = [];
+  for (const raw of names) {
+    const n = raw.normalize('NFKC').toLowerCase();
+    if (/^[\x00-\x7f]+$/.test(n)) ascii.push(n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    else other.push(n);
   }
-  checkDisplayNameAddress(out, fromName, fromAddress);
-  checkReplyTo(out, facts, fromDomain);
+  const words = ascii.length ? new RegExp(`(?:^|[^a-z0-9])(?:${ascii.join('|')})(?:$|[^a-z0-9])`) : null;
+  return (h) => other.some((n) => h.includes(n)) || (words !== null && words.test(h));
+}
+
+function brandClaimed(haystack: string, tenant: PreparedTenant): BrandEntry | null {
+  if (!haystack) return null;
+  const h = haystack.normalize('NFKC').toLowerCase();
+  return tenant.brandTests.find((t) => t.claims(h))?.brand ?? null;
+}
+
+export function detectPhishing(facts: MessageFacts, context: TenantContext): PhishingReport {
+  const out: InboundSymbol[] = [];
+  const tenant = prepareTenant(context);
+  const fromAddress = facts.from?.address ?? '';
+  const fullName = facts.from?.name ?? '';
+  // A reader sees the start of a display name; the checks read as much, and an absurdly long
+  // name is a finding of its own (it also kept the name checks from costing seconds).
+  const fromName = fullName.slice(0, MAX_DISPLAY_NAME_CHARS);
+  if (fullName.length > MAX_DISPLAY_NAME_CHARS) out.push(symbol('PHISH_LONG_DISPLAY_NAME', `${fullName.length} characters`));
+  const fromDomain = domainOf(fromAddress);
+  const invalid = fromDomain ? dnsNameProblem(asciiDomain(fromDomain)) : null;
+  const internal = fromDomain !== '' && !invalid && domainIn(fromDomain, tenant.tenantDomains);
+
+  if (invalid) out.push(symbol('PHISH_INVALID_SENDER_DOMAIN', `${clip(fromDomain, 80)} ${invalid}`));
+  if (fromDomain && !internal) {
+    checkPeople(out, fromName, fromAddress, context);
+    checkBrand(out, fromName, facts.subject.slice(0, MAX_SUBJECT_CHARS), fromDomain, tenant);
+    if (!invalid) checkSenderDomain(out, fromDomain, tenant);
+  }
+  if (!invalid) {
+    checkDisplayNameAddress(out, fromName, fromAddress);
+    checkReplyTo(out, facts, fromDomain);
+  }
   const links = extractLinks(facts.html, facts.text);
-  checkLinks(out, links, tenantDomains, brands);
+  checkLinks(out, links, tenant);
   return { symbols: out, links };
 }
 
@@ -201,16 +262,9 @@ function checkPeople(out: InboundSymbol[], fromName: string, fromAddress: string
     out.push(symbol('PHISH_STAFF_IMPERSONATION', `"${fromName}" <${fromAddress}> uses the name of ${member.name} <${member.email}>`));
 }
 
-function checkBrand(
-  out: InboundSymbol[],
-  fromName: string,
-  subject: string,
-  fromDomain: string,
-  brands: readonly BrandEntry[],
-  tenantDomains: string[],
-): void {
-  const allowed = (b: BrandEntry): boolean => domainIn(fromDomain, b.domains) || domainIn(fromDomain, tenantDomains);
-  const inName = brandClaimed(fromName, brands);
+function checkBrand(out: InboundSymbol[], fromName: string, subject: string, fromDomain: string, tenant: PreparedTenant): void {
+  const allowed = (b: BrandEntry): boolean => domainIn(fromDomain, b.domains) || domainIn(fromDomain, tenant.tenantDomains);
+  const inName = brandClaimed(fromName, tenant);
   if (inName && !allowed(inName)) {
     out.push(
       symbol(
@@ -220,20 +274,17 @@ function checkBrand(
     );
     return;
   }
-  const inSubject = brandClaimed(subject, brands);
+  const inSubject = brandClaimed(subject, tenant);
   if (inSubject && !allowed(inSubject) && !(inName && allowed(inName))) {
     out.push(symbol('PHISH_BRAND_IN_SUBJECT', `subject names ${inSubject.brand}, sender domain ${fromDomain}`));
   }
 }
 
-function checkSenderDomain(out: InboundSymbol[], fromDomain: string, tenantDomains: string[], brands: readonly BrandEntry[]): void {
-  const own = lookalikeOf(fromDomain, tenantDomains);
+function checkSenderDomain(out: InboundSymbol[], fromDomain: string, tenant: PreparedTenant): void {
+  const own = tenant.own.match(fromDomain);
   if (own) out.push(symbol('PHISH_LOOKALIKE_DOMAIN', `${fromDomain} imitates ${own.candidate} (${own.reason}, distance ${own.distance})`));
   else {
-    const brand = lookalikeOf(
-      fromDomain,
-      brands.flatMap((b) => b.domains),
-    );
+    const brand = tenant.brandLookalikes.match(fromDomain);
     if (brand)
       out.push(
         symbol('PHISH_BRAND_LOOKALIKE_DOMAIN', `${fromDomain} imitates ${brand.candidate} (${brand.reason}, distance ${brand.distance})`),
@@ -268,7 +319,7 @@ const CREDENTIAL_PATH =
 
 /** A brand's ASCII name (5+ letters) in the host labels or path of a link the brand does not own. */
 function brandInUrl(link: Link, brands: readonly BrandEntry[]): BrandEntry | null {
-  const lower = link.href.toLowerCase();
+  const lower = link.href.slice(0, MAX_URL_CHARS).toLowerCase();
   const afterHost = lower.replace(/^https?:\/\/[^/]+/, '');
   const subdomains = link.host.slice(0, Math.max(0, link.host.length - registrableDomain(link.host).length));
   const where = `${subdomains} ${afterHost.split(/[?#]/)[0]}`;
@@ -280,21 +331,25 @@ function brandInUrl(link: Link, brands: readonly BrandEntry[]): BrandEntry | nul
   return null;
 }
 
-function checkLinks(out: InboundSymbol[], links: readonly Link[], tenantDomains: string[], brands: readonly BrandEntry[]): void {
+function checkLinks(out: InboundSymbol[], links: readonly Link[], tenant: PreparedTenant): void {
   const seen = new Set<string>();
   const once = (name: PhishingSymbolName, detail: string): void => {
     if (seen.has(name)) return;
     seen.add(name);
     out.push(symbol(name, detail));
   };
-  const brandDomains = brands.flatMap((b) => b.domains);
   const checkedHosts = new Set<string>();
   for (const link of links) {
     if (!link.host) continue;
+    const invalid = dnsNameProblem(link.host);
+    if (invalid) {
+      once('PHISH_INVALID_LINK_HOST', `${clip(link.host, 80)} ${invalid}`);
+      continue;
+    }
     // any userinfo in a web link is a trick: mail links never need one
     if (link.userinfo) once('PHISH_URL_USERINFO', link.href.slice(0, 200));
     if (link.href.length <= 2048 && CREDENTIAL_PATH.test(link.href)) once('PHISH_CREDENTIAL_URL', link.href.slice(0, 200));
-    const named = brandInUrl(link, brands);
+    const named = brandInUrl(link, tenant.brands);
     if (named) once('PHISH_BRAND_IN_URL', `${named.brand} in ${link.href.slice(0, 200)}`);
     if (isIpHost(link.host)) once('PHISH_IP_LINK', link.href.slice(0, 200));
     if (URL_SHORTENERS.has(link.host) || URL_SHORTENERS.has(link.host.replace(/^www\./, '')))
@@ -304,9 +359,9 @@ function checkLinks(out: InboundSymbol[], links: readonly Link[], tenantDomains:
     if (shown && !isIpHost(link.host) && registrableDomain(shown) !== registrableDomain(link.host)) {
       once('PHISH_LINK_TEXT_MISMATCH', `text shows ${shown}, link goes to ${link.host}`);
     }
-    if (!checkedHosts.has(link.host) && checkedHosts.size < 50 && !isIpHost(link.host)) {
+    if (!checkedHosts.has(link.host) && checkedHosts.size < MAX_CHECKED_HOSTS && !isIpHost(link.host)) {
       checkedHosts.add(link.host);
-      const like = lookalikeOf(link.host, tenantDomains) ?? lookalikeOf(link.host, brandDomains);
+      const like = tenant.own.match(link.host) ?? tenant.brandLookalikes.match(link.host);
       if (like) once('PHISH_LOOKALIKE_LINK', `${link.host} imitates ${like.candidate}`);
     }
   }

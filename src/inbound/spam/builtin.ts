@@ -2,7 +2,12 @@
 // phishing/impersonation checks, the attachment analysis and any SPF/DKIM/DMARC results fed
 // in, summed into one explainable score. `analyzeInbound` is the one call the inbound path
 // makes; `BuiltinScorer` is the same thing behind the Scorer interface, next to Rspamd's.
-import { analyzeAttachments, type AttachmentFinding, type AttachmentLimits } from '../attachments/analyze-attachment.ts';
+import {
+  analyzeAttachments,
+  type AnalysisBudget,
+  type AttachmentFinding,
+  type AttachmentLimits,
+} from '../attachments/analyze-attachment.ts';
 import { detectPhishing, type PhishingReport } from '../phishing/detect-phishing.ts';
 import { findingsToSymbols } from '../sandbox.ts';
 import { totalScore, type AnalysisInput, type InboundSymbol, type Scorer, type ScoreResult } from '../verdict.ts';
@@ -22,6 +27,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = { tagAt: 4, quarantineAt: 8, rejec
 export interface InboundOptions {
   thresholds?: Partial<Thresholds>;
   attachmentLimits?: Partial<AttachmentLimits>;
+  /** what all attachments of one message may cost together (bytes inflated, milliseconds) */
+  attachmentBudget?: AnalysisBudget;
   /** skip the attachment stage, e.g. when an external sandbox decides on attachments */
   skipAttachments?: boolean;
 }
@@ -37,7 +44,7 @@ export interface InboundAnalysis {
 }
 
 /** Bytes of the raw message scanned for GTUBE and MIME structure (headers + early body). */
-const RAW_SCAN_BYTES = 512 * 1024;
+export const RAW_SCAN_BYTES = 512 * 1024;
 
 export function suggestAction(score: number, thresholds: Thresholds): InboundAnalysis['action'] {
   if (score >= thresholds.rejectAt) return 'reject';
@@ -58,7 +65,8 @@ export function analyzeInbound(input: AnalysisInput, options: InboundOptions = {
     : analyzeAttachments(
         input.attachments.map((a) => ({ filename: a.fact.filename, content: a.content })),
         options.attachmentLimits,
-      );
+        options.attachmentBudget,
+      ).findings;
   const symbols = [
     ...headerSymbols(facts),
     ...bodySymbols(facts, rawText, input.attachments.length, hosts.size),

@@ -1,7 +1,7 @@
 // /api/quarantine: quarantined inbound mail. Admins see the tenant's; other people only mail
 // addressed to them, and may release it themselves only when the tenant allows self-release.
 // Preview is decoded text, never HTML. The inbound area's services do the work and the audit.
-import { deleteQuarantined, listQuarantine, previewQuarantined, releaseQuarantined } from '../../inbound/quarantine.ts';
+import { adminOnlyRelease, deleteQuarantined, listQuarantine, previewQuarantined, releaseQuarantined } from '../../inbound/quarantine.ts';
 import { getSettings } from '../../inbound/tenant-settings.ts';
 import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, HttpError, idParams, type RouteSpec } from './route.ts';
@@ -90,6 +90,8 @@ export const quarantineRoutes: RouteSpec[] = [
       await visible(scoped, id);
       if (!scoped.isAdmin && !(await getSettings(ctx.deps.store, scoped.tenantId)).selfRelease)
         throw new HttpError(403, 'self-release is off for this tenant; ask an admin');
+      if (!scoped.isAdmin && adminOnlyRelease((await ctx.deps.store.message(id, scoped.tenantId))!))
+        throw new HttpError(403, 'only an admin can release this message: its MIME structure could not be parsed');
       await releaseQuarantined(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, ctx.deps.wake);
       return { ok: true };
     },

@@ -1,0 +1,55 @@
+// The driver's side of bench/gateway-process.ts: starts the gateway in a child process and asks
+// it over IPC for the longest event-loop block since the last reset.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface GatewayProcess {
+  ports: { submission: number; inbound: number; http: number };
+  user: string;
+  pass: string;
+  /** starts a new measuring window */
+  reset(): Promise<void>;
+  /** the longest event-loop block (ms) since the last reset, and how many messages the sink holds */
+  lag(): Promise<{ maxMs: number; sunk: number }>;
+  /** stored messages by "direction state" */
+  states(): Promise<Record<string, number>>;
+  stop(): Promise<void>;
+}
+
+export async function startGatewayProcess(): Promise<GatewayProcess> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./gateway-process.ts', import.meta.url)), [], {
+    // SEKISHO_BENCH_PROFILE=dir writes a CPU profile of the gateway there (node --cpu-prof).
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.SEKISHO_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SEKISHO_BENCH_PROFILE}`] : []),
+    ],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`gateway process exited (${code})`));
+      child.once('exit', onExit);
+      child.once('message', (m) => {
+        child.off('exit', onExit);
+        resolve(m as Record<string, unknown>);
+      });
+    });
+  const ready = (await next()) as unknown as Pick<GatewayProcess, 'ports' | 'user' | 'pass'>;
+  const ask = async (cmd: string) => {
+    const answer = next();
+    child.send({ cmd });
+    return answer;
+  };
+  return {
+    ...ready,
+    reset: async () => void (await ask('reset')),
+    lag: async () => (await ask('lag')) as unknown as { maxMs: number; sunk: number },
+    states: async () => ((await ask('states')) as { states: Record<string, number> }).states,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send({ cmd: 'stop' });
+      await exited;
+    },
+  };
+}

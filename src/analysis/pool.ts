@@ -1,0 +1,40 @@
+// The process-wide pool of analysis worker threads (src/analysis/worker.ts): MIME parsing of
+// large messages and the inbound content analysis run there, so no message holds the event loop
+// that answers SMTP, HTTP and deliveries. One pool per process, shared by every Sekisho started in
+// it (tests start several); sized once by `configureAnalysisPool` (config analysisThreads).
+import { availableParallelism } from 'node:os';
+import { WorkerPool } from '../util/worker-pool.ts';
+import type { AnalysisTasks } from './worker.ts';
+
+/** Two threads at least (one long analysis must not queue every other), four at most. */
+export function defaultThreads(): number {
+  return Math.max(2, Math.min(4, availableParallelism()));
+}
+
+let threads = defaultThreads();
+let pool: WorkerPool<AnalysisTasks> | null = null;
+
+function workerModule(): URL {
+  // Source runs as .ts through tsx; a build turns both files into .js side by side.
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return new URL(`./worker.${ext}`, import.meta.url);
+}
+
+function thePool(): WorkerPool<AnalysisTasks> {
+  pool ??= new WorkerPool<AnalysisTasks>({ module: workerModule(), threads });
+  return pool;
+}
+
+/** Sets the thread count (before the first task) and starts the workers so none waits for loading. */
+export function configureAnalysisPool(o: { threads?: number; warm?: boolean }): void {
+  if (o.threads && !pool) threads = o.threads;
+  if (o.warm) thePool().warm();
+}
+
+export function runAnalysisTask<K extends keyof AnalysisTasks & string>(
+  name: K,
+  input: Parameters<AnalysisTasks[K]>[0],
+  o: { deadlineMs: number; transfer?: ArrayBuffer[] },
+): Promise<Awaited<ReturnType<AnalysisTasks[K]>>> {
+  return thePool().run(name, input, o);
+}

@@ -1,0 +1,18 @@
+// The analysis worker thread's entry (see pool.ts): the tasks it runs, each a pure function of
+// plain data in, plain data out. Attachment bytes travel as transferred buffers both ways.
+import { serveTasks } from '../util/worker-pool.ts';
+import { parseHere, type Envelope, type ParsedMessage } from '../mime/parse-facts.ts';
+import type { MessageFacts } from '../mime/facts.ts';
+import { analyzeInbound, type InboundAnalysis, type InboundOptions } from '../inbound/spam/builtin.ts';
+import type { AnalysisInput } from '../inbound/verdict.ts';
+import { isMainThread } from 'node:worker_threads';
+
+export const analysisTasks = {
+  parse: (i: { raw: Uint8Array; envelope: Envelope; direction: MessageFacts['direction'] }): Promise<ParsedMessage> =>
+    parseHere(i.raw, i.envelope, i.direction),
+  analyzeInbound: (i: { input: AnalysisInput; options: InboundOptions }): InboundAnalysis => analyzeInbound(i.input, i.options),
+};
+
+export type AnalysisTasks = typeof analysisTasks;
+
+if (!isMainThread) serveTasks(analysisTasks);
