@@ -9,6 +9,7 @@ import { allMigrations as postgresMigrations } from './postgres/all-migrations.t
 import { CommitBatcher } from './commit-batcher.ts';
 import { DirectoryCache } from './directory-cache.ts';
 import { Prepared } from './prepared.ts';
+import { purgeAuditEvents, type AuditPurge, type AuditPurgeRequest } from './audit-retention.ts';
 import { newId } from '../util/id.ts';
 
 export type Tenant = Selectable<TenantTable>;
@@ -325,6 +326,14 @@ export class Store {
 
   async appendEvent(e: EventInput): Promise<void> {
     await insertEvent(this.db, this.kind, e);
+  }
+
+  /**
+   * The retention job's way to remove old audit events; the removal is audited. Nothing else may
+   * delete events: the database refuses (see audit-retention.ts).
+   */
+  purgeAuditEvents(request: AuditPurgeRequest): Promise<AuditPurge> {
+    return purgeAuditEvents(this.db, this.kind, request);
   }
 
   // ── failed logins: in the database, so every process and node counts the same ones ──────

@@ -37,4 +37,15 @@ export const coreMigrations: Migration[] = [
       `CREATE INDEX auth_failures_key ON auth_failures(key, at)`,
     ],
   },
+  {
+    // The audit trail refuses DELETE and TRUNCATE too. Only the retention path
+    // (src/store/audit-retention.ts) gets through: it sets sekisho.audit_purge for its own
+    // transaction only (set_config(…, true), like SET LOCAL), which no other session sees.
+    id: 'core-0003',
+    sql: [
+      `CREATE FUNCTION events_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF current_setting('sekisho.audit_purge', true) = 'on' THEN RETURN OLD; END IF; RAISE EXCEPTION 'audit events are append-only'; END $$`,
+      `CREATE TRIGGER events_no_delete BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION events_no_delete()`,
+      `CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()`,
+    ],
+  },
 ];

@@ -36,4 +36,15 @@ export const coreMigrations: Migration[] = [
       `CREATE INDEX auth_failures_key ON auth_failures(key, at)`,
     ],
   },
+  {
+    // The audit trail refuses DELETE too. Only the retention path (src/store/audit-retention.ts)
+    // gets through: it sets the one row of audit_control inside its own transaction (SQLite has one
+    // writer, so no other connection ever sees the flag set) and clears it before committing.
+    id: 'core-0003',
+    sql: [
+      `CREATE TABLE audit_control (id INTEGER PRIMARY KEY CHECK (id = 1), purge_allowed INTEGER NOT NULL DEFAULT 0)`,
+      `INSERT INTO audit_control (id, purge_allowed) VALUES (1, 0)`,
+      `CREATE TRIGGER events_no_delete BEFORE DELETE ON events WHEN (SELECT purge_allowed FROM audit_control WHERE id = 1) IS NOT 1 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`,
+    ],
+  },
 ];
