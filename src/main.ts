@@ -50,7 +50,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     delaysMs: parseDurationList(config.retrySchedule, 'retrySchedule'),
     maxLifetimeMs: parseDuration(config.maxQueueLifetime, 'maxQueueLifetime'),
   };
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretsKeyFile: config.secretsKeyFile });
   const demo = config.demoTenant ? await ensureDemoTenant(store) : null;
   const tls = await loadOrCreateTls({
     dataDir: config.dataDir,

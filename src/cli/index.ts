@@ -13,6 +13,7 @@ import { registerOutboundCommands } from './outbound-commands.ts';
 import { registerAttachmentsCommands } from './attachments-commands.ts';
 import { registerInboundCommands } from './inbound-commands.ts';
 import { registerConsoleCommands } from './console-commands.ts';
+import { registerSecretsCommands } from './secrets-commands.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -63,6 +64,7 @@ export function buildCli(): Command {
     registerAttachmentsCommands,
     registerInboundCommands,
     registerConsoleCommands,
+    registerSecretsCommands,
   ]) {
     register(program);
   }

@@ -10,6 +10,7 @@ import { CommitBatcher } from './commit-batcher.ts';
 import { DirectoryCache } from './directory-cache.ts';
 import { Prepared } from './prepared.ts';
 import { purgeAuditEvents, type AuditPurge, type AuditPurgeRequest } from './audit-retention.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
 import { newId } from '../util/id.ts';
 
 export type Tenant = Selectable<TenantTable>;
@@ -99,7 +100,14 @@ export class Store {
   /** domains, users and DKIM keys as every message looks them up (see directory-cache.ts) */
   readonly directory = new DirectoryCache();
 
-  constructor(private readonly dialect: Dialect) {
+  /**
+   * @param secrets seals and opens the secrets kept in the database (ZIP passwords, download
+   *   tokens, TOTP secrets, DKIM keys), with the key file outside it (src/secrets)
+   */
+  constructor(
+    private readonly dialect: Dialect,
+    readonly secrets: SecretBox,
+  ) {
     this.db = dialect.db;
     this.kind = dialect.kind;
     // Accepted messages and delivery results share one writer: whatever arrives together is one
@@ -149,6 +157,11 @@ export class Store {
 
   async migrate(): Promise<string[]> {
     return runMigrations(this.dialect, this.kind === 'sqlite' ? sqliteMigrations : postgresMigrations);
+  }
+
+  /** Runs `fn` while no other node or process does the same (the migration lock). */
+  exclusively<T>(fn: (db: Kysely<DB>) => Promise<T>): Promise<T> {
+    return this.dialect.withMigrationLock(fn);
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@
 // the umask. A data dir left by an older version (0755, sekisho.db 0644) is tightened at start.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
@@ -81,7 +81,8 @@ for (const kind of backends()) {
       });
       await sink.waitFor(1);
       const present = files(dataDir);
-      for (const name of [join('tls', 'key.pem'), join('tls', 'cert.pem')]) assert.ok(present.includes(name), present.join(' '));
+      for (const name of ['secretsKey', join('tls', 'key.pem'), join('tls', 'cert.pem')])
+        assert.ok(present.includes(name), present.join(' '));
       if (kind === 'sqlite') {
         for (const name of ['sekisho.db', 'sekisho.db-wal', 'sekisho.db-shm']) assert.ok(present.includes(name), present.join(' '));
         assert.ok(
@@ -105,6 +106,7 @@ for (const kind of backends()) {
       }
       const p = await startProcess(old);
       stopLater(p);
+      assert.ok(existsSync(join(dir, 'secretsKey')));
       assert.deepEqual(tooOpen(dir), []);
       p.child.kill('SIGTERM');
       assert.equal(await p.exited, 0);

@@ -48,4 +48,10 @@ export const coreMigrations: Migration[] = [
       `CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()`,
     ],
   },
+  {
+    // The secrets keys that have sealed values in this database (src/secrets/reseal.ts): a node
+    // whose key file lacks the newest one refuses to start instead of failing on every secret.
+    id: 'core-0004',
+    sql: [`CREATE TABLE secret_keys (key_id TEXT PRIMARY KEY, registered_at BIGINT NOT NULL, resealed_at BIGINT)`],
+  },
 ];

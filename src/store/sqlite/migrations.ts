@@ -47,4 +47,10 @@ export const coreMigrations: Migration[] = [
       `CREATE TRIGGER events_no_delete BEFORE DELETE ON events WHEN (SELECT purge_allowed FROM audit_control WHERE id = 1) IS NOT 1 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`,
     ],
   },
+  {
+    // The secrets keys that have sealed values in this database (src/secrets/reseal.ts): a node
+    // whose key file lacks the newest one refuses to start instead of failing on every secret.
+    id: 'core-0004',
+    sql: [`CREATE TABLE secret_keys (key_id TEXT PRIMARY KEY, registered_at INTEGER NOT NULL, resealed_at INTEGER)`],
+  },
 ];

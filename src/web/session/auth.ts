@@ -1,10 +1,9 @@
 // Who is calling the API: console sessions (cookie + CSRF token), bearer API tokens for scripts,
 // password login with throttling per IP and per account, and optional TOTP. Secrets the client
 // holds (session cookie, API token) are stored only as SHA-256 hashes; CSRF tokens are per session.
-import { createHash } from 'node:crypto';
 import type { Store } from '../../store/store.ts';
 import type { ConsoleTables } from '../../console/tables.ts';
-import { newToken } from '../../util/id.ts';
+import { hashToken, newToken } from '../../util/id.ts';
 import { verifyPassword } from '../../util/password.ts';
 import { matchTotp } from './totp.ts';
 
@@ -28,7 +27,7 @@ export const MAX_FAILS_PER_ACCOUNT = 5;
 export const MAX_FAILS_PER_IP = 30;
 
 export const consoleDb = (store: Store) => store.db.withTables<ConsoleTables>();
-export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const sha256 = hashToken;
 
 /** The principal for an email address (tenant user or operator), or undefined. */
 export async function principalFor(
@@ -87,7 +86,7 @@ export async function login(store: Store, input: { email: string; password: stri
     .executeTakeFirst();
   if (totp) {
     if (!input.totp) return { ok: false, reason: 'totp_required' };
-    const step = matchTotp(totp.secret, input.totp, now);
+    const step = matchTotp(store.secrets.open('totp-secret', totp.secret), input.totp, now);
     // a code works once: replaying the last used step is refused
     if (step === null || step <= Number(totp.last_step)) {
       await recordFailure(store, [acctKey, ipKey], now);
