@@ -41,6 +41,11 @@ export interface InboundPlanState {
   sandbox?: SandboxState;
   /** set when released from quarantine: delivered verbatim (no tag, no strip) */
   released?: { by: string; at: number };
+  /**
+   * recipients who released their own copy (self-release): each went out as a message of its own
+   * (`messageId`); the quarantine holds this one for the other recipients only
+   */
+  releasedFor?: Array<{ recipient: string; by: string; at: number; messageId: string }>;
 }
 
 const DAY_MS = 86_400_000;

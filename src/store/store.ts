@@ -549,7 +549,8 @@ function transitionQuery(columns: string[]): Prepared<unknown[], unknown> {
   return q;
 }
 
-async function insertEvent(db: Kysely<DB>, kind: string, e: EventInput): Promise<void> {
+/** One audit event, in `db` (a transaction's, for writes that must commit together). */
+export async function insertEvent(db: Kysely<DB>, kind: string, e: EventInput): Promise<void> {
   const r = eventRow(e);
   await Q.insertEvent.execute(db, kind, r.tenant_id, r.message_id, r.at, r.actor, r.type, r.data);
 }
