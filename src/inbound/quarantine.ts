@@ -208,17 +208,27 @@ export async function releaseForRecipient(
 ): Promise<void> {
   const who = recipient.toLowerCase();
   const { m, holder } = await lease(store, tenantId, id);
-  const pending = (await store.recipients(id)).filter((r) => r.state === 'pending');
-  const mine = pending.filter((r) => r.address.toLowerCase() === who).map((r) => r.address);
-  if (mine.length === 0) {
-    await unlease(store, id, holder);
-    throw new QuarantineError('wrong_state', `message ${id} is no longer quarantined for ${who}`);
+  let leased = true;
+  try {
+    const pending = (await store.recipients(id)).filter((r) => r.state === 'pending');
+    const mine = pending.filter((r) => r.address.toLowerCase() === who).map((r) => r.address);
+    if (mine.length === 0) throw new QuarantineError('wrong_state', `message ${id} is no longer quarantined for ${who}`);
+    if (mine.length === pending.length) {
+      leased = false; // the transition ends the lease, or leaves it to another holder
+      await release(store, m, holder, actor, { recipient: who });
+    } else {
+      await releaseCopy(store, m, holder, mine, actor);
+    }
+  } finally {
+    if (leased) await unlease(store, id, holder);
   }
-  if (mine.length === pending.length) {
-    await release(store, m, holder, actor, { recipient: who });
-    wake?.();
-    return;
-  }
+  wake?.();
+}
+
+/** The split of releaseForRecipient: `mine` get a copy of their own, queued now. */
+async function releaseCopy(store: Store, m: MessageRow, holder: string, mine: string[], actor: string): Promise<void> {
+  const id = m.id;
+  const who = mine[0]!.toLowerCase();
   const body = await store.body(id);
   if (!body) throw new Error(`message ${id} has no stored body`);
   const plan = planOf(m);
@@ -231,7 +241,7 @@ export async function releaseForRecipient(
   };
   await store.insertMessage({
     id: copyId,
-    tenantId,
+    tenantId: m.tenant_id,
     direction: 'inbound',
     state: 'queued',
     dueAt: now,
@@ -264,17 +274,10 @@ export async function releaseForRecipient(
       if (Number(marked.numUpdatedRows) !== mine.length || Number(kept.numUpdatedRows) !== 1) {
         throw new QuarantineError('busy', `message ${id} is being processed right now; try again in a moment`);
       }
-      await insertEvent(trx, store.kind, {
-        tenantId,
-        messageId: id,
-        actor,
-        type: 'quarantine.released',
-        data: { recipient: who, as: copyId },
-      });
+      const event = { tenantId: m.tenant_id, messageId: id, actor, type: 'quarantine.released', data: { recipient: who, as: copyId } };
+      await insertEvent(trx, store.kind, event);
     },
   });
-  await unlease(store, id, holder);
-  wake?.();
 }
 
 async function unlease(store: Store, id: string, holder: string): Promise<void> {
