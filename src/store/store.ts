@@ -113,7 +113,7 @@ export class Store {
     // Accepted messages and delivery results share one writer: whatever arrives together is one
     // transaction and one fsync (one WAL commit on SQLite, one round of COMMIT on PostgreSQL).
     // Under load a batch waits up to COMMIT_GATHER_MS for more, while messages are on their way
-    // (expectMessage; see CommitBatcher).
+    // (expectMessage; see CommitBatcher), unless it holds a delivery result (transition).
     this.batcher = new CommitBatcher(
       (writes) =>
         dialect.groupTransaction(async (trx) => {
@@ -145,13 +145,16 @@ export class Store {
     };
   }
 
-  /** Runs `write` in the next group commit; resolves with its result once that has committed. */
-  private groupCommit<T>(write: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+  /**
+   * Runs `write` in the next group commit; resolves with its result once that has committed.
+   * `urgent`: that commit goes without waiting for company (see CommitBatcher).
+   */
+  private groupCommit<T>(write: (trx: Kysely<DB>) => Promise<T>, opts: { urgent?: boolean } = {}): Promise<T> {
     let result: T;
     return this.batcher
       .add(async (trx) => {
         result = await write(trx);
-      })
+      }, opts)
       .then(() => result);
   }
 
@@ -390,7 +393,9 @@ export class Store {
   /**
    * Moves a leased message to its next state, records per-recipient results and an audit event,
    * and releases the lease. Returns false (and changes nothing) if this node no longer holds the
-   * lease — another node took the message over, so its result must not be written.
+   * lease — another node took the message over, so its result must not be written. Committed
+   * without waiting for company: after a delivery, the next hop has the message, and until its
+   * result is durable a crash makes the message go out again (docs/delivery.md).
    */
   async transition(
     m: Pick<MessageRow, 'id' | 'tenant_id'>,
@@ -398,7 +403,7 @@ export class Store {
     change: StateChange,
     recipientResults: Array<{ address: string; state: RecipientRow['state']; response: string }> = [],
   ): Promise<boolean> {
-    return this.groupCommit(async (trx) => {
+    return this.commitNow(async (trx) => {
       const now = Date.now();
       const set: Record<string, unknown> = {
         state: change.state,
@@ -417,6 +422,22 @@ export class Store {
       if (change.event) await insertEvent(trx, this.kind, { ...change.event, tenantId: m.tenant_id, messageId: m.id });
       return true;
     });
+  }
+
+  /**
+   * Runs `write` so that it is durable as soon as it can be. PostgreSQL takes writers side by side:
+   * its own transaction at once, instead of queueing behind the group commit being written (on a
+   * loaded host that cut the time from a delivery's 250 to its committed result from a mean of
+   * ~220–450 ms to ~90 ms; docs/delivery.md). SQLite has one writer: the next group commit, which
+   * then goes without waiting for company.
+   */
+  private async commitNow<T>(write: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+    if (this.kind !== 'postgres') return this.groupCommit(write, { urgent: true });
+    let result: T;
+    await this.dialect.groupTransaction(async (trx) => {
+      result = await write(trx);
+    });
+    return result!;
   }
 
   /** Queue depth per state, for /metrics and `message list`. */
