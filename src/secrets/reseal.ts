@@ -85,12 +85,15 @@ async function resealColumn(db: Kysely<DB>, box: SecretBox, c: SealedColumn): Pr
       WHERE ${column} IS NOT NULL AND ${column} NOT LIKE ${`${box.currentPrefix}%`} AND ${id} > ${after} ${only}
       ORDER BY ${id} LIMIT ${BATCH}`.execute(db);
     if (rows.length === 0) return n;
-    for (const r of rows) {
-      const resealed = box.seal(c.purpose, box.open(c.purpose, r.value));
-      // only if nobody changed it meanwhile (a value written now is sealed already)
-      await sql`UPDATE ${table} SET ${column} = ${resealed} WHERE ${id} = ${r.id} AND ${column} = ${r.value}`.execute(db);
-      n++;
-    }
+    // one transaction per batch: on SQLite every transaction is a flush to disk
+    await db.transaction().execute(async (trx) => {
+      for (const r of rows) {
+        const resealed = box.seal(c.purpose, box.open(c.purpose, r.value));
+        // only if nobody changed it meanwhile (a value written now is sealed already)
+        await sql`UPDATE ${table} SET ${column} = ${resealed} WHERE ${id} = ${r.id} AND ${column} = ${r.value}`.execute(trx);
+      }
+    });
+    n += rows.length;
     after = rows.at(-1)!.id;
   }
 }
