@@ -57,7 +57,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   };
   // Parsing of large mail and the inbound analysis run on worker threads: start them now.
   configureAnalysisPool({ threads: config.analysisThreads === 'auto' ? undefined : config.analysisThreads, warm: true });
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretsKeyFile: config.secretsKeyFile });
   const demo = config.demoTenant ? await ensureDemoTenant(store, config.demoTenant) : null;
   const tlsFiles = { dataDir: config.dataDir, hostname: config.hostname, certFile: config.tlsCert, keyFile: config.tlsKey };
   const tls = await loadOrCreateTls(tlsFiles);

@@ -5,6 +5,7 @@
 // to run on every node at once.
 import type { Store } from '../store/store.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
+import { linkToken } from './details.ts';
 import { attachmentsDb } from './plan-actions.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -61,7 +62,7 @@ export async function downloadStatus(
   const db = attachmentsDb(store);
   const links = await db.selectFrom('download_links').selectAll().where('message_id', '=', messageId).orderBy('recipient').execute();
   const events = await db.selectFrom('download_events').selectAll().where('message_id', '=', messageId).orderBy('id').execute();
-  const recipientOf = new Map(links.map((l) => [l.token, l.recipient]));
+  const recipientOf = new Map(links.map((l) => [l.token_hash, l.recipient]));
   return {
     messageId,
     files: files.map((f) => ({
@@ -76,7 +77,7 @@ export async function downloadStatus(
     })),
     recipients: links.map((l) => ({
       recipient: l.recipient,
-      token: l.token,
+      token: linkToken(store, l),
       count: l.download_count,
       lastAt: iso(l.last_download_at),
       lastIp: l.last_ip,
@@ -85,7 +86,7 @@ export async function downloadStatus(
       passcode: l.passcode === 1,
     })),
     downloads: events.map((e) => ({
-      recipient: recipientOf.get(e.token) ?? '',
+      recipient: recipientOf.get(e.token_hash) ?? '',
       file: e.idx === 0 ? 'all' : e.idx,
       at: iso(e.at)!,
       ip: e.ip,

@@ -1,15 +1,16 @@
 // webDownload at delivery time: each attachment is streamed ONCE into the blob store (shared by
 // every recipient), then each recipient gets a copy without attachments whose text and HTML parts
 // carry a notice with that recipient's own link (/d/TOKEN, 160-bit token), so the sender sees who
-// downloaded. A retried delivery reuses the stored files and the tokens. The message is read in
-// 64 KiB chunks (reopenable), never handed to the MIME splitter as one huge buffer.
+// downloaded. A retried delivery reuses the stored files and the tokens (kept as a hash to look the
+// link up by, and sealed to send it again). The message is read in 64 KiB chunks (reopenable),
+// never handed to the MIME splitter as one huge buffer.
 import type { Store, MessageRow } from '../store/store.ts';
 import type { PreparedCopy } from '../pipeline.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { removeAttachmentsWithNotice, storeAttachments } from '../mime/rewrite/index.ts';
 import { reopenable } from '../mime/rewrite/message-source.ts';
 import { webDownloadNotice } from '../mime/notice-text.ts';
-import { newToken } from '../util/id.ts';
+import { hashToken, newToken } from '../util/id.ts';
 import { attachmentsDb, type DownloadAction } from './plan-actions.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -154,19 +155,23 @@ async function storeFiles(
 
 async function linkFor(store: Store, message: MessageRow, recipient: string, action: DownloadAction): Promise<string> {
   const db = attachmentsDb(store);
-  const find = () =>
-    db
+  const find = async () => {
+    const row = await db
       .selectFrom('download_links')
-      .select('token')
+      .select('token_sealed')
       .where('message_id', '=', message.id)
       .where('recipient', '=', recipient)
       .executeTakeFirst();
+    return row?.token_sealed ? store.secrets.open('download-token', row.token_sealed) : undefined;
+  };
   const found = await find();
-  if (found) return found.token;
+  if (found) return found;
+  const token = newToken(20);
   await db
     .insertInto('download_links')
     .values({
-      token: newToken(20),
+      token_hash: hashToken(token),
+      token_sealed: store.secrets.seal('download-token', token),
       message_id: message.id,
       tenant_id: message.tenant_id,
       recipient,
@@ -185,5 +190,5 @@ async function linkFor(store: Store, message: MessageRow, recipient: string, act
     })
     .onConflict((oc) => oc.columns(['message_id', 'recipient']).doNothing())
     .execute();
-  return (await find())!.token;
+  return (await find())!;
 }

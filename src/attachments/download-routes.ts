@@ -1,8 +1,9 @@
 // The recipient's download page and its actions: GET /d/TOKEN (file list, or the passcode form),
 // GET /d/TOKEN/f/N (one file), GET /d/TOKEN/all.zip (every file as one ZIP, streamed), and the
-// passcode buttons POST /d/TOKEN/code and /d/TOKEN/verify. A token opens its own message's files
-// and nothing else. Unknown tokens and wrong codes count as failures per client IP (throttled);
-// a passcode allows 5 tries, then a new code must be requested. A right code gives a signed
+// passcode buttons POST /d/TOKEN/code and /d/TOKEN/verify. A token (found by its hash: the
+// database keeps no working link) opens its own message's files and nothing else. Unknown tokens
+// and wrong codes count as failures per client IP (throttled); a passcode allows 5 tries, then a
+// new code must be requested. A right code gives a signed
 // 30-minute cookie valid for that token's path only. GETs only count downloads.
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { PassThrough, Readable, Writable } from 'node:stream';
@@ -17,6 +18,7 @@ import type { DownloadFileTable, DownloadLinkTable } from './tables.ts';
 import { renderPage, type PageView } from './download-html.ts';
 import { tokenPageScope } from '../web/token-page-scope.ts';
 import { IpThrottle } from '../util/ip-throttle.ts';
+import { hashToken } from '../util/id.ts';
 
 export interface DownloadRouteDeps {
   store: Store;
@@ -71,10 +73,12 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
 
   const sessionSecret = async (): Promise<Buffer> => {
     if (secret) return secret;
-    // one secret for the whole cluster, so a cookie set by one node is honoured by all
+    // one secret for the whole cluster, so a cookie set by one node is honoured by all; sealed
+    // like every secret the database keeps (src/secrets)
+    const fresh = deps.store.secrets.seal('download-session-secret', randomBytes(32).toString('base64'));
     await db
       .insertInto('attachment_settings')
-      .values({ key: 'download-session-secret', value: randomBytes(32).toString('base64') })
+      .values({ key: 'download-session-secret', value: fresh })
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
     const row = await db
@@ -82,7 +86,7 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       .select('value')
       .where('key', '=', 'download-session-secret')
       .executeTakeFirstOrThrow();
-    secret = Buffer.from(row.value, 'base64');
+    secret = Buffer.from(deps.store.secrets.open('download-session-secret', row.value), 'base64');
     return secret;
   };
   const sign = async (token: string, exp: number) =>
@@ -100,7 +104,7 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
 
   const load = async (token: string): Promise<{ link: Link; files: File[] } | null> => {
     if (!TOKEN_RE.test(token)) return null;
-    const link = await db.selectFrom('download_links').selectAll().where('token', '=', token).executeTakeFirst();
+    const link = await db.selectFrom('download_links').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
     if (!link) return null;
     const files = await db.selectFrom('download_files').selectAll().where('message_id', '=', link.message_id).orderBy('idx').execute();
     return { link, files };
@@ -141,13 +145,13 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
     let q = db
       .updateTable('download_links')
       .set((eb) => ({ download_count: eb('download_count', '+', 1), last_download_at: now, last_ip: ip, last_user_agent: ua }))
-      .where('token', '=', link.token);
+      .where('token_hash', '=', link.token_hash);
     if (link.max_downloads !== null) q = q.where('download_count', '<', link.max_downloads);
     const res = await q.executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return false;
     await db
       .insertInto('download_events')
-      .values({ token: link.token, message_id: link.message_id, idx, at: now, ip, user_agent: ua })
+      .values({ token_hash: link.token_hash, message_id: link.message_id, idx, at: now, ip, user_agent: ua })
       .execute();
     await deps.store.appendEvent({
       tenantId: link.tenant_id,
@@ -164,8 +168,8 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       const found = await gate(req, reply, req.params.token, false);
       if (!found) return reply;
       const { link, files } = found;
-      const base = baseOf(link.token);
-      if (link.passcode === 1 && !(await hasSession(req, link.token))) {
+      const base = baseOf(req.params.token);
+      if (link.passcode === 1 && !(await hasSession(req, req.params.token))) {
         return page(reply, 200, {
           kind: 'passcode',
           base,
@@ -220,7 +224,7 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       const found = await gate(req, reply, req.params.token, false);
       if (!found) return reply;
       const { link } = found;
-      const base = baseOf(link.token);
+      const base = baseOf(req.params.token);
       if (link.passcode !== 1) return reply.code(303).header('location', base).send();
       const now = Date.now();
       if (link.codes_sent >= MAX_CODES || (link.code_sent_at !== null && now - link.code_sent_at < CODE_RESEND_MS)) {
@@ -230,13 +234,13 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       const claimed = await db
         .updateTable('download_links')
         .set({
-          code_hash: codeHash(link.token, code),
+          code_hash: codeHash(req.params.token, code),
           code_expires_at: now + CODE_MS,
           code_attempts: 0,
           code_sent_at: now,
           codes_sent: link.codes_sent + 1,
         })
-        .where('token', '=', link.token)
+        .where('token_hash', '=', link.token_hash)
         .where('codes_sent', '=', link.codes_sent)
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) === 1) await mailCode(deps, link, code);
@@ -247,7 +251,7 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
       const found = await gate(req, reply, req.params.token, false);
       if (!found) return reply;
       const { link } = found;
-      const base = baseOf(link.token);
+      const base = baseOf(req.params.token);
       if (link.passcode !== 1) return reply.code(303).header('location', base).send();
       const code = String((req.body as { code?: string } | undefined)?.code ?? '').trim();
       const retry = (error: string) =>
@@ -261,20 +265,20 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
         return retry('入力回数の上限に達しました。新しい確認コードを送信してください。 / Too many attempts. Please request a new code.');
       }
       const want = Buffer.from(link.code_hash, 'hex');
-      const got = Buffer.from(codeHash(link.token, code), 'hex');
+      const got = Buffer.from(codeHash(req.params.token, code), 'hex');
       if (!/^\d{6,8}$/.test(code) || !timingSafeEqual(want, got)) {
         await limiter.recordFailure(req.ip);
         await db
           .updateTable('download_links')
           .set((eb) => ({ code_attempts: eb('code_attempts', '+', 1) }))
-          .where('token', '=', link.token)
+          .where('token_hash', '=', link.token_hash)
           .execute();
         return retry('確認コードが正しくありません。 / The code is not correct.');
       }
       await db
         .updateTable('download_links')
         .set({ code_hash: null, code_expires_at: null, code_attempts: 0 })
-        .where('token', '=', link.token)
+        .where('token_hash', '=', link.token_hash)
         .execute();
       await deps.store.appendEvent({
         tenantId: link.tenant_id,
@@ -284,7 +288,8 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
         data: { recipient: link.recipient, ip: req.ip },
       });
       const exp = Date.now() + SESSION_MS;
-      const cookie = `${COOKIE}=${exp}.${await sign(link.token, exp)}; Path=${base}; Max-Age=${SESSION_MS / 1000}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+      const attributes = `Path=${base}; Max-Age=${SESSION_MS / 1000}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+      const cookie = `${COOKIE}=${exp}.${await sign(req.params.token, exp)}; ${attributes}`;
       return reply.code(303).header('set-cookie', cookie).header('location', base).send();
     });
   });

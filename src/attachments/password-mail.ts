@@ -61,7 +61,7 @@ export async function sendDuePasswordMails(store: Store, hostname: string, logge
       if (to.length === 0) continue;
       const notice = zipPasswordNotice({
         lang: details.language,
-        password: row.zip_password ?? '',
+        password: row.zip_password ? store.secrets.open('zip-password', row.zip_password) : '',
         zipName: details.zipName,
         subject: row.subject,
         sentAt: new Date(row.created_at),

@@ -7,7 +7,7 @@ export type ProtectionTable = {
   message_id: string;
   tenant_id: string;
   kind: 'zip' | 'download' | 'none';
-  /** the generated ZIP password (shown to sender and admin), null for downloads */
+  /** the generated ZIP password, sealed (src/secrets; shown to sender and admin), null for downloads */
   zip_password: string | null;
   /** JSON details: method, zip name, files, notice language, passwordTo */
   details: string;
@@ -36,7 +36,10 @@ export type DownloadFileTable = {
 
 /** One recipient's link to a message's files: /d/TOKEN. */
 export type DownloadLinkTable = {
-  token: string;
+  /** what the database keeps of TOKEN: util/id.ts hashToken */
+  token_hash: string;
+  /** TOKEN sealed (src/secrets), so a retried delivery sends the same link and the sender sees it */
+  token_sealed: string | null;
   message_id: string;
   tenant_id: string;
   recipient: string;
@@ -57,7 +60,8 @@ export type DownloadLinkTable = {
 
 export type DownloadEventTable = {
   id: Generated<number>;
-  token: string;
+  /** the link's token_hash */
+  token_hash: string;
   message_id: string;
   /** file index, or 0 for "all files as one ZIP" */
   idx: number;
@@ -81,7 +85,7 @@ export type BlobChunkTable = {
   data: Buffer;
 };
 
-/** Small cluster-wide values (the download-session signing secret). */
+/** Small cluster-wide values (the download-session signing secret, sealed). */
 export type AttachmentSettingTable = {
   key: string;
   value: string;

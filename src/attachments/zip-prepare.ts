@@ -1,7 +1,8 @@
 // zipEncrypt at delivery time: every attachment into one AES-256 or ZipCrypto ZIP with a strong
-// generated password. The password is generated once per message and kept (table
-// attachment_protection and the audit event "attachments.zipped"), so a retried delivery
-// re-encrypts with the same password and the sender and admin can read it in the audit trail.
+// generated password. The password is generated once per message and kept sealed (table
+// attachment_protection, src/secrets), so a retried delivery re-encrypts with the same password
+// and the sender and admin can read it (`message show`, console). The audit event
+// "attachments.zipped" records the ZIP but not the password: audit exports must not carry it.
 // The password mail itself is queued later by password-mail.ts, once the ZIP mail is delivered.
 import type { Store, MessageRow } from '../store/store.ts';
 import type { PreparedCopy } from '../pipeline.ts';
@@ -29,7 +30,7 @@ export async function prepareZip(
   const db = attachmentsDb(store);
   const existing = await db.selectFrom('attachment_protection').selectAll().where('message_id', '=', message.id).executeTakeFirst();
   if (existing?.kind === 'none') return null;
-  const password = existing?.zip_password ?? generatePassword(16);
+  const password = existing?.zip_password ? store.secrets.open('zip-password', existing.zip_password) : generatePassword(16);
   const result = await encryptAttachments(raw, { method: action.method, password, filenameCharset: action.filenameCharset });
   if (result.skipped) {
     result.stream.destroy();
@@ -74,7 +75,7 @@ export async function prepareZip(
         message_id: message.id,
         tenant_id: message.tenant_id,
         kind: 'zip',
-        zip_password: password,
+        zip_password: store.secrets.seal('zip-password', password),
         details: JSON.stringify(details),
         password_mail: 'pending',
         created_at: Date.now(),
@@ -98,7 +99,6 @@ export async function prepareZip(
         files: details.files,
         zipSize: result.zipSize,
         passwordTo: action.passwordTo,
-        password,
       },
     });
   }

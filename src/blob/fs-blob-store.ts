@@ -1,13 +1,15 @@
 // BlobStore on the local filesystem under one root directory (default: <data dir>/blobs).
 // put writes to a temporary file, fsyncs it, renames it into place and fsyncs the directory,
 // so a blob is either absent or complete and durable once put resolves. Keys map to paths
-// only after validation (assertBlobKey), so no key reaches outside the root.
+// only after validation (assertBlobKey), so no key reaches outside the root. Directories are
+// made 0700 and files 0600, like everything in the data dir.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../util/private-files.ts';
 import { assertBlobKey, BlobNotFoundError, type BlobInfo, type BlobStore } from './blob-store.ts';
 
 export class FsBlobStore implements BlobStore {
@@ -15,6 +17,7 @@ export class FsBlobStore implements BlobStore {
 
   constructor(root: string) {
     this.root = resolve(root);
+    ensurePrivateDir(this.root); // an older Sekisho made its directories 0755
   }
 
   async put(key: string, content: Readable): Promise<BlobInfo> {
@@ -32,7 +35,7 @@ export class FsBlobStore implements BlobStore {
       },
     });
     try {
-      await pipeline(content, measure, createWriteStream(temp, { mode: 0o600 }));
+      await pipeline(content, measure, createWriteStream(temp, { mode: PRIVATE_FILE_MODE }));
       await fsyncPath(temp);
       await rename(temp, file);
       await fsyncPath(dir);
@@ -67,7 +70,7 @@ export class FsBlobStore implements BlobStore {
 
   /** New directories are only durable once their parents are fsynced too. */
   private async makeDirDurable(dir: string): Promise<void> {
-    const firstCreated = await mkdir(dir, { recursive: true });
+    const firstCreated = await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     if (!firstCreated) return;
     for (let d = dir; ; d = dirname(d)) {
       await fsyncPath(dirname(d));

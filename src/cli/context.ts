@@ -7,7 +7,12 @@ import { CliError } from './cli-error.ts';
 
 export async function withStore<T>(fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: 2,
+    secretsKeyFile: config.secretsKeyFile,
+  });
   try {
     return await fn(store, config);
   } finally {

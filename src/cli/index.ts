@@ -16,6 +16,7 @@ import { registerOutboundCommands } from './outbound-commands.ts';
 import { registerAttachmentsCommands } from './attachments-commands.ts';
 import { registerInboundCommands } from './inbound-commands.ts';
 import { registerConsoleCommands } from './console-commands.ts';
+import { registerSecretsCommands } from './secrets-commands.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -100,6 +101,7 @@ export function buildCli(): Command {
     registerAttachmentsCommands,
     registerInboundCommands,
     registerConsoleCommands,
+    registerSecretsCommands,
   ]) {
     register(program);
   }

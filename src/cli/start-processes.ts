@@ -160,7 +160,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<void>
  * generated TLS pair: done before any process starts, so that N processes do not race for them.
  */
 async function prepareOnce(config: Config): Promise<{ demo: DemoCredentials | null; storeKind: 'sqlite' | 'postgres' }> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretsKeyFile: config.secretsKeyFile });
   try {
     const demo = config.demoTenant ? await ensureDemoTenant(store, config.demoTenant) : null;
     await loadOrCreateTls({ dataDir: config.dataDir, hostname: config.hostname, certFile: config.tlsCert, keyFile: config.tlsKey });

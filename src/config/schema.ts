@@ -22,6 +22,9 @@ export const configSchema = z
     dataDir: z.string().default('./data'),
     /** postgres://… to run on PostgreSQL (needed for several nodes); default: SQLite in dataDir */
     databaseUrl: z.string().optional(),
+    /** the key that seals secrets in the database (created 0600 on first start); default
+     *  <dataDir>/secretsKey. Every node of a cluster needs the same file (docs/security.md) */
+    secretsKeyFile: z.string().optional(),
     /** address every listener binds */
     listenHost: z.string().default('127.0.0.1'),
     /** outbound: mail clients submit here (STARTTLS, then AUTH) */

@@ -1,7 +1,8 @@
 // Per-tenant-domain DKIM keys in the core dkim_keys table: created by `sekisho dkim show` (which
 // prints the TXT record to publish), then used for every outbound message whose From domain is
 // that tenant's. Mail is signed only once a key exists, so nobody gets signatures that no DNS
-// record can verify before the admin has had the record in hand.
+// record can verify before the admin has had the record in hand. Private keys are kept sealed
+// (src/secrets): a database dump cannot sign mail as the tenant.
 import type { Store } from '../store/store.ts';
 import { dkimTxtRecord, generateDkimKey, type DkimTxtRecord } from './dkim.ts';
 
@@ -27,7 +28,7 @@ export async function dkimKeyFor(store: Store, domain: string): Promise<StoredDk
           domain: row.domain,
           tenantId: row.tenant_id,
           selector: row.selector,
-          privateKeyPem: row.private_key,
+          privateKeyPem: store.secrets.open('dkim-private-key', row.private_key),
           publicKeyBase64: row.public_key,
         }
       : null;
@@ -47,7 +48,7 @@ export async function ensureDkimKey(store: Store, tenantId: string, domain: stri
       domain: domain.toLowerCase(),
       tenant_id: tenantId,
       selector: key.selector,
-      private_key: key.privateKeyPem,
+      private_key: store.secrets.seal('dkim-private-key', key.privateKeyPem),
       public_key: key.publicKeyBase64,
       created_at: Date.now(),
     })

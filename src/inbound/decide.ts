@@ -49,6 +49,11 @@ export interface InboundPlanState {
   released?: { by: string; at: number };
   /** quarantined for a reason only an admin may release (MIME_UNPARSEABLE) */
   adminOnly?: boolean;
+  /**
+   * recipients who released their own copy (self-release): each went out as a message of its own
+   * (`messageId`); the quarantine holds this one for the other recipients only
+   */
+  releasedFor?: Array<{ recipient: string; by: string; at: number; messageId: string }>;
 }
 
 const DAY_MS = 86_400_000;

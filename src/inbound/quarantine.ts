@@ -1,12 +1,13 @@
 // The quarantine (隔離) service the CLI, the console and the self-release page call: list a
 // tenant's quarantined mail, preview one safely (headers and text only, nothing rendered), release
 // it (→ queued; delivered once, verbatim: the stored body with our trace headers), delete it,
-// purge what is past retention, and the signed per-recipient links of the digest mail.
+// purge what is past retention, and the signed per-recipient links of the digest mail. A recipient
+// releases their own copy only: it goes out as a message of its own, and the quarantine keeps
+// holding the message for the other recipients (releaseForRecipient).
 // Every change takes the message's lease first, so a release never races the purge timer.
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import type { MessageRow, Store } from '../store/store.ts';
-import { newToken } from '../util/id.ts';
+import { insertEvent, type MessageRow, type Store } from '../store/store.ts';
+import { hashToken, newId, newToken } from '../util/id.ts';
 import { bodyFacts } from '../mime/stored-facts.ts';
 import { inboundDb } from './tenant-settings.ts';
 import type { InboundPlanState } from './decide.ts';
@@ -61,13 +62,15 @@ export function inboundStateOf(m: Pick<MessageRow, 'plan'>): InboundPlanState | 
 
 function toItem(m: MessageRow): QuarantineItem {
   const s = inboundStateOf(m);
+  const releasedFor = new Set((s?.releasedFor ?? []).map((r) => r.recipient));
   return {
     id: m.id,
     tenantId: m.tenant_id,
     receivedAt: Number(m.created_at),
     from: m.header_from,
     mailFrom: m.mail_from,
-    recipients: JSON.parse(m.recipients) as string[],
+    // those it is still held for: a recipient who released their own copy has it already
+    recipients: (JSON.parse(m.recipients) as string[]).filter((r) => !releasedFor.has(r.toLowerCase())),
     subject: m.subject,
     score: s?.score ?? null,
     reason: s?.reason ?? '',
@@ -113,7 +116,8 @@ export async function listQuarantine(store: Store, filter: QuarantineFilter): Pr
         selectFrom('recipients')
           .select(sql`1`.as('one'))
           .whereRef('recipients.message_id', '=', 'messages.id')
-          .where(sql`lower(recipients.address)`, '=', rcpt),
+          .where(sql`lower(recipients.address)`, '=', rcpt)
+          .where('recipients.state', '=', 'pending'),
       ),
     );
   }
@@ -176,19 +180,129 @@ async function lease(store: Store, tenantId: string, id: string): Promise<{ m: M
   return { m: (await store.message(id))!, holder };
 }
 
-/** Releases quarantined mail for delivery, once; the stored body goes out as it is. */
+/**
+ * Releases quarantined mail for delivery, once, to every recipient it is still held for (not to
+ * those who released their own copy); the stored body goes out as it is.
+ */
 export async function releaseQuarantined(store: Store, tenantId: string, id: string, actor: string, wake?: () => void): Promise<void> {
   const { m, holder } = await lease(store, tenantId, id);
+  await release(store, m, holder, actor, {});
+  wake?.();
+}
+
+async function release(store: Store, m: MessageRow, holder: string, actor: string, data: Record<string, unknown>): Promise<void> {
   const plan = planOf(m);
   const inbound = { ...((plan.inbound as object) ?? {}), released: { by: actor, at: Date.now() } };
   const ok = await store.transition(m, holder, {
     state: 'queued',
     dueAt: Date.now(),
     plan: { ...plan, inbound },
-    event: { actor, type: 'quarantine.released', data: {} },
+    event: { actor, type: 'quarantine.released', data },
   });
-  if (!ok) throw new QuarantineError('busy', `message ${id} is being processed right now; try again in a moment`);
+  if (!ok) throw new QuarantineError('busy', `message ${m.id} is being processed right now; try again in a moment`);
+}
+
+/** Whether the quarantine still holds the message for this recipient (not released, deleted or purged). */
+export async function heldFor(store: Store, m: Pick<MessageRow, 'id' | 'state'>, recipient: string): Promise<boolean> {
+  if (m.state !== 'quarantined') return false;
+  const who = recipient.toLowerCase();
+  return (await store.recipients(m.id)).some((r) => r.state === 'pending' && r.address.toLowerCase() === who);
+}
+
+/**
+ * Releases one recipient's copy (self-release): that recipient gets the message, verbatim, as a
+ * message of its own; the quarantine keeps holding this one for everyone else. When nobody else is
+ * left, the message itself is released. Refused when it is no longer held for that recipient.
+ */
+export async function releaseForRecipient(
+  store: Store,
+  tenantId: string,
+  id: string,
+  recipient: string,
+  actor: string,
+  wake?: () => void,
+): Promise<void> {
+  const who = recipient.toLowerCase();
+  const { m, holder } = await lease(store, tenantId, id);
+  let leased = true;
+  try {
+    const pending = (await store.recipients(id)).filter((r) => r.state === 'pending');
+    const mine = pending.filter((r) => r.address.toLowerCase() === who).map((r) => r.address);
+    if (mine.length === 0) throw new QuarantineError('wrong_state', `message ${id} is no longer quarantined for ${who}`);
+    if (mine.length === pending.length) {
+      leased = false; // the transition ends the lease, or leaves it to another holder
+      await release(store, m, holder, actor, { recipient: who });
+    } else {
+      await releaseCopy(store, m, holder, mine, actor);
+    }
+  } finally {
+    if (leased) await unlease(store, id, holder);
+  }
   wake?.();
+}
+
+/** The split of releaseForRecipient: `mine` get a copy of their own, queued now. */
+async function releaseCopy(store: Store, m: MessageRow, holder: string, mine: string[], actor: string): Promise<void> {
+  const id = m.id;
+  const who = mine[0]!.toLowerCase();
+  const body = await store.body(id);
+  if (!body) throw new Error(`message ${id} has no stored body`);
+  const plan = planOf(m);
+  const inbound = (plan.inbound as InboundPlanState | undefined) ?? ({} as InboundPlanState);
+  const now = Date.now();
+  const copyId = newId(now);
+  const parentPlan = {
+    ...plan,
+    inbound: { ...inbound, releasedFor: [...(inbound.releasedFor ?? []), { recipient: who, by: actor, at: now, messageId: copyId }] },
+  };
+  await store.insertMessage({
+    id: copyId,
+    tenantId: m.tenant_id,
+    direction: 'inbound',
+    state: 'queued',
+    dueAt: now,
+    mailFrom: m.mail_from,
+    recipients: mine,
+    headerFrom: m.header_from,
+    subject: m.subject,
+    messageId: m.message_id,
+    size: Number(m.size),
+    facts: JSON.parse(m.facts) as unknown,
+    plan: { ...plan, inbound: { ...inbound, released: { by: actor, at: now } } },
+    submittedBy: m.submitted_by,
+    body,
+    events: [{ actor, type: 'quarantine.released', data: { recipient: who, from: id } }],
+    // in the same transaction: the quarantined message is no longer held for this recipient
+    alsoWrite: async (trx) => {
+      const marked = await trx
+        .updateTable('recipients')
+        .set({ state: 'released', last_response: `released to this recipient as ${copyId}`, updated_at: now })
+        .where('message_id', '=', id)
+        .where('address', 'in', mine)
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      const kept = await trx
+        .updateTable('messages')
+        .set({ plan: JSON.stringify(parentPlan), updated_at: now })
+        .where('id', '=', id)
+        .where('locked_by', '=', holder)
+        .executeTakeFirst();
+      if (Number(marked.numUpdatedRows) !== mine.length || Number(kept.numUpdatedRows) !== 1) {
+        throw new QuarantineError('busy', `message ${id} is being processed right now; try again in a moment`);
+      }
+      const event = { tenantId: m.tenant_id, messageId: id, actor, type: 'quarantine.released', data: { recipient: who, as: copyId } };
+      await insertEvent(trx, store.kind, event);
+    },
+  });
+}
+
+async function unlease(store: Store, id: string, holder: string): Promise<void> {
+  await store.db
+    .updateTable('messages')
+    .set({ locked_by: null, locked_until: null })
+    .where('id', '=', id)
+    .where('locked_by', '=', holder)
+    .execute();
 }
 
 /** Deletes quarantined mail: state 'deleted' and the stored body dropped. */
@@ -221,10 +335,6 @@ async function dropBody(store: Store, id: string): Promise<void> {
 }
 
 // ---------------------------------------------------------------- signed self-release links
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 /** Creates a link token for one recipient and one message (≥128 bits; only its hash is kept). */
 export async function createReleaseLink(
@@ -274,7 +384,7 @@ export async function lookupReleaseLink(store: Store, token: string): Promise<Li
   };
 }
 
-/** The recipient's own release through a link (the page's POST). */
+/** The recipient's own release through a link (the page's POST): their copy only. */
 export async function releaseByLink(
   store: Store,
   token: string,
@@ -287,7 +397,7 @@ export async function releaseByLink(
   if (!(await selfReleaseAllowed(link.tenantId)))
     throw new QuarantineError('forbidden', 'your organisation does not allow recipients to release quarantined mail');
   await assertSelfReleasable(store, link.tenantId, link.messageId);
-  await releaseQuarantined(store, link.tenantId, link.messageId, `recipient:${link.recipient}`, wake);
+  await releaseForRecipient(store, link.tenantId, link.messageId, link.recipient, `recipient:${link.recipient}`, wake);
   await inboundDb(store).updateTable('quarantine_links').set({ used_at: Date.now() }).where('token_hash', '=', hashToken(token)).execute();
   return link;
 }

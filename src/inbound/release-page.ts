@@ -1,10 +1,11 @@
 // /q/TOKEN — the recipient's self-release page linked from the quarantine digest. A GET only
 // shows what was quarantined and why, with a 配送する (release) BUTTON; only the form's POST
-// releases (mail scanners prefetch links, so a GET must never act). Japanese and English, every
-// value HTML-escaped, no external resources, tokens kept out of Referer and caches.
+// releases, and only this recipient's copy (mail scanners prefetch links, so a GET must never act).
+// Japanese and English, every value HTML-escaped, no external resources, tokens kept out of
+// Referer and caches.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Store } from '../store/store.ts';
-import { adminOnlyRelease, lookupReleaseLink, QuarantineError, releaseByLink } from './quarantine.ts';
+import { adminOnlyRelease, heldFor, lookupReleaseLink, QuarantineError, releaseByLink } from './quarantine.ts';
 import { getSettings } from './tenant-settings.ts';
 import { escapeHtml } from './digest.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
@@ -42,7 +43,8 @@ export function registerReleasePage(app: FastifyInstance, deps: ReleasePageDeps)
       if (!link) return message(reply, 404, 'invalid');
       if (link.expiresAt < Date.now()) return message(reply, 410, 'expired');
       const m = await deps.store.message(link.messageId, link.tenantId);
-      if (!m || m.state !== 'quarantined') return message(reply, 200, 'done');
+      // released (by this recipient or for everyone), deleted or purged: nothing left to offer
+      if (!m || !(await heldFor(deps.store, m, link.recipient))) return message(reply, 200, 'done');
       if (!(await getSettings(deps.store, link.tenantId)).selfRelease) return message(reply, 403, 'forbidden');
       if (adminOnlyRelease(m)) return message(reply, 403, 'adminOnly');
       const e = escapeHtml;

@@ -3,10 +3,9 @@
 // is a store.transition under a lease (the worker's, or one a person's action takes), so a timer
 // firing on one node and a button pressed on another never both win. Links and notices for a
 // new stage are created here; links are stored only as SHA-256 hashes.
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MessageRow, Store } from '../store/store.ts';
-import { newToken } from '../util/id.ts';
+import { hashToken, newToken } from '../util/id.ts';
 import type { OutboundTables } from './tables.ts';
 import { enter, STAGE_STATE, withOutbound, type OutboundState } from './outbound-state.ts';
 import { sendNotice, type Lang, type NoticeFacts, type NoticeKind } from './notices.ts';
@@ -22,10 +21,6 @@ export interface OutboundEnv {
 
 export function linksDb(store: Store) {
   return store.db.withTables<OutboundTables>();
-}
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }
 
 const PAGE_OF = { hold: 'h', confirm: 'c', approve: 'a' } as const;

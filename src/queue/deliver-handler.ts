@@ -72,6 +72,8 @@ export function createDeliverHandler(deps: {
         );
       }
     }
+    // From here until the result commits, a crash would send the message again (docs/delivery.md).
+    const answered = performance.now();
     for (const r of results) {
       logger.info({ id: message.id, rcpt: r.recipient, status: r.status, response: r.response, attempt: attempts }, 'delivery attempt');
     }
@@ -132,6 +134,8 @@ export function createDeliverHandler(deps: {
       },
       recipientRows,
     );
+    // how long the crash window stayed open (bench/kill-nine.ts reads it at log level debug)
+    logger.debug({ id: message.id, resultCommitMs: Math.round((performance.now() - answered) * 10) / 10 }, 'delivery result committed');
     if (!ok) {
       logger.warn({ id: message.id }, 'lease lost before the delivery result was recorded; another node owns the message now');
       return;

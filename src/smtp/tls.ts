@@ -1,9 +1,11 @@
 // TLS material for STARTTLS: the configured PEM pair, or a self-signed RSA certificate
-// generated once into <dataDir>/tls (smtp-server's bundled certificate expired in 2025).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// generated once into <dataDir>/tls (smtp-server's bundled certificate expired in 2025), a 0700
+// directory of 0600 files like the rest of the data dir.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, restrictFile } from '../util/private-files.ts';
 
 export interface TlsMaterial {
   key: Buffer;
@@ -23,11 +25,16 @@ export async function loadOrCreateTls(opts: {
   const dir = join(opts.dataDir, 'tls');
   const certPath = join(dir, 'cert.pem');
   const keyPath = join(dir, 'key.pem');
-  if (existsSync(certPath) && existsSync(keyPath)) return { cert: readFileSync(certPath), key: readFileSync(keyPath) };
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(opts.dataDir);
+  ensurePrivateDir(dir);
+  if (existsSync(certPath) && existsSync(keyPath)) {
+    restrictFile(keyPath);
+    restrictFile(certPath);
+    return { cert: readFileSync(certPath), key: readFileSync(keyPath) };
+  }
   const { cert, key } = await selfSigned(opts.hostname);
-  writeFileSync(keyPath, key, { mode: 0o600 });
-  writeFileSync(certPath, cert);
+  writeFileSync(keyPath, key, { mode: PRIVATE_FILE_MODE });
+  writeFileSync(certPath, cert, { mode: PRIVATE_FILE_MODE });
   return { cert: Buffer.from(cert), key: Buffer.from(key) };
 }
 

@@ -78,7 +78,8 @@ export interface BodyTable {
 export interface RecipientTable {
   message_id: string;
   address: string;
-  state: 'pending' | 'delivered' | 'failed';
+  /** released: this recipient's copy left quarantine as a message of its own (inbound self-release) */
+  state: 'pending' | 'delivered' | 'failed' | 'released';
   attempts: number;
   last_response: string | null;
   updated_at: number;

@@ -9,6 +9,8 @@ import { allMigrations as postgresMigrations } from './postgres/all-migrations.t
 import { CommitBatcher } from './commit-batcher.ts';
 import { DirectoryCache } from './directory-cache.ts';
 import { Prepared } from './prepared.ts';
+import { purgeAuditEvents, type AuditPurge, type AuditPurgeRequest } from './audit-retention.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
 import { newId } from '../util/id.ts';
 
 export type Tenant = Selectable<TenantTable>;
@@ -98,13 +100,20 @@ export class Store {
   /** domains, users and DKIM keys as every message looks them up (see directory-cache.ts) */
   readonly directory = new DirectoryCache();
 
-  constructor(private readonly dialect: Dialect) {
+  /**
+   * @param secrets seals and opens the secrets kept in the database (ZIP passwords, download
+   *   tokens, TOTP secrets, DKIM keys), with the key file outside it (src/secrets)
+   */
+  constructor(
+    private readonly dialect: Dialect,
+    readonly secrets: SecretBox,
+  ) {
     this.db = dialect.db;
     this.kind = dialect.kind;
     // Accepted messages and delivery results share one writer: whatever arrives together is one
     // transaction and one fsync (one WAL commit on SQLite, one round of COMMIT on PostgreSQL).
     // Under load a batch waits up to COMMIT_GATHER_MS for more, while messages are on their way
-    // (expectMessage; see CommitBatcher).
+    // (expectMessage; see CommitBatcher), unless it holds a delivery result (transition).
     this.batcher = new CommitBatcher(
       (writes) =>
         dialect.groupTransaction(async (trx) => {
@@ -136,18 +145,26 @@ export class Store {
     };
   }
 
-  /** Runs `write` in the next group commit; resolves with its result once that has committed. */
-  private groupCommit<T>(write: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+  /**
+   * Runs `write` in the next group commit; resolves with its result once that has committed.
+   * `urgent`: that commit goes without waiting for company (see CommitBatcher).
+   */
+  private groupCommit<T>(write: (trx: Kysely<DB>) => Promise<T>, opts: { urgent?: boolean } = {}): Promise<T> {
     let result: T;
     return this.batcher
       .add(async (trx) => {
         result = await write(trx);
-      })
+      }, opts)
       .then(() => result);
   }
 
   async migrate(): Promise<string[]> {
     return runMigrations(this.dialect, this.kind === 'sqlite' ? sqliteMigrations : postgresMigrations);
+  }
+
+  /** Runs `fn` while no other node or process does the same (the migration lock). */
+  exclusively<T>(fn: (db: Kysely<DB>) => Promise<T>): Promise<T> {
+    return this.dialect.withMigrationLock(fn);
   }
 
   async close(): Promise<void> {
@@ -327,6 +344,14 @@ export class Store {
     await insertEvent(this.db, this.kind, e);
   }
 
+  /**
+   * The retention job's way to remove old audit events; the removal is audited. Nothing else may
+   * delete events: the database refuses (see audit-retention.ts).
+   */
+  purgeAuditEvents(request: AuditPurgeRequest): Promise<AuditPurge> {
+    return purgeAuditEvents(this.db, this.kind, request);
+  }
+
   // ── failed logins: in the database, so every process and node counts the same ones ──────
 
   /** failures recorded under `key` after `since` (one exactly as old as the window no longer counts) */
@@ -421,7 +446,9 @@ export class Store {
   /**
    * Moves a leased message to its next state, records per-recipient results and an audit event,
    * and releases the lease. Returns false (and changes nothing) if this node no longer holds the
-   * lease — another node took the message over, so its result must not be written.
+   * lease — another node took the message over, so its result must not be written. Committed
+   * without waiting for company: after a delivery, the next hop has the message, and until its
+   * result is durable a crash makes the message go out again (docs/delivery.md).
    */
   async transition(
     m: Pick<MessageRow, 'id' | 'tenant_id'>,
@@ -429,7 +456,7 @@ export class Store {
     change: StateChange,
     recipientResults: Array<{ address: string; state: RecipientRow['state']; response: string }> = [],
   ): Promise<boolean> {
-    return this.groupCommit(async (trx) => {
+    return this.commitNow(async (trx) => {
       const now = Date.now();
       const set: Record<string, unknown> = {
         state: change.state,
@@ -448,6 +475,22 @@ export class Store {
       if (change.event) await insertEvent(trx, this.kind, { ...change.event, tenantId: m.tenant_id, messageId: m.id });
       return true;
     });
+  }
+
+  /**
+   * Runs `write` so that it is durable as soon as it can be. PostgreSQL takes writers side by side:
+   * its own transaction at once, instead of queueing behind the group commit being written (on a
+   * loaded host that cut the time from a delivery's 250 to its committed result from a mean of
+   * ~220–450 ms to ~90 ms; docs/delivery.md). SQLite has one writer: the next group commit, which
+   * then goes without waiting for company.
+   */
+  private async commitNow<T>(write: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+    if (this.kind !== 'postgres') return this.groupCommit(write, { urgent: true });
+    let result: T;
+    await this.dialect.groupTransaction(async (trx) => {
+      result = await write(trx);
+    });
+    return result!;
   }
 
   /** Queue depth per state, for /metrics and `message list`. */
@@ -580,7 +623,8 @@ function transitionQuery(columns: string[]): Prepared<unknown[], unknown> {
   return q;
 }
 
-async function insertEvent(db: Kysely<DB>, kind: string, e: EventInput): Promise<void> {
+/** One audit event, in `db` (a transaction's, for writes that must commit together). */
+export async function insertEvent(db: Kysely<DB>, kind: string, e: EventInput): Promise<void> {
   const r = eventRow(e);
   await Q.insertEvent.execute(db, kind, r.tenant_id, r.message_id, r.at, r.actor, r.type, r.data);
 }

@@ -1,6 +1,7 @@
 // Identifiers: time-ordered message ids (ULID layout: 48-bit ms time + 80 random bits, Crockford
-// base32, 26 chars) so ids sort by arrival, and unguessable tokens (≥128 bits) for links.
-import { randomBytes, randomFillSync } from 'node:crypto';
+// base32, 26 chars) so ids sort by arrival, and unguessable tokens (≥128 bits) for links, which the
+// database keeps only as hashes (hashToken: every link, session and API token).
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 
 const B32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -45,4 +46,12 @@ function randomSlice(n: number): Buffer {
 /** URL-safe random token with `bytes`×8 bits of entropy (default 160). */
 export function newToken(bytes = 20): string {
   return randomBytes(bytes).toString('base64url');
+}
+
+/**
+ * What the database keeps of a token: its SHA-256 (hex). Tokens carry ≥128 random bits, so a
+ * plain hash cannot be reversed by guessing, and a lookup by hash needs no per-row salt.
+ */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
 }

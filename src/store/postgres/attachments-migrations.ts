@@ -3,6 +3,8 @@
 // src/attachments/tables.ts.
 import type { Migration } from '../dialect.ts';
 
+const REDACTED = 'ZIP passwords are kept sealed with the message (attachment_protection), no longer in the audit trail';
+
 export const attachmentsMigrations: Migration[] = [
   {
     id: 'attachments-0001',
@@ -17,6 +19,31 @@ export const attachmentsMigrations: Migration[] = [
       `CREATE TABLE blobs (key TEXT PRIMARY KEY, blob_id TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, created_at BIGINT NOT NULL)`,
       `CREATE TABLE blob_chunks (blob_id TEXT NOT NULL, seq INTEGER NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (blob_id, seq))`,
       `CREATE TABLE attachment_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+    ],
+  },
+  {
+    // Download links are looked up by the SHA-256 of their token, as every other link is; the token
+    // itself is kept sealed (see ../sqlite/attachments-migrations.ts).
+    id: 'attachments-0002',
+    sql: [
+      `ALTER TABLE download_links ADD COLUMN token_sealed TEXT`,
+      `UPDATE download_links SET token_sealed = token, token = encode(sha256(convert_to(token, 'UTF8')), 'hex')`,
+      `ALTER TABLE download_links RENAME COLUMN token TO token_hash`,
+      `UPDATE download_events SET token = encode(sha256(convert_to(token, 'UTF8')), 'hex')`,
+      `ALTER TABLE download_events RENAME COLUMN token TO token_hash`,
+    ],
+  },
+  {
+    // ZIP passwords leave the audit trail (see ../sqlite/attachments-migrations.ts).
+    id: 'attachments-0003',
+    sql: [
+      `INSERT INTO events (tenant_id, message_id, at, actor, type, data) ` +
+        `SELECT tenant_id, message_id, (extract(epoch FROM clock_timestamp()) * 1000)::bigint, 'system', 'audit.redacted', ` +
+        `json_build_object('event', id, 'field', 'password', 'reason', '${REDACTED}')::text ` +
+        `FROM events WHERE type = 'attachments.zipped' AND data::jsonb ? 'password'`,
+      `ALTER TABLE events DISABLE TRIGGER events_no_update`,
+      `UPDATE events SET data = (data::jsonb - 'password')::text WHERE type = 'attachments.zipped' AND data::jsonb ? 'password'`,
+      `ALTER TABLE events ENABLE TRIGGER events_no_update`,
     ],
   },
 ];

@@ -48,4 +48,21 @@ export const coreMigrations: Migration[] = [
         created_at BIGINT NOT NULL, PRIMARY KEY (user_id, address))`,
     ],
   },
+  {
+    // The audit trail refuses DELETE and TRUNCATE too. Only the retention path
+    // (src/store/audit-retention.ts) gets through: it sets sekisho.audit_purge for its own
+    // transaction only (set_config(…, true), like SET LOCAL), which no other session sees.
+    id: 'core-0004-audit-append-only',
+    sql: [
+      `CREATE FUNCTION events_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF current_setting('sekisho.audit_purge', true) = 'on' THEN RETURN OLD; END IF; RAISE EXCEPTION 'audit events are append-only'; END $$`,
+      `CREATE TRIGGER events_no_delete BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION events_no_delete()`,
+      `CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()`,
+    ],
+  },
+  {
+    // The secrets keys that have sealed values in this database (src/secrets/reseal.ts): a node
+    // whose key file lacks the newest one refuses to start instead of failing on every secret.
+    id: 'core-0005-secret-keys',
+    sql: [`CREATE TABLE secret_keys (key_id TEXT PRIMARY KEY, registered_at BIGINT NOT NULL, resealed_at BIGINT)`],
+  },
 ];

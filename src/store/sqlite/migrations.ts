@@ -47,4 +47,21 @@ export const coreMigrations: Migration[] = [
         created_at INTEGER NOT NULL, PRIMARY KEY (user_id, address))`,
     ],
   },
+  {
+    // The audit trail refuses DELETE too. Only the retention path (src/store/audit-retention.ts)
+    // gets through: it sets the one row of audit_control inside its own transaction (SQLite has one
+    // writer, so no other connection ever sees the flag set) and clears it before committing.
+    id: 'core-0004-audit-append-only',
+    sql: [
+      `CREATE TABLE audit_control (id INTEGER PRIMARY KEY CHECK (id = 1), purge_allowed INTEGER NOT NULL DEFAULT 0)`,
+      `INSERT INTO audit_control (id, purge_allowed) VALUES (1, 0)`,
+      `CREATE TRIGGER events_no_delete BEFORE DELETE ON events WHEN (SELECT purge_allowed FROM audit_control WHERE id = 1) IS NOT 1 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`,
+    ],
+  },
+  {
+    // The secrets keys that have sealed values in this database (src/secrets/reseal.ts): a node
+    // whose key file lacks the newest one refuses to start instead of failing on every secret.
+    id: 'core-0005-secret-keys',
+    sql: [`CREATE TABLE secret_keys (key_id TEXT PRIMARY KEY, registered_at INTEGER NOT NULL, resealed_at INTEGER)`],
+  },
 ];

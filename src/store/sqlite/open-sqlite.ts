@@ -7,6 +7,7 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { DB } from '../schema.ts';
 import type { Dialect, MessageRow } from '../dialect.ts';
 import { WalSync } from './wal-sync.ts';
+import { hashToken } from '../../util/id.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -18,6 +19,8 @@ export function openSqlite(file: string): Dialect {
   handle.pragma('foreign_keys = ON');
   // The CLI and the server share the file; a writer waits for the other instead of failing.
   handle.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // migration attachments-0002 hashes the tokens older versions kept in clear (PostgreSQL has sha256())
+  handle.function('sekisho_sha256', { deterministic: true }, (s: unknown) => hashToken(String(s)));
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   const wal = new WalSync(`${file}-wal`);
 

@@ -139,7 +139,11 @@ export const authRoutes: RouteSpec[] = [
       if (existing?.enabled === 1) throw new HttpError(409, 'two-factor is already enabled');
       const secret = newTotpSecret();
       await db.deleteFrom('console_totp').where('email', '=', p.email).execute();
-      await db.insertInto('console_totp').values({ email: p.email, secret, enabled: 0, last_step: 0, created_at: Date.now() }).execute();
+      const sealed = ctx.deps.store.secrets.seal('totp-secret', secret);
+      await db
+        .insertInto('console_totp')
+        .values({ email: p.email, secret: sealed, enabled: 0, last_step: 0, created_at: Date.now() })
+        .execute();
       return { secret, otpauthUrl: otpauthUrl(secret, p.email) };
     },
   }),
@@ -158,7 +162,7 @@ export const authRoutes: RouteSpec[] = [
       const db = consoleDb(ctx.deps.store);
       const row = await db.selectFrom('console_totp').selectAll().where('email', '=', p.email).executeTakeFirst();
       if (!row) throw new HttpError(409, 'start enrolment first');
-      const step = matchTotp(row.secret, (req.body as { code: string }).code);
+      const step = matchTotp(ctx.deps.store.secrets.open('totp-secret', row.secret), (req.body as { code: string }).code);
       if (step === null) throw new HttpError(400, 'wrong code');
       await db.updateTable('console_totp').set({ enabled: 1, last_step: step }).where('email', '=', p.email).execute();
       await ctx.deps.store.appendEvent({ tenantId: p.tenantId, messageId: null, actor: p.email, type: 'console.totp_enabled', data: {} });

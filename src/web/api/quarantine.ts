@@ -1,7 +1,14 @@
 // /api/quarantine: quarantined inbound mail. Admins see the tenant's; other people only mail
-// addressed to them, and may release it themselves only when the tenant allows self-release.
+// addressed to them, and may release their own copy only when the tenant allows self-release.
 // Preview is decoded text, never HTML. The inbound area's services do the work and the audit.
-import { adminOnlyRelease, deleteQuarantined, listQuarantine, previewQuarantined, releaseQuarantined } from '../../inbound/quarantine.ts';
+import {
+  adminOnlyRelease,
+  deleteQuarantined,
+  listQuarantine,
+  previewQuarantined,
+  releaseForRecipient,
+  releaseQuarantined,
+} from '../../inbound/quarantine.ts';
 import { getSettings } from '../../inbound/tenant-settings.ts';
 import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, HttpError, idParams, type RouteSpec } from './route.ts';
@@ -92,7 +99,9 @@ export const quarantineRoutes: RouteSpec[] = [
         throw new HttpError(403, 'self-release is off for this tenant; ask an admin');
       if (!scoped.isAdmin && adminOnlyRelease((await ctx.deps.store.message(id, scoped.tenantId))!))
         throw new HttpError(403, 'only an admin can release this message: its MIME structure could not be parsed');
-      await releaseQuarantined(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, ctx.deps.wake);
+      // an admin releases it for everyone it is held for; anyone else their own copy only
+      if (scoped.isAdmin) await releaseQuarantined(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, ctx.deps.wake);
+      else await releaseForRecipient(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, scoped.principal.email, ctx.deps.wake);
       return { ok: true };
     },
   }),

@@ -2,10 +2,9 @@
 // password login throttled per client and per account (util/login-throttle.ts, shared with SMTP
 // AUTH), and optional TOTP. Secrets the client
 // holds (session cookie, API token) are stored only as SHA-256 hashes; CSRF tokens are per session.
-import { createHash } from 'node:crypto';
 import type { Store } from '../../store/store.ts';
 import type { ConsoleTables } from '../../console/tables.ts';
-import { newToken } from '../../util/id.ts';
+import { hashToken, newToken } from '../../util/id.ts';
 import { verifyPassword } from '../../util/password.ts';
 import { IpThrottle } from '../../util/ip-throttle.ts';
 import { LoginThrottle } from '../../util/login-throttle.ts';
@@ -31,7 +30,7 @@ export const MAX_FAILS_PER_IP = 30;
 const IP_WINDOW_MS = 15 * 60_000;
 
 export const consoleDb = (store: Store) => store.db.withTables<ConsoleTables>();
-export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const sha256 = hashToken;
 
 /** The principal for an email address (tenant user or operator), or undefined. */
 export async function principalFor(
@@ -95,7 +94,7 @@ export async function login(
       await attempt.withdraw();
       return { ok: false, reason: 'totp_required' };
     }
-    const step = matchTotp(totp.secret, input.totp, now);
+    const step = matchTotp(store.secrets.open('totp-secret', totp.secret), input.totp, now);
     // a code works once: replaying the last used step is refused
     if (step === null || step <= Number(totp.last_step)) {
       await attempt.failed();
