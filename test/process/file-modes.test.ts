@@ -4,7 +4,7 @@
 // the umask. A data dir left by an older version (0755, sekisho.db 0644) is tightened at start.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
@@ -54,7 +54,7 @@ for (const kind of backends()) {
     before(async () => {
       db = await createTestDatabase(kind);
       sink = await startSink();
-      env = childEnv(db, sink.url, { SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32', SEKISHO_LOG_LEVEL: 'warn' });
+      env = childEnv(db, sink.url, { SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32', SEKISHO_LOG_LEVEL: 'warn', SEKISHO_DEMO_TENANT: 'true' });
       dataDir = env.SEKISHO_DATA_DIR!;
     });
     after(async () => {
@@ -103,6 +103,10 @@ for (const kind of backends()) {
       if (kind === 'sqlite') {
         new Database(join(dir, 'sekisho.db')).close();
         chmodSync(join(dir, 'sekisho.db'), 0o644);
+      } else {
+        // the PostgreSQL database is the first test's: its secrets are sealed with that data dir's key
+        copyFileSync(join(dataDir, 'secretsKey'), join(dir, 'secretsKey'));
+        chmodSync(join(dir, 'secretsKey'), 0o644);
       }
       const p = await startProcess(old);
       stopLater(p);

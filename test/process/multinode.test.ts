@@ -3,6 +3,7 @@
 // Message-ID at the sink), and both nodes do part of the delivery work.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { childEnv, startProcess, type StartedProcess } from '../helpers/process.ts';
@@ -28,6 +29,8 @@ describe('two nodes on one PostgreSQL', { skip: !backends().includes('postgres')
           SEKISHO_NODE_NAME: name,
           SEKISHO_DEMO_TENANT: demo ? 'true' : 'false',
           SEKISHO_LOG_LEVEL: 'warn',
+          // every node of a cluster seals and opens secrets with the same key file
+          SEKISHO_SECRETS_KEY_FILE: join(db.dataDir, 'secretsKey'),
         },
         name,
       );
