@@ -83,7 +83,7 @@ export function createDeliverHandler(deps: {
     const expired = deferred.length > 0 && (retryAt === null || isExpired(new Date(firstAttemptAt), new Date(now), schedule));
     const finalFailed = expired ? [...failed, ...deferred.map((r) => ({ ...r, status: 'failed' as const, expired: true }))] : failed;
 
-    let state: string;
+    let state: 'deferred' | 'bounced' | 'delivered';
     let dueAt: number | null = null;
     if (deferred.length > 0 && !expired) {
       state = 'deferred';
