@@ -123,7 +123,11 @@ async function composeDigest(
   const rows = items
     .map((i) => {
       const link = links.get(i.id);
-      const action = !link ? '' : own(i) ? `<a href="${e(link)}">配送する / Release</a>` : `<a href="${e(link)}">解除を依頼 / Ask an admin to release</a>`;
+      const action = !link
+        ? ''
+        : own(i)
+          ? `<a href="${e(link)}">配送する / Release</a>`
+          : `<a href="${e(link)}">解除を依頼 / Ask an admin to release</a>`;
       return `<tr><td>${e(fmt(i.receivedAt))}</td><td>${e(i.from || i.mailFrom || '-')}</td><td>${e(i.subject || '-')}</td><td>${e(why(i))}</td><td>${action}</td></tr>`;
     })
     .join('');

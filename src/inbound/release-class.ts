@@ -62,7 +62,9 @@ const PHISHING = new Set([
  * The class of quarantined mail, the most dangerous evidence first. A symbol counts when it
  * weighed against the message (score > 0), except the uninspected markers, which carry no score.
  */
-export function releaseClassOf(state: Pick<InboundPlanState, 'symbols' | 'adminOnly' | 'policy'> | null | undefined): ReleaseClass {
+export function releaseClassOf(
+  state: Partial<Pick<InboundPlanState, 'symbols' | 'adminOnly' | 'policy'>> | null | undefined,
+): ReleaseClass {
   const symbols: readonly InboundSymbol[] = state?.symbols ?? [];
   const has = (test: (name: string) => boolean, scored = true) => symbols.some((s) => test(s.name) && (!scored || s.score > 0));
   if (state?.adminOnly || has((n) => UNINSPECTED_SYMBOLS.includes(n), false)) return 'unparseable';
@@ -82,7 +84,9 @@ export interface ReasonInput {
 }
 
 /** The reason input of a stored verdict. */
-export function reasonInputOf(state: Pick<InboundPlanState, 'symbols' | 'adminOnly' | 'policy' | 'score'> | null | undefined): ReasonInput {
+export function reasonInputOf(
+  state: Partial<Pick<InboundPlanState, 'symbols' | 'adminOnly' | 'policy' | 'score'>> | null | undefined,
+): ReasonInput {
   const decided = state?.policy?.decidedBy;
   return {
     releaseClass: releaseClassOf(state),

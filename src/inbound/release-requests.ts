@@ -84,7 +84,17 @@ export async function requestRelease(
   const id = newId(now);
   const inserted = await inboundDb(store)
     .insertInto('quarantine_requests')
-    .values({ id, tenant_id: tenantId, message_id: messageId, recipient: who, requested_at: now, state: 'pending', decided_by: null, decided_at: null, note: null })
+    .values({
+      id,
+      tenant_id: tenantId,
+      message_id: messageId,
+      recipient: who,
+      requested_at: now,
+      state: 'pending',
+      decided_by: null,
+      decided_at: null,
+      note: null,
+    })
     .onConflict((oc) => oc.columns(['message_id', 'recipient']).doNothing())
     .executeTakeFirst();
   const request = (await requestOf(store, tenantId, messageId, who))!;
@@ -92,10 +102,16 @@ export async function requestRelease(
   const reason = reasonInputOf(inboundStateOf(m));
   const admins = await tenantAdmins(store, tenantId);
   const noticeId = admins.length
-    ? await enqueueToMailbox(store, tenantId, admins, await composeRequestNotice(deps, admins, who, m.subject, m.header_from || m.mail_from, reasonLabels(reason)), {
-        kind: 'quarantine-request',
-        relatedMessageId: messageId,
-      })
+    ? await enqueueToMailbox(
+        store,
+        tenantId,
+        admins,
+        await composeRequestNotice(deps, admins, who, m.subject, m.header_from || m.mail_from, reasonLabels(reason)),
+        {
+          kind: 'quarantine-request',
+          relatedMessageId: messageId,
+        },
+      )
     : null;
   await store.appendEvent({
     tenantId,
@@ -109,7 +125,13 @@ export async function requestRelease(
 }
 
 async function tenantAdmins(store: Store, tenantId: string): Promise<string[]> {
-  const rows = await store.db.selectFrom('users').select('email').where('tenant_id', '=', tenantId).where('role', '=', 'admin').orderBy('email').execute();
+  const rows = await store.db
+    .selectFrom('users')
+    .select('email')
+    .where('tenant_id', '=', tenantId)
+    .where('role', '=', 'admin')
+    .orderBy('email')
+    .execute();
   return rows.map((r) => r.email.toLowerCase());
 }
 
@@ -196,7 +218,12 @@ export async function decideReleaseRequest(
 ): Promise<ReleaseRequest> {
   const { store } = deps;
   const db = inboundDb(store);
-  const row = await db.selectFrom('quarantine_requests').selectAll().where('id', '=', requestId).where('tenant_id', '=', tenantId).executeTakeFirst();
+  const row = await db
+    .selectFrom('quarantine_requests')
+    .selectAll()
+    .where('id', '=', requestId)
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
   if (!row) throw new QuarantineError('not_found', `no release request ${requestId} in this tenant`);
   const now = Date.now();
   const claimed = await db
@@ -205,19 +232,31 @@ export async function decideReleaseRequest(
     .where('id', '=', requestId)
     .where('state', '=', 'pending')
     .executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) !== 1) throw new QuarantineError('wrong_state', `release request ${requestId} was already ${row.state}`);
+  if (Number(claimed.numUpdatedRows) !== 1)
+    throw new QuarantineError('wrong_state', `release request ${requestId} was already ${row.state}`);
   const m = await store.message(row.message_id, tenantId);
   if (decision === 'release') {
     try {
       await releaseForRecipient(store, tenantId, row.message_id, row.recipient, admin, deps.wake);
     } catch (err) {
       // not released after all (purged, busy): the request stays open for another try
-      await db.updateTable('quarantine_requests').set({ state: 'pending', decided_by: null, decided_at: null, note: null }).where('id', '=', requestId).execute();
+      await db
+        .updateTable('quarantine_requests')
+        .set({ state: 'pending', decided_by: null, decided_at: null, note: null })
+        .where('id', '=', requestId)
+        .execute();
       throw err;
     }
   } else if (m) {
     const why = reasonLabels(reasonInputOf(inboundStateOf(m)));
-    const raw = await composeRefusalNotice(deps.hostname, row.recipient, m.subject, m.header_from || m.mail_from, why, note?.trim() || null);
+    const raw = await composeRefusalNotice(
+      deps.hostname,
+      row.recipient,
+      m.subject,
+      m.header_from || m.mail_from,
+      why,
+      note?.trim() || null,
+    );
     await enqueueToMailbox(store, tenantId, [row.recipient], raw, { kind: 'quarantine-request-refused', relatedMessageId: row.message_id });
     deps.wake?.();
   }
@@ -270,7 +309,8 @@ async function composeRefusalNotice(
 
 /** Words for the recipient about their request, for the /q/ page. */
 export function requestStateText(r: ReleaseRequest, lang: 'ja' | 'en'): string {
-  if (r.state === 'refused') return lang === 'ja' ? '解除の依頼は管理者により却下されました。' : 'Your request was refused by an administrator.';
+  if (r.state === 'refused')
+    return lang === 'ja' ? '解除の依頼は管理者により却下されました。' : 'Your request was refused by an administrator.';
   if (r.state === 'released') return lang === 'ja' ? '管理者が隔離を解除しました。' : 'An administrator released it.';
   return lang === 'ja'
     ? '解除を依頼済みです。管理者が確認し、解除されるとメールボックスに届きます。却下された場合はメールでお知らせします。'

@@ -66,7 +66,9 @@ const listItemSchema = object({
   myRequest: nullable(oneOfStrings(['pending', 'released', 'refused'])),
 });
 
-function requestDeps(ctx: { deps: { store: RequestDeps['store']; config: { hostname: string; publicUrl: string }; wake: () => void } }): RequestDeps {
+function requestDeps(ctx: {
+  deps: { store: RequestDeps['store']; config: { hostname: string; publicUrl: string }; wake: () => void };
+}): RequestDeps {
   return { store: ctx.deps.store, hostname: ctx.deps.config.hostname, publicUrl: ctx.deps.config.publicUrl, wake: ctx.deps.wake };
 }
 const previewSchema = object({
@@ -114,7 +116,9 @@ export const quarantineRoutes: RouteSpec[] = [
       const withRequests = await Promise.all(
         items.map(async (i) => ({
           ...i,
-          myRequest: scoped.isAdmin ? null : ((await requestOf(ctx.deps.store, scoped.tenantId, i.id, scoped.principal.email))?.state ?? null),
+          myRequest: scoped.isAdmin
+            ? null
+            : ((await requestOf(ctx.deps.store, scoped.tenantId, i.id, scoped.principal.email))?.state ?? null),
         })),
       );
       return { items: withRequests, selfRelease: (await getSettings(ctx.deps.store, scoped.tenantId)).selfRelease };

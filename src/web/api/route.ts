@@ -81,7 +81,10 @@ function errorBody(err: unknown): { status: number; body: Record<string, unknown
     return { status, body: { error: err.message, code: err.code } };
   }
   if (err instanceof AdminOnlyReleaseError) {
-    return { status: 403, body: { error: err.messageIn('en'), code: 'admin_only', releaseClass: err.releaseClass, errorJa: err.messageIn('ja') } };
+    return {
+      status: 403,
+      body: { error: err.messageIn('en'), code: 'admin_only', releaseClass: err.releaseClass, errorJa: err.messageIn('ja') },
+    };
   }
   if (err instanceof QuarantineError) {
     const status = { not_found: 404, forbidden: 403, wrong_state: 409, busy: 409, expired: 410 }[err.kind];
