@@ -48,6 +48,7 @@ export function QuarantinePage({ isAdmin }: { isAdmin: boolean }) {
       <h2>{t('nav.quarantine')}</h2>
       <ActionFeedback action={action} />
       {isAdmin && <ReleaseRequests onChange={loaded.reload} />}
+      {isAdmin && <h3>{t('q.listTitle')}</h3>}
       <LoadState loaded={loaded} empty={t('q.empty')}>
         {(data) =>
           data.items.length > 0 && (
