@@ -2469,6 +2469,15 @@ export interface paths {
                                     detail?: string;
                                 }[];
                                 purgeAt: number | null;
+                                /** @enum {string} */
+                                releaseClass: "spam" | "malware" | "dangerousAttachment" | "phishing" | "unparseable";
+                                rule: string | null;
+                                reasonLabel: {
+                                    ja: string;
+                                    en: string;
+                                };
+                                adminOnly: boolean;
+                                myRequest: ("pending" | "released" | "refused") | null;
                             }[];
                             selfRelease: boolean;
                         };
@@ -2552,6 +2561,14 @@ export interface paths {
                                 detail?: string;
                             }[];
                             purgeAt: number | null;
+                            /** @enum {string} */
+                            releaseClass: "spam" | "malware" | "dangerousAttachment" | "phishing" | "unparseable";
+                            rule: string | null;
+                            reasonLabel: {
+                                ja: string;
+                                en: string;
+                            };
+                            adminOnly: boolean;
                             headers: {
                                 key: string;
                                 value: string;
@@ -2667,7 +2684,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Release to the recipient (others than admins only with self-release on) */
+        /** Release to the recipient (others than admins: spam only, with self-release on; 403 admin_only otherwise) */
         post: {
             parameters: {
                 query?: never;
@@ -2688,6 +2705,330 @@ export interface paths {
                         "application/json": {
                             /** @constant */
                             ok: true;
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quarantine/{id}/request-release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask the tenant's admins to release the caller's copy (解除を依頼); asking again changes nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            request: {
+                                id: string;
+                                messageId: string;
+                                recipient: string;
+                                requestedAt: number;
+                                /** @enum {string} */
+                                state: "pending" | "released" | "refused";
+                                decidedBy: string | null;
+                                decidedAt: number | null;
+                                note: string | null;
+                            };
+                            created: boolean;
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quarantine/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pending release requests of the tenant (admins), oldest first */
+        get: {
+            parameters: {
+                query?: {
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                messageId: string;
+                                recipient: string;
+                                requestedAt: number;
+                                /** @enum {string} */
+                                state: "pending" | "released" | "refused";
+                                decidedBy: string | null;
+                                decidedAt: number | null;
+                                note: string | null;
+                                subject: string;
+                                from: string;
+                                receivedAt: number;
+                                /** @enum {string} */
+                                releaseClass: "spam" | "malware" | "dangerousAttachment" | "phishing" | "unparseable";
+                                reasonLabel: {
+                                    ja: string;
+                                    en: string;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quarantine/requests/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release a request: the requester's copy is delivered (admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            request: {
+                                id: string;
+                                messageId: string;
+                                recipient: string;
+                                requestedAt: number;
+                                /** @enum {string} */
+                                state: "pending" | "released" | "refused";
+                                decidedBy: string | null;
+                                decidedAt: number | null;
+                                note: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quarantine/requests/{id}/refuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refuse a request: the mail stays quarantined and the requester is told by mail (admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            request: {
+                                id: string;
+                                messageId: string;
+                                recipient: string;
+                                requestedAt: number;
+                                /** @enum {string} */
+                                state: "pending" | "released" | "refused";
+                                decidedBy: string | null;
+                                decidedAt: number | null;
+                                note: string | null;
+                            };
                         };
                     };
                 };
@@ -3080,6 +3421,8 @@ export interface components {
             code?: string;
             message?: string;
             retryAfterSeconds?: number;
+            releaseClass?: string;
+            errorJa?: string;
             errors?: {
                 line: number;
                 column?: number;

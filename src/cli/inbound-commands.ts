@@ -79,7 +79,7 @@ async function listCommand(o: {
     if (o.json) return void process.stdout.write(JSON.stringify(items, null, 2) + '\n');
     for (const i of items) {
       process.stdout.write(
-        `${i.id}  ${new Date(i.receivedAt).toISOString()}  score ${i.score ?? '-'}  ${i.from || i.mailFrom || '<>'} → ${i.recipients.join(',')}  ${JSON.stringify(i.subject)}\n    ${i.reason}\n`,
+        `${i.id}  ${new Date(i.receivedAt).toISOString()}  score ${i.score ?? '-'}  ${i.from || i.mailFrom || '<>'} → ${i.recipients.join(',')}  ${JSON.stringify(i.subject)}\n    ${i.reasonLabel.en}${i.adminOnly ? ' (admin release only)' : ''}: ${i.reason}\n`,
       );
     }
     if (items.length === 0) process.stdout.write('no quarantined mail\n');
@@ -97,6 +97,7 @@ async function showCommand(id: string, o: { tenant: string; json?: boolean }): P
       `to: ${p.recipients.join(', ')}`,
       `subject: ${p.subject}`,
       `score: ${p.score}  reason: ${p.reason}`,
+      `release class: ${p.releaseClass} — ${p.reasonLabel.en}${p.adminOnly ? ' (admins only; recipients may ask)' : ''}`,
       `authentication: ${p.authDetails.join('; ')}`,
       'symbols:',
       ...p.symbols.map((s) => `  ${s.score.toFixed(2).padStart(7)}  ${s.name}${s.detail ? `  (${s.detail})` : ''}`),

@@ -51,7 +51,14 @@ async function purgeTenantRows(trx: Kysely<DB>, tenantId: string) {
   const ofTenantMessages = sql`SELECT id FROM messages WHERE tenant_id = ${tenantId}`;
   const ofTenantUsers = sql`SELECT email FROM users WHERE tenant_id = ${tenantId}`;
   await run(sql`DELETE FROM download_events WHERE message_id IN (${ofTenantMessages})`);
-  for (const table of ['download_links', 'download_files', 'attachment_protection', 'quarantine_links', 'outbound_links']) {
+  for (const table of [
+    'download_links',
+    'download_files',
+    'attachment_protection',
+    'quarantine_links',
+    'quarantine_requests',
+    'outbound_links',
+  ]) {
     await run(sql`DELETE FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`);
   }
   await run(sql`DELETE FROM bodies WHERE message_id IN (${ofTenantMessages})`);

@@ -1,14 +1,16 @@
 // The quarantine digest (隔離通知): one mail per recipient listing their quarantined messages —
-// sender, subject, why — in Japanese and English. Where the tenant allows self-release, each
-// item has a signed link to /q/TOKEN (a page whose button releases; the link alone changes
-// nothing). Digests go through the queue towards the tenant's own mail server (the inbound
-// route), like the mail they describe, and never through the inbound checks.
+// sender, subject, the real reason (ウイルス検出, 迷惑メール スコア 12.3: release-class.ts) — in
+// Japanese and English. Each item has a signed link to /q/TOKEN, a page whose button releases
+// (spam, where the tenant allows self-release) or asks an admin to release (解除を依頼: anything
+// else); the link alone changes nothing. Digests go through the queue towards the tenant's own
+// mail server (the inbound route), like the mail they describe, and never through the inbound checks.
 import type { Store } from '../store/store.ts';
 import { composeNotice } from '../queue/system-mail.ts';
 import { newId } from '../util/id.ts';
 import { parseFacts } from '../mime/parse-facts.ts';
 import { createReleaseLink, listQuarantine, type QuarantineItem } from './quarantine.ts';
 import { getSettings, inboundDb } from './tenant-settings.ts';
+import { reasonLabel, selfReleasable } from './release-class.ts';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -52,16 +54,14 @@ export async function sendDigests(
   const sent: DigestResult['sent'] = [];
   for (const [recipient, list] of byRecipient) {
     const expiresAt = Date.now() + LINK_DAYS * 86_400_000;
+    // every item gets its page: a release button there, or 解除を依頼 where the recipient may not release
     const links = new Map<string, string>();
-    if (settings.selfRelease) {
-      for (const item of list) {
-        if (item.adminOnly) continue;
-        const until = Math.min(expiresAt, item.purgeAt ?? expiresAt);
-        links.set(item.id, `${base}/q/${await createReleaseLink(store, { tenantId, id: item.id }, recipient, until)}`);
-      }
+    for (const item of list) {
+      const until = Math.min(expiresAt, item.purgeAt ?? expiresAt);
+      links.set(item.id, `${base}/q/${await createReleaseLink(store, { tenantId, id: item.id }, recipient, until)}`);
     }
     const raw = await composeDigest(deps.hostname, recipient, list, links, settings.selfRelease);
-    const noticeId = await enqueueToMailbox(store, tenantId, recipient, raw);
+    const noticeId = await enqueueToMailbox(store, tenantId, [recipient], raw, { kind: 'quarantine-digest', relatedMessageId: null });
     await store.appendEvent({
       tenantId,
       messageId: null,
@@ -83,25 +83,28 @@ async function composeDigest(
   selfRelease: boolean,
 ): Promise<Buffer> {
   const e = escapeHtml;
+  const own = (i: QuarantineItem) => selfRelease && selfReleasable(i.releaseClass);
+  const why = (i: QuarantineItem) => `${reasonLabel(i, 'ja')} / ${reasonLabel(i, 'en')}`;
   const textItems = items.map((i, n) => {
     const link = links.get(i.id);
     return [
       `${n + 1}. ${fmt(i.receivedAt)}`,
       `   差出人 / From: ${i.from || i.mailFrom || '-'}`,
       `   件名 / Subject: ${i.subject || '-'}`,
-      `   理由 / Reason: ${i.reason}`,
-      ...(link ? [`   配送する / Release: ${link}`] : []),
-      ...(i.adminOnly ? ['   管理者のみ隔離解除できます / Only an administrator can release this message'] : []),
+      `   理由 / Reason: ${why(i)}`,
+      ...(link && own(i) ? [`   配送する / Release: ${link}`] : []),
+      ...(link && !own(i) ? [`   解除を依頼 / Ask an admin to release: ${link}`] : []),
+      ...(!own(i) && selfRelease ? ['   管理者のみ隔離解除できます / Only an administrator can release this message'] : []),
     ].join('\n');
   });
   const howTo = selfRelease
     ? [
-        '必要なメールは、リンク先のページで「配送する」ボタンを押すと受信できます。',
-        'To receive a message you need, open its link and press "Release".',
+        '必要なメールは、リンク先のページで「配送する」ボタンを押すと受信できます。ウイルスや危険な添付ファイルなど管理者のみ解除できるメールは、「解除を依頼」で管理者に依頼できます。',
+        'To receive a message you need, open its link and press "Release". Mail only an administrator may release (a virus, a dangerous attachment, …) has "Ask an admin to release" instead.',
       ]
     : [
-        '必要なメールがある場合は、システム管理者に隔離解除を依頼してください。',
-        'If you need one of these messages, ask your administrator to release it.',
+        '必要なメールがある場合は、リンク先のページの「解除を依頼」で管理者に隔離解除を依頼してください。',
+        'If you need one of these messages, open its link and press "Ask an admin to release".',
       ];
   const text = [
     `${recipient} 様`,
@@ -120,7 +123,12 @@ async function composeDigest(
   const rows = items
     .map((i) => {
       const link = links.get(i.id);
-      return `<tr><td>${e(fmt(i.receivedAt))}</td><td>${e(i.from || i.mailFrom || '-')}</td><td>${e(i.subject || '-')}</td><td>${e(i.reason)}</td><td>${link ? `<a href="${e(link)}">配送する / Release</a>` : i.adminOnly ? '管理者のみ解除可 / Admin release only' : ''}</td></tr>`;
+      const action = !link
+        ? ''
+        : own(i)
+          ? `<a href="${e(link)}">配送する / Release</a>`
+          : `<a href="${e(link)}">解除を依頼 / Ask an admin to release</a>`;
+      return `<tr><td>${e(fmt(i.receivedAt))}</td><td>${e(i.from || i.mailFrom || '-')}</td><td>${e(i.subject || '-')}</td><td>${e(why(i))}</td><td>${action}</td></tr>`;
     })
     .join('');
   const html = `<p>${e(recipient)} 様</p><p>迷惑メールまたは危険なメールの疑いがあるため、次の ${items.length} 通のメールを隔離しました。${e(howTo[0]!)}<br>${e(`The following ${items.length} message(s) were quarantined as suspected spam or dangerous mail. ${howTo[1]}`)}</p><table border="1" cellpadding="4" style="border-collapse:collapse"><tr><th>受信日時 / Received</th><th>差出人 / From</th><th>件名 / Subject</th><th>理由 / Reason</th><th></th></tr>${rows}</table>`;
@@ -136,10 +144,16 @@ async function composeDigest(
   );
 }
 
-/** Queues a system mail for a tenant user's mailbox: direction inbound, so it takes the tenant's route. */
-async function enqueueToMailbox(store: Store, tenantId: string, recipient: string, raw: Buffer): Promise<string> {
+/** Queues a system mail for tenant users' mailboxes: direction inbound, so it takes the tenant's route. */
+export async function enqueueToMailbox(
+  store: Store,
+  tenantId: string,
+  recipients: string[],
+  raw: Buffer,
+  about: { kind: string; relatedMessageId: string | null },
+): Promise<string> {
   const id = newId();
-  const envelope = { mailFrom: '', recipients: [recipient.toLowerCase()] };
+  const envelope = { mailFrom: '', recipients: recipients.map((r) => r.toLowerCase()) };
   const facts = await parseFacts(raw, envelope, 'inbound');
   await store.insertMessage({
     id,
@@ -154,10 +168,10 @@ async function enqueueToMailbox(store: Store, tenantId: string, recipient: strin
     messageId: facts.messageId,
     size: raw.length,
     facts,
-    plan: { system: { kind: 'quarantine-digest', relatedMessageId: null } },
+    plan: { system: about },
     submittedBy: 'system',
     body: raw,
-    events: [{ actor: 'system', type: 'notice.created', data: { kind: 'quarantine-digest' } }],
+    events: [{ actor: 'system', type: 'notice.created', data: about }],
   });
   return id;
 }

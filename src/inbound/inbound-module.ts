@@ -55,7 +55,7 @@ export const createInboundModule =
         ...(options.sandbox ? { held_for_sandbox: sandboxHandler(store, options.sandbox, logger, ctx.wake) } : {}),
       },
       prepareDelivery: prepareInbound,
-      registerHttp: (app) => registerReleasePage(app, { store, wake: ctx.wake }),
+      registerHttp: (app) => registerReleasePage(app, { store, wake: ctx.wake, hostname: config.hostname, publicUrl: config.publicUrl }),
       stop: async () => clearInterval(timer),
     };
   };

@@ -11,6 +11,7 @@ import { hashToken, newId, newToken } from '../util/id.ts';
 import { bodyFacts } from '../mime/stored-facts.ts';
 import { inboundDb } from './tenant-settings.ts';
 import type { InboundPlanState } from './decide.ts';
+import { adminOnlyMessage, reasonInputOf, reasonLabels, selfReleasable, type ReleaseClass } from './release-class.ts';
 
 export class QuarantineError extends Error {
   constructor(
@@ -33,7 +34,13 @@ export interface QuarantineItem {
   reason: string;
   symbols: Array<{ name: string; score: number; detail?: string }>;
   purgeAt: number | null;
-  /** only an admin may release it (MIME_UNPARSEABLE): no self-release, no digest link */
+  /** why it is quarantined, as the class that decides who may release it (release-class.ts) */
+  releaseClass: ReleaseClass;
+  /** the policy rule that quarantined it, when a rule did */
+  rule: string | null;
+  /** the real reason in words: ウイルス検出 / Virus detected, 迷惑メール スコア 12.3 / Spam score 12.3 */
+  reasonLabel: { ja: string; en: string };
+  /** only an admin may release it (anything but spam): recipients may ask for it (解除を依頼) */
   adminOnly: boolean;
 }
 
@@ -63,6 +70,7 @@ export function inboundStateOf(m: Pick<MessageRow, 'plan'>): InboundPlanState | 
 function toItem(m: MessageRow): QuarantineItem {
   const s = inboundStateOf(m);
   const releasedFor = new Set((s?.releasedFor ?? []).map((r) => r.recipient));
+  const why = reasonInputOf(s);
   return {
     id: m.id,
     tenantId: m.tenant_id,
@@ -78,21 +86,37 @@ function toItem(m: MessageRow): QuarantineItem {
       .filter((x) => x.score !== 0)
       .map((x) => ({ name: x.name, score: x.score, ...(x.detail ? { detail: x.detail } : {}) })),
     purgeAt: m.due_at === null ? null : Number(m.due_at),
-    adminOnly: adminOnlyRelease(m),
+    releaseClass: why.releaseClass,
+    rule: why.rule ?? null,
+    reasonLabel: reasonLabels(why),
+    adminOnly: !selfReleasable(why.releaseClass),
   };
 }
 
-/** Quarantined for a reason only an admin may release (unparseable MIME: nothing in it was checked). */
+/** The release class of a stored message (release-class.ts). */
+export function releaseClassOfMessage(m: Pick<MessageRow, 'plan'>): ReleaseClass {
+  return reasonInputOf(inboundStateOf(m)).releaseClass;
+}
+
+/** Quarantined for a reason only an admin may release: malware, a dangerous attachment, phishing, unparseable. */
 export function adminOnlyRelease(m: Pick<MessageRow, 'plan'>): boolean {
-  return inboundStateOf(m)?.adminOnly === true;
+  return !selfReleasable(releaseClassOfMessage(m));
+}
+
+/** An admin-only release refused for a recipient; the message says why in both languages. */
+export class AdminOnlyReleaseError extends QuarantineError {
+  constructor(readonly releaseClass: ReleaseClass) {
+    super('forbidden', `only an administrator can release this message. ${adminOnlyMessage(releaseClass, 'en')}`);
+  }
+  messageIn(lang: 'ja' | 'en'): string {
+    return adminOnlyMessage(this.releaseClass, lang);
+  }
 }
 
 /** Refuses a recipient's own release of admin-only quarantine. */
 export async function assertSelfReleasable(store: Store, tenantId: string, id: string): Promise<void> {
   const m = await store.message(id, tenantId);
-  if (m && adminOnlyRelease(m)) {
-    throw new QuarantineError('forbidden', 'only an administrator can release this message: its MIME structure could not be parsed');
-  }
+  if (m && adminOnlyRelease(m)) throw new AdminOnlyReleaseError(releaseClassOfMessage(m));
 }
 
 /**

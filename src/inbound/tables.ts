@@ -31,7 +31,24 @@ export interface QuarantineLinkTable {
   used_at: number | null;
 }
 
+/** A recipient's request that an admin release mail only an admin may release; one per message and recipient. */
+export interface QuarantineRequestTable {
+  id: string;
+  tenant_id: string;
+  message_id: string;
+  /** who asked (lower-case), and whose copy a release delivers */
+  recipient: string;
+  requested_at: number;
+  state: 'pending' | 'released' | 'refused';
+  /** the admin who released or refused it */
+  decided_by: string | null;
+  decided_at: number | null;
+  /** the admin's words to the requester on refusal */
+  note: string | null;
+}
+
 export type InboundTables = {
   inbound_settings: InboundSettingsTable;
   quarantine_links: QuarantineLinkTable;
+  quarantine_requests: QuarantineRequestTable;
 };

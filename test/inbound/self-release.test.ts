@@ -123,7 +123,7 @@ for (const kind of backends()) {
     });
 
     it('a single-recipient message released by its recipient is delivered as it was', async () => {
-      const spam = fixture('spam/spamassassin/009');
+      const spam = fixture('spam/spamassassin/001');
       const reply = await sendRaw(inst.sekisho.ports.inbound, spam, { mailFrom: 'bulk@spam.test', to: [ICHIRO] });
       const id = /queued as (\S+)/.exec(reply.text)![1]!;
       const stored = (await store().body(id))!;

@@ -11,4 +11,13 @@ export const inboundMigrations: Migration[] = [
       `CREATE INDEX quarantine_links_message ON quarantine_links(message_id)`,
     ],
   },
+  {
+    // a recipient's request that an admin release mail only an admin may release (release-requests.ts)
+    id: 'inbound-0002',
+    sql: [
+      `CREATE TABLE quarantine_requests (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, message_id TEXT NOT NULL, recipient TEXT NOT NULL, requested_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'pending', decided_by TEXT, decided_at INTEGER, note TEXT)`,
+      `CREATE UNIQUE INDEX quarantine_requests_one ON quarantine_requests(message_id, recipient)`,
+      `CREATE INDEX quarantine_requests_tenant ON quarantine_requests(tenant_id, state)`,
+    ],
+  },
 ];

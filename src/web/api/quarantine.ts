@@ -1,7 +1,11 @@
 // /api/quarantine: quarantined inbound mail. Admins see the tenant's; other people only mail
-// addressed to them, and may release their own copy only when the tenant allows self-release.
-// Preview is decoded text, never HTML. The inbound area's services do the work and the audit.
+// addressed to them, and may release their own copy only when the tenant allows self-release and
+// the mail is spam (release-class.ts); otherwise they ask an admin (request-release), and admins
+// answer the requests (/api/quarantine/requests). Preview is decoded text, never HTML. The inbound
+// area's services do the work and the audit.
 import {
+  AdminOnlyReleaseError,
+  releaseClassOfMessage,
   adminOnlyRelease,
   deleteQuarantined,
   listQuarantine,
@@ -10,9 +14,11 @@ import {
   releaseQuarantined,
 } from '../../inbound/quarantine.ts';
 import { getSettings } from '../../inbound/tenant-settings.ts';
+import { RELEASE_CLASSES } from '../../inbound/release-class.ts';
+import { decideReleaseRequest, listReleaseRequests, requestOf, requestRelease, type RequestDeps } from '../../inbound/release-requests.ts';
 import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, HttpError, idParams, type RouteSpec } from './route.ts';
-import { anyObject, bool, int, list, nullable, num, object, okSchema, str, strList } from './schema-kit.ts';
+import { anyObject, bool, int, list, nullable, num, object, okSchema, oneOfStrings, str, strList } from './schema-kit.ts';
 
 const itemFields = {
   id: str,
@@ -27,7 +33,44 @@ const itemFields = {
   reason: str,
   symbols: list(object({ name: str, score: num, detail: str }, ['detail'])),
   purgeAt: nullable(num),
+  /** why it is quarantined, as the class that decides who may release it */
+  releaseClass: oneOfStrings(RELEASE_CLASSES),
+  /** the policy rule that quarantined it, when a rule did */
+  rule: nullable(str),
+  /** the real reason in words (ウイルス検出 / Virus detected, 迷惑メール スコア 12.3 / Spam score 12.3) */
+  reasonLabel: object({ ja: str, en: str }),
+  /** only an admin may release it; a recipient asks (request-release) */
+  adminOnly: bool,
 };
+const requestSchema = object({
+  id: str,
+  messageId: str,
+  recipient: str,
+  requestedAt: num,
+  state: oneOfStrings(['pending', 'released', 'refused']),
+  decidedBy: nullable(str),
+  decidedAt: nullable(num),
+  note: nullable(str),
+});
+const requestItemSchema = object({
+  ...(requestSchema.properties as Record<string, Record<string, unknown>>),
+  subject: str,
+  from: str,
+  receivedAt: num,
+  releaseClass: oneOfStrings(RELEASE_CLASSES),
+  reasonLabel: object({ ja: str, en: str }),
+});
+const listItemSchema = object({
+  ...itemFields,
+  /** the viewer's own release request for it, if they made one (not listed for admins) */
+  myRequest: nullable(oneOfStrings(['pending', 'released', 'refused'])),
+});
+
+function requestDeps(ctx: {
+  deps: { store: RequestDeps['store']; config: { hostname: string; publicUrl: string }; wake: () => void };
+}): RequestDeps {
+  return { store: ctx.deps.store, hostname: ctx.deps.config.hostname, publicUrl: ctx.deps.config.publicUrl, wake: ctx.deps.wake };
+}
 const previewSchema = object({
   ...itemFields,
   headers: list(object({ key: str, value: str })),
@@ -59,7 +102,7 @@ export const quarantineRoutes: RouteSpec[] = [
           tenant: { type: 'string' },
         },
       },
-      response: object({ items: list(object(itemFields)), selfRelease: bool }),
+      response: object({ items: list(listItemSchema), selfRelease: bool }),
     },
     async handler(req, ctx) {
       const q = req.query as { search?: string; limit?: number };
@@ -70,7 +113,15 @@ export const quarantineRoutes: RouteSpec[] = [
         limit: q.limit ?? 100,
         recipient: scoped.isAdmin ? undefined : scoped.principal.email,
       });
-      return { items, selfRelease: (await getSettings(ctx.deps.store, scoped.tenantId)).selfRelease };
+      const withRequests = await Promise.all(
+        items.map(async (i) => ({
+          ...i,
+          myRequest: scoped.isAdmin
+            ? null
+            : ((await requestOf(ctx.deps.store, scoped.tenantId, i.id, scoped.principal.email))?.state ?? null),
+        })),
+      );
+      return { items: withRequests, selfRelease: (await getSettings(ctx.deps.store, scoped.tenantId)).selfRelease };
     },
   }),
   defineRoute({
@@ -87,7 +138,7 @@ export const quarantineRoutes: RouteSpec[] = [
   defineRoute({
     method: 'POST',
     url: '/api/quarantine/:id/release',
-    summary: 'Release to the recipient (others than admins only with self-release on)',
+    summary: 'Release to the recipient (others than admins: spam only, with self-release on; 403 admin_only otherwise)',
     tag: 'quarantine',
     access: 'any',
     schema: { params: idParams, response: okSchema },
@@ -97,12 +148,73 @@ export const quarantineRoutes: RouteSpec[] = [
       await visible(scoped, id);
       if (!scoped.isAdmin && !(await getSettings(ctx.deps.store, scoped.tenantId)).selfRelease)
         throw new HttpError(403, 'self-release is off for this tenant; ask an admin');
-      if (!scoped.isAdmin && adminOnlyRelease((await ctx.deps.store.message(id, scoped.tenantId))!))
-        throw new HttpError(403, 'only an admin can release this message: its MIME structure could not be parsed');
+      const m = (await ctx.deps.store.message(id, scoped.tenantId))!;
+      if (!scoped.isAdmin && adminOnlyRelease(m)) throw new AdminOnlyReleaseError(releaseClassOfMessage(m));
       // an admin releases it for everyone it is held for; anyone else their own copy only
       if (scoped.isAdmin) await releaseQuarantined(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, ctx.deps.wake);
       else await releaseForRecipient(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, scoped.principal.email, ctx.deps.wake);
       return { ok: true };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/quarantine/:id/request-release',
+    summary: "Ask the tenant's admins to release the caller's copy (解除を依頼); asking again changes nothing",
+    tag: 'quarantine',
+    access: 'any',
+    schema: { params: idParams, response: object({ request: requestSchema, created: bool }) },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      const { id } = req.params as { id: string };
+      await visible(scoped, id);
+      const email = scoped.principal.email;
+      return requestRelease(requestDeps(ctx), scoped.tenantId, id, email, email);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/quarantine/requests',
+    summary: 'Pending release requests of the tenant (admins), oldest first',
+    tag: 'quarantine',
+    access: 'admin',
+    schema: {
+      querystring: { type: 'object', properties: { tenant: { type: 'string' } } },
+      response: object({ items: list(requestItemSchema) }),
+    },
+    async handler(_req, ctx) {
+      const scoped = await ctx.scoped();
+      return { items: await listReleaseRequests(ctx.deps.store, scoped.tenantId) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/quarantine/requests/:id/release',
+    summary: "Release a request: the requester's copy is delivered (admins)",
+    tag: 'quarantine',
+    access: 'admin',
+    schema: { params: idParams, response: object({ request: requestSchema }) },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      const { id } = req.params as { id: string };
+      return { request: await decideReleaseRequest(requestDeps(ctx), scoped.tenantId, id, 'release', scoped.principal.email) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/quarantine/requests/:id/refuse',
+    summary: 'Refuse a request: the mail stays quarantined and the requester is told by mail (admins)',
+    tag: 'quarantine',
+    access: 'admin',
+    schema: {
+      params: idParams,
+      body: { type: 'object', properties: { note: { type: 'string', maxLength: 1000 } }, additionalProperties: false },
+      response: object({ request: requestSchema }),
+    },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      const { id } = req.params as { id: string };
+      const note = (req.body as { note?: string } | undefined)?.note;
+      return { request: await decideReleaseRequest(requestDeps(ctx), scoped.tenantId, id, 'refuse', scoped.principal.email, note) };
     },
   }),
   defineRoute({

@@ -10,7 +10,7 @@ import type { Store } from '../../store/store.ts';
 import type { BlobStore } from '../../blob/blob-store.ts';
 import type { OutboundEnv } from '../../outbound/stage-engine.ts';
 import { ActionError } from '../../outbound/actions.ts';
-import { QuarantineError } from '../../inbound/quarantine.ts';
+import { AdminOnlyReleaseError, QuarantineError } from '../../inbound/quarantine.ts';
 import { DownloadControlError } from '../../attachments/control.ts';
 import { ScopeError, scopedStore, type ScopedStore } from '../../console/scoped-store.ts';
 import { SESSION_COOKIE, sessionPrincipal, tokenPrincipal, type Principal } from '../session/auth.ts';
@@ -79,6 +79,12 @@ function errorBody(err: unknown): { status: number; body: Record<string, unknown
   if (err instanceof ActionError) {
     const status = { not_found: 404, forbidden: 403, wrong_state: 409, busy: 409, bad_request: 400 }[err.code];
     return { status, body: { error: err.message, code: err.code } };
+  }
+  if (err instanceof AdminOnlyReleaseError) {
+    return {
+      status: 403,
+      body: { error: err.messageIn('en'), code: 'admin_only', releaseClass: err.releaseClass, errorJa: err.messageIn('ja') },
+    };
   }
   if (err instanceof QuarantineError) {
     const status = { not_found: 404, forbidden: 403, wrong_state: 409, busy: 409, expired: 410 }[err.kind];

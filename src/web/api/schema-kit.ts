@@ -47,6 +47,9 @@ export const errorSchema: Schema = {
     message: str,
     /** when a throttle refused: seconds until the next attempt is judged */
     retryAfterSeconds: int,
+    /** when a recipient may not release quarantined mail: its release class and the refusal in Japanese */
+    releaseClass: str,
+    errorJa: str,
     errors: list(object({ line: int, column: int, path: str, message: str }, ['column', 'path'])),
   },
   required: ['error'],
