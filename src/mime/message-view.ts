@@ -204,7 +204,7 @@ export function sanitizeMailHtml(html: string, cid: Map<string, string> = new Ma
     allowProtocolRelative: false,
     allowedStyles: { '*': Object.fromEntries(STYLED_PROPERTIES.map((p) => [p, SAFE_STYLE_VALUE])) },
     transformTags: {
-      a: (tagName, attribs) => ({ tagName, attribs: attribs.href ? { title: attribs.href } : {} }),
+      a: (tagName, attribs): sanitizeHtml.Tag => ({ tagName, attribs: attribs.href ? { title: attribs.href } : {} }),
       img: (tagName, attribs) => {
         const src = attribs.src ?? '';
         const { src: _src, ...rest } = attribs;

@@ -1,5 +1,5 @@
 // 隔離: quarantined inbound mail (admins: the tenant's; others: addressed to them). プレビュー shows
-// headers and decoded text (never HTML); 隔離解除 (admins, or anyone when the tenant allows
+// the one message view (MessagePreview: sanitized HTML in a sandboxed frame, or text); 隔離解除 (admins, or anyone when the tenant allows
 // self-release) and 削除 (admins) ask first.
 import { useState } from 'react';
 import { client, ok, type GetAnswer } from '../api.ts';
@@ -9,7 +9,7 @@ import { useLoad } from '../hooks/useLoad.ts';
 import { ActionFeedback } from '../components/ActionFeedback.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { LoadState } from '../components/LoadState.tsx';
-import { MessagePreview } from '../components/MessagePreview.tsx';
+import { MessagePreviewOf } from '../components/MessagePreview.tsx';
 
 type Item = GetAnswer<'/api/quarantine'>['items'][number];
 type Preview = GetAnswer<'/api/quarantine/{id}'>;
@@ -82,7 +82,7 @@ export function QuarantinePage({ isAdmin }: { isAdmin: boolean }) {
       {open && (
         <>
           <h3 className="subject">{open.subject}</h3>
-          <MessagePreview text={`${open.headers.map((h) => `${h.key}: ${h.value}`).join('\n')}\n\n${open.text}`} />
+          <MessagePreviewOf id={open.id} canOpenFiles={isAdmin} />
         </>
       )}
     </section>
