@@ -11,13 +11,22 @@ export const REMOTE_IMAGE_HOST = 'tracker.remote-image.example';
 
 const jis = (s: string) => encodeIso2022Jp(s)!.toString('base64');
 
-export function iso2022jpMail(from = 'tanaka@acme.example', to = 'partner@example.net', cc = 'boss@acme.example'): string {
+export interface ViewMailOptions {
+  /** prefixed to the subject (the test policies pick rules by a keyword in it) */
+  keyword?: string;
+  from?: string;
+  to?: string;
+  cc?: string;
+}
+
+export function iso2022jpMail(o: ViewMailOptions = {}): string {
+  const { from = 'tanaka@acme.example', to = 'partner@example.net', cc = 'boss@acme.example' } = o;
   const name = encodeURIComponent(JA_ATTACHMENT).replace(/'/g, '%27');
   return [
     `From: =?ISO-2022-JP?B?${jis('田中 太郎')}?= <${from}>`,
     `To: =?ISO-2022-JP?B?${jis('取引先 様')}?= <${to}>`,
     `Cc: ${cc}`,
-    `Subject: =?ISO-2022-JP?B?${jis('お見積り①について')}?=`,
+    `Subject: ${o.keyword ? `${o.keyword} ` : ''}=?ISO-2022-JP?B?${jis('お見積り①について')}?=`,
     'Date: Thu, 03 Dec 2026 10:15:00 +0900',
     'Message-ID: <view-ja@acme.example>',
     'MIME-Version: 1.0',
@@ -42,11 +51,12 @@ export function iso2022jpMail(from = 'tanaka@acme.example', to = 'partner@exampl
 // a 1×1 transparent GIF
 const GIF = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 
-export function hostileHtmlMail(from = 'tanaka@acme.example', to = 'partner@example.net'): string {
-  const html = `<html><head><script>window.__ran = 1;</script><style>body{background:url(https://${REMOTE_IMAGE_HOST}/bg.png)}</style></head><body>
+export function hostileHtmlMail(o: ViewMailOptions = {}): string {
+  const { from = 'tanaka@acme.example', to = 'partner@example.net' } = o;
+  const html = `<html><head><script>window.__ran = 1; alert('script');</script><style>body{background:url(https://${REMOTE_IMAGE_HOST}/bg.png)}</style></head><body>
 <p>請求書のご案内 <b>HTML</b></p>
 <img src="https://${REMOTE_IMAGE_HOST}/pixel.gif" alt="remote">
-<img src="x" onerror="window.__ran = 2">
+<img src="x" onerror="window.__ran = 2; alert('onerror')">
 <img src="cid:logo@acme" alt="logo">
 <a href="https://phish.example/login" onclick="window.__ran = 3">ログイン</a>
 <form action="https://phish.example/post"><input name="pw"><button>送信</button></form>
@@ -55,7 +65,7 @@ export function hostileHtmlMail(from = 'tanaka@acme.example', to = 'partner@exam
   return [
     `From: ${from}`,
     `To: ${to}`,
-    'Subject: HTML mail',
+    `Subject: ${o.keyword ? `${o.keyword} ` : ''}HTML mail`,
     'Date: Thu, 03 Dec 2026 10:20:00 +0900',
     'MIME-Version: 1.0',
     'Content-Type: multipart/related; boundary="r1"',
