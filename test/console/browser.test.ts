@@ -117,6 +117,10 @@ for (const kind of backends()) {
       await page.goto(`${h.http}/console/#approvals`);
       await page.locator(`tr[data-id="${ids.approve}"] button`).click();
       await page.waitForSelector('pre.preview');
+      // the decoded message view, not MIME source: headers in words, the body text, the files
+      assert.ok(await page.locator('.message-view dt', { hasText: '差出人' }).isVisible());
+      assert.match(await page.locator('pre.preview').innerText(), /^Body of APPROVE 契約書ドラフト/);
+      assert.ok(await page.getByText('添付ファイルはありません。').isVisible());
       await page.fill('input[name=comment]', '問題ありません');
       await shot('approvals');
       await page.getByRole('button', { name: '承認', exact: true }).click();

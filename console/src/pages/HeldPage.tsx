@@ -1,5 +1,6 @@
 // 保留中のメール: the caller's waiting mail with a live countdown to automatic sending, the rules
-// that held it, and 今すぐ送信 / 確認して送信 / 送信取り消し (which asks first: it cannot be undone).
+// that held it, 本文プレビュー (the decoded mail under its row), and 今すぐ送信 / 確認して送信 / 送信取り消し (which asks first: it cannot be undone).
+import { useState } from 'react';
 import { client, ok, type GetAnswer } from '../api.ts';
 import { formatDate, formatRemaining, useI18n } from '../i18n.ts';
 import { useAction } from '../hooks/useAction.ts';
@@ -8,6 +9,7 @@ import { useNow } from '../hooks/useNow.ts';
 import { ActionFeedback } from '../components/ActionFeedback.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { LoadState } from '../components/LoadState.tsx';
+import { MessagePreviewOf } from '../components/MessagePreview.tsx';
 import { RuleChips } from '../components/RuleChips.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 
@@ -18,6 +20,7 @@ export function HeldPage() {
   const now = useNow();
   const loaded = useLoad(() => ok(client.GET('/api/held')));
   const action = useAction();
+  const [open, setOpen] = useState<string | null>(null);
   const act = (id: string, what: 'release' | 'confirm' | 'cancel') =>
     action.run(() => ok(client.POST(`/api/messages/{id}/${what}`, { params: { path: { id } } })), {
       ...(what === 'cancel' ? { confirm: { text: t('held.cancelAsk'), yes: t('held.cancel'), danger: true } } : {}),
@@ -55,6 +58,9 @@ export function HeldPage() {
                     className: 'actions',
                     render: (m) => (
                       <>
+                        <button type="button" aria-expanded={open === m.id} onClick={() => setOpen(open === m.id ? null : m.id)}>
+                          {t('approvals.preview')}
+                        </button>
                         {m.state === 'held' && (
                           <button type="button" className="primary" disabled={action.busy} onClick={() => act(m.id, 'release')}>
                             {t('held.sendNow')}
@@ -72,6 +78,7 @@ export function HeldPage() {
                     ),
                   },
                 ]}
+                expanded={(m) => open === m.id && <MessagePreviewOf id={m.id} />}
               />
             )
           );
