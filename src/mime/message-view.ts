@@ -2,13 +2,23 @@
 // (charsets decoded by postal-mime, bounded at VIEW_TEXT_CHARS with `truncated` set), the HTML body
 // sanitized (no scripts, handlers, forms, styles sheets or remote content; cid: pictures inlined as
 // data: URIs), the attached files without the inline pictures, and the rules that matched. The
-// console's preview API and every token page (/a /c /h /q) render this one shape. Large mail is
-// parsed in the analysis worker pool (parse-facts.ts), so a 50 MB message does not hold the loop.
+// console's preview API and every token page (/a /c /h /q) render this one shape. Mail over
+// INLINE_PARSE_BYTES is parsed and sanitized in the analysis worker pool, within PARSE_DEADLINE_MS,
+// so a 50 MB message or a hostile HTML body does not hold the event loop.
 import sanitizeHtml from 'sanitize-html';
 import type { MessageRow, Store } from '../store/store.ts';
 import type { RuleMatch } from '../policy/evaluate.ts';
 import type { AddressFact, MessageFacts } from './facts.ts';
-import { parseMessage, type ParsedAttachment } from './parse-facts.ts';
+import {
+  failedParse,
+  INLINE_PARSE_BYTES,
+  parseHere,
+  parseMessage,
+  PARSE_DEADLINE_MS,
+  type Envelope,
+  type ParsedAttachment,
+} from './parse-facts.ts';
+import { runAnalysisTask } from '../analysis/pool.ts';
 import { realAttachments } from '../policy/conditions.ts';
 
 /** Body text shown; longer text is cut here and the view says so (`truncated`). */
@@ -60,8 +70,39 @@ type ViewRow = Pick<MessageRow, 'id' | 'mail_from' | 'recipients' | 'direction' 
 export async function messageViewOfRow(store: Store, m: ViewRow): Promise<MessageView | null> {
   const raw = await store.body(m.id);
   if (!raw) return null;
-  const parsed = await parseMessage(raw, envelopeOf(m), m.direction);
-  return buildView(parsed.facts, parsed.attachments, matchedRulesOf(m));
+  return viewOf(raw, envelopeOf(m), m.direction, matchedRulesOf(m));
+}
+
+/** The view of raw message bytes: here when small, else in the analysis worker pool. */
+export async function viewOf(
+  raw: Uint8Array,
+  envelope: Envelope,
+  direction: MessageFacts['direction'],
+  matchedRules: RuleMatch[],
+): Promise<MessageView> {
+  if (raw.byteLength <= INLINE_PARSE_BYTES) return viewHere(raw, envelope, direction, matchedRules);
+  const copy = new Uint8Array(raw);
+  try {
+    return await runAnalysisTask(
+      'view',
+      { raw: copy, envelope, direction, matchedRules },
+      { deadlineMs: PARSE_DEADLINE_MS, transfer: [copy.buffer] },
+    );
+  } catch (err) {
+    const failed = failedParse(raw, envelope, direction, `MIME parsing stopped: ${err instanceof Error ? err.message : String(err)}`);
+    return buildView(failed.facts, [], matchedRules);
+  }
+}
+
+/** Parse and build the view on this thread; what the worker pool's `view` task runs. */
+export async function viewHere(
+  raw: Uint8Array,
+  envelope: Envelope,
+  direction: MessageFacts['direction'],
+  matchedRules: RuleMatch[],
+): Promise<MessageView> {
+  const parsed = await parseHere(raw, envelope, direction);
+  return buildView(parsed.facts, parsed.attachments, matchedRules);
 }
 
 /** One attached file of a stored message by its view index, or null (no body, no such file, an inline picture). */
@@ -181,8 +222,8 @@ const STYLED_PROPERTIES = [
 
 /**
  * Mail HTML made safe to show: an allow-list of formatting tags and attributes; no script, style
- * sheet, form, frame, object, meta or base; no event handler; links keep their target only as a
- * title (nothing navigates); pictures only from data: URIs (cid: ones resolved from `cid`), so
+ * sheet, form, frame, object, meta or base; no event handler; links keep an http(s)/mailto target
+ * only as a title (nothing navigates); pictures only from data: URIs (cid: ones resolved from `cid`), so
  * no remote image or tracking pixel loads.
  */
 export function sanitizeMailHtml(html: string, cid: Map<string, string> = new Map()): string {
@@ -204,7 +245,10 @@ export function sanitizeMailHtml(html: string, cid: Map<string, string> = new Ma
     allowProtocolRelative: false,
     allowedStyles: { '*': Object.fromEntries(STYLED_PROPERTIES.map((p) => [p, SAFE_STYLE_VALUE])) },
     transformTags: {
-      a: (tagName, attribs): sanitizeHtml.Tag => ({ tagName, attribs: attribs.href ? { title: attribs.href } : {} }),
+      a: (tagName, attribs): sanitizeHtml.Tag => ({
+        tagName,
+        attribs: /^(https?:|mailto:)/i.test(attribs.href ?? '') ? { title: attribs.href! } : {},
+      }),
       img: (tagName, attribs) => {
         const src = attribs.src ?? '';
         const { src: _src, ...rest } = attribs;
