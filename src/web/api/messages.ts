@@ -1,11 +1,12 @@
 // /api/messages: search (sender, recipient, subject, date range, state, rule; keyset pagination
 // by id, newest first), one message with its full audit timeline, recipients' delivery results
-// and attachment protection facts, the decoded message view (preview) and its attached files. Users see their own mail only (the
-// scoped store decides); admins their whole tenant.
+// and attachment protection facts, the decoded message view (preview) and its attached files.
+// Users see their own mail only (the scoped store decides); admins their whole tenant.
 import { attachmentDetails } from '../../attachments/details.ts';
 import { defineRoute, idParams, type RouteSpec } from './route.ts';
 import { messageFields, messageSchema, messageView } from './message-view.ts';
-import { anyObject, bool, int, list, nullable, num, object, str, strList } from './schema-kit.ts';
+import { anyObject, bool, int, list, nullable, num, object, oneOfStrings, str, strList } from './schema-kit.ts';
+import { MESSAGE_STATES } from '../../store/message-state.ts';
 import { sendAttachment } from '../attachment-download.ts';
 
 const searchQuery = {
@@ -16,7 +17,7 @@ const searchQuery = {
     subject: { type: 'string', maxLength: 500 },
     from: { type: 'string', description: 'ISO date or epoch ms, inclusive' },
     to: { type: 'string', description: 'ISO date or epoch ms, exclusive' },
-    state: { type: 'string', maxLength: 40 },
+    state: oneOfStrings(MESSAGE_STATES),
     rule: { type: 'string', maxLength: 200 },
     direction: { type: 'string', enum: ['outbound', 'inbound'] },
     before: { type: 'string', maxLength: 64, description: 'cursor: the `next` of the previous page' },
