@@ -1,8 +1,9 @@
 // The sender's and approver's pages behind the links in notices: /h/TOKEN (held: 今すぐ送信 /
 // 送信取り消し), /c/TOKEN (送信確認画面: every recipient and attachment must be ticked before 送信),
 // /a/TOKEN (承認 / 却下 with a comment; 開く opens an attached file, audited as attachment.viewed).
-// Each shows the mail itself through the one message view (web/message-view-html.ts). A GET only shows; only a POST from the page's form acts,
-// and it must echo the stage's form token — mail scanners that prefetch links change nothing.
+// Each shows the mail itself through the one message view (web/message-view-html.ts). A GET only
+// shows; only a POST from the page's form acts, and it must echo the stage's form token — mail
+// scanners that prefetch links change nothing.
 // Japanese and English (?lang=en|ja, else Accept-Language), everything escaped, phone-sized.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -16,6 +17,7 @@ import { linksDb, type OutboundEnv } from './stage-engine.ts';
 import { hashToken } from '../util/id.ts';
 import { ActionError, approve, cancel, confirm, reject, release, type Actor } from './actions.ts';
 import { formatDateEn, formatDateJa } from '../mime/notice-text.ts';
+import { describeNextStep, nextStepOf } from './next-step.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
 
 type Kind = 'h' | 'c' | 'a';
@@ -47,10 +49,12 @@ const T = {
     notFound: 'このリンクは無効です。',
     notTicked: 'すべての宛先と添付ファイルにチェックを付けてください。',
     expiredForm: 'ページの有効期限が切れました。もう一度開き直してください。',
+    busy: 'ほかの操作と重なりました。少し待ってからもう一度お試しください。',
+    // what the button did; describeNextStep then says where the mail really is now
     ok: {
-      released: '送信しました。',
+      released: '保留を解除しました。',
       cancelled: '送信を取り消しました。',
-      confirmed: '送信しました。',
+      confirmed: '確認しました。',
       approved: '承認しました。',
       rejected: '却下しました。',
     },
@@ -91,10 +95,11 @@ const T = {
     notFound: 'This link is not valid.',
     notTicked: 'Please tick every recipient and attachment.',
     expiredForm: 'This page has expired. Please open the link again.',
+    busy: 'Another action was under way. Please wait a moment and try again.',
     ok: {
-      released: 'The message is being sent.',
+      released: 'The hold was lifted.',
       cancelled: 'Sending was cancelled.',
-      confirmed: 'The message is being sent.',
+      confirmed: 'Confirmed.',
       approved: 'Approved.',
       rejected: 'Rejected.',
     },
@@ -300,7 +305,7 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
           return send(
             reply,
             err.code === 'busy' ? 503 : 409,
-            render(lang, kind, again, path, { text: err.code === 'busy' ? err.message : t.done, error: true }),
+            render(lang, kind, again, path, { text: err.code === 'busy' ? t.busy : t.done, error: true }),
           );
         }
         const key = (
@@ -315,7 +320,8 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
                   : 'rejected'
         ) as keyof typeof t.ok;
         const after = (await load(env, kind, token)) ?? l;
-        return send(reply, 200, render(lang, kind, after, path, { text: t.ok[key] }));
+        const next = describeNextStep(lang, nextStepOf(after.m.state, after.state));
+        return send(reply, 200, render(lang, kind, after, path, { text: `${t.ok[key]} ${next}` }));
       });
     }
   });
