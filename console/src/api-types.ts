@@ -1009,7 +1009,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
@@ -1077,7 +1078,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
@@ -1145,7 +1147,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
@@ -1343,7 +1346,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
@@ -1417,7 +1421,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
