@@ -139,7 +139,9 @@ export function buildView(facts: MessageFacts, attachments: ParsedAttachment[], 
     facts.direction === 'outbound'
       ? facts.recipients.filter((r) => !named.has(r.toLowerCase())).map((address) => ({ name: '', address }))
       : [];
-  const html = facts.html === null ? null : sanitizeMailHtml(facts.html.slice(0, VIEW_HTML_CHARS), inlineImages(attachments));
+  const sanitized = facts.html === null ? null : sanitizeMailHtml(facts.html.slice(0, VIEW_HTML_CHARS), inlineImages(attachments));
+  // HTML that is nothing once sanitized (only a script, only remote pictures) falls back to the text
+  const html = sanitized !== null && (/<img\b/i.test(sanitized) || sanitized.replace(/<[^>]*>|&nbsp;|\s/g, '') !== '') ? sanitized : null;
   return {
     subject: facts.subject,
     from: facts.from ? address(facts.from) : null,

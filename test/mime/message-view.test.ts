@@ -52,4 +52,14 @@ describe('message view', () => {
     assert.match(out, /<td bgcolor="#eee">セル<\/td>/);
     for (const bad of [/x\.example/, /onload/, /javascript/, /<svg/, /<script/, /<object/, /url\(/]) assert.doesNotMatch(out, bad);
   });
+
+  it('falls back to the text when the HTML is empty once sanitized', async () => {
+    const raw = Buffer.from(
+      'From: a@acme.example\r\nTo: b@example.net\r\nSubject: t\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=x\r\n\r\n' +
+        '--x\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文です\r\n--x\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n<script>alert(1)</script>\r\n--x--\r\n',
+    );
+    const v = await viewHere(raw, envelope, 'outbound', []);
+    assert.equal(v.html, null);
+    assert.equal(v.text.trim(), '本文です');
+  });
 });
