@@ -697,7 +697,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The start of the stored message as text (the console shows it escaped) */
+        /** The message decoded for reading: addresses, subject, date, body text, sanitized HTML, attached files, matched rules */
         get: {
             parameters: {
                 query?: never;
@@ -716,9 +716,105 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            id: string;
+                            subject: string;
+                            from: {
+                                name: string;
+                                address: string;
+                            } | null;
+                            to: {
+                                name: string;
+                                address: string;
+                            }[];
+                            cc: {
+                                name: string;
+                                address: string;
+                            }[];
+                            bcc: {
+                                name: string;
+                                address: string;
+                            }[];
+                            date: string | null;
                             text: string;
+                            truncated: boolean;
+                            html: string | null;
+                            attachments: {
+                                index: number;
+                                filename: string;
+                                size: number;
+                                contentType: string;
+                            }[];
+                            matchedRules: {
+                                rule: string;
+                                evidence: string[];
+                            }[];
+                            unparseable: string | null;
                         };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/messages/{id}/attachments/{index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One attached file of a message, as a download (approvers and admins; audited as attachment.viewed) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    index: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
                     };
                 };
                 /** @description login required */

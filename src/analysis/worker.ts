@@ -3,6 +3,8 @@
 import { serveTasks } from '../util/worker-pool.ts';
 import { parseHere, type Envelope, type ParsedMessage } from '../mime/parse-facts.ts';
 import type { MessageFacts } from '../mime/facts.ts';
+import { viewHere, type MessageView } from '../mime/message-view.ts';
+import type { RuleMatch } from '../policy/evaluate.ts';
 import { analyzeInbound, type InboundAnalysis, type InboundOptions } from '../inbound/spam/builtin.ts';
 import type { AnalysisInput } from '../inbound/verdict.ts';
 import { isMainThread } from 'node:worker_threads';
@@ -10,6 +12,12 @@ import { isMainThread } from 'node:worker_threads';
 export const analysisTasks = {
   parse: (i: { raw: Uint8Array; envelope: Envelope; direction: MessageFacts['direction'] }): Promise<ParsedMessage> =>
     parseHere(i.raw, i.envelope, i.direction),
+  view: (i: {
+    raw: Uint8Array;
+    envelope: Envelope;
+    direction: MessageFacts['direction'];
+    matchedRules: RuleMatch[];
+  }): Promise<MessageView> => viewHere(i.raw, i.envelope, i.direction, i.matchedRules),
   analyzeInbound: (i: { input: AnalysisInput; options: InboundOptions }): InboundAnalysis => analyzeInbound(i.input, i.options),
 };
 

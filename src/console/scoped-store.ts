@@ -10,6 +10,7 @@ import type { AuditEvent, MessageRow, RecipientRow, Store, Tenant } from '../sto
 import type { Principal } from '../web/session/auth.ts';
 import { outboundStateOf } from '../outbound/outbound-state.ts';
 import { setSendAs, SendAsError } from '../users/send-as.ts';
+import { attachmentOfRow, messageViewOfRow, type MessageView } from '../mime/message-view.ts';
 
 export class ScopeError extends Error {
   constructor(
@@ -145,11 +146,22 @@ export class ScopedStore {
     return this.raw.recipients(id);
   }
 
-  /** The first bytes of the stored message, as text (shown escaped by the console). */
-  async preview(id: string, maxBytes = 64 * 1024): Promise<string> {
-    await this.message(id);
-    const body = await this.raw.body(id);
-    return body ? body.subarray(0, maxBytes).toString('utf8') : '';
+  /** The message as a person deciding on it sees it (src/mime/message-view.ts); 404 when its body is gone. */
+  async view(id: string): Promise<MessageView> {
+    const m = await this.message(id);
+    const view = await messageViewOfRow(this.raw, m);
+    if (!view) throw new ScopeError(404, `the body of message ${id} is no longer stored`);
+    return view;
+  }
+
+  /** One attached file (approvers and admins), audited as attachment.viewed. */
+  async attachment(id: string, index: number): Promise<{ filename: string; contentType: string; content: Uint8Array }> {
+    this.requireApprover();
+    const m = await this.message(id);
+    const file = await attachmentOfRow(this.raw, m, index);
+    if (!file) throw new ScopeError(404, `message ${id} has no attachment ${index}`);
+    await this.audit('attachment.viewed', { index, filename: file.filename, via: 'console' }, id);
+    return file;
   }
 
   requireAdmin(): void {

@@ -1,9 +1,9 @@
 // /q/TOKEN — the recipient's page linked from the quarantine digest. A GET only shows what was
-// quarantined and the real reason (ウイルス検出, 迷惑メール スコア 12.3), with a 配送する (release)
-// BUTTON for spam where the tenant allows self-release, and a 解除を依頼 (ask an admin) button for
-// anything else; only the form's POST acts, and only for this recipient's copy (mail scanners
-// prefetch links, so a GET must never act). Japanese and English, every value HTML-escaped, no
-// external resources, tokens kept out of Referer and caches.
+// quarantined and the real reason (ウイルス検出, 迷惑メール スコア 12.3) with the mail itself through
+// the one message view, a 配送する (release) BUTTON for spam where the tenant allows self-release,
+// and a 解除を依頼 (ask an admin) button for anything else; only the form's POST acts, and only for
+// this recipient's copy (mail scanners prefetch links, so a GET must never act). Japanese and
+// English, every value HTML-escaped, no external resources, tokens kept out of Referer and caches.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Store } from '../store/store.ts';
 import {
@@ -19,7 +19,10 @@ import { getSettings } from './tenant-settings.ts';
 import { adminOnlyMessage, reasonInputOf, reasonLabel, selfReleasable, type ReasonInput } from './release-class.ts';
 import { requestOf, requestRelease, requestStateText, type ReleaseRequest } from './release-requests.ts';
 import { escapeHtml } from './digest.ts';
+import { formatDateJa } from '../mime/notice-text.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
+import { messageViewOfRow } from '../mime/message-view.ts';
+import { MESSAGE_VIEW_CSS, messageViewHtml } from '../web/message-view-html.ts';
 
 export interface ReleasePageDeps {
   store: Store;
@@ -40,7 +43,7 @@ const TEXT: Record<Exclude<Kind, 'show'>, string> = {
 };
 
 function layout(body: string): string {
-  return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>迷惑メール隔離 / Quarantine</title><style>body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.6}table{border-collapse:collapse}td,th{padding:.2rem .5rem;text-align:left;vertical-align:top}td{overflow-wrap:anywhere}button{font-size:1.1rem;padding:.5rem 1.5rem;max-width:100%}.reason{font-weight:bold;color:#a40000}</style></head><body><h1>迷惑メール隔離 / Quarantine</h1>${body}</body></html>`;
+  return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>迷惑メール隔離 / Quarantine</title><style>body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.6}table{border-collapse:collapse}td,th{padding:.2rem .5rem;text-align:left;vertical-align:top}td{overflow-wrap:anywhere}button{font-size:1.1rem;padding:.5rem 1.5rem;max-width:100%}.reason{font-weight:bold;color:#a40000}${MESSAGE_VIEW_CSS}</style></head><body><h1>迷惑メール隔離 / Quarantine</h1>${body}</body></html>`;
 }
 
 const both = (f: (lang: 'ja' | 'en') => string) => `${escapeHtml(f('ja'))}<br>${escapeHtml(f('en'))}`;
@@ -79,11 +82,16 @@ export function registerReleasePage(app: FastifyInstance, deps: ReleasePageDeps)
       const action = canRelease
         ? `<form method="post" action="/q/${e(req.params.token)}"><input type="hidden" name="action" value="release"><p><button type="submit">配送する / Release</button></p></form>`
         : askSection(req.params.token, reason, await requestOf(deps.store, link.tenantId, link.messageId, link.recipient));
+      const view = await messageViewOfRow(deps.store, m);
+      const mail = view
+        ? messageViewHtml(view, { lang: 'both' })
+        : `<table><tr><th>差出人 / From</th><td>${e(m.header_from || m.mail_from || '(なし / none)')}</td></tr><tr><th>件名 / Subject</th><td>${e(m.subject)}</td></tr></table>`;
       return send(
         reply,
         200,
         `<p>次のメールは迷惑メールまたは危険なメールの疑いがあるため隔離されています。${canRelease ? '送信者に心当たりがあり、安全と判断できる場合のみ配送してください。' : ''}<br>This message was quarantined as suspected spam or dangerous mail.${canRelease ? ' Release it only if you know the sender and trust it.' : ''}</p>
-<table><tr><th>理由 / Reason</th><td class="reason">${e(reasonLabel(reason, 'ja'))} / ${e(reasonLabel(reason, 'en'))}</td></tr><tr><th>差出人 / From</th><td>${e(m.header_from || m.mail_from || '(なし / none)')}</td></tr><tr><th>件名 / Subject</th><td>${e(m.subject)}</td></tr><tr><th>宛先 / To</th><td>${e(link.recipient)}</td></tr><tr><th>受信日時 / Received</th><td>${e(new Date(Number(m.created_at)).toISOString())}</td></tr></table>
+<table><tr><th>理由 / Reason</th><td class="reason">${e(reasonLabel(reason, 'ja'))} / ${e(reasonLabel(reason, 'en'))}</td></tr><tr><th>配送先 / Deliver to</th><td>${e(link.recipient)}</td></tr><tr><th>受信日時 / Received</th><td>${e(formatDateJa(new Date(Number(m.created_at))))}</td></tr></table>
+${mail}
 ${action}`,
       );
     });

@@ -63,7 +63,7 @@ export async function parseMessage(raw: Uint8Array, envelope: Envelope, directio
 }
 
 /** The facts of a message that could not be parsed at all: envelope and size only. */
-function failedParse(raw: Uint8Array, envelope: Envelope, direction: MessageFacts['direction'], why: string): ParsedMessage {
+export function failedParse(raw: Uint8Array, envelope: Envelope, direction: MessageFacts['direction'], why: string): ParsedMessage {
   const facts = factsOf(null, raw, envelope, direction, []);
   facts.unparseable = why;
   return { facts, attachments: [], parseError: why, identities: [] };

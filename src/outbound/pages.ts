@@ -1,11 +1,15 @@
 // The sender's and approver's pages behind the links in notices: /h/TOKEN (held: 今すぐ送信 /
 // 送信取り消し), /c/TOKEN (送信確認画面: every recipient and attachment must be ticked before 送信),
-// /a/TOKEN (承認 / 却下 with a comment). A GET only shows; only a POST from the page's form acts,
-// and it must echo the stage's form token — mail scanners that prefetch links change nothing.
+// /a/TOKEN (承認 / 却下 with a comment; 開く opens an attached file, audited as attachment.viewed).
+// Each shows the mail itself through the one message view (web/message-view-html.ts). A GET only
+// shows; only a POST from the page's form acts, and it must echo the stage's form token — mail
+// scanners that prefetch links change nothing.
 // Japanese and English (?lang=en|ja, else Accept-Language), everything escaped, phone-sized.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { MessageFacts } from '../mime/facts.ts';
+import { messageViewOfRow, attachmentOfRow, type MessageView } from '../mime/message-view.ts';
+import { MESSAGE_VIEW_CSS, fileLine, messageViewHtml } from '../web/message-view-html.ts';
+import { sendAttachment } from '../web/attachment-download.ts';
 import type { MessageRow } from '../store/store.ts';
 import { escapeHtml as e } from './notices.ts';
 import { outboundStateOf, STAGE_STATE, type OutboundState } from './outbound-state.ts';
@@ -14,7 +18,6 @@ import { hashToken } from '../util/id.ts';
 import { ActionError, approve, cancel, confirm, reject, release, type Actor } from './actions.ts';
 import { formatDateEn, formatDateJa } from '../mime/notice-text.ts';
 import { describeNextStep, nextStepOf } from './next-step.ts';
-import { realAttachments } from '../policy/conditions.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
 
 type Kind = 'h' | 'c' | 'a';
@@ -29,6 +32,8 @@ const T = {
     from: '送信者',
     to: '宛先',
     files: '添付ファイル',
+    open: '開く',
+    bodyGone: 'このメールの本文は保存されていません。',
     none: 'なし',
     until: '期限',
     sendNow: '今すぐ送信',
@@ -73,6 +78,8 @@ const T = {
     from: 'From',
     to: 'Recipients',
     files: 'Attachments',
+    open: 'Open',
+    bodyGone: 'The body of this message is no longer stored.',
     none: 'none',
     until: 'Until',
     sendNow: 'Send now',
@@ -121,7 +128,7 @@ function langOf(req: FastifyRequest): L {
 function page(lang: L, title: string, body: string, path: string): string {
   const other = lang === 'ja' ? 'en' : 'ja';
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${e(title)} - Sekisho</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;line-height:1.5}dt{font-weight:bold;margin-top:.5rem}dd{margin:0;word-break:break-all}button{font-size:1.1rem;padding:.7rem 1.2rem;margin:.5rem .5rem 0 0;border-radius:6px;border:1px solid #888}button.primary{background:#1a56db;color:#fff;border-color:#1a56db}label{display:block;padding:.4rem 0;word-break:break-all}textarea{width:100%;min-height:4rem}.msg{padding:.7rem;background:#eef;border-radius:6px}.err{background:#fee}</style></head>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;line-height:1.5}${MESSAGE_VIEW_CSS}dt{font-weight:bold;margin-top:.5rem}dd{margin:0;word-break:break-all}button{font-size:1.1rem;padding:.7rem 1.2rem;margin:.5rem .5rem 0 0;border-radius:6px;border:1px solid #888}button.primary{background:#1a56db;color:#fff;border-color:#1a56db}label{display:block;padding:.4rem 0;word-break:break-all}textarea{width:100%;min-height:4rem}.msg{padding:.7rem;background:#eef;border-radius:6px}.err{background:#fee}</style></head>
 <body><p style="text-align:right"><a href="${e(path)}?lang=${other}">${other === 'en' ? 'English' : '日本語'}</a></p><h1>${e(title)}</h1>${body}</body></html>`;
 }
 
@@ -134,7 +141,8 @@ interface Loaded {
   state: OutboundState;
   linkStage: number;
   actor: string;
-  facts: MessageFacts;
+  /** the decoded mail; null when its body is no longer stored */
+  view: MessageView | null;
 }
 
 async function load(env: OutboundEnv, kind: Kind, token: string): Promise<Loaded | null> {
@@ -149,7 +157,7 @@ async function load(env: OutboundEnv, kind: Kind, token: string): Promise<Loaded
   if (!m) return null;
   const { state } = outboundStateOf(m);
   if (!state) return null;
-  return { m, state, linkStage: Number(link.stage), actor: link.actor, facts: JSON.parse(m.facts) as MessageFacts };
+  return { m, state, linkStage: Number(link.stage), actor: link.actor, view: await messageViewOfRow(env.store, m) };
 }
 
 /** True while the link's stage is the one the message waits in: only then are buttons shown. */
@@ -158,18 +166,29 @@ function live(l: Loaded): boolean {
   return l.state.stage === l.linkStage && !!stage && STAGE_STATE[stage.type] === l.m.state;
 }
 
-function details(lang: L, l: Loaded, ticks: boolean): string {
+function details(lang: L, kind: Kind, l: Loaded, ticks: boolean): string {
   const t = T[lang];
   const recips = JSON.parse(l.m.recipients) as string[];
-  const files = realAttachments(l.facts);
-  const item = (name: string, value: string, text: string) =>
-    ticks ? `<label><input type="checkbox" name="${name}" value="${e(value)}"> ${e(text)}</label>` : `<div>${e(text)}</div>`;
+  const files = l.view?.attachments ?? [];
+  const item = (name: string, value: string, html: string) =>
+    `<label><input type="checkbox" name="${name}" value="${e(value)}"> ${html}</label>`;
   const stage = l.state.stages[l.linkStage];
   const due = stage?.dueAt ? (lang === 'ja' ? formatDateJa(new Date(stage.dueAt)) : formatDateEn(new Date(stage.dueAt))) : '';
-  return `<dl><dt>${t.subject}</dt><dd>${e(l.m.subject || '(no subject)')}</dd><dt>${t.from}</dt><dd>${e(l.m.header_from || l.m.mail_from)}</dd>
-<dt>${t.to}</dt><dd>${recips.map((r) => item('r', r, r)).join('')}</dd>
-<dt>${t.files}</dt><dd>${files.length === 0 ? t.none : files.map((f, i) => item('f', String(i), `${f.filename || '(no name)'} (${f.size} bytes)`)).join('')}</dd>
-<dt>${t.state}</dt><dd>${e(t.states[l.m.state] ?? l.m.state)}</dd>${live(l) && due ? `<dt>${t.until}</dt><dd>${e(due)}</dd>` : ''}</dl>`;
+  // 開く on the approval page: a POST echoing the form token, so a prefetched link opens nothing
+  const formToken = e(stage?.formToken ?? '');
+  const open =
+    kind === 'a'
+      ? (a: { index: number }) =>
+          ` <form method="post" class="inline"><input type="hidden" name="formToken" value="${formToken}"><input type="hidden" name="file" value="${a.index}"><button name="action" value="open">${t.open}</button></form>`
+      : undefined;
+  const mail = l.view
+    ? messageViewHtml(l.view, { lang, listFiles: !ticks, fileControl: open })
+    : `<dl><dt>${t.subject}</dt><dd>${e(l.m.subject || '(no subject)')}</dd><dt>${t.from}</dt><dd>${e(l.m.header_from || l.m.mail_from)}</dd></dl><p>${t.bodyGone}</p>`;
+  const tickLists = ticks
+    ? `<dl><dt>${t.to}</dt><dd>${recips.map((r) => item('r', r, e(r))).join('')}</dd>
+<dt>${t.files}</dt><dd>${files.length === 0 ? t.none : files.map((f) => item('f', String(f.index), fileLine(f, { lang }))).join('')}</dd></dl>`
+    : '';
+  return `${mail}${tickLists}<dl><dt>${t.state}</dt><dd>${e(t.states[l.m.state] ?? l.m.state)}</dd>${live(l) && due ? `<dt>${t.until}</dt><dd>${e(due)}</dd>` : ''}</dl>`;
 }
 
 function render(lang: L, kind: Kind, l: Loaded, path: string, note?: { text: string; error?: boolean }): string {
@@ -191,17 +210,42 @@ function render(lang: L, kind: Kind, l: Loaded, path: string, note?: { text: str
     return page(
       lang,
       t.c,
-      `${msg}<p>${t.tickAll}</p><form method="post">${hidden}${details(lang, l, true)}<button class="primary" name="action" value="confirm">${t.send}</button><button name="action" value="cancel" formnovalidate>${t.cancel}</button></form>`,
+      `${msg}<p>${t.tickAll}</p><form method="post">${hidden}${details(lang, kind, l, true)}<button class="primary" name="action" value="confirm">${t.send}</button><button name="action" value="cancel" formnovalidate>${t.cancel}</button></form>`,
       path,
     );
   }
-  return page(lang, t[kind], `${msg}${details(lang, l, false)}${forms}`, path);
+  return page(lang, t[kind], `${msg}${details(lang, kind, l, false)}${forms}`, path);
 }
 
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+/**
+ * 開く on the approval page: the approver gets one attached file as a download, while the link
+ * is valid and the form token matches (before and after the decision), audited as attachment.viewed.
+ */
+async function openAttachment(
+  env: OutboundEnv,
+  l: Loaded,
+  file: string,
+  reply: FastifyReply,
+  refused: () => string,
+  formToken: string,
+): Promise<FastifyReply> {
+  if (!sameToken(formToken, l.state.stages[l.linkStage]?.formToken ?? '') || !/^\d{1,4}$/.test(file)) return send(reply, 403, refused());
+  const found = await attachmentOfRow(env.store, l.m, Number(file));
+  if (!found) return send(reply, 404, refused());
+  await env.store.appendEvent({
+    tenantId: l.m.tenant_id,
+    messageId: l.m.id,
+    actor: l.actor,
+    type: 'attachment.viewed',
+    data: { index: Number(file), filename: found.filename, via: 'approval-page' },
+  });
+  return sendAttachment(reply, found);
 }
 
 export async function registerPages(app: FastifyInstance, env: OutboundEnv): Promise<void> {
@@ -224,18 +268,27 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
         const path = `/${kind}/${token}`;
         const l = await load(env, kind, token);
         if (!l) return send(reply, 404, page(lang, t.notFound, '', path));
+        const action = one('action');
+        if (kind === 'a' && action === 'open')
+          return openAttachment(
+            env,
+            l,
+            one('file'),
+            reply,
+            () => render(lang, kind, l, path, { text: t.expiredForm, error: true }),
+            one('formToken'),
+          );
         if (!live(l)) return send(reply, 409, render(lang, kind, l, path));
         if (!sameToken(one('formToken'), l.state.stages[l.linkStage]?.formToken ?? ''))
           return send(reply, 403, render(lang, kind, l, path, { text: t.expiredForm, error: true }));
-        const action = one('action');
         const allowed: Record<Kind, string[]> = { h: ['release', 'cancel'], c: ['confirm', 'cancel'], a: ['approve', 'reject'] };
         if (!allowed[kind].includes(action)) return send(reply, 400, render(lang, kind, l, path, { text: t.expiredForm, error: true }));
         if (action === 'confirm') {
           const recips = JSON.parse(l.m.recipients) as string[];
-          const files = realAttachments(l.facts);
+          const files = l.view?.attachments ?? [];
           const ticked = new Set(many('r'));
           const tickedFiles = new Set(many('f'));
-          const all = recips.every((r) => ticked.has(r)) && files.every((_f, i) => tickedFiles.has(String(i)));
+          const all = recips.every((r) => ticked.has(r)) && files.every((f) => tickedFiles.has(String(f.index)));
           if (!all) return send(reply, 422, render(lang, kind, l, path, { text: t.notTicked, error: true }));
         }
         const actor: Actor = { email: l.actor, role: 'user', tenantId: l.m.tenant_id, linkStage: l.linkStage };

@@ -1,6 +1,6 @@
 // The hardening shared by every page a link in a mail leads to (outbound /c /h /a, download /d,
 // quarantine release /q). Their token is in the URL, so: no caching, no Referer, no framing, a
-// CSP that allows only inline style and forms posting to ourselves; URL-encoded forms parsed
+// CSP that allows only inline style, data: pictures (the message view's cid: images) and forms posting to ourselves; URL-encoded forms parsed
 // (a repeated field becomes an array); a cross-site POST refused (the pages post to themselves).
 // With `failures`, every 404 (a token that does not exist) counts against the client, and a client
 // over the limit gets 429 before any token is looked up (tokenPageFailures: 30 in 10 minutes).
@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.ts';
 import { IpThrottle } from '../util/ip-throttle.ts';
 
-export const TOKEN_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const TOKEN_PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** The unknown-token throttle of the /h /c /a /q pages, shared by them (the /d page keeps its own). */
 export function tokenPageFailures(store: Store): IpThrottle {
@@ -53,7 +54,8 @@ export async function tokenPageScope(
         .header('referrer-policy', 'no-referrer')
         .header('x-content-type-options', 'nosniff')
         .header('x-frame-options', 'DENY');
-      reply.header('content-security-policy', TOKEN_PAGE_CSP);
+      // a file download sets its own, stricter policy (sandbox)
+      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', TOKEN_PAGE_CSP);
       return payload;
     });
     scope.addHook('preHandler', async (req, reply) => {

@@ -15,6 +15,7 @@ import { PASSWORD, USER } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { sendAsAddresses } from '../../src/users/send-as.ts';
 import { copies, mail, startHarness, submit, waitState, type Harness } from '../outbound/harness.ts';
+import { hostileHtmlMail, REMOTE_IMAGE_HOST } from '../helpers/view-mail.ts';
 
 const SHOTS = join(process.cwd(), 'test-output', 'screenshots');
 const XSS = 'HOLDMANUAL <img src=x onerror=alert(1)><script>alert(2)</script>';
@@ -26,6 +27,7 @@ for (const kind of backends()) {
     let page: Page;
     let profile: string;
     const dialogs: string[] = [];
+    const remote: string[] = [];
     const ids: Record<string, string> = {};
 
     before(async () => {
@@ -38,6 +40,7 @@ for (const kind of backends()) {
       ids.plain = await submit(h, mail('HOLDMANUAL 見積書の送付'), { to: ['partner@example.net'] });
       ids.xss = await submit(h, mail(XSS), { to: ['partner@example.net'] });
       ids.approve = await submit(h, mail('APPROVE 契約書ドラフト'), { to: ['partner@example.net'] });
+      ids.html = await submit(h, Buffer.from(hostileHtmlMail({ keyword: 'APPROVE', from: USER })), { to: ['partner@example.net'] });
       profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
       mkdirSync(SHOTS, { recursive: true });
       ctx = await chromium.launchPersistentContext(profile, {
@@ -58,6 +61,9 @@ for (const kind of backends()) {
         ],
       });
       page = ctx.pages()[0] ?? (await ctx.newPage());
+      page.on('request', (r) => {
+        if (r.url().includes(REMOTE_IMAGE_HOST)) remote.push(r.url());
+      });
       page.on('dialog', (d) => {
         dialogs.push(d.message());
         void d.dismiss();
@@ -123,6 +129,10 @@ for (const kind of backends()) {
       await page.goto(`${h.http}/console/#approvals`);
       await page.locator(`tr[data-id="${ids.approve}"] button`).click();
       await page.waitForSelector('pre.preview');
+      // the decoded message view, not MIME source: headers in words, the body text, the files
+      assert.ok(await page.locator('.message-view dt', { hasText: '差出人' }).isVisible());
+      assert.match(await page.locator('pre.preview').innerText(), /^Body of APPROVE 契約書ドラフト/);
+      assert.ok(await page.getByText('添付ファイルはありません。').isVisible());
       await page.fill('input[name=comment]', '問題ありません');
       await shot('approvals');
       await page.getByRole('button', { name: '承認', exact: true }).click();
@@ -131,6 +141,17 @@ for (const kind of backends()) {
       const ev = (await h.inst.sekisho.store.events(ids.approve!)).find((e) => e.type === 'approved')!;
       assert.equal(ev.actor, 'boss@acme.example');
       assert.equal(JSON.parse(ev.data).comment, '問題ありません');
+    });
+
+    it('an approver sees an HTML mail sanitized in a sandboxed frame: nothing runs, nothing remote loads', async () => {
+      await page.goto(`${h.http}/console/#approvals`);
+      await page.locator(`tr[data-id="${ids.html}"] button`).click();
+      const frame = page.frameLocator('.message-view iframe[sandbox=""]');
+      assert.match(await frame.locator('body').innerText(), /請求書のご案内/);
+      await page.waitForTimeout(300);
+      assert.deepEqual(dialogs, [], 'no script ran');
+      assert.deepEqual(remote, [], 'no request to the remote image host');
+      await shot('approvals-html');
     });
 
     it('an admin edits the policy and sees the validation error at its line; dashboard and search render', async () => {

@@ -79,6 +79,12 @@ for (const kind of backends()) {
 
       const [ichiroLink] = [...(await digestLinks(ICHIRO)).values()];
       assert.ok(ichiroLink, 'the digest offers a release link');
+      // the page shows the mail itself through the one message view, its body inert
+      const shown = await (await fetch(ichiroLink!)).text();
+      assert.match(shown, /<section class="mail">/);
+      assert.match(shown, /<dt>件名 \/ Subject<\/dt>/);
+      assert.match(shown, /<iframe sandbox="" |<pre aria-label/);
+      assert.doesNotMatch(shown, /<script/i);
       const released = await press(ichiroLink!);
       assert.equal(released.status, 200);
       assert.match(await released.text(), /隔離を解除しました/);

@@ -1,6 +1,6 @@
-// 上長承認: the approver's queue. 本文プレビュー opens the start of the message as text under its
+// 上長承認: the approver's queue. 本文プレビュー opens the decoded message (MessagePreview) under its
 // row; 承認 / 却下 go with an optional comment (in the audit trail and the sender's notice).
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { client, ok, type GetAnswer } from '../api.ts';
 import { formatDate, useI18n } from '../i18n.ts';
 import { useAction } from '../hooks/useAction.ts';
@@ -8,7 +8,7 @@ import { useLoad } from '../hooks/useLoad.ts';
 import { ActionFeedback } from '../components/ActionFeedback.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { LoadState } from '../components/LoadState.tsx';
-import { MessagePreview } from '../components/MessagePreview.tsx';
+import { MessagePreviewOf } from '../components/MessagePreview.tsx';
 import { RuleChips } from '../components/RuleChips.tsx';
 
 type Waiting = GetAnswer<'/api/approvals'>['items'][number];
@@ -18,16 +18,7 @@ export function ApprovalsPage() {
   const loaded = useLoad(() => ok(client.GET('/api/approvals')));
   const action = useAction();
   const [open, setOpen] = useState<string | null>(null);
-  const [preview, setPreview] = useState<string | null>(null);
   const [comment, setComment] = useState('');
-  useEffect(() => {
-    setPreview(null);
-    if (open)
-      ok(client.GET('/api/messages/{id}/preview', { params: { path: { id: open } } })).then(
-        (p) => setPreview(p.text),
-        () => setPreview(''),
-      );
-  }, [open]);
   const decide = (id: string, what: 'approve' | 'reject') =>
     action.run(() => ok(client.POST(`/api/approvals/{id}/${what}`, { params: { path: { id } }, body: { comment } })), {
       ...(what === 'reject' ? { confirm: { text: t('approvals.rejectAsk'), yes: t('approvals.reject'), danger: true } } : {}),
@@ -68,7 +59,7 @@ export function ApprovalsPage() {
               expanded={(m) =>
                 open === m.id && (
                   <div className="decision">
-                    <MessagePreview text={preview} />
+                    <MessagePreviewOf id={m.id} canOpenFiles />
                     <label>
                       {t('approvals.comment')}
                       <input name="comment" value={comment} onChange={(e) => setComment(e.target.value)} />

@@ -1,16 +1,18 @@
 // 保留中のメール: the caller's waiting mail with a live countdown to automatic sending, the rules
-// that held it, and 今すぐ送信 / 確認して送信 / 送信取り消し (send now and cancel ask first: neither
-// can be undone). After an action it says where the mail really is; when a countdown ends the
-// list reloads, so nothing is offered for mail that has moved on.
+// that held it, 本文プレビュー (the decoded mail under its row), and 今すぐ送信 / 確認して送信 /
+// 送信取り消し (send now and cancel ask first: neither can be undone). After an action it says where
+// the mail really is; when a countdown ends the list reloads, so nothing is offered for mail that
+// has moved on.
 import { client, ok, type GetAnswer } from '../api.ts';
 import { formatDate, formatRemaining, useI18n } from '../i18n.ts';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useAction } from '../hooks/useAction.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 import { useNow } from '../hooks/useNow.ts';
 import { ActionFeedback } from '../components/ActionFeedback.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { LoadState } from '../components/LoadState.tsx';
+import { MessagePreviewOf } from '../components/MessagePreview.tsx';
 import { RuleChips } from '../components/RuleChips.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { outcomeText } from '../words/states.ts';
@@ -22,6 +24,7 @@ export function HeldPage() {
   const now = useNow();
   const loaded = useLoad(() => ok(client.GET('/api/held')));
   const action = useAction();
+  const [open, setOpen] = useState<string | null>(null);
   const asks = {
     cancel: { text: t('held.cancelAsk'), yes: t('held.cancel'), danger: true },
     release: { text: t('held.sendNowAsk'), yes: t('held.sendNow') },
@@ -75,6 +78,9 @@ export function HeldPage() {
                     className: 'actions',
                     render: (m) => (
                       <>
+                        <button type="button" aria-expanded={open === m.id} onClick={() => setOpen(open === m.id ? null : m.id)}>
+                          {t('approvals.preview')}
+                        </button>
                         {m.state === 'held' && (
                           <button type="button" className="primary" disabled={action.busy} onClick={() => act(m.id, 'release')}>
                             {t('held.sendNow')}
@@ -92,6 +98,7 @@ export function HeldPage() {
                     ),
                   },
                 ]}
+                expanded={(m) => open === m.id && <MessagePreviewOf id={m.id} />}
               />
             )
           );

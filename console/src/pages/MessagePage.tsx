@@ -8,6 +8,7 @@ import { ActionList } from '../components/ActionList.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { Facts } from '../components/Facts.tsx';
 import { LoadState } from '../components/LoadState.tsx';
+import { MessagePreviewOf } from '../components/MessagePreview.tsx';
 import { RuleChips } from '../components/RuleChips.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { eventFacts, eventLabel } from '../words/events.ts';
@@ -46,6 +47,8 @@ export function MessagePage({ id }: { id: string }) {
                 d.attachments.zipPassword !== null && [t('detail.zipPassword'), <code key="z">{d.attachments.zipPassword}</code>],
               ]}
             />
+            <h3>{t('preview.label')}</h3>
+            <MessagePreviewOf id={id} canOpenFiles />
             {d.attachments.downloads.length > 0 && <DownloadFiles id={id} />}
             <h3>{t('detail.deliveries')}</h3>
             <DataTable<Delivery>

@@ -1,9 +1,10 @@
 // 隔離: quarantined inbound mail (admins: the tenant's; others: addressed to them), each with the
 // real reason (ウイルス検出, 迷惑メール スコア 12.3: the server's one label function). プレビュー shows
-// headers and decoded text (never HTML); 隔離解除 (admins, or anyone when the tenant allows
-// self-release and the mail is spam) and 削除 (admins) ask first, naming the mail and why it was
-// quarantined. Recipients ask for what they may not release (解除を依頼); admins answer those
-// requests in 解除の依頼 — release to the requester only, or refuse (the requester is mailed).
+// the one message view (MessagePreview: sanitized HTML in a sandboxed frame, or text); 隔離解除
+// (admins, or anyone when the tenant allows self-release and the mail is spam) and 削除 (admins)
+// ask first, naming the mail and why it was quarantined. Recipients ask for what they may not
+// release (解除を依頼); admins answer those requests in 解除の依頼 — release to the requester only,
+// or refuse (the requester is mailed).
 import { useState } from 'react';
 import { client, ok, type GetAnswer } from '../api.ts';
 import { formatDate, useI18n, type MessageKey } from '../i18n.ts';
@@ -12,7 +13,7 @@ import { useLoad } from '../hooks/useLoad.ts';
 import { ActionFeedback } from '../components/ActionFeedback.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { LoadState } from '../components/LoadState.tsx';
-import { MessagePreview } from '../components/MessagePreview.tsx';
+import { MessagePreviewOf } from '../components/MessagePreview.tsx';
 
 type Item = GetAnswer<'/api/quarantine'>['items'][number];
 type Preview = GetAnswer<'/api/quarantine/{id}'>;
@@ -99,7 +100,7 @@ export function QuarantinePage({ isAdmin }: { isAdmin: boolean }) {
       {open && (
         <>
           <h3 className="subject">{open.subject}</h3>
-          <MessagePreview text={`${open.headers.map((h) => `${h.key}: ${h.value}`).join('\n')}\n\n${open.text}`} />
+          <MessagePreviewOf id={open.id} canOpenFiles={isAdmin} />
         </>
       )}
     </section>

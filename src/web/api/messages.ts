@@ -1,12 +1,13 @@
 // /api/messages: search (sender, recipient, subject, date range, state, rule; keyset pagination
 // by id, newest first), one message with its full audit timeline, recipients' delivery results
-// and attachment protection facts, and a text preview. Users see their own mail only (the
-// scoped store decides); admins their whole tenant.
+// and attachment protection facts, the decoded message view (preview) and its attached files.
+// Users see their own mail only (the scoped store decides); admins their whole tenant.
 import { attachmentDetails } from '../../attachments/details.ts';
 import { defineRoute, idParams, type RouteSpec } from './route.ts';
 import { messageFields, messageSchema, messageView } from './message-view.ts';
-import { anyObject, int, list, nullable, num, object, oneOfStrings, str } from './schema-kit.ts';
+import { anyObject, bool, int, list, nullable, num, object, oneOfStrings, str, strList } from './schema-kit.ts';
 import { MESSAGE_STATES } from '../../store/message-state.ts';
+import { sendAttachment } from '../attachment-download.ts';
 
 const searchQuery = {
   type: 'object',
@@ -33,6 +34,24 @@ const detailSchema = object({
     zipPassword: nullable(str),
     downloads: list(object({ recipient: str, count: int, lastAt: nullable(str), lastIp: nullable(str), lastUserAgent: nullable(str) })),
   }),
+});
+
+const address = object({ name: str, address: str });
+
+/** GET /api/messages/:id/preview: the one message view (src/mime/message-view.ts). */
+const previewSchema = object({
+  subject: str,
+  from: nullable(address),
+  to: list(address),
+  cc: list(address),
+  bcc: list(address),
+  date: nullable(str),
+  text: str,
+  truncated: bool,
+  html: nullable(str),
+  attachments: list(object({ index: int, filename: str, size: int, contentType: str })),
+  matchedRules: list(object({ rule: str, evidence: strList })),
+  unparseable: nullable(str),
 });
 
 const time = (s: string | undefined) => (s === undefined || s === '' ? undefined : /^\d+$/.test(s) ? Number(s) : Date.parse(s));
@@ -92,14 +111,35 @@ export const messageRoutes: RouteSpec[] = [
   defineRoute({
     method: 'GET',
     url: '/api/messages/:id/preview',
-    summary: 'The start of the stored message as text (the console shows it escaped)',
+    summary: 'The message decoded for reading: addresses, subject, date, body text, sanitized HTML, attached files, matched rules',
     tag: 'messages',
     access: 'any',
-    schema: { params: idParams, response: object({ id: str, text: str }) },
+    schema: { params: idParams, response: previewSchema },
     async handler(req, ctx) {
       const { id } = req.params as { id: string };
       const scoped = await ctx.scoped();
-      return { id, text: await scoped.preview(id) };
+      return await scoped.view(id);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/messages/:id/attachments/:index',
+    summary: 'One attached file of a message, as a download (approvers and admins; audited as attachment.viewed)',
+    tag: 'messages',
+    access: 'approver',
+    schema: {
+      params: {
+        type: 'object',
+        required: ['id', 'index'],
+        properties: { id: { type: 'string', maxLength: 64 }, index: { type: 'integer', minimum: 0 } },
+      },
+      response: { type: 'string', format: 'binary' },
+    },
+    async handler(req, ctx, reply) {
+      const { id, index } = req.params as { id: string; index: number };
+      const scoped = await ctx.scoped();
+      const file = await scoped.attachment(id, index);
+      return sendAttachment(reply, file);
     },
   }),
 ];
