@@ -455,6 +455,7 @@ export interface paths {
                                 size: number;
                                 submittedBy: string | null;
                                 lastError: string | null;
+                                bodyPurgedAt: number | null;
                                 rules: string[];
                                 actions: {
                                     /** @enum {string} */
@@ -581,6 +582,7 @@ export interface paths {
                             size: number;
                             submittedBy: string | null;
                             lastError: string | null;
+                            bodyPurgedAt: number | null;
                             rules: string[];
                             actions: {
                                 /** @enum {string} */
@@ -797,6 +799,7 @@ export interface paths {
                                 size: number;
                                 submittedBy: string | null;
                                 lastError: string | null;
+                                bodyPurgedAt: number | null;
                                 rules: string[];
                                 actions: {
                                     /** @enum {string} */
@@ -1127,6 +1130,7 @@ export interface paths {
                                 size: number;
                                 submittedBy: string | null;
                                 lastError: string | null;
+                                bodyPurgedAt: number | null;
                                 rules: string[];
                                 actions: {
                                     /** @enum {string} */
@@ -2767,6 +2771,7 @@ export interface paths {
                                 size: number;
                                 submittedBy: string | null;
                                 lastError: string | null;
+                                bodyPurgedAt: number | null;
                                 rules: string[];
                                 actions: {
                                     /** @enum {string} */

@@ -12,6 +12,7 @@ import { setTenantRetention, type RetentionDays } from '../../src/retention/rete
 import { releaseJobLease, takeJobLease } from '../../src/retention/job-lease.ts';
 import { loadConfig, ConfigError } from '../../src/config/load.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { runCli } from '../helpers/process.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const DEFAULTS: RetentionDays = { bodyDays: 30, metadataDays: 365, auditDays: 1095 };
@@ -180,3 +181,68 @@ describe('retention configuration', () => {
     assert.deepEqual([c.retentionBodyDays, c.retentionMetadataDays, c.retentionAuditDays], [30, 365, 1095]);
   });
 });
+
+for (const kind of backends()) {
+  describe(`sekisho retention on ${kind}`, () => {
+    let tdb: TestDatabase;
+    let env: Record<string, string | undefined>;
+    let id: string;
+
+    before(async () => {
+      tdb = await createTestDatabase(kind);
+      env = { SEKISHO_DATA_DIR: tdb.dataDir, SEKISHO_DATABASE_URL: tdb.url, SEKISHO_CONFIG: '/dev/null', SEKISHO_DEMO_TENANT: 'false' };
+      const store = await openStore({ databaseUrl: tdb.url, dataDir: tdb.dataDir });
+      const tenant = await store.createTenant({ name: 'acme', domains: ['acme.example'] });
+      id = 'cli-old-delivered';
+      await store.insertMessage({
+        id,
+        tenantId: tenant.id,
+        direction: 'outbound',
+        state: 'delivered',
+        dueAt: null,
+        mailFrom: 'a@acme.example',
+        recipients: ['x@partner.example'],
+        headerFrom: 'a@acme.example',
+        subject: '古い議事録',
+        messageId: null,
+        size: 10,
+        facts: {},
+        plan: null,
+        submittedBy: 'a@acme.example',
+        body: Buffer.from('本文'),
+        events: [],
+      });
+      await store.db
+        .updateTable('messages')
+        .set({ created_at: Date.now() - 40 * DAY })
+        .where('id', '=', id)
+        .execute();
+      await store.close();
+    });
+    after(() => tdb.drop());
+
+    it('--dry-run prints what would go and removes nothing; run removes it and says so', async () => {
+      const dry = await runCli(['retention', 'run', '--dry-run'], env);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, /^tenant acme: would remove 1 bodies \(older than 30 days\), 0 messages with 0 recipients/m);
+      const shown = await runCli(['message', 'show', id], env);
+      assert.doesNotMatch(shown.stdout, /bodyPurged\s+removed/);
+
+      const real = await runCli(['retention', 'run', '--tenant', 'acme'], env);
+      assert.equal(real.code, 0, real.stderr);
+      assert.match(real.stdout, /^tenant acme: removed 1 bodies/m);
+      const after = await runCli(['message', 'show', id], env);
+      assert.match(after.stdout, /bodyPurged\s+removed after its retention period/);
+
+      const refused = await runCli(['retention', 'set', '--tenant', 'acme', '--audit-days', '100'], env);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /^sekisho: audit days \(100\) must be at least metadata days \(365\).*nothing was changed\n$/);
+      const set = await runCli(['retention', 'set', '--tenant', 'acme', '--body-days', '7'], env);
+      assert.equal(set.code, 0, set.stderr);
+      assert.match(
+        (await runCli(['retention', 'show'], env)).stdout,
+        /tenant acme: bodies 7 days, messages 365 days, audit 1095 days \(its own: bodyDays\)/,
+      );
+    });
+  });
+}
