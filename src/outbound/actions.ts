@@ -4,6 +4,7 @@
 // an admin of the tenant, or the operator's CLI), takes the message's lease so a timer on
 // another node cannot act at the same moment, records who did it in the audit trail, and wakes
 // the worker. Failures are ActionError with a code the callers map to exit codes / HTTP.
+import type { MessageState } from '../store/message-state.ts';
 import type { MessageRow } from '../store/store.ts';
 import { newToken } from '../util/id.ts';
 import { outboundStateOf, STAGE_STATE, WAITING_STATES, type OutboundState, type StageType } from './outbound-state.ts';
@@ -35,13 +36,13 @@ export class ActionError extends Error {
 export interface ActionResult {
   id: string;
   /** the message's state after the action */
-  state: string;
+  state: MessageState;
 }
 
 const LEASE_MS = 30_000;
 
 /** Takes the message's lease if it is in one of `states` and no worker holds it. */
-async function lease(env: OutboundEnv, id: string, states: string[]): Promise<{ m: MessageRow; holder: string }> {
+async function lease(env: OutboundEnv, id: string, states: readonly MessageState[]): Promise<{ m: MessageRow; holder: string }> {
   const holder = `action:${newToken(9)}`;
   const now = Date.now();
   const r = await env.store.db

@@ -44,6 +44,8 @@ for (const kind of backends()) {
       const id = await submit(h, mail('HOLDMANUAL one'), { to: ['partner@example.net'] });
       const m = await h.inst.sekisho.store.message(id);
       assert.equal(m!.state, 'held');
+      const metrics = await (await fetch(`${h.http}/metrics`)).text();
+      assert.match(metrics, /sekisho_messages_held_total\{tenant="[^"]+"\} [1-9]/, 'the held counter counts it');
       const notice = await waitNotice(h, 'held', 'HOLDMANUAL one', USER);
       assert.match(notice.text, /一時保留/);
       const path = linkIn(notice.text, 'h');
