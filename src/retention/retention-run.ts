@@ -10,10 +10,11 @@ import { sql, type Kysely } from 'kysely';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { insertEvent, type Store, type Tenant } from '../store/store.ts';
 import type { DB } from '../store/schema.ts';
+import { FINAL_MESSAGE_STATES } from '../store/message-state.ts';
 import { effectiveDays, tenantOverride, type RetentionDays } from './retention-days.ts';
 
-/** States a message never leaves: only these are purged by age. */
-export const FINISHED_STATES = ['delivered', 'bounced', 'discarded', 'deleted', 'rejected', 'cancelled', 'blocked'] as const;
+/** States a message never leaves (store/message-state.ts): only these are purged by age. */
+const FINISHED_STATES = FINAL_MESSAGE_STATES;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const RETENTION_BATCH = 500;

@@ -13,6 +13,7 @@ import { releaseJobLease, takeJobLease } from '../../src/retention/job-lease.ts'
 import { loadConfig, ConfigError } from '../../src/config/load.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { runCli } from '../helpers/process.ts';
+import type { MessageState } from '../../src/store/message-state.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const DEFAULTS: RetentionDays = { bodyDays: 30, metadataDays: 365, auditDays: 1095 };
@@ -38,7 +39,7 @@ for (const kind of backends()) {
 
     let seq = 0;
     /** a message of `tenantId` in `state`, created `ageDays` ago, with two recipients and a body */
-    async function message(tenantId: string, state: string, ageDays: number): Promise<string> {
+    async function message(tenantId: string, state: MessageState, ageDays: number): Promise<string> {
       const id = `m${String(++seq).padStart(4, '0')}-${state}`;
       await store.insertMessage({
         id,
