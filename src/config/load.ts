@@ -29,7 +29,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     metadataDays: config.retentionMetadataDays,
     auditDays: config.retentionAuditDays,
   });
-  if (order) throw new ConfigError(`invalid setting retentionAuditDays/retentionMetadataDays/retentionBodyDays: ${order}`);
+  if (order) {
+    const key = config.retentionAuditDays < config.retentionMetadataDays ? 'retentionAuditDays' : 'retentionMetadataDays';
+    throw new ConfigError(`invalid setting ${key}: ${order}`);
+  }
   config.dataDir = resolve(config.dataDir);
   // an operator who wrote a configuration file is setting up for real: no demo tenant unless asked
   if (config.demoTenant === 'auto' && file) config.demoTenant = false;
