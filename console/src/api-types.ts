@@ -916,7 +916,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
@@ -984,7 +985,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
@@ -1052,7 +1054,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
@@ -1251,7 +1254,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
@@ -1325,7 +1329,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
