@@ -455,6 +455,7 @@ export interface paths {
                                 size: number;
                                 submittedBy: string | null;
                                 lastError: string | null;
+                                bodyPurgedAt: number | null;
                                 rules: string[];
                                 actions: {
                                     /** @enum {string} */
@@ -581,6 +582,7 @@ export interface paths {
                             size: number;
                             submittedBy: string | null;
                             lastError: string | null;
+                            bodyPurgedAt: number | null;
                             rules: string[];
                             actions: {
                                 /** @enum {string} */
@@ -893,6 +895,7 @@ export interface paths {
                                 size: number;
                                 submittedBy: string | null;
                                 lastError: string | null;
+                                bodyPurgedAt: number | null;
                                 rules: string[];
                                 actions: {
                                     /** @enum {string} */
@@ -1226,6 +1229,7 @@ export interface paths {
                                 size: number;
                                 submittedBy: string | null;
                                 lastError: string | null;
+                                bodyPurgedAt: number | null;
                                 rules: string[];
                                 actions: {
                                     /** @enum {string} */
@@ -3209,6 +3213,7 @@ export interface paths {
                                 size: number;
                                 submittedBy: string | null;
                                 lastError: string | null;
+                                bodyPurgedAt: number | null;
                                 rules: string[];
                                 actions: {
                                     /** @enum {string} */

@@ -17,6 +17,8 @@ import { registerAttachmentsCommands } from './attachments-commands.ts';
 import { registerInboundCommands } from './inbound-commands.ts';
 import { registerConsoleCommands } from './console-commands.ts';
 import { registerSecretsCommands } from './secrets-commands.ts';
+import { registerRetentionCommands } from './retention-commands.ts';
+import { registerBackupCommands } from './backup-commands.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -102,6 +104,8 @@ export function buildCli(): Command {
     registerInboundCommands,
     registerConsoleCommands,
     registerSecretsCommands,
+    registerRetentionCommands,
+    registerBackupCommands,
   ]) {
     register(program);
   }

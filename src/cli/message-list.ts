@@ -107,6 +107,8 @@ export async function messageDetail(store: Store, id: string) {
   return {
     ...messageSummary(m),
     fromName: facts.from?.name ?? '',
+    // the retention purge removed the body and attachments; the row and its trail remain
+    bodyPurged: m.body_purged_at === null ? '' : `removed after its retention period, ${new Date(Number(m.body_purged_at)).toISOString()}`,
     to: (facts.to ?? []).map(formatAddress),
     cc: (facts.cc ?? []).map(formatAddress),
     attachments: (facts.attachments ?? [])

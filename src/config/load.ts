@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { configSchema, envNameOf, type Config, type ConfigInput } from './schema.ts';
+import { configSchema, envNameOf, retentionOrderProblem, type Config, type ConfigInput } from './schema.ts';
 
 export class ConfigError extends Error {}
 
@@ -24,6 +24,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     throw new ConfigError(`invalid setting ${source || '(config)'}: ${issue.message}`);
   }
   const config = result.data;
+  const order = retentionOrderProblem({
+    bodyDays: config.retentionBodyDays,
+    metadataDays: config.retentionMetadataDays,
+    auditDays: config.retentionAuditDays,
+  });
+  if (order) {
+    const key = config.retentionAuditDays < config.retentionMetadataDays ? 'retentionAuditDays' : 'retentionMetadataDays';
+    throw new ConfigError(`invalid setting ${key}: ${order}`);
+  }
   config.dataDir = resolve(config.dataDir);
   // an operator who wrote a configuration file is setting up for real: no demo tenant unless asked
   if (config.demoTenant === 'auto' && file) config.demoTenant = false;

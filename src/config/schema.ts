@@ -104,6 +104,14 @@ export const configSchema = z
      *  database that never had a tenant, without a configuration file; true = whenever there is no
      *  tenant; false = never */
     demoTenant: z.union([z.literal('auto'), bool]).default('auto'),
+    /** retention (APPI: keep personal data no longer than needed; docs/operation.md "Retention"):
+     *  bodies and attachments of finished mail (delivered, bounced, discarded, deleted…) go after
+     *  this many days; the message row stays and says its body was removed */
+    retentionBodyDays: z.coerce.number().int().min(1).default(30),
+    /** message rows and their recipients go after this many days */
+    retentionMetadataDays: z.coerce.number().int().min(1).default(365),
+    /** audit events go after this many days; never fewer than retentionMetadataDays */
+    retentionAuditDays: z.coerce.number().int().min(1).default(1095),
     /** pino log level */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** node name in logs and queue leases (default: hostname + pid) */
@@ -112,6 +120,15 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The retention days must nest: a body cannot outlive its message, nor a message its audit trail. */
+export function retentionOrderProblem(days: { bodyDays: number; metadataDays: number; auditDays: number }): string | null {
+  if (days.auditDays < days.metadataDays)
+    return `audit days (${days.auditDays}) must be at least metadata days (${days.metadataDays}): the audit trail outlives the messages it describes`;
+  if (days.metadataDays < days.bodyDays)
+    return `metadata days (${days.metadataDays}) must be at least body days (${days.bodyDays}): a body cannot outlive its message`;
+  return null;
+}
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** SEKISHO_SUBMISSION_PORT → submissionPort */

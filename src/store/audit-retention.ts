@@ -12,6 +12,10 @@ export interface AuditPurgeRequest {
   before: number;
   /** only this tenant's events; all tenants' (and tenant-less ones) when absent */
   tenantId?: string | null;
+  /** only events of no tenant, or of a tenant that no longer exists (the retention job's default) */
+  orphansOnly?: boolean;
+  /** remove at most this many (the retention job's batches); all matching ones when absent */
+  limit?: number;
   actor: string;
   /** why, for the record (e.g. "retention: 3 years") */
   reason: string;
@@ -37,9 +41,17 @@ export async function purgeAuditEvents(db: Kysely<DB>, kind: 'sqlite' | 'postgre
     const digest = createHash('sha256');
     const summary: AuditPurge = { removed: 0, firstId: null, lastId: null, firstAt: null, lastAt: null, types: {}, sha256: '' };
     await allowPurge(trx, kind, true);
-    for (let after = 0; ; ) {
-      let q = trx.selectFrom('events').selectAll().where('at', '<', request.before).where('id', '>', after).orderBy('id').limit(CHUNK);
+    for (let after = 0; request.limit === undefined || summary.removed < request.limit; ) {
+      const chunk = Math.min(CHUNK, request.limit === undefined ? CHUNK : request.limit - summary.removed);
+      let q = trx.selectFrom('events').selectAll().where('at', '<', request.before).where('id', '>', after).orderBy('id').limit(chunk);
       if (request.tenantId) q = q.where('tenant_id', '=', request.tenantId);
+      if (request.orphansOnly)
+        q = q.where((eb) =>
+          eb.or([
+            eb('tenant_id', 'is', null),
+            eb.not(eb.exists(eb.selectFrom('tenants').select('id').whereRef('tenants.id', '=', 'events.tenant_id'))),
+          ]),
+        );
       const rows = await q.execute();
       if (rows.length === 0) break;
       for (const e of rows) note(summary, digest, e);
@@ -66,7 +78,14 @@ export async function purgeAuditEvents(db: Kysely<DB>, kind: 'sqlite' | 'postgre
           at: Date.now(),
           actor: request.actor,
           type: 'audit.purged',
-          data: JSON.stringify({ before: request.before, tenantId: request.tenantId ?? null, ...counts, sha256, reason: request.reason }),
+          data: JSON.stringify({
+            before: request.before,
+            tenantId: request.tenantId ?? null,
+            ...(request.orphansOnly ? { orphansOnly: true } : {}),
+            ...counts,
+            sha256,
+            reason: request.reason,
+          }),
         })
         .execute();
     }

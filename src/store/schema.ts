@@ -69,6 +69,8 @@ export interface MessageTable {
   locked_until: number | null;
   /** SHA-256 of tenant, envelope and received bytes, for messages with a Message-ID (resends) */
   digest: string | null;
+  /** when the retention job removed its body (and attachments); null while it is kept */
+  body_purged_at: number | null;
 }
 
 export interface BodyTable {
@@ -136,6 +138,14 @@ export interface ContactTable {
   last_at: number;
 }
 
+/** a job that one node at a time runs (src/retention/job-lease.ts) */
+export interface JobLeaseTable {
+  name: string;
+  holder: string | null;
+  until: number;
+  last_run_at: number | null;
+}
+
 export interface DB {
   tenants: TenantTable;
   domains: DomainTable;
@@ -150,4 +160,5 @@ export interface DB {
   auth_failures: AuthFailureTable;
   login_addresses: LoginAddressTable;
   user_send_as: UserSendAsTable;
+  job_leases: JobLeaseTable;
 }

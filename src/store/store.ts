@@ -543,6 +543,7 @@ async function insertMessageRows(trx: Kysely<DB>, kind: string, m: NewMessage): 
     locked_by: m.lease?.node ?? null,
     locked_until: m.lease?.until ?? null,
     digest: m.digest ?? null,
+    body_purged_at: null,
   };
   await Q.insertMessage.execute(trx, kind, ...MESSAGE_COLUMNS.map((c) => row[c]));
   await Q.insertBody.execute(trx, kind, m.id, m.body);

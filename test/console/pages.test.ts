@@ -18,6 +18,8 @@ import { hashPassword } from '../../src/util/password.ts';
 import { addOperator } from '../../src/console/operators.ts';
 import { mail, startHarness, submit, waitState, type Harness } from '../outbound/harness.ts';
 import { answerChecker } from './openapi-check.ts';
+import { runRetention } from '../../src/retention/retention-run.ts';
+import { blobStoreFor } from '../../src/blob/blob-store-for.ts';
 import ja from '../../console/src/i18n/ja.json' with { type: 'json' };
 
 const ADMIN_PAGES = ['dashboard', 'held', 'sent', 'approvals', 'quarantine', 'messages', 'policy', 'users', 'domains', 'security'];
@@ -224,6 +226,39 @@ for (const kind of backends()) {
           }
         }
       }
+      assert.deepEqual(problems, []);
+      assert.deepEqual(consoleErrors, []);
+      assert.deepEqual(badAnswers, []);
+    });
+
+    it('a message whose body the retention purge removed says so, in the viewer’s language', async () => {
+      const store = h.inst.sekisho.store;
+      const old = Date.now() - 40 * 24 * 60 * 60 * 1000;
+      await store.db.updateTable('messages').set({ created_at: old }).where('id', '=', ids.sent!).execute();
+      const report = await runRetention(store, blobStoreFor({ dataDir: h.inst.db.dataDir }, store), {
+        defaults: { bodyDays: 30, metadataDays: 365, auditDays: 1095 },
+        tenant: await store.tenantById(h.inst.tenantId),
+      });
+      assert.equal(report[0]!.bodies, 1);
+      await login('admin@acme.example');
+      const problems: string[] = [];
+      for (const [lang, words] of [
+        ['ja', '保存期間を過ぎたため本文は削除されました'],
+        ['en', 'The body was deleted when its retention period ended'],
+      ] as const) {
+        await switchTo(lang);
+        for (const width of WIDTHS) {
+          await page.setViewportSize({ width, height: 900 });
+          await page.goto(`${h.http}/console/#messages/${ids.sent}`);
+          await settled();
+          assert.match((await page.getByTestId('body-purged').textContent()) ?? '', new RegExp(words));
+          await page.screenshot({ path: join(shots, `${lang}-${width}-message-body-purged.png`), fullPage: true });
+          // the sink's own reply ("250 OK: message queued") is shown as the remote server said it
+          const found = (await inspect(lang, width)).filter((p) => p !== 'English code on a Japanese screen: queued');
+          problems.push(...found.map((p) => `${lang} ${width} purged message: ${p}`));
+        }
+      }
+      await page.setViewportSize({ width: 1366, height: 900 });
       assert.deepEqual(problems, []);
       assert.deepEqual(consoleErrors, []);
       assert.deepEqual(badAnswers, []);

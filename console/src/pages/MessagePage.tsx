@@ -45,6 +45,12 @@ export function MessagePage({ id }: { id: string }) {
                 [t('col.rules'), <RuleChips key="r" rules={d.rules} />],
                 [t('col.done'), <ActionList key="a" actions={d.actions} />],
                 d.attachments.zipPassword !== null && [t('detail.zipPassword'), <code key="z">{d.attachments.zipPassword}</code>],
+                d.bodyPurgedAt !== null && [
+                  t('detail.body'),
+                  <span key="b" data-testid="body-purged">
+                    {t('detail.bodyPurged', { at: formatDate(d.bodyPurgedAt, t.lang) })}
+                  </span>,
+                ],
               ]}
             />
             <h3>{t('preview.label')}</h3>

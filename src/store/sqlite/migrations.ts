@@ -64,4 +64,14 @@ export const coreMigrations: Migration[] = [
     id: 'core-0005-secret-keys',
     sql: [`CREATE TABLE secret_keys (key_id TEXT PRIMARY KEY, registered_at INTEGER NOT NULL, resealed_at INTEGER)`],
   },
+  {
+    // Retention (src/retention): a message whose body the retention job removed says so and when
+    // (screens tell the reader instead of showing nothing), and named jobs that one node at a time
+    // runs hold a lease row here (the holder, until when, and when the job last finished).
+    id: 'core-0006-retention',
+    sql: [
+      `ALTER TABLE messages ADD COLUMN body_purged_at INTEGER`,
+      `CREATE TABLE job_leases (name TEXT PRIMARY KEY, holder TEXT, until INTEGER NOT NULL DEFAULT 0, last_run_at INTEGER)`,
+    ],
+  },
 ];

@@ -31,6 +31,7 @@ export function messageView(m: MessageRow) {
     size: Number(m.size),
     submittedBy: m.submitted_by,
     lastError: m.last_error,
+    bodyPurgedAt: m.body_purged_at === null ? null : Number(m.body_purged_at),
     rules: state?.plan.matchedRules ?? [],
     actions: (state?.plan.actions ?? []).map(actionView),
     stage: stage
@@ -122,6 +123,8 @@ export const messageFields: Record<string, Schema> = {
   size: num,
   submittedBy: nullable(str),
   lastError: nullable(str),
+  /** when the retention purge removed the body and attachments (the row stays); null while kept */
+  bodyPurgedAt: nullable(num),
   rules: strList,
   actions: list(plannedActionSchema),
   stage: nullable(
