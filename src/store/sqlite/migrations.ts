@@ -64,4 +64,16 @@ export const coreMigrations: Migration[] = [
     id: 'core-0005-secret-keys',
     sql: [`CREATE TABLE secret_keys (key_id TEXT PRIMARY KEY, registered_at INTEGER NOT NULL, resealed_at INTEGER)`],
   },
+  {
+    // People and tenants over their lifetime (src/users/people.ts): a disabled user or tenant
+    // keeps its rows, mail and audit trail but cannot log in or exchange mail; a user's name and
+    // department are shown to admins (氏名, 部署).
+    id: 'core-0006-people',
+    sql: [
+      `ALTER TABLE users ADD COLUMN disabled_at INTEGER`,
+      `ALTER TABLE users ADD COLUMN name TEXT`,
+      `ALTER TABLE users ADD COLUMN department TEXT`,
+      `ALTER TABLE tenants ADD COLUMN disabled_at INTEGER`,
+    ],
+  },
 ];

@@ -79,6 +79,7 @@ export const authRoutes: RouteSpec[] = [
             invalid: 'wrong email or password',
             totp_required: 'two-factor code required',
             totp_invalid: 'wrong two-factor code',
+            account_disabled: 'this account is disabled; ask your administrator',
           }[r.reason],
           { code: r.reason },
         );
