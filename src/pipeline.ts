@@ -8,6 +8,7 @@ import type { Config } from './config/schema.ts';
 import type { Kysely } from 'kysely';
 import type { DB } from './store/schema.ts';
 import type { Store, MessageRow, EventInput } from './store/store.ts';
+import type { MessageState } from './store/message-state.ts';
 import type { Metrics } from './metrics.ts';
 import type { MessageFacts } from './mime/facts.ts';
 import type { ParsedAttachment } from './mime/parse-facts.ts';
@@ -18,7 +19,7 @@ import type { SmtpError } from './smtp/smtp-error.ts';
 /** What acceptance decides for one message before it is stored. */
 export interface AcceptDecision {
   /** initial state: queued (deliver now), held, awaiting_approval, quarantined, … */
-  state: string;
+  state: MessageState;
   /** when a worker must look at it next; null = only a person moves it on */
   dueAt: number | null;
   /** JSON-able processing plan kept with the message (policy plan, rewrites to apply, …) */

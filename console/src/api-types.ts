@@ -494,7 +494,7 @@ export interface paths {
                     subject?: string;
                     from?: string;
                     to?: string;
-                    state?: string;
+                    state?: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                     rule?: string;
                     direction?: "outbound" | "inbound";
                     before?: string;
@@ -3095,7 +3095,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    state?: string;
+                    state?: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                     direction?: "outbound" | "inbound";
                     since?: string;
                     recipient?: string;

@@ -5,12 +5,11 @@
 // conditional UPDATE first makes the sweep safe on many nodes: each password mail is queued once.
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
+import { FINAL_MESSAGE_STATES } from '../store/message-state.ts';
 import { composeNotice, enqueueSystemMessage } from '../queue/system-mail.ts';
 import { zipPasswordNotice } from '../mime/notice-text.ts';
 import { attachmentsDb } from './plan-actions.ts';
 import type { ZipDetails } from './zip-prepare.ts';
-
-const FINAL = ['delivered', 'bounced', 'cancelled', 'discarded', 'blocked'];
 
 export async function sendDuePasswordMails(store: Store, hostname: string, logger: Logger): Promise<number> {
   const db = attachmentsDb(store);
@@ -29,7 +28,7 @@ export async function sendDuePasswordMails(store: Store, hostname: string, logge
       'm.tenant_id',
     ])
     .where('p.password_mail', '=', 'pending')
-    .where('m.state', 'in', FINAL)
+    .where('m.state', 'in', FINAL_MESSAGE_STATES)
     .limit(50)
     .execute();
   let sent = 0;

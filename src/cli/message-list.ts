@@ -6,6 +6,7 @@ import { CliError } from './cli-error.ts';
 import { attachmentDetails } from '../attachments/details.ts';
 import { requireTenant, withStore } from './context.ts';
 import { listQueue } from '../delivery/queue-control.ts';
+import { MESSAGE_STATES, parseMessageState } from '../store/message-state.ts';
 import { parseDuration } from '../util/duration.ts';
 
 /** --since: an ISO date/time, or a duration back from now ("2h", "3d"). */
@@ -49,11 +50,13 @@ export async function messageListCommand(opts: {
   if (opts.direction && opts.direction !== 'outbound' && opts.direction !== 'inbound')
     throw new CliError('--direction must be outbound or inbound');
   const since = opts.since === undefined ? undefined : parseSince(opts.since);
+  const state = opts.state === undefined ? undefined : parseMessageState(opts.state);
+  if (state === null) throw new CliError(`--state must be one of: ${MESSAGE_STATES.join(', ')}`);
   await withStore(async (store) => {
     const tenantId = opts.tenant ? (await requireTenant(store, opts.tenant)).id : undefined;
     const rows = await listQueue(store, {
       tenantId,
-      state: opts.state,
+      state,
       limit,
       direction: opts.direction as 'outbound' | 'inbound' | undefined,
       since,

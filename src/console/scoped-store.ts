@@ -4,6 +4,7 @@
 // sender — an outsider can put anyone's address on inbound mail, so that never counts). Approvers see
 // their own mail plus the messages assigned to them for approval. Routes never touch the raw
 // store for tenant data, so a forgotten WHERE in a route cannot leak another tenant's mail.
+import type { MessageState } from '../store/message-state.ts';
 import { sql } from 'kysely';
 import type { AuditEvent, MessageRow, RecipientRow, Store, Tenant } from '../store/store.ts';
 import type { Principal } from '../web/session/auth.ts';
@@ -27,7 +28,7 @@ export interface MessageSearch {
   from?: number;
   /** epoch ms, exclusive */
   to?: number;
-  state?: string;
+  state?: MessageState;
   rule?: string;
   direction?: 'outbound' | 'inbound';
   /** keyset cursor: ids strictly lower than this (ids sort by time) */

@@ -2,11 +2,12 @@
 // now, delete. Every change is one guarded UPDATE (never touches a message a node is delivering
 // right now) plus an audit event naming the actor. Deleting keeps the body and the audit trail:
 // only the state changes, so "what happened to this mail" can still be answered.
+import type { MessageState } from '../store/message-state.ts';
 import type { Store, MessageRow } from '../store/store.ts';
 
 export interface QueueFilter {
   tenantId?: string;
-  state?: string;
+  state?: MessageState;
   direction?: 'outbound' | 'inbound';
   /** created at or after (ms since epoch) */
   since?: number;
@@ -18,7 +19,7 @@ export interface QueueFilter {
 /** States in which a message is still waiting for delivery and may be retried or deleted. */
 export const RETRYABLE_STATES = ['deferred', 'queued'] as const;
 /** States an operator may delete from: waiting for delivery, or parked by policy. */
-export const DELETABLE_STATES = ['queued', 'deferred', 'held', 'awaiting_approval', 'quarantined'];
+export const DELETABLE_STATES: readonly MessageState[] = ['queued', 'deferred', 'held', 'awaiting_approval', 'quarantined'];
 
 export async function listQueue(store: Store, filter: QueueFilter): Promise<MessageRow[]> {
   let q = store.db.selectFrom('messages').selectAll('messages');
@@ -120,9 +121,9 @@ async function candidatesFor(store: Store, target: RetryTarget): Promise<Message
 async function guardedUpdate(
   store: Store,
   id: string,
-  state: string,
+  state: MessageState,
   now: number,
-  set: { due_at: number | null; state?: string },
+  set: { due_at: number | null; state?: MessageState },
 ): Promise<boolean> {
   const r = await store.db
     .updateTable('messages')

@@ -90,7 +90,7 @@ export async function decideAfterSandbox(
   }
   return {
     next,
-    state: disposition === 'quarantine' ? 'quarantined' : 'queued',
+    state: disposition === 'quarantine' ? ('quarantined' as const) : ('queued' as const),
     dueAt: disposition === 'quarantine' ? next.purgeAt! : now,
   };
 }

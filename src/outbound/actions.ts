@@ -4,12 +4,14 @@
 // an admin of the tenant, or the operator's CLI), takes the message's lease so a timer on
 // another node cannot act at the same moment, records who did it in the audit trail, and wakes
 // the worker. Failures are ActionError with a code the callers map to exit codes / HTTP.
+import type { MessageState } from '../store/message-state.ts';
 import type { MessageRow } from '../store/store.ts';
 import { newToken } from '../util/id.ts';
 import { outboundStateOf, STAGE_STATE, WAITING_STATES, type OutboundState, type StageType } from './outbound-state.ts';
 import { finish, moveOn, type OutboundEnv } from './stage-engine.ts';
 import { sendNotice } from './notices.ts';
 import { factsOf } from './stage-engine.ts';
+import { nextStepOf } from './next-step.ts';
 
 export interface Actor {
   /** address of the person, or 'cli' */
@@ -35,13 +37,13 @@ export class ActionError extends Error {
 export interface ActionResult {
   id: string;
   /** the message's state after the action */
-  state: string;
+  state: MessageState;
 }
 
 const LEASE_MS = 30_000;
 
 /** Takes the message's lease if it is in one of `states` and no worker holds it. */
-async function lease(env: OutboundEnv, id: string, states: string[]): Promise<{ m: MessageRow; holder: string }> {
+async function lease(env: OutboundEnv, id: string, states: readonly MessageState[]): Promise<{ m: MessageRow; holder: string }> {
   const holder = `action:${newToken(9)}`;
   const now = Date.now();
   const r = await env.store.db
@@ -174,6 +176,7 @@ export function reject(env: OutboundEnv, id: string, actor: Actor, comment = '')
   );
 }
 
+/** Tells the sender what a person did and where the mail is now (read back after the move). */
 async function notifySender(
   env: OutboundEnv,
   m: MessageRow,
@@ -182,12 +185,14 @@ async function notifySender(
   actor: string,
   comment?: string,
 ): Promise<void> {
+  const after = await env.store.message(m.id);
+  const next = after ? nextStepOf(after.state, outboundStateOf(after).state) : undefined;
   await sendNotice(env, {
     tenantId: m.tenant_id,
     to: [state.sender],
     kind,
     lang: state.language,
-    facts: { ...factsOf(m), actor, comment },
+    facts: { ...factsOf(m), actor, comment, next },
     relatedMessageId: m.id,
   }).catch((err) => env.logger?.error({ err, id: m.id }, 'notice failed'));
 }

@@ -7,7 +7,8 @@ import type { AttachmentFact, MessageFacts } from '../mime/facts.ts';
 import { LookalikeIndex } from '../util/domain-similarity.ts';
 import { domainOf, isSameOrSubdomain, matchAnyAddress, matchFileName } from '../util/wildcard.ts';
 import { scanNumbers } from './detectors.ts';
-import type { InboundConditions, OutboundConditions, RecipientSet } from './schema.ts';
+import { ownPrivateAddresses } from './own-private-address.ts';
+import type { DetectorName, InboundConditions, OutboundConditions, RecipientSet } from './schema.ts';
 
 /** A domain mailed at least this often counts as a usual partner for the look-alike check. */
 export const LOOKALIKE_MIN_MESSAGES = 3;
@@ -20,6 +21,8 @@ export interface ConditionEnv {
   spamScore?: number | null;
   auth?: AuthResults;
   symbols?: readonly string[];
+  /** free-mail domains the tenant adds to the ownPrivateAddress detector's list */
+  freeMailDomains?: readonly string[];
 }
 
 export interface AuthResults {
@@ -50,7 +53,7 @@ export function matchConditions(c: AnyConditions, facts: MessageFacts, env: Cond
   if (c.attachmentSizeAtLeast !== undefined) checks.push(() => checkAttachmentSize(c.attachmentSizeAtLeast!, facts));
   if (c.subject) checks.push(() => checkRegexes('subject', c.subject!, facts.subject));
   if (c.body) checks.push(() => checkRegexes('body', c.body!, facts.text));
-  if (c.detect) checks.push(() => checkDetectors(c.detect!, facts));
+  if (c.detect) checks.push(() => checkDetectors(c.detect!, facts, env));
   if (c.firstContactDomain !== undefined) checks.push(() => checkFirstContact(c.firstContactDomain!, facts, env));
   if (c.lookalikeDomain !== undefined) checks.push(() => checkLookalike(c.lookalikeDomain!, facts, env));
   if (c.spamScoreAtLeast !== undefined) checks.push(() => checkSpamScore(c.spamScoreAtLeast!, env));
@@ -190,9 +193,15 @@ function checkRegexes(field: 'subject' | 'body', patterns: string[], text: strin
   return hit === null ? null : `${field} ~ /${hit}/`;
 }
 
-function checkDetectors(names: Array<'creditCard' | 'myNumber'>, facts: MessageFacts): string | null {
+function checkDetectors(names: DetectorName[], facts: MessageFacts, env: ConditionEnv): string | null {
+  if (names.includes('ownPrivateAddress')) {
+    const own = ownPrivateAddresses(facts, env.freeMailDomains);
+    if (own.length > 0) return `detect.ownPrivateAddress: ${own.map((h) => `${h.recipient} (${h.why})`).join(', ')}`;
+  }
+  const numbers = names.filter((n) => n !== 'ownPrivateAddress');
+  if (numbers.length === 0) return null;
   const found = scanNumbers(`${facts.subject}\n${facts.text}`);
-  for (const name of names) {
+  for (const name of numbers) {
     const hits = name === 'creditCard' ? found.cards : found.myNumbers;
     if (hits.length > 0)
       return `detect.${name}: ${hits.length} (${hits

@@ -127,7 +127,11 @@ export function evaluateOutbound(policy: Policy, facts: MessageFacts, ctx: Outbo
   const senderEmail = (ctx.senderUser?.email ?? facts.mailFrom).toLowerCase();
   const userSettings = out.users[senderEmail];
   const language = userSettings?.language ?? out.defaults.language;
-  const env: ConditionEnv = { tenantDomains: ctx.tenantDomains, contactedDomains: ctx.contactedDomains };
+  const env: ConditionEnv = {
+    tenantDomains: ctx.tenantDomains,
+    contactedDomains: ctx.contactedDomains,
+    freeMailDomains: out.defaults.freeMailDomains,
+  };
   const plan: Plan = { actions: [], matchedRules: [], matches: [], testMatches: [], blocked: null, skipped: [], language };
   const resolver = { facts, ctx, language };
 

@@ -239,7 +239,7 @@ export const recipientsCondition = z.strictObject({
   in: z.array(z.enum(RECIPIENT_SETS)).min(1).default(['envelope']),
 });
 
-export const DETECTORS = ['creditCard', 'myNumber'] as const;
+export const DETECTORS = ['creditCard', 'myNumber', 'ownPrivateAddress'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
 const messageConditionShape = {
@@ -256,7 +256,8 @@ const messageConditionShape = {
   subject: regexList.optional(),
   /** regexes searched in the decoded body text */
   body: regexList.optional(),
-  /** content detectors searched in subject and body: any listed one that finds something */
+  /** content detectors (creditCard and myNumber in subject and body; ownPrivateAddress: a free-mail
+   *  recipient named like the sender): any listed one that finds something */
   detect: z.array(z.enum(DETECTORS)).min(1).optional(),
 };
 
@@ -360,6 +361,8 @@ export const outboundSection = z.strictObject({
       hold: defaultHold.optional(),
       /** notice language for users without their own */
       language: language.default('both'),
+      /** free-mail domains added to the shipped list of the ownPrivateAddress detector */
+      freeMailDomains: z.array(z.string().trim().toLowerCase().min(1)).default([]),
     }),
   ).prefault({}),
   rules: z.array(outboundRule).superRefine(uniqueRuleNames).default([]),

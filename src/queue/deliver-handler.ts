@@ -24,11 +24,6 @@ export interface RetryPolicy {
 /** A port result, with the details smtp-client adds when it has them (for DSNs). */
 export type DetailedResult = RecipientResult & { code?: number | null; enhanced?: string; remoteMta?: string };
 
-export function nextRetryDelay(policy: RetryPolicy, attempts: number): number {
-  const i = Math.min(Math.max(attempts - 1, 0), policy.delaysMs.length - 1);
-  return policy.delaysMs[i]!;
-}
-
 export function createDeliverHandler(deps: {
   store: Store;
   port: DeliveryPort;
@@ -83,7 +78,7 @@ export function createDeliverHandler(deps: {
     const expired = deferred.length > 0 && (retryAt === null || isExpired(new Date(firstAttemptAt), new Date(now), schedule));
     const finalFailed = expired ? [...failed, ...deferred.map((r) => ({ ...r, status: 'failed' as const, expired: true }))] : failed;
 
-    let state: string;
+    let state: 'deferred' | 'bounced' | 'delivered';
     let dueAt: number | null = null;
     if (deferred.length > 0 && !expired) {
       state = 'deferred';

@@ -2,6 +2,7 @@
 // Times are integer milliseconds since the epoch; JSON columns are text in both databases so the
 // two implementations stay mirror images.
 import type { ColumnType, Generated } from 'kysely';
+import type { MessageState } from './message-state.ts';
 
 type Json = string;
 
@@ -50,7 +51,7 @@ export interface MessageTable {
   id: string;
   tenant_id: string;
   direction: 'outbound' | 'inbound';
-  state: string;
+  state: MessageState;
   /** when a worker must next look at this message; null when only a person can move it on */
   due_at: number | null;
   created_at: number;

@@ -1,6 +1,7 @@
 // The store Sekisho runs on: tenants, domains, users, policies, the message queue, message
 // bodies and the append-only audit trail. One implementation over Kysely; the dialect supplies
 // connection, migration lock and the atomic claim of due work (see dialect.ts).
+import { FINAL_MESSAGE_STATES, type MessageState } from './message-state.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { runMigrations, type Dialect, type MessageRow } from './dialect.ts';
 import type { DB, DomainTable, EventTable, RecipientTable, TenantTable, UserTable } from './schema.ts';
@@ -32,7 +33,7 @@ export interface NewMessage {
   id: string;
   tenantId: string;
   direction: 'outbound' | 'inbound';
-  state: string;
+  state: MessageState;
   dueAt: number | null;
   mailFrom: string;
   recipients: string[];
@@ -57,7 +58,7 @@ export interface NewMessage {
 type Write = (trx: Kysely<DB>) => Promise<void>;
 
 export interface StateChange {
-  state: string;
+  state: MessageState;
   dueAt: number | null;
   attempts?: number;
   firstAttemptAt?: number | null;
@@ -68,7 +69,7 @@ export interface StateChange {
 
 export interface MessageFilter {
   tenantId?: string;
-  state?: string;
+  state?: MessageState;
   direction?: 'outbound' | 'inbound';
   limit?: number;
   beforeId?: string;
@@ -509,11 +510,11 @@ export class Store {
   }
 
   /** Queue depth per state, for /metrics and `message list`. */
-  async stateCounts(): Promise<Array<{ tenant_id: string; state: string; n: number }>> {
+  async stateCounts(): Promise<Array<{ tenant_id: string; state: MessageState; n: number }>> {
     const rows = await this.db
       .selectFrom('messages')
       .select(['tenant_id', 'state', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('state', 'not in', ['delivered', 'bounced', 'discarded', 'cancelled', 'blocked'])
+      .where('state', 'not in', FINAL_MESSAGE_STATES)
       .groupBy(['tenant_id', 'state'])
       .execute();
     return rows.map((r) => ({ ...r, n: Number(r.n) }));

@@ -68,7 +68,7 @@ for (const kind of backends()) {
             id: newId(at),
             tenant_id: inst.tenantId,
             direction: 'outbound' as const,
-            state: (i + j) % 7 === 0 ? 'held' : 'delivered',
+            state: (i + j) % 7 === 0 ? ('held' as const) : ('delivered' as const),
             due_at: null,
             created_at: at,
             updated_at: at,

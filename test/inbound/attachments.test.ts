@@ -71,6 +71,32 @@ test('rspamd pdf_js.eml: PDF JavaScript', async () => {
   assert.ok(symbols(await analyzeMail('rspamd/pdf_js.eml')).includes('ATTACH_PDF_JAVASCRIPT'));
 });
 
+/** A one-page PDF whose image stream's data is `imageData` and whose catalog carries `catalogExtra`. */
+function pdfWithImage(imageData: Buffer, catalogExtra = ''): Buffer {
+  return Buffer.concat([
+    Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R ${catalogExtra}>>\nendobj\n`, 'latin1'),
+    Buffer.from('2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R >>\nendobj\n'),
+    Buffer.from(`4 0 obj\n<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /Length ${imageData.length} >>\nstream\n`),
+    imageData,
+    Buffer.from('\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n'),
+  ]);
+}
+
+test('image data that happens to hold the bytes /JS is not JavaScript; /JS in a dictionary is', () => {
+  const image = Buffer.concat([
+    Buffer.from([0x89, 0x00, 0xff]),
+    Buffer.from('/JS /JavaScript /Launch /OpenAction'),
+    Buffer.from([0x13, 0x37]),
+  ]);
+  const clean = symbols(analyzeAttachment('generated.pdf', pdfWithImage(image)));
+  assert.ok(!clean.includes('ATTACH_PDF_JAVASCRIPT'), clean.join(' '));
+  const active = symbols(analyzeAttachment('invoice.pdf', pdfWithImage(image, '/OpenAction << /S /JavaScript /JS (app.alert(1)) >> ')));
+  assert.ok(active.includes('ATTACH_PDF_JAVASCRIPT'), active.join(' '));
+  // a short /Length cannot hide an object from the scan: data holding "5 0 obj" is read as it is
+  const hidden = Buffer.from('xx\nendstream_\n5 0 obj\n<< /S /JavaScript /JS (app.alert(1)) >>\nendobj\n');
+  assert.ok(symbols(analyzeAttachment('hidden.pdf', pdfWithImage(hidden))).includes('ATTACH_PDF_JAVASCRIPT'));
+});
+
 test('SpamAssassin olevbmacro samples give the reason SpamAssassin names', async () => {
   const expected: Record<string, string[]> = {
     'macro.eml': ['ATTACH_OFFICE_MACRO'], // OLEMACRO_FOUND

@@ -25,7 +25,7 @@ for (const kind of backends()) {
       const quarantined = {
         tenantId,
         direction: 'inbound' as const,
-        state: 'quarantined',
+        state: 'quarantined' as const,
         dueAt: null,
         messageId: null,
         size: 10,

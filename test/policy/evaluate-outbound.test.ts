@@ -146,6 +146,49 @@ const conditionCases: Array<[string, string, MessageSpec, boolean]> = [
     true,
   ],
   ['detect either', '{ detect: [creditCard, myNumber] }', { text: `番号 ${myNumber}` }, true],
+  // own private address
+  [
+    'ownPrivateAddress: local part words',
+    '{ detect: [ownPrivateAddress] }',
+    { from: 'taro.yamada@acme.example', to: ['yamada.taro.1985@gmail.com'] },
+    true,
+  ],
+  [
+    'ownPrivateAddress: carrier subdomain',
+    '{ detect: [ownPrivateAddress] }',
+    { from: 'yamada@acme.example', to: ['yamada-t@i.softbank.jp'] },
+    true,
+  ],
+  [
+    'ownPrivateAddress: display name',
+    '{ detect: [ownPrivateAddress] }',
+    { from: '山田 太郎 <t-ymd@acme.example>', to: ['山田　太郎 <sunflower77@yahoo.co.jp>'] },
+    true,
+  ],
+  [
+    'ownPrivateAddress: someone else at gmail',
+    '{ detect: [ownPrivateAddress] }',
+    { from: 'taro.yamada@acme.example', to: ['hanako.suzuki@gmail.com'] },
+    false,
+  ],
+  [
+    'ownPrivateAddress: every word must appear',
+    '{ detect: [ownPrivateAddress] }',
+    { from: 'taro.yamada@acme.example', to: ['yamada.jiro@gmail.com'] },
+    false,
+  ],
+  [
+    'ownPrivateAddress: not free mail',
+    '{ detect: [ownPrivateAddress] }',
+    { from: 'taro@acme.example', to: ['taro@partner.example'] },
+    false,
+  ],
+  [
+    'ownPrivateAddress: role address is no name',
+    '{ detect: [ownPrivateAddress] }',
+    { from: 'info@acme.example', to: ['info@gmail.com'] },
+    false,
+  ],
   // first contact
   ['firstContactDomain: new domain', '{ firstContactDomain: true }', { to: ['a@newcomer.example'] }, true],
   ['firstContactDomain: known domain', '{ firstContactDomain: true }', { to: ['a@partner.example'] }, false],
@@ -590,4 +633,20 @@ test('evaluation is pure: same input, same plan; inputs untouched', () => {
 test('the default policy does nothing', () => {
   const plan = evaluateOutbound(policy('version: 1\n'), message(), TENANT);
   assert.deepEqual(plan, { actions: [], matchedRules: [], matches: [], testMatches: [], blocked: null, skipped: [], language: 'both' });
+});
+
+test('ownPrivateAddress: the tenant extends the free-mail list (outbound.defaults.freeMailDomains)', () => {
+  const spec = { from: 'taro.yamada@acme.example', to: ['taro.yamada@example-isp.ne.jp'] };
+  assert.equal(hits('{ detect: [ownPrivateAddress] }', spec), false);
+  const withList = policy(`version: 1
+outbound:
+  defaults: { freeMailDomains: [example-isp.ne.jp] }
+  rules:
+    - name: r
+      when: { detect: [ownPrivateAddress] }
+      then: [{ block: { reason: x } }]
+`);
+  const plan = evaluateOutbound(withList, message(spec), CTX);
+  assert.deepEqual(plan.matchedRules, ['r']);
+  assert.match(plan.matches[0]!.evidence.join(' '), /taro\.yamada@example-isp\.ne\.jp/);
 });

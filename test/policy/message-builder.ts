@@ -20,16 +20,20 @@ export interface MessageSpec {
 }
 
 export function message(spec: MessageSpec = {}): MessageFacts {
-  const from = (spec.from ?? 'taro@acme.example').toLowerCase();
+  // "山田 太郎 <taro@acme.example>" gives a display name; a bare address has none
+  const addr = (a: string) => {
+    const named = /^\s*(.*?)\s*<([^>]+)>\s*$/.exec(a);
+    return named ? { address: named[2]!.toLowerCase(), name: named[1]! } : { address: a.toLowerCase(), name: '' };
+  };
+  const from = addr(spec.from ?? 'taro@acme.example');
   const to = spec.to ?? ['bob@partner.example'];
   const cc = spec.cc ?? [];
   const bcc = spec.bcc ?? [];
-  const addr = (a: string) => ({ address: a.toLowerCase(), name: '' });
   return {
     direction: spec.direction ?? 'outbound',
-    mailFrom: (spec.mailFrom ?? from).toLowerCase(),
-    recipients: (spec.recipients ?? [...to, ...cc, ...bcc]).map((r) => r.toLowerCase()),
-    from: addr(from),
+    mailFrom: (spec.mailFrom ?? from.address).toLowerCase(),
+    recipients: (spec.recipients ?? [...to, ...cc, ...bcc]).map((r) => addr(r).address),
+    from,
     sender: null,
     to: to.map(addr),
     cc: cc.map(addr),

@@ -10,10 +10,10 @@ import { DataTable } from '../components/DataTable.tsx';
 import { Notice } from '../components/Notice.tsx';
 import { RuleChips } from '../components/RuleChips.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
-import { MESSAGE_STATES, stateLabel } from '../words/states.ts';
+import { MESSAGE_STATES, type MessageState, stateLabel } from '../words/states.ts';
 
 type Message = GetAnswer<'/api/messages'>['items'][number];
-type Filters = { sender: string; recipient: string; subject: string; from: string; to: string; state: string; rule: string };
+type Filters = { sender: string; recipient: string; subject: string; from: string; to: string; state: MessageState | ''; rule: string };
 const DAY = 86_400_000;
 
 /** Dates of the form are whole days in the viewer's time zone; `to` includes its day. */
@@ -81,7 +81,7 @@ export function SearchPage({ own }: { own?: boolean }) {
         {field('to', 'date')}
         <label>
           {t('search.state')}
-          <select name="state" value={f.state} onChange={(e) => setF({ ...f, state: e.target.value })}>
+          <select name="state" value={f.state} onChange={(e) => setF({ ...f, state: e.target.value as MessageState | '' })}>
             <option value="">{t('search.any')}</option>
             {MESSAGE_STATES.map((s) => (
               <option key={s} value={s}>

@@ -1,14 +1,18 @@
 // States and names the server sends as codes, in words: message states (inbound delivered mail is
 // 配送済み, outbound 送信済み), roles, languages, special rule names.
+import type { paths } from '../api-types.ts';
 import type { Translator } from '../i18n.ts';
 
-export const MESSAGE_STATES = [
+/** A message state as the server names it (the closed union of src/store/message-state.ts). */
+export type MessageState = NonNullable<NonNullable<paths['/api/messages']['get']['parameters']['query']>['state']>;
+
+/** Every state, in the order a person looks for them; the type check keeps it to real states. */
+export const MESSAGE_STATES: readonly MessageState[] = [
   'held',
   'awaiting_approval',
   'awaiting_confirmation',
   'held_for_sandbox',
   'queued',
-  'delivering',
   'deferred',
   'delivered',
   'bounced',

@@ -1,7 +1,9 @@
 // Finds the active content of a PDF: JavaScript, Launch actions, actions run on open, embedded
 // files, and encryption. Names are normalised first (/J#61vaScript is /JavaScript), and
 // compressed object streams (/ObjStm, where modern PDFs keep their dictionaries) are inflated
-// under a byte cap and scanned too. It reports keywords; it does not render or execute.
+// under a byte cap and scanned too. Only dictionaries are read: the data of other streams
+// (images, fonts, page content) is skipped, where bytes such as "/JS" occur by chance and mean
+// nothing to a reader. It reports keywords; it does not render or execute.
 import { constants, inflateSync } from 'node:zlib';
 
 export interface PdfReport {
@@ -62,10 +64,23 @@ function objectStreams(text: string, bytes: Uint8Array): string[] {
   return out;
 }
 
+/**
+ * The file without the data of its streams: "stream" after a dictionary's ">>" up to the next
+ * "endstream". A reader takes actions and names from dictionaries only, so a keyword inside a
+ * stream's data is not one. A stream whose data holds "endstream" by chance ends early here,
+ * which leaves more to scan, never less; data that holds an object ("12 0 obj": a short /Length
+ * hiding objects from this scan but not from a lenient reader) is scanned as it is.
+ */
+function withoutStreamData(text: string): string {
+  return text.replace(/>>(\s*)stream(?:\r\n|\r|\n)([\s\S]*?)endstream/g, (whole, space: string, data: string) =>
+    /\d+\s+\d+\s+obj\b/.test(data) ? whole : `>>${space}stream endstream`,
+  );
+}
+
 export function scanPdf(bytes: Uint8Array): PdfReport {
   const report: PdfReport = { javascript: false, launch: false, openAction: false, embeddedFile: false, encrypted: false };
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-  scanText(text, report);
+  scanText(withoutStreamData(text), report);
   for (const inner of objectStreams(text, bytes)) scanText(inner, report);
   return report;
 }

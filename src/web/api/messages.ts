@@ -5,7 +5,8 @@
 import { attachmentDetails } from '../../attachments/details.ts';
 import { defineRoute, idParams, type RouteSpec } from './route.ts';
 import { messageFields, messageSchema, messageView } from './message-view.ts';
-import { anyObject, int, list, nullable, num, object, str } from './schema-kit.ts';
+import { anyObject, int, list, nullable, num, object, oneOfStrings, str } from './schema-kit.ts';
+import { MESSAGE_STATES } from '../../store/message-state.ts';
 
 const searchQuery = {
   type: 'object',
@@ -15,7 +16,7 @@ const searchQuery = {
     subject: { type: 'string', maxLength: 500 },
     from: { type: 'string', description: 'ISO date or epoch ms, inclusive' },
     to: { type: 'string', description: 'ISO date or epoch ms, exclusive' },
-    state: { type: 'string', maxLength: 40 },
+    state: oneOfStrings(MESSAGE_STATES),
     rule: { type: 'string', maxLength: 200 },
     direction: { type: 'string', enum: ['outbound', 'inbound'] },
     before: { type: 'string', maxLength: 64, description: 'cursor: the `next` of the previous page' },

@@ -5,7 +5,8 @@
 import { deleteMessage, listQueue, retryNow } from '../../delivery/queue-control.ts';
 import { defineRoute, HttpError, idParams, type RouteSpec } from './route.ts';
 import { messageSchema, messageView } from './message-view.ts';
-import { list, object, str, strList } from './schema-kit.ts';
+import { list, object, oneOfStrings, str, strList } from './schema-kit.ts';
+import { MESSAGE_STATES, type MessageState } from '../../store/message-state.ts';
 
 const resultSchema = object({ changed: strList, skipped: list(object({ id: str, reason: str })) });
 
@@ -20,7 +21,7 @@ export const queueRoutes: RouteSpec[] = [
       querystring: {
         type: 'object',
         properties: {
-          state: { type: 'string', maxLength: 40, description: 'queued, deferred, held, … (default: queued and deferred)' },
+          state: { ...oneOfStrings(MESSAGE_STATES), description: 'queued, deferred, held, … (default: queued and deferred)' },
           direction: { type: 'string', enum: ['outbound', 'inbound'] },
           since: { type: 'string', description: 'ISO date or epoch ms' },
           recipient: { type: 'string', maxLength: 320 },
@@ -31,7 +32,13 @@ export const queueRoutes: RouteSpec[] = [
       response: object({ items: list(messageSchema) }),
     },
     async handler(req, ctx) {
-      const q = req.query as { state?: string; direction?: 'outbound' | 'inbound'; since?: string; recipient?: string; limit?: number };
+      const q = req.query as {
+        state?: MessageState;
+        direction?: 'outbound' | 'inbound';
+        since?: string;
+        recipient?: string;
+        limit?: number;
+      };
       const scoped = await ctx.scoped();
       const since = q.since === undefined || q.since === '' ? undefined : /^\d+$/.test(q.since) ? Number(q.since) : Date.parse(q.since);
       if (since !== undefined && Number.isNaN(since)) throw new HttpError(400, `since: not a date: ${q.since}`);
