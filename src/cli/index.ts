@@ -19,7 +19,6 @@ import { registerInboundCommands } from './inbound-commands.ts';
 import { registerConsoleCommands } from './console-commands.ts';
 import { registerSecretsCommands } from './secrets-commands.ts';
 import { registerPeopleCommands } from './people-commands.ts';
-import { MESSAGE_STATES } from '../store/message-states.ts';
 import { ROLES } from '../users/people.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -92,7 +91,7 @@ export function buildCli(): Command {
     .command('list')
     .description('messages in the queue, newest first (--state, --tenant, --limit, --json)')
     .option('--tenant <name>')
-    .addOption(new Option('--state <state>').choices(MESSAGE_STATES))
+    .option('--state <state>')
     .option('--limit <n>')
     .option('--json')
     .action(messageListCommand);
