@@ -66,7 +66,11 @@ export class Acceptor {
     const user = await this.deps.store.userByEmail(username.trim());
     // unknown users cost the same scrypt (verifyPassword), so timing does not reveal who exists
     const ok = await verifyPassword(password, user?.password_hash);
-    if (!user || !ok) return null;
+    // a disabled user is refused like a wrong password (535), and only after the scrypt, the same time
+    if (!user || !ok || user.disabled_at != null) return null;
+    if (await this.deps.store.tenantDisabled(user.tenant_id)) {
+      throw new SmtpError(535, '5.7.8', 'Authentication refused: this account’s organisation is disabled on this gateway');
+    }
     return { id: user.id, email: user.email, tenantId: user.tenant_id, role: user.role };
   }
 
@@ -90,6 +94,7 @@ export class Acceptor {
     }
     if (!owner)
       throw new SmtpError(553, '5.7.1', `Sender address rejected: ${domain || 'the null sender'} is not a domain of this gateway`);
+    await this.refuseDisabledTenant(owner.tenant_id, owner.domain);
     return owner.tenant_id;
   }
 
@@ -97,8 +102,16 @@ export class Acceptor {
   async inboundRecipientTenant(rcpt: string): Promise<string> {
     const owner = await this.deps.store.findDomain(domainOf(rcpt));
     if (!owner) throw new SmtpError(550, '5.7.1', `Relaying denied: <${rcpt}> is not in a domain this gateway serves`);
+    await this.refuseDisabledTenant(owner.tenant_id, owner.domain);
     if (!owner.inbound_route) throw new SmtpError(451, '4.3.0', `No delivery route configured for ${owner.domain} yet; try again later`);
     return owner.tenant_id;
+  }
+
+  /** Mail of a disabled tenant (`sekisho tenant disable`) is refused, not kept: 550 5.7.1. */
+  private async refuseDisabledTenant(tenantId: string, domain: string): Promise<void> {
+    if (await this.deps.store.tenantDisabled(tenantId)) {
+      throw new SmtpError(550, '5.7.1', `Mail for ${domain} is not accepted: its organisation is disabled on this gateway`);
+    }
   }
 
   /**

@@ -1,20 +1,27 @@
-// Opens what a management command needs: the same configuration as `sekisho start` and the store.
+// Opens what a management command needs: the same configuration as `sekisho start` and the store,
+// which must exist already (a wrong data directory is an error, not a new empty database; only
+// `start` and `init` create one). Service errors (src/users) become one-line CLI errors.
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store, Tenant } from '../store/store.ts';
 import { CliError } from './cli-error.ts';
+import { PeopleError } from '../users/people.ts';
 
-export async function withStore<T>(fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
+export async function withStore<T>(fn: (store: Store, config: Config) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
   const config = loadConfig();
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: 2,
     secretsKeyFile: config.secretsKeyFile,
+    mustExist: !opts.create,
   });
   try {
     return await fn(store, config);
+  } catch (err) {
+    if (err instanceof PeopleError) throw new CliError(err.message);
+    throw err;
   } finally {
     await store.close();
   }

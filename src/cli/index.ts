@@ -1,9 +1,10 @@
 // The `sekisho` command line (commander). Every command reads the same settings as `start`;
 // bad input prints one line and exits non-zero without changing anything. `--help` lists every
 // command with one line each; `--version` prints the version and the commit it was built from.
-import { type Argument, Command, CommanderError, Help } from 'commander';
+import { type Argument, Command, CommanderError, Help, Option } from 'commander';
 import { CliError } from './cli-error.ts';
 import { ConfigError } from '../config/load.ts';
+import { NoDatabaseError } from '../store/open-store.ts';
 import { versionLine } from '../version.ts';
 import { tenantAddCommand } from './tenant-add.ts';
 import { tenantDeleteCommand } from './tenant-delete.ts';
@@ -19,6 +20,8 @@ import { registerConsoleCommands } from './console-commands.ts';
 import { registerSecretsCommands } from './secrets-commands.ts';
 import { registerRetentionCommands } from './retention-commands.ts';
 import { registerBackupCommands } from './backup-commands.ts';
+import { registerPeopleCommands } from './people-commands.ts';
+import { ROLES } from '../users/people.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -74,6 +77,10 @@ export function buildCli(): Command {
     .description('change a user (only the options given)')
     .option('--may-send-as <addresses>', 'comma-separated addresses the user may send as besides their own ("" = none)')
     .option('--password-stdin', 'set a new password read from standard input')
+    .addOption(new Option('--role <role>').choices(ROLES))
+    .option('--approver <email>', 'the user of this tenant who approves their mail ("" = none)')
+    .option('--name <name>', '氏名 as admins see it ("" = none)')
+    .option('--department <department>', '部署 ("" = none)')
     .action(userSetCommand);
   user
     .command('import <file>')
@@ -106,6 +113,7 @@ export function buildCli(): Command {
     registerSecretsCommands,
     registerRetentionCommands,
     registerBackupCommands,
+    registerPeopleCommands,
   ]) {
     register(program);
   }
@@ -146,6 +154,10 @@ export async function runCli(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       // commander already printed its one-line message; help and version exit 0.
       process.exit(err.exitCode === 0 ? 0 : 2);
+    }
+    if (err instanceof NoDatabaseError) {
+      process.stderr.write(`sekisho: ${err.message}\n`);
+      process.exit(2);
     }
     if (err instanceof CliError || err instanceof ConfigError) {
       process.stderr.write(`sekisho: ${err.message}\n`);

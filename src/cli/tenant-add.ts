@@ -1,6 +1,7 @@
 // `sekisho tenant add NAME --domain D [--domain D…] [--inbound-route smtp://host:port]`
 import { CliError } from './cli-error.ts';
 import { DOMAIN_RE, withStore } from './context.ts';
+import { routeProblem } from '../users/tenants.ts';
 
 export async function tenantAddCommand(name: string, opts: { domain: string[]; inboundRoute?: string }): Promise<void> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name))
@@ -21,12 +22,6 @@ export async function tenantAddCommand(name: string, opts: { domain: string[]; i
 }
 
 export function validateRoute(route: string): void {
-  let u: URL;
-  try {
-    u = new URL(route);
-  } catch {
-    throw new CliError(`--inbound-route "${route}" is not a URL like smtp://mail.example.co.jp:25`);
-  }
-  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new CliError(`--inbound-route must start with smtp:// or smtps://`);
-  if (!u.hostname) throw new CliError(`--inbound-route "${route}" has no host`);
+  const problem = routeProblem(route);
+  if (problem) throw new CliError(`--inbound-route: ${problem}`);
 }

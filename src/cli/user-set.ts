@@ -1,27 +1,42 @@
-// `sekisho user set EMAIL [--may-send-as A,B] [--password-stdin]`: changes an existing user. Each
-// option changes one thing and leaves the rest as it is; more options join here as the user gains
-// settings. --may-send-as replaces the addresses the user may send as besides their own ("" =
-// none); --password-stdin sets a new password read from standard input.
+// `sekisho user set EMAIL [--role R] [--approver A] [--name 氏名] [--department 部署]
+// [--may-send-as A,B] [--password-stdin]`: changes an existing user. Each option changes one thing
+// and leaves the rest as it is ("" clears approver, name, department); the changes are made by the
+// services the API uses too (src/users): --may-send-as replaces the addresses the user may send as
+// besides their own, --password-stdin sets a new password read from standard input. An approver
+// must be a user of the same tenant.
 import { CliError } from './cli-error.ts';
 import { readStdin, withStore } from './context.ts';
 import { setSendAs, SendAsError } from '../users/send-as.ts';
-import { hashPassword } from '../util/password.ts';
+import { changeUser, checkPassword, findUser, setUserPassword, type UserChange } from '../users/people.ts';
 
 export interface UserSetOptions {
   maySendAs?: string;
   passwordStdin?: boolean;
+  role?: string;
+  approver?: string;
+  name?: string;
+  department?: string;
 }
 
 export async function userSetCommand(email: string, opts: UserSetOptions): Promise<void> {
-  if (opts.maySendAs === undefined && !opts.passwordStdin) {
-    throw new CliError('nothing to change: give an option such as --may-send-as or --password-stdin');
+  const change: UserChange = { role: opts.role, approver: opts.approver, name: opts.name, department: opts.department };
+  const changesUser = Object.values(change).some((v) => v !== undefined);
+  if (opts.maySendAs === undefined && !opts.passwordStdin && !changesUser) {
+    throw new CliError(
+      'nothing to change: give an option such as --role, --approver, --name, --department, --may-send-as or --password-stdin',
+    );
   }
   const password = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : null;
-  if (password !== null && password.length < 8) throw new CliError('the password from stdin must have at least 8 characters');
+  if (password !== null) checkPasswordForCli(password);
   const lines = await withStore(async (store) => {
-    const user = await store.userByEmail(email);
-    if (!user) throw new CliError(`no user ${email.toLowerCase()}`);
+    const user = await findUser(store, email);
     const out: string[] = [];
+    if (changesUser) {
+      const after = await changeUser(store, user, change, 'cli');
+      out.push(
+        `${after.email}: ${after.role}, approver ${after.approver_email ?? '-'}, name ${after.name ?? '-'}, department ${after.department ?? '-'}`,
+      );
+    }
     if (opts.maySendAs !== undefined) {
       try {
         const list = await setSendAs(store, user, opts.maySendAs.split(','), 'cli');
@@ -32,21 +47,18 @@ export async function userSetCommand(email: string, opts: UserSetOptions): Promi
       }
     }
     if (password !== null) {
-      await store.db
-        .updateTable('users')
-        .set({ password_hash: await hashPassword(password) })
-        .where('id', '=', user.id)
-        .execute();
-      await store.appendEvent({
-        tenantId: user.tenant_id,
-        messageId: null,
-        actor: 'cli',
-        type: 'user.password_set',
-        data: { email: user.email },
-      });
-      out.push(`${user.email}: password changed`);
+      const r = await setUserPassword(store, user, password, 'cli');
+      out.push(`${user.email}: password changed; ${r.sessionsEnded} console session(s) ended`);
     }
     return out;
   });
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+function checkPasswordForCli(password: string): void {
+  try {
+    checkPassword(password);
+  } catch (err) {
+    throw new CliError(`the password from stdin: ${(err as Error).message}`);
+  }
 }

@@ -182,26 +182,6 @@ export class ScopedStore {
       .execute();
   }
 
-  async updateUser(
-    email: string,
-    change: { role?: 'user' | 'approver' | 'admin'; approverEmail?: string | null; language?: 'ja' | 'en' },
-  ): Promise<void> {
-    this.requireAdmin();
-    const r = await this.raw.db
-      .updateTable('users')
-      .set({
-        ...(change.role ? { role: change.role } : {}),
-        ...(change.approverEmail !== undefined ? { approver_email: change.approverEmail?.toLowerCase() ?? null } : {}),
-        ...(change.language ? { language: change.language } : {}),
-      })
-      .where('tenant_id', '=', this.tenantId)
-      .where('email', '=', email.toLowerCase())
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw new ScopeError(404, `no user ${email} in this tenant`);
-    this.raw.directory.forget();
-    await this.audit('user.updated', { email: email.toLowerCase(), ...change });
-  }
-
   /** Each user's delegations (addresses they may send as besides their own), by user id. */
   async sendAsByUser(): Promise<Map<string, string[]>> {
     this.requireAdmin();

@@ -112,7 +112,10 @@ export function createSubmissionServer(deps: ListenerDeps & { trustedNetworks: B
           const e = new SmtpError(454, '4.7.0', `Too many failed authentication attempts; try again in ${gate.retryAfterSeconds} seconds`);
           return callback(refuse(e, deps, port, 'auth', session, { username: auth.username, throttled: gate.why }));
         }
-        const user = await deps.acceptor.authenticate(auth.username ?? '', auth.password ?? '');
+        const user = await deps.acceptor.authenticate(auth.username ?? '', auth.password ?? '').catch(async (err) => {
+          await gate.attempt.withdraw(); // the password was right; the account's tenant is disabled
+          throw err;
+        });
         if (!user) {
           await gate.attempt.failed();
           return callback(

@@ -11,6 +11,8 @@ export interface TenantTable {
   name: string;
   settings: Json;
   created_at: number;
+  /** when the tenant was disabled (no SMTP AUTH, no inbound, no console); null = active */
+  disabled_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface DomainTable {
@@ -30,6 +32,11 @@ export interface UserTable {
   approver_email: string | null;
   language: 'ja' | 'en';
   created_at: number;
+  /** when the user was disabled (SMTP AUTH 535, no console login); null = active */
+  disabled_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** 氏名 and 部署 as admins know them; null = not given */
+  name: ColumnType<string | null, string | null | undefined, string | null>;
+  department: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PolicyTable {

@@ -181,7 +181,13 @@ export class Store {
 
   async createTenant(input: { name: string; domains: string[]; inboundRoute?: string | null; settings?: object }): Promise<Tenant> {
     const now = Date.now();
-    const tenant: Tenant = { id: newId(now), name: input.name, settings: JSON.stringify(input.settings ?? {}), created_at: now };
+    const tenant: Tenant = {
+      id: newId(now),
+      name: input.name,
+      settings: JSON.stringify(input.settings ?? {}),
+      created_at: now,
+      disabled_at: null,
+    };
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('tenants').values(tenant).execute();
       for (const domain of input.domains) {
@@ -218,6 +224,12 @@ export class Store {
     return this.db.selectFrom('tenants').selectAll().orderBy('name').execute();
   }
 
+  /** Whether the tenant is disabled (`sekisho tenant disable`); cached for a moment like its domains. */
+  async tenantDisabled(tenantId: string): Promise<boolean> {
+    const row = await this.directory.lookup('tenant', tenantId, () => this.tenantById(tenantId));
+    return row?.disabled_at != null;
+  }
+
   /** The domain's row (owner, inbound route); cached for a moment, see directory-cache.ts. */
   async findDomain(domain: string): Promise<Domain | undefined> {
     const name = domain.toLowerCase();
@@ -250,6 +262,9 @@ export class Store {
       approver_email: u.approverEmail?.toLowerCase() ?? null,
       language: u.language ?? 'ja',
       created_at: now,
+      disabled_at: null,
+      name: null,
+      department: null,
     }));
     await this.db.transaction().execute(async (trx) => {
       for (const row of rows) {

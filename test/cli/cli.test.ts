@@ -2,7 +2,7 @@
 // every bad argument gives one line on stderr, a non-zero exit, and changes nothing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { runCli } from '../helpers/process.ts';
@@ -21,6 +21,31 @@ for (const kind of backends()) {
       writeFileSync(join(db.dataDir, 'none.yaml'), '{}\n');
     });
     after(async () => db.drop());
+
+    it('refuses to create a database (one line, exit 2, nothing made); `sekisho init` creates it', async () => {
+      for (const args of [
+        ['tenant', 'list'],
+        ['tenant', 'add', 'acme', '--domain', 'acme.example'],
+      ]) {
+        const r = await cli(args);
+        assert.equal(r.code, 2, r.stderr);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.match(r.stderr, kind === 'sqlite' ? /no database at .*sekisho\.db/ : /has no Sekisho tables/);
+        assert.match(r.stderr, /sekisho init/);
+      }
+      assert.deepEqual(readdirSync(db.dataDir), ['none.yaml'], 'no database file and no secrets key');
+      const init = await cli(['init']);
+      assert.equal(init.code, 0, init.stderr);
+      assert.match((await cli(['tenant', 'list'])).stdout, /no tenants/);
+    });
+
+    it('an unknown --state is an error, not an empty list', async () => {
+      const r = await cli(['message', 'list', '--state', 'helde']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /--state must be one of: .*\bheld\b/);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      assert.equal((await cli(['message', 'list', '--state', 'held', '--json'])).stdout.trim(), '[]');
+    });
 
     it('adds a tenant with domains and an inbound route', async () => {
       const r = await cli([

@@ -1,4 +1,5 @@
-// 2段階認証: TOTP enrolment — a key (and otpauth:// URL) for the authenticator app, then a code
+// パスワード・2段階認証: change your own password (the current one required; your other sessions
+// end), and TOTP enrolment — a key (and otpauth:// URL) for the authenticator app, then a code
 // from the app turns it on.
 import { useState } from 'react';
 import { client, ok } from '../api.ts';
@@ -17,6 +18,8 @@ export function SecurityPage({ me }: { me: Me }) {
   return (
     <section>
       <h2>{t('nav.security')}</h2>
+      {me.role !== 'operator' && <PasswordForm />}
+      <h3>{t('totp.title')}</h3>
       {on ? (
         <Notice ok={t('totp.enabled')} />
       ) : (
@@ -69,5 +72,59 @@ export function SecurityPage({ me }: { me: Me }) {
         </>
       )}
     </section>
+  );
+}
+
+function PasswordForm() {
+  const t = useI18n();
+  const action = useAction();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  return (
+    <form
+      className="card form"
+      data-testid="password-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void action.run(() => ok(client.POST('/api/auth/password', { body: { currentPassword: current, newPassword: next } })), {
+          done: (r) => t('password.done', { n: r.sessionsEnded }),
+          onDone: () => {
+            setCurrent('');
+            setNext('');
+          },
+        });
+      }}
+    >
+      <h3>{t('password.title')}</h3>
+      <ActionFeedback action={action} />
+      <label>
+        {t('password.current')}
+        <input
+          name="currentPassword"
+          type="password"
+          autoComplete="current-password"
+          value={current}
+          onChange={(e) => setCurrent(e.target.value)}
+          required
+        />
+      </label>
+      <label>
+        {t('password.new')}
+        <input
+          name="newPassword"
+          type="password"
+          autoComplete="new-password"
+          minLength={8}
+          value={next}
+          onChange={(e) => setNext(e.target.value)}
+          required
+        />
+      </label>
+      <div className="buttons">
+        <button className="primary" type="submit" disabled={action.busy}>
+          {t('password.change')}
+        </button>
+      </div>
+    </form>
   );
 }

@@ -1,5 +1,7 @@
 // ユーザー (admins): add one (an empty password is generated and shown once), CSV import (all rows
-// or none, errors by line), change role and approver (上長) inline.
+// or none, errors by line), change role (making someone an admin asks first), approver (上長), name
+// and department inline; disable and enable (asks first), a new password (asks, shown once) and
+// removing two-factor (asks). Each is one call of /api/users (src/users/people.ts on the server).
 import { useState } from 'react';
 import { client, ok, type GetAnswer } from '../api.ts';
 import { formatDate, useI18n } from '../i18n.ts';
@@ -21,8 +23,44 @@ export function UsersPage() {
   const [nu, setNu] = useState<{ email: string; role: Role; approver: string }>({ email: '', role: 'user', approver: '' });
   const [csv, setCsv] = useState('');
   const [generated, setGenerated] = useState<Array<{ email: string; password: string }>>([]);
-  const update = (email: string, body: { role?: Role; approver?: string | null; maySendAs?: string[] }) =>
-    action.run(() => ok(client.PUT('/api/users/{email}', { params: { path: { email } }, body })), { always: loaded.reload });
+  type Change = { role?: Role; approver?: string | null; name?: string | null; department?: string | null; maySendAs?: string[] };
+  const update = (email: string, body: Change, confirm?: { text: string; yes: string }) =>
+    action.run(() => ok(client.PUT('/api/users/{email}', { params: { path: { email } }, body })), {
+      always: loaded.reload,
+      ...(confirm ? { confirm } : {}),
+    });
+  const path = (email: string) => ({ params: { path: { email } } });
+  const setDisabled = (email: string, disable: boolean) =>
+    action.run(() => ok(client.POST(disable ? '/api/users/{email}/disable' : '/api/users/{email}/enable', path(email))), {
+      ...(disable ? { confirm: { text: t('users.disableAsk', { email }), yes: t('users.disable'), danger: true } } : {}),
+      done: t(disable ? 'users.disabledDone' : 'users.enabledDone', { email }),
+      always: loaded.reload,
+    });
+  const newPassword = (email: string) =>
+    action.run(() => ok(client.POST('/api/users/{email}/password', { ...path(email), body: {} })), {
+      confirm: { text: t('users.resetPasswordAsk', { email }), yes: t('users.resetPassword'), danger: true },
+      done: t('users.resetPasswordDone', { email }),
+      onDone: (r) => setGenerated(r.generatedPassword ? [{ email, password: r.generatedPassword }] : []),
+    });
+  const reset2fa = (email: string) =>
+    action.run(() => ok(client.POST('/api/users/{email}/reset-2fa', path(email))), {
+      confirm: { text: t('users.reset2faAsk', { email }), yes: t('users.reset2fa'), danger: true },
+      done: t('users.reset2faDone', { email }),
+      always: loaded.reload,
+    });
+  /** an inline text field saved when it loses focus, if it changed ("" = none) */
+  const textField = (u: User, field: 'approver' | 'name' | 'department', label: string, type = 'text') => (
+    <input
+      type={type}
+      name={field}
+      aria-label={label}
+      defaultValue={u[field] ?? ''}
+      onBlur={(e) => {
+        const value = e.target.value.trim() || null;
+        if (value !== u[field]) void update(u.email, { [field]: value });
+      }}
+    />
+  );
   const roleOptions = ROLES.map((r) => (
     <option key={r} value={r}>
       {roleLabel(t, r)}
@@ -137,6 +175,22 @@ export function UsersPage() {
               rowKey={(u) => u.email}
               columns={[
                 { key: 'email', label: t('login.email'), render: (u) => u.email },
+                { key: 'name', label: t('users.name'), render: (u) => textField(u, 'name', t('users.nameOf', { email: u.email })) },
+                {
+                  key: 'department',
+                  label: t('users.department'),
+                  render: (u) => textField(u, 'department', t('users.departmentOf', { email: u.email })),
+                },
+                {
+                  key: 'status',
+                  label: t('users.status'),
+                  render: (u) => (
+                    <span className={u.disabled ? 'badge b-blocked' : 'badge b-delivered'} data-testid={`status-${u.email}`}>
+                      {t(u.disabled ? 'users.disabled' : 'users.active')}
+                      {u.twoFactor ? ` · ${t('users.twoFactorOn')}` : ''}
+                    </span>
+                  ),
+                },
                 {
                   key: 'role',
                   label: t('users.role'),
@@ -144,7 +198,12 @@ export function UsersPage() {
                     <select
                       aria-label={t('users.roleOf', { email: u.email })}
                       value={u.role}
-                      onChange={(e) => update(u.email, { role: e.target.value as Role })}
+                      onChange={(e) => {
+                        const role = e.target.value as Role;
+                        const ask =
+                          role === 'admin' ? { text: t('users.adminAsk', { email: u.email }), yes: t('users.makeAdmin') } : undefined;
+                        void update(u.email, { role }, ask);
+                      }}
                     >
                       {roleOptions}
                     </select>
@@ -153,16 +212,7 @@ export function UsersPage() {
                 {
                   key: 'approver',
                   label: t('users.manager'),
-                  render: (u) => (
-                    <input
-                      type="email"
-                      aria-label={t('users.managerOf', { email: u.email })}
-                      defaultValue={u.approver ?? ''}
-                      onBlur={(e) => {
-                        if ((e.target.value || null) !== u.approver) void update(u.email, { approver: e.target.value || null });
-                      }}
-                    />
-                  ),
+                  render: (u) => textField(u, 'approver', t('users.managerOf', { email: u.email }), 'email'),
                 },
                 {
                   key: 'maySendAs',
@@ -181,6 +231,25 @@ export function UsersPage() {
                 },
                 { key: 'language', label: t('users.language'), render: (u) => languageLabel(t, u.language) },
                 { key: 'created', label: t('users.created'), render: (u) => formatDate(u.createdAt, t.lang) },
+                {
+                  key: 'actions',
+                  label: t('users.actions'),
+                  render: (u) => (
+                    <div className="buttons">
+                      <button type="button" disabled={action.busy} onClick={() => setDisabled(u.email, !u.disabled)}>
+                        {t(u.disabled ? 'users.enable' : 'users.disable')}
+                      </button>
+                      <button type="button" disabled={action.busy} onClick={() => newPassword(u.email)}>
+                        {t('users.resetPassword')}
+                      </button>
+                      {u.twoFactor && (
+                        <button type="button" disabled={action.busy} onClick={() => reset2fa(u.email)}>
+                          {t('users.reset2fa')}
+                        </button>
+                      )}
+                    </div>
+                  ),
+                },
               ]}
             />
           )

@@ -75,4 +75,16 @@ export const coreMigrations: Migration[] = [
       `CREATE TABLE job_leases (name TEXT PRIMARY KEY, holder TEXT, until BIGINT NOT NULL DEFAULT 0, last_run_at BIGINT)`,
     ],
   },
+  {
+    // People and tenants over their lifetime (src/users/people.ts): a disabled user or tenant
+    // keeps its rows, mail and audit trail but cannot log in or exchange mail; a user's name and
+    // department are shown to admins (氏名, 部署).
+    id: 'core-0007-people',
+    sql: [
+      `ALTER TABLE users ADD COLUMN disabled_at BIGINT`,
+      `ALTER TABLE users ADD COLUMN name TEXT`,
+      `ALTER TABLE users ADD COLUMN department TEXT`,
+      `ALTER TABLE tenants ADD COLUMN disabled_at BIGINT`,
+    ],
+  },
 ];

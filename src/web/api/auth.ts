@@ -4,7 +4,9 @@ import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import type { Store } from '../../store/store.ts';
 import { consoleDb, login, logout, SESSION_COOKIE, SESSION_MS, type Principal } from '../session/auth.ts';
 import { matchTotp, newTotpSecret, otpauthUrl } from '../session/totp.ts';
-import { bool, list, nullable, object, okSchema, oneOfStrings, str } from './schema-kit.ts';
+import { bool, int, list, nullable, object, okSchema, oneOfStrings, str } from './schema-kit.ts';
+import { verifyPassword } from '../../util/password.ts';
+import { setUserPassword } from '../../users/people.ts';
 
 const meFields = {
   email: str,
@@ -79,6 +81,7 @@ export const authRoutes: RouteSpec[] = [
             invalid: 'wrong email or password',
             totp_required: 'two-factor code required',
             totp_invalid: 'wrong two-factor code',
+            account_disabled: 'this account is disabled; ask your administrator',
           }[r.reason],
           { code: r.reason },
         );
@@ -123,6 +126,41 @@ export const authRoutes: RouteSpec[] = [
     schema: { response: object({ me: nullable(meSchema) }) },
     async handler(_req, ctx) {
       return { me: ctx.principal ? await meAnswer(ctx.deps.store, ctx.principal) : null };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/auth/password',
+    summary: 'Change your own password (the current one required); your other console sessions end',
+    tag: 'auth',
+    access: 'any',
+    schema: {
+      body: {
+        type: 'object',
+        required: ['currentPassword', 'newPassword'],
+        properties: { currentPassword: { type: 'string', maxLength: 1024 }, newPassword: { type: 'string', maxLength: 1024 } },
+        additionalProperties: false,
+      },
+      response: object({ ok: { const: true }, sessionsEnded: int }),
+    },
+    async handler(req, ctx) {
+      const p = ctx.principal!;
+      const store = ctx.deps.store;
+      const b = req.body as { currentPassword: string; newPassword: string };
+      const user = p.tenantId ? await store.userByEmail(p.email) : undefined;
+      if (!user) throw new HttpError(400, 'operators change their password with sekisho operator add', { code: 'not_a_user' });
+      if (!(await verifyPassword(b.currentPassword, user.password_hash))) {
+        await store.appendEvent({
+          tenantId: user.tenant_id,
+          messageId: null,
+          actor: p.email,
+          type: 'user.password_change_failed',
+          data: {},
+        });
+        throw new HttpError(400, 'the current password is wrong', { code: 'wrong_password' });
+      }
+      const r = await setUserPassword(store, user, b.newPassword, p.email, p.sessionHash);
+      return { ok: true, sessionsEnded: r.sessionsEnded };
     },
   }),
   defineRoute({

@@ -13,6 +13,7 @@ import { ActionError } from '../../outbound/actions.ts';
 import { AdminOnlyReleaseError, QuarantineError } from '../../inbound/quarantine.ts';
 import { DownloadControlError } from '../../attachments/control.ts';
 import { ScopeError, scopedStore, type ScopedStore } from '../../console/scoped-store.ts';
+import { PeopleError } from '../../users/people.ts';
 import { SESSION_COOKIE, sessionPrincipal, tokenPrincipal, type Principal } from '../session/auth.ts';
 import { errorSchema, type Schema } from './schema-kit.ts';
 
@@ -91,6 +92,7 @@ function errorBody(err: unknown): { status: number; body: Record<string, unknown
     return { status, body: { error: err.message, code: err.kind } };
   }
   if (err instanceof DownloadControlError) return { status: 400, body: { error: err.message } };
+  if (err instanceof PeopleError) return { status: err.status, body: { error: err.message, ...(err.code ? { code: err.code } : {}) } };
   throw err;
 }
 

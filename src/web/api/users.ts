@@ -1,15 +1,29 @@
 // /api/users (admins): list, add one, CSV import (all or nothing, errors by line), change role,
-// manager (approver), language and the addresses a user may send as besides their own. Users are
-// always created in the caller's tenant, and only with addresses in the tenant's domains.
+// manager (approver), name, department, language and the addresses a user may send as besides their
+// own; disable and enable, set a new password, reset two-factor. Users are always created in the
+// caller's tenant, only with addresses in the tenant's domains, and found only in it; the changes
+// are the services of src/users/people.ts (the CLI calls the same ones), audited with the admin.
 import { domainOf } from '../../accept/acceptor.ts';
 import { hashPassword, generatePassword } from '../../util/password.ts';
 import { EMAIL_RE } from '../../cli/context.ts';
 import { parseUserCsv } from '../../users/user-csv.ts';
 import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
-import { int, list, nullable, num, object, oneOfStrings, str } from './schema-kit.ts';
+import { bool, int, list, nullable, num, object, oneOfStrings, str } from './schema-kit.ts';
+import {
+  changeUser,
+  findUser,
+  listUsers,
+  PeopleError,
+  resetTwoFactor,
+  setUserDisabled,
+  setUserPassword,
+  type UserChange,
+} from '../../users/people.ts';
 
 const roleEnum = { type: 'string', enum: ['user', 'approver', 'admin'] };
+const emailParams = { type: 'object', required: ['email'], properties: { email: { type: 'string', maxLength: 320 } } };
+const emailParam = (req: { params: unknown }) => (req.params as { email: string }).email;
 
 async function createChecked(
   scoped: ScopedStore,
@@ -43,7 +57,12 @@ export const userRoutes: RouteSpec[] = [
             email: str,
             role: oneOfStrings(['user', 'approver', 'admin']),
             approver: nullable(str),
+            name: nullable(str),
+            department: nullable(str),
             language: str,
+            /** disabled users cannot log in (SMTP AUTH, console); their mail stays */
+            disabled: bool,
+            twoFactor: bool,
             /** addresses this user may send as besides their own (delegations) */
             maySendAs: list(str),
             createdAt: num,
@@ -53,17 +72,11 @@ export const userRoutes: RouteSpec[] = [
     },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
-      const rows = await scoped.users();
+      const ids = new Map((await scoped.users()).map((u) => [u.email, u.id]));
       const sendAs = await scoped.sendAsByUser();
+      const users = await listUsers(ctx.deps.store, scoped.tenantId);
       return {
-        items: rows.map((u) => ({
-          email: u.email,
-          role: u.role,
-          approver: u.approver_email,
-          language: u.language,
-          maySendAs: sendAs.get(u.id) ?? [],
-          createdAt: Number(u.created_at),
-        })),
+        items: users.map(({ disabledAt: _at, ...u }) => ({ ...u, maySendAs: sendAs.get(ids.get(u.email) ?? '') ?? [] })),
       };
     },
   }),
@@ -128,17 +141,20 @@ export const userRoutes: RouteSpec[] = [
   defineRoute({
     method: 'PUT',
     url: '/api/users/:email',
-    summary: 'Change a user’s role, manager (approver), language or the addresses they may send as (maySendAs replaces the list)',
+    summary:
+      'Change a user’s role, manager (approver; must be a user of this tenant), name, department, language or the addresses they may send as (maySendAs replaces the list)',
     tag: 'users',
     access: 'admin',
     schema: {
-      params: { type: 'object', required: ['email'], properties: { email: { type: 'string', maxLength: 320 } } },
+      params: emailParams,
       body: {
         type: 'object',
         properties: {
           role: roleEnum,
           approver: { type: ['string', 'null'], maxLength: 320 },
           language: { type: 'string', enum: ['ja', 'en'] },
+          name: { type: ['string', 'null'], maxLength: 100 },
+          department: { type: ['string', 'null'], maxLength: 100 },
           maySendAs: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 320 } },
         },
         additionalProperties: false,
@@ -146,24 +162,76 @@ export const userRoutes: RouteSpec[] = [
       response: object({ ok: { const: true }, maySendAs: list(str) }, ['maySendAs']),
     },
     async handler(req, ctx) {
-      const b = req.body as {
-        role?: 'user' | 'approver' | 'admin';
-        approver?: string | null;
-        language?: 'ja' | 'en';
-        maySendAs?: string[];
-      };
-      if (b.approver && !EMAIL_RE.test(b.approver)) throw new HttpError(400, `"${b.approver}" is not an email address`);
+      const b = req.body as UserChange & { maySendAs?: string[] };
       const scoped = await ctx.scoped();
-      const email = (req.params as { email: string }).email;
-      const maySendAs = b.maySendAs === undefined ? undefined : await scoped.setUserSendAs(email, b.maySendAs);
-      if (maySendAs === undefined || b.role !== undefined || b.approver !== undefined || b.language !== undefined) {
-        await scoped.updateUser(email, {
-          role: b.role,
-          approverEmail: b.approver === undefined ? undefined : b.approver || null,
-          language: b.language,
-        });
+      const user = await findUser(ctx.deps.store, emailParam(req), scoped.tenantId);
+      const { maySendAs: addresses, ...change } = b;
+      const maySendAs = addresses === undefined ? undefined : await scoped.setUserSendAs(user.email, addresses);
+      if (Object.values(change).some((v) => v !== undefined)) {
+        if (change.role && change.role !== 'admin' && user.email === scoped.principal.email) {
+          throw new PeopleError('you cannot take away your own admin role (ask another admin)', 409, 'own_role');
+        }
+        await changeUser(ctx.deps.store, user, change, scoped.principal.email);
       }
       return { ok: true, ...(maySendAs ? { maySendAs } : {}) };
+    },
+  }),
+  ...(['disable', 'enable'] as const).map((verb) =>
+    defineRoute({
+      method: 'POST',
+      url: `/api/users/:email/${verb}`,
+      summary:
+        verb === 'disable'
+          ? 'Disable a user: SMTP AUTH and console login refused, sessions and API tokens end; their mail stays'
+          : 'Enable a disabled user again',
+      tag: 'users',
+      access: 'admin',
+      schema: { params: emailParams, response: object({ ok: { const: true }, changed: bool }) },
+      async handler(req, ctx) {
+        const scoped = await ctx.scoped();
+        const user = await findUser(ctx.deps.store, emailParam(req), scoped.tenantId);
+        if (verb === 'disable' && user.email === scoped.principal.email) {
+          throw new PeopleError('you cannot disable your own account', 409, 'own_account');
+        }
+        return { ok: true, changed: await setUserDisabled(ctx.deps.store, user, verb === 'disable', scoped.principal.email) };
+      },
+    }),
+  ),
+  defineRoute({
+    method: 'POST',
+    url: '/api/users/:email/password',
+    summary: 'Set a new password for a user (an empty one generates one, returned once); ends their console sessions',
+    tag: 'users',
+    access: 'admin',
+    schema: {
+      params: emailParams,
+      body: {
+        type: 'object',
+        properties: { password: { type: 'string', maxLength: 1024 } },
+        additionalProperties: false,
+      },
+      response: object({ ok: { const: true }, generatedPassword: nullable(str), sessionsEnded: int }),
+    },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      const user = await findUser(ctx.deps.store, emailParam(req), scoped.tenantId);
+      const given = (req.body as { password?: string } | undefined)?.password;
+      const password = given || generatePassword();
+      const r = await setUserPassword(ctx.deps.store, user, password, scoped.principal.email, scoped.principal.sessionHash);
+      return { ok: true, generatedPassword: given ? null : password, sessionsEnded: r.sessionsEnded };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/users/:email/reset-2fa',
+    summary: 'Remove a user’s two-factor enrolment (a lost phone)',
+    tag: 'users',
+    access: 'admin',
+    schema: { params: emailParams, response: object({ ok: { const: true }, changed: bool }) },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      const user = await findUser(ctx.deps.store, emailParam(req), scoped.tenantId);
+      return { ok: true, changed: await resetTwoFactor(ctx.deps.store, user, scoped.principal.email) };
     },
   }),
 ];

