@@ -38,11 +38,11 @@ export interface OutboundState {
 }
 
 /** The state a message waits in for a stage type. */
-export const STAGE_STATE: Record<StageType, MessageState> = {
+export const STAGE_STATE = {
   hold: 'held',
   confirm: 'awaiting_confirmation',
   approve: 'awaiting_approval',
-};
+} as const satisfies Record<StageType, MessageState>;
 export const WAITING_STATES = Object.values(STAGE_STATE);
 /** A manual hold waits this long after its hold time for the sender, then is discarded. */
 export const MANUAL_GRACE_MS = 72 * 3600_000;
