@@ -3,7 +3,7 @@
 // times as `2026-12-03 23:34:05 +09:00` in the tenant's time zone, and each event described in
 // the words the screen shows. A cell that starts with = + - @ (or a tab / CR) gets a leading
 // single quote, so a crafted subject cannot become a formula in the admin's spreadsheet.
-import { eventSentence, type Words } from './event-words.ts';
+import { actorLabel, eventSentence, type Words } from './event-words.ts';
 import { groupOf } from './event-groups.ts';
 import type { AuditRow } from './audit-query.ts';
 
@@ -63,7 +63,7 @@ export function csvRow(t: Words, row: AuditRow, timeZone: string): string {
     csvTime(row.at, timeZone),
     group ? (t.maybe(`auditGroup.${group}`) ?? group) : '',
     t.maybe(`ev.${row.type}`) ?? t.maybe('ev.other') ?? row.type,
-    row.actor,
+    actorLabel(t, row.actor),
     eventSentence(t, row.type, data),
     subject,
     row.messageId ?? (typeof data.queueId === 'string' ? data.queueId : ''),

@@ -14,6 +14,11 @@ export function eventLabel(t: Words, type: string): string {
   return t.maybe(`ev.${type}`) ?? word(t, 'ev.other');
 }
 
+/** Who acted: a person's address as it is; Sekisho's own actors (policy, system, cli) in words. */
+export function actorLabel(t: Words, actor: string): string {
+  return actor.includes('@') ? actor : (t.maybe(`actor.${actor}`) ?? actor);
+}
+
 /** A rule name as written by the admin, except the built-in "(defaults)" and "(user)" holds. */
 export function ruleLabel(t: Words, rule: string): string {
   if (rule === '(defaults)') return word(t, 'rule.defaults');

@@ -20,7 +20,7 @@ import { mail, startHarness, submit, waitState, type Harness } from '../outbound
 import { answerChecker } from './openapi-check.ts';
 import ja from '../../console/src/i18n/ja.json' with { type: 'json' };
 
-const ADMIN_PAGES = ['dashboard', 'held', 'sent', 'approvals', 'quarantine', 'messages', 'policy', 'users', 'domains', 'security'];
+const ADMIN_PAGES = ['dashboard', 'audit', 'held', 'sent', 'approvals', 'quarantine', 'messages', 'policy', 'users', 'domains', 'security'];
 const WIDTHS = [1366, 375];
 
 /** English codes that must not reach a Japanese screen: states, action names, event types, JSON. */
