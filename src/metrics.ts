@@ -40,7 +40,7 @@ export function createMetrics(store?: Store) {
   });
   const held = new Counter({
     name: 'sekisho_messages_held_total',
-    help: 'Messages held by policy',
+    help: 'Messages that waited for a person on acceptance (hold, confirmation or approval)',
     labelNames: ['tenant'],
     registers: [registry],
   });

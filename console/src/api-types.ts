@@ -913,7 +913,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
@@ -981,7 +982,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
@@ -1049,7 +1051,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
@@ -1247,7 +1250,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };
@@ -1321,7 +1325,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                         };
                     };
                 };

@@ -15,6 +15,7 @@ import { receivedHeader } from './received-header.ts';
 import { acceptedAs, submissionDigest } from './resubmission.ts';
 import type { Metrics } from '../metrics.ts';
 import type { QueueWorker } from '../queue/worker.ts';
+import { STAGE_WAIT_STATES } from '../store/message-state.ts';
 
 export interface AuthedUser {
   id: string;
@@ -271,6 +272,7 @@ export class Acceptor {
     if (slot) this.deps.localWorker!.handOff(row, { body, recipients: [...recipients].sort() });
     else this.deps.onQueued();
     this.deps.metrics.accepted.inc({ tenant: tenantId, direction });
+    if ((STAGE_WAIT_STATES as readonly string[]).includes(decision.state)) this.deps.metrics.held.inc({ tenant: tenantId });
     if (decision.afterCommit) {
       // The message is safe; a failing follow-up (a notice mail) must not turn 250 into an error.
       await decision.afterCommit(id).catch((err) => this.deps.logger.error({ err, id }, 'after-commit step failed'));
@@ -296,4 +298,3 @@ export function unparseableSubmission(why: string): SmtpError {
     `Message refused: its MIME structure cannot be parsed (${reason}), so its attachments and headers cannot be checked. Nothing was sent`,
   );
 }
-

@@ -11,6 +11,7 @@ import { outboundStateOf, STAGE_STATE, WAITING_STATES, type OutboundState, type 
 import { finish, moveOn, type OutboundEnv } from './stage-engine.ts';
 import { sendNotice } from './notices.ts';
 import { factsOf } from './stage-engine.ts';
+import { nextStepOf } from './next-step.ts';
 
 export interface Actor {
   /** address of the person, or 'cli' */
@@ -175,6 +176,7 @@ export function reject(env: OutboundEnv, id: string, actor: Actor, comment = '')
   );
 }
 
+/** Tells the sender what a person did and where the mail is now (read back after the move). */
 async function notifySender(
   env: OutboundEnv,
   m: MessageRow,
@@ -183,12 +185,14 @@ async function notifySender(
   actor: string,
   comment?: string,
 ): Promise<void> {
+  const after = await env.store.message(m.id);
+  const next = after ? nextStepOf(after.state, outboundStateOf(after).state) : undefined;
   await sendNotice(env, {
     tenantId: m.tenant_id,
     to: [state.sender],
     kind,
     lang: state.language,
-    facts: { ...factsOf(m), actor, comment },
+    facts: { ...factsOf(m), actor, comment, next },
     relatedMessageId: m.id,
   }).catch((err) => env.logger?.error({ err, id: m.id }, 'notice failed'));
 }

@@ -1,16 +1,18 @@
-// The outbound guard's notice mails (held, confirmation request, approval request, BCC applied,
-// blocked, released, discarded, approved, rejected, rule matched) in Japanese (polite です・ます,
+// The outbound guard's notice mails (held, confirmation request, approval request, waiting for
+// approval, BCC applied, blocked, released, discarded, approved, rejected, rule matched) in Japanese (polite です・ます,
 // GLOSSARY words) and English, plain text and HTML. Links open a page whose button acts; the
 // mail itself never carries an action a link pre-fetcher could trigger. Everything shown is
 // HTML-escaped. Sent through the durable queue as system mail (null sender, never re-filtered).
 import { composeNotice, enqueueSystemMessage } from '../queue/system-mail.ts';
 import type { Store } from '../store/store.ts';
-import { formatDateJa } from '../mime/notice-text.ts';
+import { formatDateEn, formatDateJa } from '../mime/notice-text.ts';
+import { describeNextStep, type NextStep } from './next-step.ts';
 
 export type NoticeKind =
   | 'held'
   | 'confirm'
   | 'approval'
+  | 'awaitingApproval'
   | 'bcc'
   | 'blocked'
   | 'released'
@@ -37,6 +39,8 @@ export interface NoticeFacts {
   actor?: string;
   comment?: string;
   moved?: string[];
+  /** released / approved / awaitingApproval: where the mail is now and what happens next */
+  next?: NextStep;
 }
 
 interface Text {
@@ -99,7 +103,15 @@ function ja(kind: NoticeKind, f: NoticeFacts): Text {
         ],
       };
     case 'released':
-      return { subject: `【送信】${f.subject}`, lines: [`保留中のメールが送信されました${who}。`] };
+      return {
+        subject: `【保留解除】${f.subject}`,
+        lines: [`メールの保留が解除されました${who}。`, f.next ? describeNextStep('ja', f.next) : ''],
+      };
+    case 'awaitingApproval':
+      return {
+        subject: `【承認待ち】${f.subject}`,
+        lines: [f.next ? describeNextStep('ja', f.next) : '上長の承認待ちになりました。承認されるまで送信されません。'],
+      };
     case 'discarded':
       return {
         subject: `【破棄】${f.subject}`,
@@ -108,7 +120,10 @@ function ja(kind: NoticeKind, f: NoticeFacts): Text {
     case 'cancelled':
       return { subject: `【送信取り消し】${f.subject}`, lines: [`メールの送信は取り消されました${who}。`] };
     case 'approved':
-      return { subject: `【承認】${f.subject}`, lines: [`メールが承認されました${who}。`, f.comment ? `コメント: ${f.comment}` : ''] };
+      return {
+        subject: `【承認】${f.subject}`,
+        lines: [`メールが承認されました${who}。`, f.comment ? `コメント: ${f.comment}` : '', f.next ? describeNextStep('ja', f.next) : ''],
+      };
     case 'rejected':
       return {
         subject: `【却下】${f.subject}`,
@@ -120,7 +135,7 @@ function ja(kind: NoticeKind, f: NoticeFacts): Text {
 }
 
 function en(kind: NoticeKind, f: NoticeFacts): Text {
-  const until = f.until ? new Date(f.until).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '';
+  const until = f.until ? formatDateEn(new Date(f.until)) : '';
   const who = f.actor ? ` (by ${f.actor})` : '';
   switch (kind) {
     case 'held':
@@ -173,7 +188,15 @@ function en(kind: NoticeKind, f: NoticeFacts): Text {
         ],
       };
     case 'released':
-      return { subject: `[Sent] ${f.subject}`, lines: [`Your held message was released for sending${who}.`] };
+      return {
+        subject: `[Released] ${f.subject}`,
+        lines: [`The hold on your message was lifted${who}.`, f.next ? describeNextStep('en', f.next) : ''],
+      };
+    case 'awaitingApproval':
+      return {
+        subject: `[Awaiting approval] ${f.subject}`,
+        lines: [f.next ? describeNextStep('en', f.next) : "It now waits for a manager's approval and is not sent until approved."],
+      };
     case 'discarded':
       return {
         subject: `[Discarded] ${f.subject}`,
@@ -182,7 +205,10 @@ function en(kind: NoticeKind, f: NoticeFacts): Text {
     case 'cancelled':
       return { subject: `[Cancelled] ${f.subject}`, lines: [`Sending was cancelled${who}.`] };
     case 'approved':
-      return { subject: `[Approved] ${f.subject}`, lines: [`Your message was approved${who}.`, f.comment ? `Comment: ${f.comment}` : ''] };
+      return {
+        subject: `[Approved] ${f.subject}`,
+        lines: [`Your message was approved${who}.`, f.comment ? `Comment: ${f.comment}` : '', f.next ? describeNextStep('en', f.next) : ''],
+      };
     case 'rejected':
       return {
         subject: `[Rejected] ${f.subject}`,

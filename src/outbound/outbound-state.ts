@@ -1,7 +1,7 @@
 // The outbound area's part of message.plan (plan.outbound): the evaluated policy Plan, the
 // stages (hold / confirm / approve) built from it in plan order, and which stage the message is
 // in. Other areas read plan.outbound.plan; every write keeps the other areas' keys.
-import type { MessageState } from '../store/message-state.ts';
+import { STAGE_WAIT_STATES, type StageWaitState } from '../store/message-state.ts';
 import type { MessageRow } from '../store/store.ts';
 import type { Plan, PlannedAction } from '../policy/evaluate.ts';
 import { newToken } from '../util/id.ts';
@@ -38,12 +38,12 @@ export interface OutboundState {
 }
 
 /** The state a message waits in for a stage type. */
-export const STAGE_STATE = {
+export const STAGE_STATE: Record<StageType, StageWaitState> = {
   hold: 'held',
   confirm: 'awaiting_confirmation',
   approve: 'awaiting_approval',
-} as const satisfies Record<StageType, MessageState>;
-export const WAITING_STATES = Object.values(STAGE_STATE);
+};
+export const WAITING_STATES = STAGE_WAIT_STATES;
 /** A manual hold waits this long after its hold time for the sender, then is discarded. */
 export const MANUAL_GRACE_MS = 72 * 3600_000;
 

@@ -12,7 +12,8 @@ import { outboundStateOf, STAGE_STATE, type OutboundState } from './outbound-sta
 import { linksDb, type OutboundEnv } from './stage-engine.ts';
 import { hashToken } from '../util/id.ts';
 import { ActionError, approve, cancel, confirm, reject, release, type Actor } from './actions.ts';
-import { formatDateJa } from '../mime/notice-text.ts';
+import { formatDateEn, formatDateJa } from '../mime/notice-text.ts';
+import { describeNextStep, nextStepOf } from './next-step.ts';
 import { realAttachments } from '../policy/conditions.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
 
@@ -43,10 +44,12 @@ const T = {
     notFound: 'このリンクは無効です。',
     notTicked: 'すべての宛先と添付ファイルにチェックを付けてください。',
     expiredForm: 'ページの有効期限が切れました。もう一度開き直してください。',
+    busy: 'ほかの操作と重なりました。少し待ってからもう一度お試しください。',
+    // what the button did; describeNextStep then says where the mail really is now
     ok: {
-      released: '送信しました。',
+      released: '保留を解除しました。',
       cancelled: '送信を取り消しました。',
-      confirmed: '送信しました。',
+      confirmed: '確認しました。',
       approved: '承認しました。',
       rejected: '却下しました。',
     },
@@ -85,10 +88,11 @@ const T = {
     notFound: 'This link is not valid.',
     notTicked: 'Please tick every recipient and attachment.',
     expiredForm: 'This page has expired. Please open the link again.',
+    busy: 'Another action was under way. Please wait a moment and try again.',
     ok: {
-      released: 'The message is being sent.',
+      released: 'The hold was lifted.',
       cancelled: 'Sending was cancelled.',
-      confirmed: 'The message is being sent.',
+      confirmed: 'Confirmed.',
       approved: 'Approved.',
       rejected: 'Rejected.',
     },
@@ -161,11 +165,7 @@ function details(lang: L, l: Loaded, ticks: boolean): string {
   const item = (name: string, value: string, text: string) =>
     ticks ? `<label><input type="checkbox" name="${name}" value="${e(value)}"> ${e(text)}</label>` : `<div>${e(text)}</div>`;
   const stage = l.state.stages[l.linkStage];
-  const due = stage?.dueAt
-    ? lang === 'ja'
-      ? formatDateJa(new Date(stage.dueAt))
-      : new Date(stage.dueAt).toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
-    : '';
+  const due = stage?.dueAt ? (lang === 'ja' ? formatDateJa(new Date(stage.dueAt)) : formatDateEn(new Date(stage.dueAt))) : '';
   return `<dl><dt>${t.subject}</dt><dd>${e(l.m.subject || '(no subject)')}</dd><dt>${t.from}</dt><dd>${e(l.m.header_from || l.m.mail_from)}</dd>
 <dt>${t.to}</dt><dd>${recips.map((r) => item('r', r, r)).join('')}</dd>
 <dt>${t.files}</dt><dd>${files.length === 0 ? t.none : files.map((f, i) => item('f', String(i), `${f.filename || '(no name)'} (${f.size} bytes)`)).join('')}</dd>
@@ -252,7 +252,7 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
           return send(
             reply,
             err.code === 'busy' ? 503 : 409,
-            render(lang, kind, again, path, { text: err.code === 'busy' ? err.message : t.done, error: true }),
+            render(lang, kind, again, path, { text: err.code === 'busy' ? t.busy : t.done, error: true }),
           );
         }
         const key = (
@@ -267,7 +267,8 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
                   : 'rejected'
         ) as keyof typeof t.ok;
         const after = (await load(env, kind, token)) ?? l;
-        return send(reply, 200, render(lang, kind, after, path, { text: t.ok[key] }));
+        const next = describeNextStep(lang, nextStepOf(after.m.state, after.state));
+        return send(reply, 200, render(lang, kind, after, path, { text: `${t.ok[key]} ${next}` }));
       });
     }
   });

@@ -10,6 +10,7 @@ import { hashToken, newToken } from '../util/id.ts';
 import type { OutboundTables } from './tables.ts';
 import { enter, STAGE_STATE, withOutbound, type OutboundState } from './outbound-state.ts';
 import { sendNotice, type Lang, type NoticeFacts, type NoticeKind } from './notices.ts';
+import { nextStepOf } from './next-step.ts';
 
 export interface OutboundEnv {
   store: Store;
@@ -68,6 +69,15 @@ export async function announceStage(env: OutboundEnv, m: MessageRow, state: Outb
   const urls = await createLinks(env, m, state);
   const base = { ...factsOf(m), until: stage.dueAt, rule: stage.rule };
   if (stage.type === 'approve') {
+    // the sender learns that the mail now waits (and for whom) — not only the approvers
+    await sendNotice(env, {
+      tenantId: m.tenant_id,
+      to: [state.sender],
+      kind: 'awaitingApproval',
+      lang: state.language,
+      facts: { ...base, next: nextStepOf(m.state, state) },
+      relatedMessageId: m.id,
+    });
     for (const [approver, url] of urls) {
       const lang = await languageFor(env.store, approver, state.plan.language);
       await sendNotice(env, {

@@ -220,8 +220,3 @@ function isMyNumberWindow(w: Window): boolean {
 export function findMyNumbers(text: string): DetectorHit[] {
   return scanNumbers(text).myNumbers;
 }
-
-export const DETECTOR_FUNCTIONS = {
-  creditCard: findCreditCards,
-  myNumber: findMyNumbers,
-} as const;

@@ -24,11 +24,6 @@ export interface RetryPolicy {
 /** A port result, with the details smtp-client adds when it has them (for DSNs). */
 export type DetailedResult = RecipientResult & { code?: number | null; enhanced?: string; remoteMta?: string };
 
-export function nextRetryDelay(policy: RetryPolicy, attempts: number): number {
-  const i = Math.min(Math.max(attempts - 1, 0), policy.delaysMs.length - 1);
-  return policy.delaysMs[i]!;
-}
-
 export function createDeliverHandler(deps: {
   store: Store;
   port: DeliveryPort;

@@ -25,6 +25,10 @@ export const MESSAGE_STATES = [
 
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
+/** The states outbound mail waits in for a person (the stages hold, confirm and approve). */
+export const STAGE_WAIT_STATES = ['held', 'awaiting_confirmation', 'awaiting_approval'] as const satisfies readonly MessageState[];
+export type StageWaitState = (typeof STAGE_WAIT_STATES)[number];
+
 export const FINAL_MESSAGE_STATES = [
   'delivered',
   'bounced',

@@ -90,7 +90,13 @@ for (const kind of backends()) {
       assert.equal(await page.locator('main img').count(), 0, 'no <img> was created from the subject');
       await shot('held');
       await page.locator(`tr[data-id="${ids.plain}"] button.primary`).click();
-      await page.waitForSelector('[role=status]');
+      // sending now cannot be undone: the console asks first, then says where the mail is
+      const dialog = page.getByRole('dialog');
+      await dialog.getByText('このメールを今すぐ送信しますか').waitFor();
+      await dialog.getByRole('button', { name: '今すぐ送信' }).click();
+      const status = await page.waitForSelector('[role=status]');
+      assert.match((await status.textContent()) ?? '', /送信キューに入りました|送信されました/);
+      assert.doesNotMatch((await status.textContent()) ?? '', /処理しました/);
       await waitState(h, ids.plain!, 'delivered');
       assert.equal(copies(h, '見積書').length + copies(h, 'HOLDMANUAL').length >= 1, true);
       const ev = (await h.inst.sekisho.store.events(ids.plain!)).find((e) => e.type === 'released');

@@ -23,6 +23,9 @@ outbound:
     - name: Two stages
       when: { subject: "TWOSTAGE" }
       then: [ { hold: { minutes: 10, release: manual } }, { hold: { minutes: 5, release: auto } } ]
+    - name: Hold then approval
+      when: { subject: "HOLDTHENOK" }
+      then: [ { hold: { minutes: 10, release: manual } }, { approve: { by: [boss@acme.example], hours: 2, onTimeout: discard } } ]
     - name: Boss approves
       when: { subject: "APPROVE" }
       then: [ { approve: { by: [boss@acme.example], hours: 2, onTimeout: discard } } ]

@@ -44,6 +44,8 @@ for (const kind of backends()) {
       const id = await submit(h, mail('HOLDMANUAL one'), { to: ['partner@example.net'] });
       const m = await h.inst.sekisho.store.message(id);
       assert.equal(m!.state, 'held');
+      const metrics = await (await fetch(`${h.http}/metrics`)).text();
+      assert.match(metrics, /sekisho_messages_held_total\{tenant="[^"]+"\} [1-9]/, 'the held counter counts it');
       const notice = await waitNotice(h, 'held', 'HOLDMANUAL one', USER);
       assert.match(notice.text, /一時保留/);
       const path = linkIn(notice.text, 'h');
@@ -113,6 +115,41 @@ for (const kind of backends()) {
       await waitNotice(h, 'discarded', 'HOLDDISCARD');
       assert.equal(copies(h, 'HOLDDISCARD').length, 0);
       assert.ok((await eventTypes(h, id)).includes('discarded'));
+    });
+
+    it('says truthfully where the mail is after each button: released into approval is not "sent"', async () => {
+      const id = await submit(h, mail('HOLDTHENOK truth'), { to: ['partner@example.net'] });
+      const path = linkIn((await waitNotice(h, 'held', 'HOLDTHENOK truth', USER)).text, 'h');
+      const page = await get(h, path);
+      const pressed = await post(h, path, [
+        ['formToken', formToken(page.body)],
+        ['action', 'release'],
+      ]);
+      assert.equal(pressed.status, 200);
+      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_approval');
+      assert.doesNotMatch(pressed.body, /送信しました/);
+      assert.match(
+        pressed.body,
+        /保留を解除しました。 上長の承認待ちになりました（承認者: boss@acme\.example）。承認されるまで送信されません。/,
+      );
+      // the sender is told the mail now waits for approval, in the notice language of the policy
+      const waiting = await waitNotice(h, 'awaitingApproval', 'HOLDTHENOK truth', USER);
+      assert.match(waiting.text, /上長の承認待ちになりました（承認者: boss@acme\.example）/);
+      assert.doesNotMatch(waiting.text, /UTC/);
+      // the approver approves on the page: it says the mail is now queued, not that it was delivered
+      const approval = linkIn((await waitNotice(h, 'approval', 'HOLDTHENOK truth', 'boss@acme.example')).text, 'a');
+      const apage = await get(h, approval);
+      const approved = await post(h, approval, [
+        ['formToken', formToken(apage.body)],
+        ['action', 'approve'],
+        ['lang', 'en'],
+      ]);
+      assert.equal(approved.status, 200);
+      // (the local worker may have delivered it already by the time the page is drawn)
+      assert.match(approved.body, /Approved\. (It is in the send queue and goes out shortly|It has been sent)\./);
+      const told = await waitNotice(h, 'approved', 'HOLDTHENOK truth', USER);
+      assert.match(told.text, /送信キューに入りました|送信されました/);
+      await waitState(h, id, 'delivered');
     });
 
     it('runs two holds as two stages', async () => {

@@ -1,7 +1,10 @@
 // 保留中のメール: the caller's waiting mail with a live countdown to automatic sending, the rules
-// that held it, and 今すぐ送信 / 確認して送信 / 送信取り消し (which asks first: it cannot be undone).
+// that held it, and 今すぐ送信 / 確認して送信 / 送信取り消し (send now and cancel ask first: neither
+// can be undone). After an action it says where the mail really is; when a countdown ends the
+// list reloads, so nothing is offered for mail that has moved on.
 import { client, ok, type GetAnswer } from '../api.ts';
 import { formatDate, formatRemaining, useI18n } from '../i18n.ts';
+import { useEffect, useRef } from 'react';
 import { useAction } from '../hooks/useAction.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 import { useNow } from '../hooks/useNow.ts';
@@ -10,6 +13,7 @@ import { DataTable } from '../components/DataTable.tsx';
 import { LoadState } from '../components/LoadState.tsx';
 import { RuleChips } from '../components/RuleChips.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
+import { outcomeText } from '../words/states.ts';
 
 type Held = GetAnswer<'/api/held'>['items'][number];
 
@@ -18,11 +22,27 @@ export function HeldPage() {
   const now = useNow();
   const loaded = useLoad(() => ok(client.GET('/api/held')));
   const action = useAction();
+  const asks = {
+    cancel: { text: t('held.cancelAsk'), yes: t('held.cancel'), danger: true },
+    release: { text: t('held.sendNowAsk'), yes: t('held.sendNow') },
+  } as const;
   const act = (id: string, what: 'release' | 'confirm' | 'cancel') =>
     action.run(() => ok(client.POST(`/api/messages/{id}/${what}`, { params: { path: { id } } })), {
-      ...(what === 'cancel' ? { confirm: { text: t('held.cancelAsk'), yes: t('held.cancel'), danger: true } } : {}),
+      ...(what === 'confirm' ? {} : { confirm: asks[what] }),
+      done: (r) => outcomeText(t, r.state),
       always: loaded.reload,
     });
+  // A countdown that reaches 0:00 means the server has moved the mail on (sent, next stage,
+  // discarded): reload once, a little after, rather than offer buttons for mail no longer held.
+  const reloadedFor = useRef(new Set<string>());
+  useEffect(() => {
+    const due = (loaded.data?.items ?? []).filter(
+      (m) => m.stage?.release !== 'manual' && m.dueAt !== null && m.dueAt + 2000 <= now && !reloadedFor.current.has(m.id),
+    );
+    if (due.length === 0) return;
+    for (const m of due) reloadedFor.current.add(m.id);
+    loaded.reload();
+  }, [now, loaded]);
   return (
     <section>
       <h2>{t('nav.held')}</h2>

@@ -29,6 +29,11 @@ export function stateLabel(t: Translator, state: string, direction?: string): st
   return (direction === 'inbound' ? t.maybe(`state.inbound.${state}`) : undefined) ?? t.maybe(`state.${state}`) ?? t('state.unknown');
 }
 
+/** Where a message is after an action, and what happens next (never "sent" for mail not on its way). */
+export function outcomeText(t: Translator, state: MessageState): string {
+  return t.maybe(`outcome.${state}`) ?? stateLabel(t, state);
+}
+
 export function languageLabel(t: Translator, lang: string): string {
   return t.maybe(`language.${lang}`) ?? lang;
 }

@@ -7,9 +7,10 @@ import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, idParams, type RouteCtx, type RouteSpec } from './route.ts';
 import { messageFields, messageView } from './message-view.ts';
 import { list, object, oneOfStrings, str } from './schema-kit.ts';
+import { MESSAGE_STATES } from '../../store/message-state.ts';
 
 /** What an action answers: the message and its state afterwards. */
-export const actionResultSchema = object({ id: str, state: str });
+export const actionResultSchema = object({ id: str, state: oneOfStrings(MESSAGE_STATES) });
 
 export function actorOf(scoped: ScopedStore): Actor & { tenantId: string } {
   const p = scoped.principal;
