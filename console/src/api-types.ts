@@ -3876,6 +3876,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first (pass `next` as `before`); format=csv: the whole filtered log as CSV */
+        get: {
+            parameters: {
+                query?: {
+                    type?: "blocked" | "held" | "attachments" | "login" | "policy" | "quarantine" | "settings" | "mail";
+                    user?: string;
+                    recipient?: string;
+                    from?: string;
+                    to?: string;
+                    q?: string;
+                    before?: number;
+                    limit?: number;
+                    format?: "json" | "csv";
+                    lang?: "ja" | "en";
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                at: number;
+                                type: string;
+                                group: ("blocked" | "held" | "attachments" | "login" | "policy" | "quarantine" | "settings" | "mail") | null;
+                                actor: string;
+                                messageId: string | null;
+                                subject: string | null;
+                                recipients: string[];
+                                tenant: string | null;
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            next: number | null;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

@@ -4,6 +4,9 @@
 // sender — an outsider can put anyone's address on inbound mail, so that never counts). Approvers see
 // their own mail plus the messages assigned to them for approval. Routes never touch the raw
 // store for tenant data, so a forgotten WHERE in a route cannot leak another tenant's mail.
+import type { AuditEventType } from '../audit/event-groups.ts';
+import { countAudit, searchAudit, type AuditFilter, type AuditRow, type AuditScope } from '../audit/audit-query.ts';
+import { DEFAULT_TIME_ZONE, tenantTimeZone } from '../audit/time-zone.ts';
 import type { MessageState } from '../store/message-state.ts';
 import { sql } from 'kysely';
 import type { AuditEvent, MessageRow, RecipientRow, Store, Tenant } from '../store/store.ts';
@@ -262,8 +265,14 @@ export class ScopedStore {
     return rows.map((r) => ({ sender: r.mail_from, count: Number(r.n) }));
   }
 
+  /** The tenant's audit log (admins): one page, newest first, and how many events match in all. */
+  async auditLog(f: AuditFilter, withTotal = true): Promise<AuditPage> {
+    this.requireAdmin();
+    return readAudit(this.raw, { tenantId: this.tenantId }, f, withTotal);
+  }
+
   /** Appends an audit event on this tenant with the acting person. */
-  audit(type: string, data: Record<string, unknown>, messageId: string | null = null): Promise<void> {
+  audit(type: AuditEventType, data: Record<string, unknown>, messageId: string | null = null): Promise<void> {
     return this.raw.appendEvent({ tenantId: this.tenantId, messageId, actor: this.principal.email, type, data });
   }
 }
@@ -283,6 +292,35 @@ export async function scopedStore(store: Store, principal: Principal, requestedT
     if (!tenant) throw new ScopeError(404, 'tenant gone');
   }
   return new ScopedStore(store, principal, tenant);
+}
+
+/**
+ * The audit log a request may read: a tenant user's own tenant (admins only), an operator's named
+ * tenant, or — an operator naming none — every tenant's. `timeZone`: the CSV's times.
+ */
+export async function auditLogFor(
+  store: Store,
+  principal: Principal,
+  requestedTenant: string | undefined,
+): Promise<{ read: (f: AuditFilter, withTotal?: boolean) => Promise<AuditPage>; timeZone: string }> {
+  if (principal.role === 'operator' && !requestedTenant) {
+    return { read: (f, withTotal = true) => readAudit(store, { allTenants: true }, f, withTotal), timeZone: DEFAULT_TIME_ZONE };
+  }
+  const scoped = await scopedStore(store, principal, requestedTenant);
+  scoped.requireAdmin();
+  return { read: (f, withTotal) => scoped.auditLog(f, withTotal), timeZone: tenantTimeZone(scoped.tenant) };
+}
+
+export interface AuditPage {
+  items: AuditRow[];
+  next: number | null;
+  /** events the filter matches in all (null when not asked for: the CSV export's pages) */
+  total: number | null;
+}
+
+async function readAudit(store: Store, scope: AuditScope, f: AuditFilter, withTotal: boolean): Promise<AuditPage> {
+  const [page, total] = await Promise.all([searchAudit(store.db, scope, f), withTotal ? countAudit(store.db, scope, f) : null]);
+  return { ...page, total };
 }
 
 /** DKIM keys of the tenant's domains (public parts only). */

@@ -314,7 +314,13 @@ async function releaseCopy(store: Store, m: MessageRow, holder: string, mine: st
       if (Number(marked.numUpdatedRows) !== mine.length || Number(kept.numUpdatedRows) !== 1) {
         throw new QuarantineError('busy', `message ${id} is being processed right now; try again in a moment`);
       }
-      const event = { tenantId: m.tenant_id, messageId: id, actor, type: 'quarantine.released', data: { recipient: who, as: copyId } };
+      const event = {
+        tenantId: m.tenant_id,
+        messageId: id,
+        actor,
+        type: 'quarantine.released' as const,
+        data: { recipient: who, as: copyId },
+      };
       await insertEvent(trx, store.kind, event);
     },
   });

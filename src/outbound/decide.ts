@@ -5,6 +5,7 @@
 // awaiting_confirmation / awaiting_approval) or queued. After the commit: stage links and
 // notices, BCC/notify notices, and the tenant's contact history (for firstContactDomain and
 // look-alike checks).
+import type { AuditEventType } from '../audit/event-groups.ts';
 import { domainToASCII } from 'node:url';
 import type { AcceptContext, AcceptDecision } from '../pipeline.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
@@ -157,7 +158,7 @@ export function createDecider(env: OutboundEnv) {
     };
     const would = plan.testMatches.map((t) => ({
       actor: 'policy',
-      type: 'policy.would',
+      type: 'policy.would' as const,
       data: {
         rule: t.rule,
         evidence: t.evidence,
@@ -180,13 +181,15 @@ export function createDecider(env: OutboundEnv) {
       dueAt: first ? first.dueAt! : now,
       plan: withOutbound({}, state),
       events: [
-        ...(plan.matchedRules.length > 0 || plan.skipped.length > 0 ? [{ actor: 'policy', type: 'policy.matched', data: summary }] : []),
+        ...(plan.matchedRules.length > 0 || plan.skipped.length > 0
+          ? [{ actor: 'policy', type: 'policy.matched' as const, data: summary }]
+          : []),
         ...would,
         ...stages
           .filter((s) => s.type === 'approve' && (s.approvers ?? []).length === 0)
           .map((s) => ({
             actor: 'policy',
-            type: 'approve.no-approvers',
+            type: 'approve.no-approvers' as const,
             data: {
               rule: s.rule,
               note: 'no manager, approver or admin on record: only an admin or the CLI can decide; the time-out applies',
@@ -272,7 +275,7 @@ async function blocked(
   sender: string,
   language: Lang,
   summary: Record<string, unknown>,
-  would: Array<{ actor: string; type: string; data: Record<string, unknown> }>,
+  would: Array<{ actor: string; type: AuditEventType; data: Record<string, unknown> }>,
 ): Promise<AcceptDecision> {
   const b = plan.blocked!;
   // Nothing is stored, so the trail goes on the tenant (message_id null, queue id in the data).

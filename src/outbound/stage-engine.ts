@@ -3,6 +3,7 @@
 // is a store.transition under a lease (the worker's, or one a person's action takes), so a timer
 // firing on one node and a button pressed on another never both win. Links and notices for a
 // new stage are created here; links are stored only as SHA-256 hashes.
+import type { AuditEventType } from '../audit/event-groups.ts';
 import type { Logger } from 'pino';
 import type { MessageRow, Store } from '../store/store.ts';
 import { hashToken, newToken } from '../util/id.ts';
@@ -105,7 +106,7 @@ export async function announceStage(env: OutboundEnv, m: MessageRow, state: Outb
 
 export interface MoveEvent {
   actor: string;
-  type: string;
+  type: AuditEventType;
   data?: Record<string, unknown>;
 }
 

@@ -1,6 +1,7 @@
 // The store Sekisho runs on: tenants, domains, users, policies, the message queue, message
 // bodies and the append-only audit trail. One implementation over Kysely; the dialect supplies
 // connection, migration lock and the atomic claim of due work (see dialect.ts).
+import type { AuditEventType } from '../audit/event-groups.ts';
 import { FINAL_MESSAGE_STATES, type MessageState } from './message-state.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { runMigrations, type Dialect, type MessageRow } from './dialect.ts';
@@ -25,7 +26,7 @@ export interface EventInput {
   tenantId: string | null;
   messageId: string | null;
   actor: string;
-  type: string;
+  type: AuditEventType;
   data?: Record<string, unknown>;
 }
 

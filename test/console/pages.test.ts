@@ -22,7 +22,7 @@ import { runRetention } from '../../src/retention/retention-run.ts';
 import { blobStoreFor } from '../../src/blob/blob-store-for.ts';
 import ja from '../../console/src/i18n/ja.json' with { type: 'json' };
 
-const ADMIN_PAGES = ['dashboard', 'held', 'sent', 'approvals', 'quarantine', 'messages', 'policy', 'users', 'domains', 'security'];
+const ADMIN_PAGES = ['dashboard', 'audit', 'held', 'sent', 'approvals', 'quarantine', 'messages', 'policy', 'users', 'domains', 'security'];
 const WIDTHS = [1366, 375];
 
 /** English codes that must not reach a Japanese screen: states, action names, event types, JSON. */

@@ -1,13 +1,24 @@
 // ダッシュボード (admins): held / sent / discarded / blocked / quarantined per day over 14 days
-// (days counted in the viewer's time zone), the rules that matched most and the top senders.
+// (days counted in the viewer's time zone), the rules that matched most and the top senders; each
+// count links to the audit log filtered to what it counts.
 import { client, ok, type GetAnswer } from '../api.ts';
 import { formatNumber, useI18n, type MessageKey } from '../i18n.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 import { LoadState } from '../components/LoadState.tsx';
 import { ruleLabel } from '../words/states.ts';
+import { useHref } from '../route.ts';
 
 type Dashboard = GetAnswer<'/api/dashboard'>;
 type Series = 'held' | 'released' | 'discarded' | 'blocked' | 'quarantined';
+
+/** Each count opens the audit log filtered to the events it counts (who tried to send what, in two clicks). */
+const AUDIT_GROUP: Record<Series, string> = {
+  held: 'held',
+  released: 'held',
+  discarded: 'held',
+  blocked: 'blocked',
+  quarantined: 'quarantine',
+};
 
 const SERIES: Array<[Series, string]> = [
   ['held', '#b7791f'],
@@ -41,6 +52,7 @@ export function DashboardPage() {
 
 function PerDay({ days }: { days: Dashboard['days'] }) {
   const t = useI18n();
+  const href = useHref();
   const max = Math.max(1, ...days.flatMap((x) => SERIES.map(([k]) => x[k])));
   const W = 760;
   const H = 180;
@@ -69,14 +81,14 @@ function PerDay({ days }: { days: Dashboard['days'] }) {
       </svg>
       <div className="legend">
         {SERIES.map(([k, c]) => (
-          <span key={k}>
+          <a key={k} href={href('audit', AUDIT_GROUP[k])} data-testid={`dash-${k}`}>
             <span className="swatch" style={{ background: c }} />
             {label(k)}{' '}
             {formatNumber(
               days.reduce((n, x) => n + x[k], 0),
               t.lang,
             )}
-          </span>
+          </a>
         ))}
       </div>
     </div>

@@ -17,7 +17,7 @@ type Filters = { sender: string; recipient: string; subject: string; from: strin
 const DAY = 86_400_000;
 
 /** Dates of the form are whole days in the viewer's time zone; `to` includes its day. */
-function epoch(day: string, end: boolean): string | undefined {
+export function epoch(day: string, end: boolean): string | undefined {
   if (!day) return undefined;
   const [y, m, d] = day.split('-').map(Number);
   return String(new Date(y!, m! - 1, d!).getTime() + (end ? DAY : 0));

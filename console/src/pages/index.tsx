@@ -11,6 +11,7 @@ import { PolicyPage } from './PolicyPage.tsx';
 import { UsersPage } from './UsersPage.tsx';
 import { DomainsPage } from './DomainsPage.tsx';
 import { SecurityPage } from './SecurityPage.tsx';
+import { AuditPage } from './AuditPage.tsx';
 
 const isAdmin = (me: Me) => me.role === 'admin' || me.role === 'operator';
 
@@ -26,6 +27,7 @@ export function navItems(me: Me, t: Translator): NavItem[] {
     ['quarantine', t('nav.quarantine'), true],
     ['messages', t('nav.messages'), isAdmin(me)],
     ['dashboard', t('nav.dashboard'), isAdmin(me)],
+    ['audit', t('nav.audit'), isAdmin(me)],
     ['policy', t('nav.policy'), isAdmin(me)],
     ['users', t('nav.users'), isAdmin(me)],
     ['domains', t('nav.domains'), isAdmin(me)],
@@ -48,6 +50,8 @@ export function Pages({ me, page, arg }: { me: Me; page: string; arg: string | u
       return <QuarantinePage isAdmin={isAdmin(me)} />;
     case 'dashboard':
       return <DashboardPage />;
+    case 'audit':
+      return <AuditPage group={arg} />;
     case 'policy':
       return <PolicyPage />;
     case 'users':

@@ -2,6 +2,7 @@
 // 配送済み, outbound 送信済み), roles, languages, special rule names.
 import type { paths } from '../api-types.ts';
 import type { Translator } from '../i18n.ts';
+export { roleLabel, ruleLabel } from '../../../src/audit/event-words.ts';
 
 /** A message state as the server names it (the closed union of src/store/message-state.ts). */
 export type MessageState = NonNullable<NonNullable<paths['/api/messages']['get']['parameters']['query']>['state']>;
@@ -33,19 +34,8 @@ export function outcomeText(t: Translator, state: MessageState): string {
   return t.maybe(`outcome.${state}`) ?? stateLabel(t, state);
 }
 
-export function roleLabel(t: Translator, role: string): string {
-  return t.maybe(`role.${role}`) ?? role;
-}
-
 export function languageLabel(t: Translator, lang: string): string {
   return t.maybe(`language.${lang}`) ?? lang;
-}
-
-/** A rule name as written by the admin, except the built-in "(defaults)" and "(user)" holds. */
-export function ruleLabel(t: Translator, rule: string): string {
-  if (rule === '(defaults)') return t('rule.defaults');
-  if (rule === '(user)') return t('rule.user');
-  return rule;
 }
 
 /** How a tenant is named on screen: its display name once the server has one, else its name. */

@@ -13,6 +13,7 @@ import { dashboardRoutes } from './dashboard.ts';
 import { downloadRoutes } from './downloads.ts';
 import { quarantineRoutes } from './quarantine.ts';
 import { queueRoutes } from './queue.ts';
+import { auditRoutes } from './audit.ts';
 
 export const ALL_ROUTES = [
   ...authRoutes,
@@ -26,6 +27,7 @@ export const ALL_ROUTES = [
   ...downloadRoutes,
   ...quarantineRoutes,
   ...queueRoutes,
+  ...auditRoutes,
 ];
 
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
