@@ -77,6 +77,24 @@ export const AUDIT_EVENT_GROUPS = {
   'notice.created': 'mail',
   'notice.sent': 'mail',
   'stage.missing': 'mail',
+  // added with user/tenant lifecycle, retention, release requests and the message view
+  'attachment.viewed': 'attachments',
+  'console.login_refused': 'login',
+  'user.password_change_failed': 'login',
+  'domain.added': 'settings',
+  'domain.removed': 'settings',
+  'quarantine.release_requested': 'quarantine',
+  'quarantine.request_released': 'quarantine',
+  'quarantine.request_refused': 'quarantine',
+  'retention.bodies_purged': 'settings',
+  'retention.messages_purged': 'settings',
+  'tenant.disabled': 'settings',
+  'tenant.enabled': 'settings',
+  'tenant.retention': 'settings',
+  'user.deleted': 'settings',
+  'user.disabled': 'settings',
+  'user.enabled': 'settings',
+  'user.two_factor_reset': 'settings',
 } as const satisfies Record<string, AuditGroup>;
 
 export type AuditEventType = keyof typeof AUDIT_EVENT_GROUPS;

@@ -57,7 +57,7 @@ for (const kind of backends()) {
         plan: null,
         submittedBy: 'a@acme.example',
         body: Buffer.from(`body of ${id}`),
-        events: [{ actor: 'test', type: 'message.accepted' }],
+        events: [{ actor: 'test', type: 'accepted' }],
       });
       const at = now - ageDays * DAY;
       await store.db.updateTable('messages').set({ created_at: at, updated_at: at }).where('id', '=', id).execute();
