@@ -129,6 +129,7 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
   };
   writeFileSync(join(dir, 'policy.yaml'), POLICY);
   writeFileSync(join(dir, 'staff.csv'), STAFF.map((s) => `${s.name},${s.email}`).join('\n') + '\n');
+  await cli(['init']); // the CLI never creates a database on its own
   await cli(['tenant', 'add', 'acme', '--domain', TENANT_DOMAIN, '--inbound-route', `smtp://127.0.0.1:${sink.port}`]);
   await cli(['policy', 'apply', join(dir, 'policy.yaml'), '--tenant', 'acme']);
   await cli(['quarantine', 'settings', '--tenant', 'acme', '--staff-file', join(dir, 'staff.csv'), '--executive', ...EXECUTIVES]);

@@ -40,7 +40,20 @@ it('every event type written in src/ belongs to a group', () => {
   }
   // literals that sit beside an actor but are not event types (stage kinds, JSON schema types, a
   // release request's decision compared inside the type expression)
-  const notEvents = new Set(['hold', 'confirm', 'approve', 'release', 'refuse', 'string', 'object', 'integer', 'number', 'boolean', 'array', 'null']);
+  const notEvents = new Set([
+    'hold',
+    'confirm',
+    'approve',
+    'release',
+    'refuse',
+    'string',
+    'object',
+    'integer',
+    'number',
+    'boolean',
+    'array',
+    'null',
+  ]);
   const missing = [...seen].filter(([t]) => !notEvents.has(t) && !(t in AUDIT_EVENT_GROUPS)).map(([t, f]) => `${t} (${f})`);
   assert.deepEqual(missing, []);
   assert.ok(seen.size >= 40, `the scan finds the event literals (${seen.size})`);

@@ -119,6 +119,8 @@ describe('the release tarball, installed without dev dependencies', () => {
   });
 
   it('starts with deploy/sekisho.yaml, relays mail, serves the console, passes its health check, drains on SIGTERM', async () => {
+    const init = await cli(['init']); // the CLI never creates a database on its own
+    assert.equal(init.code, 0, init.out);
     const tenant = await cli(['tenant', 'add', 'acme', '--domain', 'acme.example']);
     assert.equal(tenant.code, 0, tenant.out);
     const user = await cli(['user', 'add', 'admin@acme.example', '--tenant', 'acme', '--role', 'admin', '--password-stdin'], PASSWORD);

@@ -53,8 +53,13 @@ export function MessagePage({ id }: { id: string }) {
                 ],
               ]}
             />
-            <h3>{t('preview.label')}</h3>
-            <MessagePreviewOf id={id} canOpenFiles />
+            {/* a purged body has nothing to preview: the line above says so, no request is made */}
+            {d.bodyPurgedAt === null && (
+              <>
+                <h3>{t('preview.label')}</h3>
+                <MessagePreviewOf id={id} canOpenFiles />
+              </>
+            )}
             {d.attachments.downloads.length > 0 && <DownloadFiles id={id} />}
             <h3>{t('detail.deliveries')}</h3>
             <DataTable<Delivery>
