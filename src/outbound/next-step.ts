@@ -5,7 +5,7 @@
 // approval). Times in the tenant's time zone (Asia/Tokyo until tenants carry their own).
 import type { MessageState } from '../store/message-state.ts';
 import { formatDateEn, formatDateJa } from '../mime/notice-text.ts';
-import type { OutboundState, StageType } from './outbound-state.ts';
+import { stageDeadline, type OutboundState, type StageType } from './outbound-state.ts';
 
 /** The step a message is at, as a notice or page tells it. */
 export type NextStep =
@@ -27,8 +27,7 @@ export function nextStepOf(state: MessageState, outbound: OutboundState | null):
   if (state === 'delivered') return { kind: 'sent' };
   if ((state === 'held' || state === 'awaiting_confirmation' || state === 'awaiting_approval') && outbound && outbound.stage >= 0) {
     const s = outbound.stages[outbound.stage]!;
-    const dueAt = s.type === 'hold' && s.startedAt ? s.startedAt + (s.minutes ?? 5) * 60_000 : s.dueAt;
-    return { kind: 'stage', type: s.type, dueAt, release: s.release, onTimeout: s.onTimeout, approvers: s.approvers };
+    return { kind: 'stage', type: s.type, dueAt: stageDeadline(s), release: s.release, onTimeout: s.onTimeout, approvers: s.approvers };
   }
   return { kind: 'notSent' };
 }

@@ -25,6 +25,11 @@ export interface StageState {
   dueAt?: number;
 }
 
+/** When a stage ends for the person waiting: a hold's end from its start and minutes, else its due time. */
+export function stageDeadline(stage: StageState): number | undefined {
+  return stage.type === 'hold' && stage.startedAt ? stage.startedAt + (stage.minutes ?? 5) * 60_000 : stage.dueAt;
+}
+
 export interface OutboundState {
   plan: Plan;
   policyVersion: number;

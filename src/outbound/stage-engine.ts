@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { MessageRow, Store } from '../store/store.ts';
 import { hashToken, newToken } from '../util/id.ts';
 import type { OutboundTables } from './tables.ts';
-import { enter, STAGE_STATE, withOutbound, type OutboundState } from './outbound-state.ts';
+import { enter, STAGE_STATE, stageDeadline, withOutbound, type OutboundState } from './outbound-state.ts';
 import { sendNotice, type Lang, type NoticeFacts, type NoticeKind } from './notices.ts';
 import { nextStepOf } from './next-step.ts';
 
@@ -92,7 +92,7 @@ export async function announceStage(env: OutboundEnv, m: MessageRow, state: Outb
     return;
   }
   const url = urls.get(state.sender);
-  const holdUntil = stage.type === 'hold' && stage.startedAt ? stage.startedAt + (stage.minutes ?? 5) * 60_000 : stage.dueAt;
+  const holdUntil = stageDeadline(stage);
   const kind: NoticeKind = stage.type === 'hold' ? 'held' : 'confirm';
   await sendNotice(env, {
     tenantId: m.tenant_id,
