@@ -31,6 +31,7 @@ import { consoleModule } from './console/console-module.ts';
 import { deliveryModule } from './delivery/delivery-module.ts';
 import { retentionModule } from './retention/retention-module.ts';
 import { configureAnalysisPool } from './analysis/pool.ts';
+import { applyPatches } from './patches/index.ts';
 
 /**
  * The feature modules, in order. Each adds accept decisions, queue state handlers, delivery
@@ -51,6 +52,7 @@ export interface RunningSekisho {
 }
 
 export async function startSekisho(config: Config, logger: Logger): Promise<RunningSekisho> {
+  applyPatches(); // first: a library version the patches were not written for stops the start here
   const node = config.nodeName ?? `${osHostname()}-${process.pid}`;
   const trustedNetworks = parseNetworks(config.trustedNetworks);
   const retry = {

@@ -8,6 +8,7 @@ import type { RuleMatch } from '../policy/evaluate.ts';
 import { analyzeInbound, type InboundAnalysis, type InboundOptions } from '../inbound/spam/builtin.ts';
 import type { AnalysisInput } from '../inbound/verdict.ts';
 import { isMainThread } from 'node:worker_threads';
+import { applyPatches } from '../patches/index.ts';
 
 export const analysisTasks = {
   parse: (i: { raw: Uint8Array; envelope: Envelope; direction: MessageFacts['direction'] }): Promise<ParsedMessage> =>
@@ -23,4 +24,7 @@ export const analysisTasks = {
 
 export type AnalysisTasks = typeof analysisTasks;
 
-if (!isMainThread) serveTasks(analysisTasks);
+if (!isMainThread) {
+  applyPatches();
+  serveTasks(analysisTasks);
+}

@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import MimeNode from 'nodemailer/lib/mime-node/index.js';
-import { patchNodemailer } from './nodemailer-patches.ts';
+import { applyPatches } from '../patches/index.ts';
 import type { DeliveryTarget } from './mx.ts';
 
 export type RecipientStatus = 'delivered' | 'deferred' | 'failed';
@@ -143,7 +143,7 @@ export function envelopeOf(mailFrom: string, recipients: string[]): { from: stri
 }
 
 export function createSmtpDelivery(options: SmtpDeliveryOptions): SmtpDelivery {
-  patchNodemailer();
+  applyPatches();
   const pools = new Map<string, PoolEntry>();
   const idleCloseMs = options.idleCloseMs ?? 60_000;
   const sweeper = setInterval(() => closeIdlePools(pools, idleCloseMs), Math.max(1000, Math.floor(idleCloseMs / 2)));

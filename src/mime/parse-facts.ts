@@ -6,7 +6,6 @@
 // Small messages are parsed on the calling thread (postal-mime's worst case, many tiny parts,
 // costs ~0.9 ms per KB); larger ones in the analysis worker pool, within PARSE_DEADLINE_MS.
 // `parseMessage` also returns attachment contents for the inbound analysers.
-import './postal-mime-patches.ts';
 import PostalMime, { addressParser, decodeWords, type Address, type Email } from 'postal-mime';
 import type { AddressFact, AttachmentFact, MessageFacts } from './facts.ts';
 import { runAnalysisTask } from '../analysis/pool.ts';

@@ -12,7 +12,7 @@ import type { LoginThrottle } from '../util/login-throttle.ts';
 import { inNetworks } from '../util/cidr.ts';
 import { readMessage } from './read-message.ts';
 import { SmtpError } from './smtp-error.ts';
-import { patchSmtpServer } from './smtp-server-patches.ts';
+import { applyPatches } from '../patches/index.ts';
 
 export interface ListenerDeps {
   acceptor: Acceptor;
@@ -67,7 +67,7 @@ function clientInfo(session: Session, trusted: boolean): ClientInfo {
 }
 
 function baseOptions(deps: ListenerDeps, greetingDelayMs: number) {
-  patchSmtpServer();
+  applyPatches(); // greetingDelayMs and authOnlyAfterTls below are options the patch adds
   return {
     name: deps.hostname,
     banner: 'Sekisho ESMTP',

@@ -1,4 +1,4 @@
-// The postal-mime decoder patch (src/mime/postal-mime-patches.ts): all three decoders are patched,
+// The postal-mime decoder patch (src/patches/postal-mime.ts): all three decoders are patched,
 // the join gives exactly the bytes the Blob round trip gave, and every .eml fixture parses to
 // the same result with the patched decoders as with postal-mime's own (run in a child process
 // that never loads the patch).
@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { joinChunks, patchedDecoders } from '../../src/mime/postal-mime-patches.ts';
+import { applyPatches } from '../../src/patches/index.ts';
+import { joinChunks, patchedDecoders } from '../../src/patches/postal-mime.ts';
+
+applyPatches();
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -15,7 +18,7 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const DIGEST = `
 import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-if (process.env.PATCH) await import(${JSON.stringify(new URL('../../src/mime/postal-mime-patches.ts', import.meta.url).href)});
+if (process.env.PATCH) (await import(${JSON.stringify(new URL('../../src/patches/index.ts', import.meta.url).href)})).applyPatches();
 const PostalMime = (await import('postal-mime')).default;
 const h = createHash('sha256');
 const dir = ${JSON.stringify(FIXTURES)};

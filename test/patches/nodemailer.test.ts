@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import DataStream from 'nodemailer/lib/smtp-connection/data-stream.js';
-import { isCrlfOnly, patchNodemailer, stuffDots } from '../../src/delivery/nodemailer-patches.ts';
+import { isCrlfOnly, patchNodemailer, stuffDots } from '../../src/patches/nodemailer.ts';
 import { envelopeOf } from '../../src/delivery/smtp-client.ts';
 
 type Proto = { _transform: (...args: unknown[]) => void };

@@ -3,7 +3,7 @@
 // Node 20 a Blob of thousands of parts is read back part by part through promise jobs, which made
 // up a sixth of the gateway's CPU per 10 KB message. The patch joins the same chunks into one
 // ArrayBuffer directly; bytes and the promise-returning signature are unchanged.
-// Imported for its side effect by parse-facts.ts before any message is parsed.
+// Applied by applyPatches() (src/patches/index.ts) in each process and analysis thread.
 
 type Chunk = Uint8Array | ArrayBuffer | string;
 interface Decoder {
@@ -58,16 +58,29 @@ const decoders: Array<[string, 'flushRemainder' | 'flushBuffer' | null]> = [
   ['./qp-decoder.js', 'flushBuffer'],
 ];
 
-export const patchedDecoders: string[] = [];
+const loaded: Array<{ file: string; flush: 'flushRemainder' | 'flushBuffer' | null; Decoder: DecoderClass }> = [];
 for (const [file, flush] of decoders) {
-  const mod = (await import(new URL(file, entry).href)) as { default: { prototype: Decoder & { finalize: () => Promise<ArrayBuffer> } } };
-  const proto = mod.default.prototype;
-  // Only where the shape is the one this patch was written for; otherwise postal-mime's own code runs.
-  if (!Array.isArray(new (mod.default as unknown as new () => Decoder)().chunks)) continue;
-  if (flush && typeof proto[flush] !== 'function') continue;
-  proto.finalize = async function finalize(this: Decoder) {
-    if (flush) this[flush]!();
-    return joinChunks(this.chunks);
-  };
-  patchedDecoders.push(file);
+  const mod = (await import(new URL(file, entry).href)) as { default: DecoderClass };
+  loaded.push({ file, flush, Decoder: mod.default });
+}
+type DecoderClass = (new () => Decoder) & { prototype: Decoder & { finalize: () => Promise<ArrayBuffer> } };
+
+export const patchedDecoders: string[] = [];
+let patched = false;
+
+/** Replaces each decoder's finalize() (see the top of the file); called by applyPatches(). */
+export function patchPostalMime(): void {
+  if (patched) return;
+  patched = true;
+  for (const { file, flush, Decoder } of loaded) {
+    const proto = Decoder.prototype;
+    // Only where the shape is the one this patch was written for; otherwise postal-mime's own code runs.
+    if (!Array.isArray(new Decoder().chunks)) continue;
+    if (flush && typeof proto[flush] !== 'function') continue;
+    proto.finalize = async function finalize(this: Decoder) {
+      if (flush) this[flush]!();
+      return joinChunks(this.chunks);
+    };
+    patchedDecoders.push(file);
+  }
 }
