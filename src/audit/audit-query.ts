@@ -5,6 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../store/schema.ts';
 import { typesOf, type AuditGroup } from './event-groups.ts';
+import { columnContains } from '../store/like.ts';
 
 export interface AuditFilter {
   group?: AuditGroup;
@@ -39,9 +40,6 @@ export interface AuditRow {
   recipients: string | null;
 }
 
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-const contains = (s: string) => `%${likeEscape(s)}%`;
-
 function filtered(db: Kysely<DB>, scope: AuditScope, f: AuditFilter) {
   let q = db
     .selectFrom('events')
@@ -49,21 +47,15 @@ function filtered(db: Kysely<DB>, scope: AuditScope, f: AuditFilter) {
     .leftJoin('tenants', 'tenants.id', 'events.tenant_id');
   if ('tenantId' in scope) q = q.where('events.tenant_id', '=', scope.tenantId);
   if (f.group) q = q.where('events.type', 'in', typesOf(f.group));
-  if (f.user) q = q.where(sql<boolean>`lower(events.actor) like ${contains(f.user.toLowerCase())} escape '\\'`);
+  if (f.user) q = q.where(columnContains('events.actor', f.user));
   if (f.recipient) {
-    const p = contains(f.recipient.toLowerCase());
-    q = q.where((eb) =>
-      eb.or([sql<boolean>`lower(events.data) like ${p} escape '\\'`, sql<boolean>`lower(messages.recipients) like ${p} escape '\\'`]),
-    );
+    const text = f.recipient;
+    q = q.where((eb) => eb.or([columnContains('events.data', text), columnContains('messages.recipients', text)]));
   }
   if (f.q) {
-    const p = contains(f.q.toLowerCase());
+    const text = f.q;
     q = q.where((eb) =>
-      eb.or([
-        sql<boolean>`lower(events.actor) like ${p} escape '\\'`,
-        sql<boolean>`lower(events.data) like ${p} escape '\\'`,
-        sql<boolean>`lower(messages.subject) like ${p} escape '\\'`,
-      ]),
+      eb.or([columnContains('events.actor', text), columnContains('events.data', text), columnContains('messages.subject', text)]),
     );
   }
   if (f.from !== undefined) q = q.where('events.at', '>=', f.from);

@@ -14,6 +14,7 @@ import type { Principal } from '../web/session/auth.ts';
 import { outboundStateOf } from '../outbound/outbound-state.ts';
 import { setSendAs, SendAsError } from '../users/send-as.ts';
 import { attachmentOfRow, messageViewOfRow, type MessageView } from '../mime/message-view.ts';
+import { columnContains } from '../store/like.ts';
 
 export class ScopeError extends Error {
   constructor(
@@ -39,8 +40,6 @@ export interface MessageSearch {
   before?: string;
   limit?: number;
 }
-
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export class ScopedStore {
   constructor(
@@ -77,21 +76,15 @@ export class ScopedStore {
     const limit = Math.min(Math.max(s.limit ?? 50, 1), 200);
     let q = this.messagesQuery().selectAll('messages');
     if (s.sender)
-      q = q.where((eb) =>
-        eb.or([
-          eb('messages.mail_from', 'like', `%${likeEscape(s.sender!.toLowerCase())}%`),
-          eb('messages.header_from', 'like', `%${likeEscape(s.sender!)}%`),
-        ]),
-      );
-    if (s.recipient) q = q.where('messages.recipients', 'like', `%${likeEscape(s.recipient.toLowerCase())}%`);
-    if (s.subject) q = q.where('messages.subject', 'like', `%${likeEscape(s.subject)}%`);
+      q = q.where((eb) => eb.or([columnContains('messages.mail_from', s.sender!), columnContains('messages.header_from', s.sender!)]));
+    if (s.recipient) q = q.where(columnContains('messages.recipients', s.recipient));
+    if (s.subject) q = q.where(columnContains('messages.subject', s.subject));
     if (s.from !== undefined) q = q.where('messages.created_at', '>=', s.from);
     if (s.to !== undefined) q = q.where('messages.created_at', '<', s.to);
     if (s.state) q = q.where('messages.state', '=', s.state);
     if (s.direction) q = q.where('messages.direction', '=', s.direction);
     if (s.before) q = q.where('messages.id', '<', s.before);
     if (s.rule) {
-      const pattern = `%${likeEscape(JSON.stringify(s.rule))}%`;
       q = q.where((eb) =>
         eb.exists(
           eb
@@ -99,7 +92,7 @@ export class ScopedStore {
             .select('events.id')
             .whereRef('events.message_id', '=', 'messages.id')
             .where('events.type', 'in', ['policy.matched', 'policy.would'])
-            .where('events.data', 'like', pattern),
+            .where(columnContains('events.data', JSON.stringify(s.rule))),
         ),
       );
     }

@@ -12,6 +12,7 @@ import { bodyFacts } from '../mime/stored-facts.ts';
 import { inboundDb } from './tenant-settings.ts';
 import type { InboundPlanState } from './decide.ts';
 import { adminOnlyMessage, reasonInputOf, reasonLabels, selfReleasable, type ReleaseClass } from './release-class.ts';
+import { columnContains } from '../store/like.ts';
 
 export class QuarantineError extends Error {
   constructor(
@@ -146,10 +147,8 @@ export async function listQuarantine(store: Store, filter: QuarantineFilter): Pr
     );
   }
   if (filter.search) {
-    const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q = q.where(({ or }) =>
-      or(['header_from', 'mail_from', 'subject'].map((column) => sql<boolean>`lower(${sql.ref(column)}) LIKE ${pattern} ESCAPE '\\'`)),
-    );
+    const text = filter.search;
+    q = q.where(({ or }) => or(['header_from', 'mail_from', 'subject'].map((column) => columnContains(column, text))));
   }
   const rows = await q
     .orderBy('id', 'desc')

@@ -135,6 +135,10 @@ for (const kind of backends()) {
       assert.deepEqual(bySubject, [ids.taroApprove]);
       assert.deepEqual(await seen('admin', '?rule=Boss%20approves'), [ids.taroApprove]);
       assert.deepEqual(await seen('admin', '?state=held&sender=hanako'), [ids.hanakoHeld]);
+      // LIKE wildcards in the search are literal and case is ignored, on SQLite as on PostgreSQL
+      assert.deepEqual(await seen('admin', '?subject=approve%20tar_&sender=taro'), []);
+      assert.deepEqual(await seen('admin', '?subject=%25approve&sender=taro'), []);
+      assert.deepEqual(await seen('admin', '?subject=approve%20TARO&sender=taro'), [ids.taroApprove]);
       const p1 = await as.admin!.call('GET', '/api/messages?limit=2');
       assert.equal(p1.json.items.length, 2);
       const p2 = await as.admin!.call('GET', `/api/messages?limit=2&before=${p1.json.next}`);
