@@ -11,6 +11,7 @@ import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/ins
 import { consoleLoginThrottle, login, MAX_FAILS_PER_IP, type LoginOutcome } from '../../src/web/session/auth.ts';
 import { FREE_FAILURES, MAX_WAIT_MS } from '../../src/util/login-throttle.ts';
 import { hashPassword } from '../../src/util/password.ts';
+import { loginApi } from '../console/api-client.ts';
 
 function smtpClient(port: number, user: string, pass: string) {
   return nodemailer.createTransport({
@@ -167,6 +168,17 @@ for (const kind of backends()) {
         'rokuro logged in from here before',
       );
       assert.equal(reasons([await login(store, { email: 'hanako@acme.example', password: PASSWORD, ip })]).throttled, 1);
+    });
+
+    it('console: guessing the current password in "change my password" is throttled like login', async () => {
+      const me = await loginApi(`http://127.0.0.1:${inst.sekisho.ports.http}`, 'goro@acme.example', PASSWORD);
+      const change = (currentPassword: string) =>
+        me.call('POST', '/api/auth/password', { currentPassword, newPassword: 'a new long password 2026' });
+      for (let i = 0; i < FREE_FAILURES; i++) assert.equal((await change(`guess ${i}`)).json.code, 'wrong_password');
+      const slowed = await change('guess again');
+      assert.equal(slowed.status, 429);
+      assert.equal(slowed.json.code, 'throttled');
+      assert.equal((await change(PASSWORD)).status, 429, 'not even the right password is checked while slowed');
     });
   });
 }

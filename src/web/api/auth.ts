@@ -1,8 +1,9 @@
 // /api/auth: log in (email + password, + TOTP code when enrolled), log out, who am I (with the
 // CSRF token the console sends back on every change), and TOTP enrolment.
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
+import type { FastifyReply } from 'fastify';
 import type { Store } from '../../store/store.ts';
-import { consoleDb, login, logout, SESSION_COOKIE, SESSION_MS, type Principal } from '../session/auth.ts';
+import { consoleDb, consoleLoginThrottle, login, logout, SESSION_COOKIE, SESSION_MS, type Principal } from '../session/auth.ts';
 import { matchTotp, newTotpSecret, otpauthUrl } from '../session/totp.ts';
 import { bool, int, list, nullable, object, okSchema, oneOfStrings, str } from './schema-kit.ts';
 import { verifyPassword } from '../../util/password.ts';
@@ -68,13 +69,7 @@ export const authRoutes: RouteSpec[] = [
       const body = req.body as { email: string; password: string; totp?: string };
       const r = await login(ctx.deps.store, { ...body, ip: req.ip });
       if (!r.ok) {
-        if (r.reason === 'throttled') {
-          reply.header('retry-after', String(r.retryAfterSeconds));
-          throw new HttpError(429, `too many failed attempts; try again in ${r.retryAfterSeconds} seconds`, {
-            code: r.reason,
-            retryAfterSeconds: r.retryAfterSeconds,
-          });
-        }
+        if (r.reason === 'throttled') throw throttled(reply, r.retryAfterSeconds);
         throw new HttpError(
           401,
           {
@@ -143,13 +138,18 @@ export const authRoutes: RouteSpec[] = [
       },
       response: object({ ok: { const: true }, sessionsEnded: int }),
     },
-    async handler(req, ctx) {
+    async handler(req, ctx, reply) {
       const p = ctx.principal!;
       const store = ctx.deps.store;
       const b = req.body as { currentPassword: string; newPassword: string };
       const user = p.tenantId ? await store.userByEmail(p.email) : undefined;
       if (!user) throw new HttpError(400, 'operators change their password with sekisho operator add', { code: 'not_a_user' });
+      // the current password is guessed no faster here than at login (a borrowed session must not
+      // become an unthrottled password oracle): the same throttle, the same account back-off
+      const gate = await consoleLoginThrottle(store).begin(p.email, req.ip);
+      if (!gate.ok) throw throttled(reply, gate.retryAfterSeconds);
       if (!(await verifyPassword(b.currentPassword, user.password_hash))) {
+        await gate.attempt.failed();
         await store.appendEvent({
           tenantId: user.tenant_id,
           messageId: null,
@@ -159,6 +159,7 @@ export const authRoutes: RouteSpec[] = [
         });
         throw new HttpError(400, 'the current password is wrong', { code: 'wrong_password' });
       }
+      await gate.attempt.succeeded();
       const r = await setUserPassword(store, user, b.newPassword, p.email, p.sessionHash);
       return { ok: true, sessionsEnded: r.sessionsEnded };
     },
@@ -208,3 +209,12 @@ export const authRoutes: RouteSpec[] = [
     },
   }),
 ];
+
+/** 429 with Retry-After: too many wrong passwords for this account or from this client. */
+function throttled(reply: FastifyReply, retryAfterSeconds: number): HttpError {
+  reply.header('retry-after', String(retryAfterSeconds));
+  return new HttpError(429, `too many failed attempts; try again in ${retryAfterSeconds} seconds`, {
+    code: 'throttled',
+    retryAfterSeconds,
+  });
+}
