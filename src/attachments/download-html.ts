@@ -1,7 +1,8 @@
 // HTML of the recipient's download page /d/TOKEN, Japanese first, then English, readable on a
 // phone (one column, large touch targets, no scripts). Everything that came from a sender (file
 // names) is HTML-escaped; the page itself never changes state on GET — buttons POST.
-import { escapeHtml, formatDateEn, formatDateJa, formatSize } from '../mime/notice-text.ts';
+import { formatDateEn, formatDateJa, formatSize } from '../mime/notice-text.ts';
+import { escapeHtml } from '../util/escape-html.ts';
 
 export interface PageFile {
   index: number;

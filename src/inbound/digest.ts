@@ -11,10 +11,7 @@ import { parseFacts } from '../mime/parse-facts.ts';
 import { createReleaseLink, listQuarantine, type QuarantineItem } from './quarantine.ts';
 import { getSettings, inboundDb } from './tenant-settings.ts';
 import { reasonLabel, selfReleasable } from './release-class.ts';
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+import { escapeHtml } from '../util/escape-html.ts';
 
 export interface DigestDeps {
   store: Store;

@@ -18,7 +18,7 @@ import {
 import { getSettings } from './tenant-settings.ts';
 import { adminOnlyMessage, reasonInputOf, reasonLabel, selfReleasable, type ReasonInput } from './release-class.ts';
 import { requestOf, requestRelease, requestStateText, type ReleaseRequest } from './release-requests.ts';
-import { escapeHtml } from './digest.ts';
+import { escapeHtml } from '../util/escape-html.ts';
 import { formatDateJa } from '../mime/notice-text.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
 import { messageViewOfRow } from '../mime/message-view.ts';

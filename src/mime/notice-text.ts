@@ -3,6 +3,7 @@
 // the web-download notice inserted into the message body, and the separate ZIP password notice.
 // Pure functions; dates are shown in the given time zone (default Asia/Tokyo). 'both' puts
 // Japanese first, then English. Every value shown is HTML-escaped in the HTML versions.
+import { escapeHtml } from '../util/escape-html.ts';
 
 export type NoticeLanguage = 'ja' | 'en' | 'both';
 
@@ -85,10 +86,6 @@ function utcOffset(date: Date, timeZone: string): string {
     .formatToParts(date)
     .find((p) => p.type === 'timeZoneName')?.value;
   return (name ?? 'GMT').replace(/^GMT/, 'UTC').replace(/^UTC$/, 'UTC+0');
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 interface Block {

@@ -7,6 +7,7 @@ import { composeNotice, enqueueSystemMessage } from '../queue/system-mail.ts';
 import type { Store } from '../store/store.ts';
 import { formatDateEn, formatDateJa } from '../mime/notice-text.ts';
 import { describeNextStep, type NextStep } from './next-step.ts';
+import { escapeHtml } from '../util/escape-html.ts';
 
 export type NoticeKind =
   | 'held'
@@ -217,10 +218,6 @@ function en(kind: NoticeKind, f: NoticeFacts): Text {
     case 'notify':
       return { subject: `[Outbound filter] ${f.subject}`, lines: [`A message from ${f.from} matched the rule "${f.rule ?? ''}".`] };
   }
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** Subject, plain text and HTML of one notice; 'both' puts Japanese first, then English. */

@@ -11,7 +11,7 @@ import { messageViewOfRow, attachmentOfRow, type MessageView } from '../mime/mes
 import { MESSAGE_VIEW_CSS, fileLine, messageViewHtml } from '../web/message-view-html.ts';
 import { sendAttachment } from '../web/attachment-download.ts';
 import type { MessageRow } from '../store/store.ts';
-import { escapeHtml as e } from './notices.ts';
+import { escapeHtml as e } from '../util/escape-html.ts';
 import { outboundStateOf, STAGE_STATE, type OutboundState } from './outbound-state.ts';
 import { linksDb, type OutboundEnv } from './stage-engine.ts';
 import { hashToken } from '../util/id.ts';

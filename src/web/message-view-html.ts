@@ -5,7 +5,8 @@
 // and the attached files with human size and type. Every value is escaped; Japanese, English, or
 // both side by side (the /q/ page).
 import type { MessageView, ViewAddress, ViewAttachment } from '../mime/message-view.ts';
-import { escapeHtml as e, formatDateEn, formatDateJa, formatSize } from '../mime/notice-text.ts';
+import { formatDateEn, formatDateJa, formatSize } from '../mime/notice-text.ts';
+import { escapeHtml as e } from '../util/escape-html.ts';
 
 export type ViewLang = 'ja' | 'en' | 'both';
 
