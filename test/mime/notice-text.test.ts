@@ -27,8 +27,8 @@ test('web download notice: ja, en, both (Japanese first), escaped HTML, passcode
   assert.match(ja.text, /・見積書<最終>\.pdf \(121 KB\)/);
   assert.match(ja.text, /確認コード/);
   assert.doesNotMatch(ja.text, /Download URL/);
-  assert.ok(ja.html.includes('見積書&#60;最終&#62;.pdf'));
-  assert.ok(ja.html.includes('href="https://s.example/d/T?a=1&#38;b=2"'));
+  assert.ok(ja.html.includes('見積書&lt;最終&gt;.pdf'));
+  assert.ok(ja.html.includes('href="https://s.example/d/T?a=1&amp;b=2"'));
   const both = webDownloadNotice({ ...input, lang: 'both' });
   assert.ok(both.text.indexOf('ダウンロードURL:') < both.text.indexOf('Download URL:'));
   const en = webDownloadNotice({ ...input, lang: 'en', passcode: false });
