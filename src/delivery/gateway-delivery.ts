@@ -3,7 +3,6 @@
 // inbound mail goes to the tenant's route for the recipient's domain. Connections are pooled per
 // destination (smtp-client.ts). Every result carries code, enhanced status and remote MTA so the
 // worker can write a proper DSN.
-import type { Readable } from 'node:stream';
 import type { Resolver } from 'node:dns/promises';
 import type { Store } from '../store/store.ts';
 import type { DeliveryPort, DeliveryRequest } from '../queue/delivery-port.ts';
@@ -17,6 +16,7 @@ import {
   type SmtpDelivery,
 } from './smtp-client.ts';
 import { createResolver, DeliveryRoutingError, resolveDeliveryTargets } from './mx.ts';
+import { streamToBuffer } from '../mime/rewrite/message-source.ts';
 
 export interface GatewayDeliveryOptions {
   store: Store;
@@ -120,10 +120,4 @@ function groupByDomain(recipients: string[]): Map<string, string[]> {
     groups.set(domain, [...(groups.get(domain) ?? []), r]);
   }
   return groups;
-}
-
-async function streamToBuffer(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
-  return Buffer.concat(chunks);
 }

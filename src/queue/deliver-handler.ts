@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics.ts';
 import type { DeliveryPreparer, PreparedCopy } from '../pipeline.ts';
 import { DEFAULT_RETRY_SCHEDULE, isExpired, nextAttemptAt, shouldWarnDelay, type RetrySchedule } from '../delivery/retry-schedule.ts';
 import { sendDeliveryNotice } from '../delivery/notices.ts';
+import { streamToBuffer } from '../mime/rewrite/message-source.ts';
 
 export interface RetryPolicy {
   /** delays between attempts; the last one repeats */
@@ -176,12 +177,6 @@ async function prepare(preparers: DeliveryPreparer[], message: MessageRow, raw: 
     copies = next;
   }
   return copies;
-}
-
-async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
-  return Buffer.concat(chunks);
 }
 
 async function anyDelivered(store: Store, id: string): Promise<boolean> {

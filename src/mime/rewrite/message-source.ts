@@ -39,7 +39,7 @@ function* chunks(bytes: Buffer): Generator<Buffer> {
 }
 
 /** Collects a stream into one Buffer (for callers and tests that want bytes). */
-export async function streamToBuffer(stream: Readable): Promise<Buffer> {
+export async function streamToBuffer(stream: AsyncIterable<Buffer | Uint8Array | string>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const chunk of stream) parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   return Buffer.concat(parts);
