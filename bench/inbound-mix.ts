@@ -9,7 +9,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { BlobWriter, TextReader, Uint8ArrayReader, ZipWriter } from '@zip.js/zip.js';
 import { encodeIso2022Jp } from '../src/mime/rewrite/charset-codec.ts';
 import type { DnsRecord } from '../test/helpers/dns-server.ts';
@@ -521,7 +520,10 @@ export async function buildMix(count: number): Promise<Mix> {
   const keys = new Map<string, SigningKey>();
   const keyOf = (domain: string, selector: string) => {
     let k = keys.get(domain);
-    if (!k) keys.set(domain, (k = newKey(selector)));
+    if (!k) {
+      k = newKey(selector);
+      keys.set(domain, k);
+    }
     return k;
   };
   const english = fixtureMessages(['ham/spamassassin', 'spam/spamassassin', 'spam/rspamd']);

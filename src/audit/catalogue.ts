@@ -18,7 +18,7 @@ function catalogue(lang: Lang): Record<string, string> {
   return dict;
 }
 
-export function serverWords(lang: Lang): Words & { (key: string): string } {
+export function serverWords(lang: Lang): Words & ((key: string) => string) {
   const dict = catalogue(lang);
   const fill = (s: string, vars: Record<string, string | number>) => s.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
   const maybe = (key: string, vars: Record<string, string | number> = {}) => (key in dict ? fill(dict[key]!, vars) : undefined);

@@ -1,7 +1,6 @@
 // Kysely shapes of the console's own tables (migrations: src/store/*/console-migrations.ts).
 // Operators are people who administer every tenant; they are not rows of `users` (which always
 // belong to one tenant) but of console_operators, created with `sekisho operator add`.
-import type { Generated } from 'kysely';
 
 export type ConsoleTables = {
   console_operators: { email: string; password_hash: string; created_at: number };

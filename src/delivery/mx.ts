@@ -187,6 +187,7 @@ export function parseDnsServers(text: string | undefined): string[] {
  * The resolver function mailauth takes (`resolver` option of authenticate/dkimVerify/spf):
  * resolve(name, rrtype) through our Resolver, so its look-ups use the configured servers too.
  */
+// biome-ignore lint/suspicious/noExplicitAny: mailauth's resolver type differs per function (records of each rrtype)
 export function mailauthResolver(resolver: Resolver): (name: string, rrtype: string) => Promise<any> {
   return (name, rrtype) => resolver.resolve(name, rrtype as 'TXT');
 }

@@ -211,7 +211,7 @@ function transportOptions(options: SmtpDeliveryOptions, request: DeliverRequest)
     tls: {
       // Opportunistic TLS only protects against passive listeners: most MX certificates do not
       // match the MX name, so checking them would send such mail in plaintext or not at all.
-      rejectUnauthorized: requireTls || request.secure === true ? true : false,
+      rejectUnauthorized: !!(requireTls || request.secure === true),
       servername: request.servername,
       ca: request.tlsCa,
     },

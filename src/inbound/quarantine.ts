@@ -168,7 +168,7 @@ export interface QuarantinePreview extends QuarantineItem {
 
 export async function previewQuarantined(store: Store, tenantId: string, id: string): Promise<QuarantinePreview> {
   const m = await store.message(id, tenantId);
-  if (!m || m.direction !== 'inbound') throw new QuarantineError('not_found', `no inbound message ${id} in this tenant`);
+  if (m?.direction !== 'inbound') throw new QuarantineError('not_found', `no inbound message ${id} in this tenant`);
   const facts = await bodyFacts(store, m);
   const s = inboundStateOf(m);
   return {

@@ -78,7 +78,7 @@ export async function requestRelease(
   const { store } = deps;
   const who = recipient.toLowerCase();
   const m = await store.message(messageId, tenantId);
-  if (!m || m.direction !== 'inbound') throw new QuarantineError('not_found', `no inbound message ${messageId} in this tenant`);
+  if (m?.direction !== 'inbound') throw new QuarantineError('not_found', `no inbound message ${messageId} in this tenant`);
   if (!(await heldFor(store, m, who))) throw new QuarantineError('wrong_state', `message ${messageId} is no longer quarantined for ${who}`);
   const now = Date.now();
   const id = newId(now);

@@ -60,7 +60,10 @@ const partnersCache = new WeakMap<Store, Map<string, { at: number; partners: Pro
 
 function usualPartners(store: Store, tenantId: string): Promise<ReadonlyMap<string, number>> {
   let byTenant = partnersCache.get(store);
-  if (!byTenant) partnersCache.set(store, (byTenant = new Map()));
+  if (!byTenant) {
+    byTenant = new Map();
+    partnersCache.set(store, byTenant);
+  }
   const hit = byTenant.get(tenantId);
   if (hit && Date.now() - hit.at < PARTNERS_TTL_MS) return hit.partners;
   const partners = store.db

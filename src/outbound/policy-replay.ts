@@ -82,7 +82,7 @@ export async function replayPolicy(
   const users = new Map<string, { email: string; managerEmail: string | null } | null>();
   for (const m of rows) {
     const facts = await fullFacts(store, m);
-    const sender = (m.submitted_by && m.submitted_by.includes('@') ? m.submitted_by : m.mail_from).toLowerCase();
+    const sender = (m.submitted_by?.includes('@') ? m.submitted_by : m.mail_from).toLowerCase();
     if (!users.has(sender)) {
       const u = await store.userByEmail(sender);
       users.set(sender, u && u.tenant_id === tenantId ? { email: u.email, managerEmail: u.approver_email } : null);

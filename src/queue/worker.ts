@@ -119,20 +119,18 @@ export class QueueWorker {
         await this.sleep(this.opts.pollIntervalMs);
         continue;
       }
-      {
-        this.woken = false;
-        this.backlog = false; // a wake() during the claim sets it again
-        try {
-          claimed = await this.opts.store.claimDue(this.opts.node, Date.now(), free, this.opts.leaseMs);
-        } catch (err) {
-          this.opts.logger.error({ err }, 'queue claim failed; retrying');
-          this.backlog = true;
-        }
-        // A lease that lapsed under load (heartbeat late) makes our own in-flight message claimable
-        // again; never start a second delivery of a message this node is still working on.
-        for (const message of claimed) if (!this.leased.has(message.id)) this.dispatch(message);
-        if (claimed.length >= free) this.backlog = true;
+      this.woken = false;
+      this.backlog = false; // a wake() during the claim sets it again
+      try {
+        claimed = await this.opts.store.claimDue(this.opts.node, Date.now(), free, this.opts.leaseMs);
+      } catch (err) {
+        this.opts.logger.error({ err }, 'queue claim failed; retrying');
+        this.backlog = true;
       }
+      // A lease that lapsed under load (heartbeat late) makes our own in-flight message claimable
+      // again; never start a second delivery of a message this node is still working on.
+      for (const message of claimed) if (!this.leased.has(message.id)) this.dispatch(message);
+      if (claimed.length >= free) this.backlog = true;
       // Claimed a full batch: there may be more due right now. Otherwise sleep until woken.
       if (claimed.length === 0 || claimed.length < free || free <= 0) {
         if (!this.woken) await this.sleep(this.opts.pollIntervalMs);

@@ -38,7 +38,8 @@ interface SessionState {
 type Session = SMTPServerSession & { sekisho?: SessionState };
 
 function state(session: Session): SessionState {
-  return (session.sekisho ??= {});
+  session.sekisho ??= {};
+  return session.sekisho;
 }
 
 /** A transaction has begun (MAIL FROM, or the first RCPT TO accepted on the MX port). */
@@ -199,7 +200,9 @@ export function createInboundServer(deps: ListenerDeps & { greetingDelayMs: numb
       }
       try {
         const tenantId = await deps.acceptor.inboundRecipientTenant(address.address);
-        (state(session).rcptTenants ??= new Map()).set(address.address.toLowerCase(), tenantId);
+        const s = state(session);
+        s.rcptTenants ??= new Map();
+        s.rcptTenants.set(address.address.toLowerCase(), tenantId);
         if (session.envelope.rcptTo.length === 0) expectMessage(deps, session);
         callback();
       } catch (err) {

@@ -603,6 +603,7 @@ const Q = {
   ),
   userByEmail: new Prepared(1, (db, email: string) => db.selectFrom('users').selectAll().where('email', '=', email)),
   insertMessage: new Prepared(MESSAGE_COLUMNS.length, (db, ...v: unknown[]) =>
+    // biome-ignore lint/suspicious/noExplicitAny: placeholders, one per column: Prepared binds the typed values per call
     db.insertInto('messages').values(Object.fromEntries(MESSAGE_COLUMNS.map((c, i) => [c, v[i]])) as any),
   ),
   insertBody: new Prepared(2, (db, id: string, data: Buffer) => db.insertInto('bodies').values({ message_id: id, data })),
@@ -632,6 +633,7 @@ function transitionQuery(columns: string[]): Prepared<unknown[], unknown> {
     q = new Prepared(2 + columns.length, (db, id, node, ...values) =>
       db
         .updateTable('messages')
+        // biome-ignore lint/suspicious/noExplicitAny: placeholders, one per column: Prepared binds the typed values per call
         .set(Object.fromEntries(columns.map((c, i) => [c, values[i]])) as any)
         .where('id', '=', id as string)
         .where('locked_by', '=', node as string),

@@ -196,7 +196,7 @@ function toAnswer(response: DecodedPacket, name: string, type: QueryType, syscal
   const records = answers.filter((a) => a.type === type);
   if (records.length === 0) throw new DnsQueryError('ENODATA', syscall, name, negativeTtlOf(response, negativeTtl));
   const chain = answers.filter((a) => a.type === type || a.type === 'CNAME');
-  return { value: valueOf(records, type), ttl: Math.min(...chain.map((a) => a.ttl ?? 0)) };
+  return { value: recordValue(records, type), ttl: Math.min(...chain.map((a) => a.ttl ?? 0)) };
 }
 
 /** RFC 2308 section 5: min(SOA TTL, SOA minimum) from the authority section, else the default */
@@ -205,7 +205,7 @@ function negativeTtlOf(response: DecodedPacket, fallback: number): number {
   return soa ? Math.min(soa.ttl ?? 0, (soa.data as { minimum: number }).minimum) : fallback;
 }
 
-function valueOf(records: DecodedRecord[], type: QueryType): DnsValue {
+function recordValue(records: DecodedRecord[], type: QueryType): DnsValue {
   switch (type) {
     case 'TXT':
       // as node:dns gives them: one array of character-strings per record, bytes read as latin1

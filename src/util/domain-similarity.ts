@@ -277,7 +277,7 @@ export function boundedDistance(s: readonly string[], t: readonly string[], k: n
       const cost = s[i - 1] === t[j - 1] ? 0 : 1;
       let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
       if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
-      cur[j] = v > over ? over : v;
+      cur[j] = Math.min(v, over);
       if (cur[j]! < rowMin) rowMin = cur[j]!;
     }
     if (rowMin > k) return over;

@@ -328,8 +328,11 @@ for (const kind of backends()) {
     it('a deferred recipient is retried with the same stored files and the same link', async () => {
       sink.messages.length = 0;
       let deferred = false;
-      sink.rcptHook = (rcpt) =>
-        rcpt === 'h@partner.example' && !deferred ? ((deferred = true), { code: 451, text: '4.3.0 try again later' }) : null;
+      sink.rcptHook = (rcpt) => {
+        if (rcpt !== 'h@partner.example' || deferred) return null;
+        deferred = true;
+        return { code: 451, text: '4.3.0 try again later' };
+      };
       try {
         const raw = await composed({ filename: 'retry.pdf', content: Buffer.from('%PDF-1.4 retry'), to: 'h@partner.example' });
         const id = await queueWithPolicy(inst, POLICY, raw, ['h@partner.example', 'i@partner.example']);

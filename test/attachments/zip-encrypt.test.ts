@@ -181,8 +181,11 @@ for (const kind of backends()) {
     it('a deferred recipient gets a ZIP with the same password; one password mail, after delivery', async () => {
       sink.messages.length = 0;
       let deferred = false;
-      sink.rcptHook = (rcpt) =>
-        rcpt === 'r1@partner.example' && !deferred ? ((deferred = true), { code: 451, text: '4.3.0 later' }) : null;
+      sink.rcptHook = (rcpt) => {
+        if (rcpt !== 'r1@partner.example' || deferred) return null;
+        deferred = true;
+        return { code: 451, text: '4.3.0 later' };
+      };
       try {
         const id = await queueWithPolicy(inst, policy('aes256', 'recipients'), await message('r1@partner.example'), [
           'r1@partner.example',

@@ -25,9 +25,11 @@ export class SmtpTalk {
   private attach(socket: net.Socket | tls.TLSSocket) {
     socket.on('data', (d: Buffer) => {
       this.buffer += d.toString('latin1');
-      this.waiters.splice(0).forEach((w) => w());
+      for (const w of this.waiters.splice(0)) w();
     });
-    socket.on('close', () => this.waiters.splice(0).forEach((w) => w()));
+    socket.on('close', () => {
+      for (const w of this.waiters.splice(0)) w();
+    });
     socket.on('error', () => {});
   }
 

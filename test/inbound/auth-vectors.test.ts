@@ -38,13 +38,13 @@ function spfSuites(): Array<{ records: DnsRecord[]; cases: SpfCase[] }> {
   for (const file of readdirSync(new URL('spf/', DIR))) {
     for (const doc of readFileSync(new URL(`spf/${file}`, DIR), 'utf8').split(/^---$/m)) {
       const name = /^name: (.*)$/m.exec(doc)?.[1] ?? file;
-      const recordLines = [...doc.matchAll(/^  (a|aaaa|spf|mx|ptr|exp|txt): (\S+) (.*)$/gm)];
+      const recordLines = [...doc.matchAll(/^ {2}(a|aaaa|spf|mx|ptr|exp|txt): (\S+) (.*)$/gm)];
       if (recordLines.some((m) => !['a', 'aaaa', 'spf'].includes(m[1]!))) continue;
       const records: DnsRecord[] = recordLines.flatMap((m): DnsRecord[] => {
         if (m[1] === 'spf') return [{ name: m[2]!, type: 'TXT' as const, value: m[3]!.trim() }];
         return m[3]!.split(',').map((ip) => ({ name: m[2]!, type: (m[1] === 'a' ? 'A' : 'AAAA') as 'A' | 'AAAA', value: ip.trim() }));
       });
-      const cases = [...doc.matchAll(/^  - domain: (.*)\n((?:    .*\n?)*)/gm)].map((m) => {
+      const cases = [...doc.matchAll(/^ {2}- domain: (.*)\n((?: {4}.*\n?)*)/gm)].map((m) => {
         const field = (k: string) => new RegExp(`^    ${k}: (.*)$`, 'm').exec(m[2]!)?.[1]?.trim();
         return {
           suite: `${file}: ${name}`,

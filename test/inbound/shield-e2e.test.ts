@@ -116,7 +116,7 @@ for (const kind of backends()) {
         assert.match(head, /^Received: from mail\.sender\.test /);
         assert.match(
           head,
-          /\r\nAuthentication-Results: sekisho\.localhost;\r\n dkim=none[^]*\r\n spf=pass \(sekisho\.localhost: domain of friend@sender\.test designates 127\.0\.0\.1/,
+          /\r\nAuthentication-Results: sekisho\.localhost;\r\n dkim=none[\s\S]*\r\n spf=pass \(sekisho\.localhost: domain of friend@sender\.test designates 127\.0\.0\.1/,
         );
         await waitUntil(async () => (await message(id)).state === 'delivered', 'delivered state');
       }

@@ -14,7 +14,7 @@ import { backends, createTestDatabase, type TestDatabase } from '../helpers/data
 import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { runCli } from '../helpers/process.ts';
-import { decode, http, queueWithPolicy, waitUntil } from '../attachments/attachments-helpers.ts';
+import { decode, http, queueWithPolicy } from '../attachments/attachments-helpers.ts';
 import { loginApi } from '../console/api-client.ts';
 import { attachmentDetails } from '../../src/attachments/details.ts';
 import { downloadStatus } from '../../src/attachments/control.ts';

@@ -74,7 +74,11 @@ describe('SQLite group commit while another process writes', () => {
       // the event loop turns (timers fire) and other queries run while the lock is taken
       let ticks = 0;
       await new Promise<void>((resolve) => {
-        const t = setInterval(() => ++ticks >= 5 && (clearInterval(t), resolve()), 5);
+        const t = setInterval(() => {
+          if (++ticks < 5) return;
+          clearInterval(t);
+          resolve();
+        }, 5);
       });
       assert.equal((await sql<{ n: number }>`SELECT count(*) AS n FROM schema_migrations`.execute(dialect.db)).rows[0]!.n, 0);
       assert.equal(committed, false, 'still waiting for the lock');

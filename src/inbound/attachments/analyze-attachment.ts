@@ -297,7 +297,7 @@ function join(member: string, name: string): string {
 }
 
 function walkZip(walk: Walk, name: string, member: string, bytes: Uint8Array, depth: number): void {
-  let directory;
+  let directory: ReturnType<typeof readZipDirectory>;
   try {
     directory = readZipDirectory(bytes, walk.entriesLeft + 1);
   } catch (err) {
@@ -436,7 +436,7 @@ function walkGzip(walk: Walk, name: string, member: string, bytes: Uint8Array, d
 }
 
 function inspectOle(walk: Walk, name: string, member: string, bytes: Uint8Array, depth: number): void {
-  let report;
+  let report: ReturnType<typeof analyzeOle>;
   try {
     report = analyzeOle(bytes);
   } catch (err) {

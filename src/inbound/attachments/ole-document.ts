@@ -100,8 +100,8 @@ function pptEmbeddedStorages(data: Uint8Array): OleReport[] {
 function mergeInner(report: OleReport, inner: OleReport, autoExec: Set<string>, suspicious: Set<string>): void {
   report.vba ||= inner.vba;
   report.encrypted ||= inner.encrypted;
-  inner.autoExec.forEach((a) => autoExec.add(a));
-  inner.suspicious.forEach((a) => suspicious.add(a));
+  for (const a of inner.autoExec) autoExec.add(a);
+  for (const a of inner.suspicious) suspicious.add(a);
   report.embedded.push(...inner.embedded);
 }
 
@@ -150,7 +150,7 @@ export function decompressOvba(data: Uint8Array, start: number, cap: number): Ui
         const offset = (token >> (16 - bitCount)) + 1;
         const from = n - offset;
         if (from < 0) return out.subarray(0, n);
-        for (let k = 0; k < length && n < cap; k++) (out[n] = out[from + k]), n++;
+        for (let k = 0; k < length && n < cap; k++) out[n++] = out[from + k]!;
       }
     }
   }

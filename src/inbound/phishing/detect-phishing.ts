@@ -213,7 +213,7 @@ function nameTest(names: readonly string[]): (normalised: string) => boolean {
     else other.push(n);
   }
   const words = ascii.length ? new RegExp(`(?:^|[^a-z0-9])(?:${ascii.join('|')})(?:$|[^a-z0-9])`) : null;
-  return (h) => other.some((n) => h.includes(n)) || (words !== null && words.test(h));
+  return (h) => other.some((n) => h.includes(n)) || words?.test(h) === true;
 }
 
 function brandClaimed(haystack: string, tenant: PreparedTenant): BrandEntry | null {

@@ -184,7 +184,7 @@ export function headerSymbols(facts: MessageFacts): InboundSymbol[] {
   if (!facts.messageId) out.push(sym('HDR_MISSING_MESSAGE_ID'));
   const froms = header(facts, 'from');
   if (froms.length > 1) out.push(sym('HDR_MULTIPLE_FROM', froms.join(' | ').slice(0, 200)));
-  if (!facts.from || !facts.from.address) out.push(sym('HDR_MISSING_FROM'));
+  if (!facts.from?.address) out.push(sym('HDR_MISSING_FROM'));
   // internationalised (EAI) addresses are valid: only structure is checked
   else if (!/^[^\s@,:;<>]+@[^\s@,:;<>.]+(?:\.[^\s@,:;<>.]+)+$/u.test(facts.from.address))
     out.push(sym('HDR_FROM_INVALID', facts.from.address));

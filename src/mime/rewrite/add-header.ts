@@ -27,7 +27,7 @@ export function encodeHeaderValue(key: string, value: string, eol: string): stri
 /** Prepends the given fields, in the given order, to the top-level header block. */
 export function prependHeaders<T extends Buffer | Readable>(raw: T, headers: NewHeader[]): T extends Buffer ? Buffer : Readable;
 export function prependHeaders(raw: Buffer | Readable, headers: NewHeader[]): Buffer | Readable {
-  headers.forEach((h) => assertFieldName(h.key));
+  for (const h of headers) assertFieldName(h.key);
   return rewriteHeaders(raw, (fields, eol) => {
     if (headers.length === 0) return null;
     const added = headers.map((h) => makeField(h.key, encodeHeaderValue(h.key, h.value, eol), eol));

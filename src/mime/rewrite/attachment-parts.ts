@@ -120,7 +120,7 @@ async function* rewriteParts(source: Readable, options: PartRewriteOptions, repo
   const finishCurrent = (): Buffer[] => {
     const done = current;
     current = null;
-    if (!done || done.kind !== 'body') return [];
+    if (done?.kind !== 'body') return [];
     return [rewriteBodyPart(done.node, Buffer.concat(done.chunks), eol, options, report)];
   };
   const flushPending = (): Buffer[] => {

@@ -2,7 +2,7 @@
 // (BCC conversion, subject tag, trace headers). Fields keep their raw bytes (folding, line
 // endings, 8-bit text), so every field not edited and the whole body come out byte-identical.
 // Works on a Buffer or streams: only the header block is buffered (bounded by MAX_HEADER_BYTES).
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 
 /** Header blocks larger than this are refused rather than buffered without bound. */
 export const MAX_HEADER_BYTES = 1024 * 1024;

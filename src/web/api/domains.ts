@@ -38,7 +38,7 @@ export const domainRoutes: RouteSpec[] = [
     },
     async handler(req, ctx) {
       const route = (req.body as { route: string | null }).route || null;
-      if (route !== null && !/^smtp:\/\/[a-z0-9.\-\[\]:]+(:\d+)?$/i.test(route))
+      if (route !== null && !/^smtp:\/\/[a-z0-9.\-[\]:]+(:\d+)?$/i.test(route))
         throw new HttpError(400, 'route must look like smtp://host:port');
       await (await ctx.scoped()).setInboundRoute((req.params as { domain: string }).domain, route);
       return { ok: true };
