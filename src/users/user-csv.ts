@@ -45,36 +45,52 @@ export function parseUserCsv(
   const rows: CsvUser[] = [];
   const errors: Array<{ line: number; message: string }> = [];
   const seen = new Set<string>();
-  text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .forEach((raw, i) => {
-      const line = i + 1;
-      if (!raw.trim() || raw.trimStart().startsWith('#')) return;
-      const cells = splitCsvLine(raw);
-      if (!cells) return void errors.push({ line, message: 'unclosed quote' });
-      if (line === 1 && cells[0]?.trim().toLowerCase() === 'address') return;
-      if (cells.length !== 3 && cells.length !== 4)
-        return void errors.push({ line, message: `expected columns address,password,role[,approver]; found ${cells.length}` });
-      const [email, password, role, approver] = cells.map((c) => c.trim()) as [string, string, string, string | undefined];
-      if (!EMAIL_RE.test(email)) return void errors.push({ line, message: `"${email}" is not an email address` });
-      if (!(ROLES as readonly string[]).includes(role))
-        return void errors.push({ line, message: `role must be admin, approver or user (got "${role}")` });
-      if (password && password.length < 8) return void errors.push({ line, message: 'password must have at least 8 characters' });
-      if (approver && !EMAIL_RE.test(approver))
-        return void errors.push({ line, message: `approver "${approver}" is not an email address` });
-      const key = email.toLowerCase();
-      if (seen.has(key)) return void errors.push({ line, message: `${email} appears twice` });
-      seen.add(key);
-      rows.push({
-        line,
-        email: key,
-        password: password || generatePassword(),
-        generated: !password,
-        role: role as Role,
-        approverEmail: approver ? approver.toLowerCase() : null,
-      });
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  for (const [i, raw] of lines.entries()) {
+    const line = i + 1;
+    if (!raw.trim() || raw.trimStart().startsWith('#')) continue;
+    const cells = splitCsvLine(raw);
+    if (!cells) {
+      errors.push({ line, message: 'unclosed quote' });
+      continue;
+    }
+    if (line === 1 && cells[0]?.trim().toLowerCase() === 'address') continue;
+    if (cells.length !== 3 && cells.length !== 4) {
+      errors.push({ line, message: `expected columns address,password,role[,approver]; found ${cells.length}` });
+      continue;
+    }
+    const [email, password, role, approver] = cells.map((c) => c.trim()) as [string, string, string, string | undefined];
+    if (!EMAIL_RE.test(email)) {
+      errors.push({ line, message: `"${email}" is not an email address` });
+      continue;
+    }
+    if (!(ROLES as readonly string[]).includes(role)) {
+      errors.push({ line, message: `role must be admin, approver or user (got "${role}")` });
+      continue;
+    }
+    if (password && password.length < 8) {
+      errors.push({ line, message: 'password must have at least 8 characters' });
+      continue;
+    }
+    if (approver && !EMAIL_RE.test(approver)) {
+      errors.push({ line, message: `approver "${approver}" is not an email address` });
+      continue;
+    }
+    const key = email.toLowerCase();
+    if (seen.has(key)) {
+      errors.push({ line, message: `${email} appears twice` });
+      continue;
+    }
+    seen.add(key);
+    rows.push({
+      line,
+      email: key,
+      password: password || generatePassword(),
+      generated: !password,
+      role: role as Role,
+      approverEmail: approver ? approver.toLowerCase() : null,
     });
+  }
   if (errors.length === 0 && rows.length === 0) errors.push({ line: 0, message: 'no users found' });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, rows };
 }
