@@ -113,6 +113,7 @@ inbound:
   # whole path to the inbound route and the sink's count tells when a run is done.
   spam: { tagAt: 5, quarantineAt: 1000, tag: "[SPAM]" }
   honourDmarc: false
+  impersonation: score
 `;
 
 async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessage[], o: InboundBenchOptions): Promise<InboundResult[]> {

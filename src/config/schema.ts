@@ -47,6 +47,10 @@ export const configSchema = z
     rspamdUrl: z.string().url().optional(),
     /** inbound: clamd for virus scanning, tcp://host:port or a unix socket path; unset = no ClamAV */
     clamd: z.string().optional(),
+    /** inbound: seal mail Sekisho changed before delivery (subject tag, removed attachments) with
+     *  ARC (RFC 8617), signed with the recipient tenant domain's DKIM key (sekisho dkim show), so
+     *  the tenant's mail server can trust our authentication results; false = never seal */
+    arcSeal: bool.default(true),
     /** name this node uses in SMTP greetings, Received headers and DSNs */
     hostname: z.string().default('sekisho.localhost'),
     /** PEM files for STARTTLS; unset = a self-signed pair generated into dataDir/tls */

@@ -1,14 +1,21 @@
 // The delivery feature module (listed last in main.ts MODULES): its prepareDelivery signs
 // outbound mail with DKIM after every other rewrite, for the From domain when it is one of the
-// sending tenant's domains and has a key. Inbound mail is never signed.
+// sending tenant's domains and has a key. Inbound mail is never DKIM-signed; inbound mail that
+// Sekisho changed (subject tag, removed attachments) is ARC-sealed with the same key
+// (src/inbound/arc-seal.ts), also last.
 import type { ModuleFactory, DeliveryPreparer } from '../pipeline.ts';
 import type { Store } from '../store/store.ts';
 import { dkimKeyFor, type StoredDkimKey } from './dkim-keys.ts';
 import { signMessage } from './dkim.ts';
+import { arcSealPreparer } from '../inbound/arc-seal.ts';
 
 const KEY_CACHE_MS = 30_000;
 
-export const deliveryModule: ModuleFactory = ({ store }) => ({ name: 'delivery', prepareDelivery: dkimPreparer(store) });
+export const deliveryModule: ModuleFactory = ({ store, config, logger }) => {
+  const dkim = dkimPreparer(store);
+  const arc = arcSealPreparer({ store, authservId: config.hostname, enabled: config.arcSeal, logger });
+  return { name: 'delivery', prepareDelivery: (m, raw, rcpts) => (m.direction === 'inbound' ? arc(m, raw, rcpts) : dkim(m, raw, rcpts)) };
+};
 
 export function dkimPreparer(store: Store): DeliveryPreparer {
   // Keys change rarely: a found key is cached briefly. "No key" is not cached, so mail is

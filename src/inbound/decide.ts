@@ -64,7 +64,7 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
   const { store } = deps;
   const settings = await getSettings(store, ctx.tenantId);
   const policy = await inboundPolicy(store, ctx.tenantId);
-  const tenant = await tenantContext(store, ctx.tenantId, settings);
+  const tenant = await tenantContext(store, ctx.tenantId, settings, policy.inbound.brands);
   const helo = ctx.helo;
   // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; SPF wants the IPv4 form.
   const ip = ctx.remoteAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');

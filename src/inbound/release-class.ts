@@ -41,6 +41,7 @@ const DANGEROUS_ATTACHMENT = new Set([
 /** Impersonation of a person, brand or the tenant's own domain, deceptive links, DMARC failure. */
 const PHISHING = new Set([
   'PHISH_BRAND_IMPERSONATION',
+  'PHISH_IMPERSONATION_PAYLOAD',
   'PHISH_EXECUTIVE_IMPERSONATION',
   'PHISH_STAFF_IMPERSONATION',
   'PHISH_DISPLAY_NAME_ADDRESS',
@@ -70,8 +71,10 @@ export function releaseClassOf(
   if (state?.adminOnly || has((n) => UNINSPECTED_SYMBOLS.includes(n), false)) return 'unparseable';
   if (has((n) => MALWARE.has(n) || RSPAMD_ANTIVIRUS.test(n))) return 'malware';
   if (has((n) => DANGEROUS_ATTACHMENT.has(n))) return 'dangerousAttachment';
-  // the sender's domain asked for failing mail to be quarantined (its DMARC policy)
-  if (has((n) => PHISHING.has(n)) || state?.policy?.decidedBy?.source === 'dmarc') return 'phishing';
+  // the sender's domain asked for failing mail to be quarantined (its DMARC policy), or the
+  // impersonation default decided
+  if (has((n) => PHISHING.has(n)) || state?.policy?.decidedBy?.source === 'dmarc' || state?.policy?.decidedBy?.source === 'impersonation')
+    return 'phishing';
   return 'spam';
 }
 

@@ -57,7 +57,7 @@ export async function decideAfterSandbox(
 ) {
   const policy = await inboundPolicy(store, m.tenant_id);
   const settings = await getSettings(store, m.tenant_id);
-  const tenant = await tenantContext(store, m.tenant_id, settings);
+  const tenant = await tenantContext(store, m.tenant_id, settings, policy.inbound.brands);
   const facts = await fullFacts(store, m);
   const added = sandboxSymbols(state.sandbox.verdicts);
   if (gaveUp)

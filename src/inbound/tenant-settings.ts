@@ -80,10 +80,40 @@ export async function updateSettings(
   return next;
 }
 
-/** The tenant context the phishing checks need: own domains, staff, executives, brands. */
-export async function tenantContext(store: Store, tenantId: string, settings: InboundSettings): Promise<TenantContext> {
+/**
+ * The tenant context the phishing checks need: own domains, the people whose names are protected
+ * (the admin's staff list plus every user with a name, so the tenant's own people are protected
+ * without a list), executives, and brands added in the settings or the policy (`inbound.brands`).
+ */
+export async function tenantContext(
+  store: Store,
+  tenantId: string,
+  settings: InboundSettings,
+  policyBrands: readonly BrandEntry[] = [],
+): Promise<TenantContext> {
   const domains = (await store.tenantDomains(tenantId)).map((d) => d.domain);
-  return { domains, staff: settings.staff, executives: settings.executives, brands: settings.brands };
+  const listed = new Set(settings.staff.map((s) => s.email.toLowerCase()));
+  const users = (await namedUsers(store, tenantId)).filter((u) => !listed.has(u.email));
+  const brands = policyBrands.length ? [...settings.brands, ...policyBrands] : settings.brands;
+  return { domains, staff: users.length ? [...settings.staff, ...users] : settings.staff, executives: settings.executives, brands };
+}
+
+/** The tenant's enabled users who have a name, kept for the directory cache's TTL (a query per message otherwise). */
+async function namedUsers(store: Store, tenantId: string): Promise<StaffMember[]> {
+  const rows = await store.directory.lookup('named-users', tenantId, async () =>
+    (
+      await store.db
+        .selectFrom('users')
+        .select(['email', 'name'])
+        .where('tenant_id', '=', tenantId)
+        .where('name', 'is not', null)
+        .where('disabled_at', 'is', null)
+        .execute()
+    )
+      .filter((r) => r.name && r.name.trim())
+      .map((r) => ({ name: r.name!.trim(), email: r.email.toLowerCase() })),
+  );
+  return rows ?? [];
 }
 
 /** The tenant policy in force (one place to swap if the policy service changes). */

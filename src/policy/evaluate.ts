@@ -305,7 +305,7 @@ export type InboundDisposition = 'deliver' | 'quarantine' | 'reject';
 export interface InboundPlan {
   disposition: InboundDisposition;
   /** what decided the disposition */
-  decidedBy: { source: 'rule' | 'dmarc' | 'spam' | 'default'; rule?: string; reason: string };
+  decidedBy: { source: 'rule' | 'dmarc' | 'impersonation' | 'spam' | 'default'; rule?: string; reason: string };
   /** subject tags to add on delivery (also on release from quarantine) */
   subjectTags: Array<{ tag: string; source: string }>;
   /** attachments to remove on delivery, by index into facts.attachments */
@@ -320,7 +320,7 @@ const SEVERITY: Record<InboundDisposition, number> = { deliver: 0, quarantine: 1
 /**
  * Inbound order: rules (in order; deliver/quarantine/reject end evaluation, subjectTag and
  * stripAttachments accumulate); then, unless a rule decided, the sender domain's DMARC policy
- * and the spam thresholds — the more severe wins. stripExtensions always applies on delivery.
+ * the impersonation default (inbound.impersonation) and the spam thresholds — the most severe wins. stripExtensions always applies on delivery.
  */
 export function evaluateInbound(policy: Policy, facts: MessageFacts, ctx: InboundContext): InboundPlan {
   const inb = policy.inbound;
@@ -395,7 +395,15 @@ function applyInboundAction(plan: InboundPlan, action: InboundAction, rule: stri
 
 function applyThresholds(plan: InboundPlan, policy: Policy, ctx: InboundContext): void {
   const spam = policy.inbound.spam;
-  const candidates: Array<{ disposition: InboundDisposition; source: 'dmarc' | 'spam'; reason: string }> = [];
+  const candidates: Array<{ disposition: InboundDisposition; source: 'dmarc' | 'impersonation' | 'spam'; reason: string }> = [];
+  // The classic phish (a brand or a colleague by display name, from elsewhere, with a link or
+  // an attachment) is quarantined by default however its score adds up.
+  if (policy.inbound.impersonation === 'quarantine' && ctx.symbols.includes('PHISH_IMPERSONATION_PAYLOAD'))
+    candidates.push({
+      disposition: 'quarantine',
+      source: 'impersonation',
+      reason: 'display-name impersonation with a link or an attachment (inbound.impersonation: quarantine)',
+    });
   if (policy.inbound.honourDmarc && authFailed('dmarc', ctx.auth)) {
     const p = ctx.auth.dmarcPolicy;
     if (p === 'reject' || p === 'quarantine')

@@ -385,6 +385,14 @@ export const spamSettings = z
       ctx.addIssue({ code: 'custom', message: 'rejectAt must be at least quarantineAt', path: ['rejectAt'] });
   });
 
+const inboundBrand = z.strictObject({
+  brand: z.string().trim().min(1),
+  /** names as a display name shows them: ASCII as whole words, Japanese as substrings */
+  names: z.array(z.string().trim().min(1)).min(1),
+  /** the brand's real sender domains (subdomains included) */
+  domains: z.array(z.string().trim().toLowerCase().min(1)).min(1),
+});
+
 export const inboundSection = z.strictObject({
   spam: params(spamSettings).prefault({}),
   /** strip attachments with these extensions (".zip") before delivery */
@@ -394,6 +402,13 @@ export const inboundSection = z.strictObject({
     .default([]),
   /** apply the sender domain's DMARC policy (p=quarantine / p=reject) on DMARC failure */
   honourDmarc: z.boolean().default(true),
+  /** display-name impersonation of a brand or of the tenant's people from a domain that is not
+   *  theirs, with a link elsewhere or an attachment (PHISH_IMPERSONATION_PAYLOAD): quarantine it
+   *  whatever the score (default), or let the score alone decide */
+  impersonation: z.enum(['quarantine', 'score']).default('quarantine'),
+  /** brands added to the shipped list (src/inbound/phishing/brands.ts): display names that claim
+   *  them from any other domain are impersonation */
+  brands: z.array(inboundBrand).default([]),
   rules: z.array(inboundRule).superRefine(uniqueRuleNames).default([]),
 });
 

@@ -72,8 +72,15 @@ export const BUILTIN_BRANDS: readonly BrandEntry[] = [
   { brand: 'NTT docomo', names: ['ドコモ', 'docomo', 'nttドコモ'], domains: ['docomo.ne.jp', 'nttdocomo.co.jp', 'docomo.co.jp'] },
   {
     brand: 'au / KDDI',
-    names: ['kddi', 'au pay', 'aupay', 'au id', 'auお客さまサポート', 'au お客さまサポート'],
+    // "au" alone as a whole word: the carrier's own mails are signed "au" and the fakes copy it.
+    names: ['au', 'kddi', 'au pay', 'aupay', 'au id', 'auお客さまサポート', 'au お客さまサポート'],
     domains: ['kddi.com', 'au.com', 'auone.jp', 'ezweb.ne.jp', 'au-payment.com'],
+  },
+  // After docomo, so "NTTドコモ" is named docomo; "NTT" alone (NTTファイナンス, NTT東日本) is this one.
+  {
+    brand: 'NTT',
+    names: ['ntt', 'nttファイナンス', 'ntt東日本', 'ntt西日本', 'nttコミュニケーションズ', 'ocn'],
+    domains: ['ntt.com', 'ntt.co.jp', 'ntt.jp', 'ntt-east.co.jp', 'ntt-west.co.jp', 'ntt-finance.co.jp', 'ocn.ne.jp', 'ocn.ad.jp'],
   },
   { brand: 'SoftBank', names: ['softbank', 'ソフトバンク'], domains: ['softbank.jp', 'softbank.co.jp', 'softbank.ne.jp'] },
   { brand: 'Yahoo! JAPAN', names: ['yahoo! japan', 'yahoo japan', 'ヤフー'], domains: ['yahoo.co.jp', 'yahoo-net.jp'] },

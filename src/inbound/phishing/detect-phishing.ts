@@ -8,7 +8,7 @@
 import type { MessageFacts } from '../../mime/facts.ts';
 import { dnsNameProblem } from '../../util/dns-name.ts';
 import { asciiDomain, lookalikeIndex, type LookalikeIndex, registrableDomain } from '../../util/domain-similarity.ts';
-import type { BrandEntry, InboundSymbol, TenantContext } from '../verdict.ts';
+import type { BrandEntry, InboundSymbol, StaffMember, TenantContext } from '../verdict.ts';
 import { BUILTIN_BRANDS } from './brands.ts';
 import { extractLinks, shownHost, type Link } from './extract-links.ts';
 
@@ -16,6 +16,10 @@ export const PHISHING_SYMBOLS = {
   PHISH_EXECUTIVE_IMPERSONATION: { score: 8, description: "Display name is one of the tenant's executives, but the address is outside" },
   PHISH_STAFF_IMPERSONATION: { score: 5, description: "Display name is one of the tenant's staff, but the address is outside" },
   PHISH_BRAND_IMPERSONATION: { score: 6, description: 'Display name claims a well-known brand; the sender domain is not theirs' },
+  PHISH_IMPERSONATION_PAYLOAD: {
+    score: 3,
+    description: "An impersonating display name (a brand, the tenant's people) carries a link to another host or an attachment",
+  },
   PHISH_BRAND_IN_SUBJECT: { score: 1.5, description: 'Subject names a well-known brand; the sender domain is not theirs' },
   PHISH_LOOKALIKE_DOMAIN: { score: 8, description: "Sender domain imitates one of the tenant's own domains" },
   PHISH_BRAND_LOOKALIKE_DOMAIN: { score: 6, description: "Sender domain imitates a well-known brand's domain" },
@@ -236,9 +240,11 @@ export function detectPhishing(facts: MessageFacts, context: TenantContext): Phi
   const internal = fromDomain !== '' && !invalid && domainIn(fromDomain, tenant.tenantDomains);
 
   if (invalid) out.push(symbol('PHISH_INVALID_SENDER_DOMAIN', `${clip(fromDomain, 80)} ${invalid}`));
+  let claimed: ClaimedIdentity | null = null;
   if (fromDomain && !internal) {
-    checkPeople(out, fromName, fromAddress, context);
-    checkBrand(out, fromName, facts.subject.slice(0, MAX_SUBJECT_CHARS), fromDomain, tenant);
+    const person = checkPeople(out, fromName, fromAddress, context);
+    const brand = checkBrand(out, fromName, facts.subject.slice(0, MAX_SUBJECT_CHARS), fromDomain, tenant);
+    claimed = person ? { who: person, domains: tenant.tenantDomains } : brand ? { who: brand.brand, domains: brand.domains } : null;
     if (!invalid) checkSenderDomain(out, fromDomain, tenant);
   }
   if (!invalid) {
@@ -247,22 +253,102 @@ export function detectPhishing(facts: MessageFacts, context: TenantContext): Phi
   }
   const links = extractLinks(facts.html, facts.text);
   checkLinks(out, links, tenant);
+  if (claimed) checkPayload(out, claimed, links, facts, tenant);
   return { symbols: out, links };
 }
 
-function checkPeople(out: InboundSymbol[], fromName: string, fromAddress: string, tenant: TenantContext): void {
-  if (!fromName) return;
+/** Whom an impersonating display name claims to be, and the domains that would really be theirs. */
+interface ClaimedIdentity {
+  who: string;
+  domains: readonly string[];
+}
+
+/**
+ * The classic phish: an impersonating display name with something to click or open. A link to
+ * the claimed party's own domains (or the tenant's) is no payload — the fake wants you elsewhere.
+ * One pass over the links already extracted, a suffix test per host: no look-alike work.
+ */
+function checkPayload(
+  out: InboundSymbol[],
+  claimed: ClaimedIdentity,
+  links: readonly Link[],
+  facts: MessageFacts,
+  tenant: PreparedTenant,
+): void {
+  const elsewhere = links.find((l) => l.host !== '' && !domainIn(l.host, claimed.domains) && !domainIn(l.host, tenant.tenantDomains));
+  const attachment = facts.attachments[0];
+  if (!elsewhere && !attachment) return;
+  const what = elsewhere ? `a link to ${clip(elsewhere.host, 80)}` : `the attachment "${clip(attachment!.filename, 80)}"`;
+  out.push(symbol('PHISH_IMPERSONATION_PAYLOAD', `claims to be ${claimed.who} and carries ${what}`));
+}
+
+/**
+ * The tenant's people by the forms nameMatches compares (the whole name, its words in any order,
+ * and names long enough to be found inside a longer display name), so a display name costs a
+ * few hash look-ups rather than normalising every person's name: every named user of a tenant of
+ * thousands is protected. Prepared once per distinct list (the key is the list's plain text).
+ */
+interface PreparedPeople {
+  byName: Map<string, StaffMember[]>;
+  byWords: Map<string, StaffMember[]>;
+  long: Array<{ name: string; member: StaffMember }>;
+}
+
+const preparedPeople = new Map<string, PreparedPeople>();
+
+function preparePeople(staff: readonly StaffMember[]): PreparedPeople {
+  const key = staff.map((s) => `${s.name}\u0001${s.email}`).join('\u0002');
+  const hit = preparedPeople.get(key);
+  if (hit) return hit;
+  const p: PreparedPeople = { byName: new Map(), byWords: new Map(), long: [] };
+  const add = (map: Map<string, StaffMember[]>, k: string, m: StaffMember) => map.set(k, [...(map.get(k) ?? []), m]);
+  for (const m of staff) {
+    const name = normaliseName(m.name ?? '');
+    if (!name) continue;
+    add(p.byName, name, m);
+    add(p.byWords, nameTokens(m.name).sort().join(''), m);
+    if ([...name].length >= 4) p.long.push({ name, member: m });
+  }
+  if (preparedPeople.size >= PREPARED_CACHE_SIZE) preparedPeople.delete(preparedPeople.keys().next().value!);
+  preparedPeople.set(key, p);
+  return p;
+}
+
+/** The first of the tenant's people whose name the display name shows (nameMatches), not sending from their own address. */
+function staffNamed(fromName: string, fromAddress: string, people: PreparedPeople): StaffMember | null {
+  const shown = normaliseName(fromName);
+  if (!shown) return null;
+  const other = (m: StaffMember) => m.email.toLowerCase() !== fromAddress;
+  return (
+    people.byName.get(shown)?.find(other) ??
+    people.byWords.get(nameTokens(fromName).sort().join(''))?.find(other) ??
+    people.long.find((p) => shown.includes(p.name) && other(p.member))?.member ??
+    null
+  );
+}
+
+/** The name of the tenant's person the display name copies, if any. */
+function checkPeople(out: InboundSymbol[], fromName: string, fromAddress: string, tenant: TenantContext): string | null {
+  if (!fromName) return null;
   const executive = (tenant.executives ?? []).find((e) => nameMatches(fromName, e));
   if (executive) {
     out.push(symbol('PHISH_EXECUTIVE_IMPERSONATION', `"${fromName}" <${fromAddress}> uses the name of ${executive}`));
-    return;
+    return executive;
   }
-  const member = tenant.staff.find((s) => s.name && nameMatches(fromName, s.name) && s.email.toLowerCase() !== fromAddress);
-  if (member)
-    out.push(symbol('PHISH_STAFF_IMPERSONATION', `"${fromName}" <${fromAddress}> uses the name of ${member.name} <${member.email}>`));
+  const member = staffNamed(fromName, fromAddress, preparePeople(tenant.staff));
+  if (!member) return null;
+  out.push(symbol('PHISH_STAFF_IMPERSONATION', `"${fromName}" <${fromAddress}> uses the name of ${member.name} <${member.email}>`));
+  return member.name;
 }
 
-function checkBrand(out: InboundSymbol[], fromName: string, subject: string, fromDomain: string, tenant: PreparedTenant): void {
+/** The brand the display name claims from a domain not the brand's, if any. */
+function checkBrand(
+  out: InboundSymbol[],
+  fromName: string,
+  subject: string,
+  fromDomain: string,
+  tenant: PreparedTenant,
+): BrandEntry | null {
   const allowed = (b: BrandEntry): boolean => domainIn(fromDomain, b.domains) || domainIn(fromDomain, tenant.tenantDomains);
   const inName = brandClaimed(fromName, tenant);
   if (inName && !allowed(inName)) {
@@ -272,12 +358,13 @@ function checkBrand(out: InboundSymbol[], fromName: string, subject: string, fro
         `display name "${fromName}" claims ${inName.brand}, sender domain ${fromDomain} is not one of ${inName.domains.join(', ')}`,
       ),
     );
-    return;
+    return inName;
   }
   const inSubject = brandClaimed(subject, tenant);
   if (inSubject && !allowed(inSubject) && !(inName && allowed(inName))) {
     out.push(symbol('PHISH_BRAND_IN_SUBJECT', `subject names ${inSubject.brand}, sender domain ${fromDomain}`));
   }
+  return null;
 }
 
 function checkSenderDomain(out: InboundSymbol[], fromDomain: string, tenant: PreparedTenant): void {
