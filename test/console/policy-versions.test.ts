@@ -119,7 +119,7 @@ for (const kind of backends()) {
       assert.equal(v.json.ok, false);
       const codes = v.json.errors.map((e: { line: number; code: string; params: object }) => [e.line, e.code, e.params]);
       assert.deepEqual(codes, [
-        [5, 'tooSmall', { minimum: 1 }],
+        [5, 'tooSmall', { minimum: 1, of: 'number' }],
         [6, 'duplicateRule', { name: 'x' }],
         [7, 'unknownField', { field: 'blok' }],
       ]);
