@@ -76,11 +76,18 @@ function readRule(r: Record<string, unknown>, index: number): FormRule {
     name: strOf(r.name) ?? '',
     enabled: r.enabled !== false,
     test: r.mode === 'test',
-    when: r.when === undefined || r.when === null ? null : record(r.when),
+    when: r.when === undefined || r.when === null ? null : conditionsAsParsed(record(r.when)),
     actions,
     otherActions,
     detect: Array.isArray(detect) ? detect.filter((d): d is string => typeof d === 'string') : [],
   };
+}
+
+/** `external: true` is written for short; the words for conditions read the parsed 'any' / 'none'. */
+function conditionsAsParsed(when: Record<string, unknown>): Record<string, unknown> {
+  const recipients = record(when.recipients);
+  if (typeof recipients.external !== 'boolean') return when;
+  return { ...when, recipients: { ...recipients, external: recipients.external ? 'any' : 'none' } };
 }
 
 /** One edit of the form, applied to the text; the same text comes back when it does not parse. */

@@ -32,6 +32,8 @@ describe('policy form over the YAML', () => {
     assert.equal(f.defaultHold, null);
     assert.equal(f.rules[0]!.name, '社外宛て');
     assert.deepEqual(f.rules[0]!.actions, { hold: { minutes: 5 } });
+    // described like the parsed policy: `external: true` reads as 'any' (社外の宛先を含む)
+    assert.deepEqual(f.rules[0]!.when, { recipients: { external: 'any' } });
     assert.equal(readForm('version: [1'), null);
   });
 

@@ -41,6 +41,8 @@ function NumberField(props: {
   onChange: (v: number | undefined) => void;
   min?: number;
   max?: number;
+  /** the schema's default, shown while the field is blank */
+  placeholder?: number;
 }) {
   const id = useId();
   return (
@@ -53,6 +55,7 @@ function NumberField(props: {
         min={props.min}
         max={props.max}
         value={props.value ?? ''}
+        placeholder={props.placeholder === undefined ? undefined : String(props.placeholder)}
         onChange={(e) => props.onChange(numberInput(e.target.value))}
       />
     </label>
@@ -79,19 +82,29 @@ function actionSettings(t: Translator, rule: FormRule, action: FormAction, edit:
           label={t('policy.minutes')}
           min={1}
           max={4320}
+          placeholder={5}
           value={params.minutes as number | undefined}
           onChange={set('minutes')}
         />
       );
     case 'confirm':
     case 'approve':
-      return <NumberField label={t('policy.hours')} min={1} value={params.hours as number | undefined} onChange={set('hours')} />;
+      return (
+        <NumberField
+          label={t('policy.hours')}
+          min={1}
+          placeholder={24}
+          value={params.hours as number | undefined}
+          onChange={set('hours')}
+        />
+      );
     case 'webDownload':
       return (
         <NumberField
           label={t('policy.expiresDays')}
           min={1}
           max={365}
+          placeholder={7}
           value={params.expiresDays as number | undefined}
           onChange={set('expiresDays')}
         />
@@ -201,6 +214,7 @@ export function PolicyForm({ yaml, onChange }: { yaml: string; onChange: (yaml: 
               label={t('policy.minutes')}
               min={1}
               max={4320}
+              placeholder={5}
               value={hold.minutes}
               onChange={(v) => edit(setValue(['outbound', 'defaults', 'hold', 'minutes'], v))}
             />
@@ -244,9 +258,15 @@ export function PolicyForm({ yaml, onChange }: { yaml: string; onChange: (yaml: 
       <fieldset>
         <legend>{t('policy.spam')}</legend>
         <p className="muted">{t('policy.blankDefault')}</p>
-        <NumberField label={t('policy.tagAt')} value={spam.tagAt} onChange={(v) => edit(setValue(['inbound', 'spam', 'tagAt'], v))} />
+        <NumberField
+          label={t('policy.tagAt')}
+          placeholder={5}
+          value={spam.tagAt}
+          onChange={(v) => edit(setValue(['inbound', 'spam', 'tagAt'], v))}
+        />
         <NumberField
           label={t('policy.quarantineAt')}
+          placeholder={10}
           value={spam.quarantineAt}
           onChange={(v) => edit(setValue(['inbound', 'spam', 'quarantineAt'], v))}
         />
