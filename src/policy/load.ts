@@ -134,9 +134,9 @@ function errorKind(issue: z.core.$ZodIssue): { code: PolicyErrorCode; params: Re
     case 'invalid_type':
       return { code: 'invalidType', params: { expected: String(issue.expected) } };
     case 'too_small':
-      return { code: 'tooSmall', params: { minimum: Number(issue.minimum) } };
+      return { code: 'tooSmall', params: { minimum: Number(issue.minimum), of: String(issue.origin) } };
     case 'too_big':
-      return { code: 'tooBig', params: { maximum: Number(issue.maximum) } };
+      return { code: 'tooBig', params: { maximum: Number(issue.maximum), of: String(issue.origin) } };
     case 'invalid_value':
       return { code: 'invalidValue', params: { options: issue.values.map((v) => String(v)).join(', ') } };
     case 'custom': {
