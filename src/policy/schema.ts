@@ -15,7 +15,7 @@ function stringList(check: (s: string) => string | null, what: string, errorCode
     .transform((v) => (Array.isArray(v) ? v : [v]))
     .superRefine((list, ctx) => {
       if (list.length === 0)
-        ctx.addIssue({ code: 'custom', message: `expected at least one ${what}`, params: { code: 'tooSmall', minimum: 1 } });
+        ctx.addIssue({ code: 'custom', message: `expected at least one ${what}`, params: { code: 'tooSmall', minimum: 1, of: 'array' } });
       list.forEach((s, i) => {
         const problem = check(s);
         if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [i], params: { code: errorCode, value: s } });
