@@ -13,6 +13,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, type TestInstance } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
+import { answerChecker } from './openapi-check.ts';
 import { applyPolicy, currentPolicy } from '../../src/outbound/policy-service.ts';
 import ja from '../../console/src/i18n/ja.json' with { type: 'json' };
 import en from '../../console/src/i18n/en.json' with { type: 'json' };
@@ -42,6 +43,8 @@ for (const kind of backends()) {
     let profile: string;
     let http: string;
     const errors: string[] = [];
+    /** answers that differ from the published OpenAPI schemas (the console's types) */
+    const badAnswers: string[] = [];
     const shots = join(process.cwd(), 'test-output', 'screenshots', 'policy', kind);
 
     before(async () => {
@@ -67,6 +70,15 @@ for (const kind of backends()) {
         if (m.type() === 'error') errors.push(m.text());
       });
       page.on('pageerror', (e) => errors.push(e.message));
+      const check = answerChecker();
+      page.on('response', async (r) => {
+        if (!new URL(r.url()).pathname.startsWith('/api/') || r.status() !== 200) return;
+        try {
+          badAnswers.push(...check(r.request().method(), r.url(), await r.json()));
+        } catch {
+          // not JSON (a CSV) or the page moved on: nothing to check
+        }
+      });
     });
     after(async () => {
       await ctx?.close();
@@ -161,6 +173,7 @@ for (const kind of backends()) {
         assert.ok((await overflow()) <= 1, `${await overflow()}px wider than the screen`);
         await page.screenshot({ path: join(shots, `${c.lang}-${c.width}-restored.png`), fullPage: true }).catch(() => {});
         assert.deepEqual(errors, []);
+        assert.deepEqual(badAnswers, []);
       });
     }
   });

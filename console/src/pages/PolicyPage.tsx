@@ -55,9 +55,10 @@ export function PolicyPage() {
     action.run(() => ok(client.PUT('/api/policy', { body: { yaml: text } })), {
       confirm: { text: t('policy.applyDiff'), yes: t('policy.apply'), detail: <YamlDiff before={current} after={text} /> },
       done: (x) => t('policy.applied', { v: x.version }),
+      // the editor keeps the text just applied (it is the policy in force now), so it never
+      // flashes the previous version while the page reloads
       onDone: () => {
         setErrors([]);
-        setYaml(null);
         reloadAll();
       },
       onError: showErrors,
@@ -81,7 +82,7 @@ export function PolicyPage() {
       done: (x) => t('policy.restored', { from: x.restoredFrom, v: x.version }),
       onDone: () => {
         setErrors([]);
-        setYaml(null);
+        setYaml(v.yaml);
         setShown(null);
         reloadAll();
       },
