@@ -41,6 +41,7 @@ export const AUDIT_EVENT_GROUPS = {
   'console.token_revoked': 'login',
   // ポリシー変更
   'policy.applied': 'policy',
+  'policy.restored': 'policy',
   // 隔離: inbound verdicts, quarantine and its digest
   'inbound.verdict': 'quarantine',
   'inbound.sandbox': 'quarantine',

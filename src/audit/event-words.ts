@@ -44,6 +44,8 @@ const FIELDS = [
   'role',
   'score',
   'ip',
+  'version',
+  'restoredFrom',
 ] as const;
 
 function valueText(t: Words, key: string, value: unknown): string | null {

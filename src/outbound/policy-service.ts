@@ -22,8 +22,17 @@ export interface PolicyInForce {
   createdBy: string | null;
 }
 
-/** Validates and stores a new policy version; on any error nothing is changed. */
-export async function applyPolicy(store: Store, tenantId: string, yamlText: string, actor: string): Promise<ApplyResult> {
+/**
+ * Validates and stores a new policy version; on any error nothing is changed. `restoredFrom`
+ * names the earlier version whose YAML this is (audited as policy.restored, not policy.applied).
+ */
+export async function applyPolicy(
+  store: Store,
+  tenantId: string,
+  yamlText: string,
+  actor: string,
+  restoredFrom?: number,
+): Promise<ApplyResult> {
   const parsed = parsePolicy(yamlText);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const now = Date.now();
@@ -40,9 +49,10 @@ export async function applyPolicy(store: Store, tenantId: string, yamlText: stri
         message_id: null,
         at: now,
         actor,
-        type: 'policy.applied',
+        type: restoredFrom === undefined ? 'policy.applied' : 'policy.restored',
         data: JSON.stringify({
           version: Number(row.id),
+          ...(restoredFrom === undefined ? {} : { restoredFrom }),
           rules: parsed.policy.outbound.rules.length,
           inboundRules: parsed.policy.inbound.rules.length,
         }),
@@ -111,4 +121,37 @@ export async function policyVersions(
     .orderBy('id', 'desc')
     .execute();
   return rows.map((r) => ({ version: Number(r.id), createdAt: r.created_at, createdBy: r.created_by }));
+}
+
+export interface StoredPolicyVersion {
+  /** policies.id; 0 = the default policy (in force before the tenant applied any) */
+  version: number;
+  yaml: string;
+  createdAt: number | null;
+  createdBy: string | null;
+}
+
+/** One version as applied (its YAML exactly as sent), or null when this tenant has no such version. */
+export async function policyVersion(store: Store, tenantId: string, version: number): Promise<StoredPolicyVersion | null> {
+  if (version === 0) return { version: 0, yaml: policyToYaml(defaultPolicy()), createdAt: null, createdBy: null };
+  const row = await store.db
+    .selectFrom('policies')
+    .select(['id', 'yaml', 'created_at', 'created_by'])
+    .where('id', '=', version)
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  return row ? { version: Number(row.id), yaml: row.yaml, createdAt: row.created_at, createdBy: row.created_by } : null;
+}
+
+export type RestoreResult = ApplyResult | { ok: false; notFound: true; errors: PolicyError[] };
+
+/**
+ * Puts an earlier version back in force by applying its YAML as a new version (history only
+ * grows; the restore itself is a version with who and when). Version 0 is the default policy.
+ * A stored version that no longer validates (the schema moved on) comes back with its errors.
+ */
+export async function restorePolicyVersion(store: Store, tenantId: string, version: number, actor: string): Promise<RestoreResult> {
+  const old = await policyVersion(store, tenantId, version);
+  if (!old) return { ok: false, notFound: true, errors: [] };
+  return applyPolicy(store, tenantId, old.yaml, actor, version);
 }

@@ -14,7 +14,32 @@ export interface PolicyError {
   /** field path, e.g. outbound.rules[2].then[0].hold.minutes ('' for the whole file) */
   path: string;
   message: string;
+  /** what is wrong, for the console's words (policyError.<code> in the catalogue) */
+  code: PolicyErrorCode;
+  /** the values those words name (field, minimum, allowed values…) */
+  params: Record<string, string | number>;
 }
+
+export const POLICY_ERROR_CODES = [
+  'syntax',
+  'duplicateKey',
+  'tabIndent',
+  'unknownField',
+  'missingField',
+  'invalidType',
+  'tooSmall',
+  'tooBig',
+  'invalidValue',
+  'oneKeyAction',
+  'duplicateRule',
+  'emailAddress',
+  'size',
+  'regex',
+  'addressPattern',
+  'spamOrder',
+  'invalid',
+] as const;
+export type PolicyErrorCode = (typeof POLICY_ERROR_CODES)[number];
 
 export type ParsePolicyResult = { ok: true; policy: Policy } | { ok: false; errors: PolicyError[] };
 
@@ -26,7 +51,8 @@ export function parsePolicy(yamlText: string): ParsePolicyResult {
       ok: false,
       errors: doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
-        return { line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${firstLine(e.message)}` };
+        const code: PolicyErrorCode = e.code === 'DUPLICATE_KEY' ? 'duplicateKey' : e.code === 'TAB_AS_INDENT' ? 'tabIndent' : 'syntax';
+        return { line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${firstLine(e.message)}`, code, params: {} };
       }),
     };
   }
@@ -73,22 +99,58 @@ function issueToErrors(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter):
       const keyPath = [...path, key];
       const at = locate(doc, keyPath, true);
       const message = issue.message.startsWith('Unrecognized key') ? `unknown field "${key}"` : issue.message;
-      return { ...position(at.node, lc), path: formatPath(keyPath), message };
+      return { ...position(at.node, lc), path: formatPath(keyPath), message, code: 'unknownField', params: { field: key } };
     });
   }
   if (issue.code === 'invalid_key') {
     const inner = issue.issues[0]?.message ?? issue.message;
     const at = locate(doc, path, true);
-    return [{ ...position(at.node, lc), path: formatPath(path), message: `bad key "${String(path[path.length - 1])}": ${inner}` }];
+    const key = String(path[path.length - 1]);
+    return [
+      {
+        ...position(at.node, lc),
+        path: formatPath(path),
+        message: `bad key "${key}": ${inner}`,
+        code: 'emailAddress',
+        params: { value: key },
+      },
+    ];
   }
   const at = locate(doc, path, false);
   // A single string where a list is allowed ("body: regex") is reported at the string itself.
   const shown = at.depth < path.length && isScalar(at.node) ? path.slice(0, at.depth) : path;
   let message = issue.message;
+  let kind = errorKind(issue);
   if (at.missing !== null && issue.code === 'invalid_type' && /undefined/.test(message)) {
     message = `missing required field "${String(at.missing)}"`;
+    kind = { code: 'missingField', params: { field: String(at.missing) } };
   }
-  return [{ ...position(at.node, lc), path: formatPath(shown), message }];
+  return [{ ...position(at.node, lc), path: formatPath(shown), message, ...kind }];
+}
+
+/** The error's code and values for words in the viewer's language (the message stays English for the CLI). */
+function errorKind(issue: z.core.$ZodIssue): { code: PolicyErrorCode; params: Record<string, string | number> } {
+  switch (issue.code) {
+    case 'invalid_type':
+      return { code: 'invalidType', params: { expected: String(issue.expected) } };
+    case 'too_small':
+      return { code: 'tooSmall', params: { minimum: Number(issue.minimum), of: String(issue.origin) } };
+    case 'too_big':
+      return { code: 'tooBig', params: { maximum: Number(issue.maximum), of: String(issue.origin) } };
+    case 'invalid_value':
+      return { code: 'invalidValue', params: { options: issue.values.map((v) => String(v)).join(', ') } };
+    case 'custom': {
+      // schema.ts names its own checks with params.code (and the values the words need)
+      const p = (issue.params ?? {}) as Record<string, unknown>;
+      const code = POLICY_ERROR_CODES.find((c) => c === p.code);
+      if (!code) return { code: 'invalid', params: {} };
+      const params: Record<string, string | number> = {};
+      for (const [k, v] of Object.entries(p)) if (k !== 'code' && (typeof v === 'string' || typeof v === 'number')) params[k] = v;
+      return { code, params };
+    }
+    default:
+      return { code: 'invalid', params: {} };
+  }
 }
 
 /**

@@ -9,22 +9,23 @@ import { addressPatternError } from '../util/wildcard.ts';
 // ---------------------------------------------------------------- building blocks
 
 /** One string or a list of strings; always a list after parsing. */
-function stringList(check: (s: string) => string | null, what: string) {
+function stringList(check: (s: string) => string | null, what: string, errorCode: 'addressPattern' | 'regex' | 'invalid') {
   return z
     .union([z.string(), z.array(z.string())], { error: `expected ${what} (a string or a list of strings)` })
     .transform((v) => (Array.isArray(v) ? v : [v]))
     .superRefine((list, ctx) => {
-      if (list.length === 0) ctx.addIssue({ code: 'custom', message: `expected at least one ${what}` });
+      if (list.length === 0)
+        ctx.addIssue({ code: 'custom', message: `expected at least one ${what}`, params: { code: 'tooSmall', minimum: 1, of: 'array' } });
       list.forEach((s, i) => {
         const problem = check(s);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [i] });
+        if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [i], params: { code: errorCode, value: s } });
       });
     });
 }
 
-export const addressPatterns = stringList(addressPatternError, 'address pattern');
+export const addressPatterns = stringList(addressPatternError, 'address pattern', 'addressPattern');
 
-export const fileNamePatterns = stringList((s) => (s.trim() === '' ? 'empty file name pattern' : null), 'file name pattern');
+export const fileNamePatterns = stringList((s) => (s.trim() === '' ? 'empty file name pattern' : null), 'file name pattern', 'invalid');
 
 /** Why a regex cannot be used by the linear-time engine, or null. */
 export function regexError(source: string): string | null {
@@ -37,13 +38,16 @@ export function regexError(source: string): string | null {
   }
 }
 
-export const regexList = stringList(regexError, 'regular expression');
+export const regexList = stringList(regexError, 'regular expression', 'regex');
 
 const exactAddress = z
   .string()
   .trim()
   .toLowerCase()
-  .refine((s) => /^[^\s@*]+@[^\s@*]+\.[^\s@*]+$/.test(s), { error: 'expected an e-mail address (no wildcards)' });
+  .refine((s) => /^[^\s@*]+@[^\s@*]+\.[^\s@*]+$/.test(s), {
+    error: 'expected an e-mail address (no wildcards)',
+    params: { code: 'emailAddress' },
+  });
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
@@ -53,7 +57,11 @@ export const byteSize = z.union([
   z.string().transform((s, ctx) => {
     const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?b?)\s*$/i.exec(s);
     if (!m) {
-      ctx.addIssue({ code: 'custom', message: `expected a size like 1048576, "512KB" or "10MB", got "${s}"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a size like 1048576, "512KB" or "10MB", got "${s}"`,
+        params: { code: 'size', value: s },
+      });
       return z.NEVER;
     }
     return Math.round(Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!);
@@ -200,6 +208,7 @@ function oneKeyAction<S extends Record<string, z.ZodType>, Out>(shape: S, kind: 
         ctx.addIssue({
           code: 'custom',
           message: `each ${kind} is an object with exactly one key (one of: ${names}); got ${keys.length ? keys.join(', ') : 'none'}`,
+          params: { code: 'oneKeyAction', options: names },
         });
       }
     })
@@ -349,7 +358,13 @@ export type UserOverride = z.output<typeof userOverride>;
 function uniqueRuleNames(rules: Array<{ name: string }>, ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   rules.forEach((r, i) => {
-    if (seen.has(r.name)) ctx.addIssue({ code: 'custom', message: `duplicate rule name "${r.name}"`, path: [i, 'name'] });
+    if (seen.has(r.name))
+      ctx.addIssue({
+        code: 'custom',
+        message: `duplicate rule name "${r.name}"`,
+        path: [i, 'name'],
+        params: { code: 'duplicateRule', name: r.name },
+      });
     seen.add(r.name);
   });
 }
@@ -380,9 +395,20 @@ export const spamSettings = z
     tag: z.string().min(1).default('[SPAM]'),
   })
   .superRefine((s, ctx) => {
-    if (s.quarantineAt < s.tagAt) ctx.addIssue({ code: 'custom', message: 'quarantineAt must be at least tagAt', path: ['quarantineAt'] });
+    if (s.quarantineAt < s.tagAt)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'quarantineAt must be at least tagAt',
+        path: ['quarantineAt'],
+        params: { code: 'spamOrder' },
+      });
     if (s.rejectAt !== undefined && s.rejectAt < s.quarantineAt)
-      ctx.addIssue({ code: 'custom', message: 'rejectAt must be at least quarantineAt', path: ['rejectAt'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'rejectAt must be at least quarantineAt',
+        path: ['rejectAt'],
+        params: { code: 'spamOrder' },
+      });
   });
 
 const inboundBrand = z.strictObject({

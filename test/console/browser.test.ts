@@ -173,6 +173,8 @@ for (const kind of backends()) {
       assert.equal(await page.locator('[data-testid=timeline]').getByText('approved', { exact: true }).count(), 0);
       await shot('message-detail');
       await page.goto(`${h.http}/console/#policy`);
+      // the form (かんたん設定) opens first; the YAML is the 詳細モード
+      await page.getByRole('tab', { name: '詳細モード（YAML）' }).click();
       const area = page.locator('textarea');
       await area.waitFor();
       await page.waitForFunction(() => (document.querySelector('textarea') as HTMLTextAreaElement | null)?.value.includes('minutes:'));

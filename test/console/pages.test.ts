@@ -218,7 +218,7 @@ for (const kind of backends()) {
           for (const name of [...ADMIN_PAGES, `messages/${ids.approve}`]) {
             await page.goto(`${h.http}/console/#${name}`);
             await settled();
-            if (name === 'policy') await page.waitForFunction(() => !!document.querySelector('textarea')?.value);
+            if (name === 'policy') await page.getByTestId('policy-rule').first().waitFor(); // the form opens first
             if (name === 'dashboard') await page.locator('svg[role=img]').waitFor();
             const file = name.startsWith('messages/') ? 'message' : name;
             await page.screenshot({ path: join(shots, `${lang}-${width}-${file}.png`), fullPage: true });

@@ -14,7 +14,7 @@ export function ConfirmDialog({ asking }: { asking: NonNullable<Action['asking']
   return (
     <dialog
       ref={ref}
-      className="confirm"
+      className={asking.detail ? 'confirm wide' : 'confirm'}
       aria-labelledby="confirm-text"
       onCancel={(e) => {
         e.preventDefault();
@@ -22,6 +22,7 @@ export function ConfirmDialog({ asking }: { asking: NonNullable<Action['asking']
       }}
     >
       <p id="confirm-text">{asking.text}</p>
+      {asking.detail}
       <div className="buttons">
         <button type="button" onClick={() => asking.answer(false)}>
           {t('action.back')}

@@ -2,7 +2,7 @@
 // asks, in the console's own dialog, in the viewer's language), send the request, then say what
 // happened — done, or the error in words (errors.ts) — and let the page reload. A page renders
 // <ActionFeedback action={…} /> once to show the question and the outcome.
-import { useCallback, useState } from 'react';
+import { useCallback, useState, type ReactNode } from 'react';
 import { errorText } from '../errors.ts';
 import { useI18n } from '../i18n.ts';
 
@@ -11,6 +11,8 @@ export interface Question {
   /** the button that goes ahead, e.g. 送信取り消し */
   yes: string;
   danger?: boolean;
+  /** what the answer changes, shown under the question (e.g. the diff of a policy) */
+  detail?: ReactNode;
 }
 
 export interface ActionOptions<R> {

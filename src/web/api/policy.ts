@@ -1,8 +1,10 @@
-// /api/policy (admins): the YAML in force (and a rules list), validate without applying, apply.
-// Errors carry line, column and field path (src/policy/load.ts). Applying goes through the
-// outbound area's policy service, which stores a new version and audits it.
-import { parsePolicy } from '../../policy/load.ts';
-import { applyPolicy, currentPolicy, policyVersions } from '../../outbound/policy-service.ts';
+// /api/policy (admins): the YAML in force (and a rules list), validate without applying, apply;
+// the versions ever applied (who, when, the YAML) and restoring one (applied again as a new
+// version, audited as policy.restored). Errors carry line, column, field path and a code with
+// values the console puts in the viewer's language (src/policy/load.ts). Applying goes through
+// the outbound area's policy service, which stores a new version and audits it.
+import { parsePolicy, POLICY_ERROR_CODES } from '../../policy/load.ts';
+import { applyPolicy, currentPolicy, policyVersion, policyVersions, restorePolicyVersion } from '../../outbound/policy-service.ts';
 import { policyToYaml } from '../../policy/load.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import type { Policy } from '../../policy/schema.ts';
@@ -17,7 +19,20 @@ const ruleSchema = object({
   // biome-ignore lint/suspicious/noThenProperty: `then` is the policy file's own word
   then: list(anyObject),
 });
-const policyErrorSchema = object({ line: int, column: int, path: str, message: str });
+const policyErrorSchema = object({
+  line: int,
+  column: int,
+  path: str,
+  message: str,
+  code: oneOfStrings(POLICY_ERROR_CODES),
+  params: { type: 'object', additionalProperties: { type: ['string', 'number'] } },
+});
+const versionParams = {
+  type: 'object',
+  required: ['version'],
+  properties: { version: { type: 'integer', minimum: 0 } },
+};
+const versionItem = object({ version: int, createdAt: nullable(num), createdBy: nullable(str) });
 
 const yamlBody = {
   type: 'object',
@@ -93,6 +108,51 @@ export const policyRoutes: RouteSpec[] = [
       const r = await applyPolicy(ctx.deps.store, scoped.tenantId, (req.body as { yaml: string }).yaml, scoped.principal.email);
       if (!r.ok) throw new HttpError(400, 'the policy has errors; nothing was changed', { errors: r.errors });
       return { ok: true, version: r.version };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/policy/versions',
+    summary: 'Every policy version applied, newest first (who, when); version 0 is the default policy in force before any',
+    tag: 'policy',
+    access: 'admin',
+    schema: { response: object({ current: int, items: list(versionItem) }) },
+    async handler(_req, ctx) {
+      const scoped = await ctx.scoped();
+      const stored = await policyVersions(ctx.deps.store, scoped.tenantId);
+      const current = stored[0]?.version ?? 0;
+      return { current, items: [...stored, { version: 0, createdAt: null, createdBy: null }] };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/policy/versions/:version',
+    summary: 'One policy version: its YAML exactly as applied, who and when',
+    tag: 'policy',
+    access: 'admin',
+    schema: { params: versionParams, response: object({ version: int, yaml: str, createdAt: nullable(num), createdBy: nullable(str) }) },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      const { version } = req.params as { version: number };
+      const v = await policyVersion(ctx.deps.store, scoped.tenantId, version);
+      if (!v) throw new HttpError(404, `no policy version ${version}`, { code: 'no_such_policy_version' });
+      return v;
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/policy/versions/:version/restore',
+    summary: 'Put an earlier version back in force: its YAML is applied as a new version (audited as policy.restored)',
+    tag: 'policy',
+    access: 'admin',
+    schema: { params: versionParams, response: object({ ok: { const: true }, version: int, restoredFrom: int }) },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      const { version } = req.params as { version: number };
+      const r = await restorePolicyVersion(ctx.deps.store, scoped.tenantId, version, scoped.principal.email);
+      if ('notFound' in r) throw new HttpError(404, `no policy version ${version}`, { code: 'no_such_policy_version' });
+      if (!r.ok) throw new HttpError(400, 'that version no longer passes validation; nothing was changed', { errors: r.errors });
+      return { ok: true, version: r.version!, restoredFrom: version };
     },
   }),
 ];

@@ -50,7 +50,19 @@ export const errorSchema: Schema = {
     /** when a recipient may not release quarantined mail: its release class and the refusal in Japanese */
     releaseClass: str,
     errorJa: str,
-    errors: list(object({ line: int, column: int, path: str, message: str }, ['column', 'path'])),
+    errors: list(
+      object(
+        {
+          line: int,
+          column: int,
+          path: str,
+          message: str,
+          code: str,
+          params: { type: 'object', additionalProperties: { type: ['string', 'number'] } },
+        },
+        ['column', 'path', 'code', 'params'],
+      ),
+    ),
   },
   required: ['error'],
 };

@@ -1,0 +1,82 @@
+// The console's policy form writes the same YAML: each change sets or removes one node through
+// the yaml Document API, so comments and the rest of the file survive, and the result parses
+// with the server's own validator (src/policy/load.ts).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  addRule,
+  editYaml,
+  readForm,
+  setActionParam,
+  setDefaultHold,
+  setDetectors,
+  setValue,
+  toggleAction,
+} from '../../console/src/policy-form.ts';
+import { parsePolicy } from '../../src/policy/load.ts';
+
+const YAML = `version: 1
+# 社外宛てルール（コメントは残る）
+outbound:
+  rules:
+    - name: 社外宛て
+      when: { recipients: { external: true } } # 社外
+      then:
+        - hold: # 5分
+            minutes: 5
+`;
+
+describe('policy form over the YAML', () => {
+  it('reads the common rules', () => {
+    const f = readForm(YAML)!;
+    assert.equal(f.defaultHold, null);
+    assert.equal(f.rules[0]!.name, '社外宛て');
+    assert.deepEqual(f.rules[0]!.actions, { hold: { minutes: 5 } });
+    // described like the parsed policy: `external: true` reads as 'any' (社外の宛先を含む)
+    assert.deepEqual(f.rules[0]!.when, { recipients: { external: 'any' } });
+    assert.equal(readForm('version: [1'), null);
+  });
+
+  it('edits keep comments and stay valid', () => {
+    let y = YAML;
+    y = editYaml(y, setActionParam(0, 'hold', 'minutes', 15));
+    y = editYaml(y, toggleAction(0, 'confirm', true));
+    y = editYaml(y, toggleAction(0, 'block', true, { reason: '社外秘' }));
+    y = editYaml(y, toggleAction(0, 'block', false));
+    y = editYaml(y, setDetectors(0, ['creditCard', 'myNumber']));
+    y = editYaml(y, setDefaultHold(true, 3));
+    y = editYaml(y, setValue(['inbound', 'spam', 'quarantineAt'], 12));
+    y = editYaml(y, addRule('新しいルール'));
+    y = editYaml(y, toggleAction(1, 'zipEncrypt', true));
+    for (const c of ['# 社外宛てルール（コメントは残る）', '# 社外', '# 5分']) assert.ok(y.includes(c), `${c} kept:\n${y}`);
+    const p = parsePolicy(y);
+    assert.ok(p.ok, JSON.stringify(!p.ok && p.errors));
+    assert.deepEqual(
+      p.policy.outbound.rules[0]!.then.map((a) => Object.keys(a)[0]),
+      ['hold', 'confirm'],
+    );
+    assert.equal((p.policy.outbound.rules[0]!.then[0] as { hold: { minutes: number } }).hold.minutes, 15);
+    assert.deepEqual(p.policy.outbound.rules[0]!.when.detect, ['creditCard', 'myNumber']);
+    assert.equal(p.policy.outbound.defaults.hold?.minutes, 3);
+    assert.equal(p.policy.inbound.spam.quarantineAt, 12);
+    assert.deepEqual(
+      p.policy.outbound.rules[1]!.then.map((a) => Object.keys(a)[0]),
+      ['hold', 'zipEncrypt'],
+    );
+    const back = readForm(y)!;
+    assert.deepEqual(back.rules[0]!.detect, ['creditCard', 'myNumber']);
+  });
+
+  it('works from an empty or default file', () => {
+    for (const start of ['', 'version: 1\n', 'version: 1\noutbound:\n']) {
+      let y = editYaml(start, setDefaultHold(true, 10));
+      y = editYaml(y, addRule('r'));
+      y = editYaml(y, toggleAction(0, 'hold', false));
+      y = editYaml(y, toggleAction(0, 'approve', true));
+      y = editYaml(y, setValue(['version'], 1));
+      const p = parsePolicy(y);
+      assert.ok(p.ok, `${start} → ${y} ${JSON.stringify(!p.ok && p.errors)}`);
+      assert.equal(p.policy.outbound.defaults.hold?.minutes, 10);
+    }
+  });
+});
