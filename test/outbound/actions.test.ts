@@ -116,7 +116,14 @@ for (const kind of backends()) {
       const path = linkIn((await waitNotice(h, 'confirm', 'CONFIRMME', USER)).text, 'c');
       const page = await get(h, path);
       assert.match(page.body, /送信確認画面/);
-      assert.match(page.body, /type="checkbox" name="r" value="other@example.org"/);
+      assert.match(page.body, /type="checkbox" name="r" value="other@example.org" required/);
+      // To and Cc apart, the external domain in bold with 社外, a never-mailed domain 初めての宛先
+      assert.match(page.body, /<legend>宛先 \(To\)<\/legend><label>.*partner@<strong class="domain">example\.net<\/strong>/);
+      assert.match(
+        page.body,
+        /<legend>Cc<\/legend><label>.*other@<strong class="domain">example\.org<\/strong> <span class="mark ext">社外<\/span> <span class="mark new">初めての宛先<\/span>/,
+      );
+      assert.match(page.body, /期限を過ぎると.*までに確認がない場合は破棄されます/);
       const token = formToken(page.body);
       const partial = await post(h, path, [
         ['formToken', token],
