@@ -44,7 +44,7 @@ const T = {
     tickAll: 'すべての宛先と添付ファイルを確認し、チェックを付けてから「送信」を押してください。',
     approve: '承認',
     reject: '却下',
-    comment: 'コメント（任意）',
+    comment: 'コメント（任意・承認/却下の通知で送信者に届きます）',
     done: 'このメールはすでに処理されています。',
     state: '状態',
     notFound: 'このリンクは無効です。',
@@ -55,6 +55,9 @@ const T = {
     atDeadline: '期限を過ぎると',
     cancelAsk: 'このメールの送信を取り消しますか？取り消したメールは送信されず、元に戻せません。',
     cancelYes: '取り消す',
+    rejectAsk: 'このメールを却下しますか？却下したメールは送信されずに破棄され、送信者に通知されます。元に戻せません。',
+    rejectYes: '却下する',
+    noteToSender: '送信者への通知に載るコメント',
     back: '戻る',
     expiredForm: 'ページの有効期限が切れました。もう一度開き直してください。',
     busy: 'ほかの操作と重なりました。少し待ってからもう一度お試しください。',
@@ -97,7 +100,7 @@ const T = {
     tickAll: 'Check every recipient and attachment, tick each one, then press "Send".',
     approve: 'Approve',
     reject: 'Reject',
-    comment: 'Comment (optional)',
+    comment: 'Comment (optional; reaches the sender with the decision)',
     done: 'This message has already been handled.',
     state: 'State',
     notFound: 'This link is not valid.',
@@ -108,6 +111,9 @@ const T = {
     atDeadline: 'At the deadline',
     cancelAsk: 'Cancel sending this message? A cancelled message is never sent; this cannot be undone.',
     cancelYes: 'Cancel sending',
+    rejectAsk: 'Reject this message? It is discarded, never sent, and the sender is told. This cannot be undone.',
+    rejectYes: 'Reject',
+    noteToSender: 'Comment in the notice to the sender',
     back: 'Back',
     expiredForm: 'This page has expired. Please open the link again.',
     busy: 'Another action was under way. Please wait a moment and try again.',
@@ -143,7 +149,7 @@ function langOf(req: FastifyRequest): L {
 function page(lang: L, title: string, body: string, path: string): string {
   const other = lang === 'ja' ? 'en' : 'ja';
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${e(title)} - Sekisho</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;line-height:1.5}${MESSAGE_VIEW_CSS}dt{font-weight:bold;margin-top:.5rem}dd{margin:0;word-break:break-all}button{font-size:1.1rem;padding:.7rem 1.2rem;margin:.5rem .5rem 0 0;border-radius:6px;border:1px solid #888}button.primary{background:#1a56db;color:#fff;border-color:#1a56db}label{display:block;padding:.4rem 0;word-break:break-all}textarea{width:100%;min-height:4rem}.msg{padding:.7rem;background:#eef;border-radius:6px}.err{background:#fee}fieldset{border:1px solid #ccc;border-radius:6px;margin:.7rem 0}legend{font-weight:bold}.mark{display:inline-block;font-size:.85rem;padding:0 .4rem;border-radius:4px;margin-left:.3rem}.ext{background:#fde8e8;color:#9b1c1c}.new{background:#fdf6b2;color:#723b13}strong.domain{color:#9b1c1c}input[type=checkbox]{width:1.2rem;height:1.2rem;vertical-align:middle}</style></head>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;line-height:1.5}${MESSAGE_VIEW_CSS}dt{font-weight:bold;margin-top:.5rem}dd{margin:0;word-break:break-all}button{font-size:1.1rem;padding:.7rem 1.2rem;margin:.5rem .5rem 0 0;border-radius:6px;border:1px solid #888}button.primary{background:#1a56db;color:#fff;border-color:#1a56db}button.danger{background:#c81e1e;color:#fff;border-color:#c81e1e}label{display:block;padding:.4rem 0;word-break:break-all}textarea{width:100%;min-height:4rem}.msg{padding:.7rem;background:#eef;border-radius:6px}.err{background:#fee}fieldset{border:1px solid #ccc;border-radius:6px;margin:.7rem 0}legend{font-weight:bold}.mark{display:inline-block;font-size:.85rem;padding:0 .4rem;border-radius:4px;margin-left:.3rem}.ext{background:#fde8e8;color:#9b1c1c}.new{background:#fdf6b2;color:#723b13}strong.domain{color:#9b1c1c}input[type=checkbox]{width:1.2rem;height:1.2rem;vertical-align:middle}</style></head>
 <body><p style="text-align:right"><a href="${e(path)}?lang=${other}">${other === 'en' ? 'English' : '日本語'}</a></p><h1>${e(title)}</h1>${body}</body></html>`;
 }
 
@@ -251,14 +257,16 @@ function render(lang: L, kind: Kind, l: Loaded, path: string, note?: { text: str
   return page(lang, t[kind], `${msg}${details(lang, kind, l, false)}${forms}`, path);
 }
 
-/** The second question before 送信取り消し: names the mail and says it cannot be undone. */
-function askCancel(lang: L, l: Loaded, path: string): string {
+/** The second question before 送信取り消し / 却下: names the mail (and the note the sender will read) and says it cannot be undone. */
+function askFirst(lang: L, l: Loaded, path: string, action: 'cancel' | 'reject', comment: string): string {
   const t = T[lang];
   const formToken = e(l.state.stages[l.linkStage]?.formToken ?? '');
+  const [title, ask, yes] = action === 'cancel' ? [t.cancel, t.cancelAsk, t.cancelYes] : [t.reject, t.rejectAsk, t.rejectYes];
+  const note = comment ? `<dt>${t.noteToSender}</dt><dd>${e(comment)}</dd>` : '';
   return page(
     lang,
-    t.cancel,
-    `<p class="msg">${e(t.cancelAsk)}</p><dl><dt>${t.subject}</dt><dd>${e(l.view?.subject || l.m.subject || '—')}</dd></dl><form method="post"><input type="hidden" name="formToken" value="${formToken}"><input type="hidden" name="lang" value="${lang}"><input type="hidden" name="sure" value="yes"><button class="danger" name="action" value="cancel">${t.cancelYes}</button></form><p><a href="${e(path)}?lang=${lang}">${t.back}</a></p>`,
+    title,
+    `<p class="msg">${e(ask)}</p><dl><dt>${t.subject}</dt><dd>${e(l.view?.subject || l.m.subject || '—')}</dd>${note}</dl><form method="post"><input type="hidden" name="formToken" value="${formToken}"><input type="hidden" name="lang" value="${lang}"><input type="hidden" name="sure" value="yes"><input type="hidden" name="comment" value="${e(comment)}"><button class="danger" name="action" value="${action}">${yes}</button></form><p><a href="${e(path)}?lang=${lang}">${t.back}</a></p>`,
     path,
   );
 }
@@ -329,8 +337,9 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
           return send(reply, 403, render(lang, kind, l, path, { text: t.expiredForm, error: true }));
         const allowed: Record<Kind, string[]> = { h: ['release', 'cancel'], c: ['confirm', 'cancel'], a: ['approve', 'reject'] };
         if (!allowed[kind].includes(action)) return send(reply, 400, render(lang, kind, l, path, { text: t.expiredForm, error: true }));
-        // 送信取り消し asks once more (no script needed: the question is a page with its own form)
-        if (action === 'cancel' && one('sure') !== 'yes') return send(reply, 200, askCancel(lang, l, path));
+        // 送信取り消し and 却下 ask once more (no script needed: the question is a page with its own form)
+        if ((action === 'cancel' || action === 'reject') && one('sure') !== 'yes')
+          return send(reply, 200, askFirst(lang, l, path, action, one('comment').slice(0, 2000)));
         const actor: Actor = { email: l.actor, role: 'user', tenantId: l.m.tenant_id, linkStage: l.linkStage };
         const comment = one('comment').slice(0, 2000);
         try {
