@@ -1195,17 +1195,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/messages/{id}/confirm": {
+    "/api/messages/{id}/confirmation": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** 送信確認: the sender confirms recipients and attachments */
-        post: {
+        /** 送信確認: the sheet to tick — every recipient (To/Cc/Bcc, 社外, 初めての宛先) and attachment — and what happens at the deadline */
+        get: {
             parameters: {
                 query?: never;
                 header?: never;
@@ -1215,6 +1213,99 @@ export interface paths {
                 cookie?: never;
             };
             requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            recipients: {
+                                address: string;
+                                /** @enum {string} */
+                                field: "to" | "cc" | "bcc";
+                                domain: string;
+                                external: boolean;
+                                firstContact: boolean;
+                            }[];
+                            attachments: {
+                                index: number;
+                                filename: string;
+                                size: number;
+                                contentType: string;
+                            }[];
+                            nextStep: {
+                                ja: string;
+                                en: string;
+                            };
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/messages/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 送信確認: send after ticking every recipient and attachment (422 not_ticked unless all are ticked) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        recipients: string[];
+                        attachments: number[];
+                    };
+                };
+            };
             responses: {
                 /** @description OK */
                 200: {

@@ -3,7 +3,8 @@
 // (src/attachments/control.ts), plus `sekisho message attachments ID` for the ZIP password and
 // download status of one message.
 //   sekisho download list --message ID [--json]     per recipient: token, count, last time, IP, UA
-//   sekisho download withdraw ID [--file N]         delete one file (1-based) or all (取り下げ)
+//   sekisho download withdraw ID [--file N] [--yes] delete one file (1-based) or all (取り下げ); asks
+//                                                   first, naming the files, unless --yes
 //   sekisho download expire ID --days N             expiry N days from now (0 = now; max 365)
 import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
@@ -12,6 +13,7 @@ import { blobStoreFor } from '../blob/blob-store-for.ts';
 import { DownloadControlError, downloadStatus, setDownloadExpiry, withdrawFiles } from '../attachments/control.ts';
 import { attachmentDetails } from '../attachments/details.ts';
 import { formatSize } from '../mime/notice-text.ts';
+import { ask } from './ask.ts';
 
 const ID_RE = /^[0-9A-Z]{26}$/;
 
@@ -67,11 +69,13 @@ export function registerAttachmentsCommands(program: Command): void {
     .command('withdraw <id>')
     .description('delete one file (--file N) or all files of a message; the page then says withdrawn')
     .option('--file <n>')
-    .action(async (id: string, opts: { file?: string }) => {
+    .option('--yes', 'do not ask first')
+    .action(async (id: string, opts: { file?: string; yes?: boolean }) => {
       const mid = messageId(id);
       const file = opts.file === undefined ? undefined : positiveInt(opts.file, '--file', 1, 10000);
       await withStore((store, config) =>
         controlled(async () => {
+          if (!opts.yes) await askBeforeWithdraw(store, mid, file);
           const n = await withdrawFiles(store, blobStoreFor(config, store), mid, { file, actor: 'cli' });
           process.stdout.write(`withdrew ${n} file(s) of ${mid}\n`);
         }),
@@ -112,4 +116,16 @@ export function registerAttachmentsCommands(program: Command): void {
         if (!details.zipPassword && !details.downloads) process.stdout.write('no attachment protection applied\n');
       });
     });
+}
+
+/** Withdrawing cannot be undone: name the files and what stops working, and go on only on "yes". */
+async function askBeforeWithdraw(store: Parameters<typeof downloadStatus>[0], mid: string, file: number | undefined): Promise<void> {
+  const status = await downloadStatus(store, mid);
+  const files = status.files.filter((f) => f.state === 'available' && (file === undefined || f.index === file));
+  if (files.length === 0) return; // nothing to lose: withdrawFiles says what there is
+  const names = files.map((f) => `"${f.filename}"`).join(', ');
+  const answer = await ask(
+    `This withdraws ${names} of message ${mid}: the recipients' download links stop working at once. This cannot be undone. Type yes to go ahead: `,
+  );
+  if (answer.toLowerCase() !== 'yes') throw new CliError('not confirmed; nothing was withdrawn (add --yes to skip the question)');
 }

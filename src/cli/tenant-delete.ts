@@ -3,7 +3,7 @@
 // sessions, tokens and delegations, domains, policies, DKIM keys and settings. The audit trail is
 // append-only and stays, with a tenant.deleted event that says what went. Asks for the name again
 // unless --yes; without --purge nothing happens (there is no softer delete yet).
-import { createInterface } from 'node:readline/promises';
+import { ask } from './ask.ts';
 import { sql, type Kysely } from 'kysely';
 import { CliError } from './cli-error.ts';
 import { requireTenant, withStore } from './context.ts';
@@ -32,17 +32,6 @@ export async function tenantDeleteCommand(name: string, opts: { purge?: boolean;
     await store.appendEvent({ tenantId: tenant.id, messageId: null, actor: 'cli', type: 'tenant.deleted', data: { name, ...counts } });
     process.stdout.write(`tenant ${name} deleted: ${counts.messages} messages, ${counts.users} users, ${counts.domains} domains\n`);
   });
-}
-
-async function ask(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(question)).trim();
-  } catch {
-    return ''; // stdin closed without an answer
-  } finally {
-    rl.close();
-  }
 }
 
 /** Every row of the tenant, children first; events stay (append-only). */

@@ -12,6 +12,8 @@ import { finish, moveOn, type OutboundEnv } from './stage-engine.ts';
 import { sendNotice } from './notices.ts';
 import { factsOf } from './stage-engine.ts';
 import { nextStepOf } from './next-step.ts';
+import { confirmationSheet, untickedOf, type Ticks } from './confirmation.ts';
+import { messageViewOfRow } from '../mime/message-view.ts';
 
 export interface Actor {
   /** address of the person, or 'cli' */
@@ -23,7 +25,8 @@ export interface Actor {
   linkStage?: number;
 }
 
-export type ActionCode = 'not_found' | 'forbidden' | 'wrong_state' | 'busy' | 'bad_request';
+/** not_ticked: a confirmation without every recipient and attachment ticked (confirmation.ts) */
+export type ActionCode = 'not_found' | 'forbidden' | 'wrong_state' | 'busy' | 'bad_request' | 'not_ticked';
 
 export class ActionError extends Error {
   constructor(
@@ -124,11 +127,21 @@ export function release(env: OutboundEnv, id: string, actor: Actor): Promise<Act
   });
 }
 
-/** 送信確認: the sender ticked every recipient and attachment and pressed send. */
-export function confirm(env: OutboundEnv, id: string, actor: Actor): Promise<ActionResult> {
-  return act(env, id, actor, ['confirm'], isSender(actor), (m, holder, whole, state) =>
-    moveOn(env, m, holder, whole, state, { actor: actor.email, type: 'confirmed', data: { rule: state.stages[state.stage]!.rule } }),
-  );
+/**
+ * 送信確認: the sender pressed send with `ticks`. Refused (not_ticked) unless every recipient and
+ * attachment of the mail is ticked — the /c/ page and the console both come through here.
+ */
+export function confirm(env: OutboundEnv, id: string, actor: Actor, ticks: Ticks): Promise<ActionResult> {
+  return act(env, id, actor, ['confirm'], isSender(actor), async (m, holder, whole, state) => {
+    const sheet = await confirmationSheet(env.store, m, state, await messageViewOfRow(env.store, m));
+    const missing = untickedOf(sheet, ticks);
+    if (missing.recipients.length > 0 || missing.attachments.length > 0)
+      throw new ActionError(
+        'not_ticked',
+        `tick every recipient and attachment before sending (not ticked: ${[...missing.recipients, ...missing.attachments.map((i) => `attachment ${i}`)].join(', ')})`,
+      );
+    return moveOn(env, m, holder, whole, state, { actor: actor.email, type: 'confirmed', data: { rule: state.stages[state.stage]!.rule } });
+  });
 }
 
 /** 送信取り消し: the sender (or an admin) withdraws a waiting message; it is never sent. */

@@ -145,11 +145,8 @@ export function createDecider(env: OutboundEnv) {
         : ctx.user
           ? { email: ctx.user.email, managerEmail: null }
           : null;
-    const plan = evaluateOutbound(inForce.policy, ctx.facts, {
-      tenantDomains,
-      contactedDomains: await contactedDomains(store, ctx.tenantId, extDomains),
-      senderUser,
-    });
+    const contacted = await contactedDomains(store, ctx.tenantId, extDomains);
+    const plan = evaluateOutbound(inForce.policy, ctx.facts, { tenantDomains, contactedDomains: contacted, senderUser });
     const userLang = inForce.policy.outbound.users[senderEmail]?.language;
     const language: Lang = userLang ?? (user ? user.language : plan.language);
     const summary = {
@@ -176,7 +173,17 @@ export function createDecider(env: OutboundEnv) {
     const needFallback = plan.actions.some((a) => a.type === 'approve' && a.approvers.length === 0);
     const stages = stagesOf(plan.actions, needFallback ? await fallbackApprovers(store, ctx.tenantId) : []);
     const now = Date.now();
-    let state: OutboundState = { plan, policyVersion: inForce.version, sender: senderEmail, language, stages, stage: -1 };
+    // The confirmation sheet marks these 初めての宛先; recorded now, before this mail counts as a contact.
+    const firstContactDomains = extDomains.filter((d) => (contacted.get(d) ?? 0) === 0);
+    let state: OutboundState = {
+      plan,
+      policyVersion: inForce.version,
+      sender: senderEmail,
+      language,
+      stages,
+      stage: -1,
+      firstContactDomains,
+    };
     if (stages.length > 0) state = enter(state, 0, now);
     const first = state.stages[0];
     const decision: AcceptDecision = {

@@ -40,6 +40,8 @@ export interface OutboundState {
   stages: StageState[];
   /** index of the stage the message waits in; -1 before the first / after the last */
   stage: number;
+  /** external recipient domains never mailed before this message was accepted (初めての宛先) */
+  firstContactDomains?: string[];
 }
 
 /** The state a message waits in for a stage type. */

@@ -19,6 +19,7 @@ import { ActionError, approve, cancel, confirm, reject, release, type Actor } fr
 import { formatDateEn, formatDateJa } from '../mime/notice-text.ts';
 import { describeNextStep, nextStepOf } from './next-step.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
+import { confirmationSheet, type ConfirmationSheet, type RecipientField, type SheetRecipient } from './confirmation.ts';
 
 type Kind = 'h' | 'c' | 'a';
 type L = 'ja' | 'en';
@@ -43,11 +44,21 @@ const T = {
     tickAll: 'すべての宛先と添付ファイルを確認し、チェックを付けてから「送信」を押してください。',
     approve: '承認',
     reject: '却下',
-    comment: 'コメント（任意）',
+    comment: 'コメント（任意・承認/却下の通知で送信者に届きます）',
     done: 'このメールはすでに処理されています。',
     state: '状態',
     notFound: 'このリンクは無効です。',
-    notTicked: 'すべての宛先と添付ファイルにチェックを付けてください。',
+    notTicked: 'すべての宛先と添付ファイルにチェックを付けてください。チェックのない項目があるため送信していません。',
+    fields: { to: '宛先 (To)', cc: 'Cc', bcc: 'Bcc（ほかの宛先には表示されません）' } as Record<RecipientField, string>,
+    external: '社外',
+    firstContact: '初めての宛先',
+    atDeadline: '期限を過ぎると',
+    cancelAsk: 'このメールの送信を取り消しますか？取り消したメールは送信されず、元に戻せません。',
+    cancelYes: '取り消す',
+    rejectAsk: 'このメールを却下しますか？却下したメールは送信されずに破棄され、送信者に通知されます。元に戻せません。',
+    rejectYes: '却下する',
+    noteToSender: '送信者への通知に載るコメント',
+    back: '戻る',
     expiredForm: 'ページの有効期限が切れました。もう一度開き直してください。',
     busy: 'ほかの操作と重なりました。少し待ってからもう一度お試しください。',
     // what the button did; describeNextStep then says where the mail really is now
@@ -89,11 +100,21 @@ const T = {
     tickAll: 'Check every recipient and attachment, tick each one, then press "Send".',
     approve: 'Approve',
     reject: 'Reject',
-    comment: 'Comment (optional)',
+    comment: 'Comment (optional; reaches the sender with the decision)',
     done: 'This message has already been handled.',
     state: 'State',
     notFound: 'This link is not valid.',
-    notTicked: 'Please tick every recipient and attachment.',
+    notTicked: 'Please tick every recipient and attachment. Nothing was sent because some are not ticked.',
+    fields: { to: 'To', cc: 'Cc', bcc: 'Bcc (not shown to the other recipients)' } as Record<RecipientField, string>,
+    external: 'External',
+    firstContact: 'First time to this domain',
+    atDeadline: 'At the deadline',
+    cancelAsk: 'Cancel sending this message? A cancelled message is never sent; this cannot be undone.',
+    cancelYes: 'Cancel sending',
+    rejectAsk: 'Reject this message? It is discarded, never sent, and the sender is told. This cannot be undone.',
+    rejectYes: 'Reject',
+    noteToSender: 'Comment in the notice to the sender',
+    back: 'Back',
     expiredForm: 'This page has expired. Please open the link again.',
     busy: 'Another action was under way. Please wait a moment and try again.',
     ok: {
@@ -128,7 +149,7 @@ function langOf(req: FastifyRequest): L {
 function page(lang: L, title: string, body: string, path: string): string {
   const other = lang === 'ja' ? 'en' : 'ja';
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${e(title)} - Sekisho</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;line-height:1.5}${MESSAGE_VIEW_CSS}dt{font-weight:bold;margin-top:.5rem}dd{margin:0;word-break:break-all}button{font-size:1.1rem;padding:.7rem 1.2rem;margin:.5rem .5rem 0 0;border-radius:6px;border:1px solid #888}button.primary{background:#1a56db;color:#fff;border-color:#1a56db}label{display:block;padding:.4rem 0;word-break:break-all}textarea{width:100%;min-height:4rem}.msg{padding:.7rem;background:#eef;border-radius:6px}.err{background:#fee}</style></head>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;line-height:1.5}${MESSAGE_VIEW_CSS}dt{font-weight:bold;margin-top:.5rem}dd{margin:0;word-break:break-all}button{font-size:1.1rem;padding:.7rem 1.2rem;margin:.5rem .5rem 0 0;border-radius:6px;border:1px solid #888}button.primary{background:#1a56db;color:#fff;border-color:#1a56db}button.danger{background:#c81e1e;color:#fff;border-color:#c81e1e}label{display:block;padding:.4rem 0;word-break:break-all}textarea{width:100%;min-height:4rem}.msg{padding:.7rem;background:#eef;border-radius:6px}.err{background:#fee}fieldset{border:1px solid #ccc;border-radius:6px;margin:.7rem 0}legend{font-weight:bold}.mark{display:inline-block;font-size:.85rem;padding:0 .4rem;border-radius:4px;margin-left:.3rem}.ext{background:#fde8e8;color:#9b1c1c}.new{background:#fdf6b2;color:#723b13}strong.domain{color:#9b1c1c}input[type=checkbox]{width:1.2rem;height:1.2rem;vertical-align:middle}</style></head>
 <body><p style="text-align:right"><a href="${e(path)}?lang=${other}">${other === 'en' ? 'English' : '日本語'}</a></p><h1>${e(title)}</h1>${body}</body></html>`;
 }
 
@@ -143,6 +164,8 @@ interface Loaded {
   actor: string;
   /** the decoded mail; null when its body is no longer stored */
   view: MessageView | null;
+  /** /c/ only: what the sender ticks */
+  sheet: ConfirmationSheet | null;
 }
 
 async function load(env: OutboundEnv, kind: Kind, token: string): Promise<Loaded | null> {
@@ -157,7 +180,9 @@ async function load(env: OutboundEnv, kind: Kind, token: string): Promise<Loaded
   if (!m) return null;
   const { state } = outboundStateOf(m);
   if (!state) return null;
-  return { m, state, linkStage: Number(link.stage), actor: link.actor, view: await messageViewOfRow(env.store, m) };
+  const view = await messageViewOfRow(env.store, m);
+  const sheet = kind === 'c' ? await confirmationSheet(env.store, m, state, view) : null;
+  return { m, state, linkStage: Number(link.stage), actor: link.actor, view, sheet };
 }
 
 /** True while the link's stage is the one the message waits in: only then are buttons shown. */
@@ -168,10 +193,9 @@ function live(l: Loaded): boolean {
 
 function details(lang: L, kind: Kind, l: Loaded, ticks: boolean): string {
   const t = T[lang];
-  const recips = JSON.parse(l.m.recipients) as string[];
-  const files = l.view?.attachments ?? [];
+  const files = l.sheet?.attachments ?? [];
   const item = (name: string, value: string, html: string) =>
-    `<label><input type="checkbox" name="${name}" value="${e(value)}"> ${html}</label>`;
+    `<label><input type="checkbox" name="${name}" value="${e(value)}" required> ${html}</label>`;
   const stage = l.state.stages[l.linkStage];
   const due = stage?.dueAt ? (lang === 'ja' ? formatDateJa(new Date(stage.dueAt)) : formatDateEn(new Date(stage.dueAt))) : '';
   // 開く on the approval page: a POST echoing the form token, so a prefetched link opens nothing
@@ -184,11 +208,27 @@ function details(lang: L, kind: Kind, l: Loaded, ticks: boolean): string {
   const mail = l.view
     ? messageViewHtml(l.view, { lang, listFiles: !ticks, fileControl: open })
     : `<dl><dt>${t.subject}</dt><dd>${e(l.m.subject || '(no subject)')}</dd><dt>${t.from}</dt><dd>${e(l.m.header_from || l.m.mail_from)}</dd></dl><p>${t.bodyGone}</p>`;
+  const recipientLine = (r: SheetRecipient) => {
+    const at = r.address.lastIndexOf('@');
+    const local = e(r.address.slice(0, at + 1));
+    const marks = `${r.external ? ` <span class="mark ext">${t.external}</span>` : ''}${r.firstContact ? ` <span class="mark new">${t.firstContact}</span>` : ''}`;
+    return r.external ? `${local}<strong class="domain">${e(r.domain)}</strong>${marks}` : `${e(r.address)}${marks}`;
+  };
+  const fields = (['to', 'cc', 'bcc'] as const)
+    .map((f) => [f, (l.sheet?.recipients ?? []).filter((r) => r.field === f)] as const)
+    .filter(([, list]) => list.length > 0);
   const tickLists = ticks
-    ? `<dl><dt>${t.to}</dt><dd>${recips.map((r) => item('r', r, e(r))).join('')}</dd>
-<dt>${t.files}</dt><dd>${files.length === 0 ? t.none : files.map((f) => item('f', String(f.index), fileLine(f, { lang }))).join('')}</dd></dl>`
+    ? `${fields.map(([f, list]) => `<fieldset><legend>${t.fields[f]}</legend>${list.map((r) => item('r', r.address, recipientLine(r))).join('')}</fieldset>`).join('')}
+<fieldset><legend>${t.files}</legend>${files.length === 0 ? t.none : files.map((f) => item('f', String(f.index), fileLine(f, { lang }))).join('')}</fieldset>`
     : '';
-  return `${mail}${tickLists}<dl><dt>${t.state}</dt><dd>${e(t.states[l.m.state] ?? l.m.state)}</dd>${live(l) && due ? `<dt>${t.until}</dt><dd>${e(due)}</dd>` : ''}</dl>`;
+  // on the confirmation sheet the deadline is told with what happens then (next-step wording)
+  const deadline =
+    live(l) && due
+      ? ticks
+        ? `<dt>${t.atDeadline}</dt><dd>${e(describeNextStep(lang, nextStepOf(l.m.state, l.state)))}</dd>`
+        : `<dt>${t.until}</dt><dd>${e(due)}</dd>`
+      : '';
+  return `${mail}${tickLists}<dl><dt>${t.state}</dt><dd>${e(t.states[l.m.state] ?? l.m.state)}</dd>${deadline}</dl>`;
 }
 
 function render(lang: L, kind: Kind, l: Loaded, path: string, note?: { text: string; error?: boolean }): string {
@@ -215,6 +255,20 @@ function render(lang: L, kind: Kind, l: Loaded, path: string, note?: { text: str
     );
   }
   return page(lang, t[kind], `${msg}${details(lang, kind, l, false)}${forms}`, path);
+}
+
+/** The second question before 送信取り消し / 却下: names the mail (and the note the sender will read) and says it cannot be undone. */
+function askFirst(lang: L, l: Loaded, path: string, action: 'cancel' | 'reject', comment: string): string {
+  const t = T[lang];
+  const formToken = e(l.state.stages[l.linkStage]?.formToken ?? '');
+  const [title, ask, yes] = action === 'cancel' ? [t.cancel, t.cancelAsk, t.cancelYes] : [t.reject, t.rejectAsk, t.rejectYes];
+  const note = comment ? `<dt>${t.noteToSender}</dt><dd>${e(comment)}</dd>` : '';
+  return page(
+    lang,
+    title,
+    `<p class="msg">${e(ask)}</p><dl><dt>${t.subject}</dt><dd>${e(l.view?.subject || l.m.subject || '—')}</dd>${note}</dl><form method="post"><input type="hidden" name="formToken" value="${formToken}"><input type="hidden" name="lang" value="${lang}"><input type="hidden" name="sure" value="yes"><input type="hidden" name="comment" value="${e(comment)}"><button class="danger" name="action" value="${action}">${yes}</button></form><p><a href="${e(path)}?lang=${lang}">${t.back}</a></p>`,
+    path,
+  );
 }
 
 function sameToken(a: string, b: string): boolean {
@@ -283,24 +337,26 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
           return send(reply, 403, render(lang, kind, l, path, { text: t.expiredForm, error: true }));
         const allowed: Record<Kind, string[]> = { h: ['release', 'cancel'], c: ['confirm', 'cancel'], a: ['approve', 'reject'] };
         if (!allowed[kind].includes(action)) return send(reply, 400, render(lang, kind, l, path, { text: t.expiredForm, error: true }));
-        if (action === 'confirm') {
-          const recips = JSON.parse(l.m.recipients) as string[];
-          const files = l.view?.attachments ?? [];
-          const ticked = new Set(many('r'));
-          const tickedFiles = new Set(many('f'));
-          const all = recips.every((r) => ticked.has(r)) && files.every((f) => tickedFiles.has(String(f.index)));
-          if (!all) return send(reply, 422, render(lang, kind, l, path, { text: t.notTicked, error: true }));
-        }
+        // 送信取り消し and 却下 ask once more (no script needed: the question is a page with its own form)
+        if ((action === 'cancel' || action === 'reject') && one('sure') !== 'yes')
+          return send(reply, 200, askFirst(lang, l, path, action, one('comment').slice(0, 2000)));
         const actor: Actor = { email: l.actor, role: 'user', tenantId: l.m.tenant_id, linkStage: l.linkStage };
         const comment = one('comment').slice(0, 2000);
         try {
           if (action === 'release') await release(env, l.m.id, actor);
           else if (action === 'cancel') await cancel(env, l.m.id, actor);
-          else if (action === 'confirm') await confirm(env, l.m.id, actor);
+          else if (action === 'confirm')
+            await confirm(env, l.m.id, actor, {
+              recipients: many('r'),
+              attachments: many('f')
+                .filter((f) => /^\d{1,4}$/.test(f))
+                .map(Number),
+            });
           else if (action === 'approve') await approve(env, l.m.id, actor, comment);
           else await reject(env, l.m.id, actor, comment);
         } catch (err) {
           if (!(err instanceof ActionError)) throw err;
+          if (err.code === 'not_ticked') return send(reply, 422, render(lang, kind, l, path, { text: t.notTicked, error: true }));
           const again = (await load(env, kind, token)) ?? l;
           return send(
             reply,

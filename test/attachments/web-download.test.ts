@@ -149,7 +149,13 @@ for (const kind of backends()) {
         assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
       }
       assert.equal((await downloadStatus(inst.sekisho.store, id)).files[0]!.state, 'available', 'bad arguments changed nothing');
-      const withdrawn = await runCli(['download', 'withdraw', id], env());
+      // withdrawing asks first, naming the files and that the links stop working; no "yes", nothing happens
+      const refused = await runCli(['download', 'withdraw', id], env());
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /download links stop working/);
+      assert.match(refused.stderr, /nothing was withdrawn/);
+      assert.equal((await downloadStatus(inst.sekisho.store, id)).files[0]!.state, 'available', 'no answer withdrew nothing');
+      const withdrawn = await runCli(['download', 'withdraw', id], env(), 'yes\n');
       assert.equal(withdrawn.code, 0, withdrawn.stderr);
       const gone = await get(pageUrl);
       assert.equal(gone.status, 410);

@@ -14,7 +14,7 @@ import { backends } from '../helpers/databases.ts';
 import { PASSWORD, USER } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { sendAsAddresses } from '../../src/users/send-as.ts';
-import { copies, mail, startHarness, submit, waitState, type Harness } from '../outbound/harness.ts';
+import { copies, mail, startHarness, submit, waitNotice, waitState, type Harness } from '../outbound/harness.ts';
 import { hostileHtmlMail, REMOTE_IMAGE_HOST } from '../helpers/view-mail.ts';
 
 const SHOTS = join(process.cwd(), 'test-output', 'screenshots');
@@ -41,6 +41,7 @@ for (const kind of backends()) {
       ids.xss = await submit(h, mail(XSS), { to: ['partner@example.net'] });
       ids.approve = await submit(h, mail('APPROVE 契約書ドラフト'), { to: ['partner@example.net'] });
       ids.html = await submit(h, Buffer.from(hostileHtmlMail({ keyword: 'APPROVE', from: USER })), { to: ['partner@example.net'] });
+      ids.reject = await submit(h, mail('APPROVE 誤送信の疑い'), { to: ['partner@example.net'] });
       profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
       mkdirSync(SHOTS, { recursive: true });
       ctx = await chromium.launchPersistentContext(profile, {
@@ -133,7 +134,7 @@ for (const kind of backends()) {
       assert.ok(await page.locator('.message-view dt', { hasText: '差出人' }).isVisible());
       assert.match(await page.locator('pre.preview').innerText(), /^Body of APPROVE 契約書ドラフト/);
       assert.ok(await page.getByText('添付ファイルはありません。').isVisible());
-      await page.fill('input[name=comment]', '問題ありません');
+      await page.fill('[name=comment]', '問題ありません');
       await shot('approvals');
       await page.getByRole('button', { name: '承認', exact: true }).click();
       await page.waitForSelector('[role=status]');
@@ -141,6 +142,26 @@ for (const kind of backends()) {
       const ev = (await h.inst.sekisho.store.events(ids.approve!)).find((e) => e.type === 'approved')!;
       assert.equal(ev.actor, 'boss@acme.example');
       assert.equal(JSON.parse(ev.data).comment, '問題ありません');
+    });
+
+    it('an approver rejects with a note: asked first (naming the mail and the note); the note reaches the sender', async () => {
+      await page.goto(`${h.http}/console/#approvals`);
+      await page.locator(`tr[data-id="${ids.reject}"] button`).click();
+      await page.getByLabel(/コメント（任意・承認\/却下の通知で送信者に届きます）/).fill('宛先が違います');
+      await page.getByRole('button', { name: '却下', exact: true }).click();
+      const dialog = page.getByRole('dialog');
+      const question = (await dialog.locator('#confirm-text').textContent()) ?? '';
+      assert.match(question, /「APPROVE 誤送信の疑い」を却下しますか/);
+      assert.match(question, /通知に載るコメント：「宛先が違います」/);
+      await shot('approvals-reject-ask');
+      await dialog.getByRole('button', { name: '戻る' }).click();
+      assert.equal((await h.inst.sekisho.store.message(ids.reject!))!.state, 'awaiting_approval', 'going back rejects nothing');
+      await page.getByRole('button', { name: '却下', exact: true }).click();
+      await page.getByRole('dialog').getByRole('button', { name: '却下' }).click();
+      await page.waitForSelector('[role=status]');
+      await waitState(h, ids.reject!, 'discarded');
+      const told = await waitNotice(h, 'rejected', '誤送信の疑い', USER);
+      assert.match(told.text, /宛先が違います/);
     });
 
     it('an approver sees an HTML mail sanitized in a sandboxed frame: nothing runs, nothing remote loads', async () => {

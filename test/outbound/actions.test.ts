@@ -73,13 +73,25 @@ for (const kind of backends()) {
       );
       const path = linkIn((await waitNotice(h, 'approval', 'APPROVE no', 'boss@acme.example')).text, 'a');
       const page = await get(h, path);
-      await post(h, path, [
+      // 却下 asks once more, naming the mail and showing the note the sender will read
+      const ask = await post(h, path, [
         ['formToken', formToken(page.body)],
         ['action', 'reject'],
         ['comment', 'not to them'],
       ]);
+      assert.match(ask.body, /このメールを却下しますか/);
+      assert.match(ask.body, /APPROVE no/);
+      assert.match(ask.body, /name="comment" value="not to them"/);
+      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_approval', 'the question rejects nothing');
+      await post(h, path, [
+        ['formToken', formToken(ask.body)],
+        ['action', 'reject'],
+        ['comment', 'not to them'],
+        ['sure', 'yes'],
+      ]);
       await waitState(h, id, 'discarded');
-      await waitNotice(h, 'rejected', 'APPROVE no', USER);
+      const told = await waitNotice(h, 'rejected', 'APPROVE no', USER);
+      assert.match(told.text, /not to them/, 'the note reaches the sender');
       assert.ok((await eventTypes(h, id)).includes('rejected'));
       await settle();
       assert.equal(copies(h, 'APPROVE no').length, 0);
@@ -116,7 +128,14 @@ for (const kind of backends()) {
       const path = linkIn((await waitNotice(h, 'confirm', 'CONFIRMME', USER)).text, 'c');
       const page = await get(h, path);
       assert.match(page.body, /送信確認画面/);
-      assert.match(page.body, /type="checkbox" name="r" value="other@example.org"/);
+      assert.match(page.body, /type="checkbox" name="r" value="other@example.org" required/);
+      // To and Cc apart, the external domain in bold with 社外, a never-mailed domain 初めての宛先
+      assert.match(page.body, /<legend>宛先 \(To\)<\/legend><label>.*partner@<strong class="domain">example\.net<\/strong>/);
+      assert.match(
+        page.body,
+        /<legend>Cc<\/legend><label>.*other@<strong class="domain">example\.org<\/strong> <span class="mark ext">社外<\/span> <span class="mark new">初めての宛先<\/span>/,
+      );
+      assert.match(page.body, /期限を過ぎると.*までに確認がない場合は破棄されます/);
       const token = formToken(page.body);
       const partial = await post(h, path, [
         ['formToken', token],

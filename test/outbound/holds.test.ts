@@ -93,15 +93,20 @@ for (const kind of backends()) {
       const id = await submit(h, mail('HOLDMANUAL cancel'), { to: ['partner@example.net'] });
       const path = linkIn((await waitNotice(h, 'held', 'HOLDMANUAL cancel')).text, 'h');
       const page = await get(h, path);
-      assert.equal(
-        (
-          await post(h, path, [
-            ['formToken', formToken(page.body)],
-            ['action', 'cancel'],
-          ])
-        ).status,
-        200,
-      );
+      // 送信取り消し asks once more: the first press only shows the question
+      const ask = await post(h, path, [
+        ['formToken', formToken(page.body)],
+        ['action', 'cancel'],
+      ]);
+      assert.equal(ask.status, 200);
+      assert.match(ask.body, /送信を取り消しますか/);
+      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'held', 'the question cancels nothing');
+      const yes = await post(h, path, [
+        ['formToken', formToken(ask.body)],
+        ['action', 'cancel'],
+        ['sure', 'yes'],
+      ]);
+      assert.equal(yes.status, 200);
       assert.equal((await h.inst.sekisho.store.message(id))!.state, 'cancelled');
       await settle();
       assert.equal(copies(h, 'HOLDMANUAL cancel').length, 0);

@@ -19,9 +19,12 @@ export function ApprovalsPage() {
   const action = useAction();
   const [open, setOpen] = useState<string | null>(null);
   const [comment, setComment] = useState('');
-  const decide = (id: string, what: 'approve' | 'reject') =>
+  // 却下 asks first, naming the mail and quoting the note the sender's rejection notice will carry
+  const rejectQuestion = (subject: string) =>
+    `${t('approvals.rejectAsk', { subject: subject || t('preview.noSubject') })}${comment.trim() ? ` ${t('approvals.rejectNote', { note: comment.trim() })}` : ''}`;
+  const decide = (id: string, what: 'approve' | 'reject', subject: string) =>
     action.run(() => ok(client.POST(`/api/approvals/{id}/${what}`, { params: { path: { id } }, body: { comment } })), {
-      ...(what === 'reject' ? { confirm: { text: t('approvals.rejectAsk'), yes: t('approvals.reject'), danger: true } } : {}),
+      ...(what === 'reject' ? { confirm: { text: rejectQuestion(subject), yes: t('approvals.reject'), danger: true } } : {}),
       onDone: () => {
         setComment('');
         setOpen(null);
@@ -50,7 +53,15 @@ export function ApprovalsPage() {
                   key: 'actions',
                   label: t('col.actions'),
                   render: (m) => (
-                    <button type="button" aria-expanded={open === m.id} onClick={() => setOpen(open === m.id ? null : m.id)}>
+                    <button
+                      type="button"
+                      aria-expanded={open === m.id}
+                      onClick={() => {
+                        // a note belongs to one mail: opening another starts empty
+                        if (open !== m.id) setComment('');
+                        setOpen(open === m.id ? null : m.id);
+                      }}
+                    >
                       {t('approvals.preview')}
                     </button>
                   ),
@@ -62,13 +73,13 @@ export function ApprovalsPage() {
                     <MessagePreviewOf id={m.id} canOpenFiles />
                     <label>
                       {t('approvals.comment')}
-                      <input name="comment" value={comment} onChange={(e) => setComment(e.target.value)} />
+                      <textarea name="comment" maxLength={2000} rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
                     </label>
                     <div className="buttons">
-                      <button type="button" className="primary" disabled={action.busy} onClick={() => decide(m.id, 'approve')}>
+                      <button type="button" className="primary" disabled={action.busy} onClick={() => decide(m.id, 'approve', m.subject)}>
                         {t('approvals.approve')}
                       </button>
-                      <button type="button" className="danger" disabled={action.busy} onClick={() => decide(m.id, 'reject')}>
+                      <button type="button" className="danger" disabled={action.busy} onClick={() => decide(m.id, 'reject', m.subject)}>
                         {t('approvals.reject')}
                       </button>
                     </div>

@@ -1,5 +1,6 @@
 // 保留中のメール: the caller's waiting mail with a live countdown to automatic sending, the rules
-// that held it, 本文プレビュー (the decoded mail under its row), and 今すぐ送信 / 確認して送信 /
+// that held it, 本文プレビュー (the decoded mail under its row), and 今すぐ送信 / 確認して送信 (opens
+// ConfirmSheet: every recipient and attachment ticked before 送信; the server checks the same) /
 // 送信取り消し (send now and cancel ask first: neither can be undone). After an action it says where
 // the mail really is; when a countdown ends the list reloads, so nothing is offered for mail that
 // has moved on.
@@ -13,6 +14,7 @@ import { ActionFeedback } from '../components/ActionFeedback.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { LoadState } from '../components/LoadState.tsx';
 import { MessagePreviewOf } from '../components/MessagePreview.tsx';
+import { ConfirmSheet } from '../components/ConfirmSheet.tsx';
 import { RuleChips } from '../components/RuleChips.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { outcomeText } from '../words/states.ts';
@@ -29,9 +31,10 @@ export function HeldPage() {
     cancel: { text: t('held.cancelAsk'), yes: t('held.cancel'), danger: true },
     release: { text: t('held.sendNowAsk'), yes: t('held.sendNow') },
   } as const;
-  const act = (id: string, what: 'release' | 'confirm' | 'cancel') =>
+  const [sheet, setSheet] = useState<string | null>(null);
+  const act = (id: string, what: 'release' | 'cancel') =>
     action.run(() => ok(client.POST(`/api/messages/{id}/${what}`, { params: { path: { id } } })), {
-      ...(what === 'confirm' ? {} : { confirm: asks[what] }),
+      confirm: asks[what],
       done: (r) => outcomeText(t, r.state),
       always: loaded.reload,
     });
@@ -78,7 +81,14 @@ export function HeldPage() {
                     className: 'actions',
                     render: (m) => (
                       <>
-                        <button type="button" aria-expanded={open === m.id} onClick={() => setOpen(open === m.id ? null : m.id)}>
+                        <button
+                          type="button"
+                          aria-expanded={open === m.id}
+                          onClick={() => {
+                            setOpen(open === m.id ? null : m.id);
+                            setSheet(null);
+                          }}
+                        >
                           {t('approvals.preview')}
                         </button>
                         {m.state === 'held' && (
@@ -87,7 +97,16 @@ export function HeldPage() {
                           </button>
                         )}
                         {m.state === 'awaiting_confirmation' && (
-                          <button type="button" className="primary" disabled={action.busy} onClick={() => act(m.id, 'confirm')}>
+                          <button
+                            type="button"
+                            className="primary"
+                            aria-expanded={sheet === m.id}
+                            disabled={action.busy}
+                            onClick={() => {
+                              setSheet(sheet === m.id ? null : m.id);
+                              setOpen(null);
+                            }}
+                          >
                             {t('held.confirm')}
                           </button>
                         )}
@@ -98,7 +117,13 @@ export function HeldPage() {
                     ),
                   },
                 ]}
-                expanded={(m) => open === m.id && <MessagePreviewOf id={m.id} />}
+                expanded={(m) =>
+                  sheet === m.id && m.state === 'awaiting_confirmation' ? (
+                    <ConfirmSheet id={m.id} action={action} after={loaded.reload} />
+                  ) : (
+                    open === m.id && <MessagePreviewOf id={m.id} />
+                  )
+                }
               />
             )
           );

@@ -2,12 +2,36 @@
 // buttons — 今すぐ送信 (release), 送信取り消し (cancel), 送信確認 (confirm). The outbound area's
 // services (src/outbound/actions.ts) do the work and the audit; the scoped store first makes sure
 // the message is one this caller may see at all (other tenants' ids are simply not found).
-import { cancel, confirm, release, waitingFor, type Actor } from '../../outbound/actions.ts';
+// 送信確認 is a mis-sending check: GET …/confirmation gives the sheet to tick, and the confirm POST
+// must carry the ticked recipients and attachments (refused with code not_ticked otherwise).
+import { ActionError, cancel, confirm, release, waitingFor, type Actor } from '../../outbound/actions.ts';
+import { confirmationSheet } from '../../outbound/confirmation.ts';
+import { describeNextStep, nextStepOf } from '../../outbound/next-step.ts';
+import { outboundStateOf } from '../../outbound/outbound-state.ts';
+import { messageViewOfRow } from '../../mime/message-view.ts';
 import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, idParams, type RouteCtx, type RouteSpec } from './route.ts';
 import { messageFields, messageView } from './message-view.ts';
-import { list, object, oneOfStrings, str } from './schema-kit.ts';
+import { bool, int, list, object, oneOfStrings, str } from './schema-kit.ts';
 import { MESSAGE_STATES } from '../../store/message-state.ts';
+
+const confirmationSchema = object({
+  recipients: list(object({ address: str, field: oneOfStrings(['to', 'cc', 'bcc']), domain: str, external: bool, firstContact: bool })),
+  attachments: list(object({ index: int, filename: str, size: int, contentType: str })),
+  /** where the mail is and what happens at the deadline, in both languages */
+  nextStep: object({ ja: str, en: str }),
+});
+
+/** What the sender ticked on the sheet. */
+const ticksBody = {
+  type: 'object',
+  required: ['recipients', 'attachments'],
+  additionalProperties: false,
+  properties: {
+    recipients: { type: 'array', maxItems: 5000, items: { type: 'string', maxLength: 512 } },
+    attachments: { type: 'array', maxItems: 5000, items: { type: 'integer', minimum: 0 } },
+  },
+};
 
 /** What an action answers: the message and its state afterwards. */
 export const actionResultSchema = object({ id: str, state: oneOfStrings(MESSAGE_STATES) });
@@ -18,7 +42,7 @@ export function actorOf(scoped: ScopedStore): Actor & { tenantId: string } {
   return { email: p.email, role: p.role === 'operator' ? 'admin' : p.role, tenantId: scoped.tenantId };
 }
 
-function action(name: 'release' | 'cancel' | 'confirm', summary: string, fn: typeof release): RouteSpec {
+function action(name: 'release' | 'cancel', summary: string, fn: typeof release): RouteSpec {
   return defineRoute({
     method: 'POST',
     url: `/api/messages/:id/${name}`,
@@ -53,5 +77,39 @@ export const heldMailRoutes: RouteSpec[] = [
   }),
   action('release', '今すぐ送信: end a hold now', release),
   action('cancel', '送信取り消し: withdraw a waiting message; it is never sent', cancel),
-  action('confirm', '送信確認: the sender confirms recipients and attachments', confirm),
+  defineRoute({
+    method: 'GET',
+    url: '/api/messages/:id/confirmation',
+    summary:
+      '送信確認: the sheet to tick — every recipient (To/Cc/Bcc, 社外, 初めての宛先) and attachment — and what happens at the deadline',
+    tag: 'held mail',
+    access: 'any',
+    schema: { params: idParams, response: confirmationSchema },
+    async handler(req, ctx) {
+      const { id } = req.params as { id: string };
+      const scoped = await ctx.scoped();
+      const m = await scoped.message(id);
+      const { state } = outboundStateOf(m);
+      if (m.state !== 'awaiting_confirmation')
+        throw new ActionError('wrong_state', `message ${id} is ${m.state}, not awaiting_confirmation`);
+      const sheet = await confirmationSheet(ctx.deps.store, m, state, await messageViewOfRow(ctx.deps.store, m));
+      const step = nextStepOf(m.state, state);
+      return { ...sheet, nextStep: { ja: describeNextStep('ja', step), en: describeNextStep('en', step) } };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/messages/:id/confirm',
+    summary: '送信確認: send after ticking every recipient and attachment (422 not_ticked unless all are ticked)',
+    tag: 'held mail',
+    access: 'any',
+    schema: { params: idParams, body: ticksBody, response: actionResultSchema },
+    async handler(req, ctx: RouteCtx) {
+      const { id } = req.params as { id: string };
+      const body = req.body as { recipients: string[]; attachments: number[] };
+      const scoped = await ctx.scoped();
+      await scoped.message(id);
+      return confirm(ctx.deps.outbound, id, actorOf(scoped), body);
+    },
+  }),
 ];

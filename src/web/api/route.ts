@@ -78,7 +78,7 @@ function errorBody(err: unknown): { status: number; body: Record<string, unknown
   if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...err.extra } };
   if (err instanceof ScopeError) return { status: err.status, body: { error: err.message } };
   if (err instanceof ActionError) {
-    const status = { not_found: 404, forbidden: 403, wrong_state: 409, busy: 409, bad_request: 400 }[err.code];
+    const status = { not_found: 404, forbidden: 403, wrong_state: 409, busy: 409, bad_request: 400, not_ticked: 422 }[err.code];
     return { status, body: { error: err.message, code: err.code } };
   }
   if (err instanceof AdminOnlyReleaseError) {
