@@ -110,7 +110,7 @@ async function namedUsers(store: Store, tenantId: string): Promise<StaffMember[]
         .where('disabled_at', 'is', null)
         .execute()
     )
-      .filter((r) => r.name && r.name.trim())
+      .filter((r) => r.name?.trim())
       .map((r) => ({ name: r.name!.trim(), email: r.email.toLowerCase() })),
   );
   return rows ?? [];

@@ -56,28 +56,21 @@ export function YamlDiff({ before, after }: { before: string; after: string }) {
       <figcaption>
         {t('policy.diffLabel')}: {t('policy.diffSummary', { added, removed })}
       </figcaption>
-      <div className="diff-lines" role="table" aria-label={t('policy.diffLabel')}>
+      <div className="diff-lines">
         {folded(lines).map((l) =>
           l.kind === 'gap' ? (
-            <div key={`gap-${l.key}`} className="gap" role="row">
-              <span role="cell">…</span>
+            <div key={`gap-${l.key}`} className="gap">
+              <span>…</span>
             </div>
           ) : (
-            <div key={`${l.oldNo}-${l.newNo}`} className={l.kind} role="row">
-              <span className="no" role="cell">
-                {l.oldNo ?? ''}
+            <div key={`${l.oldNo}-${l.newNo}`} className={l.kind}>
+              <span className="no">{l.oldNo ?? ''}</span>
+              <span className="no">{l.newNo ?? ''}</span>
+              <span className="mark">
+                <span aria-hidden="true">{l.kind === 'add' ? '+' : l.kind === 'del' ? '−' : ' '}</span>
+                {l.kind !== 'same' && <span className="sr-only">{l.kind === 'add' ? t('policy.diffAdded') : t('policy.diffRemoved')}</span>}
               </span>
-              <span className="no" role="cell">
-                {l.newNo ?? ''}
-              </span>
-              <span
-                className="mark"
-                role="cell"
-                aria-label={l.kind === 'add' ? t('policy.diffAdded') : l.kind === 'del' ? t('policy.diffRemoved') : undefined}
-              >
-                {l.kind === 'add' ? '+' : l.kind === 'del' ? '−' : ' '}
-              </span>
-              <code role="cell">{l.text}</code>
+              <code>{l.text}</code>
             </div>
           ),
         )}
