@@ -12,6 +12,8 @@ import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createMetrics } from './metrics.ts';
 import { Acceptor } from './accept/acceptor.ts';
+import { SendLimiter, configSendLimits, notifySendLimit } from './accept/send-limits.ts';
+import { ConnectionGate } from './smtp/connection-gate.ts';
 import { createInboundServer, createSubmissionServer } from './smtp/listeners.ts';
 import { loadOrCreateTls } from './smtp/tls.ts';
 import { IpThrottle } from './util/ip-throttle.ts';
@@ -106,6 +108,12 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     duplicateWindowMs: parseDuration(config.duplicateWindow, 'duplicateWindow'),
     decideOutbound: modules.flatMap((m) => (m.decideOutbound ? [m.decideOutbound] : [])),
     decideInbound: modules.flatMap((m) => (m.decideInbound ? [m.decideInbound] : [])),
+    sendLimiter: new SendLimiter({
+      store,
+      logger,
+      defaults: configSendLimits(config),
+      notify: (tenantId, hit) => notifySendLimit({ store, hostname: config.hostname, wake }, tenantId, hit),
+    }),
   });
   const listenerDeps = {
     acceptor,
@@ -119,9 +127,20 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   const submission = createSubmissionServer({
     ...listenerDeps,
     trustedNetworks,
+    connectionGate: new ConnectionGate(
+      { maxPerClient: config.submissionConnectionsPerClient, ratePerMinute: config.submissionConnectionRatePerMinute },
+      trustedNetworks,
+    ),
     authThrottle: new LoginThrottle(store, new IpThrottle(store, 'smtp-ip', config.authFailLimit, config.authFailWindowSeconds * 1000)),
   });
-  const inbound = createInboundServer({ ...listenerDeps, greetingDelayMs: config.inboundGreetDelayMs });
+  const inbound = createInboundServer({
+    ...listenerDeps,
+    greetingDelayMs: config.inboundGreetDelayMs,
+    connectionGate: new ConnectionGate({
+      maxPerClient: config.inboundConnectionsPerClient,
+      ratePerMinute: config.inboundConnectionRatePerMinute,
+    }),
+  });
   let listening = false;
   const http = createHttpServer({
     metrics,

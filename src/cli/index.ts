@@ -19,6 +19,7 @@ import { registerInboundCommands } from './inbound-commands.ts';
 import { registerConsoleCommands } from './console-commands.ts';
 import { registerSecretsCommands } from './secrets-commands.ts';
 import { registerRetentionCommands } from './retention-commands.ts';
+import { registerLimitsCommands } from './limits-commands.ts';
 import { registerBackupCommands } from './backup-commands.ts';
 import { registerPeopleCommands } from './people-commands.ts';
 import { ROLES } from '../users/people.ts';
@@ -112,6 +113,7 @@ export function buildCli(): Command {
     registerConsoleCommands,
     registerSecretsCommands,
     registerRetentionCommands,
+    registerLimitsCommands,
     registerBackupCommands,
     registerPeopleCommands,
   ]) {

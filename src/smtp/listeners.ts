@@ -13,6 +13,7 @@ import { inNetworks } from '../util/cidr.ts';
 import { readMessage } from './read-message.ts';
 import { SmtpError } from './smtp-error.ts';
 import { patchSmtpServer } from './smtp-server-patches.ts';
+import type { ConnectionGate } from './connection-gate.ts';
 
 export interface ListenerDeps {
   acceptor: Acceptor;
@@ -22,6 +23,8 @@ export interface ListenerDeps {
   hostname: string;
   maxMessageSize: number;
   maxRecipients: number;
+  /** per-client connection limits on this port (connection-gate.ts); none = only maxClients */
+  connectionGate?: ConnectionGate;
 }
 
 interface SessionState {
@@ -78,6 +81,7 @@ function baseOptions(deps: ListenerDeps, greetingDelayMs: number) {
     disableReverseLookup: true,
     hideDSN: true,
     maxClients: 1000,
+    connectionGate: deps.connectionGate,
     greetingDelayMs,
   } as const;
 }
