@@ -55,6 +55,7 @@ export interface RunningSekisho {
 export async function startSekisho(config: Config, logger: Logger): Promise<RunningSekisho> {
   const node = config.nodeName ?? `${osHostname()}-${process.pid}`;
   const trustedNetworks = parseNetworks(config.trustedNetworks);
+  const trustedProxies = parseNetworks(config.trustedProxies, 'trustedProxies');
   const retry = {
     delaysMs: parseDurationList(config.retrySchedule, 'retrySchedule'),
     maxLifetimeMs: parseDuration(config.maxQueueLifetime, 'maxQueueLifetime'),
@@ -127,6 +128,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   const submission = createSubmissionServer({
     ...listenerDeps,
     trustedNetworks,
+    ...(config.submissionProxyProtocol ? { proxyFrom: trustedProxies } : {}),
     connectionGate: new ConnectionGate(
       { maxPerClient: config.submissionConnectionsPerClient, ratePerMinute: config.submissionConnectionRatePerMinute },
       trustedNetworks,
@@ -136,6 +138,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   const inbound = createInboundServer({
     ...listenerDeps,
     greetingDelayMs: config.inboundGreetDelayMs,
+    ...(config.inboundProxyProtocol ? { proxyFrom: trustedProxies } : {}),
     connectionGate: new ConnectionGate({
       maxPerClient: config.inboundConnectionsPerClient,
       ratePerMinute: config.inboundConnectionRatePerMinute,
@@ -146,6 +149,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     metrics,
     metricsAccess: { allow: parseNetworks(config.metricsAllow, 'metricsAllow'), token: config.metricsToken },
     publicUrl: config.publicUrl,
+    trustedProxies: config.trustedProxies,
     health: async (): Promise<{ ok: boolean; detail: Record<string, string> }> => {
       try {
         await store.ping();

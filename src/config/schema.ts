@@ -78,6 +78,13 @@ export const configSchema = z
     inboundConnectionRatePerMinute: z.coerce.number().int().min(0).default(60),
     submissionConnectionsPerClient: z.coerce.number().int().min(0).default(100),
     submissionConnectionRatePerMinute: z.coerce.number().int().min(0).default(600),
+    /** load balancers (CIDRs) whose PROXY header (SMTP) and X-Forwarded-For (HTTP) are believed;
+     *  [] = none. docs/operation.md "Behind a load balancer" */
+    trustedProxies: list.default([]),
+    /** the inbound / submission listener expects a PROXY protocol v1 or v2 header from trustedProxies
+     *  (and closes their connections without one); anyone else connects directly as before */
+    inboundProxyProtocol: bool.default(false),
+    submissionProxyProtocol: bool.default(false),
     /** networks (CIDRs) that may read /metrics without a token; [] = none */
     metricsAllow: list.default(['127.0.0.1/32', '::1/128']),
     /** a bearer token that lets any client read /metrics (Authorization: Bearer …); unset = networks only */

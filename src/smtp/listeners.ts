@@ -25,6 +25,8 @@ export interface ListenerDeps {
   maxRecipients: number;
   /** per-client connection limits on this port (connection-gate.ts); none = only maxClients */
   connectionGate?: ConnectionGate;
+  /** expect a PROXY header from these networks (trustedProxies, when the port's proxyProtocol is on) */
+  proxyFrom?: BlockList;
 }
 
 interface SessionState {
@@ -82,6 +84,7 @@ function baseOptions(deps: ListenerDeps, greetingDelayMs: number) {
     hideDSN: true,
     maxClients: 1000,
     connectionGate: deps.connectionGate,
+    proxyFrom: deps.proxyFrom,
     greetingDelayMs,
   } as const;
 }
