@@ -20,6 +20,7 @@ import { registerConsoleCommands } from './console-commands.ts';
 import { registerSecretsCommands } from './secrets-commands.ts';
 import { registerRetentionCommands } from './retention-commands.ts';
 import { registerLimitsCommands } from './limits-commands.ts';
+import { registerQueueCommands } from './queue-commands.ts';
 import { registerBackupCommands } from './backup-commands.ts';
 import { registerPeopleCommands } from './people-commands.ts';
 import { ROLES } from '../users/people.ts';
@@ -114,6 +115,7 @@ export function buildCli(): Command {
     registerSecretsCommands,
     registerRetentionCommands,
     registerLimitsCommands,
+    registerQueueCommands,
     registerBackupCommands,
     registerPeopleCommands,
   ]) {
