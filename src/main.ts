@@ -150,10 +150,13 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     metricsAccess: { allow: parseNetworks(config.metricsAllow, 'metricsAllow'), token: config.metricsToken },
     publicUrl: config.publicUrl,
     trustedProxies: config.trustedProxies,
-    health: async (): Promise<{ ok: boolean; detail: Record<string, string> }> => {
+    health: async (): Promise<{ ok: boolean; detail: Record<string, string | number> }> => {
       try {
-        await store.ping();
-        return { ok: listening, detail: { database: 'ok', listeners: listening ? 'ok' : 'starting' } };
+        const now = Date.now();
+        const oldestDue = await store.oldestDueAt(now);
+        // how long the longest-waiting due message has waited: a stuck queue shows here first
+        const queueAgeSeconds = oldestDue === null ? 0 : Math.max(0, Math.round((now - oldestDue) / 1000));
+        return { ok: listening, detail: { database: 'ok', listeners: listening ? 'ok' : 'starting', queueAgeSeconds } };
       } catch {
         return { ok: false, detail: { database: 'unreachable' } };
       }

@@ -20,7 +20,7 @@ export interface HttpDeps {
   /** CIDRs of load balancers whose X-Forwarded-* headers are believed (Fastify trustProxy); none = no one's */
   trustedProxies?: string[];
   /** resolves when the database answers and every listener is up */
-  health: () => Promise<{ ok: boolean; detail: Record<string, string> }>;
+  health: () => Promise<{ ok: boolean; detail: Record<string, string | number> }>;
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {

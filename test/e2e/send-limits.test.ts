@@ -107,6 +107,13 @@ for (const kind of backends()) {
       assert.deepEqual(audited, [{ actor: 'cli' }]);
     });
 
+    it('/healthz says the database is up and how long the oldest due message has waited', async () => {
+      const r = await fetch(`http://127.0.0.1:${inst.sekisho.ports.http}/healthz`);
+      const body = (await r.json()) as { database: string; queueAgeSeconds: number };
+      assert.equal(body.database, 'ok');
+      assert.equal(typeof body.queueAgeSeconds, 'number');
+    });
+
     it('limits open connections per client on the submission port', async () => {
       const open = await Promise.all([0, 1, 2].map(() => SmtpTalk.connect(sub())));
       for (const o of open) assert.equal(o.greeting.code, 220);

@@ -65,6 +65,17 @@ for (const kind of backends()) {
       );
     });
 
+    it('knows when the longest-waiting due message fell due (/healthz queueAgeSeconds)', async () => {
+      const [first] = await store.db.selectFrom('messages').select('id').where('state', '=', 'deferred').execute();
+      await store.db
+        .updateTable('messages')
+        .set({ due_at: now - 600_000 })
+        .where('id', '=', first!.id)
+        .execute();
+      assert.equal(await store.oldestDueAt(now), now - 600_000);
+      assert.equal(await store.oldestDueAt(now - 700_000), null, 'nothing was due yet then');
+    });
+
     it('sekisho queue summary prints it, for one tenant or all', async () => {
       const env = childEnv(tdb, 'smtp://127.0.0.1:9', {}, '.');
       const one = await runCli(['queue', 'summary', '--tenant', 'acme'], env);
