@@ -12,6 +12,8 @@ import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createMetrics } from './metrics.ts';
 import { Acceptor } from './accept/acceptor.ts';
+import { SendLimiter, configSendLimits, notifySendLimit } from './accept/send-limits.ts';
+import { ConnectionGate } from './smtp/connection-gate.ts';
 import { createInboundServer, createSubmissionServer } from './smtp/listeners.ts';
 import { loadOrCreateTls } from './smtp/tls.ts';
 import { IpThrottle } from './util/ip-throttle.ts';
@@ -55,6 +57,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   applyPatches(); // first: a library version the patches were not written for stops the start here
   const node = config.nodeName ?? `${osHostname()}-${process.pid}`;
   const trustedNetworks = parseNetworks(config.trustedNetworks);
+  const trustedProxies = parseNetworks(config.trustedProxies, 'trustedProxies');
   const retry = {
     delaysMs: parseDurationList(config.retrySchedule, 'retrySchedule'),
     maxLifetimeMs: parseDuration(config.maxQueueLifetime, 'maxQueueLifetime'),
@@ -108,6 +111,12 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     duplicateWindowMs: parseDuration(config.duplicateWindow, 'duplicateWindow'),
     decideOutbound: modules.flatMap((m) => (m.decideOutbound ? [m.decideOutbound] : [])),
     decideInbound: modules.flatMap((m) => (m.decideInbound ? [m.decideInbound] : [])),
+    sendLimiter: new SendLimiter({
+      store,
+      logger,
+      defaults: configSendLimits(config),
+      notify: (tenantId, hit) => notifySendLimit({ store, hostname: config.hostname, wake }, tenantId, hit),
+    }),
   });
   const listenerDeps = {
     acceptor,
@@ -121,18 +130,35 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   const submission = createSubmissionServer({
     ...listenerDeps,
     trustedNetworks,
+    ...(config.submissionProxyProtocol ? { proxyFrom: trustedProxies } : {}),
+    connectionGate: new ConnectionGate(
+      { maxPerClient: config.submissionConnectionsPerClient, ratePerMinute: config.submissionConnectionRatePerMinute },
+      trustedNetworks,
+    ),
     authThrottle: new LoginThrottle(store, new IpThrottle(store, 'smtp-ip', config.authFailLimit, config.authFailWindowSeconds * 1000)),
   });
-  const inbound = createInboundServer({ ...listenerDeps, greetingDelayMs: config.inboundGreetDelayMs });
+  const inbound = createInboundServer({
+    ...listenerDeps,
+    greetingDelayMs: config.inboundGreetDelayMs,
+    ...(config.inboundProxyProtocol ? { proxyFrom: trustedProxies } : {}),
+    connectionGate: new ConnectionGate({
+      maxPerClient: config.inboundConnectionsPerClient,
+      ratePerMinute: config.inboundConnectionRatePerMinute,
+    }),
+  });
   let listening = false;
   const http = createHttpServer({
     metrics,
     metricsAccess: { allow: parseNetworks(config.metricsAllow, 'metricsAllow'), token: config.metricsToken },
     publicUrl: config.publicUrl,
-    health: async (): Promise<{ ok: boolean; detail: Record<string, string> }> => {
+    trustedProxies: config.trustedProxies,
+    health: async (): Promise<{ ok: boolean; detail: Record<string, string | number> }> => {
       try {
-        await store.ping();
-        return { ok: listening, detail: { database: 'ok', listeners: listening ? 'ok' : 'starting' } };
+        const now = Date.now();
+        const oldestDue = await store.oldestDueAt(now);
+        // how long the longest-waiting due message has waited: a stuck queue shows here first
+        const queueAgeSeconds = oldestDue === null ? 0 : Math.max(0, Math.round((now - oldestDue) / 1000));
+        return { ok: listening, detail: { database: 'ok', listeners: listening ? 'ok' : 'starting', queueAgeSeconds } };
       } catch {
         return { ok: false, detail: { database: 'unreachable' } };
       }

@@ -16,6 +16,7 @@ import { acceptedAs, submissionDigest } from './resubmission.ts';
 import type { Metrics } from '../metrics.ts';
 import type { QueueWorker } from '../queue/worker.ts';
 import { STAGE_WAIT_STATES } from '../store/message-state.ts';
+import { countSubmission, type SendLimiter } from './send-limits.ts';
 
 export interface AuthedUser {
   id: string;
@@ -52,6 +53,8 @@ export interface AcceptorDeps {
   decideInbound?: AcceptDecider[];
   /** a resend of a message accepted this recently (ms) is not queued again; 0 = off */
   duplicateWindowMs?: number;
+  /** per user and per tenant send limits on submitted mail (send-limits.ts); none = unlimited */
+  sendLimiter?: SendLimiter;
 }
 
 export function domainOf(address: string): string {
@@ -148,7 +151,12 @@ export class Acceptor {
     // Unparseable mail would pass every check blind (no attachments, no From): refuse it whole.
     if (parsed.parseError) throw unparseableSubmission(parsed.parseError);
     await this.checkHeaderFrom(client, tenantId, parsed.identities, envelope.mailFrom);
+    await this.deps.sendLimiter?.check(this.submissionOf(client, envelope, tenantId), client.remoteAddress);
     return this.store(client, envelope, raw, tenantId, parsed, 'outbound', arrival);
+  }
+
+  private submissionOf(client: ClientInfo, envelope: Envelope, tenantId: string) {
+    return { tenantId, user: client.user?.email ?? null, recipients: new Set(envelope.recipients.map((r) => r.toLowerCase())).size };
   }
 
   async acceptInbound(
@@ -259,7 +267,12 @@ export class Acceptor {
           submittedBy: direction === 'outbound' ? actor : null,
           body,
           digest,
-          ...(decision.alsoWrite ? { alsoWrite: decision.alsoWrite } : {}),
+          ...alsoWrite(
+            decision.alsoWrite,
+            direction === 'outbound' && this.deps.sendLimiter
+              ? countSubmission(this.submissionOf(client, envelope, tenantId), now)
+              : undefined,
+          ),
           ...(slot ? { lease: { node: slot.node, until: slot.leaseUntil } } : {}),
           events: [
             {
@@ -300,6 +313,19 @@ export class Acceptor {
     }
     return { state: 'queued', dueAt: Date.now(), plan: null, events: [] };
   }
+}
+
+type Write = NonNullable<AcceptDecision['alsoWrite']>;
+
+/** The writes that commit with a message: the decider's and the send counts, either or both. */
+function alsoWrite(...writes: Array<Write | undefined>): { alsoWrite?: Write } {
+  const all = writes.filter((w): w is Write => w !== undefined);
+  if (all.length === 0) return {};
+  return {
+    alsoWrite: async (trx) => {
+      for (const w of all) await w(trx);
+    },
+  };
 }
 
 /** 554 5.6.0 for submitted mail whose MIME structure cannot be parsed (docs/security.md). */

@@ -8,6 +8,7 @@ export type AuditGroup = (typeof AUDIT_GROUPS)[number];
 export const AUDIT_EVENT_GROUPS = {
   // 送信ブロック: mail refused before it was stored
   'policy.blocked': 'blocked',
+  'send.limited': 'blocked',
   // 保留・承認: holds, confirmations and approvals of outbound mail and their outcomes
   held: 'held',
   awaiting_approval: 'held',
@@ -92,6 +93,7 @@ export const AUDIT_EVENT_GROUPS = {
   'tenant.disabled': 'settings',
   'tenant.enabled': 'settings',
   'tenant.retention': 'settings',
+  'tenant.send_limits': 'settings',
   'user.deleted': 'settings',
   'user.disabled': 'settings',
   'user.enabled': 'settings',

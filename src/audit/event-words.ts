@@ -46,6 +46,7 @@ const FIELDS = [
   'ip',
   'version',
   'restoredFrom',
+  'limit',
 ] as const;
 
 function valueText(t: Words, key: string, value: unknown): string | null {
@@ -63,11 +64,17 @@ function valueText(t: Words, key: string, value: unknown): string | null {
   return null;
 }
 
+/** send.limited: "1 時間あたり 200 通（ユーザー）、直近 1 時間 200 通" from its scope, what, limit and sent */
+function sendLimitText(t: Words, data: Record<string, unknown>): string | null {
+  if (typeof data.limit !== 'number') return null;
+  return t.maybe(`evdata.limit.${String(data.scope)}.${String(data.what)}`, { limit: data.limit, sent: Number(data.sent ?? 0) }) ?? null;
+}
+
 /** "ルール：社外宛て保留" … for the fields a person reads. */
 export function eventFacts(t: Words, data: Record<string, unknown>): Array<{ label: string; value: string }> {
   const out: Array<{ label: string; value: string }> = [];
   for (const key of FIELDS) {
-    const text = valueText(t, key, data[key]);
+    const text = key === 'limit' ? sendLimitText(t, data) : valueText(t, key, data[key]);
     // `accepted` counts its recipients; other events list them
     const label = key === 'recipients' && typeof data[key] === 'number' ? word(t, 'evdata.recipientCount') : word(t, `evdata.${key}`);
     if (text !== null) out.push({ label, value: text });

@@ -19,6 +19,8 @@ import { registerInboundCommands } from './inbound-commands.ts';
 import { registerConsoleCommands } from './console-commands.ts';
 import { registerSecretsCommands } from './secrets-commands.ts';
 import { registerRetentionCommands } from './retention-commands.ts';
+import { registerLimitsCommands } from './limits-commands.ts';
+import { registerQueueCommands } from './queue-commands.ts';
 import { registerBackupCommands } from './backup-commands.ts';
 import { registerPeopleCommands } from './people-commands.ts';
 import { ROLES } from '../users/people.ts';
@@ -112,6 +114,8 @@ export function buildCli(): Command {
     registerConsoleCommands,
     registerSecretsCommands,
     registerRetentionCommands,
+    registerLimitsCommands,
+    registerQueueCommands,
     registerBackupCommands,
     registerPeopleCommands,
   ]) {

@@ -67,6 +67,28 @@ export const configSchema = z
     /** failed AUTH attempts from one IP within authFailWindowSeconds before it is refused for that window */
     authFailLimit: z.coerce.number().int().positive().default(5),
     authFailWindowSeconds: z.coerce.number().int().positive().max(86_400).default(600),
+    /** send limits that contain a stolen account (docs/operation.md "Send and connection limits"):
+     *  messages and recipients one authenticated user may submit per hour, and a whole tenant
+     *  (every user and trusted network); over them a submission gets 451 4.7.1. 0 = no limit.
+     *  A tenant's own values (`sekisho limits set`) override these */
+    sendLimitUserMessagesPerHour: z.coerce.number().int().min(0).default(200),
+    sendLimitUserRecipientsPerHour: z.coerce.number().int().min(0).default(1000),
+    sendLimitTenantMessagesPerHour: z.coerce.number().int().min(0).default(5000),
+    sendLimitTenantRecipientsPerHour: z.coerce.number().int().min(0).default(20000),
+    /** open connections one client address (IPv6: its /64) may hold per port and process, and new
+     *  connections it may open per minute; past them 421. Trusted networks are exempt. 0 = no limit.
+     *  Submission's are higher: a whole office may share one NAT address */
+    inboundConnectionsPerClient: z.coerce.number().int().min(0).default(20),
+    inboundConnectionRatePerMinute: z.coerce.number().int().min(0).default(60),
+    submissionConnectionsPerClient: z.coerce.number().int().min(0).default(100),
+    submissionConnectionRatePerMinute: z.coerce.number().int().min(0).default(600),
+    /** load balancers (CIDRs) whose PROXY header (SMTP) and X-Forwarded-For (HTTP) are believed;
+     *  [] = none. docs/operation.md "Behind a load balancer" */
+    trustedProxies: list.default([]),
+    /** the inbound / submission listener expects a PROXY protocol v1 or v2 header from trustedProxies
+     *  (and closes their connections without one); anyone else connects directly as before */
+    inboundProxyProtocol: bool.default(false),
+    submissionProxyProtocol: bool.default(false),
     /** networks (CIDRs) that may read /metrics without a token; [] = none */
     metricsAllow: list.default(['127.0.0.1/32', '::1/128']),
     /** a bearer token that lets any client read /metrics (Authorization: Bearer …); unset = networks only */

@@ -8,6 +8,7 @@ import type { Store } from '../store/store.ts';
 import { formatDateEn, formatDateJa } from '../mime/notice-text.ts';
 import { describeNextStep, type NextStep } from './next-step.ts';
 import { escapeHtml } from '../util/escape-html.ts';
+import type { SendLimitHit } from '../accept/send-limits.ts';
 
 export type NoticeKind =
   | 'held'
@@ -21,7 +22,8 @@ export type NoticeKind =
   | 'approved'
   | 'rejected'
   | 'cancelled'
-  | 'notify';
+  | 'notify'
+  | 'sendLimit';
 export type Lang = 'ja' | 'en' | 'both';
 
 export interface NoticeFacts {
@@ -42,6 +44,8 @@ export interface NoticeFacts {
   moved?: string[];
   /** released / approved / awaitingApproval: where the mail is now and what happens next */
   next?: NextStep;
+  /** sendLimit: the limit a user or the tenant reached (src/accept/send-limits.ts) */
+  sendLimit?: SendLimitHit;
 }
 
 interface Text {
@@ -93,6 +97,20 @@ function ja(kind: NoticeKind, f: NoticeFacts): Text {
         subject: `【強制BCC化】${f.subject}`,
         lines: ['宛先をBCCに変換しました。受信者には他の宛先は表示されません。', `対象の宛先: ${(f.moved ?? []).join(', ')}`],
       };
+    case 'sendLimit': {
+      const h = f.sendLimit!;
+      const unit = h.what === 'messages' ? '通' : '件';
+      const limit = `${h.scope === 'user' ? `${h.who} さん` : '組織全体'}の 1 時間あたり${h.what === 'messages' ? '送信' : '宛先'} ${h.limit} ${unit}`;
+      return {
+        subject: `【送信上限】${h.scope === 'user' ? h.who : '組織全体'}の送信を一時的に止めています`,
+        lines: [
+          `送信数の上限（${limit}）に達したため、次のメールを受け付けず、送信元に後で再送するよう応答しました（451 4.7.1）。`,
+          `直近 1 時間の${h.what === 'messages' ? '送信' : '宛先'}: ${h.sent} ${unit}`,
+          'アカウントが不正に使われていないかご確認ください。心当たりがなければパスワードを変更し、必要ならユーザーを無効にしてください。',
+          '1 時間のうちに送信数が上限を下回れば、再送されたメールは受け付けられます。この通知は 1 時間に 1 回だけ送られます。',
+        ],
+      };
+    }
     case 'blocked':
       return {
         subject: `【送信ブロック】${f.subject}`,
@@ -178,6 +196,19 @@ function en(kind: NoticeKind, f: NoticeFacts): Text {
         subject: `[Moved to Bcc] ${f.subject}`,
         lines: ['The To and Cc addresses were moved to Bcc: recipients do not see each other.', `Addresses: ${(f.moved ?? []).join(', ')}`],
       };
+    case 'sendLimit': {
+      const h = f.sendLimit!;
+      const whose = h.scope === 'user' ? `${h.who}'s` : "the organisation's";
+      return {
+        subject: `[Send limit] Sending by ${h.scope === 'user' ? h.who : 'the organisation'} is paused`,
+        lines: [
+          `${whose} send limit (${h.limit} ${h.what} per hour) was reached: the message below was not accepted and its sender was told to retry later (451 4.7.1).`,
+          `${h.what === 'messages' ? 'Messages' : 'Recipients'} in the last hour: ${h.sent}`,
+          'Please check that the account is not being misused. If nobody expected this, change its password and disable the user if needed.',
+          'Retried mail is accepted again once the last hour falls under the limit. This notice is sent at most once an hour.',
+        ],
+      };
+    }
     case 'blocked':
       return {
         subject: `[Blocked] ${f.subject}`,
@@ -225,9 +256,10 @@ export function renderNotice(kind: NoticeKind, lang: Lang, f: NoticeFacts): { su
   const parts = (lang === 'both' ? ['ja', 'en'] : [lang]).map((l) => (l === 'ja' ? ja(kind, f) : en(kind, f)));
   const detail = (l: Text, isJa: boolean) => [
     ...l.lines.filter(Boolean),
-    '',
-    `${isJa ? '件名' : 'Subject'}: ${f.subject}`,
-    `${isJa ? '宛先' : 'Recipients'}: ${f.recipients.join(', ')}`,
+    // a notice about no particular message (sendLimit) has neither
+    ...(kind === 'sendLimit'
+      ? []
+      : ['', `${isJa ? '件名' : 'Subject'}: ${f.subject}`, `${isJa ? '宛先' : 'Recipients'}: ${f.recipients.join(', ')}`]),
   ];
   const text = parts
     .map((l, i) => {

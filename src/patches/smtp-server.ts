@@ -4,23 +4,54 @@
 //    authenticate: `greetingDelayMs` makes it a per-server option (init() with the constant replaced).
 // 2. It advertises AUTH in EHLO before STARTTLS even when it will refuse it there. Like Postfix's
 //    smtpd_tls_auth_only, `authOnlyAfterTls` hides AUTH from EHLO until the session is encrypted.
+// 3. Its only connection limit is maxClients for the whole server: `connectionGate` adds per-client
+//    limits (connection-gate.ts), refused with 421 before the greeting like maxClients.
+// 4. Its PROXY protocol support reads v1 only and trusts exact addresses: `proxyFrom` (a BlockList
+//    of trustedProxies) replaces it with v1 and v2 from those networks (proxy-protocol.ts); a
+//    PROXY command from anyone else closes the connection.
+import { randomBytes } from 'node:crypto';
+import type { BlockList, Socket } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { inNetworks } from '../util/cidr.ts';
+import { parseProxyHeader } from '../smtp/proxy-protocol.ts';
+import type { ConnectionGate } from '../smtp/connection-gate.ts';
 
 interface PatchableConnection {
-  _server: { options: { maxClients?: number; greetingDelayMs?: number; authOnlyAfterTls?: boolean }; connections: Set<unknown> };
+  _server: {
+    options: { maxClients?: number; greetingDelayMs?: number; authOnlyAfterTls?: boolean; connectionGate?: ConnectionGate };
+    connections: Set<unknown>;
+  };
+  remoteAddress: string;
   _setListeners(cb: () => void): void;
   send(code: number, text: string, end?: boolean): void;
   connectionReady(): void;
   name: string;
   secure: boolean;
   _hidingAuth?: boolean;
+  _releaseGate?: () => void;
 }
 
 type Proto = {
   init: (this: PatchableConnection) => void;
   handler_EHLO: (this: PatchableConnection, command: unknown, callback: unknown) => unknown;
   _isSupported: (this: PatchableConnection, command: unknown) => boolean;
+  _onClose: (this: PatchableConnection) => void;
+  handler_PROXY: (this: PatchableConnection, command: unknown, callback: () => void) => void;
 };
+
+interface SocketOptions {
+  id: string;
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+interface PatchableServer {
+  options: { proxyFrom?: BlockList };
+  logger: { info(meta: object, ...args: unknown[]): void };
+  _expectsProxyHeader(socket: Socket): boolean;
+  _handleProxy(socket: Socket, callback: (err: Error | null, options?: SocketOptions) => void): void;
+}
 
 let patched = false;
 
@@ -35,10 +66,36 @@ export function patchSmtpServer(): void {
       if (options.maxClients && this._server.connections.size > options.maxClients) {
         return this.send(421, this.name + ' Too many connected clients, try again in a moment', false);
       }
+      const gate = options.connectionGate;
+      if (gate) {
+        const ip = this.remoteAddress;
+        const refused = gate.admit(ip);
+        if (refused) return this.send(421, `${this.name} ${refused}`, false);
+        // released in _onClose: STARTTLS strips every listener from the TCP socket
+        this._releaseGate = () => gate.release(ip);
+      }
       const delay = options.greetingDelayMs ?? 100;
       if (delay <= 0) return this.connectionReady();
       setTimeout(() => this.connectionReady(), delay).unref();
     });
+  };
+
+  // A PROXY line from a client the listener does not expect one from (not a trusted proxy, or
+  // PROXY protocol off): someone trying to pass as another address. 421 closes the connection.
+  proto.handler_PROXY = function (_command, callback) {
+    this.send(421, `${this.name} PROXY header refused: this address is not a trusted proxy`);
+    callback();
+  };
+
+  patchProxyProtocol((SMTPServer as unknown as { prototype: PatchableServer }).prototype);
+
+  const onClose = proto._onClose;
+  proto._onClose = function () {
+    // called once per way the connection ends (socket close, error, timeout): release only once
+    const release = this._releaseGate;
+    this._releaseGate = undefined;
+    release?.();
+    return onClose.call(this);
   };
 
   const ehlo = proto.handler_EHLO;
@@ -56,5 +113,62 @@ export function patchSmtpServer(): void {
   proto._isSupported = function (command) {
     if (this._hidingAuth && String(command).trim().toUpperCase() === 'AUTH') return false;
     return isSupported.call(this, command);
+  };
+}
+
+function patchProxyProtocol(server: PatchableServer): void {
+  server._expectsProxyHeader = function (socket) {
+    const from = this.options.proxyFrom;
+    return from !== undefined && socket.remoteAddress !== undefined && inNetworks(from, socket.remoteAddress);
+  };
+  // Replaces smtp-server's: the same contract (callback once, with the socket's options or an
+  // error after which the socket is closed), reading v1 and v2.
+  server._handleProxy = function (socket, callback) {
+    const options: SocketOptions = {
+      id: BigInt('0x' + randomBytes(10).toString('hex'))
+        .toString(32)
+        .padStart(16, '0'),
+    };
+    if (!this._expectsProxyHeader(socket)) {
+      setImmediate(() => callback(null, options));
+      return;
+    }
+    let received = Buffer.alloc(0);
+    let finished = false;
+    const finish = (err: Error | null) => {
+      if (finished) return;
+      finished = true;
+      socket.removeListener('readable', read);
+      socket.removeListener('close', closed);
+      socket.removeListener('end', closed);
+      socket.removeListener('error', closed);
+      if (err) {
+        socket.on('error', () => {});
+        socket.destroy();
+        this.logger.info({ tnx: 'proxy', peer: socket.remoteAddress, err: err.message }, 'PROXY header refused');
+      }
+      callback(err, err ? undefined : options);
+    };
+    const closed = () => finish(new Error('connection closed before its PROXY header'));
+    const read = () => {
+      for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) {
+        received = Buffer.concat([received, chunk]);
+        const parsed = parseProxyHeader(received);
+        if (parsed.state === 'more') continue;
+        if (parsed.state === 'bad') return finish(new Error(`${parsed.reason} from trusted proxy ${socket.remoteAddress}`));
+        const rest = received.subarray(parsed.consumed);
+        if (parsed.source) {
+          options.remoteAddress = parsed.source.address;
+          options.remotePort = parsed.source.port;
+        }
+        // what the client sent after the header is the SMTP session's: back before it starts
+        if (rest.length > 0) socket.unshift(rest);
+        return finish(null);
+      }
+    };
+    socket.on('readable', read);
+    socket.on('close', closed);
+    socket.on('end', closed);
+    socket.on('error', closed);
   };
 }

@@ -18,7 +18,8 @@ export function configDays(config: Pick<Config, 'retentionBodyDays' | 'retention
   return { bodyDays: config.retentionBodyDays, metadataDays: config.retentionMetadataDays, auditDays: config.retentionAuditDays };
 }
 
-function settingsOf(tenant: Pick<Tenant, 'settings'>): Record<string, unknown> {
+/** A tenant's settings JSON (tenants.settings) as an object; unreadable = none. */
+export function settingsOf(tenant: Pick<Tenant, 'settings'>): Record<string, unknown> {
   try {
     const parsed = JSON.parse(tenant.settings) as unknown;
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};

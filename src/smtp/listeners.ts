@@ -13,6 +13,7 @@ import { inNetworks } from '../util/cidr.ts';
 import { readMessage } from './read-message.ts';
 import { SmtpError } from './smtp-error.ts';
 import { applyPatches } from '../patches/index.ts';
+import type { ConnectionGate } from './connection-gate.ts';
 
 export interface ListenerDeps {
   acceptor: Acceptor;
@@ -22,6 +23,10 @@ export interface ListenerDeps {
   hostname: string;
   maxMessageSize: number;
   maxRecipients: number;
+  /** per-client connection limits on this port (connection-gate.ts); none = only maxClients */
+  connectionGate?: ConnectionGate;
+  /** expect a PROXY header from these networks (trustedProxies, when the port's proxyProtocol is on) */
+  proxyFrom?: BlockList;
 }
 
 interface SessionState {
@@ -79,6 +84,8 @@ function baseOptions(deps: ListenerDeps, greetingDelayMs: number) {
     disableReverseLookup: true,
     hideDSN: true,
     maxClients: 1000,
+    connectionGate: deps.connectionGate,
+    proxyFrom: deps.proxyFrom,
     greetingDelayMs,
   } as const;
 }
@@ -104,7 +111,7 @@ export function createSubmissionServer(deps: ListenerDeps & { trustedNetworks: B
     ...baseOptions(deps, 0),
     authMethods: ['PLAIN', 'LOGIN'],
     allowInsecureAuth: false, // AUTH is refused before STARTTLS (538)…
-    authOnlyAfterTls: true, // …and not even offered in EHLO (see smtp-server-patches.ts)
+    authOnlyAfterTls: true, // …and not even offered in EHLO (see src/patches/smtp-server.ts)
     authOptional: true, // trusted networks submit without AUTH; others get 530 at MAIL FROM
     async onAuth(auth: SMTPServerAuthentication, session: Session, callback) {
       try {

@@ -153,6 +153,18 @@ export interface JobLeaseTable {
   last_run_at: number | null;
 }
 
+/** messages and recipients submitted per user or tenant per clock hour (src/accept/send-limits.ts) */
+export interface SendCountTable {
+  /** `user:<email>` or `tenant:<id>` */
+  scope: string;
+  /** the hour's number since the epoch (ms / 3,600,000, floored) */
+  hour: number;
+  messages: number;
+  recipients: number;
+  /** when the tenant's admins were told this hour's limit was reached; null = not yet */
+  noticed_at: number | null;
+}
+
 export interface DB {
   tenants: TenantTable;
   domains: DomainTable;
@@ -168,4 +180,5 @@ export interface DB {
   login_addresses: LoginAddressTable;
   user_send_as: UserSendAsTable;
   job_leases: JobLeaseTable;
+  send_counts: SendCountTable;
 }

@@ -178,6 +178,17 @@ export class Store {
     await sql`SELECT 1`.execute(this.db);
   }
 
+  /** When the longest-waiting message due for delivery (queued or deferred, due by `now`) fell due; null = none waits */
+  async oldestDueAt(now = Date.now()): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.min('due_at').as('due'))
+      .where('state', 'in', ['queued', 'deferred'])
+      .where('due_at', '<=', now)
+      .executeTakeFirst();
+    return row?.due == null ? null : Number(row.due);
+  }
+
   // ── tenants and domains ─────────────────────────────────────────────────────────────────
 
   async createTenant(input: { name: string; domains: string[]; inboundRoute?: string | null; settings?: object }): Promise<Tenant> {

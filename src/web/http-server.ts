@@ -17,12 +17,17 @@ export interface HttpDeps {
   /** who may read /metrics: these networks, or anyone with the token */
   metricsAccess: { allow: BlockList; token?: string };
   publicUrl: string;
+  /** CIDRs of load balancers whose X-Forwarded-* headers are believed (Fastify trustProxy); none = no one's */
+  trustedProxies?: string[];
   /** resolves when the database answers and every listener is up */
-  health: () => Promise<{ ok: boolean; detail: Record<string, string> }>;
+  health: () => Promise<{ ok: boolean; detail: Record<string, string | number> }>;
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
-  const app = Fastify({ logger: false, trustProxy: false, bodyLimit: 10 * 1024 * 1024 });
+  // X-Forwarded-For / -Proto / -Host are believed only from the trustedProxies, so a client cannot
+  // pick the address its login failures and download attempts are counted under
+  const trustProxy = deps.trustedProxies && deps.trustedProxies.length > 0 ? deps.trustedProxies : false;
+  const app = Fastify({ logger: false, trustProxy, bodyLimit: 10 * 1024 * 1024 });
   if (deps.publicUrl.startsWith('https:')) {
     app.addHook('onSend', async (_req, reply, payload) => {
       reply.header('strict-transport-security', HSTS);

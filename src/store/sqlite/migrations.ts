@@ -86,4 +86,14 @@ export const coreMigrations: Migration[] = [
       `ALTER TABLE tenants ADD COLUMN disabled_at INTEGER`,
     ],
   },
+  {
+    // Send limits (src/accept/send-limits.ts): messages and recipients submitted per scope (a user
+    // or a tenant) per clock hour, counted in the message's own transaction so every process and
+    // node sees the same numbers; noticed_at marks the hour's one notice to the tenant's admins.
+    id: 'core-0008-send-counts',
+    sql: [
+      `CREATE TABLE send_counts (scope TEXT NOT NULL, hour INTEGER NOT NULL, messages INTEGER NOT NULL, recipients INTEGER NOT NULL, noticed_at INTEGER, PRIMARY KEY (scope, hour))`,
+      `CREATE INDEX send_counts_hour ON send_counts(hour)`,
+    ],
+  },
 ];
