@@ -161,6 +161,7 @@ export interface paths {
                             language: string;
                             csrfToken: string | null;
                             totpEnabled: boolean;
+                            backupCodesLeft: number;
                             tenants?: {
                                 id: string;
                                 name: string;
@@ -238,6 +239,7 @@ export interface paths {
                                 language: string;
                                 csrfToken: string | null;
                                 totpEnabled: boolean;
+                                backupCodesLeft: number;
                                 tenants?: {
                                     id: string;
                                     name: string;
@@ -414,7 +416,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Finish enrolment with a code from the authenticator app; two-factor is required from the next login */
+        /** Finish enrolment with a code from the authenticator app; two-factor is required from the next login. Answers ten single-use backup codes, shown this once */
         post: {
             parameters: {
                 query?: never;
@@ -440,6 +442,80 @@ export interface paths {
                             /** @constant */
                             ok: true;
                             totpEnabled: boolean;
+                            backupCodes: string[];
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/totp/backup-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue ten new two-factor backup codes (your password required); the earlier ones stop working. Shown this once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            ok: true;
+                            backupCodes: string[];
                         };
                     };
                 };

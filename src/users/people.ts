@@ -127,7 +127,7 @@ export async function deleteUser(store: Store, user: User, actor: string): Promi
   }
   await store.db.transaction().execute(async (trx) => {
     const c = trx.withTables<import('../console/tables.ts').ConsoleTables>();
-    for (const table of ['console_sessions', 'console_api_tokens', 'console_totp'] as const) {
+    for (const table of ['console_sessions', 'console_api_tokens', 'console_totp', 'console_backup_codes'] as const) {
       await c.deleteFrom(table).where('email', '=', user.email).execute();
     }
     await trx.deleteFrom('login_addresses').where('account', '=', user.email).execute();
@@ -182,6 +182,8 @@ export async function setUserPassword(
 /** Removes the user's two-factor enrolment (a lost phone); their next login asks for none. */
 export async function resetTwoFactor(store: Store, user: User, actor: string): Promise<boolean> {
   const r = await consoleDb(store).deleteFrom('console_totp').where('email', '=', user.email).executeTakeFirst();
+  // the backup codes belong to the enrolment: a new one issues a new set
+  await consoleDb(store).deleteFrom('console_backup_codes').where('email', '=', user.email).execute();
   const had = Number(r.numDeletedRows) > 0;
   await store.appendEvent({
     tenantId: user.tenant_id,

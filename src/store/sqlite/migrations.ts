@@ -86,4 +86,13 @@ export const coreMigrations: Migration[] = [
       `ALTER TABLE tenants ADD COLUMN disabled_at INTEGER`,
     ],
   },
+  {
+    // Two-factor backup codes (src/web/session/backup-codes.ts): ten single-use codes per person,
+    // kept only as SHA-256 hashes; a used code keeps its row with used_at so it cannot work twice.
+    id: 'core-0008-backup-codes',
+    sql: [
+      `CREATE TABLE console_backup_codes (code_hash TEXT PRIMARY KEY, email TEXT NOT NULL, created_at INTEGER NOT NULL, used_at INTEGER)`,
+      `CREATE INDEX console_backup_codes_email ON console_backup_codes(email)`,
+    ],
+  },
 ];
