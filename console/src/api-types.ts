@@ -1855,10 +1855,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users of the tenant */
+        /** Users of the tenant, a page at a time in address order (after = the previous page’s nextAfter), optionally only those whose address, name or department contains q */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    q?: string;
+                    after?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1872,6 +1876,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            total: number;
+                            nextAfter: string | null;
                             items: {
                                 email: string;
                                 /** @enum {string} */
@@ -1996,7 +2002,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** CSV import: address,password,role[,approver]; all rows or none */
+        /** CSV import: address,password,role[,approver[,name[,department]]]; all rows or none — a 400 (code csv_invalid) lists every bad row with its line and code */
         post: {
             parameters: {
                 query?: never;

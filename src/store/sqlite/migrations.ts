@@ -95,4 +95,10 @@ export const coreMigrations: Migration[] = [
       `CREATE INDEX console_backup_codes_email ON console_backup_codes(email)`,
     ],
   },
+  {
+    // The console's users page (src/users/people.ts pageUsers): keyset paging in address order
+    // within a tenant, so a page of 10,000 users costs what the first page does.
+    id: 'core-0009-users-page',
+    sql: [`CREATE INDEX users_tenant_email ON users(tenant_id, email)`],
+  },
 ];
