@@ -4141,6 +4141,8 @@ export interface components {
                 column?: number;
                 path?: string;
                 message: string;
+                code?: string;
+                value?: string;
             }[];
         };
     };

@@ -50,7 +50,8 @@ export const errorSchema: Schema = {
     /** when a recipient may not release quarantined mail: its release class and the refusal in Japanese */
     releaseClass: str,
     errorJa: str,
-    errors: list(object({ line: int, column: int, path: str, message: str }, ['column', 'path'])),
+    /** CSV import rows carry `code` (words in the console: csv.<code>) and the offending `value` */
+    errors: list(object({ line: int, column: int, path: str, message: str, code: str, value: str }, ['column', 'path', 'code', 'value'])),
   },
   required: ['error'],
 };
