@@ -161,6 +161,7 @@ export interface paths {
                             language: string;
                             csrfToken: string | null;
                             totpEnabled: boolean;
+                            backupCodesLeft: number;
                             tenants?: {
                                 id: string;
                                 name: string;
@@ -238,6 +239,7 @@ export interface paths {
                                 language: string;
                                 csrfToken: string | null;
                                 totpEnabled: boolean;
+                                backupCodesLeft: number;
                                 tenants?: {
                                     id: string;
                                     name: string;
@@ -414,7 +416,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Finish enrolment with a code from the authenticator app; two-factor is required from the next login */
+        /** Finish enrolment with a code from the authenticator app; two-factor is required from the next login. Answers ten single-use backup codes, shown this once */
         post: {
             parameters: {
                 query?: never;
@@ -440,6 +442,80 @@ export interface paths {
                             /** @constant */
                             ok: true;
                             totpEnabled: boolean;
+                            backupCodes: string[];
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/totp/backup-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue ten new two-factor backup codes (your password required); the earlier ones stop working. Shown this once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            ok: true;
+                            backupCodes: string[];
                         };
                     };
                 };
@@ -2085,10 +2161,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users of the tenant */
+        /** Users of the tenant, a page at a time in address order (after = the previous page’s nextAfter), optionally only those whose address, name or department contains q */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    q?: string;
+                    after?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2102,6 +2182,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            total: number;
+                            nextAfter: string | null;
                             items: {
                                 email: string;
                                 /** @enum {string} */
@@ -2226,7 +2308,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** CSV import: address,password,role[,approver]; all rows or none */
+        /** CSV import: address,password,role[,approver[,name[,department]]]; all rows or none — a 400 (code csv_invalid) lists every bad row with its line and code */
         post: {
             parameters: {
                 query?: never;
@@ -4274,6 +4356,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operators: every tenant with its domains, users, mail today, mail waiting for a person, quarantined and last delivery error */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                disabled: boolean;
+                                domains: string[];
+                                users: number;
+                                mailToday: number;
+                                waiting: number;
+                                quarantined: number;
+                                lastErrorAt: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4294,6 +4451,7 @@ export interface components {
                 params?: {
                     [key: string]: string | number;
                 };
+                value?: string;
             }[];
         };
     };

@@ -38,6 +38,8 @@ export const AUDIT_EVENT_GROUPS = {
   'console.login': 'login',
   'console.login_failed': 'login',
   'console.totp_enabled': 'login',
+  'console.backup_codes_issued': 'login',
+  'console.backup_code_used': 'login',
   'console.token_created': 'login',
   'console.token_revoked': 'login',
   // ポリシー変更

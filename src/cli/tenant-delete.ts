@@ -53,7 +53,7 @@ async function purgeTenantRows(trx: Kysely<DB>, tenantId: string) {
   await run(sql`DELETE FROM bodies WHERE message_id IN (${ofTenantMessages})`);
   await run(sql`DELETE FROM recipients WHERE message_id IN (${ofTenantMessages})`);
   const messages = await run(sql`DELETE FROM messages WHERE tenant_id = ${tenantId}`);
-  for (const table of ['console_sessions', 'console_api_tokens', 'console_totp']) {
+  for (const table of ['console_sessions', 'console_api_tokens', 'console_totp', 'console_backup_codes']) {
     await run(sql`DELETE FROM ${sql.table(table)} WHERE email IN (${ofTenantUsers})`);
   }
   await run(sql`DELETE FROM login_addresses WHERE account IN (${ofTenantUsers})`);

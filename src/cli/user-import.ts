@@ -1,4 +1,4 @@
-// `sekisho user import FILE.csv --tenant NAME`: columns address,password,role[,approver] (a
+// `sekisho user import FILE.csv --tenant NAME`: columns address,password,role[,approver[,name[,department]]] (a
 // header row is optional; an empty password generates one; the parser is shared with the
 // console). Every row is checked first; any error names its line and nothing is imported.
 // All rows go in one transaction.
@@ -34,6 +34,8 @@ export async function userImportCommand(file: string, opts: { tenant: string }):
         email: r.email,
         role: r.role,
         approverEmail: r.approverEmail,
+        name: r.name,
+        department: r.department,
         passwordHash: await hashPassword(r.password),
       })),
     );
@@ -47,6 +49,6 @@ export async function userImportCommand(file: string, opts: { tenant: string }):
 function parseRows(text: string, file: string): CsvUser[] {
   const parsed = parseUserCsv(text);
   if (parsed.ok) return parsed.rows;
-  const first = parsed.errors[0]!;
-  throw new CliError(first.line > 0 ? `${file} line ${first.line}: ${first.message}` : `${file}: ${first.message}`);
+  // every bad row at once, so one round of fixes is enough
+  throw new CliError(parsed.errors.map((e) => (e.line > 0 ? `${file} line ${e.line}: ${e.message}` : `${file}: ${e.message}`)).join('\n'));
 }

@@ -261,7 +261,15 @@ export class Store {
 
   async createUsers(
     tenantId: string,
-    users: Array<{ email: string; passwordHash: string | null; role: User['role']; approverEmail?: string | null; language?: 'ja' | 'en' }>,
+    users: Array<{
+      email: string;
+      passwordHash: string | null;
+      role: User['role'];
+      approverEmail?: string | null;
+      language?: 'ja' | 'en';
+      name?: string | null;
+      department?: string | null;
+    }>,
     actor: string,
   ): Promise<User[]> {
     const now = Date.now();
@@ -275,8 +283,8 @@ export class Store {
       language: u.language ?? 'ja',
       created_at: now,
       disabled_at: null,
-      name: null,
-      department: null,
+      name: u.name ?? null,
+      department: u.department ?? null,
     }));
     await this.db.transaction().execute(async (trx) => {
       for (const row of rows) {

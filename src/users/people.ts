@@ -4,6 +4,7 @@
 // disabled user keeps their row, mail and audit trail but cannot log in (SMTP AUTH 535, console
 // refused) and their sessions and API tokens end; a deleted user's mail and audit trail stay,
 // attributed to the address they had.
+import { sql } from 'kysely';
 import type { Store, User } from '../store/store.ts';
 import { consoleDb } from '../web/session/auth.ts';
 import { EMAIL_RE } from '../cli/context.ts';
@@ -51,6 +52,62 @@ export async function findUser(store: Store, email: string, tenantId?: string): 
 
 export async function listUsers(store: Store, tenantId: string): Promise<UserView[]> {
   const rows = await store.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).orderBy('email').execute();
+  return viewsOf(store, rows);
+}
+
+export const USER_PAGE_MAX = 200;
+
+/** One page of a tenant's users for the console. */
+export interface UserPage {
+  items: Array<UserView & { id: string }>;
+  /** users matching the search in the whole tenant */
+  total: number;
+  /** the `after` of the next page; null on the last one */
+  nextAfter: string | null;
+}
+
+/**
+ * A page of users in address order, after `after` (keyset on the users(tenant_id, email) index, so
+ * page 200 of 10,000 users costs what page 1 does), matching `q` in the address, name or
+ * department (case-insensitive, anywhere in the text).
+ */
+export async function pageUsers(store: Store, tenantId: string, opts: { q?: string; after?: string; limit?: number }): Promise<UserPage> {
+  const limit = Math.min(Math.max(opts.limit ?? 50, 1), USER_PAGE_MAX);
+  const q = opts.q?.trim().toLowerCase();
+  // LIKE wildcards typed by the admin are matched literally
+  const pattern = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const base = () => {
+    let b = store.db.selectFrom('users').where('tenant_id', '=', tenantId);
+    if (pattern)
+      b = b.where((eb) =>
+        eb.or([
+          eb(sql`lower(email)`, 'like', sql`${pattern} escape '\\'`),
+          eb(sql`lower(coalesce(name, ''))`, 'like', sql`${pattern} escape '\\'`),
+          eb(sql`lower(coalesce(department, ''))`, 'like', sql`${pattern} escape '\\'`),
+        ]),
+      );
+    return b;
+  };
+  let page = base()
+    .selectAll()
+    .orderBy('email')
+    .limit(limit + 1);
+  if (opts.after) page = page.where('email', '>', opts.after);
+  const rows = await page.execute();
+  const more = rows.length > limit;
+  const shown = rows.slice(0, limit);
+  const total = await base()
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  const views = await viewsOf(store, shown);
+  return {
+    items: views.map((v, i) => ({ ...v, id: shown[i]!.id })),
+    total: Number(total?.n ?? 0),
+    nextAfter: more ? shown[shown.length - 1]!.email : null,
+  };
+}
+
+async function viewsOf(store: Store, rows: User[]): Promise<UserView[]> {
   const totp = await consoleDb(store)
     .selectFrom('console_totp')
     .select('email')
@@ -127,7 +184,7 @@ export async function deleteUser(store: Store, user: User, actor: string): Promi
   }
   await store.db.transaction().execute(async (trx) => {
     const c = trx.withTables<import('../console/tables.ts').ConsoleTables>();
-    for (const table of ['console_sessions', 'console_api_tokens', 'console_totp'] as const) {
+    for (const table of ['console_sessions', 'console_api_tokens', 'console_totp', 'console_backup_codes'] as const) {
       await c.deleteFrom(table).where('email', '=', user.email).execute();
     }
     await trx.deleteFrom('login_addresses').where('account', '=', user.email).execute();
@@ -182,6 +239,8 @@ export async function setUserPassword(
 /** Removes the user's two-factor enrolment (a lost phone); their next login asks for none. */
 export async function resetTwoFactor(store: Store, user: User, actor: string): Promise<boolean> {
   const r = await consoleDb(store).deleteFrom('console_totp').where('email', '=', user.email).executeTakeFirst();
+  // the backup codes belong to the enrolment: a new one issues a new set
+  await consoleDb(store).deleteFrom('console_backup_codes').where('email', '=', user.email).execute();
   const had = Number(r.numDeletedRows) > 0;
   await store.appendEvent({
     tenantId: user.tenant_id,

@@ -1,7 +1,8 @@
-// CSV user import, shared by `sekisho user import` and the console:
-// (address,password,role; header row optional; empty password → generated) plus an optional
-// fourth column approver (the manager who approves this user's held mail). All rows are checked
-// first; any error names its line and nothing is imported.
+// CSV user import, shared by `sekisho user import` and the console: columns
+// address,password,role[,approver[,name[,department]]] (header row optional; empty password →
+// generated; approver = the manager who approves this user's held mail; name = 氏名, department =
+// 部署). Every row is checked and every bad row is reported — each error a code the console words
+// in the viewer's language plus an English message for the CLI — and nothing is imported then.
 import { EMAIL_RE } from '../cli/context.ts';
 import { ROLES, type Role } from '../cli/user-add.ts';
 import { generatePassword } from '../util/password.ts';
@@ -13,7 +14,36 @@ export interface CsvUser {
   generated: boolean;
   role: Role;
   approverEmail: string | null;
+  name: string | null;
+  department: string | null;
 }
+
+/** Why a row cannot be imported (console: csv.<code>, with {line} and {value}). */
+export type CsvErrorCode =
+  | 'unclosed_quote'
+  | 'columns'
+  | 'bad_email'
+  | 'bad_role'
+  | 'short_password'
+  | 'bad_approver'
+  | 'duplicate'
+  | 'too_long'
+  | 'no_users'
+  | 'not_in_domain'
+  | 'exists';
+
+export interface CsvError {
+  /** 1-based line of the file; 0 for the file as a whole */
+  line: number;
+  code: CsvErrorCode;
+  /** the offending cell, when there is one */
+  value: string;
+  /** in English, for the CLI and logs */
+  message: string;
+}
+
+/** Longest 氏名 / 部署 (as src/users/people.ts allows when they are edited). */
+const MAX_TEXT = 100;
 
 export function splitCsvLine(line: string): string[] | null {
   const cells: string[] = [];
@@ -38,49 +68,42 @@ export function splitCsvLine(line: string): string[] | null {
   return cells;
 }
 
-/** Parsed rows, or the errors (line + message) — never a partial result. */
+/** Parsed rows, or every error (line, code, message) — never a partial result. */
 export function parseUserCsv(
   text: string,
-): { ok: true; rows: CsvUser[] } | { ok: false; errors: Array<{ line: number; message: string }> } {
+): { ok: true; rows: CsvUser[] } | { ok: false; errors: CsvError[] /** the rows without errors, for further checks */; rows: CsvUser[] } {
   const rows: CsvUser[] = [];
-  const errors: Array<{ line: number; message: string }> = [];
+  const errors: CsvError[] = [];
   const seen = new Set<string>();
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  for (const [i, raw] of lines.entries()) {
+  const parseLine = (raw: string, i: number): void => {
     const line = i + 1;
-    if (!raw.trim() || raw.trimStart().startsWith('#')) continue;
+    const fail = (code: CsvErrorCode, value: string, message: string) => void errors.push({ line, code, value, message });
+    if (!raw.trim() || raw.trimStart().startsWith('#')) return;
     const cells = splitCsvLine(raw);
-    if (!cells) {
-      errors.push({ line, message: 'unclosed quote' });
-      continue;
-    }
-    if (line === 1 && cells[0]?.trim().toLowerCase() === 'address') continue;
-    if (cells.length !== 3 && cells.length !== 4) {
-      errors.push({ line, message: `expected columns address,password,role[,approver]; found ${cells.length}` });
-      continue;
-    }
-    const [email, password, role, approver] = cells.map((c) => c.trim()) as [string, string, string, string | undefined];
-    if (!EMAIL_RE.test(email)) {
-      errors.push({ line, message: `"${email}" is not an email address` });
-      continue;
-    }
-    if (!(ROLES as readonly string[]).includes(role)) {
-      errors.push({ line, message: `role must be admin, approver or user (got "${role}")` });
-      continue;
-    }
-    if (password && password.length < 8) {
-      errors.push({ line, message: 'password must have at least 8 characters' });
-      continue;
-    }
-    if (approver && !EMAIL_RE.test(approver)) {
-      errors.push({ line, message: `approver "${approver}" is not an email address` });
-      continue;
-    }
+    if (!cells) return fail('unclosed_quote', '', 'unclosed quote');
+    if (line === 1 && ['address', 'メールアドレス'].includes(cells[0]?.trim().toLowerCase() ?? '')) return;
+    if (cells.length < 3 || cells.length > 6)
+      return fail(
+        'columns',
+        String(cells.length),
+        `expected columns address,password,role[,approver[,name[,department]]]; found ${cells.length}`,
+      );
+    const [email, password, role, approver, name, department] = cells.map((c) => c.trim()) as [
+      string,
+      string,
+      string,
+      string | undefined,
+      string | undefined,
+      string | undefined,
+    ];
+    if (!EMAIL_RE.test(email)) return fail('bad_email', email, `"${email}" is not an email address`);
+    if (!(ROLES as readonly string[]).includes(role)) return fail('bad_role', role, `role must be admin, approver or user (got "${role}")`);
+    if (password && password.length < 8) return fail('short_password', '', 'password must have at least 8 characters');
+    if (approver && !EMAIL_RE.test(approver)) return fail('bad_approver', approver, `approver "${approver}" is not an email address`);
+    for (const text of [name, department])
+      if (text && text.length > MAX_TEXT) return fail('too_long', text, `"${text}" is longer than ${MAX_TEXT} characters`);
     const key = email.toLowerCase();
-    if (seen.has(key)) {
-      errors.push({ line, message: `${email} appears twice` });
-      continue;
-    }
+    if (seen.has(key)) return fail('duplicate', email, `${email} appears twice`);
     seen.add(key);
     rows.push({
       line,
@@ -89,8 +112,15 @@ export function parseUserCsv(
       generated: !password,
       role: role as Role,
       approverEmail: approver ? approver.toLowerCase() : null,
+      name: name || null,
+      department: department || null,
     });
-  }
-  if (errors.length === 0 && rows.length === 0) errors.push({ line: 0, message: 'no users found' });
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, rows };
+  };
+  for (const [i, raw] of text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .entries())
+    parseLine(raw, i);
+  if (errors.length === 0 && rows.length === 0) errors.push({ line: 0, code: 'no_users', value: '', message: 'no users found' });
+  return errors.length > 0 ? { ok: false, errors, rows } : { ok: true, rows };
 }

@@ -50,7 +50,7 @@ class Raw {
 
 function v2Header(address: string, port: number): Buffer {
   const block = Buffer.alloc(12);
-  address.split('.').forEach((o, i) => block.writeUInt8(Number(o), i));
+  for (const [i, o] of address.split('.').entries()) block.writeUInt8(Number(o), i);
   block.set([10, 0, 0, 1], 4);
   block.writeUInt16BE(port, 8);
   block.writeUInt16BE(25, 10);

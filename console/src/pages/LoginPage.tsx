@@ -48,7 +48,16 @@ export function LoginPage({ onLogin, onSwitchLang }: { onLogin: (m: Me) => void;
         {needTotp && (
           <label>
             {t('login.totp')}
-            <input name="totp" inputMode="numeric" autoComplete="one-time-code" value={totp} onChange={(e) => setTotp(e.target.value)} />
+            <input
+              name="totp"
+              autoComplete="one-time-code"
+              aria-describedby="totp-hint"
+              value={totp}
+              onChange={(e) => setTotp(e.target.value)}
+            />
+            <span id="totp-hint" className="muted">
+              {t('login.totpHint')}
+            </span>
           </label>
         )}
         <div className="buttons">

@@ -1,9 +1,11 @@
-// ユーザー (admins): add one (an empty password is generated and shown once), CSV import (all rows
-// or none, errors by line), change role (making someone an admin asks first), approver (上長), name
+// ユーザー (admins): search (address, name, department) and pages of 50 (the server pages by
+// keyset, so 10,000 users are as quick as 10), add one (an empty password is generated and shown
+// once), CSV import with name and department (all rows or none; every bad row listed at once in the
+// viewer's language), change role (making someone an admin asks first), approver (上長), name
 // and department inline; disable and enable (asks first), a new password (asks, shown once) and
 // removing two-factor (asks). Each is one call of /api/users (src/users/people.ts on the server).
-import { useState } from 'react';
-import { client, ok, type GetAnswer } from '../api.ts';
+import { useEffect, useRef, useState } from 'react';
+import { ApiError, client, ok, type ErrorBody, type GetAnswer } from '../api.ts';
 import { formatDate, useI18n } from '../i18n.ts';
 import { useAction } from '../hooks/useAction.ts';
 import { useLoad } from '../hooks/useLoad.ts';
@@ -18,7 +20,23 @@ const ROLES: Role[] = ['user', 'approver', 'admin'];
 
 export function UsersPage() {
   const t = useI18n();
-  const loaded = useLoad(() => ok(client.GET('/api/users')));
+  // the search and where the page starts; `before` holds the starts of the earlier pages (前へ)
+  const [query, setQuery] = useState<{ q: string; after?: string; before: Array<string | undefined> }>({ q: '', before: [] });
+  const [typed, setTyped] = useState('');
+  const loaded = useLoad(() =>
+    ok(
+      client.GET('/api/users', {
+        params: { query: { ...(query.q ? { q: query.q } : {}), ...(query.after ? { after: query.after } : {}) } },
+      }),
+    ),
+  );
+  const mounted = useRef(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new query (search or page) is what reloads the list
+  useEffect(() => {
+    if (mounted.current) loaded.reload();
+    mounted.current = true;
+  }, [query, loaded.reload]);
+  const [csvErrors, setCsvErrors] = useState<NonNullable<ErrorBody['errors']>>([]);
   const action = useAction();
   const [nu, setNu] = useState<{ email: string; role: Role; approver: string }>({ email: '', role: 'user', approver: '' });
   const [csv, setCsv] = useState('');
@@ -129,12 +147,14 @@ export function UsersPage() {
           className="card form"
           onSubmit={(e) => {
             e.preventDefault();
+            setCsvErrors([]);
             void action.run(() => ok(client.POST('/api/users/import', { body: { csv } })), {
               done: (r) => t('users.imported', { n: r.imported }),
               onDone: (r) => {
                 setGenerated(r.generated);
                 setCsv('');
               },
+              onError: (err) => setCsvErrors(err instanceof ApiError ? (err.body?.errors ?? []) : []),
               always: loaded.reload,
             });
           }}
@@ -163,9 +183,39 @@ export function UsersPage() {
               {t('users.import')}
             </button>
           </div>
+          {csvErrors.length > 0 && (
+            <ul className="msg err csv-errors" data-testid="csv-errors">
+              {csvErrors.map((e) => (
+                <li key={`${e.line}-${e.code ?? e.message}`}>
+                  {(e.line ? `${t('users.csvLine', { line: e.line })} ` : '') +
+                    (t.maybe(`csv.${e.code ?? ''}`, { value: e.value ?? '' }) ?? e.message)}
+                </li>
+              ))}
+            </ul>
+          )}
         </form>
       </div>
       <h3>{t('users.list')}</h3>
+      {/* biome-ignore lint/a11y/useSemanticElements: <search> is too new for the browsers the console supports */}
+      <form
+        className="search-row"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setQuery({ q: typed.trim(), before: [] });
+        }}
+      >
+        <label>
+          {t('users.search')}
+          <input name="q" type="search" value={typed} placeholder={t('users.searchHint')} onChange={(e) => setTyped(e.target.value)} />
+        </label>
+        <button type="submit">{t('users.searchButton')}</button>
+      </form>
+      {loaded.data && (
+        <p className="muted" data-testid="users-count">
+          {t('users.count', { total: loaded.data.total, shown: loaded.data.items.length })}
+        </p>
+      )}
       <LoadState loaded={loaded} empty={t('users.empty')}>
         {(data) =>
           data.items.length > 0 && (
@@ -255,6 +305,24 @@ export function UsersPage() {
           )
         }
       </LoadState>
+      {loaded.data && (query.before.length > 0 || loaded.data.nextAfter) && (
+        <div className="buttons pager">
+          <button
+            type="button"
+            disabled={query.before.length === 0 || loaded.loading}
+            onClick={() => setQuery({ q: query.q, after: query.before[query.before.length - 1], before: query.before.slice(0, -1) })}
+          >
+            {t('users.prevPage')}
+          </button>
+          <button
+            type="button"
+            disabled={!loaded.data.nextAfter || loaded.loading}
+            onClick={() => setQuery({ q: query.q, after: loaded.data!.nextAfter ?? undefined, before: [...query.before, query.after] })}
+          >
+            {t('users.nextPage')}
+          </button>
+        </div>
+      )}
     </section>
   );
 }

@@ -12,15 +12,18 @@ import { UsersPage } from './UsersPage.tsx';
 import { DomainsPage } from './DomainsPage.tsx';
 import { SecurityPage } from './SecurityPage.tsx';
 import { AuditPage } from './AuditPage.tsx';
+import { TenantsPage } from './TenantsPage.tsx';
 
 const isAdmin = (me: Me) => me.role === 'admin' || me.role === 'operator';
 
 export function startPage(me: Me): string {
+  if (me.role === 'operator') return 'tenants';
   return isAdmin(me) ? 'dashboard' : 'held';
 }
 
 export function navItems(me: Me, t: Translator): NavItem[] {
   const items: Array<[string, string, boolean]> = [
+    ['tenants', t('nav.tenants'), me.role === 'operator'],
     ['held', t('nav.held'), true],
     ['sent', t('nav.sent'), true],
     ['approvals', t('nav.approvals'), me.role !== 'user'],
@@ -58,6 +61,8 @@ export function Pages({ me, page, arg }: { me: Me; page: string; arg: string | u
       return <UsersPage />;
     case 'domains':
       return <DomainsPage />;
+    case 'tenants':
+      return me.role === 'operator' ? <TenantsPage /> : <SecurityPage me={me} />;
     default:
       return <SecurityPage me={me} />;
   }

@@ -97,4 +97,19 @@ export const coreMigrations: Migration[] = [
       `CREATE INDEX send_counts_hour ON send_counts(hour)`,
     ],
   },
+  {
+    // Two-factor backup codes (src/web/session/backup-codes.ts): ten single-use codes per person,
+    // kept only as SHA-256 hashes; a used code keeps its row with used_at so it cannot work twice.
+    id: 'core-0009-backup-codes',
+    sql: [
+      `CREATE TABLE console_backup_codes (code_hash TEXT PRIMARY KEY, email TEXT NOT NULL, created_at BIGINT NOT NULL, used_at BIGINT)`,
+      `CREATE INDEX console_backup_codes_email ON console_backup_codes(email)`,
+    ],
+  },
+  {
+    // The console's users page (src/users/people.ts pageUsers): keyset paging in address order
+    // within a tenant, so a page of 10,000 users costs what the first page does.
+    id: 'core-0010-users-page',
+    sql: [`CREATE INDEX users_tenant_email ON users(tenant_id, email)`],
+  },
 ];

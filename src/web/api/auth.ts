@@ -1,10 +1,20 @@
 // /api/auth: log in (email + password, + TOTP code when enrolled), log out, who am I (with the
-// CSRF token the console sends back on every change), and TOTP enrolment.
+// CSRF token the console sends back on every change), TOTP enrolment and its backup codes.
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import type { FastifyReply } from 'fastify';
 import type { Store } from '../../store/store.ts';
-import { consoleDb, consoleLoginThrottle, login, logout, SESSION_COOKIE, SESSION_MS, type Principal } from '../session/auth.ts';
+import {
+  consoleDb,
+  consoleLoginThrottle,
+  login,
+  logout,
+  principalFor,
+  SESSION_COOKIE,
+  SESSION_MS,
+  type Principal,
+} from '../session/auth.ts';
 import { matchTotp, newTotpSecret, otpauthUrl } from '../session/totp.ts';
+import { backupCodesLeft, issueBackupCodes } from '../session/backup-codes.ts';
 import { bool, int, list, nullable, object, okSchema, oneOfStrings, str } from './schema-kit.ts';
 import { verifyPassword } from '../../util/password.ts';
 import { setUserPassword } from '../../users/people.ts';
@@ -22,6 +32,8 @@ const meSchema = object(
   {
     ...meFields,
     totpEnabled: bool,
+    /** unused two-factor backup codes */
+    backupCodesLeft: int,
     /** operators only: every tenant, by name */
     tenants: list(object({ id: str, name: str })),
   },
@@ -42,7 +54,8 @@ async function meAnswer(store: Store, p: Principal) {
   const tenant = p.tenantId ? await store.tenantById(p.tenantId) : undefined;
   const totp = await consoleDb(store).selectFrom('console_totp').select('enabled').where('email', '=', p.email).executeTakeFirst();
   const tenants = p.role === 'operator' ? (await store.listTenants()).map((t) => ({ id: t.id, name: t.name })) : undefined;
-  return { ...me(p, tenant?.name ?? null), totpEnabled: totp?.enabled === 1, tenants };
+  const totpEnabled = totp?.enabled === 1;
+  return { ...me(p, tenant?.name ?? null), totpEnabled, backupCodesLeft: totpEnabled ? await backupCodesLeft(store, p.email) : 0, tenants };
 }
 
 export const authRoutes: RouteSpec[] = [
@@ -59,7 +72,8 @@ export const authRoutes: RouteSpec[] = [
         properties: {
           email: { type: 'string', maxLength: 320 },
           password: { type: 'string', maxLength: 1024 },
-          totp: { type: 'string', maxLength: 10 },
+          /** the app's 6-digit code, or one unused backup code */
+          totp: { type: 'string', maxLength: 40 },
         },
         additionalProperties: false,
       },
@@ -76,6 +90,7 @@ export const authRoutes: RouteSpec[] = [
             invalid: 'wrong email or password',
             totp_required: 'two-factor code required',
             totp_invalid: 'wrong two-factor code',
+            backup_code_invalid: 'this backup code is wrong or has already been used',
             account_disabled: 'this account is disabled; ask your administrator',
           }[r.reason],
           { code: r.reason },
@@ -175,7 +190,7 @@ export const authRoutes: RouteSpec[] = [
       const p = ctx.principal!;
       const db = consoleDb(ctx.deps.store);
       const existing = await db.selectFrom('console_totp').select('enabled').where('email', '=', p.email).executeTakeFirst();
-      if (existing?.enabled === 1) throw new HttpError(409, 'two-factor is already enabled');
+      if (existing?.enabled === 1) throw new HttpError(409, 'two-factor is already enabled', { code: 'totp_already_enabled' });
       const secret = newTotpSecret();
       await db.deleteFrom('console_totp').where('email', '=', p.email).execute();
       const sealed = ctx.deps.store.secrets.seal('totp-secret', secret);
@@ -189,23 +204,54 @@ export const authRoutes: RouteSpec[] = [
   defineRoute({
     method: 'POST',
     url: '/api/auth/totp/verify',
-    summary: 'Finish enrolment with a code from the authenticator app; two-factor is required from the next login',
+    summary:
+      'Finish enrolment with a code from the authenticator app; two-factor is required from the next login. Answers ten single-use backup codes, shown this once',
     tag: 'auth',
     access: 'any',
     schema: {
       body: { type: 'object', required: ['code'], properties: { code: { type: 'string', maxLength: 10 } }, additionalProperties: false },
-      response: object({ ok: { const: true }, totpEnabled: bool }),
+      response: object({ ok: { const: true }, totpEnabled: bool, backupCodes: list(str) }),
     },
     async handler(req, ctx) {
       const p = ctx.principal!;
       const db = consoleDb(ctx.deps.store);
       const row = await db.selectFrom('console_totp').selectAll().where('email', '=', p.email).executeTakeFirst();
-      if (!row) throw new HttpError(409, 'start enrolment first');
+      if (!row) throw new HttpError(409, 'start enrolment first', { code: 'totp_not_started' });
+      if (row.enabled === 1) throw new HttpError(409, 'two-factor is already enabled', { code: 'totp_already_enabled' });
       const step = matchTotp(ctx.deps.store.secrets.open('totp-secret', row.secret), (req.body as { code: string }).code);
-      if (step === null) throw new HttpError(400, 'wrong code');
+      if (step === null) throw new HttpError(400, 'wrong code', { code: 'totp_invalid' });
       await db.updateTable('console_totp').set({ enabled: 1, last_step: step }).where('email', '=', p.email).execute();
       await ctx.deps.store.appendEvent({ tenantId: p.tenantId, messageId: null, actor: p.email, type: 'console.totp_enabled', data: {} });
-      return { ok: true, totpEnabled: true };
+      const backupCodes = await issueBackupCodes(ctx.deps.store, p.email, p.tenantId, p.email);
+      return { ok: true, totpEnabled: true, backupCodes };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/auth/totp/backup-codes',
+    summary: 'Issue ten new two-factor backup codes (your password required); the earlier ones stop working. Shown this once',
+    tag: 'auth',
+    access: 'any',
+    schema: {
+      body: {
+        type: 'object',
+        required: ['password'],
+        properties: { password: { type: 'string', maxLength: 1024 } },
+        additionalProperties: false,
+      },
+      response: object({ ok: { const: true }, backupCodes: list(str) }),
+    },
+    async handler(req, ctx) {
+      const p = ctx.principal!;
+      const store = ctx.deps.store;
+      const totp = await consoleDb(store).selectFrom('console_totp').select('enabled').where('email', '=', p.email).executeTakeFirst();
+      if (totp?.enabled !== 1) throw new HttpError(409, 'turn on two-factor first', { code: 'totp_not_enabled' });
+      // a stolen session alone must not mint a way past the second factor
+      const who = await principalFor(store, p.email, 'session');
+      if (!(await verifyPassword((req.body as { password: string }).password, who?.passwordHash))) {
+        throw new HttpError(400, 'the password is wrong', { code: 'wrong_password' });
+      }
+      return { ok: true, backupCodes: await issueBackupCodes(store, p.email, p.tenantId, p.email) };
     },
   }),
 ];

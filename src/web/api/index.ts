@@ -14,6 +14,7 @@ import { downloadRoutes } from './downloads.ts';
 import { quarantineRoutes } from './quarantine.ts';
 import { queueRoutes } from './queue.ts';
 import { auditRoutes } from './audit.ts';
+import { tenantRoutes } from './tenants.ts';
 
 export const ALL_ROUTES = [
   ...authRoutes,
@@ -28,6 +29,7 @@ export const ALL_ROUTES = [
   ...quarantineRoutes,
   ...queueRoutes,
   ...auditRoutes,
+  ...tenantRoutes,
 ];
 
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {

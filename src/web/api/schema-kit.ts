@@ -50,6 +50,7 @@ export const errorSchema: Schema = {
     /** when a recipient may not release quarantined mail: its release class and the refusal in Japanese */
     releaseClass: str,
     errorJa: str,
+    /** policy errors carry `code` and `params` (words in the console at their line); CSV import rows `code` (csv.<code>) and the offending `value` */
     errors: list(
       object(
         {
@@ -59,8 +60,9 @@ export const errorSchema: Schema = {
           message: str,
           code: str,
           params: { type: 'object', additionalProperties: { type: ['string', 'number'] } },
+          value: str,
         },
-        ['column', 'path', 'code', 'params'],
+        ['column', 'path', 'code', 'params', 'value'],
       ),
     ),
   },

@@ -6,14 +6,15 @@
 import { domainOf } from '../../accept/acceptor.ts';
 import { hashPassword, generatePassword } from '../../util/password.ts';
 import { EMAIL_RE } from '../../cli/context.ts';
-import { parseUserCsv } from '../../users/user-csv.ts';
+import { parseUserCsv, type CsvError, type CsvUser } from '../../users/user-csv.ts';
 import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import { bool, int, list, nullable, num, object, oneOfStrings, str } from './schema-kit.ts';
 import {
   changeUser,
   findUser,
-  listUsers,
+  pageUsers,
+  USER_PAGE_MAX,
   PeopleError,
   resetTwoFactor,
   setUserDisabled,
@@ -25,20 +26,43 @@ const roleEnum = { type: 'string', enum: ['user', 'approver', 'admin'] };
 const emailParams = { type: 'object', required: ['email'], properties: { email: { type: 'string', maxLength: 320 } } };
 const emailParam = (req: { params: unknown }) => (req.params as { email: string }).email;
 
+/**
+ * Creates the users when every row is good: each address in a domain of the tenant and not taken.
+ * Otherwise nothing is created and the answer lists every bad row — these and `earlier` (the CSV
+ * parser's) together, in line order, each with a code the console words in the viewer's language.
+ */
 async function createChecked(
   scoped: ScopedStore,
-  rows: Array<{ line?: number; email: string; password: string; role: 'user' | 'approver' | 'admin'; approverEmail: string | null }>,
+  rows: Array<Omit<CsvUser, 'generated' | 'line'> & { line?: number }>,
+  earlier: CsvError[] = [],
 ) {
   const domains = new Set((await scoped.domains()).map((d) => d.domain));
-  const errors: Array<{ line: number; message: string }> = [];
-  for (const r of rows)
-    if (!domains.has(domainOf(r.email))) errors.push({ line: r.line ?? 0, message: `${r.email} is not in a domain of this tenant` });
+  const errors: CsvError[] = [...earlier];
   const existing = new Set(await scoped.raw.existingEmails(rows.map((r) => r.email)));
-  for (const r of rows) if (existing.has(r.email)) errors.push({ line: r.line ?? 0, message: `user ${r.email} exists already` });
-  if (errors.length > 0)
-    throw new HttpError(400, errors.map((e) => (e.line ? `line ${e.line}: ${e.message}` : e.message)).join('; '), { errors });
+  for (const r of rows) {
+    const line = r.line ?? 0;
+    if (!domains.has(domainOf(r.email)))
+      errors.push({ line, code: 'not_in_domain', value: r.email, message: `${r.email} is not in a domain of this tenant` });
+    else if (existing.has(r.email)) errors.push({ line, code: 'exists', value: r.email, message: `user ${r.email} exists already` });
+  }
+  if (errors.length > 0) {
+    errors.sort((a, b) => a.line - b.line);
+    const message = errors.map((e) => (e.line ? `line ${e.line}: ${e.message}` : e.message)).join('; ');
+    // one user added by hand: its own error's words; a file: every bad row
+    throw new HttpError(400, message, {
+      code: rows.length === 1 && earlier.length === 0 && !rows[0]!.line ? errors[0]!.code : 'csv_invalid',
+      errors,
+    });
+  }
   const users = await Promise.all(
-    rows.map(async (r) => ({ email: r.email, role: r.role, approverEmail: r.approverEmail, passwordHash: await hashPassword(r.password) })),
+    rows.map(async (r) => ({
+      email: r.email,
+      role: r.role,
+      approverEmail: r.approverEmail,
+      name: r.name,
+      department: r.department,
+      passwordHash: await hashPassword(r.password),
+    })),
   );
   await scoped.raw.createUsers(scoped.tenantId, users, scoped.principal.email);
 }
@@ -47,11 +71,25 @@ export const userRoutes: RouteSpec[] = [
   defineRoute({
     method: 'GET',
     url: '/api/users',
-    summary: 'Users of the tenant',
+    summary:
+      'Users of the tenant, a page at a time in address order (after = the previous page’s nextAfter), optionally only those whose address, name or department contains q',
     tag: 'users',
     access: 'admin',
     schema: {
+      querystring: {
+        type: 'object',
+        properties: {
+          q: { type: 'string', maxLength: 200 },
+          after: { type: 'string', maxLength: 320 },
+          limit: { type: 'integer', minimum: 1, maximum: USER_PAGE_MAX },
+        },
+        additionalProperties: false,
+      },
       response: object({
+        /** users matching q in the whole tenant */
+        total: int,
+        /** pass as `after` for the next page; null on the last page */
+        nextAfter: nullable(str),
         items: list(
           object({
             email: str,
@@ -70,13 +108,15 @@ export const userRoutes: RouteSpec[] = [
         ),
       }),
     },
-    async handler(_req, ctx) {
+    async handler(req, ctx) {
       const scoped = await ctx.scoped();
-      const ids = new Map((await scoped.users()).map((u) => [u.email, u.id]));
+      const query = req.query as { q?: string; after?: string; limit?: number };
+      const page = await pageUsers(ctx.deps.store, scoped.tenantId, query);
       const sendAs = await scoped.sendAsByUser();
-      const users = await listUsers(ctx.deps.store, scoped.tenantId);
       return {
-        items: users.map(({ disabledAt: _at, ...u }) => ({ ...u, maySendAs: sendAs.get(ids.get(u.email) ?? '') ?? [] })),
+        total: page.total,
+        nextAfter: page.nextAfter,
+        items: page.items.map(({ disabledAt: _at, id, ...u }) => ({ ...u, maySendAs: sendAs.get(id) ?? [] })),
       };
     },
   }),
@@ -106,7 +146,14 @@ export const userRoutes: RouteSpec[] = [
       if (b.password && b.password.length < 8) throw new HttpError(400, 'password must have at least 8 characters');
       const password = b.password || generatePassword();
       await createChecked(await ctx.scoped(), [
-        { email: b.email.toLowerCase(), role: b.role, password, approverEmail: b.approver?.toLowerCase() || null },
+        {
+          email: b.email.toLowerCase(),
+          role: b.role,
+          password,
+          approverEmail: b.approver?.toLowerCase() || null,
+          name: null,
+          department: null,
+        },
       ]);
       return { ok: true, email: b.email.toLowerCase(), generatedPassword: b.password ? null : password };
     },
@@ -114,7 +161,8 @@ export const userRoutes: RouteSpec[] = [
   defineRoute({
     method: 'POST',
     url: '/api/users/import',
-    summary: 'CSV import: address,password,role[,approver]; all rows or none',
+    summary:
+      'CSV import: address,password,role[,approver[,name[,department]]]; all rows or none — a 400 (code csv_invalid) lists every bad row with its line and code',
     tag: 'users',
     access: 'admin',
     schema: {
@@ -128,9 +176,7 @@ export const userRoutes: RouteSpec[] = [
     },
     async handler(req, ctx) {
       const parsed = parseUserCsv((req.body as { csv: string }).csv);
-      if (!parsed.ok)
-        throw new HttpError(400, parsed.errors.map((e) => `line ${e.line}: ${e.message}`).join('; '), { errors: parsed.errors });
-      await createChecked(await ctx.scoped(), parsed.rows);
+      await createChecked(await ctx.scoped(), parsed.rows, parsed.ok ? [] : parsed.errors);
       return {
         ok: true,
         imported: parsed.rows.length,

@@ -9,6 +9,7 @@ import { verifyPassword } from '../../util/password.ts';
 import { IpThrottle } from '../../util/ip-throttle.ts';
 import { LoginThrottle } from '../../util/login-throttle.ts';
 import { matchTotp } from './totp.ts';
+import { normalBackupCode, spendBackupCode } from './backup-codes.ts';
 
 export type Role = 'user' | 'approver' | 'admin' | 'operator';
 
@@ -55,7 +56,7 @@ export async function principalFor(
 
 export type LoginOutcome =
   | { ok: true; principal: Principal; sessionToken: string }
-  | { ok: false; reason: 'invalid' | 'totp_required' | 'totp_invalid' | 'account_disabled' }
+  | { ok: false; reason: 'invalid' | 'totp_required' | 'totp_invalid' | 'backup_code_invalid' | 'account_disabled' }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
 /** The console's login throttle: its own per-client limit, the account back-off shared with SMTP AUTH. */
@@ -64,7 +65,7 @@ export function consoleLoginThrottle(store: Store, now?: () => number): LoginThr
 }
 
 /**
- * Password (+ TOTP when enrolled) login, throttled in the database so every node counts the same
+ * Password (+ TOTP code or an unused backup code when enrolled) login, throttled in the database so every node counts the same
  * failures (see util/login-throttle.ts); a throttled attempt is refused without checking the password.
  */
 export async function login(
@@ -107,13 +108,21 @@ export async function login(
       await attempt.withdraw();
       return { ok: false, reason: 'totp_required' };
     }
-    const step = matchTotp(store.secrets.open('totp-secret', totp.secret), input.totp, now);
-    // a code works once: replaying the last used step is refused
-    if (step === null || step <= Number(totp.last_step)) {
-      await attempt.failed();
-      return { ok: false, reason: 'totp_invalid' };
+    if (normalBackupCode(input.totp)) {
+      // a backup code (16 characters) in place of the app's 6 digits: each works once
+      if (!(await spendBackupCode(store, p.email, p.tenantId, input.totp))) {
+        await attempt.failed();
+        return { ok: false, reason: 'backup_code_invalid' };
+      }
+    } else {
+      const step = matchTotp(store.secrets.open('totp-secret', totp.secret), input.totp, now);
+      // a code works once: replaying the last used step is refused
+      if (step === null || step <= Number(totp.last_step)) {
+        await attempt.failed();
+        return { ok: false, reason: 'totp_invalid' };
+      }
+      await consoleDb(store).updateTable('console_totp').set({ last_step: step }).where('email', '=', p.email).execute();
     }
-    await consoleDb(store).updateTable('console_totp').set({ last_step: step }).where('email', '=', p.email).execute();
   }
   // expired sessions go when someone logs in (no timer needed; logout deletes its own)
   await consoleDb(store).deleteFrom('console_sessions').where('expires_at', '<', now).execute();
