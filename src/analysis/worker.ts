@@ -8,6 +8,7 @@ import type { RuleMatch } from '../policy/evaluate.ts';
 import { analyzeInbound, type InboundAnalysis, type InboundOptions } from '../inbound/spam/builtin.ts';
 import type { AnalysisInput } from '../inbound/verdict.ts';
 import { isMainThread } from 'node:worker_threads';
+import { inspectAttachmentTexts, type ContentInspection, type InspectedFile, type InspectionBudget } from './attachment-text.ts';
 
 export const analysisTasks = {
   parse: (i: { raw: Uint8Array; envelope: Envelope; direction: MessageFacts['direction'] }): Promise<ParsedMessage> =>
@@ -19,6 +20,8 @@ export const analysisTasks = {
     matchedRules: RuleMatch[];
   }): Promise<MessageView> => viewHere(i.raw, i.envelope, i.direction, i.matchedRules),
   analyzeInbound: (i: { input: AnalysisInput; options: InboundOptions }): InboundAnalysis => analyzeInbound(i.input, i.options),
+  inspectAttachments: (i: { files: InspectedFile[]; budget: InspectionBudget }): Promise<ContentInspection> =>
+    inspectAttachmentTexts(i.files, i.budget),
 };
 
 export type AnalysisTasks = typeof analysisTasks;

@@ -6,7 +6,9 @@ import { RE2JS } from 're2js';
 import type { AttachmentFact, MessageFacts } from '../mime/facts.ts';
 import { LookalikeIndex } from '../util/domain-similarity.ts';
 import { domainOf, isSameOrSubdomain, matchAnyAddress, matchFileName } from '../util/wildcard.ts';
-import { scanNumbers } from './detectors.ts';
+import type { ContentInspection } from '../analysis/attachment-text.ts';
+import { scanNumbers, type DetectorHit } from './detectors.ts';
+import { findPersonalData } from './personal-data.ts';
 import { ownPrivateAddresses } from './own-private-address.ts';
 import type { DetectorName, InboundConditions, OutboundConditions, RecipientSet } from './schema.ts';
 
@@ -23,6 +25,8 @@ export interface ConditionEnv {
   symbols?: readonly string[];
   /** free-mail domains the tenant adds to the ownPrivateAddress detector's list */
   freeMailDomains?: readonly string[];
+  /** outbound: the text inside the attachments (analysis/attachment-text.ts); absent = not inspected */
+  inspection?: ContentInspection;
 }
 
 export interface AuthResults {
@@ -53,7 +57,10 @@ export function matchConditions(c: AnyConditions, facts: MessageFacts, env: Cond
   if (c.attachmentSizeAtLeast !== undefined) checks.push(() => checkAttachmentSize(c.attachmentSizeAtLeast!, facts));
   if (c.subject) checks.push(() => checkRegexes('subject', c.subject!, facts.subject));
   if (c.body) checks.push(() => checkRegexes('body', c.body!, facts.text));
+  if (c.encryptedArchive !== undefined) checks.push(() => checkEncryptedArchive(c.encryptedArchive!, env));
+  if (c.inspectionIncomplete !== undefined) checks.push(() => checkInspectionIncomplete(c.inspectionIncomplete!, env));
   if (c.detect) checks.push(() => checkDetectors(c.detect!, facts, env));
+  if (c.attachmentText) checks.push(() => checkAttachmentText(c.attachmentText!, env));
   if (c.firstContactDomain !== undefined) checks.push(() => checkFirstContact(c.firstContactDomain!, facts, env));
   if (c.lookalikeDomain !== undefined) checks.push(() => checkLookalike(c.lookalikeDomain!, facts, env));
   if (c.spamScoreAtLeast !== undefined) checks.push(() => checkSpamScore(c.spamScoreAtLeast!, env));
@@ -198,18 +205,60 @@ function checkDetectors(names: DetectorName[], facts: MessageFacts, env: Conditi
     const own = ownPrivateAddresses(facts, env.freeMailDomains);
     if (own.length > 0) return `detect.ownPrivateAddress: ${own.map((h) => `${h.recipient} (${h.why})`).join(', ')}`;
   }
-  const numbers = names.filter((n) => n !== 'ownPrivateAddress');
-  if (numbers.length === 0) return null;
-  const found = scanNumbers(`${facts.subject}\n${facts.text}`);
-  for (const name of numbers) {
-    const hits = name === 'creditCard' ? found.cards : found.myNumbers;
-    if (hits.length > 0)
-      return `detect.${name}: ${hits.length} (${hits
-        .slice(0, 3)
-        .map((h) => h.masked)
-        .join(', ')})`;
+  const content = names.filter((n) => n !== 'ownPrivateAddress');
+  if (content.length === 0) return null;
+  const sources = contentSources(facts, env);
+  for (const name of content) {
+    const found = sources.map((s) => ({ where: s.where, hit: detectIn(name, s.text) })).filter((f) => f.hit !== null);
+    if (found.length > 0) return `detect.${name}: ${found.map((f) => `${f.hit} in ${f.where}`).join('; ')}`;
   }
   return null;
+}
+
+/** The texts the content detectors read: subject and body, then each attachment by name. */
+function contentSources(facts: MessageFacts, env: ConditionEnv): Array<{ where: string; text: string }> {
+  return [
+    { where: 'subject/body', text: `${facts.subject}\n${facts.text}` },
+    ...(env.inspection?.texts ?? []).map((t) => ({ where: t.file, text: t.text })),
+  ];
+}
+
+/** What one detector found in one text, as an evidence fragment (masked), or null. */
+function detectIn(name: Exclude<DetectorName, 'ownPrivateAddress'>, text: string): string | null {
+  if (name === 'personalData') {
+    const c = findPersonalData(text);
+    return c ? `${c.addresses} addresses, ${c.phones} phone numbers, ${c.birthDates} dates of birth` : null;
+  }
+  const found = scanNumbers(text);
+  return maskedList(name === 'creditCard' ? found.cards : found.myNumbers);
+}
+
+function maskedList(hits: DetectorHit[]): string | null {
+  if (hits.length === 0) return null;
+  return `${hits.length} (${hits
+    .slice(0, 3)
+    .map((h) => h.masked)
+    .join(', ')}${hits.length > 3 ? ', …' : ''})`;
+}
+
+function checkAttachmentText(patterns: string[], env: ConditionEnv): string | null {
+  for (const t of env.inspection?.texts ?? []) {
+    const hit = matchesAnyRegex(patterns, t.text);
+    if (hit !== null) return `attachmentText ~ /${hit}/ in ${t.file}`;
+  }
+  return null;
+}
+
+function checkEncryptedArchive(want: boolean, env: ConditionEnv): string | null {
+  const found = env.inspection?.encryptedArchives ?? [];
+  if (want !== found.length > 0) return null;
+  return want ? `encryptedArchive: ${found.join(', ')}` : 'encryptedArchive: none';
+}
+
+function checkInspectionIncomplete(want: boolean, env: ConditionEnv): string | null {
+  const why = env.inspection?.incomplete ?? null;
+  if (want !== (why !== null)) return null;
+  return want ? `inspectionIncomplete: ${why}` : 'inspectionIncomplete: no';
 }
 
 // ---------------------------------------------------------------- domains

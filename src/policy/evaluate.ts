@@ -23,6 +23,7 @@ import type {
   InboundRule,
   NotifyParams,
   OutboundAction,
+  OutboundConditions,
   OutboundRule,
   Policy,
   SubjectTagParams,
@@ -30,6 +31,7 @@ import type {
   ZipEncryptParams,
 } from './schema.ts';
 import { matchFileName } from '../util/wildcard.ts';
+import type { ContentInspection } from '../analysis/attachment-text.ts';
 
 // ---------------------------------------------------------------- outbound plan types
 
@@ -40,6 +42,8 @@ export interface OutboundContext {
   contactedDomains: ReadonlyMap<string, number>;
   /** the authenticated sender's user record, when known (not for trusted-network relays) */
   senderUser?: { email: string; managerEmail?: string | null } | null;
+  /** the text inside the attachments, when the policy needs it (see needsAttachmentText) */
+  inspection?: ContentInspection;
 }
 
 /** Where a planned action came from: a rule, the tenant defaults, or the sender's users: entry. */
@@ -131,6 +135,7 @@ export function evaluateOutbound(policy: Policy, facts: MessageFacts, ctx: Outbo
     tenantDomains: ctx.tenantDomains,
     contactedDomains: ctx.contactedDomains,
     freeMailDomains: out.defaults.freeMailDomains,
+    ...(ctx.inspection ? { inspection: ctx.inspection } : {}),
   };
   const plan: Plan = { actions: [], matchedRules: [], matches: [], testMatches: [], blocked: null, skipped: [], language };
   const resolver = { facts, ctx, language };
@@ -156,6 +161,20 @@ export function evaluateOutbound(policy: Policy, facts: MessageFacts, ctx: Outbo
 
   if (!plan.blocked) addDefaultHold(plan, out, userSettings, facts, ctx);
   return plan;
+}
+
+/**
+ * True when some enabled outbound rule (enforced or in test mode) reads what is inside the
+ * attachments: only then is the (costly) inspection run at acceptance.
+ */
+export function needsAttachmentText(policy: Policy): boolean {
+  const reads = (c: OutboundConditions | undefined) =>
+    !!c &&
+    (c.attachmentText !== undefined ||
+      c.encryptedArchive !== undefined ||
+      c.inspectionIncomplete !== undefined ||
+      (c.detect ?? []).some((d) => d !== 'ownPrivateAddress'));
+  return policy.outbound.rules.some((r) => r.enabled && (reads(r.when) || reads(r.unless)));
 }
 
 function ruleMatches(rule: OutboundRule | InboundRule, facts: MessageFacts, env: ConditionEnv): string[] | null {
