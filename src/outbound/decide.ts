@@ -10,9 +10,9 @@ import { domainToASCII } from 'node:url';
 import type { AcceptContext, AcceptDecision } from '../pipeline.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { evaluateOutbound, needsAttachmentText, type Plan, type PlannedAction } from '../policy/evaluate.ts';
-import { isExternal, LOOKALIKE_MIN_MESSAGES, realAttachments } from '../policy/conditions.ts';
-import { DEFAULT_INSPECTION_BUDGET, type ContentInspection, type InspectionBudget } from '../analysis/attachment-text.ts';
-import { runAnalysisTask } from '../analysis/pool.ts';
+import { isExternal, LOOKALIKE_MIN_MESSAGES } from '../policy/conditions.ts';
+import { DEFAULT_INSPECTION_BUDGET, type ContentInspection } from '../analysis/attachment-text.ts';
+import { inspectAttachments } from './inspect-attachments.ts';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -128,27 +128,6 @@ function describe(a: PlannedAction): Record<string, unknown> {
   return rest;
 }
 
-/** Past the time budget, pdf.js inside one page is not interruptible: the pool stops it this much later. */
-const INSPECTION_GRACE_MS = 5_000;
-
-/**
- * The text inside the message's real attachments, read in the analysis worker pool within the
- * budget. A worker stopped at its deadline or failing leaves nothing read: `incomplete` says so.
- */
-async function inspectAttachments(ctx: AcceptContext, budget: InspectionBudget): Promise<ContentInspection | undefined> {
-  const real = new Set(realAttachments(ctx.facts));
-  if (real.size === 0) return undefined;
-  const parsed = await ctx.attachments();
-  const files = parsed
-    .filter((a) => real.has(a.fact) || !ctx.facts.attachments.includes(a.fact))
-    .map((a) => ({ name: a.fact.filename, contentType: a.fact.contentType, content: a.content }));
-  try {
-    return await runAnalysisTask('inspectAttachments', { files, budget }, { deadlineMs: budget.maxMs + INSPECTION_GRACE_MS });
-  } catch (err) {
-    return { texts: [], encryptedArchives: [], incomplete: `inspection stopped: ${err instanceof Error ? err.message : String(err)}` };
-  }
-}
-
 /** What the audit trail keeps of an inspection: which files were read and what stopped it, never their text. */
 function inspectionSummary(i: ContentInspection) {
   return { filesRead: i.texts.map((t) => t.file), encryptedArchives: i.encryptedArchives, incomplete: i.incomplete };
@@ -171,7 +150,7 @@ export function createDecider(env: OutboundEnv) {
           ? { email: ctx.user.email, managerEmail: null }
           : null;
     const inspection = needsAttachmentText(inForce.policy)
-      ? await inspectAttachments(ctx, env.inspectionBudget ?? DEFAULT_INSPECTION_BUDGET)
+      ? await inspectAttachments(ctx.facts, ctx.attachments, env.inspectionBudget ?? DEFAULT_INSPECTION_BUDGET)
       : undefined;
     const plan = evaluateOutbound(inForce.policy, ctx.facts, {
       tenantDomains,

@@ -14,6 +14,8 @@ import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { myNumberCheckDigit } from '../../src/policy/detectors.ts';
 import { matchedRulesOf } from '../../src/mime/message-view.ts';
 import { client } from './harness.ts';
+import { replayPolicy } from '../../src/outbound/policy-replay.ts';
+import { parsePolicy } from '../../src/policy/load.ts';
 
 const POLICY = `version: 1
 outbound:
@@ -208,6 +210,13 @@ for (const kind of backends()) {
       assert.match(r.audit, /detect\.myNumber.*社員名簿\.csv/);
       assert.match(r.audit, /"filesRead":\["社員名簿\.csv"\]/);
       assert.doesNotMatch(r.audit, new RegExp(myNumber('98765432109')));
+
+      // `sekisho policy test` judges a draft on the same text, re-read from the stored body.
+      const draft = parsePolicy(POLICY);
+      assert.ok(draft.ok);
+      const replay = await replayPolicy(inst.sekisho.store, inst.tenantId, draft.policy, 0);
+      const again = replay.messages.find((m) => m.id === r.row.id);
+      assert.deepEqual(again?.plan.matchedRules, ['My Number']);
     });
 
     it('finds card numbers in an XLSX and in a PDF', async () => {
