@@ -42,14 +42,29 @@ export interface ConditionResult {
   matched: boolean;
   /** one line per condition that held, e.g. "recipients.any: bob@gmail.com ~ *@gmail.com" */
   evidence: string[];
+  /** what the content conditions found where, for the decision screens (in the viewer's words) */
+  findings: ContentFinding[];
 }
+
+/** One content condition's find, typed so screens can say it in ja or en (never a number in clear). */
+export interface ContentFinding {
+  kind: 'creditCard' | 'myNumber' | 'personalData' | 'attachmentText' | 'encryptedArchive' | 'inspectionIncomplete';
+  /** the attachment (path inside archives), or null for the subject and body */
+  file: string | null;
+  /** how many numbers or people's records (detectors) */
+  count?: number;
+}
+
+/** A check's verdict: null = did not hold; else its evidence line, with findings for content checks. */
+type CheckResult = string | { evidence: string; findings: ContentFinding[] } | null;
 
 type AnyConditions = OutboundConditions & Partial<Omit<InboundConditions, keyof OutboundConditions>>;
 
 /** All present conditions must hold; an empty condition set holds for every message. */
 export function matchConditions(c: AnyConditions, facts: MessageFacts, env: ConditionEnv): ConditionResult {
   const evidence: string[] = [];
-  const checks: Array<() => string | null> = [];
+  const findings: ContentFinding[] = [];
+  const checks: Array<() => CheckResult> = [];
   if (c.sender) checks.push(() => checkSender(c.sender!, facts));
   if (c.recipients) checks.push(() => checkRecipients(c.recipients!, facts, env));
   if (c.attachments !== undefined) checks.push(() => checkHasAttachments(c.attachments!, facts));
@@ -69,10 +84,14 @@ export function matchConditions(c: AnyConditions, facts: MessageFacts, env: Cond
   // Cheap checks come first in the list above; stop at the first that fails.
   for (const check of checks) {
     const why = check();
-    if (why === null) return { matched: false, evidence: [] };
-    evidence.push(why);
+    if (why === null) return { matched: false, evidence: [], findings: [] };
+    if (typeof why === 'string') evidence.push(why);
+    else {
+      evidence.push(why.evidence);
+      findings.push(...why.findings);
+    }
   }
-  return { matched: true, evidence };
+  return { matched: true, evidence, findings };
 }
 
 // ---------------------------------------------------------------- addresses
@@ -200,7 +219,7 @@ function checkRegexes(field: 'subject' | 'body', patterns: string[], text: strin
   return hit === null ? null : `${field} ~ /${hit}/`;
 }
 
-function checkDetectors(names: DetectorName[], facts: MessageFacts, env: ConditionEnv): string | null {
+function checkDetectors(names: DetectorName[], facts: MessageFacts, env: ConditionEnv): CheckResult {
   if (names.includes('ownPrivateAddress')) {
     const own = ownPrivateAddresses(facts, env.freeMailDomains);
     if (own.length > 0) return `detect.ownPrivateAddress: ${own.map((h) => `${h.recipient} (${h.why})`).join(', ')}`;
@@ -209,56 +228,70 @@ function checkDetectors(names: DetectorName[], facts: MessageFacts, env: Conditi
   if (content.length === 0) return null;
   const sources = contentSources(facts, env);
   for (const name of content) {
-    const found = sources.map((s) => ({ where: s.where, hit: detectIn(name, s.text) })).filter((f) => f.hit !== null);
-    if (found.length > 0) return `detect.${name}: ${found.map((f) => `${f.hit} in ${f.where}`).join('; ')}`;
+    const found = sources.flatMap((s) => {
+      const hit = detectIn(name, s.text);
+      return hit ? [{ ...hit, where: s.where, file: s.file }] : [];
+    });
+    if (found.length > 0)
+      return {
+        evidence: `detect.${name}: ${found.map((f) => `${f.text} in ${f.where}`).join('; ')}`,
+        findings: found.map((f) => ({ kind: name, file: f.file, count: f.count })),
+      };
   }
   return null;
 }
 
 /** The texts the content detectors read: subject and body, then each attachment by name. */
-function contentSources(facts: MessageFacts, env: ConditionEnv): Array<{ where: string; text: string }> {
+function contentSources(facts: MessageFacts, env: ConditionEnv): Array<{ where: string; file: string | null; text: string }> {
   return [
-    { where: 'subject/body', text: `${facts.subject}\n${facts.text}` },
-    ...(env.inspection?.texts ?? []).map((t) => ({ where: t.file, text: t.text })),
+    { where: 'subject/body', file: null, text: `${facts.subject}\n${facts.text}` },
+    ...(env.inspection?.texts ?? []).map((t) => ({ where: t.file, file: t.file, text: t.text })),
   ];
 }
 
 /** What one detector found in one text, as an evidence fragment (masked), or null. */
-function detectIn(name: Exclude<DetectorName, 'ownPrivateAddress'>, text: string): string | null {
+function detectIn(name: Exclude<DetectorName, 'ownPrivateAddress'>, text: string): { text: string; count: number } | null {
   if (name === 'personalData') {
     const c = findPersonalData(text);
-    return c ? `${c.addresses} addresses, ${c.phones} phone numbers, ${c.birthDates} dates of birth` : null;
+    return c
+      ? {
+          text: `${c.addresses} addresses, ${c.phones} phone numbers, ${c.birthDates} dates of birth`,
+          count: Math.max(c.addresses, c.phones, c.birthDates),
+        }
+      : null;
   }
   const found = scanNumbers(text);
-  return maskedList(name === 'creditCard' ? found.cards : found.myNumbers);
+  const hits = name === 'creditCard' ? found.cards : found.myNumbers;
+  return hits.length === 0 ? null : { text: maskedList(hits), count: hits.length };
 }
 
-function maskedList(hits: DetectorHit[]): string | null {
-  if (hits.length === 0) return null;
+function maskedList(hits: DetectorHit[]): string {
   return `${hits.length} (${hits
     .slice(0, 3)
     .map((h) => h.masked)
     .join(', ')}${hits.length > 3 ? ', …' : ''})`;
 }
 
-function checkAttachmentText(patterns: string[], env: ConditionEnv): string | null {
+function checkAttachmentText(patterns: string[], env: ConditionEnv): CheckResult {
   for (const t of env.inspection?.texts ?? []) {
     const hit = matchesAnyRegex(patterns, t.text);
-    if (hit !== null) return `attachmentText ~ /${hit}/ in ${t.file}`;
+    if (hit !== null) return { evidence: `attachmentText ~ /${hit}/ in ${t.file}`, findings: [{ kind: 'attachmentText', file: t.file }] };
   }
   return null;
 }
 
-function checkEncryptedArchive(want: boolean, env: ConditionEnv): string | null {
+function checkEncryptedArchive(want: boolean, env: ConditionEnv): CheckResult {
   const found = env.inspection?.encryptedArchives ?? [];
   if (want !== found.length > 0) return null;
-  return want ? `encryptedArchive: ${found.join(', ')}` : 'encryptedArchive: none';
+  if (!want) return 'encryptedArchive: none';
+  return { evidence: `encryptedArchive: ${found.join(', ')}`, findings: found.map((file) => ({ kind: 'encryptedArchive', file })) };
 }
 
-function checkInspectionIncomplete(want: boolean, env: ConditionEnv): string | null {
+function checkInspectionIncomplete(want: boolean, env: ConditionEnv): CheckResult {
   const why = env.inspection?.incomplete ?? null;
   if (want !== (why !== null)) return null;
-  return want ? `inspectionIncomplete: ${why}` : 'inspectionIncomplete: no';
+  if (!want) return 'inspectionIncomplete: no';
+  return { evidence: `inspectionIncomplete: ${why}`, findings: [{ kind: 'inspectionIncomplete', file: null }] };
 }
 
 // ---------------------------------------------------------------- domains

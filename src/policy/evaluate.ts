@@ -11,6 +11,7 @@ import {
   selectRecipients,
   type AuthResults,
   type ConditionEnv,
+  type ContentFinding,
 } from './conditions.ts';
 import type {
   AddBccParams,
@@ -91,6 +92,8 @@ export interface RuleMatch {
   rule: string;
   /** why the rule matched, one line per condition (masked; safe for the audit trail) */
   evidence: string[];
+  /** what the content conditions found in which file, for the decision screens; absent when none */
+  findings?: ContentFinding[];
 }
 
 export interface TestMatch extends RuleMatch {
@@ -146,11 +149,11 @@ export function evaluateOutbound(policy: Policy, facts: MessageFacts, ctx: Outbo
     if (!match) continue;
     if (rule.mode === 'test') {
       const would = planRuleActions(rule, resolver, [], []);
-      plan.testMatches.push({ rule: rule.name, evidence: match, actions: would });
+      plan.testMatches.push({ rule: rule.name, ...match, actions: would });
       continue;
     }
     plan.matchedRules.push(rule.name);
-    plan.matches.push({ rule: rule.name, evidence: match });
+    plan.matches.push({ rule: rule.name, ...match });
     planRuleActions(rule, resolver, plan.actions, plan.skipped);
     const block = plan.actions.find((a) => a.type === 'block');
     if (block && block.type === 'block') {
@@ -177,11 +180,12 @@ export function needsAttachmentText(policy: Policy): boolean {
   return policy.outbound.rules.some((r) => r.enabled && (reads(r.when) || reads(r.unless)));
 }
 
-function ruleMatches(rule: OutboundRule | InboundRule, facts: MessageFacts, env: ConditionEnv): string[] | null {
+/** The rule's evidence (and content findings, when there are any) if it applies; null if not. */
+function ruleMatches(rule: OutboundRule | InboundRule, facts: MessageFacts, env: ConditionEnv): Omit<RuleMatch, 'rule'> | null {
   const when = matchConditions(rule.when, facts, env);
   if (!when.matched) return null;
   if (rule.unless && Object.keys(rule.unless).length > 0 && matchConditions(rule.unless, facts, env).matched) return null;
-  return when.evidence;
+  return when.findings.length > 0 ? { evidence: when.evidence, findings: when.findings } : { evidence: when.evidence };
 }
 
 interface Resolver {
@@ -360,11 +364,11 @@ export function evaluateInbound(policy: Policy, facts: MessageFacts, ctx: Inboun
     const match = ruleMatches(rule, facts, env);
     if (!match) continue;
     if (rule.mode === 'test') {
-      plan.testMatches.push({ rule: rule.name, evidence: match, actions: rule.then });
+      plan.testMatches.push({ rule: rule.name, ...match, actions: rule.then });
       continue;
     }
     plan.matchedRules.push(rule.name);
-    plan.matches.push({ rule: rule.name, evidence: match });
+    plan.matches.push({ rule: rule.name, ...match });
     for (const action of rule.then) {
       if (applyInboundAction(plan, action, rule.name, facts)) {
         decided = true;

@@ -13,7 +13,7 @@ import { startInstance, USER, type TestInstance } from '../helpers/instance.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { myNumberCheckDigit } from '../../src/policy/detectors.ts';
 import { matchedRulesOf } from '../../src/mime/message-view.ts';
-import { client } from './harness.ts';
+import { client, get, linkIn, waitNotice, type Harness } from './harness.ts';
 import { replayPolicy } from '../../src/outbound/policy-replay.ts';
 import { parsePolicy } from '../../src/policy/load.ts';
 
@@ -212,6 +212,15 @@ for (const kind of backends()) {
       assert.doesNotMatch(r.audit, new RegExp(myNumber('98765432109')));
 
       // `sekisho policy test` judges a draft on the same text, re-read from the stored body.
+      // The hold page the sender opens says what was found where, in Japanese and in English.
+      const h: Harness = { inst, sink, http: `http://127.0.0.1:${inst.sekisho.ports.http}`, stop: async () => {} };
+      const notice = await waitNotice(h, 'held', 'employees', USER);
+      const path = linkIn(notice.text, 'h');
+      const ja = await get(h, path);
+      assert.match(ja.body, /マイナンバー 3件：社員名簿\.csv/);
+      assert.doesNotMatch(ja.body, /detect\.myNumber/, 'no engine code on a Japanese screen');
+      assert.match((await get(h, `${path}?lang=en`)).body, /My Numbers \(3\): 社員名簿\.csv/);
+
       const draft = parsePolicy(POLICY);
       assert.ok(draft.ok);
       const replay = await replayPolicy(inst.sekisho.store, inst.tenantId, draft.policy, 0);
@@ -251,6 +260,7 @@ for (const kind of backends()) {
       assert.equal(r.row.state, 'held');
       assert.deepEqual(ruleNames(r.rules), ['Locked archive']);
       assert.match(r.rules[0]!.evidence.join('\n'), /encryptedArchive: locked\.zip/);
+      assert.deepEqual(r.rules[0]!.findings, [{ kind: 'encryptedArchive', file: 'locked.zip' }]);
     });
 
     it('over the byte budget: inspectionIncomplete holds, and the keyword past the budget is not claimed', async () => {
