@@ -4,7 +4,12 @@
 // and inside ZIP archives (nested at most MAX_ARCHIVE_DEPTH deep). Runs in the analysis worker
 // pool. One work budget per message (bytes read or inflated, milliseconds): past it the rest is
 // not read and `incomplete` says why; encrypted archives are named in `encryptedArchives`.
+// The detectors and the policy's attachmentText regexes run here too, on each file's text, so
+// megabytes of text are never scanned on the event loop; only masked finds and counts go back.
 import iconv from 'iconv-lite';
+import { scanNumbers, type DetectorHit } from '../policy/detectors.ts';
+import { findPersonalData, type PersonalDataCount } from '../policy/personal-data.ts';
+import { compiledRegex } from '../policy/conditions.ts';
 import { extensionOf, sniffFileKind } from '../inbound/attachments/file-type.ts';
 import { isOoxml } from '../inbound/attachments/ooxml.ts';
 import { extractEntry, OutputCapExceeded, readZipDirectory, type ZipEntry } from '../inbound/attachments/zip-reader.ts';
@@ -25,13 +30,22 @@ export const MAX_ARCHIVE_ENTRIES = 1000;
 /** Text kept per file; a longer text is cut there and the inspection is incomplete. */
 export const MAX_TEXT_CHARS_PER_FILE = 4 * 1024 * 1024;
 
+/** What the content detectors and regexes found in one file's text (never the text itself). */
 export interface InspectedText {
   /** the attachment's name, with the path inside its archive: "社員.zip/社員.csv" */
   file: string;
-  text: string;
+  /** payment card numbers, masked */
+  cards: DetectorHit[];
+  /** My Numbers, masked */
+  myNumbers: DetectorHit[];
+  /** counts when the text holds personal data in bulk, else null */
+  personalData: PersonalDataCount | null;
+  /** the attachmentText patterns (as written in the policy) found in the text */
+  patterns: string[];
 }
 
 export interface ContentInspection {
+  /** every file whose text was read, in order */
   texts: InspectedText[];
   /** archives (or members) that are password protected: their contents could not be read */
   encryptedArchives: string[];
@@ -47,15 +61,21 @@ export interface InspectedFile {
 
 interface Walk {
   out: ContentInspection;
+  patterns: readonly string[];
   bytesLeft: number;
   deadline: number;
   budget: InspectionBudget;
 }
 
 /** Every attachment's text within the budget; never throws (a broken file is a reason, not an error). */
-export async function inspectAttachmentTexts(files: InspectedFile[], budget: InspectionBudget): Promise<ContentInspection> {
+export async function inspectAttachmentTexts(
+  files: InspectedFile[],
+  budget: InspectionBudget,
+  patterns: readonly string[] = [],
+): Promise<ContentInspection> {
   const walk: Walk = {
     out: { texts: [], encryptedArchives: [], incomplete: null },
+    patterns,
     bytesLeft: budget.maxBytes,
     deadline: Date.now() + budget.maxMs,
     budget,
@@ -110,7 +130,20 @@ async function inspectFile(walk: Walk, path: string, contentType: string, bytes:
 function keep(walk: Walk, file: string, text: string): void {
   if (text.length > MAX_TEXT_CHARS_PER_FILE) incomplete(walk, `${file}: text longer than ${MAX_TEXT_CHARS_PER_FILE} characters was cut`);
   const kept = text.slice(0, MAX_TEXT_CHARS_PER_FILE);
-  if (kept.trim() !== '') walk.out.texts.push({ file, text: kept });
+  if (kept.trim() !== '') walk.out.texts.push(analyzeText(file, kept, walk.patterns));
+}
+
+/** The detectors and the policy's regexes over one file's text (NFKC-folded once for the regexes). */
+export function analyzeText(file: string, text: string, patterns: readonly string[]): InspectedText {
+  const { cards, myNumbers } = scanNumbers(text);
+  const folded = patterns.length > 0 ? text.normalize('NFKC') : '';
+  return {
+    file,
+    cards,
+    myNumbers,
+    personalData: findPersonalData(text),
+    patterns: patterns.filter((p) => compiledRegex(p).test(folded)),
+  };
 }
 
 // ---------------------------------------------------------------- plain text

@@ -20,8 +20,8 @@ export const analysisTasks = {
     matchedRules: RuleMatch[];
   }): Promise<MessageView> => viewHere(i.raw, i.envelope, i.direction, i.matchedRules),
   analyzeInbound: (i: { input: AnalysisInput; options: InboundOptions }): InboundAnalysis => analyzeInbound(i.input, i.options),
-  inspectAttachments: (i: { files: InspectedFile[]; budget: InspectionBudget }): Promise<ContentInspection> =>
-    inspectAttachmentTexts(i.files, i.budget),
+  inspectAttachments: (i: { files: InspectedFile[]; budget: InspectionBudget; patterns: string[] }): Promise<ContentInspection> =>
+    inspectAttachmentTexts(i.files, i.budget, i.patterns),
 };
 
 export type AnalysisTasks = typeof analysisTasks;

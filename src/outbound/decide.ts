@@ -9,7 +9,7 @@ import type { AuditEventType } from '../audit/event-groups.ts';
 import { domainToASCII } from 'node:url';
 import type { AcceptContext, AcceptDecision } from '../pipeline.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
-import { evaluateOutbound, needsAttachmentText, type Plan, type PlannedAction } from '../policy/evaluate.ts';
+import { attachmentTextNeeds, evaluateOutbound, type Plan, type PlannedAction } from '../policy/evaluate.ts';
 import { isExternal, LOOKALIKE_MIN_MESSAGES } from '../policy/conditions.ts';
 import { DEFAULT_INSPECTION_BUDGET, type ContentInspection } from '../analysis/attachment-text.ts';
 import { inspectAttachments } from './inspect-attachments.ts';
@@ -149,8 +149,9 @@ export function createDecider(env: OutboundEnv) {
         : ctx.user
           ? { email: ctx.user.email, managerEmail: null }
           : null;
-    const inspection = needsAttachmentText(inForce.policy)
-      ? await inspectAttachments(ctx.facts, ctx.attachments, env.inspectionBudget ?? DEFAULT_INSPECTION_BUDGET)
+    const needs = attachmentTextNeeds(inForce.policy);
+    const inspection = needs
+      ? await inspectAttachments(ctx.facts, ctx.attachments, env.inspectionBudget ?? DEFAULT_INSPECTION_BUDGET, needs.patterns)
       : undefined;
     const plan = evaluateOutbound(inForce.policy, ctx.facts, {
       tenantDomains,

@@ -18,6 +18,7 @@ export async function inspectAttachments(
   facts: MessageFacts,
   attachments: () => Promise<ParsedAttachment[]>,
   budget: InspectionBudget,
+  patterns: string[],
 ): Promise<ContentInspection | undefined> {
   const real = new Set(realAttachments(facts));
   if (real.size === 0) return undefined;
@@ -26,7 +27,7 @@ export async function inspectAttachments(
     .filter((a) => real.has(a.fact) || !facts.attachments.includes(a.fact))
     .map((a) => ({ name: a.fact.filename, contentType: a.fact.contentType, content: a.content }));
   try {
-    return await runAnalysisTask('inspectAttachments', { files, budget }, { deadlineMs: budget.maxMs + INSPECTION_GRACE_MS });
+    return await runAnalysisTask('inspectAttachments', { files, budget, patterns }, { deadlineMs: budget.maxMs + INSPECTION_GRACE_MS });
   } catch (err) {
     return { texts: [], encryptedArchives: [], incomplete: `inspection stopped: ${err instanceof Error ? err.message : String(err)}` };
   }

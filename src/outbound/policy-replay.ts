@@ -5,7 +5,7 @@
 // blocked messages were never stored and so are not replayed. A draft that reads inside
 // attachments gets them re-read from the stored body (within the default inspection budget).
 import type { Policy } from '../policy/schema.ts';
-import { evaluateOutbound, needsAttachmentText, type Plan, type PlannedAction } from '../policy/evaluate.ts';
+import { attachmentTextNeeds, evaluateOutbound, type Plan, type PlannedAction } from '../policy/evaluate.ts';
 import { fullFacts } from '../mime/stored-facts.ts';
 import { parseMessage } from '../mime/parse-facts.ts';
 import { DEFAULT_INSPECTION_BUDGET } from '../analysis/attachment-text.ts';
@@ -64,11 +64,11 @@ function outcomeOf(plan: Plan): string {
 }
 
 /** The attachments' text of a stored message, from its body; undefined when the body is gone. */
-async function storedInspection(store: Store, id: string, facts: MessageFacts) {
+async function storedInspection(store: Store, id: string, facts: MessageFacts, patterns: string[]) {
   const raw = await store.body(id);
   if (!raw) return undefined;
   const parsed = await parseMessage(raw, { mailFrom: facts.mailFrom, recipients: facts.recipients }, 'outbound');
-  return inspectAttachments(parsed.facts, async () => parsed.attachments, DEFAULT_INSPECTION_BUDGET);
+  return inspectAttachments(parsed.facts, async () => parsed.attachments, DEFAULT_INSPECTION_BUDGET, patterns);
 }
 
 export async function replayPolicy(
@@ -93,7 +93,7 @@ export async function replayPolicy(
   const summary: ReplaySummary = { messages: 0, byOutcome: {}, byRule: {}, byAction: {}, testMode: {} };
   const out: ReplayedMessage[] = [];
   const users = new Map<string, { email: string; managerEmail: string | null } | null>();
-  const readsAttachments = needsAttachmentText(policy);
+  const needs = attachmentTextNeeds(policy);
   for (const m of rows) {
     const facts = await fullFacts(store, m);
     const sender = (m.submitted_by && m.submitted_by.includes('@') ? m.submitted_by : m.mail_from).toLowerCase();
@@ -102,7 +102,7 @@ export async function replayPolicy(
       users.set(sender, u && u.tenant_id === tenantId ? { email: u.email, managerEmail: u.approver_email } : null);
     }
     const contacted = await contactedDomains(store, tenantId, externalDomains(facts.recipients, tenantDomains));
-    const inspection = readsAttachments ? await storedInspection(store, m.id, facts) : undefined;
+    const inspection = needs ? await storedInspection(store, m.id, facts, needs.patterns) : undefined;
     const plan = evaluateOutbound(policy, facts, {
       tenantDomains,
       contactedDomains: contacted,

@@ -8,7 +8,7 @@ import { LookalikeIndex } from '../util/domain-similarity.ts';
 import { domainOf, isSameOrSubdomain, matchAnyAddress, matchFileName } from '../util/wildcard.ts';
 import type { ContentInspection } from '../analysis/attachment-text.ts';
 import { scanNumbers, type DetectorHit } from './detectors.ts';
-import { findPersonalData } from './personal-data.ts';
+import { findPersonalData, type PersonalDataCount } from './personal-data.ts';
 import { ownPrivateAddresses } from './own-private-address.ts';
 import type { DetectorName, InboundConditions, OutboundConditions, RecipientSet } from './schema.ts';
 
@@ -229,7 +229,7 @@ function checkDetectors(names: DetectorName[], facts: MessageFacts, env: Conditi
   const sources = contentSources(facts, env);
   for (const name of content) {
     const found = sources.flatMap((s) => {
-      const hit = detectIn(name, s.text);
+      const hit = detectIn(name, s);
       return hit ? [{ ...hit, where: s.where, file: s.file }] : [];
     });
     if (found.length > 0)
@@ -241,18 +241,44 @@ function checkDetectors(names: DetectorName[], facts: MessageFacts, env: Conditi
   return null;
 }
 
-/** The texts the content detectors read: subject and body, then each attachment by name. */
-function contentSources(facts: MessageFacts, env: ConditionEnv): Array<{ where: string; file: string | null; text: string }> {
+interface ContentSource {
+  where: string;
+  file: string | null;
+  cards: () => DetectorHit[];
+  myNumbers: () => DetectorHit[];
+  personalData: () => PersonalDataCount | null;
+}
+
+/**
+ * What the content detectors read: subject and body (scanned here, at most MAX_TEXT_CHARS), then
+ * each attachment, whose finds the analysis worker computed already (analysis/attachment-text.ts).
+ */
+function contentSources(facts: MessageFacts, env: ConditionEnv): ContentSource[] {
+  const body = `${facts.subject}\n${facts.text}`;
+  let numbers: ReturnType<typeof scanNumbers> | undefined;
+  const scanned = () => (numbers ??= scanNumbers(body));
   return [
-    { where: 'subject/body', file: null, text: `${facts.subject}\n${facts.text}` },
-    ...(env.inspection?.texts ?? []).map((t) => ({ where: t.file, file: t.file, text: t.text })),
+    {
+      where: 'subject/body',
+      file: null,
+      cards: () => scanned().cards,
+      myNumbers: () => scanned().myNumbers,
+      personalData: () => findPersonalData(body),
+    },
+    ...(env.inspection?.texts ?? []).map((t) => ({
+      where: t.file,
+      file: t.file,
+      cards: () => t.cards,
+      myNumbers: () => t.myNumbers,
+      personalData: () => t.personalData,
+    })),
   ];
 }
 
-/** What one detector found in one text, as an evidence fragment (masked), or null. */
-function detectIn(name: Exclude<DetectorName, 'ownPrivateAddress'>, text: string): { text: string; count: number } | null {
+/** What one detector found in one source, as an evidence fragment (masked) and a count, or null. */
+function detectIn(name: Exclude<DetectorName, 'ownPrivateAddress'>, source: ContentSource): { text: string; count: number } | null {
   if (name === 'personalData') {
-    const c = findPersonalData(text);
+    const c = source.personalData();
     return c
       ? {
           text: `${c.addresses} addresses, ${c.phones} phone numbers, ${c.birthDates} dates of birth`,
@@ -260,8 +286,7 @@ function detectIn(name: Exclude<DetectorName, 'ownPrivateAddress'>, text: string
         }
       : null;
   }
-  const found = scanNumbers(text);
-  const hits = name === 'creditCard' ? found.cards : found.myNumbers;
+  const hits = name === 'creditCard' ? source.cards() : source.myNumbers();
   return hits.length === 0 ? null : { text: maskedList(hits), count: hits.length };
 }
 
@@ -273,9 +298,11 @@ function maskedList(hits: DetectorHit[]): string {
 }
 
 function checkAttachmentText(patterns: string[], env: ConditionEnv): CheckResult {
+  // The worker searched each file for every attachmentText pattern of the policy (needsAttachmentText).
   for (const t of env.inspection?.texts ?? []) {
-    const hit = matchesAnyRegex(patterns, t.text);
-    if (hit !== null) return { evidence: `attachmentText ~ /${hit}/ in ${t.file}`, findings: [{ kind: 'attachmentText', file: t.file }] };
+    const hit = patterns.find((p) => t.patterns.includes(p));
+    if (hit !== undefined)
+      return { evidence: `attachmentText ~ /${hit}/ in ${t.file}`, findings: [{ kind: 'attachmentText', file: t.file }] };
   }
   return null;
 }

@@ -167,17 +167,30 @@ export function evaluateOutbound(policy: Policy, facts: MessageFacts, ctx: Outbo
 }
 
 /**
- * True when some enabled outbound rule (enforced or in test mode) reads what is inside the
- * attachments: only then is the (costly) inspection run at acceptance.
+ * What the attachment inspection must look for, or null when no enabled outbound rule (enforced
+ * or in test mode) reads inside attachments: only then is the (costly) inspection run.
+ * `patterns` are every attachmentText regex, searched in the worker with the text.
  */
-export function needsAttachmentText(policy: Policy): boolean {
-  const reads = (c: OutboundConditions | undefined) =>
-    !!c &&
-    (c.attachmentText !== undefined ||
+export function attachmentTextNeeds(policy: Policy): { patterns: string[] } | null {
+  let needed = false;
+  const patterns = new Set<string>();
+  const visit = (c: OutboundConditions | undefined) => {
+    if (!c) return;
+    for (const p of c.attachmentText ?? []) patterns.add(p);
+    if (
+      c.attachmentText !== undefined ||
       c.encryptedArchive !== undefined ||
       c.inspectionIncomplete !== undefined ||
-      (c.detect ?? []).some((d) => d !== 'ownPrivateAddress'));
-  return policy.outbound.rules.some((r) => r.enabled && (reads(r.when) || reads(r.unless)));
+      (c.detect ?? []).some((d) => d !== 'ownPrivateAddress')
+    )
+      needed = true;
+  };
+  for (const r of policy.outbound.rules) {
+    if (!r.enabled) continue;
+    visit(r.when);
+    visit(r.unless);
+  }
+  return needed ? { patterns: [...patterns] } : null;
 }
 
 /** The rule's evidence (and content findings, when there are any) if it applies; null if not. */

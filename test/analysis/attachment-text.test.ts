@@ -51,14 +51,16 @@ describe('Office and archives', () => {
         { name: 'deck.pptx', contentType: 'application/octet-stream', content: pptx },
       ],
       BIG,
+      ['社外秘 & 機密\\n次の段落', 'not there'],
     );
     assert.equal(r.incomplete, null);
     assert.deepEqual(
       r.texts.map((t) => t.file),
       ['提案書.docx', 'deck.pptx'],
     );
-    assert.equal(r.texts[0]!.text.trim(), '社外秘 & 機密\n次の段落');
-    assert.equal(r.texts[1]!.text.trim(), '4111-1111-1111-1111');
+    assert.deepEqual(r.texts[0]!.patterns, ['社外秘 & 機密\\n次の段落'], 'entities decoded, one paragraph a line');
+    assert.deepEqual(r.texts[1]!.cards, [{ masked: '************1111' }]);
+    assert.deepEqual(r.texts[1]!.patterns, []);
   });
 
   it('keeps XLSX inline strings and numeric cells, drops shared-string indexes, keeps cells apart', () => {
@@ -80,8 +82,9 @@ describe('Office and archives', () => {
     const shallow = await inspectAttachmentTexts(
       [{ name: 'a.zip', contentType: 'application/zip', content: await zipOf([{ name: 'b.txt', content: '社外秘' }]) }],
       BIG,
+      ['社外秘'],
     );
-    assert.deepEqual(shallow.texts, [{ file: 'a.zip/b.txt', text: '社外秘' }]);
+    assert.deepEqual(shallow.texts, [{ file: 'a.zip/b.txt', cards: [], myNumbers: [], personalData: null, patterns: ['社外秘'] }]);
   });
 
   it('stops at the time budget and says so', async () => {
