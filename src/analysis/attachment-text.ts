@@ -8,7 +8,7 @@
 // megabytes of text are never scanned on the event loop; only masked finds and counts go back.
 import iconv from 'iconv-lite';
 import { scanNumbers, type DetectorHit } from '../policy/detectors.ts';
-import { findPersonalData, type PersonalDataCount } from '../policy/personal-data.ts';
+import { countPersonalData, hasBirthLabel, inBulk, type PersonalDataCount } from '../policy/personal-data.ts';
 import { compiledRegex } from '../policy/conditions.ts';
 import { extensionOf, sniffFileKind } from '../inbound/attachments/file-type.ts';
 import { isOoxml } from '../inbound/attachments/ooxml.ts';
@@ -130,20 +130,59 @@ async function inspectFile(walk: Walk, path: string, contentType: string, bytes:
 function keep(walk: Walk, file: string, text: string): void {
   if (text.length > MAX_TEXT_CHARS_PER_FILE) incomplete(walk, `${file}: text longer than ${MAX_TEXT_CHARS_PER_FILE} characters was cut`);
   const kept = text.slice(0, MAX_TEXT_CHARS_PER_FILE);
-  if (kept.trim() !== '') walk.out.texts.push(analyzeText(file, kept, walk.patterns));
+  if (kept.trim() === '') return;
+  const found = analyzeText(file, kept, walk.patterns, walk.deadline);
+  if (found.cutShort) incomplete(walk, `over the inspection budget of ${walk.budget.maxMs} ms while searching ${file}`);
+  walk.out.texts.push(found.result);
 }
 
-/** The detectors and the policy's regexes over one file's text (NFKC-folded once for the regexes). */
-export function analyzeText(file: string, text: string, patterns: readonly string[]): InspectedText {
-  const { cards, myNumbers } = scanNumbers(text);
+/** Detectors scan a long text in pieces this long (cut at a line end), the clock checked between. */
+const SCAN_PIECE_CHARS = 256 * 1024;
+
+/** Pieces of the text cut at line ends: no number or address the detectors look for spans a line. */
+function* pieces(text: string): Generator<string> {
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + SCAN_PIECE_CHARS);
+    if (end < text.length) {
+      const nl = text.lastIndexOf('\n', end);
+      if (nl > at) end = nl + 1;
+    }
+    yield text.slice(at, end);
+    at = end;
+  }
+}
+
+/**
+ * The detectors and the policy's regexes over one file's text (regexes on the NFKC-folded text,
+ * linear time). Past the deadline the detectors stop between pieces: `cutShort`.
+ */
+export function analyzeText(
+  file: string,
+  text: string,
+  patterns: readonly string[],
+  deadline = Infinity,
+): { result: InspectedText; cutShort: boolean } {
+  const result: InspectedText = { file, cards: [], myNumbers: [], personalData: null, patterns: [] };
   const folded = patterns.length > 0 ? text.normalize('NFKC') : '';
-  return {
-    file,
-    cards,
-    myNumbers,
-    personalData: findPersonalData(text),
-    patterns: patterns.filter((p) => compiledRegex(p).test(folded)),
-  };
+  result.patterns = patterns.filter((p) => compiledRegex(p).test(folded));
+  const labelled = hasBirthLabel(text);
+  const people: PersonalDataCount = { addresses: 0, phones: 0, birthDates: 0 };
+  let cutShort = false;
+  for (const piece of pieces(text)) {
+    if (Date.now() > deadline) {
+      cutShort = true;
+      break;
+    }
+    const { cards, myNumbers } = scanNumbers(piece);
+    result.cards.push(...cards);
+    result.myNumbers.push(...myNumbers);
+    const c = countPersonalData(piece, labelled);
+    people.addresses += c.addresses;
+    people.phones += c.phones;
+    people.birthDates += c.birthDates;
+  }
+  result.personalData = inBulk(people);
+  return { result, cutShort };
 }
 
 // ---------------------------------------------------------------- plain text

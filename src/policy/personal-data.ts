@@ -40,19 +40,28 @@ function phoneCount(text: string): number {
   return n;
 }
 
-export function countPersonalData(text: string): PersonalDataCount {
+/** `birthLabelled`: whether the whole text (of which this may be a piece) has a birth-date label. */
+export function countPersonalData(text: string, birthLabelled = hasBirthLabel(text)): PersonalDataCount {
   const folded = foldDigits(text);
   return {
     // A row with both a postal code and a prefecture is one address: the larger count wins.
     addresses: Math.max(countOf(POSTAL_CODE, folded), countOf(PREFECTURE_ADDRESS, folded)),
     phones: phoneCount(folded),
-    birthDates: BIRTH_LABEL.test(folded) ? countOf(WESTERN_DATE, folded) + countOf(ERA_DATE, folded) : 0,
+    birthDates: birthLabelled ? countOf(WESTERN_DATE, folded) + countOf(ERA_DATE, folded) : 0,
   };
+}
+
+export function hasBirthLabel(text: string): boolean {
+  return BIRTH_LABEL.test(text);
 }
 
 /** The counts when the text holds personal data in bulk, else null. */
 export function findPersonalData(text: string): PersonalDataCount | null {
-  const c = countPersonalData(text);
+  return inBulk(countPersonalData(text));
+}
+
+/** The counts if they are personal data in bulk (two kinds at PERSONAL_DATA_MIN_EACH or more), else null. */
+export function inBulk(c: PersonalDataCount): PersonalDataCount | null {
   const kinds = [c.addresses, c.phones, c.birthDates].filter((n) => n >= PERSONAL_DATA_MIN_EACH).length;
   return kinds >= 2 ? c : null;
 }
