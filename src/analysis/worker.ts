@@ -9,6 +9,7 @@ import { analyzeInbound, type InboundAnalysis, type InboundOptions } from '../in
 import type { AnalysisInput } from '../inbound/verdict.ts';
 import { isMainThread } from 'node:worker_threads';
 import { applyPatches } from '../patches/index.ts';
+import { inspectAttachmentTexts, type ContentInspection, type InspectedFile, type InspectionBudget } from './attachment-text.ts';
 
 export const analysisTasks = {
   parse: (i: { raw: Uint8Array; envelope: Envelope; direction: MessageFacts['direction'] }): Promise<ParsedMessage> =>
@@ -20,6 +21,8 @@ export const analysisTasks = {
     matchedRules: RuleMatch[];
   }): Promise<MessageView> => viewHere(i.raw, i.envelope, i.direction, i.matchedRules),
   analyzeInbound: (i: { input: AnalysisInput; options: InboundOptions }): InboundAnalysis => analyzeInbound(i.input, i.options),
+  inspectAttachments: (i: { files: InspectedFile[]; budget: InspectionBudget; patterns: string[] }): Promise<ContentInspection> =>
+    inspectAttachmentTexts(i.files, i.budget, i.patterns),
 };
 
 export type AnalysisTasks = typeof analysisTasks;

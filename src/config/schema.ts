@@ -110,6 +110,16 @@ export const configSchema = z
       .default(64 * 1024 * 1024),
     /** milliseconds the attachment analysis may take per inbound message, with the same consequence */
     analysisBudgetMs: z.coerce.number().int().positive().default(5000),
+    /** outbound DLP: bytes the attachment inspection may read and inflate per message (all attachments
+     *  together) to find the text inside; past it the rest is not read and the fact
+     *  inspectionIncomplete holds (docs/policy.md) */
+    inspectionBudgetBytes: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(32 * 1024 * 1024),
+    /** outbound DLP: milliseconds the attachment inspection may take per message, with the same consequence */
+    inspectionBudgetMs: z.coerce.number().int().positive().default(5000),
     /** parallel deliveries per node */
     deliveryConcurrency: z.coerce.number().int().positive().default(20),
     /** how often a node looks for due work (holds, retries) when nothing woke it, ms */

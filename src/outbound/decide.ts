@@ -9,8 +9,10 @@ import type { AuditEventType } from '../audit/event-groups.ts';
 import { domainToASCII } from 'node:url';
 import type { AcceptContext, AcceptDecision } from '../pipeline.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
-import { evaluateOutbound, type Plan, type PlannedAction } from '../policy/evaluate.ts';
+import { attachmentTextNeeds, evaluateOutbound, type Plan, type PlannedAction } from '../policy/evaluate.ts';
 import { isExternal, LOOKALIKE_MIN_MESSAGES } from '../policy/conditions.ts';
+import { DEFAULT_INSPECTION_BUDGET, type ContentInspection } from '../analysis/attachment-text.ts';
+import { inspectAttachments } from './inspect-attachments.ts';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -129,6 +131,11 @@ function describe(a: PlannedAction): Record<string, unknown> {
   return rest;
 }
 
+/** What the audit trail keeps of an inspection: which files were read and what stopped it, never their text. */
+function inspectionSummary(i: ContentInspection) {
+  return { filesRead: i.texts.map((t) => t.file), encryptedArchives: i.encryptedArchives, incomplete: i.incomplete };
+}
+
 export function createDecider(env: OutboundEnv) {
   return async (ctx: AcceptContext): Promise<AcceptDecision | null> => {
     const { store } = env;
@@ -146,7 +153,16 @@ export function createDecider(env: OutboundEnv) {
           ? { email: ctx.user.email, managerEmail: null }
           : null;
     const contacted = await contactedDomains(store, ctx.tenantId, extDomains);
-    const plan = evaluateOutbound(inForce.policy, ctx.facts, { tenantDomains, contactedDomains: contacted, senderUser });
+    const needs = attachmentTextNeeds(inForce.policy);
+    const inspection = needs
+      ? await inspectAttachments(ctx.facts, ctx.attachments, env.inspectionBudget ?? DEFAULT_INSPECTION_BUDGET, needs.patterns)
+      : undefined;
+    const plan = evaluateOutbound(inForce.policy, ctx.facts, {
+      tenantDomains,
+      contactedDomains: contacted,
+      senderUser,
+      ...(inspection ? { inspection } : {}),
+    });
     const userLang = inForce.policy.outbound.users[senderEmail]?.language;
     const language: Lang = userLang ?? (user ? user.language : plan.language);
     const summary = {
@@ -155,6 +171,7 @@ export function createDecider(env: OutboundEnv) {
       matches: plan.matches,
       actions: plan.actions.map(describe),
       skipped: plan.skipped,
+      ...(inspection ? { inspection: inspectionSummary(inspection) } : {}),
     };
     const would = plan.testMatches.map((t) => ({
       actor: 'policy',

@@ -11,7 +11,14 @@ import type { OutboundEnv } from './stage-engine.ts';
 
 /** What the action services (actions.ts) need; the console builds one from its own ModuleContext. */
 export function outboundEnv(ctx: ModuleContext): OutboundEnv {
-  return { store: ctx.store, hostname: ctx.config.hostname, publicUrl: ctx.config.publicUrl, logger: ctx.logger, wake: ctx.wake };
+  return {
+    store: ctx.store,
+    hostname: ctx.config.hostname,
+    publicUrl: ctx.config.publicUrl,
+    logger: ctx.logger,
+    wake: ctx.wake,
+    inspectionBudget: { maxBytes: ctx.config.inspectionBudgetBytes, maxMs: ctx.config.inspectionBudgetMs },
+  };
 }
 
 export const outboundModule: ModuleFactory = (ctx) => {

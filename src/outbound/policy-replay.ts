@@ -2,11 +2,16 @@
 // policy with the same pure evaluator acceptance uses, and reports what each message would have
 // met (stages, rewrites, block) plus a summary. Read-only. The sending history used for
 // firstContactDomain / look-alike is today's, so early messages may read as "known" domains;
-// blocked messages were never stored and so are not replayed.
+// blocked messages were never stored and so are not replayed. A draft that reads inside
+// attachments gets them re-read from the stored body (within the default inspection budget).
 import type { Policy } from '../policy/schema.ts';
-import { evaluateOutbound, type Plan, type PlannedAction } from '../policy/evaluate.ts';
+import { attachmentTextNeeds, evaluateOutbound, type Plan, type PlannedAction } from '../policy/evaluate.ts';
 import { fullFacts } from '../mime/stored-facts.ts';
+import { parseMessage } from '../mime/parse-facts.ts';
+import { DEFAULT_INSPECTION_BUDGET } from '../analysis/attachment-text.ts';
+import { inspectAttachments } from './inspect-attachments.ts';
 import type { Store } from '../store/store.ts';
+import type { MessageFacts } from '../mime/facts.ts';
 import { contactedDomains, externalDomains } from './decide.ts';
 
 export interface ReplayedMessage {
@@ -58,6 +63,14 @@ function outcomeOf(plan: Plan): string {
   return first ? { hold: 'held', confirm: 'awaiting_confirmation', approve: 'awaiting_approval' }[first.type as 'hold'] : 'queued';
 }
 
+/** The attachments' text of a stored message, from its body; undefined when the body is gone. */
+async function storedInspection(store: Store, id: string, facts: MessageFacts, patterns: string[]) {
+  const raw = await store.body(id);
+  if (!raw) return undefined;
+  const parsed = await parseMessage(raw, { mailFrom: facts.mailFrom, recipients: facts.recipients }, 'outbound');
+  return inspectAttachments(parsed.facts, async () => parsed.attachments, DEFAULT_INSPECTION_BUDGET, patterns);
+}
+
 export async function replayPolicy(
   store: Store,
   tenantId: string,
@@ -80,6 +93,7 @@ export async function replayPolicy(
   const summary: ReplaySummary = { messages: 0, byOutcome: {}, byRule: {}, byAction: {}, testMode: {} };
   const out: ReplayedMessage[] = [];
   const users = new Map<string, { email: string; managerEmail: string | null } | null>();
+  const needs = attachmentTextNeeds(policy);
   for (const m of rows) {
     const facts = await fullFacts(store, m);
     const sender = (m.submitted_by?.includes('@') ? m.submitted_by : m.mail_from).toLowerCase();
@@ -88,7 +102,13 @@ export async function replayPolicy(
       users.set(sender, u && u.tenant_id === tenantId ? { email: u.email, managerEmail: u.approver_email } : null);
     }
     const contacted = await contactedDomains(store, tenantId, externalDomains(facts.recipients, tenantDomains));
-    const plan = evaluateOutbound(policy, facts, { tenantDomains, contactedDomains: contacted, senderUser: users.get(sender) ?? null });
+    const inspection = needs ? await storedInspection(store, m.id, facts, needs.patterns) : undefined;
+    const plan = evaluateOutbound(policy, facts, {
+      tenantDomains,
+      contactedDomains: contacted,
+      senderUser: users.get(sender) ?? null,
+      ...(inspection ? { inspection } : {}),
+    });
     const outcome = outcomeOf(plan);
     out.push({
       id: m.id,

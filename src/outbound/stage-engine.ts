@@ -3,6 +3,7 @@
 // is a store.transition under a lease (the worker's, or one a person's action takes), so a timer
 // firing on one node and a button pressed on another never both win. Links and notices for a
 // new stage are created here; links are stored only as SHA-256 hashes.
+import type { InspectionBudget } from '../analysis/attachment-text.ts';
 import type { AuditEventType } from '../audit/event-groups.ts';
 import type { Logger } from 'pino';
 import type { MessageRow, Store } from '../store/store.ts';
@@ -19,6 +20,8 @@ export interface OutboundEnv {
   logger?: Logger;
   /** wake the local queue worker after new due work was committed */
   wake?: () => void;
+  /** what reading the text inside one message's attachments may cost (config inspectionBudgetBytes/Ms) */
+  inspectionBudget?: InspectionBudget;
 }
 
 export function linksDb(store: Store) {

@@ -6,7 +6,9 @@ import { RE2JS } from 're2js';
 import type { AttachmentFact, MessageFacts } from '../mime/facts.ts';
 import { LookalikeIndex } from '../util/domain-similarity.ts';
 import { domainOf, isSameOrSubdomain, matchAnyAddress, matchFileName } from '../util/wildcard.ts';
-import { scanNumbers } from './detectors.ts';
+import type { ContentInspection } from '../analysis/attachment-text.ts';
+import { scanNumbers, type DetectorHit } from './detectors.ts';
+import { findPersonalData, type PersonalDataCount } from './personal-data.ts';
 import { ownPrivateAddresses } from './own-private-address.ts';
 import type { DetectorName, InboundConditions, OutboundConditions, RecipientSet } from './schema.ts';
 
@@ -23,6 +25,8 @@ export interface ConditionEnv {
   symbols?: readonly string[];
   /** free-mail domains the tenant adds to the ownPrivateAddress detector's list */
   freeMailDomains?: readonly string[];
+  /** outbound: the text inside the attachments (analysis/attachment-text.ts); absent = not inspected */
+  inspection?: ContentInspection;
 }
 
 export interface AuthResults {
@@ -38,14 +42,29 @@ export interface ConditionResult {
   matched: boolean;
   /** one line per condition that held, e.g. "recipients.any: bob@gmail.com ~ *@gmail.com" */
   evidence: string[];
+  /** what the content conditions found where, for the decision screens (in the viewer's words) */
+  findings: ContentFinding[];
 }
+
+/** One content condition's find, typed so screens can say it in ja or en (never a number in clear). */
+export interface ContentFinding {
+  kind: 'creditCard' | 'myNumber' | 'personalData' | 'attachmentText' | 'encryptedArchive' | 'inspectionIncomplete';
+  /** the attachment (path inside archives), or null for the subject and body */
+  file: string | null;
+  /** how many numbers or people's records (detectors) */
+  count?: number;
+}
+
+/** A check's verdict: null = did not hold; else its evidence line, with findings for content checks. */
+type CheckResult = string | { evidence: string; findings: ContentFinding[] } | null;
 
 type AnyConditions = OutboundConditions & Partial<Omit<InboundConditions, keyof OutboundConditions>>;
 
 /** All present conditions must hold; an empty condition set holds for every message. */
 export function matchConditions(c: AnyConditions, facts: MessageFacts, env: ConditionEnv): ConditionResult {
   const evidence: string[] = [];
-  const checks: Array<() => string | null> = [];
+  const findings: ContentFinding[] = [];
+  const checks: Array<() => CheckResult> = [];
   if (c.sender) checks.push(() => checkSender(c.sender!, facts));
   if (c.recipients) checks.push(() => checkRecipients(c.recipients!, facts, env));
   if (c.attachments !== undefined) checks.push(() => checkHasAttachments(c.attachments!, facts));
@@ -53,7 +72,10 @@ export function matchConditions(c: AnyConditions, facts: MessageFacts, env: Cond
   if (c.attachmentSizeAtLeast !== undefined) checks.push(() => checkAttachmentSize(c.attachmentSizeAtLeast!, facts));
   if (c.subject) checks.push(() => checkRegexes('subject', c.subject!, facts.subject));
   if (c.body) checks.push(() => checkRegexes('body', c.body!, facts.text));
+  if (c.encryptedArchive !== undefined) checks.push(() => checkEncryptedArchive(c.encryptedArchive!, env));
+  if (c.inspectionIncomplete !== undefined) checks.push(() => checkInspectionIncomplete(c.inspectionIncomplete!, env));
   if (c.detect) checks.push(() => checkDetectors(c.detect!, facts, env));
+  if (c.attachmentText) checks.push(() => checkAttachmentText(c.attachmentText!, env));
   if (c.firstContactDomain !== undefined) checks.push(() => checkFirstContact(c.firstContactDomain!, facts, env));
   if (c.lookalikeDomain !== undefined) checks.push(() => checkLookalike(c.lookalikeDomain!, facts, env));
   if (c.spamScoreAtLeast !== undefined) checks.push(() => checkSpamScore(c.spamScoreAtLeast!, env));
@@ -62,10 +84,14 @@ export function matchConditions(c: AnyConditions, facts: MessageFacts, env: Cond
   // Cheap checks come first in the list above; stop at the first that fails.
   for (const check of checks) {
     const why = check();
-    if (why === null) return { matched: false, evidence: [] };
-    evidence.push(why);
+    if (why === null) return { matched: false, evidence: [], findings: [] };
+    if (typeof why === 'string') evidence.push(why);
+    else {
+      evidence.push(why.evidence);
+      findings.push(...why.findings);
+    }
   }
-  return { matched: true, evidence };
+  return { matched: true, evidence, findings };
 }
 
 // ---------------------------------------------------------------- addresses
@@ -193,23 +219,106 @@ function checkRegexes(field: 'subject' | 'body', patterns: string[], text: strin
   return hit === null ? null : `${field} ~ /${hit}/`;
 }
 
-function checkDetectors(names: DetectorName[], facts: MessageFacts, env: ConditionEnv): string | null {
+function checkDetectors(names: DetectorName[], facts: MessageFacts, env: ConditionEnv): CheckResult {
   if (names.includes('ownPrivateAddress')) {
     const own = ownPrivateAddresses(facts, env.freeMailDomains);
     if (own.length > 0) return `detect.ownPrivateAddress: ${own.map((h) => `${h.recipient} (${h.why})`).join(', ')}`;
   }
-  const numbers = names.filter((n) => n !== 'ownPrivateAddress');
-  if (numbers.length === 0) return null;
-  const found = scanNumbers(`${facts.subject}\n${facts.text}`);
-  for (const name of numbers) {
-    const hits = name === 'creditCard' ? found.cards : found.myNumbers;
-    if (hits.length > 0)
-      return `detect.${name}: ${hits.length} (${hits
-        .slice(0, 3)
-        .map((h) => h.masked)
-        .join(', ')})`;
+  const content = names.filter((n) => n !== 'ownPrivateAddress');
+  if (content.length === 0) return null;
+  const sources = contentSources(facts, env);
+  for (const name of content) {
+    const found = sources.flatMap((s) => {
+      const hit = detectIn(name, s);
+      return hit ? [{ ...hit, where: s.where, file: s.file }] : [];
+    });
+    if (found.length > 0)
+      return {
+        evidence: `detect.${name}: ${found.map((f) => `${f.text} in ${f.where}`).join('; ')}`,
+        findings: found.map((f) => ({ kind: name, file: f.file, count: f.count })),
+      };
   }
   return null;
+}
+
+interface ContentSource {
+  where: string;
+  file: string | null;
+  cards: () => DetectorHit[];
+  myNumbers: () => DetectorHit[];
+  personalData: () => PersonalDataCount | null;
+}
+
+/**
+ * What the content detectors read: subject and body (scanned here, at most MAX_TEXT_CHARS), then
+ * each attachment, whose finds the analysis worker computed already (analysis/attachment-text.ts).
+ */
+function contentSources(facts: MessageFacts, env: ConditionEnv): ContentSource[] {
+  const body = `${facts.subject}\n${facts.text}`;
+  let numbers: ReturnType<typeof scanNumbers> | undefined;
+  const scanned = () => (numbers ??= scanNumbers(body));
+  return [
+    {
+      where: 'subject/body',
+      file: null,
+      cards: () => scanned().cards,
+      myNumbers: () => scanned().myNumbers,
+      personalData: () => findPersonalData(body),
+    },
+    ...(env.inspection?.texts ?? []).map((t) => ({
+      where: t.file,
+      file: t.file,
+      cards: () => t.cards,
+      myNumbers: () => t.myNumbers,
+      personalData: () => t.personalData,
+    })),
+  ];
+}
+
+/** What one detector found in one source, as an evidence fragment (masked) and a count, or null. */
+function detectIn(name: Exclude<DetectorName, 'ownPrivateAddress'>, source: ContentSource): { text: string; count: number } | null {
+  if (name === 'personalData') {
+    const c = source.personalData();
+    return c
+      ? {
+          text: `${c.addresses} addresses, ${c.phones} phone numbers, ${c.birthDates} dates of birth`,
+          count: Math.max(c.addresses, c.phones, c.birthDates),
+        }
+      : null;
+  }
+  const hits = name === 'creditCard' ? source.cards() : source.myNumbers();
+  return hits.length === 0 ? null : { text: maskedList(hits), count: hits.length };
+}
+
+function maskedList(hits: DetectorHit[]): string {
+  return `${hits.length} (${hits
+    .slice(0, 3)
+    .map((h) => h.masked)
+    .join(', ')}${hits.length > 3 ? ', …' : ''})`;
+}
+
+function checkAttachmentText(patterns: string[], env: ConditionEnv): CheckResult {
+  // The worker searched each file for every attachmentText pattern of the policy (needsAttachmentText).
+  for (const t of env.inspection?.texts ?? []) {
+    const hit = patterns.find((p) => t.patterns.includes(p));
+    if (hit !== undefined)
+      return { evidence: `attachmentText ~ /${hit}/ in ${t.file}`, findings: [{ kind: 'attachmentText', file: t.file }] };
+  }
+  return null;
+}
+
+function checkEncryptedArchive(want: boolean, env: ConditionEnv): CheckResult {
+  const found = env.inspection?.encryptedArchives ?? [];
+  if (want !== found.length > 0) return null;
+  if (!want) return 'encryptedArchive: none';
+  return { evidence: `encryptedArchive: ${found.join(', ')}`, findings: found.map((file) => ({ kind: 'encryptedArchive', file })) };
+}
+
+function checkInspectionIncomplete(want: boolean, env: ConditionEnv): CheckResult {
+  const why = env.inspection?.incomplete ?? null;
+  if (want !== (why !== null)) return null;
+  if (!want) return 'inspectionIncomplete: no';
+  return { evidence: `inspectionIncomplete: ${why}`, findings: [{ kind: 'inspectionIncomplete', file: null }] };
 }
 
 // ---------------------------------------------------------------- domains

@@ -11,6 +11,7 @@ import {
   selectRecipients,
   type AuthResults,
   type ConditionEnv,
+  type ContentFinding,
 } from './conditions.ts';
 import type {
   AddBccParams,
@@ -23,6 +24,7 @@ import type {
   InboundRule,
   NotifyParams,
   OutboundAction,
+  OutboundConditions,
   OutboundRule,
   Policy,
   SubjectTagParams,
@@ -30,6 +32,7 @@ import type {
   ZipEncryptParams,
 } from './schema.ts';
 import { matchFileName } from '../util/wildcard.ts';
+import type { ContentInspection } from '../analysis/attachment-text.ts';
 
 // ---------------------------------------------------------------- outbound plan types
 
@@ -40,6 +43,8 @@ export interface OutboundContext {
   contactedDomains: ReadonlyMap<string, number>;
   /** the authenticated sender's user record, when known (not for trusted-network relays) */
   senderUser?: { email: string; managerEmail?: string | null } | null;
+  /** the text inside the attachments, when the policy needs it (see needsAttachmentText) */
+  inspection?: ContentInspection;
 }
 
 /** Where a planned action came from: a rule, the tenant defaults, or the sender's users: entry. */
@@ -87,6 +92,8 @@ export interface RuleMatch {
   rule: string;
   /** why the rule matched, one line per condition (masked; safe for the audit trail) */
   evidence: string[];
+  /** what the content conditions found in which file, for the decision screens; absent when none */
+  findings?: ContentFinding[];
 }
 
 export interface TestMatch extends RuleMatch {
@@ -131,6 +138,7 @@ export function evaluateOutbound(policy: Policy, facts: MessageFacts, ctx: Outbo
     tenantDomains: ctx.tenantDomains,
     contactedDomains: ctx.contactedDomains,
     freeMailDomains: out.defaults.freeMailDomains,
+    ...(ctx.inspection ? { inspection: ctx.inspection } : {}),
   };
   const plan: Plan = { actions: [], matchedRules: [], matches: [], testMatches: [], blocked: null, skipped: [], language };
   const resolver = { facts, ctx, language };
@@ -141,11 +149,11 @@ export function evaluateOutbound(policy: Policy, facts: MessageFacts, ctx: Outbo
     if (!match) continue;
     if (rule.mode === 'test') {
       const would = planRuleActions(rule, resolver, [], []);
-      plan.testMatches.push({ rule: rule.name, evidence: match, actions: would });
+      plan.testMatches.push({ rule: rule.name, ...match, actions: would });
       continue;
     }
     plan.matchedRules.push(rule.name);
-    plan.matches.push({ rule: rule.name, evidence: match });
+    plan.matches.push({ rule: rule.name, ...match });
     planRuleActions(rule, resolver, plan.actions, plan.skipped);
     const block = plan.actions.find((a) => a.type === 'block');
     if (block && block.type === 'block') {
@@ -158,11 +166,39 @@ export function evaluateOutbound(policy: Policy, facts: MessageFacts, ctx: Outbo
   return plan;
 }
 
-function ruleMatches(rule: OutboundRule | InboundRule, facts: MessageFacts, env: ConditionEnv): string[] | null {
+/**
+ * What the attachment inspection must look for, or null when no enabled outbound rule (enforced
+ * or in test mode) reads inside attachments: only then is the (costly) inspection run.
+ * `patterns` are every attachmentText regex, searched in the worker with the text.
+ */
+export function attachmentTextNeeds(policy: Policy): { patterns: string[] } | null {
+  let needed = false;
+  const patterns = new Set<string>();
+  const visit = (c: OutboundConditions | undefined) => {
+    if (!c) return;
+    for (const p of c.attachmentText ?? []) patterns.add(p);
+    if (
+      c.attachmentText !== undefined ||
+      c.encryptedArchive !== undefined ||
+      c.inspectionIncomplete !== undefined ||
+      (c.detect ?? []).some((d) => d !== 'ownPrivateAddress')
+    )
+      needed = true;
+  };
+  for (const r of policy.outbound.rules) {
+    if (!r.enabled) continue;
+    visit(r.when);
+    visit(r.unless);
+  }
+  return needed ? { patterns: [...patterns] } : null;
+}
+
+/** The rule's evidence (and content findings, when there are any) if it applies; null if not. */
+function ruleMatches(rule: OutboundRule | InboundRule, facts: MessageFacts, env: ConditionEnv): Omit<RuleMatch, 'rule'> | null {
   const when = matchConditions(rule.when, facts, env);
   if (!when.matched) return null;
   if (rule.unless && Object.keys(rule.unless).length > 0 && matchConditions(rule.unless, facts, env).matched) return null;
-  return when.evidence;
+  return when.findings.length > 0 ? { evidence: when.evidence, findings: when.findings } : { evidence: when.evidence };
 }
 
 interface Resolver {
@@ -341,11 +377,11 @@ export function evaluateInbound(policy: Policy, facts: MessageFacts, ctx: Inboun
     const match = ruleMatches(rule, facts, env);
     if (!match) continue;
     if (rule.mode === 'test') {
-      plan.testMatches.push({ rule: rule.name, evidence: match, actions: rule.then });
+      plan.testMatches.push({ rule: rule.name, ...match, actions: rule.then });
       continue;
     }
     plan.matchedRules.push(rule.name);
-    plan.matches.push({ rule: rule.name, evidence: match });
+    plan.matches.push({ rule: rule.name, ...match });
     for (const action of rule.then) {
       if (applyInboundAction(plan, action, rule.name, facts)) {
         decided = true;

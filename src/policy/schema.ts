@@ -248,7 +248,7 @@ export const recipientsCondition = z.strictObject({
   in: z.array(z.enum(RECIPIENT_SETS)).min(1).default(['envelope']),
 });
 
-export const DETECTORS = ['creditCard', 'myNumber', 'ownPrivateAddress'] as const;
+export const DETECTORS = ['creditCard', 'myNumber', 'personalData', 'ownPrivateAddress'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
 const messageConditionShape = {
@@ -265,13 +265,20 @@ const messageConditionShape = {
   subject: regexList.optional(),
   /** regexes searched in the decoded body text */
   body: regexList.optional(),
-  /** content detectors (creditCard and myNumber in subject and body; ownPrivateAddress: a free-mail
-   *  recipient named like the sender): any listed one that finds something */
+  /** content detectors (creditCard, myNumber and personalData in subject, body and — outbound —
+   *  the text inside attachments; ownPrivateAddress: a free-mail recipient named like the sender):
+   *  any listed one that finds something */
   detect: z.array(z.enum(DETECTORS)).min(1).optional(),
 };
 
 export const outboundConditions = z.strictObject({
   ...messageConditionShape,
+  /** regexes searched in the text inside attachments (TXT/CSV, DOCX/XLSX/PPTX, PDF, inside ZIPs) */
+  attachmentText: regexList.optional(),
+  /** true: some attachment is a password-protected archive whose contents could not be inspected */
+  encryptedArchive: z.boolean().optional(),
+  /** true: the attachment inspection stopped short (work budget, depth, a broken file) */
+  inspectionIncomplete: z.boolean().optional(),
   /** true: some external recipient domain has never been mailed by this tenant before */
   firstContactDomain: z.boolean().optional(),
   /** true: some recipient domain looks like (but is not) the tenant's or a usual partner's domain */

@@ -5,6 +5,8 @@
 // and the attached files with human size and type. Every value is escaped; Japanese, English, or
 // both side by side (the /q/ page).
 import type { MessageView, ViewAddress, ViewAttachment } from '../mime/message-view.ts';
+import type { ContentFinding } from '../policy/conditions.ts';
+import type { RuleMatch } from '../policy/evaluate.ts';
 import { formatDateEn, formatDateJa, formatSize } from '../mime/notice-text.ts';
 import { escapeHtml as e } from '../util/escape-html.ts';
 
@@ -30,6 +32,37 @@ const WORDS = {
   ],
 } as const;
 
+/** What a content condition found, in words: [ja, en]. */
+const FOUND: Record<ContentFinding['kind'], readonly [string, string]> = {
+  creditCard: ['クレジットカード番号', 'Credit card numbers'],
+  myNumber: ['マイナンバー', 'My Numbers'],
+  personalData: ['まとまった個人情報（住所・電話番号・生年月日）', 'Personal data in bulk (addresses, phone numbers, dates of birth)'],
+  attachmentText: ['ルールの語句', 'Words of the rule'],
+  encryptedArchive: [
+    'パスワード付きの圧縮ファイル（中身を検査できません）',
+    'Password-protected archive (its contents cannot be inspected)',
+  ],
+  inspectionIncomplete: ['添付ファイルを最後まで検査できませんでした', 'The attachments could not be inspected completely'],
+};
+const IN_BODY = ['件名・本文', 'subject or body'] as const;
+
+/** 「マイナンバー 3件：社員.zip/社員名簿.csv」 / "My Numbers (3): 社員.zip/社員名簿.csv" */
+function findingLine(f: ContentFinding, lang: ViewLang): string {
+  const say = (i: 0 | 1) => {
+    const what = FOUND[f.kind]?.[i] ?? f.kind;
+    const count = f.count === undefined ? '' : i === 0 ? ` ${f.count}件` : ` (${f.count})`;
+    const where = f.file ?? IN_BODY[i];
+    return f.kind === 'inspectionIncomplete' ? what : `${what}${count}${i === 0 ? '：' : ': '}${where}`;
+  };
+  return lang === 'ja' ? say(0) : lang === 'en' ? say(1) : `${say(0)} / ${say(1)}`;
+}
+
+/** The rule's name, and under it what it found in which file (content conditions only). */
+function ruleHtml(r: RuleMatch, lang: ViewLang): string {
+  const found = (r.findings ?? []).map((f) => `<li>${e(findingLine(f, lang))}</li>`).join('');
+  return `<span class="rule">${e(r.rule)}</span>${found ? `<ul class="findings">${found}</ul>` : ''}`;
+}
+
 export function viewWord(key: keyof typeof WORDS, lang: ViewLang): string {
   const [ja, en] = WORDS[key];
   return lang === 'ja' ? ja : lang === 'en' ? en : ja === en ? ja : `${ja} / ${en}`;
@@ -44,7 +77,7 @@ export const MESSAGE_VIEW_CSS =
   '.mail iframe{width:100%;height:24rem;border:1px solid #bbb;border-radius:4px;background:#fff}' +
   '.mail pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f7f7;border:1px solid #ddd;border-radius:4px;padding:.6rem;max-height:30rem;overflow:auto;font-family:inherit}' +
   '.mail ul.files{padding-left:1.2rem}.mail ul.files li{overflow-wrap:anywhere;margin:.2rem 0}.mail .note{color:#555;font-size:.9rem}' +
-  '.mail form.inline{display:inline}.mail form.inline button{font-size:.9rem;padding:.2rem .6rem;margin:0 0 0 .4rem}.mail .rule{display:inline-block;border:1px solid #bbb;border-radius:3px;padding:0 .3rem;margin:0 .2rem .2rem 0}';
+  '.mail form.inline{display:inline}.mail form.inline button{font-size:.9rem;padding:.2rem .6rem;margin:0 0 0 .4rem}.mail ul.findings{margin:.1rem 0 .4rem;padding-left:1.2rem;overflow-wrap:anywhere}.mail .rule{display:inline-block;border:1px solid #bbb;border-radius:3px;padding:0 .3rem;margin:0 .2rem .2rem 0}';
 
 function addresses(list: readonly ViewAddress[]): string {
   return list.map((a) => e(a.name ? `${a.name} <${a.address}>` : a.address)).join('<br>');
@@ -79,7 +112,7 @@ export function messageViewHtml(view: MessageView, o: ViewHtmlOptions): string {
     view.bcc.length ? row('bcc', addresses(view.bcc)) : '',
     row('subject', e(view.subject) || w('noSubject')),
     view.date ? row('date', e(dateText(view.date, o.lang, o.timeZone ?? 'Asia/Tokyo'))) : '',
-    view.matchedRules.length ? row('rules', view.matchedRules.map((r) => `<span class="rule">${e(r.rule)}</span>`).join('')) : '',
+    view.matchedRules.length ? row('rules', view.matchedRules.map((r) => ruleHtml(r, o.lang)).join('')) : '',
   ].join('');
   const body =
     view.html !== null

@@ -26,7 +26,13 @@ export function describeConditions(t: Translator, when: Record<string, unknown> 
   for (const [key, value] of Object.entries(when ?? {})) {
     if (value === undefined) continue;
     if (key === 'recipients' && value && typeof value === 'object') lines.push(...recipientLines(t, value as Record<string, unknown>));
-    else if (key === 'attachments' || key === 'firstContactDomain' || key === 'lookalikeDomain')
+    else if (
+      key === 'attachments' ||
+      key === 'firstContactDomain' ||
+      key === 'lookalikeDomain' ||
+      key === 'encryptedArchive' ||
+      key === 'inspectionIncomplete'
+    )
       lines.push(t.maybe(`cond.${key}.${value ? 'yes' : 'no'}`) ?? t('cond.other'));
     else if (key === 'attachmentSizeAtLeast' && typeof value === 'number')
       lines.push(t('cond.attachmentSizeAtLeast', { size: formatSize(value, t.lang) }));
