@@ -1,13 +1,13 @@
-// Two behaviours of smtp-server 3.21 that a mail gateway needs different, patched once per process:
+// Four behaviours of smtp-server 3.21 that a mail gateway needs different, patched once per process:
 // 1. It waits a fixed 100 ms before every greeting to catch early talkers (spam bots that send
 //    before the banner). Useful on the MX port, only latency on submission where clients
 //    authenticate: `greetingDelayMs` makes it a per-server option (init() with the constant replaced).
 // 2. It advertises AUTH in EHLO before STARTTLS even when it will refuse it there. Like Postfix's
 //    smtpd_tls_auth_only, `authOnlyAfterTls` hides AUTH from EHLO until the session is encrypted.
 // 3. Its only connection limit is maxClients for the whole server: `connectionGate` adds per-client
-//    limits (connection-gate.ts), refused with 421 before the greeting like maxClients.
+//    limits (src/smtp/connection-gate.ts), refused with 421 before the greeting like maxClients.
 // 4. Its PROXY protocol support reads v1 only and trusts exact addresses: `proxyFrom` (a BlockList
-//    of trustedProxies) replaces it with v1 and v2 from those networks (proxy-protocol.ts); a
+//    of trustedProxies) replaces it with v1 and v2 from those networks (src/smtp/proxy-protocol.ts); a
 //    PROXY command from anyone else closes the connection.
 import { randomBytes } from 'node:crypto';
 import type { BlockList, Socket } from 'node:net';
