@@ -2168,6 +2168,7 @@ export interface paths {
                     q?: string;
                     after?: string;
                     limit?: number;
+                    tenant?: string;
                 };
                 header?: never;
                 path?: never;

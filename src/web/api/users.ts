@@ -82,6 +82,7 @@ export const userRoutes: RouteSpec[] = [
           q: { type: 'string', maxLength: 200 },
           after: { type: 'string', maxLength: 320 },
           limit: { type: 'integer', minimum: 1, maximum: USER_PAGE_MAX },
+          tenant: { type: 'string', description: 'operators: tenant name or id' },
         },
         additionalProperties: false,
       },
