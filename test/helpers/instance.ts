@@ -37,6 +37,12 @@ export async function startInstance(
       demoTenant: false,
       pollIntervalMs: 200,
       logLevel: 'info',
+      // every test client is 127.0.0.1, sending far more than any real one: no per-client
+      // connection limits unless a test sets them (test/e2e/send-limits.test.ts)
+      inboundConnectionsPerClient: 0,
+      inboundConnectionRatePerMinute: 0,
+      submissionConnectionsPerClient: 0,
+      submissionConnectionRatePerMinute: 0,
       ...overrides,
     },
   );

@@ -45,6 +45,12 @@ export function childEnv(
     SEKISHO_HTTP_PORT: '0',
     SEKISHO_RELAY: relay,
     SEKISHO_CONFIG: '/dev/null',
+    // tests and benches are one client (127.0.0.1) sending far more than any real one: no
+    // per-client connection limits unless a test sets them (test/e2e/send-limits.test.ts)
+    SEKISHO_INBOUND_CONNECTIONS_PER_CLIENT: '0',
+    SEKISHO_INBOUND_CONNECTION_RATE_PER_MINUTE: '0',
+    SEKISHO_SUBMISSION_CONNECTIONS_PER_CLIENT: '0',
+    SEKISHO_SUBMISSION_CONNECTION_RATE_PER_MINUTE: '0',
     ...more,
   };
 }
