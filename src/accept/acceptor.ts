@@ -8,6 +8,7 @@ import type { Arrival, MessageRow, Store } from '../store/store.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { verifyPassword } from '../util/password.ts';
 import { newId } from '../util/id.ts';
+import { domainOf } from '../util/address.ts';
 import { parseMessage, type IdentityMailbox, type ParsedMessage } from '../mime/parse-facts.ts';
 import { mayUseAddress } from '../users/send-as.ts';
 import type { AcceptDecider, AcceptDecision } from '../pipeline.ts';
@@ -55,11 +56,6 @@ export interface AcceptorDeps {
   duplicateWindowMs?: number;
   /** per user and per tenant send limits on submitted mail (send-limits.ts); none = unlimited */
   sendLimiter?: SendLimiter;
-}
-
-export function domainOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  return at === -1 ? '' : address.slice(at + 1).toLowerCase();
 }
 
 export class Acceptor {

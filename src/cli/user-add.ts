@@ -2,7 +2,7 @@
 // Without --password-stdin a strong password is generated and printed once.
 import { CliError } from './cli-error.ts';
 import { EMAIL_RE, readStdin, requireTenant, withStore } from './context.ts';
-import { domainOf } from '../accept/acceptor.ts';
+import { domainOf } from '../util/address.ts';
 import { generatePassword, hashPassword } from '../util/password.ts';
 
 export const ROLES = ['admin', 'approver', 'user'] as const;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { CliError } from './cli-error.ts';
 import { requireTenant, withStore } from './context.ts';
 import { parseUserCsv, type CsvUser } from '../users/user-csv.ts';
-import { domainOf } from '../accept/acceptor.ts';
+import { domainOf } from '../util/address.ts';
 import { hashPassword } from '../util/password.ts';
 
 export async function userImportCommand(file: string, opts: { tenant: string }): Promise<void> {

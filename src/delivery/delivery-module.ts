@@ -3,6 +3,7 @@
 // sending tenant's domains and has a key. Inbound mail is never DKIM-signed; inbound mail that
 // Sekisho changed (subject tag, removed attachments) is ARC-sealed with the same key
 // (src/inbound/arc-seal.ts), also last.
+import { domainOf } from '../util/address.ts';
 import type { ModuleFactory, DeliveryPreparer } from '../pipeline.ts';
 import type { Store } from '../store/store.ts';
 import { dkimKeyFor, type StoredDkimKey } from './dkim-keys.ts';
@@ -30,8 +31,7 @@ export function dkimPreparer(store: Store): DeliveryPreparer {
   };
   return async (message, raw, recipients) => {
     if (message.direction !== 'outbound') return null;
-    const from = message.header_from.toLowerCase();
-    const domain = from.slice(from.lastIndexOf('@') + 1);
+    const domain = domainOf(message.header_from);
     if (!domain) return null;
     const key = await keyFor(domain);
     if (!key || key.tenantId !== message.tenant_id) return null;

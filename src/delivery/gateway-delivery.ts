@@ -3,6 +3,7 @@
 // inbound mail goes to the tenant's route for the recipient's domain. Connections are pooled per
 // destination (smtp-client.ts). Every result carries code, enhanced status and remote MTA so the
 // worker can write a proper DSN.
+import { domainOf } from '../util/address.ts';
 import type { Resolver } from 'node:dns/promises';
 import type { Store } from '../store/store.ts';
 import type { DeliveryPort, DeliveryRequest } from '../queue/delivery-port.ts';
@@ -116,7 +117,7 @@ export class GatewayDelivery implements DeliveryPort {
 function groupByDomain(recipients: string[]): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const r of recipients) {
-    const domain = r.slice(r.lastIndexOf('@') + 1).toLowerCase();
+    const domain = domainOf(r);
     groups.set(domain, [...(groups.get(domain) ?? []), r]);
   }
   return groups;

@@ -7,6 +7,7 @@
 // of the recipient's domain, so d= is a tenant domain whose record is already published. Runs last
 // (the delivery module's preparer), after every rewrite; a seal that cannot be made is logged and
 // the mail goes out unsealed — the seal is an extra, never a reason to hold mail.
+import { domainOf } from '../util/address.ts';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import type { DeliveryPreparer } from '../pipeline.ts';
@@ -77,7 +78,7 @@ export function ownAuthResults(raw: Buffer, authservId: string): string | null {
 /** The tenant DKIM key that seals mail for these recipients: a recipient's domain first, then any of the tenant's. */
 export async function arcKeyFor(store: Store, tenantId: string, recipients: readonly string[]): Promise<StoredDkimKey | undefined> {
   const domains = (await store.tenantDomains(tenantId)).map((d) => d.domain.toLowerCase());
-  const wanted = recipients.map((r) => r.slice(r.lastIndexOf('@') + 1).toLowerCase()).filter((d) => domains.includes(d));
+  const wanted = recipients.map(domainOf).filter((d) => domains.includes(d));
   for (const d of [...new Set([...wanted, ...domains])]) {
     const key = await dkimKeyFor(store, d);
     if (key && key.tenantId === tenantId) return key;

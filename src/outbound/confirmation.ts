@@ -5,7 +5,7 @@
 import type { MessageRow, Store } from '../store/store.ts';
 import type { MessageView, ViewAttachment } from '../mime/message-view.ts';
 import { isExternal } from '../policy/conditions.ts';
-import { domainKey } from './decide.ts';
+import { asciiDomainOf, domainOf } from '../util/address.ts';
 import type { OutboundState } from './outbound-state.ts';
 
 export type RecipientField = 'to' | 'cc' | 'bcc';
@@ -48,8 +48,8 @@ export async function confirmationSheet(
   const recipients = envelope.map((address): SheetRecipient => {
     const external = isExternal(address, tenantDomains);
     const field: RecipientField = inHeader(view?.to, address) ? 'to' : inHeader(view?.cc, address) ? 'cc' : 'bcc';
-    const domain = address.slice(address.lastIndexOf('@') + 1);
-    return { address, field, domain, external, firstContact: external && fresh.has(domainKey(address)) };
+    const domain = domainOf(address);
+    return { address, field, domain, external, firstContact: external && fresh.has(asciiDomainOf(address)) };
   });
   return { recipients, attachments: view?.attachments ?? [] };
 }
@@ -59,7 +59,7 @@ export async function confirmationSheet(
  * already counted once, so a domain counted at most once was new to the tenant then.
  */
 async function firstContactFallback(store: Store, tenantId: string, envelope: string[], tenantDomains: string[]): Promise<string[]> {
-  const domains = [...new Set(envelope.filter((r) => isExternal(r, tenantDomains)).map(domainKey))];
+  const domains = [...new Set(envelope.filter((r) => isExternal(r, tenantDomains)).map(asciiDomainOf))];
   if (domains.length === 0) return [];
   const rows = await store.db
     .selectFrom('contacts')

@@ -6,7 +6,7 @@
 // notices, BCC/notify notices, and the tenant's contact history (for firstContactDomain and
 // look-alike checks).
 import type { AuditEventType } from '../audit/event-groups.ts';
-import { domainToASCII } from 'node:url';
+import { asciiDomainOf } from '../util/address.ts';
 import type { AcceptContext, AcceptDecision } from '../pipeline.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { attachmentTextNeeds, evaluateOutbound, type Plan, type PlannedAction } from '../policy/evaluate.ts';
@@ -21,15 +21,9 @@ import { enter, STAGE_STATE, stagesOf, withOutbound, type OutboundState } from '
 import { announceStage, languageFor, type OutboundEnv } from './stage-engine.ts';
 import { sendNotice, type Lang } from './notices.ts';
 
-export function domainKey(address: string): string {
-  const at = address.lastIndexOf('@');
-  const d = (at === -1 ? address : address.slice(at + 1)).toLowerCase();
-  return domainToASCII(d) || d;
-}
-
 /** The recipients' domains outside the tenant, distinct. */
 export function externalDomains(recipients: string[], tenantDomains: readonly string[]): string[] {
-  return [...new Set(recipients.filter((r) => isExternal(r, tenantDomains)).map(domainKey))];
+  return [...new Set(recipients.filter((r) => isExternal(r, tenantDomains)).map(asciiDomainOf))];
 }
 
 /**

@@ -5,7 +5,8 @@
 import { RE2JS } from 're2js';
 import type { AttachmentFact, MessageFacts } from '../mime/facts.ts';
 import { LookalikeIndex } from '../util/domain-similarity.ts';
-import { domainOf, isSameOrSubdomain, matchAnyAddress, matchFileName } from '../util/wildcard.ts';
+import { isSameOrSubdomain, matchAnyAddress, matchFileName } from '../util/wildcard.ts';
+import { asciiDomainOf } from '../util/address.ts';
 import type { ContentInspection } from '../analysis/attachment-text.ts';
 import { scanNumbers, type DetectorHit } from './detectors.ts';
 import { findPersonalData, type PersonalDataCount } from './personal-data.ts';
@@ -325,7 +326,7 @@ function checkInspectionIncomplete(want: boolean, env: ConditionEnv): CheckResul
 
 function externalRecipientDomains(facts: MessageFacts, env: ConditionEnv): string[] {
   const domains = new Set<string>();
-  for (const r of facts.recipients) if (r && isExternal(r, env.tenantDomains)) domains.add(domainOf(r));
+  for (const r of facts.recipients) if (r && isExternal(r, env.tenantDomains)) domains.add(asciiDomainOf(r));
   return [...domains].filter(Boolean);
 }
 

@@ -4,7 +4,8 @@
 // needs no rule per person. The free-mail domains are a shipped list the tenant extends in the
 // policy (outbound.defaults.freeMailDomains); subdomains count (i.softbank.jp, *.so-net.ne.jp).
 import type { AddressFact, MessageFacts } from '../mime/facts.ts';
-import { domainOf, isSameOrSubdomain } from '../util/wildcard.ts';
+import { isSameOrSubdomain } from '../util/wildcard.ts';
+import { asciiDomainOf } from '../util/address.ts';
 
 /** Free-mail and consumer ISP / carrier mail domains common in Japan and worldwide. */
 export const FREE_MAIL_DOMAINS: readonly string[] = [
@@ -102,7 +103,7 @@ export function ownPrivateAddresses(facts: MessageFacts, extraDomains: readonly 
   for (const a of [...facts.to, ...facts.cc]) if (a.address && a.name) displayNames.set(a.address, foldName(a.name));
   const hits: OwnPrivateHit[] = [];
   for (const r of new Set(facts.recipients.map((x) => x.toLowerCase()))) {
-    if (!isFree(r) || domainOf(r) === domainOf(sender.address)) continue;
+    if (!isFree(r) || asciiDomainOf(r) === asciiDomainOf(sender.address)) continue;
     const local = (r.split('@')[0] ?? '').toLowerCase();
     if (nameUsable && words.every((w) => local.includes(w))) hits.push({ recipient: r, why: `local part ${local} ~ ${words.join('.')}` });
     else if (senderName.length >= 2 && displayNames.get(r) === senderName) hits.push({ recipient: r, why: `display name ${sender.name}` });

@@ -3,7 +3,7 @@
 // minutes and more), the busiest domains first. One read over deferred messages; a tenant's
 // view sees only its own.
 import type { Store } from '../store/store.ts';
-import { domainOf } from '../accept/acceptor.ts';
+import { domainOf } from '../util/address.ts';
 
 /** upper bounds of the age buckets, minutes (qshape's); the last bucket is everything older */
 export const AGE_BUCKETS_MINUTES = [5, 10, 20, 40, 80, 160, 320, 640, 1280] as const;

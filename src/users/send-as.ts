@@ -5,7 +5,7 @@
 // change them through setSendAs, which checks them, and the accept stage reads them (mayUseAddress).
 import type { Store } from '../store/store.ts';
 import { EMAIL_RE } from '../cli/context.ts';
-import { domainOf } from '../accept/acceptor.ts';
+import { domainOf } from '../util/address.ts';
 
 export class SendAsError extends Error {}
 

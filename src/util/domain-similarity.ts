@@ -8,6 +8,7 @@
 import { domainToUnicode } from 'node:url';
 import { parse } from 'tldts';
 import { skeletonOf } from './confusables.ts';
+import { asciiDomainOf } from './address.ts';
 import { dnsNameProblem, MAX_DOMAIN_OCTETS } from './dns-name.ts';
 
 export { skeletonOf } from './confusables.ts';
@@ -52,32 +53,12 @@ export interface DomainShape {
   idn: boolean;
 }
 
-// Raw input longer than this cannot fold into a 253-octet name (NFKC and punycode only grow a
-// valid name's presentation), so it is refused before any Unicode work on it.
-const MAX_RAW_CHARS = 4 * MAX_DOMAIN_OCTETS;
-
-/** Lower-case ASCII (punycode) form of a domain or of an address's domain; '' when there is none. */
-export function asciiDomain(raw: string): string {
-  const at = raw.lastIndexOf('@');
-  let d = (at >= 0 ? raw.slice(at + 1) : raw).trim().toLowerCase();
-  if (d.length > MAX_RAW_CHARS) return d;
-  d = d.replace(/^\[|\]$/g, '').replace(/\.+$/, '');
-  if (!d || !/[^\x00-\x7f]/.test(d)) return d;
-  // Full-width letters and dots (ｅｘａｍｐｌｅ．ｃｏｍ) fold to ASCII before IDN encoding.
-  const folded = d.normalize('NFKC').replace(/[。．｡]/g, '.');
-  try {
-    return new URL(`http://${folded}/`).hostname;
-  } catch {
-    return folded;
-  }
-}
-
 const shapeCache = new Map<string, DomainShape | null>();
 const SHAPE_CACHE_SIZE = 4096;
 
 /** The shape of a domain, or null when it is no comparable name (no dot, an IP, not a DNS name). */
 export function describeDomain(raw: string): DomainShape | null {
-  const ascii = asciiDomain(raw);
+  const ascii = asciiDomainOf(raw);
   const hit = shapeCache.get(ascii);
   if (hit !== undefined) return hit;
   const shape = shapeOf(ascii);
@@ -118,7 +99,7 @@ function registrableOf(ascii: string): string | null {
 
 /** The registrable domain (example.co.jp for mail.example.co.jp); the ASCII form when it has none. */
 export function registrableDomain(domain: string): string {
-  return describeDomain(domain)?.registrable ?? asciiDomain(domain);
+  return describeDomain(domain)?.registrable ?? asciiDomainOf(domain);
 }
 
 /**

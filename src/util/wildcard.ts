@@ -4,7 +4,7 @@
 // part only (`example.co.jp`); a leading `*.` also matches the bare domain (`*.example.co.jp`
 // matches example.co.jp, a.example.co.jp and a.b.example.co.jp). Matching never backtracks
 // exponentially: a two-pointer glob match, O(pattern × text) at worst.
-import { domainToASCII } from 'node:url';
+import { asciiDomainOf } from './address.ts';
 
 export interface AddressPattern {
   /** the pattern as written */
@@ -30,8 +30,8 @@ export function addressPatternError(source: string): string | null {
 export function compileAddressPattern(source: string): AddressPattern {
   const p = source.trim().toLowerCase();
   const at = p.lastIndexOf('@');
-  if (at < 0) return { source, local: null, domain: asciiDomain(p) };
-  return { source, local: p.slice(0, at), domain: asciiDomain(p.slice(at + 1)) };
+  if (at < 0) return { source, local: null, domain: asciiDomainOf(p) };
+  return { source, local: p.slice(0, at), domain: asciiDomainOf(p.slice(at + 1)) };
 }
 
 /** True when `address` (or a bare domain, for domain-only patterns) matches the pattern. */
@@ -40,7 +40,7 @@ export function matchAddress(pattern: AddressPattern | string, address: string):
   const a = address.trim().toLowerCase();
   const at = a.lastIndexOf('@');
   const local = at < 0 ? '' : a.slice(0, at);
-  const domain = asciiDomain(at < 0 ? a : a.slice(at + 1));
+  const domain = asciiDomainOf(a);
   if (pat.local !== null) {
     if (at < 0) return false;
     if (!globMatch(pat.local, local)) return false;
@@ -98,26 +98,9 @@ export function globMatch(glob: string, text: string): boolean {
   return g === glob.length;
 }
 
-/** The lower-case ASCII domain of an address or domain ('' when there is none). */
-export function domainOf(addressOrDomain: string): string {
-  const a = addressOrDomain.trim().toLowerCase();
-  const at = a.lastIndexOf('@');
-  return asciiDomain(at < 0 ? a : a.slice(at + 1));
-}
-
 /** True when `domain` is `parent` or one of its subdomains. */
 export function isSameOrSubdomain(domain: string, parent: string): boolean {
-  const d = domainOf(domain);
-  const p = domainOf(parent);
+  const d = asciiDomainOf(domain);
+  const p = asciiDomainOf(parent);
   return p !== '' && (d === p || d.endsWith(`.${p}`));
-}
-
-function asciiDomain(d: string): string {
-  const trimmed = d.replace(/\.+$/, '');
-  if (!/[^\x00-\x7f]/.test(trimmed)) return trimmed;
-  // Keep '*' out of IDN conversion: convert each label on its own.
-  return trimmed
-    .split('.')
-    .map((label) => (label.includes('*') || !/[^\x00-\x7f]/.test(label) ? label : domainToASCII(label) || label))
-    .join('.');
 }

@@ -6,8 +6,9 @@
 // names, subjects, URLs, DNS names), so hostile mail costs no more than ordinary mail; what the
 // tenant context implies (brand matchers, look-alike indexes) is prepared once per context.
 import type { MessageFacts } from '../../mime/facts.ts';
+import { asciiDomainOf, domainOf } from '../../util/address.ts';
 import { dnsNameProblem } from '../../util/dns-name.ts';
-import { asciiDomain, lookalikeIndex, type LookalikeIndex, registrableDomain } from '../../util/domain-similarity.ts';
+import { lookalikeIndex, type LookalikeIndex, registrableDomain } from '../../util/domain-similarity.ts';
 import type { BrandEntry, InboundSymbol, StaffMember, TenantContext } from '../verdict.ts';
 import { BUILTIN_BRANDS } from './brands.ts';
 import { extractLinks, shownHost, type Link } from './extract-links.ts';
@@ -135,11 +136,6 @@ function clip(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
 }
 
-function domainOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  return at >= 0 ? address.slice(at + 1).toLowerCase() : '';
-}
-
 /** true when `domain` is one of `domains` or a subdomain of one. */
 export function domainIn(domain: string, domains: readonly string[]): boolean {
   const d = domain.toLowerCase().replace(/\.$/, '');
@@ -236,7 +232,7 @@ export function detectPhishing(facts: MessageFacts, context: TenantContext): Phi
   const fromName = fullName.slice(0, MAX_DISPLAY_NAME_CHARS);
   if (fullName.length > MAX_DISPLAY_NAME_CHARS) out.push(symbol('PHISH_LONG_DISPLAY_NAME', `${fullName.length} characters`));
   const fromDomain = domainOf(fromAddress);
-  const invalid = fromDomain ? dnsNameProblem(asciiDomain(fromDomain)) : null;
+  const invalid = fromDomain ? dnsNameProblem(asciiDomainOf(fromDomain)) : null;
   const internal = fromDomain !== '' && !invalid && domainIn(fromDomain, tenant.tenantDomains);
 
   if (invalid) out.push(symbol('PHISH_INVALID_SENDER_DOMAIN', `${clip(fromDomain, 80)} ${invalid}`));

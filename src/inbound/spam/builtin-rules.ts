@@ -3,6 +3,7 @@
 // advance-fee patterns, HTML-only mail with little text, hidden text, many links, and the
 // SPF/DKIM/DMARC results someone else verified. Each rule is small and explains itself.
 import type { MessageFacts } from '../../mime/facts.ts';
+import { domainOf } from '../../util/address.ts';
 import { registrableDomain } from '../../util/domain-similarity.ts';
 import type { AuthResults, InboundSymbol, TenantContext } from '../verdict.ts';
 
@@ -162,11 +163,6 @@ const EXTORTION =
 
 function header(facts: MessageFacts, key: string): string[] {
   return facts.headers.filter((h) => h.key === key).map((h) => h.value);
-}
-
-function domainOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  return at >= 0 ? address.slice(at + 1) : '';
 }
 
 function countMatches(text: string, patterns: readonly RegExp[]): string[] {

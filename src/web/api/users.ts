@@ -3,7 +3,7 @@
 // own; disable and enable, set a new password, reset two-factor. Users are always created in the
 // caller's tenant, only with addresses in the tenant's domains, and found only in it; the changes
 // are the services of src/users/people.ts (the CLI calls the same ones), audited with the admin.
-import { domainOf } from '../../accept/acceptor.ts';
+import { domainOf } from '../../util/address.ts';
 import { hashPassword, generatePassword } from '../../util/password.ts';
 import { EMAIL_RE } from '../../cli/context.ts';
 import { parseUserCsv, type CsvError, type CsvUser } from '../../users/user-csv.ts';
