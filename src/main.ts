@@ -23,7 +23,8 @@ import { createHttpServer } from './web/http-server.ts';
 import { QueueWorker } from './queue/worker.ts';
 import { createDeliverHandler } from './queue/deliver-handler.ts';
 import { GatewayDelivery } from './delivery/gateway-delivery.ts';
-import { parseDuration, parseDurationList } from './util/duration.ts';
+import { parseDuration } from './util/duration.ts';
+import { parseRetrySchedule } from './delivery/retry-schedule.ts';
 import { ensureDemoTenant, type DemoCredentials } from './demo-tenant.ts';
 import type { ModuleFactory, SekishoModule } from './pipeline.ts';
 import { outboundModule } from './outbound/outbound-module.ts';
@@ -58,10 +59,11 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   const node = config.nodeName ?? `${osHostname()}-${process.pid}`;
   const trustedNetworks = parseNetworks(config.trustedNetworks);
   const trustedProxies = parseNetworks(config.trustedProxies, 'trustedProxies');
-  const retry = {
-    delaysMs: parseDurationList(config.retrySchedule, 'retrySchedule'),
-    maxLifetimeMs: parseDuration(config.maxQueueLifetime, 'maxQueueLifetime'),
-  };
+  const retry = parseRetrySchedule({
+    delays: config.retrySchedule,
+    maxLifetime: config.maxQueueLifetime,
+    delayWarning: config.delayWarningAfter,
+  });
   // Parsing of large mail and the inbound analysis run on worker threads: start them now.
   configureAnalysisPool({ threads: config.analysisThreads === 'auto' ? undefined : config.analysisThreads, warm: true });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretsKeyFile: config.secretsKeyFile });
@@ -88,7 +90,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     port: delivery,
     logger,
     metrics,
-    retry: { ...retry, delayWarningMs: parseDuration(config.delayWarningAfter, 'delayWarningAfter') },
+    retry,
     hostname: config.hostname,
     preparers,
   });

@@ -3,6 +3,7 @@
 // no clock is read here, so the queue worker, the CLI and the tests get the same answers.
 // The clock starts at the first delivery attempt, not at acceptance, so a 72-hour policy hold
 // does not eat into the retry lifetime.
+import { parseDuration, parseDurationList } from '../util/duration.ts';
 
 export interface RetrySchedule {
   /** waits after the 1st, 2nd, … failed attempt; the last one repeats */
@@ -89,33 +90,17 @@ export interface RetryScheduleSettings {
 /** Builds a schedule from config strings; unset fields keep the defaults. Errors name the field. */
 export function parseRetrySchedule(settings: RetryScheduleSettings): RetrySchedule {
   const schedule: RetrySchedule = {
-    delaysMs: settings.delays === undefined ? [...DEFAULT_RETRY_SCHEDULE.delaysMs] : parseDurationList(settings.delays, 'retry delays'),
+    delaysMs: settings.delays === undefined ? [...DEFAULT_RETRY_SCHEDULE.delaysMs] : parseDurationList(settings.delays, 'retrySchedule'),
     maxLifetimeMs:
-      settings.maxLifetime === undefined ? DEFAULT_RETRY_SCHEDULE.maxLifetimeMs : parseDuration(settings.maxLifetime, 'max queue lifetime'),
+      settings.maxLifetime === undefined ? DEFAULT_RETRY_SCHEDULE.maxLifetimeMs : parseDuration(settings.maxLifetime, 'maxQueueLifetime'),
     delayWarningMs:
-      settings.delayWarning === undefined ? DEFAULT_RETRY_SCHEDULE.delayWarningMs : parseDuration(settings.delayWarning, 'delay warning'),
+      settings.delayWarning === undefined
+        ? DEFAULT_RETRY_SCHEDULE.delayWarningMs
+        : parseDuration(settings.delayWarning, 'delayWarningAfter'),
   };
-  if (schedule.delaysMs.some((d) => d <= 0)) throw new Error(`retry delays: every delay must be more than 0 (got "${settings.delays}")`);
-  if (schedule.maxLifetimeMs <= 0) throw new Error(`max queue lifetime: must be more than 0 (got "${settings.maxLifetime}")`);
+  if (schedule.delaysMs.some((d) => d <= 0)) throw new Error(`retrySchedule: every delay must be more than 0 (got "${settings.delays}")`);
+  if (schedule.maxLifetimeMs <= 0) throw new Error(`maxQueueLifetime: must be more than 0 (got "${settings.maxLifetime}")`);
   return schedule;
-}
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: MINUTE, h: HOUR, d: DAY, w: 7 * DAY };
-
-/** "90s", "5m", "4h", "5d", "1w"; a bare number is seconds. */
-export function parseDuration(text: string, field = 'duration'): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/i.exec(text);
-  if (!m) throw new Error(`${field}: "${text}" is not a duration like 30s, 5m, 4h or 5d`);
-  return Math.round(Number(m[1]) * UNIT_MS[(m[2] ?? 's').toLowerCase()]!);
-}
-
-export function parseDurationList(text: string, field = 'durations'): number[] {
-  const parts = text
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
-  if (parts.length === 0) throw new Error(`${field}: empty list, expected e.g. "1m,5m,15m,30m,1h,2h"`);
-  return parts.map((p) => parseDuration(p, field));
 }
 
 /** "1m, 5m, 15m, 30m, 1h, 2h" — for docs, `sekisho` output and audit messages. */

@@ -10,9 +10,9 @@ import {
   retryDelay,
   retryUntil,
   parseRetrySchedule,
-  parseDuration,
   formatDuration,
 } from '../../src/delivery/retry-schedule.ts';
+import { parseDuration } from '../../src/util/duration.ts';
 
 const M = 60_000;
 const H = 60 * M;
@@ -74,8 +74,8 @@ test('parseRetrySchedule reads config strings and keeps defaults for the rest', 
   assert.deepEqual(s, { delaysMs: [30_000, 2 * M, H], maxLifetimeMs: 3 * D, delayWarningMs: 90 * M });
   assert.equal(parseDuration('1w'), 7 * D);
   assert.equal(parseDuration('45'), 45_000);
-  assert.throws(() => parseRetrySchedule({ delays: '1m,soon' }), /retry delays: "soon" is not a duration/);
-  assert.throws(() => parseRetrySchedule({ delays: '' }), /retry delays: empty list/);
-  assert.throws(() => parseRetrySchedule({ maxLifetime: '0' }), /max queue lifetime: must be more than 0/);
+  assert.throws(() => parseRetrySchedule({ delays: '1m,soon' }), /retrySchedule: "soon" is not a duration/);
+  assert.throws(() => parseRetrySchedule({ delays: '' }), /retrySchedule: empty list/);
+  assert.throws(() => parseRetrySchedule({ maxLifetime: '0' }), /maxQueueLifetime: must be more than 0/);
   assert.throws(() => parseRetrySchedule({ delays: '1m,0s' }), /more than 0/);
 });
