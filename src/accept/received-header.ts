@@ -1,5 +1,7 @@
 // The Received trace header Sekisho prepends to every accepted message (RFC 5321 §4.4), in the
 // form Postfix writes: from HELO (rDNS [IP]) by HOST (Sekisho) with PROTOCOL id ID; DATE.
+import { rfc5322Date } from '../util/rfc5322-date.ts';
+
 export interface TraceInfo {
   helo: string;
   clientHostname: string;
@@ -23,11 +25,4 @@ export function receivedHeader(t: TraceInfo): string {
 /** Client-supplied names must not be able to inject header lines. */
 function sanitize(s: string): string {
   return s.replace(/[^\x21-\x7e]/g, '');
-}
-
-export function rfc5322Date(d: Date): string {
-  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${days[d.getUTCDay()]}, ${d.getUTCDate()} ${months[d.getUTCMonth()]} ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
 }

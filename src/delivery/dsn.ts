@@ -3,6 +3,7 @@
 // and the original headers as text/rfc822-headers, byte for byte. Pure: dates, ids and the
 // boundary can be passed in. Send the result with MAIL FROM:<> to the original envelope
 // sender, and never for a message that is itself a bounce (see bounceSuppressionReason).
+import { rfc5322Date } from '../util/rfc5322-date.ts';
 import { randomBytes } from 'node:crypto';
 
 export type DsnLanguage = 'ja' | 'en' | 'both';
@@ -344,15 +345,6 @@ function foldHeader(name: string, value: string): string {
   }
   lines.push(line);
   return lines.join(CRLF);
-}
-
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** RFC 5322 date in UTC (+0000), independent of the host's locale and zone. */
-export function rfc5322Date(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${DAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ import {
   bounceSuppressionReason,
   diagnosticCode,
   encodeWord,
-  rfc5322Date,
   type DsnInput,
 } from '../../src/delivery/dsn.ts';
+import { rfc5322Date } from '../../src/util/rfc5322-date.ts';
 
 const crlf = (b: Buffer) => Buffer.from(b.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 const fixture = (name: string) => crlf(readFileSync(new URL(`../fixtures/delivery/${name}`, import.meta.url)));
