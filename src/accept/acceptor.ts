@@ -9,7 +9,7 @@ import { SmtpError } from '../smtp/smtp-error.ts';
 import { verifyPassword } from '../util/password.ts';
 import { newId } from '../util/id.ts';
 import { domainOf } from '../util/address.ts';
-import { parseMessage, type IdentityMailbox, type ParsedMessage } from '../mime/parse-facts.ts';
+import { parseMessage, type Envelope, type IdentityMailbox, type ParsedMessage } from '../mime/parse-facts.ts';
 import { mayUseAddress } from '../users/send-as.ts';
 import type { AcceptDecider, AcceptDecision } from '../pipeline.ts';
 import { receivedHeader } from './received-header.ts';
@@ -33,11 +33,6 @@ export interface ClientInfo {
   protocol: string;
   user: AuthedUser | null;
   trusted: boolean;
-}
-
-export interface Envelope {
-  mailFrom: string;
-  recipients: string[];
 }
 
 export interface AcceptorDeps {

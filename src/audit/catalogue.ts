@@ -1,10 +1,11 @@
 // The console's word catalogue (console/src/i18n/ja.json, en.json) for words the server writes
 // itself — the audit CSV. Read once from the package (package.json ships the two files), so the
 // server and the screen share one catalogue instead of keeping a second copy of the words.
+import type { Lang } from '../util/lang.ts';
 import { readFileSync } from 'node:fs';
 import type { Words } from './event-words.ts';
 
-export type Lang = 'ja' | 'en';
+export type { Lang };
 
 const cache = new Map<Lang, Record<string, string>>();
 

@@ -1,16 +1,14 @@
 // `sekisho user add EMAIL --tenant NAME --role admin|approver|user [--approver EMAIL] [--password-stdin]`
 // Without --password-stdin a strong password is generated and printed once.
+import { ROLES, type UserRole } from '../users/people.ts';
 import { CliError } from './cli-error.ts';
 import { EMAIL_RE, readStdin, requireTenant, withStore } from './context.ts';
 import { domainOf } from '../util/address.ts';
 import { generatePassword, hashPassword } from '../util/password.ts';
 
-export const ROLES = ['admin', 'approver', 'user'] as const;
-export type Role = (typeof ROLES)[number];
-
-export function checkRole(role: string): Role {
+export function checkRole(role: string): UserRole {
   if (!(ROLES as readonly string[]).includes(role)) throw new CliError(`--role must be one of ${ROLES.join(', ')} (got "${role}")`);
-  return role as Role;
+  return role as UserRole;
 }
 
 export async function userAddCommand(

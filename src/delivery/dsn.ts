@@ -3,10 +3,11 @@
 // and the original headers as text/rfc822-headers, byte for byte. Pure: dates, ids and the
 // boundary can be passed in. Send the result with MAIL FROM:<> to the original envelope
 // sender, and never for a message that is itself a bounce (see bounceSuppressionReason).
+import type { NoticeLanguage } from '../util/lang.ts';
 import { rfc5322Date } from '../util/rfc5322-date.ts';
 import { randomBytes } from 'node:crypto';
 
-export type DsnLanguage = 'ja' | 'en' | 'both';
+export type DsnLanguage = NoticeLanguage;
 
 export interface DsnRecipient {
   /** Final-Recipient: the address delivery was attempted to */

@@ -3,6 +3,7 @@
 // Only `spam` (a score, nothing worse) may be released by its recipient, where the tenant allows
 // self-release; malware, dangerous attachments, phishing and mail that could not be inspected are
 // released by an admin only. reasonLabel is the one place the class becomes words (ja and en).
+import type { Lang } from '../util/lang.ts';
 import type { InboundPlanState } from './decide.ts';
 import { UNINSPECTED_SYMBOLS, type InboundSymbol } from './verdict.ts';
 
@@ -103,7 +104,7 @@ export function selfReleasable(cls: ReleaseClass): boolean {
   return cls === 'spam';
 }
 
-export type Lang = 'ja' | 'en';
+export type { Lang };
 
 /** Why it was quarantined, in words: ウイルス検出 / Virus detected, 迷惑メール スコア 12.3 / Spam score 12.3. */
 export function reasonLabel(input: ReasonInput, lang: Lang): string {

@@ -3,9 +3,10 @@
 // the web-download notice inserted into the message body, and the separate ZIP password notice.
 // Pure functions; dates are shown in the given time zone (default Asia/Tokyo). 'both' puts
 // Japanese first, then English. Every value shown is HTML-escaped in the HTML versions.
+import type { NoticeLanguage } from '../util/lang.ts';
 import { escapeHtml } from '../util/escape-html.ts';
 
-export type NoticeLanguage = 'ja' | 'en' | 'both';
+export type { NoticeLanguage };
 
 export interface NoticeFile {
   filename: string;

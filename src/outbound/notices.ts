@@ -3,6 +3,7 @@
 // GLOSSARY words) and English, plain text and HTML. Links open a page whose button acts; the
 // mail itself never carries an action a link pre-fetcher could trigger. Everything shown is
 // HTML-escaped. Sent through the durable queue as system mail (null sender, never re-filtered).
+import type { NoticeLanguage } from '../util/lang.ts';
 import { composeNotice, enqueueSystemMessage } from '../queue/system-mail.ts';
 import type { Store } from '../store/store.ts';
 import { formatDateEn, formatDateJa } from '../mime/notice-text.ts';
@@ -24,7 +25,7 @@ export type NoticeKind =
   | 'cancelled'
   | 'notify'
   | 'sendLimit';
-export type Lang = 'ja' | 'en' | 'both';
+export type Lang = NoticeLanguage;
 
 export interface NoticeFacts {
   subject: string;

@@ -5,6 +5,7 @@
 // shows; only a POST from the page's form acts, and it must echo the stage's form token — mail
 // scanners that prefetch links change nothing.
 // Japanese and English (?lang=en|ja, else Accept-Language), everything escaped, phone-sized.
+import type { Lang } from '../util/lang.ts';
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { messageViewOfRow, attachmentOfRow, type MessageView } from '../mime/message-view.ts';
@@ -22,7 +23,7 @@ import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
 import { confirmationSheet, type ConfirmationSheet, type RecipientField, type SheetRecipient } from './confirmation.ts';
 
 type Kind = 'h' | 'c' | 'a';
-type L = 'ja' | 'en';
+type L = Lang;
 
 const T = {
   ja: {

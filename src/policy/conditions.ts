@@ -2,6 +2,7 @@
 // (evidence strings for the audit trail and notices — masked, never a card or My Number in
 // clear). Pure: everything it needs about the tenant comes in `ConditionEnv`. Regexes run on
 // RE2JS, a linear-time engine, so no policy pattern can stall acceptance on crafted mail.
+import type { AuthResults } from '../inbound/verdict.ts';
 import { RE2JS } from 're2js';
 import type { AttachmentFact, MessageFacts } from '../mime/facts.ts';
 import { LookalikeIndex } from '../util/domain-similarity.ts';
@@ -30,14 +31,8 @@ export interface ConditionEnv {
   inspection?: ContentInspection;
 }
 
-export interface AuthResults {
-  /** mailauth-style results: pass, fail, softfail, neutral, none, temperror, permerror */
-  spf?: string | null;
-  dkim?: string | null;
-  dmarc?: string | null;
-  /** the sender domain's published DMARC policy, when DMARC was evaluated */
-  dmarcPolicy?: 'none' | 'quarantine' | 'reject' | null;
-}
+/** SPF/DKIM/DMARC/ARC results: the one type the inbound checks produce (src/inbound/verdict.ts). */
+export type { AuthResults } from '../inbound/verdict.ts';
 
 export interface ConditionResult {
   matched: boolean;

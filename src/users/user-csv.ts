@@ -4,7 +4,7 @@
 // 部署). Every row is checked and every bad row is reported — each error a code the console words
 // in the viewer's language plus an English message for the CLI — and nothing is imported then.
 import { EMAIL_RE } from '../cli/context.ts';
-import { ROLES, type Role } from '../cli/user-add.ts';
+import { ROLES, type UserRole } from './people.ts';
 import { generatePassword } from '../util/password.ts';
 
 export interface CsvUser {
@@ -12,7 +12,7 @@ export interface CsvUser {
   email: string;
   password: string;
   generated: boolean;
-  role: Role;
+  role: UserRole;
   approverEmail: string | null;
   name: string | null;
   department: string | null;
@@ -110,7 +110,7 @@ export function parseUserCsv(
       email: key,
       password: password || generatePassword(),
       generated: !password,
-      role: role as Role,
+      role: role as UserRole,
       approverEmail: approver ? approver.toLowerCase() : null,
       name: name || null,
       department: department || null,

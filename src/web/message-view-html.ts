@@ -4,13 +4,14 @@
 // document carries a CSP allowing only inline style and data: pictures — else the text in <pre>,
 // and the attached files with human size and type. Every value is escaped; Japanese, English, or
 // both side by side (the /q/ page).
+import type { NoticeLanguage } from '../util/lang.ts';
 import type { MessageView, ViewAddress, ViewAttachment } from '../mime/message-view.ts';
 import type { ContentFinding } from '../policy/conditions.ts';
 import type { RuleMatch } from '../policy/evaluate.ts';
 import { formatDateEn, formatDateJa, formatSize } from '../mime/notice-text.ts';
 import { escapeHtml as e } from '../util/escape-html.ts';
 
-export type ViewLang = 'ja' | 'en' | 'both';
+export type ViewLang = NoticeLanguage;
 
 const WORDS = {
   from: ['差出人', 'From'],

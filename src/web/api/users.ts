@@ -3,6 +3,7 @@
 // own; disable and enable, set a new password, reset two-factor. Users are always created in the
 // caller's tenant, only with addresses in the tenant's domains, and found only in it; the changes
 // are the services of src/users/people.ts (the CLI calls the same ones), audited with the admin.
+import type { UserRole } from '../../users/people.ts';
 import { domainOf } from '../../util/address.ts';
 import { hashPassword, generatePassword } from '../../util/password.ts';
 import { EMAIL_RE } from '../../cli/context.ts';
@@ -142,7 +143,7 @@ export const userRoutes: RouteSpec[] = [
       response: object({ ok: { const: true }, email: str, generatedPassword: nullable(str) }),
     },
     async handler(req, ctx) {
-      const b = req.body as { email: string; role: 'user' | 'approver' | 'admin'; password?: string; approver?: string };
+      const b = req.body as { email: string; role: UserRole; password?: string; approver?: string };
       if (!EMAIL_RE.test(b.email)) throw new HttpError(400, `"${b.email}" is not an email address`);
       if (b.password && b.password.length < 8) throw new HttpError(400, 'password must have at least 8 characters');
       const password = b.password || generatePassword();

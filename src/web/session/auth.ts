@@ -2,6 +2,7 @@
 // password login throttled per client and per account (util/login-throttle.ts, shared with SMTP
 // AUTH), and optional TOTP. Secrets the client
 // holds (session cookie, API token) are stored only as SHA-256 hashes; CSRF tokens are per session.
+import type { UserRole } from '../../users/people.ts';
 import type { Store } from '../../store/store.ts';
 import type { ConsoleTables } from '../../console/tables.ts';
 import { hashToken, newToken } from '../../util/id.ts';
@@ -11,7 +12,8 @@ import { LoginThrottle } from '../../util/login-throttle.ts';
 import { matchTotp } from './totp.ts';
 import { normalBackupCode, spendBackupCode } from './backup-codes.ts';
 
-export type Role = 'user' | 'approver' | 'admin' | 'operator';
+/** who a console session acts as: a tenant's user role, or the operator across tenants */
+export type Role = UserRole | 'operator';
 
 export interface Principal {
   email: string;
