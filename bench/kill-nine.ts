@@ -10,7 +10,7 @@
 import nodemailer from 'nodemailer';
 import { createTestDatabase } from '../test/helpers/databases.ts';
 import { childEnv, startProcess, type StartedProcess } from '../test/helpers/process.ts';
-import { startSmtpSink, type SmtpSink } from '../test/delivery/smtp-sink.ts';
+import { startSink, type Sink } from '../test/helpers/sink.ts';
 
 const TOTAL = Number(process.env.KILL9_MESSAGES ?? 2000);
 const KILLS = Number(process.env.KILL9_KILLS ?? 1);
@@ -31,7 +31,7 @@ interface Round {
 async function round(kind: 'sqlite' | 'postgres'): Promise<Round> {
   const started = performance.now();
   const db = await createTestDatabase(kind);
-  const sink = await startSmtpSink();
+  const sink = await startSink();
   const env = childEnv(db, `smtp://127.0.0.1:${sink.port}`, {
     SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32',
     SEKISHO_LEASE_SECONDS: '2',
@@ -108,12 +108,12 @@ async function session(port: number, todo: number[], acked: Set<number>, afterEa
 }
 
 /** The killed node is gone and the sink has read its last bytes. */
-async function settle(node: StartedProcess, sink: SmtpSink): Promise<void> {
+async function settle(node: StartedProcess, sink: Sink): Promise<void> {
   await node.exited;
   for (const until = Date.now() + 10_000; sink.open > 0 && Date.now() < until; ) await sleep(20);
 }
 
-async function allDelivered(sink: SmtpSink): Promise<void> {
+async function allDelivered(sink: Sink): Promise<void> {
   const ids = () => new Set(sink.messages.map((m) => /Message-ID: <kill9-(\d+)@/i.exec(m.raw.toString('latin1'))?.[1])).size;
   for (const until = Date.now() + 180_000; ids() < TOTAL && Date.now() < until; ) await sleep(100);
   // leases of a killed node expire after 2 s: whatever it left half done is redone by now

@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createSmtpDelivery, parseRelayUrl, relayRequest, classifySmtpError, deliverToTargets } from '../../src/delivery/smtp-client.ts';
 import { resolveDeliveryTargets, createResolver } from '../../src/delivery/mx.ts';
-import { startSmtpSink, selfSignedCertificate, type SmtpSink } from './smtp-sink.ts';
+import { startSink, selfSignedCertificate, type Sink } from '../helpers/sink.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 
 const delivery = createSmtpDelivery({ name: 'gw.sekisho.test', maxConnections: 2 });
-let sink: SmtpSink;
+let sink: Sink;
 before(async () => {
-  sink = await startSmtpSink();
+  sink = await startSink();
 });
 after(async () => {
   await delivery.close();
@@ -21,9 +21,9 @@ after(async () => {
 
 function reset() {
   sink.messages.length = 0;
-  sink.onMail = () => null;
-  sink.onRcpt = () => null;
-  sink.onData = () => null;
+  sink.mailHook = () => null;
+  sink.rcptHook = () => null;
+  sink.dataHook = () => null;
 }
 
 const tricky = Buffer.from(
@@ -75,7 +75,7 @@ test('a null sender goes out as MAIL FROM:<>', async () => {
 
 test('4xx to RCPT defers with the reply code and enhanced code', async () => {
   reset();
-  sink.onRcpt = () => ({ code: 450, text: '4.2.1 mailbox busy, try later' });
+  sink.rcptHook = () => ({ code: 450, text: '4.2.1 mailbox busy, try later' });
   const [r] = await delivery.deliver({
     host: '127.0.0.1',
     port: sink.port,
@@ -93,7 +93,7 @@ test('4xx to RCPT defers with the reply code and enhanced code', async () => {
 
 test('5xx to RCPT fails permanently', async () => {
   reset();
-  sink.onRcpt = () => ({ code: 550, text: '5.1.1 user unknown' });
+  sink.rcptHook = () => ({ code: 550, text: '5.1.1 user unknown' });
   const [r] = await delivery.deliver({
     host: '127.0.0.1',
     port: sink.port,
@@ -108,7 +108,7 @@ test('5xx to RCPT fails permanently', async () => {
 
 test('partial acceptance is reported per recipient and only accepted ones get the message', async () => {
   reset();
-  sink.onRcpt = (rcpt) =>
+  sink.rcptHook = (rcpt) =>
     rcpt.startsWith('bad')
       ? { code: 550, text: '5.1.1 user unknown' }
       : rcpt.startsWith('busy')
@@ -135,7 +135,7 @@ test('partial acceptance is reported per recipient and only accepted ones get th
 
 test('DATA refused: 4xx defers and 5xx fails every accepted recipient', async () => {
   reset();
-  sink.onData = () => ({ code: 452, text: '4.3.1 insufficient storage' });
+  sink.dataHook = () => ({ code: 452, text: '4.3.1 insufficient storage' });
   let results = await delivery.deliver({
     host: '127.0.0.1',
     port: sink.port,
@@ -150,7 +150,7 @@ test('DATA refused: 4xx defers and 5xx fails every accepted recipient', async ()
       ['deferred', 452, 'data'],
     ],
   );
-  sink.onData = () => ({ code: 554, text: '5.7.1 message refused' });
+  sink.dataHook = () => ({ code: 554, text: '5.7.1 message refused' });
   results = await delivery.deliver({
     host: '127.0.0.1',
     port: sink.port,
@@ -166,7 +166,7 @@ test('DATA refused: 4xx defers and 5xx fails every accepted recipient', async ()
 
 test('5xx to MAIL FROM fails every recipient', async () => {
   reset();
-  sink.onMail = () => ({ code: 553, text: '5.7.1 sender not allowed' });
+  sink.mailHook = () => ({ code: 553, text: '5.7.1 sender not allowed' });
   const results = await delivery.deliver({
     host: '127.0.0.1',
     port: sink.port,
@@ -212,7 +212,7 @@ test('connections are pooled per destination', async () => {
 
 test('STARTTLS: opportunistic accepts a self-signed certificate; required verifies it', async () => {
   const cert = selfSignedCertificate('localhost');
-  const tlsSink = await startSmtpSink({ tls: cert });
+  const tlsSink = await startSink({ tls: cert });
   const local = createSmtpDelivery({ name: 'gw.sekisho.test', pool: false });
   try {
     const msg = { mailFrom: 's@acme.test', recipients: ['a@dest.test'], raw: tricky };
@@ -266,7 +266,7 @@ test('MX delivery moves on to the next host when one refuses connections', async
     assert.equal(results[0]!.remoteMta, 'mx2.dest.test');
     assert.equal(sink.messages.length, 1);
 
-    sink.onRcpt = () => ({ code: 550, text: '5.1.1 no such user' });
+    sink.rcptHook = () => ({ code: 550, text: '5.1.1 no such user' });
     const refused = await deliverToTargets(delivery, targets, { mailFrom: 's@acme.test', recipients: ['x@dest.test'], raw: tricky });
     assert.equal(refused[0]!.status, 'failed', 'a RCPT verdict is final: no next host');
   } finally {

@@ -14,7 +14,7 @@ import nodemailer from 'nodemailer';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { childEnv, runCli, startProcess, type StartedProcess } from '../helpers/process.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { startSmtpSink, type SmtpSink } from '../delivery/smtp-sink.ts';
+import { startSink, type Sink } from '../helpers/sink.ts';
 
 const run = promisify(execFile);
 const TOTAL = 500;
@@ -90,13 +90,13 @@ async function stop(p: StartedProcess): Promise<void> {
 for (const kind of backends()) {
   describe(`backup under load and restore on ${kind}`, () => {
     let db: TestDatabase;
-    let sink: SmtpSink;
+    let sink: Sink;
     let env: Record<string, string | undefined>;
     const restoredDb = `sekisho_restored_${process.pid}`;
 
     before(async () => {
       db = await createTestDatabase(kind);
-      sink = await startSmtpSink();
+      sink = await startSink();
       env = childEnv(db, `smtp://127.0.0.1:${sink.port}`, {
         SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32',
         SEKISHO_DEMO_TENANT: 'true',

@@ -10,7 +10,7 @@ import nodemailer from 'nodemailer';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { childEnv, startProcess } from '../helpers/process.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { startSmtpSink, type SmtpSink } from '../delivery/smtp-sink.ts';
+import { startSink, type Sink } from '../helpers/sink.ts';
 
 const TOTAL = 500;
 const SESSIONS = 10;
@@ -18,12 +18,12 @@ const SESSIONS = 10;
 for (const kind of backends()) {
   describe(`kill -9 under load on ${kind}`, () => {
     let db: TestDatabase;
-    let sink: SmtpSink;
+    let sink: Sink;
     let env: Record<string, string | undefined>;
 
     before(async () => {
       db = await createTestDatabase(kind);
-      sink = await startSmtpSink();
+      sink = await startSink();
       env = childEnv(db, `smtp://127.0.0.1:${sink.port}`, {
         SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32',
         SEKISHO_DEMO_TENANT: 'true',
