@@ -2,6 +2,7 @@
 // now, delete. Every change is one guarded UPDATE (never touches a message a node is delivering
 // right now) plus an audit event naming the actor. Deleting keeps the body and the audit trail:
 // only the state changes, so "what happened to this mail" can still be answered.
+import { setIfUnleased } from '../store/message-lease.ts';
 import type { MessageState } from '../store/message-state.ts';
 import type { Store, MessageRow } from '../store/store.ts';
 
@@ -70,7 +71,7 @@ export async function retryNow(store: Store, target: RetryTarget, actor: string)
       result.skipped.push({ id: m.id, reason: `state is ${m.state}` });
       continue;
     }
-    const changed = await guardedUpdate(store, m.id, m.state, now, { due_at: now });
+    const changed = await setIfUnleased(store, m.id, m.state, { due_at: now }, now);
     if (!changed) {
       result.skipped.push({ id: m.id, reason: 'being delivered right now' });
       continue;
@@ -94,7 +95,7 @@ export async function deleteMessage(
   const m = await store.message(target.id, target.tenantId);
   if (!m) return { changed: [], skipped: [{ id: target.id, reason: 'no such message' }] };
   if (!DELETABLE_STATES.includes(m.state)) return { changed: [], skipped: [{ id: m.id, reason: `state is ${m.state}` }] };
-  const changed = await guardedUpdate(store, m.id, m.state, Date.now(), { state: 'deleted', due_at: null });
+  const changed = await setIfUnleased(store, m.id, m.state, { state: 'deleted', due_at: null });
   if (!changed) return { changed: [], skipped: [{ id: m.id, reason: 'being delivered right now' }] };
   await store.appendEvent({
     tenantId: m.tenant_id,
@@ -112,25 +113,5 @@ async function candidatesFor(store: Store, target: RetryTarget): Promise<Message
     return m ? [m] : [];
   }
   if (!target.allDeferred) return [];
-  let q = store.db.selectFrom('messages').selectAll().where('state', '=', 'deferred');
-  if (target.tenantId) q = q.where('tenant_id', '=', target.tenantId);
-  return q.execute();
-}
-
-/** Changes the row only if it is still in the state we saw and no live lease holds it. */
-async function guardedUpdate(
-  store: Store,
-  id: string,
-  state: MessageState,
-  now: number,
-  set: { due_at: number | null; state?: MessageState },
-): Promise<boolean> {
-  const r = await store.db
-    .updateTable('messages')
-    .set({ ...set, updated_at: now, locked_by: null, locked_until: null }) // a stale lease holder can no longer write its result
-    .where('id', '=', id)
-    .where('state', '=', state)
-    .where((eb) => eb.or([eb('locked_by', 'is', null), eb('locked_until', '<', now)]))
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  return store.listMessages({ state: 'deferred', tenantId: target.tenantId, limit: 'all' });
 }

@@ -5,6 +5,7 @@
 // releases their own copy only: it goes out as a message of its own, and the quarantine keeps
 // holding the message for the other recipients (releaseForRecipient).
 // Every change takes the message's lease first, so a release never races the purge timer.
+import { endLease, leaseMessage, type Lease } from '../store/message-lease.ts';
 import { sql } from 'kysely';
 import { insertEvent, type MessageRow, type Store } from '../store/store.ts';
 import { hashToken, newId, newToken } from '../util/id.ts';
@@ -181,26 +182,12 @@ export async function previewQuarantined(store: Store, tenantId: string, id: str
   };
 }
 
-const LEASE_MS = 30_000;
-
-async function lease(store: Store, tenantId: string, id: string): Promise<{ m: MessageRow; holder: string }> {
-  const holder = `quarantine:${newToken(9)}`;
-  const now = Date.now();
-  const r = await store.db
-    .updateTable('messages')
-    .set({ locked_by: holder, locked_until: now + LEASE_MS })
-    .where('id', '=', id)
-    .where('tenant_id', '=', tenantId)
-    .where('state', '=', 'quarantined')
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) {
-    const m = await store.message(id, tenantId);
-    if (!m) throw new QuarantineError('not_found', `no message ${id} in this tenant`);
-    if (m.state !== 'quarantined') throw new QuarantineError('wrong_state', `message ${id} is ${m.state}, not quarantined`);
-    throw new QuarantineError('busy', `message ${id} is being processed right now; try again in a moment`);
-  }
-  return { m: (await store.message(id))!, holder };
+async function lease(store: Store, tenantId: string, id: string): Promise<Lease> {
+  const got = await leaseMessage(store, id, { purpose: 'quarantine', states: ['quarantined'], tenantId });
+  if ('m' in got) return got;
+  if (got.refused === 'not_found') throw new QuarantineError('not_found', `no message ${id} in this tenant`);
+  if (got.refused === 'wrong_state') throw new QuarantineError('wrong_state', `message ${id} is ${got.state}, not quarantined`);
+  throw new QuarantineError('busy', `message ${id} is being processed right now; try again in a moment`);
 }
 
 /**
@@ -326,12 +313,7 @@ async function releaseCopy(store: Store, m: MessageRow, holder: string, mine: st
 }
 
 async function unlease(store: Store, id: string, holder: string): Promise<void> {
-  await store.db
-    .updateTable('messages')
-    .set({ locked_by: null, locked_until: null })
-    .where('id', '=', id)
-    .where('locked_by', '=', holder)
-    .execute();
+  await endLease(store, id, holder);
 }
 
 /** Deletes quarantined mail: state 'deleted' and the stored body dropped. */

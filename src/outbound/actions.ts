@@ -4,9 +4,9 @@
 // an admin of the tenant, or the operator's CLI), takes the message's lease so a timer on
 // another node cannot act at the same moment, records who did it in the audit trail, and wakes
 // the worker. Failures are ActionError with a code the callers map to exit codes / HTTP.
+import { endLease, leaseMessage, type Lease } from '../store/message-lease.ts';
 import type { MessageState } from '../store/message-state.ts';
 import type { MessageRow } from '../store/store.ts';
-import { newToken } from '../util/id.ts';
 import { outboundStateOf, STAGE_STATE, WAITING_STATES, type OutboundState, type StageType } from './outbound-state.ts';
 import { finish, moveOn, type OutboundEnv } from './stage-engine.ts';
 import { sendNotice } from './notices.ts';
@@ -43,35 +43,17 @@ export interface ActionResult {
   state: MessageState;
 }
 
-const LEASE_MS = 30_000;
-
 /** Takes the message's lease if it is in one of `states` and no worker holds it. */
-async function lease(env: OutboundEnv, id: string, states: readonly MessageState[]): Promise<{ m: MessageRow; holder: string }> {
-  const holder = `action:${newToken(9)}`;
-  const now = Date.now();
-  const r = await env.store.db
-    .updateTable('messages')
-    .set({ locked_by: holder, locked_until: now + LEASE_MS })
-    .where('id', '=', id)
-    .where('state', 'in', states)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) {
-    const m = await env.store.message(id);
-    if (!m) throw new ActionError('not_found', `no message with id ${id}`);
-    if (!states.includes(m.state)) throw new ActionError('wrong_state', `message ${id} is ${m.state}, not ${states.join(' or ')}`);
-    throw new ActionError('busy', `message ${id} is being processed right now; try again in a moment`);
-  }
-  return { m: (await env.store.message(id))!, holder };
+async function lease(env: OutboundEnv, id: string, states: readonly MessageState[]): Promise<Lease> {
+  const got = await leaseMessage(env.store, id, { purpose: 'action', states });
+  if ('m' in got) return got;
+  if (got.refused === 'not_found') throw new ActionError('not_found', `no message with id ${id}`);
+  if (got.refused === 'wrong_state') throw new ActionError('wrong_state', `message ${id} is ${got.state}, not ${states.join(' or ')}`);
+  throw new ActionError('busy', `message ${id} is being processed right now; try again in a moment`);
 }
 
 async function unlock(env: OutboundEnv, id: string, holder: string): Promise<void> {
-  await env.store.db
-    .updateTable('messages')
-    .set({ locked_by: null, locked_until: null })
-    .where('id', '=', id)
-    .where('locked_by', '=', holder)
-    .execute();
+  await endLease(env.store, id, holder);
 }
 
 function isAdmin(actor: Actor, m: MessageRow): boolean {

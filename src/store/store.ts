@@ -72,7 +72,8 @@ export interface MessageFilter {
   tenantId?: string;
   state?: MessageState;
   direction?: 'outbound' | 'inbound';
-  limit?: number;
+  /** newest first, 100 unless set; 'all' for an operator command over the whole queue */
+  limit?: number | 'all';
   beforeId?: string;
 }
 
@@ -362,10 +363,8 @@ export class Store {
     if (filter.state) q = q.where('state', '=', filter.state);
     if (filter.direction) q = q.where('direction', '=', filter.direction);
     if (filter.beforeId) q = q.where('id', '<', filter.beforeId);
-    return q
-      .orderBy('id', 'desc')
-      .limit(filter.limit ?? 100)
-      .execute();
+    q = q.orderBy('id', 'desc');
+    return (filter.limit === 'all' ? q : q.limit(filter.limit ?? 100)).execute();
   }
 
   async recipients(messageId: string): Promise<RecipientRow[]> {

@@ -165,13 +165,11 @@ for (const kind of backends()) {
           ),
         ]
           .filter(visible)
-          // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a person reads
           .map((el) => (el as HTMLElement).innerText)
           .join('\n');
         const table = document.querySelector('table.data-table td');
         return {
           // innerText: the text as rendered (hidden parts and form values left out)
-          // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a person reads
           text: document.body.innerText,
           chrome,
           unlabelled,

@@ -16,7 +16,6 @@ const ruleSchema = object({
   name: str,
   mode: oneOfStrings(['enforce', 'test']),
   when: nullable(anyObject),
-  // biome-ignore lint/suspicious/noThenProperty: `then` is the policy file's own word
   then: list(anyObject),
 });
 const policyErrorSchema = object({
