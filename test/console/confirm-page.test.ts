@@ -112,6 +112,7 @@ for (const kind of backends()) {
       );
       assert.match((await sheet().textContent()) ?? '', /期限を過ぎると.*までに確認がない場合は破棄されます/);
       assert.ok(await sendButton().isDisabled(), '送信 is disabled before anything is ticked');
+      assert.equal(await sheet().getByText(JA_ATTACHMENT).count(), 1, 'the attachment is listed once: as a tick, not also in the preview');
       assert.ok((await overflow()) <= 1, 'nothing wider than the phone');
       await shot('confirm-sheet-ja-375');
       await page.setViewportSize({ width: 1366, height: 900 });

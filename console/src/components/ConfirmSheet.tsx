@@ -41,7 +41,8 @@ export function ConfirmSheet({ id, action, after }: { id: string; action: Action
     );
   return (
     <div className="decision confirm-sheet" data-testid="confirm-sheet">
-      <MessagePreviewOf id={id} />
+      {/* the attachments are listed once, as ticks below, as on the /c/ page */}
+      <MessagePreviewOf id={id} listFiles={false} />
       <LoadState loaded={loaded}>
         {(sheet) => {
           const keys = [...sheet.recipients.map((r) => `r:${r.address}`), ...sheet.attachments.map((a) => `f:${a.index}`)];

@@ -26,10 +26,13 @@ export function MessagePreview({
   view,
   messageId,
   canOpenFiles = false,
+  listFiles = true,
 }: {
   view: PreviewAnswer | null;
   messageId?: string;
   canOpenFiles?: boolean;
+  /** false where the attachments are listed otherwise (the confirmation sheet's ticks) */
+  listFiles?: boolean;
 }) {
   const t = useI18n();
   if (view === null)
@@ -72,8 +75,8 @@ export function MessagePreview({
         <pre className="preview">{view.text}</pre>
       )}
       {view.truncated && <p>{t('preview.truncated')}</p>}
-      <h4>{t('preview.attachments')}</h4>
-      {view.attachments.length === 0 ? (
+      {listFiles && <h4>{t('preview.attachments')}</h4>}
+      {!listFiles ? null : view.attachments.length === 0 ? (
         <p>{t('preview.noAttachments')}</p>
       ) : (
         <ul className="attachments">
@@ -97,7 +100,15 @@ export function MessagePreview({
 }
 
 /** MessagePreview of message `id`, loaded from the preview API (an error shows as such, not as an empty mail). */
-export function MessagePreviewOf({ id, canOpenFiles = false }: { id: string; canOpenFiles?: boolean }) {
+export function MessagePreviewOf({
+  id,
+  canOpenFiles = false,
+  listFiles = true,
+}: {
+  id: string;
+  canOpenFiles?: boolean;
+  listFiles?: boolean;
+}) {
   const t = useI18n();
   const [view, setView] = useState<PreviewAnswer | null>(null);
   const [failed, setFailed] = useState(false);
@@ -107,5 +118,5 @@ export function MessagePreviewOf({ id, canOpenFiles = false }: { id: string; can
     ok(client.GET('/api/messages/{id}/preview', { params: { path: { id } } })).then(setView, () => setFailed(true));
   }, [id]);
   if (failed) return <p role="alert">{t('preview.failed')}</p>;
-  return <MessagePreview view={view} messageId={id} canOpenFiles={canOpenFiles} />;
+  return <MessagePreview view={view} messageId={id} canOpenFiles={canOpenFiles} listFiles={listFiles} />;
 }
