@@ -1,6 +1,8 @@
 // The extension points of the message pipeline. Each feature area (outbound policy, inbound
 // shield, attachment protection, delivery, console) is a SekishoModule listed explicitly in
 // main.ts; none registers itself by import side effect. Protocol code only sees these hooks.
+import type { OutboundState } from './outbound/outbound-state.ts';
+import type { InboundPlanState } from './inbound/decide.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Readable } from 'node:stream';
@@ -16,14 +18,39 @@ import type { StateHandler } from './queue/worker.ts';
 import type { AuthedUser } from './accept/acceptor.ts';
 import type { SmtpError } from './smtp/smtp-error.ts';
 
+/**
+ * The processing plan kept with a message (messages.plan): one section per area, each written
+ * only by its area and read back typed through decodePlan (src/store/message-plan.ts). A section
+ * is replaced as a whole; the others are carried over unchanged.
+ */
+export interface MessagePlan {
+  /** outbound policy: the plan, its stages and which one the message waits in */
+  outbound?: OutboundState;
+  /** inbound shield: the verdict, quarantine and sandbox state */
+  inbound?: InboundPlanState;
+  /** delivery: whether the delay notice has gone out */
+  delivery?: DeliveryPlanState;
+  /** mail Sekisho wrote itself (notices, digests): what it is about */
+  system?: SystemMailPlan;
+}
+
+export interface DeliveryPlanState {
+  delayWarned?: boolean;
+}
+
+export interface SystemMailPlan {
+  kind: string;
+  relatedMessageId: string | null;
+}
+
 /** What acceptance decides for one message before it is stored. */
 export interface AcceptDecision {
   /** initial state: queued (deliver now), held, awaiting_approval, quarantined, … */
   state: MessageState;
   /** when a worker must look at it next; null = only a person moves it on */
   dueAt: number | null;
-  /** JSON-able processing plan kept with the message (policy plan, rewrites to apply, …) */
-  plan: unknown;
+  /** the processing plan kept with the message; null when there is nothing to keep */
+  plan: MessagePlan | null;
   /** audit events after "accepted" */
   events: Array<Omit<EventInput, 'tenantId' | 'messageId'>>;
   /** refuse the message instead of storing it (e.g. policy block → 550 5.7.1) */

@@ -1,6 +1,7 @@
 // Reads the attachment treatment out of a message's plan (message.plan.outbound.plan.actions, the
 // evaluated policy Plan the outbound area stores at accept time) and gives typed access to the
 // attachments area's tables. The policy allows at most one treatment per message; the first wins.
+import { decodePlan } from '../store/message-plan.ts';
 import type { Kysely } from 'kysely';
 import type { MessageRow, Store } from '../store/store.ts';
 import type { PlannedAction } from '../policy/evaluate.ts';
@@ -17,23 +18,13 @@ export interface Treatment {
   language: 'ja' | 'en' | 'both';
 }
 
-export function parsePlan(text: string | null): Record<string, unknown> {
-  if (!text) return {};
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 export function attachmentTreatment(message: Pick<MessageRow, 'plan' | 'direction'>): Treatment | null {
   if (message.direction !== 'outbound') return null;
-  const outbound = parsePlan(message.plan).outbound as { plan?: { actions?: unknown; language?: unknown } } | undefined;
-  const actions = Array.isArray(outbound?.plan?.actions) ? (outbound!.plan!.actions as PlannedAction[]) : [];
+  const plan = decodePlan(message).outbound?.plan;
+  const actions: PlannedAction[] = Array.isArray(plan?.actions) ? plan.actions : [];
   const action = actions.find((a): a is ZipAction | DownloadAction => a?.type === 'zipEncrypt' || a?.type === 'webDownload');
   if (!action) return null;
-  const lang = outbound?.plan?.language;
+  const lang = plan?.language;
   const language = lang === 'ja' || lang === 'en' || lang === 'both' ? lang : 'both';
   return { action, language: action.type === 'webDownload' ? (action.language ?? language) : language };
 }

@@ -5,6 +5,8 @@
 // releases their own copy only: it goes out as a message of its own, and the quarantine keeps
 // holding the message for the other recipients (releaseForRecipient).
 // Every change takes the message's lease first, so a release never races the purge timer.
+import type { MessagePlan } from '../pipeline.ts';
+import { decodePlan } from '../store/message-plan.ts';
 import { endLease, leaseMessage, type Lease } from '../store/message-lease.ts';
 import { sql } from 'kysely';
 import { insertEvent, type MessageRow, type Store } from '../store/store.ts';
@@ -56,17 +58,8 @@ export interface QuarantineFilter {
   limit?: number;
 }
 
-export function planOf(m: Pick<MessageRow, 'plan'>): Record<string, unknown> {
-  try {
-    const v = m.plan ? (JSON.parse(m.plan) as unknown) : {};
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 export function inboundStateOf(m: Pick<MessageRow, 'plan'>): InboundPlanState | null {
-  return (planOf(m).inbound as InboundPlanState | undefined) ?? null;
+  return decodePlan(m).inbound ?? null;
 }
 
 function toItem(m: MessageRow): QuarantineItem {
@@ -201,8 +194,9 @@ export async function releaseQuarantined(store: Store, tenantId: string, id: str
 }
 
 async function release(store: Store, m: MessageRow, holder: string, actor: string, data: Record<string, unknown>): Promise<void> {
-  const plan = planOf(m);
-  const inbound = { ...((plan.inbound as object) ?? {}), released: { by: actor, at: Date.now() } };
+  const plan = decodePlan(m);
+  if (!plan.inbound) throw new QuarantineError('wrong_state', `message ${m.id} has no inbound verdict to release from`);
+  const inbound = { ...plan.inbound, released: { by: actor, at: Date.now() } };
   const ok = await store.transition(m, holder, {
     state: 'queued',
     dueAt: Date.now(),
@@ -257,11 +251,12 @@ async function releaseCopy(store: Store, m: MessageRow, holder: string, mine: st
   const who = mine[0]!.toLowerCase();
   const body = await store.body(id);
   if (!body) throw new Error(`message ${id} has no stored body`);
-  const plan = planOf(m);
-  const inbound = (plan.inbound as InboundPlanState | undefined) ?? ({} as InboundPlanState);
+  const plan = decodePlan(m);
+  const inbound = plan.inbound;
+  if (!inbound) throw new QuarantineError('wrong_state', `message ${id} has no inbound verdict to release from`);
   const now = Date.now();
   const copyId = newId(now);
-  const parentPlan = {
+  const parentPlan: MessagePlan = {
     ...plan,
     inbound: { ...inbound, releasedFor: [...(inbound.releasedFor ?? []), { recipient: who, by: actor, at: now, messageId: copyId }] },
   };

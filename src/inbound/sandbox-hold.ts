@@ -10,7 +10,7 @@ import { fullFacts } from '../mime/stored-facts.ts';
 import { evaluateInbound } from '../policy/evaluate.ts';
 import type { Sandbox, SandboxVerdict } from './sandbox.ts';
 import { inboundPolicy, getSettings, tenantContext } from './tenant-settings.ts';
-import { planOf } from './quarantine.ts';
+import { decodePlan } from '../store/message-plan.ts';
 import type { InboundPlanState } from './decide.ts';
 import { uninspectedReason, type InboundSymbol } from './verdict.ts';
 
@@ -98,9 +98,19 @@ export async function decideAfterSandbox(
 /** The worker's handler for `held_for_sandbox`. */
 export function sandboxHandler(store: Store, options: SandboxOptions, logger: Logger, wake: () => void) {
   return async (m: MessageRow, lease: { node: string }): Promise<void> => {
-    const whole = planOf(m);
-    const state = whole.inbound as InboundPlanState & { sandbox: SandboxState };
-    const sb = state.sandbox;
+    const whole = decodePlan(m);
+    const state = whole.inbound;
+    const sb = state?.sandbox;
+    if (!state || !sb) {
+      // held for the sandbox without its tickets (a row no version writes): the safe verdict
+      logger.warn({ id: m.id }, 'held for the sandbox without sandbox state: quarantined');
+      await store.transition(m, lease.node, {
+        state: 'quarantined',
+        dueAt: null,
+        event: { actor: 'system', type: 'inbound.sandbox', data: { gaveUp: true, reason: 'no sandbox state' } },
+      });
+      return;
+    }
     const still: SandboxState['pending'] = [];
     for (const p of sb.pending) {
       try {
@@ -122,7 +132,7 @@ export function sandboxHandler(store: Store, options: SandboxOptions, logger: Lo
       });
       return;
     }
-    const d = await decideAfterSandbox(store, m, state, gaveUp);
+    const d = await decideAfterSandbox(store, m, { ...state, sandbox: sb }, gaveUp);
     const ok = await store.transition(m, lease.node, {
       state: d.state,
       dueAt: d.dueAt,

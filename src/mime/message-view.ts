@@ -5,6 +5,7 @@
 // console's preview API and every token page (/a /c /h /q) render this one shape. Mail over
 // INLINE_PARSE_BYTES is parsed and sanitized in the analysis worker pool, within PARSE_DEADLINE_MS,
 // so a 50 MB message or a hostile HTML body does not hold the event loop.
+import { decodePlan } from '../store/message-plan.ts';
 import sanitizeHtml from 'sanitize-html';
 import type { MessageRow, Store } from '../store/store.ts';
 import type { RuleMatch } from '../policy/evaluate.ts';
@@ -126,9 +127,8 @@ function envelopeOf(m: ViewRow) {
 
 /** The rules that matched, from the outbound or the inbound part of the stored plan. */
 export function matchedRulesOf(m: Pick<MessageRow, 'plan'>): RuleMatch[] {
-  if (!m.plan) return [];
-  const plan = JSON.parse(m.plan) as { outbound?: { plan?: { matches?: RuleMatch[] } }; inbound?: { policy?: { matches?: RuleMatch[] } } };
-  return plan.outbound?.plan?.matches ?? plan.inbound?.policy?.matches ?? [];
+  const plan = decodePlan(m);
+  return plan.outbound?.plan.matches ?? plan.inbound?.policy?.matches ?? [];
 }
 
 /** The view of parsed facts; `attachments` are parse-facts' parts in the same order as facts.attachments. */

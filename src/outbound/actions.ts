@@ -4,6 +4,7 @@
 // an admin of the tenant, or the operator's CLI), takes the message's lease so a timer on
 // another node cannot act at the same moment, records who did it in the audit trail, and wakes
 // the worker. Failures are ActionError with a code the callers map to exit codes / HTTP.
+import type { MessagePlan } from '../pipeline.ts';
 import { endLease, leaseMessage, type Lease } from '../store/message-lease.ts';
 import type { MessageState } from '../store/message-state.ts';
 import type { MessageRow } from '../store/store.ts';
@@ -67,7 +68,7 @@ async function act(
   actor: Actor,
   types: StageType[],
   allowed: (state: OutboundState, m: MessageRow) => boolean,
-  fn: (m: MessageRow, holder: string, whole: Record<string, unknown>, state: OutboundState) => Promise<boolean>,
+  fn: (m: MessageRow, holder: string, whole: MessagePlan, state: OutboundState) => Promise<boolean>,
 ): Promise<ActionResult> {
   const pre = await env.store.message(id);
   // A person of another tenant learns nothing, not even that the id exists.

@@ -1,6 +1,8 @@
 // The outbound area's part of message.plan (plan.outbound): the evaluated policy Plan, the
 // stages (hold / confirm / approve) built from it in plan order, and which stage the message is
 // in. Other areas read plan.outbound.plan; every write keeps the other areas' keys.
+import type { MessagePlan } from '../pipeline.ts';
+import { decodePlan } from '../store/message-plan.ts';
 import { STAGE_WAIT_STATES, type StageWaitState } from '../store/message-state.ts';
 import type { MessageRow } from '../store/store.ts';
 import type { Plan, PlannedAction } from '../policy/evaluate.ts';
@@ -54,23 +56,13 @@ export const WAITING_STATES = STAGE_WAIT_STATES;
 /** A manual hold waits this long after its hold time for the sender, then is discarded. */
 export const MANUAL_GRACE_MS = 72 * 3600_000;
 
-export function parsePlanObject(text: string | null): Record<string, unknown> {
-  if (!text) return {};
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+/** The outbound section of the message's plan (null when the message has none), with the whole plan. */
+export function outboundStateOf(message: Pick<MessageRow, 'plan'>): { whole: MessagePlan; state: OutboundState | null } {
+  const whole = decodePlan(message);
+  return { whole, state: whole.outbound ?? null };
 }
 
-export function outboundStateOf(message: Pick<MessageRow, 'plan'>): { whole: Record<string, unknown>; state: OutboundState | null } {
-  const whole = parsePlanObject(message.plan);
-  const s = whole.outbound as OutboundState | undefined;
-  return { whole, state: s && Array.isArray(s.stages) ? s : null };
-}
-
-export function withOutbound(whole: Record<string, unknown>, state: OutboundState): Record<string, unknown> {
+export function withOutbound(whole: MessagePlan, state: OutboundState): MessagePlan {
   return { ...whole, outbound: state };
 }
 

@@ -3,6 +3,7 @@
 // is a store.transition under a lease (the worker's, or one a person's action takes), so a timer
 // firing on one node and a button pressed on another never both win. Links and notices for a
 // new stage are created here; links are stored only as SHA-256 hashes.
+import type { MessagePlan } from '../pipeline.ts';
 import type { InspectionBudget } from '../analysis/attachment-text.ts';
 import type { AuditEventType } from '../audit/event-groups.ts';
 import type { Logger } from 'pino';
@@ -121,7 +122,7 @@ export async function moveOn(
   env: OutboundEnv,
   m: MessageRow,
   holder: string,
-  whole: Record<string, unknown>,
+  whole: MessagePlan,
   state: OutboundState,
   event: MoveEvent,
 ): Promise<boolean> {
@@ -167,7 +168,7 @@ export async function finish(
   env: OutboundEnv,
   m: MessageRow,
   holder: string,
-  whole: Record<string, unknown>,
+  whole: MessagePlan,
   state: OutboundState,
   to: 'discarded' | 'cancelled',
   event: MoveEvent,

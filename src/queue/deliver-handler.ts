@@ -3,6 +3,7 @@
 // the next retry time (src/delivery/retry-schedule.ts, lifetime counted from the first attempt),
 // or bounced once every recipient failed or the lifetime ran out. The envelope sender gets one
 // delay notice and a DSN for permanent failures (never for a bounce), both through the queue.
+import { decodePlan } from '../store/message-plan.ts';
 import type { Logger } from 'pino';
 import type { Store, MessageRow } from '../store/store.ts';
 import type { DeliveryPort, RecipientResult } from './delivery-port.ts';
@@ -94,8 +95,8 @@ export function createDeliverHandler(deps: {
     } else {
       state = 'delivered';
     }
-    const plan = parsePlan(message.plan);
-    const delivery = (plan.delivery ?? {}) as { delayWarned?: boolean };
+    const plan = decodePlan(message);
+    const delivery = plan.delivery ?? {};
     const warnDelay =
       state === 'deferred' && shouldWarnDelay(new Date(firstAttemptAt), new Date(now), delivery.delayWarned === true, schedule);
     const recipientRows = results.map((r) => ({
@@ -153,16 +154,6 @@ export function createDeliverHandler(deps: {
       logger.error({ err, id: message.id }, 'could not queue the delivery notice');
     }
   };
-}
-
-function parsePlan(text: string | null): Record<string, unknown> {
-  if (!text) return {};
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 /** Runs the preparers in order; each may split a copy into per-recipient copies or rewrite it. */

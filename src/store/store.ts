@@ -1,6 +1,7 @@
 // The store Sekisho runs on: tenants, domains, users, policies, the message queue, message
 // bodies and the append-only audit trail. One implementation over Kysely; the dialect supplies
 // connection, migration lock and the atomic claim of due work (see dialect.ts).
+import type { MessagePlan } from '../pipeline.ts';
 import type { AuditEventType } from '../audit/event-groups.ts';
 import { FINAL_MESSAGE_STATES, type MessageState } from './message-state.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
@@ -43,7 +44,7 @@ export interface NewMessage {
   messageId: string | null;
   size: number;
   facts: unknown;
-  plan: unknown;
+  plan: MessagePlan | null;
   submittedBy: string | null;
   body: Buffer;
   events: Array<Omit<EventInput, 'tenantId' | 'messageId'>>;
@@ -64,7 +65,7 @@ export interface StateChange {
   attempts?: number;
   firstAttemptAt?: number | null;
   lastError?: string | null;
-  plan?: unknown;
+  plan?: MessagePlan;
   event?: Omit<EventInput, 'tenantId' | 'messageId'>;
 }
 

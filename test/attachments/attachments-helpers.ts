@@ -46,7 +46,7 @@ export async function queueWithPolicy(
     messageId: facts.messageId,
     size: raw.length,
     facts,
-    plan: { outbound: { plan } },
+    plan: { outbound: { plan, policyVersion: 1, sender: mailFrom, language: plan.language, stages: [], stage: -1 } },
     submittedBy: mailFrom,
     body: raw,
     events: [{ actor: mailFrom, type: 'accepted', data: {} }],
