@@ -75,6 +75,10 @@ function params<T extends z.ZodType>(schema: T) {
 
 const language = z.enum(['ja', 'en', 'both']);
 
+/** Which recipients an action rewrites the copy for: those outside the tenant's internal domains, or everyone. */
+const applyTo = z.enum(['external', 'all']);
+export type ApplyTo = z.output<typeof applyTo>;
+
 // ---------------------------------------------------------------- outbound actions
 
 export const MAX_HOLD_MINUTES = 4320;
@@ -115,6 +119,8 @@ export const bccParams = z.strictObject({
   notify: z.boolean().default(false),
   /** only when To+Cc hold at least this many addresses (unset: always when the rule matches) */
   countAtLeast: z.number().int().min(1).optional(),
+  /** all (default): every recipient's copy hides To/Cc; external: internal recipients keep them */
+  applyTo: applyTo.default('all'),
 });
 
 export const blockParams = z.strictObject({
@@ -134,6 +140,8 @@ export const zipEncryptParams = z.strictObject({
   passwordTo: z.enum(['sender', 'recipients']).default('sender'),
   /** file names inside the ZIP: UTF-8 (flagged) or CP932 for old Japanese Windows */
   filenameCharset: z.enum(['utf8', 'cp932']).default('utf8'),
+  /** external (default): internal recipients keep the original attachments; all: everyone gets the ZIP */
+  applyTo: applyTo.default('external'),
 });
 
 export const webDownloadParams = z.strictObject({
@@ -145,6 +153,8 @@ export const webDownloadParams = z.strictObject({
   passcode: z.boolean().default(false),
   /** notice language; unset: the sender's language (users:), else defaults.language */
   language: language.optional(),
+  /** external (default): internal recipients keep the original attachments; all: everyone gets the link */
+  applyTo: applyTo.default('external'),
 });
 
 export const addBccParams = z.strictObject({
@@ -385,6 +395,9 @@ export const outboundSection = z.strictObject({
       language: language.default('both'),
       /** free-mail domains added to the shipped list of the ownPrivateAddress detector */
       freeMailDomains: z.array(z.string().trim().toLowerCase().min(1)).default([]),
+      /** partner and group-company domains counted as internal, as the tenant's own domains are
+       *  (subdomains included): recipients.external, the default hold, first contacts, applyTo */
+      internalDomains: z.array(z.string().trim().toLowerCase().min(1)).default([]),
     }),
   ).prefault({}),
   rules: z.array(outboundRule).superRefine(uniqueRuleNames).default([]),
