@@ -65,11 +65,11 @@ for (const kind of backends()) {
 
     /** The copies of one submitted mail (not the password mail or notices). */
     const copiesOf = (messageId: string) => sink.messages.filter((m) => m.raw.toString('latin1').includes(`Message-ID: <${messageId}>`));
-    const waitCopies = (messageId: string, recipients: number) =>
-      waitUntil(`${recipients} recipients of ${messageId}`, () => {
-        const got = copiesOf(messageId);
-        return got.flatMap((c) => c.recipients).length >= recipients ? got : undefined;
-      });
+    /** Every copy of the mail once it is delivered: each attempt sends all its copies before its result commits. */
+    const deliveredCopies = async (id: string, messageId: string) => {
+      await waitUntil(`${id} delivered`, async () => (await inst.sekisho.store.message(id))?.state === 'delivered');
+      return copiesOf(messageId);
+    };
     const byRecipient = (copies: SunkMessage[]) => {
       const out = new Map<string, SunkMessage>();
       for (const c of copies)
@@ -119,8 +119,8 @@ for (const kind of backends()) {
       await apply(policy('{ zipEncrypt: { passwordTo: recipients } }'));
       const mid = `zip-${kind}@acme.example`;
       const id = await send(inst.sekisho.ports.submission, [INTERNAL[0]!, EXTERNAL[0]!], [INTERNAL[1]!, EXTERNAL[1]!], mid);
-      const copies = byRecipient(await waitCopies(mid, 4));
-      assert.deepEqual([...copies.keys()].sort(), [...INTERNAL, ...EXTERNAL].sort());
+      const copies = byRecipient(await deliveredCopies(id, mid));
+      assert.deepEqual([...copies.keys()].sort(), [...INTERNAL, ...EXTERNAL].sort(), 'each recipient exactly once');
       for (const r of INTERNAL) await assertOriginal(copies.get(r)!);
       for (const r of EXTERNAL) {
         const parsed = await decode(copies.get(r)!.raw);
@@ -143,8 +143,8 @@ for (const kind of backends()) {
     it('webDownload: one internal and two external recipients, three copies, links for the external ones only', async () => {
       await apply(policy('{ webDownload: { language: ja } }'));
       const mid = `dl-${kind}@acme.example`;
-      await send(inst.sekisho.ports.submission, [INTERNAL[0]!, ...EXTERNAL], [], mid);
-      const got = await waitCopies(mid, 3);
+      const id = await send(inst.sekisho.ports.submission, [INTERNAL[0]!, ...EXTERNAL], [], mid);
+      const got = await deliveredCopies(id, mid);
       assert.equal(got.length, 3, 'the sink received three copies');
       const copies = byRecipient(got);
       await assertOriginal(copies.get(INTERNAL[0]!)!);
@@ -160,8 +160,8 @@ for (const kind of backends()) {
     it('applyTo: all keeps the old behaviour: internal recipients get the ZIP too', async () => {
       await apply(policy('{ zipEncrypt: { applyTo: all } }'));
       const mid = `all-${kind}@acme.example`;
-      await send(inst.sekisho.ports.submission, [INTERNAL[0]!, EXTERNAL[0]!], [], mid);
-      const got = await waitCopies(mid, 2);
+      const id = await send(inst.sekisho.ports.submission, [INTERNAL[0]!, EXTERNAL[0]!], [], mid);
+      const got = await deliveredCopies(id, mid);
       assert.equal(got.length, 1);
       assert.equal((await decode(got[0]!.raw)).attachments[0]!.mimeType, 'application/zip');
       await assertSigned(got[0]!);
@@ -171,7 +171,7 @@ for (const kind of backends()) {
       await apply(policy('{ zipEncrypt: }'));
       const mid = `inside-${kind}@acme.example`;
       const id = await send(inst.sekisho.ports.submission, INTERNAL, [], mid);
-      const got = await waitCopies(mid, 2);
+      const got = await deliveredCopies(id, mid);
       assert.equal(got.length, 1);
       await assertOriginal(got[0]!);
       await assertSigned(got[0]!);
@@ -189,8 +189,8 @@ outbound:
       then: [ { bcc: { applyTo: external } } ]
 `);
       const mid = `bcc-${kind}@acme.example`;
-      await send(inst.sekisho.ports.submission, [INTERNAL[0]!, EXTERNAL[0]!], [INTERNAL[1]!, EXTERNAL[1]!], mid);
-      const copies = byRecipient(await waitCopies(mid, 4));
+      const id = await send(inst.sekisho.ports.submission, [INTERNAL[0]!, EXTERNAL[0]!], [INTERNAL[1]!, EXTERNAL[1]!], mid);
+      const copies = byRecipient(await deliveredCopies(id, mid));
       for (const r of INTERNAL) {
         const parsed = await decode(copies.get(r)!.raw);
         assert.deepEqual(
@@ -210,6 +210,35 @@ outbound:
       }
       assert.equal(new Set(copies.values()).size, 2);
       for (const c of new Set(copies.values())) await assertSigned(c);
+    });
+
+    it('a retry after a 4xx goes to the deferred external recipient only, still protected', async () => {
+      await apply(policy('{ webDownload: { language: ja } }'));
+      const slow = 'slow@customer.example';
+      let refused = false;
+      sink.rcptHook = (rcpt) => {
+        if (rcpt !== slow || refused) return null;
+        refused = true;
+        return { code: 451, text: '4.7.1 greylisted, try again later' };
+      };
+      try {
+        const mid = `retry-${kind}@acme.example`;
+        const id = await send(inst.sekisho.ports.submission, [INTERNAL[0]!, EXTERNAL[0]!, slow], [], mid);
+        const got = await deliveredCopies(id, mid);
+        const copies = byRecipient(got);
+        assert.deepEqual([...copies.keys()].sort(), [INTERNAL[0]!, EXTERNAL[0]!, slow].sort());
+        await assertOriginal(copies.get(INTERNAL[0]!)!);
+        for (const r of [EXTERNAL[0]!, slow]) {
+          const parsed = await decode(copies.get(r)!.raw);
+          assert.equal(parsed.attachments.length, 0);
+          assert.match(parsed.text!, /ダウンロードURL: /);
+          await assertSigned(copies.get(r)!);
+        }
+        const m = (await inst.sekisho.store.message(id))!;
+        assert.equal(m.attempts, 2);
+      } finally {
+        sink.rcptHook = null;
+      }
     });
   });
 }
