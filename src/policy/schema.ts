@@ -49,6 +49,16 @@ const exactAddress = z
     params: { code: 'emailAddress' },
   });
 
+/** A domain name as written in a list of domains: no @, no wildcard (subdomains count anyway). */
+const domainName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((s) => /^[^\s@*]+\.[^\s@*]+$/.test(s) && !s.startsWith('.'), {
+    error: 'expected a domain such as group.example (no @ or *; its subdomains count too)',
+    params: { code: 'invalid' },
+  });
+
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
 /** Bytes, as a number or "10MB"/"512 KB" (1024-based). */
@@ -397,7 +407,7 @@ export const outboundSection = z.strictObject({
       freeMailDomains: z.array(z.string().trim().toLowerCase().min(1)).default([]),
       /** partner and group-company domains counted as internal, as the tenant's own domains are
        *  (subdomains included): recipients.external, the default hold, first contacts, applyTo */
-      internalDomains: z.array(z.string().trim().toLowerCase().min(1)).default([]),
+      internalDomains: z.array(domainName).default([]),
     }),
   ).prefault({}),
   rules: z.array(outboundRule).superRefine(uniqueRuleNames).default([]),

@@ -372,3 +372,16 @@ test('every complete example in docs/policy.md is a valid policy', async () => {
     assert.ok(r.ok, formatPolicyErrors(r.ok ? [] : r.errors));
   }
 });
+
+test('outbound.defaults.internalDomains takes domains, not addresses or wildcards', () => {
+  const ok = parsePolicy('version: 1\noutbound:\n  defaults: { internalDomains: [Group.Example, partner.co.jp] }\n');
+  assert.ok(ok.ok, JSON.stringify(!ok.ok && ok.errors));
+  assert.deepEqual(ok.policy.outbound.defaults.internalDomains, ['group.example', 'partner.co.jp']);
+  const bad = parsePolicy('version: 1\noutbound:\n  defaults: { internalDomains: ["*.group.example", "@partner.co.jp"] }\n');
+  assert.ok(!bad.ok);
+  assert.deepEqual(
+    bad.errors.map((e) => e.path),
+    ['outbound.defaults.internalDomains[0]', 'outbound.defaults.internalDomains[1]'],
+  );
+  assert.match(bad.errors[0]!.message, /expected a domain such as group\.example/);
+});
