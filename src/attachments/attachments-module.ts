@@ -1,10 +1,11 @@
 // The attachments feature module (attachment protection, issue 5): prepareDelivery runs after the
-// outbound rewrites and before DKIM and applies the policy's zipEncrypt or webDownload action;
+// outbound rewrites and before DKIM and applies the policy's zipEncrypt or webDownload action
+// (with applyTo: external, to the external recipients' copy only; internal ones get the original);
 // registerHttp serves the download pages; a periodic sweep queues ZIP password mails once their
 // ZIP mail is delivered and purges expired download files (both safe on many nodes).
 import type { ModuleFactory, PreparedCopy } from '../pipeline.ts';
 import { blobStoreFor } from '../blob/blob-store-for.ts';
-import { attachmentTreatment } from './plan-actions.ts';
+import { attachmentTreatment, protectedRecipients } from './plan-actions.ts';
 import { prepareZip } from './zip-prepare.ts';
 import { prepareDownload } from './download-prepare.ts';
 import { sendDuePasswordMails } from './password-mail.ts';
@@ -35,9 +36,16 @@ export const attachmentsModule: ModuleFactory = (ctx) => {
     async prepareDelivery(message, raw, recipients): Promise<PreparedCopy[] | null> {
       const treatment = attachmentTreatment(message);
       if (!treatment) return null;
+      // applyTo: external — internal recipients get one copy with the original attachments.
+      const { apply, keep } = protectedRecipients(treatment, recipients);
+      if (apply.length === 0) return null;
       const { action, language } = treatment;
-      if (action.type === 'zipEncrypt') return prepareZip(store, message, raw, recipients, action, language);
-      return prepareDownload({ store, blobs, publicUrl: config.publicUrl }, message, raw, recipients, action, language);
+      const copies =
+        action.type === 'zipEncrypt'
+          ? await prepareZip(store, message, raw, apply, action, language)
+          : await prepareDownload({ store, blobs, publicUrl: config.publicUrl }, message, raw, apply, action, language);
+      if (!copies) return null;
+      return keep.length > 0 ? [{ recipients: keep, raw }, ...copies] : copies;
     },
     registerHttp(app) {
       return registerDownloadRoutes(app, { store, blobs, publicUrl: config.publicUrl, hostname: config.hostname, logger, wake: ctx.wake });

@@ -1,14 +1,14 @@
 // The ZIP password mail (パスワード通知メール), sent separately and only AFTER the ZIP mail: a
 // periodic sweep looks for protected messages whose password mail is pending and whose ZIP mail
 // has reached a final state. Delivered → the password goes to the sender or to the recipients
-// that received the ZIP; bounced/cancelled → nothing to unlock, skipped. Claiming the row with a
+// that received the ZIP (never to internal ones who got the original, under applyTo: external); bounced/cancelled → nothing to unlock, skipped. Claiming the row with a
 // conditional UPDATE first makes the sweep safe on many nodes: each password mail is queued once.
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
 import { FINAL_MESSAGE_STATES } from '../store/message-state.ts';
 import { composeNotice, enqueueSystemMessage } from '../queue/system-mail.ts';
 import { zipPasswordNotice } from '../mime/notice-text.ts';
-import { attachmentsDb } from './plan-actions.ts';
+import { attachmentsDb, attachmentTreatment, protectedRecipients } from './plan-actions.ts';
 import type { ZipDetails } from './zip-prepare.ts';
 
 export async function sendDuePasswordMails(store: Store, hostname: string, logger: Logger): Promise<number> {
@@ -26,6 +26,8 @@ export async function sendDuePasswordMails(store: Store, hostname: string, logge
       'm.subject',
       'm.created_at',
       'm.tenant_id',
+      'm.plan',
+      'm.direction',
     ])
     .where('p.password_mail', '=', 'pending')
     .where('m.state', 'in', FINAL_MESSAGE_STATES)
@@ -53,10 +55,7 @@ export async function sendDuePasswordMails(store: Store, hostname: string, logge
     }
     try {
       const details = JSON.parse(row.details) as ZipDetails;
-      const to =
-        details.passwordTo === 'recipients'
-          ? (await store.recipients(row.message_id)).filter((r) => r.state === 'delivered').map((r) => r.address)
-          : [row.mail_from || row.header_from];
+      const to = details.passwordTo === 'recipients' ? await zipRecipients(store, row) : [row.mail_from || row.header_from];
       if (to.length === 0) continue;
       const notice = zipPasswordNotice({
         lang: details.language,
@@ -77,4 +76,14 @@ export async function sendDuePasswordMails(store: Store, hostname: string, logge
     }
   }
   return sent;
+}
+
+/** Delivered recipients whose copy carried the ZIP. */
+async function zipRecipients(
+  store: Store,
+  m: { message_id: string; plan: string | null; direction: 'inbound' | 'outbound' },
+): Promise<string[]> {
+  const delivered = (await store.recipients(m.message_id)).filter((r) => r.state === 'delivered').map((r) => r.address);
+  const treatment = attachmentTreatment(m);
+  return treatment ? protectedRecipients(treatment, delivered).apply : delivered;
 }

@@ -1,10 +1,12 @@
 // Reads the attachment treatment out of a message's plan (message.plan.outbound.plan.actions, the
 // evaluated policy Plan the outbound area stores at accept time) and gives typed access to the
 // attachments area's tables. The policy allows at most one treatment per message; the first wins.
+// With `applyTo: external` the treatment is for the recipients outside the plan's internal domains.
 import { decodePlan } from '../store/message-plan.ts';
 import type { Kysely } from 'kysely';
 import type { MessageRow, Store } from '../store/store.ts';
 import type { PlannedAction } from '../policy/evaluate.ts';
+import { splitByApplyTo } from '../policy/conditions.ts';
 import type { AttachmentTables } from './tables.ts';
 import type { DB } from '../store/schema.ts';
 
@@ -16,6 +18,8 @@ export type DownloadAction = Extract<PlannedAction, { type: 'webDownload' }>;
 export interface Treatment {
   action: ZipAction | DownloadAction;
   language: 'ja' | 'en' | 'both';
+  /** the internal domains the plan was made with (empty for plans stored before they were kept) */
+  internalDomains: string[];
 }
 
 export function attachmentTreatment(message: Pick<MessageRow, 'plan' | 'direction'>): Treatment | null {
@@ -26,7 +30,14 @@ export function attachmentTreatment(message: Pick<MessageRow, 'plan' | 'directio
   if (!action) return null;
   const lang = plan?.language;
   const language = lang === 'ja' || lang === 'en' || lang === 'both' ? lang : 'both';
-  return { action, language: action.type === 'webDownload' ? (action.language ?? language) : language };
+  const internal: unknown = plan?.internalDomains;
+  const internalDomains = Array.isArray(internal) ? internal.filter((d): d is string => typeof d === 'string') : [];
+  return { action, language: action.type === 'webDownload' ? (action.language ?? language) : language, internalDomains };
+}
+
+/** The recipients the treatment protects (`apply`) and those who keep the original attachments. */
+export function protectedRecipients(t: Treatment, recipients: readonly string[]): { apply: string[]; keep: string[] } {
+  return splitByApplyTo(t.action.applyTo, recipients, t.internalDomains);
 }
 
 export function attachmentsDb(store: Store): AttachmentsDb {

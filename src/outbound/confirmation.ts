@@ -1,5 +1,6 @@
 // 送信確認 as a real mis-sending check, once for the /c/ page and the console: the sheet the sender
-// ticks — every envelope recipient under To, Cc or Bcc, marked 社外 (outside the tenant) with its
+// ticks — every envelope recipient under To, Cc or Bcc, marked 社外 (outside the tenant's internal
+// domains: its own and the policy's partner/group ones) with its
 // domain and 初めての宛先 (a domain never mailed before this mail was accepted) — and the one check
 // that refuses a confirmation unless every recipient and every attachment was ticked.
 import type { MessageRow, Store } from '../store/store.ts';
@@ -40,7 +41,8 @@ export async function confirmationSheet(
   state: OutboundState | null,
   view: MessageView | null,
 ): Promise<ConfirmationSheet> {
-  const tenantDomains = (await store.tenantDomains(m.tenant_id)).map((d) => d.domain);
+  // The plan's internal domains (own + partner/group ones) when it has them: 社外 as the policy saw it.
+  const tenantDomains = state?.plan.internalDomains ?? (await store.tenantDomains(m.tenant_id)).map((d) => d.domain);
   const envelope = JSON.parse(m.recipients) as string[];
   const fresh = new Set(state?.firstContactDomains ?? (await firstContactFallback(store, m.tenant_id, envelope, tenantDomains)));
   const inHeader = (list: MessageView['to'] | undefined, r: string) =>

@@ -185,7 +185,7 @@ export function createDecider(env: OutboundEnv) {
     const stages = stagesOf(plan.actions, needFallback ? await fallbackApprovers(store, ctx.tenantId) : []);
     const now = Date.now();
     // The confirmation sheet marks these 初めての宛先; recorded now, before this mail counts as a contact.
-    const firstContactDomains = extDomains.filter((d) => (contacted.get(d) ?? 0) === 0);
+    const firstContactDomains = extDomains.filter((d) => isExternal(d, plan.internalDomains) && (contacted.get(d) ?? 0) === 0);
     let state: OutboundState = {
       plan,
       policyVersion: inForce.version,

@@ -1,12 +1,15 @@
 // The outbound policy's rewrites just before delivery, in plan order: subject tags (addSubjectTag,
 // charset kept), forced BCC (convertToBcc: To/Cc leave the headers, the envelope is unchanged),
-// and addBcc. Envelope recipients are fixed at accept time, so addBcc's addresses are added to
+// and addBcc; with the bcc's `applyTo: external`, internal recipients get their own copy that keeps
+// To/Cc. Envelope recipients are fixed at accept time, so addBcc's addresses are added to
 // the message's recipient rows on the first delivery attempt (each then has its own result,
 // retries and audit line like any recipient) and ride in the same copy; they appear in no header.
 import type { MessageRow, Store } from '../store/store.ts';
 import type { DeliveryPreparer, PreparedCopy } from '../pipeline.ts';
 import { addSubjectTag, convertToBcc } from '../mime/rewrite/index.ts';
 import { outboundStateOf } from './outbound-state.ts';
+import { splitByApplyTo } from '../policy/conditions.ts';
+import type { PlannedAction } from '../policy/evaluate.ts';
 
 export function createPreparer(store: Store): DeliveryPreparer {
   return async (message: MessageRow, raw: Buffer, recipients: string[]): Promise<PreparedCopy[] | null> => {
@@ -15,23 +18,32 @@ export function createPreparer(store: Store): DeliveryPreparer {
     if (!state) return null;
     let out = raw;
     let changed = false;
+    let bcc: BccAction | undefined;
     const extra: string[] = [];
     for (const a of state.plan.actions) {
       if (a.type === 'subjectTag') {
         out = addSubjectTag(out, a.tag);
         changed = true;
       } else if (a.type === 'bcc') {
-        out = convertToBcc(out);
-        changed = true;
+        bcc = a;
       } else if (a.type === 'addBcc') {
         extra.push(...a.to.map((t) => t.toLowerCase()));
       }
     }
     const added = extra.length > 0 ? await addRecipients(store, message, [...new Set(extra)]) : [];
-    if (!changed && added.length === 0) return null;
-    return [{ recipients: [...recipients, ...added.filter((a) => !recipients.includes(a))], raw: out }];
+    if (!changed && !bcc && added.length === 0) return null;
+    const everyone = [...recipients, ...added.filter((a) => !recipients.includes(a))];
+    if (!bcc) return [{ recipients: everyone, raw: out }];
+    // applyTo: external — internal recipients keep To/Cc; each recipient is in exactly one copy.
+    const { apply, keep } = splitByApplyTo(bcc.applyTo, everyone, state.plan.internalDomains ?? []);
+    const copies: PreparedCopy[] = [];
+    if (keep.length > 0) copies.push({ recipients: keep, raw: out });
+    if (apply.length > 0) copies.push({ recipients: apply, raw: convertToBcc(out) });
+    return copies;
   };
 }
+
+type BccAction = Extract<PlannedAction, { type: 'bcc' }>;
 
 /** Adds the addBcc addresses as recipients once; returns those newly added (to send now). */
 async function addRecipients(store: Store, message: MessageRow, addresses: string[]): Promise<string[]> {

@@ -118,6 +118,23 @@ export function isExternal(address: string, tenantDomains: readonly string[]): b
   return !tenantDomains.some((d) => isSameOrSubdomain(address, d));
 }
 
+/**
+ * Who an action with `applyTo` rewrites the copy for (`apply`) and who keeps the message as it
+ * is (`keep`), each recipient in exactly one list. `all`, or no applyTo (a plan stored before
+ * applyTo existed), applies to everyone; `external` to recipients outside `internalDomains`.
+ */
+export function splitByApplyTo(
+  applyTo: 'external' | 'all' | undefined,
+  recipients: readonly string[],
+  internalDomains: readonly string[],
+): { apply: string[]; keep: string[] } {
+  if (applyTo !== 'external') return { apply: [...recipients], keep: [] };
+  const apply: string[] = [];
+  const keep: string[] = [];
+  for (const r of recipients) (isExternal(r, internalDomains) ? apply : keep).push(r);
+  return { apply, keep };
+}
+
 function checkRecipients(c: NonNullable<OutboundConditions['recipients']>, facts: MessageFacts, env: ConditionEnv): string | null {
   const list = selectRecipients(facts, c.in);
   const parts: string[] = [];

@@ -122,6 +122,12 @@ export interface Plan {
   skipped: SkippedAction[];
   /** notice language for this sender: users: entry, else defaults.language */
   language: 'ja' | 'en' | 'both';
+  /**
+   * the internal domains this plan was made with: the tenant's own plus defaults.internalDomains.
+   * Delivery sorts recipients by them for `applyTo: external`, so a later change of the policy or
+   * of the tenant's domains never changes who gets which copy of mail already accepted.
+   */
+  internalDomains: string[];
 }
 
 export const DEFAULTS_RULE = '(defaults)';
@@ -134,13 +140,14 @@ export function evaluateOutbound(policy: Policy, facts: MessageFacts, ctx: Outbo
   const senderEmail = (ctx.senderUser?.email ?? facts.mailFrom).toLowerCase();
   const userSettings = out.users[senderEmail];
   const language = userSettings?.language ?? out.defaults.language;
+  const internalDomains = [...new Set([...ctx.tenantDomains.map((d) => d.toLowerCase()), ...out.defaults.internalDomains])];
   const env: ConditionEnv = {
-    tenantDomains: ctx.tenantDomains,
+    tenantDomains: internalDomains,
     contactedDomains: ctx.contactedDomains,
     freeMailDomains: out.defaults.freeMailDomains,
     ...(ctx.inspection ? { inspection: ctx.inspection } : {}),
   };
-  const plan: Plan = { actions: [], matchedRules: [], matches: [], testMatches: [], blocked: null, skipped: [], language };
+  const plan: Plan = { actions: [], matchedRules: [], matches: [], testMatches: [], blocked: null, skipped: [], language, internalDomains };
   const resolver = { facts, ctx, language };
 
   for (const rule of out.rules) {
@@ -162,8 +169,25 @@ export function evaluateOutbound(policy: Policy, facts: MessageFacts, ctx: Outbo
     }
   }
 
-  if (!plan.blocked) addDefaultHold(plan, out, userSettings, facts, ctx);
+  if (!plan.blocked) {
+    addDefaultHold(plan, out, userSettings, facts, internalDomains);
+    skipWithoutExternal(plan, facts, internalDomains);
+  }
   return plan;
+}
+
+/**
+ * An `applyTo: external` rewrite (zipEncrypt, webDownload, bcc) on mail whose recipients —
+ * envelope and addBcc alike — are all internal changes nothing: it is dropped, and the audit says why.
+ */
+function skipWithoutExternal(plan: Plan, facts: MessageFacts, internalDomains: readonly string[]): void {
+  const everyone = [...facts.recipients, ...plan.actions.flatMap((a) => (a.type === 'addBcc' ? a.to : []))];
+  if (everyone.some((r) => isExternal(r, internalDomains))) return;
+  plan.actions = plan.actions.filter((a) => {
+    if (!('applyTo' in a) || a.applyTo !== 'external') return true;
+    plan.skipped.push({ rule: a.rule, type: a.type, why: 'every recipient is internal (applyTo: external)' });
+    return false;
+  });
 }
 
 /**
@@ -302,7 +326,7 @@ function addDefaultHold(
   out: Policy['outbound'],
   user: Policy['outbound']['users'][string] | undefined,
   facts: MessageFacts,
-  ctx: OutboundContext,
+  internalDomains: readonly string[],
 ): void {
   if (plan.actions.some((a) => STAGES.has(a.type))) return;
   if (user?.hold === false) return;
@@ -314,7 +338,7 @@ function addDefaultHold(
     release: own?.release ?? base?.release ?? ('auto' as const),
     appliesTo: own?.appliesTo ?? base?.appliesTo ?? ('external' as const),
   };
-  if (merged.appliesTo === 'external' && !facts.recipients.some((r) => isExternal(r, ctx.tenantDomains))) return;
+  if (merged.appliesTo === 'external' && !facts.recipients.some((r) => isExternal(r, internalDomains))) return;
   const source: ActionSource = own ? 'user' : 'defaults';
   plan.actions.unshift({
     type: 'hold',

@@ -49,6 +49,16 @@ const exactAddress = z
     params: { code: 'emailAddress' },
   });
 
+/** A domain name as written in a list of domains: no @, no wildcard (subdomains count anyway). */
+const domainName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((s) => /^[^\s@*]+\.[^\s@*]+$/.test(s) && !s.startsWith('.'), {
+    error: 'expected a domain such as group.example (no @ or *; its subdomains count too)',
+    params: { code: 'invalid' },
+  });
+
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
 /** Bytes, as a number or "10MB"/"512 KB" (1024-based). */
@@ -74,6 +84,10 @@ function params<T extends z.ZodType>(schema: T) {
 }
 
 const language = z.enum(['ja', 'en', 'both']);
+
+/** Which recipients an action rewrites the copy for: those outside the tenant's internal domains, or everyone. */
+const applyTo = z.enum(['external', 'all']);
+export type ApplyTo = z.output<typeof applyTo>;
 
 // ---------------------------------------------------------------- outbound actions
 
@@ -115,6 +129,8 @@ export const bccParams = z.strictObject({
   notify: z.boolean().default(false),
   /** only when To+Cc hold at least this many addresses (unset: always when the rule matches) */
   countAtLeast: z.number().int().min(1).optional(),
+  /** all (default): every recipient's copy hides To/Cc; external: internal recipients keep them */
+  applyTo: applyTo.default('all'),
 });
 
 export const blockParams = z.strictObject({
@@ -134,6 +150,8 @@ export const zipEncryptParams = z.strictObject({
   passwordTo: z.enum(['sender', 'recipients']).default('sender'),
   /** file names inside the ZIP: UTF-8 (flagged) or CP932 for old Japanese Windows */
   filenameCharset: z.enum(['utf8', 'cp932']).default('utf8'),
+  /** external (default): internal recipients keep the original attachments; all: everyone gets the ZIP */
+  applyTo: applyTo.default('external'),
 });
 
 export const webDownloadParams = z.strictObject({
@@ -145,6 +163,8 @@ export const webDownloadParams = z.strictObject({
   passcode: z.boolean().default(false),
   /** notice language; unset: the sender's language (users:), else defaults.language */
   language: language.optional(),
+  /** external (default): internal recipients keep the original attachments; all: everyone gets the link */
+  applyTo: applyTo.default('external'),
 });
 
 export const addBccParams = z.strictObject({
@@ -385,6 +405,9 @@ export const outboundSection = z.strictObject({
       language: language.default('both'),
       /** free-mail domains added to the shipped list of the ownPrivateAddress detector */
       freeMailDomains: z.array(z.string().trim().toLowerCase().min(1)).default([]),
+      /** partner and group-company domains counted as internal, as the tenant's own domains are
+       *  (subdomains included): recipients.external, the default hold, first contacts, applyTo */
+      internalDomains: z.array(domainName).default([]),
     }),
   ).prefault({}),
   rules: z.array(outboundRule).superRefine(uniqueRuleNames).default([]),

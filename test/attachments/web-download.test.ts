@@ -380,6 +380,7 @@ for (const kind of backends()) {
           source: 'rule',
           position: 'top',
           expiresDays: 7,
+          applyTo: 'all',
           passcode: false,
           language: 'ja',
         });

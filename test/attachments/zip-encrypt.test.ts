@@ -138,6 +138,7 @@ for (const kind of backends()) {
           rule: 'forced',
           source: 'rule',
           method: 'aes256',
+          applyTo: 'all',
           passwordTo: 'sender',
           filenameCharset: 'utf8',
         });

@@ -67,6 +67,26 @@ describe('policy form over the YAML', () => {
     assert.deepEqual(back.rules[0]!.detect, ['creditCard', 'myNumber']);
   });
 
+  it('applyTo on ZIP, web download and forced BCC: the default is written as no key', () => {
+    let y = editYaml(YAML, toggleAction(0, 'zipEncrypt', true));
+    y = editYaml(y, toggleAction(0, 'bcc', true));
+    y = editYaml(y, setActionParam(0, 'zipEncrypt', 'applyTo', 'all'));
+    y = editYaml(y, setActionParam(0, 'bcc', 'applyTo', 'external'));
+    let p = parsePolicy(y);
+    assert.ok(p.ok, JSON.stringify(!p.ok && p.errors));
+    const then = p.policy.outbound.rules[0]!.then as Array<Record<string, { applyTo?: string }>>;
+    assert.equal(then.find((a) => 'zipEncrypt' in a)!.zipEncrypt!.applyTo, 'all');
+    assert.equal(then.find((a) => 'bcc' in a)!.bcc!.applyTo, 'external');
+    assert.equal(readForm(y)!.rules[0]!.actions.zipEncrypt!.applyTo, 'all');
+    // back to the default (the form passes undefined): the key goes, the schema's default applies
+    y = editYaml(y, setActionParam(0, 'zipEncrypt', 'applyTo', undefined));
+    p = parsePolicy(y);
+    assert.ok(p.ok);
+    assert.equal(readForm(y)!.rules[0]!.actions.zipEncrypt!.applyTo, undefined);
+    const zip = (p.policy.outbound.rules[0]!.then as Array<Record<string, { applyTo?: string }>>).find((a) => 'zipEncrypt' in a)!;
+    assert.equal(zip.zipEncrypt!.applyTo, 'external');
+  });
+
   it('works from an empty or default file', () => {
     for (const start of ['', 'version: 1\n', 'version: 1\noutbound:\n']) {
       let y = editYaml(start, setDefaultHold(true, 10));

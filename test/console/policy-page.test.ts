@@ -107,11 +107,18 @@ for (const kind of backends()) {
         await page.locator('main h2').first().waitFor();
         await page.goto(`${http}/console/#policy`);
 
-        // the form: hold 15 minutes and a sender confirmation on the rule
+        // the form: hold 15 minutes, a sender confirmation, forced BCC and web download for the
+        // external recipients only on the rule (applyTo: the selects follow the action order)
         const card = page.getByTestId('policy-rule').first();
         await card.waitFor();
         await card.getByLabel(w['policy.minutes']!).fill('15');
         await card.getByTestId('rule-0-confirm').check();
+        await card.getByTestId('rule-0-bcc').check();
+        await card.getByTestId('rule-0-webDownload').check();
+        const [bccTo, downloadTo] = [0, 1].map((i) => card.getByLabel(w['policy.actionApplyTo']!).nth(i));
+        assert.equal(await bccTo!.inputValue(), 'all', 'forced BCC is for every recipient unless told');
+        assert.equal(await downloadTo!.inputValue(), 'external', 'web download is for external recipients unless told');
+        await bccTo!.selectOption('external');
         assert.ok((await overflow()) <= 1, `${await overflow()}px wider than the screen`);
         await page.screenshot({ path: join(shots, `${c.lang}-${c.width}-form.png`), fullPage: true }).catch(() => {});
 
@@ -121,6 +128,7 @@ for (const kind of backends()) {
         assert.match(yaml, /# 社外宛ては保留する（このコメントは残る）/);
         assert.match(yaml, /minutes: 15/);
         assert.match(yaml, /confirm/);
+        assert.match(yaml, /applyTo: external/);
 
         // 適用 shows the diff and asks; back changes nothing, then apply
         await page.getByRole('button', { name: w['policy.apply']!, exact: true }).click();
@@ -139,8 +147,12 @@ for (const kind of backends()) {
         assert.equal(inForce.version, base.version! + 1);
         assert.deepEqual(
           inForce.policy.outbound.rules[0]!.then.map((a) => Object.keys(a)[0]),
-          ['hold', 'confirm'],
+          ['hold', 'confirm', 'bcc', 'webDownload'],
         );
+        // the rules in words say that internal recipients keep the mail as written (both actions)
+        const words = page.getByText(w['action.applyTo.external']!.trim(), { exact: false });
+        await words.first().waitFor();
+        assert.equal(await words.count(), 2);
 
         // a bad value: the error in the viewer's language at its line
         const editor = page.getByLabel(w['policy.yaml']!);

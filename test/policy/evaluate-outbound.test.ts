@@ -383,7 +383,15 @@ outbound:
 test('zipEncrypt and webDownload: defaults, need attachments, first one wins', () => {
   const att = { attachments: [{ filename: 'a.pdf' }] };
   const z = planOf('[ { zipEncrypt: } ]', att).actions[0]!;
-  assert.deepEqual(z, { rule: 'r', source: 'rule', type: 'zipEncrypt', method: 'aes256', passwordTo: 'sender', filenameCharset: 'utf8' });
+  assert.deepEqual(z, {
+    rule: 'r',
+    source: 'rule',
+    type: 'zipEncrypt',
+    method: 'aes256',
+    passwordTo: 'sender',
+    filenameCharset: 'utf8',
+    applyTo: 'external',
+  });
   const w = planOf('[ { webDownload: { maxDownloads: 3, passcode: true } } ]', att).actions[0]!;
   assert.deepEqual(w, {
     rule: 'r',
@@ -393,6 +401,7 @@ test('zipEncrypt and webDownload: defaults, need attachments, first one wins', (
     expiresDays: 7,
     maxDownloads: 3,
     passcode: true,
+    applyTo: 'external',
     language: 'both',
   });
   const none = planOf('[ { zipEncrypt: } ]');
@@ -632,7 +641,16 @@ test('evaluation is pure: same input, same plan; inputs untouched', () => {
 
 test('the default policy does nothing', () => {
   const plan = evaluateOutbound(policy('version: 1\n'), message(), TENANT);
-  assert.deepEqual(plan, { actions: [], matchedRules: [], matches: [], testMatches: [], blocked: null, skipped: [], language: 'both' });
+  assert.deepEqual(plan, {
+    actions: [],
+    matchedRules: [],
+    matches: [],
+    testMatches: [],
+    blocked: null,
+    skipped: [],
+    language: 'both',
+    internalDomains: ['acme.example'],
+  });
 });
 
 test('ownPrivateAddress: the tenant extends the free-mail list (outbound.defaults.freeMailDomains)', () => {
@@ -649,4 +667,65 @@ outbound:
   const plan = evaluateOutbound(withList, message(spec), CTX);
   assert.deepEqual(plan.matchedRules, ['r']);
   assert.match(plan.matches[0]!.evidence.join(' '), /taro\.yamada@example-isp\.ne\.jp/);
+});
+
+test('internal and external recipients (issue 22): internalDomains, recipients.external, applyTo', () => {
+  const group = `  defaults: { internalDomains: [group.example] }\n`;
+  const withGroup = (when: string, then = '[ { subjectTag: { tag: "[HIT]" } } ]') =>
+    policy(`version: 1\noutbound:\n${group}  rules:\n    - name: r\n      when: ${when}\n      then: ${then}\n`);
+  // A partner/group domain (and its subdomains) counts as internal like the tenant's own.
+  const ext = '{ recipients: { external: true } }';
+  assert.equal(evaluateOutbound(withGroup(ext), message({ to: ['ken@group.example'] }), CTX).matchedRules.length, 0);
+  assert.equal(evaluateOutbound(withGroup(ext), message({ to: ['ken@tokyo.group.example'] }), CTX).matchedRules.length, 0);
+  assert.equal(evaluateOutbound(withGroup(ext), message({ to: ['ken@group.example', 'x@gmail.com'] }), CTX).matchedRules.length, 1);
+  assert.equal(hits(ext, { to: ['ken@group.example'] }), true, 'without internalDomains the group domain is external');
+  const plan = evaluateOutbound(withGroup('{}'), message(), CTX);
+  assert.deepEqual(plan.internalDomains, ['acme.example', 'acme.co.jp', 'group.example']);
+
+  // applyTo defaults: external for the attachment treatments, all for bcc.
+  const att = { attachments: [{ filename: 'a.csv' }] };
+  const bcc = planOf('[ { bcc: } ]', { to: ['a@x.example', 'b@acme.example'] }).actions[0]!;
+  assert.ok(bcc.type === 'bcc' && bcc.applyTo === 'all');
+  const all = planOf('[ { zipEncrypt: { applyTo: all } } ]', att).actions[0]!;
+  assert.ok(all.type === 'zipEncrypt' && all.applyTo === 'all');
+
+  // Mail only to internal recipients: an applyTo: external rewrite is skipped, and says why.
+  const inside = evaluateOutbound(
+    withGroup('{}', '[ { zipEncrypt: }, { bcc: { applyTo: external } } ]'),
+    message({ to: ['ken@group.example', 'hanako@acme.example'], ...att }),
+    CTX,
+  );
+  assert.deepEqual(inside.actions, []);
+  assert.deepEqual(
+    inside.skipped.map((k) => [k.type, k.why]),
+    [
+      ['zipEncrypt', 'every recipient is internal (applyTo: external)'],
+      ['bcc', 'every recipient is internal (applyTo: external)'],
+    ],
+  );
+  // …unless an addBcc address is external, or the action applies to all.
+  const archived = evaluateOutbound(
+    withGroup('{}', '[ { zipEncrypt: }, { addBcc: { to: [archive@vault.example] } } ]'),
+    message({ to: ['hanako@acme.example'], ...att }),
+    CTX,
+  );
+  assert.deepEqual(
+    archived.actions.map((a) => a.type),
+    ['zipEncrypt', 'addBcc'],
+  );
+  const everyone = evaluateOutbound(
+    withGroup('{}', '[ { webDownload: { applyTo: all } } ]'),
+    message({ to: ['hanako@acme.example'], ...att }),
+    CTX,
+  );
+  assert.deepEqual(
+    everyone.actions.map((a) => a.type),
+    ['webDownload'],
+  );
+});
+
+test('defaults.hold appliesTo: external leaves mail to partner/group domains alone', () => {
+  const p = policy('version: 1\noutbound:\n  defaults: { hold: { minutes: 5 }, internalDomains: [group.example] }\n');
+  assert.deepEqual(evaluateOutbound(p, message({ to: ['ken@group.example'] }), CTX).actions, []);
+  assert.equal(evaluateOutbound(p, message({ to: ['ken@group.example', 'a@b.example'] }), CTX).actions[0]!.type, 'hold');
 });

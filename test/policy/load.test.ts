@@ -42,7 +42,7 @@ test('the INTERFACE.md example loads, with defaults filled in', () => {
   assert.deepEqual(p.outbound.rules[0]!.when.recipients?.in, ['envelope']);
   assert.deepEqual(p.outbound.rules[2]!.when.recipients?.external, 'any');
   assert.deepEqual(p.outbound.rules[2]!.then[1], {
-    webDownload: { position: 'top', expiresDays: 7, passcode: false },
+    webDownload: { position: 'top', expiresDays: 7, passcode: false, applyTo: 'external' },
   });
   assert.deepEqual(p.outbound.users['tanaka@acme.example'], { hold: { minutes: 1, release: 'manual' } });
   assert.deepEqual(p.inbound.spam, { tagAt: 4, quarantineAt: 8, tag: '[SPAM]' });
@@ -71,10 +71,10 @@ outbound:
     { hold: { minutes: 5, release: 'auto' } },
     { confirm: { hours: 24, onTimeout: 'discard' } },
     { approve: { by: 'manager', hours: 24, onTimeout: 'discard' } },
-    { bcc: { notify: false } },
+    { bcc: { notify: false, applyTo: 'all' } },
     { block: { notify: true, reason: 'no' } },
-    { zipEncrypt: { method: 'aes256', passwordTo: 'sender', filenameCharset: 'utf8' } },
-    { webDownload: { position: 'top', expiresDays: 7, passcode: false } },
+    { zipEncrypt: { method: 'aes256', passwordTo: 'sender', filenameCharset: 'utf8', applyTo: 'external' } },
+    { webDownload: { position: 'top', expiresDays: 7, passcode: false, applyTo: 'external' } },
     { addBcc: { to: ['archive@acme.example'] } },
     { subjectTag: { tag: '[外部]' } },
     { notify: { to: 'sender' } },
@@ -371,4 +371,17 @@ test('every complete example in docs/policy.md is a valid policy', async () => {
     const r = parsePolicy(`version: 1\n${b}`);
     assert.ok(r.ok, formatPolicyErrors(r.ok ? [] : r.errors));
   }
+});
+
+test('outbound.defaults.internalDomains takes domains, not addresses or wildcards', () => {
+  const ok = parsePolicy('version: 1\noutbound:\n  defaults: { internalDomains: [Group.Example, partner.co.jp] }\n');
+  assert.ok(ok.ok, JSON.stringify(!ok.ok && ok.errors));
+  assert.deepEqual(ok.policy.outbound.defaults.internalDomains, ['group.example', 'partner.co.jp']);
+  const bad = parsePolicy('version: 1\noutbound:\n  defaults: { internalDomains: ["*.group.example", "@partner.co.jp"] }\n');
+  assert.ok(!bad.ok);
+  assert.deepEqual(
+    bad.errors.map((e) => e.path),
+    ['outbound.defaults.internalDomains[0]', 'outbound.defaults.internalDomains[1]'],
+  );
+  assert.match(bad.errors[0]!.message, /expected a domain such as group\.example/);
 });

@@ -100,15 +100,22 @@ function actionSettings(t: Translator, rule: FormRule, action: FormAction, edit:
       );
     case 'webDownload':
       return (
-        <NumberField
-          label={t('policy.expiresDays')}
-          min={1}
-          max={365}
-          placeholder={7}
-          value={params.expiresDays as number | undefined}
-          onChange={set('expiresDays')}
-        />
+        <>
+          <NumberField
+            label={t('policy.expiresDays')}
+            min={1}
+            max={365}
+            placeholder={7}
+            value={params.expiresDays as number | undefined}
+            onChange={set('expiresDays')}
+          />
+          <ApplyToField t={t} value={params.applyTo} fallback="external" onChange={set('applyTo')} />
+        </>
       );
+    case 'zipEncrypt':
+      return <ApplyToField t={t} value={params.applyTo} fallback="external" onChange={set('applyTo')} />;
+    case 'bcc':
+      return <ApplyToField t={t} value={params.applyTo} fallback="all" onChange={set('applyTo')} />;
     case 'block':
       return (
         <TextField
@@ -120,6 +127,20 @@ function actionSettings(t: Translator, rule: FormRule, action: FormAction, edit:
     default:
       return null;
   }
+}
+
+/** applyTo of a rewriting action: the schema's default is written as no key at all. */
+function ApplyToField(props: { t: Translator; value: unknown; fallback: 'external' | 'all'; onChange: (v: unknown) => void }) {
+  const { t, fallback } = props;
+  const value = props.value === 'external' || props.value === 'all' ? props.value : fallback;
+  return (
+    <SelectField
+      label={t('policy.actionApplyTo')}
+      value={value}
+      options={(['external', 'all'] as const).map((v) => [v, t(`policy.actionApplyTo.${v}`)])}
+      onChange={(v) => props.onChange(v === fallback ? undefined : v)}
+    />
+  );
 }
 
 function TextField(props: { label: string; value: string; onChange: (v: string) => void }) {

@@ -20,6 +20,8 @@ export interface PlannedAction {
   expiresDays?: number;
   maxDownloads?: number;
   passcode?: boolean;
+  /** zipEncrypt, webDownload, bcc: whose copy is rewritten (absent in plans made before it existed) */
+  applyTo?: string;
   to?: string | string[];
   tag?: string;
   recipients?: string[];
@@ -40,6 +42,11 @@ function notifyTo(t: Translator, a: PlannedAction): string {
   return Array.isArray(a.to) ? list(t, a.to) : '';
 }
 
+/** 「（社外の宛先だけ）」 when internal recipients keep the mail as written. */
+function externalOnly(t: Translator, a: PlannedAction): string {
+  return a.applyTo === 'external' ? t('action.applyTo.external') : '';
+}
+
 export function describeAction(t: Translator, a: PlannedAction): string {
   const onTimeout = t.maybe(`action.onTimeout.${a.onTimeout ?? 'discard'}`) ?? '';
   switch (a.type) {
@@ -50,13 +57,15 @@ export function describeAction(t: Translator, a: PlannedAction): string {
     case 'approve':
       return t('action.approve', { approvers: approvers(t, a), hours: a.hours ?? 24, onTimeout });
     case 'bcc':
-      return a.moved ? t('action.bcc.moved', { count: a.moved.length }) : t('action.bcc');
+      return (a.moved ? t('action.bcc.moved', { count: a.moved.length }) : t('action.bcc')) + externalOnly(t, a);
     case 'block':
       return t('action.block', { reason: a.reason ?? '' });
     case 'zipEncrypt':
-      return t(a.passwordTo === 'recipients' ? 'action.zipEncrypt.recipients' : 'action.zipEncrypt');
+      return t(a.passwordTo === 'recipients' ? 'action.zipEncrypt.recipients' : 'action.zipEncrypt') + externalOnly(t, a);
     case 'webDownload':
-      return t('action.webDownload', { days: a.expiresDays ?? 7 }) + (a.passcode ? t('action.webDownload.passcode') : '');
+      return (
+        t('action.webDownload', { days: a.expiresDays ?? 7 }) + (a.passcode ? t('action.webDownload.passcode') : '') + externalOnly(t, a)
+      );
     case 'addBcc':
       return t('action.addBcc', { to: Array.isArray(a.to) ? list(t, a.to) : '' });
     case 'subjectTag':
