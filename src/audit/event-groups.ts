@@ -60,6 +60,7 @@ export const AUDIT_EVENT_GROUPS = {
   'user.created': 'settings',
   'user.updated': 'settings',
   'user.password_set': 'settings',
+  'user.password_reset_link': 'settings',
   'user.send_as_set': 'settings',
   'domain.route_set': 'settings',
   'inbound.settings': 'settings',

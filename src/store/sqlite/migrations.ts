@@ -111,4 +111,13 @@ export const coreMigrations: Migration[] = [
     id: 'core-0010-users-page',
     sql: [`CREATE INDEX users_tenant_email ON users(tenant_id, email)`],
   },
+  {
+    // Password-reset links an admin issues (src/users/password-reset.ts): the token only as its
+    // SHA-256, 24 hours, single use (used_at set once), one open link per person.
+    id: 'core-0012-password-resets',
+    sql: [
+      `CREATE TABLE console_password_resets (token_hash TEXT PRIMARY KEY, email TEXT NOT NULL, created_by TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER)`,
+      `CREATE INDEX console_password_resets_email ON console_password_resets(email)`,
+    ],
+  },
 ];
