@@ -19,6 +19,9 @@ export const WEBHOOK_JOB = 'webhooks';
 const POST_TIMEOUT_MS = 10_000;
 const MAX_DELAY_MS = 8 * 60 * 60_000;
 const BATCH = 20;
+/** finished deliveries (delivered or failed) are kept this long for the console, then removed */
+export const KEEP_FINISHED_MS = 30 * 24 * 60 * 60_000;
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 export interface SenderOptions {
   /** the first retry's delay; each next one doubles */
@@ -166,16 +169,33 @@ async function record(store: Store, id: number, attempts: number, r: PostResult,
     .execute();
 }
 
-/** The loop a node runs: every `pollMs`, send what is due if this node gets the lease. */
+/** Removes finished deliveries created before `before`; returns how many. */
+export async function pruneDeliveries(store: Store, before: number): Promise<number> {
+  const r = await store.db
+    .deleteFrom('webhook_deliveries')
+    .where('created_at', '<', before)
+    .where('next_attempt_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** The loop a node runs: every `pollMs`, send what is due if this node gets the lease (and hourly, prune). */
 export function startWebhookSender(store: Store, node: string, opts: SenderOptions & { pollMs: number }, logger: Logger) {
   const lease: JobLease = { name: WEBHOOK_JOB, holder: node, ms: 60_000 };
   let running: Promise<void> | null = null;
   let stopping = false;
+  let prunedAt = 0;
+  const work = async () => {
+    // the lease stays with this node between polls (renewed by each); another takes over when it dies
+    const sent = await sendDue(store, lease, opts, logger);
+    if (Date.now() - prunedAt < PRUNE_EVERY_MS || !(await takeJobLease(store.db, lease))) return;
+    prunedAt = Date.now();
+    const removed = await pruneDeliveries(store, prunedAt - KEEP_FINISHED_MS);
+    if (removed > 0) logger.info({ removed, sent }, 'old webhook deliveries removed');
+  };
   const tick = () => {
     if (running || stopping) return;
-    // the lease stays with this node between polls (renewed by each); another takes over when it dies
-    running = sendDue(store, lease, opts, logger)
-      .then(() => {})
+    running = work()
       .catch((err) => logger.error({ err }, 'webhook sender failed; trying again at the next poll'))
       .finally(() => {
         running = null;

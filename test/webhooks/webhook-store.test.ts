@@ -12,7 +12,7 @@ import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { AuditEventType } from '../../src/audit/event-groups.ts';
 import { addWebhook } from '../../src/webhooks/webhooks.ts';
-import { postSigned, retryDelayMs, sendDue } from '../../src/webhooks/sender.ts';
+import { KEEP_FINISHED_MS, postSigned, pruneDeliveries, retryDelayMs, sendDue } from '../../src/webhooks/sender.ts';
 
 const OPTS = { retryBaseMs: 10, maxAttempts: 3, allowPrivateTargets: true };
 
@@ -117,6 +117,35 @@ for (const kind of backends()) {
       await store.appendEvent({ tenantId, messageId: 'M3', actor: 'system', type: 'quarantined', data: {} });
       assert.equal(await sendDue(store, { name: 'webhooks', holder: 'node-a', ms: 60_000 }, OPTS), 0, 'node-b still holds the lease');
       assert.equal(await sendDue(store, { name: 'webhooks', holder: 'node-b', ms: 60_000 }, OPTS), 2);
+    });
+
+    it('finished deliveries older than the keeping time are removed; waiting ones never', async () => {
+      const now = Date.now();
+      const old = now - KEEP_FINISHED_MS - 1;
+      const webhook = (await store.db.selectFrom('webhooks').select('id').where('tenant_id', '=', tenantId).executeTakeFirstOrThrow()).id;
+      const row = {
+        webhook_id: webhook,
+        tenant_id: tenantId,
+        event_type: 'held',
+        payload: '{}',
+        attempts: 1,
+        last_attempt_at: old,
+        last_status: 200,
+        last_error: null,
+      };
+      await store.db
+        .insertInto('webhook_deliveries')
+        .values([
+          { ...row, event_id: 'OLD-DONE', state: 'delivered', next_attempt_at: null, created_at: old },
+          { ...row, event_id: 'OLD-WAITING', state: 'pending', next_attempt_at: now + 3_600_000, created_at: old },
+        ])
+        .execute();
+      const before = (await queued(store)).length;
+      assert.equal(await pruneDeliveries(store, now - KEEP_FINISHED_MS), 1);
+      const left = await store.db.selectFrom('webhook_deliveries').select('event_id').where('event_id', 'like', 'OLD-%').execute();
+      assert.deepEqual(left, [{ event_id: 'OLD-WAITING' }]);
+      assert.equal((await queued(store)).length, before - 1);
+      await store.db.deleteFrom('webhook_deliveries').where('event_id', '=', 'OLD-WAITING').execute();
     });
 
     it('refuses private and loopback targets unless allowed, by literal address and by name', async () => {
