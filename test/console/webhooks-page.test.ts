@@ -2,7 +2,7 @@
 // 1366 px, with a real receiver on loopback: an admin adds a webhook (URL and events picked), sees
 // its secret once, sends a test that shows as delivered with its time in the viewer's format,
 // turns it off, and removes it only after saying yes (no first). No horizontal scrolling at 375 px,
-// no English codes on the Japanese page, no browser console errors.
+// no English codes on the Japanese page, no browser console errors, every answer as published.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, type TestInstance } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
+import { answerChecker } from './openapi-check.ts';
 
 const ADMIN = 'admin@acme.example';
 
@@ -63,6 +64,7 @@ for (const kind of backends()) {
     let receiverUrl: string;
     let received = 0;
     const errors: string[] = [];
+    const badAnswers: string[] = [];
     const shots = join(process.cwd(), 'test-output', 'screenshots', 'webhooks', kind);
 
     before(async () => {
@@ -97,6 +99,16 @@ for (const kind of backends()) {
         if (m.type() === 'error') errors.push(m.text());
       });
       page.on('pageerror', (e) => errors.push(e.message));
+      // every answer the page receives matches the published schema (the console's types come from it)
+      const check = answerChecker();
+      page.on('response', async (r) => {
+        if (!new URL(r.url()).pathname.startsWith('/api/') || r.status() !== 200) return;
+        try {
+          badAnswers.push(...check(r.request().method(), r.url(), await r.json()));
+        } catch {
+          // the page moved on: nothing to check
+        }
+      });
     });
     after(async () => {
       await ctx?.close();
@@ -172,10 +184,12 @@ for (const kind of backends()) {
         await row.getByRole('button', { name: w.remove }).click();
         await page.getByRole('dialog').getByRole('button', { name: w.remove }).click();
         await page.getByText(w.removed).waitFor();
-        assert.equal(await page.getByRole('row').filter({ hasText: url }).count(), 0);
+        // the lists reload after the notice: wait for its row (and its deliveries' rows) to go
+        await page.getByRole('row').filter({ hasText: url }).first().waitFor({ state: 'detached' });
         const rows = await inst.sekisho.store.db.selectFrom('webhooks').selectAll().execute();
         assert.equal(rows.length, 0);
         assert.deepEqual(errors, []);
+        assert.deepEqual(badAnswers, []);
       });
     }
   });
