@@ -33,6 +33,7 @@ import { attachmentsModule } from './attachments/attachments-module.ts';
 import { consoleModule } from './console/console-module.ts';
 import { deliveryModule } from './delivery/delivery-module.ts';
 import { retentionModule } from './retention/retention-module.ts';
+import { webhooksModule } from './webhooks/webhooks-module.ts';
 import { configureAnalysisPool } from './analysis/pool.ts';
 import { applyPatches } from './patches/index.ts';
 
@@ -40,9 +41,17 @@ import { applyPatches } from './patches/index.ts';
  * The feature modules, in order. Each adds accept decisions, queue state handlers, delivery
  * rewrites and HTTP routes through the hooks in pipeline.ts. Order matters for delivery
  * rewrites: policy rewrites, then attachment protection; delivery (DKIM signing) comes last.
- * Retention only runs its hourly purge (one node at a time).
+ * Retention only runs its hourly purge, webhooks their sender (each on one node at a time).
  */
-export const MODULES: ModuleFactory[] = [outboundModule, inboundModule, attachmentsModule, consoleModule, deliveryModule, retentionModule];
+export const MODULES: ModuleFactory[] = [
+  outboundModule,
+  inboundModule,
+  attachmentsModule,
+  consoleModule,
+  deliveryModule,
+  retentionModule,
+  webhooksModule,
+];
 
 export interface RunningSekisho {
   ports: { submission: number; inbound: number; http: number };

@@ -101,6 +101,11 @@ export const AUDIT_EVENT_GROUPS = {
   'user.disabled': 'settings',
   'user.enabled': 'settings',
   'user.two_factor_reset': 'settings',
+  'webhook.created': 'settings',
+  'webhook.deleted': 'settings',
+  'webhook.disabled': 'settings',
+  'webhook.enabled': 'settings',
+  'webhook.tested': 'settings',
 } as const satisfies Record<string, AuditGroup>;
 
 export type AuditEventType = keyof typeof AUDIT_EVENT_GROUPS;

@@ -47,6 +47,7 @@ const FIELDS = [
   'version',
   'restoredFrom',
   'limit',
+  'url',
 ] as const;
 
 function valueText(t: Words, key: string, value: unknown): string | null {

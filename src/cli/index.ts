@@ -20,6 +20,7 @@ import { registerConsoleCommands } from './console-commands.ts';
 import { registerSecretsCommands } from './secrets-commands.ts';
 import { registerRetentionCommands } from './retention-commands.ts';
 import { registerLimitsCommands } from './limits-commands.ts';
+import { registerWebhookCommands } from './webhook-commands.ts';
 import { registerQueueCommands } from './queue-commands.ts';
 import { registerBackupCommands } from './backup-commands.ts';
 import { registerPeopleCommands } from './people-commands.ts';
@@ -118,6 +119,7 @@ export function buildCli(): Command {
     registerQueueCommands,
     registerBackupCommands,
     registerPeopleCommands,
+    registerWebhookCommands,
   ]) {
     register(program);
   }

@@ -1,6 +1,6 @@
 // `sekisho tenant delete NAME --purge [--yes]`: removes a tenant and everything it holds — mail
 // (bodies, recipients, stored attachment files and their blobs, links), users and their console
-// sessions, tokens and delegations, domains, policies, DKIM keys and settings. The audit trail is
+// sessions, tokens and delegations, domains, policies, DKIM keys, webhooks and settings. The audit trail is
 // append-only and stays, with a tenant.deleted event that says what went. Asks for the name again
 // unless --yes; without --purge nothing happens (there is no softer delete yet).
 import { ask } from './ask.ts';
@@ -59,7 +59,7 @@ async function purgeTenantRows(trx: Kysely<DB>, tenantId: string) {
   await run(sql`DELETE FROM login_addresses WHERE account IN (${ofTenantUsers})`);
   await run(sql`DELETE FROM user_send_as WHERE user_id IN (SELECT id FROM users WHERE tenant_id = ${tenantId})`);
   const users = await run(sql`DELETE FROM users WHERE tenant_id = ${tenantId}`);
-  for (const table of ['inbound_settings', 'contacts', 'dkim_keys', 'policies']) {
+  for (const table of ['inbound_settings', 'contacts', 'dkim_keys', 'policies', 'webhook_deliveries', 'webhooks']) {
     await run(sql`DELETE FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`);
   }
   const domains = await run(sql`DELETE FROM domains WHERE tenant_id = ${tenantId}`);

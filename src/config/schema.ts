@@ -148,6 +148,15 @@ export const configSchema = z
     retentionMetadataDays: z.coerce.number().int().min(1).default(365),
     /** audit events go after this many days; never fewer than retentionMetadataDays */
     retentionAuditDays: z.coerce.number().int().min(1).default(1095),
+    /** webhooks (docs/webhooks.md): the first retry's delay; each next one doubles (capped at 8 h) */
+    webhookRetryBase: z.string().default('3m'),
+    /** webhooks: attempts before a delivery is marked failed (10 at 3m doubling ≈ 21 h) */
+    webhookMaxAttempts: z.coerce.number().int().min(1).max(50).default(10),
+    /** webhooks: how often the sending node looks for due deliveries, ms */
+    webhookPollMs: z.coerce.number().int().positive().default(5000),
+    /** webhooks may POST to loopback and private addresses (10/8, 192.168/16, …); off: a tenant
+     *  admin's webhook cannot reach the gateway's own network */
+    webhookAllowPrivateTargets: bool.default(false),
     /** pino log level */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** node name in logs and queue leases (default: hostname + pid) */

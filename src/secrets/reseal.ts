@@ -27,6 +27,7 @@ export const SEALED_COLUMNS: SealedColumn[] = [
   { table: 'download_links', id: 'token_hash', column: 'token_sealed', purpose: 'download-token' },
   { table: 'console_totp', id: 'email', column: 'secret', purpose: 'totp-secret' },
   { table: 'dkim_keys', id: 'domain', column: 'private_key', purpose: 'dkim-private-key' },
+  { table: 'webhooks', id: 'id', column: 'secret', purpose: 'webhook-secret' },
   {
     table: 'attachment_settings',
     id: 'key',

@@ -12,7 +12,13 @@ export const KEY_BYTES = 32;
 const SEALED_RE = /^sk(\d+):([0-9a-f]{8}):([A-Za-z0-9_-]+)$/;
 
 /** What a sealed value is for; it is authenticated with the value. */
-export type SecretPurpose = 'zip-password' | 'download-token' | 'totp-secret' | 'dkim-private-key' | 'download-session-secret';
+export type SecretPurpose =
+  | 'zip-password'
+  | 'download-token'
+  | 'totp-secret'
+  | 'dkim-private-key'
+  | 'download-session-secret'
+  | 'webhook-secret';
 
 export interface SecretKey {
   /** 8 hex digits derived from the key itself (keyIdOf) */

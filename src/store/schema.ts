@@ -165,6 +165,42 @@ export interface SendCountTable {
   noticed_at: number | null;
 }
 
+/** a tenant's webhook (src/webhooks): where its events are POSTed, signed with `secret` (sealed) */
+export interface WebhookTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  /** the event names it wants, comma-separated with a comma at each end: ",held,released," */
+  events: string;
+  /** the signing secret, sealed (src/secrets) */
+  secret: string;
+  /** 1 = on, 0 = disabled (gets no new events) */
+  enabled: number;
+  created_at: number;
+  created_by: string;
+}
+
+/** one event to send to one webhook, until delivered or given up (src/webhooks/sender.ts) */
+export interface WebhookDeliveryTable {
+  id: Generated<number>;
+  webhook_id: string;
+  tenant_id: string;
+  /** the event's id in the payload (the same for every webhook of the tenant) */
+  event_id: string;
+  event_type: string;
+  /** the JSON body, exactly the bytes signed and sent */
+  payload: Json;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  /** when to try next; null once delivered or failed */
+  next_attempt_at: number | null;
+  created_at: number;
+  last_attempt_at: number | null;
+  /** the receiver's HTTP status of the last attempt; null = no answer (see last_error) */
+  last_status: number | null;
+  last_error: string | null;
+}
+
 export interface DB {
   tenants: TenantTable;
   domains: DomainTable;
@@ -181,4 +217,6 @@ export interface DB {
   user_send_as: UserSendAsTable;
   job_leases: JobLeaseTable;
   send_counts: SendCountTable;
+  webhooks: WebhookTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }

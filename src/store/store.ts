@@ -15,6 +15,7 @@ import { Prepared } from './prepared.ts';
 import { purgeAuditEvents, type AuditPurge, type AuditPurgeRequest } from './audit-retention.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { newId } from '../util/id.ts';
+import { enqueueForAudit, webhookEventOf } from '../webhooks/events.ts';
 
 export type Tenant = Selectable<TenantTable>;
 export type Domain = Selectable<DomainTable>;
@@ -377,7 +378,9 @@ export class Store {
   }
 
   async appendEvent(e: EventInput): Promise<void> {
-    await insertEvent(this.db, this.kind, e);
+    // an event that webhooks report writes two rows (src/webhooks/events.ts): together or neither
+    if (webhookEventOf({ ...e, at: 0 })) await this.db.transaction().execute((trx) => insertEvent(trx, this.kind, e));
+    else await insertEvent(this.db, this.kind, e);
   }
 
   /**
@@ -662,10 +665,14 @@ function transitionQuery(columns: string[]): Prepared<unknown[], unknown> {
   return q;
 }
 
-/** One audit event, in `db` (a transaction's, for writes that must commit together). */
+/**
+ * One audit event, in `db` (a transaction's, for writes that must commit together). An event that
+ * webhooks report (src/webhooks/events.ts) enqueues their deliveries in the same transaction.
+ */
 export async function insertEvent(db: Kysely<DB>, kind: string, e: EventInput): Promise<void> {
   const r = eventRow(e);
   await Q.insertEvent.execute(db, kind, r.tenant_id, r.message_id, r.at, r.actor, r.type, r.data);
+  await enqueueForAudit(db, kind, { ...e, at: r.at });
 }
 
 function eventRow(e: EventInput) {

@@ -13,6 +13,7 @@ import { DomainsPage } from './DomainsPage.tsx';
 import { SecurityPage } from './SecurityPage.tsx';
 import { AuditPage } from './AuditPage.tsx';
 import { TenantsPage } from './TenantsPage.tsx';
+import { WebhooksPage } from './WebhooksPage.tsx';
 
 const isAdmin = (me: Me) => me.role === 'admin' || me.role === 'operator';
 
@@ -34,6 +35,7 @@ export function navItems(me: Me, t: Translator): NavItem[] {
     ['policy', t('nav.policy'), isAdmin(me)],
     ['users', t('nav.users'), isAdmin(me)],
     ['domains', t('nav.domains'), isAdmin(me)],
+    ['webhooks', t('nav.webhooks'), isAdmin(me)],
     ['security', t('nav.security'), true],
   ];
   return items.filter(([, , show]) => show).map(([page, label]) => ({ page, label }));
@@ -61,6 +63,8 @@ export function Pages({ me, page, arg }: { me: Me; page: string; arg: string | u
       return <UsersPage />;
     case 'domains':
       return <DomainsPage />;
+    case 'webhooks':
+      return <WebhooksPage />;
     case 'tenants':
       return me.role === 'operator' ? <TenantsPage /> : <SecurityPage me={me} />;
     default:

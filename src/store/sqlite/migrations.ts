@@ -112,6 +112,21 @@ export const coreMigrations: Migration[] = [
     sql: [`CREATE INDEX users_tenant_email ON users(tenant_id, email)`],
   },
   {
+    // Webhooks (src/webhooks): per tenant, a URL, the events it wants (",held,approved," — the
+    // enqueue's LIKE needs no JSON), its signing secret sealed like the other secrets, and whether
+    // it is on. A delivery row per event and webhook, written in the audit event's own transaction;
+    // next_attempt_at null = finished (state delivered or failed); finished ones go after 30 days.
+    id: 'core-0011-webhooks',
+    sql: [
+      `CREATE TABLE webhooks (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL, created_by TEXT NOT NULL)`,
+      `CREATE INDEX webhooks_tenant ON webhooks(tenant_id)`,
+      `CREATE TABLE webhook_deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT, webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE, tenant_id TEXT NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER, created_at INTEGER NOT NULL, last_attempt_at INTEGER, last_status INTEGER, last_error TEXT)`,
+      `CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL`,
+      `CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id)`,
+      `CREATE INDEX webhook_deliveries_created ON webhook_deliveries(created_at)`,
+    ],
+  },
+  {
     // Password-reset links an admin issues (src/users/password-reset.ts): the token only as its
     // SHA-256, 24 hours, single use (used_at set once), one open link per person.
     id: 'core-0012-password-resets',

@@ -15,6 +15,7 @@ import { quarantineRoutes } from './quarantine.ts';
 import { queueRoutes } from './queue.ts';
 import { auditRoutes } from './audit.ts';
 import { tenantRoutes } from './tenants.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export const ALL_ROUTES = [
   ...authRoutes,
@@ -30,6 +31,7 @@ export const ALL_ROUTES = [
   ...queueRoutes,
   ...auditRoutes,
   ...tenantRoutes,
+  ...webhookRoutes,
 ];
 
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
