@@ -1,10 +1,11 @@
 // People, domains and tenants over their lifetime (`sekisho user disable|enable|delete|passwd|
-// reset-2fa|list`, `domain add|remove|list`, `tenant list|show|disable|enable`) and `sekisho init`,
+// reset-link|reset-2fa|list`, `domain add|remove|list`, `tenant list|show|disable|enable`) and `sekisho init`,
 // which creates the database the other commands refuse to create. Each command is one call of the
 // services in src/users (the API calls the same ones) with actor "cli".
 import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
 import { readStdin, requireTenant, withStore } from './context.ts';
+import { issuePasswordResetLink } from '../users/password-reset.ts';
 import { deleteUser, findUser, listUsers, resetTwoFactor, setUserDisabled, setUserPassword } from '../users/people.ts';
 import {
   addDomain,
@@ -76,6 +77,16 @@ function registerUserCommands(user: Command): void {
         print(`${email.toLowerCase()}: password changed; ${r.sessionsEnded} console session(s) ended`);
       });
     });
+  user
+    .command('reset-link <email>')
+    .description('issue a password-reset link (24 hours, single use) to pass on to the user; their earlier open link ends')
+    .action((email: string) =>
+      withStore(async (store, config) => {
+        const link = await issuePasswordResetLink(store, await findUser(store, email), 'cli');
+        print(`${config.publicUrl.replace(/\/+$/, '')}${link.path}`);
+        print(`valid once, until ${iso(link.expiresAt)}`);
+      }),
+    );
   user
     .command('reset-2fa <email>')
     .description('remove a user’s two-factor enrolment (a lost phone)')

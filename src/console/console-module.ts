@@ -10,6 +10,7 @@ import type { ModuleFactory } from '../pipeline.ts';
 import { outboundEnv } from '../outbound/outbound-module.ts';
 import { blobStoreFor } from '../blob/blob-store-for.ts';
 import { registerApi } from '../web/api/index.ts';
+import { registerResetPage } from './reset-page.ts';
 
 export const CONSOLE_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../console/dist');
 
@@ -20,6 +21,8 @@ const CSP =
 export const consoleModule: ModuleFactory = (ctx) => ({
   name: 'console',
   async registerHttp(app) {
+    // the reset link's page has the token pages' own, stricter headers: outside the console scope
+    await registerResetPage(app, ctx.store);
     await app.register(async (scope) => {
       await scope.register(fastifyCookie);
       scope.addHook('onSend', async (req, reply, payload) => {

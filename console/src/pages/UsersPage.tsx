@@ -60,6 +60,13 @@ export function UsersPage() {
       done: t('users.resetPasswordDone', { email }),
       onDone: (r) => setGenerated(r.generatedPassword ? [{ email, password: r.generatedPassword }] : []),
     });
+  const [resetLink, setResetLink] = useState<{ email: string; url: string; expiresAt: number } | null>(null);
+  const issueResetLink = (email: string) =>
+    action.run(() => ok(client.POST('/api/users/{email}/reset-link', path(email))), {
+      confirm: { text: t('users.resetLinkAsk', { email }), yes: t('users.resetLink') },
+      done: t('users.resetLinkDone', { email }),
+      onDone: (r) => setResetLink({ email, url: r.url, expiresAt: r.expiresAt }),
+    });
   const reset2fa = (email: string) =>
     action.run(() => ok(client.POST('/api/users/{email}/reset-2fa', path(email))), {
       confirm: { text: t('users.reset2faAsk', { email }), yes: t('users.reset2fa'), danger: true },
@@ -98,6 +105,14 @@ export function UsersPage() {
               </code>
             </div>
           ))}
+        </div>
+      )}
+      {resetLink && (
+        <div className="card" role="status" data-testid="reset-link">
+          <b>{t('users.resetLinkShown', { email: resetLink.email, until: formatDate(resetLink.expiresAt, t.lang) })}</b>
+          <div>
+            <code>{resetLink.url}</code>
+          </div>
         </div>
       )}
       <div className="grid2">
@@ -288,6 +303,9 @@ export function UsersPage() {
                     <div className="buttons">
                       <button type="button" disabled={action.busy} onClick={() => setDisabled(u.email, !u.disabled)}>
                         {t(u.disabled ? 'users.enable' : 'users.disable')}
+                      </button>
+                      <button type="button" disabled={action.busy || u.disabled} onClick={() => issueResetLink(u.email)}>
+                        {t('users.resetLink')}
                       </button>
                       <button type="button" disabled={action.busy} onClick={() => newPassword(u.email)}>
                         {t('users.resetPassword')}

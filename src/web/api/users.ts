@@ -3,6 +3,7 @@
 // own; disable and enable, set a new password, reset two-factor. Users are always created in the
 // caller's tenant, only with addresses in the tenant's domains, and found only in it; the changes
 // are the services of src/users/people.ts (the CLI calls the same ones), audited with the admin.
+import { issuePasswordResetLink } from '../../users/password-reset.ts';
 import type { UserRole } from '../../users/people.ts';
 import { domainOf } from '../../util/address.ts';
 import { hashPassword, generatePassword } from '../../util/password.ts';
@@ -267,6 +268,21 @@ export const userRoutes: RouteSpec[] = [
       const password = given || generatePassword();
       const r = await setUserPassword(ctx.deps.store, user, password, scoped.principal.email, scoped.principal.sessionHash);
       return { ok: true, generatedPassword: given ? null : password, sessionsEnded: r.sessionsEnded };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/users/:email/reset-link',
+    summary:
+      'Issue a password-reset link for a user (24 hours, single use; returned once, for the admin to pass on); ends their earlier open link',
+    tag: 'users',
+    access: 'admin',
+    schema: { params: emailParams, response: object({ ok: { const: true }, url: str, expiresAt: int }) },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      const user = await findUser(ctx.deps.store, emailParam(req), scoped.tenantId);
+      const link = await issuePasswordResetLink(ctx.deps.store, user, scoped.principal.email);
+      return { ok: true, url: `${ctx.deps.config.publicUrl.replace(/\/+$/, '')}${link.path}`, expiresAt: link.expiresAt };
     },
   }),
   defineRoute({
