@@ -3,7 +3,8 @@
 // acts, so a mail scanner opening the link spends nothing. In the person's own language (their
 // console setting; ?lang= switches), with the token-page hardening (no cache, no Referer, no
 // framing, same-origin POST, unknown tokens throttled per client). Afterwards it says the other
-// sessions ended and links to the console's login.
+// sessions ended and links to the console's login. A form with a problem (passwords differ, too
+// short) comes back as a page (200) with the problem said above it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../store/store.ts';
 import { escapeHtml as e } from '../util/escape-html.ts';
@@ -94,14 +95,14 @@ export function registerResetPage(app: FastifyInstance, store: Store): Promise<v
       const status = await resetLinkStatus(store, req.params.token);
       if (!('user' in status)) return problem(reply, lang, path, status.problem);
       const password = typeof body.password === 'string' ? body.password : '';
-      if (password !== body.again) return send(reply, 400, page(lang, path, form(lang, status.user.email, WORDS[lang].mismatch)));
+      if (password !== body.again) return send(reply, 200, page(lang, path, form(lang, status.user.email, WORDS[lang].mismatch)));
       try {
         const done = await redeemPasswordResetLink(store, req.params.token, password);
         if (!('user' in done)) return problem(reply, lang, path, done.problem);
       } catch (err) {
         if (err instanceof PeopleError) {
           const why = err.code === 'password_too_short' ? WORDS[lang].tooShort : WORDS[lang].tooLong;
-          return send(reply, 400, page(lang, path, form(lang, status.user.email, why)));
+          return send(reply, 200, page(lang, path, form(lang, status.user.email, why)));
         }
         throw err;
       }
