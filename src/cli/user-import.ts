@@ -5,8 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { CliError } from './cli-error.ts';
 import { requireTenant, withStore } from './context.ts';
-import { parseUserCsv, type CsvUser } from '../users/user-csv.ts';
-import { domainOf } from '../util/address.ts';
+import { checkRowsForTenant, parseUserCsv, type CsvUser } from '../users/user-csv.ts';
 import { hashPassword } from '../util/password.ts';
 
 export async function userImportCommand(file: string, opts: { tenant: string }): Promise<void> {
@@ -19,16 +18,8 @@ export async function userImportCommand(file: string, opts: { tenant: string }):
   const rows = parseRows(text, file);
   await withStore(async (store) => {
     const tenant = await requireTenant(store, opts.tenant);
-    const tenantDomains = new Set((await store.tenantDomains(tenant.id)).map((d) => d.domain));
-    for (const r of rows) {
-      if (!tenantDomains.has(domainOf(r.email)))
-        throw new CliError(`${file} line ${r.line}: ${r.email} is not in a domain of tenant ${opts.tenant}`);
-    }
-    const existing = new Set(await store.existingEmails(rows.map((r) => r.email)));
-    const r = rows.find((x) => existing.has(x.email));
-    if (r) {
-      throw new CliError(`${file} line ${r.line}: user ${r.email} exists already`);
-    }
+    const problems = await checkRowsForTenant(store, tenant.id, rows);
+    if (problems.length > 0) throw new CliError(problems.map((e) => `${file} line ${e.line}: ${e.message}`).join('\n'));
     const users = await Promise.all(
       rows.map(async (r) => ({
         email: r.email,

@@ -4,6 +4,8 @@
 // 部署). Every row is checked and every bad row is reported — each error a code the console words
 // in the viewer's language plus an English message for the CLI — and nothing is imported then.
 import { EMAIL_RE } from '../cli/context.ts';
+import type { Store } from '../store/store.ts';
+import { domainOf } from '../util/address.ts';
 import { ROLES, type UserRole } from './people.ts';
 import { generatePassword } from '../util/password.ts';
 
@@ -30,7 +32,8 @@ export type CsvErrorCode =
   | 'too_long'
   | 'no_users'
   | 'not_in_domain'
-  | 'exists';
+  | 'exists'
+  | 'no_such_approver';
 
 export interface CsvError {
   /** 1-based line of the file; 0 for the file as a whole */
@@ -123,4 +126,43 @@ export function parseUserCsv(
     parseLine(raw, i);
   if (errors.length === 0 && rows.length === 0) errors.push({ line: 0, code: 'no_users', value: '', message: 'no users found' });
   return errors.length > 0 ? { ok: false, errors, rows } : { ok: true, rows };
+}
+
+/**
+ * The rows' problems against the tenant, every one at once: an address outside the tenant's
+ * domains or taken already, an approver who is the row itself or neither a user of the tenant nor
+ * a row of the same import. The CLI and the console's import and "add user" all check with this.
+ */
+export async function checkRowsForTenant(
+  store: Store,
+  tenantId: string,
+  rows: ReadonlyArray<Pick<CsvUser, 'email' | 'approverEmail'> & { line?: number }>,
+): Promise<CsvError[]> {
+  const domains = new Set((await store.tenantDomains(tenantId)).map((d) => d.domain.toLowerCase()));
+  const existing = new Set(await store.existingEmails(rows.map((r) => r.email)));
+  const wanted = [...new Set(rows.flatMap((r) => (r.approverEmail ? [r.approverEmail] : [])))];
+  const tenantUsers = new Set(
+    wanted.length === 0
+      ? []
+      : (await store.db.selectFrom('users').select('email').where('tenant_id', '=', tenantId).where('email', 'in', wanted).execute()).map(
+          (u) => u.email,
+        ),
+  );
+  const inFile = new Set(rows.map((r) => r.email));
+  const errors: CsvError[] = [];
+  for (const r of rows) {
+    const line = r.line ?? 0;
+    if (!domains.has(domainOf(r.email)))
+      errors.push({ line, code: 'not_in_domain', value: r.email, message: `${r.email} is not in a domain of this tenant` });
+    else if (existing.has(r.email)) errors.push({ line, code: 'exists', value: r.email, message: `user ${r.email} exists already` });
+    const a = r.approverEmail;
+    if (a && (a === r.email || (!tenantUsers.has(a) && !inFile.has(a))))
+      errors.push({
+        line,
+        code: 'no_such_approver',
+        value: a,
+        message: a === r.email ? `${a} cannot approve their own mail` : `approver ${a} is not a user of this tenant (nor in this file)`,
+      });
+  }
+  return errors;
 }

@@ -92,7 +92,7 @@ for (const kind of backends()) {
       assert.equal((await admin.call('GET', '/api/users?q=nobody-like-this')).json.total, 0);
     });
 
-    it('CSV import: every bad row at once, nothing imported; then a good file with name and department', async () => {
+    it('CSV import: every bad row at once (an approver who is no user either), nothing imported; then a good file with name and department', async () => {
       const bad = [
         'address,password,role,approver,name,department',
         'new1@acme.example,,user,,新人 一郎,営業部',
@@ -101,6 +101,8 @@ for (const kind of backends()) {
         'u00001@acme.example,,user',
         'new3@elsewhere.example,,user',
         'new1@acme.example,,user',
+        'new4@acme.example,,user,nobody@acme.example',
+        'new5@acme.example,,user,new1@acme.example',
       ].join('\n');
       const r = await admin.call('POST', '/api/users/import', { csv: bad });
       assert.equal(r.status, 400);
@@ -113,6 +115,7 @@ for (const kind of backends()) {
           [5, 'exists', 'u00001@acme.example'],
           [6, 'not_in_domain', 'new3@elsewhere.example'],
           [7, 'duplicate', 'new1@acme.example'],
+          [8, 'no_such_approver', 'nobody@acme.example'],
         ],
       );
       assert.equal(await inst.sekisho.store.userByEmail('new1@acme.example'), undefined, 'nothing imported');

@@ -8,7 +8,7 @@ import type { UserRole } from '../../users/people.ts';
 import { domainOf } from '../../util/address.ts';
 import { hashPassword, generatePassword } from '../../util/password.ts';
 import { EMAIL_RE } from '../../cli/context.ts';
-import { parseUserCsv, type CsvError, type CsvUser } from '../../users/user-csv.ts';
+import { checkRowsForTenant, parseUserCsv, type CsvError, type CsvUser } from '../../users/user-csv.ts';
 import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import { bool, int, list, nullable, num, object, oneOfStrings, str } from './schema-kit.ts';
@@ -29,7 +29,8 @@ const emailParams = { type: 'object', required: ['email'], properties: { email: 
 const emailParam = (req: { params: unknown }) => (req.params as { email: string }).email;
 
 /**
- * Creates the users when every row is good: each address in a domain of the tenant and not taken.
+ * Creates the users when every row is good (checkRowsForTenant: in the tenant's domains, not taken,
+ * an approver who exists).
  * Otherwise nothing is created and the answer lists every bad row — these and `earlier` (the CSV
  * parser's) together, in line order, each with a code the console words in the viewer's language.
  */
@@ -38,15 +39,7 @@ async function createChecked(
   rows: Array<Omit<CsvUser, 'generated' | 'line'> & { line?: number }>,
   earlier: CsvError[] = [],
 ) {
-  const domains = new Set((await scoped.domains()).map((d) => d.domain));
-  const errors: CsvError[] = [...earlier];
-  const existing = new Set(await scoped.raw.existingEmails(rows.map((r) => r.email)));
-  for (const r of rows) {
-    const line = r.line ?? 0;
-    if (!domains.has(domainOf(r.email)))
-      errors.push({ line, code: 'not_in_domain', value: r.email, message: `${r.email} is not in a domain of this tenant` });
-    else if (existing.has(r.email)) errors.push({ line, code: 'exists', value: r.email, message: `user ${r.email} exists already` });
-  }
+  const errors: CsvError[] = [...earlier, ...(await checkRowsForTenant(scoped.raw, scoped.tenantId, rows))];
   if (errors.length > 0) {
     errors.sort((a, b) => a.line - b.line);
     const message = errors.map((e) => (e.line ? `line ${e.line}: ${e.message}` : e.message)).join('; ');
