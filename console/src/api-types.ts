@@ -3416,6 +3416,14 @@ export interface paths {
                                 mayRelease: boolean;
                             }[];
                             selfRelease: boolean;
+                            reasons: {
+                                /** @enum {string} */
+                                value: "spam" | "malware" | "dangerousAttachment" | "phishing" | "unparseable";
+                                label: {
+                                    ja: string;
+                                    en: string;
+                                };
+                            }[];
                         };
                     };
                 };

@@ -14,7 +14,7 @@ import {
   releaseQuarantined,
 } from '../../inbound/quarantine.ts';
 import { getSettings } from '../../inbound/tenant-settings.ts';
-import { RELEASE_CLASSES, type ReleaseClass } from '../../inbound/release-class.ts';
+import { RELEASE_CLASSES, reasonLabels, type ReleaseClass } from '../../inbound/release-class.ts';
 import { decideReleaseRequest, listReleaseRequests, requestOf, requestRelease, type RequestDeps } from '../../inbound/release-requests.ts';
 import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, errorBody, HttpError, idParams, type RouteCtx, type RouteSpec } from './route.ts';
@@ -157,7 +157,12 @@ export const quarantineRoutes: RouteSpec[] = [
           tenant: { type: 'string' },
         },
       },
-      response: object({ items: list(listItemSchema), selfRelease: bool }),
+      response: object({
+        items: list(listItemSchema),
+        selfRelease: bool,
+        /** the reason classes a list can be filtered by, each in words (release-class.ts's label) */
+        reasons: list(object({ value: oneOfStrings(RELEASE_CLASSES), label: object({ ja: str, en: str }) })),
+      }),
     },
     async handler(req, ctx) {
       const q = req.query as { search?: string; reason?: ReleaseClass; recipient?: string; from?: string; to?: string; limit?: number };
@@ -183,7 +188,8 @@ export const quarantineRoutes: RouteSpec[] = [
           mayRelease: releaseRefusal(scoped, selfRelease, i.releaseClass) === null,
         })),
       );
-      return { items: withRequests, selfRelease };
+      const reasons = RELEASE_CLASSES.map((value) => ({ value, label: reasonLabels({ releaseClass: value, score: null }) }));
+      return { items: withRequests, selfRelease, reasons };
     },
   }),
   defineRoute({
