@@ -11,50 +11,11 @@ import { startSink, type Sink } from '../helpers/sink.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { updateSettings } from '../../src/inbound/tenant-settings.ts';
-import { crlf, fixture, sendRaw, waitUntil } from '../inbound/shield-helpers.ts';
+import { sendRaw, waitUntil } from '../inbound/shield-helpers.ts';
+import { ADMIN, CEO_NAME, ceoSpam, HANAKO, inboundMail, POLICY } from './lists-mail.ts';
 import { mail, submit } from '../outbound/harness.ts';
 import { exeMail } from '../inbound/release-mail.ts';
 import { loginApi, type Api } from './api-client.ts';
-
-const POLICY = `version: 1
-outbound:
-  rules:
-    - name: Block secrets
-      when: { subject: "BLOCKME" }
-      then: [ { block: { reason: "Secrets may not leave the company", notify: true } } ]
-    - name: Manual hold
-      when: { subject: "HOLDMANUAL" }
-      then: [ { hold: { minutes: 10, release: manual } } ]
-inbound:
-  spam: { tagAt: 4, quarantineAt: 8, rejectAt: 100000 }
-  rules:
-    - name: Partner mail
-      when: { subject: "PARTNER" }
-      then: [ { subjectTag: { tag: "[partner]" } } ]
-`;
-const ADMIN = 'admin@acme.example';
-const HANAKO = 'hanako@acme.example';
-/** the CEO's name on a stranger's address, RFC 2047-encoded */
-const CEO_NAME = '代表取締役 山田太郎';
-
-/** GTUBE spam from a display name the list must decode. */
-export function ceoSpam(to: string, subject: string): Buffer {
-  const name = `=?UTF-8?B?${Buffer.from(CEO_NAME).toString('base64')}?=`;
-  return Buffer.from(
-    fixture('spam/rspamd/gtube.eml')
-      .toString('latin1')
-      .replace(/^From: .*$/m, `From: ${name} <ceo@lookalike.test>`)
-      .replace(/^To: .*$/m, `To: ${to}`)
-      .replace(/^Subject: .*$/m, `Subject: ${subject}`),
-    'latin1',
-  );
-}
-
-function inboundMail(subject: string, to: string): Buffer {
-  return crlf(
-    `From: Partner <p@partner.test>\nTo: ${to}\nSubject: ${subject}\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <${Math.random()}@partner.test>\n\nhello\n`,
-  );
-}
 
 for (const kind of backends()) {
   describe(`message search and quarantine lists on ${kind}`, () => {
