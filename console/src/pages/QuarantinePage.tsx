@@ -168,13 +168,24 @@ export function QuarantinePage({ isAdmin }: { isAdmin: boolean }) {
           {t('q.filter')}
         </button>
       </form>
-      {chosen.length > 0 && (
+      {items.length > 0 && (
         <div className="buttons bulk" data-testid="bulk-actions">
-          <span className="muted">{t('q.selected', { n: chosen.length })}</span>
-          <button type="button" className="primary" disabled={action.busy} onClick={() => void releaseChosen()}>
-            {t('q.bulkRelease')}
-          </button>
-          {isAdmin && (
+          <label className="check">
+            <input
+              type="checkbox"
+              name="select-all"
+              checked={chosen.length === items.length}
+              onChange={(e) => setSelected(new Set(e.target.checked ? items.map((m) => m.id) : []))}
+            />
+            {t('q.selectAll')}
+          </label>
+          {chosen.length > 0 && <span className="muted">{t('q.selected', { n: chosen.length })}</span>}
+          {chosen.length > 0 && (
+            <button type="button" className="primary" disabled={action.busy} onClick={() => void releaseChosen()}>
+              {t('q.bulkRelease')}
+            </button>
+          )}
+          {isAdmin && chosen.length > 0 && (
             <button type="button" className="danger" disabled={action.busy} onClick={() => void deleteChosen()}>
               {t('q.bulkDelete')}
             </button>
@@ -192,15 +203,7 @@ export function QuarantinePage({ isAdmin }: { isAdmin: boolean }) {
               columns={[
                 {
                   key: 'select',
-                  label: (
-                    <input
-                      type="checkbox"
-                      aria-label={t('q.selectAll')}
-                      checked={chosen.length === data.items.length}
-                      onChange={(e) => setSelected(new Set(e.target.checked ? data.items.map((m) => m.id) : []))}
-                    />
-                  ),
-                  shortLabel: t('q.selectAll'),
+                  label: t('q.selectColumn'),
                   className: 'select',
                   render: (m) => (
                     <input
