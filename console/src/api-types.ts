@@ -573,6 +573,7 @@ export interface paths {
                     state?: "queued" | "deferred" | "held" | "awaiting_confirmation" | "awaiting_approval" | "quarantined" | "held_for_sandbox" | "delivered" | "bounced" | "discarded" | "cancelled" | "blocked" | "rejected" | "deleted";
                     rule?: string;
                     direction?: "outbound" | "inbound";
+                    notices?: boolean;
                     before?: string;
                     limit?: number;
                     tenant?: string;
@@ -594,6 +595,7 @@ export interface paths {
                                 id: string;
                                 /** @enum {string} */
                                 direction: "outbound" | "inbound";
+                                notice: boolean;
                                 state: string;
                                 createdAt: number;
                                 updatedAt: number;
@@ -652,6 +654,78 @@ export interface paths {
                                 } | null;
                             }[];
                             next: string | null;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/messages/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rule names a search can filter by: the rules of the tenant's policy in force, outbound then inbound */
+        get: {
+            parameters: {
+                query?: {
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                name: string;
+                                /** @enum {string} */
+                                direction: "outbound" | "inbound";
+                            }[];
                         };
                     };
                 };
@@ -721,6 +795,7 @@ export interface paths {
                             id: string;
                             /** @enum {string} */
                             direction: "outbound" | "inbound";
+                            notice: boolean;
                             state: string;
                             createdAt: number;
                             updatedAt: number;
@@ -1034,6 +1109,7 @@ export interface paths {
                                 id: string;
                                 /** @enum {string} */
                                 direction: "outbound" | "inbound";
+                                notice: boolean;
                                 state: string;
                                 createdAt: number;
                                 updatedAt: number;
@@ -1459,6 +1535,7 @@ export interface paths {
                                 id: string;
                                 /** @enum {string} */
                                 direction: "outbound" | "inbound";
+                                notice: boolean;
                                 state: string;
                                 createdAt: number;
                                 updatedAt: number;
@@ -3359,6 +3436,10 @@ export interface paths {
             parameters: {
                 query?: {
                     search?: string;
+                    reason?: "spam" | "malware" | "dangerousAttachment" | "phishing" | "unparseable";
+                    recipient?: string;
+                    from?: string;
+                    to?: string;
                     limit?: number;
                     tenant?: string;
                 };
@@ -3399,9 +3480,20 @@ export interface paths {
                                     en: string;
                                 };
                                 adminOnly: boolean;
+                                fromName: string;
+                                fromAddress: string;
                                 myRequest: ("pending" | "released" | "refused") | null;
+                                mayRelease: boolean;
                             }[];
                             selfRelease: boolean;
+                            reasons: {
+                                /** @enum {string} */
+                                value: "spam" | "malware" | "dangerousAttachment" | "phishing" | "unparseable";
+                                label: {
+                                    ja: string;
+                                    en: string;
+                                };
+                            }[];
                         };
                     };
                 };
@@ -3491,6 +3583,8 @@ export interface paths {
                                 en: string;
                             };
                             adminOnly: boolean;
+                            fromName: string;
+                            fromAddress: string;
                             headers: {
                                 key: string;
                                 value: string;
@@ -3627,6 +3721,164 @@ export interface paths {
                         "application/json": {
                             /** @constant */
                             ok: true;
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quarantine/bulk-release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release several messages, each as the single release would (same rules, audited per message); answers each */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ids: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results: {
+                                id: string;
+                                ok: boolean;
+                                status: number;
+                                code: string | null;
+                                error: string | null;
+                            }[];
+                            done: number;
+                            failed: number;
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quarantine/bulk-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete several quarantined messages (admins), each audited as the single delete; answers each */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ids: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results: {
+                                id: string;
+                                ok: boolean;
+                                status: number;
+                                code: string | null;
+                                error: string | null;
+                            }[];
+                            done: number;
+                            failed: number;
                         };
                     };
                 };
@@ -4024,6 +4276,7 @@ export interface paths {
                                 id: string;
                                 /** @enum {string} */
                                 direction: "outbound" | "inbound";
+                                notice: boolean;
                                 state: string;
                                 createdAt: number;
                                 updatedAt: number;

@@ -7,14 +7,13 @@
 import type { AuditEventType } from '../audit/event-groups.ts';
 import { countAudit, searchAudit, type AuditFilter, type AuditRow, type AuditScope } from '../audit/audit-query.ts';
 import { DEFAULT_TIME_ZONE, tenantTimeZone } from '../audit/time-zone.ts';
-import type { MessageState } from '../store/message-state.ts';
 import { sql } from 'kysely';
 import type { AuditEvent, MessageRow, RecipientRow, Store, Tenant } from '../store/store.ts';
 import type { Principal } from '../web/session/auth.ts';
 import { outboundStateOf } from '../outbound/outbound-state.ts';
 import { setSendAs, SendAsError } from '../users/send-as.ts';
 import { attachmentOfRow, messageViewOfRow, type MessageView } from '../mime/message-view.ts';
-import { columnContains } from '../store/like.ts';
+import { searchMessageRows, type MessagePage, type MessageSearch } from '../store/message-search.ts';
 
 export class ScopeError extends Error {
   constructor(
@@ -23,22 +22,6 @@ export class ScopeError extends Error {
   ) {
     super(message);
   }
-}
-
-export interface MessageSearch {
-  sender?: string;
-  recipient?: string;
-  subject?: string;
-  /** epoch ms, inclusive */
-  from?: number;
-  /** epoch ms, exclusive */
-  to?: number;
-  state?: MessageState;
-  rule?: string;
-  direction?: 'outbound' | 'inbound';
-  /** keyset cursor: ids strictly lower than this (ids sort by time) */
-  before?: string;
-  limit?: number;
 }
 
 export class ScopedStore {
@@ -57,51 +40,9 @@ export class ScopedStore {
     return this.principal.role === 'admin' || this.principal.role === 'operator';
   }
 
-  private messagesQuery() {
-    let q = this.raw.db.selectFrom('messages').where('messages.tenant_id', '=', this.tenantId);
-    if (!this.isAdmin) {
-      const me = this.principal.email;
-      q = q.where((eb) =>
-        eb.or([
-          eb('messages.submitted_by', '=', me),
-          eb.and([eb('messages.direction', '=', 'outbound'), eb('messages.mail_from', '=', me)]),
-        ]),
-      );
-    }
-    return q;
-  }
-
-  /** Keyset-paginated search, newest first; `next` is the cursor for the following page. */
-  async searchMessages(s: MessageSearch): Promise<{ items: MessageRow[]; next: string | null }> {
-    const limit = Math.min(Math.max(s.limit ?? 50, 1), 200);
-    let q = this.messagesQuery().selectAll('messages');
-    if (s.sender)
-      q = q.where((eb) => eb.or([columnContains('messages.mail_from', s.sender!), columnContains('messages.header_from', s.sender!)]));
-    if (s.recipient) q = q.where(columnContains('messages.recipients', s.recipient));
-    if (s.subject) q = q.where(columnContains('messages.subject', s.subject));
-    if (s.from !== undefined) q = q.where('messages.created_at', '>=', s.from);
-    if (s.to !== undefined) q = q.where('messages.created_at', '<', s.to);
-    if (s.state) q = q.where('messages.state', '=', s.state);
-    if (s.direction) q = q.where('messages.direction', '=', s.direction);
-    if (s.before) q = q.where('messages.id', '<', s.before);
-    if (s.rule) {
-      q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('events')
-            .select('events.id')
-            .whereRef('events.message_id', '=', 'messages.id')
-            .where('events.type', 'in', ['policy.matched', 'policy.would'])
-            .where(columnContains('events.data', JSON.stringify(s.rule))),
-        ),
-      );
-    }
-    const rows = await q
-      .orderBy('messages.id', 'desc')
-      .limit(limit + 1)
-      .execute();
-    const items = rows.slice(0, limit);
-    return { items, next: rows.length > limit ? items[items.length - 1]!.id : null };
+  /** Keyset-paginated search, newest first, with the total (src/store/message-search.ts); users see their own mail. */
+  async searchMessages(s: MessageSearch): Promise<MessagePage> {
+    return searchMessageRows(this.raw.db, { tenantId: this.tenantId, ...(this.isAdmin ? {} : { ownMailOf: this.principal.email }) }, s);
   }
 
   /** One message if this principal may see it (404 otherwise — existence is not revealed). */

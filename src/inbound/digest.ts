@@ -7,6 +7,7 @@
 import type { Store } from '../store/store.ts';
 import { composeNotice } from '../queue/system-mail.ts';
 import { newId } from '../util/id.ts';
+import { SYSTEM_SUBMITTER } from '../store/message-search.ts';
 import { parseFacts } from '../mime/parse-facts.ts';
 import { createReleaseLink, listQuarantine, type QuarantineItem } from './quarantine.ts';
 import { getSettings, inboundDb } from './tenant-settings.ts';
@@ -166,7 +167,7 @@ export async function enqueueToMailbox(
     size: raw.length,
     facts,
     plan: { system: about },
-    submittedBy: 'system',
+    submittedBy: SYSTEM_SUBMITTER,
     body: raw,
     events: [{ actor: 'system', type: 'notice.created', data: about }],
   });

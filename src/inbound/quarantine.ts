@@ -8,14 +8,14 @@
 import type { MessagePlan } from '../pipeline.ts';
 import { decodePlan } from '../store/message-plan.ts';
 import { endLease, leaseMessage, type Lease } from '../store/message-lease.ts';
-import { sql } from 'kysely';
 import { insertEvent, type MessageRow, type Store } from '../store/store.ts';
 import { hashToken, newId, newToken } from '../util/id.ts';
 import { bodyFacts } from '../mime/stored-facts.ts';
 import { inboundDb } from './tenant-settings.ts';
 import type { InboundPlanState } from './decide.ts';
 import { adminOnlyMessage, reasonInputOf, reasonLabels, selfReleasable, type ReleaseClass } from './release-class.ts';
-import { columnContains } from '../store/like.ts';
+import { quarantinedRows } from '../store/quarantine-query.ts';
+import type { MessageFacts } from '../mime/facts.ts';
 
 export class QuarantineError extends Error {
   constructor(
@@ -46,6 +46,10 @@ export interface QuarantineItem {
   reasonLabel: { ja: string; en: string };
   /** only an admin may release it (anything but spam): recipients may ask for it (解除を依頼) */
   adminOnly: boolean;
+  /** the From display name, decoded (RFC 2047); '' when it has none */
+  fromName: string;
+  /** the From address ('' when the header held none) */
+  fromAddress: string;
 }
 
 export interface QuarantineFilter {
@@ -54,12 +58,29 @@ export interface QuarantineFilter {
   recipient?: string;
   /** substring of sender or subject */
   search?: string;
+  /** only mail with a recipient containing this text (an admin's filter) */
+  recipientContains?: string;
+  /** only this reason class */
+  reason?: ReleaseClass;
+  /** received at or after (epoch ms) */
   since?: number;
+  /** received before (epoch ms) */
+  until?: number;
   limit?: number;
 }
 
 export function inboundStateOf(m: Pick<MessageRow, 'plan'>): InboundPlanState | null {
   return decodePlan(m).inbound ?? null;
+}
+
+/** The decoded From of the stored facts (parse-facts.ts decodes RFC 2047 and charsets). */
+function fromOf(m: Pick<MessageRow, 'facts' | 'header_from'>): { fromName: string; fromAddress: string } {
+  try {
+    const from = (JSON.parse(m.facts) as Partial<MessageFacts> | null)?.from;
+    return { fromName: from?.name ?? '', fromAddress: from?.address || m.header_from };
+  } catch {
+    return { fromName: '', fromAddress: m.header_from };
+  }
 }
 
 function toItem(m: MessageRow): QuarantineItem {
@@ -71,6 +92,7 @@ function toItem(m: MessageRow): QuarantineItem {
     tenantId: m.tenant_id,
     receivedAt: Number(m.created_at),
     from: m.header_from,
+    ...fromOf(m),
     mailFrom: m.mail_from,
     // those it is still held for: a recipient who released their own copy has it already
     recipients: (JSON.parse(m.recipients) as string[]).filter((r) => !releasedFor.has(r.toLowerCase())),
@@ -114,41 +136,48 @@ export async function assertSelfReleasable(store: Store, tenantId: string, id: s
   if (m && adminOnlyRelease(m)) throw new AdminOnlyReleaseError(releaseClassOfMessage(m));
 }
 
+/** Rows read at a time while looking for mail of one reason class (the class is not a column). */
+const CLASS_BATCH = 500;
+
 /**
- * Newest first. The recipient and search filters run in the database, so a user's own mail is
- * found however much of the tenant's quarantine is newer (they used to filter the newest 5,000
- * rows in JavaScript). Search is a case-insensitive substring of From, envelope sender and
- * subject; case folding is the database's `lower()` (SQLite folds ASCII letters only).
+ * Newest first. The recipient, date and search filters run in the database
+ * (src/store/quarantine-query.ts), so a user's own mail is found however much of the tenant's
+ * quarantine is newer. The reason class is derived from the stored verdict, so with `reason` the
+ * rows are read in batches and classed here until `limit` of that class are found.
  */
 export async function listQuarantine(store: Store, filter: QuarantineFilter): Promise<QuarantineItem[]> {
-  let q = store.db
-    .selectFrom('messages')
-    .selectAll()
-    .where('tenant_id', '=', filter.tenantId)
-    .where('direction', '=', 'inbound')
-    .where('state', '=', 'quarantined');
-  if (filter.since) q = q.where('created_at', '>=', filter.since);
-  const rcpt = filter.recipient?.toLowerCase();
-  if (rcpt) {
-    q = q.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('recipients')
-          .select(sql`1`.as('one'))
-          .whereRef('recipients.message_id', '=', 'messages.id')
-          .where(sql`lower(recipients.address)`, '=', rcpt)
-          .where('recipients.state', '=', 'pending'),
-      ),
-    );
+  const limit = filter.limit ?? 100;
+  const base = {
+    tenantId: filter.tenantId,
+    heldFor: filter.recipient,
+    recipientContains: filter.recipientContains,
+    search: filter.search,
+    since: filter.since,
+    until: filter.until,
+  };
+  if (!filter.reason) return (await quarantinedRows(store.db, { ...base, limit })).map(toItem);
+  const found: QuarantineItem[] = [];
+  let beforeId: string | undefined;
+  for (;;) {
+    const rows = await quarantinedRows(store.db, { ...base, beforeId, limit: CLASS_BATCH });
+    for (const item of rows.map(toItem)) if (item.releaseClass === filter.reason && found.length < limit) found.push(item);
+    if (found.length >= limit || rows.length < CLASS_BATCH) return found;
+    beforeId = rows[rows.length - 1]!.id;
   }
-  if (filter.search) {
-    const text = filter.search;
-    q = q.where(({ or }) => or(['header_from', 'mail_from', 'subject'].map((column) => columnContains(column, text))));
-  }
-  const rows = await q
-    .orderBy('id', 'desc')
-    .limit(filter.limit ?? 100)
-    .execute();
-  return rows.map(toItem);
+}
+
+/** Why a viewer may not release a message: self-release is off, or only an admin may (release-class.ts); null: they may. */
+export type ReleaseRefusal = 'self_release_off' | 'admin_only' | null;
+
+/**
+ * The one rule of who may release quarantined mail, for the single and the bulk release and the
+ * list's `mayRelease`: admins (and operators) release every class; anyone else only spam, and only
+ * where the tenant allows self-release.
+ */
+export function releaseRefusal(viewer: { isAdmin: boolean }, selfRelease: boolean, cls: ReleaseClass): ReleaseRefusal {
+  if (viewer.isAdmin) return null;
+  if (!selfRelease) return 'self_release_off';
+  return selfReleasable(cls) ? null : 'admin_only';
 }
 
 export interface QuarantinePreview extends QuarantineItem {

@@ -6,6 +6,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { Store } from '../store/store.ts';
 import { newId } from '../util/id.ts';
+import { SYSTEM_SUBMITTER } from '../store/message-search.ts';
 import { parseFacts } from '../mime/parse-facts.ts';
 
 export interface NoticeContent {
@@ -52,7 +53,7 @@ export async function enqueueSystemMessage(
     size: m.raw.length,
     facts,
     plan: { system: { kind: m.kind, relatedMessageId: m.relatedMessageId ?? null } },
-    submittedBy: 'system',
+    submittedBy: SYSTEM_SUBMITTER,
     body: m.raw,
     events: [{ actor: 'system', type: 'notice.created', data: { kind: m.kind, relatedMessageId: m.relatedMessageId ?? null } }],
   });

@@ -7,7 +7,8 @@ import type { AuditFilter, AuditRow } from '../../audit/audit-query.ts';
 import { csvHeader, csvRow } from '../../audit/audit-csv.ts';
 import { serverWords, viewerLang } from '../../audit/catalogue.ts';
 import { auditLogFor } from '../../console/scoped-store.ts';
-import { defineRoute, HttpError, type RouteSpec } from './route.ts';
+import { defineRoute, type RouteSpec } from './route.ts';
+import { queryTime } from './query-dates.ts';
 import { anyObject, int, list, nullable, object, oneOfStrings, str } from './schema-kit.ts';
 
 /** The most rows one CSV export writes; a filter narrows a bigger log. */
@@ -46,21 +47,14 @@ const itemSchema = object({
 
 type Query = Record<string, string | undefined> & { before?: number; limit?: number };
 
-function time(name: string, s: string | undefined): number | undefined {
-  if (s === undefined || s === '') return undefined;
-  const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-  if (Number.isNaN(ms)) throw new HttpError(400, `${name} is not a date: ${s}`, { code: 'bad_date' });
-  return ms;
-}
-
 function filterOf(q: Query): AuditFilter {
   return {
     group: q.type as AuditGroup | undefined,
     user: q.user || undefined,
     recipient: q.recipient || undefined,
     q: q.q || undefined,
-    from: time('from', q.from),
-    to: time('to', q.to),
+    from: queryTime('from', q.from),
+    to: queryTime('to', q.to),
     before: q.before,
     limit: q.limit,
   };

@@ -4,6 +4,7 @@
 // plan (it holds form tokens of the confirmation pages).
 import type { MessageRow } from '../../store/store.ts';
 import type { PlannedAction } from '../../policy/evaluate.ts';
+import { SYSTEM_SUBMITTER } from '../../store/message-search.ts';
 import { outboundStateOf } from '../../outbound/outbound-state.ts';
 import { describeAction } from '../../outbound/policy-replay.ts';
 import { bool, int, list, nullable, num, object, oneOfStrings, str, strList, type Schema } from './schema-kit.ts';
@@ -20,6 +21,7 @@ export function messageView(m: MessageRow) {
   return {
     id: m.id,
     direction: m.direction,
+    notice: m.submitted_by === SYSTEM_SUBMITTER,
     state: m.state,
     createdAt: Number(m.created_at),
     updatedAt: Number(m.updated_at),
@@ -111,6 +113,8 @@ export const plannedActionSchema: Schema = object(
 export const messageFields: Record<string, Schema> = {
   id: str,
   direction: oneOfStrings(['outbound', 'inbound']),
+  /** Sekisho's own mail (a notice, a digest, a bounce report), not a person's */
+  notice: bool,
   /** held, awaiting_approval, awaiting_confirmation, queued, deferred, delivered, bounced, … */
   state: str,
   createdAt: num,

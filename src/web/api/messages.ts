@@ -6,7 +6,9 @@ import { attachmentDetails } from '../../attachments/details.ts';
 import { defineRoute, idParams, type RouteSpec } from './route.ts';
 import { messageFields, messageSchema, messageView } from './message-view.ts';
 import { anyObject, bool, int, list, nullable, num, object, oneOfStrings, str, strList } from './schema-kit.ts';
-import { MESSAGE_STATES } from '../../store/message-state.ts';
+import { MESSAGE_STATES, type MessageState } from '../../store/message-state.ts';
+import { currentPolicy } from '../../outbound/policy-service.ts';
+import { queryRange } from './query-dates.ts';
 import { sendAttachment } from '../attachment-download.ts';
 
 const searchQuery = {
@@ -20,11 +22,26 @@ const searchQuery = {
     state: oneOfStrings(MESSAGE_STATES),
     rule: { type: 'string', maxLength: 200 },
     direction: { type: 'string', enum: ['outbound', 'inbound'] },
+    notices: { type: 'boolean', default: false, description: "include Sekisho's own notices (left out by default)" },
     before: { type: 'string', maxLength: 64, description: 'cursor: the `next` of the previous page' },
     limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
     tenant: { type: 'string', description: 'operators: tenant name or id' },
   },
 };
+
+interface SearchQuery {
+  sender?: string;
+  recipient?: string;
+  subject?: string;
+  from?: string;
+  to?: string;
+  state?: MessageState;
+  rule?: string;
+  direction?: 'outbound' | 'inbound';
+  notices?: boolean;
+  before?: string;
+  limit?: number;
+}
 
 const detailSchema = object({
   ...messageFields,
@@ -54,8 +71,6 @@ const previewSchema = object({
   unparseable: nullable(str),
 });
 
-const time = (s: string | undefined) => (s === undefined || s === '' ? undefined : /^\d+$/.test(s) ? Number(s) : Date.parse(s));
-
 export const messageRoutes: RouteSpec[] = [
   defineRoute({
     method: 'GET',
@@ -65,19 +80,39 @@ export const messageRoutes: RouteSpec[] = [
     access: 'any',
     schema: {
       querystring: searchQuery,
-      response: object({ items: list(messageSchema), next: nullable(str) }),
+      response: object({ items: list(messageSchema), next: nullable(str), total: int }),
     },
     async handler(req, ctx) {
-      const q = req.query as Record<string, string | undefined> & { limit?: number };
+      const q = req.query as SearchQuery;
       const scoped = await ctx.scoped();
+      const { from: _from, to: _to, ...rest } = q;
       const r = await scoped.searchMessages({
-        ...q,
-        limit: q.limit,
-        from: time(q.from),
-        to: time(q.to),
-        direction: q.direction as 'outbound' | 'inbound' | undefined,
+        ...rest,
+        ...queryRange(q),
+        notices: q.notices === true,
       });
-      return { items: r.items.map(messageView), next: r.next };
+      return { items: r.items.map(messageView), next: r.next, total: r.total };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/messages/rules',
+    summary: "The rule names a search can filter by: the rules of the tenant's policy in force, outbound then inbound",
+    tag: 'messages',
+    access: 'any',
+    schema: {
+      querystring: { type: 'object', properties: { tenant: { type: 'string' } } },
+      response: object({ items: list(object({ name: str, direction: oneOfStrings(['outbound', 'inbound']) })) }),
+    },
+    async handler(_req, ctx) {
+      const scoped = await ctx.scoped();
+      const { policy } = await currentPolicy(ctx.deps.store, scoped.tenantId);
+      return {
+        items: [
+          ...policy.outbound.rules.map((r) => ({ name: r.name, direction: 'outbound' })),
+          ...policy.inbound.rules.map((r) => ({ name: r.name, direction: 'inbound' })),
+        ],
+      };
     },
   }),
   defineRoute({

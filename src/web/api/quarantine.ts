@@ -6,7 +6,7 @@
 import {
   AdminOnlyReleaseError,
   releaseClassOfMessage,
-  adminOnlyRelease,
+  releaseRefusal,
   deleteQuarantined,
   listQuarantine,
   previewQuarantined,
@@ -14,10 +14,11 @@ import {
   releaseQuarantined,
 } from '../../inbound/quarantine.ts';
 import { getSettings } from '../../inbound/tenant-settings.ts';
-import { RELEASE_CLASSES } from '../../inbound/release-class.ts';
+import { RELEASE_CLASSES, reasonLabels, type ReleaseClass } from '../../inbound/release-class.ts';
 import { decideReleaseRequest, listReleaseRequests, requestOf, requestRelease, type RequestDeps } from '../../inbound/release-requests.ts';
 import type { ScopedStore } from '../../console/scoped-store.ts';
-import { defineRoute, HttpError, idParams, type RouteSpec } from './route.ts';
+import { defineRoute, errorBody, HttpError, idParams, type RouteCtx, type RouteSpec } from './route.ts';
+import { queryRange } from './query-dates.ts';
 import { anyObject, bool, int, list, nullable, num, object, okSchema, oneOfStrings, str, strList } from './schema-kit.ts';
 
 const itemFields = {
@@ -41,6 +42,10 @@ const itemFields = {
   reasonLabel: object({ ja: str, en: str }),
   /** only an admin may release it; a recipient asks (request-release) */
   adminOnly: bool,
+  /** the From display name, decoded (RFC 2047); '' when it has none */
+  fromName: str,
+  /** the From address */
+  fromAddress: str,
 };
 const requestSchema = object({
   id: str,
@@ -64,7 +69,53 @@ const listItemSchema = object({
   ...itemFields,
   /** the viewer's own release request for it, if they made one (not listed for admins) */
   myRequest: nullable(oneOfStrings(['pending', 'released', 'refused'])),
+  /** whether this viewer may release it (releaseRefusal: admins every class; others spam with self-release on) */
+  mayRelease: bool,
 });
+
+const bulkBody = {
+  type: 'object',
+  required: ['ids'],
+  additionalProperties: false,
+  properties: { ids: { type: 'array', minItems: 1, maxItems: 500, uniqueItems: true, items: { type: 'string', maxLength: 64 } } },
+};
+/** Each message of a bulk action on its own: done, or why not (the code and message a single action would answer). */
+const bulkResult = object({
+  results: list(object({ id: str, ok: bool, status: int, code: nullable(str), error: nullable(str) })),
+  done: int,
+  failed: int,
+});
+
+/** Runs `one` for each id in turn; a failure is that message's answer, not the whole request's. */
+async function eachMessage(ids: string[], one: (id: string) => Promise<void>) {
+  const results = [];
+  for (const id of ids) {
+    try {
+      await one(id);
+      results.push({ id, ok: true, status: 200, code: null, error: null });
+    } catch (err) {
+      const { status, body } = errorBody(err);
+      results.push({ id, ok: false, status, code: (body.code as string | undefined) ?? null, error: String(body.error) });
+    }
+  }
+  return { results, done: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length };
+}
+
+/**
+ * The one release of the console (single and bulk): visible to the viewer, allowed by
+ * releaseRefusal; an admin releases it for everyone it is held for, anyone else their own copy.
+ * Audited per message as quarantine.released with the person (the inbound service writes it).
+ */
+async function releaseOne(ctx: RouteCtx, scoped: ScopedStore, id: string, selfRelease: boolean): Promise<void> {
+  await visible(scoped, id);
+  const m = (await ctx.deps.store.message(id, scoped.tenantId))!;
+  const cls = releaseClassOfMessage(m);
+  const refusal = releaseRefusal(scoped, selfRelease, cls);
+  if (refusal === 'self_release_off') throw new HttpError(403, 'self-release is off for this tenant; ask an admin');
+  if (refusal === 'admin_only') throw new AdminOnlyReleaseError(cls);
+  if (scoped.isAdmin) await releaseQuarantined(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, ctx.deps.wake);
+  else await releaseForRecipient(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, scoped.principal.email, ctx.deps.wake);
+}
 
 function requestDeps(ctx: {
   deps: { store: RequestDeps['store']; config: { hostname: string; publicUrl: string }; wake: () => void };
@@ -97,31 +148,48 @@ export const quarantineRoutes: RouteSpec[] = [
       querystring: {
         type: 'object',
         properties: {
-          search: { type: 'string', maxLength: 200 },
+          search: { type: 'string', maxLength: 200, description: 'substring of From (name or address), envelope sender or subject' },
+          reason: oneOfStrings(RELEASE_CLASSES),
+          recipient: { type: 'string', maxLength: 320, description: 'substring of a recipient address' },
+          from: { type: 'string', description: 'received from: ISO date or epoch ms, inclusive' },
+          to: { type: 'string', description: 'received before: ISO date or epoch ms, exclusive' },
           limit: { type: 'integer', minimum: 1, maximum: 500 },
           tenant: { type: 'string' },
         },
       },
-      response: object({ items: list(listItemSchema), selfRelease: bool }),
+      response: object({
+        items: list(listItemSchema),
+        selfRelease: bool,
+        /** the reason classes a list can be filtered by, each in words (release-class.ts's label) */
+        reasons: list(object({ value: oneOfStrings(RELEASE_CLASSES), label: object({ ja: str, en: str }) })),
+      }),
     },
     async handler(req, ctx) {
-      const q = req.query as { search?: string; limit?: number };
+      const q = req.query as { search?: string; reason?: ReleaseClass; recipient?: string; from?: string; to?: string; limit?: number };
       const scoped = await ctx.scoped();
+      const range = queryRange(q);
       const items = await listQuarantine(ctx.deps.store, {
         tenantId: scoped.tenantId,
-        search: q.search,
+        search: q.search || undefined,
+        reason: q.reason,
+        recipientContains: q.recipient || undefined,
+        since: range.from,
+        until: range.to,
         limit: q.limit ?? 100,
         recipient: scoped.isAdmin ? undefined : scoped.principal.email,
       });
+      const { selfRelease } = await getSettings(ctx.deps.store, scoped.tenantId);
       const withRequests = await Promise.all(
         items.map(async (i) => ({
           ...i,
           myRequest: scoped.isAdmin
             ? null
             : ((await requestOf(ctx.deps.store, scoped.tenantId, i.id, scoped.principal.email))?.state ?? null),
+          mayRelease: releaseRefusal(scoped, selfRelease, i.releaseClass) === null,
         })),
       );
-      return { items: withRequests, selfRelease: (await getSettings(ctx.deps.store, scoped.tenantId)).selfRelease };
+      const reasons = RELEASE_CLASSES.map((value) => ({ value, label: reasonLabels({ releaseClass: value, score: null }) }));
+      return { items: withRequests, selfRelease, reasons };
     },
   }),
   defineRoute({
@@ -145,15 +213,35 @@ export const quarantineRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const { id } = req.params as { id: string };
-      await visible(scoped, id);
-      if (!scoped.isAdmin && !(await getSettings(ctx.deps.store, scoped.tenantId)).selfRelease)
-        throw new HttpError(403, 'self-release is off for this tenant; ask an admin');
-      const m = (await ctx.deps.store.message(id, scoped.tenantId))!;
-      if (!scoped.isAdmin && adminOnlyRelease(m)) throw new AdminOnlyReleaseError(releaseClassOfMessage(m));
-      // an admin releases it for everyone it is held for; anyone else their own copy only
-      if (scoped.isAdmin) await releaseQuarantined(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, ctx.deps.wake);
-      else await releaseForRecipient(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, scoped.principal.email, ctx.deps.wake);
+      await releaseOne(ctx, scoped, id, (await getSettings(ctx.deps.store, scoped.tenantId)).selfRelease);
       return { ok: true };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/quarantine/bulk-release',
+    summary: 'Release several messages, each as the single release would (same rules, audited per message); answers each',
+    tag: 'quarantine',
+    access: 'any',
+    schema: { body: bulkBody, response: bulkResult },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      const { ids } = req.body as { ids: string[] };
+      const { selfRelease } = await getSettings(ctx.deps.store, scoped.tenantId);
+      return eachMessage(ids, (id) => releaseOne(ctx, scoped, id, selfRelease));
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/quarantine/bulk-delete',
+    summary: 'Delete several quarantined messages (admins), each audited as the single delete; answers each',
+    tag: 'quarantine',
+    access: 'admin',
+    schema: { body: bulkBody, response: bulkResult },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      const { ids } = req.body as { ids: string[] };
+      return eachMessage(ids, (id) => deleteQuarantined(ctx.deps.store, scoped.tenantId, id, scoped.principal.email));
     },
   }),
   defineRoute({

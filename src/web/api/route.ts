@@ -74,7 +74,8 @@ function sameToken(a: string | undefined, b: string | undefined): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function errorBody(err: unknown): { status: number; body: Record<string, unknown> } {
+/** How an error is answered: its status and JSON body (code, message); unknown errors are thrown on. */
+export function errorBody(err: unknown): { status: number; body: Record<string, unknown> } {
   if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...err.extra } };
   if (err instanceof ScopeError) return { status: err.status, body: { error: err.message } };
   if (err instanceof ActionError) {

@@ -5,7 +5,6 @@
 // are the services of src/users/people.ts (the CLI calls the same ones), audited with the admin.
 import { issuePasswordResetLink } from '../../users/password-reset.ts';
 import type { UserRole } from '../../users/people.ts';
-import { domainOf } from '../../util/address.ts';
 import { hashPassword, generatePassword } from '../../util/password.ts';
 import { EMAIL_RE } from '../../cli/context.ts';
 import { checkRowsForTenant, parseUserCsv, type CsvError, type CsvUser } from '../../users/user-csv.ts';
