@@ -59,7 +59,7 @@ export function QuarantinePage({ isAdmin }: { isAdmin: boolean }) {
               rowKey={(m) => m.id}
               rowAttrs={(m) => ({ 'data-id': m.id })}
               columns={[
-                { key: 'received', label: t('col.received'), render: (m) => formatDate(m.receivedAt, t.lang) },
+                { key: 'received', label: t('col.received'), render: (m) => formatDate(m.receivedAt, t) },
                 { key: 'from', label: t('col.from'), render: (m) => m.from || m.mailFrom, className: 'addresses' },
                 { key: 'to', label: t('col.to'), render: (m) => m.recipients.join(', '), className: 'addresses' },
                 { key: 'subject', label: t('col.subject'), render: (m) => m.subject, className: 'subject' },
@@ -142,7 +142,7 @@ function ReleaseRequests({ onChange }: { onChange: () => void }) {
               rowKey={(r) => r.id}
               rowAttrs={(r) => ({ 'data-request': r.id })}
               columns={[
-                { key: 'requested', label: t('col.requestedAt'), render: (r) => formatDate(r.requestedAt, t.lang) },
+                { key: 'requested', label: t('col.requestedAt'), render: (r) => formatDate(r.requestedAt, t) },
                 { key: 'requester', label: t('col.requester'), render: (r) => r.recipient, className: 'addresses' },
                 { key: 'from', label: t('col.from'), render: (r) => r.from, className: 'addresses' },
                 { key: 'subject', label: t('col.subject'), render: (r) => r.subject, className: 'subject' },

@@ -11,16 +11,16 @@ import { Notice } from '../components/Notice.tsx';
 import { RuleChips } from '../components/RuleChips.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { MESSAGE_STATES, type MessageState, stateLabel } from '../words/states.ts';
+import { midnightInZone } from '../../../src/util/zoned-time.ts';
 
 type Message = GetAnswer<'/api/messages'>['items'][number];
 type Filters = { sender: string; recipient: string; subject: string; from: string; to: string; state: MessageState | ''; rule: string };
-const DAY = 86_400_000;
 
 /** Dates of the form are whole days in the viewer's time zone; `to` includes its day. */
-export function epoch(day: string, end: boolean): string | undefined {
-  if (!day) return undefined;
-  const [y, m, d] = day.split('-').map(Number);
-  return String(new Date(y!, m! - 1, d!).getTime() + (end ? DAY : 0));
+/** A date filter's day as epoch ms: its midnight in the tenant's zone (`end`: the next day's). */
+export function epoch(day: string, end: boolean, zone: string): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  return String(midnightInZone(day, zone, end ? 1 : 0));
 }
 
 export function SearchPage({ own }: { own?: boolean }) {
@@ -40,8 +40,8 @@ export function SearchPage({ own }: { own?: boolean }) {
         ...(f.subject ? { subject: f.subject } : {}),
         ...(f.state ? { state: f.state } : {}),
         ...(f.rule && !own ? { rule: f.rule } : {}),
-        from: epoch(f.from, false),
-        to: epoch(f.to, true),
+        from: epoch(f.from, false, t.zone),
+        to: epoch(f.to, true, t.zone),
         ...(own ? { direction: 'outbound' as const } : {}),
         before,
       };
@@ -112,7 +112,7 @@ export function SearchPage({ own }: { own?: boolean }) {
             rowAttrs={(m) => ({ 'data-id': m.id })}
             onOpen={open}
             columns={[
-              { key: 'received', label: t('col.received'), render: (m) => formatDate(m.createdAt, t.lang) },
+              { key: 'received', label: t('col.received'), render: (m) => formatDate(m.createdAt, t) },
               { key: 'from', label: t('col.from'), render: (m) => m.mailFrom || t('search.nullSender'), className: 'addresses' },
               {
                 key: 'to',
