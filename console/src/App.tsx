@@ -104,7 +104,7 @@ function Console({ me, onSwitchLang, onLogout, refreshMe }: ConsoleProps) {
           onLogout={logout}
         >
           <Pages
-            key={`${page}/${route.arg ?? ''}/${tenant ?? ''}/${zone}`}
+            key={`${page}/${route.arg ?? ''}/${tenant ?? ''}`}
             me={me}
             page={page}
             arg={route.arg}

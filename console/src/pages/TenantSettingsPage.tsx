@@ -44,14 +44,12 @@ export function TenantSettingsPage({ tenantName, onSaved }: { tenantName: string
     <section>
       <h2>{t('settings.title')}</h2>
       <p>{t('settings.intro')}</p>
-      <LoadState loaded={loaded}>
-        {(p) => <ProfileForm {...p} tenantName={tenantName} onSaved={onSaved} reload={loaded.reload} />}
-      </LoadState>
+      <LoadState loaded={loaded}>{(p) => <ProfileForm {...p} tenantName={tenantName} onSaved={onSaved} />}</LoadState>
     </section>
   );
 }
 
-function ProfileForm(props: { timeZone: string; displayName: string | null; tenantName: string; onSaved: () => void; reload: () => void }) {
+function ProfileForm(props: { timeZone: string; displayName: string | null; tenantName: string; onSaved: () => void }) {
   const t = useI18n();
   const now = useNow(30_000);
   const action = useAction();
@@ -61,10 +59,8 @@ function ProfileForm(props: { timeZone: string; displayName: string | null; tena
   const save = () =>
     action.run(() => ok(client.PUT('/api/tenant/profile', { body: { timeZone: zone.trim(), displayName: name.trim() || null } })), {
       done: t('settings.saved'),
-      onDone: () => {
-        props.onSaved();
-        props.reload();
-      },
+      // the form keeps what was saved; `me` is fetched again so every page formats in the new zone
+      onDone: () => props.onSaved(),
     });
   return (
     <form
