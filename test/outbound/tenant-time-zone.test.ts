@@ -162,6 +162,15 @@ for (const kind of backends()) {
       const heldAt = Number(events.find((e) => e.type === 'held')!.at);
       assert.equal(heldRow[0], isoInZone(heldAt, 'Europe/Berlin'));
 
+      // the CLI's human output: ISO 8601 with the tenant's offset (--json keeps UTC)
+      const listed = await cli(['message', 'list', '--tenant', 'acme']);
+      const line = listed.stdout.split('\n').find((l) => l.startsWith(id))!;
+      assert.ok(line.includes(isoInZone(Number(m.created_at), 'Europe/Berlin')), line);
+      const json = JSON.parse((await cli(['message', 'list', '--tenant', 'acme', '--json'])).stdout);
+      assert.match(json.find((x: { id: string }) => x.id === id).createdAt, /Z$/);
+      const shown = await cli(['message', 'show', id]);
+      assert.match(shown.stdout, /^createdAt\s+\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0[12]:00$/m);
+
       const globexCsv = await csvRows(h.http, 'gadmin@globex.example', '/api/audit?format=csv&lang=en');
       assert.ok(globexCsv.length > 0);
       for (const row of globexCsv) assert.match(row[0]!, /\+09:00$/, 'the default tenant: Tokyo');
