@@ -162,6 +162,19 @@ for (const kind of backends()) {
       const heldAt = Number(events.find((e) => e.type === 'held')!.at);
       assert.equal(heldRow[0], isoInZone(heldAt, 'Europe/Berlin'));
 
+      // the dashboard's days and the operator's "mail today" count from the tenant's midnight
+      const berlinDay = () => isoInZone(Date.now(), 'Europe/Berlin').slice(0, 10);
+      const dayBefore = berlinDay();
+      const dash = (await as.admin!.call('GET', '/api/dashboard?days=3')).json;
+      const days = dash.days.map((d: { day: string }) => d.day);
+      assert.equal(days.length, 3);
+      assert.ok([dayBefore, berlinDay()].includes(days.at(-1)), 'the last day is today in Berlin (either side of a midnight)');
+      const overview = (await as.ops!.call('GET', '/api/tenants')).json.items;
+      const acmeRow = overview.find((x: { name: string }) => x.name === 'acme');
+      assert.equal(acmeRow.timeZone, 'Europe/Berlin');
+      assert.equal(acmeRow.displayName, '株式会社アクメ');
+      assert.ok(acmeRow.mailToday >= 1, 'the held mail counts as today in Berlin');
+
       // the CLI's human output: ISO 8601 with the tenant's offset (--json keeps UTC)
       const listed = await cli(['message', 'list', '--tenant', 'acme']);
       const line = listed.stdout.split('\n').find((l) => l.startsWith(id))!;
