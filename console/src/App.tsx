@@ -1,5 +1,5 @@
 // The Sekisho console: who is logged in, in which language, on which page and (operators) in
-// which tenant — the page itself is one file per page in pages/. Every piece of message content is
+// which tenant — and so in which time zone times are shown — the page itself is one file per page in pages/. Every piece of message content is
 // rendered as React text (escaped), never as HTML.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { client, ok, setCsrf, setTenant } from './api.ts';
@@ -40,7 +40,12 @@ export function App() {
       {me === undefined ? null : me === null ? (
         <LoginPage onLogin={loggedIn} onSwitchLang={switchLang} />
       ) : (
-        <Console me={me} onSwitchLang={switchLang} onLogout={() => setMe(null)} />
+        <Console
+          me={me}
+          onSwitchLang={switchLang}
+          onLogout={() => setMe(null)}
+          refreshMe={() => void ok(client.GET('/api/auth/me')).then(setMe, () => undefined)}
+        />
       )}
     </I18nContext.Provider>
   );
@@ -55,10 +60,24 @@ function chosenTenant(me: Me, fromUrl: string | undefined): string | undefined {
   return names[0];
 }
 
-function Console({ me, onSwitchLang, onLogout }: { me: Me; onSwitchLang: () => void; onLogout: () => void }) {
-  const t = useI18n();
+/** The time zone the console shows times in: the user's tenant's, or the operator's chosen tenant's. */
+function zoneOf(me: Me, tenant: string | undefined): string {
+  return (me.role === 'operator' ? me.tenants?.find((x) => x.name === tenant)?.timeZone : undefined) ?? me.timeZone;
+}
+
+interface ConsoleProps {
+  me: Me;
+  onSwitchLang: () => void;
+  onLogout: () => void;
+  refreshMe: () => void;
+}
+
+function Console({ me, onSwitchLang, onLogout, refreshMe }: ConsoleProps) {
+  const base = useI18n();
   const route = useRoute();
   const tenant = chosenTenant(me, route.tenant);
+  const zone = zoneOf(me, tenant);
+  const t = useMemo(() => translator(base.lang, zone), [base.lang, zone]);
   setTenant(tenant ?? null);
   const page = route.page || startPage(me);
   useEffect(() => {
@@ -73,18 +92,27 @@ function Console({ me, onSwitchLang, onLogout }: { me: Me; onSwitchLang: () => v
     onLogout();
   };
   return (
-    <TenantContext.Provider value={tenant}>
-      <Layout
-        me={me}
-        page={page}
-        items={navItems(me, t)}
-        tenant={tenant}
-        onTenant={(name) => navigate({ page, tenant: name })}
-        onSwitchLang={onSwitchLang}
-        onLogout={logout}
-      >
-        <Pages key={`${page}/${route.arg ?? ''}/${tenant ?? ''}`} me={me} page={page} arg={route.arg} />
-      </Layout>
-    </TenantContext.Provider>
+    <I18nContext.Provider value={t}>
+      <TenantContext.Provider value={tenant}>
+        <Layout
+          me={me}
+          page={page}
+          items={navItems(me, t)}
+          tenant={tenant}
+          onTenant={(name) => navigate({ page, tenant: name })}
+          onSwitchLang={onSwitchLang}
+          onLogout={logout}
+        >
+          <Pages
+            key={`${page}/${route.arg ?? ''}/${tenant ?? ''}`}
+            me={me}
+            page={page}
+            arg={route.arg}
+            tenant={tenant}
+            refreshMe={refreshMe}
+          />
+        </Layout>
+      </TenantContext.Provider>
+    </I18nContext.Provider>
   );
 }

@@ -41,6 +41,8 @@ export interface paths {
                             role: "user" | "approver" | "admin" | "operator";
                             tenantId: string | null;
                             tenant: string | null;
+                            tenantDisplayName: string | null;
+                            timeZone: string;
                             language: string;
                             csrfToken: string | null;
                         };
@@ -158,6 +160,8 @@ export interface paths {
                             role: "user" | "approver" | "admin" | "operator";
                             tenantId: string | null;
                             tenant: string | null;
+                            tenantDisplayName: string | null;
+                            timeZone: string;
                             language: string;
                             csrfToken: string | null;
                             totpEnabled: boolean;
@@ -165,6 +169,8 @@ export interface paths {
                             tenants?: {
                                 id: string;
                                 name: string;
+                                displayName: string | null;
+                                timeZone: string;
                             }[];
                         };
                     };
@@ -236,6 +242,8 @@ export interface paths {
                                 role: "user" | "approver" | "admin" | "operator";
                                 tenantId: string | null;
                                 tenant: string | null;
+                                tenantDisplayName: string | null;
+                                timeZone: string;
                                 language: string;
                                 csrfToken: string | null;
                                 totpEnabled: boolean;
@@ -243,6 +251,8 @@ export interface paths {
                                 tenants?: {
                                     id: string;
                                     name: string;
+                                    displayName: string | null;
+                                    timeZone: string;
                                 }[];
                             } | null;
                         };
@@ -4707,6 +4717,8 @@ export interface paths {
                             items: {
                                 id: string;
                                 name: string;
+                                displayName: string | null;
+                                timeZone: string;
                                 disabled: boolean;
                                 domains: string[];
                                 users: number;
@@ -4748,6 +4760,133 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenant/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s time zone (IANA name) and display name */
+        get: {
+            parameters: {
+                query?: {
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            timeZone: string;
+                            displayName: string | null;
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Set the tenant’s time zone (every time its people see is shown in it) and display name; 400 invalid_time_zone for a name that is not an IANA zone */
+        put: {
+            parameters: {
+                query?: {
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        timeZone?: string;
+                        displayName?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            timeZone: string;
+                            displayName: string | null;
+                        };
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;

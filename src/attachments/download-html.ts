@@ -1,7 +1,8 @@
 // HTML of the recipient's download page /d/TOKEN, Japanese first, then English, readable on a
 // phone (one column, large touch targets, no scripts). Everything that came from a sender (file
-// names) is HTML-escaped; the page itself never changes state on GET — buttons POST.
-import { formatDateEn, formatDateJa, formatSize } from '../mime/notice-text.ts';
+// names) is HTML-escaped; times are in the sending tenant's time zone; the page itself never changes state on GET — buttons POST.
+import { formatSize } from '../mime/notice-text.ts';
+import { formatDate } from '../util/zoned-time.ts';
 import { escapeHtml } from '../util/escape-html.ts';
 
 export interface PageFile {
@@ -12,7 +13,7 @@ export interface PageFile {
 }
 
 export type PageView =
-  | { kind: 'files'; base: string; files: PageFile[]; expiresAt: Date; remaining: number | null }
+  | { kind: 'files'; base: string; files: PageFile[]; expiresAt: Date; remaining: number | null; timeZone: string }
   | { kind: 'passcode'; base: string; sent: boolean; error: string | null; canSend: boolean }
   | { kind: 'expired' }
   | { kind: 'withdrawn' }
@@ -80,7 +81,7 @@ export function renderPage(view: PageView): string {
       return layout(
         'ダウンロード / Download',
         `<h1>添付ファイルのダウンロード <span class="en">/ Download attachments</span></h1>` +
-          `<p>有効期限: ${escapeHtml(formatDateJa(view.expiresAt))} まで<br><span class="en">Available until: ${escapeHtml(formatDateEn(view.expiresAt))}</span></p>` +
+          `<p>有効期限: ${escapeHtml(formatDate('ja', view.expiresAt, view.timeZone))} まで<br><span class="en">Available until: ${escapeHtml(formatDate('en', view.expiresAt, view.timeZone))}</span></p>` +
           (view.remaining !== null
             ? `<p>残りダウンロード回数: ${view.remaining} <span class="en">/ downloads left: ${view.remaining}</span></p>`
             : '') +

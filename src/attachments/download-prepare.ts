@@ -12,6 +12,7 @@ import { reopenable } from '../mime/rewrite/message-source.ts';
 import { webDownloadNotice } from '../mime/notice-text.ts';
 import { hashToken, newToken } from '../util/id.ts';
 import { attachmentsDb, type DownloadAction } from './plan-actions.ts';
+import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -43,6 +44,7 @@ export async function prepareDownload(
   const listed = files.filter((f) => f.withdrawn_at === null);
   const expiresAt = new Date(Math.max(...files.map((f) => f.expires_at)));
   const copies: PreparedCopy[] = [];
+  const timeZone = await timeZoneOfTenant(store, message.tenant_id);
   for (const recipient of recipients) {
     const token = await linkFor(store, message, recipient.toLowerCase(), action);
     const notice = webDownloadNotice({
@@ -51,6 +53,7 @@ export async function prepareDownload(
       files: listed.map((f) => ({ filename: f.filename, size: f.size })),
       expiresAt,
       passcode: action.passcode,
+      timeZone,
     });
     const { stream } = removeAttachmentsWithNotice((await reopenable(raw)).open(), { notice, position: action.position });
     copies.push({ recipients: [recipient], raw: stream });

@@ -19,6 +19,7 @@ import { renderPage, type PageView } from './download-html.ts';
 import { tokenPageScope } from '../web/token-page-scope.ts';
 import { IpThrottle } from '../util/ip-throttle.ts';
 import { hashToken } from '../util/id.ts';
+import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 
 export interface DownloadRouteDeps {
   store: Store;
@@ -185,6 +186,7 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: DownloadRoute
         files: files.map((f) => ({ index: f.idx, filename: f.filename, size: Number(f.size), state: fileState(f) })),
         expiresAt: new Date(Math.max(...live.map((f) => f.expires_at))),
         remaining: link.max_downloads === null ? null : link.max_downloads - link.download_count,
+        timeZone: await timeZoneOfTenant(deps.store, link.tenant_id),
       });
     });
 

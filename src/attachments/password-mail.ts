@@ -10,6 +10,7 @@ import { composeNotice, enqueueSystemMessage } from '../queue/system-mail.ts';
 import { zipPasswordNotice } from '../mime/notice-text.ts';
 import { attachmentsDb, attachmentTreatment, protectedRecipients } from './plan-actions.ts';
 import type { ZipDetails } from './zip-prepare.ts';
+import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 
 export async function sendDuePasswordMails(store: Store, hostname: string, logger: Logger): Promise<number> {
   const db = attachmentsDb(store);
@@ -64,6 +65,7 @@ export async function sendDuePasswordMails(store: Store, hostname: string, logge
         subject: row.subject,
         sentAt: new Date(row.created_at),
         files: details.files,
+        timeZone: await timeZoneOfTenant(store, row.tenant_id),
       });
       const raw = await composeNotice(
         { from: row.header_from || row.mail_from, to, subject: notice.subject, text: notice.text, html: notice.html },

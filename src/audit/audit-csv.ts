@@ -1,11 +1,12 @@
 // The audit log as CSV for Excel: UTF-8 with a BOM (Excel reads BOM-less CSV as Shift_JIS and
 // garbles Japanese), CRLF lines and RFC 4180 quoting, one header row in the viewer's language,
-// times as `2026-12-03 23:34:05 +09:00` in the tenant's time zone, and each event described in
+// times as ISO 8601 with the offset (`2026-12-03T23:34:05+09:00`) in the row's tenant's time zone, and each event described in
 // the words the screen shows. A cell that starts with = + - @ (or a tab / CR) gets a leading
 // single quote, so a crafted subject cannot become a formula in the admin's spreadsheet.
 import { actorLabel, eventSentence, type Words } from './event-words.ts';
 import { groupOf } from './event-groups.ts';
 import type { AuditRow } from './audit-query.ts';
+import { isoInZone } from '../util/zoned-time.ts';
 
 export const BOM = '\uFEFF';
 const COLUMNS = ['at', 'group', 'event', 'actor', 'description', 'subject', 'messageId', 'tenant'] as const;
@@ -18,28 +19,6 @@ export function csvField(value: string): string {
 
 export function csvLine(fields: readonly string[]): string {
   return `${fields.map(csvField).join(',')}\r\n`;
-}
-
-/** `2026-12-03 23:34:05 +09:00` in `timeZone`. */
-export function csvTime(ms: number, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-      timeZoneName: 'longOffset',
-    })
-      .formatToParts(new Date(ms))
-      .map((p) => [p.type, p.value]),
-  );
-  // longOffset reads "GMT+09:00", or "GMT" for UTC itself
-  const offset = parts.timeZoneName === 'GMT' ? '+00:00' : String(parts.timeZoneName).replace('GMT', '');
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${offset}`;
 }
 
 export function csvHeader(t: Words): string {
@@ -60,7 +39,7 @@ export function csvRow(t: Words, row: AuditRow, timeZone: string): string {
   const group = groupOf(row.type);
   const subject = row.subject ?? (typeof data.subject === 'string' ? data.subject : '');
   return csvLine([
-    csvTime(row.at, timeZone),
+    isoInZone(row.at, timeZone),
     group ? (t.maybe(`auditGroup.${group}`) ?? group) : '',
     t.maybe(`ev.${row.type}`) ?? t.maybe('ev.other') ?? row.type,
     actorLabel(t, row.actor),

@@ -95,6 +95,7 @@ export const AUDIT_EVENT_GROUPS = {
   'retention.messages_purged': 'settings',
   'tenant.disabled': 'settings',
   'tenant.enabled': 'settings',
+  'tenant.profile': 'settings',
   'tenant.retention': 'settings',
   'tenant.send_limits': 'settings',
   'user.deleted': 'settings',

@@ -48,6 +48,8 @@ const FIELDS = [
   'restoredFrom',
   'limit',
   'url',
+  'timeZone',
+  'displayName',
 ] as const;
 
 function valueText(t: Words, key: string, value: unknown): string | null {

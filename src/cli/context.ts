@@ -1,12 +1,15 @@
 // Opens what a management command needs: the same configuration as `sekisho start` and the store,
 // which must exist already (a wrong data directory is an error, not a new empty database; only
-// `start` and `init` create one). Service errors (src/users) become one-line CLI errors.
+// `start` and `init` create one). Service errors (src/users) become one-line CLI errors. Times for
+// people are printed in the tenant's time zone (tenantClock).
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store, Tenant } from '../store/store.ts';
 import { CliError } from './cli-error.ts';
 import { PeopleError } from '../users/people.ts';
+import { tenantTimeZone } from '../users/tenant-profile.ts';
+import { DEFAULT_TIME_ZONE, isoInZone } from '../util/zoned-time.ts';
 
 export async function withStore<T>(fn: (store: Store, config: Config) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
   const config = loadConfig();
@@ -31,6 +34,15 @@ export async function requireTenant(store: Store, name: string): Promise<Tenant>
   const tenant = await store.tenantByName(name);
   if (!tenant) throw new CliError(`no tenant named "${name}" (see: sekisho tenant add)`);
   return tenant;
+}
+
+/**
+ * Times as the CLI prints them for people: ISO 8601 with the offset of the tenant's time zone
+ * (2026-12-03T23:34:05+01:00). --json output keeps UTC (…Z) for scripts.
+ */
+export async function tenantClock(store: Store): Promise<(ms: number | null | undefined, tenantId: string) => string> {
+  const zones = new Map((await store.listTenants()).map((t) => [t.id, tenantTimeZone(t)]));
+  return (ms, tenantId) => (ms == null ? '-' : isoInZone(Number(ms), zones.get(tenantId) ?? DEFAULT_TIME_ZONE));
 }
 
 export async function readStdin(): Promise<string> {

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { CliError } from './cli-error.ts';
-import { requireTenant, withStore, EMAIL_RE } from './context.ts';
+import { requireTenant, withStore, EMAIL_RE, tenantClock } from './context.ts';
 import { deleteQuarantined, listQuarantine, previewQuarantined, QuarantineError, releaseQuarantined } from '../inbound/quarantine.ts';
 import { sendDigests } from '../inbound/digest.ts';
 import { getSettings, updateSettings, type InboundSettings } from '../inbound/tenant-settings.ts';
@@ -77,9 +77,10 @@ async function listCommand(o: {
     const tenantId = (await requireTenant(store, o.tenant)).id;
     const items = await listQuarantine(store, { tenantId, recipient: o.recipient, search: o.search, since, limit });
     if (o.json) return void process.stdout.write(JSON.stringify(items, null, 2) + '\n');
+    const clock = await tenantClock(store);
     for (const i of items) {
       process.stdout.write(
-        `${i.id}  ${new Date(i.receivedAt).toISOString()}  score ${i.score ?? '-'}  ${i.from || i.mailFrom || '<>'} → ${i.recipients.join(',')}  ${JSON.stringify(i.subject)}\n    ${i.reasonLabel.en}${i.adminOnly ? ' (admin release only)' : ''}: ${i.reason}\n`,
+        `${i.id}  ${clock(i.receivedAt, tenantId)}  score ${i.score ?? '-'}  ${i.from || i.mailFrom || '<>'} → ${i.recipients.join(',')}  ${JSON.stringify(i.subject)}\n    ${i.reasonLabel.en}${i.adminOnly ? ' (admin release only)' : ''}: ${i.reason}\n`,
       );
     }
     if (items.length === 0) process.stdout.write('no quarantined mail\n');

@@ -4,7 +4,7 @@ import type { Store, MessageRow } from '../store/store.ts';
 import type { AddressFact, MessageFacts } from '../mime/facts.ts';
 import { CliError } from './cli-error.ts';
 import { attachmentDetails } from '../attachments/details.ts';
-import { requireTenant, withStore } from './context.ts';
+import { requireTenant, withStore, tenantClock } from './context.ts';
 import { listQueue } from '../delivery/queue-control.ts';
 import { MESSAGE_STATES, parseMessageState } from '../store/message-state.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -66,9 +66,10 @@ export async function messageListCommand(opts: {
       process.stdout.write(JSON.stringify(rows.map(messageSummary)) + '\n');
       return;
     }
+    const clock = await tenantClock(store);
     for (const m of rows) {
       process.stdout.write(
-        `${m.id}  ${m.state.padEnd(17)} ${new Date(m.created_at).toISOString()}  ${m.header_from || m.mail_from}  →  ${(JSON.parse(m.recipients) as string[]).join(', ')}  ${m.subject}\n`,
+        `${m.id}  ${m.state.padEnd(17)} ${clock(m.created_at, m.tenant_id)}  ${m.header_from || m.mail_from}  →  ${(JSON.parse(m.recipients) as string[]).join(', ')}  ${m.subject}\n`,
       );
     }
   });
@@ -82,15 +83,19 @@ export async function messageShowCommand(id: string, opts: { json?: boolean }): 
       process.stdout.write(JSON.stringify(detail) + '\n');
       return;
     }
-    const { events, recipients, attachments, downloads, ...rest } = detail;
+    const { events, recipients, attachments, downloads, ...fields } = detail;
+    // people read times in the tenant's zone; --json keeps UTC
+    const clock = await tenantClock(store);
+    const at = (iso: string | null) => (iso ? clock(Date.parse(iso), detail.tenantId) : null);
+    const rest = { ...fields, createdAt: at(fields.createdAt), dueAt: at(fields.dueAt) };
     for (const [k, v] of Object.entries(rest)) process.stdout.write(`${k.padEnd(11)} ${Array.isArray(v) ? v.join(', ') : (v ?? '')}\n`);
     for (const a of attachments) process.stdout.write(`attachment  ${a.filename} (${a.contentType}, ${a.size} bytes)\n`);
     for (const d of downloads ?? [])
-      process.stdout.write(`download    ${d.recipient}  ${d.count} time(s)${d.lastAt ? `, last ${d.lastAt}` : ''}\n`);
+      process.stdout.write(`download    ${d.recipient}  ${d.count} time(s)${d.lastAt ? `, last ${at(d.lastAt)}` : ''}\n`);
     process.stdout.write('recipients:\n');
     for (const r of recipients) process.stdout.write(`  ${r.address}  ${r.state}  ${r.lastResponse ?? ''}\n`);
     process.stdout.write('events:\n');
-    for (const e of events) process.stdout.write(`  ${e.at}  ${e.type.padEnd(12)} ${e.actor}  ${JSON.stringify(e.data)}\n`);
+    for (const e of events) process.stdout.write(`  ${at(e.at)}  ${e.type.padEnd(12)} ${e.actor}  ${JSON.stringify(e.data)}\n`);
   });
 }
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
-import { requireTenant, withStore } from './context.ts';
+import { requireTenant, withStore, tenantClock } from './context.ts';
 import { applyPolicy, policyYaml } from '../outbound/policy-service.ts';
 import { formatPolicyErrors, parsePolicy } from '../policy/load.ts';
 import { describeAction, replayPolicy } from '../outbound/policy-replay.ts';
@@ -106,9 +106,10 @@ async function policyTest(file: string, opts: { tenant: string; since: string; j
       );
       return;
     }
+    const clock = await tenantClock(store);
     for (const m of messages) {
       process.stdout.write(
-        `${m.id}  ${new Date(m.createdAt).toISOString().slice(0, 16)}  ${m.from} → ${m.recipients.join(', ')}  ${JSON.stringify(m.subject)}\n`,
+        `${m.id}  ${clock(m.createdAt, tenant.id)}  ${m.from} → ${m.recipients.join(', ')}  ${JSON.stringify(m.subject)}\n`,
       );
       process.stdout.write(`    would be: ${m.outcome} (was: ${m.actualState})\n`);
       if (m.plan.matchedRules.length) process.stdout.write(`    rules:    ${m.plan.matchedRules.join('; ')}\n`);

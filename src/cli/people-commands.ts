@@ -1,5 +1,5 @@
 // People, domains and tenants over their lifetime (`sekisho user disable|enable|delete|passwd|
-// reset-link|reset-2fa|list`, `domain add|remove|list`, `tenant list|show|disable|enable`) and `sekisho init`,
+// reset-link|reset-2fa|list`, `domain add|remove|list`, `tenant list|show|set|disable|enable`) and `sekisho init`,
 // which creates the database the other commands refuse to create. Each command is one call of the
 // services in src/users (the API calls the same ones) with actor "cli".
 import type { Command } from 'commander';
@@ -17,9 +17,11 @@ import {
   tenantSummary,
   type TenantSummary,
 } from '../users/tenants.ts';
+import { setTenantProfile, timeZoneOfTenant } from '../users/tenant-profile.ts';
+import { isoInZone } from '../util/zoned-time.ts';
 
 const print = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
+const iso = (ms: number | null, zone: string) => (ms === null ? '-' : isoInZone(ms, zone));
 
 function group(program: Command, name: string, description: string): Command {
   return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
@@ -82,9 +84,10 @@ function registerUserCommands(user: Command): void {
     .description('issue a password-reset link (24 hours, single use) to pass on to the user; their earlier open link ends')
     .action((email: string) =>
       withStore(async (store, config) => {
-        const link = await issuePasswordResetLink(store, await findUser(store, email), 'cli');
+        const user = await findUser(store, email);
+        const link = await issuePasswordResetLink(store, user, 'cli');
         print(`${config.publicUrl.replace(/\/+$/, '')}${link.path}`);
-        print(`valid once, until ${iso(link.expiresAt)}`);
+        print(`valid once, until ${iso(link.expiresAt, await timeZoneOfTenant(store, user.tenant_id))}`);
       }),
     );
   user
@@ -159,9 +162,11 @@ function registerDomainCommands(domain: Command): void {
 function summaryText(t: TenantSummary): string {
   const states = Object.entries(t.messages).map(([s, n]) => `${s} ${n}`);
   return [
-    `tenant ${t.name}${t.disabled ? ` (DISABLED since ${iso(t.disabledAt)})` : ''}`,
+    `tenant ${t.name}${t.disabled ? ` (DISABLED since ${iso(t.disabledAt, t.timeZone)})` : ''}`,
     `id: ${t.id}`,
-    `created: ${iso(t.createdAt)}`,
+    `display name: ${t.displayName ?? '-'}`,
+    `time zone: ${t.timeZone}`,
+    `created: ${iso(t.createdAt, t.timeZone)}`,
     `domains: ${t.domains.map((d) => `${d.domain} → ${d.inboundRoute ?? 'no inbound route'}`).join(', ') || '-'}`,
     `users: ${t.users.admin} admin, ${t.users.approver} approver, ${t.users.user} user (${t.users.disabled} disabled)`,
     `messages: ${states.join(', ') || 'none'}`,
@@ -185,8 +190,24 @@ function registerTenantCommands(tenant: Command): void {
       }),
     );
   tenant
+    .command('set <name>')
+    .description('the tenant’s time zone (IANA name: every time its people see is in it) and display name')
+    .option('--timezone <zone>', 'e.g. Asia/Tokyo (the default), Europe/Berlin, America/New_York')
+    .option('--name <displayName>', 'the company name people see, e.g. 株式会社サンプル ("" = the tenant name)')
+    .action((name: string, opts: { timezone?: string; name?: string }) =>
+      withStore(async (store) => {
+        if (opts.timezone === undefined && opts.name === undefined) throw new CliError('say what to set: --timezone and/or --name');
+        const change = {
+          ...(opts.timezone !== undefined ? { timeZone: opts.timezone } : {}),
+          ...(opts.name !== undefined ? { displayName: opts.name } : {}),
+        };
+        const p = await setTenantProfile(store, await findTenant(store, name), change, 'cli');
+        print(`tenant ${name}: time zone ${p.timeZone}, display name ${p.displayName ?? '-'}`);
+      }),
+    );
+  tenant
     .command('show <name>')
-    .description('one tenant: domains, routes, users, messages by state')
+    .description('one tenant: display name, time zone, domains, routes, users, messages by state (times in its zone)')
     .option('--json')
     .action((name: string, opts: { json?: boolean }) =>
       withStore(async (store) => {

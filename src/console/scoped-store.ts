@@ -6,7 +6,8 @@
 // store for tenant data, so a forgotten WHERE in a route cannot leak another tenant's mail.
 import type { AuditEventType } from '../audit/event-groups.ts';
 import { countAudit, searchAudit, type AuditFilter, type AuditRow, type AuditScope } from '../audit/audit-query.ts';
-import { DEFAULT_TIME_ZONE, tenantTimeZone } from '../audit/time-zone.ts';
+import { tenantTimeZone } from '../users/tenant-profile.ts';
+import { DEFAULT_TIME_ZONE } from '../util/zoned-time.ts';
 import { sql } from 'kysely';
 import type { AuditEvent, MessageRow, RecipientRow, Store, Tenant } from '../store/store.ts';
 import type { Principal } from '../web/session/auth.ts';
@@ -33,6 +34,11 @@ export class ScopedStore {
 
   get tenantId(): string {
     return this.tenant.id;
+  }
+
+  /** The tenant's time zone (users/tenant-profile.ts). */
+  get timeZone(): string {
+    return tenantTimeZone(this.tenant);
   }
 
   /** May this principal see everything in the tenant? */
@@ -230,19 +236,26 @@ export async function scopedStore(store: Store, principal: Principal, requestedT
 
 /**
  * The audit log a request may read: a tenant user's own tenant (admins only), an operator's named
- * tenant, or — an operator naming none — every tenant's. `timeZone`: the CSV's times.
+ * tenant, or — an operator naming none — every tenant's. `zoneOf`: the zone a row's CSV time is in
+ * (its tenant's).
  */
 export async function auditLogFor(
   store: Store,
   principal: Principal,
   requestedTenant: string | undefined,
-): Promise<{ read: (f: AuditFilter, withTotal?: boolean) => Promise<AuditPage>; timeZone: string }> {
+): Promise<{ read: (f: AuditFilter, withTotal?: boolean) => Promise<AuditPage>; zoneOf: (tenantId: string | null) => string }> {
   if (principal.role === 'operator' && !requestedTenant) {
-    return { read: (f, withTotal = true) => readAudit(store, { allTenants: true }, f, withTotal), timeZone: DEFAULT_TIME_ZONE };
+    // every tenant's rows: each in its own tenant's zone (the offset in each time says which)
+    const zones = new Map((await store.listTenants()).map((t) => [t.id, tenantTimeZone(t)]));
+    return {
+      read: (f, withTotal = true) => readAudit(store, { allTenants: true }, f, withTotal),
+      zoneOf: (id) => (id && zones.get(id)) || DEFAULT_TIME_ZONE,
+    };
   }
   const scoped = await scopedStore(store, principal, requestedTenant);
   scoped.requireAdmin();
-  return { read: (f, withTotal) => scoped.auditLog(f, withTotal), timeZone: tenantTimeZone(scoped.tenant) };
+  const zone = scoped.timeZone;
+  return { read: (f, withTotal) => scoped.auditLog(f, withTotal), zoneOf: () => zone };
 }
 
 export interface AuditPage {

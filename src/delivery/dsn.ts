@@ -6,6 +6,7 @@
 import type { NoticeLanguage } from '../util/lang.ts';
 import { rfc5322Date } from '../util/rfc5322-date.ts';
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_TIME_ZONE, formatDate } from '../util/zoned-time.ts';
 
 export type DsnLanguage = NoticeLanguage;
 
@@ -54,7 +55,7 @@ export interface DsnInput {
   subject?: string;
   /** queue id, reported as X-Sekisho-Queue-ID for support */
   queueId?: string;
-  /** time zone for dates in the human part (default Asia/Tokyo) */
+  /** the tenant's time zone for dates in the human part (default Asia/Tokyo) */
   timeZone?: string;
   date?: Date;
   messageId?: string;
@@ -203,7 +204,7 @@ function humanText(input: DsnInput, language: DsnLanguage): string {
 }
 
 function japaneseText(input: DsnInput): string {
-  const tz = input.timeZone ?? 'Asia/Tokyo';
+  const tz = input.timeZone ?? DEFAULT_TIME_ZONE;
   const lines = [`このメールは、メール中継サーバー（${input.reportingMta}）から自動的にお送りしています。`, ''];
   if (input.kind === 'failure') {
     lines.push('お送りいただいたメールを、次の宛先に配信できませんでした。');
@@ -213,12 +214,12 @@ function japaneseText(input: DsnInput): string {
   }
   lines.push('');
   if (input.original.subject !== undefined) lines.push(`  件名: ${input.original.subject}`);
-  lines.push(`  受付日時: ${formatDate(input.arrivalDate, 'ja-JP', tz)}`, '');
+  lines.push(`  受付日時: ${formatDate('ja', input.arrivalDate, tz)}`, '');
   for (const r of input.recipients) {
     lines.push(`  宛先: ${r.address}`);
     lines.push(`  理由: ${r.expired ? '再試行期限までに配信できませんでした。' : ''}${reasonFor(r.status).ja}`);
     if (r.diagnostic) lines.push(`        (${stripType(r.diagnostic)})`);
-    if (r.action === 'delayed' && r.willRetryUntil) lines.push(`  再試行の期限: ${formatDate(r.willRetryUntil, 'ja-JP', tz)}`);
+    if (r.action === 'delayed' && r.willRetryUntil) lines.push(`  再試行の期限: ${formatDate('ja', r.willRetryUntil, tz)}`);
     lines.push('');
   }
   if (input.kind === 'failure') {
@@ -231,7 +232,7 @@ function japaneseText(input: DsnInput): string {
 }
 
 function englishText(input: DsnInput): string {
-  const tz = input.timeZone ?? 'Asia/Tokyo';
+  const tz = input.timeZone ?? DEFAULT_TIME_ZONE;
   const lines = [`This is an automatic message from the mail gateway ${input.reportingMta}.`, ''];
   if (input.kind === 'failure') {
     lines.push('Your message could not be delivered to the following recipients.');
@@ -241,12 +242,12 @@ function englishText(input: DsnInput): string {
   }
   lines.push('');
   if (input.original.subject !== undefined) lines.push(`  Subject:   ${input.original.subject}`);
-  lines.push(`  Received:  ${formatDate(input.arrivalDate, 'en-GB', tz)}`, '');
+  lines.push(`  Received:  ${formatDate('en', input.arrivalDate, tz)}`, '');
   for (const r of input.recipients) {
     lines.push(`  Recipient: ${r.address}`);
     lines.push(`  Reason:    ${r.expired ? 'Gave up after retrying for the maximum time. ' : ''}${reasonFor(r.status).en}`);
     if (r.diagnostic) lines.push(`             (${stripType(r.diagnostic)})`);
-    if (r.action === 'delayed' && r.willRetryUntil) lines.push(`  Retrying until: ${formatDate(r.willRetryUntil, 'en-GB', tz)}`);
+    if (r.action === 'delayed' && r.willRetryUntil) lines.push(`  Retrying until: ${formatDate('en', r.willRetryUntil, tz)}`);
     lines.push('');
   }
   if (input.kind === 'failure') {
@@ -263,17 +264,6 @@ function stripType(diagnostic: string): string {
     .replace(/^[A-Za-z][\w-]*;\s*/, '')
     .replace(/\s+/g, ' ')
     .trim();
-}
-
-function formatDate(date: Date, locale: string, timeZone: string): string {
-  return (
-    new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone, timeZoneName: undefined }).format(date) +
-    ` (${zoneLabel(timeZone)})`
-  );
-}
-
-function zoneLabel(timeZone: string): string {
-  return timeZone === 'Asia/Tokyo' ? 'JST' : timeZone;
 }
 
 // ---------------------------------------------------------------------------------------------

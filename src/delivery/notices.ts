@@ -8,6 +8,7 @@ import type { RecipientResult } from '../queue/delivery-port.ts';
 import { enqueueSystemMessage } from '../queue/system-mail.ts';
 import { bounceSuppressionReason, buildDsn, headerBlockOf, type DsnRecipient } from './dsn.ts';
 import { retryUntil, type RetrySchedule } from './retry-schedule.ts';
+import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 
 type Result = RecipientResult & { enhanced?: string; remoteMta?: string; expired?: boolean };
 
@@ -62,6 +63,7 @@ export async function sendDeliveryNotice(n: NoticeInput): Promise<string | null>
     },
     queueId: message.id,
     language: 'both',
+    timeZone: await timeZoneOfTenant(store, message.tenant_id),
   });
   const id = await enqueueSystemMessage(store, {
     tenantId: message.tenant_id,

@@ -1,6 +1,6 @@
 // The quarantine digest (隔離通知): one mail per recipient listing their quarantined messages —
 // sender, subject, the real reason (ウイルス検出, 迷惑メール スコア 12.3: release-class.ts) — in
-// Japanese and English. Each item has a signed link to /q/TOKEN, a page whose button releases
+// Japanese and English, times in the tenant's zone. Each item has a signed link to /q/TOKEN, a page whose button releases
 // (spam, where the tenant allows self-release) or asks an admin to release (解除を依頼: anything
 // else); the link alone changes nothing. Digests go through the queue towards the tenant's own
 // mail server (the inbound route), like the mail they describe, and never through the inbound checks.
@@ -13,6 +13,8 @@ import { createReleaseLink, listQuarantine, type QuarantineItem } from './quaran
 import { getSettings, inboundDb } from './tenant-settings.ts';
 import { reasonLabel, selfReleasable } from './release-class.ts';
 import { escapeHtml } from '../util/escape-html.ts';
+import { formatDate } from '../util/zoned-time.ts';
+import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 
 export interface DigestDeps {
   store: Store;
@@ -28,8 +30,9 @@ export interface DigestResult {
 
 const LINK_DAYS = 7;
 
-function fmt(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+/** When an item arrived, in the tenant's zone, in both languages as the digest is. */
+function when(ms: number, timeZone: string): string {
+  return `${formatDate('ja', ms, timeZone)} / ${formatDate('en', ms, timeZone)}`;
 }
 
 /** Sends every recipient with quarantined mail (received since `since`) their digest. */
@@ -41,6 +44,7 @@ export async function sendDigests(
   const { store } = deps;
   const settings = await getSettings(store, tenantId);
   const items = await listQuarantine(store, { tenantId, since: options.since, recipient: options.recipient, limit: 5000 });
+  const timeZone = await timeZoneOfTenant(store, tenantId);
   const byRecipient = new Map<string, QuarantineItem[]>();
   for (const item of items) {
     for (const r of item.recipients) {
@@ -58,7 +62,7 @@ export async function sendDigests(
       const until = Math.min(expiresAt, item.purgeAt ?? expiresAt);
       links.set(item.id, `${base}/q/${await createReleaseLink(store, { tenantId, id: item.id }, recipient, until)}`);
     }
-    const raw = await composeDigest(deps.hostname, recipient, list, links, settings.selfRelease);
+    const raw = await composeDigest(deps.hostname, recipient, list, links, settings.selfRelease, timeZone);
     const noticeId = await enqueueToMailbox(store, tenantId, [recipient], raw, { kind: 'quarantine-digest', relatedMessageId: null });
     await store.appendEvent({
       tenantId,
@@ -79,6 +83,7 @@ async function composeDigest(
   items: QuarantineItem[],
   links: Map<string, string>,
   selfRelease: boolean,
+  timeZone: string,
 ): Promise<Buffer> {
   const e = escapeHtml;
   const own = (i: QuarantineItem) => selfRelease && selfReleasable(i.releaseClass);
@@ -86,7 +91,7 @@ async function composeDigest(
   const textItems = items.map((i, n) => {
     const link = links.get(i.id);
     return [
-      `${n + 1}. ${fmt(i.receivedAt)}`,
+      `${n + 1}. ${when(i.receivedAt, timeZone)}`,
       `   差出人 / From: ${i.from || i.mailFrom || '-'}`,
       `   件名 / Subject: ${i.subject || '-'}`,
       `   理由 / Reason: ${why(i)}`,
@@ -126,7 +131,7 @@ async function composeDigest(
         : own(i)
           ? `<a href="${e(link)}">配送する / Release</a>`
           : `<a href="${e(link)}">解除を依頼 / Ask an admin to release</a>`;
-      return `<tr><td>${e(fmt(i.receivedAt))}</td><td>${e(i.from || i.mailFrom || '-')}</td><td>${e(i.subject || '-')}</td><td>${e(why(i))}</td><td>${action}</td></tr>`;
+      return `<tr><td>${e(when(i.receivedAt, timeZone))}</td><td>${e(i.from || i.mailFrom || '-')}</td><td>${e(i.subject || '-')}</td><td>${e(why(i))}</td><td>${action}</td></tr>`;
     })
     .join('');
   const html = `<p>${e(recipient)} 様</p><p>迷惑メールまたは危険なメールの疑いがあるため、次の ${items.length} 通のメールを隔離しました。${e(howTo[0]!)}<br>${e(`The following ${items.length} message(s) were quarantined as suspected spam or dangerous mail. ${howTo[1]}`)}</p><table border="1" cellpadding="4" style="border-collapse:collapse"><tr><th>受信日時 / Received</th><th>差出人 / From</th><th>件名 / Subject</th><th>理由 / Reason</th><th></th></tr>${rows}</table>`;

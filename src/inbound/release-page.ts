@@ -19,7 +19,8 @@ import { getSettings } from './tenant-settings.ts';
 import { adminOnlyMessage, reasonInputOf, reasonLabel, selfReleasable, type ReasonInput } from './release-class.ts';
 import { requestOf, requestRelease, requestStateText, type ReleaseRequest } from './release-requests.ts';
 import { escapeHtml } from '../util/escape-html.ts';
-import { formatDateJa } from '../mime/notice-text.ts';
+import { formatDate } from '../util/zoned-time.ts';
+import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
 import { messageViewOfRow } from '../mime/message-view.ts';
 import { MESSAGE_VIEW_CSS, messageViewHtml } from '../web/message-view-html.ts';
@@ -83,14 +84,15 @@ export function registerReleasePage(app: FastifyInstance, deps: ReleasePageDeps)
         ? `<form method="post" action="/q/${e(req.params.token)}"><input type="hidden" name="action" value="release"><p><button type="submit">配送する / Release</button></p></form>`
         : askSection(req.params.token, reason, await requestOf(deps.store, link.tenantId, link.messageId, link.recipient));
       const view = await messageViewOfRow(deps.store, m);
+      const timeZone = await timeZoneOfTenant(deps.store, link.tenantId);
       const mail = view
-        ? messageViewHtml(view, { lang: 'both' })
+        ? messageViewHtml(view, { lang: 'both', timeZone })
         : `<table><tr><th>差出人 / From</th><td>${e(m.header_from || m.mail_from || '(なし / none)')}</td></tr><tr><th>件名 / Subject</th><td>${e(m.subject)}</td></tr></table>`;
       return send(
         reply,
         200,
         `<p>次のメールは迷惑メールまたは危険なメールの疑いがあるため隔離されています。${canRelease ? '送信者に心当たりがあり、安全と判断できる場合のみ配送してください。' : ''}<br>This message was quarantined as suspected spam or dangerous mail.${canRelease ? ' Release it only if you know the sender and trust it.' : ''}</p>
-<table><tr><th>理由 / Reason</th><td class="reason">${e(reasonLabel(reason, 'ja'))} / ${e(reasonLabel(reason, 'en'))}</td></tr><tr><th>配送先 / Deliver to</th><td>${e(link.recipient)}</td></tr><tr><th>受信日時 / Received</th><td>${e(formatDateJa(new Date(Number(m.created_at))))}</td></tr></table>
+<table><tr><th>理由 / Reason</th><td class="reason">${e(reasonLabel(reason, 'ja'))} / ${e(reasonLabel(reason, 'en'))}</td></tr><tr><th>配送先 / Deliver to</th><td>${e(link.recipient)}</td></tr><tr><th>受信日時 / Received</th><td>${e(formatDate('ja', Number(m.created_at), timeZone))}</td></tr></table>
 ${mail}
 ${action}`,
       );

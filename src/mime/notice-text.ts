@@ -1,10 +1,11 @@
 // The words Sekisho puts into mail for attachment protection, in Japanese (polite です・ます,
 // the terms Japanese users know — see GLOSSARY.md) and English, as plain text and HTML:
 // the web-download notice inserted into the message body, and the separate ZIP password notice.
-// Pure functions; dates are shown in the given time zone (default Asia/Tokyo). 'both' puts
+// Pure functions; dates are shown in the tenant's time zone by util/zoned-time. 'both' puts
 // Japanese first, then English. Every value shown is HTML-escaped in the HTML versions.
 import type { NoticeLanguage } from '../util/lang.ts';
 import { escapeHtml } from '../util/escape-html.ts';
+import { formatDate } from '../util/zoned-time.ts';
 
 export type { NoticeLanguage };
 
@@ -25,8 +26,8 @@ export interface WebDownloadNoticeInput {
   expiresAt: Date;
   /** true when the page asks for a one-time passcode mailed to the recipient */
   passcode: boolean;
-  /** IANA zone for the expiry shown, default Asia/Tokyo */
-  timeZone?: string;
+  /** the tenant's IANA zone for the expiry shown */
+  timeZone: string;
 }
 
 export interface ZipPasswordNoticeInput {
@@ -38,7 +39,8 @@ export interface ZipPasswordNoticeInput {
   sentAt: Date;
   /** names of the files inside the ZIP */
   files?: string[];
-  timeZone?: string;
+  /** the tenant's IANA zone for the time sent */
+  timeZone: string;
 }
 
 const RULE = '----------------------------------------';
@@ -56,39 +58,6 @@ export function formatSize(bytes: number): string {
   return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
 }
 
-/** 2025年3月8日(土) 18:00 — the form Japanese business mail uses. */
-export function formatDateJa(date: Date, timeZone = 'Asia/Tokyo'): string {
-  const parts = dateParts(date, 'ja-JP', timeZone);
-  return `${parts.year}年${Number(parts.month)}月${Number(parts.day)}日(${parts.weekday}) ${parts.hour}:${parts.minute}`;
-}
-
-/** Sat, 8 Mar 2025 18:00 (UTC+9) */
-export function formatDateEn(date: Date, timeZone = 'Asia/Tokyo'): string {
-  const parts = dateParts(date, 'en-GB', timeZone);
-  return `${parts.weekday}, ${Number(parts.day)} ${parts.month} ${parts.year} ${parts.hour}:${parts.minute} (${utcOffset(date, timeZone)})`;
-}
-
-function dateParts(date: Date, locale: string, timeZone: string): Record<string, string> {
-  const format = new Intl.DateTimeFormat(locale, {
-    timeZone,
-    year: 'numeric',
-    month: locale === 'ja-JP' ? 'numeric' : 'short',
-    day: 'numeric',
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  });
-  return Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]));
-}
-
-function utcOffset(date: Date, timeZone: string): string {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'shortOffset' })
-    .formatToParts(date)
-    .find((p) => p.type === 'timeZoneName')?.value;
-  return (name ?? 'GMT').replace(/^GMT/, 'UTC').replace(/^UTC$/, 'UTC+0');
-}
-
 interface Block {
   /** lines of the plain-text version */
   lines: string[];
@@ -97,7 +66,7 @@ interface Block {
 }
 
 function webDownloadJa(input: WebDownloadNoticeInput): Block {
-  const expiry = formatDateJa(input.expiresAt, input.timeZone);
+  const expiry = formatDate('ja', input.expiresAt, input.timeZone);
   const files = input.files.map((f) => `${f.filename} (${formatSize(f.size)})`);
   const lines = [
     '添付ファイルはダウンロードURL形式でお送りしました。',
@@ -122,7 +91,7 @@ function webDownloadJa(input: WebDownloadNoticeInput): Block {
 }
 
 function webDownloadEn(input: WebDownloadNoticeInput): Block {
-  const expiry = formatDateEn(input.expiresAt, input.timeZone);
+  const expiry = formatDate('en', input.expiresAt, input.timeZone);
   const files = input.files.map((f) => `${f.filename} (${formatSize(f.size)})`);
   const lines = [
     'The attachments to this message were sent as a download link.',
@@ -174,7 +143,7 @@ export interface PasswordNoticeMail extends NoticeBodies {
 /** The separate mail (パスワード通知メール) carrying the ZIP password. */
 export function zipPasswordNotice(input: ZipPasswordNoticeInput): PasswordNoticeMail {
   const ja = (): Block => {
-    const sent = formatDateJa(input.sentAt, input.timeZone);
+    const sent = formatDate('ja', input.sentAt, input.timeZone);
     const lines = [
       '先ほどお送りしたメールの添付ファイルのパスワードをお知らせします。',
       '',
@@ -197,7 +166,7 @@ export function zipPasswordNotice(input: ZipPasswordNoticeInput): PasswordNotice
     return { lines, html };
   };
   const en = (): Block => {
-    const sent = formatDateEn(input.sentAt, input.timeZone);
+    const sent = formatDate('en', input.sentAt, input.timeZone);
     const lines = [
       'Here is the password for the attachment of the message sent to you a moment ago.',
       '',

@@ -2,9 +2,9 @@
 // an action: the sender's notice after a release or approval, the /h /c /a pages after a button,
 // and the notice that mail now waits for approval all say it with these words. Never "sent"
 // for mail that is not on its way (issue 16: a stage-1 release once said so of mail that went to
-// approval). Times in the tenant's time zone (Asia/Tokyo until tenants carry their own).
+// approval). Times in the tenant's time zone (users/tenant-profile.ts).
 import type { MessageState } from '../store/message-state.ts';
-import { formatDateEn, formatDateJa } from '../mime/notice-text.ts';
+import { formatDate } from '../util/zoned-time.ts';
 import { stageDeadline, type OutboundState, type StageType } from './outbound-state.ts';
 
 /** The step a message is at, as a notice or page tells it. */
@@ -33,7 +33,7 @@ export function nextStepOf(state: MessageState, outbound: OutboundState | null):
 }
 
 /** One or two sentences: where the mail is now and what happens next. */
-export function describeNextStep(lang: 'ja' | 'en', step: NextStep, timeZone = 'Asia/Tokyo'): string {
+export function describeNextStep(lang: 'ja' | 'en', step: NextStep, timeZone: string): string {
   return lang === 'ja' ? ja(step, timeZone) : en(step, timeZone);
 }
 
@@ -46,7 +46,7 @@ function ja(step: NextStep, tz: string): string {
     case 'notSent':
       return 'このメールは送信されません。';
     case 'stage': {
-      const until = step.dueAt ? formatDateJa(new Date(step.dueAt), tz) : '';
+      const until = step.dueAt ? formatDate('ja', step.dueAt, tz) : '';
       if (step.type === 'approve') {
         const who = step.approvers?.length ? `（承認者: ${step.approvers.join('、')}）` : '';
         const late = until ? `${until} までに判断がない場合は${step.onTimeout === 'deliver' ? '送信されます' : '破棄されます'}。` : '';
@@ -70,7 +70,7 @@ function en(step: NextStep, tz: string): string {
     case 'notSent':
       return 'This message will not be sent.';
     case 'stage': {
-      const until = step.dueAt ? formatDateEn(new Date(step.dueAt), tz) : '';
+      const until = step.dueAt ? formatDate('en', step.dueAt, tz) : '';
       if (step.type === 'approve') {
         const who = step.approvers?.length ? ` (approver: ${step.approvers.join(', ')})` : '';
         const late = until ? ` Without a decision by ${until} it will be ${step.onTimeout === 'deliver' ? 'sent' : 'discarded'}.` : '';

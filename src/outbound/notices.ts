@@ -2,11 +2,12 @@
 // approval, BCC applied, blocked, released, discarded, approved, rejected, rule matched) in Japanese (polite です・ます,
 // GLOSSARY words) and English, plain text and HTML. Links open a page whose button acts; the
 // mail itself never carries an action a link pre-fetcher could trigger. Everything shown is
-// HTML-escaped. Sent through the durable queue as system mail (null sender, never re-filtered).
+// HTML-escaped; times in the tenant's time zone. Sent through the durable queue as system mail (null sender, never re-filtered).
 import type { NoticeLanguage } from '../util/lang.ts';
 import { composeNotice, enqueueSystemMessage } from '../queue/system-mail.ts';
 import type { Store } from '../store/store.ts';
-import { formatDateEn, formatDateJa } from '../mime/notice-text.ts';
+import { DEFAULT_TIME_ZONE, formatDate } from '../util/zoned-time.ts';
+import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 import { describeNextStep, type NextStep } from './next-step.ts';
 import { escapeHtml } from '../util/escape-html.ts';
 import type { SendLimitHit } from '../accept/send-limits.ts';
@@ -55,8 +56,8 @@ interface Text {
   linkLabel?: string;
 }
 
-function ja(kind: NoticeKind, f: NoticeFacts): Text {
-  const until = f.until ? formatDateJa(new Date(f.until)) : '';
+function ja(kind: NoticeKind, f: NoticeFacts, tz: string): Text {
+  const until = f.until ? formatDate('ja', f.until, tz) : '';
   const who = f.actor ? `（${f.actor}）` : '';
   switch (kind) {
     case 'held':
@@ -125,12 +126,12 @@ function ja(kind: NoticeKind, f: NoticeFacts): Text {
     case 'released':
       return {
         subject: `【保留解除】${f.subject}`,
-        lines: [`メールの保留が解除されました${who}。`, f.next ? describeNextStep('ja', f.next) : ''],
+        lines: [`メールの保留が解除されました${who}。`, f.next ? describeNextStep('ja', f.next, tz) : ''],
       };
     case 'awaitingApproval':
       return {
         subject: `【承認待ち】${f.subject}`,
-        lines: [f.next ? describeNextStep('ja', f.next) : '上長の承認待ちになりました。承認されるまで送信されません。'],
+        lines: [f.next ? describeNextStep('ja', f.next, tz) : '上長の承認待ちになりました。承認されるまで送信されません。'],
       };
     case 'discarded':
       return {
@@ -142,7 +143,11 @@ function ja(kind: NoticeKind, f: NoticeFacts): Text {
     case 'approved':
       return {
         subject: `【承認】${f.subject}`,
-        lines: [`メールが承認されました${who}。`, f.comment ? `コメント: ${f.comment}` : '', f.next ? describeNextStep('ja', f.next) : ''],
+        lines: [
+          `メールが承認されました${who}。`,
+          f.comment ? `コメント: ${f.comment}` : '',
+          f.next ? describeNextStep('ja', f.next, tz) : '',
+        ],
       };
     case 'rejected':
       return {
@@ -154,8 +159,8 @@ function ja(kind: NoticeKind, f: NoticeFacts): Text {
   }
 }
 
-function en(kind: NoticeKind, f: NoticeFacts): Text {
-  const until = f.until ? formatDateEn(new Date(f.until)) : '';
+function en(kind: NoticeKind, f: NoticeFacts, tz: string): Text {
+  const until = f.until ? formatDate('en', f.until, tz) : '';
   const who = f.actor ? ` (by ${f.actor})` : '';
   switch (kind) {
     case 'held':
@@ -223,12 +228,12 @@ function en(kind: NoticeKind, f: NoticeFacts): Text {
     case 'released':
       return {
         subject: `[Released] ${f.subject}`,
-        lines: [`The hold on your message was lifted${who}.`, f.next ? describeNextStep('en', f.next) : ''],
+        lines: [`The hold on your message was lifted${who}.`, f.next ? describeNextStep('en', f.next, tz) : ''],
       };
     case 'awaitingApproval':
       return {
         subject: `[Awaiting approval] ${f.subject}`,
-        lines: [f.next ? describeNextStep('en', f.next) : "It now waits for a manager's approval and is not sent until approved."],
+        lines: [f.next ? describeNextStep('en', f.next, tz) : "It now waits for a manager's approval and is not sent until approved."],
       };
     case 'discarded':
       return {
@@ -240,7 +245,11 @@ function en(kind: NoticeKind, f: NoticeFacts): Text {
     case 'approved':
       return {
         subject: `[Approved] ${f.subject}`,
-        lines: [`Your message was approved${who}.`, f.comment ? `Comment: ${f.comment}` : '', f.next ? describeNextStep('en', f.next) : ''],
+        lines: [
+          `Your message was approved${who}.`,
+          f.comment ? `Comment: ${f.comment}` : '',
+          f.next ? describeNextStep('en', f.next, tz) : '',
+        ],
       };
     case 'rejected':
       return {
@@ -252,9 +261,14 @@ function en(kind: NoticeKind, f: NoticeFacts): Text {
   }
 }
 
-/** Subject, plain text and HTML of one notice; 'both' puts Japanese first, then English. */
-export function renderNotice(kind: NoticeKind, lang: Lang, f: NoticeFacts): { subject: string; text: string; html: string } {
-  const parts = (lang === 'both' ? ['ja', 'en'] : [lang]).map((l) => (l === 'ja' ? ja(kind, f) : en(kind, f)));
+/** Subject, plain text and HTML of one notice, times in `timeZone`; 'both' puts Japanese first, then English. */
+export function renderNotice(
+  kind: NoticeKind,
+  lang: Lang,
+  f: NoticeFacts,
+  timeZone = DEFAULT_TIME_ZONE,
+): { subject: string; text: string; html: string } {
+  const parts = (lang === 'both' ? ['ja', 'en'] : [lang]).map((l) => (l === 'ja' ? ja(kind, f, timeZone) : en(kind, f, timeZone)));
   const detail = (l: Text, isJa: boolean) => [
     ...l.lines.filter(Boolean),
     // a notice about no particular message (sendLimit) has neither
@@ -298,7 +312,7 @@ export async function sendNotice(
 ): Promise<string | null> {
   const to = [...new Set(n.to.map((a) => a.toLowerCase()).filter((a) => a.includes('@')))];
   if (to.length === 0) return null;
-  const r = renderNotice(n.kind, n.lang, n.facts);
+  const r = renderNotice(n.kind, n.lang, n.facts, await timeZoneOfTenant(env.store, n.tenantId));
   const raw = await composeNotice(
     {
       from: `Sekisho <postmaster@${env.hostname}>`,

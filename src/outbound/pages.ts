@@ -17,7 +17,8 @@ import { outboundStateOf, STAGE_STATE, type OutboundState } from './outbound-sta
 import { linksDb, type OutboundEnv } from './stage-engine.ts';
 import { hashToken } from '../util/id.ts';
 import { ActionError, approve, cancel, confirm, reject, release, type Actor } from './actions.ts';
-import { formatDateEn, formatDateJa } from '../mime/notice-text.ts';
+import { formatDate } from '../util/zoned-time.ts';
+import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 import { describeNextStep, nextStepOf } from './next-step.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
 import { confirmationSheet, type ConfirmationSheet, type RecipientField, type SheetRecipient } from './confirmation.ts';
@@ -167,6 +168,8 @@ interface Loaded {
   view: MessageView | null;
   /** /c/ only: what the sender ticks */
   sheet: ConfirmationSheet | null;
+  /** the tenant's time zone: every time on the page is in it */
+  timeZone: string;
 }
 
 async function load(env: OutboundEnv, kind: Kind, token: string): Promise<Loaded | null> {
@@ -183,7 +186,8 @@ async function load(env: OutboundEnv, kind: Kind, token: string): Promise<Loaded
   if (!state) return null;
   const view = await messageViewOfRow(env.store, m);
   const sheet = kind === 'c' ? await confirmationSheet(env.store, m, state, view) : null;
-  return { m, state, linkStage: Number(link.stage), actor: link.actor, view, sheet };
+  const timeZone = await timeZoneOfTenant(env.store, link.tenant_id);
+  return { m, state, linkStage: Number(link.stage), actor: link.actor, view, sheet, timeZone };
 }
 
 /** True while the link's stage is the one the message waits in: only then are buttons shown. */
@@ -198,7 +202,7 @@ function details(lang: L, kind: Kind, l: Loaded, ticks: boolean): string {
   const item = (name: string, value: string, html: string) =>
     `<label><input type="checkbox" name="${name}" value="${e(value)}" required> ${html}</label>`;
   const stage = l.state.stages[l.linkStage];
-  const due = stage?.dueAt ? (lang === 'ja' ? formatDateJa(new Date(stage.dueAt)) : formatDateEn(new Date(stage.dueAt))) : '';
+  const due = stage?.dueAt ? formatDate(lang, stage.dueAt, l.timeZone) : '';
   // 開く on the approval page: a POST echoing the form token, so a prefetched link opens nothing
   const formToken = e(stage?.formToken ?? '');
   const open =
@@ -207,7 +211,7 @@ function details(lang: L, kind: Kind, l: Loaded, ticks: boolean): string {
           ` <form method="post" class="inline"><input type="hidden" name="formToken" value="${formToken}"><input type="hidden" name="file" value="${a.index}"><button name="action" value="open">${t.open}</button></form>`
       : undefined;
   const mail = l.view
-    ? messageViewHtml(l.view, { lang, listFiles: !ticks, fileControl: open })
+    ? messageViewHtml(l.view, { lang, listFiles: !ticks, fileControl: open, timeZone: l.timeZone })
     : `<dl><dt>${t.subject}</dt><dd>${e(l.m.subject || '(no subject)')}</dd><dt>${t.from}</dt><dd>${e(l.m.header_from || l.m.mail_from)}</dd></dl><p>${t.bodyGone}</p>`;
   const recipientLine = (r: SheetRecipient) => {
     const at = r.address.lastIndexOf('@');
@@ -226,7 +230,7 @@ function details(lang: L, kind: Kind, l: Loaded, ticks: boolean): string {
   const deadline =
     live(l) && due
       ? ticks
-        ? `<dt>${t.atDeadline}</dt><dd>${e(describeNextStep(lang, nextStepOf(l.m.state, l.state)))}</dd>`
+        ? `<dt>${t.atDeadline}</dt><dd>${e(describeNextStep(lang, nextStepOf(l.m.state, l.state), l.timeZone))}</dd>`
         : `<dt>${t.until}</dt><dd>${e(due)}</dd>`
       : '';
   return `${mail}${tickLists}<dl><dt>${t.state}</dt><dd>${e(t.states[l.m.state] ?? l.m.state)}</dd>${deadline}</dl>`;
@@ -377,7 +381,7 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
                   : 'rejected'
         ) as keyof typeof t.ok;
         const after = (await load(env, kind, token)) ?? l;
-        const next = describeNextStep(lang, nextStepOf(after.m.state, after.state));
+        const next = describeNextStep(lang, nextStepOf(after.m.state, after.state), after.timeZone);
         return send(reply, 200, render(lang, kind, after, path, { text: `${t.ok[key]} ${next}` }));
       });
     }

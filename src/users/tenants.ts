@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { Domain, Store, Tenant } from '../store/store.ts';
 import { PeopleError } from './people.ts';
+import { tenantProfile } from './tenant-profile.ts';
 import { DOMAIN_RE } from '../cli/context.ts';
 
 export async function findTenant(store: Store, name: string): Promise<Tenant> {
@@ -30,6 +31,10 @@ export function routeProblem(route: string): string | null {
 export interface TenantSummary {
   name: string;
   id: string;
+  /** the company name people see; null = the name */
+  displayName: string | null;
+  /** IANA zone every time shown to the tenant is in */
+  timeZone: string;
   createdAt: number;
   disabled: boolean;
   disabledAt: number | null;
@@ -47,6 +52,7 @@ export async function tenantSummary(store: Store, tenant: Tenant): Promise<Tenan
   return {
     name: tenant.name,
     id: tenant.id,
+    ...tenantProfile(tenant),
     createdAt: Number(tenant.created_at),
     disabled: tenant.disabled_at != null,
     disabledAt: tenant.disabled_at == null ? null : Number(tenant.disabled_at),

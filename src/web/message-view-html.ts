@@ -8,7 +8,8 @@ import type { NoticeLanguage } from '../util/lang.ts';
 import type { MessageView, ViewAddress, ViewAttachment } from '../mime/message-view.ts';
 import type { ContentFinding } from '../policy/conditions.ts';
 import type { RuleMatch } from '../policy/evaluate.ts';
-import { formatDateEn, formatDateJa, formatSize } from '../mime/notice-text.ts';
+import { formatSize } from '../mime/notice-text.ts';
+import { formatDate } from '../util/zoned-time.ts';
 import { escapeHtml as e } from '../util/escape-html.ts';
 
 export type ViewLang = NoticeLanguage;
@@ -85,8 +86,7 @@ function addresses(list: readonly ViewAddress[]): string {
 }
 
 function dateText(iso: string, lang: ViewLang, timeZone: string): string {
-  const d = new Date(iso);
-  return lang === 'en' ? formatDateEn(d, timeZone) : formatDateJa(d, timeZone);
+  return formatDate(lang === 'en' ? 'en' : 'ja', Date.parse(iso), timeZone);
 }
 
 export function frameDocument(html: string): string {
@@ -96,7 +96,7 @@ export function frameDocument(html: string): string {
 export interface ViewHtmlOptions {
   lang: ViewLang;
   /** the tenant's time zone for the Date line */
-  timeZone?: string;
+  timeZone: string;
   /** false when the page lists the files itself (the /c/ page ticks them) */
   listFiles?: boolean;
   /** extra markup after a file's line (the approval page's 開く button) */
@@ -112,7 +112,7 @@ export function messageViewHtml(view: MessageView, o: ViewHtmlOptions): string {
     view.cc.length ? row('cc', addresses(view.cc)) : '',
     view.bcc.length ? row('bcc', addresses(view.bcc)) : '',
     row('subject', e(view.subject) || w('noSubject')),
-    view.date ? row('date', e(dateText(view.date, o.lang, o.timeZone ?? 'Asia/Tokyo'))) : '',
+    view.date ? row('date', e(dateText(view.date, o.lang, o.timeZone))) : '',
     view.matchedRules.length ? row('rules', view.matchedRules.map((r) => ruleHtml(r, o.lang)).join('')) : '',
   ].join('');
   const body =

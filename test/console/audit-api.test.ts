@@ -193,7 +193,7 @@ for (const kind of backends()) {
       assert.equal(blocked[1], '送信ブロック');
       assert.equal(blocked[3], USER);
       assert.equal(blocked[5], `'${FORMULA_SUBJECT}`, 'a subject starting with = gets a leading quote');
-      assert.match(blocked[0]!, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+09:00$/, 'Asia/Tokyo time with its offset');
+      assert.match(blocked[0]!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+09:00$/, 'Asia/Tokyo time, ISO 8601 with its offset');
       assert.match(blocked[4]!, /^送信ブロック — ルール：Block secrets、.*理由：Secrets may not leave the company、宛先：list@gmail\.com/);
       assert.equal(blocked[7], 'acme');
       for (const row of rows.slice(1)) {

@@ -12,7 +12,7 @@ import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, type TestInstance } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { addOperator } from '../../src/console/operators.ts';
-import { tokyoDayStart } from '../../src/web/api/tenants.ts';
+import { dayStartInZone } from '../../src/util/zoned-time.ts';
 import { loginApi } from './api-client.ts';
 
 const OPS = 'ops@sekisho.example';
@@ -82,7 +82,7 @@ for (const kind of backends()) {
 
     it('today starts at midnight in Tokyo', () => {
       // 2026-12-03 23:34 JST = 14:34 UTC; the day began 2026-12-02 15:00 UTC
-      assert.equal(new Date(tokyoDayStart(Date.UTC(2026, 11, 3, 14, 34))).toISOString(), '2026-12-02T15:00:00.000Z');
+      assert.equal(new Date(dayStartInZone(Date.UTC(2026, 11, 3, 14, 34), 'Asia/Tokyo')).toISOString(), '2026-12-02T15:00:00.000Z');
     });
 
     for (const [lang, width, heading] of [

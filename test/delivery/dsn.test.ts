@@ -74,7 +74,7 @@ test('failure DSN: multipart/report with human, delivery-status and rfc822-heade
     'Japanese comes before English',
   );
   assert.match(text, /件名: タイトルの長い日本語の件名/);
-  assert.match(text, /受付日時: 2026年4月1日 9:00 \(JST\)/);
+  assert.match(text, /受付日時: 2026年4月1日\(水\) 09:00/);
   assert.match(text, /理由: 宛先のメールアドレスが存在しません。/);
   assert.match(text, /Reason: {4}The address does not exist\./);
   assert.match(text, /\(550 5\.1\.1 <info\+to@jp\.mobile>: Recipient address rejected/);
@@ -135,7 +135,7 @@ test('delay DSN in Japanese only: Action delayed, Will-Retry-Until, no English',
   const text = parsed.text ?? '';
   assert.match(text, /まだ配信できていません/);
   assert.match(text, /再送していただく必要はありません/);
-  assert.match(text, /再試行の期限: 2026年4月6日 9:00 \(JST\)/);
+  assert.match(text, /再試行の期限: 2026年4月6日\(月\) 09:00/);
   assert.doesNotMatch(text, /[A-Z][a-z]+ message/);
   const status = part(dsn, 'DSN-BOUNDARY', 1).body.toString('utf8');
   assert.match(status, /\r\nAction: delayed\r\nStatus: 4\.4\.1\r\n/);

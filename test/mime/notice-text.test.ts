@@ -2,7 +2,8 @@
 // insertion point never matches "<body" hidden inside ISO-2022-JP kanji bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDateEn, formatDateJa, formatSize, webDownloadNotice, zipPasswordNotice } from '../../src/mime/notice-text.ts';
+import { formatSize, webDownloadNotice, zipPasswordNotice } from '../../src/mime/notice-text.ts';
+import { formatDate } from '../../src/util/zoned-time.ts';
 import { htmlInsertionPoint } from '../../src/mime/rewrite/notice-insert.ts';
 import { encodeIso2022Jp, encodeText } from '../../src/mime/rewrite/charset-codec.ts';
 
@@ -13,14 +14,15 @@ test('sizes and dates', () => {
   assert.equal(formatSize(4203), '4.1 KB');
   assert.equal(formatSize(50 * 1024 * 1024), '50.0 MB');
   assert.equal(formatSize(150 * 1024 * 1024), '150 MB');
-  assert.equal(formatDateJa(AT), '2025年3月8日(土) 18:00');
-  assert.equal(formatDateEn(AT), 'Sat, 8 Mar 2025 18:00 (UTC+9)');
-  assert.equal(formatDateEn(AT, 'UTC'), 'Sat, 8 Mar 2025 09:00 (UTC+0)');
+  assert.equal(formatDate('ja', AT, 'Asia/Tokyo'), '2025年3月8日(土) 18:00');
+  assert.equal(formatDate('en', AT, 'Asia/Tokyo'), 'Sat 8 Mar 2025 18:00 (GMT+9)');
+  assert.equal(formatDate('en', AT, 'UTC'), 'Sat 8 Mar 2025 09:00 (GMT)');
+  assert.equal(formatDate('en', AT, 'Asia/Kolkata'), 'Sat 8 Mar 2025 14:30 (GMT+5:30)');
 });
 
 test('web download notice: ja, en, both (Japanese first), escaped HTML, passcode hint', () => {
   const files = [{ filename: '見積書<最終>.pdf', size: 123456 }];
-  const input = { url: 'https://s.example/d/T?a=1&b=2', files, expiresAt: AT, passcode: true };
+  const input = { url: 'https://s.example/d/T?a=1&b=2', files, expiresAt: AT, passcode: true, timeZone: 'Asia/Tokyo' };
   const ja = webDownloadNotice({ ...input, lang: 'ja' });
   assert.match(ja.text, /添付ファイルはダウンロードURL形式でお送りしました。/);
   assert.match(ja.text, /有効期限: 2025年3月8日\(土\) 18:00 まで/);
@@ -45,6 +47,7 @@ test('ZIP password notice', () => {
     subject: '見積書の送付',
     sentAt: AT,
     files: ['a.pdf'],
+    timeZone: 'Asia/Tokyo',
   });
   assert.equal(n.subject, '[パスワード通知/Password] 見積書の送付');
   assert.match(n.text, /先ほどお送りしたメールの添付ファイルのパスワードをお知らせします。/);

@@ -75,7 +75,14 @@ test('50 MB attachment streams through web download', async (t) => {
       keyPrefix: 'dl/big/',
       position: 'top',
       notice: (files) =>
-        webDownloadNotice({ lang: 'ja', url: 'https://sekisho.example/d/T', files, expiresAt: new Date(0), passcode: false }),
+        webDownloadNotice({
+          lang: 'ja',
+          url: 'https://sekisho.example/d/T',
+          files,
+          expiresAt: new Date(0),
+          passcode: false,
+          timeZone: 'Asia/Tokyo',
+        }),
     });
     const out = await streamToBuffer(result.stream);
     clearInterval(sampler);

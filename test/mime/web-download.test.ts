@@ -18,7 +18,14 @@ import { decodeAs, fixture, headerBlock, leafParts, parseMail, textOf, type Leaf
 const EXPIRES = new Date('2025-03-08T09:00:00Z');
 
 function noticeFor(files: DownloadFile[], lang: 'ja' | 'en' | 'both' = 'both'): Notice {
-  return webDownloadNotice({ lang, url: 'https://sekisho.example/d/TOKEN123', files, expiresAt: EXPIRES, passcode: true });
+  return webDownloadNotice({
+    lang,
+    url: 'https://sekisho.example/d/TOKEN123',
+    files,
+    expiresAt: EXPIRES,
+    passcode: true,
+    timeZone: 'Asia/Tokyo',
+  });
 }
 
 function withStore<T>(fn: (store: FsBlobStore) => Promise<T>): Promise<T> {

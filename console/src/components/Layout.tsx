@@ -50,7 +50,7 @@ export function Layout({ me, page, items, tenant, onTenant, onSwitchLang, onLogo
           </select>
         </label>
       )}
-      {me.tenant && <span className="tenant-name">{tenantLabel({ name: me.tenant })}</span>}
+      {me.tenant && <span className="tenant-name">{tenantLabel({ name: me.tenant, displayName: me.tenantDisplayName })}</span>}
       <span data-testid="who" className="who">
         {me.email}（{roleLabel(t, me.role)}）
       </span>

@@ -47,7 +47,7 @@ export function MessagePreview({
     ...(view.cc.length ? [[t('preview.cc'), addresses(view.cc)] as [string, string]] : []),
     ...(view.bcc.length ? [[t('preview.bcc'), addresses(view.bcc)] as [string, string]] : []),
     [t('preview.subject'), view.subject || t('preview.noSubject')],
-    [t('preview.date'), view.date ? formatDate(Date.parse(view.date), t.lang) : '—'],
+    [t('preview.date'), view.date ? formatDate(Date.parse(view.date), t) : '—'],
   ];
   return (
     <section aria-label={t('preview.label')} className="message-view">

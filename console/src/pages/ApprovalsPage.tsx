@@ -44,7 +44,7 @@ export function ApprovalsPage() {
               rowKey={(m) => m.id}
               rowAttrs={(m) => ({ 'data-id': m.id })}
               columns={[
-                { key: 'received', label: t('col.received'), render: (m) => formatDate(m.createdAt, t.lang) },
+                { key: 'received', label: t('col.received'), render: (m) => formatDate(m.createdAt, t) },
                 { key: 'from', label: t('col.from'), render: (m) => m.mailFrom, className: 'addresses' },
                 { key: 'to', label: t('col.to'), render: (m) => m.recipients.join(', '), className: 'addresses' },
                 { key: 'subject', label: t('col.subject'), render: (m) => m.subject, className: 'subject' },

@@ -24,20 +24,20 @@ export function isAuditGroup(s: string | undefined): s is Group {
   return GROUPS.includes(s as Group);
 }
 
-function query(f: Filters) {
+function query(f: Filters, zone: string) {
   return {
     ...(f.type ? { type: f.type } : {}),
     ...(f.user ? { user: f.user } : {}),
     ...(f.recipient ? { recipient: f.recipient } : {}),
     ...(f.q ? { q: f.q } : {}),
-    ...(f.from ? { from: epoch(f.from, false) } : {}),
-    ...(f.to ? { to: epoch(f.to, true) } : {}),
+    ...(f.from ? { from: epoch(f.from, false, zone) } : {}),
+    ...(f.to ? { to: epoch(f.to, true, zone) } : {}),
   };
 }
 
 /** The export link: the same filter as a CSV download in the viewer's language (and the operator's tenant). */
-function csvHref(f: Filters, lang: string, tenant: string | undefined): string {
-  const params = new URLSearchParams({ ...query(f), format: 'csv', lang, ...(tenant ? { tenant } : {}) } as Record<string, string>);
+function csvHref(f: Filters, lang: string, zone: string, tenant: string | undefined): string {
+  const params = new URLSearchParams({ ...query(f, zone), format: 'csv', lang, ...(tenant ? { tenant } : {}) } as Record<string, string>);
   return `/api/audit?${params}`;
 }
 
@@ -55,7 +55,7 @@ export function AuditPage({ group }: { group?: string }) {
   const run = async (filters: Filters, before?: number) => {
     setBusy(true);
     try {
-      const r = await ok(client.GET('/api/audit', { params: { query: { ...query(filters), ...(before ? { before } : {}) } } }));
+      const r = await ok(client.GET('/api/audit', { params: { query: { ...query(filters, t.zone), ...(before ? { before } : {}) } } }));
       setItems(before ? [...(items ?? []), ...r.items] : r.items);
       setNext(r.next);
       setTotal(r.total);
@@ -105,7 +105,7 @@ export function AuditPage({ group }: { group?: string }) {
         <button className="primary" type="submit" disabled={busy}>
           {t('audit.submit')}
         </button>
-        <a className="button" href={csvHref(shown, t.lang, tenant)} download data-testid="audit-export">
+        <a className="button" href={csvHref(shown, t.lang, t.zone, tenant)} download data-testid="audit-export">
           {t('audit.export')}
         </a>
       </form>
@@ -132,7 +132,7 @@ export function AuditPage({ group }: { group?: string }) {
             rowKey={(e) => String(e.id)}
             rowAttrs={(e) => ({ 'data-type': e.type })}
             columns={[
-              { key: 'at', label: t('audit.col.at'), render: (e) => formatDate(e.at, t.lang) },
+              { key: 'at', label: t('audit.col.at'), render: (e) => formatDate(e.at, t) },
               {
                 key: 'event',
                 label: t('audit.col.event'),

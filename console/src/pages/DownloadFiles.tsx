@@ -36,7 +36,7 @@ export function DownloadFiles({ id }: { id: string }) {
         columns={[
           { key: 'file', label: t('detail.file'), render: (f) => f.filename },
           { key: 'size', label: t('detail.size'), render: (f) => formatSize(f.size, t.lang) },
-          { key: 'expires', label: t('detail.expires'), render: (f) => formatDate(Date.parse(f.expiresAt), t.lang) },
+          { key: 'expires', label: t('detail.expires'), render: (f) => formatDate(Date.parse(f.expiresAt), t) },
           { key: 'state', label: t('col.state'), render: (f) => t(`file.${f.state}`) },
           {
             key: 'actions',
@@ -57,7 +57,7 @@ export function DownloadFiles({ id }: { id: string }) {
         columns={[
           { key: 'to', label: t('col.to'), render: (x) => x.recipient },
           { key: 'count', label: t('detail.downloadCount'), render: (x) => x.count },
-          { key: 'last', label: t('detail.lastDownload'), render: (x) => (x.lastAt ? formatDate(Date.parse(x.lastAt), t.lang) : '—') },
+          { key: 'last', label: t('detail.lastDownload'), render: (x) => (x.lastAt ? formatDate(Date.parse(x.lastAt), t) : '—') },
         ]}
       />
     </>

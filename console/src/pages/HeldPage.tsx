@@ -5,7 +5,7 @@
 // the mail really is; when a countdown ends the list reloads, so nothing is offered for mail that
 // has moved on.
 import { client, ok, type GetAnswer } from '../api.ts';
-import { formatDate, formatRemaining, useI18n } from '../i18n.ts';
+import { formatDate, formatRelative, formatRemaining, useI18n } from '../i18n.ts';
 import { useEffect, useRef, useState } from 'react';
 import { useAction } from '../hooks/useAction.ts';
 import { useLoad } from '../hooks/useLoad.ts';
@@ -64,7 +64,7 @@ export function HeldPage() {
                 rowKey={(m) => m.id}
                 rowAttrs={(m) => ({ 'data-id': m.id })}
                 columns={[
-                  { key: 'received', label: t('col.received'), render: (m) => formatDate(m.createdAt, t.lang) },
+                  { key: 'received', label: t('col.received'), render: (m) => formatDate(m.createdAt, t) },
                   { key: 'to', label: t('col.to'), render: (m) => m.recipients.join(', '), className: 'addresses' },
                   { key: 'subject', label: t('col.subject'), render: (m) => m.subject, className: 'subject' },
                   { key: 'state', label: t('col.state'), render: (m) => <StateBadge state={m.state} direction={m.direction} /> },
@@ -73,7 +73,16 @@ export function HeldPage() {
                     key: 'remaining',
                     label: t('col.remaining'),
                     className: 'countdown',
-                    render: (m) => (m.stage?.release === 'manual' ? t('held.manual') : formatRemaining(m.dueAt, now)),
+                    render: (m) =>
+                      m.stage?.release === 'manual' ? (
+                        t('held.manual')
+                      ) : m.dueAt === null ? (
+                        '—'
+                      ) : (
+                        <span title={formatDate(m.dueAt, t)}>
+                          {formatRelative(m.dueAt, now, t)} <span className="muted">({formatRemaining(m.dueAt, now)})</span>
+                        </span>
+                      ),
                   },
                   {
                     key: 'actions',

@@ -34,7 +34,7 @@ export function MessagePage({ id }: { id: string }) {
             <Facts
               items={[
                 [t('col.state'), <StateBadge key="s" state={d.state} direction={d.direction} />],
-                [t('col.received'), formatDate(d.createdAt, t.lang)],
+                [t('col.received'), formatDate(d.createdAt, t)],
                 [
                   t('col.from'),
                   d.headerFrom && d.headerFrom !== d.mailFrom
@@ -48,7 +48,7 @@ export function MessagePage({ id }: { id: string }) {
                 d.bodyPurgedAt !== null && [
                   t('detail.body'),
                   <span key="b" data-testid="body-purged">
-                    {t('detail.bodyPurged', { at: formatDate(d.bodyPurgedAt, t.lang) })}
+                    {t('detail.bodyPurged', { at: formatDate(d.bodyPurgedAt, t) })}
                   </span>,
                 ],
               ]}
@@ -79,7 +79,7 @@ export function MessagePage({ id }: { id: string }) {
               rows={d.timeline}
               rowKey={(e) => String(e.id)}
               columns={[
-                { key: 'at', label: t('detail.at'), render: (e) => formatDate(e.at, t.lang) },
+                { key: 'at', label: t('detail.at'), render: (e) => formatDate(e.at, t) },
                 { key: 'event', label: t('detail.event'), render: (e) => <span title={e.type}>{eventLabel(t, e.type)}</span> },
                 { key: 'actor', label: t('detail.actor'), render: (e) => t.maybe(`actor.${e.actor}`) ?? e.actor },
                 {

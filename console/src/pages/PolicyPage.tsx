@@ -97,7 +97,7 @@ export function PolicyPage() {
           <span className="muted">
             {t('policy.version', { v: loaded.data.version })}
             {loaded.data.createdAt !== null &&
-              ` ${t('policy.appliedBy', { at: formatDate(loaded.data.createdAt, t.lang), by: loaded.data.createdBy ?? '' })}`}
+              ` ${t('policy.appliedBy', { at: formatDate(loaded.data.createdAt, t), by: loaded.data.createdBy ?? '' })}`}
           </span>
         )}
       </h2>
@@ -207,7 +207,7 @@ export function PolicyPage() {
                   </>
                 ),
               },
-              { key: 'at', label: t('policy.col.at'), render: (r) => formatDate(r.createdAt, t.lang) },
+              { key: 'at', label: t('policy.col.at'), render: (r) => formatDate(r.createdAt, t) },
               { key: 'by', label: t('policy.col.by'), render: (r) => r.createdBy ?? '—' },
               {
                 key: 'actions',

@@ -29,13 +29,13 @@ const NO_FILTERS: Filters = { search: '', reason: '', recipient: '', from: '', t
 /** what a bulk action answers: how many were done and how many not */
 type Bulk = { done: number; failed: number };
 
-function queryOf(f: Filters) {
+function queryOf(f: Filters, zone: string) {
   return {
     ...(f.search ? { search: f.search } : {}),
     ...(f.reason ? { reason: f.reason } : {}),
     ...(f.recipient ? { recipient: f.recipient } : {}),
-    ...(f.from ? { from: epoch(f.from, false) } : {}),
-    ...(f.to ? { to: epoch(f.to, true) } : {}),
+    ...(f.from ? { from: epoch(f.from, false, zone) } : {}),
+    ...(f.to ? { to: epoch(f.to, true, zone) } : {}),
   };
 }
 
@@ -48,7 +48,7 @@ export function QuarantinePage({ isAdmin }: { isAdmin: boolean }) {
   const t = useI18n();
   const [f, setF] = useState<Filters>(NO_FILTERS);
   const [applied, setApplied] = useState<Filters>(NO_FILTERS);
-  const loaded = useLoad(() => ok(client.GET('/api/quarantine', { params: { query: queryOf(applied) } })));
+  const loaded = useLoad(() => ok(client.GET('/api/quarantine', { params: { query: queryOf(applied, t.zone) } })));
   const mounted = useRef(false);
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter is what reloads the list
   useEffect(() => {
@@ -215,7 +215,7 @@ export function QuarantinePage({ isAdmin }: { isAdmin: boolean }) {
                     />
                   ),
                 },
-                { key: 'received', label: t('col.received'), render: (m) => formatDate(m.receivedAt, t.lang) },
+                { key: 'received', label: t('col.received'), render: (m) => formatDate(m.receivedAt, t) },
                 {
                   key: 'from',
                   label: t('col.from'),
@@ -307,7 +307,7 @@ function ReleaseRequests({ onChange }: { onChange: () => void }) {
               rowKey={(r) => r.id}
               rowAttrs={(r) => ({ 'data-request': r.id })}
               columns={[
-                { key: 'requested', label: t('col.requestedAt'), render: (r) => formatDate(r.requestedAt, t.lang) },
+                { key: 'requested', label: t('col.requestedAt'), render: (r) => formatDate(r.requestedAt, t) },
                 { key: 'requester', label: t('col.requester'), render: (r) => r.recipient, className: 'addresses' },
                 { key: 'from', label: t('col.from'), render: (r) => r.from, className: 'addresses' },
                 { key: 'subject', label: t('col.subject'), render: (r) => r.subject, className: 'subject' },

@@ -14,6 +14,7 @@ import { LoadState } from '../components/LoadState.tsx';
 import { RuleChips } from '../components/RuleChips.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { MESSAGE_STATES, type MessageState, stateLabel } from '../words/states.ts';
+import { midnightInZone } from '../../../src/util/zoned-time.ts';
 
 type Message = GetAnswer<'/api/messages'>['items'][number];
 type Direction = '' | 'outbound' | 'inbound';
@@ -29,26 +30,24 @@ type Filters = {
   notices: boolean;
 };
 const EMPTY: Filters = { sender: '', recipient: '', subject: '', from: '', to: '', state: '', rule: '', direction: '', notices: false };
-const DAY = 86_400_000;
 const PAGE = 50;
 
-/** Dates of the form are whole days in the viewer's time zone; `to` includes its day. */
-export function epoch(day: string, end: boolean): string | undefined {
-  if (!day) return undefined;
-  const [y, m, d] = day.split('-').map(Number);
-  return String(new Date(y!, m! - 1, d!).getTime() + (end ? DAY : 0));
+/** A date filter's day as epoch ms: its midnight in the tenant's zone (`end`: the next day's). */
+export function epoch(day: string, end: boolean, zone: string): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  return String(midnightInZone(day, zone, end ? 1 : 0));
 }
 
 /** The API query of the form's filters (送信ログ: outbound only, no sender, rule or notices). */
-function queryOf(f: Filters, own: boolean | undefined, before: string | undefined) {
+function queryOf(f: Filters, own: boolean | undefined, before: string | undefined, zone: string) {
   return {
     ...(f.sender && !own ? { sender: f.sender } : {}),
     ...(f.recipient ? { recipient: f.recipient } : {}),
     ...(f.subject ? { subject: f.subject } : {}),
     ...(f.state ? { state: f.state } : {}),
     ...(f.rule && !own ? { rule: f.rule } : {}),
-    ...(f.from ? { from: epoch(f.from, false) } : {}),
-    ...(f.to ? { to: epoch(f.to, true) } : {}),
+    ...(f.from ? { from: epoch(f.from, false, zone) } : {}),
+    ...(f.to ? { to: epoch(f.to, true, zone) } : {}),
     ...(own ? { direction: 'outbound' as const } : f.direction ? { direction: f.direction } : {}),
     ...(f.notices && !own ? { notices: true } : {}),
     ...(before ? { before } : {}),
@@ -62,7 +61,7 @@ export function SearchPage({ own }: { own?: boolean }) {
   const [f, setF] = useState<Filters>(EMPTY);
   // the search that ran and where its page starts; `starts` holds the cursors of the earlier pages (前へ)
   const [run, setRun] = useState<{ f: Filters; before?: string; starts: Array<string | undefined> }>({ f: EMPTY, starts: [] });
-  const loaded = useLoad(() => ok(client.GET('/api/messages', { params: { query: queryOf(run.f, own, run.before) } })));
+  const loaded = useLoad(() => ok(client.GET('/api/messages', { params: { query: queryOf(run.f, own, run.before, t.zone) } })));
   const rules = useLoad(() => (own ? Promise.resolve({ items: [] }) : ok(client.GET('/api/messages/rules'))));
   const mounted = useRef(false);
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new search or page is what reloads the list
@@ -163,7 +162,7 @@ export function SearchPage({ own }: { own?: boolean }) {
                 rowAttrs={(m) => ({ 'data-id': m.id })}
                 onOpen={(m) => go('messages', m.id)}
                 columns={[
-                  { key: 'received', label: t('col.received'), render: (m) => formatDate(m.createdAt, t.lang) },
+                  { key: 'received', label: t('col.received'), render: (m) => formatDate(m.createdAt, t) },
                   !own && {
                     key: 'direction',
                     label: t('col.direction'),

@@ -48,7 +48,8 @@ export function TenantsPage() {
                 {
                   key: 'error',
                   label: t('tenants.lastError'),
-                  render: (r) => (r.lastErrorAt === null ? t('tenants.noError') : formatDate(r.lastErrorAt, t.lang)),
+                  render: (r) =>
+                    r.lastErrorAt === null ? t('tenants.noError') : formatDate(r.lastErrorAt, { lang: t.lang, zone: r.timeZone }),
                 },
               ]}
             />

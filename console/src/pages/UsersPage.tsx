@@ -109,7 +109,7 @@ export function UsersPage() {
       )}
       {resetLink && (
         <div className="card" role="status" data-testid="reset-link">
-          <b>{t('users.resetLinkShown', { email: resetLink.email, until: formatDate(resetLink.expiresAt, t.lang) })}</b>
+          <b>{t('users.resetLinkShown', { email: resetLink.email, until: formatDate(resetLink.expiresAt, t) })}</b>
           <div>
             <code>{resetLink.url}</code>
           </div>
@@ -295,7 +295,7 @@ export function UsersPage() {
                   ),
                 },
                 { key: 'language', label: t('users.language'), render: (u) => languageLabel(t, u.language) },
-                { key: 'created', label: t('users.created'), render: (u) => formatDate(u.createdAt, t.lang) },
+                { key: 'created', label: t('users.created'), render: (u) => formatDate(u.createdAt, t) },
                 {
                   key: 'actions',
                   label: t('users.actions'),

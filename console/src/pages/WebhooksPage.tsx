@@ -140,7 +140,7 @@ export function WebhooksPage() {
                     </span>
                   ),
                 },
-                { key: 'created', label: t('webhooks.created'), render: (w) => formatDate(w.createdAt, t.lang) },
+                { key: 'created', label: t('webhooks.created'), render: (w) => formatDate(w.createdAt, t) },
                 {
                   key: 'actions',
                   label: t('webhooks.actions'),
@@ -177,7 +177,7 @@ export function WebhooksPage() {
               rows={data.items}
               rowKey={(d) => String(d.id)}
               columns={[
-                { key: 'time', label: t('webhooks.time'), render: (d) => formatDate(d.lastAttemptAt ?? d.createdAt, t.lang) },
+                { key: 'time', label: t('webhooks.time'), render: (d) => formatDate(d.lastAttemptAt ?? d.createdAt, t) },
                 { key: 'event', label: t('webhooks.event'), render: (d) => eventWord(t, d.type) },
                 { key: 'to', label: t('webhooks.url'), render: (d) => <code className="break">{urlOf(d.webhookId)}</code> },
                 {
@@ -187,7 +187,7 @@ export function WebhooksPage() {
                 },
                 { key: 'attempts', label: t('webhooks.attempts'), render: (d) => String(d.attempts) },
                 { key: 'answer', label: t('webhooks.answer'), render: (d) => outcome(t, d) },
-                { key: 'next', label: t('webhooks.next'), render: (d) => formatDate(d.nextAttemptAt, t.lang) },
+                { key: 'next', label: t('webhooks.next'), render: (d) => formatDate(d.nextAttemptAt, t) },
               ]}
             />
           )

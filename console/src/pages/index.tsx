@@ -14,6 +14,7 @@ import { SecurityPage } from './SecurityPage.tsx';
 import { AuditPage } from './AuditPage.tsx';
 import { TenantsPage } from './TenantsPage.tsx';
 import { WebhooksPage } from './WebhooksPage.tsx';
+import { TenantSettingsPage } from './TenantSettingsPage.tsx';
 
 const isAdmin = (me: Me) => me.role === 'admin' || me.role === 'operator';
 
@@ -36,12 +37,23 @@ export function navItems(me: Me, t: Translator): NavItem[] {
     ['users', t('nav.users'), isAdmin(me)],
     ['domains', t('nav.domains'), isAdmin(me)],
     ['webhooks', t('nav.webhooks'), isAdmin(me)],
+    ['settings', t('nav.settings'), isAdmin(me)],
     ['security', t('nav.security'), true],
   ];
   return items.filter(([, , show]) => show).map(([page, label]) => ({ page, label }));
 }
 
-export function Pages({ me, page, arg }: { me: Me; page: string; arg: string | undefined }) {
+export interface PagesProps {
+  me: Me;
+  page: string;
+  arg: string | undefined;
+  /** the operator's chosen tenant */
+  tenant: string | undefined;
+  /** fetch `me` again (the tenant's time zone or name changed) */
+  refreshMe: () => void;
+}
+
+export function Pages({ me, page, arg, tenant, refreshMe }: PagesProps) {
   switch (page) {
     case 'held':
       return <HeldPage />;
@@ -65,6 +77,8 @@ export function Pages({ me, page, arg }: { me: Me; page: string; arg: string | u
       return <DomainsPage />;
     case 'webhooks':
       return <WebhooksPage />;
+    case 'settings':
+      return <TenantSettingsPage tenantName={me.tenant ?? tenant ?? ''} onSaved={refreshMe} />;
     case 'tenants':
       return me.role === 'operator' ? <TenantsPage /> : <SecurityPage me={me} />;
     default:

@@ -114,7 +114,7 @@ export const auditRoutes: RouteSpec[] = [
       let before = filter.before;
       for (let written = 0; written < CSV_MAX_ROWS; ) {
         const page = await log.read({ ...filter, before, limit: CSV_PAGE }, false);
-        for (const row of page.items) chunks.push(csvRow(t, row, log.timeZone));
+        for (const row of page.items) chunks.push(csvRow(t, row, log.zoneOf(row.tenantId)));
         written += page.items.length;
         if (page.next === null) break;
         before = page.next;

@@ -2,7 +2,9 @@
 // CSRF token the console sends back on every change), TOTP enrolment and its backup codes.
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import type { FastifyReply } from 'fastify';
-import type { Store } from '../../store/store.ts';
+import type { Store, Tenant } from '../../store/store.ts';
+import { tenantProfile, tenantTimeZone } from '../../users/tenant-profile.ts';
+import { DEFAULT_TIME_ZONE } from '../../util/zoned-time.ts';
 import {
   consoleDb,
   consoleLoginThrottle,
@@ -25,6 +27,10 @@ const meFields = {
   tenantId: nullable(str),
   /** the tenant's name (operators: null; they name a tenant per request) */
   tenant: nullable(str),
+  /** the tenant's display name (null: show `tenant`) */
+  tenantDisplayName: nullable(str),
+  /** the tenant's IANA time zone: every time the console shows is in it (operators: Asia/Tokyo, see tenants[].timeZone) */
+  timeZone: str,
   language: str,
   csrfToken: nullable(str),
 };
@@ -35,16 +41,18 @@ const meSchema = object(
     /** unused two-factor backup codes */
     backupCodesLeft: int,
     /** operators only: every tenant, by name */
-    tenants: list(object({ id: str, name: str })),
+    tenants: list(object({ id: str, name: str, displayName: nullable(str), timeZone: str })),
   },
   ['tenants'],
 );
 
-const me = (p: { email: string; role: string; tenantId: string | null; language: string; csrf?: string }, tenantName: string | null) => ({
+const me = (p: { email: string; role: string; tenantId: string | null; language: string; csrf?: string }, tenant: Tenant | undefined) => ({
   email: p.email,
   role: p.role,
   tenantId: p.tenantId,
-  tenant: tenantName,
+  tenant: tenant?.name ?? null,
+  tenantDisplayName: tenant ? tenantProfile(tenant).displayName : null,
+  timeZone: tenant ? tenantTimeZone(tenant) : DEFAULT_TIME_ZONE,
   language: p.language,
   csrfToken: p.csrf ?? null,
 });
@@ -53,9 +61,10 @@ const me = (p: { email: string; role: string; tenantId: string | null; language:
 async function meAnswer(store: Store, p: Principal) {
   const tenant = p.tenantId ? await store.tenantById(p.tenantId) : undefined;
   const totp = await consoleDb(store).selectFrom('console_totp').select('enabled').where('email', '=', p.email).executeTakeFirst();
-  const tenants = p.role === 'operator' ? (await store.listTenants()).map((t) => ({ id: t.id, name: t.name })) : undefined;
+  const tenants =
+    p.role === 'operator' ? (await store.listTenants()).map((t) => ({ id: t.id, name: t.name, ...tenantProfile(t) })) : undefined;
   const totpEnabled = totp?.enabled === 1;
-  return { ...me(p, tenant?.name ?? null), totpEnabled, backupCodesLeft: totpEnabled ? await backupCodesLeft(store, p.email) : 0, tenants };
+  return { ...me(p, tenant), totpEnabled, backupCodesLeft: totpEnabled ? await backupCodesLeft(store, p.email) : 0, tenants };
 }
 
 export const authRoutes: RouteSpec[] = [
@@ -99,7 +108,7 @@ export const authRoutes: RouteSpec[] = [
       const secure = ctx.deps.config.publicUrl.startsWith('https:');
       reply.setCookie(SESSION_COOKIE, r.sessionToken, { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: SESSION_MS / 1000 });
       const tenant = r.principal.tenantId ? await ctx.deps.store.tenantById(r.principal.tenantId) : undefined;
-      return me(r.principal, tenant?.name ?? null);
+      return me(r.principal, tenant);
     },
   }),
   defineRoute({

@@ -1,7 +1,9 @@
 // /api/dashboard (admins): per day held / released / discarded / blocked (and more) counted from
-// the audit trail, the rules that matched most and the top senders, over the last N days.
+// the audit trail, the rules that matched most and the top senders, over the last N days — whole
+// days from midnight in the tenant's time zone.
 import { defineRoute, type RouteSpec } from './route.ts';
 import { int, list, object, str } from './schema-kit.ts';
+import { dayInZone, dayStartInZone, isTimeZone } from '../../util/zoned-time.ts';
 
 const DAY = 86_400_000;
 const COUNTED: Record<string, string> = {
@@ -30,12 +32,13 @@ export const dashboardRoutes: RouteSpec[] = [
         type: 'object',
         properties: {
           days: { type: 'integer', minimum: 1, maximum: 90, default: 14 },
+          /** a zone to count days in instead of the tenant's own (users/tenant-profile.ts) */
           tz: { type: 'string', maxLength: 64 },
           tenant: { type: 'string' },
         },
       },
       response: object({
-        /** day as YYYY-MM-DD in `tz` */
+        /** day as YYYY-MM-DD in the tenant's time zone (or `tz`) */
         days: list(object({ day: str, held: int, released: int, discarded: int, blocked: int, quarantined: int })),
         topRules: list(object({ rule: str, count: int })),
         topSenders: list(object({ sender: str, count: int })),
@@ -44,17 +47,19 @@ export const dashboardRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const { days = 14, tz } = req.query as { days?: number; tz?: string };
       const scoped = await ctx.scoped();
-      const since = Date.now() - days * DAY;
+      const zone = tz && isTimeZone(tz) ? tz : scoped.timeZone;
+      const now = Date.now();
+      // whole days in the zone: from its midnight `days - 1` days ago up to now
+      const since = dayStartInZone(now - (days - 1) * DAY, zone);
       const events = await scoped.eventsSince(since, [...Object.keys(COUNTED), 'policy.matched']);
-      let fmt: Intl.DateTimeFormat;
-      try {
-        fmt = new Intl.DateTimeFormat('en-CA', { timeZone: tz || 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' });
-      } catch {
-        fmt = new Intl.DateTimeFormat('en-CA', { timeZone: 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' });
-      }
+      const fmt = { format: (ms: number) => dayInZone(ms, zone) };
       const perDay = new Map<string, Record<string, number>>();
-      for (let t = since + DAY; t <= Date.now(); t += DAY)
-        perDay.set(fmt.format(t), { held: 0, released: 0, discarded: 0, blocked: 0, quarantined: 0 });
+      const today = fmt.format(now);
+      for (let i = 0, t = since + DAY / 2; i <= days; i++, t += DAY) {
+        const day = i === days ? today : fmt.format(t);
+        perDay.set(day, { held: 0, released: 0, discarded: 0, blocked: 0, quarantined: 0 });
+        if (day === today) break;
+      }
       const rules = new Map<string, number>();
       for (const e of events) {
         const day = fmt.format(Number(e.at));

@@ -94,7 +94,10 @@ export const heldMailRoutes: RouteSpec[] = [
         throw new ActionError('wrong_state', `message ${id} is ${m.state}, not awaiting_confirmation`);
       const sheet = await confirmationSheet(ctx.deps.store, m, state, await messageViewOfRow(ctx.deps.store, m));
       const step = nextStepOf(m.state, state);
-      return { ...sheet, nextStep: { ja: describeNextStep('ja', step), en: describeNextStep('en', step) } };
+      return {
+        ...sheet,
+        nextStep: { ja: describeNextStep('ja', step, scoped.timeZone), en: describeNextStep('en', step, scoped.timeZone) },
+      };
     },
   }),
   defineRoute({

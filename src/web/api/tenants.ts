@@ -1,23 +1,22 @@
 // GET /api/tenants: the operator's (MSP's) overview of every tenant — domains, users, mail today,
 // mail waiting for a person (held/confirm/approve), quarantined, and the last delivery error —
 // in a handful of grouped queries whatever the number of tenants. Operators only; "today" is the
-// calendar day in Asia/Tokyo (the default tenant time zone).
+// calendar day in each tenant's own time zone (one grouped count per zone in use). And
+// /api/tenant/profile: a tenant's time zone and display name, read by its people, changed by its
+// admins (operators: ?tenant=), audited as tenant.profile.
 import type { Store } from '../../store/store.ts';
 import { STAGE_WAIT_STATES } from '../../store/message-state.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import { bool, int, list, nullable, num, object, str, strList } from './schema-kit.ts';
-
-const DAY_MS = 86_400_000;
-const TOKYO_OFFSET_MS = 9 * 3600_000;
-
-/** Midnight at the start of `now`'s day in Asia/Tokyo (no daylight saving there). */
-export function tokyoDayStart(now: number): number {
-  return Math.floor((now + TOKYO_OFFSET_MS) / DAY_MS) * DAY_MS - TOKYO_OFFSET_MS;
-}
+import { setTenantProfile, tenantProfile, tenantTimeZone } from '../../users/tenant-profile.ts';
+import { dayStartInZone } from '../../util/zoned-time.ts';
 
 export interface TenantOverview {
   id: string;
   name: string;
+  /** the company name people see (null: show the name) */
+  displayName: string | null;
+  timeZone: string;
   disabled: boolean;
   domains: string[];
   users: number;
@@ -32,7 +31,7 @@ const countBy = (rows: Array<{ tenant_id: string; n: number | string | bigint }>
 
 export async function tenantOverview(store: Store, now = Date.now()): Promise<TenantOverview[]> {
   const db = store.db;
-  const tenants = await db.selectFrom('tenants').select(['id', 'name', 'disabled_at']).orderBy('name').execute();
+  const tenants = await db.selectFrom('tenants').select(['id', 'name', 'disabled_at', 'settings']).orderBy('name').execute();
   const domains = await db.selectFrom('domains').select(['tenant_id', 'domain']).orderBy('domain').execute();
   const count = (q: ReturnType<typeof db.selectFrom<'messages'>>) =>
     q
@@ -46,7 +45,16 @@ export async function tenantOverview(store: Store, now = Date.now()): Promise<Te
       .groupBy('tenant_id')
       .execute(),
   );
-  const today = countBy(await count(db.selectFrom('messages').where('created_at', '>=', tokyoDayStart(now))));
+  const byZone = new Map<string, string[]>();
+  for (const t of tenants) {
+    const zone = tenantTimeZone(t);
+    byZone.set(zone, [...(byZone.get(zone) ?? []), t.id]);
+  }
+  const today = new Map<string, number>();
+  for (const [zone, ids] of byZone) {
+    const q = db.selectFrom('messages').where('tenant_id', 'in', ids).where('created_at', '>=', dayStartInZone(now, zone));
+    for (const [id, n] of countBy(await count(q))) today.set(id, n);
+  }
   const waiting = countBy(await count(db.selectFrom('messages').where('state', 'in', [...STAGE_WAIT_STATES])));
   const quarantined = countBy(await count(db.selectFrom('messages').where('state', '=', 'quarantined')));
   const lastError = new Map(
@@ -62,6 +70,8 @@ export async function tenantOverview(store: Store, now = Date.now()): Promise<Te
   return tenants.map((t) => ({
     id: t.id,
     name: t.name,
+    displayName: tenantProfile(t).displayName,
+    timeZone: tenantTimeZone(t),
     disabled: t.disabled_at != null,
     domains: domains.filter((d) => d.tenant_id === t.id).map((d) => d.domain),
     users: users.get(t.id) ?? 0,
@@ -71,6 +81,9 @@ export async function tenantOverview(store: Store, now = Date.now()): Promise<Te
     lastErrorAt: lastError.get(t.id) ?? null,
   }));
 }
+
+const profileSchema = object({ timeZone: str, displayName: nullable(str) });
+const tenantQuery = { type: 'object', properties: { tenant: { type: 'string', maxLength: 200 } }, additionalProperties: false } as const;
 
 export const tenantRoutes: RouteSpec[] = [
   defineRoute({
@@ -85,6 +98,8 @@ export const tenantRoutes: RouteSpec[] = [
           object({
             id: str,
             name: str,
+            displayName: nullable(str),
+            timeZone: str,
             disabled: bool,
             domains: strList,
             users: int,
@@ -99,6 +114,49 @@ export const tenantRoutes: RouteSpec[] = [
     async handler(_req, ctx) {
       if (ctx.principal!.role !== 'operator') throw new HttpError(403, 'operators only', { code: 'forbidden' });
       return { items: await tenantOverview(ctx.deps.store) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/tenant/profile',
+    summary: 'The tenant’s time zone (IANA name) and display name',
+    tag: 'tenants',
+    access: 'any',
+    schema: { querystring: tenantQuery, response: profileSchema },
+    async handler(_req, ctx) {
+      return tenantProfile((await ctx.scoped()).tenant);
+    },
+  }),
+  defineRoute({
+    method: 'PUT',
+    url: '/api/tenant/profile',
+    summary:
+      'Set the tenant’s time zone (every time its people see is shown in it) and display name; 400 invalid_time_zone for a name that is not an IANA zone',
+    tag: 'tenants',
+    access: 'admin',
+    schema: {
+      querystring: tenantQuery,
+      body: {
+        type: 'object',
+        properties: {
+          /** IANA zone, e.g. Asia/Tokyo, Europe/Berlin */
+          timeZone: { type: 'string', minLength: 1, maxLength: 64 },
+          /** the company name people see; "" or null = the tenant's name */
+          displayName: { type: ['string', 'null'], maxLength: 200 },
+        },
+        additionalProperties: false,
+      },
+      response: profileSchema,
+    },
+    async handler(req, ctx) {
+      const scoped = await ctx.scoped();
+      scoped.requireAdmin();
+      return setTenantProfile(
+        ctx.deps.store,
+        scoped.tenant,
+        req.body as { timeZone?: string; displayName?: string | null },
+        scoped.principal.email,
+      );
     },
   }),
 ];

@@ -1,0 +1,114 @@
+// テナント設定 in Chromium (ja at 375 px, en at 1366 px) on SQLite and PostgreSQL: an admin reads
+// the users list (a fixed 登録日 shown in Tokyo time), changes the tenant's time zone to
+// Europe/Berlin in the settings form — a name that is no zone is refused as it is typed, in the
+// viewer's language — and the same event is now shown in Berlin time, with no console errors.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { backends } from '../helpers/databases.ts';
+import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
+import { hashPassword } from '../../src/util/password.ts';
+import { setTenantProfile } from '../../src/users/tenant-profile.ts';
+
+const ADMIN = 'admin@acme.example';
+/** when taro's account was made, as the users page says: Thu 3 Dec 2026 22:34 UTC */
+const CREATED = Date.UTC(2026, 11, 3, 22, 34);
+const SHOWN = {
+  ja: { tokyo: '2026年12月4日(金) 07:34', berlin: '2026年12月3日(木) 23:34' },
+  en: { tokyo: 'Fri 4 Dec 2026 07:34 (GMT+9)', berlin: 'Thu 3 Dec 2026 23:34 (GMT+1)' },
+};
+const WORDS = {
+  ja: { nav: 'テナント設定', saved: '保存しました。', invalid: 'タイムゾーン名が正しくありません', now: '現在の時刻' },
+  en: { nav: 'Tenant settings', saved: 'Saved.', invalid: 'This is not a time zone name', now: 'Time now' },
+};
+
+for (const kind of backends()) {
+  describe(`tenant time zone form on ${kind}`, () => {
+    let inst: TestInstance;
+    let http: string;
+    let ctx: BrowserContext;
+    let page: Page;
+    let profile: string;
+    const errors: string[] = [];
+    const shots = join(process.cwd(), 'test-output', 'screenshots', 'tenant-zone', kind);
+
+    before(async () => {
+      inst = await startInstance(kind);
+      http = `http://127.0.0.1:${inst.sekisho.ports.http}`;
+      const store = inst.sekisho.store;
+      await store.createUsers(inst.tenantId, [{ email: ADMIN, passwordHash: await hashPassword(PASSWORD), role: 'admin' }], 'test');
+      await store.db.updateTable('users').set({ created_at: CREATED }).where('email', '=', USER).execute();
+      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
+      ctx = await chromium.launchPersistentContext(profile, {
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        locale: 'ja-JP',
+        // the browser's own zone is neither: the console must not use it
+        timezoneId: 'America/Los_Angeles',
+        viewport: { width: 1366, height: 900 },
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
+      });
+      await ctx.addInitScript('window.__name = (f) => f');
+      page = ctx.pages()[0] ?? (await ctx.newPage());
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+    });
+    after(async () => {
+      await ctx?.close();
+      rmSync(profile, { recursive: true, force: true });
+      await inst.stop();
+    });
+
+    for (const [lang, width] of [
+      ['ja', 375],
+      ['en', 1366],
+    ] as const) {
+      it(`${lang} at ${width} px: changing the zone in the form changes the times on the users page`, async () => {
+        const store = inst.sekisho.store;
+        await setTenantProfile(store, (await store.tenantById(inst.tenantId))!, { timeZone: 'Asia/Tokyo' }, 'test');
+        await page.setViewportSize({ width, height: 900 });
+        await ctx.clearCookies();
+        await page.goto(`${http}/console/`);
+        await page.evaluate((l) => localStorage.setItem('sekisho.lang', l), lang);
+        await page.reload();
+        await page.fill('input[name=email]', ADMIN);
+        await page.fill('input[name=password]', PASSWORD);
+        await page.click('button[type=submit]');
+        await page.locator('main h2').first().waitFor();
+
+        await page.goto(`${http}/console/#users`);
+        await page.getByText(SHOWN[lang].tokyo).first().waitFor();
+        assert.equal(await page.getByText(SHOWN[lang].berlin).count(), 0);
+
+        await page.goto(`${http}/console/#settings`);
+        const zone = page.getByTestId('time-zone');
+        await zone.waitFor();
+        assert.equal(await zone.inputValue(), 'Asia/Tokyo');
+        await zone.fill('Berlin');
+        await page.getByTestId('zone-hint').getByText(WORDS[lang].invalid).waitFor();
+        assert.equal(await page.getByTestId('save-profile').isDisabled(), true, 'an unknown zone cannot be saved');
+        await zone.fill('Europe/Berlin');
+        await page.getByTestId('zone-hint').getByText(WORDS[lang].now).waitFor();
+        await page.getByTestId('display-name').fill('株式会社アクメ');
+        await page.getByTestId('save-profile').click();
+        await page.getByText(WORDS[lang].saved).waitFor();
+        await page.screenshot({ path: join(shots, `settings-${lang}-${width}.png`), fullPage: true }).catch(() => {});
+        const saved = (await store.tenantById(inst.tenantId))!;
+        assert.equal(JSON.parse(saved.settings).timeZone, 'Europe/Berlin');
+
+        await page.goto(`${http}/console/#users`);
+        await page.getByText(SHOWN[lang].berlin).first().waitFor();
+        assert.equal(await page.getByText(SHOWN[lang].tokyo).count(), 0, 'no Tokyo time left');
+        await page.screenshot({ path: join(shots, `users-${lang}-${width}.png`), fullPage: true }).catch(() => {});
+        if (width === 1366)
+          assert.equal(await page.locator('.tenant-name').textContent(), '株式会社アクメ', 'the display name in the header');
+        assert.deepEqual(errors, []);
+      });
+    }
+  });
+}
