@@ -1,7 +1,8 @@
 // An external sandbox that is slower than the accept-time wait: the message is accepted and held
 // (state held_for_sandbox, tickets in plan.inbound.sandbox), the worker's handler re-polls, and
 // once the verdict is in the tenant policy decides — quarantine for a malicious verdict, delivery
-// for a clean one; no verdict before the give-up time means quarantine. SQLite and PostgreSQL.
+// for a clean one; no verdict before the give-up time means quarantine. With submit: suspicious
+// only flagged mail (here: an archive) goes to the sandbox. SQLite and PostgreSQL.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
