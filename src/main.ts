@@ -28,7 +28,8 @@ import { parseRetrySchedule } from './delivery/retry-schedule.ts';
 import { ensureDemoTenant, type DemoCredentials } from './demo-tenant.ts';
 import type { ModuleFactory, SekishoModule } from './pipeline.ts';
 import { outboundModule } from './outbound/outbound-module.ts';
-import { inboundModule } from './inbound/inbound-module.ts';
+import { createInboundModule, inboundModule } from './inbound/inbound-module.ts';
+import { sandboxFromConfig } from './inbound/sandbox/from-config.ts';
 import { attachmentsModule } from './attachments/attachments-module.ts';
 import { consoleModule } from './console/console-module.ts';
 import { deliveryModule } from './delivery/delivery-module.ts';
@@ -84,7 +85,10 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   let worker: QueueWorker | null = null;
   const wake = () => worker?.wake();
   const modules: SekishoModule[] = [];
-  for (const factory of MODULES) modules.push(await factory({ config, store, logger, metrics, node, wake }));
+  // a configured external sandbox (config `sandbox`) joins the inbound module
+  const sandbox = sandboxFromConfig(config);
+  const factories = MODULES.map((f) => (f === inboundModule && sandbox ? createInboundModule({ sandbox }) : f));
+  for (const factory of factories) modules.push(await factory({ config, store, logger, metrics, node, wake }));
   const delivery = new GatewayDelivery({
     store,
     relay: config.relay,

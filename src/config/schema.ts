@@ -47,6 +47,31 @@ export const configSchema = z
     rspamdUrl: z.string().url().optional(),
     /** inbound: clamd for virus scanning, tcp://host:port or a unix socket path; unset = no ClamAV */
     clamd: z.string().optional(),
+    /** inbound: an external detonation sandbox (docs/inbound.md "External sandbox"); unset = the
+     *  built-in static analysis only. In YAML a mapping `sandbox:`; in the environment
+     *  SEKISHO_SANDBOX_URL, SEKISHO_SANDBOX_TOKEN, SEKISHO_SANDBOX_KIND, … */
+    sandbox: z
+      .object({
+        /** base URL: the generic protocol's root, or CAPE's web root (…/apiv2/ is appended) */
+        url: z.string().url(),
+        /** the API token (a secret: keep it in the environment or a 0600 config file; never logged) */
+        token: z.string().min(1).optional(),
+        /** `http` = Sekisho's generic JSON protocol; `cape` = CAPE sandbox REST API v2 */
+        kind: z.enum(['http', 'cape']).default('http'),
+        /** which mail goes to it: `suspicious` (flagged by score, authentication or risky
+         *  attachments) or `all-with-attachments` */
+        submit: z.enum(['suspicious', 'all-with-attachments']).default('suspicious'),
+        /** wait at acceptance for the verdict before holding the message, ms */
+        waitMs: z.coerce.number().int().min(0).default(5000),
+        /** re-poll held messages this often, ms */
+        repollMs: z.coerce.number().int().positive().default(60_000),
+        /** quarantine (SANDBOX_TIMEOUT) when no verdict came this long after acceptance, ms */
+        giveUpMs: z.coerce.number().int().positive().default(3_600_000),
+        /** cape: a report score (0–10) at or above this is malicious */
+        maliciousAt: z.coerce.number().min(0).max(10).default(6),
+      })
+      .strict()
+      .optional(),
     /** inbound: seal mail Sekisho changed before delivery (subject tag, removed attachments) with
      *  ARC (RFC 8617), signed with the recipient tenant domain's DKIM key (sekisho dkim show), so
      *  the tenant's mail server can trust our authentication results; false = never seal */

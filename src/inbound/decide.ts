@@ -16,7 +16,8 @@ import { runScanners, type ScannerSet } from './scorers.ts';
 import { getSettings, inboundPolicy, tenantContext } from './tenant-settings.ts';
 import { uninspectedReason, type AuthResults, type InboundSymbol } from './verdict.ts';
 import { analyzeWithSandbox } from './sandbox.ts';
-import { sandboxSymbols, type SandboxOptions, type SandboxState } from './sandbox-hold.ts';
+import { maliciousReason, sandboxSymbols, type SandboxOptions, type SandboxState } from './sandbox-hold.ts';
+import { submitReason } from './sandbox/select.ts';
 import type { AnalysisBudget } from './attachments/analyze-attachment.ts';
 
 export interface InboundDecideDeps {
@@ -112,14 +113,26 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
     });
   }
   let held: SandboxState | null = null;
-  if (deps.sandbox && attachments.length > 0) {
+  let maliciousFiles: string[] = [];
+  const submitFor = deps.sandbox
+    ? submitReason(deps.sandbox.submit ?? 'all-with-attachments', {
+        score: verdict.score,
+        tagAt: spam.tagAt,
+        auth: auth.results,
+        symbols: verdict.symbols,
+        attachments: attachments.map((a) => ({ filename: a.fact.filename, content: a.content })),
+      })
+    : null;
+  if (deps.sandbox && submitFor) {
     const o = deps.sandbox;
+    deps.logger.info({ id: ctx.id, sandbox: o.sandbox.name, why: submitFor }, 'attachments submitted to the external sandbox');
     try {
       const outcome = await analyzeWithSandbox(
         o.sandbox,
         attachments.map((a) => ({ filename: a.fact.filename, content: a.content, contentType: a.fact.contentType })),
         { timeoutMs: o.waitMs ?? 5000, pollIntervalMs: 200 },
       );
+      maliciousFiles = outcome.verdicts.filter((v) => v.malicious).map((v) => v.filename);
       const added = sandboxSymbols(outcome.verdicts);
       verdict.symbols = [...verdict.symbols, ...added].sort((a, b) => b.score - a.score);
       verdict.score = Math.round((verdict.score + added.reduce((sum, x) => sum + x.score, 0)) * 100) / 100;
@@ -150,6 +163,11 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
   if (verdict.viruses.length > 0 && plan.disposition === 'deliver' && plan.decidedBy.source !== 'rule') {
     plan.disposition = 'quarantine';
     plan.decidedBy = { source: 'spam', reason: `virus found: ${verdict.viruses.join(', ')}` };
+  }
+  // Nor is a file the external sandbox judged malicious.
+  if (maliciousFiles.length > 0 && plan.disposition === 'deliver' && plan.decidedBy.source !== 'rule') {
+    plan.disposition = 'quarantine';
+    plan.decidedBy = { source: 'spam', reason: maliciousReason(maliciousFiles) };
   }
   const uninspected = uninspectedReason(verdict.symbols);
   if (uninspected && plan.disposition !== 'reject') {

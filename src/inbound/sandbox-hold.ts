@@ -3,12 +3,14 @@
 // score at once. Otherwise the message is accepted (never lost) and held in state
 // `held_for_sandbox` with its tickets in plan.inbound.sandbox; the worker re-polls every
 // `repollMs` and, once all verdicts are in, lets the tenant policy decide (deliver or
-// quarantine — a reject is no longer possible after 250). Past `giveUpMs` it is quarantined.
+// quarantine — a reject is no longer possible after 250); a malicious verdict is quarantined
+// unless a rule delivers it, like a virus. Past `giveUpMs` it is quarantined.
 import type { Logger } from 'pino';
 import type { MessageRow, Store } from '../store/store.ts';
 import { fullFacts } from '../mime/stored-facts.ts';
 import { evaluateInbound } from '../policy/evaluate.ts';
 import type { Sandbox, SandboxVerdict } from './sandbox.ts';
+import type { SandboxSubmitMode } from './sandbox/select.ts';
 import { inboundPolicy, getSettings, tenantContext } from './tenant-settings.ts';
 import { decodePlan } from '../store/message-plan.ts';
 import type { InboundPlanState } from './decide.ts';
@@ -16,6 +18,8 @@ import { uninspectedReason, type InboundSymbol } from './verdict.ts';
 
 export interface SandboxOptions {
   sandbox: Sandbox;
+  /** which mail is submitted (sandbox/select.ts); default every message with attachments */
+  submit?: SandboxSubmitMode;
   /** wait this long at acceptance before holding the message (default 5 s) */
   waitMs?: number;
   /** re-poll held messages this often (default 60 s) */
@@ -48,6 +52,10 @@ export function sandboxSymbols(verdicts: readonly SandboxVerdict[]): InboundSymb
   );
 }
 
+export function maliciousReason(files: readonly string[]): string {
+  return `the sandbox judged malicious: ${files.join(', ')}`;
+}
+
 /** Final decision for a held message once its verdicts are in (or the wait gave up). */
 export async function decideAfterSandbox(
   store: Store,
@@ -77,6 +85,12 @@ export async function decideAfterSandbox(
   });
   let disposition = plan.disposition;
   let reason = plan.decidedBy.reason;
+  // a file the sandbox judged malicious is never delivered unless a rule said so (like a virus)
+  const malicious = state.sandbox.verdicts.filter((v) => v.malicious).map((v) => v.filename);
+  if (malicious.length > 0 && disposition === 'deliver' && plan.decidedBy.source !== 'rule') {
+    disposition = 'quarantine';
+    reason = maliciousReason(malicious);
+  }
   if (disposition === 'reject') reason = `${reason} (already accepted: quarantined instead of rejected)`;
   if (gaveUp && disposition === 'deliver') reason = 'no sandbox verdict in time';
   const uninspected = uninspectedReason(symbols);

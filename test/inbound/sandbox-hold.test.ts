@@ -1,7 +1,8 @@
 // An external sandbox that is slower than the accept-time wait: the message is accepted and held
 // (state held_for_sandbox, tickets in plan.inbound.sandbox), the worker's handler re-polls, and
 // once the verdict is in the tenant policy decides — quarantine for a malicious verdict, delivery
-// for a clean one; no verdict before the give-up time means quarantine. SQLite and PostgreSQL.
+// for a clean one; no verdict before the give-up time means quarantine. With submit: suspicious
+// only flagged mail (here: an archive) goes to the sandbox. SQLite and PostgreSQL.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
@@ -16,6 +17,7 @@ import type { Sandbox, SandboxSubmission, SandboxVerdict } from '../../src/inbou
 import type { SekishoModule } from '../../src/pipeline.ts';
 import { parseMessage } from '../../src/mime/parse-facts.ts';
 import { crlf } from './shield-helpers.ts';
+import { buildZip, fileEntry } from './zip-builder.ts';
 
 /** A sandbox whose verdicts arrive only when the test says so. */
 class SlowSandbox implements Sandbox {
@@ -23,7 +25,9 @@ class SlowSandbox implements Sandbox {
   ready = false;
   private next = 0;
   private readonly files = new Map<string, string>();
+  readonly seen: string[] = [];
   async submit(a: SandboxSubmission): Promise<string> {
+    this.seen.push(a.filename);
     const t = `slow-${++this.next}`;
     this.files.set(t, a.filename);
     return t;
@@ -42,9 +46,9 @@ class SlowSandbox implements Sandbox {
   }
 }
 
-function mail(filename: string): Buffer {
+function mail(filename: string, content: Uint8Array = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n')): Buffer {
   return crlf(
-    `Received: from mx.sender.test (unknown [127.0.0.1])\n\tby sekisho.localhost (Sekisho) with ESMTP id X;\n\tMon, 1 Jun 2026 00:00:00 +0000\nFrom: a@sender.test\nTo: taro@acme.example\nSubject: file\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <${filename}@sender.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nsee file\n--b\nContent-Type: application/pdf; name="${filename}"\nContent-Disposition: attachment; filename="${filename}"\nContent-Transfer-Encoding: base64\n\n${Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n').toString('base64')}\n--b--\n`,
+    `Received: from mx.sender.test (unknown [127.0.0.1])\n\tby sekisho.localhost (Sekisho) with ESMTP id X;\n\tMon, 1 Jun 2026 00:00:00 +0000\nFrom: a@sender.test\nTo: taro@acme.example\nSubject: file\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <${filename}@sender.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nsee file\n--b\nContent-Type: application/pdf; name="${filename}"\nContent-Disposition: attachment; filename="${filename}"\nContent-Transfer-Encoding: base64\n\n${Buffer.from(content).toString('base64')}\n--b--\n`,
   );
 }
 
@@ -55,20 +59,15 @@ for (const kind of backends()) {
     let mod: SekishoModule;
     const sandbox = new SlowSandbox();
     let tenantId: string;
+    let moduleCtx: Parameters<ReturnType<typeof createInboundModule>>[0];
 
     before(async () => {
       db = await createTestDatabase(kind);
       store = await openStore({ databaseUrl: db.url, dataDir: db.dataDir });
       const config = loadConfig({}, { dataDir: db.dataDir, databaseUrl: db.url, dnsServers: ['127.0.0.1:9'], demoTenant: false });
       const logger = createLogger('silent');
-      mod = await createInboundModule({ sandbox: { sandbox, waitMs: 50, repollMs: 1000, giveUpMs: 3_600_000 } })({
-        config,
-        store,
-        logger,
-        metrics: createMetrics(),
-        node: 'n1',
-        wake: () => {},
-      });
+      moduleCtx = { config, store, logger, metrics: createMetrics(), node: 'n1', wake: () => {} };
+      mod = await createInboundModule({ sandbox: { sandbox, waitMs: 50, repollMs: 1000, giveUpMs: 3_600_000 } })(moduleCtx);
       tenantId = (await store.createTenant({ name: 'acme', domains: ['acme.example'], inboundRoute: 'smtp://127.0.0.1:9' })).id;
     });
     after(async () => {
@@ -77,13 +76,12 @@ for (const kind of backends()) {
       await db.drop();
     });
 
-    async function accept(filename: string): Promise<string> {
-      const raw = mail(filename);
+    async function decide(m: SekishoModule, filename: string, content?: Uint8Array) {
+      const raw = mail(filename, content);
       const envelope = { mailFrom: 'a@sender.test', recipients: ['taro@acme.example'] };
       const parsed = await parseMessage(raw, envelope, 'inbound');
-      const id = `msg-${filename}`;
-      const d = (await mod.decideInbound!({
-        id,
+      return (await m.decideInbound!({
+        id: `msg-${filename}`,
         tenantId,
         direction: 'inbound',
         user: null,
@@ -94,6 +92,14 @@ for (const kind of backends()) {
         helo: 'mail.sender.test',
         attachments: async () => parsed.attachments,
       }))!;
+    }
+
+    async function accept(filename: string): Promise<string> {
+      const raw = mail(filename);
+      const envelope = { mailFrom: 'a@sender.test', recipients: ['taro@acme.example'] };
+      const parsed = await parseMessage(raw, envelope, 'inbound');
+      const id = `msg-${filename}`;
+      const d = await decide(mod, filename);
       assert.equal(d.state, 'held_for_sandbox');
       await store.insertMessage({
         id,
@@ -137,6 +143,19 @@ for (const kind of backends()) {
       assert.ok(inboundStateOf(b)!.symbols.some((s) => s.name === 'SANDBOX_RANSOMWARE'));
       assert.equal((await store.message(good))!.state, 'queued');
       assert.ok((await store.events(bad)).some((e) => e.type === 'inbound.sandbox'));
+    });
+
+    it('submit: suspicious leaves a clean document to the built-in analysis and sends an archive', async () => {
+      const picky = new SlowSandbox();
+      const m = await createInboundModule({ sandbox: { sandbox: picky, submit: 'suspicious', waitMs: 50 } })(moduleCtx);
+      try {
+        assert.notEqual((await decide(m, 'minutes.pdf')).state, 'held_for_sandbox');
+        const zip = buildZip([fileEntry('minutes.txt', new TextEncoder().encode('agenda'))]);
+        assert.equal((await decide(m, 'minutes.zip', zip)).state, 'held_for_sandbox');
+        assert.deepEqual(picky.seen, ['minutes.zip']);
+      } finally {
+        await m.stop?.();
+      }
     });
   });
 }
