@@ -2,7 +2,6 @@
 // `startSekisho` runs every role in one process and returns the bound ports and a stop() that
 // drains (stop accepting, finish in-flight SMTP transactions and deliveries, close the store).
 import { hostname as osHostname } from 'node:os';
-import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:net';
 import type { SMTPServer } from 'smtp-server';
@@ -15,7 +14,7 @@ import { Acceptor } from './accept/acceptor.ts';
 import { SendLimiter, configSendLimits, notifySendLimit } from './accept/send-limits.ts';
 import { ConnectionGate } from './smtp/connection-gate.ts';
 import { createInboundServer, createSubmissionServer } from './smtp/listeners.ts';
-import { loadOrCreateTls } from './smtp/tls.ts';
+import { loadCheckedTls, loadOrCreateTls, tlsFilesOf } from './smtp/tls.ts';
 import { IpThrottle } from './util/ip-throttle.ts';
 import { LoginThrottle } from './util/login-throttle.ts';
 import { parseNetworks } from './util/cidr.ts';
@@ -48,8 +47,9 @@ export interface RunningSekisho {
   store: Store;
   demo: DemoCredentials | null;
   worker: QueueWorker;
-  /** SIGHUP: the TLS certificate and key read again (a renewal), used from the next STARTTLS on */
-  reloadTls(): Promise<void>;
+  /** a reload: the TLS certificate and key read again (a renewal; `tls` names other files), used
+   *  from the next STARTTLS on; a pair that does not match throws and the one in use stays */
+  reloadTls(tls?: Pick<Config, 'tlsCert' | 'tlsKey'>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,8 +66,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   configureAnalysisPool({ threads: config.analysisThreads === 'auto' ? undefined : config.analysisThreads, warm: true });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretsKeyFile: config.secretsKeyFile });
   const demo = config.demoTenant ? await ensureDemoTenant(store, config.demoTenant) : null;
-  const tlsFiles = { dataDir: config.dataDir, hostname: config.hostname, certFile: config.tlsCert, keyFile: config.tlsKey };
-  const tls = await loadOrCreateTls(tlsFiles);
+  const tls = await loadOrCreateTls(tlsFilesOf(config));
   const metrics = createMetrics(store);
 
   let worker: QueueWorker | null = null;
@@ -181,11 +180,9 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     store,
     demo,
     worker: runningWorker,
-    async reloadTls() {
-      const fresh = await loadOrCreateTls(tlsFiles);
-      // A key that does not match the certificate (a renewal copied halfway) throws here, before
-      // either listener is touched: the pair in use stays.
-      createSecureContext(fresh);
+    async reloadTls(files = config) {
+      // throws before either listener is touched: the pair in use stays
+      const fresh = await loadCheckedTls(tlsFilesOf({ ...config, tlsCert: files.tlsCert, tlsKey: files.tlsKey }));
       for (const server of [submission, inbound]) server.updateSecureContext(fresh);
     },
     stop() {
