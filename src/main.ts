@@ -33,6 +33,7 @@ import { deliveryModule } from './delivery/delivery-module.ts';
 import { retentionModule } from './retention/retention-module.ts';
 import { configureAnalysisPool } from './analysis/pool.ts';
 import { applyPatches } from './patches/index.ts';
+import { EngineHealth } from './inbound/engine-health.ts';
 
 /**
  * The feature modules, in order. Each adds accept decisions, queue state handlers, delivery
@@ -146,18 +147,25 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     }),
   });
   let listening = false;
+  const engines = new EngineHealth(config);
   const http = createHttpServer({
     metrics,
     metricsAccess: { allow: parseNetworks(config.metricsAllow, 'metricsAllow'), token: config.metricsToken },
     publicUrl: config.publicUrl,
     trustedProxies: config.trustedProxies,
-    health: async (): Promise<{ ok: boolean; detail: Record<string, string | number> }> => {
+    health: async () => {
       try {
         const now = Date.now();
         const oldestDue = await store.oldestDueAt(now);
         // how long the longest-waiting due message has waited: a stuck queue shows here first
         const queueAgeSeconds = oldestDue === null ? 0 : Math.max(0, Math.round((now - oldestDue) / 1000));
-        return { ok: listening, detail: { database: 'ok', listeners: listening ? 'ok' : 'starting', queueAgeSeconds } };
+        const engineStatus = await engines.status(now);
+        const degraded = Object.values(engineStatus).some((e) => e.status === 'degraded');
+        return {
+          ok: listening,
+          degraded,
+          detail: { database: 'ok', listeners: listening ? 'ok' : 'starting', queueAgeSeconds, engines: engineStatus },
+        };
       } catch {
         return { ok: false, detail: { database: 'unreachable' } };
       }
