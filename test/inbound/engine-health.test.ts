@@ -2,6 +2,7 @@
 // on loopback by daemons.ts) are "ok"; an engine on a closed port is "degraded" with its error, and
 // /healthz still answers 200 (status "degraded"): the gateway accepts mail and scans fall back to
 // the safe verdict. The answer is cached 5 s, so a burst of health checks asks an engine once.
+// (/metrics' queue age gauge is checked on the same gateway.)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -51,6 +52,11 @@ describe('engine health: an engine that does not answer', () => {
     assert.equal(body.engines.rspamd?.status, 'degraded');
     assert.equal(body.engines.clamav?.status, 'degraded');
     assert.match(body.engines.clamav?.error ?? '', /ECONNREFUSED/);
+  });
+
+  it('/metrics has the age of the oldest due message (nothing waits here: 0)', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${gw.sekisho.ports.http}/metrics`)).text();
+    assert.match(text, /^sekisho_queue_oldest_due_age_seconds 0$/m);
   });
 
   it('without engines there is nothing to report and the status is ok', async () => {
