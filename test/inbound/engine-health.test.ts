@@ -72,7 +72,7 @@ describe('engine health: an engine that does not answer', () => {
     await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
     try {
       const health = new EngineHealth({ rspamdUrl: `http://127.0.0.1:${(fake.address() as AddressInfo).port}` });
-      for (let i = 0; i < 10; i++) assert.equal((await health.status(1_000_000 + i))['rspamd']?.status, 'ok');
+      for (let i = 0; i < 10; i++) assert.equal((await health.status(1_000_000 + i)).rspamd?.status, 'ok');
       assert.equal(pings, 1);
       await health.status(1_000_000 + 5000);
       assert.equal(pings, 2);
