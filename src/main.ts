@@ -2,7 +2,6 @@
 // `startSekisho` runs every role in one process and returns the bound ports and a stop() that
 // drains (stop accepting, finish in-flight SMTP transactions and deliveries, close the store).
 import { hostname as osHostname } from 'node:os';
-import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:net';
 import type { SMTPServer } from 'smtp-server';
@@ -15,7 +14,7 @@ import { Acceptor } from './accept/acceptor.ts';
 import { SendLimiter, configSendLimits, notifySendLimit } from './accept/send-limits.ts';
 import { ConnectionGate } from './smtp/connection-gate.ts';
 import { createInboundServer, createSubmissionServer } from './smtp/listeners.ts';
-import { loadOrCreateTls } from './smtp/tls.ts';
+import { loadCheckedTls, loadOrCreateTls, tlsFilesOf } from './smtp/tls.ts';
 import { IpThrottle } from './util/ip-throttle.ts';
 import { LoginThrottle } from './util/login-throttle.ts';
 import { parseNetworks } from './util/cidr.ts';
@@ -37,6 +36,7 @@ import { retentionModule } from './retention/retention-module.ts';
 import { webhooksModule } from './webhooks/webhooks-module.ts';
 import { configureAnalysisPool } from './analysis/pool.ts';
 import { applyPatches } from './patches/index.ts';
+import { EngineHealth } from './inbound/engine-health.ts';
 
 /**
  * The feature modules, in order. Each adds accept decisions, queue state handlers, delivery
@@ -59,8 +59,9 @@ export interface RunningSekisho {
   store: Store;
   demo: DemoCredentials | null;
   worker: QueueWorker;
-  /** SIGHUP: the TLS certificate and key read again (a renewal), used from the next STARTTLS on */
-  reloadTls(): Promise<void>;
+  /** a reload: the TLS certificate and key read again (a renewal; `tls` names other files), used
+   *  from the next STARTTLS on; a pair that does not match throws and the one in use stays */
+  reloadTls(tls?: Pick<Config, 'tlsCert' | 'tlsKey'>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -78,8 +79,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   configureAnalysisPool({ threads: config.analysisThreads === 'auto' ? undefined : config.analysisThreads, warm: true });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretsKeyFile: config.secretsKeyFile });
   const demo = config.demoTenant ? await ensureDemoTenant(store, config.demoTenant) : null;
-  const tlsFiles = { dataDir: config.dataDir, hostname: config.hostname, certFile: config.tlsCert, keyFile: config.tlsKey };
-  const tls = await loadOrCreateTls(tlsFiles);
+  const tls = await loadOrCreateTls(tlsFilesOf(config));
   const metrics = createMetrics(store);
 
   let worker: QueueWorker | null = null;
@@ -162,18 +162,25 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     }),
   });
   let listening = false;
+  const engines = new EngineHealth(config);
   const http = createHttpServer({
     metrics,
     metricsAccess: { allow: parseNetworks(config.metricsAllow, 'metricsAllow'), token: config.metricsToken },
     publicUrl: config.publicUrl,
     trustedProxies: config.trustedProxies,
-    health: async (): Promise<{ ok: boolean; detail: Record<string, string | number> }> => {
+    health: async () => {
       try {
         const now = Date.now();
         const oldestDue = await store.oldestDueAt(now);
         // how long the longest-waiting due message has waited: a stuck queue shows here first
         const queueAgeSeconds = oldestDue === null ? 0 : Math.max(0, Math.round((now - oldestDue) / 1000));
-        return { ok: listening, detail: { database: 'ok', listeners: listening ? 'ok' : 'starting', queueAgeSeconds } };
+        const engineStatus = await engines.status(now);
+        const degraded = Object.values(engineStatus).some((e) => e.status === 'degraded');
+        return {
+          ok: listening,
+          degraded,
+          detail: { database: 'ok', listeners: listening ? 'ok' : 'starting', queueAgeSeconds, engines: engineStatus },
+        };
       } catch {
         return { ok: false, detail: { database: 'unreachable' } };
       }
@@ -196,11 +203,9 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     store,
     demo,
     worker: runningWorker,
-    async reloadTls() {
-      const fresh = await loadOrCreateTls(tlsFiles);
-      // A key that does not match the certificate (a renewal copied halfway) throws here, before
-      // either listener is touched: the pair in use stays.
-      createSecureContext(fresh);
+    async reloadTls(files = config) {
+      // throws before either listener is touched: the pair in use stays
+      const fresh = await loadCheckedTls(tlsFilesOf({ ...config, tlsCert: files.tlsCert, tlsKey: files.tlsKey }));
       for (const server of [submission, inbound]) server.updateSecureContext(fresh);
     },
     stop() {

@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client) served at /metrics: per-tenant message counters, queue depth
-// by state (read from the database at scrape time, so it is the same on every node) and the
-// delivery latency histogram (acceptance → final delivery).
+// by state and the age of the oldest due message (read from the database at scrape time, so the
+// same on every node), and the delivery latency histogram (acceptance → final delivery).
 import cluster from 'node:cluster';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from './store/store.ts';
@@ -61,6 +61,18 @@ export function createMetrics(store?: Store) {
       if (!store) return;
       this.reset();
       for (const row of await store.stateCounts()) this.set({ tenant: row.tenant_id, state: row.state }, row.n);
+    },
+  });
+  new Gauge({
+    name: 'sekisho_queue_oldest_due_age_seconds',
+    help: 'How long the longest-waiting message due for delivery (queued or deferred, its time come) has waited; 0 when none',
+    registers: [registry],
+    aggregator: 'first', // read from the shared database, like the queue depth
+    async collect() {
+      if (!store) return;
+      const now = Date.now();
+      const oldestDue = await store.oldestDueAt(now);
+      this.set(oldestDue === null ? 0 : Math.max(0, (now - oldestDue) / 1000));
     },
   });
   /** the exposition text: this process's, or (one of several processes) all of theirs */

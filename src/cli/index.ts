@@ -6,6 +6,7 @@ import { CliError } from './cli-error.ts';
 import { ConfigError } from '../config/load.ts';
 import { NoDatabaseError } from '../store/open-store.ts';
 import { versionLine } from '../version.ts';
+import { reloadCommand } from './reload-command.ts';
 import { tenantAddCommand } from './tenant-add.ts';
 import { tenantDeleteCommand } from './tenant-delete.ts';
 import { userAddCommand } from './user-add.ts';
@@ -51,6 +52,11 @@ export function buildCli(): Command {
     .command('start')
     .description('run the gateway (every role, in one or several processes) until SIGTERM')
     .action(async () => (await import('./start.ts')).startCommand());
+  program
+    .command('reload')
+    .description('reload the running gateway: configuration and TLS certificate, without a restart (as SIGHUP)')
+    .option('--wait <seconds>', 'how long to wait for the outcome', '300')
+    .action(reloadCommand);
 
   const tenant = program.command('tenant').description('manage tenants');
   tenant

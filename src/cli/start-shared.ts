@@ -1,12 +1,18 @@
 // What `sekisho start` does the same with one process or several: the lines that say where each
-// listener is (and the demo accounts, once), draining on SIGTERM/SIGINT, reloading TLS on SIGHUP.
+// listener is (and the demo accounts, once), draining on SIGTERM/SIGINT.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { RunningSekisho } from '../main.ts';
 import type { DemoCredentials } from '../demo-tenant.ts';
 
 /** SIGTERM/SIGINT (and `also`, e.g. the primary going away): stop accepting, finish, exit 0. */
-export function drainOnSignals(running: RunningSekisho, logger: Logger, also?: (shutdown: (why: string) => void) => void): void {
+export function drainOnSignals(
+  running: RunningSekisho,
+  logger: Logger,
+  also?: (shutdown: (why: string) => void) => void,
+  /** after a clean stop, before the exit (the pid file goes) */
+  stopped?: () => void,
+): void {
   let draining = false;
   const shutdown = (why: string) => {
     if (draining) return;
@@ -14,6 +20,7 @@ export function drainOnSignals(running: RunningSekisho, logger: Logger, also?: (
     logger.info({ signal: why }, 'draining: no new connections; finishing open transactions and deliveries');
     running.stop().then(
       () => {
+        stopped?.();
         logger.info('stopped');
         process.exit(0);
       },
@@ -26,16 +33,6 @@ export function drainOnSignals(running: RunningSekisho, logger: Logger, also?: (
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   also?.(shutdown);
-}
-
-/** SIGHUP (`systemctl reload`): a renewed TLS certificate is used from the next connection on. */
-export function reloadOnHangup(running: RunningSekisho, logger: Logger): void {
-  process.on('SIGHUP', () => {
-    running.reloadTls().then(
-      () => logger.info('SIGHUP: TLS certificate and key reloaded'),
-      (err) => logger.error({ err }, 'SIGHUP: TLS certificate and key not reloaded; the previous pair stays in use'),
-    );
-  });
 }
 
 export function readyLines(

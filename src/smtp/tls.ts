@@ -2,6 +2,7 @@
 // generated once into <dataDir>/tls (smtp-server's bundled certificate expired in 2025), a 0700
 // directory of 0600 files like the rest of the data dir.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
@@ -36,6 +37,28 @@ export async function loadOrCreateTls(opts: {
   writeFileSync(keyPath, key, { mode: PRIVATE_FILE_MODE });
   writeFileSync(certPath, cert, { mode: PRIVATE_FILE_MODE });
   return { cert: Buffer.from(cert), key: Buffer.from(key) };
+}
+
+export interface TlsFiles {
+  dataDir: string;
+  hostname: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+/** The TLS files a configuration names (tlsCert/tlsKey, or the pair generated into dataDir/tls). */
+export function tlsFilesOf(config: { dataDir: string; hostname: string; tlsCert?: string; tlsKey?: string }): TlsFiles {
+  return { dataDir: config.dataDir, hostname: config.hostname, certFile: config.tlsCert, keyFile: config.tlsKey };
+}
+
+/**
+ * The pair, checked: a key that does not match its certificate (a renewal copied halfway) throws
+ * here, before anything uses it.
+ */
+export async function loadCheckedTls(files: TlsFiles): Promise<TlsMaterial> {
+  const pair = await loadOrCreateTls(files);
+  createSecureContext(pair);
+  return pair;
 }
 
 export async function selfSigned(hostname: string): Promise<{ cert: string; key: string }> {

@@ -19,8 +19,9 @@ export interface HttpDeps {
   publicUrl: string;
   /** CIDRs of load balancers whose X-Forwarded-* headers are believed (Fastify trustProxy); none = no one's */
   trustedProxies?: string[];
-  /** resolves when the database answers and every listener is up */
-  health: () => Promise<{ ok: boolean; detail: Record<string, string | number> }>;
+  /** ok: the database answers and every listener is up (else 503); degraded: a content engine
+   *  does not answer (still 200: mail is accepted, scans fall back to the safe verdict) */
+  health: () => Promise<{ ok: boolean; degraded?: boolean; detail: Record<string, unknown> }>;
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
@@ -38,7 +39,8 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   app.get('/healthz', async (_req, reply) => {
     const h = await deps.health();
     const { version, commit } = buildInfo();
-    reply.code(h.ok ? 200 : 503).send({ status: h.ok ? 'ok' : 'unavailable', ...h.detail, version, commit });
+    const status = !h.ok ? 'unavailable' : h.degraded ? 'degraded' : 'ok';
+    reply.code(h.ok ? 200 : 503).send({ status, ...h.detail, version, commit });
   });
   app.get('/metrics', async (req, reply) => {
     if (!mayReadMetrics(req)) {
