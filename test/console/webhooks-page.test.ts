@@ -33,7 +33,7 @@ const WORDS = {
     remove: '削除',
     back: '戻る',
     removed: 'Webhookを削除しました。',
-    time: /\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}/,
+    time: /\d{4}年\d{1,2}月\d{1,2}日\(.\) \d{2}:\d{2}/,
   },
   en: {
     add: 'Add a webhook',
@@ -49,7 +49,7 @@ const WORDS = {
     remove: 'Remove',
     back: 'Back',
     removed: 'Webhook removed.',
-    time: /\d{2}\/\d{2}\/\d{4}, \d{2}:\d{2}/,
+    time: /[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}/,
   },
 } as const;
 
