@@ -1,14 +1,14 @@
 // The one DDL source of every migration, written once for SQLite and PostgreSQL: a migration's
 // statements are a function of the dialect's type names (`${t.int64}`, `${t.blob}`, `${t.serialKey}`),
-// and `t.pick` holds what truly differs (triggers, functions, data rewrites). migrationsFor()
-// turns the sources into the statements one store runs; ids and text are what the stores ran before.
+// and `t.pick` holds what truly differs (triggers, functions, data rewrites). generateMigrations()
+// turns the sources into the statements one store runs (ids and text are what the stores ran before
+// the sources were merged: test/store/migrations.test.ts).
 import type { Dialect, Migration } from '../dialect.ts';
 
 export type DialectKind = Dialect['kind'];
 
 /** What a migration source may vary on. TEXT (also JSON) and INTEGER (32-bit counts, flags) are the same in both. */
 export interface Ddl {
-  kind: DialectKind;
   /** a 64-bit integer: times in epoch milliseconds, byte sizes, anything that may pass 2^31 */
   int64: string;
   /** raw bytes */
@@ -26,11 +26,11 @@ export interface MigrationSource {
 }
 
 const TYPES: Record<DialectKind, Omit<Ddl, 'pick'>> = {
-  sqlite: { kind: 'sqlite', int64: 'INTEGER', blob: 'BLOB', serialKey: 'INTEGER PRIMARY KEY AUTOINCREMENT' },
-  postgres: { kind: 'postgres', int64: 'BIGINT', blob: 'BYTEA', serialKey: 'BIGSERIAL PRIMARY KEY' },
+  sqlite: { int64: 'INTEGER', blob: 'BLOB', serialKey: 'INTEGER PRIMARY KEY AUTOINCREMENT' },
+  postgres: { int64: 'BIGINT', blob: 'BYTEA', serialKey: 'BIGSERIAL PRIMARY KEY' },
 };
 
-export function ddlFor(kind: DialectKind): Ddl {
+function ddlFor(kind: DialectKind): Ddl {
   return { ...TYPES[kind], pick: (choices) => choices[kind] };
 }
 
