@@ -94,3 +94,17 @@ export function enter(state: OutboundState, i: number, now: number): OutboundSta
   const stages = state.stages.map((s, j) => (j === i ? { ...s, formToken: newToken(), startedAt: now, dueAt: stageDueAt(s, now) } : s));
   return { ...state, stages, stage: i };
 }
+
+/**
+ * The audit event of stage i's start (held / awaiting_confirmation / awaiting_approval; call it
+ * after enter()). The first stage and every later one write the same event, so the trail and the
+ * `held` webhook (src/webhooks/events.ts) tell each stage alike.
+ */
+export function stageStartEvent(state: OutboundState, i: number): { actor: string; type: StageWaitState; data: Record<string, unknown> } {
+  const s = state.stages[i]!;
+  return {
+    actor: 'policy',
+    type: STAGE_STATE[s.type],
+    data: { stage: i, type: s.type, rule: s.rule, dueAt: s.dueAt, ...(s.approvers ? { approvers: s.approvers } : {}) },
+  };
+}
