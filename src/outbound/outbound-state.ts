@@ -19,6 +19,8 @@ export interface StageState {
   /** confirm / approve */
   hours?: number;
   onTimeout?: 'deliver' | 'discard';
+  /** confirm: `external` asks for ticks on the external recipients only (absent in older plans: all) */
+  applyTo?: 'external' | 'all';
   /** approve: who may decide (resolved at accept time; never empty) */
   approvers?: string[];
   /** the form token the stage's page embeds and its POST must echo (a second secret next to the link token) */
@@ -70,7 +72,8 @@ export function stagesOf(actions: PlannedAction[], fallbackApprovers: string[]):
   const stages: StageState[] = [];
   for (const a of actions) {
     if (a.type === 'hold') stages.push({ type: 'hold', rule: a.rule, minutes: a.minutes, release: a.release });
-    else if (a.type === 'confirm') stages.push({ type: 'confirm', rule: a.rule, hours: a.hours, onTimeout: a.onTimeout });
+    else if (a.type === 'confirm')
+      stages.push({ type: 'confirm', rule: a.rule, hours: a.hours, onTimeout: a.onTimeout, applyTo: a.applyTo });
     else if (a.type === 'approve')
       stages.push({
         type: 'approve',

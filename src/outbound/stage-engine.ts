@@ -103,7 +103,14 @@ export async function announceStage(env: OutboundEnv, m: MessageRow, state: Outb
     to: [state.sender],
     kind,
     lang: state.language,
-    facts: { ...base, url, until: holdUntil, release: stage.release, onTimeout: stage.onTimeout },
+    facts: {
+      ...base,
+      url,
+      until: holdUntil,
+      release: stage.release,
+      onTimeout: stage.onTimeout,
+      ...(stage.type === 'confirm' && stage.applyTo === 'external' ? { externalOnly: true } : {}),
+    },
     relatedMessageId: m.id,
   });
 }
