@@ -227,7 +227,8 @@ describe('the /c/ page with mixed recipients in chromium at 375 px: only the ext
     await page.fill('input[name=email]', USER);
     await page.fill('input[name=password]', PASSWORD);
     await page.click('button[type=submit]');
-    await page.waitForSelector('[data-testid=who]');
+    // on a phone the signed-in name sits in the folded menu: there, not visible
+    await page.waitForSelector('[data-testid=who]', { state: 'attached' });
     await page.goto(`${h.http}/console/#held`);
     await page.locator(`tr[data-id="${id}"] button.primary`).click();
     const sheet = page.locator('[data-testid=confirm-sheet]');
