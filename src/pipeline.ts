@@ -14,7 +14,7 @@ import type { StageWaitState } from './store/message-state.ts';
 import type { Metrics } from './metrics.ts';
 import type { MessageFacts } from './mime/facts.ts';
 import type { ParsedAttachment } from './mime/parse-facts.ts';
-import type { StateHandler } from './queue/worker.ts';
+import type { StateHandlers } from './queue/worker.ts';
 import type { AuthedUser } from './accept/acceptor.ts';
 import type { SmtpError } from './smtp/smtp-error.ts';
 
@@ -120,7 +120,7 @@ export interface SekishoModule {
   decideOutbound?: AcceptDecider;
   decideInbound?: AcceptDecider;
   /** queue state → handler for messages whose due time has come */
-  handlers?: Record<string, StateHandler>;
+  handlers?: StateHandlers;
   /** applied in module order; each gets the previous copies */
   prepareDelivery?: DeliveryPreparer;
   registerHttp?: (app: FastifyInstance) => Promise<void> | void;

@@ -3,11 +3,11 @@
 // released it within the hold time plus 72 hours → discarded; confirmation and approval
 // time-outs follow their onTimeout (deliver → next stage or delivery; discard → discarded).
 import type { Message } from '../store/store.ts';
-import type { Lease, StateHandler } from '../queue/worker.ts';
+import type { Lease, StateHandlers } from '../queue/worker.ts';
 import { outboundStateOf, STAGE_STATE } from './outbound-state.ts';
 import { finish, moveOn, type OutboundEnv } from './stage-engine.ts';
 
-export function outboundHandlers(env: OutboundEnv): Record<string, StateHandler> {
+export function outboundHandlers(env: OutboundEnv): StateHandlers {
   const handler = async (m: Message, lease: Lease) => {
     const { whole, state } = outboundStateOf(m);
     const stage = state?.stages[state.stage];

@@ -5,8 +5,11 @@
 // commits the message already leased to this node and hands it over with its body in memory.
 import type { Logger } from 'pino';
 import type { Store, Message } from '../store/store.ts';
+import type { MessageState } from '../store/message-state.ts';
 
 export type StateHandler = (message: Message, lease: Lease) => Promise<void>;
+/** The handler of each state a worker picks messages up in (due ones: queued, deferred, held, …). */
+export type StateHandlers = Partial<Record<MessageState, StateHandler>>;
 
 export interface Lease {
   node: string;
@@ -27,7 +30,7 @@ export interface WorkerOptions {
   concurrency: number;
   pollIntervalMs: number;
   leaseMs: number;
-  handlers: Record<string, StateHandler>;
+  handlers: StateHandlers;
 }
 
 export class QueueWorker {
