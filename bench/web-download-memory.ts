@@ -78,7 +78,7 @@ async function main() {
   // Probe: does acceptance store plan.outbound.plan yet?
   const probe = await send(1024);
   const probeRow = await store.message(probe);
-  const viaSmtp = Boolean((JSON.parse(probeRow?.plan ?? 'null') as { outbound?: { plan?: unknown } } | null)?.outbound?.plan);
+  const viaSmtp = Boolean(probeRow?.plan.outbound?.plan);
   await sink.waitFor(1);
   sink.messages.length = 0;
 

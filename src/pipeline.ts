@@ -9,12 +9,12 @@ import type { Readable } from 'node:stream';
 import type { Config } from './config/schema.ts';
 import type { Kysely } from 'kysely';
 import type { DB } from './store/schema.ts';
-import type { Store, MessageRow, EventInput } from './store/store.ts';
-import type { MessageState } from './store/message-state.ts';
+import type { Store, Message, EventInput } from './store/store.ts';
+import type { StageWaitState } from './store/message-state.ts';
 import type { Metrics } from './metrics.ts';
 import type { MessageFacts } from './mime/facts.ts';
 import type { ParsedAttachment } from './mime/parse-facts.ts';
-import type { StateHandler } from './queue/worker.ts';
+import type { StateHandlers } from './queue/worker.ts';
 import type { AuthedUser } from './accept/acceptor.ts';
 import type { SmtpError } from './smtp/smtp-error.ts';
 
@@ -43,18 +43,32 @@ export interface SystemMailPlan {
   relatedMessageId: string | null;
 }
 
-/** What acceptance decides for one message before it is stored. */
-export interface AcceptDecision {
+/** What acceptance decides for one message: refuse it, or store it in its first state. */
+export type AcceptDecision = RefuseDecision | StoreDecision;
+
+/** Refuse the message instead of storing it: nothing is stored, the client gets `reply`. */
+export interface RefuseDecision {
+  outcome: 'refuse';
+  /** what became of it: blocked by the outbound policy, rejected by the inbound shield */
+  state: 'blocked' | 'rejected';
+  /** the SMTP reply, e.g. policy block → 550 5.7.1 */
+  reply: SmtpError;
+}
+
+/** The states a message may be stored in at acceptance. */
+export type AcceptedState = 'queued' | StageWaitState | 'quarantined' | 'held_for_sandbox';
+
+/** Store the message. */
+export interface StoreDecision {
+  outcome: 'store';
   /** initial state: queued (deliver now), held, awaiting_approval, quarantined, … */
-  state: MessageState;
+  state: AcceptedState;
   /** when a worker must look at it next; null = only a person moves it on */
   dueAt: number | null;
   /** the processing plan kept with the message; null when there is nothing to keep */
   plan: MessagePlan | null;
   /** audit events after "accepted" */
   events: Array<Omit<EventInput, 'tenantId' | 'messageId'>>;
-  /** refuse the message instead of storing it (e.g. policy block → 550 5.7.1) */
-  reject?: SmtpError;
   /** bytes to store instead of the received ones (e.g. an Authentication-Results header added) */
   body?: Buffer;
   /** more writes committed in the message's own transaction (e.g. per-domain contact counts) */
@@ -88,7 +102,7 @@ export interface PreparedCopy {
 }
 
 /** Rewrites a stored message just before delivery (bcc, zip, web download, tags; DKIM last). */
-export type DeliveryPreparer = (message: MessageRow, raw: Buffer, recipients: string[]) => Promise<PreparedCopy[] | null>;
+export type DeliveryPreparer = (message: Message, raw: Buffer, recipients: string[]) => Promise<PreparedCopy[] | null>;
 
 export interface ModuleContext {
   config: Config;
@@ -106,7 +120,7 @@ export interface SekishoModule {
   decideOutbound?: AcceptDecider;
   decideInbound?: AcceptDecider;
   /** queue state → handler for messages whose due time has come */
-  handlers?: Record<string, StateHandler>;
+  handlers?: StateHandlers;
   /** applied in module order; each gets the previous copies */
   prepareDelivery?: DeliveryPreparer;
   registerHttp?: (app: FastifyInstance) => Promise<void> | void;

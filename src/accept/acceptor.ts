@@ -4,14 +4,14 @@
 // recipients are ours, and durable storage of an accepted message (row, body, recipients, audit)
 // before the listener may answer 250. Knows nothing of the SMTP protocol beyond SmtpError.
 import type { Logger } from 'pino';
-import type { Arrival, MessageRow, Store } from '../store/store.ts';
+import type { Arrival, Message, Store } from '../store/store.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { verifyPassword } from '../util/password.ts';
 import { newId } from '../util/id.ts';
 import { domainOf } from '../util/address.ts';
 import { parseMessage, type Envelope, type IdentityMailbox, type ParsedMessage } from '../mime/parse-facts.ts';
 import { mayUseAddress } from '../users/send-as.ts';
-import type { AcceptDecider, AcceptDecision } from '../pipeline.ts';
+import type { AcceptDecider, AcceptDecision, StoreDecision } from '../pipeline.ts';
 import { receivedHeader } from './received-header.ts';
 import { acceptedAs, submissionDigest } from './resubmission.ts';
 import type { Metrics } from '../metrics.ts';
@@ -231,14 +231,14 @@ export class Acceptor {
       helo: client.helo ?? '',
       attachments: async () => parsed.attachments,
     });
-    if (decision.reject) throw decision.reject;
+    if (decision.outcome === 'refuse') throw decision.reply;
     const body = decision.body ?? received;
     const recipients = [...new Set(envelope.recipients.map((r) => r.toLowerCase()))];
     // Due now and a local delivery slot free: commit it leased to us and deliver from memory,
     // without the claim query and reading back what we hold (the common case for outbound mail).
     const now = Date.now();
     const slot = decision.state === 'queued' && (decision.dueAt ?? Infinity) <= now ? (this.deps.localWorker?.reserve(id) ?? null) : null;
-    let row: MessageRow;
+    let row: Message;
     try {
       row = await this.deps.store.insertMessage(
         {
@@ -302,11 +302,11 @@ export class Acceptor {
       const decision = await decider(ctx);
       if (decision) return decision;
     }
-    return { state: 'queued', dueAt: Date.now(), plan: null, events: [] };
+    return { outcome: 'store', state: 'queued', dueAt: Date.now(), plan: null, events: [] };
   }
 }
 
-type Write = NonNullable<AcceptDecision['alsoWrite']>;
+type Write = NonNullable<StoreDecision['alsoWrite']>;
 
 /** The writes that commit with a message: the decider's and the send counts, either or both. */
 function alsoWrite(...writes: Array<Write | undefined>): { alsoWrite?: Write } {

@@ -20,15 +20,6 @@ export function submissionDigest(tenantId: string, envelope: { mailFrom: string;
 }
 
 /** The id of the message this digest was accepted as since `since` (ms), if any. */
-export async function acceptedAs(store: Store, tenantId: string, digest: string, since: number): Promise<string | null> {
-  // Only equality terms, so the planner has one good index (messages_digest) to pick; with the
-  // time range in SQL SQLite chose (tenant_id, created_at) and read every message of the window.
-  const rows = await store.db
-    .selectFrom('messages')
-    .select(['id', 'created_at'])
-    .where('digest', '=', digest)
-    .where('tenant_id', '=', tenantId)
-    .execute();
-  const first = rows.filter((r) => Number(r.created_at) >= since).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
-  return first?.id ?? null;
+export function acceptedAs(store: Store, tenantId: string, digest: string, since: number): Promise<string | null> {
+  return store.firstWithDigest(tenantId, digest, since);
 }

@@ -4,7 +4,7 @@
 // downloaded. A retried delivery reuses the stored files and the tokens (kept as a hash to look the
 // link up by, and sealed to send it again). The message is read in 64 KiB chunks (reopenable),
 // never handed to the MIME splitter as one huge buffer.
-import type { Store, MessageRow } from '../store/store.ts';
+import type { Store, Message } from '../store/store.ts';
 import type { PreparedCopy } from '../pipeline.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { removeAttachmentsWithNotice, storeAttachments } from '../mime/rewrite/index.ts';
@@ -28,7 +28,7 @@ export function downloadUrl(publicUrl: string, token: string): string {
 
 export async function prepareDownload(
   deps: DownloadDeps,
-  message: MessageRow,
+  message: Message,
   raw: Buffer,
   recipients: string[],
   action: DownloadAction,
@@ -62,13 +62,7 @@ export async function prepareDownload(
 }
 
 /** Stores the attachments once; false when there was nothing to store (recorded as a no-op). */
-async function storeFiles(
-  deps: DownloadDeps,
-  message: MessageRow,
-  raw: Buffer,
-  action: DownloadAction,
-  language: string,
-): Promise<boolean> {
+async function storeFiles(deps: DownloadDeps, message: Message, raw: Buffer, action: DownloadAction, language: string): Promise<boolean> {
   const { store } = deps;
   const db = attachmentsDb(store);
   const stored = await storeAttachments((await reopenable(raw)).open(), { blobStore: deps.blobs, keyPrefix: `download/${message.id}/` });
@@ -156,7 +150,7 @@ async function storeFiles(
   return true;
 }
 
-async function linkFor(store: Store, message: MessageRow, recipient: string, action: DownloadAction): Promise<string> {
+async function linkFor(store: Store, message: Message, recipient: string, action: DownloadAction): Promise<string> {
   const db = attachmentsDb(store);
   const find = async () => {
     const row = await db

@@ -2,9 +2,8 @@
 // evaluated policy Plan the outbound area stores at accept time) and gives typed access to the
 // attachments area's tables. The policy allows at most one treatment per message; the first wins.
 // With `applyTo: external` the treatment is for the recipients outside the plan's internal domains.
-import { decodePlan } from '../store/message-plan.ts';
 import type { Kysely } from 'kysely';
-import type { MessageRow, Store } from '../store/store.ts';
+import type { Message, Store } from '../store/store.ts';
 import type { PlannedAction } from '../policy/evaluate.ts';
 import { splitByApplyTo } from '../policy/conditions.ts';
 import type { AttachmentTables } from './tables.ts';
@@ -22,9 +21,9 @@ export interface Treatment {
   internalDomains: string[];
 }
 
-export function attachmentTreatment(message: Pick<MessageRow, 'plan' | 'direction'>): Treatment | null {
+export function attachmentTreatment(message: Pick<Message, 'plan' | 'direction'>): Treatment | null {
   if (message.direction !== 'outbound') return null;
-  const plan = decodePlan(message).outbound?.plan;
+  const plan = message.plan.outbound?.plan;
   const actions: PlannedAction[] = Array.isArray(plan?.actions) ? plan.actions : [];
   const action = actions.find((a): a is ZipAction | DownloadAction => a?.type === 'zipEncrypt' || a?.type === 'webDownload');
   if (!action) return null;

@@ -4,7 +4,7 @@
 // and the sender and admin can read it (`message show`, console). The audit event
 // "attachments.zipped" records the ZIP but not the password: audit exports must not carry it.
 // The password mail itself is queued later by password-mail.ts, once the ZIP mail is delivered.
-import type { Store, MessageRow } from '../store/store.ts';
+import type { Store, Message } from '../store/store.ts';
 import type { PreparedCopy } from '../pipeline.ts';
 import { encryptAttachments, generatePassword } from '../mime/rewrite/index.ts';
 import { attachmentsDb, type ZipAction } from './plan-actions.ts';
@@ -21,7 +21,7 @@ export interface ZipDetails {
 
 export async function prepareZip(
   store: Store,
-  message: MessageRow,
+  message: Message,
   raw: Buffer,
   recipients: string[],
   action: ZipAction,

@@ -1,7 +1,7 @@
 // `sekisho message list [--tenant NAME] [--state STATE] [--json]` and `sekisho message show ID [--json]`:
 // the queue and the audit trail as operators and scripts see them.
-import type { Store, MessageRow } from '../store/store.ts';
-import type { AddressFact, MessageFacts } from '../mime/facts.ts';
+import type { Store, Message } from '../store/store.ts';
+import type { AddressFact } from '../mime/facts.ts';
 import { CliError } from './cli-error.ts';
 import { attachmentDetails } from '../attachments/details.ts';
 import { requireTenant, withStore, tenantClock } from './context.ts';
@@ -17,7 +17,7 @@ function parseSince(text: string): number {
   return t;
 }
 
-export function messageSummary(m: MessageRow) {
+export function messageSummary(m: Message) {
   return {
     id: m.id,
     tenantId: m.tenant_id,
@@ -27,7 +27,7 @@ export function messageSummary(m: MessageRow) {
     subject: m.subject,
     from: m.header_from,
     mailFrom: m.mail_from,
-    recipients: JSON.parse(m.recipients) as string[],
+    recipients: m.recipients,
     size: m.size,
     createdAt: new Date(m.created_at).toISOString(),
     dueAt: m.due_at ? new Date(m.due_at).toISOString() : null,
@@ -69,7 +69,7 @@ export async function messageListCommand(opts: {
     const clock = await tenantClock(store);
     for (const m of rows) {
       process.stdout.write(
-        `${m.id}  ${m.state.padEnd(17)} ${clock(m.created_at, m.tenant_id)}  ${m.header_from || m.mail_from}  →  ${(JSON.parse(m.recipients) as string[]).join(', ')}  ${m.subject}\n`,
+        `${m.id}  ${m.state.padEnd(17)} ${clock(m.created_at, m.tenant_id)}  ${m.header_from || m.mail_from}  →  ${m.recipients.join(', ')}  ${m.subject}\n`,
       );
     }
   });
@@ -108,7 +108,7 @@ export async function messageDetail(store: Store, id: string) {
   if (!m) throw new CliError(`no message with id ${id}`);
   const events = await store.events(id);
   const recipients = await store.recipients(id);
-  const facts = JSON.parse(m.facts) as Partial<MessageFacts>;
+  const facts = m.facts;
   return {
     ...messageSummary(m),
     fromName: facts.from?.name ?? '',

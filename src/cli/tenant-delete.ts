@@ -9,6 +9,7 @@ import { CliError } from './cli-error.ts';
 import { requireTenant, withStore } from './context.ts';
 import { blobStoreFor } from '../blob/blob-store-for.ts';
 import type { DB } from '../store/schema.ts';
+import { deleteRowsAboutTenantMail, deleteTenantMessages } from '../store/message-retention.ts';
 
 export async function tenantDeleteCommand(name: string, opts: { purge?: boolean; yes?: boolean }): Promise<void> {
   if (!opts.purge) {
@@ -37,9 +38,8 @@ export async function tenantDeleteCommand(name: string, opts: { purge?: boolean;
 /** Every row of the tenant, children first; events stay (append-only). */
 async function purgeTenantRows(trx: Kysely<DB>, tenantId: string) {
   const run = async (query: ReturnType<typeof sql>) => Number((await query.execute(trx)).numAffectedRows ?? 0);
-  const ofTenantMessages = sql`SELECT id FROM messages WHERE tenant_id = ${tenantId}`;
   const ofTenantUsers = sql`SELECT email FROM users WHERE tenant_id = ${tenantId}`;
-  await run(sql`DELETE FROM download_events WHERE message_id IN (${ofTenantMessages})`);
+  await deleteRowsAboutTenantMail(trx, 'download_events', tenantId);
   for (const table of [
     'download_links',
     'download_files',
@@ -50,9 +50,7 @@ async function purgeTenantRows(trx: Kysely<DB>, tenantId: string) {
   ]) {
     await run(sql`DELETE FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`);
   }
-  await run(sql`DELETE FROM bodies WHERE message_id IN (${ofTenantMessages})`);
-  await run(sql`DELETE FROM recipients WHERE message_id IN (${ofTenantMessages})`);
-  const messages = await run(sql`DELETE FROM messages WHERE tenant_id = ${tenantId}`);
+  const messages = await deleteTenantMessages(trx, tenantId);
   for (const table of ['console_sessions', 'console_api_tokens', 'console_totp', 'console_backup_codes']) {
     await run(sql`DELETE FROM ${sql.table(table)} WHERE email IN (${ofTenantUsers})`);
   }

@@ -8,8 +8,7 @@ import type { AuditEventType } from '../audit/event-groups.ts';
 import { countAudit, searchAudit, type AuditFilter, type AuditRow, type AuditScope } from '../audit/audit-query.ts';
 import { tenantTimeZone } from '../users/tenant-profile.ts';
 import { DEFAULT_TIME_ZONE } from '../util/zoned-time.ts';
-import { sql } from 'kysely';
-import type { AuditEvent, MessageRow, RecipientRow, Store, Tenant } from '../store/store.ts';
+import type { AuditEvent, Message, RecipientRow, Store, Tenant } from '../store/store.ts';
 import type { Principal } from '../web/session/auth.ts';
 import { outboundStateOf } from '../outbound/outbound-state.ts';
 import { setSendAs, SendAsError } from '../users/send-as.ts';
@@ -52,23 +51,18 @@ export class ScopedStore {
   }
 
   /** One message if this principal may see it (404 otherwise — existence is not revealed). */
-  async message(id: string): Promise<MessageRow> {
-    const m = await this.raw.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('id', '=', id)
-      .where('tenant_id', '=', this.tenantId)
-      .executeTakeFirst();
+  async message(id: string): Promise<Message> {
+    const m = await this.raw.message(id, this.tenantId);
     if (!m || !this.canSee(m)) throw new ScopeError(404, `no message with id ${id}`);
     return m;
   }
 
-  private canSee(m: MessageRow): boolean {
+  private canSee(m: Message): boolean {
     if (this.isAdmin) return true;
     const me = this.principal.email;
     if (m.submitted_by === me || (m.direction === 'outbound' && m.mail_from === me)) return true;
     if (m.direction === 'inbound' && this.principal.role !== 'user') return false;
-    if (m.direction === 'inbound') return (JSON.parse(m.recipients) as string[]).includes(me);
+    if (m.direction === 'inbound') return m.recipients.includes(me);
     const { state } = outboundStateOf(m);
     return (state?.stages ?? []).some((st) => (st.approvers ?? []).includes(me));
   }
@@ -191,18 +185,7 @@ export class ScopedStore {
 
   async topSenders(since: number, limit = 10) {
     this.requireAdmin();
-    const rows = await this.raw.db
-      .selectFrom('messages')
-      .select(['mail_from', sql<number>`count(*)`.as('n')])
-      .where('tenant_id', '=', this.tenantId)
-      .where('direction', '=', 'outbound')
-      .where('mail_from', '!=', '') // system notices (null sender) are not anyone's mail
-      .where('created_at', '>=', since)
-      .groupBy('mail_from')
-      .orderBy(sql`count(*)`, 'desc')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ sender: r.mail_from, count: Number(r.n) }));
+    return this.raw.topSenders(this.tenantId, since, limit);
   }
 
   /** The tenant's audit log (admins): one page, newest first, and how many events match in all. */

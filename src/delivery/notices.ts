@@ -3,7 +3,7 @@
 // sender. Never for a bounce, a report or Auto-Submitted mail: then the audit trail records
 // why no notice was sent ('dsn.suppressed').
 import type { Logger } from 'pino';
-import type { Store, MessageRow } from '../store/store.ts';
+import type { Store, Message } from '../store/store.ts';
 import type { RecipientResult } from '../queue/delivery-port.ts';
 import { enqueueSystemMessage } from '../queue/system-mail.ts';
 import { bounceSuppressionReason, buildDsn, headerBlockOf, type DsnRecipient } from './dsn.ts';
@@ -16,7 +16,7 @@ export interface NoticeInput {
   store: Store;
   logger: Logger;
   hostname: string;
-  message: MessageRow;
+  message: Message;
   raw: Buffer;
   kind: 'failure' | 'delay';
   results: Result[];

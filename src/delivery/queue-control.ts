@@ -4,7 +4,7 @@
 // only the state changes, so "what happened to this mail" can still be answered.
 import { setIfUnleased } from '../store/message-lease.ts';
 import type { MessageState } from '../store/message-state.ts';
-import type { Store, MessageRow } from '../store/store.ts';
+import type { Store, Message } from '../store/store.ts';
 
 export interface QueueFilter {
   tenantId?: string;
@@ -22,28 +22,8 @@ export const RETRYABLE_STATES = ['deferred', 'queued'] as const;
 /** States an operator may delete from: waiting for delivery, or parked by policy. */
 export const DELETABLE_STATES: readonly MessageState[] = ['queued', 'deferred', 'held', 'awaiting_approval', 'quarantined'];
 
-export async function listQueue(store: Store, filter: QueueFilter): Promise<MessageRow[]> {
-  let q = store.db.selectFrom('messages').selectAll('messages');
-  if (filter.tenantId) q = q.where('messages.tenant_id', '=', filter.tenantId);
-  if (filter.state) q = q.where('messages.state', '=', filter.state);
-  if (filter.direction) q = q.where('messages.direction', '=', filter.direction);
-  if (filter.since !== undefined) q = q.where('messages.created_at', '>=', filter.since);
-  if (filter.recipient) {
-    const rcpt = filter.recipient.toLowerCase();
-    q = q.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('recipients')
-          .select('recipients.message_id')
-          .whereRef('recipients.message_id', '=', 'messages.id')
-          .where('recipients.address', '=', rcpt),
-      ),
-    );
-  }
-  return q
-    .orderBy('messages.id', 'desc')
-    .limit(filter.limit ?? 100)
-    .execute();
+export function listQueue(store: Store, filter: QueueFilter): Promise<Message[]> {
+  return store.listMessages(filter);
 }
 
 export interface RetryTarget {
@@ -107,7 +87,7 @@ export async function deleteMessage(
   return { changed: [m.id], skipped: [] };
 }
 
-async function candidatesFor(store: Store, target: RetryTarget): Promise<MessageRow[]> {
+async function candidatesFor(store: Store, target: RetryTarget): Promise<Message[]> {
   if (target.id) {
     const m = await store.message(target.id, target.tenantId);
     return m ? [m] : [];

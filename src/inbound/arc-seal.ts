@@ -11,7 +11,7 @@ import { domainOf } from '../util/address.ts';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import type { DeliveryPreparer } from '../pipeline.ts';
-import type { Store, MessageRow } from '../store/store.ts';
+import type { Store, Message } from '../store/store.ts';
 import { dkimKeyFor, type StoredDkimKey } from '../delivery/dkim-keys.ts';
 import { inboundStateOf } from './quarantine.ts';
 import type { AuthResult } from './verdict.ts';
@@ -44,7 +44,7 @@ export interface ArcSealDeps {
 }
 
 /** Did the inbound delivery rewrite (prepare.ts) change this message? Released mail goes out verbatim. */
-export function inboundRewritten(message: MessageRow): boolean {
+export function inboundRewritten(message: Message): boolean {
   const state = inboundStateOf(message);
   if (!state || state.released) return false;
   return (state.policy?.subjectTags?.length ?? 0) > 0 || (state.policy?.strip?.length ?? 0) > 0;

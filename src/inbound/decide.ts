@@ -7,7 +7,7 @@
 // could not finish (ATTACH_INSPECTION_INCOMPLETE) is quarantined whatever the score or a rule
 // says, unless a rule rejects it: missing facts never read as a clean message.
 import type { Logger } from 'pino';
-import type { AcceptContext, AcceptDecision } from '../pipeline.ts';
+import type { AcceptContext, AcceptDecision, StoreDecision } from '../pipeline.ts';
 import type { Store } from '../store/store.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { evaluateInbound, type InboundPlan } from '../policy/evaluate.ts';
@@ -204,15 +204,13 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
   );
   if (plan.disposition === 'reject') {
     return {
+      outcome: 'refuse',
       state: 'rejected',
-      dueAt: null,
-      plan: null,
-      events: [],
-      reject: new SmtpError(550, '5.7.1', `Message rejected: ${oneLine(plan.decidedBy.reason)}`),
+      reply: new SmtpError(550, '5.7.1', `Message rejected: ${oneLine(plan.decidedBy.reason)}`),
     };
   }
   const { body, removedForged } = addAuthResults(ctx.raw, auth.header, deps.hostname);
-  const events: AcceptDecision['events'] = [
+  const events: StoreDecision['events'] = [
     {
       actor: 'system',
       type: 'inbound.verdict',
@@ -227,16 +225,23 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
       type: 'held_for_sandbox',
       data: { pending: held.pending.map((p) => p.filename), giveUpAt: held.giveUpAt },
     });
-    return { state: 'held_for_sandbox', dueAt: now + (deps.sandbox.repollMs ?? 60_000), plan: { inbound: state }, events, body };
+    return {
+      outcome: 'store',
+      state: 'held_for_sandbox',
+      dueAt: now + (deps.sandbox.repollMs ?? 60_000),
+      plan: { inbound: state },
+      events,
+      body,
+    };
   }
   if (plan.disposition === 'quarantine') {
     const purgeAt = now + settings.retentionDays * DAY_MS;
     state.quarantinedAt = now;
     state.purgeAt = purgeAt;
     events.push({ actor: 'system', type: 'quarantined', data: { reason: plan.decidedBy.reason, purgeAt } });
-    return { state: 'quarantined', dueAt: purgeAt, plan: { inbound: state }, events, body };
+    return { outcome: 'store', state: 'quarantined', dueAt: purgeAt, plan: { inbound: state }, events, body };
   }
-  return { state: 'queued', dueAt: now, plan: { inbound: state }, events, body };
+  return { outcome: 'store', state: 'queued', dueAt: now, plan: { inbound: state }, events, body };
 }
 
 function oneLine(s: string): string {

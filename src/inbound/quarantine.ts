@@ -6,16 +6,14 @@
 // holding the message for the other recipients (releaseForRecipient).
 // Every change takes the message's lease first, so a release never races the purge timer.
 import type { MessagePlan } from '../pipeline.ts';
-import { decodePlan } from '../store/message-plan.ts';
-import { endLease, leaseMessage, type Lease } from '../store/message-lease.ts';
-import { insertEvent, type MessageRow, type Store } from '../store/store.ts';
+import { endLease, leaseMessage, setPlanUnderLease, type Lease } from '../store/message-lease.ts';
+import { insertEvent, type Message, type Store } from '../store/store.ts';
 import { hashToken, newId, newToken } from '../util/id.ts';
 import { bodyFacts } from '../mime/stored-facts.ts';
 import { inboundDb } from './tenant-settings.ts';
 import type { InboundPlanState } from './decide.ts';
 import { adminOnlyMessage, reasonInputOf, reasonLabels, selfReleasable, type ReleaseClass } from './release-class.ts';
 import { quarantinedRows } from '../store/quarantine-query.ts';
-import type { MessageFacts } from '../mime/facts.ts';
 
 export class QuarantineError extends Error {
   constructor(
@@ -69,21 +67,17 @@ export interface QuarantineFilter {
   limit?: number;
 }
 
-export function inboundStateOf(m: Pick<MessageRow, 'plan'>): InboundPlanState | null {
-  return decodePlan(m).inbound ?? null;
+export function inboundStateOf(m: Pick<Message, 'plan'>): InboundPlanState | null {
+  return m.plan.inbound ?? null;
 }
 
 /** The decoded From of the stored facts (parse-facts.ts decodes RFC 2047 and charsets). */
-function fromOf(m: Pick<MessageRow, 'facts' | 'header_from'>): { fromName: string; fromAddress: string } {
-  try {
-    const from = (JSON.parse(m.facts) as Partial<MessageFacts> | null)?.from;
-    return { fromName: from?.name ?? '', fromAddress: from?.address || m.header_from };
-  } catch {
-    return { fromName: '', fromAddress: m.header_from };
-  }
+function fromOf(m: Pick<Message, 'facts' | 'header_from'>): { fromName: string; fromAddress: string } {
+  const from = m.facts.from;
+  return { fromName: from?.name ?? '', fromAddress: from?.address || m.header_from };
 }
 
-function toItem(m: MessageRow): QuarantineItem {
+function toItem(m: Message): QuarantineItem {
   const s = inboundStateOf(m);
   const releasedFor = new Set((s?.releasedFor ?? []).map((r) => r.recipient));
   const why = reasonInputOf(s);
@@ -95,7 +89,7 @@ function toItem(m: MessageRow): QuarantineItem {
     ...fromOf(m),
     mailFrom: m.mail_from,
     // those it is still held for: a recipient who released their own copy has it already
-    recipients: (JSON.parse(m.recipients) as string[]).filter((r) => !releasedFor.has(r.toLowerCase())),
+    recipients: m.recipients.filter((r) => !releasedFor.has(r.toLowerCase())),
     subject: m.subject,
     score: s?.score ?? null,
     reason: s?.reason ?? '',
@@ -111,12 +105,12 @@ function toItem(m: MessageRow): QuarantineItem {
 }
 
 /** The release class of a stored message (release-class.ts). */
-export function releaseClassOfMessage(m: Pick<MessageRow, 'plan'>): ReleaseClass {
+export function releaseClassOfMessage(m: Pick<Message, 'plan'>): ReleaseClass {
   return reasonInputOf(inboundStateOf(m)).releaseClass;
 }
 
 /** Quarantined for a reason only an admin may release: malware, a dangerous attachment, phishing, unparseable. */
-export function adminOnlyRelease(m: Pick<MessageRow, 'plan'>): boolean {
+export function adminOnlyRelease(m: Pick<Message, 'plan'>): boolean {
   return !selfReleasable(releaseClassOfMessage(m));
 }
 
@@ -222,8 +216,8 @@ export async function releaseQuarantined(store: Store, tenantId: string, id: str
   wake?.();
 }
 
-async function release(store: Store, m: MessageRow, holder: string, actor: string, data: Record<string, unknown>): Promise<void> {
-  const plan = decodePlan(m);
+async function release(store: Store, m: Message, holder: string, actor: string, data: Record<string, unknown>): Promise<void> {
+  const plan = m.plan;
   if (!plan.inbound) throw new QuarantineError('wrong_state', `message ${m.id} has no inbound verdict to release from`);
   const inbound = { ...plan.inbound, released: { by: actor, at: Date.now() } };
   const ok = await store.transition(m, holder, {
@@ -236,7 +230,7 @@ async function release(store: Store, m: MessageRow, holder: string, actor: strin
 }
 
 /** Whether the quarantine still holds the message for this recipient (not released, deleted or purged). */
-export async function heldFor(store: Store, m: Pick<MessageRow, 'id' | 'state'>, recipient: string): Promise<boolean> {
+export async function heldFor(store: Store, m: Pick<Message, 'id' | 'state'>, recipient: string): Promise<boolean> {
   if (m.state !== 'quarantined') return false;
   const who = recipient.toLowerCase();
   return (await store.recipients(m.id)).some((r) => r.state === 'pending' && r.address.toLowerCase() === who);
@@ -275,12 +269,12 @@ export async function releaseForRecipient(
 }
 
 /** The split of releaseForRecipient: `mine` get a copy of their own, queued now. */
-async function releaseCopy(store: Store, m: MessageRow, holder: string, mine: string[], actor: string): Promise<void> {
+async function releaseCopy(store: Store, m: Message, holder: string, mine: string[], actor: string): Promise<void> {
   const id = m.id;
   const who = mine[0]!.toLowerCase();
   const body = await store.body(id);
   if (!body) throw new Error(`message ${id} has no stored body`);
-  const plan = decodePlan(m);
+  const plan = m.plan;
   const inbound = plan.inbound;
   if (!inbound) throw new QuarantineError('wrong_state', `message ${id} has no inbound verdict to release from`);
   const now = Date.now();
@@ -301,7 +295,7 @@ async function releaseCopy(store: Store, m: MessageRow, holder: string, mine: st
     subject: m.subject,
     messageId: m.message_id,
     size: Number(m.size),
-    facts: JSON.parse(m.facts) as unknown,
+    facts: m.facts,
     plan: { ...plan, inbound: { ...inbound, released: { by: actor, at: now } } },
     submittedBy: m.submitted_by,
     body,
@@ -315,13 +309,8 @@ async function releaseCopy(store: Store, m: MessageRow, holder: string, mine: st
         .where('address', 'in', mine)
         .where('state', '=', 'pending')
         .executeTakeFirst();
-      const kept = await trx
-        .updateTable('messages')
-        .set({ plan: JSON.stringify(parentPlan), updated_at: now })
-        .where('id', '=', id)
-        .where('locked_by', '=', holder)
-        .executeTakeFirst();
-      if (Number(marked.numUpdatedRows) !== mine.length || Number(kept.numUpdatedRows) !== 1) {
+      const kept = await setPlanUnderLease(trx, id, holder, parentPlan, now);
+      if (Number(marked.numUpdatedRows) !== mine.length || !kept) {
         throw new QuarantineError('busy', `message ${id} is being processed right now; try again in a moment`);
       }
       const event = {
@@ -349,7 +338,7 @@ export async function deleteQuarantined(store: Store, tenantId: string, id: stri
 }
 
 /** The retention purge, run by the worker when a quarantined message's due time comes. */
-export async function purgeQuarantined(store: Store, m: MessageRow, node: string): Promise<boolean> {
+export async function purgeQuarantined(store: Store, m: Message, node: string): Promise<boolean> {
   const ok = await store.transition(m, node, {
     state: 'discarded',
     dueAt: null,

@@ -6,13 +6,12 @@
 // quarantine — a reject is no longer possible after 250); a malicious verdict is quarantined
 // unless a rule delivers it, like a virus. Past `giveUpMs` it is quarantined.
 import type { Logger } from 'pino';
-import type { MessageRow, Store } from '../store/store.ts';
+import type { Message, Store } from '../store/store.ts';
 import { fullFacts } from '../mime/stored-facts.ts';
 import { evaluateInbound } from '../policy/evaluate.ts';
 import type { Sandbox, SandboxVerdict } from './sandbox.ts';
 import type { SandboxSubmitMode } from './sandbox/select.ts';
 import { inboundPolicy, getSettings, tenantContext } from './tenant-settings.ts';
-import { decodePlan } from '../store/message-plan.ts';
 import type { InboundPlanState } from './decide.ts';
 import { uninspectedReason, type InboundSymbol } from './verdict.ts';
 
@@ -57,12 +56,7 @@ export function maliciousReason(files: readonly string[]): string {
 }
 
 /** Final decision for a held message once its verdicts are in (or the wait gave up). */
-export async function decideAfterSandbox(
-  store: Store,
-  m: MessageRow,
-  state: InboundPlanState & { sandbox: SandboxState },
-  gaveUp: boolean,
-) {
+export async function decideAfterSandbox(store: Store, m: Message, state: InboundPlanState & { sandbox: SandboxState }, gaveUp: boolean) {
   const policy = await inboundPolicy(store, m.tenant_id);
   const settings = await getSettings(store, m.tenant_id);
   const tenant = await tenantContext(store, m.tenant_id, settings, policy.inbound.brands);
@@ -111,8 +105,8 @@ export async function decideAfterSandbox(
 
 /** The worker's handler for `held_for_sandbox`. */
 export function sandboxHandler(store: Store, options: SandboxOptions, logger: Logger, wake: () => void) {
-  return async (m: MessageRow, lease: { node: string }): Promise<void> => {
-    const whole = decodePlan(m);
+  return async (m: Message, lease: { node: string }): Promise<void> => {
+    const whole = m.plan;
     const state = whole.inbound;
     const sb = state?.sandbox;
     if (!state || !sb) {

@@ -5,9 +5,8 @@
 // console's preview API and every token page (/a /c /h /q) render this one shape. Mail over
 // INLINE_PARSE_BYTES is parsed and sanitized in the analysis worker pool, within PARSE_DEADLINE_MS,
 // so a 50 MB message or a hostile HTML body does not hold the event loop.
-import { decodePlan } from '../store/message-plan.ts';
 import sanitizeHtml from 'sanitize-html';
-import type { MessageRow, Store } from '../store/store.ts';
+import type { Message, Store } from '../store/store.ts';
 import type { RuleMatch } from '../policy/evaluate.ts';
 import type { AddressFact, MessageFacts } from './facts.ts';
 import {
@@ -65,7 +64,7 @@ export interface MessageView {
   unparseable: string | null;
 }
 
-type ViewRow = Pick<MessageRow, 'id' | 'mail_from' | 'recipients' | 'direction' | 'plan' | 'subject' | 'header_from' | 'created_at'>;
+type ViewRow = Pick<Message, 'id' | 'mail_from' | 'recipients' | 'direction' | 'plan' | 'subject' | 'header_from' | 'created_at'>;
 
 /** The view of a stored message, or null when its body is gone (deleted, purged). */
 export async function messageViewOfRow(store: Store, m: ViewRow): Promise<MessageView | null> {
@@ -122,12 +121,12 @@ export async function attachmentOfRow(
 }
 
 function envelopeOf(m: ViewRow) {
-  return { mailFrom: m.mail_from, recipients: JSON.parse(m.recipients) as string[] };
+  return { mailFrom: m.mail_from, recipients: m.recipients };
 }
 
 /** The rules that matched, from the outbound or the inbound part of the stored plan. */
-export function matchedRulesOf(m: Pick<MessageRow, 'plan'>): RuleMatch[] {
-  const plan = decodePlan(m);
+export function matchedRulesOf(m: Pick<Message, 'plan'>): RuleMatch[] {
+  const plan = m.plan;
   return plan.outbound?.plan.matches ?? plan.inbound?.policy?.matches ?? [];
 }
 

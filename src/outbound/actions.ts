@@ -7,7 +7,7 @@
 import type { MessagePlan } from '../pipeline.ts';
 import { endLease, leaseMessage, type Lease } from '../store/message-lease.ts';
 import type { MessageState } from '../store/message-state.ts';
-import type { MessageRow } from '../store/store.ts';
+import type { Message } from '../store/store.ts';
 import { outboundStateOf, STAGE_STATE, WAITING_STATES, type OutboundState, type StageType } from './outbound-state.ts';
 import { finish, moveOn, type OutboundEnv } from './stage-engine.ts';
 import { sendNotice } from './notices.ts';
@@ -57,7 +57,7 @@ async function unlock(env: OutboundEnv, id: string, holder: string): Promise<voi
   await endLease(env.store, id, holder);
 }
 
-function isAdmin(actor: Actor, m: MessageRow): boolean {
+function isAdmin(actor: Actor, m: Message): boolean {
   return actor.role === 'cli' || (actor.role === 'admin' && actor.tenantId === m.tenant_id);
 }
 
@@ -67,8 +67,8 @@ async function act(
   id: string,
   actor: Actor,
   types: StageType[],
-  allowed: (state: OutboundState, m: MessageRow) => boolean,
-  fn: (m: MessageRow, holder: string, whole: MessagePlan, state: OutboundState) => Promise<boolean>,
+  allowed: (state: OutboundState, m: Message) => boolean,
+  fn: (m: Message, holder: string, whole: MessagePlan, state: OutboundState) => Promise<boolean>,
 ): Promise<ActionResult> {
   const pre = await env.store.message(id);
   // A person of another tenant learns nothing, not even that the id exists.
@@ -175,7 +175,7 @@ export function reject(env: OutboundEnv, id: string, actor: Actor, comment = '')
 /** Tells the sender what a person did and where the mail is now (read back after the move). */
 async function notifySender(
   env: OutboundEnv,
-  m: MessageRow,
+  m: Message,
   state: OutboundState,
   kind: 'released' | 'approved',
   actor: string,
@@ -201,17 +201,10 @@ export async function waitingFor(
   env: Pick<OutboundEnv, 'store'>,
   actor: Actor & { tenantId: string },
   limit = 200,
-): Promise<Array<MessageRow & { role: 'sender' | 'approver' | 'admin' }>> {
-  const rows = await env.store.db
-    .selectFrom('messages')
-    .selectAll()
-    .where('tenant_id', '=', actor.tenantId)
-    .where('state', 'in', WAITING_STATES)
-    .orderBy('id', 'desc')
-    .limit(5000)
-    .execute();
+): Promise<Array<Message & { role: 'sender' | 'approver' | 'admin' }>> {
+  const rows = await env.store.listMessages({ tenantId: actor.tenantId, states: WAITING_STATES, limit: 5000 });
   const me = actor.email.toLowerCase();
-  const out: Array<MessageRow & { role: 'sender' | 'approver' | 'admin' }> = [];
+  const out: Array<Message & { role: 'sender' | 'approver' | 'admin' }> = [];
   for (const m of rows) {
     const { state } = outboundStateOf(m);
     if (!state) continue;

@@ -4,7 +4,7 @@
 // never mailed before this mail was accepted) — and the one check that refuses a confirmation
 // unless every recipient that needs a tick and every attachment was ticked. A `confirm` with
 // `applyTo: external` needs ticks on the external recipients only; internal ones are listed, marked 社内.
-import type { MessageRow, Store } from '../store/store.ts';
+import type { Message, Store } from '../store/store.ts';
 import type { MessageView, ViewAttachment } from '../mime/message-view.ts';
 import { isExternal } from '../policy/conditions.ts';
 import { asciiDomainOf, domainOf } from '../util/address.ts';
@@ -42,13 +42,13 @@ export interface Ticks {
 /** The sheet for message `m` with its decoded view (null when the body is gone: no attachments to tick). */
 export async function confirmationSheet(
   store: Store,
-  m: Pick<MessageRow, 'tenant_id' | 'recipients'>,
+  m: Pick<Message, 'tenant_id' | 'recipients'>,
   state: OutboundState | null,
   view: MessageView | null,
 ): Promise<ConfirmationSheet> {
   // The plan's internal domains (own + partner/group ones) when it has them: 社外 as the policy saw it.
   const tenantDomains = state?.plan.internalDomains ?? (await store.tenantDomains(m.tenant_id)).map((d) => d.domain);
-  const envelope = JSON.parse(m.recipients) as string[];
+  const envelope = m.recipients;
   const stage = state?.stages[state.stage];
   const applyTo = stage?.type === 'confirm' && stage.applyTo === 'external' ? 'external' : 'all';
   const fresh = new Set(state?.firstContactDomains ?? (await firstContactFallback(store, m.tenant_id, envelope, tenantDomains)));

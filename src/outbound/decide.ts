@@ -198,6 +198,7 @@ export function createDecider(env: OutboundEnv) {
     if (stages.length > 0) state = enter(state, 0, now);
     const first = state.stages[0];
     const decision: AcceptDecision = {
+      outcome: 'store',
       state: first ? STAGE_STATE[first.type] : 'queued',
       dueAt: first ? first.dueAt! : now,
       plan: withOutbound({}, state),
@@ -323,7 +324,7 @@ async function blocked(
   } catch (err) {
     env.logger?.error({ err, id: ctx.id }, 'block notice failed');
   }
-  return { state: 'blocked', dueAt: null, plan: null, events: [], reject: new SmtpError(550, '5.7.1', smtpText(b.reason)) };
+  return { outcome: 'refuse', state: 'blocked', reply: new SmtpError(550, '5.7.1', smtpText(b.reason)) };
 }
 
 /** The reason as one SMTP reply line: no CR/LF, bounded length. */

@@ -2,13 +2,13 @@
 // held/auto → next stage or delivery; held/discard → discarded; held/manual → the sender never
 // released it within the hold time plus 72 hours → discarded; confirmation and approval
 // time-outs follow their onTimeout (deliver → next stage or delivery; discard → discarded).
-import type { MessageRow } from '../store/store.ts';
-import type { Lease, StateHandler } from '../queue/worker.ts';
+import type { Message } from '../store/store.ts';
+import type { Lease, StateHandlers } from '../queue/worker.ts';
 import { outboundStateOf, STAGE_STATE } from './outbound-state.ts';
 import { finish, moveOn, type OutboundEnv } from './stage-engine.ts';
 
-export function outboundHandlers(env: OutboundEnv): Record<string, StateHandler> {
-  const handler = async (m: MessageRow, lease: Lease) => {
+export function outboundHandlers(env: OutboundEnv): StateHandlers {
+  const handler = async (m: Message, lease: Lease) => {
     const { whole, state } = outboundStateOf(m);
     const stage = state?.stages[state.stage];
     if (!state || !stage || STAGE_STATE[stage.type] !== m.state) {

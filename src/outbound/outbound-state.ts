@@ -2,9 +2,8 @@
 // stages (hold / confirm / approve) built from it in plan order, and which stage the message is
 // in. Other areas read plan.outbound.plan; every write keeps the other areas' keys.
 import type { MessagePlan } from '../pipeline.ts';
-import { decodePlan } from '../store/message-plan.ts';
 import { STAGE_WAIT_STATES, type StageWaitState } from '../store/message-state.ts';
-import type { MessageRow } from '../store/store.ts';
+import type { Message } from '../store/store.ts';
 import type { Plan, PlannedAction } from '../policy/evaluate.ts';
 import { newToken } from '../util/id.ts';
 
@@ -59,8 +58,8 @@ export const WAITING_STATES = STAGE_WAIT_STATES;
 export const MANUAL_GRACE_MS = 72 * 3600_000;
 
 /** The outbound section of the message's plan (null when the message has none), with the whole plan. */
-export function outboundStateOf(message: Pick<MessageRow, 'plan'>): { whole: MessagePlan; state: OutboundState | null } {
-  const whole = decodePlan(message);
+export function outboundStateOf(message: Pick<Message, 'plan'>): { whole: MessagePlan; state: OutboundState | null } {
+  const whole = message.plan;
   return { whole, state: whole.outbound ?? null };
 }
 

@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { messageViewOfRow, attachmentOfRow, type MessageView } from '../mime/message-view.ts';
 import { MESSAGE_VIEW_CSS, fileLine, messageViewHtml } from '../web/message-view-html.ts';
 import { sendAttachment } from '../web/attachment-download.ts';
-import type { MessageRow } from '../store/store.ts';
+import type { Message } from '../store/store.ts';
 import { escapeHtml as e } from '../util/escape-html.ts';
 import { outboundStateOf, STAGE_STATE, type OutboundState } from './outbound-state.ts';
 import { linksDb, type OutboundEnv } from './stage-engine.ts';
@@ -167,7 +167,7 @@ function send(reply: FastifyReply, status: number, html: string): FastifyReply {
 }
 
 interface Loaded {
-  m: MessageRow;
+  m: Message;
   state: OutboundState;
   linkStage: number;
   actor: string;

@@ -79,17 +79,7 @@ export async function replayPolicy(
   limit = 10_000,
 ): Promise<{ messages: ReplayedMessage[]; summary: ReplaySummary }> {
   const tenantDomains = (await store.tenantDomains(tenantId)).map((d) => d.domain);
-  const rows = await store.db
-    .selectFrom('messages')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('direction', '=', 'outbound')
-    .where('created_at', '>=', since)
-    .where((eb) => eb.or([eb('submitted_by', 'is', null), eb('submitted_by', '!=', 'system')]))
-    .where('mail_from', '!=', '')
-    .orderBy('created_at')
-    .limit(limit)
-    .execute();
+  const rows = await store.submittedOutbound(tenantId, since, limit);
   const summary: ReplaySummary = { messages: 0, byOutcome: {}, byRule: {}, byAction: {}, testMode: {} };
   const out: ReplayedMessage[] = [];
   const users = new Map<string, { email: string; managerEmail: string | null } | null>();

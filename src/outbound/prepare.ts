@@ -4,7 +4,7 @@
 // To/Cc. Envelope recipients are fixed at accept time, so addBcc's addresses are added to
 // the message's recipient rows on the first delivery attempt (each then has its own result,
 // retries and audit line like any recipient) and ride in the same copy; they appear in no header.
-import type { MessageRow, Store } from '../store/store.ts';
+import type { Message, Store } from '../store/store.ts';
 import type { DeliveryPreparer, PreparedCopy } from '../pipeline.ts';
 import { addSubjectTag, convertToBcc } from '../mime/rewrite/index.ts';
 import { outboundStateOf } from './outbound-state.ts';
@@ -12,7 +12,7 @@ import { splitByApplyTo } from '../policy/conditions.ts';
 import type { PlannedAction } from '../policy/evaluate.ts';
 
 export function createPreparer(store: Store): DeliveryPreparer {
-  return async (message: MessageRow, raw: Buffer, recipients: string[]): Promise<PreparedCopy[] | null> => {
+  return async (message: Message, raw: Buffer, recipients: string[]): Promise<PreparedCopy[] | null> => {
     if (message.direction !== 'outbound') return null;
     const { state } = outboundStateOf(message);
     if (!state) return null;
@@ -46,7 +46,7 @@ export function createPreparer(store: Store): DeliveryPreparer {
 type BccAction = Extract<PlannedAction, { type: 'bcc' }>;
 
 /** Adds the addBcc addresses as recipients once; returns those newly added (to send now). */
-async function addRecipients(store: Store, message: MessageRow, addresses: string[]): Promise<string[]> {
+async function addRecipients(store: Store, message: Message, addresses: string[]): Promise<string[]> {
   const existing = new Set((await store.recipients(message.id)).map((r) => r.address));
   const fresh = addresses.filter((a) => !existing.has(a));
   if (fresh.length === 0) return [];

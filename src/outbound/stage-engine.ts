@@ -7,7 +7,7 @@ import type { MessagePlan } from '../pipeline.ts';
 import type { InspectionBudget } from '../analysis/attachment-text.ts';
 import type { AuditEventType } from '../audit/event-groups.ts';
 import type { Logger } from 'pino';
-import type { MessageRow, Store } from '../store/store.ts';
+import type { Message, Store } from '../store/store.ts';
 import { hashToken, newToken } from '../util/id.ts';
 import type { OutboundTables } from './tables.ts';
 import { enter, STAGE_STATE, stageDeadline, stageStartEvent, withOutbound, type OutboundState } from './outbound-state.ts';
@@ -32,7 +32,7 @@ export function linksDb(store: Store) {
 const PAGE_OF = { hold: 'h', confirm: 'c', approve: 'a' } as const;
 
 /** Creates the stage's links (one for the sender, or one per approver); returns actor → URL. */
-async function createLinks(env: OutboundEnv, m: Pick<MessageRow, 'id' | 'tenant_id'>, state: OutboundState): Promise<Map<string, string>> {
+async function createLinks(env: OutboundEnv, m: Pick<Message, 'id' | 'tenant_id'>, state: OutboundState): Promise<Map<string, string>> {
   const stage = state.stages[state.stage]!;
   const kind = PAGE_OF[stage.type];
   const actors = stage.type === 'approve' ? (stage.approvers ?? []) : [state.sender];
@@ -57,8 +57,8 @@ async function createLinks(env: OutboundEnv, m: Pick<MessageRow, 'id' | 'tenant_
   return urls;
 }
 
-export function factsOf(m: Pick<MessageRow, 'subject' | 'header_from' | 'mail_from' | 'recipients'>): NoticeFacts {
-  return { subject: m.subject || '(no subject)', from: m.header_from || m.mail_from, recipients: JSON.parse(m.recipients) as string[] };
+export function factsOf(m: Pick<Message, 'subject' | 'header_from' | 'mail_from' | 'recipients'>): NoticeFacts {
+  return { subject: m.subject || '(no subject)', from: m.header_from || m.mail_from, recipients: m.recipients };
 }
 
 /** The notice language for an address: their user record, else the policy language. */
@@ -68,7 +68,7 @@ export async function languageFor(store: Store, address: string, fallback: Lang)
 }
 
 /** Links + notices for the stage the message has just entered (after the transition committed). */
-export async function announceStage(env: OutboundEnv, m: MessageRow, state: OutboundState): Promise<void> {
+export async function announceStage(env: OutboundEnv, m: Message, state: OutboundState): Promise<void> {
   const stage = state.stages[state.stage]!;
   const urls = await createLinks(env, m, state);
   const base = { ...factsOf(m), until: stage.dueAt, rule: stage.rule };
@@ -127,7 +127,7 @@ export interface MoveEvent {
  */
 export async function moveOn(
   env: OutboundEnv,
-  m: MessageRow,
+  m: Message,
   holder: string,
   whole: MessagePlan,
   state: OutboundState,
@@ -177,7 +177,7 @@ export async function moveOn(
 /** Ends the message without sending it: discarded (timer, rejection) or cancelled (sender). */
 export async function finish(
   env: OutboundEnv,
-  m: MessageRow,
+  m: Message,
   holder: string,
   whole: MessagePlan,
   state: OutboundState,

@@ -3,9 +3,8 @@
 // the next retry time (src/delivery/retry-schedule.ts, lifetime counted from the first attempt),
 // or bounced once every recipient failed or the lifetime ran out. The envelope sender gets one
 // delay notice and a DSN for permanent failures (never for a bounce), both through the queue.
-import { decodePlan } from '../store/message-plan.ts';
 import type { Logger } from 'pino';
-import type { Store, MessageRow } from '../store/store.ts';
+import type { Store, Message } from '../store/store.ts';
 import type { DeliveryPort, RecipientResult } from './delivery-port.ts';
 import type { Lease, StateHandler } from './worker.ts';
 import type { Metrics } from '../metrics.ts';
@@ -43,7 +42,7 @@ export function createDeliverHandler(deps: {
     delayWarningMs: deps.retry.delayWarningMs ?? DEFAULT_RETRY_SCHEDULE.delayWarningMs,
   };
   const hostname = deps.hostname ?? 'sekisho.localhost';
-  return async (message: MessageRow, lease: Lease) => {
+  return async (message: Message, lease: Lease) => {
     const { store, logger, metrics } = deps;
     const labels = { tenant: message.tenant_id, direction: message.direction };
     // A message handed over at acceptance comes with its body and (all pending) recipients.
@@ -95,7 +94,7 @@ export function createDeliverHandler(deps: {
     } else {
       state = 'delivered';
     }
-    const plan = decodePlan(message);
+    const plan = message.plan;
     const delivery = plan.delivery ?? {};
     const warnDelay =
       state === 'deferred' && shouldWarnDelay(new Date(firstAttemptAt), new Date(now), delivery.delayWarned === true, schedule);
@@ -157,7 +156,7 @@ export function createDeliverHandler(deps: {
 }
 
 /** Runs the preparers in order; each may split a copy into per-recipient copies or rewrite it. */
-async function prepare(preparers: DeliveryPreparer[], message: MessageRow, raw: Buffer, recipients: string[]): Promise<PreparedCopy[]> {
+async function prepare(preparers: DeliveryPreparer[], message: Message, raw: Buffer, recipients: string[]): Promise<PreparedCopy[]> {
   let copies: PreparedCopy[] = [{ recipients, raw }];
   for (const p of preparers) {
     const next: PreparedCopy[] = [];

@@ -17,15 +17,8 @@ export interface DomainShape {
 
 export async function deferredShape(store: Store, opts: { tenantId?: string; now?: number } = {}): Promise<DomainShape[]> {
   const now = opts.now ?? Date.now();
-  let q = store.db
-    .selectFrom('recipients')
-    .innerJoin('messages', 'messages.id', 'recipients.message_id')
-    .select(['recipients.address', 'messages.created_at'])
-    .where('messages.state', '=', 'deferred')
-    .where('recipients.state', '=', 'pending');
-  if (opts.tenantId) q = q.where('messages.tenant_id', '=', opts.tenantId);
   const byDomain = new Map<string, DomainShape>();
-  for (const r of await q.execute()) {
+  for (const r of await store.deferredRecipients(opts.tenantId)) {
     const domain = domainOf(r.address) || '(none)';
     const shape = byDomain.get(domain) ?? { domain, total: 0, buckets: new Array<number>(AGE_BUCKETS_MINUTES.length + 1).fill(0) };
     const minutes = (now - Number(r.created_at)) / 60_000;

@@ -4,9 +4,12 @@
 // Mail this node accepts for immediate delivery skips the claim: the acceptor reserves a slot,
 // commits the message already leased to this node and hands it over with its body in memory.
 import type { Logger } from 'pino';
-import type { Store, MessageRow } from '../store/store.ts';
+import type { Store, Message } from '../store/store.ts';
+import type { MessageState } from '../store/message-state.ts';
 
-export type StateHandler = (message: MessageRow, lease: Lease) => Promise<void>;
+export type StateHandler = (message: Message, lease: Lease) => Promise<void>;
+/** The handler of each state a worker picks messages up in (due ones: queued, deferred, held, …). */
+export type StateHandlers = Partial<Record<MessageState, StateHandler>>;
 
 export interface Lease {
   node: string;
@@ -27,7 +30,7 @@ export interface WorkerOptions {
   concurrency: number;
   pollIntervalMs: number;
   leaseMs: number;
-  handlers: Record<string, StateHandler>;
+  handlers: StateHandlers;
 }
 
 export class QueueWorker {
@@ -93,7 +96,7 @@ export class QueueWorker {
   }
 
   /** The reserved message is committed: deliver it now with what the acceptor holds. */
-  handOff(message: MessageRow, preload: NonNullable<Lease['preload']>): void {
+  handOff(message: Message, preload: NonNullable<Lease['preload']>): void {
     this.reserved--;
     this.leased.delete(message.id);
     // Stopping: leave it leased; the lease runs out and the next start (or another node) takes it.
@@ -110,7 +113,7 @@ export class QueueWorker {
   private async run(): Promise<void> {
     while (this.running) {
       const free = this.opts.concurrency - this.active - this.reserved;
-      let claimed: MessageRow[] = [];
+      let claimed: Message[] = [];
       if (free <= 0) {
         // Every slot busy: wait for one to finish (its finally() wakes us). Without resetting
         // `woken` here a wake() from an accept made this loop spin without ever awaiting,
@@ -138,7 +141,7 @@ export class QueueWorker {
     }
   }
 
-  private dispatch(message: MessageRow, preload?: Lease['preload']): void {
+  private dispatch(message: Message, preload?: Lease['preload']): void {
     const handler = this.opts.handlers[message.state];
     this.active++;
     this.leased.add(message.id);

@@ -10,11 +10,8 @@ import { sql, type Kysely } from 'kysely';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { insertEvent, type Store, type Tenant } from '../store/store.ts';
 import type { DB } from '../store/schema.ts';
-import { FINAL_MESSAGE_STATES } from '../store/message-state.ts';
+import { countFinished, deleteMessageRows, finishedMessageIds, purgeBodies } from '../store/message-retention.ts';
 import { effectiveDays, tenantOverride, type RetentionDays } from './retention-days.ts';
-
-/** States a message never leaves (store/message-state.ts): only these are purged by age. */
-const FINISHED_STATES = FINAL_MESSAGE_STATES;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const RETENTION_BATCH = 500;
@@ -91,20 +88,12 @@ async function next(run: Run): Promise<boolean> {
   return !run.stopped;
 }
 
-function finishedOfTenant(db: Kysely<DB>, tenantId: string, before: number) {
-  return db
-    .selectFrom('messages')
-    .where('tenant_id', '=', tenantId)
-    .where('created_at', '<', before)
-    .where('state', 'in', [...FINISHED_STATES]);
-}
-
 async function purgeTenant(run: Run, tenantId: string, days: RetentionDays): Promise<RetentionCounts> {
   const counts = zero();
   // whole messages first: their bodies need no separate pass
   const metaBefore = run.now - days.metadataDays * DAY_MS;
   while (!run.stopped) {
-    const ids = (await finishedOfTenant(run.store.db, tenantId, metaBefore).select('id').limit(run.batch).execute()).map((r) => r.id);
+    const ids = await finishedMessageIds(run.store.db, { tenantId, before: metaBefore }, run.batch);
     if (ids.length === 0) break;
     const removed = await removeMessages(run, tenantId, ids, days);
     counts.messages += removed.messages;
@@ -113,9 +102,7 @@ async function purgeTenant(run: Run, tenantId: string, days: RetentionDays): Pro
   }
   const bodyBefore = run.now - days.bodyDays * DAY_MS;
   while (!run.stopped) {
-    const ids = (
-      await finishedOfTenant(run.store.db, tenantId, bodyBefore).where('body_purged_at', 'is', null).select('id').limit(run.batch).execute()
-    ).map((r) => r.id);
+    const ids = await finishedMessageIds(run.store.db, { tenantId, before: bodyBefore, bodyKept: true }, run.batch);
     if (ids.length === 0) break;
     counts.bodies += await removeBodies(run, tenantId, ids, days);
     if (!(await next(run))) break;
@@ -127,17 +114,8 @@ async function purgeTenant(run: Run, tenantId: string, days: RetentionDays): Pro
 /** Bodies and ZIP passwords of these (finished) messages go; the rows stay, marked. */
 async function removeBodies(run: Run, tenantId: string, ids: string[], days: RetentionDays): Promise<number> {
   return run.store.db.transaction().execute(async (trx) => {
-    const marked = await trx
-      .updateTable('messages')
-      .set({ body_purged_at: run.now })
-      .where('id', 'in', ids)
-      .where('state', 'in', [...FINISHED_STATES])
-      .where('body_purged_at', 'is', null)
-      .returning('id')
-      .execute();
-    const gone = marked.map((r) => r.id);
+    const gone = await purgeBodies(trx, ids, run.now);
     if (gone.length === 0) return 0;
-    await trx.deleteFrom('bodies').where('message_id', 'in', gone).execute();
     await sql`UPDATE attachment_protection SET zip_password = NULL WHERE message_id IN (${sql.join(gone)})`.execute(trx);
     await insertEvent(trx, run.store.kind, {
       tenantId,
@@ -172,12 +150,10 @@ async function removeMessages(
       'attachment_protection',
       'quarantine_links',
       'outbound_links',
-      'bodies',
     ]) {
       await n(sql`DELETE FROM ${sql.table(table)} WHERE message_id IN (${list})`);
     }
-    const recipients = await n(sql`DELETE FROM recipients WHERE message_id IN (${list})`);
-    const messages = await n(sql`DELETE FROM messages WHERE id IN (${list})`);
+    const { messages, recipients } = await deleteMessageRows(trx, ids);
     await insertEvent(trx, run.store.kind, {
       tenantId,
       messageId: null,
@@ -211,20 +187,8 @@ async function purgeAudit(run: Run, before: number, tenantId: string | null, day
 async function countTenant(store: Store, tenantId: string, days: RetentionDays, now: number): Promise<RetentionCounts> {
   const metaBefore = now - days.metadataDays * DAY_MS;
   const bodyBefore = now - days.bodyDays * DAY_MS;
-  const count = async (q: { executeTakeFirst(): Promise<{ n: unknown } | undefined> }) => Number((await q.executeTakeFirst())?.n ?? 0);
-  const messages = await count(finishedOfTenant(store.db, tenantId, metaBefore).select((eb) => eb.fn.countAll().as('n')));
-  const recipients = await count(
-    store.db
-      .selectFrom('recipients')
-      .where('message_id', 'in', finishedOfTenant(store.db, tenantId, metaBefore).select('id'))
-      .select((eb) => eb.fn.countAll().as('n')),
-  );
-  const bodies = await count(
-    finishedOfTenant(store.db, tenantId, bodyBefore)
-      .where('created_at', '>=', metaBefore)
-      .where('body_purged_at', 'is', null)
-      .select((eb) => eb.fn.countAll().as('n')),
-  );
+  const { messages, recipients } = await countFinished(store.db, { tenantId, before: metaBefore });
+  const bodies = (await countFinished(store.db, { tenantId, before: bodyBefore, since: metaBefore, bodyKept: true })).messages;
   const auditEvents = await countAudit(store.db, now - days.auditDays * DAY_MS, tenantId);
   return { bodies, messages, recipients, auditEvents };
 }

@@ -3,7 +3,10 @@
 // acts on and no live lease holds it. The holder then writes with store.transition (which checks
 // the lease) and ends the lease when done; a crashed holder's lease simply expires. Refusals say
 // why (gone, in another state, busy) so each feature can answer in its own words.
-import type { MessageRow, Store } from './store.ts';
+import type { Kysely } from 'kysely';
+import type { MessagePlan } from '../pipeline.ts';
+import type { DB } from './schema.ts';
+import type { Message, Store } from './store.ts';
 import type { MessageState } from './message-state.ts';
 import { newToken } from '../util/id.ts';
 
@@ -11,7 +14,7 @@ import { newToken } from '../util/id.ts';
 export const ACTION_LEASE_MS = 30_000;
 
 export type LeaseRefusal = { refused: 'not_found' } | { refused: 'wrong_state'; state: MessageState } | { refused: 'busy' };
-export type Lease = { m: MessageRow; holder: string };
+export type Lease = { m: Message; holder: string };
 
 export interface LeaseRequest {
   /** names the holder in locked_by, e.g. "action" or "quarantine" */
@@ -70,6 +73,20 @@ export async function setIfUnleased(
     .where('id', '=', id)
     .where('state', '=', state)
     .where((eb) => eb.or([eb('locked_by', 'is', null), eb('locked_until', '<', now)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * Replaces the plan of a message the caller holds the lease on, in `db` (a transaction's, to
+ * commit it with other writes), keeping the lease; false when the lease has passed to another.
+ */
+export async function setPlanUnderLease(db: Kysely<DB>, id: string, holder: string, plan: MessagePlan, now = Date.now()): Promise<boolean> {
+  const r = await db
+    .updateTable('messages')
+    .set({ plan: JSON.stringify(plan), updated_at: now })
+    .where('id', '=', id)
+    .where('locked_by', '=', holder)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }

@@ -4,7 +4,7 @@
 // keyset, and how many match in all. The caller (src/console/scoped-store.ts) decides the scope.
 import { sql, type Kysely } from 'kysely';
 import type { DB } from './schema.ts';
-import type { MessageRow } from './store.ts';
+import { decodeMessage, type Message } from './message.ts';
 import type { MessageState } from './message-state.ts';
 import { columnContains } from './like.ts';
 
@@ -36,7 +36,7 @@ export interface MessageScope {
 }
 
 export interface MessagePage {
-  items: MessageRow[];
+  items: Message[];
   next: string | null;
   /** how many match the filters in all (every page) */
   total: number;
@@ -87,6 +87,6 @@ export async function searchMessageRows(db: Kysely<DB>, scope: MessageScope, s: 
       .execute(),
     matching(db, scope, s).select(sql<number | string>`count(*)`.as('n')).executeTakeFirst(),
   ]);
-  const items = rows.slice(0, limit);
+  const items = rows.slice(0, limit).map(decodeMessage);
   return { items, next: rows.length > limit ? items[items.length - 1]!.id : null, total: Number(counted?.n ?? 0) };
 }

@@ -4,7 +4,7 @@
 // substring of From, envelope sender or subject (like.ts: the text's own % and _ match literally).
 import { sql, type Kysely } from 'kysely';
 import type { DB } from './schema.ts';
-import type { MessageRow } from './store.ts';
+import { decodeMessage, type Message } from './message.ts';
 import { columnContains } from './like.ts';
 
 export interface QuarantineRowFilter {
@@ -24,7 +24,7 @@ export interface QuarantineRowFilter {
   limit: number;
 }
 
-export async function quarantinedRows(db: Kysely<DB>, f: QuarantineRowFilter): Promise<MessageRow[]> {
+export async function quarantinedRows(db: Kysely<DB>, f: QuarantineRowFilter): Promise<Message[]> {
   let q = db
     .selectFrom('messages')
     .selectAll()
@@ -51,5 +51,5 @@ export async function quarantinedRows(db: Kysely<DB>, f: QuarantineRowFilter): P
     const text = f.search;
     q = q.where(({ or }) => or(['header_from', 'mail_from', 'subject'].map((column) => columnContains(column, text))));
   }
-  return q.orderBy('id', 'desc').limit(f.limit).execute();
+  return (await q.orderBy('id', 'desc').limit(f.limit).execute()).map(decodeMessage);
 }

@@ -6,6 +6,8 @@ import type { AuditEventType } from '../audit/event-groups.ts';
 import { FINAL_MESSAGE_STATES, type MessageState } from './message-state.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { runMigrations, type Dialect, type MessageRow } from './dialect.ts';
+import { decodeMessage, type Message, type StoredFacts } from './message.ts';
+import { SYSTEM_SUBMITTER } from './message-search.ts';
 import type { DB, DomainTable, EventTable, RecipientTable, TenantTable, UserTable } from './schema.ts';
 import { migrationsFor } from './migrations/all.ts';
 import { CommitBatcher } from './commit-batcher.ts';
@@ -21,7 +23,7 @@ export type Domain = Selectable<DomainTable>;
 export type User = Selectable<UserTable>;
 export type AuditEvent = Selectable<EventTable>;
 export type RecipientRow = Selectable<RecipientTable>;
-export type { MessageRow };
+export type { MessageRow, Message, StoredFacts };
 
 export interface EventInput {
   tenantId: string | null;
@@ -43,7 +45,8 @@ export interface NewMessage {
   subject: string;
   messageId: string | null;
   size: number;
-  facts: unknown;
+  /** stored without the body text and HTML (see storedFactsOf) */
+  facts: StoredFacts;
   plan: MessagePlan | null;
   submittedBy: string | null;
   body: Buffer;
@@ -73,7 +76,13 @@ export interface StateChange {
 export interface MessageFilter {
   tenantId?: string;
   state?: MessageState;
+  /** in one of these states */
+  states?: readonly MessageState[];
   direction?: 'outbound' | 'inbound';
+  /** created at or after (ms since epoch) */
+  since?: number;
+  /** with this envelope recipient (exact, any case) */
+  recipient?: string;
   /** newest first, 100 unless set; 'all' for an operator command over the whole queue */
   limit?: number | 'all';
   beforeId?: string;
@@ -332,14 +341,28 @@ export class Store {
    * Commits message row, body, recipients and first audit events; resolves once durable.
    * `arrival`: the expectation (expectMessage) this message fulfils.
    */
-  insertMessage(message: NewMessage, arrival?: Arrival): Promise<MessageRow> {
+  insertMessage(message: NewMessage, arrival?: Arrival): Promise<Message> {
     const committed = this.groupCommit((trx) => insertMessageRows(trx, this.kind, message));
     arrival?.arrived(); // after the add: a batch this was the last one for is written with it
     return committed;
   }
 
-  claimDue(node: string, now: number, limit: number, leaseMs: number): Promise<MessageRow[]> {
-    return this.dialect.claimDue(node, now, limit, now + leaseMs);
+  /** The first message of the tenant with this submission digest (src/accept/resubmission.ts) created since `since`, if any. */
+  async firstWithDigest(tenantId: string, digest: string, since: number): Promise<string | null> {
+    // Only equality terms, so the planner has one good index (messages_digest) to pick; with the
+    // time range in SQL SQLite chose (tenant_id, created_at) and read every message of the window.
+    const rows = await this.db
+      .selectFrom('messages')
+      .select(['id', 'created_at'])
+      .where('digest', '=', digest)
+      .where('tenant_id', '=', tenantId)
+      .execute();
+    const first = rows.filter((r) => Number(r.created_at) >= since).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
+    return first?.id ?? null;
+  }
+
+  async claimDue(node: string, now: number, limit: number, leaseMs: number): Promise<Message[]> {
+    return (await this.dialect.claimDue(node, now, limit, now + leaseMs)).map(decodeMessage);
   }
 
   /** Extends this node's leases on messages it is still working on (the worker's heartbeat). */
@@ -353,20 +376,70 @@ export class Store {
     return row?.data;
   }
 
-  async message(id: string, tenantId?: string): Promise<MessageRow | undefined> {
+  async message(id: string, tenantId?: string): Promise<Message | undefined> {
     let q = this.db.selectFrom('messages').selectAll().where('id', '=', id);
     if (tenantId) q = q.where('tenant_id', '=', tenantId);
-    return q.executeTakeFirst();
+    const row = await q.executeTakeFirst();
+    return row && decodeMessage(row);
   }
 
-  async listMessages(filter: MessageFilter): Promise<MessageRow[]> {
-    let q = this.db.selectFrom('messages').selectAll();
-    if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
-    if (filter.state) q = q.where('state', '=', filter.state);
-    if (filter.direction) q = q.where('direction', '=', filter.direction);
-    if (filter.beforeId) q = q.where('id', '<', filter.beforeId);
-    q = q.orderBy('id', 'desc');
-    return (filter.limit === 'all' ? q : q.limit(filter.limit ?? 100)).execute();
+  async listMessages(filter: MessageFilter): Promise<Message[]> {
+    let q = this.db.selectFrom('messages').selectAll('messages');
+    if (filter.tenantId) q = q.where('messages.tenant_id', '=', filter.tenantId);
+    if (filter.state) q = q.where('messages.state', '=', filter.state);
+    if (filter.states) q = q.where('messages.state', 'in', [...filter.states]);
+    if (filter.direction) q = q.where('messages.direction', '=', filter.direction);
+    if (filter.since !== undefined) q = q.where('messages.created_at', '>=', filter.since);
+    if (filter.beforeId) q = q.where('messages.id', '<', filter.beforeId);
+    const rcpt = filter.recipient?.toLowerCase();
+    if (rcpt) {
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('recipients')
+            .select('recipients.message_id')
+            .whereRef('recipients.message_id', '=', 'messages.id')
+            .where('recipients.address', '=', rcpt),
+        ),
+      );
+    }
+    q = q.orderBy('messages.id', 'desc');
+    return (await (filter.limit === 'all' ? q : q.limit(filter.limit ?? 100)).execute()).map(decodeMessage);
+  }
+
+  /**
+   * Outbound mail people submitted (not Sekisho's own notices, not bounces) since `since`, oldest
+   * first: what a policy replay evaluates again (outbound/policy-replay.ts).
+   */
+  async submittedOutbound(tenantId: string, since: number, limit: number): Promise<Message[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('direction', '=', 'outbound')
+      .where('created_at', '>=', since)
+      .where((eb) => eb.or([eb('submitted_by', 'is', null), eb('submitted_by', '!=', SYSTEM_SUBMITTER)]))
+      .where('mail_from', '!=', '')
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
+    return rows.map(decodeMessage);
+  }
+
+  /** The tenant's busiest senders of outbound mail since `since`, most messages first. */
+  async topSenders(tenantId: string, since: number, limit: number): Promise<Array<{ sender: string; count: number }>> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .select(['mail_from', sql<number>`count(*)`.as('n')])
+      .where('tenant_id', '=', tenantId)
+      .where('direction', '=', 'outbound')
+      .where('mail_from', '!=', '') // system notices (null sender) are not anyone's mail
+      .where('created_at', '>=', since)
+      .groupBy('mail_from')
+      .orderBy(sql`count(*)`, 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ sender: r.mail_from, count: Number(r.n) }));
   }
 
   async recipients(messageId: string): Promise<RecipientRow[]> {
@@ -532,6 +605,25 @@ export class Store {
     return result!;
   }
 
+  /** Pending recipients of deferred mail (of one tenant when given), with when their message arrived (queue/queue-shape.ts). */
+  async deferredRecipients(tenantId?: string): Promise<Array<{ address: string; created_at: number }>> {
+    let q = this.db
+      .selectFrom('recipients')
+      .innerJoin('messages', 'messages.id', 'recipients.message_id')
+      .select(['recipients.address', 'messages.created_at'])
+      .where('messages.state', '=', 'deferred')
+      .where('recipients.state', '=', 'pending');
+    if (tenantId) q = q.where('messages.tenant_id', '=', tenantId);
+    return q.execute();
+  }
+
+  /** How many of the tenant's messages are in each state (every state, final ones too), in state-name order. */
+  async tenantStateCounts(tenantId: string): Promise<Record<string, number>> {
+    const rows = await sql<{ state: MessageState; n: number | string }>`
+      SELECT state, COUNT(*) AS n FROM messages WHERE tenant_id = ${tenantId} GROUP BY state ORDER BY state`.execute(this.db);
+    return Object.fromEntries(rows.rows.map((r) => [r.state, Number(r.n)]));
+  }
+
   /** Queue depth per state, for /metrics and `message list`. */
   async stateCounts(): Promise<Array<{ tenant_id: string; state: MessageState; n: number }>> {
     const rows = await this.db
@@ -545,19 +637,19 @@ export class Store {
 }
 
 /**
- * The JSON kept in messages.facts: the facts without the body text and HTML, which the stored
+ * The facts kept in messages.facts: the facts without the body text and HTML, which the stored
  * body holds already (keeping them twice doubled the bytes written per message, and escaping them
  * cost a fifth of the acceptance's CPU). mime/stored-facts.ts parses them back for its readers.
  * Facts of system mail may be partial.
  */
-function factsJson(facts: unknown): string {
-  if (facts === null || typeof facts !== 'object') return JSON.stringify(facts ?? {});
-  const { text: _text, html: _html, ...rest } = facts as { text?: unknown; html?: unknown };
-  return JSON.stringify(rest);
+function storedFactsOf(facts: StoredFacts): StoredFacts {
+  const { text: _text, html: _html, ...rest } = facts;
+  return rest;
 }
 
-async function insertMessageRows(trx: Kysely<DB>, kind: string, m: NewMessage): Promise<MessageRow> {
+async function insertMessageRows(trx: Kysely<DB>, kind: string, m: NewMessage): Promise<Message> {
   const now = Date.now();
+  const facts = storedFactsOf(m.facts);
   const row: MessageRow = {
     id: m.id,
     tenant_id: m.tenantId,
@@ -572,7 +664,7 @@ async function insertMessageRows(trx: Kysely<DB>, kind: string, m: NewMessage): 
     subject: m.subject,
     message_id: m.messageId,
     size: m.size,
-    facts: factsJson(m.facts),
+    facts: JSON.stringify(facts),
     plan: m.plan == null ? null : JSON.stringify(m.plan),
     submitted_by: m.submittedBy,
     attempts: 0,
@@ -588,7 +680,8 @@ async function insertMessageRows(trx: Kysely<DB>, kind: string, m: NewMessage): 
   for (const address of m.recipients) await Q.insertRecipient.execute(trx, kind, m.id, address, now);
   for (const e of m.events) await insertEvent(trx, kind, { ...e, tenantId: m.tenantId, messageId: m.id });
   if (m.alsoWrite) await m.alsoWrite(trx);
-  return row;
+  // the Message decodeMessage would read back, from what was written (no JSON parsed again)
+  return { ...row, recipients: m.recipients, facts, plan: m.plan ?? {} };
 }
 
 // ── the statements every message runs, compiled once (see prepared.ts) ─────────────────────────

@@ -46,8 +46,7 @@ export interface TenantSummary {
 export async function tenantSummary(store: Store, tenant: Tenant): Promise<TenantSummary> {
   const domains = await store.db.selectFrom('domains').selectAll().where('tenant_id', '=', tenant.id).orderBy('domain').execute();
   const users = await store.db.selectFrom('users').select(['role', 'disabled_at']).where('tenant_id', '=', tenant.id).execute();
-  const states = await sql<{ state: string; n: number | string }>`
-    SELECT state, COUNT(*) AS n FROM messages WHERE tenant_id = ${tenant.id} GROUP BY state ORDER BY state`.execute(store.db);
+  const messages = await store.tenantStateCounts(tenant.id);
   const count = (role: string) => users.filter((u) => u.role === role).length;
   return {
     name: tenant.name,
@@ -63,7 +62,7 @@ export async function tenantSummary(store: Store, tenant: Tenant): Promise<Tenan
       user: count('user'),
       disabled: users.filter((u) => u.disabled_at != null).length,
     },
-    messages: Object.fromEntries(states.rows.map((r) => [r.state, Number(r.n)])),
+    messages,
   };
 }
 

@@ -121,7 +121,7 @@ for (const kind of backends()) {
       assert.equal(classOf(spamId), 'spam');
       if (clamd) {
         const m = (await store().message(virusId))!;
-        assert.match(m.plan!, /VIRUS_FOUND/, 'clamd flagged it');
+        assert.match(JSON.stringify(m.plan), /VIRUS_FOUND/, 'clamd flagged it');
       }
 
       const text = await digest(ICHIRO);

@@ -13,7 +13,7 @@ import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 import { inboundStateOf } from '../../src/inbound/quarantine.ts';
-import type { MessageRow } from '../../src/store/store.ts';
+import type { Message } from '../../src/store/store.ts';
 import { crlf, sendRaw, waitUntil } from './shield-helpers.ts';
 import { startFakeSandbox, type FakeSandbox } from './fake-sandbox.ts';
 
@@ -33,7 +33,7 @@ function idOf(text: string): string {
   return m[1]!;
 }
 
-const names = (m: MessageRow) => (inboundStateOf(m)?.symbols ?? []).map((s) => s.name);
+const names = (m: Message) => (inboundStateOf(m)?.symbols ?? []).map((s) => s.name);
 
 for (const kind of backends()) {
   for (const sandboxKind of ['http', 'cape'] as const) {

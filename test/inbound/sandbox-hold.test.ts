@@ -100,6 +100,7 @@ for (const kind of backends()) {
       const parsed = await parseMessage(raw, envelope, 'inbound');
       const id = `msg-${filename}`;
       const d = await decide(mod, filename);
+      assert.ok(d.outcome === 'store');
       assert.equal(d.state, 'held_for_sandbox');
       await store.insertMessage({
         id,

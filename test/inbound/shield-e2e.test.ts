@@ -16,7 +16,7 @@ import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { updateSettings } from '../../src/inbound/tenant-settings.ts';
 import { inboundStateOf, releaseQuarantined } from '../../src/inbound/quarantine.ts';
 import { runDueDigests, sendDigests } from '../../src/inbound/digest.ts';
-import type { MessageRow } from '../../src/store/store.ts';
+import type { Message } from '../../src/store/store.ts';
 import { buildZip, deflatedZeros, fileEntry } from './zip-builder.ts';
 import { crlf, fixture, headerBlock, sendRaw, waitUntil, withoutSekishoTrace } from './shield-helpers.ts';
 
@@ -42,7 +42,7 @@ function idOf(text: string): string {
   return m[1]!;
 }
 
-function symbolNames(m: MessageRow): string[] {
+function symbolNames(m: Message): string[] {
   return (inboundStateOf(m)?.symbols ?? []).map((s) => s.name);
 }
 

@@ -164,7 +164,7 @@ for (const kind of backends()) {
       await release(env, id, { email: USER, role: 'user', tenantId: h.inst.tenantId });
       const m = await h.inst.sekisho.store.message(id);
       assert.equal(m!.state, 'held', 'second stage');
-      assert.equal(JSON.parse(m!.plan!).outbound.stage, 1);
+      assert.equal(m!.plan.outbound!.stage, 1);
       // The first stage's link no longer acts.
       const stale = await get(h, first);
       assert.doesNotMatch(stale.body, /name="formToken"/);

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { openStore } from '../../src/store/open-store.ts';
-import type { MessageRow, Store } from '../../src/store/store.ts';
+import type { Message, Store } from '../../src/store/store.ts';
 import { newMessage } from '../helpers/messages.ts';
 import { QueueWorker, type Lease } from '../../src/queue/worker.ts';
 import { newId } from '../../src/util/id.ts';
@@ -27,7 +27,7 @@ for (const kind of backends()) {
       await tdb.drop();
     });
 
-    function worker(concurrency: number, handle: (m: MessageRow, lease: Lease) => Promise<void>) {
+    function worker(concurrency: number, handle: (m: Message, lease: Lease) => Promise<void>) {
       return new QueueWorker({
         store,
         logger: pino({ level: 'silent' }),

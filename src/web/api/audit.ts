@@ -10,6 +10,7 @@ import { auditLogFor } from '../../console/scoped-store.ts';
 import { defineRoute, type RouteSpec } from './route.ts';
 import { queryTime } from './query-dates.ts';
 import { anyObject, int, list, nullable, object, oneOfStrings, str } from './schema-kit.ts';
+import { decodeRecipients } from '../../store/message.ts';
 
 /** The most rows one CSV export writes; a filter narrows a bigger log. */
 export const CSV_MAX_ROWS = 100_000;
@@ -71,7 +72,7 @@ function objectOf(text: string): Record<string, unknown> {
 
 function itemOf(r: AuditRow) {
   const data = objectOf(r.data);
-  const recipients = r.recipients ? (JSON.parse(r.recipients) as unknown) : data.recipients;
+  const recipients = r.recipients ? decodeRecipients(r.recipients) : data.recipients;
   return {
     id: r.id,
     at: r.at,

@@ -2,7 +2,7 @@
 // actions planned (so a sender sees what was done: BCC, ZIP, download links — with their settings,
 // so the console can say it in the viewer's language), and the stage it waits in. Never the raw
 // plan (it holds form tokens of the confirmation pages).
-import type { MessageRow } from '../../store/store.ts';
+import type { Message } from '../../store/store.ts';
 import type { PlannedAction } from '../../policy/evaluate.ts';
 import { SYSTEM_SUBMITTER } from '../../store/message-search.ts';
 import { outboundStateOf } from '../../outbound/outbound-state.ts';
@@ -15,7 +15,7 @@ function actionView(a: PlannedAction) {
   return { ...settings, detail: describeAction(a) };
 }
 
-export function messageView(m: MessageRow) {
+export function messageView(m: Message) {
   const { state } = outboundStateOf(m);
   const stage = state && state.stage >= 0 ? state.stages[state.stage] : undefined;
   return {
@@ -29,7 +29,7 @@ export function messageView(m: MessageRow) {
     mailFrom: m.mail_from,
     headerFrom: m.header_from,
     subject: m.subject,
-    recipients: JSON.parse(m.recipients) as string[],
+    recipients: m.recipients,
     size: Number(m.size),
     submittedBy: m.submitted_by,
     lastError: m.last_error,

@@ -6,6 +6,7 @@
 // admins (operators: ?tenant=), audited as tenant.profile.
 import type { Store } from '../../store/store.ts';
 import { STAGE_WAIT_STATES } from '../../store/message-state.ts';
+import { lastErrorAtPerTenant, messagesPerTenant } from '../../store/message-counts.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import { bool, int, list, nullable, num, object, str, strList } from './schema-kit.ts';
 import { setTenantProfile, tenantProfile, tenantTimeZone } from '../../users/tenant-profile.ts';
@@ -33,11 +34,6 @@ export async function tenantOverview(store: Store, now = Date.now()): Promise<Te
   const db = store.db;
   const tenants = await db.selectFrom('tenants').select(['id', 'name', 'disabled_at', 'settings']).orderBy('name').execute();
   const domains = await db.selectFrom('domains').select(['tenant_id', 'domain']).orderBy('domain').execute();
-  const count = (q: ReturnType<typeof db.selectFrom<'messages'>>) =>
-    q
-      .select(['tenant_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .groupBy('tenant_id')
-      .execute();
   const users = countBy(
     await db
       .selectFrom('users')
@@ -52,21 +48,11 @@ export async function tenantOverview(store: Store, now = Date.now()): Promise<Te
   }
   const today = new Map<string, number>();
   for (const [zone, ids] of byZone) {
-    const q = db.selectFrom('messages').where('tenant_id', 'in', ids).where('created_at', '>=', dayStartInZone(now, zone));
-    for (const [id, n] of countBy(await count(q))) today.set(id, n);
+    for (const [id, n] of await messagesPerTenant(db, { tenantIds: ids, since: dayStartInZone(now, zone) })) today.set(id, n);
   }
-  const waiting = countBy(await count(db.selectFrom('messages').where('state', 'in', [...STAGE_WAIT_STATES])));
-  const quarantined = countBy(await count(db.selectFrom('messages').where('state', '=', 'quarantined')));
-  const lastError = new Map(
-    (
-      await db
-        .selectFrom('messages')
-        .select(['tenant_id', (eb) => eb.fn.max('updated_at').as('at')])
-        .where('last_error', 'is not', null)
-        .groupBy('tenant_id')
-        .execute()
-    ).map((r) => [r.tenant_id, Number(r.at)]),
-  );
+  const waiting = await messagesPerTenant(db, { states: STAGE_WAIT_STATES });
+  const quarantined = await messagesPerTenant(db, { states: ['quarantined'] });
+  const lastError = await lastErrorAtPerTenant(db);
   return tenants.map((t) => ({
     id: t.id,
     name: t.name,
