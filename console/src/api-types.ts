@@ -2284,6 +2284,8 @@ export interface paths {
                                 twoFactor: boolean;
                                 maySendAs: string[];
                                 createdAt: number;
+                                holdMinutes: number | null;
+                                confirm: boolean;
                             }[];
                         };
                     };
@@ -2472,7 +2474,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change a user’s role, manager (approver; must be a user of this tenant), name, department, language or the addresses they may send as (maySendAs replaces the list) */
+        /** Change a user’s role, manager (approver; must be a user of this tenant), name, department, language, the addresses they may send as (maySendAs replaces the list) or their sending settings (holdMinutes, confirm: overrides of the policy for their mail) */
         put: {
             parameters: {
                 query?: never;
@@ -2493,6 +2495,10 @@ export interface paths {
                         name?: string | null;
                         department?: string | null;
                         maySendAs?: string[];
+                        /** @description the user’s own hold minutes, 1 to 4320 (a 400 with code hold_minutes_range otherwise); null = the policy’s */
+                        holdMinutes?: number | null;
+                        /** @description 送信確認 on (the policy’s confirmations apply) or off (skipped for this user’s mail) */
+                        confirm?: boolean;
                     };
                 };
             };
@@ -3441,7 +3447,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Quarantined inbound mail (admins: the tenant; others: addressed to them) */
+        /** Quarantined inbound mail (admins: the tenant; others: addressed to them), newest first, a page at a time: pass `next` as `before` for the following page; `total` counts every page */
         get: {
             parameters: {
                 query?: {
@@ -3451,6 +3457,7 @@ export interface paths {
                     from?: string;
                     to?: string;
                     limit?: number;
+                    before?: string;
                     tenant?: string;
                 };
                 header?: never;
@@ -3495,6 +3502,8 @@ export interface paths {
                                 myRequest: ("pending" | "released" | "refused") | null;
                                 mayRelease: boolean;
                             }[];
+                            next: string | null;
+                            total: number;
                             selfRelease: boolean;
                             reasons: {
                                 /** @enum {string} */
