@@ -31,7 +31,6 @@ type Matching = Omit<QuarantineRowFilter, 'beforeId' | 'limit'>;
 function matching(db: Kysely<DB>, f: Matching): SelectQueryBuilder<DB, 'messages', object> {
   let q = db
     .selectFrom('messages')
-    .selectAll()
     .where('tenant_id', '=', f.tenantId)
     .where('direction', '=', 'inbound')
     .where('state', '=', 'quarantined');
