@@ -7,8 +7,7 @@ import { FINAL_MESSAGE_STATES, type MessageState } from './message-state.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { runMigrations, type Dialect, type MessageRow } from './dialect.ts';
 import type { DB, DomainTable, EventTable, RecipientTable, TenantTable, UserTable } from './schema.ts';
-import { allMigrations as sqliteMigrations } from './sqlite/all-migrations.ts';
-import { allMigrations as postgresMigrations } from './postgres/all-migrations.ts';
+import { migrationsFor } from './migrations/all.ts';
 import { CommitBatcher } from './commit-batcher.ts';
 import { DirectoryCache } from './directory-cache.ts';
 import { Prepared } from './prepared.ts';
@@ -67,7 +66,8 @@ export interface StateChange {
   firstAttemptAt?: number | null;
   lastError?: string | null;
   plan?: MessagePlan;
-  event?: Omit<EventInput, 'tenantId' | 'messageId'>;
+  /** the audit event of the change, or several, written in order in the same transaction */
+  event?: Omit<EventInput, 'tenantId' | 'messageId'> | ReadonlyArray<Omit<EventInput, 'tenantId' | 'messageId'>>;
 }
 
 export interface MessageFilter {
@@ -164,7 +164,7 @@ export class Store {
   }
 
   async migrate(): Promise<string[]> {
-    return runMigrations(this.dialect, this.kind === 'sqlite' ? sqliteMigrations : postgresMigrations);
+    return runMigrations(this.dialect, migrationsFor(this.kind));
   }
 
   /** Runs `fn` while no other node or process does the same (the migration lock). */
@@ -513,7 +513,7 @@ export class Store {
       const updated = await transitionQuery(Object.keys(set)).execute(trx, this.kind, m.id, node, ...Object.values(set));
       if (Number(updated.numAffectedRows) !== 1) return false;
       for (const r of recipientResults) await Q.recipientResult.execute(trx, this.kind, r.state, r.response, now, m.id, r.address);
-      if (change.event) await insertEvent(trx, this.kind, { ...change.event, tenantId: m.tenant_id, messageId: m.id });
+      for (const e of [change.event ?? []].flat()) await insertEvent(trx, this.kind, { ...e, tenantId: m.tenant_id, messageId: m.id });
       return true;
     });
   }

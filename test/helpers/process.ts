@@ -51,6 +51,9 @@ export function childEnv(
     SEKISHO_INBOUND_CONNECTION_RATE_PER_MINUTE: '0',
     SEKISHO_SUBMISSION_CONNECTIONS_PER_CLIENT: '0',
     SEKISHO_SUBMISSION_CONNECTION_RATE_PER_MINUTE: '0',
+    // one process unless a test asks for more (the default, auto, would run one per core of the
+    // machine the tests happen to run on)
+    SEKISHO_PROCESSES: '1',
     ...more,
   };
 }
@@ -70,6 +73,19 @@ export function startProcess(
   timeoutMs = 60_000,
 ): Promise<StartedProcess> {
   return startCommand(process.execPath, [...nodeArgs, ...CLI, 'start'], env, cwd, timeoutMs);
+}
+
+/**
+ * Starts `sekisho start` the way an install runs it: bin/sekisho.js on the built code in dist/
+ * (`npm run build`), not src/ through tsx. For the benches: what they measure is what users run.
+ */
+export function startBuiltProcess(
+  env: Record<string, string | undefined>,
+  nodeArgs: string[] = [],
+  timeoutMs = 60_000,
+): Promise<StartedProcess> {
+  const bin = fileURLToPath(new URL('../../bin/sekisho.js', import.meta.url));
+  return startCommand(process.execPath, [...nodeArgs, bin, 'start'], env, undefined, timeoutMs);
 }
 
 /** Starts a command that runs `sekisho start` (an installed copy, say) and resolves once it printed its ports. */
