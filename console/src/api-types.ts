@@ -2287,6 +2287,8 @@ export interface paths {
                                 twoFactor: boolean;
                                 maySendAs: string[];
                                 createdAt: number;
+                                holdMinutes: number | null;
+                                confirm: boolean;
                             }[];
                         };
                     };
@@ -2475,7 +2477,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change a user’s role, manager (approver; must be a user of this tenant), name, department, language or the addresses they may send as (maySendAs replaces the list) */
+        /** Change a user’s role, manager (approver; must be a user of this tenant), name, department, language, the addresses they may send as (maySendAs replaces the list) or their sending settings (holdMinutes, confirm: overrides of the policy for their mail) */
         put: {
             parameters: {
                 query?: never;
@@ -2496,6 +2498,10 @@ export interface paths {
                         name?: string | null;
                         department?: string | null;
                         maySendAs?: string[];
+                        /** @description the user’s own hold minutes, 1 to 4320 (a 400 with code hold_minutes_range otherwise); null = the policy’s */
+                        holdMinutes?: number | null;
+                        /** @description 送信確認 on (the policy’s confirmations apply) or off (skipped for this user’s mail) */
+                        confirm?: boolean;
                     };
                 };
             };
@@ -3444,7 +3450,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Quarantined inbound mail (admins: the tenant; others: addressed to them) */
+        /** Quarantined inbound mail (admins: the tenant; others: addressed to them), newest first, a page at a time: pass `next` as `before` for the following page; `total` counts every page */
         get: {
             parameters: {
                 query?: {
@@ -3454,6 +3460,7 @@ export interface paths {
                     from?: string;
                     to?: string;
                     limit?: number;
+                    before?: string;
                     tenant?: string;
                 };
                 header?: never;
@@ -3498,6 +3505,8 @@ export interface paths {
                                 myRequest: ("pending" | "released" | "refused") | null;
                                 mayRelease: boolean;
                             }[];
+                            next: string | null;
+                            total: number;
                             selfRelease: boolean;
                             reasons: {
                                 /** @enum {string} */

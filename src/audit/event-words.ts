@@ -50,10 +50,23 @@ const FIELDS = [
   'url',
   'timeZone',
   'displayName',
+  'approver_email',
+  'holdMinutes',
+  'confirm',
 ] as const;
 
+/** A user's sending settings (user.updated): a cleared value is said too (back to the policy, no approver). */
+function settingText(t: Words, key: string, value: unknown): string | null {
+  if (key === 'holdMinutes')
+    return value === null ? word(t, 'evdata.holdMinutes.policy') : (t.maybe('evdata.holdMinutes.value', { n: Number(value) }) ?? null);
+  if (key === 'confirm') return typeof value === 'boolean' ? word(t, value ? 'evdata.confirm.on' : 'evdata.confirm.off') : null;
+  return value === null ? word(t, 'evdata.approver_email.none') : typeof value === 'string' ? value : null;
+}
+
 function valueText(t: Words, key: string, value: unknown): string | null {
-  if (value === null || value === undefined || value === '') return null;
+  if (value === undefined) return null;
+  if (key === 'holdMinutes' || key === 'confirm' || key === 'approver_email') return settingText(t, key, value);
+  if (value === null || value === '') return null;
   if (key === 'rule') return ruleLabel(t, String(value));
   if (key === 'role') return roleLabel(t, String(value));
   // notice kinds come as outbound.approval, quarantine-digest, zip-password…

@@ -90,6 +90,8 @@ export function buildCli(): Command {
     .option('--approver <email>', 'the user of this tenant who approves their mail ("" = none)')
     .option('--name <name>', '氏名 as admins see it ("" = none)')
     .option('--department <department>', '部署 ("" = none)')
+    .option('--hold-minutes <minutes>', 'their own hold minutes, 1 to 4320, replacing the policy\'s for their mail ("" = the policy\'s)')
+    .addOption(new Option('--confirm <on|off>', 'off: confirmation stages are skipped for their mail').choices(['on', 'off']))
     .action(userSetCommand);
   user
     .command('import <file>')

@@ -114,7 +114,15 @@ function registerUserCommands(user: Command): void {
         if (opts.json) return print(JSON.stringify(users, null, 2));
         if (!users.length) return print(`tenant ${opts.tenant} has no users`);
         for (const u of users) {
-          const more = [u.name, u.department, u.approver && `approver ${u.approver}`, u.twoFactor && '2fa', u.disabled && 'DISABLED'];
+          const more = [
+            u.name,
+            u.department,
+            u.approver && `approver ${u.approver}`,
+            u.holdMinutes !== null && `hold ${u.holdMinutes} min`,
+            !u.confirm && 'confirm off',
+            u.twoFactor && '2fa',
+            u.disabled && 'DISABLED',
+          ];
           print([u.email, u.role, ...more.filter(Boolean)].join('\t'));
         }
       }),

@@ -1,6 +1,7 @@
 // `sekisho user set EMAIL [--role R] [--approver A] [--name 氏名] [--department 部署]
-// [--may-send-as A,B] [--password-stdin]`: changes an existing user. Each option changes one thing
-// and leaves the rest as it is ("" clears approver, name, department); the changes are made by the
+// [--hold-minutes N] [--confirm on|off] [--may-send-as A,B] [--password-stdin]`: changes an existing
+// user. Each option changes one thing and leaves the rest as it is ("" clears approver, name,
+// department, and the hold minutes back to the policy's); the changes are made by the
 // services the API uses too (src/users): --may-send-as replaces the addresses the user may send as
 // besides their own, --password-stdin sets a new password read from standard input. An approver
 // must be a user of the same tenant.
@@ -16,14 +17,31 @@ export interface UserSetOptions {
   approver?: string;
   name?: string;
   department?: string;
+  holdMinutes?: string;
+  confirm?: 'on' | 'off';
+}
+
+/** --hold-minutes: "" = back to the policy's minutes; otherwise a whole number (changeUser checks the range). */
+function holdMinutesOption(value: string | undefined): number | null | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') return null;
+  if (!/^\d+$/.test(value.trim())) throw new CliError(`--hold-minutes: "${value}" is not a whole number of minutes`);
+  return Number(value.trim());
 }
 
 export async function userSetCommand(email: string, opts: UserSetOptions): Promise<void> {
-  const change: UserChange = { role: opts.role, approver: opts.approver, name: opts.name, department: opts.department };
+  const change: UserChange = {
+    role: opts.role,
+    approver: opts.approver,
+    name: opts.name,
+    department: opts.department,
+    holdMinutes: holdMinutesOption(opts.holdMinutes),
+    confirm: opts.confirm === undefined ? undefined : opts.confirm === 'on',
+  };
   const changesUser = Object.values(change).some((v) => v !== undefined);
   if (opts.maySendAs === undefined && !opts.passwordStdin && !changesUser) {
     throw new CliError(
-      'nothing to change: give an option such as --role, --approver, --name, --department, --may-send-as or --password-stdin',
+      'nothing to change: give an option such as --role, --approver, --name, --department, --hold-minutes, --confirm, --may-send-as or --password-stdin',
     );
   }
   const password = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : null;
@@ -35,6 +53,7 @@ export async function userSetCommand(email: string, opts: UserSetOptions): Promi
       const after = await changeUser(store, user, change, 'cli');
       out.push(
         `${after.email}: ${after.role}, approver ${after.approver_email ?? '-'}, name ${after.name ?? '-'}, department ${after.department ?? '-'}`,
+        `  hold minutes ${after.hold_minutes ?? '(policy)'}, confirmation ${Number(after.confirm_off) === 1 ? 'off' : 'on (policy)'}`,
       );
     }
     if (opts.maySendAs !== undefined) {

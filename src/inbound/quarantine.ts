@@ -13,7 +13,7 @@ import { bodyFacts } from '../mime/stored-facts.ts';
 import { inboundDb } from './tenant-settings.ts';
 import type { InboundPlanState } from './decide.ts';
 import { adminOnlyMessage, reasonInputOf, reasonLabels, selfReleasable, type ReleaseClass } from './release-class.ts';
-import { quarantinedRows } from '../store/quarantine-query.ts';
+import { countQuarantined, quarantinedPlans, quarantinedRows } from '../store/quarantine-query.ts';
 
 export class QuarantineError extends Error {
   constructor(
@@ -64,6 +64,8 @@ export interface QuarantineFilter {
   since?: number;
   /** received before (epoch ms) */
   until?: number;
+  /** keyset cursor: only mail older than this id (the previous page's last) */
+  beforeId?: string;
   limit?: number;
 }
 
@@ -130,6 +132,18 @@ export async function assertSelfReleasable(store: Store, tenantId: string, id: s
   if (m && adminOnlyRelease(m)) throw new AdminOnlyReleaseError(releaseClassOfMessage(m));
 }
 
+/** The SQL filters of a quarantine filter (src/store/quarantine-query.ts); the reason class is not one. */
+function rowFilter(filter: QuarantineFilter) {
+  return {
+    tenantId: filter.tenantId,
+    heldFor: filter.recipient,
+    recipientContains: filter.recipientContains,
+    search: filter.search,
+    since: filter.since,
+    until: filter.until,
+  };
+}
+
 /** Rows read at a time while looking for mail of one reason class (the class is not a column). */
 const CLASS_BATCH = 500;
 
@@ -141,17 +155,10 @@ const CLASS_BATCH = 500;
  */
 export async function listQuarantine(store: Store, filter: QuarantineFilter): Promise<QuarantineItem[]> {
   const limit = filter.limit ?? 100;
-  const base = {
-    tenantId: filter.tenantId,
-    heldFor: filter.recipient,
-    recipientContains: filter.recipientContains,
-    search: filter.search,
-    since: filter.since,
-    until: filter.until,
-  };
-  if (!filter.reason) return (await quarantinedRows(store.db, { ...base, limit })).map(toItem);
+  const base = rowFilter(filter);
+  if (!filter.reason) return (await quarantinedRows(store.db, { ...base, beforeId: filter.beforeId, limit })).map(toItem);
   const found: QuarantineItem[] = [];
-  let beforeId: string | undefined;
+  let beforeId = filter.beforeId;
   for (;;) {
     const rows = await quarantinedRows(store.db, { ...base, beforeId, limit: CLASS_BATCH });
     for (const item of rows.map(toItem)) if (item.releaseClass === filter.reason && found.length < limit) found.push(item);
@@ -159,6 +166,26 @@ export async function listQuarantine(store: Store, filter: QuarantineFilter): Pr
     beforeId = rows[rows.length - 1]!.id;
   }
 }
+
+/**
+ * How much mail passes the filter (the list's 全N件), beforeId and limit aside: counted in SQL;
+ * with `reason`, the stored plans of the matching rows are classed in batches, as the list does.
+ */
+export async function countQuarantine(store: Store, filter: Omit<QuarantineFilter, 'beforeId' | 'limit'>): Promise<number> {
+  const base = rowFilter(filter);
+  if (!filter.reason) return countQuarantined(store.db, base);
+  let n = 0;
+  let beforeId: string | undefined;
+  for (;;) {
+    const rows = await quarantinedPlans(store.db, { ...base, beforeId, limit: COUNT_BATCH });
+    n += rows.filter((r) => releaseClassOfMessage(r) === filter.reason).length;
+    if (rows.length < COUNT_BATCH) return n;
+    beforeId = rows[rows.length - 1]!.id;
+  }
+}
+
+/** Plans read at a time while counting one reason class. */
+const COUNT_BATCH = 2000;
 
 /** Why a viewer may not release a message: self-release is off, or only an admin may (release-class.ts); null: they may. */
 export type ReleaseRefusal = 'self_release_off' | 'admin_only' | null;

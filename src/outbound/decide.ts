@@ -17,6 +17,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { currentPolicy } from './policy-service.ts';
+import { sendSettingsOf } from '../users/send-settings.ts';
 import { enter, STAGE_STATE, stageStartEvent, stagesOf, withOutbound, type OutboundState } from './outbound-state.ts';
 import { announceStage, languageFor, type OutboundEnv } from './stage-engine.ts';
 import { sendNotice, type Lang } from './notices.ts';
@@ -142,7 +143,7 @@ export function createDecider(env: OutboundEnv) {
     const user = await store.senderUser(senderEmail);
     const senderUser =
       user && user.tenant_id === ctx.tenantId
-        ? { email: user.email, managerEmail: user.approver_email }
+        ? { email: user.email, managerEmail: user.approver_email, settings: sendSettingsOf(user) }
         : ctx.user
           ? { email: ctx.user.email, managerEmail: null }
           : null;

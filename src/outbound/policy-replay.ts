@@ -13,6 +13,7 @@ import { inspectAttachments } from './inspect-attachments.ts';
 import type { Store } from '../store/store.ts';
 import type { MessageFacts } from '../mime/facts.ts';
 import { contactedDomains, externalDomains } from './decide.ts';
+import { sendSettingsOf, type UserSendSettings } from '../users/send-settings.ts';
 
 export interface ReplayedMessage {
   id: string;
@@ -82,14 +83,17 @@ export async function replayPolicy(
   const rows = await store.submittedOutbound(tenantId, since, limit);
   const summary: ReplaySummary = { messages: 0, byOutcome: {}, byRule: {}, byAction: {}, testMode: {} };
   const out: ReplayedMessage[] = [];
-  const users = new Map<string, { email: string; managerEmail: string | null } | null>();
+  const users = new Map<string, { email: string; managerEmail: string | null; settings: UserSendSettings } | null>();
   const needs = attachmentTextNeeds(policy);
   for (const m of rows) {
     const facts = await fullFacts(store, m);
     const sender = (m.submitted_by?.includes('@') ? m.submitted_by : m.mail_from).toLowerCase();
     if (!users.has(sender)) {
       const u = await store.userByEmail(sender);
-      users.set(sender, u && u.tenant_id === tenantId ? { email: u.email, managerEmail: u.approver_email } : null);
+      users.set(
+        sender,
+        u && u.tenant_id === tenantId ? { email: u.email, managerEmail: u.approver_email, settings: sendSettingsOf(u) } : null,
+      );
     }
     const contacted = await contactedDomains(store, tenantId, externalDomains(facts.recipients, tenantDomains));
     const inspection = needs ? await storedInspection(store, m.id, facts, needs.patterns) : undefined;

@@ -28,6 +28,7 @@ import type {
   OutboundRule,
   Policy,
   SubjectTagParams,
+  UserOverride,
   WebDownloadParams,
   ZipEncryptParams,
 } from './schema.ts';
@@ -42,9 +43,21 @@ export interface OutboundContext {
   /** recipient domain (lower-case, IDN as punycode) → messages this tenant sent there before this one */
   contactedDomains: ReadonlyMap<string, number>;
   /** the authenticated sender's user record, when known (not for trusted-network relays) */
-  senderUser?: { email: string; managerEmail?: string | null } | null;
+  senderUser?: { email: string; managerEmail?: string | null; settings?: UserSendSettings } | null;
   /** the text inside the attachments, when the policy needs it (see needsAttachmentText) */
   inspection?: ContentInspection;
+}
+
+/**
+ * What an admin set for one user on the users page (users.hold_minutes, users.confirm_off): overrides
+ * of the policy for that sender's mail only. Semantics in docs/policy.md ("Per-user settings").
+ */
+export interface UserSendSettings {
+  /** replaces the minutes of every hold of their mail, and is their baseline hold when nothing else
+   *  makes the mail wait (as a `users:` entry's hold would be); null = the policy's minutes */
+  holdMinutes: number | null;
+  /** false: confirmation stages are skipped for their mail; approval and block never are */
+  confirm: boolean;
 }
 
 /** Where a planned action came from: a rule, the tenant defaults, or the sender's users: entry. */
@@ -58,7 +71,11 @@ interface PlannedBase {
 
 export type PlannedAction = PlannedBase &
   (
-    | ({ type: 'hold' } & HoldParams)
+    | ({
+        type: 'hold';
+        /** set when the minutes are the sender's own (users page), not the rule's */
+        userMinutes?: true;
+      } & HoldParams)
     | ({ type: 'confirm' } & ConfirmParams)
     | ({
         type: 'approve';
@@ -172,7 +189,7 @@ export function evaluateOutbound(policy: Policy, facts: MessageFacts, ctx: Outbo
   if (!plan.blocked) {
     // Skipped first: a confirm that does not apply leaves the mail to the default hold, like no rule.
     skipWithoutExternal(plan, facts, internalDomains);
-    addDefaultHold(plan, out, userSettings, facts, internalDomains);
+    addDefaultHold(plan, out, userSettings, ctx.senderUser?.settings, facts, internalDomains);
   }
   return plan;
 }
@@ -255,7 +272,7 @@ const ATTACHMENT_TREATMENTS = new Set<PlannedActionType>(['zipEncrypt', 'webDown
 function planRuleActions(rule: OutboundRule, r: Resolver, into: PlannedAction[], skipped: SkippedAction[]): PlannedAction[] {
   for (const entry of rule.then) {
     const planned = planAction(entry, rule.name, r);
-    const why = whyNotApplicable(planned, into, r.facts);
+    const why = whyNotApplicable(planned, into, r);
     if (why) {
       skipped.push({ rule: rule.name, type: planned.type, why });
       continue;
@@ -268,7 +285,12 @@ function planRuleActions(rule: OutboundRule, r: Resolver, into: PlannedAction[],
 
 function planAction(entry: OutboundAction, rule: string, r: Resolver): PlannedAction {
   const base = { rule, source: 'rule' as const };
-  if ('hold' in entry) return { ...base, type: 'hold', ...entry.hold };
+  if ('hold' in entry) {
+    const own = r.ctx.senderUser?.settings?.holdMinutes ?? null;
+    return own === null
+      ? { ...base, type: 'hold', ...entry.hold }
+      : { ...base, type: 'hold', ...entry.hold, minutes: own, userMinutes: true };
+  }
   if ('confirm' in entry) return { ...base, type: 'confirm', ...entry.confirm };
   if ('approve' in entry) {
     const p = entry.approve;
@@ -303,8 +325,11 @@ function visibleRecipients(facts: MessageFacts): string[] {
 }
 
 /** Why an action planned by a matching rule does not apply here, or null when it does. */
-function whyNotApplicable(a: PlannedAction, planned: readonly PlannedAction[], facts: MessageFacts): string | null {
+function whyNotApplicable(a: PlannedAction, planned: readonly PlannedAction[], r: Resolver): string | null {
+  const facts = r.facts;
   switch (a.type) {
+    case 'confirm':
+      return r.ctx.senderUser?.settings?.confirm === false ? 'confirmation is off for this sender (user settings)' : null;
     case 'bcc':
       if (a.countAtLeast !== undefined && a.moved.length < a.countAtLeast)
         return `To+Cc hold ${a.moved.length} addresses, fewer than ${a.countAtLeast}`;
@@ -331,24 +356,27 @@ function whyNotApplicable(a: PlannedAction, planned: readonly PlannedAction[], f
 }
 
 /**
- * The tenant default hold (or the sender's own, from `users:`) applies only when no enforced
- * rule already made the message wait (hold, confirm or approve): a rule's stage replaces the
- * baseline rather than stacking with it. It goes first, before any rule's actions.
+ * The tenant default hold (or the sender's own, from `users:` or the users page's minutes) applies
+ * only when no enforced rule already made the message wait (hold, confirm or approve): a rule's
+ * stage replaces the baseline rather than stacking with it. It goes first, before any rule's actions.
+ * The users page's minutes win over the YAML entry (even its `hold: false`): they are the newer word.
  */
 function addDefaultHold(
   plan: Plan,
   out: Policy['outbound'],
   user: Policy['outbound']['users'][string] | undefined,
+  settings: UserSendSettings | undefined,
   facts: MessageFacts,
   internalDomains: readonly string[],
 ): void {
   if (plan.actions.some((a) => STAGES.has(a.type))) return;
-  if (user?.hold === false) return;
+  const minutes = settings?.holdMinutes ?? null;
+  if (user?.hold === false && minutes === null) return;
   const base = out.defaults.hold;
-  const own = user?.hold || undefined;
+  const own: Exclude<UserOverride['hold'], false> = user?.hold || (minutes !== null ? {} : undefined);
   if (!base && !own) return;
   const merged = {
-    minutes: own?.minutes ?? base?.minutes ?? 5,
+    minutes: minutes ?? own?.minutes ?? base?.minutes ?? 5,
     release: own?.release ?? base?.release ?? ('auto' as const),
     appliesTo: own?.appliesTo ?? base?.appliesTo ?? ('external' as const),
   };

@@ -37,6 +37,10 @@ export interface UserTable {
   /** 氏名 and 部署 as admins know them; null = not given */
   name: ColumnType<string | null, string | null | undefined, string | null>;
   department: ColumnType<string | null, string | null | undefined, string | null>;
+  /** the user's own hold minutes for their mail (users page); null = as the policy says */
+  hold_minutes: ColumnType<number | null, number | null | undefined, number | null>;
+  /** 1 = confirmation stages are skipped for their mail (users page, 送信確認 off) */
+  confirm_off: ColumnType<number, number | undefined, number>;
 }
 
 export interface PolicyTable {

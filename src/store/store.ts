@@ -297,6 +297,8 @@ export class Store {
       disabled_at: null,
       name: u.name ?? null,
       department: u.department ?? null,
+      hold_minutes: null,
+      confirm_off: 0,
     }));
     await this.db.transaction().execute(async (trx) => {
       for (const row of rows) {

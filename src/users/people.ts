@@ -9,6 +9,7 @@ import type { Store, User } from '../store/store.ts';
 import { consoleDb } from '../web/session/auth.ts';
 import { EMAIL_RE } from '../cli/context.ts';
 import { hashPassword } from '../util/password.ts';
+import { holdMinutesProblem, sendSettingsOf } from './send-settings.ts';
 
 export class PeopleError extends Error {
   constructor(
@@ -39,6 +40,10 @@ export interface UserView {
   disabledAt: number | null;
   twoFactor: boolean;
   createdAt: number;
+  /** the user's own hold minutes (一時保留の時間); null = as the policy says */
+  holdMinutes: number | null;
+  /** 送信確認: false = confirmation stages are skipped for their mail */
+  confirm: boolean;
 }
 
 /** The user with this address, in `tenantId` when given (tenant isolation), or PeopleError 404. */
@@ -126,6 +131,7 @@ async function viewsOf(store: Store, rows: User[]): Promise<UserView[]> {
     disabledAt: u.disabled_at == null ? null : Number(u.disabled_at),
     twoFactor: enrolled.has(u.email),
     createdAt: Number(u.created_at),
+    ...sendSettingsOf(u),
   }));
 }
 
@@ -259,6 +265,10 @@ export interface UserChange {
   name?: string | null;
   department?: string | null;
   language?: 'ja' | 'en';
+  /** the user's own hold minutes, 1 to 4320; null = as the policy says (send-settings.ts) */
+  holdMinutes?: number | null;
+  /** 送信確認 on (true, the policy's confirmations apply) or off (skipped for their mail) */
+  confirm?: boolean;
 }
 
 function optionalText(value: string | null | undefined, what: string): string | null | undefined {
@@ -269,13 +279,15 @@ function optionalText(value: string | null | undefined, what: string): string | 
   return text || null;
 }
 
+type UserSet = Partial<Pick<User, 'role' | 'approver_email' | 'name' | 'department' | 'language' | 'hold_minutes' | 'confirm_off'>>;
+
 /**
  * Changes the given fields only. The approver must be another user of the same tenant; a role
- * outside admin, approver, user is refused. Audited as user.updated with what changed.
+ * outside admin, approver, user is refused; hold minutes are the policy's 1 to 4320. Audited as
+ * user.updated with what changed (the sending settings as holdMinutes and confirm).
  */
 export async function changeUser(store: Store, user: User, change: UserChange, actor: string): Promise<User> {
-  const set: { role?: UserRole; approver_email?: string | null; name?: string | null; department?: string | null; language?: 'ja' | 'en' } =
-    {};
+  const set: UserSet = {};
   if (change.role !== undefined) {
     if (!(ROLES as readonly string[]).includes(change.role)) {
       throw new PeopleError(`the role must be one of ${ROLES.join(', ')} (got "${change.role}")`);
@@ -302,15 +314,28 @@ export async function changeUser(store: Store, user: User, change: UserChange, a
     if (change.language !== 'ja' && change.language !== 'en') throw new PeopleError('the language must be ja or en');
     set.language = change.language;
   }
+  if (change.holdMinutes !== undefined) {
+    const problem = holdMinutesProblem(change.holdMinutes);
+    if (problem) throw new PeopleError(problem, 400, 'hold_minutes_range');
+    set.hold_minutes = change.holdMinutes;
+  }
+  if (change.confirm !== undefined) set.confirm_off = change.confirm ? 0 : 1;
   if (Object.keys(set).length === 0) throw new PeopleError('nothing to change');
   await store.db.updateTable('users').set(set).where('id', '=', user.id).execute();
   store.directory.forget();
+  const { hold_minutes, confirm_off, ...rest } = set;
   await store.appendEvent({
     tenantId: user.tenant_id,
     messageId: null,
     actor,
     type: 'user.updated',
-    data: { email: user.email, ...set, ...(set.role && set.role !== user.role ? { previousRole: user.role } : {}) },
+    data: {
+      email: user.email,
+      ...rest,
+      ...(set.role && set.role !== user.role ? { previousRole: user.role } : {}),
+      ...(hold_minutes !== undefined ? { holdMinutes: hold_minutes } : {}),
+      ...(confirm_off !== undefined ? { confirm: confirm_off === 0 } : {}),
+    },
   });
   return { ...user, ...set };
 }

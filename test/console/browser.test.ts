@@ -214,15 +214,25 @@ for (const kind of backends()) {
       await page.waitForSelector('text=admin@acme.example');
       await shot('users');
       // a delegation (送信者として使えるアドレス): taro may send as the shared info@ mailbox
-      const sendAs = page.locator('tr', { hasText: USER }).getByRole('textbox', { name: '送信者として使えるアドレス' });
-      await sendAs.fill('info@acme.example');
-      await sendAs.blur();
+      // (in the user's settings, opened with 編集 under their row)
+      const settings = async () => {
+        await page
+          .locator('tr', { has: page.getByTestId(`status-${USER}`) })
+          .getByRole('button', { name: '編集' })
+          .click();
+        return page.getByRole('form', { name: `${USER} の設定` }).getByRole('textbox', { name: '送信者として使えるアドレス' });
+      };
+      await (await settings()).fill('info@acme.example');
+      await page
+        .getByRole('form', { name: `${USER} の設定` })
+        .getByRole('button', { name: '保存' })
+        .click();
+      await page.getByText(`${USER} の設定を保存しました。`).waitFor();
       const taro = (await h.inst.sekisho.store.userByEmail(USER))!;
-      for (let i = 0; i < 100 && (await sendAsAddresses(h.inst.sekisho.store, taro.id)).length === 0; i++) await page.waitForTimeout(50);
       assert.deepEqual(await sendAsAddresses(h.inst.sekisho.store, taro.id), ['info@acme.example']);
       await page.reload();
       await page.waitForSelector('text=admin@acme.example');
-      assert.equal(await sendAs.inputValue(), 'info@acme.example');
+      assert.equal(await (await settings()).inputValue(), 'info@acme.example');
       assert.deepEqual(dialogs, []);
     });
   });

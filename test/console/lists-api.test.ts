@@ -2,7 +2,7 @@
 // separates outbound, inbound and Sekisho's own notices (hidden unless asked for), counts every
 // page, offers the policy's rules and refuses a date range that ends before it starts; the
 // quarantine list gives the decoded From display name, filters by reason class, recipient, dates
-// and text, and bulk release / delete follow the single actions' rules, audited per message.
+// and text, pages by keyset with the total (by reason and for a recipient too), and bulk release / delete follow the single actions' rules, audited per message.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends } from '../helpers/databases.ts';
@@ -157,6 +157,39 @@ for (const kind of backends()) {
         all.items.every((i) => i.mayRelease),
         'an admin releases every class',
       );
+    });
+
+    it('the quarantine list pages by keyset with the total, also by reason and for a recipient', async () => {
+      type Page = { items: Array<{ id: string }>; next: string | null; total: number };
+      const page = async (query: string, who = 'admin') => (await as[who]!.call('GET', `/api/quarantine${query}`)).json as Page;
+      const walk = async (query: string, who = 'admin') => {
+        const seen: string[] = [];
+        let before: string | null = null;
+        const totals = new Set<number>();
+        do {
+          const p: Page = await page(`?limit=1${query}${before ? `&before=${before}` : ''}`, who);
+          seen.push(...p.items.map((i) => i.id));
+          totals.add(p.total);
+          before = p.next;
+        } while (before);
+        return { seen, totals: [...totals] };
+      };
+      const first = await page('?limit=2');
+      assert.equal(first.items.length, 2);
+      assert.equal(first.total, 3);
+      const second = await page(`?limit=2&before=${first.next}`);
+      assert.deepEqual([second.items.length, second.next, second.total], [1, null, 3]);
+      assert.deepEqual(
+        [...first.items, ...second.items].map((i) => i.id).sort(),
+        [ids.ceo, ids.spamHanako, ids.exe].sort(),
+        'every message once',
+      );
+      const spam = await walk('&reason=spam');
+      assert.deepEqual([spam.seen.sort(), spam.totals], [[ids.ceo, ids.spamHanako].sort(), [2]]);
+      const hanako = await walk('', 'hanako');
+      assert.deepEqual([hanako.seen.sort(), hanako.totals], [[ids.spamHanako, ids.exe].sort(), [2]]);
+      const none = await page('?search=nothing-like-this');
+      assert.deepEqual([none.items, none.next, none.total], [[], null, 0]);
     });
 
     it('bulk release follows the verdict-class rules per message; bulk delete is for admins; each audited', async () => {

@@ -239,6 +239,7 @@ for (const kind of backends()) {
         await page.locator('table.data-table tbody tr').first().waitFor();
         await waitUntil(async () => ((await page.locator('table.data-table tbody tr').count()) === 1 ? true : undefined), 'one row');
         assert.ok(await row(`${tag} 請求書`).getByText(w.dangerous).isVisible());
+        assert.equal(await page.getByTestId('quarantine-count').innerText(), w.oneOfOne, 'the count, as on the search page');
         await page.getByLabel(w.reason).selectOption('');
         await page.getByRole('button', { name: w.filter }).click();
         await row(`${tag} other`).waitFor();

@@ -61,10 +61,12 @@ for (const kind of backends()) {
       assert.equal(first.items.length, 50, 'the default page');
       assert.deepEqual(Object.keys(first.items[0]).sort(), [
         'approver',
+        'confirm',
         'createdAt',
         'department',
         'disabled',
         'email',
+        'holdMinutes',
         'language',
         'maySendAs',
         'name',

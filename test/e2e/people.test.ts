@@ -121,7 +121,7 @@ for (const kind of backends()) {
       assert.deepEqual(events.map((e) => `${e.type}/${e.actor}`).sort(), ['user.disabled/cli', 'user.enabled/cli']);
     });
 
-    it('user set: name, department, role and an approver that must exist in the tenant', async () => {
+    it('user set: name, department, role, an approver that must exist in the tenant, hold minutes and confirmation', async () => {
       const nobody = await cli(['user', 'set', USER, '--approver', 'nobody@acme.example']);
       assert.equal(nobody.code, 1);
       assert.match(nobody.stderr, /approver nobody@acme\.example is not a user of this tenant/);
@@ -130,9 +130,23 @@ for (const kind of backends()) {
       assert.equal((await cli(['user', 'set', USER, '--role', 'boss'])).code, 2, 'unknown role');
       const ok = await cli(['user', 'set', USER, '--approver', ADMIN, '--name', '山田 太郎', '--department', '営業部']);
       assert.equal(ok.code, 0, ok.stderr);
+      const range = await cli(['user', 'set', USER, '--hold-minutes', '0']);
+      assert.equal(range.code, 1);
+      assert.match(range.stderr, /between 1 and 4320/);
+      assert.equal((await cli(['user', 'set', USER, '--confirm', 'maybe'])).code, 2, 'on or off');
+      const settings = await cli(['user', 'set', USER, '--hold-minutes', '15', '--confirm', 'off']);
+      assert.equal(settings.code, 0, settings.stderr);
+      assert.match(settings.stdout, /hold minutes 15, confirmation off/);
       const list = JSON.parse((await cli(['user', 'list', '--tenant', 'acme', '--json'])).stdout);
       const taro = list.find((u: { email: string }) => u.email === USER);
       assert.deepEqual([taro.approver, taro.name, taro.department, taro.disabled], [ADMIN, '山田 太郎', '営業部', false]);
+      assert.deepEqual([taro.holdMinutes, taro.confirm], [15, false]);
+      assert.match((await cli(['user', 'list', '--tenant', 'acme'])).stdout, /taro@acme\.example\tuser\t.*hold 15 min\tconfirm off/);
+      assert.equal((await cli(['user', 'set', USER, '--hold-minutes', '', '--confirm', 'on'])).code, 0);
+      const back = JSON.parse((await cli(['user', 'list', '--tenant', 'acme', '--json'])).stdout).find(
+        (u: { email: string }) => u.email === USER,
+      );
+      assert.deepEqual([back.holdMinutes, back.confirm], [null, true], 'back to the policy');
       const del = await cli(['user', 'delete', ADMIN]);
       assert.equal(del.code, 1, 'the approver of someone is not deleted');
       assert.match(del.stderr, /approves the mail of taro@acme\.example/);

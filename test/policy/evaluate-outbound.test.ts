@@ -621,6 +621,105 @@ test('defaults.hold appliesTo: all holds internal mail too; a user without defau
   );
 });
 
+// ---------------------------------------------------------------- per-user settings (users page)
+
+const settingsOf = (email: string, holdMinutes: number | null, confirm: boolean): OutboundContext['senderUser'] => ({
+  email,
+  managerEmail: 'boss@acme.example',
+  settings: { holdMinutes, confirm },
+});
+const brief = (plan: Plan) => plan.actions.map((a) => (a.type === 'hold' ? [a.type, a.rule, a.minutes, a.release] : [a.type, a.rule]));
+
+const settingsCases: Array<[string, MessageSpec, OutboundContext['senderUser'], Array<[string, string, number?, string?]>]> = [
+  [
+    'hold minutes replace the default hold’s',
+    { to: ['a@partner.example'] },
+    settingsOf('taro@acme.example', 12, true),
+    [['hold', '(user)', 12, 'auto']],
+  ],
+  [
+    'hold minutes replace a rule hold’s minutes',
+    { to: ['a@partner.example'], attachments: [{ filename: 'big.zip', size: 6 * 1024 * 1024 }] },
+    settingsOf('taro@acme.example', 3, true),
+    [['hold', 'big files wait longer', 3, 'auto']],
+  ],
+  [
+    'hold minutes win over a users: entry, even hold: false',
+    { from: 'bot@acme.example', to: ['a@partner.example'] },
+    settingsOf('bot@acme.example', 9, true),
+    [['hold', '(user)', 9, 'auto']],
+  ],
+  [
+    'hold minutes keep the users: entry’s release',
+    { from: 'tanaka@acme.example', to: ['a@partner.example'] },
+    settingsOf('tanaka@acme.example', 20, true),
+    [['hold', '(user)', 20, 'manual']],
+  ],
+  [
+    'no minutes of their own: the policy’s',
+    { to: ['a@partner.example'] },
+    settingsOf('taro@acme.example', null, true),
+    [['hold', '(defaults)', 5, 'auto']],
+  ],
+  [
+    'hold minutes follow the default hold’s appliesTo: internal mail is not held',
+    { to: ['a@acme.example'] },
+    settingsOf('taro@acme.example', 12, true),
+    [],
+  ],
+  [
+    'confirmation off skips the confirm stage; the baseline hold takes its place',
+    { to: ['a@new.example'] },
+    settingsOf('taro@acme.example', null, false),
+    [['hold', '(defaults)', 5, 'auto']],
+  ],
+  [
+    'confirmation on keeps it',
+    { to: ['a@new.example'] },
+    settingsOf('taro@acme.example', null, true),
+    [['confirm', 'confirm first contact']],
+  ],
+];
+
+for (const [label, spec, senderUser, expected] of settingsCases) {
+  test(`user settings: ${label}`, () => {
+    assert.deepEqual(brief(evaluateOutbound(policy(DEFAULTS), message(spec), { ...CTX, senderUser })), expected);
+  });
+}
+
+test('user settings: confirmation off never skips approval or block; the skip is said; other senders keep the policy', () => {
+  const p = policy(`version: 1
+outbound:
+  rules:
+    - name: check gmail
+      when: { recipients: { any: ["*@gmail.com"] } }
+      then: [ { confirm: }, { approve: { by: manager } }, { hold: { minutes: 30 } } ]
+    - name: no yahoo
+      when: { recipients: { any: ["*@yahoo.example"] } }
+      then: [ { block: { reason: no } } ]
+`);
+  const taro = settingsOf('taro@acme.example', 2, false);
+  const plan = evaluateOutbound(p, message({ to: ['a@gmail.com'] }), { ...CTX, senderUser: taro });
+  assert.deepEqual(brief(plan), [
+    ['approve', 'check gmail'],
+    ['hold', 'check gmail', 2, 'auto'],
+  ]);
+  assert.deepEqual(plan.skipped, [{ rule: 'check gmail', type: 'confirm', why: 'confirmation is off for this sender (user settings)' }]);
+  const hold = plan.actions.find((a) => a.type === 'hold');
+  assert.equal(hold?.type === 'hold' && hold.userMinutes, true, 'the audit can tell the minutes were the user’s');
+  const blocked = evaluateOutbound(p, message({ to: ['a@yahoo.example'] }), { ...CTX, senderUser: taro });
+  assert.equal(blocked.blocked?.rule, 'no yahoo');
+  const other = evaluateOutbound(p, message({ from: 'hanako@acme.example', to: ['a@gmail.com'] }), {
+    ...CTX,
+    senderUser: { email: 'hanako@acme.example', managerEmail: 'boss@acme.example', settings: { holdMinutes: null, confirm: true } },
+  });
+  assert.deepEqual(brief(other), [
+    ['confirm', 'check gmail'],
+    ['approve', 'check gmail'],
+    ['hold', 'check gmail', 30, 'auto'],
+  ]);
+});
+
 test('no default hold on blocked mail', () => {
   const p = policy('version: 1\noutbound:\n  defaults: { hold: {} }\n  rules:\n    - { name: b, then: [ { block: { reason: no } } ] }\n');
   const plan = evaluateOutbound(p, message(), CTX);

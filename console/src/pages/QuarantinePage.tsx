@@ -1,7 +1,8 @@
 // 隔離: quarantined inbound mail (admins: the tenant's; others: addressed to them), each with the
 // From display name beside the address (CEO fraud is a display name) and the real reason
 // (ウイルス検出, 迷惑メール スコア 12.3: the server's one label function). Filters: reason class,
-// recipient (admins), received dates and a search of sender and subject. プレビュー shows the one
+// recipient (admins), received dates and a search of sender and subject; pages of 50 by keyset with
+// the count (1–50件 / 全1,234件) and 前へ / 次へ (Pager). プレビュー shows the one
 // message view (MessagePreview: sanitized HTML in a sandboxed frame, or text); 隔離解除 (admins, or
 // anyone when the tenant allows self-release and the mail is spam: the server's `mayRelease`) and
 // 削除 (admins) ask first, naming the mail and why it was quarantined; the same for the selected
@@ -17,6 +18,7 @@ import { ActionFeedback } from '../components/ActionFeedback.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { LoadState } from '../components/LoadState.tsx';
 import { MessagePreviewOf } from '../components/MessagePreview.tsx';
+import { PageButtons, PageRange } from '../components/Pager.tsx';
 import { epoch } from './SearchPage.tsx';
 
 type List = GetAnswer<'/api/quarantine'>;
@@ -29,8 +31,12 @@ const NO_FILTERS: Filters = { search: '', reason: '', recipient: '', from: '', t
 /** what a bulk action answers: how many were done and how many not */
 type Bulk = { done: number; failed: number };
 
-function queryOf(f: Filters, zone: string) {
+const PAGE = 50;
+
+function queryOf(f: Filters, before: string | undefined, zone: string) {
   return {
+    ...(before ? { before } : {}),
+    limit: PAGE,
     ...(f.search ? { search: f.search } : {}),
     ...(f.reason ? { reason: f.reason } : {}),
     ...(f.recipient ? { recipient: f.recipient } : {}),
@@ -47,17 +53,20 @@ function bulkDone(t: Translator, key: MessageKey, r: Bulk): string {
 export function QuarantinePage({ isAdmin }: { isAdmin: boolean }) {
   const t = useI18n();
   const [f, setF] = useState<Filters>(NO_FILTERS);
-  const [applied, setApplied] = useState<Filters>(NO_FILTERS);
-  const loaded = useLoad(() => ok(client.GET('/api/quarantine', { params: { query: queryOf(applied, t.zone) } })));
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  // the filters that ran and where the page starts; `starts` holds the cursors of the earlier pages (前へ)
+  const [run, setRun] = useState<{ f: Filters; before?: string; starts: Array<string | undefined> }>({ f: NO_FILTERS, starts: [] });
+  const applied = run.f;
+  const loaded = useLoad(() => ok(client.GET('/api/quarantine', { params: { query: queryOf(run.f, run.before, t.zone) } })));
   const mounted = useRef(false);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter is what reloads the list
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter or page is what reloads the list
   useEffect(() => {
+    setSelected(new Set());
     if (mounted.current) loaded.reload();
     mounted.current = true;
-  }, [applied, loaded.reload]);
+  }, [run, loaded.reload]);
   const action = useAction();
   const [open, setOpen] = useState<Preview | null>(null);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
   const items = loaded.data?.items ?? [];
   const chosen = items.filter((m) => selected.has(m.id));
   const reload = () => {
@@ -132,7 +141,7 @@ export function QuarantinePage({ isAdmin }: { isAdmin: boolean }) {
         role="search"
         onSubmit={(e) => {
           e.preventDefault();
-          setApplied(f);
+          setRun({ f, starts: [] });
         }}
       >
         <label>
@@ -195,70 +204,80 @@ export function QuarantinePage({ isAdmin }: { isAdmin: boolean }) {
       <LoadState loaded={loaded} empty={filtering ? t('q.none') : t('q.empty')}>
         {(data) =>
           data.items.length > 0 && (
-            <DataTable<Item>
-              label={t('nav.quarantine')}
-              rows={data.items}
-              rowKey={(m) => m.id}
-              rowAttrs={(m) => ({ 'data-id': m.id })}
-              columns={[
-                {
-                  key: 'select',
-                  label: t('q.selectColumn'),
-                  className: 'select',
-                  render: (m) => (
-                    <input
-                      type="checkbox"
-                      name="select"
-                      aria-label={t('q.select', { subject: m.subject })}
-                      checked={selected.has(m.id)}
-                      onChange={(e) => toggle(m.id, e.target.checked)}
-                    />
-                  ),
-                },
-                { key: 'received', label: t('col.received'), render: (m) => formatDate(m.receivedAt, t) },
-                {
-                  key: 'from',
-                  label: t('col.from'),
-                  className: 'addresses',
-                  render: (m) => (
-                    <span className="from">
-                      {m.fromName && <b className="display-name">{m.fromName}</b>} <span>{m.fromAddress || m.mailFrom}</span>
-                    </span>
-                  ),
-                },
-                { key: 'to', label: t('col.to'), render: (m) => m.recipients.join(', '), className: 'addresses' },
-                { key: 'subject', label: t('col.subject'), render: (m) => m.subject, className: 'subject' },
-                { key: 'reason', label: t('col.reason'), render: (m) => <span className="reason">{m.reasonLabel[t.lang]}</span> },
-                {
-                  key: 'actions',
-                  label: t('col.actions'),
-                  className: 'actions',
-                  render: (m) => (
-                    <>
-                      <button type="button" onClick={() => show(m.id)}>
-                        {t('q.preview')}
-                      </button>
-                      {m.mayRelease ? (
-                        <button type="button" className="primary" disabled={action.busy} onClick={() => release(m)}>
-                          {t('q.release')}
+            <>
+              <PageRange first={run.starts.length * PAGE + 1} shown={data.items.length} total={data.total} testId="quarantine-count" />
+              <DataTable<Item>
+                label={t('nav.quarantine')}
+                rows={data.items}
+                rowKey={(m) => m.id}
+                rowAttrs={(m) => ({ 'data-id': m.id })}
+                columns={[
+                  {
+                    key: 'select',
+                    label: t('q.selectColumn'),
+                    className: 'select',
+                    render: (m) => (
+                      <input
+                        type="checkbox"
+                        name="select"
+                        aria-label={t('q.select', { subject: m.subject })}
+                        checked={selected.has(m.id)}
+                        onChange={(e) => toggle(m.id, e.target.checked)}
+                      />
+                    ),
+                  },
+                  { key: 'received', label: t('col.received'), render: (m) => formatDate(m.receivedAt, t) },
+                  {
+                    key: 'from',
+                    label: t('col.from'),
+                    className: 'addresses',
+                    render: (m) => (
+                      <span className="from">
+                        {m.fromName && <b className="display-name">{m.fromName}</b>} <span>{m.fromAddress || m.mailFrom}</span>
+                      </span>
+                    ),
+                  },
+                  { key: 'to', label: t('col.to'), render: (m) => m.recipients.join(', '), className: 'addresses' },
+                  { key: 'subject', label: t('col.subject'), render: (m) => m.subject, className: 'subject' },
+                  { key: 'reason', label: t('col.reason'), render: (m) => <span className="reason">{m.reasonLabel[t.lang]}</span> },
+                  {
+                    key: 'actions',
+                    label: t('col.actions'),
+                    className: 'actions',
+                    render: (m) => (
+                      <>
+                        <button type="button" onClick={() => show(m.id)}>
+                          {t('q.preview')}
                         </button>
-                      ) : m.myRequest ? (
-                        <span className="request-state">{t(`q.myRequest.${m.myRequest}` as MessageKey)}</span>
-                      ) : (
-                        <button type="button" disabled={action.busy} onClick={() => ask(m)}>
-                          {t('q.requestRelease')}
-                        </button>
-                      )}
-                      {isAdmin && (
-                        <button type="button" className="danger" disabled={action.busy} onClick={() => remove(m)}>
-                          {t('q.delete')}
-                        </button>
-                      )}
-                    </>
-                  ),
-                },
-              ]}
-            />
+                        {m.mayRelease ? (
+                          <button type="button" className="primary" disabled={action.busy} onClick={() => release(m)}>
+                            {t('q.release')}
+                          </button>
+                        ) : m.myRequest ? (
+                          <span className="request-state">{t(`q.myRequest.${m.myRequest}` as MessageKey)}</span>
+                        ) : (
+                          <button type="button" disabled={action.busy} onClick={() => ask(m)}>
+                            {t('q.requestRelease')}
+                          </button>
+                        )}
+                        {isAdmin && (
+                          <button type="button" className="danger" disabled={action.busy} onClick={() => remove(m)}>
+                            {t('q.delete')}
+                          </button>
+                        )}
+                      </>
+                    ),
+                  },
+                ]}
+              />
+              <PageButtons
+                hasPrev={run.starts.length > 0}
+                hasNext={!!data.next}
+                busy={loaded.loading}
+                onPrev={() => setRun({ f: run.f, before: run.starts[run.starts.length - 1], starts: run.starts.slice(0, -1) })}
+                onNext={() => setRun({ f: run.f, before: data.next ?? undefined, starts: [...run.starts, run.before] })}
+              />
+            </>
           )
         }
       </LoadState>

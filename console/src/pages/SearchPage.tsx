@@ -5,12 +5,13 @@
 // are three different sights. A row opens the message.
 import { useEffect, useRef, useState } from 'react';
 import { client, ok, type GetAnswer } from '../api.ts';
-import { formatDate, formatNumber, useI18n, type MessageKey } from '../i18n.ts';
+import { formatDate, useI18n, type MessageKey } from '../i18n.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 import { useGo } from '../route.ts';
 import { ActionList } from '../components/ActionList.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { LoadState } from '../components/LoadState.tsx';
+import { PageButtons, PageRange } from '../components/Pager.tsx';
 import { RuleChips } from '../components/RuleChips.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { MESSAGE_STATES, type MessageState, stateLabel } from '../words/states.ts';
@@ -148,13 +149,7 @@ export function SearchPage({ own }: { own?: boolean }) {
         {(data) =>
           data.items.length > 0 && (
             <>
-              <p className="muted" aria-live="polite" data-testid="search-count">
-                {t('search.range', {
-                  start: formatNumber(first, t.lang),
-                  end: formatNumber(first + data.items.length - 1, t.lang),
-                  total: formatNumber(data.total, t.lang),
-                })}
-              </p>
+              <PageRange first={first} shown={data.items.length} total={data.total} testId="search-count" />
               <DataTable<Message>
                 label={title}
                 rows={data.items}
@@ -188,22 +183,13 @@ export function SearchPage({ own }: { own?: boolean }) {
                     : { key: 'rules', label: t('col.rules'), render: (m) => <RuleChips rules={m.rules} /> },
                 ]}
               />
-              <div className="buttons">
-                <button
-                  type="button"
-                  disabled={run.starts.length === 0 || loaded.loading}
-                  onClick={() => setRun({ f: run.f, before: run.starts[run.starts.length - 1], starts: run.starts.slice(0, -1) })}
-                >
-                  {t('search.prevPage')}
-                </button>
-                <button
-                  type="button"
-                  disabled={!data.next || loaded.loading}
-                  onClick={() => setRun({ f: run.f, before: data.next ?? undefined, starts: [...run.starts, run.before] })}
-                >
-                  {t('search.nextPage')}
-                </button>
-              </div>
+              <PageButtons
+                hasPrev={run.starts.length > 0}
+                hasNext={!!data.next}
+                busy={loaded.loading}
+                onPrev={() => setRun({ f: run.f, before: run.starts[run.starts.length - 1], starts: run.starts.slice(0, -1) })}
+                onNext={() => setRun({ f: run.f, before: data.next ?? undefined, starts: [...run.starts, run.before] })}
+              />
             </>
           )
         }

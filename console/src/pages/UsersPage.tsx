@@ -1,20 +1,22 @@
 // ユーザー (admins): search (address, name, department) and pages of 50 (the server pages by
 // keyset, so 10,000 users are as quick as 10), add one (an empty password is generated and shown
 // once), CSV import with name and department (all rows or none; every bad row listed at once in the
-// viewer's language), change role (making someone an admin asks first), approver (上長), name
-// and department inline; disable and enable (asks first), a new password (asks, shown once) and
+// viewer's language), change role inline (making someone an admin asks first); 編集 opens the
+// user's settings under their row (UserSettings: name, department, approver, language, send-as,
+// hold minutes, 送信確認); disable and enable (asks first), a new password (asks, shown once) and
 // removing two-factor (asks). Each is one call of /api/users (src/users/people.ts on the server).
+// The table keeps to a few narrow columns so it fits 1366 px in either language.
 import { useEffect, useRef, useState } from 'react';
-import { ApiError, client, ok, type ErrorBody, type GetAnswer } from '../api.ts';
+import { ApiError, client, ok, type ErrorBody } from '../api.ts';
 import { formatDate, useI18n } from '../i18n.ts';
 import { useAction } from '../hooks/useAction.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 import { ActionFeedback } from '../components/ActionFeedback.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { LoadState } from '../components/LoadState.tsx';
-import { languageLabel, roleLabel } from '../words/states.ts';
+import { roleLabel } from '../words/states.ts';
+import { sendingSummary, UserSettings, type User, type UserChange } from './UserSettings.tsx';
 
-type User = GetAnswer<'/api/users'>['items'][number];
 type Role = User['role'];
 const ROLES: Role[] = ['user', 'approver', 'admin'];
 
@@ -41,12 +43,21 @@ export function UsersPage() {
   const [nu, setNu] = useState<{ email: string; role: Role; approver: string }>({ email: '', role: 'user', approver: '' });
   const [csv, setCsv] = useState('');
   const [generated, setGenerated] = useState<Array<{ email: string; password: string }>>([]);
-  type Change = { role?: Role; approver?: string | null; name?: string | null; department?: string | null; maySendAs?: string[] };
-  const update = (email: string, body: Change, confirm?: { text: string; yes: string }) =>
+  // whose settings are open under their row (編集)
+  const [editing, setEditing] = useState<string | null>(null);
+  const update = (email: string, body: UserChange & { role?: Role }, confirm?: { text: string; yes: string }) =>
     action.run(() => ok(client.PUT('/api/users/{email}', { params: { path: { email } }, body })), {
       always: loaded.reload,
       ...(confirm ? { confirm } : {}),
     });
+  const saveSettings = (email: string, change: UserChange) => {
+    if (Object.keys(change).length === 0) return action.setNotice({ ok: t('users.unchanged') });
+    return action.run(() => ok(client.PUT('/api/users/{email}', { params: { path: { email } }, body: change })), {
+      done: t('users.saved', { email }),
+      onDone: () => setEditing(null),
+      always: loaded.reload,
+    });
+  };
   const path = (email: string) => ({ params: { path: { email } } });
   const setDisabled = (email: string, disable: boolean) =>
     action.run(() => ok(client.POST(disable ? '/api/users/{email}/disable' : '/api/users/{email}/enable', path(email))), {
@@ -73,19 +84,6 @@ export function UsersPage() {
       done: t('users.reset2faDone', { email }),
       always: loaded.reload,
     });
-  /** an inline text field saved when it loses focus, if it changed ("" = none) */
-  const textField = (u: User, field: 'approver' | 'name' | 'department', label: string, type = 'text') => (
-    <input
-      type={type}
-      name={field}
-      aria-label={label}
-      defaultValue={u[field] ?? ''}
-      onBlur={(e) => {
-        const value = e.target.value.trim() || null;
-        if (value !== u[field]) void update(u.email, { [field]: value });
-      }}
-    />
-  );
   const roleOptions = ROLES.map((r) => (
     <option key={r} value={r}>
       {roleLabel(t, r)}
@@ -238,13 +236,27 @@ export function UsersPage() {
               label={t('users.list')}
               rows={data.items}
               rowKey={(u) => u.email}
+              expanded={(u) =>
+                editing === u.email && (
+                  <UserSettings
+                    user={u}
+                    busy={action.busy}
+                    onSave={(change) => void saveSettings(u.email, change)}
+                    onClose={() => setEditing(null)}
+                  />
+                )
+              }
               columns={[
-                { key: 'email', label: t('login.email'), render: (u) => u.email },
-                { key: 'name', label: t('users.name'), render: (u) => textField(u, 'name', t('users.nameOf', { email: u.email })) },
                 {
-                  key: 'department',
-                  label: t('users.department'),
-                  render: (u) => textField(u, 'department', t('users.departmentOf', { email: u.email })),
+                  key: 'user',
+                  label: t('users.user'),
+                  className: 'person',
+                  render: (u) => (
+                    <>
+                      <span className="address">{u.email}</span>
+                      {(u.name || u.department) && <span className="muted">{[u.name, u.department].filter(Boolean).join(' · ')}</span>}
+                    </>
+                  ),
                 },
                 {
                   key: 'status',
@@ -274,33 +286,24 @@ export function UsersPage() {
                     </select>
                   ),
                 },
+                { key: 'approver', label: t('users.manager'), className: 'addresses', render: (u) => u.approver ?? t('users.noManager') },
                 {
-                  key: 'approver',
-                  label: t('users.manager'),
-                  render: (u) => textField(u, 'approver', t('users.managerOf', { email: u.email }), 'email'),
+                  key: 'sending',
+                  label: t('users.sending'),
+                  render: (u) => <span data-testid={`sending-${u.email}`}>{sendingSummary(t, u)}</span>,
                 },
-                {
-                  key: 'maySendAs',
-                  label: t('users.maySendAs'),
-                  render: (u) => (
-                    <input
-                      aria-label={t('users.maySendAs')}
-                      placeholder={t('users.maySendAsHint')}
-                      defaultValue={(u.maySendAs ?? []).join(', ')}
-                      onBlur={(e) => {
-                        const list = e.target.value.split(/[,\s]+/).filter(Boolean);
-                        if (list.join(',') !== (u.maySendAs ?? []).join(',')) void update(u.email, { maySendAs: list });
-                      }}
-                    />
-                  ),
-                },
-                { key: 'language', label: t('users.language'), render: (u) => languageLabel(t, u.language) },
-                { key: 'created', label: t('users.created'), render: (u) => formatDate(u.createdAt, t) },
                 {
                   key: 'actions',
                   label: t('users.actions'),
                   render: (u) => (
                     <div className="buttons">
+                      <button
+                        type="button"
+                        aria-expanded={editing === u.email}
+                        onClick={() => setEditing(editing === u.email ? null : u.email)}
+                      >
+                        {t(editing === u.email ? 'users.close' : 'users.edit')}
+                      </button>
                       <button type="button" disabled={action.busy} onClick={() => setDisabled(u.email, !u.disabled)}>
                         {t(u.disabled ? 'users.enable' : 'users.disable')}
                       </button>

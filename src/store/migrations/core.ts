@@ -177,4 +177,11 @@ export const coreMigrations: MigrationSource[] = [
       `CREATE INDEX console_password_resets_email ON console_password_resets(email)`,
     ],
   },
+  {
+    // Per-user sending settings an admin sets on the users page (src/users/send-settings.ts): the
+    // user's hold minutes (null = as the policy says) and whether confirmation stages are skipped for
+    // their mail (confirm_off = 1). The policy engine reads them with the sender (src/policy/evaluate.ts).
+    id: 'core-0013-user-settings',
+    sql: () => [`ALTER TABLE users ADD COLUMN hold_minutes INTEGER`, `ALTER TABLE users ADD COLUMN confirm_off INTEGER NOT NULL DEFAULT 0`],
+  },
 ];

@@ -8,6 +8,7 @@ import {
   releaseClassOfMessage,
   releaseRefusal,
   deleteQuarantined,
+  countQuarantine,
   listQuarantine,
   previewQuarantined,
   releaseForRecipient,
@@ -20,6 +21,9 @@ import type { ScopedStore } from '../../console/scoped-store.ts';
 import { defineRoute, errorBody, HttpError, idParams, type RouteCtx, type RouteSpec } from './route.ts';
 import { queryRange } from './query-dates.ts';
 import { anyObject, bool, int, list, nullable, num, object, okSchema, oneOfStrings, str, strList } from './schema-kit.ts';
+
+/** The console's page of quarantined mail. */
+const QUARANTINE_PAGE = 50;
 
 const itemFields = {
   id: str,
@@ -141,7 +145,8 @@ export const quarantineRoutes: RouteSpec[] = [
   defineRoute({
     method: 'GET',
     url: '/api/quarantine',
-    summary: 'Quarantined inbound mail (admins: the tenant; others: addressed to them)',
+    summary:
+      'Quarantined inbound mail (admins: the tenant; others: addressed to them), newest first, a page at a time: pass `next` as `before` for the following page; `total` counts every page',
     tag: 'quarantine',
     access: 'any',
     schema: {
@@ -153,31 +158,49 @@ export const quarantineRoutes: RouteSpec[] = [
           recipient: { type: 'string', maxLength: 320, description: 'substring of a recipient address' },
           from: { type: 'string', description: 'received from: ISO date or epoch ms, inclusive' },
           to: { type: 'string', description: 'received before: ISO date or epoch ms, exclusive' },
-          limit: { type: 'integer', minimum: 1, maximum: 500 },
+          limit: { type: 'integer', minimum: 1, maximum: 500, description: 'page size (default 50)' },
+          before: { type: 'string', maxLength: 64, description: 'cursor: the `next` of the previous page' },
           tenant: { type: 'string' },
         },
       },
       response: object({
         items: list(listItemSchema),
+        /** the cursor of the following page (pass as `before`); null on the last page */
+        next: nullable(str),
+        /** the mail that passes the filters, on every page */
+        total: int,
         selfRelease: bool,
         /** the reason classes a list can be filtered by, each in words (release-class.ts's label) */
         reasons: list(object({ value: oneOfStrings(RELEASE_CLASSES), label: object({ ja: str, en: str }) })),
       }),
     },
     async handler(req, ctx) {
-      const q = req.query as { search?: string; reason?: ReleaseClass; recipient?: string; from?: string; to?: string; limit?: number };
+      const q = req.query as {
+        search?: string;
+        reason?: ReleaseClass;
+        recipient?: string;
+        from?: string;
+        to?: string;
+        limit?: number;
+        before?: string;
+      };
       const scoped = await ctx.scoped();
       const range = queryRange(q);
-      const items = await listQuarantine(ctx.deps.store, {
+      const filter = {
         tenantId: scoped.tenantId,
         search: q.search || undefined,
         reason: q.reason,
         recipientContains: q.recipient || undefined,
         since: range.from,
         until: range.to,
-        limit: q.limit ?? 100,
         recipient: scoped.isAdmin ? undefined : scoped.principal.email,
-      });
+      };
+      const limit = q.limit ?? QUARANTINE_PAGE;
+      // one more than the page tells whether another follows
+      const found = await listQuarantine(ctx.deps.store, { ...filter, beforeId: q.before || undefined, limit: limit + 1 });
+      const items = found.slice(0, limit);
+      const next = found.length > limit ? items[items.length - 1]!.id : null;
+      const total = await countQuarantine(ctx.deps.store, filter);
       const { selfRelease } = await getSettings(ctx.deps.store, scoped.tenantId);
       const withRequests = await Promise.all(
         items.map(async (i) => ({
@@ -189,7 +212,7 @@ export const quarantineRoutes: RouteSpec[] = [
         })),
       );
       const reasons = RELEASE_CLASSES.map((value) => ({ value, label: reasonLabels({ releaseClass: value, score: null }) }));
-      return { items: withRequests, selfRelease, reasons };
+      return { items: withRequests, next, total, selfRelease, reasons };
     },
   }),
   defineRoute({

@@ -1,6 +1,6 @@
 // /api/users (admins): list, add one, CSV import (all or nothing, errors by line), change role,
-// manager (approver), name, department, language and the addresses a user may send as besides their
-// own; disable and enable, set a new password, reset two-factor. Users are always created in the
+// manager (approver), name, department, language, the addresses a user may send as besides their
+// own and their sending settings (hold minutes, 送信確認 on/off: policy overrides); disable and enable, set a new password, reset two-factor. Users are always created in the
 // caller's tenant, only with addresses in the tenant's domains, and found only in it; the changes
 // are the services of src/users/people.ts (the CLI calls the same ones), audited with the admin.
 import { issuePasswordResetLink } from '../../users/password-reset.ts';
@@ -99,6 +99,10 @@ export const userRoutes: RouteSpec[] = [
             /** addresses this user may send as besides their own (delegations) */
             maySendAs: list(str),
             createdAt: num,
+            /** the user's own hold minutes (一時保留の時間), replacing the policy's for their mail; null = the policy's */
+            holdMinutes: nullable(int),
+            /** 送信確認: false = confirmation stages are skipped for their mail (never approval or block) */
+            confirm: bool,
           }),
         ),
       }),
@@ -183,7 +187,7 @@ export const userRoutes: RouteSpec[] = [
     method: 'PUT',
     url: '/api/users/:email',
     summary:
-      'Change a user’s role, manager (approver; must be a user of this tenant), name, department, language or the addresses they may send as (maySendAs replaces the list)',
+      'Change a user’s role, manager (approver; must be a user of this tenant), name, department, language, the addresses they may send as (maySendAs replaces the list) or their sending settings (holdMinutes, confirm: overrides of the policy for their mail)',
     tag: 'users',
     access: 'admin',
     schema: {
@@ -197,6 +201,11 @@ export const userRoutes: RouteSpec[] = [
           name: { type: ['string', 'null'], maxLength: 100 },
           department: { type: ['string', 'null'], maxLength: 100 },
           maySendAs: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 320 } },
+          holdMinutes: {
+            type: ['integer', 'null'],
+            description: 'the user’s own hold minutes, 1 to 4320 (a 400 with code hold_minutes_range otherwise); null = the policy’s',
+          },
+          confirm: { type: 'boolean', description: '送信確認 on (the policy’s confirmations apply) or off (skipped for this user’s mail)' },
         },
         additionalProperties: false,
       },
