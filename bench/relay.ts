@@ -79,7 +79,9 @@ const FILL = LINE.repeat(Math.ceil(SIZE / LINE.length));
 /** a message of at least SIZE bytes, whole lines, with its own Message-ID (the gateway does not
  * queue a resend of the same bytes again), ending with "." CRLF */
 function body(i: number): string {
-  const head = `From: admin@demo.example\r\nTo: rcpt@example.net\r\nSubject: bench ${i}\r\nMessage-ID: <bench-${i}-${Date.now()}@demo.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n`;
+  const head =
+    `From: admin@demo.example\r\nTo: rcpt@example.net\r\nSubject: bench ${i}\r\nMessage-ID: ` +
+    `<bench-${i}-${Date.now()}@demo.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n`;
   return head + FILL.slice(0, Math.ceil((SIZE - head.length) / LINE.length) * LINE.length) + '.\r\n';
 }
 

@@ -31,7 +31,8 @@ import { createInboundModule, inboundModule } from './inbound/inbound-module.ts'
 import { sandboxFromConfig } from './inbound/sandbox/from-config.ts';
 import { attachmentsModule } from './attachments/attachments-module.ts';
 import { consoleModule } from './console/console-module.ts';
-import { deliveryModule } from './delivery/delivery-module.ts';
+import { createDeliveryModule } from './delivery/delivery-module.ts';
+import { arcSealPreparer } from './inbound/arc-seal.ts';
 import { retentionModule } from './retention/retention-module.ts';
 import { webhooksModule } from './webhooks/webhooks-module.ts';
 import { configureAnalysisPool } from './analysis/pool.ts';
@@ -49,7 +50,9 @@ export const MODULES: ModuleFactory[] = [
   inboundModule,
   attachmentsModule,
   consoleModule,
-  deliveryModule,
+  createDeliveryModule(({ store, config, logger }) =>
+    arcSealPreparer({ store, authservId: config.hostname, enabled: config.arcSeal, logger }),
+  ),
   retentionModule,
   webhooksModule,
 ];

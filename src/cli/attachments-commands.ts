@@ -10,7 +10,8 @@ import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
 import { withStore } from './context.ts';
 import { blobStoreFor } from '../blob/blob-store-for.ts';
-import { DownloadControlError, downloadStatus, setDownloadExpiry, withdrawFiles } from '../attachments/control.ts';
+import { downloadStatus, setDownloadExpiry, withdrawFiles } from '../attachments/control.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { attachmentDetails } from '../attachments/details.ts';
 import { formatSize } from '../mime/notice-text.ts';
 import { ask } from './ask.ts';
@@ -32,7 +33,7 @@ async function controlled<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof DownloadControlError) throw new CliError(err.message);
+    if (err instanceof ServiceError) throw new CliError(err.message);
     throw err;
   }
 }

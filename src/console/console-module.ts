@@ -16,7 +16,8 @@ export const CONSOLE_DIST = join(dirname(fileURLToPath(import.meta.url)), '../..
 
 // React renders text escaped; the CSP is the second wall: no inline script, nothing from elsewhere.
 const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export const consoleModule: ModuleFactory = (ctx) => ({
   name: 'console',

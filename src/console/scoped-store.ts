@@ -12,18 +12,10 @@ import { sql } from 'kysely';
 import type { AuditEvent, MessageRow, RecipientRow, Store, Tenant } from '../store/store.ts';
 import type { Principal } from '../web/session/auth.ts';
 import { outboundStateOf } from '../outbound/outbound-state.ts';
-import { setSendAs, SendAsError } from '../users/send-as.ts';
+import { setSendAs } from '../users/send-as.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { attachmentOfRow, messageViewOfRow, type MessageView } from '../mime/message-view.ts';
 import { searchMessageRows, type MessagePage, type MessageSearch } from '../store/message-search.ts';
-
-export class ScopeError extends Error {
-  constructor(
-    readonly status: 400 | 403 | 404,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export class ScopedStore {
   constructor(
@@ -59,7 +51,7 @@ export class ScopedStore {
       .where('id', '=', id)
       .where('tenant_id', '=', this.tenantId)
       .executeTakeFirst();
-    if (!m || !this.canSee(m)) throw new ScopeError(404, `no message with id ${id}`);
+    if (!m || !this.canSee(m)) throw new ServiceError('no_such_record', `no message with id ${id}`);
     return m;
   }
 
@@ -93,7 +85,7 @@ export class ScopedStore {
   async view(id: string): Promise<MessageView> {
     const m = await this.message(id);
     const view = await messageViewOfRow(this.raw, m);
-    if (!view) throw new ScopeError(404, `the body of message ${id} is no longer stored`);
+    if (!view) throw new ServiceError('no_such_record', `the body of message ${id} is no longer stored`);
     return view;
   }
 
@@ -102,17 +94,17 @@ export class ScopedStore {
     this.requireApprover();
     const m = await this.message(id);
     const file = await attachmentOfRow(this.raw, m, index);
-    if (!file) throw new ScopeError(404, `message ${id} has no attachment ${index}`);
+    if (!file) throw new ServiceError('no_such_record', `message ${id} has no attachment ${index}`);
     await this.audit('attachment.viewed', { index, filename: file.filename, via: 'console' }, id);
     return file;
   }
 
   requireAdmin(): void {
-    if (!this.isAdmin) throw new ScopeError(403, 'this needs the admin role');
+    if (!this.isAdmin) throw new ServiceError('needs_role', 'this needs the admin role');
   }
 
   requireApprover(): void {
-    if (!this.isAdmin && this.principal.role !== 'approver') throw new ScopeError(403, 'this needs the approver or admin role');
+    if (!this.isAdmin && this.principal.role !== 'approver') throw new ServiceError('needs_role', 'this needs the approver or admin role');
   }
 
   async users() {
@@ -149,13 +141,8 @@ export class ScopedStore {
       .where('tenant_id', '=', this.tenantId)
       .where('email', '=', email.toLowerCase())
       .executeTakeFirst();
-    if (!user) throw new ScopeError(404, `no user ${email} in this tenant`);
-    try {
-      return await setSendAs(this.raw, user, addresses, this.principal.email);
-    } catch (err) {
-      if (err instanceof SendAsError) throw new ScopeError(400, err.message);
-      throw err;
-    }
+    if (!user) throw new ServiceError('no_such_record', `no user ${email} in this tenant`);
+    return await setSendAs(this.raw, user, addresses, this.principal.email);
   }
 
   async domains() {
@@ -170,7 +157,7 @@ export class ScopedStore {
       .where('tenant_id', '=', this.tenantId)
       .where('domain', '=', domain.toLowerCase())
       .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw new ScopeError(404, `no domain ${domain} in this tenant`);
+    if (Number(r.numUpdatedRows) !== 1) throw new ServiceError('no_such_record', `no domain ${domain} in this tenant`);
     this.raw.directory.forget();
     await this.audit('domain.route_set', { domain: domain.toLowerCase(), route });
   }
@@ -224,12 +211,12 @@ export class ScopedStore {
 export async function scopedStore(store: Store, principal: Principal, requestedTenant?: string): Promise<ScopedStore> {
   let tenant: Tenant | undefined;
   if (principal.role === 'operator') {
-    if (!requestedTenant) throw new ScopeError(400, 'operators must name the tenant (X-Sekisho-Tenant header or ?tenant=)');
+    if (!requestedTenant) throw new ServiceError('bad_request', 'operators must name the tenant (X-Sekisho-Tenant header or ?tenant=)');
     tenant = (await store.tenantByName(requestedTenant)) ?? (await store.tenantById(requestedTenant));
-    if (!tenant) throw new ScopeError(404, `no tenant ${requestedTenant}`);
+    if (!tenant) throw new ServiceError('no_such_record', `no tenant ${requestedTenant}`);
   } else {
     tenant = await store.tenantById(principal.tenantId!);
-    if (!tenant) throw new ScopeError(404, 'tenant gone');
+    if (!tenant) throw new ServiceError('no_such_record', 'tenant gone');
   }
   return new ScopedStore(store, principal, tenant);
 }

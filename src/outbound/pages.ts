@@ -16,7 +16,8 @@ import { escapeHtml as e } from '../util/escape-html.ts';
 import { outboundStateOf, STAGE_STATE, type OutboundState } from './outbound-state.ts';
 import { linksDb, type OutboundEnv } from './stage-engine.ts';
 import { hashToken } from '../util/id.ts';
-import { ActionError, approve, cancel, confirm, reject, release, type Actor } from './actions.ts';
+import { approve, cancel, confirm, reject, release, type Actor } from './actions.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { formatDate } from '../util/zoned-time.ts';
 import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 import { describeNextStep, nextStepOf } from './next-step.ts';
@@ -150,9 +151,21 @@ function langOf(req: FastifyRequest): L {
 
 function page(lang: L, title: string, body: string, path: string): string {
   const other = lang === 'ja' ? 'en' : 'ja';
-  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${e(title)} - Sekisho</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;line-height:1.5}${MESSAGE_VIEW_CSS}dt{font-weight:bold;margin-top:.5rem}dd{margin:0;word-break:break-all}button{font-size:1.1rem;padding:.7rem 1.2rem;margin:.5rem .5rem 0 0;border-radius:6px;border:1px solid #888}button.primary{background:#1a56db;color:#fff;border-color:#1a56db}button.danger{background:#c81e1e;color:#fff;border-color:#c81e1e}label{display:block;padding:.4rem 0;word-break:break-all}textarea{width:100%;min-height:4rem}.msg{padding:.7rem;background:#eef;border-radius:6px}.err{background:#fee}fieldset{border:1px solid #ccc;border-radius:6px;margin:.7rem 0}legend{font-weight:bold}.mark{display:inline-block;font-size:.85rem;padding:0 .4rem;border-radius:4px;margin-left:.3rem}.ext{background:#fde8e8;color:#9b1c1c}.new{background:#fdf6b2;color:#723b13}strong.domain{color:#9b1c1c}input[type=checkbox]{width:1.2rem;height:1.2rem;vertical-align:middle}</style></head>
-<body><p style="text-align:right"><a href="${e(path)}?lang=${other}">${other === 'en' ? 'English' : '日本語'}</a></p><h1>${e(title)}</h1>${body}</body></html>`;
+  return (
+    `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" ` +
+    `content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${e(title)} - Sekisho</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;` +
+    `line-height:1.5}${MESSAGE_VIEW_CSS}dt{font-weight:bold;margin-top:.5rem}dd{margin:0;` +
+    `word-break:break-all}button{font-size:1.1rem;padding:.7rem 1.2rem;margin:.5rem .5rem 0 0;border-radius:6px;border:1px ` +
+    `solid #888}button.primary{background:#1a56db;color:#fff;border-color:#1a56db}button.danger{background:#c81e1e;` +
+    `color:#fff;border-color:#c81e1e}label{display:block;padding:.4rem 0;word-break:break-all}textarea{width:100%;` +
+    `min-height:4rem}.msg{padding:.7rem;background:#eef;border-radius:6px}.err{background:#fee}fieldset{border:1px solid ` +
+    `#ccc;border-radius:6px;margin:.7rem 0}legend{font-weight:bold}.mark{display:inline-block;font-size:.85rem;padding:0 ` +
+    `.4rem;border-radius:4px;margin-left:.3rem}.ext{background:#fde8e8;color:#9b1c1c}.new{background:#fdf6b2;` +
+    `color:#723b13}strong.domain{color:#9b1c1c}input[type=checkbox]{width:1.2rem;height:1.2rem;vertical-align:middle}</style></head>
+<body><p style="text-align:right"><a href="${e(path)}?lang=${other}">${other === 'en' ? 'English' : '日本語'}</a></p>` +
+    `<h1>${e(title)}</h1>${body}</body></html>`
+  );
 }
 
 function send(reply: FastifyReply, status: number, html: string): FastifyReply {
@@ -212,11 +225,14 @@ function details(lang: L, kind: Kind, l: Loaded, ticks: boolean): string {
       : undefined;
   const mail = l.view
     ? messageViewHtml(l.view, { lang, listFiles: !ticks, fileControl: open, timeZone: l.timeZone })
-    : `<dl><dt>${t.subject}</dt><dd>${e(l.m.subject || '(no subject)')}</dd><dt>${t.from}</dt><dd>${e(l.m.header_from || l.m.mail_from)}</dd></dl><p>${t.bodyGone}</p>`;
+    : `<dl><dt>${t.subject}</dt><dd>${e(l.m.subject || '(no subject)')}</dd><dt>${t.from}</dt>` +
+      `<dd>${e(l.m.header_from || l.m.mail_from)}</dd></dl><p>${t.bodyGone}</p>`;
   const recipientLine = (r: SheetRecipient) => {
     const at = r.address.lastIndexOf('@');
     const local = e(r.address.slice(0, at + 1));
-    const marks = `${r.external ? ` <span class="mark ext">${t.external}</span>` : ''}${r.firstContact ? ` <span class="mark new">${t.firstContact}</span>` : ''}`;
+    const marks = `${r.external ? ` <span class="mark ext">${t.external}</span>` : ''}${
+      r.firstContact ? ` <span ` + `class="mark new">${t.firstContact}</span>` : ''
+    }`;
     return r.external ? `${local}<strong class="domain">${e(r.domain)}</strong>${marks}` : `${e(r.address)}${marks}`;
   };
   const fields = (['to', 'cc', 'bcc'] as const)
@@ -244,9 +260,15 @@ function render(lang: L, kind: Kind, l: Loaded, path: string, note?: { text: str
   if (live(l)) {
     const manual = l.state.stages[l.linkStage]?.release === 'manual';
     if (kind === 'h')
-      forms = `<form method="post">${hidden}<button class="primary" name="action" value="release">${manual ? t.confirmSend : t.sendNow}</button><button name="action" value="cancel">${t.cancel}</button></form>`;
+      forms =
+        `<form method="post">${hidden}<button class="primary" name="action" ` +
+        `value="release">${manual ? t.confirmSend : t.sendNow}</button><button name="action" value="cancel">${t.cancel}</button>` +
+        `</form>`;
     if (kind === 'a')
-      forms = `<form method="post">${hidden}<label>${t.comment}<textarea name="comment" maxlength="2000"></textarea></label><button class="primary" name="action" value="approve">${t.approve}</button><button name="action" value="reject">${t.reject}</button></form>`;
+      forms =
+        `<form method="post">${hidden}<label>${t.comment}<textarea name="comment" maxlength="2000"></textarea>` +
+        `</label><button class="primary" name="action" value="approve">${t.approve}</button><button name="action" ` +
+        `value="reject">${t.reject}</button></form>`;
   } else if (!note) {
     note = { text: t.done };
   }
@@ -255,7 +277,9 @@ function render(lang: L, kind: Kind, l: Loaded, path: string, note?: { text: str
     return page(
       lang,
       t.c,
-      `${msg}<p>${t.tickAll}</p><form method="post">${hidden}${details(lang, kind, l, true)}<button class="primary" name="action" value="confirm">${t.send}</button><button name="action" value="cancel" formnovalidate>${t.cancel}</button></form>`,
+      `${msg}<p>${t.tickAll}</p><form method="post">${hidden}${details(lang, kind, l, true)}<button class="primary" ` +
+        `name="action" value="confirm">${t.send}</button><button name="action" value="cancel" formnovalidate>${t.cancel}</button>` +
+        `</form>`,
       path,
     );
   }
@@ -271,7 +295,11 @@ function askFirst(lang: L, l: Loaded, path: string, action: 'cancel' | 'reject',
   return page(
     lang,
     title,
-    `<p class="msg">${e(ask)}</p><dl><dt>${t.subject}</dt><dd>${e(l.view?.subject || l.m.subject || '—')}</dd>${note}</dl><form method="post"><input type="hidden" name="formToken" value="${formToken}"><input type="hidden" name="lang" value="${lang}"><input type="hidden" name="sure" value="yes"><input type="hidden" name="comment" value="${e(comment)}"><button class="danger" name="action" value="${action}">${yes}</button></form><p><a href="${e(path)}?lang=${lang}">${t.back}</a></p>`,
+    `<p class="msg">${e(ask)}</p><dl><dt>${t.subject}</dt>` +
+      `<dd>${e(l.view?.subject || l.m.subject || '—')}</dd>${note}</dl><form method="post"><input type="hidden" ` +
+      `name="formToken" value="${formToken}"><input type="hidden" name="lang" value="${lang}"><input type="hidden" name="sure" ` +
+      `value="yes"><input type="hidden" name="comment" value="${e(comment)}"><button class="danger" name="action" ` +
+      `value="${action}">${yes}</button></form><p><a href="${e(path)}?lang=${lang}">${t.back}</a></p>`,
     path,
   );
 }
@@ -360,7 +388,7 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
           else if (action === 'approve') await approve(env, l.m.id, actor, comment);
           else await reject(env, l.m.id, actor, comment);
         } catch (err) {
-          if (!(err instanceof ActionError)) throw err;
+          if (!(err instanceof ServiceError)) throw err;
           if (err.code === 'not_ticked') return send(reply, 422, render(lang, kind, l, path, { text: t.notTicked, error: true }));
           const again = (await load(env, kind, token)) ?? l;
           return send(

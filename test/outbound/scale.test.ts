@@ -59,7 +59,8 @@ for (const kind of backends()) {
       await expire(h, id);
       await waitState(h, id, 'discarded'); // a manual hold that ran out: discarded
       console.log(
-        `# ${kind}: inserted ${N} held rows in ${inserted} ms; accept+hold before ${baseline} ms, with them waiting ${accepted} ms; claimDue ${claimMs} ms`,
+        `# ${kind}: inserted ${N} held rows in ${inserted} ms; accept+hold before ${baseline} ms, with them ` +
+          `waiting ${accepted} ms; claimDue ${claimMs} ms`,
       );
     });
   });

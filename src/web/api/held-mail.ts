@@ -4,7 +4,8 @@
 // the message is one this caller may see at all (other tenants' ids are simply not found).
 // 送信確認 is a mis-sending check: GET …/confirmation gives the sheet to tick, and the confirm POST
 // must carry the ticked recipients and attachments (refused with code not_ticked otherwise).
-import { ActionError, cancel, confirm, release, waitingFor, type Actor } from '../../outbound/actions.ts';
+import { cancel, confirm, release, waitingFor, type Actor } from '../../outbound/actions.ts';
+import { ServiceError } from '../../util/service-error.ts';
 import { confirmationSheet } from '../../outbound/confirmation.ts';
 import { describeNextStep, nextStepOf } from '../../outbound/next-step.ts';
 import { outboundStateOf } from '../../outbound/outbound-state.ts';
@@ -91,7 +92,7 @@ export const heldMailRoutes: RouteSpec[] = [
       const m = await scoped.message(id);
       const { state } = outboundStateOf(m);
       if (m.state !== 'awaiting_confirmation')
-        throw new ActionError('wrong_state', `message ${id} is ${m.state}, not awaiting_confirmation`);
+        throw new ServiceError('wrong_state', `message ${id} is ${m.state}, not awaiting_confirmation`);
       const sheet = await confirmationSheet(ctx.deps.store, m, state, await messageViewOfRow(ctx.deps.store, m));
       const step = nextStepOf(m.state, state);
       return {
