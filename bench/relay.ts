@@ -271,7 +271,12 @@ async function measure(
 
 function print(r: Result): void {
   console.log(
-    `${r.mode.padEnd(88)} ${r.msgsPerSec.toFixed(0).padStart(6)} msg/s (${r.messages})   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   peak RSS ${r.peakRssMb === null ? 'n/a' : r.peakRssMb.toFixed(0) + ' MB'}   CPU ${r.cpuMsPerMsg === null ? 'n/a' : r.cpuMsPerMsg.toFixed(2) + ` ms/msg, ${(100 * r.systemShare!).toFixed(0)}% kernel`} (bench ${r.benchCpuMsPerMsg.toFixed(2)}; machine ${r.machineCpuMsPerMsg.toFixed(2)}, minus bench ${(r.machineCpuMsPerMsg - r.benchCpuMsPerMsg).toFixed(2)})`,
+    `${r.mode.padEnd(88)} ${r.msgsPerSec.toFixed(0).padStart(6)} msg/s (${r.messages})   ` +
+      `p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   ` +
+      `peak RSS ${r.peakRssMb === null ? 'n/a' : r.peakRssMb.toFixed(0) + ' MB'}   ` +
+      `CPU ${r.cpuMsPerMsg === null ? 'n/a' : r.cpuMsPerMsg.toFixed(2) + ` ms/msg, ${(100 * r.systemShare!).toFixed(0)}% kernel`} ` +
+      `(bench ${r.benchCpuMsPerMsg.toFixed(2)}; machine ${r.machineCpuMsPerMsg.toFixed(2)}, ` +
+      `minus bench ${(r.machineCpuMsPerMsg - r.benchCpuMsPerMsg).toFixed(2)})`,
   );
 }
 

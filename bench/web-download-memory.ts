@@ -108,7 +108,7 @@ async function main() {
   process.stdout.write(
     [
       `web download of a ${mb(SIZE)} attachment, end to end (${
-        viaSmtp ? 'SMTP submission' : 'queued with its plan ' + 'directly: outbound module not wired yet'
+        viaSmtp ? 'SMTP submission' : 'queued with its plan directly: outbound module not wired yet'
       }), SQLite, one process`,
       `  stored file: ${files[0]!.filename} ${mb(files[0]!.size)}; delivered copy: ${mb(sink.messages[0]!.raw.length)}`,
       `  RSS before: ${mb(before)}   peak RSS: ${mb(Math.max(peak, acceptPeak))}   ` +

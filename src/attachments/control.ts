@@ -148,7 +148,7 @@ export async function setDownloadExpiry(
   if (!Number.isFinite(days) || days < 0 || days > 365) throw new ServiceError('bad_request', 'days must be a number from 0 to 365');
   const { message, files } = await requireMessage(store, messageId, opts.tenantId);
   if (files.every((f) => f.purged_at !== null))
-    throw new ServiceError('bad_request', `the files of ` + `message ${messageId} are already deleted`);
+    throw new ServiceError('bad_request', `the files of message ${messageId} are already deleted`);
   const expiresAt = (opts.now ?? Date.now()) + Math.round(days * DAY_MS);
   await attachmentsDb(store)
     .updateTable('download_files')

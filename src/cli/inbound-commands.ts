@@ -84,7 +84,7 @@ async function listCommand(o: {
       process.stdout.write(
         `${i.id}  ${clock(i.receivedAt, tenantId)}  score ${i.score ?? '-'}  ${i.from || i.mailFrom || '<>'} ` +
           `→ ${i.recipients.join(',')}  ${JSON.stringify(i.subject)}\n    ${i.reasonLabel.en}${
-            i.adminOnly ? ' (admin release ' + 'only)' : ''
+            i.adminOnly ? ' (admin release only)' : ''
           }: ${i.reason}\n`,
       );
     }
@@ -163,7 +163,9 @@ async function settingsCommand(o: {
     const s = Object.keys(change).length ? await updateSettings(store, tenantId, change, 'cli') : await getSettings(store, tenantId);
     if (o.json) return void process.stdout.write(JSON.stringify(s, null, 2) + '\n');
     process.stdout.write(
-      `self-release: ${s.selfRelease ? 'on' : 'off'}\nretention: ${s.retentionDays} days\ndigest: ${s.digestHours ? `every ${s.digestHours} h` : 'off'}\nstaff: ${s.staff.length}\nexecutives: ${s.executives.join(', ') || '-'}\n`,
+      `self-release: ${s.selfRelease ? 'on' : 'off'}\nretention: ${s.retentionDays} days\n` +
+        `digest: ${s.digestHours ? `every ${s.digestHours} h` : 'off'}\nstaff: ${s.staff.length}\n` +
+        `executives: ${s.executives.join(', ') || '-'}\n`,
     );
   });
 }

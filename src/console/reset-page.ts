@@ -77,12 +77,17 @@ function page(lang: Lang, path: string, body: string): string {
 
 function form(lang: Lang, who: string, error?: string): string {
   const t = WORDS[lang];
-  return `${
-    error ? `<p class="msg err" ` + `role="alert">${e(error)}</p>` : ''
-  }<p>${e(t.intro(who))}</p><form method="post"><input type="hidden" name="lang" value="${lang}">
-<label for="password">${e(t.password)}</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" maxlength="1024" required aria-describedby="hint"><small id="hint">${e(t.hint)}</small>
-<label for="again">${e(t.again)}</label><input id="again" name="again" type="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" maxlength="1024" required>
-<button type="submit">${e(t.submit)}</button></form>`;
+  return (
+    `${
+      error ? `<p class="msg err" role="alert">${e(error)}</p>` : ''
+    }<p>${e(t.intro(who))}</p><form method="post"><input type="hidden" name="lang" value="${lang}">
+<label for="password">${e(t.password)}</label><input id="password" name="password" type="password" ` +
+    `autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" maxlength="1024" required aria-describedby="hint">` +
+    `<small id="hint">${e(t.hint)}</small>
+<label for="again">${e(t.again)}</label><input id="again" name="again" type="password" autocomplete="new-password" ` +
+    `minlength="${MIN_PASSWORD_LENGTH}" maxlength="1024" required>
+<button type="submit">${e(t.submit)}</button></form>`
+  );
 }
 
 export function registerResetPage(app: FastifyInstance, store: Store): Promise<void> {

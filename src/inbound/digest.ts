@@ -141,8 +141,10 @@ async function composeDigest(
   const html =
     `<p>${e(recipient)} 様</p><p>迷惑メールまたは危険なメールの疑いがあるため、次の ${items.length} ` +
     `通のメールを隔離しました。${e(howTo[0]!)}<br>${e(
-      `The following ${items.length} message(s) were quarantined as suspected spam or ` + `dangerous mail. ${howTo[1]}`,
-    )}</p><table border="1" cellpadding="4" style="border-collapse:collapse"><tr><th>受信日時 / Received</th><th>差出人 / From</th><th>件名 / Subject</th><th>理由 / Reason</th><th></th></tr>${rows}</table>`;
+      `The following ${items.length} message(s) were quarantined as suspected spam or dangerous mail. ${howTo[1]}`,
+    )}</p><table border="1" cellpadding="4" style="border-collapse:collapse">` +
+    '<tr><th>受信日時 / Received</th><th>差出人 / From</th><th>件名 / Subject</th><th>理由 / Reason</th><th></th></tr>' +
+    `${rows}</table>`;
   return composeNotice(
     {
       from: `Sekisho <postmaster@${hostname}>`,

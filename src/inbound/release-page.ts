@@ -97,7 +97,7 @@ export function registerReleasePage(app: FastifyInstance, deps: ReleasePageDeps)
         200,
         `<p>次のメールは迷惑メールまたは危険なメールの疑いがあるため隔離されています。${canRelease ? '送信者に心当たりがあり、安全と判断できる場合のみ配送してください。' : ''}<br>This ` +
           `message was quarantined as suspected spam or dangerous mail.${
-            canRelease ? ' Release it only if you know the sender and ' + 'trust it.' : ''
+            canRelease ? ' Release it only if you know the sender and trust it.' : ''
           }</p>
 <table><tr><th>理由 / Reason</th><td class="reason">${e(reasonLabel(reason, 'ja'))} / ${e(reasonLabel(reason, 'en'))}</td>` +
           `</tr><tr><th>配送先 / Deliver to</th><td>${e(link.recipient)}</td></tr><tr><th>受信日時 / Received</th>` +

@@ -221,7 +221,8 @@ function details(lang: L, kind: Kind, l: Loaded, ticks: boolean): string {
   const open =
     kind === 'a'
       ? (a: { index: number }) =>
-          ` <form method="post" class="inline"><input type="hidden" name="formToken" value="${formToken}"><input type="hidden" name="file" value="${a.index}"><button name="action" value="open">${t.open}</button></form>`
+          ` <form method="post" class="inline"><input type="hidden" name="formToken" value="${formToken}">` +
+          `<input type="hidden" name="file" value="${a.index}"><button name="action" value="open">${t.open}</button></form>`
       : undefined;
   const mail = l.view
     ? messageViewHtml(l.view, { lang, listFiles: !ticks, fileControl: open, timeZone: l.timeZone })
@@ -231,16 +232,18 @@ function details(lang: L, kind: Kind, l: Loaded, ticks: boolean): string {
     const at = r.address.lastIndexOf('@');
     const local = e(r.address.slice(0, at + 1));
     const marks = `${r.external ? ` <span class="mark ext">${t.external}</span>` : ''}${
-      r.firstContact ? ` <span ` + `class="mark new">${t.firstContact}</span>` : ''
+      r.firstContact ? ` <span class="mark new">${t.firstContact}</span>` : ''
     }`;
     return r.external ? `${local}<strong class="domain">${e(r.domain)}</strong>${marks}` : `${e(r.address)}${marks}`;
   };
   const fields = (['to', 'cc', 'bcc'] as const)
     .map((f) => [f, (l.sheet?.recipients ?? []).filter((r) => r.field === f)] as const)
     .filter(([, list]) => list.length > 0);
+  const recipientItems = (list: readonly SheetRecipient[]) => list.map((r) => item('r', r.address, recipientLine(r))).join('');
+  const fileItems = files.map((f) => item('f', String(f.index), fileLine(f, { lang }))).join('');
   const tickLists = ticks
-    ? `${fields.map(([f, list]) => `<fieldset><legend>${t.fields[f]}</legend>${list.map((r) => item('r', r.address, recipientLine(r))).join('')}</fieldset>`).join('')}
-<fieldset><legend>${t.files}</legend>${files.length === 0 ? t.none : files.map((f) => item('f', String(f.index), fileLine(f, { lang }))).join('')}</fieldset>`
+    ? `${fields.map(([f, list]) => `<fieldset><legend>${t.fields[f]}</legend>${recipientItems(list)}</fieldset>`).join('')}
+<fieldset><legend>${t.files}</legend>${files.length === 0 ? t.none : fileItems}</fieldset>`
     : '';
   // on the confirmation sheet the deadline is told with what happens then (next-step wording)
   const deadline =

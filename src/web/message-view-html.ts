@@ -93,7 +93,11 @@ function dateText(iso: string, lang: ViewLang, timeZone: string): string {
 }
 
 export function frameDocument(html: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${MESSAGE_FRAME_CSP}"><style>body{font-family:sans-serif;margin:8px;overflow-wrap:anywhere}img{max-width:100%;height:auto}</style></head><body>${html}</body></html>`;
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${MESSAGE_FRAME_CSP}">` +
+    '<style>body{font-family:sans-serif;margin:8px;overflow-wrap:anywhere}img{max-width:100%;height:auto}</style></head>' +
+    `<body>${html}</body></html>`
+  );
 }
 
 export interface ViewHtmlOptions {

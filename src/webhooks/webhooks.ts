@@ -50,7 +50,7 @@ export function webhookUrlProblem(url: string): string | null {
 function parseEvents(events: string[]): WebhookEvent[] {
   const bad = events.filter((e) => !isWebhookEvent(e));
   if (bad.length > 0)
-    throw new ServiceError('bad_request', `unknown webhook events: ${bad.join(', ')} ` + `(known: ${WEBHOOK_EVENTS.join(', ')})`);
+    throw new ServiceError('bad_request', `unknown webhook events: ${bad.join(', ')} (known: ${WEBHOOK_EVENTS.join(', ')})`);
   const chosen = WEBHOOK_EVENTS.filter((e) => events.includes(e));
   if (chosen.length === 0) throw new ServiceError('webhook_no_events', 'choose at least one event');
   return chosen;

@@ -191,70 +191,68 @@ for (const kind of backends()) {
       );
     });
 
-    it(
-      'passcode: code mailed to the recipient, wrong code refused, right code opens; maxDownloads; names escaped; ' + 'tokens isolated',
-      async () => {
-        sink.messages.length = 0;
-        const hostile = '<img src=x onerror=alert(1)>見積書.txt';
-        const content = Buffer.from('機密データ\n', 'utf8');
-        const raw = await composed({ filename: hostile, content, to: 'd@partner.example' });
-        const id = await queueWithPolicy(inst, PASSCODE_POLICY, raw, ['d@partner.example']);
-        const [copy] = await sink.waitFor(1);
-        const parsed = await decode(copy!.raw);
-        assert.match(parsed.text!, /確認コードが必要です/);
-        const pageUrl = new URL(urlIn(parsed.text!)).pathname.replace(/^\/sekisho/, '');
-        const token = pageUrl.split('/').pop()!;
+    const passcodeCase = 'passcode: code mailed to the recipient, wrong code refused, right code opens; maxDownloads; names escaped';
+    it(`${passcodeCase}; tokens isolated`, async () => {
+      sink.messages.length = 0;
+      const hostile = '<img src=x onerror=alert(1)>見積書.txt';
+      const content = Buffer.from('機密データ\n', 'utf8');
+      const raw = await composed({ filename: hostile, content, to: 'd@partner.example' });
+      const id = await queueWithPolicy(inst, PASSCODE_POLICY, raw, ['d@partner.example']);
+      const [copy] = await sink.waitFor(1);
+      const parsed = await decode(copy!.raw);
+      assert.match(parsed.text!, /確認コードが必要です/);
+      const pageUrl = new URL(urlIn(parsed.text!)).pathname.replace(/^\/sekisho/, '');
+      const token = pageUrl.split('/').pop()!;
 
-        const page = await get(pageUrl);
-        const html = await page.text();
-        assert.match(html, /確認コード/);
-        assert.doesNotMatch(html, /<img src=x/);
-        assert.equal((await get(`${pageUrl}/f/1`)).status, 303, 'no file before the code');
-        const form = { 'content-type': 'application/x-www-form-urlencoded' };
-        assert.equal(
-          (await get(`${pageUrl}/code`, { method: 'POST', headers: { ...form, 'sec-fetch-site': 'cross-site' }, body: '' })).status,
-          403,
-        );
-        const sent = await get(`${pageUrl}/code`, { method: 'POST', headers: form, body: '' });
-        assert.equal(sent.status, 303);
-        const code = await waitUntil(async () => {
-          for (const m of sink.messages.filter((x) => x.recipients.includes('d@partner.example'))) {
-            const found = /確認コード: (\d{6,8})/.exec((await decode(m.raw)).text ?? '');
-            if (found) return found[1]!;
-          }
-          return null;
-        }, 'the passcode mail');
-        const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-        const refused = await get(`${pageUrl}/verify`, { method: 'POST', headers: form, body: `code=${wrong}` });
-        assert.equal(refused.status, 400);
-        assert.match(await refused.text(), /正しくありません/);
-        const ok = await get(`${pageUrl}/verify`, { method: 'POST', headers: form, body: `code=${code}` });
-        assert.equal(ok.status, 303);
-        const cookie = ok.headers.get('set-cookie')!.split(';')[0]!;
-        assert.match(ok.headers.get('set-cookie')!, /HttpOnly/);
-        const list = await (await get(pageUrl, { headers: { cookie } })).text();
-        assert.match(list, /&lt;img src=x onerror=alert\(1\)&gt;見積書\.txt/);
-        assert.doesNotMatch(list, /<img src=x/);
-        const f1 = await get(`${pageUrl}/f/1`, { headers: { cookie } });
-        assert.equal(f1.status, 200);
-        assert.deepEqual(Buffer.from(await f1.arrayBuffer()), content);
-        assert.equal((await get(`${pageUrl}/f/1`, { headers: { cookie } })).status, 200);
-        const third = await get(`${pageUrl}/f/1`, { headers: { cookie } });
-        assert.equal(third.status, 403, 'maxDownloads: 2');
-        assert.match(await third.text(), /上限/);
+      const page = await get(pageUrl);
+      const html = await page.text();
+      assert.match(html, /確認コード/);
+      assert.doesNotMatch(html, /<img src=x/);
+      assert.equal((await get(`${pageUrl}/f/1`)).status, 303, 'no file before the code');
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      assert.equal(
+        (await get(`${pageUrl}/code`, { method: 'POST', headers: { ...form, 'sec-fetch-site': 'cross-site' }, body: '' })).status,
+        403,
+      );
+      const sent = await get(`${pageUrl}/code`, { method: 'POST', headers: form, body: '' });
+      assert.equal(sent.status, 303);
+      const code = await waitUntil(async () => {
+        for (const m of sink.messages.filter((x) => x.recipients.includes('d@partner.example'))) {
+          const found = /確認コード: (\d{6,8})/.exec((await decode(m.raw)).text ?? '');
+          if (found) return found[1]!;
+        }
+        return null;
+      }, 'the passcode mail');
+      const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+      const refused = await get(`${pageUrl}/verify`, { method: 'POST', headers: form, body: `code=${wrong}` });
+      assert.equal(refused.status, 400);
+      assert.match(await refused.text(), /正しくありません/);
+      const ok = await get(`${pageUrl}/verify`, { method: 'POST', headers: form, body: `code=${code}` });
+      assert.equal(ok.status, 303);
+      const cookie = ok.headers.get('set-cookie')!.split(';')[0]!;
+      assert.match(ok.headers.get('set-cookie')!, /HttpOnly/);
+      const list = await (await get(pageUrl, { headers: { cookie } })).text();
+      assert.match(list, /&lt;img src=x onerror=alert\(1\)&gt;見積書\.txt/);
+      assert.doesNotMatch(list, /<img src=x/);
+      const f1 = await get(`${pageUrl}/f/1`, { headers: { cookie } });
+      assert.equal(f1.status, 200);
+      assert.deepEqual(Buffer.from(await f1.arrayBuffer()), content);
+      assert.equal((await get(`${pageUrl}/f/1`, { headers: { cookie } })).status, 200);
+      const third = await get(`${pageUrl}/f/1`, { headers: { cookie } });
+      assert.equal(third.status, 403, 'maxDownloads: 2');
+      assert.match(await third.text(), /上限/);
 
-        // The cookie is bound to its token; another token, a forged token, or a bad index opens nothing.
-        const others = (await downloadStatus(inst.sekisho.store, id)).recipients;
-        assert.equal(others[0]!.token, token);
-        const foreign = await get(`/d/${'A'.repeat(27)}/f/1`, { headers: { cookie } });
-        assert.equal(foreign.status, 404);
-        assert.equal((await get(`/d/${token}/f/2`, { headers: { cookie } })).status, 403);
-        assert.equal((await get(`/d/../../etc/passwd`)).status, 404);
-        const events = (await inst.sekisho.store.events(id)).map((e) => e.type);
-        assert.ok(events.includes('download.passcode.verified'));
-        assert.equal(events.filter((t) => t === 'download').length, 2);
-      },
-    );
+      // The cookie is bound to its token; another token, a forged token, or a bad index opens nothing.
+      const others = (await downloadStatus(inst.sekisho.store, id)).recipients;
+      assert.equal(others[0]!.token, token);
+      const foreign = await get(`/d/${'A'.repeat(27)}/f/1`, { headers: { cookie } });
+      assert.equal(foreign.status, 404);
+      assert.equal((await get(`/d/${token}/f/2`, { headers: { cookie } })).status, 403);
+      assert.equal((await get(`/d/../../etc/passwd`)).status, 404);
+      const events = (await inst.sekisho.store.events(id)).map((e) => e.type);
+      assert.ok(events.includes('download.passcode.verified'));
+      assert.equal(events.filter((t) => t === 'download').length, 2);
+    });
 
     it('all files as one ZIP, streamed: opens with unzip, names and bytes intact', async () => {
       sink.messages.length = 0;

@@ -202,60 +202,58 @@ for (const kind of backends()) {
         assert.deepEqual(errors, []);
       });
 
-      it(
-        `${lang} at ${width} px: 隔離 — the display name, a user's bulk release within the rules, an admin's filter and ` + `bulk delete`,
-        async () => {
-          const tag = `Q-${lang}`;
-          const spam = await queued(ceoSpam(HANAKO, `${tag} 至急の振込`), HANAKO);
-          const exe = await queued(exeMail(`${tag} 請求書`), HANAKO);
-          const other = await queued(ceoSpam(USER, `${tag} other`), USER);
-          for (const id of [spam, exe, other]) await state(id, 'quarantined');
-          await page.setViewportSize({ width, height: 900 });
+      const what = "the display name, a user's bulk release within the rules, an admin's filter and bulk delete";
+      it(`${lang} at ${width} px: 隔離 — ${what}`, async () => {
+        const tag = `Q-${lang}`;
+        const spam = await queued(ceoSpam(HANAKO, `${tag} 至急の振込`), HANAKO);
+        const exe = await queued(exeMail(`${tag} 請求書`), HANAKO);
+        const other = await queued(ceoSpam(USER, `${tag} other`), USER);
+        for (const id of [spam, exe, other]) await state(id, 'quarantined');
+        await page.setViewportSize({ width, height: 900 });
 
-          await loginAs(HANAKO, lang);
-          await page.goto(`${http}/console/#quarantine`);
-          await page.fill('input[name=search]', tag);
-          await page.getByRole('button', { name: w.filter }).click();
-          await row(`${tag} 請求書`).waitFor();
-          assert.equal(await page.locator('table.data-table tbody tr').count(), 2);
-          assert.ok(await row(`${tag} 至急の振込`).getByText(CEO_NAME).isVisible(), 'the display name is shown, decoded');
-          assert.ok(await row(`${tag} 至急の振込`).getByText('ceo@lookalike.test').isVisible());
-          for (const c of await page.locator('input[name=select]').all()) await c.check();
-          await page.getByRole('button', { name: w.bulkRelease }).click();
-          const dialog = page.locator('dialog[open]');
-          await dialog.getByText(w.releaseAsk).waitFor();
-          assert.match(await dialog.getByTestId('bulk-skip').innerText(), new RegExp(`${tag} 請求書`));
-          assert.doesNotMatch(await dialog.getByTestId('bulk-skip').innerText(), /至急の振込/);
-          await shot('quarantine-bulk-ask', lang, width);
-          await dialog.getByRole('button', { name: w.release, exact: true }).click();
-          await page.getByText(w.released).waitFor();
-          await waitUntil(async () => (await inst.sekisho.store.message(exe))?.state === 'quarantined' || undefined, 'exe stays');
-          const released = (await inst.sekisho.store.events(spam)).find((e) => e.type === 'quarantine.released');
-          assert.equal(released?.actor, HANAKO);
+        await loginAs(HANAKO, lang);
+        await page.goto(`${http}/console/#quarantine`);
+        await page.fill('input[name=search]', tag);
+        await page.getByRole('button', { name: w.filter }).click();
+        await row(`${tag} 請求書`).waitFor();
+        assert.equal(await page.locator('table.data-table tbody tr').count(), 2);
+        assert.ok(await row(`${tag} 至急の振込`).getByText(CEO_NAME).isVisible(), 'the display name is shown, decoded');
+        assert.ok(await row(`${tag} 至急の振込`).getByText('ceo@lookalike.test').isVisible());
+        for (const c of await page.locator('input[name=select]').all()) await c.check();
+        await page.getByRole('button', { name: w.bulkRelease }).click();
+        const dialog = page.locator('dialog[open]');
+        await dialog.getByText(w.releaseAsk).waitFor();
+        assert.match(await dialog.getByTestId('bulk-skip').innerText(), new RegExp(`${tag} 請求書`));
+        assert.doesNotMatch(await dialog.getByTestId('bulk-skip').innerText(), /至急の振込/);
+        await shot('quarantine-bulk-ask', lang, width);
+        await dialog.getByRole('button', { name: w.release, exact: true }).click();
+        await page.getByText(w.released).waitFor();
+        await waitUntil(async () => (await inst.sekisho.store.message(exe))?.state === 'quarantined' || undefined, 'exe stays');
+        const released = (await inst.sekisho.store.events(spam)).find((e) => e.type === 'quarantine.released');
+        assert.equal(released?.actor, HANAKO);
 
-          await loginAs(ADMIN, lang);
-          await page.goto(`${http}/console/#quarantine`);
-          await page.fill('input[name=search]', tag);
-          await page.getByLabel(w.reason).selectOption({ label: w.dangerous });
-          await page.getByRole('button', { name: w.filter }).click();
-          await page.locator('table.data-table tbody tr').first().waitFor();
-          await waitUntil(async () => ((await page.locator('table.data-table tbody tr').count()) === 1 ? true : undefined), 'one row');
-          assert.ok(await row(`${tag} 請求書`).getByText(w.dangerous).isVisible());
-          await page.getByLabel(w.reason).selectOption('');
-          await page.getByRole('button', { name: w.filter }).click();
-          await row(`${tag} other`).waitFor();
-          await shot('quarantine-admin', lang, width);
-          for (const c of await page.locator('input[name=select]').all()) await c.check();
-          await page.getByRole('button', { name: w.bulkDelete }).click();
-          await dialog.getByText(w.deleteAsk).waitFor();
-          await dialog.getByRole('button', { name: w.delete, exact: true }).click();
-          await page.getByText(w.deleted).waitFor();
-          await page.getByText(w.qNone).waitFor();
-          for (const id of [exe, other]) assert.equal((await inst.sekisho.store.message(id))!.state, 'deleted');
-          await shot('quarantine-deleted', lang, width);
-          assert.deepEqual(errors, []);
-        },
-      );
+        await loginAs(ADMIN, lang);
+        await page.goto(`${http}/console/#quarantine`);
+        await page.fill('input[name=search]', tag);
+        await page.getByLabel(w.reason).selectOption({ label: w.dangerous });
+        await page.getByRole('button', { name: w.filter }).click();
+        await page.locator('table.data-table tbody tr').first().waitFor();
+        await waitUntil(async () => ((await page.locator('table.data-table tbody tr').count()) === 1 ? true : undefined), 'one row');
+        assert.ok(await row(`${tag} 請求書`).getByText(w.dangerous).isVisible());
+        await page.getByLabel(w.reason).selectOption('');
+        await page.getByRole('button', { name: w.filter }).click();
+        await row(`${tag} other`).waitFor();
+        await shot('quarantine-admin', lang, width);
+        for (const c of await page.locator('input[name=select]').all()) await c.check();
+        await page.getByRole('button', { name: w.bulkDelete }).click();
+        await dialog.getByText(w.deleteAsk).waitFor();
+        await dialog.getByRole('button', { name: w.delete, exact: true }).click();
+        await page.getByText(w.deleted).waitFor();
+        await page.getByText(w.qNone).waitFor();
+        for (const id of [exe, other]) assert.equal((await inst.sekisho.store.message(id))!.state, 'deleted');
+        await shot('quarantine-deleted', lang, width);
+        assert.deepEqual(errors, []);
+      });
     }
   });
 }

@@ -116,7 +116,10 @@ for (const kind of backends()) {
         assert.match(head, /^Received: from mail\.sender\.test /);
         assert.match(
           head,
-          /\r\nAuthentication-Results: sekisho\.localhost;\r\n dkim=none[\s\S]*\r\n spf=pass \(sekisho\.localhost: domain of friend@sender\.test designates 127\.0\.0\.1/,
+          new RegExp(
+            String.raw`\r\nAuthentication-Results: sekisho\.localhost;\r\n dkim=none[\s\S]*\r\n ` +
+              String.raw`spf=pass \(sekisho\.localhost: domain of friend@sender\.test designates 127\.0\.0\.1`,
+          ),
         );
         await waitUntil(async () => (await message(id)).state === 'delivered', 'delivered state');
       }
@@ -225,10 +228,10 @@ for (const kind of backends()) {
       const text = got.raw.toString('latin1');
       assert.doesNotMatch(text, /application\/zip/);
       assert.match(text, /see attached/);
-      const notice =
-        /Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename\*=UTF-8''docs\.zip\.txt\r\n\r\n([A-Za-z0-9+/=\r\n]+)/.exec(
-          text,
-        );
+      const notice = new RegExp(
+        String.raw`Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename\*=UTF-8''docs\.zip\.txt\r\n\r\n` +
+          String.raw`([A-Za-z0-9+/=\r\n]+)`,
+      ).exec(text);
       assert.ok(notice, text);
       assert.match(
         Buffer.from(notice[1]!, 'base64').toString('utf8'),
