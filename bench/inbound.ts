@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { childEnv, runCli, startProcess } from '../test/helpers/process.ts';
+import { childEnv, runCli, startBuiltProcess } from '../test/helpers/process.ts';
 import { startDnsServer, type DnsServer } from '../test/helpers/dns-server.ts';
 import { haveRspamd, startRspamd } from '../test/inbound/daemons.ts';
 import { processCount } from '../src/cli/start-processes.ts';
@@ -134,7 +134,7 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
   await cli(['tenant', 'add', 'acme', '--domain', TENANT_DOMAIN, '--inbound-route', `smtp://127.0.0.1:${sink.port}`]);
   await cli(['policy', 'apply', join(dir, 'policy.yaml'), '--tenant', 'acme']);
   await cli(['quarantine', 'settings', '--tenant', 'acme', '--staff-file', join(dir, 'staff.csv'), '--executive', ...EXECUTIVES]);
-  const sekisho = await startProcess(env, undefined, [], START_TIMEOUT_MS);
+  const sekisho = await startBuiltProcess(env, [], START_TIMEOUT_MS);
   const pids = () => processTree(sekisho.child.pid!);
   const label = `Sekisho (processes: ${o.processes})`;
   let offset = 0;

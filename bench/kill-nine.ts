@@ -47,7 +47,7 @@ async function round(kind: 'sqlite' | 'postgres'): Promise<Round> {
   };
   try {
     for (let phase = 0; acked.size < TOTAL; phase++) {
-      const node = await startProcess(phase === 0 ? env : { ...env, SEKISHO_DEMO_TENANT: 'false' });
+      const node = await startProcess({ ...env, SEKISHO_DEMO_TENANT: phase === 0 ? 'true' : 'false' });
       const killAt = phase < KILLS ? ((phase + 1) * TOTAL) / (KILLS + 1) : Infinity;
       const todo = Array.from({ length: TOTAL }, (_, i) => i).filter((i) => !acked.has(i));
       let killed = false;

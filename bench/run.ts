@@ -3,9 +3,11 @@
 // full analysis and Rspamd on the same mix). BENCH_MODES=new,reused,inbound (any of them, comma
 // separated) picks; all three by default. Everything runs in a temp dir removed at the end
 // (BENCH_KEEP=1 keeps it).
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runRelayBench, type RelayMode } from './relay.ts';
 import { inboundOptionsFromEnv, runInboundBench } from './inbound.ts';
 
@@ -19,6 +21,9 @@ if (unknown.length > 0) {
   console.error(`BENCH_MODES: unknown mode ${unknown.join(', ')} (known: ${MODES.join(', ')})`);
   process.exit(2);
 }
+
+// the benches run Sekisho as installs do, from dist/: rebuild what is older than its sources first
+execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/build.mjs', import.meta.url)), '--if-stale'], { stdio: 'inherit' });
 
 const dir = mkdtempSync(join(tmpdir(), 'sekisho-bench-'));
 const started = performance.now();

@@ -27,6 +27,7 @@ const env = {
   SEKISHO_HTTP_PORT: '0',
   SEKISHO_RELAY: 'smtp://127.0.0.1:9',
   SEKISHO_LOG_LEVEL: 'warn',
+  SEKISHO_DEMO_TENANT: 'true',
 };
 
 interface StartRun {

@@ -1,4 +1,4 @@
-// Table shapes of the attachments area (migrations: src/store/{sqlite,postgres}/attachments-migrations.ts),
+// Table shapes of the attachments area (migrations: src/store/migrations/attachments.ts),
 // used through store.db.withTables<AttachmentTables>(). Times are epoch milliseconds.
 import type { Generated } from 'kysely';
 

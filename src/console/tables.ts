@@ -1,4 +1,4 @@
-// Kysely shapes of the console's own tables (migrations: src/store/*/console-migrations.ts).
+// Kysely shapes of the console's own tables (migrations: src/store/migrations/console.ts).
 // Operators are people who administer every tenant; they are not rows of `users` (which always
 // belong to one tenant) but of console_operators, created with `sekisho operator add`.
 

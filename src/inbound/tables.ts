@@ -1,4 +1,4 @@
-// The inbound area's own tables (migrations in src/store/{sqlite,postgres}/inbound-migrations.ts),
+// The inbound area's own tables (migrations in src/store/migrations/inbound.ts),
 // used through store.db.withTables<InboundTables>(). Times are epoch milliseconds; JSON is text.
 
 export interface InboundSettingsTable {

@@ -1,4 +1,4 @@
-// Table shapes of the outbound area (migrations: src/store/{sqlite,postgres}/outbound-migrations.ts),
+// Table shapes of the outbound area (migrations: src/store/migrations/outbound.ts),
 // used through store.db.withTables<OutboundTables>(). Times are epoch milliseconds.
 
 /**

@@ -7,8 +7,7 @@ import { FINAL_MESSAGE_STATES, type MessageState } from './message-state.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { runMigrations, type Dialect, type MessageRow } from './dialect.ts';
 import type { DB, DomainTable, EventTable, RecipientTable, TenantTable, UserTable } from './schema.ts';
-import { allMigrations as sqliteMigrations } from './sqlite/all-migrations.ts';
-import { allMigrations as postgresMigrations } from './postgres/all-migrations.ts';
+import { migrationsFor } from './migrations/all.ts';
 import { CommitBatcher } from './commit-batcher.ts';
 import { DirectoryCache } from './directory-cache.ts';
 import { Prepared } from './prepared.ts';
@@ -164,7 +163,7 @@ export class Store {
   }
 
   async migrate(): Promise<string[]> {
-    return runMigrations(this.dialect, this.kind === 'sqlite' ? sqliteMigrations : postgresMigrations);
+    return runMigrations(this.dialect, migrationsFor(this.kind));
   }
 
   /** Runs `fn` while no other node or process does the same (the migration lock). */

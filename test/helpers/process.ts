@@ -72,6 +72,19 @@ export function startProcess(
   return startCommand(process.execPath, [...nodeArgs, ...CLI, 'start'], env, cwd, timeoutMs);
 }
 
+/**
+ * Starts `sekisho start` the way an install runs it: bin/sekisho.js on the built code in dist/
+ * (`npm run build`), not src/ through tsx. For the benches: what they measure is what users run.
+ */
+export function startBuiltProcess(
+  env: Record<string, string | undefined>,
+  nodeArgs: string[] = [],
+  timeoutMs = 60_000,
+): Promise<StartedProcess> {
+  const bin = fileURLToPath(new URL('../../bin/sekisho.js', import.meta.url));
+  return startCommand(process.execPath, [...nodeArgs, bin, 'start'], env, undefined, timeoutMs);
+}
+
 /** Starts a command that runs `sekisho start` (an installed copy, say) and resolves once it printed its ports. */
 export function startCommand(
   command: string,

@@ -26,8 +26,7 @@ import { isSealed } from '../../src/secrets/secret-box.ts';
 import { runMigrations, type Dialect } from '../../src/store/dialect.ts';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.ts';
 import { openPostgres } from '../../src/store/postgres/open-postgres.ts';
-import { allMigrations as sqliteMigrations } from '../../src/store/sqlite/all-migrations.ts';
-import { allMigrations as postgresMigrations } from '../../src/store/postgres/all-migrations.ts';
+import { migrationsFor } from '../../src/store/migrations/all.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { startSekisho, type RunningSekisho } from '../../src/main.ts';
 import { createLogger } from '../../src/util/logger.ts';
@@ -191,7 +190,7 @@ for (const kind of backends()) {
       db = await createTestDatabase(kind);
       // the previous version's schema and rows, exactly as its code wrote them
       const dialect: Dialect = kind === 'sqlite' ? openSqlite(join(db.dataDir, 'sekisho.db')) : openPostgres(db.url!, 2);
-      const migrations = (kind === 'sqlite' ? sqliteMigrations : postgresMigrations).filter((m) => !SEALING_MIGRATIONS.has(m.id));
+      const migrations = migrationsFor(kind).filter((m) => !SEALING_MIGRATIONS.has(m.id));
       await runMigrations(dialect, migrations);
       await writeLegacyRows(dialect.db as Kysely<any>);
       await dialect.close();
