@@ -20,7 +20,7 @@ import { LoginThrottle } from './util/login-throttle.ts';
 import { parseNetworks } from './util/cidr.ts';
 import { createHttpServer } from './web/http-server.ts';
 import { QueueWorker } from './queue/worker.ts';
-import { createDeliverHandler } from './queue/deliver-handler.ts';
+import { createDeliverHandler } from './delivery/deliver-handler.ts';
 import { GatewayDelivery } from './delivery/gateway-delivery.ts';
 import { parseDuration } from './util/duration.ts';
 import { parseRetrySchedule } from './delivery/retry-schedule.ts';

@@ -1,4 +1,4 @@
-// The console feature module (listed in main.ts): the JSON API under /api (src/web/api) and the
+// The console feature module (listed in main.ts): the JSON API under /api (src/console/api) and the
 // React console (console/, built into console/dist by `npm ci`) under /console/, in one
 // encapsulated fastify scope with its own cookie parser and security headers.
 import { existsSync } from 'node:fs';
@@ -9,7 +9,7 @@ import fastifyStatic from '@fastify/static';
 import type { ModuleFactory } from '../pipeline.ts';
 import { outboundEnv } from '../outbound/outbound-module.ts';
 import { blobStoreFor } from '../blob/blob-store-for.ts';
-import { registerApi } from '../web/api/index.ts';
+import { registerApi } from './api/index.ts';
 import { registerResetPage } from './reset-page.ts';
 
 export const CONSOLE_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../console/dist');

@@ -4,8 +4,8 @@
 // implements the same interface. Tickets are plain strings so a caller can store them with a
 // held message and poll again later, after a restart; `analyzeWithSandbox` polls in-process
 // with a deadline and answers 'timeout' so the caller can hold the message meanwhile.
-import { analyzeAttachment, type AttachmentLimits } from './attachments/analyze-attachment.ts';
-import { findingsToSymbols } from './attachments/attachment-symbols.ts';
+import { analyzeAttachment, type AttachmentLimits } from './file-analysis/analyze-attachment.ts';
+import { findingsToSymbols } from './file-analysis/attachment-symbols.ts';
 import type { InboundSymbol } from './verdict.ts';
 
 export interface SandboxSubmission {

@@ -1,12 +1,12 @@
 // People over their lifetime: disable and enable, delete, set a password, reset two-factor, change
 // role, manager (approver), name and department. One function per action; the CLI (src/cli) and the
-// API (src/web/api/users.ts, auth.ts) call these, and each action is audited with its actor. A
+// API (src/console/api/users.ts, auth.ts) call these, and each action is audited with its actor. A
 // disabled user keeps their row, mail and audit trail but cannot log in (SMTP AUTH 535, console
 // refused) and their sessions and API tokens end; a deleted user's mail and audit trail stay,
 // attributed to the address they had.
 import { sql } from 'kysely';
 import type { Store, User } from '../store/store.ts';
-import { consoleDb } from '../web/session/auth.ts';
+import { consoleDb } from '../console/session/auth.ts';
 import { EMAIL_RE } from '../util/address.ts';
 import { hashPassword } from '../util/password.ts';
 import { ServiceError } from '../util/service-error.ts';

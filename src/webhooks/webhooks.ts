@@ -7,7 +7,7 @@ import { insertEvent } from '../store/store.ts';
 import type { DB } from '../store/schema.ts';
 import { ServiceError } from '../util/service-error.ts';
 import { newId } from '../util/id.ts';
-import { isWebhookEvent, TEST_EVENT, type WebhookEvent, WEBHOOK_EVENTS } from './events.ts';
+import { isWebhookEvent, TEST_EVENT, type WebhookEvent, WEBHOOK_EVENTS } from '../store/webhook-events.ts';
 import { newWebhookSecret } from './signature.ts';
 
 export interface WebhookInfo {

@@ -7,9 +7,9 @@ import {
   type AnalysisBudget,
   type AttachmentFinding,
   type AttachmentLimits,
-} from '../attachments/analyze-attachment.ts';
+} from '../file-analysis/analyze-attachment.ts';
 import { detectPhishing, type PhishingReport } from '../phishing/detect-phishing.ts';
-import { findingsToSymbols } from '../attachments/attachment-symbols.ts';
+import { findingsToSymbols } from '../file-analysis/attachment-symbols.ts';
 import type { AnalysisInput, InboundSymbol, Scorer, ScoreResult } from '../verdict.ts';
 import { authSymbols, bodySymbols, headerSymbols } from './builtin-rules.ts';
 

@@ -9,7 +9,7 @@ import { ServiceError } from '../../util/service-error.ts';
 import { hashPassword, generatePassword } from '../../util/password.ts';
 import { EMAIL_RE } from '../../util/address.ts';
 import { checkRowsForTenant, parseUserCsv, type CsvError, type CsvUser } from '../../users/user-csv.ts';
-import type { ScopedStore } from '../../console/scoped-store.ts';
+import type { ScopedStore } from './scoped-store.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import { bool, int, list, nullable, num, object, oneOfStrings, str } from './schema-kit.ts';
 import {

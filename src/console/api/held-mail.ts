@@ -10,7 +10,7 @@ import { confirmationSheet } from '../../outbound/confirmation.ts';
 import { describeNextStep, nextStepOf } from '../../outbound/next-step.ts';
 import { outboundStateOf } from '../../outbound/outbound-state.ts';
 import { messageViewOfRow } from '../../mime/message-view.ts';
-import type { ScopedStore } from '../../console/scoped-store.ts';
+import type { ScopedStore } from './scoped-store.ts';
 import { defineRoute, idParams, type RouteCtx, type RouteSpec } from './route.ts';
 import { messageFields, messageView } from './message-view.ts';
 import { bool, int, list, object, oneOfStrings, str } from './schema-kit.ts';

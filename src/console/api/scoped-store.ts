@@ -4,18 +4,18 @@
 // sender — an outsider can put anyone's address on inbound mail, so that never counts). Approvers see
 // their own mail plus the messages assigned to them for approval. Routes never touch the raw
 // store for tenant data, so a forgotten WHERE in a route cannot leak another tenant's mail.
-import type { AuditEventType } from '../audit/event-groups.ts';
-import { countAudit, searchAudit, type AuditFilter, type AuditRow, type AuditScope } from '../audit/audit-query.ts';
-import { tenantTimeZone } from '../users/tenant-profile.ts';
-import { DEFAULT_TIME_ZONE } from '../util/zoned-time.ts';
+import type { AuditEventType } from '../../audit/event-groups.ts';
+import { countAudit, searchAudit, type AuditFilter, type AuditRow, type AuditScope } from '../../audit/audit-query.ts';
+import { tenantTimeZone } from '../../users/tenant-profile.ts';
+import { DEFAULT_TIME_ZONE } from '../../util/zoned-time.ts';
 import { sql } from 'kysely';
-import type { AuditEvent, MessageRow, RecipientRow, Store, Tenant } from '../store/store.ts';
-import type { Principal } from '../web/session/auth.ts';
-import { outboundStateOf } from '../outbound/outbound-state.ts';
-import { setSendAs } from '../users/send-as.ts';
-import { ServiceError } from '../util/service-error.ts';
-import { attachmentOfRow, messageViewOfRow, type MessageView } from '../mime/message-view.ts';
-import { searchMessageRows, type MessagePage, type MessageSearch } from '../store/message-search.ts';
+import type { AuditEvent, MessageRow, RecipientRow, Store, Tenant } from '../../store/store.ts';
+import type { Principal } from '../session/auth.ts';
+import { outboundStateOf } from '../../outbound/outbound-state.ts';
+import { setSendAs } from '../../users/send-as.ts';
+import { ServiceError } from '../../util/service-error.ts';
+import { attachmentOfRow, messageViewOfRow, type MessageView } from '../../mime/message-view.ts';
+import { searchMessageRows, type MessagePage, type MessageSearch } from '../../store/message-search.ts';
 
 export class ScopedStore {
   constructor(

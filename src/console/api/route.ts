@@ -9,7 +9,7 @@ import type { Config } from '../../config/schema.ts';
 import type { Store } from '../../store/store.ts';
 import type { BlobStore } from '../../blob/blob-store.ts';
 import type { OutboundEnv } from '../../outbound/stage-engine.ts';
-import { scopedStore, type ScopedStore } from '../../console/scoped-store.ts';
+import { scopedStore, type ScopedStore } from './scoped-store.ts';
 import { ServiceError } from '../../util/service-error.ts';
 import { SESSION_COOKIE, sessionPrincipal, tokenPrincipal, type Principal } from '../session/auth.ts';
 import { errorSchema, type Schema } from './schema-kit.ts';

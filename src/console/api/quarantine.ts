@@ -16,7 +16,7 @@ import {
 import { getSettings } from '../../inbound/tenant-settings.ts';
 import { RELEASE_CLASSES, reasonLabels, type ReleaseClass } from '../../inbound/release-class.ts';
 import { decideReleaseRequest, listReleaseRequests, requestOf, requestRelease, type RequestDeps } from '../../inbound/release-requests.ts';
-import type { ScopedStore } from '../../console/scoped-store.ts';
+import type { ScopedStore } from './scoped-store.ts';
 import { defineRoute, errorBody, HttpError, idParams, type RouteCtx, type RouteSpec } from './route.ts';
 import { queryRange } from './query-dates.ts';
 import { anyObject, bool, int, list, nullable, num, object, okSchema, oneOfStrings, str, strList } from './schema-kit.ts';
