@@ -52,8 +52,3 @@ export class ServiceError extends Error {
     return SERVICE_ERROR_STATUS[this.code];
   }
 }
-
-/** True for a ServiceError with one of these codes. */
-export function isServiceError(err: unknown, ...codes: ServiceErrorCode[]): err is ServiceError {
-  return err instanceof ServiceError && (codes.length === 0 || codes.includes(err.code));
-}
