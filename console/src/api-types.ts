@@ -1383,6 +1383,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @enum {string} */
+                            applyTo: "all" | "external";
                             recipients: {
                                 address: string;
                                 /** @enum {string} */
@@ -1390,6 +1392,7 @@ export interface paths {
                                 domain: string;
                                 external: boolean;
                                 firstContact: boolean;
+                                needsTick: boolean;
                             }[];
                             attachments: {
                                 index: number;

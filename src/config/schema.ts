@@ -121,8 +121,10 @@ export const configSchema = z
     /** wait before the greeting on the inbound (MX) port to catch early-talking spam bots, ms */
     inboundGreetDelayMs: z.coerce.number().int().min(0).default(100),
     /** processes `start` runs on this host, each with every role (SMTP, HTTP, queue workers),
-     *  sharing the ports and the database; "auto" = one per CPU core. 1 = everything in one process */
-    processes: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
+     *  sharing the ports and the database; "auto" (the default: two processes relay 1.4–1.5× what
+     *  one does on two cores, docs/scale-out.md) = one per CPU core, so a one-core machine keeps
+     *  one. 1 = everything in one process */
+    processes: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),
     /** worker threads per process for MIME parsing of large mail and the inbound content analysis
      *  ("auto" = one per core, at least 2 and at most 4), so no message holds the event loop */
     analysisThreads: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),

@@ -1,8 +1,9 @@
 // 送信確認 as a real mis-sending check, once for the /c/ page and the console: the sheet the sender
 // ticks — every envelope recipient under To, Cc or Bcc, marked 社外 (outside the tenant's internal
-// domains: its own and the policy's partner/group ones) with its
-// domain and 初めての宛先 (a domain never mailed before this mail was accepted) — and the one check
-// that refuses a confirmation unless every recipient and every attachment was ticked.
+// domains: its own and the policy's partner/group ones) with its domain and 初めての宛先 (a domain
+// never mailed before this mail was accepted) — and the one check that refuses a confirmation
+// unless every recipient that needs a tick and every attachment was ticked. A `confirm` with
+// `applyTo: external` needs ticks on the external recipients only; internal ones are listed, marked 社内.
 import type { MessageRow, Store } from '../store/store.ts';
 import type { MessageView, ViewAttachment } from '../mime/message-view.ts';
 import { isExternal } from '../policy/conditions.ts';
@@ -21,9 +22,13 @@ export interface SheetRecipient {
   external: boolean;
   /** external and never mailed by the tenant before this mail (初めての宛先) */
   firstContact: boolean;
+  /** the sender must tick it: every recipient, or (applyTo: external) the external ones */
+  needsTick: boolean;
 }
 
 export interface ConfirmationSheet {
+  /** whose ticks the confirmation asks for: every recipient's, or only the external ones' */
+  applyTo: 'all' | 'external';
   recipients: SheetRecipient[];
   attachments: ViewAttachment[];
 }
@@ -44,6 +49,8 @@ export async function confirmationSheet(
   // The plan's internal domains (own + partner/group ones) when it has them: 社外 as the policy saw it.
   const tenantDomains = state?.plan.internalDomains ?? (await store.tenantDomains(m.tenant_id)).map((d) => d.domain);
   const envelope = JSON.parse(m.recipients) as string[];
+  const stage = state?.stages[state.stage];
+  const applyTo = stage?.type === 'confirm' && stage.applyTo === 'external' ? 'external' : 'all';
   const fresh = new Set(state?.firstContactDomains ?? (await firstContactFallback(store, m.tenant_id, envelope, tenantDomains)));
   const inHeader = (list: MessageView['to'] | undefined, r: string) =>
     (list ?? []).some((a) => a.address.toLowerCase() === r.toLowerCase());
@@ -51,9 +58,10 @@ export async function confirmationSheet(
     const external = isExternal(address, tenantDomains);
     const field: RecipientField = inHeader(view?.to, address) ? 'to' : inHeader(view?.cc, address) ? 'cc' : 'bcc';
     const domain = domainOf(address);
-    return { address, field, domain, external, firstContact: external && fresh.has(asciiDomainOf(address)) };
+    const firstContact = external && fresh.has(asciiDomainOf(address));
+    return { address, field, domain, external, firstContact, needsTick: applyTo === 'all' || external };
   });
-  return { recipients, attachments: view?.attachments ?? [] };
+  return { applyTo, recipients, attachments: view?.attachments ?? [] };
 }
 
 /**
@@ -73,12 +81,12 @@ async function firstContactFallback(store: Store, tenantId: string, envelope: st
   return domains.filter((d) => (counts.get(d) ?? 0) <= 1);
 }
 
-/** What is not ticked yet; both empty means the confirmation may go ahead. */
+/** What is not ticked yet of what needs a tick; both empty means the confirmation may go ahead. */
 export function untickedOf(sheet: ConfirmationSheet, ticks: Ticks): { recipients: string[]; attachments: number[] } {
   const r = new Set(ticks.recipients.map((a) => a.toLowerCase()));
   const f = new Set(ticks.attachments);
   return {
-    recipients: sheet.recipients.filter((x) => !r.has(x.address.toLowerCase())).map((x) => x.address),
+    recipients: sheet.recipients.filter((x) => x.needsTick && !r.has(x.address.toLowerCase())).map((x) => x.address),
     attachments: sheet.attachments.filter((a) => !f.has(a.index)).map((a) => a.index),
   };
 }

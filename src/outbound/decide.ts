@@ -17,7 +17,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { currentPolicy } from './policy-service.ts';
-import { enter, STAGE_STATE, stagesOf, withOutbound, type OutboundState } from './outbound-state.ts';
+import { enter, STAGE_STATE, stageStartEvent, stagesOf, withOutbound, type OutboundState } from './outbound-state.ts';
 import { announceStage, languageFor, type OutboundEnv } from './stage-engine.ts';
 import { sendNotice, type Lang } from './notices.ts';
 
@@ -216,21 +216,7 @@ export function createDecider(env: OutboundEnv) {
               note: 'no manager, approver or admin on record: only an admin or the CLI can decide; the time-out applies',
             },
           })),
-        ...(first
-          ? [
-              {
-                actor: 'policy',
-                type: STAGE_STATE[first.type],
-                data: {
-                  stage: 0,
-                  type: first.type,
-                  rule: first.rule,
-                  dueAt: first.dueAt,
-                  ...(first.approvers ? { approvers: first.approvers } : {}),
-                },
-              },
-            ]
-          : []),
+        ...(first ? [stageStartEvent(state, 0)] : []),
       ],
       alsoWrite: (trx) => recordContacts(trx, ctx.tenantId, extDomains),
       // Most mail needs no notice: skip the extra read then.

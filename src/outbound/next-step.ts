@@ -18,6 +18,8 @@ export type NextStep =
       release?: 'auto' | 'manual' | 'discard';
       onTimeout?: 'deliver' | 'discard';
       approvers?: string[];
+      /** confirm: only the external recipients need a tick */
+      externalOnly?: boolean;
     }
   | { kind: 'notSent' };
 
@@ -27,7 +29,15 @@ export function nextStepOf(state: MessageState, outbound: OutboundState | null):
   if (state === 'delivered') return { kind: 'sent' };
   if ((state === 'held' || state === 'awaiting_confirmation' || state === 'awaiting_approval') && outbound && outbound.stage >= 0) {
     const s = outbound.stages[outbound.stage]!;
-    return { kind: 'stage', type: s.type, dueAt: stageDeadline(s), release: s.release, onTimeout: s.onTimeout, approvers: s.approvers };
+    return {
+      kind: 'stage',
+      type: s.type,
+      dueAt: stageDeadline(s),
+      release: s.release,
+      onTimeout: s.onTimeout,
+      approvers: s.approvers,
+      ...(s.type === 'confirm' && s.applyTo === 'external' ? { externalOnly: true } : {}),
+    };
   }
   return { kind: 'notSent' };
 }
@@ -54,7 +64,7 @@ function ja(step: NextStep, tz: string): string {
       }
       if (step.type === 'confirm')
         return (
-          '送信確認待ちです。確認画面で宛先と添付ファイルを確認して「送信」を押すまで送信されません。' +
+          `送信確認待ちです。確認画面で${step.externalOnly ? '社外の宛先' : '宛先'}と添付ファイルを確認して「送信」を押すまで送信されません。` +
           (until
             ? `${until} までに確認がない場合は${step.onTimeout === 'deliver' ? '確認なしで送信されます' : '破棄されます（送信されません）'}。`
             : '')
@@ -88,7 +98,8 @@ function en(step: NextStep, tz: string): string {
       }
       if (step.type === 'confirm')
         return (
-          'It waits for your confirmation: it is not sent until you tick every recipient and attachment and press "Send".' +
+          `It waits for your confirmation: it is not sent until you tick every ${step.externalOnly ? 'external ' : ''}recipient ` +
+          'and attachment and press "Send".' +
           (until ? ` Without a confirmation by ${until} it will be ${onTimeoutEn(step.onTimeout)}.` : '')
         );
       if (step.release === 'auto') return `It is on hold and will be sent at ${until}.`;

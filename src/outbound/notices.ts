@@ -39,6 +39,8 @@ export interface NoticeFacts {
   /** hold release mode, for the held notice */
   release?: 'auto' | 'manual' | 'discard';
   onTimeout?: 'deliver' | 'discard';
+  /** confirm: the sender ticks only the external recipients (confirm applyTo: external) */
+  externalOnly?: boolean;
   reason?: string;
   rule?: string;
   actor?: string;
@@ -79,7 +81,9 @@ function ja(kind: NoticeKind, f: NoticeFacts, tz: string): Text {
         subject: `【送信確認】${f.subject}`,
         lines: [
           'メールはまだ送信されていません。',
-          '下の送信確認画面ですべての宛先と添付ファイルを確認し、チェックを付けて「送信」を押してください。',
+          f.externalOnly
+            ? '下の送信確認画面で社外の宛先と添付ファイルを確認し、チェックを付けて「送信」を押してください（社内の宛先はチェック不要です）。'
+            : '下の送信確認画面ですべての宛先と添付ファイルを確認し、チェックを付けて「送信」を押してください。',
           until ? `${until} までに確認されない場合は${f.onTimeout === 'deliver' ? '自動送信されます' : '破棄されます'}。` : '',
         ],
         linkLabel: '送信確認画面を開く',
@@ -182,7 +186,10 @@ function en(kind: NoticeKind, f: NoticeFacts, tz: string): Text {
         subject: `[Please confirm] ${f.subject}`,
         lines: [
           'Your message has not been sent yet.',
-          'Tick every recipient and attachment on the confirmation page below and press "Send".',
+          f.externalOnly
+            ? 'Tick every external recipient and attachment on the confirmation page below and press "Send" ' +
+              '(internal recipients need no tick).'
+            : 'Tick every recipient and attachment on the confirmation page below and press "Send".',
           until ? `If it is not confirmed by ${until}, it will be ${f.onTimeout === 'deliver' ? 'sent' : 'discarded'}.` : '',
         ],
         linkLabel: 'Open the confirmation page',

@@ -19,6 +19,8 @@ export interface StageState {
   /** confirm / approve */
   hours?: number;
   onTimeout?: 'deliver' | 'discard';
+  /** confirm: `external` asks for ticks on the external recipients only (absent in older plans: all) */
+  applyTo?: 'external' | 'all';
   /** approve: who may decide (resolved at accept time; never empty) */
   approvers?: string[];
   /** the form token the stage's page embeds and its POST must echo (a second secret next to the link token) */
@@ -70,7 +72,8 @@ export function stagesOf(actions: PlannedAction[], fallbackApprovers: string[]):
   const stages: StageState[] = [];
   for (const a of actions) {
     if (a.type === 'hold') stages.push({ type: 'hold', rule: a.rule, minutes: a.minutes, release: a.release });
-    else if (a.type === 'confirm') stages.push({ type: 'confirm', rule: a.rule, hours: a.hours, onTimeout: a.onTimeout });
+    else if (a.type === 'confirm')
+      stages.push({ type: 'confirm', rule: a.rule, hours: a.hours, onTimeout: a.onTimeout, applyTo: a.applyTo });
     else if (a.type === 'approve')
       stages.push({
         type: 'approve',
@@ -93,4 +96,18 @@ export function stageDueAt(stage: StageState, now: number): number {
 export function enter(state: OutboundState, i: number, now: number): OutboundState {
   const stages = state.stages.map((s, j) => (j === i ? { ...s, formToken: newToken(), startedAt: now, dueAt: stageDueAt(s, now) } : s));
   return { ...state, stages, stage: i };
+}
+
+/**
+ * The audit event of stage i's start (held / awaiting_confirmation / awaiting_approval; call it
+ * after enter()). The first stage and every later one write the same event, so the trail and the
+ * `held` webhook (src/webhooks/events.ts) tell each stage alike.
+ */
+export function stageStartEvent(state: OutboundState, i: number): { actor: string; type: StageWaitState; data: Record<string, unknown> } {
+  const s = state.stages[i]!;
+  return {
+    actor: 'policy',
+    type: STAGE_STATE[s.type],
+    data: { stage: i, type: s.type, rule: s.rule, dueAt: s.dueAt, ...(s.approvers ? { approvers: s.approvers } : {}) },
+  };
 }

@@ -1,6 +1,7 @@
 // The sender's and approver's pages behind the links in notices: /h/TOKEN (held: 今すぐ送信 /
-// 送信取り消し), /c/TOKEN (送信確認画面: every recipient and attachment must be ticked before 送信),
-// /a/TOKEN (承認 / 却下 with a comment; 開く opens an attached file, audited as attachment.viewed).
+// 送信取り消し), /c/TOKEN (送信確認画面: every recipient — under applyTo: external, every external
+// one — and every attachment must be ticked before 送信), /a/TOKEN (承認 / 却下 with a comment;
+// 開く opens an attached file, audited as attachment.viewed).
 // Each shows the mail itself through the one message view (web/message-view-html.ts). A GET only
 // shows; only a POST from the page's form acts, and it must echo the stage's form token — mail
 // scanners that prefetch links change nothing.
@@ -45,6 +46,7 @@ const T = {
     cancel: '送信取り消し',
     send: '送信',
     tickAll: 'すべての宛先と添付ファイルを確認し、チェックを付けてから「送信」を押してください。',
+    tickExternal: '社外の宛先と添付ファイルを確認し、チェックを付けてから「送信」を押してください。社内の宛先はチェック不要です。',
     approve: '承認',
     reject: '却下',
     comment: 'コメント（任意・承認/却下の通知で送信者に届きます）',
@@ -52,8 +54,10 @@ const T = {
     state: '状態',
     notFound: 'このリンクは無効です。',
     notTicked: 'すべての宛先と添付ファイルにチェックを付けてください。チェックのない項目があるため送信していません。',
+    notTickedExternal: '社外の宛先と添付ファイルのすべてにチェックを付けてください。チェックのない項目があるため送信していません。',
     fields: { to: '宛先 (To)', cc: 'Cc', bcc: 'Bcc（ほかの宛先には表示されません）' } as Record<RecipientField, string>,
     external: '社外',
+    internal: '社内',
     firstContact: '初めての宛先',
     atDeadline: '期限を過ぎると',
     cancelAsk: 'このメールの送信を取り消しますか？取り消したメールは送信されず、元に戻せません。',
@@ -101,6 +105,7 @@ const T = {
     cancel: 'Cancel sending',
     send: 'Send',
     tickAll: 'Check every recipient and attachment, tick each one, then press "Send".',
+    tickExternal: 'Check every external recipient and attachment, tick each one, then press "Send". Internal recipients need no tick.',
     approve: 'Approve',
     reject: 'Reject',
     comment: 'Comment (optional; reaches the sender with the decision)',
@@ -108,8 +113,10 @@ const T = {
     state: 'State',
     notFound: 'This link is not valid.',
     notTicked: 'Please tick every recipient and attachment. Nothing was sent because some are not ticked.',
+    notTickedExternal: 'Please tick every external recipient and attachment. Nothing was sent because some are not ticked.',
     fields: { to: 'To', cc: 'Cc', bcc: 'Bcc (not shown to the other recipients)' } as Record<RecipientField, string>,
     external: 'External',
+    internal: 'Internal',
     firstContact: 'First time to this domain',
     atDeadline: 'At the deadline',
     cancelAsk: 'Cancel sending this message? A cancelled message is never sent; this cannot be undone.',
@@ -161,7 +168,8 @@ function page(lang: L, title: string, body: string, path: string): string {
     `color:#fff;border-color:#c81e1e}label{display:block;padding:.4rem 0;word-break:break-all}textarea{width:100%;` +
     `min-height:4rem}.msg{padding:.7rem;background:#eef;border-radius:6px}.err{background:#fee}fieldset{border:1px solid ` +
     `#ccc;border-radius:6px;margin:.7rem 0}legend{font-weight:bold}.mark{display:inline-block;font-size:.85rem;padding:0 ` +
-    `.4rem;border-radius:4px;margin-left:.3rem}.ext{background:#fde8e8;color:#9b1c1c}.new{background:#fdf6b2;` +
+    `.4rem;border-radius:4px;margin-left:.3rem}.ext{background:#fde8e8;color:#9b1c1c}.int{background:#e1effe;color:#1e429f}` +
+    `.notick{padding:.4rem 0 .4rem 1.6rem;word-break:break-all}.new{background:#fdf6b2;` +
     `color:#723b13}strong.domain{color:#9b1c1c}input[type=checkbox]{width:1.2rem;height:1.2rem;vertical-align:middle}</style></head>
 <body><p style="text-align:right"><a href="${e(path)}?lang=${other}">${other === 'en' ? 'English' : '日本語'}</a></p>` +
     `<h1>${e(title)}</h1>${body}</body></html>`
@@ -231,18 +239,22 @@ function details(lang: L, kind: Kind, l: Loaded, ticks: boolean): string {
   const recipientLine = (r: SheetRecipient) => {
     const at = r.address.lastIndexOf('@');
     const local = e(r.address.slice(0, at + 1));
-    const marks = `${r.external ? ` <span class="mark ext">${t.external}</span>` : ''}${
-      r.firstContact ? ` <span class="mark new">${t.firstContact}</span>` : ''
-    }`;
+    // 社内 is marked where it matters: on a sheet that asks no tick for internal recipients
+    const own = !r.external && l.sheet?.applyTo === 'external' ? ` <span class="mark int">${t.internal}</span>` : '';
+    const marks =
+      `${r.external ? ` <span class="mark ext">${t.external}</span>` : ''}${own}` +
+      `${r.firstContact ? ` <span class="mark new">${t.firstContact}</span>` : ''}`;
     return r.external ? `${local}<strong class="domain">${e(r.domain)}</strong>${marks}` : `${e(r.address)}${marks}`;
   };
+  // a recipient the sender need not tick (社内 under applyTo: external) is listed without a box
+  const recipientItem = (r: SheetRecipient) =>
+    r.needsTick ? item('r', r.address, recipientLine(r)) : `<div class="notick">${recipientLine(r)}</div>`;
   const fields = (['to', 'cc', 'bcc'] as const)
     .map((f) => [f, (l.sheet?.recipients ?? []).filter((r) => r.field === f)] as const)
     .filter(([, list]) => list.length > 0);
-  const recipientItems = (list: readonly SheetRecipient[]) => list.map((r) => item('r', r.address, recipientLine(r))).join('');
   const fileItems = files.map((f) => item('f', String(f.index), fileLine(f, { lang }))).join('');
   const tickLists = ticks
-    ? `${fields.map(([f, list]) => `<fieldset><legend>${t.fields[f]}</legend>${recipientItems(list)}</fieldset>`).join('')}
+    ? `${fields.map(([f, list]) => `<fieldset><legend>${t.fields[f]}</legend>${list.map(recipientItem).join('')}</fieldset>`).join('')}
 <fieldset><legend>${t.files}</legend>${files.length === 0 ? t.none : fileItems}</fieldset>`
     : '';
   // on the confirmation sheet the deadline is told with what happens then (next-step wording)
@@ -280,9 +292,9 @@ function render(lang: L, kind: Kind, l: Loaded, path: string, note?: { text: str
     return page(
       lang,
       t.c,
-      `${msg}<p>${t.tickAll}</p><form method="post">${hidden}${details(lang, kind, l, true)}<button class="primary" ` +
-        `name="action" value="confirm">${t.send}</button><button name="action" value="cancel" formnovalidate>${t.cancel}</button>` +
-        `</form>`,
+      `${msg}<p>${l.sheet?.applyTo === 'external' ? t.tickExternal : t.tickAll}</p><form method="post">${hidden}` +
+        `${details(lang, kind, l, true)}<button class="primary" name="action" value="confirm">${t.send}</button>` +
+        `<button name="action" value="cancel" formnovalidate>${t.cancel}</button></form>`,
       path,
     );
   }
@@ -392,7 +404,10 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
           else await reject(env, l.m.id, actor, comment);
         } catch (err) {
           if (!(err instanceof ServiceError)) throw err;
-          if (err.code === 'not_ticked') return send(reply, 422, render(lang, kind, l, path, { text: t.notTicked, error: true }));
+          if (err.code === 'not_ticked') {
+            const text = l.sheet?.applyTo === 'external' ? t.notTickedExternal : t.notTicked;
+            return send(reply, 422, render(lang, kind, l, path, { text, error: true }));
+          }
           const again = (await load(env, kind, token)) ?? l;
           return send(
             reply,

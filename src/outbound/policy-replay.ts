@@ -39,7 +39,7 @@ export function describeAction(a: PlannedAction): string {
     case 'hold':
       return `hold ${a.minutes} min (${a.release})`;
     case 'confirm':
-      return `confirm (${a.hours} h, then ${a.onTimeout})`;
+      return `confirm${a.applyTo === 'external' ? ' external recipients' : ''} (${a.hours} h, then ${a.onTimeout})`;
     case 'approve':
       return `approve by ${a.approvers.length ? a.approvers.join(', ') : 'the tenant approvers'} (${a.hours} h, then ${a.onTimeout})`;
     case 'bcc':

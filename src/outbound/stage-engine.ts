@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { MessageRow, Store } from '../store/store.ts';
 import { hashToken, newToken } from '../util/id.ts';
 import type { OutboundTables } from './tables.ts';
-import { enter, STAGE_STATE, stageDeadline, withOutbound, type OutboundState } from './outbound-state.ts';
+import { enter, STAGE_STATE, stageDeadline, stageStartEvent, withOutbound, type OutboundState } from './outbound-state.ts';
 import { sendNotice, type Lang, type NoticeFacts, type NoticeKind } from './notices.ts';
 import { nextStepOf } from './next-step.ts';
 
@@ -103,7 +103,14 @@ export async function announceStage(env: OutboundEnv, m: MessageRow, state: Outb
     to: [state.sender],
     kind,
     lang: state.language,
-    facts: { ...base, url, until: holdUntil, release: stage.release, onTimeout: stage.onTimeout },
+    facts: {
+      ...base,
+      url,
+      until: holdUntil,
+      release: stage.release,
+      onTimeout: stage.onTimeout,
+      ...(stage.type === 'confirm' && stage.applyTo === 'external' ? { externalOnly: true } : {}),
+    },
     relatedMessageId: m.id,
   });
 }
@@ -136,14 +143,18 @@ export async function moveOn(
       state: nextState,
       dueAt: stage.dueAt!,
       plan: withOutbound(whole, entered),
-      event: {
-        ...event,
-        data: {
-          ...(event.data ?? {}),
-          stage: state.stage,
-          next: { stage: next, type: stage.type, rule: stage.rule, state: nextState, dueAt: stage.dueAt },
+      event: [
+        {
+          ...event,
+          data: {
+            ...(event.data ?? {}),
+            stage: state.stage,
+            next: { stage: next, type: stage.type, rule: stage.rule, state: nextState, dueAt: stage.dueAt },
+          },
         },
-      },
+        // the new stage starts with the same event as the first one did (and so the same webhook)
+        stageStartEvent(entered, next),
+      ],
     });
     if (!ok) return false;
     env.wake?.();

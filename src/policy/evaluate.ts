@@ -37,7 +37,7 @@ import type { ContentInspection } from '../analysis/attachment-text.ts';
 // ---------------------------------------------------------------- outbound plan types
 
 export interface OutboundContext {
-  /** the tenant's own domains (subdomains count as internal too) */
+  /** the tenant's own domains (subdomains count as internal too; the policy's internalDomains are added) */
   tenantDomains: readonly string[];
   /** recipient domain (lower-case, IDN as punycode) → messages this tenant sent there before this one */
   contactedDomains: ReadonlyMap<string, number>;
@@ -140,7 +140,7 @@ export function evaluateOutbound(policy: Policy, facts: MessageFacts, ctx: Outbo
   const senderEmail = (ctx.senderUser?.email ?? facts.mailFrom).toLowerCase();
   const userSettings = out.users[senderEmail];
   const language = userSettings?.language ?? out.defaults.language;
-  const internalDomains = [...new Set([...ctx.tenantDomains.map((d) => d.toLowerCase()), ...out.defaults.internalDomains])];
+  const internalDomains = internalDomainsOf(policy, ctx.tenantDomains);
   const env: ConditionEnv = {
     tenantDomains: internalDomains,
     contactedDomains: ctx.contactedDomains,
@@ -170,21 +170,35 @@ export function evaluateOutbound(policy: Policy, facts: MessageFacts, ctx: Outbo
   }
 
   if (!plan.blocked) {
-    addDefaultHold(plan, out, userSettings, facts, internalDomains);
+    // Skipped first: a confirm that does not apply leaves the mail to the default hold, like no rule.
     skipWithoutExternal(plan, facts, internalDomains);
+    addDefaultHold(plan, out, userSettings, facts, internalDomains);
   }
   return plan;
 }
 
 /**
- * An `applyTo: external` rewrite (zipEncrypt, webDownload, bcc) on mail whose recipients —
- * envelope and addBcc alike — are all internal changes nothing: it is dropped, and the audit says why.
+ * The one definition of internal (社内) for a tenant's mail, outbound and inbound alike: its own
+ * domains plus the policy's partner and group-company domains (`outbound.defaults.internalDomains`),
+ * lower-case, each once. Subdomains count too (isExternal).
+ */
+export function internalDomainsOf(policy: Policy, tenantDomains: readonly string[]): string[] {
+  return [...new Set([...tenantDomains.map((d) => d.toLowerCase()), ...policy.outbound.defaults.internalDomains])];
+}
+
+/**
+ * An `applyTo: external` action on mail with no external recipient does nothing, so it is dropped
+ * and the audit says why. A rewrite (zipEncrypt, webDownload, bcc) counts every copy's recipients,
+ * envelope and addBcc alike; a confirm counts the recipients the sender chose (the envelope) — an
+ * archive addBcc is the policy's own, not the sender's to confirm.
  */
 function skipWithoutExternal(plan: Plan, facts: MessageFacts, internalDomains: readonly string[]): void {
-  const everyone = [...facts.recipients, ...plan.actions.flatMap((a) => (a.type === 'addBcc' ? a.to : []))];
-  if (everyone.some((r) => isExternal(r, internalDomains))) return;
+  const anyExternal = (list: readonly string[]) => list.some((r) => isExternal(r, internalDomains));
+  if (anyExternal(facts.recipients)) return;
+  const archivedOutside = anyExternal(plan.actions.flatMap((a) => (a.type === 'addBcc' ? a.to : [])));
   plan.actions = plan.actions.filter((a) => {
     if (!('applyTo' in a) || a.applyTo !== 'external') return true;
+    if (a.type !== 'confirm' && archivedOutside) return true;
     plan.skipped.push({ rule: a.rule, type: a.type, why: 'every recipient is internal (applyTo: external)' });
     return false;
   });
@@ -352,6 +366,7 @@ function addDefaultHold(
 // ---------------------------------------------------------------- inbound
 
 export interface InboundContext {
+  /** the tenant's own domains (the policy's internalDomains are added: internalDomainsOf) */
   tenantDomains: readonly string[];
   /** the spam scorer's result; null when no scorer ran */
   spamScore: number | null;
@@ -385,7 +400,13 @@ const SEVERITY: Record<InboundDisposition, number> = { deliver: 0, quarantine: 1
  */
 export function evaluateInbound(policy: Policy, facts: MessageFacts, ctx: InboundContext): InboundPlan {
   const inb = policy.inbound;
-  const env: ConditionEnv = { tenantDomains: ctx.tenantDomains, spamScore: ctx.spamScore, auth: ctx.auth, symbols: ctx.symbols };
+  // recipients.external draws the same line as outbound: own domains plus the partner/group ones
+  const env: ConditionEnv = {
+    tenantDomains: internalDomainsOf(policy, ctx.tenantDomains),
+    spamScore: ctx.spamScore,
+    auth: ctx.auth,
+    symbols: ctx.symbols,
+  };
   const plan: InboundPlan = {
     disposition: 'deliver',
     decidedBy: { source: 'default', reason: 'no rule or threshold applied' },

@@ -111,6 +111,8 @@ export const confirmParams = z.strictObject({
   hours: z.number().int().min(1).max(72).default(24),
   /** what happens when the sender never confirms */
   onTimeout: z.enum(['deliver', 'discard']).default('discard'),
+  /** all (default): the sender ticks every recipient; external: only the external ones, and mail only to internal ones skips the stage */
+  applyTo: applyTo.default('all'),
 });
 
 export const approveParams = z.strictObject({

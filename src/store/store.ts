@@ -66,7 +66,8 @@ export interface StateChange {
   firstAttemptAt?: number | null;
   lastError?: string | null;
   plan?: MessagePlan;
-  event?: Omit<EventInput, 'tenantId' | 'messageId'>;
+  /** the audit event of the change, or several, written in order in the same transaction */
+  event?: Omit<EventInput, 'tenantId' | 'messageId'> | ReadonlyArray<Omit<EventInput, 'tenantId' | 'messageId'>>;
 }
 
 export interface MessageFilter {
@@ -510,7 +511,7 @@ export class Store {
       const updated = await transitionQuery(Object.keys(set)).execute(trx, this.kind, m.id, node, ...Object.values(set));
       if (Number(updated.numAffectedRows) !== 1) return false;
       for (const r of recipientResults) await Q.recipientResult.execute(trx, this.kind, r.state, r.response, now, m.id, r.address);
-      if (change.event) await insertEvent(trx, this.kind, { ...change.event, tenantId: m.tenant_id, messageId: m.id });
+      for (const e of [change.event ?? []].flat()) await insertEvent(trx, this.kind, { ...e, tenantId: m.tenant_id, messageId: m.id });
       return true;
     });
   }

@@ -36,10 +36,11 @@ for (const kind of backends()) {
     it('the sheet: To / Cc / Bcc apart, 社外 with the domain, 初めての宛先, the attachment, the deadline', async () => {
       const r = await taro.call('GET', `/api/messages/${id}/confirmation`);
       assert.equal(r.status, 200);
+      assert.equal(r.json.applyTo, 'all', 'a confirm without applyTo asks a tick for every recipient');
       assert.deepEqual(r.json.recipients, [
-        { address: TO, field: 'to', domain: 'example.net', external: true, firstContact: false },
-        { address: CC, field: 'cc', domain: 'acme.example', external: false, firstContact: false },
-        { address: BCC, field: 'bcc', domain: 'newco.example', external: true, firstContact: true },
+        { address: TO, field: 'to', domain: 'example.net', external: true, firstContact: false, needsTick: true },
+        { address: CC, field: 'cc', domain: 'acme.example', external: false, firstContact: false, needsTick: true },
+        { address: BCC, field: 'bcc', domain: 'newco.example', external: true, firstContact: true, needsTick: true },
       ]);
       assert.equal(r.json.attachments.length, 1);
       assert.equal(r.json.attachments[0].filename, JA_ATTACHMENT);

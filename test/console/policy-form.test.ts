@@ -87,6 +87,21 @@ describe('policy form over the YAML', () => {
     assert.equal(zip.zipEncrypt!.applyTo, 'external');
   });
 
+  it('applyTo on a confirmation: external is written, all (the default) is no key', () => {
+    let y = editYaml(YAML, toggleAction(0, 'confirm', true));
+    y = editYaml(y, setActionParam(0, 'confirm', 'applyTo', 'external'));
+    let p = parsePolicy(y);
+    assert.ok(p.ok, JSON.stringify(!p.ok && p.errors));
+    const confirmOf = (q: typeof p) =>
+      q.ok ? (q.policy.outbound.rules[0]!.then as Array<Record<string, { applyTo?: string }>>).find((a) => 'confirm' in a)!.confirm! : null;
+    assert.equal(confirmOf(p)!.applyTo, 'external');
+    assert.equal(readForm(y)!.rules[0]!.actions.confirm!.applyTo, 'external');
+    y = editYaml(y, setActionParam(0, 'confirm', 'applyTo', undefined));
+    p = parsePolicy(y);
+    assert.equal(readForm(y)!.rules[0]!.actions.confirm!.applyTo, undefined);
+    assert.equal(confirmOf(p)!.applyTo, 'all');
+  });
+
   it('works from an empty or default file', () => {
     for (const start of ['', 'version: 1\n', 'version: 1\noutbound:\n']) {
       let y = editYaml(start, setDefaultHold(true, 10));

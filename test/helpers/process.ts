@@ -51,6 +51,9 @@ export function childEnv(
     SEKISHO_INBOUND_CONNECTION_RATE_PER_MINUTE: '0',
     SEKISHO_SUBMISSION_CONNECTIONS_PER_CLIENT: '0',
     SEKISHO_SUBMISSION_CONNECTION_RATE_PER_MINUTE: '0',
+    // one process unless a test asks for more (the default, auto, would run one per core of the
+    // machine the tests happen to run on)
+    SEKISHO_PROCESSES: '1',
     ...more,
   };
 }

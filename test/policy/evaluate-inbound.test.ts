@@ -190,3 +190,29 @@ test('inbound.brands: brands added in the policy, each with names and domains', 
   );
   assert.deepEqual(p.inbound.brands, [{ brand: 'Acme Bank', names: ['アクメ銀行', 'acme bank'], domains: ['acmebank.example'] }]);
 });
+
+test('recipients.external inbound draws the outbound line: own domains plus outbound.defaults.internalDomains', () => {
+  const withGroup = policy(`version: 1
+outbound:
+  defaults: { internalDomains: [group.example] }
+inbound:
+  rules:
+    - name: to outside
+      when: { recipients: { external: true } }
+      then: [ { subjectTag: { tag: "[EXT]" } } ]
+`);
+  const tags = (to: string[]) => evaluateInbound(withGroup, inboundMail({ to }), BASE).subjectTags.map((t) => t.tag);
+  assert.deepEqual(tags(['taro@acme.example']), []);
+  assert.deepEqual(tags(['ken@group.example']), [], 'a group-company domain is internal, as outbound');
+  assert.deepEqual(tags(['ken@tokyo.group.example']), [], 'its subdomains too');
+  assert.deepEqual(tags(['ken@other.example']), ['[EXT]']);
+  // without the list the group domain is external (the tenant's own domains alone)
+  const plain = policy(
+    'version: 1\ninbound:\n  rules:\n    - name: to outside\n      when: { recipients: { external: true } }\n' +
+      '      then: [ { subjectTag: { tag: "[EXT]" } } ]\n',
+  );
+  assert.deepEqual(
+    evaluateInbound(plain, inboundMail({ to: ['ken@group.example'] }), BASE).subjectTags.map((t) => t.tag),
+    ['[EXT]'],
+  );
+});

@@ -333,6 +333,7 @@ test('confirm', () => {
     type: 'confirm',
     hours: 2,
     onTimeout: 'discard',
+    applyTo: 'all',
   });
 });
 
@@ -722,6 +723,54 @@ test('internal and external recipients (issue 22): internalDomains, recipients.e
   assert.deepEqual(
     everyone.actions.map((a) => a.type),
     ['webDownload'],
+  );
+});
+
+test('confirm applyTo: external (issue 22): a stage for mail with an external recipient, skipped for internal mail', () => {
+  const group = `  defaults: { internalDomains: [group.example] }\n`;
+  const withConfirm = (then: string, defaults = group) =>
+    policy(`version: 1\noutbound:\n${defaults}  rules:\n    - name: r\n      when: {}\n      then: ${then}\n`);
+  const external = withConfirm('[ { confirm: { applyTo: external } } ]');
+  const mixed = evaluateOutbound(external, message({ to: ['ken@group.example', 'x@partner.example'] }), CTX);
+  assert.deepEqual(
+    mixed.actions.map((a) => [a.type, a.type === 'confirm' && a.applyTo]),
+    [['confirm', 'external']],
+  );
+  // only internal recipients (own and group domains): the stage is skipped, and the audit says why
+  const inside = evaluateOutbound(external, message({ to: ['ken@group.example', 'hanako@acme.example'] }), CTX);
+  assert.deepEqual(inside.actions, []);
+  assert.deepEqual(inside.skipped, [{ rule: 'r', type: 'confirm', why: 'every recipient is internal (applyTo: external)' }]);
+  // an archive addBcc outside is the policy's own: the sender's recipients are all internal, so no confirm
+  const archived = evaluateOutbound(
+    withConfirm('[ { confirm: { applyTo: external } }, { addBcc: { to: [archive@vault.example] } } ]'),
+    message({ to: ['hanako@acme.example'] }),
+    CTX,
+  );
+  assert.deepEqual(
+    archived.actions.map((a) => a.type),
+    ['addBcc'],
+  );
+  // applyTo: all (the default) confirms internal mail as before
+  const all = evaluateOutbound(withConfirm('[ { confirm: } ]'), message({ to: ['hanako@acme.example'] }), CTX);
+  assert.deepEqual(
+    all.actions.map((a) => a.type),
+    ['confirm'],
+  );
+  // a skipped confirm leaves the mail to the default hold, as if the rule had planned no stage
+  const heldAll = withConfirm(
+    '[ { confirm: { applyTo: external } } ]',
+    '  defaults: { hold: { minutes: 5, appliesTo: all }, internalDomains: [group.example] }\n',
+  );
+  const internalMail = evaluateOutbound(heldAll, message({ to: ['hanako@acme.example'] }), CTX);
+  assert.deepEqual(
+    internalMail.actions.map((a) => [a.type, a.rule]),
+    [['hold', '(defaults)']],
+  );
+  const outside = evaluateOutbound(heldAll, message({ to: ['x@partner.example'] }), CTX);
+  assert.deepEqual(
+    outside.actions.map((a) => a.type),
+    ['confirm'],
+    'the confirm replaces the default hold',
   );
 });
 

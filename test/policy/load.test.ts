@@ -69,7 +69,7 @@ outbound:
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   assert.deepEqual(r.policy.outbound.rules[0]!.then, [
     { hold: { minutes: 5, release: 'auto' } },
-    { confirm: { hours: 24, onTimeout: 'discard' } },
+    { confirm: { hours: 24, onTimeout: 'discard', applyTo: 'all' } },
     { approve: { by: 'manager', hours: 24, onTimeout: 'discard' } },
     { bcc: { notify: false, applyTo: 'all' } },
     { block: { notify: true, reason: 'no' } },
@@ -79,6 +79,28 @@ outbound:
     { subjectTag: { tag: '[外部]' } },
     { notify: { to: 'sender' } },
   ]);
+});
+
+test('confirm takes applyTo: external or all (default all: every recipient is ticked, as before)', () => {
+  const r = parsePolicy(`version: 1
+outbound:
+  rules:
+    - name: outside only
+      then: [ { confirm: { applyTo: external } } ]
+    - name: everyone
+      then: [ { confirm: { hours: 2, applyTo: all } } ]
+`);
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  assert.deepEqual(
+    r.policy.outbound.rules.map((x) => x.then[0]),
+    [
+      { confirm: { hours: 24, onTimeout: 'discard', applyTo: 'external' } },
+      { confirm: { hours: 2, onTimeout: 'discard', applyTo: 'all' } },
+    ],
+  );
+  // hold and approve stay stages of the whole message: no applyTo
+  const errors = errorsOf(`${RULE_HEAD}      then:\n        - approve: { applyTo: external }\n`);
+  assert.ok(errors.some((e) => e.path === 'outbound.rules[0].then[0].approve.applyTo' && /unknown field/.test(e.message)));
 });
 
 test('an empty or comment-only file is the default policy', () => {
@@ -239,6 +261,13 @@ const broken: Array<{ label: string; text: string; line: number; path: string; m
     line: 4,
     path: '',
     message: /YAML syntax/,
+  },
+  {
+    label: 'confirm applyTo neither external nor all',
+    text: `${RULE_HEAD}      then:\n        - confirm: { hours: 2, applyTo: internal }\n`,
+    line: 6,
+    path: 'outbound.rules[0].then[0].confirm.applyTo',
+    message: /external|all/,
   },
   {
     label: 'YAML duplicate key',

@@ -2,18 +2,20 @@
 // adds one over the API (the secret shown once, the action audited); a held and a blocked message
 // reach it as signed events that verify with the procedure docs/webhooks.md gives; a 500 is tried
 // again and then delivered; a receiver that keeps failing is given up on after the set attempts;
-// a disabled webhook is given nothing; removing one is audited. Backoff is 50 ms here (config).
+// a disabled webhook is given nothing; removing one is audited; every stage of a message in
+// several stages (hold → confirm → approve) starts with its own held event. Backoff is 50 ms here (config).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { backends } from '../helpers/databases.ts';
-import { PASSWORD, startInstance, type TestInstance } from '../helpers/instance.ts';
+import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { loginApi, type Api } from '../console/api-client.ts';
 import { mail, submit } from '../outbound/harness.ts';
+import { confirm, release } from '../../src/outbound/actions.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
 
@@ -26,6 +28,9 @@ outbound:
     - name: Manual hold
       when: { subject: "HOLDMANUAL" }
       then: [ { hold: { minutes: 10, release: manual } } ]
+    - name: Three stages
+      when: { subject: "THREESTAGES" }
+      then: [ { hold: { minutes: 10, release: manual } }, { confirm: { hours: 1 } }, { approve: { by: [boss@acme.example] } } ]
 `;
 const ADMIN = 'admin@acme.example';
 
@@ -131,6 +136,51 @@ for (const kind of backends()) {
       assert.equal(verifiedAsDocumented(main.secret, got!.body.replace('held', 'hold'), header, now), false, 'an altered body fails');
       assert.equal(verifiedAsDocumented('whsec_other', got!.body, header, now), false, 'another secret fails');
       assert.equal(verifiedAsDocumented(main.secret, got!.body, header, now + 3600), false, 'a replay an hour later fails');
+    });
+
+    it('every stage starts with a held event: hold, then confirm, then approve', async () => {
+      const id = await submit(h(), mail('THREESTAGES webhook'), { to: ['partner@example.net'] });
+      const heldOf = () =>
+        events('/main', 'held')
+          .map((r) => JSON.parse(r.body))
+          .filter((p) => p.messageId === id);
+      await waitUntil('the first stage held', () => heldOf().length === 1);
+      const env = { store: inst.sekisho.store, hostname: 'sekisho.localhost', publicUrl: h().http };
+      const taro = { email: USER, role: 'user' as const, tenantId: inst.tenantId };
+      await release(env, id, taro);
+      await waitUntil('the confirm stage held', () => heldOf().length === 2);
+      await confirm(env, id, taro, { recipients: ['partner@example.net'], attachments: [] });
+      await waitUntil('the approve stage held', () => heldOf().length === 3);
+      assert.equal((await inst.sekisho.store.message(id))!.state, 'awaiting_approval');
+      assert.deepEqual(
+        heldOf().map((p) => [p.detail.stage, p.detail.rule, p.by]),
+        [
+          ['hold', 'Three stages', 'system'],
+          ['confirm', 'Three stages', 'system'],
+          ['approve', 'Three stages', 'system'],
+        ],
+      );
+      assert.equal(new Set(heldOf().map((p) => p.id)).size, 3, 'three distinct events');
+      // the release that ended the first stage is reported as well, by the person
+      const released = events('/main', 'released')
+        .map((r) => JSON.parse(r.body))
+        .filter((p) => p.messageId === id);
+      assert.deepEqual(
+        released.map((p) => p.by),
+        ['person'],
+      );
+      // and the audit trail holds the same three stage starts
+      const starts = (await inst.sekisho.store.events(id)).filter((e) =>
+        ['held', 'awaiting_confirmation', 'awaiting_approval'].includes(e.type),
+      );
+      assert.deepEqual(
+        starts.map((e) => [e.type, JSON.parse(e.data).stage]),
+        [
+          ['held', 0],
+          ['awaiting_confirmation', 1],
+          ['awaiting_approval', 2],
+        ],
+      );
     });
 
     it('a blocked message (never stored) is reported with its queue id', async () => {

@@ -1,7 +1,8 @@
 // 送信確認 in the console, the same check as the /c/ page (src/outbound/confirmation.ts): the mail
 // itself (MessagePreviewOf), every recipient under To / Cc / Bcc with 社外 and its domain in bold
-// and 初めての宛先, every attachment with its size, each a labelled checkbox; what happens at the
-// deadline; 送信 stays disabled until everything is ticked, and the server refuses it otherwise.
+// and 初めての宛先, every attachment with its size, each a labelled checkbox (confirm applyTo:
+// external — internal recipients are listed with 社内 and no checkbox); what happens at the
+// deadline; 送信 stays disabled until everything that needs a tick is ticked, and the server refuses it otherwise.
 import { useState } from 'react';
 import { client, ok, type GetAnswer } from '../api.ts';
 import { formatSize, useI18n } from '../i18n.ts';
@@ -45,27 +46,36 @@ export function ConfirmSheet({ id, action, after }: { id: string; action: Action
       <MessagePreviewOf id={id} listFiles={false} />
       <LoadState loaded={loaded}>
         {(sheet) => {
-          const keys = [...sheet.recipients.map((r) => `r:${r.address}`), ...sheet.attachments.map((a) => `f:${a.index}`)];
+          const keys = [
+            ...sheet.recipients.filter((r) => r.needsTick).map((r) => `r:${r.address}`),
+            ...sheet.attachments.map((a) => `f:${a.index}`),
+          ];
           const all = keys.every((k) => ticked.has(k));
           return (
             <>
-              <p>{t('confirm.tickAll')}</p>
+              <p>{t(sheet.applyTo === 'external' ? 'confirm.tickExternal' : 'confirm.tickAll')}</p>
               {(['to', 'cc', 'bcc'] as const).map((field) => {
                 const list = sheet.recipients.filter((r) => r.field === field);
                 return (
                   list.length > 0 && (
                     <fieldset key={field}>
                       <legend>{t(`confirm.field.${field}`)}</legend>
-                      {list.map((r) => (
-                        <label key={r.address} className="tick">
-                          <input
-                            type="checkbox"
-                            checked={ticked.has(`r:${r.address}`)}
-                            onChange={(e) => toggle(`r:${r.address}`, e.target.checked)}
-                          />
-                          <RecipientText r={r} />
-                        </label>
-                      ))}
+                      {list.map((r) =>
+                        r.needsTick ? (
+                          <label key={r.address} className="tick">
+                            <input
+                              type="checkbox"
+                              checked={ticked.has(`r:${r.address}`)}
+                              onChange={(e) => toggle(`r:${r.address}`, e.target.checked)}
+                            />
+                            <RecipientText r={r} internalMark={sheet.applyTo === 'external'} />
+                          </label>
+                        ) : (
+                          <div key={r.address} className="notick">
+                            <RecipientText r={r} internalMark />
+                          </div>
+                        ),
+                      )}
                     </fieldset>
                   )
                 );
@@ -101,7 +111,8 @@ export function ConfirmSheet({ id, action, after }: { id: string; action: Action
   );
 }
 
-function RecipientText({ r }: { r: Recipient }) {
+/** The address (an external one with its domain in bold) and its marks; 社内 where the sheet asks no tick for internal ones. */
+function RecipientText({ r, internalMark }: { r: Recipient; internalMark: boolean }) {
   const t = useI18n();
   const at = r.address.lastIndexOf('@');
   return (
@@ -115,6 +126,7 @@ function RecipientText({ r }: { r: Recipient }) {
         r.address
       )}
       {r.external && <span className="mark ext">{t('confirm.external')}</span>}
+      {!r.external && internalMark && <span className="mark int">{t('confirm.internal')}</span>}
       {r.firstContact && <span className="mark new">{t('confirm.firstContact')}</span>}
     </span>
   );

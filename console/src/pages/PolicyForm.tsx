@@ -88,8 +88,8 @@ function actionSettings(t: Translator, rule: FormRule, action: FormAction, edit:
         />
       );
     case 'confirm':
-    case 'approve':
-      return (
+    case 'approve': {
+      const hours = (
         <NumberField
           label={t('policy.hours')}
           min={1}
@@ -98,6 +98,14 @@ function actionSettings(t: Translator, rule: FormRule, action: FormAction, edit:
           onChange={set('hours')}
         />
       );
+      if (action === 'approve') return hours;
+      return (
+        <>
+          {hours}
+          <ApplyToField t={t} value={params.applyTo} fallback="all" onChange={set('applyTo')} words="policy.confirmApplyTo" />
+        </>
+      );
+    }
     case 'webDownload':
       return (
         <>
@@ -129,15 +137,25 @@ function actionSettings(t: Translator, rule: FormRule, action: FormAction, edit:
   }
 }
 
-/** applyTo of a rewriting action: the schema's default is written as no key at all. */
-function ApplyToField(props: { t: Translator; value: unknown; fallback: 'external' | 'all'; onChange: (v: unknown) => void }) {
+/**
+ * applyTo of a rewriting action (words: policy.actionApplyTo) or of a confirm (policy.confirmApplyTo):
+ * the schema's default is written as no key at all.
+ */
+function ApplyToField(props: {
+  t: Translator;
+  value: unknown;
+  fallback: 'external' | 'all';
+  onChange: (v: unknown) => void;
+  words?: 'policy.actionApplyTo' | 'policy.confirmApplyTo';
+}) {
   const { t, fallback } = props;
+  const words = props.words ?? 'policy.actionApplyTo';
   const value = props.value === 'external' || props.value === 'all' ? props.value : fallback;
   return (
     <SelectField
-      label={t('policy.actionApplyTo')}
+      label={t(words)}
       value={value}
-      options={(['external', 'all'] as const).map((v) => [v, t(`policy.actionApplyTo.${v}`)])}
+      options={(['external', 'all'] as const).map((v) => [v, t(`${words}.${v}`)])}
       onChange={(v) => props.onChange(v === fallback ? undefined : v)}
     />
   );

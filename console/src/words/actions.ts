@@ -20,7 +20,7 @@ export interface PlannedAction {
   expiresDays?: number;
   maxDownloads?: number;
   passcode?: boolean;
-  /** zipEncrypt, webDownload, bcc: whose copy is rewritten (absent in plans made before it existed) */
+  /** zipEncrypt, webDownload, bcc: whose copy is rewritten; confirm: whose ticks are asked (absent in plans made before it existed) */
   applyTo?: string;
   to?: string | string[];
   tag?: string;
@@ -53,7 +53,7 @@ export function describeAction(t: Translator, a: PlannedAction): string {
     case 'hold':
       return t('action.hold', { minutes: a.minutes ?? 5, release: t.maybe(`action.release.${a.release ?? 'auto'}`) ?? '' });
     case 'confirm':
-      return t('action.confirm', { hours: a.hours ?? 24, onTimeout });
+      return t('action.confirm', { hours: a.hours ?? 24, onTimeout }) + (a.applyTo === 'external' ? t('action.confirm.external') : '');
     case 'approve':
       return t('action.approve', { approvers: approvers(t, a), hours: a.hours ?? 24, onTimeout });
     case 'bcc':

@@ -3,7 +3,8 @@
 // services (src/outbound/actions.ts) do the work and the audit; the scoped store first makes sure
 // the message is one this caller may see at all (other tenants' ids are simply not found).
 // 送信確認 is a mis-sending check: GET …/confirmation gives the sheet to tick, and the confirm POST
-// must carry the ticked recipients and attachments (refused with code not_ticked otherwise).
+// must carry the ticked recipients (those with needsTick) and attachments (refused with code
+// not_ticked otherwise).
 import { cancel, confirm, release, waitingFor, type Actor } from '../../outbound/actions.ts';
 import { ServiceError } from '../../util/service-error.ts';
 import { confirmationSheet } from '../../outbound/confirmation.ts';
@@ -17,7 +18,11 @@ import { bool, int, list, object, oneOfStrings, str } from './schema-kit.ts';
 import { MESSAGE_STATES } from '../../store/message-state.ts';
 
 const confirmationSchema = object({
-  recipients: list(object({ address: str, field: oneOfStrings(['to', 'cc', 'bcc']), domain: str, external: bool, firstContact: bool })),
+  /** whose ticks are asked for: every recipient's, or (confirm applyTo: external) the external ones' */
+  applyTo: oneOfStrings(['all', 'external']),
+  recipients: list(
+    object({ address: str, field: oneOfStrings(['to', 'cc', 'bcc']), domain: str, external: bool, firstContact: bool, needsTick: bool }),
+  ),
   attachments: list(object({ index: int, filename: str, size: int, contentType: str })),
   /** where the mail is and what happens at the deadline, in both languages */
   nextStep: object({ ja: str, en: str }),
