@@ -12,6 +12,7 @@ import type { Store } from './store/store.ts';
 import { createMetrics } from './metrics.ts';
 import { Acceptor } from './accept/acceptor.ts';
 import { SendLimiter, configSendLimits, notifySendLimit } from './accept/send-limits.ts';
+import { GreetPass } from './smtp/greet-pass.ts';
 import { ConnectionGate } from './smtp/connection-gate.ts';
 import { createInboundServer, createSubmissionServer } from './smtp/listeners.ts';
 import { loadCheckedTls, loadOrCreateTls, tlsFilesOf } from './smtp/tls.ts';
@@ -158,6 +159,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   const inbound = createInboundServer({
     ...listenerDeps,
     greetingDelayMs: config.inboundGreetDelayMs,
+    greetPass: new GreetPass(config.inboundGreetPassHours * 3_600_000),
     ...(config.inboundProxyProtocol ? { proxyFrom: trustedProxies } : {}),
     connectionGate: new ConnectionGate({
       maxPerClient: config.inboundConnectionsPerClient,

@@ -1,7 +1,8 @@
 // Four behaviours of smtp-server 3.21 that a mail gateway needs different, patched once per process:
 // 1. It waits a fixed 100 ms before every greeting to catch early talkers (spam bots that send
 //    before the banner). Useful on the MX port, only latency on submission where clients
-//    authenticate: `greetingDelayMs` makes it a per-server option (init() with the constant replaced).
+//    authenticate: `greetingDelayMs` makes it a per-server option (init() with the constant replaced),
+//    and `greetPass` (src/smtp/greet-pass.ts) skips it for a client that already waited once.
 // 2. It advertises AUTH in EHLO before STARTTLS even when it will refuse it there. Like Postfix's
 //    smtpd_tls_auth_only, `authOnlyAfterTls` hides AUTH from EHLO until the session is encrypted.
 // 3. Its only connection limit is maxClients for the whole server: `connectionGate` adds per-client
@@ -16,10 +17,17 @@ import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { inNetworks } from '../util/cidr.ts';
 import { parseProxyHeader } from './proxy-protocol.ts';
 import type { ConnectionGate } from '../smtp/connection-gate.ts';
+import type { GreetPass } from '../smtp/greet-pass.ts';
 
 interface PatchableConnection {
   _server: {
-    options: { maxClients?: number; greetingDelayMs?: number; authOnlyAfterTls?: boolean; connectionGate?: ConnectionGate };
+    options: {
+      maxClients?: number;
+      greetingDelayMs?: number;
+      greetPass?: GreetPass;
+      authOnlyAfterTls?: boolean;
+      connectionGate?: ConnectionGate;
+    };
     connections: Set<unknown>;
   };
   remoteAddress: string;
@@ -28,6 +36,8 @@ interface PatchableConnection {
   connectionReady(): void;
   name: string;
   secure: boolean;
+  _closing: boolean;
+  _closed: boolean;
   _hidingAuth?: boolean;
   _releaseGate?: () => void;
 }
@@ -75,8 +85,14 @@ export function patchSmtpServer(): void {
         this._releaseGate = () => gate.release(ip);
       }
       const delay = options.greetingDelayMs ?? 100;
-      if (delay <= 0) return this.connectionReady();
-      setTimeout(() => this.connectionReady(), delay).unref();
+      const pass = options.greetPass;
+      if (delay <= 0 || pass?.has(this.remoteAddress)) return this.connectionReady();
+      setTimeout(() => {
+        // a client that talked during the pause got 421 and is closing: not a pass
+        if (this._closing || this._closed) return;
+        pass?.remember(this.remoteAddress);
+        this.connectionReady();
+      }, delay).unref();
     });
   };
 

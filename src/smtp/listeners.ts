@@ -14,6 +14,7 @@ import { readMessage } from './read-message.ts';
 import { SmtpError } from './smtp-error.ts';
 import { applyPatches } from '../patches/index.ts';
 import type { ConnectionGate } from './connection-gate.ts';
+import type { GreetPass } from './greet-pass.ts';
 
 export interface ListenerDeps {
   acceptor: Acceptor;
@@ -72,7 +73,7 @@ function clientInfo(session: Session, trusted: boolean): ClientInfo {
   };
 }
 
-function baseOptions(deps: ListenerDeps, greetingDelayMs: number) {
+function baseOptions(deps: ListenerDeps, greetingDelayMs: number, greetPass?: GreetPass) {
   applyPatches(); // greetingDelayMs and authOnlyAfterTls below are options the patch adds
   return {
     name: deps.hostname,
@@ -87,6 +88,7 @@ function baseOptions(deps: ListenerDeps, greetingDelayMs: number) {
     connectionGate: deps.connectionGate,
     proxyFrom: deps.proxyFrom,
     greetingDelayMs,
+    greetPass,
   } as const;
 }
 
@@ -196,10 +198,10 @@ export function createSubmissionServer(deps: ListenerDeps & { trustedNetworks: B
   return withErrorLog(new SMTPServer(options), deps, port);
 }
 
-export function createInboundServer(deps: ListenerDeps & { greetingDelayMs: number }): SMTPServer {
+export function createInboundServer(deps: ListenerDeps & { greetingDelayMs: number; greetPass?: GreetPass }): SMTPServer {
   const port = 'inbound';
   const server = new SMTPServer({
-    ...baseOptions(deps, deps.greetingDelayMs),
+    ...baseOptions(deps, deps.greetingDelayMs, deps.greetPass),
     disabledCommands: ['AUTH'],
     async onRcptTo(address, session: Session, callback) {
       if (session.envelope.rcptTo.length >= deps.maxRecipients) {

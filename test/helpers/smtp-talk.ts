@@ -16,10 +16,15 @@ export class SmtpTalk {
   }
 
   static async connect(port: number, host = '127.0.0.1'): Promise<{ talk: SmtpTalk; greeting: Reply }> {
-    const socket = net.connect(port, host);
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const talk = new SmtpTalk(socket);
+    const talk = await SmtpTalk.open(port, host);
     return { talk, greeting: await talk.reply() };
+  }
+
+  /** connected, the greeting not yet read (a client that talks first); `from` = a local source address */
+  static async open(port: number, host = '127.0.0.1', from?: string): Promise<SmtpTalk> {
+    const socket = net.connect({ port, host, ...(from ? { localAddress: from } : {}) });
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return new SmtpTalk(socket);
   }
 
   private attach(socket: net.Socket | tls.TLSSocket) {
