@@ -122,7 +122,11 @@ export const configSchema = z
     inboundGreetDelayMs: z.coerce.number().int().min(0).default(100),
     /** hours a client that waited through that pause is greeted at once (Postfix's
      *  postscreen_greet_ttl, 1 day); 0 = pause before every greeting */
-    inboundGreetPassHours: z.coerce.number().min(0).max(24 * 30).default(24),
+    inboundGreetPassHours: z.coerce
+      .number()
+      .min(0)
+      .max(24 * 30)
+      .default(24),
     /** processes `start` runs on this host, each with every role (SMTP, HTTP, queue workers),
      *  sharing the ports and the database; "auto" (the default: two processes relay 1.4–1.5× what
      *  one does on two cores, docs/scale-out.md) = one per CPU core, so a one-core machine keeps
