@@ -50,7 +50,8 @@ for (let r = 0; r < rounds; r++) for (const m of all) analyzeInbound(m.input);
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const n = rounds * all.length;
 console.log(
-  `analyzeInbound: ${all.length} messages × ${rounds} rounds in ${seconds.toFixed(2)} s → ${Math.round(n / seconds)} messages/s, ${((1000 * seconds) / n).toFixed(3)} ms/message`,
+  `analyzeInbound: ${all.length} messages × ${rounds} rounds in ${seconds.toFixed(2)} s → ${Math.round(n / seconds)} ` +
+    `messages/s, ${((1000 * seconds) / n).toFixed(3)} ms/message`,
 );
 
 const { tagAt, quarantineAt } = DEFAULT_THRESHOLDS;
@@ -59,7 +60,8 @@ const table = (name: string, set: typeof spam): void => {
   const q = s.filter((x) => x >= quarantineAt).length;
   const t = s.filter((x) => x >= tagAt && x < quarantineAt).length;
   console.log(
-    `${name.padEnd(6)} n=${String(set.length).padStart(3)}  quarantine(≥${quarantineAt})=${q}  tag(≥${tagAt})=${t}  deliver=${set.length - q - t}`,
+    `${name.padEnd(6)} n=${String(set.length).padStart(3)}  quarantine(≥${quarantineAt})=${q}  tag(≥${tagAt})=${t}  ` +
+      `deliver=${set.length - q - t}`,
   );
 };
 table('spam', spam);
@@ -94,14 +96,16 @@ if (!rspamdUrl) {
   const sec = Number(process.hrtime.bigint() - t0) / 1e9;
   const rn = rRounds * all.length;
   console.log(
-    `rspamd /checkv2 (sequential, one worker, network modules off): ${all.length} messages × ${rRounds} rounds in ${sec.toFixed(2)} s → ${Math.round(rn / sec)} messages/s, ${((1000 * sec) / rn).toFixed(3)} ms/message`,
+    `rspamd /checkv2 (sequential, one worker, network modules off): ${all.length} messages × ${rRounds} rounds ` +
+      `in ${sec.toFixed(2)} s → ${Math.round(rn / sec)} messages/s, ${((1000 * sec) / rn).toFixed(3)} ms/message`,
   );
   const rtable = async (name: string, set: typeof spam): Promise<void> => {
     const s = await Promise.all(set.map(async (m) => (await scorer.score({ ...m.input, client })).score));
     const q = s.filter((x) => x >= quarantineAt).length;
     const t = s.filter((x) => x >= tagAt && x < quarantineAt).length;
     console.log(
-      `rspamd ${name.padEnd(6)} n=${String(set.length).padStart(3)}  quarantine(≥${quarantineAt})=${q}  tag(≥${tagAt})=${t}  deliver=${set.length - q - t}`,
+      `rspamd ${name.padEnd(6)} n=${String(set.length).padStart(3)}  quarantine(≥${quarantineAt})=${q}  ` +
+        `tag(≥${tagAt})=${t}  deliver=${set.length - q - t}`,
     );
   };
   await rtable('spam', spam);

@@ -79,7 +79,9 @@ const FILL = LINE.repeat(Math.ceil(SIZE / LINE.length));
 /** a message of at least SIZE bytes, whole lines, with its own Message-ID (the gateway does not
  * queue a resend of the same bytes again), ending with "." CRLF */
 function body(i: number): string {
-  const head = `From: admin@demo.example\r\nTo: rcpt@example.net\r\nSubject: bench ${i}\r\nMessage-ID: <bench-${i}-${Date.now()}@demo.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n`;
+  const head =
+    `From: admin@demo.example\r\nTo: rcpt@example.net\r\nSubject: bench ${i}\r\nMessage-ID: ` +
+    `<bench-${i}-${Date.now()}@demo.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n`;
   return head + FILL.slice(0, Math.ceil((SIZE - head.length) / LINE.length) * LINE.length) + '.\r\n';
 }
 
@@ -269,7 +271,12 @@ async function measure(
 
 function print(r: Result): void {
   console.log(
-    `${r.mode.padEnd(88)} ${r.msgsPerSec.toFixed(0).padStart(6)} msg/s (${r.messages})   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   peak RSS ${r.peakRssMb === null ? 'n/a' : r.peakRssMb.toFixed(0) + ' MB'}   CPU ${r.cpuMsPerMsg === null ? 'n/a' : r.cpuMsPerMsg.toFixed(2) + ` ms/msg, ${(100 * r.systemShare!).toFixed(0)}% kernel`} (bench ${r.benchCpuMsPerMsg.toFixed(2)}; machine ${r.machineCpuMsPerMsg.toFixed(2)}, minus bench ${(r.machineCpuMsPerMsg - r.benchCpuMsPerMsg).toFixed(2)})`,
+    `${r.mode.padEnd(88)} ${r.msgsPerSec.toFixed(0).padStart(6)} msg/s (${r.messages})   ` +
+      `p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   ` +
+      `peak RSS ${r.peakRssMb === null ? 'n/a' : r.peakRssMb.toFixed(0) + ' MB'}   ` +
+      `CPU ${r.cpuMsPerMsg === null ? 'n/a' : r.cpuMsPerMsg.toFixed(2) + ` ms/msg, ${(100 * r.systemShare!).toFixed(0)}% kernel`} ` +
+      `(bench ${r.benchCpuMsPerMsg.toFixed(2)}; machine ${r.machineCpuMsPerMsg.toFixed(2)}, ` +
+      `minus bench ${(r.machineCpuMsPerMsg - r.benchCpuMsPerMsg).toFixed(2)})`,
   );
 }
 

@@ -22,7 +22,9 @@ for (const c of hostileCases().filter((x) => only.test(x.name))) {
     }).catch((err: Error) => ({ code: 0, text: err.message }));
     const ms = performance.now() - t0;
     const { maxMs } = await gw.lag();
-    const row = `${c.name.padEnd(20)} ${port.padEnd(10)} ${String(reply.code).padEnd(4)} longest block ${maxMs.toFixed(0).padStart(6)} ms  (transaction ${ms.toFixed(0)} ms) ${reply.text.slice(0, 70).replace(/\s+/g, ' ')}`;
+    const row =
+      `${c.name.padEnd(20)} ${port.padEnd(10)} ${String(reply.code).padEnd(4)} longest ` +
+      `block ${maxMs.toFixed(0).padStart(6)} ms  (transaction ${ms.toFixed(0)} ms) ${reply.text.slice(0, 70).replace(/\s+/g, ' ')}`;
     console.log(row);
     rows.push(row);
   }

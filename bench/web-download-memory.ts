@@ -107,12 +107,16 @@ async function main() {
   const files = (await downloadStatus(store, id)).files;
   process.stdout.write(
     [
-      `web download of a ${mb(SIZE)} attachment, end to end (${viaSmtp ? 'SMTP submission' : 'queued with its plan directly: outbound module not wired yet'}), SQLite, one process`,
+      `web download of a ${mb(SIZE)} attachment, end to end (${
+        viaSmtp ? 'SMTP submission' : 'queued with its plan directly: outbound module not wired yet'
+      }), SQLite, one process`,
       `  stored file: ${files[0]!.filename} ${mb(files[0]!.size)}; delivered copy: ${mb(sink.messages[0]!.raw.length)}`,
-      `  RSS before: ${mb(before)}   peak RSS: ${mb(Math.max(peak, acceptPeak))}   growth: ${mb(Math.max(peak, acceptPeak) - before)}   process maxRSS: ${mb(process.resourceUsage().maxRSS * 1024)}`,
+      `  RSS before: ${mb(before)}   peak RSS: ${mb(Math.max(peak, acceptPeak))}   ` +
+        `growth: ${mb(Math.max(peak, acceptPeak) - before)}   process maxRSS: ${mb(process.resourceUsage().maxRSS * 1024)}`,
       ...(viaSmtp
         ? [
-            `  until the 250 reply (receive, parse, store): peak ${mb(acceptPeak)}; after it (web-download prepare, deliver): RSS ${mb(at250)} at 250, peak ${mb(peak)} (+${mb(peak - at250)})`,
+            `  until the 250 reply (receive, parse, store): peak ${mb(acceptPeak)}; after it (web-download prepare, ` +
+              `deliver): RSS ${mb(at250)} at 250, peak ${mb(peak)} (+${mb(peak - at250)})`,
           ]
         : []),
       `  elapsed: ${((Date.now() - started) / 1000).toFixed(1)} s`,

@@ -21,7 +21,7 @@ import { LoginThrottle } from './util/login-throttle.ts';
 import { parseNetworks } from './util/cidr.ts';
 import { createHttpServer } from './web/http-server.ts';
 import { QueueWorker } from './queue/worker.ts';
-import { createDeliverHandler } from './queue/deliver-handler.ts';
+import { createDeliverHandler } from './delivery/deliver-handler.ts';
 import { GatewayDelivery } from './delivery/gateway-delivery.ts';
 import { parseDuration } from './util/duration.ts';
 import { parseRetrySchedule } from './delivery/retry-schedule.ts';
@@ -32,7 +32,8 @@ import { createInboundModule, inboundModule } from './inbound/inbound-module.ts'
 import { sandboxFromConfig } from './inbound/sandbox/from-config.ts';
 import { attachmentsModule } from './attachments/attachments-module.ts';
 import { consoleModule } from './console/console-module.ts';
-import { deliveryModule } from './delivery/delivery-module.ts';
+import { createDeliveryModule } from './delivery/delivery-module.ts';
+import { arcSealPreparer } from './inbound/arc-seal.ts';
 import { retentionModule } from './retention/retention-module.ts';
 import { webhooksModule } from './webhooks/webhooks-module.ts';
 import { configureAnalysisPool } from './analysis/pool.ts';
@@ -50,7 +51,9 @@ export const MODULES: ModuleFactory[] = [
   inboundModule,
   attachmentsModule,
   consoleModule,
-  deliveryModule,
+  createDeliveryModule(({ store, config, logger }) =>
+    arcSealPreparer({ store, authservId: config.hostname, enabled: config.arcSeal, logger }),
+  ),
   retentionModule,
   webhooksModule,
 ];

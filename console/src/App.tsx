@@ -1,6 +1,6 @@
 // The Sekisho console: who is logged in, in which language, on which page and (operators) in
-// which tenant — and so in which time zone times are shown — the page itself is one file per page in pages/. Every piece of message content is
-// rendered as React text (escaped), never as HTML.
+// which tenant — and so in which time zone times are shown — the page itself is one file per page
+// in pages/. Every piece of message content is rendered as React text (escaped), never as HTML.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { client, ok, setCsrf, setTenant } from './api.ts';
 import { I18nContext, initialLang, translator, useI18n, type Lang } from './i18n.ts';

@@ -19,7 +19,10 @@ export function receivedHeader(t: TraceInfo): string {
   const rdns = !t.clientHostname || t.clientHostname.startsWith('[') ? 'unknown' : sanitize(t.clientHostname);
   const client = `${sanitize(t.helo) || 'unknown'} (${rdns} [${t.remoteAddress}])`;
   const forPart = t.recipients.length === 1 ? `\r\n\tfor <${sanitize(t.recipients[0]!)}>` : '';
-  return `Received: from ${client}\r\n\tby ${t.hostname} (Sekisho) with ${t.protocol} id ${t.id}${forPart};\r\n\t${rfc5322Date(t.date ?? new Date())}\r\n`;
+  return (
+    `Received: from ${client}\r\n\tby ${t.hostname} (Sekisho) with ${t.protocol} ` +
+    `id ${t.id}${forPart};\r\n\t${rfc5322Date(t.date ?? new Date())}\r\n`
+  );
 }
 
 /** Client-supplied names must not be able to inject header lines. */

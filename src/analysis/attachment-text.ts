@@ -10,9 +10,9 @@ import iconv from 'iconv-lite';
 import { scanNumbers, type DetectorHit } from '../policy/detectors.ts';
 import { countPersonalData, hasBirthLabel, inBulk, type PersonalDataCount } from '../policy/personal-data.ts';
 import { compiledRegex } from '../policy/conditions.ts';
-import { extensionOf, sniffFileKind } from '../inbound/attachments/file-type.ts';
-import { isOoxml } from '../inbound/attachments/ooxml.ts';
-import { extractEntry, OutputCapExceeded, readZipDirectory, type ZipEntry } from '../inbound/attachments/zip-reader.ts';
+import { extensionOf, sniffFileKind } from '../inbound/file-analysis/file-type.ts';
+import { isOoxml } from '../inbound/file-analysis/ooxml.ts';
+import { extractEntry, OutputCapExceeded, readZipDirectory, type ZipEntry } from '../inbound/file-analysis/zip-reader.ts';
 
 export interface InspectionBudget {
   /** bytes read from attachments and inflated from archives, all attachments together */

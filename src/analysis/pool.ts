@@ -1,10 +1,10 @@
-// The process-wide pool of analysis worker threads (src/analysis/worker.ts): MIME parsing of
+// The process-wide pool of analysis worker threads (src/analysis-worker.ts): MIME parsing of
 // large messages and the inbound content analysis run there, so no message holds the event loop
 // that answers SMTP, HTTP and deliveries. One pool per process, shared by every Sekisho started in
 // it (tests start several); sized once by `configureAnalysisPool` (config analysisThreads).
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from '../util/worker-pool.ts';
-import type { AnalysisTasks } from './worker.ts';
+import type { AnalysisTasks } from '../analysis-worker.ts';
 
 /** Two threads at least (one long analysis must not queue every other), four at most. */
 export function defaultThreads(): number {
@@ -15,9 +15,9 @@ let threads = defaultThreads();
 let pool: WorkerPool<AnalysisTasks> | null = null;
 
 function workerModule(): URL {
-  // Source runs as .ts through tsx; a build turns both files into .js side by side.
+  // Source runs as .ts through tsx; a build turns both files into .js in the same layout.
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  return new URL(`./worker.${ext}`, import.meta.url);
+  return new URL(`../analysis-worker.${ext}`, import.meta.url);
 }
 
 function thePool(): WorkerPool<AnalysisTasks> {

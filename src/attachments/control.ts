@@ -7,10 +7,9 @@ import type { Store } from '../store/store.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { linkToken } from './details.ts';
 import { attachmentsDb } from './plan-actions.ts';
+import { ServiceError } from '../util/service-error.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-export class DownloadControlError extends Error {}
 
 export interface DownloadStatus {
   messageId: string;
@@ -41,14 +40,14 @@ const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString()
 
 async function requireMessage(store: Store, messageId: string, tenantId?: string) {
   const m = await store.message(messageId, tenantId);
-  if (!m) throw new DownloadControlError(`no message with id ${messageId}`);
+  if (!m) throw new ServiceError('bad_request', `no message with id ${messageId}`);
   const files = await attachmentsDb(store)
     .selectFrom('download_files')
     .selectAll()
     .where('message_id', '=', messageId)
     .orderBy('idx')
     .execute();
-  if (files.length === 0) throw new DownloadControlError(`message ${messageId} has no download files`);
+  if (files.length === 0) throw new ServiceError('bad_request', `message ${messageId} has no download files`);
   return { message: m, files };
 }
 
@@ -104,7 +103,7 @@ export async function withdrawFiles(
 ): Promise<number> {
   const { message, files } = await requireMessage(store, messageId, opts.tenantId);
   if (opts.file !== undefined && !files.some((f) => f.idx === opts.file)) {
-    throw new DownloadControlError(`message ${messageId} has no file ${opts.file} (files 1–${files.length})`);
+    throw new ServiceError('bad_request', `message ${messageId} has no file ${opts.file} (files 1–${files.length})`);
   }
   const db = attachmentsDb(store);
   let n = 0;
@@ -146,9 +145,10 @@ export async function setDownloadExpiry(
   days: number,
   opts: { actor: string; tenantId?: string; now?: number },
 ): Promise<Date> {
-  if (!Number.isFinite(days) || days < 0 || days > 365) throw new DownloadControlError('days must be a number from 0 to 365');
+  if (!Number.isFinite(days) || days < 0 || days > 365) throw new ServiceError('bad_request', 'days must be a number from 0 to 365');
   const { message, files } = await requireMessage(store, messageId, opts.tenantId);
-  if (files.every((f) => f.purged_at !== null)) throw new DownloadControlError(`the files of message ${messageId} are already deleted`);
+  if (files.every((f) => f.purged_at !== null))
+    throw new ServiceError('bad_request', `the files of message ${messageId} are already deleted`);
   const expiresAt = (opts.now ?? Date.now()) + Math.round(days * DAY_MS);
   await attachmentsDb(store)
     .updateTable('download_files')

@@ -21,13 +21,20 @@ export type PageView =
   | { kind: 'invalid' }
   | { kind: 'throttled' };
 
-const STYLE = `body{font-family:-apple-system,"Hiragino Sans","Noto Sans JP",Meiryo,sans-serif;margin:0;padding:16px;max-width:640px;margin:auto;line-height:1.6;color:#222}
+const STYLE =
+  `body{font-family:-apple-system,"Hiragino Sans","Noto Sans JP",Meiryo,sans-serif;margin:0;padding:16px;` +
+  `max-width:640px;margin:auto;line-height:1.6;color:#222}
 h1{font-size:1.3em}ul{list-style:none;padding:0}li{border:1px solid #ccc;border-radius:8px;padding:12px;margin:8px 0;word-break:break-all}
-a.btn,button{display:inline-block;font-size:1em;padding:12px 18px;margin:6px 0;border-radius:8px;border:1px solid #1a5fb4;background:#1a5fb4;color:#fff;text-decoration:none;cursor:pointer}
+a.btn,button{display:inline-block;font-size:1em;padding:12px 18px;margin:6px 0;border-radius:8px;border:1px solid ` +
+  `#1a5fb4;background:#1a5fb4;color:#fff;text-decoration:none;cursor:pointer}
 input{font-size:1.4em;padding:8px;width:10em;letter-spacing:.2em}.en{color:#555}.err{color:#b00020}.muted{color:#888}`;
 
 function layout(title: string, body: string): string {
-  return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`;
+  return (
+    `<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,` +
+    `initial-scale=1"><meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)}</title>` +
+    `<style>${STYLE}</style></head><body>${body}</body></html>`
+  );
 }
 
 function message(ja: string, en: string): string {
@@ -65,7 +72,9 @@ export function renderPage(view: PageView): string {
             ? `<p>確認コードを送信しました。メールをご確認ください。<br><span class="en">The code has been sent. Please check your mail.</span></p>`
             : '') +
           (view.error ? `<p class="err">${escapeHtml(view.error)}</p>` : '') +
-          `<form method="post" action="${escapeHtml(view.base)}/verify"><label>確認コード / Code<br><input name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6,8}" required></label><br><button type="submit">確認 / Verify</button></form>`,
+          `<form method="post" action="${escapeHtml(view.base)}/verify"><label>確認コード / Code<br><input name="code" ` +
+          `inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6,8}" required></label><br><button type="submit">確認 / ` +
+          `Verify</button></form>`,
       );
     case 'files': {
       const items = view.files
@@ -74,14 +83,18 @@ export function renderPage(view: PageView): string {
           const size = escapeHtml(formatSize(f.size));
           if (f.state === 'withdrawn') return `<li><span class="muted">${name} (${size}) — 取り下げ / withdrawn</span></li>`;
           if (f.state === 'expired') return `<li><span class="muted">${name} (${size}) — 期限切れ / expired</span></li>`;
-          return `<li>${name} <span class="muted">(${size})</span><br><a class="btn" href="${escapeHtml(view.base)}/f/${f.index}" download>ダウンロード / Download</a></li>`;
+          return (
+            `<li>${name} <span class="muted">(${size})</span><br><a class="btn" ` +
+            `href="${escapeHtml(view.base)}/f/${f.index}" download>ダウンロード / Download</a></li>`
+          );
         })
         .join('');
       const available = view.files.filter((f) => f.state === 'available').length;
       return layout(
         'ダウンロード / Download',
         `<h1>添付ファイルのダウンロード <span class="en">/ Download attachments</span></h1>` +
-          `<p>有効期限: ${escapeHtml(formatDate('ja', view.expiresAt, view.timeZone))} まで<br><span class="en">Available until: ${escapeHtml(formatDate('en', view.expiresAt, view.timeZone))}</span></p>` +
+          `<p>有効期限: ${escapeHtml(formatDate('ja', view.expiresAt, view.timeZone))} まで<br><span class="en">Available ` +
+          `until: ${escapeHtml(formatDate('en', view.expiresAt, view.timeZone))}</span></p>` +
           (view.remaining !== null
             ? `<p>残りダウンロード回数: ${view.remaining} <span class="en">/ downloads left: ${view.remaining}</span></p>`
             : '') +

@@ -1,7 +1,8 @@
 // The ZIP password mail (パスワード通知メール), sent separately and only AFTER the ZIP mail: a
 // periodic sweep looks for protected messages whose password mail is pending and whose ZIP mail
 // has reached a final state. Delivered → the password goes to the sender or to the recipients
-// that received the ZIP (never to internal ones who got the original, under applyTo: external); bounced/cancelled → nothing to unlock, skipped. Claiming the row with a
+// that received the ZIP (never to internal ones who got the original, under applyTo: external); bounced/cancelled → nothing to
+// unlock, skipped. Claiming the row with a
 // conditional UPDATE first makes the sweep safe on many nodes: each password mail is queued once.
 import type { Logger } from 'pino';
 import type { Message, Store } from '../store/store.ts';

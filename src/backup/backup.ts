@@ -22,7 +22,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { create as createTar, extract as extractTar } from 'tar';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../util/private-files.ts';
-import { versionLine } from '../version.ts';
+import { versionLine } from '../util/version.ts';
 
 export const BACKUP_FORMAT = 'sekisho-backup';
 const MANIFEST = 'manifest.json';

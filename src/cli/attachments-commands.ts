@@ -10,7 +10,8 @@ import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
 import { withStore } from './context.ts';
 import { blobStoreFor } from '../blob/blob-store-for.ts';
-import { DownloadControlError, downloadStatus, setDownloadExpiry, withdrawFiles } from '../attachments/control.ts';
+import { downloadStatus, setDownloadExpiry, withdrawFiles } from '../attachments/control.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { attachmentDetails } from '../attachments/details.ts';
 import { formatSize } from '../mime/notice-text.ts';
 import { ask } from './ask.ts';
@@ -32,7 +33,7 @@ async function controlled<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof DownloadControlError) throw new CliError(err.message);
+    if (err instanceof ServiceError) throw new CliError(err.message);
     throw err;
   }
 }
@@ -59,7 +60,8 @@ export function registerAttachmentsCommands(program: Command): void {
           process.stdout.write('recipients:\n');
           for (const r of status.recipients) {
             process.stdout.write(
-              `  ${r.recipient}  downloads ${r.count}${r.maxDownloads !== null ? `/${r.maxDownloads}` : ''}  last ${r.lastAt ?? '-'}  ${r.lastIp ?? ''}  ${r.lastUserAgent ?? ''}  token ${r.token}\n`,
+              `  ${r.recipient}  downloads ${r.count}${r.maxDownloads !== null ? `/${r.maxDownloads}` : ''}  ` +
+                `last ${r.lastAt ?? '-'}  ${r.lastIp ?? ''}  ${r.lastUserAgent ?? ''}  token ${r.token}\n`,
             );
           }
         }),
@@ -125,7 +127,8 @@ async function askBeforeWithdraw(store: Parameters<typeof downloadStatus>[0], mi
   if (files.length === 0) return; // nothing to lose: withdrawFiles says what there is
   const names = files.map((f) => `"${f.filename}"`).join(', ');
   const answer = await ask(
-    `This withdraws ${names} of message ${mid}: the recipients' download links stop working at once. This cannot be undone. Type yes to go ahead: `,
+    `This withdraws ${names} of message ${mid}: the recipients' download links stop working at once. ` +
+      'This cannot be undone. Type yes to go ahead: ',
   );
   if (answer.toLowerCase() !== 'yes') throw new CliError('not confirmed; nothing was withdrawn (add --yes to skip the question)');
 }

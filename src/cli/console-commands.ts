@@ -3,8 +3,9 @@
 // operators who administer every tenant (`sekisho operator add EMAIL --password-stdin`).
 import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
-import { EMAIL_RE, readStdin, withStore } from './context.ts';
-import { createApiToken, principalFor, revokeApiTokens } from '../web/session/auth.ts';
+import { readStdin, withStore } from './context.ts';
+import { EMAIL_RE } from '../util/address.ts';
+import { createApiToken, principalFor, revokeApiTokens } from '../console/session/auth.ts';
 import { addOperator } from '../console/operators.ts';
 import { generatePassword, hashPassword } from '../util/password.ts';
 

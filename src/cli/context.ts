@@ -1,13 +1,13 @@
 // Opens what a management command needs: the same configuration as `sekisho start` and the store,
 // which must exist already (a wrong data directory is an error, not a new empty database; only
-// `start` and `init` create one). Service errors (src/users) become one-line CLI errors. Times for
+// `start` and `init` create one). Service errors (ServiceError) become one-line CLI errors. Times for
 // people are printed in the tenant's time zone (tenantClock).
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store, Tenant } from '../store/store.ts';
 import { CliError } from './cli-error.ts';
-import { PeopleError } from '../users/people.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { tenantTimeZone } from '../users/tenant-profile.ts';
 import { DEFAULT_TIME_ZONE, isoInZone } from '../util/zoned-time.ts';
 
@@ -23,7 +23,7 @@ export async function withStore<T>(fn: (store: Store, config: Config) => Promise
   try {
     return await fn(store, config);
   } catch (err) {
-    if (err instanceof PeopleError) throw new CliError(err.message);
+    if (err instanceof ServiceError) throw new CliError(err.message);
     throw err;
   } finally {
     await store.close();
@@ -50,6 +50,3 @@ export async function readStdin(): Promise<string> {
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
-
-export const EMAIL_RE = /^[^@\s,;<>"]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
-export const DOMAIN_RE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;

@@ -5,8 +5,10 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { CliError } from './cli-error.ts';
-import { requireTenant, withStore, EMAIL_RE, tenantClock } from './context.ts';
-import { deleteQuarantined, listQuarantine, previewQuarantined, QuarantineError, releaseQuarantined } from '../inbound/quarantine.ts';
+import { requireTenant, withStore, tenantClock } from './context.ts';
+import { EMAIL_RE } from '../util/address.ts';
+import { deleteQuarantined, listQuarantine, previewQuarantined, releaseQuarantined } from '../inbound/quarantine.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { sendDigests } from '../inbound/digest.ts';
 import { getSettings, updateSettings, type InboundSettings } from '../inbound/tenant-settings.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -80,7 +82,10 @@ async function listCommand(o: {
     const clock = await tenantClock(store);
     for (const i of items) {
       process.stdout.write(
-        `${i.id}  ${clock(i.receivedAt, tenantId)}  score ${i.score ?? '-'}  ${i.from || i.mailFrom || '<>'} → ${i.recipients.join(',')}  ${JSON.stringify(i.subject)}\n    ${i.reasonLabel.en}${i.adminOnly ? ' (admin release only)' : ''}: ${i.reason}\n`,
+        `${i.id}  ${clock(i.receivedAt, tenantId)}  score ${i.score ?? '-'}  ${i.from || i.mailFrom || '<>'} ` +
+          `→ ${i.recipients.join(',')}  ${JSON.stringify(i.subject)}\n    ${i.reasonLabel.en}${
+            i.adminOnly ? ' (admin release only)' : ''
+          }: ${i.reason}\n`,
       );
     }
     if (items.length === 0) process.stdout.write('no quarantined mail\n');
@@ -158,7 +163,9 @@ async function settingsCommand(o: {
     const s = Object.keys(change).length ? await updateSettings(store, tenantId, change, 'cli') : await getSettings(store, tenantId);
     if (o.json) return void process.stdout.write(JSON.stringify(s, null, 2) + '\n');
     process.stdout.write(
-      `self-release: ${s.selfRelease ? 'on' : 'off'}\nretention: ${s.retentionDays} days\ndigest: ${s.digestHours ? `every ${s.digestHours} h` : 'off'}\nstaff: ${s.staff.length}\nexecutives: ${s.executives.join(', ') || '-'}\n`,
+      `self-release: ${s.selfRelease ? 'on' : 'off'}\nretention: ${s.retentionDays} days\n` +
+        `digest: ${s.digestHours ? `every ${s.digestHours} h` : 'off'}\nstaff: ${s.staff.length}\n` +
+        `executives: ${s.executives.join(', ') || '-'}\n`,
     );
   });
 }
@@ -195,6 +202,6 @@ function readStaff(file: string): InboundSettings['staff'] {
 }
 
 function rethrow(err: unknown): never {
-  if (err instanceof QuarantineError) throw new CliError(err.message);
+  if (err instanceof ServiceError) throw new CliError(err.message);
   throw err;
 }

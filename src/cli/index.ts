@@ -5,7 +5,7 @@ import { type Argument, Command, CommanderError, Help, Option } from 'commander'
 import { CliError } from './cli-error.ts';
 import { ConfigError } from '../config/load.ts';
 import { NoDatabaseError } from '../store/open-store.ts';
-import { versionLine } from '../version.ts';
+import { versionLine } from '../util/version.ts';
 import { reloadCommand } from './reload-command.ts';
 import { tenantAddCommand } from './tenant-add.ts';
 import { tenantDeleteCommand } from './tenant-delete.ts';

@@ -69,7 +69,8 @@ export async function messageListCommand(opts: {
     const clock = await tenantClock(store);
     for (const m of rows) {
       process.stdout.write(
-        `${m.id}  ${m.state.padEnd(17)} ${clock(m.created_at, m.tenant_id)}  ${m.header_from || m.mail_from}  →  ${m.recipients.join(', ')}  ${m.subject}\n`,
+        `${m.id}  ${m.state.padEnd(17)} ${clock(m.created_at, m.tenant_id)}  ${m.header_from || m.mail_from}  → ` +
+          ` ${m.recipients.join(', ')}  ${m.subject}\n`,
       );
     }
   });

@@ -9,7 +9,8 @@ import { applyPolicy, policyYaml } from '../outbound/policy-service.ts';
 import { formatPolicyErrors, parsePolicy } from '../policy/load.ts';
 import { describeAction, replayPolicy } from '../outbound/policy-replay.ts';
 import { parseDuration } from '../util/duration.ts';
-import { ActionError, approve, cancel, reject, release, type Actor } from '../outbound/actions.ts';
+import { approve, cancel, reject, release, type Actor } from '../outbound/actions.ts';
+import { ServiceError } from '../util/service-error.ts';
 import type { OutboundEnv } from '../outbound/stage-engine.ts';
 
 export function registerOutboundCommands(program: Command): void {
@@ -146,7 +147,7 @@ async function messageAction(
               : await reject(env, id, actor, opts.comment ?? '');
       process.stdout.write(opts.json ? JSON.stringify(r) + '\n' : `${id}: ${r.state}\n`);
     } catch (err) {
-      if (err instanceof ActionError) throw new CliError(err.message);
+      if (err instanceof ServiceError) throw new CliError(err.message);
       throw err;
     }
   });

@@ -46,7 +46,8 @@ export function readyLines(
 ): string {
   const host = config.listenHost;
   const lines = [
-    `Sekisho is running (${storeKind === 'postgres' ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}${processes > 1 ? `, ${processes} processes` : ''})`,
+    `Sekisho is running ` +
+      `(${storeKind === 'postgres' ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}${processes > 1 ? `, ${processes} processes` : ''})`,
     `  submission (STARTTLS + AUTH)  smtp://${host}:${ports.submission}`,
     `  inbound (MX)                  smtp://${host}:${ports.inbound}`,
     `  console, API, health          http://${host}:${ports.http}/  (health: /healthz, metrics: /metrics)`,

@@ -1,6 +1,7 @@
 // `sekisho tenant add NAME --domain D [--domain D…] [--inbound-route smtp://host:port]`
 import { CliError } from './cli-error.ts';
-import { DOMAIN_RE, withStore } from './context.ts';
+import { withStore } from './context.ts';
+import { DOMAIN_RE } from '../util/address.ts';
 import { routeProblem } from '../users/tenants.ts';
 
 export async function tenantAddCommand(name: string, opts: { domain: string[]; inboundRoute?: string }): Promise<void> {

@@ -2,8 +2,8 @@
 // Without --password-stdin a strong password is generated and printed once.
 import { ROLES, type UserRole } from '../users/people.ts';
 import { CliError } from './cli-error.ts';
-import { EMAIL_RE, readStdin, requireTenant, withStore } from './context.ts';
-import { domainOf } from '../util/address.ts';
+import { readStdin, requireTenant, withStore } from './context.ts';
+import { domainOf, EMAIL_RE } from '../util/address.ts';
 import { generatePassword, hashPassword } from '../util/password.ts';
 
 export function checkRole(role: string): UserRole {

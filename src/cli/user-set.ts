@@ -7,7 +7,8 @@
 // must be a user of the same tenant.
 import { CliError } from './cli-error.ts';
 import { readStdin, withStore } from './context.ts';
-import { setSendAs, SendAsError } from '../users/send-as.ts';
+import { setSendAs } from '../users/send-as.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { changeUser, checkPassword, findUser, setUserPassword, type UserChange } from '../users/people.ts';
 
 export interface UserSetOptions {
@@ -52,7 +53,8 @@ export async function userSetCommand(email: string, opts: UserSetOptions): Promi
     if (changesUser) {
       const after = await changeUser(store, user, change, 'cli');
       out.push(
-        `${after.email}: ${after.role}, approver ${after.approver_email ?? '-'}, name ${after.name ?? '-'}, department ${after.department ?? '-'}`,
+        `${after.email}: ${after.role}, approver ${after.approver_email ?? '-'}, name ${after.name ?? '-'}, ` +
+          `department ${after.department ?? '-'}`,
         `  hold minutes ${after.hold_minutes ?? '(policy)'}, confirmation ${Number(after.confirm_off) === 1 ? 'off' : 'on (policy)'}`,
       );
     }
@@ -61,7 +63,7 @@ export async function userSetCommand(email: string, opts: UserSetOptions): Promi
         const list = await setSendAs(store, user, opts.maySendAs.split(','), 'cli');
         out.push(`${user.email} may send as: ${[user.email, ...list].join(', ')}`);
       } catch (err) {
-        if (err instanceof SendAsError) throw new CliError(`--may-send-as: ${err.message}`);
+        if (err instanceof ServiceError) throw new CliError(`--may-send-as: ${err.message}`);
         throw err;
       }
     }

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { ask } from './ask.ts';
 import { CliError } from './cli-error.ts';
 import { requireTenant, withStore } from './context.ts';
-import { WEBHOOK_EVENTS } from '../webhooks/events.ts';
+import { WEBHOOK_EVENTS } from '../store/webhook-events.ts';
 import { addWebhook, listDeliveries, listWebhooks, removeWebhook } from '../webhooks/webhooks.ts';
 
 export function registerWebhookCommands(program: Command): void {

@@ -203,7 +203,10 @@ export type Config = z.infer<typeof configSchema>;
 /** The retention days must nest: a body cannot outlive its message, nor a message its audit trail. */
 export function retentionOrderProblem(days: { bodyDays: number; metadataDays: number; auditDays: number }): string | null {
   if (days.auditDays < days.metadataDays)
-    return `audit days (${days.auditDays}) must be at least metadata days (${days.metadataDays}): the audit trail outlives the messages it describes`;
+    return (
+      `audit days (${days.auditDays}) must be at least metadata days (${days.metadataDays}): the audit trail ` +
+      `outlives the messages it describes`
+    );
   if (days.metadataDays < days.bodyDays)
     return `metadata days (${days.metadataDays}) must be at least body days (${days.bodyDays}): a body cannot outlive its message`;
   return null;

@@ -1,4 +1,4 @@
-// The console feature module (listed in main.ts): the JSON API under /api (src/web/api) and the
+// The console feature module (listed in main.ts): the JSON API under /api (src/console/api) and the
 // React console (console/, built into console/dist by `npm ci`) under /console/, in one
 // encapsulated fastify scope with its own cookie parser and security headers.
 import { existsSync } from 'node:fs';
@@ -9,14 +9,15 @@ import fastifyStatic from '@fastify/static';
 import type { ModuleFactory } from '../pipeline.ts';
 import { outboundEnv } from '../outbound/outbound-module.ts';
 import { blobStoreFor } from '../blob/blob-store-for.ts';
-import { registerApi } from '../web/api/index.ts';
+import { registerApi } from './api/index.ts';
 import { registerResetPage } from './reset-page.ts';
 
 export const CONSOLE_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../console/dist');
 
 // React renders text escaped; the CSP is the second wall: no inline script, nothing from elsewhere.
 const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export const consoleModule: ModuleFactory = (ctx) => ({
   name: 'console',

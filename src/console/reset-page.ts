@@ -10,7 +10,8 @@ import type { Store } from '../store/store.ts';
 import { escapeHtml as e } from '../util/escape-html.ts';
 import type { Lang } from '../util/lang.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
-import { MIN_PASSWORD_LENGTH, PeopleError } from '../users/people.ts';
+import { MIN_PASSWORD_LENGTH } from '../users/people.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { redeemPasswordResetLink, resetLinkStatus, type ResetLinkProblem } from '../users/password-reset.ts';
 
 const WORDS = {
@@ -61,17 +62,32 @@ function langOf(req: FastifyRequest, userLang: Lang | undefined): Lang {
 function page(lang: Lang, path: string, body: string): string {
   const t = WORDS[lang];
   const other = lang === 'ja' ? 'en' : 'ja';
-  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${e(t.title)} - Sekisho</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:0 auto;padding:1rem;line-height:1.5;font-size:16px}label{display:block;margin:.8rem 0 .2rem;font-weight:bold}input{font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box}small{color:#555}button{font-size:1.1rem;padding:.7rem 1.2rem;margin-top:1rem;border-radius:6px;border:1px solid #1a56db;background:#1a56db;color:#fff}.msg{padding:.7rem;background:#eef;border-radius:6px}.err{background:#fee}</style></head>
-<body><p style="text-align:right"><a href="${e(path)}?lang=${other}">${other === 'en' ? 'English' : '日本語'}</a></p><h1>${e(t.title)}</h1>${body}</body></html>`;
+  return (
+    `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" ` +
+    `content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${e(t.title)} - Sekisho</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:0 auto;padding:1rem;line-height:1.5;` +
+    `font-size:16px}label{display:block;margin:.8rem 0 .2rem;font-weight:bold}input{font-size:1rem;padding:.5rem;width:100%;` +
+    `box-sizing:border-box}small{color:#555}button{font-size:1.1rem;padding:.7rem 1.2rem;margin-top:1rem;border-radius:6px;` +
+    `border:1px solid #1a56db;background:#1a56db;color:#fff}.msg{padding:.7rem;background:#eef;` +
+    `border-radius:6px}.err{background:#fee}</style></head>
+<body><p style="text-align:right"><a href="${e(path)}?lang=${other}">${other === 'en' ? 'English' : '日本語'}</a></p>` +
+    `<h1>${e(t.title)}</h1>${body}</body></html>`
+  );
 }
 
 function form(lang: Lang, who: string, error?: string): string {
   const t = WORDS[lang];
-  return `${error ? `<p class="msg err" role="alert">${e(error)}</p>` : ''}<p>${e(t.intro(who))}</p><form method="post"><input type="hidden" name="lang" value="${lang}">
-<label for="password">${e(t.password)}</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" maxlength="1024" required aria-describedby="hint"><small id="hint">${e(t.hint)}</small>
-<label for="again">${e(t.again)}</label><input id="again" name="again" type="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" maxlength="1024" required>
-<button type="submit">${e(t.submit)}</button></form>`;
+  return (
+    `${
+      error ? `<p class="msg err" role="alert">${e(error)}</p>` : ''
+    }<p>${e(t.intro(who))}</p><form method="post"><input type="hidden" name="lang" value="${lang}">
+<label for="password">${e(t.password)}</label><input id="password" name="password" type="password" ` +
+    `autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" maxlength="1024" required aria-describedby="hint">` +
+    `<small id="hint">${e(t.hint)}</small>
+<label for="again">${e(t.again)}</label><input id="again" name="again" type="password" autocomplete="new-password" ` +
+    `minlength="${MIN_PASSWORD_LENGTH}" maxlength="1024" required>
+<button type="submit">${e(t.submit)}</button></form>`
+  );
 }
 
 export function registerResetPage(app: FastifyInstance, store: Store): Promise<void> {
@@ -100,7 +116,7 @@ export function registerResetPage(app: FastifyInstance, store: Store): Promise<v
         const done = await redeemPasswordResetLink(store, req.params.token, password);
         if (!('user' in done)) return problem(reply, lang, path, done.problem);
       } catch (err) {
-        if (err instanceof PeopleError) {
+        if (err instanceof ServiceError) {
           const why = err.code === 'password_too_short' ? WORDS[lang].tooShort : WORDS[lang].tooLong;
           return send(reply, 200, page(lang, path, form(lang, status.user.email, why)));
         }

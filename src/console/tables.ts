@@ -7,7 +7,7 @@ export type ConsoleTables = {
   console_sessions: { token_hash: string; email: string; csrf: string; created_at: number; expires_at: number };
   console_api_tokens: { token_hash: string; email: string; name: string; created_at: number; last_used_at: number | null };
   console_totp: { email: string; secret: string; enabled: number; last_step: number; created_at: number };
-  /** two-factor backup codes (src/web/session/backup-codes.ts): SHA-256 only; used_at set once */
+  /** two-factor backup codes (src/console/session/backup-codes.ts): SHA-256 only; used_at set once */
   console_backup_codes: { code_hash: string; email: string; created_at: number; used_at: number | null };
   /** admin-issued password-reset links (src/users/password-reset.ts): SHA-256 only; used_at set once */
   console_password_resets: {

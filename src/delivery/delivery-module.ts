@@ -1,22 +1,26 @@
 // The delivery feature module (listed last in main.ts MODULES): its prepareDelivery signs
 // outbound mail with DKIM after every other rewrite, for the From domain when it is one of the
 // sending tenant's domains and has a key. Inbound mail is never DKIM-signed; inbound mail that
-// Sekisho changed (subject tag, removed attachments) is ARC-sealed with the same key
-// (src/inbound/arc-seal.ts), also last.
+// Sekisho changed (subject tag, removed attachments) is ARC-sealed with the same key, also last:
+// the sealer comes from main.ts (src/inbound/arc-seal.ts), as only inbound knows what it changed.
 import { domainOf } from '../util/address.ts';
-import type { ModuleFactory, DeliveryPreparer } from '../pipeline.ts';
+import type { ModuleFactory, DeliveryPreparer, ModuleContext } from '../pipeline.ts';
 import type { Store } from '../store/store.ts';
 import { dkimKeyFor, type StoredDkimKey } from './dkim-keys.ts';
 import { signMessage } from './dkim.ts';
-import { arcSealPreparer } from '../inbound/arc-seal.ts';
 
 const KEY_CACHE_MS = 30_000;
 
-export const deliveryModule: ModuleFactory = ({ store, config, logger }) => {
-  const dkim = dkimPreparer(store);
-  const arc = arcSealPreparer({ store, authservId: config.hostname, enabled: config.arcSeal, logger });
-  return { name: 'delivery', prepareDelivery: (m, raw, rcpts) => (m.direction === 'inbound' ? arc(m, raw, rcpts) : dkim(m, raw, rcpts)) };
-};
+/** Makes the preparer that seals inbound copies (ARC), from the module context. */
+export type InboundSealer = (ctx: ModuleContext) => DeliveryPreparer;
+
+export const createDeliveryModule =
+  (sealInbound: InboundSealer): ModuleFactory =>
+  (ctx) => {
+    const dkim = dkimPreparer(ctx.store);
+    const arc = sealInbound(ctx);
+    return { name: 'delivery', prepareDelivery: (m, raw, rcpts) => (m.direction === 'inbound' ? arc(m, raw, rcpts) : dkim(m, raw, rcpts)) };
+  };
 
 export function dkimPreparer(store: Store): DeliveryPreparer {
   // Keys change rarely: a found key is cached briefly. "No key" is not cached, so mail is

@@ -89,7 +89,8 @@ export function buildDsn(input: DsnInput): Buffer {
   const parts: Buffer[] = [
     text(head.join(CRLF) + CRLF + CRLF + 'This is a MIME-encapsulated message.' + CRLF + CRLF),
     text(
-      `--${boundary}${CRLF}Content-Type: text/plain; charset=UTF-8${CRLF}Content-Transfer-Encoding: base64${CRLF}Content-Description: Notification${CRLF}${CRLF}`,
+      `--${boundary}${CRLF}Content-Type: text/plain; charset=UTF-8${CRLF}Content-Transfer-Encoding: ` +
+        `base64${CRLF}Content-Description: Notification${CRLF}${CRLF}`,
     ),
     text(base64Lines(Buffer.from(human, 'utf8')) + CRLF),
     text(`--${boundary}${CRLF}Content-Type: ${status.global ? 'message/global-delivery-status' : 'message/delivery-status'}${CRLF}`),

@@ -18,7 +18,7 @@ import { uninspectedReason, type AuthResults, type InboundSymbol } from './verdi
 import { analyzeWithSandbox } from './sandbox.ts';
 import { maliciousReason, sandboxSymbols, type SandboxOptions, type SandboxState } from './sandbox-hold.ts';
 import { submitReason } from './sandbox/select.ts';
-import type { AnalysisBudget } from './attachments/analyze-attachment.ts';
+import type { AnalysisBudget } from './file-analysis/analyze-attachment.ts';
 
 export interface InboundDecideDeps {
   store: Store;

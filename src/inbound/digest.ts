@@ -103,7 +103,8 @@ async function composeDigest(
   const howTo = selfRelease
     ? [
         '必要なメールは、リンク先のページで「配送する」ボタンを押すと受信できます。ウイルスや危険な添付ファイルなど管理者のみ解除できるメールは、「解除を依頼」で管理者に依頼できます。',
-        'To receive a message you need, open its link and press "Release". Mail only an administrator may release (a virus, a dangerous attachment, …) has "Ask an admin to release" instead.',
+        'To receive a message you need, open its link and press "Release". Mail only an administrator may release (a ' +
+          'virus, a dangerous attachment, …) has "Ask an admin to release" instead.',
       ]
     : [
         '必要なメールがある場合は、リンク先のページの「解除を依頼」で管理者に隔離解除を依頼してください。',
@@ -131,10 +132,19 @@ async function composeDigest(
         : own(i)
           ? `<a href="${e(link)}">配送する / Release</a>`
           : `<a href="${e(link)}">解除を依頼 / Ask an admin to release</a>`;
-      return `<tr><td>${e(when(i.receivedAt, timeZone))}</td><td>${e(i.from || i.mailFrom || '-')}</td><td>${e(i.subject || '-')}</td><td>${e(why(i))}</td><td>${action}</td></tr>`;
+      return (
+        `<tr><td>${e(when(i.receivedAt, timeZone))}</td><td>${e(i.from || i.mailFrom || '-')}</td>` +
+        `<td>${e(i.subject || '-')}</td><td>${e(why(i))}</td><td>${action}</td></tr>`
+      );
     })
     .join('');
-  const html = `<p>${e(recipient)} 様</p><p>迷惑メールまたは危険なメールの疑いがあるため、次の ${items.length} 通のメールを隔離しました。${e(howTo[0]!)}<br>${e(`The following ${items.length} message(s) were quarantined as suspected spam or dangerous mail. ${howTo[1]}`)}</p><table border="1" cellpadding="4" style="border-collapse:collapse"><tr><th>受信日時 / Received</th><th>差出人 / From</th><th>件名 / Subject</th><th>理由 / Reason</th><th></th></tr>${rows}</table>`;
+  const html =
+    `<p>${e(recipient)} 様</p><p>迷惑メールまたは危険なメールの疑いがあるため、次の ${items.length} ` +
+    `通のメールを隔離しました。${e(howTo[0]!)}<br>${e(
+      `The following ${items.length} message(s) were quarantined as suspected spam or dangerous mail. ${howTo[1]}`,
+    )}</p><table border="1" cellpadding="4" style="border-collapse:collapse">` +
+    '<tr><th>受信日時 / Received</th><th>差出人 / From</th><th>件名 / Subject</th><th>理由 / Reason</th><th></th></tr>' +
+    `${rows}</table>`;
   return composeNotice(
     {
       from: `Sekisho <postmaster@${hostname}>`,

@@ -9,20 +9,12 @@ import type { MessagePlan } from '../pipeline.ts';
 import { endLease, leaseMessage, setPlanUnderLease, type Lease } from '../store/message-lease.ts';
 import { insertEvent, type Message, type Store } from '../store/store.ts';
 import { hashToken, newId, newToken } from '../util/id.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { bodyFacts } from '../mime/stored-facts.ts';
 import { inboundDb } from './tenant-settings.ts';
 import type { InboundPlanState } from './decide.ts';
 import { adminOnlyMessage, reasonInputOf, reasonLabels, selfReleasable, type ReleaseClass } from './release-class.ts';
 import { countQuarantined, quarantinedPlans, quarantinedRows } from '../store/quarantine-query.ts';
-
-export class QuarantineError extends Error {
-  constructor(
-    readonly kind: 'not_found' | 'wrong_state' | 'busy' | 'forbidden' | 'expired',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface QuarantineItem {
   id: string;
@@ -116,20 +108,22 @@ export function adminOnlyRelease(m: Pick<Message, 'plan'>): boolean {
   return !selfReleasable(releaseClassOfMessage(m));
 }
 
-/** An admin-only release refused for a recipient; the message says why in both languages. */
-export class AdminOnlyReleaseError extends QuarantineError {
-  constructor(readonly releaseClass: ReleaseClass) {
-    super('forbidden', `only an administrator can release this message. ${adminOnlyMessage(releaseClass, 'en')}`);
-  }
-  messageIn(lang: 'ja' | 'en'): string {
-    return adminOnlyMessage(this.releaseClass, lang);
-  }
+/**
+ * An admin-only release refused for a recipient (code admin_only): the API answers the reason
+ * class and why in both languages (`error`, `errorJa`); the self-release page words it itself.
+ */
+export function adminOnlyRefusal(releaseClass: ReleaseClass): ServiceError {
+  return new ServiceError('admin_only', `only an administrator can release this message. ${adminOnlyMessage(releaseClass, 'en')}`, {
+    error: adminOnlyMessage(releaseClass, 'en'),
+    releaseClass,
+    errorJa: adminOnlyMessage(releaseClass, 'ja'),
+  });
 }
 
 /** Refuses a recipient's own release of admin-only quarantine. */
 export async function assertSelfReleasable(store: Store, tenantId: string, id: string): Promise<void> {
   const m = await store.message(id, tenantId);
-  if (m && adminOnlyRelease(m)) throw new AdminOnlyReleaseError(releaseClassOfMessage(m));
+  if (m && adminOnlyRelease(m)) throw adminOnlyRefusal(releaseClassOfMessage(m));
 }
 
 /** The SQL filters of a quarantine filter (src/store/quarantine-query.ts); the reason class is not one. */
@@ -212,7 +206,7 @@ export interface QuarantinePreview extends QuarantineItem {
 
 export async function previewQuarantined(store: Store, tenantId: string, id: string): Promise<QuarantinePreview> {
   const m = await store.message(id, tenantId);
-  if (m?.direction !== 'inbound') throw new QuarantineError('not_found', `no inbound message ${id} in this tenant`);
+  if (m?.direction !== 'inbound') throw new ServiceError('not_found', `no inbound message ${id} in this tenant`);
   const facts = await bodyFacts(store, m);
   const s = inboundStateOf(m);
   return {
@@ -228,9 +222,9 @@ export async function previewQuarantined(store: Store, tenantId: string, id: str
 async function lease(store: Store, tenantId: string, id: string): Promise<Lease> {
   const got = await leaseMessage(store, id, { purpose: 'quarantine', states: ['quarantined'], tenantId });
   if ('m' in got) return got;
-  if (got.refused === 'not_found') throw new QuarantineError('not_found', `no message ${id} in this tenant`);
-  if (got.refused === 'wrong_state') throw new QuarantineError('wrong_state', `message ${id} is ${got.state}, not quarantined`);
-  throw new QuarantineError('busy', `message ${id} is being processed right now; try again in a moment`);
+  if (got.refused === 'not_found') throw new ServiceError('not_found', `no message ${id} in this tenant`);
+  if (got.refused === 'wrong_state') throw new ServiceError('wrong_state', `message ${id} is ${got.state}, not quarantined`);
+  throw new ServiceError('busy', `message ${id} is being processed right now; try again in a moment`);
 }
 
 /**
@@ -245,7 +239,7 @@ export async function releaseQuarantined(store: Store, tenantId: string, id: str
 
 async function release(store: Store, m: Message, holder: string, actor: string, data: Record<string, unknown>): Promise<void> {
   const plan = m.plan;
-  if (!plan.inbound) throw new QuarantineError('wrong_state', `message ${m.id} has no inbound verdict to release from`);
+  if (!plan.inbound) throw new ServiceError('wrong_state', `message ${m.id} has no inbound verdict to release from`);
   const inbound = { ...plan.inbound, released: { by: actor, at: Date.now() } };
   const ok = await store.transition(m, holder, {
     state: 'queued',
@@ -253,7 +247,7 @@ async function release(store: Store, m: Message, holder: string, actor: string, 
     plan: { ...plan, inbound },
     event: { actor, type: 'quarantine.released', data },
   });
-  if (!ok) throw new QuarantineError('busy', `message ${m.id} is being processed right now; try again in a moment`);
+  if (!ok) throw new ServiceError('busy', `message ${m.id} is being processed right now; try again in a moment`);
 }
 
 /** Whether the quarantine still holds the message for this recipient (not released, deleted or purged). */
@@ -282,7 +276,7 @@ export async function releaseForRecipient(
   try {
     const pending = (await store.recipients(id)).filter((r) => r.state === 'pending');
     const mine = pending.filter((r) => r.address.toLowerCase() === who).map((r) => r.address);
-    if (mine.length === 0) throw new QuarantineError('wrong_state', `message ${id} is no longer quarantined for ${who}`);
+    if (mine.length === 0) throw new ServiceError('wrong_state', `message ${id} is no longer quarantined for ${who}`);
     if (mine.length === pending.length) {
       leased = false; // the transition ends the lease, or leaves it to another holder
       await release(store, m, holder, actor, { recipient: who });
@@ -303,7 +297,7 @@ async function releaseCopy(store: Store, m: Message, holder: string, mine: strin
   if (!body) throw new Error(`message ${id} has no stored body`);
   const plan = m.plan;
   const inbound = plan.inbound;
-  if (!inbound) throw new QuarantineError('wrong_state', `message ${id} has no inbound verdict to release from`);
+  if (!inbound) throw new ServiceError('wrong_state', `message ${id} has no inbound verdict to release from`);
   const now = Date.now();
   const copyId = newId(now);
   const parentPlan: MessagePlan = {
@@ -338,7 +332,7 @@ async function releaseCopy(store: Store, m: Message, holder: string, mine: strin
         .executeTakeFirst();
       const kept = await setPlanUnderLease(trx, id, holder, parentPlan, now);
       if (Number(marked.numUpdatedRows) !== mine.length || !kept) {
-        throw new QuarantineError('busy', `message ${id} is being processed right now; try again in a moment`);
+        throw new ServiceError('busy', `message ${id} is being processed right now; try again in a moment`);
       }
       const event = {
         tenantId: m.tenant_id,
@@ -360,7 +354,7 @@ async function unlease(store: Store, id: string, holder: string): Promise<void> 
 export async function deleteQuarantined(store: Store, tenantId: string, id: string, actor: string): Promise<void> {
   const { m, holder } = await lease(store, tenantId, id);
   const ok = await store.transition(m, holder, { state: 'deleted', dueAt: null, event: { actor, type: 'quarantine.deleted', data: {} } });
-  if (!ok) throw new QuarantineError('busy', `message ${id} is being processed right now; try again in a moment`);
+  if (!ok) throw new ServiceError('busy', `message ${id} is being processed right now; try again in a moment`);
   await dropBody(store, id);
 }
 
@@ -443,10 +437,10 @@ export async function releaseByLink(
   wake?: () => void,
 ): Promise<LinkTarget> {
   const link = await lookupReleaseLink(store, token);
-  if (!link) throw new QuarantineError('not_found', 'unknown link');
-  if (link.expiresAt < Date.now()) throw new QuarantineError('expired', 'this link has expired');
+  if (!link) throw new ServiceError('not_found', 'unknown link');
+  if (link.expiresAt < Date.now()) throw new ServiceError('expired', 'this link has expired');
   if (!(await selfReleaseAllowed(link.tenantId)))
-    throw new QuarantineError('forbidden', 'your organisation does not allow recipients to release quarantined mail');
+    throw new ServiceError('forbidden', 'your organisation does not allow recipients to release quarantined mail');
   await assertSelfReleasable(store, link.tenantId, link.messageId);
   await releaseForRecipient(store, link.tenantId, link.messageId, link.recipient, `recipient:${link.recipient}`, wake);
   await inboundDb(store).updateTable('quarantine_links').set({ used_at: Date.now() }).where('token_hash', '=', hashToken(token)).execute();

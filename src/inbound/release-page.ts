@@ -6,19 +6,12 @@
 // English, every value HTML-escaped, no external resources, tokens kept out of Referer and caches.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Store } from '../store/store.ts';
-import {
-  AdminOnlyReleaseError,
-  heldFor,
-  inboundStateOf,
-  lookupReleaseLink,
-  QuarantineError,
-  releaseByLink,
-  type LinkTarget,
-} from './quarantine.ts';
+import { heldFor, inboundStateOf, lookupReleaseLink, releaseByLink, type LinkTarget } from './quarantine.ts';
 import { getSettings } from './tenant-settings.ts';
-import { adminOnlyMessage, reasonInputOf, reasonLabel, selfReleasable, type ReasonInput } from './release-class.ts';
+import { adminOnlyMessage, reasonInputOf, reasonLabel, selfReleasable, type ReasonInput, type ReleaseClass } from './release-class.ts';
 import { requestOf, requestRelease, requestStateText, type ReleaseRequest } from './release-requests.ts';
 import { escapeHtml } from '../util/escape-html.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { formatDate } from '../util/zoned-time.ts';
 import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
@@ -44,7 +37,15 @@ const TEXT: Record<Exclude<Kind, 'show'>, string> = {
 };
 
 function layout(body: string): string {
-  return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>迷惑メール隔離 / Quarantine</title><style>body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.6}table{border-collapse:collapse}td,th{padding:.2rem .5rem;text-align:left;vertical-align:top}td{overflow-wrap:anywhere}button{font-size:1.1rem;padding:.5rem 1.5rem;max-width:100%}.reason{font-weight:bold;color:#a40000}${MESSAGE_VIEW_CSS}</style></head><body><h1>迷惑メール隔離 / Quarantine</h1>${body}</body></html>`;
+  return (
+    `<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,` +
+    `initial-scale=1"><meta name="robots" content="noindex"><title>迷惑メール隔離 / Quarantine</title><style>` +
+    `body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;` +
+    `line-height:1.6}table{border-collapse:collapse}td,th{padding:.2rem .5rem;text-align:left;` +
+    `vertical-align:top}td{overflow-wrap:anywhere}button{font-size:1.1rem;padding:.5rem 1.5rem;` +
+    `max-width:100%}.reason{font-weight:bold;color:#a40000}${MESSAGE_VIEW_CSS}</style></head><body><h1>迷惑メール隔離 / ` +
+    `Quarantine</h1>${body}</body></html>`
+  );
 }
 
 const both = (f: (lang: 'ja' | 'en') => string) => `${escapeHtml(f('ja'))}<br>${escapeHtml(f('en'))}`;
@@ -60,7 +61,8 @@ function askSection(token: string, reason: ReasonInput, request: ReleaseRequest 
     : both((l) => adminOnlyMessage(reason.releaseClass, l));
   const state = request
     ? `<p role="status" class="request-state">${both((l) => requestStateText(request, l))}</p>`
-    : `<form method="post" action="/q/${escapeHtml(token)}"><input type="hidden" name="action" value="request"><p><button type="submit">解除を依頼 / Ask an admin to release</button></p></form>`;
+    : `<form method="post" action="/q/${escapeHtml(token)}"><input type="hidden" name="action" value="request"><p>` +
+      `<button type="submit">解除を依頼 / Ask an admin to release</button></p></form>`;
   return `<p>${why}</p>${state}`;
 }
 
@@ -81,18 +83,25 @@ export function registerReleasePage(app: FastifyInstance, deps: ReleasePageDeps)
       const e = escapeHtml;
       const canRelease = selfRelease && selfReleasable(reason.releaseClass);
       const action = canRelease
-        ? `<form method="post" action="/q/${e(req.params.token)}"><input type="hidden" name="action" value="release"><p><button type="submit">配送する / Release</button></p></form>`
+        ? `<form method="post" action="/q/${e(req.params.token)}"><input type="hidden" name="action" value="release"><p>` +
+          `<button type="submit">配送する / Release</button></p></form>`
         : askSection(req.params.token, reason, await requestOf(deps.store, link.tenantId, link.messageId, link.recipient));
       const view = await messageViewOfRow(deps.store, m);
       const timeZone = await timeZoneOfTenant(deps.store, link.tenantId);
       const mail = view
         ? messageViewHtml(view, { lang: 'both', timeZone })
-        : `<table><tr><th>差出人 / From</th><td>${e(m.header_from || m.mail_from || '(なし / none)')}</td></tr><tr><th>件名 / Subject</th><td>${e(m.subject)}</td></tr></table>`;
+        : `<table><tr><th>差出人 / From</th><td>${e(m.header_from || m.mail_from || '(なし / none)')}</td></tr><tr><th>件名 / ` +
+          `Subject</th><td>${e(m.subject)}</td></tr></table>`;
       return send(
         reply,
         200,
-        `<p>次のメールは迷惑メールまたは危険なメールの疑いがあるため隔離されています。${canRelease ? '送信者に心当たりがあり、安全と判断できる場合のみ配送してください。' : ''}<br>This message was quarantined as suspected spam or dangerous mail.${canRelease ? ' Release it only if you know the sender and trust it.' : ''}</p>
-<table><tr><th>理由 / Reason</th><td class="reason">${e(reasonLabel(reason, 'ja'))} / ${e(reasonLabel(reason, 'en'))}</td></tr><tr><th>配送先 / Deliver to</th><td>${e(link.recipient)}</td></tr><tr><th>受信日時 / Received</th><td>${e(formatDate('ja', Number(m.created_at), timeZone))}</td></tr></table>
+        `<p>次のメールは迷惑メールまたは危険なメールの疑いがあるため隔離されています。${canRelease ? '送信者に心当たりがあり、安全と判断できる場合のみ配送してください。' : ''}<br>This ` +
+          `message was quarantined as suspected spam or dangerous mail.${
+            canRelease ? ' Release it only if you know the sender and trust it.' : ''
+          }</p>
+<table><tr><th>理由 / Reason</th><td class="reason">${e(reasonLabel(reason, 'ja'))} / ${e(reasonLabel(reason, 'en'))}</td>` +
+          `</tr><tr><th>配送先 / Deliver to</th><td>${e(link.recipient)}</td></tr><tr><th>受信日時 / Received</th>` +
+          `<td>${e(formatDate('ja', Number(m.created_at), timeZone))}</td></tr></table>
 ${mail}
 ${action}`,
       );
@@ -109,16 +118,16 @@ ${action}`,
         await releaseByLink(deps.store, req.params.token, async (t) => (await getSettings(deps.store, t)).selfRelease, deps.wake);
         return message(reply, 200, 'released');
       } catch (err) {
-        if (err instanceof AdminOnlyReleaseError) {
-          return send(reply, 403, askSection(req.params.token, { releaseClass: err.releaseClass, score: null }, null));
+        if (!(err instanceof ServiceError)) throw err;
+        if (err.code === 'admin_only') {
+          const releaseClass = err.detail.releaseClass as ReleaseClass;
+          return send(reply, 403, askSection(req.params.token, { releaseClass, score: null }, null));
         }
-        if (err instanceof QuarantineError) {
-          if (err.kind === 'not_found') return message(reply, 404, 'invalid');
-          if (err.kind === 'expired') return message(reply, 410, 'expired');
-          // self-release is off for the tenant: say so, and offer the request instead
-          if (err.kind === 'forbidden') return send(reply, 403, askSection(req.params.token, { releaseClass: 'spam', score: null }, null));
-          return message(reply, 200, 'done');
-        }
+        if (err.code === 'not_found') return message(reply, 404, 'invalid');
+        if (err.code === 'expired') return message(reply, 410, 'expired');
+        // self-release is off for the tenant: say so, and offer the request instead
+        if (err.code === 'forbidden') return send(reply, 403, askSection(req.params.token, { releaseClass: 'spam', score: null }, null));
+        if (err.code === 'wrong_state' || err.code === 'busy') return message(reply, 200, 'done');
         throw err;
       }
     });
@@ -128,8 +137,8 @@ ${action}`,
 /** The recipient's 解除を依頼 through their link: stored once, the admins told. */
 async function requestByLink(deps: ReleasePageDeps, token: string): Promise<{ request: ReleaseRequest; link: LinkTarget }> {
   const link = await lookupReleaseLink(deps.store, token);
-  if (!link) throw new QuarantineError('not_found', 'unknown link');
-  if (link.expiresAt < Date.now()) throw new QuarantineError('expired', 'this link has expired');
+  if (!link) throw new ServiceError('not_found', 'unknown link');
+  if (link.expiresAt < Date.now()) throw new ServiceError('expired', 'this link has expired');
   const { request } = await requestRelease(deps, link.tenantId, link.messageId, link.recipient, `recipient:${link.recipient}`);
   return { request, link };
 }

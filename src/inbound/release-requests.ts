@@ -6,7 +6,8 @@
 import type { Store } from '../store/store.ts';
 import { composeNotice } from '../queue/system-mail.ts';
 import { newId } from '../util/id.ts';
-import { heldFor, inboundStateOf, QuarantineError, releaseForRecipient } from './quarantine.ts';
+import { heldFor, inboundStateOf, releaseForRecipient } from './quarantine.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { reasonInputOf, reasonLabels, type ReleaseClass } from './release-class.ts';
 import { inboundDb } from './tenant-settings.ts';
 import { enqueueToMailbox } from './digest.ts';
@@ -78,8 +79,8 @@ export async function requestRelease(
   const { store } = deps;
   const who = recipient.toLowerCase();
   const m = await store.message(messageId, tenantId);
-  if (m?.direction !== 'inbound') throw new QuarantineError('not_found', `no inbound message ${messageId} in this tenant`);
-  if (!(await heldFor(store, m, who))) throw new QuarantineError('wrong_state', `message ${messageId} is no longer quarantined for ${who}`);
+  if (m?.direction !== 'inbound') throw new ServiceError('not_found', `no inbound message ${messageId} in this tenant`);
+  if (!(await heldFor(store, m, who))) throw new ServiceError('wrong_state', `message ${messageId} is no longer quarantined for ${who}`);
   const now = Date.now();
   const id = newId(now);
   const inserted = await inboundDb(store)
@@ -224,7 +225,7 @@ export async function decideReleaseRequest(
     .where('id', '=', requestId)
     .where('tenant_id', '=', tenantId)
     .executeTakeFirst();
-  if (!row) throw new QuarantineError('not_found', `no release request ${requestId} in this tenant`);
+  if (!row) throw new ServiceError('not_found', `no release request ${requestId} in this tenant`);
   const now = Date.now();
   const claimed = await db
     .updateTable('quarantine_requests')
@@ -232,8 +233,7 @@ export async function decideReleaseRequest(
     .where('id', '=', requestId)
     .where('state', '=', 'pending')
     .executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) !== 1)
-    throw new QuarantineError('wrong_state', `release request ${requestId} was already ${row.state}`);
+  if (Number(claimed.numUpdatedRows) !== 1) throw new ServiceError('wrong_state', `release request ${requestId} was already ${row.state}`);
   const m = await store.message(row.message_id, tenantId);
   if (decision === 'release') {
     try {
@@ -288,7 +288,8 @@ async function composeRefusalNotice(
     `  隔離の理由: ${why.ja}`,
     ...(note ? [`  管理者からのコメント: ${note}`] : []),
     '',
-    'Your request to release a quarantined message was refused by an administrator. It will not be delivered and is deleted when the retention period ends.',
+    'Your request to release a quarantined message was refused by an administrator. It will not be delivered and is ' +
+      'deleted when the retention period ends.',
     '',
     `  From: ${from || '-'}`,
     `  Subject: ${subject || '-'}`,

@@ -4,8 +4,8 @@
 // implements the same interface. Tickets are plain strings so a caller can store them with a
 // held message and poll again later, after a restart; `analyzeWithSandbox` polls in-process
 // with a deadline and answers 'timeout' so the caller can hold the message meanwhile.
-import { analyzeAttachment, type AttachmentFinding, type AttachmentLimits } from './attachments/analyze-attachment.ts';
-import { ATTACHMENT_SYMBOLS } from './attachments/attachment-symbols.ts';
+import { analyzeAttachment, type AttachmentLimits } from './file-analysis/analyze-attachment.ts';
+import { findingsToSymbols } from './file-analysis/attachment-symbols.ts';
 import type { InboundSymbol } from './verdict.ts';
 
 export interface SandboxSubmission {
@@ -35,15 +35,6 @@ export interface Sandbox {
 
 /** Score at or above which the built-in analysis calls a file malicious. */
 export const BUILTIN_MALICIOUS_AT = 8;
-
-export function findingsToSymbols(findings: readonly AttachmentFinding[]): InboundSymbol[] {
-  return findings.map((f) => ({
-    name: f.symbol,
-    score: f.score,
-    description: ATTACHMENT_SYMBOLS[f.symbol].description,
-    detail: f.member ? `${f.filename} › ${f.member}: ${f.reason}` : f.reason,
-  }));
-}
 
 /**
  * The default sandbox: the built-in static analysis. Verdicts are computed on submit and

@@ -5,11 +5,11 @@
 // DMARC verdict — are added on top. A daemon that is down or slow never loses mail: its result
 // is replaced by a zero-score *_UNAVAILABLE symbol and the built-in verdict stands.
 import type { Logger } from 'pino';
-import type { InboundAnalysis, InboundOptions } from './spam/builtin.ts';
+import { totalScore, type InboundAnalysis, type InboundOptions } from './spam/builtin.ts';
 import { analyzeInboundOffLoop } from './spam/analyze-off-loop.ts';
 import { RspamdScorer, type ScanInput } from './rspamd.ts';
 import { ClamdScanner, type VirusScanner } from './clamd.ts';
-import { totalScore, type InboundSymbol, type Scorer } from './verdict.ts';
+import type { InboundSymbol, Scorer } from './verdict.ts';
 
 export interface ScannerSet {
   /** external scorers besides the built-in one, in order (today: Rspamd when configured) */

@@ -31,7 +31,8 @@ function noticePart(filename: string, eol: string): Buffer {
   const safeName = `${filename.replace(/[\r\n"\\]/g, '_')}.txt`;
   const encodedName = `UTF-8''${encodeURIComponent(safeName)}`;
   return Buffer.from(
-    `Content-Type: text/plain; charset=UTF-8${eol}Content-Transfer-Encoding: base64${eol}Content-Disposition: attachment; filename*=${encodedName}${eol}${eol}${text}${eol}`,
+    `Content-Type: text/plain; charset=UTF-8${eol}Content-Transfer-Encoding: base64${eol}Content-Disposition: ` +
+      `attachment; filename*=${encodedName}${eol}${eol}${text}${eol}`,
     'latin1',
   );
 }

@@ -71,11 +71,6 @@ export interface Scorer {
   score(input: AnalysisInput): Promise<ScoreResult>;
 }
 
-/** Sum of symbol scores, rounded to 2 decimals so verdicts are stable in logs and tests. */
-export function totalScore(symbols: readonly Symbol[]): number {
-  return Math.round(symbols.reduce((sum, s) => sum + s.score, 0) * 100) / 100;
-}
-
 /** Alias for modules where the name `Symbol` would shadow the global. */
 export type InboundSymbol = Symbol;
 

@@ -3,7 +3,8 @@
 // message's state and the actor's right (the sender for their own mail, an assigned approver,
 // an admin of the tenant, or the operator's CLI), takes the message's lease so a timer on
 // another node cannot act at the same moment, records who did it in the audit trail, and wakes
-// the worker. Failures are ActionError with a code the callers map to exit codes / HTTP.
+// the worker. Failures are a ServiceError (not_found, forbidden, wrong_state, busy, bad_request,
+// not_ticked), which the callers map to exit codes / HTTP.
 import type { MessagePlan } from '../pipeline.ts';
 import { endLease, leaseMessage, type Lease } from '../store/message-lease.ts';
 import type { MessageState } from '../store/message-state.ts';
@@ -15,6 +16,7 @@ import { factsOf } from './stage-engine.ts';
 import { nextStepOf } from './next-step.ts';
 import { confirmationSheet, untickedOf, type Ticks } from './confirmation.ts';
 import { messageViewOfRow } from '../mime/message-view.ts';
+import { ServiceError } from '../util/service-error.ts';
 
 export interface Actor {
   /** address of the person, or 'cli' */
@@ -24,18 +26,6 @@ export interface Actor {
   tenantId?: string;
   /** set by the pages: the link's stage (a link acts only on the stage it was sent for) */
   linkStage?: number;
-}
-
-/** not_ticked: a confirmation without every recipient and attachment ticked (confirmation.ts) */
-export type ActionCode = 'not_found' | 'forbidden' | 'wrong_state' | 'busy' | 'bad_request' | 'not_ticked';
-
-export class ActionError extends Error {
-  constructor(
-    readonly code: ActionCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface ActionResult {
@@ -48,9 +38,9 @@ export interface ActionResult {
 async function lease(env: OutboundEnv, id: string, states: readonly MessageState[]): Promise<Lease> {
   const got = await leaseMessage(env.store, id, { purpose: 'action', states });
   if ('m' in got) return got;
-  if (got.refused === 'not_found') throw new ActionError('not_found', `no message with id ${id}`);
-  if (got.refused === 'wrong_state') throw new ActionError('wrong_state', `message ${id} is ${got.state}, not ${states.join(' or ')}`);
-  throw new ActionError('busy', `message ${id} is being processed right now; try again in a moment`);
+  if (got.refused === 'not_found') throw new ServiceError('not_found', `no message with id ${id}`);
+  if (got.refused === 'wrong_state') throw new ServiceError('wrong_state', `message ${id} is ${got.state}, not ${states.join(' or ')}`);
+  throw new ServiceError('busy', `message ${id} is being processed right now; try again in a moment`);
 }
 
 async function unlock(env: OutboundEnv, id: string, holder: string): Promise<void> {
@@ -73,7 +63,7 @@ async function act(
   const pre = await env.store.message(id);
   // A person of another tenant learns nothing, not even that the id exists.
   if (!pre || (actor.role !== 'cli' && actor.tenantId !== undefined && pre.tenant_id !== actor.tenantId))
-    throw new ActionError('not_found', `no message with id ${id}`);
+    throw new ServiceError('not_found', `no message with id ${id}`);
   const { m, holder } = await lease(
     env,
     id,
@@ -81,11 +71,11 @@ async function act(
   );
   try {
     const { whole, state } = outboundStateOf(m);
-    if (!state || state.stage < 0) throw new ActionError('wrong_state', `message ${id} is not waiting in a policy stage`);
+    if (!state || state.stage < 0) throw new ServiceError('wrong_state', `message ${id} is not waiting in a policy stage`);
     if (actor.linkStage !== undefined && actor.linkStage !== state.stage)
-      throw new ActionError('wrong_state', 'this link belongs to an earlier step of this message');
-    if (!isAdmin(actor, m) && !allowed(state, m)) throw new ActionError('forbidden', `${actor.email} may not do this for message ${id}`);
-    if (!(await fn(m, holder, whole, state))) throw new ActionError('busy', `message ${id} was taken over by another node; try again`);
+      throw new ServiceError('wrong_state', 'this link belongs to an earlier step of this message');
+    if (!isAdmin(actor, m) && !allowed(state, m)) throw new ServiceError('forbidden', `${actor.email} may not do this for message ${id}`);
+    if (!(await fn(m, holder, whole, state))) throw new ServiceError('busy', `message ${id} was taken over by another node; try again`);
     env.wake?.();
     return { id, state: (await env.store.message(id))!.state };
   } finally {
@@ -119,9 +109,10 @@ export function confirm(env: OutboundEnv, id: string, actor: Actor, ticks: Ticks
     const sheet = await confirmationSheet(env.store, m, state, await messageViewOfRow(env.store, m));
     const missing = untickedOf(sheet, ticks);
     if (missing.recipients.length > 0 || missing.attachments.length > 0)
-      throw new ActionError(
+      throw new ServiceError(
         'not_ticked',
-        `tick every recipient and attachment before sending (not ticked: ${[...missing.recipients, ...missing.attachments.map((i) => `attachment ${i}`)].join(', ')})`,
+        `tick every recipient and attachment before sending (not ` +
+          `ticked: ${[...missing.recipients, ...missing.attachments.map((i) => `attachment ${i}`)].join(', ')})`,
       );
     return moveOn(env, m, holder, whole, state, { actor: actor.email, type: 'confirmed', data: { rule: state.stages[state.stage]!.rule } });
   });

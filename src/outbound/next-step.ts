@@ -63,12 +63,22 @@ function ja(step: NextStep, tz: string): string {
         return `上長の承認待ちになりました${who}。承認されるまで送信されません。${late}`;
       }
       if (step.type === 'confirm')
-        return `送信確認待ちです。確認画面で${step.externalOnly ? '社外の宛先' : '宛先'}と添付ファイルを確認して「送信」を押すまで送信されません。${until ? `${until} までに確認がない場合は${step.onTimeout === 'deliver' ? '確認なしで送信されます' : '破棄されます（送信されません）'}。` : ''}`;
+        return (
+          `送信確認待ちです。確認画面で${step.externalOnly ? '社外の宛先' : '宛先'}と添付ファイルを確認して「送信」を押すまで送信されません。` +
+          (until
+            ? `${until} までに確認がない場合は${step.onTimeout === 'deliver' ? '確認なしで送信されます' : '破棄されます（送信されません）'}。`
+            : '')
+        );
       if (step.release === 'auto') return `保留中です。${until} に送信されます。`;
       if (step.release === 'discard') return `保留中です。${until} までに「今すぐ送信」を押さない場合は破棄されます。`;
       return `保留中です。「今すぐ送信」を押すまで送信されません。${until ? `（期限 ${until}）` : ''}`;
     }
   }
+}
+
+/** What becomes of mail not confirmed in time, in English. */
+function onTimeoutEn(onTimeout: 'deliver' | 'discard' | undefined): string {
+  return onTimeout === 'deliver' ? 'sent unconfirmed' : 'discarded (not sent)';
 }
 
 function en(step: NextStep, tz: string): string {
@@ -87,7 +97,11 @@ function en(step: NextStep, tz: string): string {
         return `It now waits for a manager's approval${who} and is not sent until approved.${late}`;
       }
       if (step.type === 'confirm')
-        return `It waits for your confirmation: it is not sent until you tick every ${step.externalOnly ? 'external ' : ''}recipient and attachment and press "Send".${until ? ` Without a confirmation by ${until} it will be ${step.onTimeout === 'deliver' ? 'sent unconfirmed' : 'discarded (not sent)'}.` : ''}`;
+        return (
+          `It waits for your confirmation: it is not sent until you tick every ${step.externalOnly ? 'external ' : ''}recipient ` +
+          'and attachment and press "Send".' +
+          (until ? ` Without a confirmation by ${until} it will be ${onTimeoutEn(step.onTimeout)}.` : '')
+        );
       if (step.release === 'auto') return `It is on hold and will be sent at ${until}.`;
       if (step.release === 'discard') return `It is on hold; unless you press "Send now" by ${until}, it will be discarded.`;
       return `It is on hold and is not sent until you press "Send now"${until ? ` (by ${until})` : ''}.`;

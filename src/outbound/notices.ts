@@ -187,7 +187,8 @@ function en(kind: NoticeKind, f: NoticeFacts, tz: string): Text {
         lines: [
           'Your message has not been sent yet.',
           f.externalOnly
-            ? 'Tick every external recipient and attachment on the confirmation page below and press "Send" (internal recipients need no tick).'
+            ? 'Tick every external recipient and attachment on the confirmation page below and press "Send" ' +
+              '(internal recipients need no tick).'
             : 'Tick every recipient and attachment on the confirmation page below and press "Send".',
           until ? `If it is not confirmed by ${until}, it will be ${f.onTimeout === 'deliver' ? 'sent' : 'discarded'}.` : '',
         ],
@@ -214,9 +215,11 @@ function en(kind: NoticeKind, f: NoticeFacts, tz: string): Text {
       return {
         subject: `[Send limit] Sending by ${h.scope === 'user' ? h.who : 'the organisation'} is paused`,
         lines: [
-          `${whose} send limit (${h.limit} ${h.what} per hour) was reached: the message below was not accepted and its sender was told to retry later (451 4.7.1).`,
+          `${whose} send limit (${h.limit} ${h.what} per hour) was reached: the message below was not accepted ` +
+            'and its sender was told to retry later (451 4.7.1).',
           `${h.what === 'messages' ? 'Messages' : 'Recipients'} in the last hour: ${h.sent}`,
-          'Please check that the account is not being misused. If nobody expected this, change its password and disable the user if needed.',
+          'Please check that the account is not being misused. ' +
+            'If nobody expected this, change its password and disable the user if needed.',
           'Retried mail is accepted again once the last hour falls under the limit. This notice is sent at most once an hour.',
         ],
       };
@@ -296,7 +299,8 @@ export function renderNotice(
         .join('');
       const link =
         f.url && l.linkLabel
-          ? `<p><a href="${escapeHtml(f.url)}" style="display:inline-block;padding:10px 16px;background:#1a56db;color:#fff;text-decoration:none;border-radius:4px">${escapeHtml(l.linkLabel)}</a></p>`
+          ? `<p><a href="${escapeHtml(f.url)}" style="display:inline-block;padding:10px 16px;background:#1a56db;color:#fff;` +
+            `text-decoration:none;border-radius:4px">${escapeHtml(l.linkLabel)}</a></p>`
           : '';
       return `<div lang="${isJa ? 'ja' : 'en'}">${body}${link}</div>`;
     })

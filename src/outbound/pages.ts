@@ -17,7 +17,8 @@ import { escapeHtml as e } from '../util/escape-html.ts';
 import { outboundStateOf, STAGE_STATE, type OutboundState } from './outbound-state.ts';
 import { linksDb, type OutboundEnv } from './stage-engine.ts';
 import { hashToken } from '../util/id.ts';
-import { ActionError, approve, cancel, confirm, reject, release, type Actor } from './actions.ts';
+import { approve, cancel, confirm, reject, release, type Actor } from './actions.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { formatDate } from '../util/zoned-time.ts';
 import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 import { describeNextStep, nextStepOf } from './next-step.ts';
@@ -157,9 +158,22 @@ function langOf(req: FastifyRequest): L {
 
 function page(lang: L, title: string, body: string, path: string): string {
   const other = lang === 'ja' ? 'en' : 'ja';
-  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${e(title)} - Sekisho</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;line-height:1.5}${MESSAGE_VIEW_CSS}dt{font-weight:bold;margin-top:.5rem}dd{margin:0;word-break:break-all}button{font-size:1.1rem;padding:.7rem 1.2rem;margin:.5rem .5rem 0 0;border-radius:6px;border:1px solid #888}button.primary{background:#1a56db;color:#fff;border-color:#1a56db}button.danger{background:#c81e1e;color:#fff;border-color:#c81e1e}label{display:block;padding:.4rem 0;word-break:break-all}textarea{width:100%;min-height:4rem}.msg{padding:.7rem;background:#eef;border-radius:6px}.err{background:#fee}fieldset{border:1px solid #ccc;border-radius:6px;margin:.7rem 0}legend{font-weight:bold}.mark{display:inline-block;font-size:.85rem;padding:0 .4rem;border-radius:4px;margin-left:.3rem}.ext{background:#fde8e8;color:#9b1c1c}.int{background:#e1effe;color:#1e429f}.notick{padding:.4rem 0 .4rem 1.6rem;word-break:break-all}.new{background:#fdf6b2;color:#723b13}strong.domain{color:#9b1c1c}input[type=checkbox]{width:1.2rem;height:1.2rem;vertical-align:middle}</style></head>
-<body><p style="text-align:right"><a href="${e(path)}?lang=${other}">${other === 'en' ? 'English' : '日本語'}</a></p><h1>${e(title)}</h1>${body}</body></html>`;
+  return (
+    `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" ` +
+    `content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${e(title)} - Sekisho</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;` +
+    `line-height:1.5}${MESSAGE_VIEW_CSS}dt{font-weight:bold;margin-top:.5rem}dd{margin:0;` +
+    `word-break:break-all}button{font-size:1.1rem;padding:.7rem 1.2rem;margin:.5rem .5rem 0 0;border-radius:6px;border:1px ` +
+    `solid #888}button.primary{background:#1a56db;color:#fff;border-color:#1a56db}button.danger{background:#c81e1e;` +
+    `color:#fff;border-color:#c81e1e}label{display:block;padding:.4rem 0;word-break:break-all}textarea{width:100%;` +
+    `min-height:4rem}.msg{padding:.7rem;background:#eef;border-radius:6px}.err{background:#fee}fieldset{border:1px solid ` +
+    `#ccc;border-radius:6px;margin:.7rem 0}legend{font-weight:bold}.mark{display:inline-block;font-size:.85rem;padding:0 ` +
+    `.4rem;border-radius:4px;margin-left:.3rem}.ext{background:#fde8e8;color:#9b1c1c}.int{background:#e1effe;color:#1e429f}` +
+    `.notick{padding:.4rem 0 .4rem 1.6rem;word-break:break-all}.new{background:#fdf6b2;` +
+    `color:#723b13}strong.domain{color:#9b1c1c}input[type=checkbox]{width:1.2rem;height:1.2rem;vertical-align:middle}</style></head>
+<body><p style="text-align:right"><a href="${e(path)}?lang=${other}">${other === 'en' ? 'English' : '日本語'}</a></p>` +
+    `<h1>${e(title)}</h1>${body}</body></html>`
+  );
 }
 
 function send(reply: FastifyReply, status: number, html: string): FastifyReply {
@@ -215,17 +229,21 @@ function details(lang: L, kind: Kind, l: Loaded, ticks: boolean): string {
   const open =
     kind === 'a'
       ? (a: { index: number }) =>
-          ` <form method="post" class="inline"><input type="hidden" name="formToken" value="${formToken}"><input type="hidden" name="file" value="${a.index}"><button name="action" value="open">${t.open}</button></form>`
+          ` <form method="post" class="inline"><input type="hidden" name="formToken" value="${formToken}">` +
+          `<input type="hidden" name="file" value="${a.index}"><button name="action" value="open">${t.open}</button></form>`
       : undefined;
   const mail = l.view
     ? messageViewHtml(l.view, { lang, listFiles: !ticks, fileControl: open, timeZone: l.timeZone })
-    : `<dl><dt>${t.subject}</dt><dd>${e(l.m.subject || '(no subject)')}</dd><dt>${t.from}</dt><dd>${e(l.m.header_from || l.m.mail_from)}</dd></dl><p>${t.bodyGone}</p>`;
+    : `<dl><dt>${t.subject}</dt><dd>${e(l.m.subject || '(no subject)')}</dd><dt>${t.from}</dt>` +
+      `<dd>${e(l.m.header_from || l.m.mail_from)}</dd></dl><p>${t.bodyGone}</p>`;
   const recipientLine = (r: SheetRecipient) => {
     const at = r.address.lastIndexOf('@');
     const local = e(r.address.slice(0, at + 1));
     // 社内 is marked where it matters: on a sheet that asks no tick for internal recipients
     const own = !r.external && l.sheet?.applyTo === 'external' ? ` <span class="mark int">${t.internal}</span>` : '';
-    const marks = `${r.external ? ` <span class="mark ext">${t.external}</span>` : ''}${own}${r.firstContact ? ` <span class="mark new">${t.firstContact}</span>` : ''}`;
+    const marks =
+      `${r.external ? ` <span class="mark ext">${t.external}</span>` : ''}${own}` +
+      `${r.firstContact ? ` <span class="mark new">${t.firstContact}</span>` : ''}`;
     return r.external ? `${local}<strong class="domain">${e(r.domain)}</strong>${marks}` : `${e(r.address)}${marks}`;
   };
   // a recipient the sender need not tick (社内 under applyTo: external) is listed without a box
@@ -234,9 +252,10 @@ function details(lang: L, kind: Kind, l: Loaded, ticks: boolean): string {
   const fields = (['to', 'cc', 'bcc'] as const)
     .map((f) => [f, (l.sheet?.recipients ?? []).filter((r) => r.field === f)] as const)
     .filter(([, list]) => list.length > 0);
+  const fileItems = files.map((f) => item('f', String(f.index), fileLine(f, { lang }))).join('');
   const tickLists = ticks
     ? `${fields.map(([f, list]) => `<fieldset><legend>${t.fields[f]}</legend>${list.map(recipientItem).join('')}</fieldset>`).join('')}
-<fieldset><legend>${t.files}</legend>${files.length === 0 ? t.none : files.map((f) => item('f', String(f.index), fileLine(f, { lang }))).join('')}</fieldset>`
+<fieldset><legend>${t.files}</legend>${files.length === 0 ? t.none : fileItems}</fieldset>`
     : '';
   // on the confirmation sheet the deadline is told with what happens then (next-step wording)
   const deadline =
@@ -256,9 +275,15 @@ function render(lang: L, kind: Kind, l: Loaded, path: string, note?: { text: str
   if (live(l)) {
     const manual = l.state.stages[l.linkStage]?.release === 'manual';
     if (kind === 'h')
-      forms = `<form method="post">${hidden}<button class="primary" name="action" value="release">${manual ? t.confirmSend : t.sendNow}</button><button name="action" value="cancel">${t.cancel}</button></form>`;
+      forms =
+        `<form method="post">${hidden}<button class="primary" name="action" ` +
+        `value="release">${manual ? t.confirmSend : t.sendNow}</button><button name="action" value="cancel">${t.cancel}</button>` +
+        `</form>`;
     if (kind === 'a')
-      forms = `<form method="post">${hidden}<label>${t.comment}<textarea name="comment" maxlength="2000"></textarea></label><button class="primary" name="action" value="approve">${t.approve}</button><button name="action" value="reject">${t.reject}</button></form>`;
+      forms =
+        `<form method="post">${hidden}<label>${t.comment}<textarea name="comment" maxlength="2000"></textarea>` +
+        `</label><button class="primary" name="action" value="approve">${t.approve}</button><button name="action" ` +
+        `value="reject">${t.reject}</button></form>`;
   } else if (!note) {
     note = { text: t.done };
   }
@@ -267,7 +292,9 @@ function render(lang: L, kind: Kind, l: Loaded, path: string, note?: { text: str
     return page(
       lang,
       t.c,
-      `${msg}<p>${l.sheet?.applyTo === 'external' ? t.tickExternal : t.tickAll}</p><form method="post">${hidden}${details(lang, kind, l, true)}<button class="primary" name="action" value="confirm">${t.send}</button><button name="action" value="cancel" formnovalidate>${t.cancel}</button></form>`,
+      `${msg}<p>${l.sheet?.applyTo === 'external' ? t.tickExternal : t.tickAll}</p><form method="post">${hidden}` +
+        `${details(lang, kind, l, true)}<button class="primary" name="action" value="confirm">${t.send}</button>` +
+        `<button name="action" value="cancel" formnovalidate>${t.cancel}</button></form>`,
       path,
     );
   }
@@ -283,7 +310,11 @@ function askFirst(lang: L, l: Loaded, path: string, action: 'cancel' | 'reject',
   return page(
     lang,
     title,
-    `<p class="msg">${e(ask)}</p><dl><dt>${t.subject}</dt><dd>${e(l.view?.subject || l.m.subject || '—')}</dd>${note}</dl><form method="post"><input type="hidden" name="formToken" value="${formToken}"><input type="hidden" name="lang" value="${lang}"><input type="hidden" name="sure" value="yes"><input type="hidden" name="comment" value="${e(comment)}"><button class="danger" name="action" value="${action}">${yes}</button></form><p><a href="${e(path)}?lang=${lang}">${t.back}</a></p>`,
+    `<p class="msg">${e(ask)}</p><dl><dt>${t.subject}</dt>` +
+      `<dd>${e(l.view?.subject || l.m.subject || '—')}</dd>${note}</dl><form method="post"><input type="hidden" ` +
+      `name="formToken" value="${formToken}"><input type="hidden" name="lang" value="${lang}"><input type="hidden" name="sure" ` +
+      `value="yes"><input type="hidden" name="comment" value="${e(comment)}"><button class="danger" name="action" ` +
+      `value="${action}">${yes}</button></form><p><a href="${e(path)}?lang=${lang}">${t.back}</a></p>`,
     path,
   );
 }
@@ -372,7 +403,7 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
           else if (action === 'approve') await approve(env, l.m.id, actor, comment);
           else await reject(env, l.m.id, actor, comment);
         } catch (err) {
-          if (!(err instanceof ActionError)) throw err;
+          if (!(err instanceof ServiceError)) throw err;
           if (err.code === 'not_ticked') {
             const text = l.sheet?.applyTo === 'external' ? t.notTickedExternal : t.notTicked;
             return send(reply, 422, render(lang, kind, l, path, { text, error: true }));

@@ -8,14 +8,14 @@
 // 3. Its only connection limit is maxClients for the whole server: `connectionGate` adds per-client
 //    limits (src/smtp/connection-gate.ts), refused with 421 before the greeting like maxClients.
 // 4. Its PROXY protocol support reads v1 only and trusts exact addresses: `proxyFrom` (a BlockList
-//    of trustedProxies) replaces it with v1 and v2 from those networks (src/smtp/proxy-protocol.ts); a
+//    of trustedProxies) replaces it with v1 and v2 from those networks (src/patches/proxy-protocol.ts); a
 //    PROXY command from anyone else closes the connection.
 import { randomBytes } from 'node:crypto';
 import type { BlockList, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { inNetworks } from '../util/cidr.ts';
-import { parseProxyHeader } from '../smtp/proxy-protocol.ts';
+import { parseProxyHeader } from './proxy-protocol.ts';
 import type { ConnectionGate } from '../smtp/connection-gate.ts';
 import type { GreetPass } from '../smtp/greet-pass.ts';
 

@@ -423,7 +423,8 @@ const SEVERITY: Record<InboundDisposition, number> = { deliver: 0, quarantine: 1
 /**
  * Inbound order: rules (in order; deliver/quarantine/reject end evaluation, subjectTag and
  * stripAttachments accumulate); then, unless a rule decided, the sender domain's DMARC policy
- * the impersonation default (inbound.impersonation) and the spam thresholds — the most severe wins. stripExtensions always applies on delivery.
+ * the impersonation default (inbound.impersonation) and the spam thresholds — the most severe wins. stripExtensions always applies on
+ * delivery.
  */
 export function evaluateInbound(policy: Policy, facts: MessageFacts, ctx: InboundContext): InboundPlan {
   const inb = policy.inbound;

@@ -1,7 +1,7 @@
 // Message search in SQL, the same on SQLite and PostgreSQL: the filters of the console's メール検索
 // (sender, recipient, subject, dates, state, rule, direction) within a scope (a tenant, and for a
 // user only their own mail), Sekisho's own notices left out unless asked for, newest first by
-// keyset, and how many match in all. The caller (src/console/scoped-store.ts) decides the scope.
+// keyset, and how many match in all. The caller (src/console/api/scoped-store.ts) decides the scope.
 import { sql, type Kysely } from 'kysely';
 import type { DB } from './schema.ts';
 import { decodeMessage, type Message } from './message.ts';

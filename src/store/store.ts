@@ -16,7 +16,7 @@ import { Prepared } from './prepared.ts';
 import { purgeAuditEvents, type AuditPurge, type AuditPurgeRequest } from './audit-retention.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { newId } from '../util/id.ts';
-import { enqueueForAudit, webhookEventOf } from '../webhooks/events.ts';
+import { enqueueForAudit, webhookEventOf } from './webhook-events.ts';
 
 export type Tenant = Selectable<TenantTable>;
 export type Domain = Selectable<DomainTable>;
@@ -453,7 +453,7 @@ export class Store {
   }
 
   async appendEvent(e: EventInput): Promise<void> {
-    // an event that webhooks report writes two rows (src/webhooks/events.ts): together or neither
+    // an event that webhooks report writes two rows (src/store/webhook-events.ts): together or neither
     if (webhookEventOf({ ...e, at: 0 })) await this.db.transaction().execute((trx) => insertEvent(trx, this.kind, e));
     else await insertEvent(this.db, this.kind, e);
   }
@@ -762,7 +762,7 @@ function transitionQuery(columns: string[]): Prepared<unknown[], unknown> {
 
 /**
  * One audit event, in `db` (a transaction's, for writes that must commit together). An event that
- * webhooks report (src/webhooks/events.ts) enqueues their deliveries in the same transaction.
+ * webhooks report (src/store/webhook-events.ts) enqueues their deliveries in the same transaction.
  */
 export async function insertEvent(db: Kysely<DB>, kind: string, e: EventInput): Promise<void> {
   const r = eventRow(e);

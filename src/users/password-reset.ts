@@ -5,9 +5,10 @@
 // user.password_set); issuing is audited as user.password_reset_link. A disabled person's link
 // does not work.
 import type { Store, User } from '../store/store.ts';
-import { consoleDb } from '../web/session/auth.ts';
+import { consoleDb } from '../console/session/auth.ts';
 import { hashToken, newToken } from '../util/id.ts';
-import { checkPassword, PeopleError, setUserPassword } from './people.ts';
+import { checkPassword, setUserPassword } from './people.ts';
+import { ServiceError } from '../util/service-error.ts';
 
 export const RESET_LINK_MS = 24 * 3600_000;
 
@@ -18,7 +19,7 @@ export interface IssuedResetLink {
 }
 
 export async function issuePasswordResetLink(store: Store, user: User, actor: string, now = Date.now()): Promise<IssuedResetLink> {
-  if (user.disabled_at !== null) throw new PeopleError(`${user.email} is disabled: enable the account first`, 409, 'user_disabled');
+  if (user.disabled_at !== null) throw new ServiceError('user_disabled', `${user.email} is disabled: enable the account first`);
   const token = newToken(24);
   const expiresAt = now + RESET_LINK_MS;
   const db = consoleDb(store);

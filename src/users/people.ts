@@ -1,27 +1,16 @@
 // People over their lifetime: disable and enable, delete, set a password, reset two-factor, change
 // role, manager (approver), name and department. One function per action; the CLI (src/cli) and the
-// API (src/web/api/users.ts, auth.ts) call these, and each action is audited with its actor. A
+// API (src/console/api/users.ts, auth.ts) call these, and each action is audited with its actor. A
 // disabled user keeps their row, mail and audit trail but cannot log in (SMTP AUTH 535, console
 // refused) and their sessions and API tokens end; a deleted user's mail and audit trail stay,
 // attributed to the address they had.
 import { sql } from 'kysely';
 import type { Store, User } from '../store/store.ts';
-import { consoleDb } from '../web/session/auth.ts';
-import { EMAIL_RE } from '../cli/context.ts';
+import { consoleDb } from '../console/session/auth.ts';
+import { EMAIL_RE } from '../util/address.ts';
 import { hashPassword } from '../util/password.ts';
 import { holdMinutesProblem, sendSettingsOf } from './send-settings.ts';
-
-export class PeopleError extends Error {
-  constructor(
-    message: string,
-    /** what an HTTP caller gets: 400 bad input, 404 no such user, 409 not now */
-    readonly status: 400 | 404 | 409 = 400,
-    /** a code the console knows words for (error.<code>) */
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
+import { ServiceError } from '../util/service-error.ts';
 
 export const ROLES = ['admin', 'approver', 'user'] as const;
 export type UserRole = (typeof ROLES)[number];
@@ -46,11 +35,11 @@ export interface UserView {
   confirm: boolean;
 }
 
-/** The user with this address, in `tenantId` when given (tenant isolation), or PeopleError 404. */
+/** The user with this address, in `tenantId` when given (tenant isolation), or ServiceError no_such_user. */
 export async function findUser(store: Store, email: string, tenantId?: string): Promise<User> {
   const user = await store.userByEmail(email.trim());
   if (!user || (tenantId !== undefined && user.tenant_id !== tenantId)) {
-    throw new PeopleError(`no user ${email.trim().toLowerCase()}${tenantId ? ' in this tenant' : ''}`, 404, 'no_such_user');
+    throw new ServiceError('no_such_user', `no user ${email.trim().toLowerCase()}${tenantId ? ' in this tenant' : ''}`);
   }
   return user;
 }
@@ -182,10 +171,9 @@ export async function deleteUser(store: Store, user: User, actor: string): Promi
     .where('approver_email', '=', user.email)
     .execute();
   if (managed.length) {
-    throw new PeopleError(
-      `${user.email} approves the mail of ${managed.map((m) => m.email).join(', ')}: give them another approver first`,
-      409,
+    throw new ServiceError(
       'user_is_approver',
+      `${user.email} approves the mail of ${managed.map((m) => m.email).join(', ')}: give them another approver first`,
     );
   }
   await store.db.transaction().execute(async (trx) => {
@@ -209,9 +197,9 @@ export async function deleteUser(store: Store, user: User, actor: string): Promi
 
 export function checkPassword(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new PeopleError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`, 400, 'password_too_short');
+    throw new ServiceError('password_too_short', `the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
   }
-  if (password.length > 1024) throw new PeopleError('the password is longer than 1024 characters');
+  if (password.length > 1024) throw new ServiceError('password_too_long', 'the password is longer than 1024 characters');
 }
 
 /**
@@ -274,8 +262,8 @@ export interface UserChange {
 function optionalText(value: string | null | undefined, what: string): string | null | undefined {
   if (value === undefined) return undefined;
   const text = (value ?? '').trim();
-  if (text.length > MAX_TEXT) throw new PeopleError(`${what} is longer than ${MAX_TEXT} characters`);
-  if (/[\u0000-\u001f\u007f]/.test(text)) throw new PeopleError(`${what} contains control characters`);
+  if (text.length > MAX_TEXT) throw new ServiceError('bad_request', `${what} is longer than ${MAX_TEXT} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw new ServiceError('bad_request', `${what} contains control characters`);
   return text || null;
 }
 
@@ -290,18 +278,18 @@ export async function changeUser(store: Store, user: User, change: UserChange, a
   const set: UserSet = {};
   if (change.role !== undefined) {
     if (!(ROLES as readonly string[]).includes(change.role)) {
-      throw new PeopleError(`the role must be one of ${ROLES.join(', ')} (got "${change.role}")`);
+      throw new ServiceError('bad_request', `the role must be one of ${ROLES.join(', ')} (got "${change.role}")`);
     }
     set.role = change.role as UserRole;
   }
   if (change.approver !== undefined) {
     const approver = (change.approver ?? '').trim().toLowerCase();
     if (approver) {
-      if (!EMAIL_RE.test(approver)) throw new PeopleError(`approver "${approver}" is not an email address`);
-      if (approver === user.email) throw new PeopleError(`${user.email} cannot approve their own mail`);
+      if (!EMAIL_RE.test(approver)) throw new ServiceError('bad_request', `approver "${approver}" is not an email address`);
+      if (approver === user.email) throw new ServiceError('bad_request', `${user.email} cannot approve their own mail`);
       const row = await store.userByEmail(approver);
       if (!row || row.tenant_id !== user.tenant_id) {
-        throw new PeopleError(`approver ${approver} is not a user of this tenant (add them first)`, 400, 'no_such_approver');
+        throw new ServiceError('no_such_approver', `approver ${approver} is not a user of this tenant (add them first)`);
       }
     }
     set.approver_email = approver || null;
@@ -311,16 +299,16 @@ export async function changeUser(store: Store, user: User, change: UserChange, a
   const department = optionalText(change.department, 'the department');
   if (department !== undefined) set.department = department;
   if (change.language !== undefined) {
-    if (change.language !== 'ja' && change.language !== 'en') throw new PeopleError('the language must be ja or en');
+    if (change.language !== 'ja' && change.language !== 'en') throw new ServiceError('bad_request', 'the language must be ja or en');
     set.language = change.language;
   }
   if (change.holdMinutes !== undefined) {
     const problem = holdMinutesProblem(change.holdMinutes);
-    if (problem) throw new PeopleError(problem, 400, 'hold_minutes_range');
+    if (problem) throw new ServiceError('hold_minutes_range', problem);
     set.hold_minutes = change.holdMinutes;
   }
   if (change.confirm !== undefined) set.confirm_off = change.confirm ? 0 : 1;
-  if (Object.keys(set).length === 0) throw new PeopleError('nothing to change');
+  if (Object.keys(set).length === 0) throw new ServiceError('bad_request', 'nothing to change');
   await store.db.updateTable('users').set(set).where('id', '=', user.id).execute();
   store.directory.forget();
   const { hold_minutes, confirm_off, ...rest } = set;

@@ -4,10 +4,8 @@
 // Delegations are kept in user_send_as, in the user's tenant's domains only; the CLI and the API
 // change them through setSendAs, which checks them, and the accept stage reads them (mayUseAddress).
 import type { Store } from '../store/store.ts';
-import { EMAIL_RE } from '../cli/context.ts';
-import { domainOf } from '../util/address.ts';
-
-export class SendAsError extends Error {}
+import { domainOf, EMAIL_RE } from '../util/address.ts';
+import { ServiceError } from '../util/service-error.ts';
 
 /** The addresses a user may send as besides their own, sorted. */
 export async function sendAsAddresses(store: Store, userId: string): Promise<string[]> {
@@ -30,7 +28,7 @@ export async function mayUseAddress(store: Store, user: { id: string; email: str
 
 /**
  * Replaces the user's delegations with `addresses` (empty = none). Each must be an address in a
- * domain of the user's tenant and not the user's own; otherwise SendAsError names the first bad one
+ * domain of the user's tenant and not the user's own; otherwise a ServiceError (bad_request) names the first bad one
  * and nothing changes. Audited as user.send_as_set.
  */
 export async function setSendAs(
@@ -41,10 +39,10 @@ export async function setSendAs(
 ): Promise<string[]> {
   const wanted = [...new Set(addresses.map((a) => a.trim().toLowerCase()).filter(Boolean))].sort();
   for (const a of wanted) {
-    if (!EMAIL_RE.test(a)) throw new SendAsError(`"${a}" is not an email address`);
-    if (a === user.email) throw new SendAsError(`${a} is the user's own address (always allowed)`);
+    if (!EMAIL_RE.test(a)) throw new ServiceError('bad_request', `"${a}" is not an email address`);
+    if (a === user.email) throw new ServiceError('bad_request', `${a} is the user's own address (always allowed)`);
     const owner = await store.findDomain(domainOf(a));
-    if (!owner || owner.tenant_id !== user.tenant_id) throw new SendAsError(`${a} is not in a domain of the user's tenant`);
+    if (!owner || owner.tenant_id !== user.tenant_id) throw new ServiceError('bad_request', `${a} is not in a domain of the user's tenant`);
   }
   const now = Date.now();
   await store.db.transaction().execute(async (trx) => {

@@ -6,7 +6,7 @@
 import { insertEvent, type Store, type Tenant } from '../store/store.ts';
 import { settingsOf } from '../retention/retention-days.ts';
 import { DEFAULT_TIME_ZONE, isTimeZone } from '../util/zoned-time.ts';
-import { PeopleError } from './people.ts';
+import { ServiceError } from '../util/service-error.ts';
 
 export interface TenantProfile {
   /** IANA zone, e.g. Europe/Berlin */
@@ -64,7 +64,7 @@ export function profileProblem(
 /** Stores the change (refused whole when any part is invalid); audited as tenant.profile. */
 export async function setTenantProfile(store: Store, tenant: Tenant, change: TenantProfileChange, actor: string): Promise<TenantProfile> {
   const problem = profileProblem(change);
-  if (problem) throw new PeopleError(problem.message, 400, problem.code);
+  if (problem) throw new ServiceError(problem.code, problem.message);
   const before = tenantProfile(tenant);
   const after: TenantProfile = {
     timeZone: change.timeZone ?? before.timeZone,

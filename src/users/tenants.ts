@@ -5,13 +5,13 @@
 // accept/acceptor.ts); enabling it restores all of that.
 import { sql } from 'kysely';
 import type { Domain, Store, Tenant } from '../store/store.ts';
-import { PeopleError } from './people.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { tenantProfile } from './tenant-profile.ts';
-import { DOMAIN_RE } from '../cli/context.ts';
+import { DOMAIN_RE } from '../util/address.ts';
 
 export async function findTenant(store: Store, name: string): Promise<Tenant> {
   const tenant = await store.tenantByName(name);
-  if (!tenant) throw new PeopleError(`no tenant named "${name}" (see: sekisho tenant list)`, 404);
+  if (!tenant) throw new ServiceError('no_such_record', `no tenant named "${name}" (see: sekisho tenant list)`);
   return tenant;
 }
 
@@ -104,15 +104,15 @@ export async function addDomain(
   actor: string,
 ): Promise<Domain> {
   const domain = domainName.trim().toLowerCase();
-  if (!DOMAIN_RE.test(domain)) throw new PeopleError(`"${domainName}" is not a domain name`);
+  if (!DOMAIN_RE.test(domain)) throw new ServiceError('bad_request', `"${domainName}" is not a domain name`);
   if (inboundRoute) {
     const problem = routeProblem(inboundRoute);
-    if (problem) throw new PeopleError(problem);
+    if (problem) throw new ServiceError('bad_request', problem);
   }
   const owner = await store.db.selectFrom('domains').selectAll().where('domain', '=', domain).executeTakeFirst();
   if (owner) {
     const other = owner.tenant_id === tenant.id ? 'this tenant' : 'another tenant';
-    throw new PeopleError(`domain ${domain} belongs to ${other} already`, 409);
+    throw new ServiceError('conflict', `domain ${domain} belongs to ${other} already`);
   }
   const row: Domain = { domain, tenant_id: tenant.id, inbound_route: inboundRoute || null, created_at: Date.now() };
   await store.db.insertInto('domains').values(row).execute();
@@ -135,7 +135,7 @@ export async function addDomain(
 export async function removeDomain(store: Store, domainName: string, actor: string): Promise<Domain> {
   const domain = domainName.trim().toLowerCase();
   const row = await store.db.selectFrom('domains').selectAll().where('domain', '=', domain).executeTakeFirst();
-  if (!row) throw new PeopleError(`no domain ${domain} (see: sekisho domain list)`, 404);
+  if (!row) throw new ServiceError('no_such_record', `no domain ${domain} (see: sekisho domain list)`);
   const users = await store.db
     .selectFrom('users')
     .select('email')
@@ -143,10 +143,10 @@ export async function removeDomain(store: Store, domainName: string, actor: stri
     .where('email', 'like', `%@${domain}`)
     .execute();
   if (users.length) {
-    throw new PeopleError(`${users.length} user(s) have addresses in ${domain} (${users[0]!.email}…): delete them first`, 409);
+    throw new ServiceError('conflict', `${users.length} user(s) have addresses in ${domain} (${users[0]!.email}…): delete them first`);
   }
   const siblings = await store.db.selectFrom('domains').select('domain').where('tenant_id', '=', row.tenant_id).execute();
-  if (siblings.length <= 1) throw new PeopleError(`${domain} is the tenant's only domain (delete the tenant instead)`, 409);
+  if (siblings.length <= 1) throw new ServiceError('conflict', `${domain} is the tenant's only domain (delete the tenant instead)`);
   await store.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('dkim_keys').where('domain', '=', domain).execute();
     await trx.deleteFrom('domains').where('domain', '=', domain).execute();

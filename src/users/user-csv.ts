@@ -3,9 +3,8 @@
 // generated; approver = the manager who approves this user's held mail; name = 氏名, department =
 // 部署). Every row is checked and every bad row is reported — each error a code the console words
 // in the viewer's language plus an English message for the CLI — and nothing is imported then.
-import { EMAIL_RE } from '../cli/context.ts';
 import type { Store } from '../store/store.ts';
-import { domainOf } from '../util/address.ts';
+import { domainOf, EMAIL_RE } from '../util/address.ts';
 import { ROLES, type UserRole } from './people.ts';
 import { generatePassword } from '../util/password.ts';
 

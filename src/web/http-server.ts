@@ -7,7 +7,7 @@ import type { BlockList } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Metrics } from '../metrics.ts';
 import { inNetworks } from '../util/cidr.ts';
-import { buildInfo } from '../version.ts';
+import { buildInfo } from '../util/version.ts';
 
 /** one year: browsers then refuse plain HTTP to this host (the gateway's own name only, no subdomains) */
 const HSTS = 'max-age=31536000';

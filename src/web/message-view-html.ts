@@ -77,9 +77,12 @@ export const MESSAGE_FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline';
 export const MESSAGE_VIEW_CSS =
   '.mail dl{margin:.5rem 0}.mail dt{font-weight:bold;margin-top:.4rem}.mail dd{margin:0;overflow-wrap:anywhere}' +
   '.mail iframe{width:100%;height:24rem;border:1px solid #bbb;border-radius:4px;background:#fff}' +
-  '.mail pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f7f7;border:1px solid #ddd;border-radius:4px;padding:.6rem;max-height:30rem;overflow:auto;font-family:inherit}' +
+  '.mail pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f7f7;border:1px solid #ddd;border-radius:4px;' +
+  'padding:.6rem;max-height:30rem;overflow:auto;font-family:inherit}' +
   '.mail ul.files{padding-left:1.2rem}.mail ul.files li{overflow-wrap:anywhere;margin:.2rem 0}.mail .note{color:#555;font-size:.9rem}' +
-  '.mail form.inline{display:inline}.mail form.inline button{font-size:.9rem;padding:.2rem .6rem;margin:0 0 0 .4rem}.mail ul.findings{margin:.1rem 0 .4rem;padding-left:1.2rem;overflow-wrap:anywhere}.mail .rule{display:inline-block;border:1px solid #bbb;border-radius:3px;padding:0 .3rem;margin:0 .2rem .2rem 0}';
+  '.mail form.inline{display:inline}.mail form.inline button{font-size:.9rem;padding:.2rem .6rem;margin:0 0 0 ' +
+  '.4rem}.mail ul.findings{margin:.1rem 0 .4rem;padding-left:1.2rem;overflow-wrap:anywhere}.mail ' +
+  '.rule{display:inline-block;border:1px solid #bbb;border-radius:3px;padding:0 .3rem;margin:0 .2rem .2rem 0}';
 
 function addresses(list: readonly ViewAddress[]): string {
   return list.map((a) => e(a.name ? `${a.name} <${a.address}>` : a.address)).join('<br>');
@@ -90,7 +93,11 @@ function dateText(iso: string, lang: ViewLang, timeZone: string): string {
 }
 
 export function frameDocument(html: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${MESSAGE_FRAME_CSP}"><style>body{font-family:sans-serif;margin:8px;overflow-wrap:anywhere}img{max-width:100%;height:auto}</style></head><body>${html}</body></html>`;
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${MESSAGE_FRAME_CSP}">` +
+    '<style>body{font-family:sans-serif;margin:8px;overflow-wrap:anywhere}img{max-width:100%;height:auto}</style></head>' +
+    `<body>${html}</body></html>`
+  );
 }
 
 export interface ViewHtmlOptions {

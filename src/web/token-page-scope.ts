@@ -1,6 +1,7 @@
 // The hardening shared by every page a link in a mail leads to (outbound /c /h /a, download /d,
 // quarantine release /q). Their token is in the URL, so: no caching, no Referer, no framing, a
-// CSP that allows only inline style, data: pictures (the message view's cid: images) and forms posting to ourselves; URL-encoded forms parsed
+// CSP that allows only inline style, data: pictures (the message view's cid: images) and forms posting to ourselves; URL-encoded
+// forms parsed
 // (a repeated field becomes an array); a cross-site POST refused (the pages post to themselves).
 // With `failures`, every 404 (a token that does not exist) counts against the client, and a client
 // over the limit gets 429 before any token is looked up (tokenPageFailures: 30 in 10 minutes).

@@ -13,7 +13,7 @@ import type { Store } from '../store/store.ts';
 import { parseNetworks, inNetworks } from '../util/cidr.ts';
 import { releaseJobLease, takeJobLease, type JobLease } from '../retention/job-lease.ts';
 import { signatureHeader } from './signature.ts';
-import { TEST_EVENT } from './events.ts';
+import { TEST_EVENT } from '../store/webhook-events.ts';
 
 export const WEBHOOK_JOB = 'webhooks';
 const POST_TIMEOUT_MS = 10_000;

@@ -5,9 +5,9 @@ import type { Kysely } from 'kysely';
 import type { Store } from '../store/store.ts';
 import { insertEvent } from '../store/store.ts';
 import type { DB } from '../store/schema.ts';
-import { PeopleError } from '../users/people.ts';
+import { ServiceError } from '../util/service-error.ts';
 import { newId } from '../util/id.ts';
-import { isWebhookEvent, TEST_EVENT, type WebhookEvent, WEBHOOK_EVENTS } from './events.ts';
+import { isWebhookEvent, TEST_EVENT, type WebhookEvent, WEBHOOK_EVENTS } from '../store/webhook-events.ts';
 import { newWebhookSecret } from './signature.ts';
 
 export interface WebhookInfo {
@@ -49,9 +49,10 @@ export function webhookUrlProblem(url: string): string | null {
 
 function parseEvents(events: string[]): WebhookEvent[] {
   const bad = events.filter((e) => !isWebhookEvent(e));
-  if (bad.length > 0) throw new PeopleError(`unknown webhook events: ${bad.join(', ')} (known: ${WEBHOOK_EVENTS.join(', ')})`);
+  if (bad.length > 0)
+    throw new ServiceError('bad_request', `unknown webhook events: ${bad.join(', ')} (known: ${WEBHOOK_EVENTS.join(', ')})`);
   const chosen = WEBHOOK_EVENTS.filter((e) => events.includes(e));
-  if (chosen.length === 0) throw new PeopleError('choose at least one event', 400, 'webhook_no_events');
+  if (chosen.length === 0) throw new ServiceError('webhook_no_events', 'choose at least one event');
   return chosen;
 }
 
@@ -79,7 +80,7 @@ export async function addWebhook(
   actor: string,
 ): Promise<WebhookInfo & { secret: string }> {
   const problem = webhookUrlProblem(input.url);
-  if (problem) throw new PeopleError(problem, 400, 'webhook_url');
+  if (problem) throw new ServiceError('webhook_url', problem);
   const events = parseEvents(input.events);
   const secret = newWebhookSecret();
   const now = Date.now();
@@ -114,7 +115,7 @@ async function audit(
 async function requireWebhook(store: Store | Kysely<DB>, tenantId: string, id: string) {
   const db = 'db' in store ? store.db : store;
   const row = await db.selectFrom('webhooks').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
-  if (!row) throw new PeopleError(`no webhook ${id} in this tenant`, 404);
+  if (!row) throw new ServiceError('no_such_record', `no webhook ${id} in this tenant`);
   return row;
 }
 

@@ -191,7 +191,8 @@ for (const kind of backends()) {
       );
     });
 
-    it('passcode: code mailed to the recipient, wrong code refused, right code opens; maxDownloads; names escaped; tokens isolated', async () => {
+    const passcodeCase = 'passcode: code mailed to the recipient, wrong code refused, right code opens; maxDownloads; names escaped';
+    it(`${passcodeCase}; tokens isolated`, async () => {
       sink.messages.length = 0;
       const hostile = '<img src=x onerror=alert(1)>見積書.txt';
       const content = Buffer.from('機密データ\n', 'utf8');

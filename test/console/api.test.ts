@@ -8,9 +8,9 @@ import { backends } from '../helpers/databases.ts';
 import { PASSWORD, USER } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { copies, mail, startHarness, submit, waitState, type Harness } from '../outbound/harness.ts';
-import { createApiToken } from '../../src/web/session/auth.ts';
+import { createApiToken } from '../../src/console/session/auth.ts';
 import { addOperator } from '../../src/console/operators.ts';
-import { totpAt, stepOf } from '../../src/web/session/totp.ts';
+import { totpAt, stepOf } from '../../src/console/session/totp.ts';
 import { loginApi, tokenApi, type Api } from './api-client.ts';
 
 for (const kind of backends()) {

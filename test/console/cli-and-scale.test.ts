@@ -111,17 +111,15 @@ for (const kind of backends()) {
       const held = await api.call('GET', `/api/messages?state=held&limit=50&before=${before}`);
       assert.ok(held.json.items.every((m: { state: string }) => m.state === 'held'));
       if (kind === 'sqlite') {
-        const plan = await sql<{
-          detail: string;
-        }>`EXPLAIN QUERY PLAN SELECT * FROM messages WHERE tenant_id = ${inst.tenantId} AND id < ${before} ORDER BY id DESC LIMIT 101`.execute(
-          store.db,
-        );
+        const plan = await sql<{ detail: string }>`EXPLAIN QUERY PLAN
+          SELECT * FROM messages WHERE tenant_id = ${inst.tenantId} AND id < ${before} ORDER BY id DESC LIMIT 101`.execute(store.db);
         const text = plan.rows.map((r) => r.detail).join(' | ');
         assert.doesNotMatch(text, /TEMP B-TREE/, `no sort of the whole table: ${text}`);
       }
       times.sort((a, b) => a - b);
       console.log(
-        `[${kind}] ${N} messages inserted in ${loaded} ms; page of 100: median ${times[10]!.toFixed(1)} ms, max ${times[19]!.toFixed(1)} ms`,
+        `[${kind}] ${N} messages inserted in ${loaded} ms; ` +
+          `page of 100: median ${times[10]!.toFixed(1)} ms, max ${times[19]!.toFixed(1)} ms`,
       );
     });
   });

@@ -40,6 +40,7 @@ export function ceoSpam(to: string, subject: string): Buffer {
 /** A plain inbound mail, delivered unless something is wrong. */
 export function inboundMail(subject: string, to: string): Buffer {
   return crlf(
-    `From: Partner <p@partner.test>\nTo: ${to}\nSubject: ${subject}\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <${Math.random()}@partner.test>\n\nhello\n`,
+    `From: Partner <p@partner.test>\nTo: ${to}\nSubject: ${subject}\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: ` +
+      `<${Math.random()}@partner.test>\n\nhello\n`,
   );
 }

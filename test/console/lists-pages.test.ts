@@ -202,7 +202,8 @@ for (const kind of backends()) {
         assert.deepEqual(errors, []);
       });
 
-      it(`${lang} at ${width} px: 隔離 — the display name, a user's bulk release within the rules, an admin's filter and bulk delete`, async () => {
+      const what = "the display name, a user's bulk release within the rules, an admin's filter and bulk delete";
+      it(`${lang} at ${width} px: 隔離 — ${what}`, async () => {
         const tag = `Q-${lang}`;
         const spam = await queued(ceoSpam(HANAKO, `${tag} 至急の振込`), HANAKO);
         const exe = await queued(exeMail(`${tag} 請求書`), HANAKO);

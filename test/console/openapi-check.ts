@@ -2,8 +2,8 @@
 // types are generated from those schemas, so an answer that differs would be typed wrongly.
 // Used by the browser walk, which records every /api answer the console receives.
 import { Ajv, type ValidateFunction } from 'ajv';
-import { ALL_ROUTES } from '../../src/web/api/index.ts';
-import { openApiDocument } from '../../src/web/api/route.ts';
+import { ALL_ROUTES } from '../../src/console/api/index.ts';
+import { openApiDocument } from '../../src/console/api/route.ts';
 
 interface Operation {
   responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;

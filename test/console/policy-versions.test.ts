@@ -114,7 +114,8 @@ for (const kind of backends()) {
 
     it('validation errors carry the line, a code and its values', async () => {
       const bad =
-        'version: 1\noutbound:\n  rules:\n    - name: x\n      then: [ { hold: { minutes: 0 } } ]\n    - name: x\n      then: [ { blok: {} } ]\n';
+        'version: 1\noutbound:\n  rules:\n    - name: x\n      then: [ { hold: { minutes: 0 } } ]\n    - name: x\n      ' +
+        'then: [ { blok: {} } ]\n';
       const v = await admin.call('POST', '/api/policy/validate', { yaml: bad });
       assert.equal(v.json.ok, false);
       const codes = v.json.errors.map((e: { line: number; code: string; params: object }) => [e.line, e.code, e.params]);

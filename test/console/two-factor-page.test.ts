@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
-import { stepOf, totpAt } from '../../src/web/session/totp.ts';
+import { stepOf, totpAt } from '../../src/console/session/totp.ts';
 
 for (const kind of backends()) {
   describe(`two-factor enrolment in chromium on ${kind}`, () => {

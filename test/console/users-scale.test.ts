@@ -94,40 +94,44 @@ for (const kind of backends()) {
       assert.equal((await admin.call('GET', '/api/users?q=nobody-like-this')).json.total, 0);
     });
 
-    it('CSV import: every bad row at once (an approver who is no user either), nothing imported; then a good file with name and department', async () => {
-      const bad = [
-        'address,password,role,approver,name,department',
-        'new1@acme.example,,user,,新人 一郎,営業部',
-        'not-an-address,,user',
-        'new2@acme.example,,boss',
-        'u00001@acme.example,,user',
-        'new3@elsewhere.example,,user',
-        'new1@acme.example,,user',
-        'new4@acme.example,,user,nobody@acme.example',
-        'new5@acme.example,,user,new1@acme.example',
-      ].join('\n');
-      const r = await admin.call('POST', '/api/users/import', { csv: bad });
-      assert.equal(r.status, 400);
-      assert.equal(r.json.code, 'csv_invalid');
-      assert.deepEqual(
-        r.json.errors.map((e: { line: number; code: string; value: string }) => [e.line, e.code, e.value]),
-        [
-          [3, 'bad_email', 'not-an-address'],
-          [4, 'bad_role', 'boss'],
-          [5, 'exists', 'u00001@acme.example'],
-          [6, 'not_in_domain', 'new3@elsewhere.example'],
-          [7, 'duplicate', 'new1@acme.example'],
-          [8, 'no_such_approver', 'nobody@acme.example'],
-        ],
-      );
-      assert.equal(await inst.sekisho.store.userByEmail('new1@acme.example'), undefined, 'nothing imported');
+    it(
+      'CSV import: every bad row at once (an approver who is no user either), nothing imported; then a good file with ' +
+        'name and department',
+      async () => {
+        const bad = [
+          'address,password,role,approver,name,department',
+          'new1@acme.example,,user,,新人 一郎,営業部',
+          'not-an-address,,user',
+          'new2@acme.example,,boss',
+          'u00001@acme.example,,user',
+          'new3@elsewhere.example,,user',
+          'new1@acme.example,,user',
+          'new4@acme.example,,user,nobody@acme.example',
+          'new5@acme.example,,user,new1@acme.example',
+        ].join('\n');
+        const r = await admin.call('POST', '/api/users/import', { csv: bad });
+        assert.equal(r.status, 400);
+        assert.equal(r.json.code, 'csv_invalid');
+        assert.deepEqual(
+          r.json.errors.map((e: { line: number; code: string; value: string }) => [e.line, e.code, e.value]),
+          [
+            [3, 'bad_email', 'not-an-address'],
+            [4, 'bad_role', 'boss'],
+            [5, 'exists', 'u00001@acme.example'],
+            [6, 'not_in_domain', 'new3@elsewhere.example'],
+            [7, 'duplicate', 'new1@acme.example'],
+            [8, 'no_such_approver', 'nobody@acme.example'],
+          ],
+        );
+        assert.equal(await inst.sekisho.store.userByEmail('new1@acme.example'), undefined, 'nothing imported');
 
-      const good = '\uFEFFaddress,password,role,approver,name,department\nnew1@acme.example,,user,admin@acme.example,新人 一郎,営業部\n';
-      const ok = await admin.call('POST', '/api/users/import', { csv: good });
-      assert.equal(ok.status, 200);
-      assert.equal(ok.json.imported, 1);
-      const u = (await admin.call('GET', `/api/users?q=${encodeURIComponent('新人')}`)).json.items[0];
-      assert.deepEqual([u.email, u.name, u.department, u.approver], ['new1@acme.example', '新人 一郎', '営業部', ADMIN]);
-    });
+        const good = '\uFEFFaddress,password,role,approver,name,department\nnew1@acme.example,,user,admin@acme.example,新人 一郎,営業部\n';
+        const ok = await admin.call('POST', '/api/users/import', { csv: good });
+        assert.equal(ok.status, 200);
+        assert.equal(ok.json.imported, 1);
+        const u = (await admin.call('GET', `/api/users?q=${encodeURIComponent('新人')}`)).json.items[0];
+        assert.deepEqual([u.email, u.name, u.department, u.approver], ['new1@acme.example', '新人 一郎', '営業部', ADMIN]);
+      },
+    );
   });
 }

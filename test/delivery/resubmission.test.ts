@@ -12,7 +12,10 @@ import { sendRaw } from '../inbound/shield-helpers.ts';
 
 const message = (messageId: string | null, text: string) =>
   Buffer.from(
-    `From: taro@acme.example\r\nTo: partner@example.net\r\nSubject: =?UTF-8?B?${Buffer.from('見積書の再送').toString('base64')}?=\r\n${messageId ? `Message-ID: <${messageId}>\r\n` : ''}Date: Fri, 27 Nov 2026 10:00:00 +0900\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n${text}\r\n`,
+    `From: taro@acme.example\r\nTo: partner@example.net\r\nSubject: ` +
+      `=?UTF-8?B?${Buffer.from('見積書の再送').toString('base64')}?=\r\n${
+        messageId ? `Message-ID: <${messageId}>` + `\r\n` : ''
+      }Date: Fri, 27 Nov 2026 10:00:00 +0900\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n${text}\r\n`,
     'utf8',
   );
 

@@ -17,7 +17,8 @@ import { dataPayload, hostileCases, sendMessage, type HostileCase } from '../hel
 import { watchHealth, type HealthWatch } from '../helpers/health-watch.ts';
 import { INLINE_PARSE_BYTES } from '../../src/mime/parse-facts.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
-import { createReleaseLink, inboundStateOf, QuarantineError, releaseByLink, releaseQuarantined } from '../../src/inbound/quarantine.ts';
+import { createReleaseLink, inboundStateOf, releaseByLink, releaseQuarantined } from '../../src/inbound/quarantine.ts';
+import { ServiceError } from '../../src/util/service-error.ts';
 
 const POLICY = `version: 1
 outbound:
@@ -158,7 +159,7 @@ for (const kind of backends()) {
       const token = await createReleaseLink(inst.sekisho.store, { tenantId: inst.tenantId, id }, 'taro@acme.example', Date.now() + 60_000);
       await assert.rejects(
         releaseByLink(inst.sekisho.store, token, async () => true),
-        (e) => e instanceof QuarantineError && e.kind === 'forbidden' && /administrator/.test(e.message),
+        (e) => e instanceof ServiceError && e.code === 'admin_only' && /administrator/.test(e.message),
       );
       await releaseQuarantined(inst.sekisho.store, inst.tenantId, id, 'admin@acme.example');
       assert.equal((await inst.sekisho.store.message(id))!.state, 'queued');

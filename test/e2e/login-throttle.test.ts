@@ -8,7 +8,7 @@ import { createHook } from 'node:async_hooks';
 import nodemailer from 'nodemailer';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
-import { consoleLoginThrottle, login, MAX_FAILS_PER_IP, type LoginOutcome } from '../../src/web/session/auth.ts';
+import { consoleLoginThrottle, login, MAX_FAILS_PER_IP, type LoginOutcome } from '../../src/console/session/auth.ts';
 import { FREE_FAILURES, MAX_WAIT_MS } from '../../src/util/login-throttle.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { loginApi } from '../console/api-client.ts';

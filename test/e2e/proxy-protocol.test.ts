@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { backends } from '../helpers/databases.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
-import { V2_SIGNATURE } from '../../src/smtp/proxy-protocol.ts';
+import { V2_SIGNATURE } from '../../src/patches/proxy-protocol.ts';
 
 /** A raw SMTP conversation from `from`: writes each chunk after the previous reply, returns everything read. */
 class Raw {

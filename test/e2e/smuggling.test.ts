@@ -49,7 +49,8 @@ for (const kind of backends()) {
             Buffer.from(`From: outer@example.org\r\nSubject: carrier ${seq.name}\r\n\r\nfirst line`),
             seq.bytes,
             Buffer.from(
-              'MAIL FROM:<ceo@acme.example>\r\nRCPT TO:<taro@acme.example>\r\nDATA\r\nFrom: ceo@acme.example\r\nSubject: smuggled\r\n\r\nwire the money\r\n.\r\n',
+              'MAIL FROM:<ceo@acme.example>\r\nRCPT TO:<taro@acme.example>\r\nDATA\r\nFrom: ' +
+                'ceo@acme.example\r\nSubject: smuggled\r\n\r\nwire the money\r\n.\r\n',
             ),
           ]),
         );

@@ -53,7 +53,9 @@ const GIF = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 
 export function hostileHtmlMail(o: ViewMailOptions = {}): string {
   const { from = 'tanaka@acme.example', to = 'partner@example.net' } = o;
-  const html = `<html><head><script>window.__ran = 1; alert('script');</script><style>body{background:url(https://${REMOTE_IMAGE_HOST}/bg.png)}</style></head><body>
+  const html =
+    `<html><head><script>window.__ran = 1; alert('script');</script>` +
+    `<style>body{background:url(https://${REMOTE_IMAGE_HOST}/bg.png)}</style></head><body>
 <p>請求書のご案内 <b>HTML</b></p>
 <img src="https://${REMOTE_IMAGE_HOST}/pixel.gif" alt="remote">
 <img src="x" onerror="window.__ran = 2; alert('onerror')">

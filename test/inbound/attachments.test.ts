@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { BlobWriter, TextReader, ZipWriter } from '@zip.js/zip.js';
 import { parseMessage } from '../../src/mime/parse-facts.ts';
-import { analyzeAttachment, analyzeAttachments, type AttachmentFinding } from '../../src/inbound/attachments/analyze-attachment.ts';
-import { sniffFileKind } from '../../src/inbound/attachments/file-type.ts';
+import { analyzeAttachment, analyzeAttachments, type AttachmentFinding } from '../../src/inbound/file-analysis/analyze-attachment.ts';
+import { sniffFileKind } from '../../src/inbound/file-analysis/file-type.ts';
 import { buildZip, deflatedZeros, fileEntry } from './zip-builder.ts';
 
 const FIXTURES = new URL('../fixtures/inbound/', import.meta.url);

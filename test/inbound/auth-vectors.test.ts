@@ -129,7 +129,8 @@ describe('authentication vectors', () => {
 
   it('inserts the header after our Received and removes forged results for our authserv-id', () => {
     const raw = Buffer.from(
-      'Received: from helo.example (unknown [192.0.2.1])\r\n\tby sekisho.test (Sekisho) with ESMTP id X;\r\n\tMon, 1 Jun 2026 00:00:00 +0000\r\n' +
+      'Received: from helo.example (unknown [192.0.2.1])\r\n\tby sekisho.test (Sekisho) with ESMTP id X;\r\n\tMon, 1 ' +
+        'Jun 2026 00:00:00 +0000\r\n' +
         'Authentication-Results: sekisho.test;\r\n dkim=pass header.d=bank.example\r\n' +
         'Authentication-Results: other.example; spf=pass\r\n' +
         'From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n',
@@ -138,7 +139,8 @@ describe('authentication vectors', () => {
     assert.equal(removedForged, 1);
     assert.equal(
       body.toString(),
-      'Received: from helo.example (unknown [192.0.2.1])\r\n\tby sekisho.test (Sekisho) with ESMTP id X;\r\n\tMon, 1 Jun 2026 00:00:00 +0000\r\n' +
+      'Received: from helo.example (unknown [192.0.2.1])\r\n\tby sekisho.test (Sekisho) with ESMTP id X;\r\n\tMon, 1 ' +
+        'Jun 2026 00:00:00 +0000\r\n' +
         'Authentication-Results: sekisho.test; spf=none\r\n' +
         'Authentication-Results: other.example; spf=pass\r\n' +
         'From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n',

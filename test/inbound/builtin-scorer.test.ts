@@ -81,7 +81,8 @@ test('brand phishing built as Japanese mail is quarantined', async () => {
 
 test('authentication results feed in: DMARC reject-policy failure and own-domain spoofing', async () => {
   const input = await inputFrom(
-    'From: President <president@acme-shoji.co.jp>\nTo: user@acme-shoji.co.jp\nSubject: hello\nDate: Mon, 1 Sep 2025 10:00:00 +0900\nMessage-ID: <a@b>\n\nPlease call me.\n',
+    'From: President <president@acme-shoji.co.jp>\nTo: user@acme-shoji.co.jp\nSubject: hello\nDate: Mon, 1 Sep 2025 ' +
+      '10:00:00 +0900\nMessage-ID: <a@b>\n\nPlease call me.\n',
   );
   const base = analyzeInbound(input).score;
   const failed = analyzeInbound({ ...input, auth: { spf: 'fail', dkim: 'none', dmarc: 'fail', dmarcPolicy: 'reject' } });

@@ -89,7 +89,11 @@ describe('real rspamd and clamd', { skip: skipReason }, () => {
 
       it('quarantines an EICAR attachment found by clamd, with rspamd symbols in the verdict', async () => {
         const mail = crlf(
-          `From: a@virus.test\nTo: taro@acme.example\nSubject: document\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <e1@virus.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nsee file\n--b\nContent-Type: application/octet-stream; name="file.txt"\nContent-Disposition: attachment; filename="file.txt"\nContent-Transfer-Encoding: base64\n\n${Buffer.from(EICAR).toString('base64')}\n--b--\n`,
+          `From: a@virus.test\nTo: taro@acme.example\nSubject: document\nDate: Mon, 1 Jun 2026 10:00:00 ` +
+            `+0900\nMessage-ID: <e1@virus.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; ` +
+            `boundary="b"\n\n--b\nContent-Type: text/plain\n\nsee file\n--b\nContent-Type: application/octet-stream; ` +
+            `name="file.txt"\nContent-Disposition: attachment; filename="file.txt"\nContent-Transfer-Encoding: ` +
+            `base64\n\n${Buffer.from(EICAR).toString('base64')}\n--b--\n`,
         );
         const reply = await sendRaw(inst.sekisho.ports.inbound, mail, { mailFrom: 'a@virus.test', to: ['taro@acme.example'] });
         assert.equal(reply.code, 250, reply.text);

@@ -11,7 +11,10 @@ async function names(path: string): Promise<string[]> {
 }
 
 function mail(from: string, subject: string, body: string, extra = ''): string {
-  return `From: ${from}\nTo: user@acme-shoji.co.jp\nSubject: ${subject}\nDate: Mon, 1 Sep 2025 10:00:00 +0900\nMessage-ID: <t1@sender.example>\nMIME-Version: 1.0\n${extra}Content-Type: text/html; charset=UTF-8\n\n${body}\n`;
+  return (
+    `From: ${from}\nTo: user@acme-shoji.co.jp\nSubject: ${subject}\nDate: Mon, 1 Sep 2025 10:00:00 ` +
+    `+0900\nMessage-ID: <t1@sender.example>\nMIME-Version: 1.0\n${extra}Content-Type: text/html; charset=UTF-8\n\n${body}\n`
+  );
 }
 
 test('rspamd phishing samples: anchor text shows one domain, the link goes to another', async () => {
@@ -150,21 +153,28 @@ test('links: shorteners, punycode look-alikes and IP links are reported once eac
   assert.deepEqual(got, ['PHISH_IP_LINK', 'PHISH_LOOKALIKE_LINK', 'PHISH_PUNYCODE_LINK', 'PHISH_URL_SHORTENER']);
 });
 
-test('impersonation payload: a brand by display name from elsewhere with a foreign link or an attachment; not for links to the brand itself', async () => {
-  const payload = async (raw: string) =>
-    detectPhishing((await inputFrom(raw)).facts, TENANT)
-      .symbols.filter((s) => s.name === 'PHISH_IMPERSONATION_PAYLOAD')
-      .map((s) => s.detail);
-  const foreign = await payload(mail('"佐川急便" <info@sagawa-exqp.com>', 'お荷物', '<a href="https://sagawa-exqp.com/r">再配達</a>'));
-  assert.equal(foreign.length, 1);
-  assert.match(foreign[0]!, /Sagawa Express .*sagawa-exqp\.com/);
-  assert.deepEqual(await payload(mail('"Amazon.co.jp" <news@amaz0n.example>', 'hi', '<a href="https://www.amazon.co.jp/">amazon</a>')), []);
-  assert.deepEqual(await payload(mail('"楽天市場" <news@rakuten-x.example>', 'hi', '<p>リンクなし</p>')), []);
-  assert.deepEqual(
-    await payload(mail('"楽天市場" <info@mail.rakuten.co.jp>', 'hi', '<a href="https://evil.example/">x</a>')),
-    [],
-    'the brand’s own domain',
-  );
-  const staff = await payload(mail('"山田 太郎" <yamada.acme@gmail.com>', '至急', '<a href="https://docs-share.example/x">資料</a>'));
-  assert.match(staff[0]!, /claims to be 山田 太郎/);
-});
+test(
+  'impersonation payload: a brand by display name from elsewhere with a foreign link or an attachment; not for links ' +
+    'to the brand itself',
+  async () => {
+    const payload = async (raw: string) =>
+      detectPhishing((await inputFrom(raw)).facts, TENANT)
+        .symbols.filter((s) => s.name === 'PHISH_IMPERSONATION_PAYLOAD')
+        .map((s) => s.detail);
+    const foreign = await payload(mail('"佐川急便" <info@sagawa-exqp.com>', 'お荷物', '<a href="https://sagawa-exqp.com/r">再配達</a>'));
+    assert.equal(foreign.length, 1);
+    assert.match(foreign[0]!, /Sagawa Express .*sagawa-exqp\.com/);
+    assert.deepEqual(
+      await payload(mail('"Amazon.co.jp" <news@amaz0n.example>', 'hi', '<a href="https://www.amazon.co.jp/">amazon</a>')),
+      [],
+    );
+    assert.deepEqual(await payload(mail('"楽天市場" <news@rakuten-x.example>', 'hi', '<p>リンクなし</p>')), []);
+    assert.deepEqual(
+      await payload(mail('"楽天市場" <info@mail.rakuten.co.jp>', 'hi', '<a href="https://evil.example/">x</a>')),
+      [],
+      'the brand’s own domain',
+    );
+    const staff = await payload(mail('"山田 太郎" <yamada.acme@gmail.com>', '至急', '<a href="https://docs-share.example/x">資料</a>'));
+    assert.match(staff[0]!, /claims to be 山田 太郎/);
+  },
+);

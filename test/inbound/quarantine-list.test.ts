@@ -53,14 +53,13 @@ for (const kind of backends()) {
       });
       // NEWER quarantined messages for someone else, newer ids, written in one statement
       await sql`
-        INSERT INTO messages (id, tenant_id, direction, state, created_at, updated_at, mail_from, recipients, header_from, subject, size, facts)
+        INSERT INTO messages
+          (id, tenant_id, direction, state, created_at, updated_at, mail_from, recipients, header_from, subject, size, facts)
         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${NEWER})
-        SELECT 'b-' || i, ${tenantId}, 'inbound', 'quarantined', 1, 1, 'bulk@spam.test', '["jiro@acme.example"]', 'bulk@spam.test', 'Cheap pills', 1, '{}' FROM n`.execute(
-        store.db,
-      );
-      await sql`INSERT INTO recipients (message_id, address, state, attempts, updated_at) SELECT id, 'jiro@acme.example', 'pending', 0, 1 FROM messages WHERE id LIKE 'b-%'`.execute(
-        store.db,
-      );
+        SELECT 'b-' || i, ${tenantId}, 'inbound', 'quarantined', 1, 1, 'bulk@spam.test', '["jiro@acme.example"]',
+          'bulk@spam.test', 'Cheap pills', 1, '{}' FROM n`.execute(store.db);
+      await sql`INSERT INTO recipients (message_id, address, state, attempts, updated_at)
+        SELECT id, 'jiro@acme.example', 'pending', 0, 1 FROM messages WHERE id LIKE 'b-%'`.execute(store.db);
     });
     after(async () => {
       await store.close();

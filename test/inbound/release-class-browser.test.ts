@@ -103,7 +103,8 @@ for (const kind of backends()) {
       assert.equal((await inst.sekisho.store.message(id))!.state, 'quarantined', 'asking releases nothing');
     });
 
-    it('the console lists the request; the admin releases it after a question naming the mail and why; only the requester gets it', async () => {
+    const what = 'the console lists the request; the admin releases it after a question naming the mail and why';
+    it(`${what}; only the requester gets it`, async () => {
       await page.setViewportSize({ width: 1280, height: 800 });
       await page.goto(`http://127.0.0.1:${inst.sekisho.ports.http}/console/`);
       await page.fill('input[name=email]', ADMIN);

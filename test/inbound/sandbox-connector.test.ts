@@ -23,7 +23,11 @@ const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntraile
 
 function mail(filename: string): Buffer {
   return crlf(
-    `From: Sato <sato@sender.test>\nTo: ${RCPT}\nSubject: report ${filename}\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <${filename}@sender.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain; charset=utf-8\n\nPlease find the monthly report attached.\n--b\nContent-Type: application/pdf; name="${filename}"\nContent-Disposition: attachment; filename="${filename}"\nContent-Transfer-Encoding: base64\n\n${PDF.toString('base64')}\n--b--\n`,
+    `From: Sato <sato@sender.test>\nTo: ${RCPT}\nSubject: report ${filename}\nDate: Mon, 1 Jun 2026 10:00:00 ` +
+      `+0900\nMessage-ID: <${filename}@sender.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; ` +
+      `boundary="b"\n\n--b\nContent-Type: text/plain; charset=utf-8\n\nPlease find the monthly report ` +
+      `attached.\n--b\nContent-Type: application/pdf; name="${filename}"\nContent-Disposition: attachment; ` +
+      `filename="${filename}"\nContent-Transfer-Encoding: base64\n\n${PDF.toString('base64')}\n--b--\n`,
   );
 }
 

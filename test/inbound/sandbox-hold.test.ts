@@ -48,7 +48,12 @@ class SlowSandbox implements Sandbox {
 
 function mail(filename: string, content: Uint8Array = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n')): Buffer {
   return crlf(
-    `Received: from mx.sender.test (unknown [127.0.0.1])\n\tby sekisho.localhost (Sekisho) with ESMTP id X;\n\tMon, 1 Jun 2026 00:00:00 +0000\nFrom: a@sender.test\nTo: taro@acme.example\nSubject: file\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <${filename}@sender.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nsee file\n--b\nContent-Type: application/pdf; name="${filename}"\nContent-Disposition: attachment; filename="${filename}"\nContent-Transfer-Encoding: base64\n\n${Buffer.from(content).toString('base64')}\n--b--\n`,
+    `Received: from mx.sender.test (unknown [127.0.0.1])\n\tby sekisho.localhost (Sekisho) with ESMTP id X;\n\tMon, 1 ` +
+      `Jun 2026 00:00:00 +0000\nFrom: a@sender.test\nTo: taro@acme.example\nSubject: file\nDate: Mon, 1 Jun 2026 10:00:00 ` +
+      `+0900\nMessage-ID: <${filename}@sender.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; ` +
+      `boundary="b"\n\n--b\nContent-Type: text/plain\n\nsee file\n--b\nContent-Type: application/pdf; ` +
+      `name="${filename}"\nContent-Disposition: attachment; filename="${filename}"\nContent-Transfer-Encoding: ` +
+      `base64\n\n${Buffer.from(content).toString('base64')}\n--b--\n`,
   );
 }
 

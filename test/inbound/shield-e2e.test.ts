@@ -116,7 +116,10 @@ for (const kind of backends()) {
         assert.match(head, /^Received: from mail\.sender\.test /);
         assert.match(
           head,
-          /\r\nAuthentication-Results: sekisho\.localhost;\r\n dkim=none[\s\S]*\r\n spf=pass \(sekisho\.localhost: domain of friend@sender\.test designates 127\.0\.0\.1/,
+          new RegExp(
+            String.raw`\r\nAuthentication-Results: sekisho\.localhost;\r\n dkim=none[\s\S]*\r\n ` +
+              String.raw`spf=pass \(sekisho\.localhost: domain of friend@sender\.test designates 127\.0\.0\.1`,
+          ),
         );
         await waitUntil(async () => (await message(id)).state === 'delivered', 'delivered state');
       }
@@ -160,7 +163,8 @@ for (const kind of backends()) {
           Buffer.from('楽天カード株式会社').toString('base64') +
           '?= <info@rakuten-card-security.test>\nTo: taro@acme.example\nSubject: =?UTF-8?B?' +
           Buffer.from('【重要】カードのご利用確認').toString('base64') +
-          '?=\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <b1@rakuten-card-security.test>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\nご本人確認のため、ログインしてください。\n',
+          '?=\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <b1@rakuten-card-security.test>\nMIME-Version: ' +
+          '1.0\nContent-Type: text/plain; charset=UTF-8\n\nご本人確認のため、ログインしてください。\n',
       );
       const bm = await message(idOf((await sendRaw(port, brand, { mailFrom: 'info@rakuten-card-security.test', to: [RCPT] })).text));
       assert.ok(symbolNames(bm).includes('PHISH_BRAND_IMPERSONATION'), symbolNames(bm).join(','));
@@ -168,7 +172,8 @@ for (const kind of backends()) {
       const lookalike = crlf(
         'From: =?UTF-8?B?' +
           Buffer.from('山田 太郎').toString('base64') +
-          '?= <yamada@acrne.co.jp>\nTo: taro@acme.example\nSubject: invoice\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <l1@acrne.co.jp>\n\nPlease pay the attached invoice today.\n',
+          '?= <yamada@acrne.co.jp>\nTo: taro@acme.example\nSubject: invoice\nDate: Mon, 1 Jun 2026 10:00:00 ' +
+          '+0900\nMessage-ID: <l1@acrne.co.jp>\n\nPlease pay the attached invoice today.\n',
       );
       const lm = await message(idOf((await sendRaw(port, lookalike, { mailFrom: 'yamada@acrne.co.jp', to: [RCPT] })).text));
       assert.ok(symbolNames(lm).includes('PHISH_LOOKALIKE_DOMAIN'), symbolNames(lm).join(','));
@@ -177,7 +182,8 @@ for (const kind of backends()) {
 
     it('verifies SPF and DKIM through DNS, removes forged results, and honours DMARC p=reject', async () => {
       const unsigned = crlf(
-        'From: news@sender.test\nTo: taro@acme.example\nSubject: signed\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <s1@sender.test>\n\nhello\n',
+        'From: news@sender.test\nTo: taro@acme.example\nSubject: signed\nDate: Mon, 1 Jun 2026 10:00:00 ' +
+          '+0900\nMessage-ID: <s1@sender.test>\n\nhello\n',
       );
       const { signatures } = await dkimSign(unsigned, {
         signatureData: [{ signingDomain: 'sender.test', selector: 'sel', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) }],
@@ -198,7 +204,8 @@ for (const kind of backends()) {
       assert.doesNotMatch(head, /header\.d=bank\.test/);
 
       const spoof = crlf(
-        'From: security@bank.test\nTo: taro@acme.example\nSubject: verify\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <x@bank.test>\n\nhello\n',
+        'From: security@bank.test\nTo: taro@acme.example\nSubject: verify\nDate: Mon, 1 Jun 2026 10:00:00 ' +
+          '+0900\nMessage-ID: <x@bank.test>\n\nhello\n',
       );
       const refused = await sendRaw(port, spoof, { mailFrom: 'security@bank.test', to: [RCPT] });
       assert.equal(refused.code, 550, refused.text);
@@ -210,17 +217,21 @@ for (const kind of backends()) {
         .toString('base64')
         .replace(/.{76}/g, '$&\n');
       const mail = crlf(
-        `From: partner@sender.test\nTo: taro@acme.example\nSubject: files\nDate: Mon, 1 Jun 2026 10:00:00 +0900\nMessage-ID: <z1@sender.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain; charset=UTF-8\n\nsee attached\n--b1\nContent-Type: application/zip; name="docs.zip"\nContent-Disposition: attachment; filename="docs.zip"\nContent-Transfer-Encoding: base64\n\n${zip}\n--b1--\n`,
+        `From: partner@sender.test\nTo: taro@acme.example\nSubject: files\nDate: Mon, 1 Jun 2026 10:00:00 ` +
+          `+0900\nMessage-ID: <z1@sender.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; ` +
+          `boundary="b1"\n\n--b1\nContent-Type: text/plain; charset=UTF-8\n\nsee attached\n--b1\nContent-Type: application/zip; ` +
+          `name="docs.zip"\nContent-Disposition: attachment; filename="docs.zip"\nContent-Transfer-Encoding: ` +
+          `base64\n\n${zip}\n--b1--\n`,
       );
       const id = idOf((await sendRaw(port, mail, { mailFrom: 'partner@sender.test', to: [RCPT] })).text);
       const got = await deliveredTo(id);
       const text = got.raw.toString('latin1');
       assert.doesNotMatch(text, /application\/zip/);
       assert.match(text, /see attached/);
-      const notice =
-        /Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename\*=UTF-8''docs\.zip\.txt\r\n\r\n([A-Za-z0-9+/=\r\n]+)/.exec(
-          text,
-        );
+      const notice = new RegExp(
+        String.raw`Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename\*=UTF-8''docs\.zip\.txt\r\n\r\n` +
+          String.raw`([A-Za-z0-9+/=\r\n]+)`,
+      ).exec(text);
       assert.ok(notice, text);
       assert.match(
         Buffer.from(notice[1]!, 'base64').toString('utf8'),
@@ -233,7 +244,10 @@ for (const kind of backends()) {
         .toString('base64')
         .replace(/.{76}/g, '$&\n');
       const bombMail = crlf(
-        `From: x@spam.test\nTo: taro@acme.example\nSubject: report\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b2"\n\n--b2\nContent-Type: text/plain\n\nreport\n--b2\nContent-Type: application/zip; name="report.zip"\nContent-Disposition: attachment; filename="report.zip"\nContent-Transfer-Encoding: base64\n\n${bomb}\n--b2--\n`,
+        `From: x@spam.test\nTo: taro@acme.example\nSubject: report\nMIME-Version: 1.0\nContent-Type: multipart/mixed; ` +
+          `boundary="b2"\n\n--b2\nContent-Type: text/plain\n\nreport\n--b2\nContent-Type: application/zip; ` +
+          `name="report.zip"\nContent-Disposition: attachment; filename="report.zip"\nContent-Transfer-Encoding: ` +
+          `base64\n\n${bomb}\n--b2--\n`,
       );
       const refused = await sendRaw(port, bombMail, { mailFrom: 'x@spam.test', to: [RCPT] });
       assert.equal(refused.code, 550, refused.text);

@@ -12,7 +12,9 @@ import { iso2022jpMail, JA_BODY_LINE } from '../helpers/view-mail.ts';
 const envelope = { mailFrom: 'a@acme.example', recipients: ['b@example.net'] };
 
 function textMail(charset: string, body: Buffer, cte = '8bit'): Buffer {
-  const head = `From: a@acme.example\r\nTo: b@example.net\r\nSubject: t\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=${charset}\r\nContent-Transfer-Encoding: ${cte}\r\n\r\n`;
+  const head =
+    `From: a@acme.example\r\nTo: b@example.net\r\nSubject: t\r\nMIME-Version: 1.0\r\nContent-Type: ` +
+    `text/plain; charset=${charset}\r\nContent-Transfer-Encoding: ${cte}\r\n\r\n`;
   return Buffer.concat([Buffer.from(head), body, Buffer.from('\r\n')]);
 }
 
@@ -45,8 +47,10 @@ describe('message view', () => {
 
   it('sanitizes: formatting stays; scripts, handlers, remote pictures, CSS urls and links do not', () => {
     const out = sanitizeMailHtml(
-      '<p style="color:red;background:url(https://x.example/a.png)">赤<b>太字</b></p><table border="1"><tr><td bgcolor="#eee">セル</td></tr></table>' +
-        '<img src="https://x.example/p.gif" onload="x()"><a href="javascript:alert(1)">a</a><svg><script>x()</script></svg><object data="x"></object>',
+      '<p style="color:red;background:url(https://x.example/a.png)">赤<b>太字</b></p><table border="1"><tr><td ' +
+        'bgcolor="#eee">セル</td></tr></table>' +
+        '<img src="https://x.example/p.gif" onload="x()"><a href="javascript:alert(1)">a</a><svg><script>x()</script>' +
+        '</svg><object data="x"></object>',
     );
     assert.match(out, /<p style="color:red">赤<b>太字<\/b><\/p>/);
     assert.match(out, /<td bgcolor="#eee">セル<\/td>/);
@@ -55,8 +59,10 @@ describe('message view', () => {
 
   it('falls back to the text when the HTML is empty once sanitized', async () => {
     const raw = Buffer.from(
-      'From: a@acme.example\r\nTo: b@example.net\r\nSubject: t\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=x\r\n\r\n' +
-        '--x\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文です\r\n--x\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n<script>alert(1)</script>\r\n--x--\r\n',
+      'From: a@acme.example\r\nTo: b@example.net\r\nSubject: t\r\nMIME-Version: 1.0\r\nContent-Type: ' +
+        'multipart/alternative; boundary=x\r\n\r\n' +
+        '--x\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文です\r\n--x\r\nContent-Type: text/html; ' +
+        'charset=UTF-8\r\n\r\n<script>alert(1)</script>\r\n--x--\r\n',
     );
     const v = await viewHere(raw, envelope, 'outbound', []);
     assert.equal(v.html, null);

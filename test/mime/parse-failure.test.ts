@@ -25,7 +25,9 @@ test('beyond 50 nesting levels and over 1 MiB of headers: unparseable, with the 
 test('message/rfc822 nested deeper than postal-mime descends counts as a parse failure', async () => {
   let inner = 'From: a@b.test\r\nSubject: innermost\r\nContent-Type: application/octet-stream; name="x.exe"\r\n\r\nMZ\r\n';
   for (let i = 0; i < 5; i++) {
-    inner = `From: a@b.test\r\nSubject: level ${i}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="r${i}"\r\n\r\n--r${i}\r\nContent-Type: message/rfc822\r\n\r\n${inner}\r\n--r${i}--\r\n`;
+    inner =
+      `From: a@b.test\r\nSubject: level ${i}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; ` +
+      `boundary="r${i}"\r\n\r\n--r${i}\r\nContent-Type: message/rfc822\r\n\r\n${inner}\r\n--r${i}--\r\n`;
   }
   const parsed = await parseMessage(Buffer.from(inner), envelope, 'inbound');
   assert.match(parsed.parseError ?? '', /message\/rfc822 parts nested more than 3 deep/);

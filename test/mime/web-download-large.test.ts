@@ -93,7 +93,8 @@ test('50 MB attachment streams through web download', async (t) => {
     const rssGrowthMb = (peakRss - base.rss) / 1024 / 1024;
     const heapGrowthMb = (peakHeap - base.heapUsed) / 1024 / 1024;
     t.diagnostic(
-      `50 MB attachment: peak RSS ${(peakRss / 1048576).toFixed(1)} MB (+${rssGrowthMb.toFixed(1)} MB), peak heap +${heapGrowthMb.toFixed(1)} MB`,
+      `50 MB attachment: peak RSS ${(peakRss / 1048576).toFixed(1)} MB (+${rssGrowthMb.toFixed(1)} MB), peak heap ` +
+        `+${heapGrowthMb.toFixed(1)} MB`,
     );
 
     assert.equal(result.files.length, 1);

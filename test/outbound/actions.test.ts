@@ -133,7 +133,10 @@ for (const kind of backends()) {
       assert.match(page.body, /<legend>宛先 \(To\)<\/legend><label>.*partner@<strong class="domain">example\.net<\/strong>/);
       assert.match(
         page.body,
-        /<legend>Cc<\/legend><label>.*other@<strong class="domain">example\.org<\/strong> <span class="mark ext">社外<\/span> <span class="mark new">初めての宛先<\/span>/,
+        new RegExp(
+          String.raw`<legend>Cc<\/legend><label>.*other@<strong class="domain">example\.org<\/strong> ` +
+            String.raw`<span class="mark ext">社外<\/span> <span class="mark new">初めての宛先<\/span>`,
+        ),
       );
       assert.match(page.body, /期限を過ぎると.*までに確認がない場合は破棄されます/);
       const token = formToken(page.body);

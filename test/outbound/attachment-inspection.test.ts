@@ -74,7 +74,9 @@ function xlsx(): Promise<Uint8Array> {
     {
       name: '[Content_Types].xml',
       content:
-        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+        '<?xml version="1.0" encoding="UTF-8"?><Types ' +
+        'xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ' +
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
     },
     { name: 'xl/workbook.xml', content: '<workbook><sheets><sheet name="Sheet1" sheetId="1"/></sheets></workbook>' },
     {
@@ -84,7 +86,8 @@ function xlsx(): Promise<Uint8Array> {
     {
       name: 'xl/worksheets/sheet1.xml',
       content:
-        '<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row><row r="3"><c r="A3" t="s"><v>2</v></c></row></sheetData></worksheet>',
+        '<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c>' +
+        '</row><row r="3"><c r="A3" t="s"><v>2</v></c></row></sheetData></worksheet>',
     },
   ]);
 }

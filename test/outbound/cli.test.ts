@@ -68,7 +68,8 @@ for (const kind of backends()) {
       assert.match(
         r.stderr,
         new RegExp(
-          `${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7:\\d+ outbound\\.rules\\[0\\]\\.then\\[0\\]\\.hold\\.minutes: hold minutes must be between 1 and 4320`,
+          `${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7:\\d+ ` +
+            `outbound\\.rules\\[0\\]\\.then\\[0\\]\\.hold\\.minutes: hold minutes must be between 1 and 4320`,
         ),
       );
       assert.match(r.stderr, /:9:\d+ outbound\.rules\[1\]\.when\.recipients\.extrnal: unknown field "extrnal"/);
@@ -145,7 +146,10 @@ for (const kind of backends()) {
       const body = encodeIso2022Jp('この資料は社外秘です。\r\n')!;
       const raw = Buffer.concat([
         Buffer.from(
-          `From: ${USER}\r\nTo: partner@example.net\r\nSubject: =?ISO-2022-JP?B?${encodeIso2022Jp('資料')!.toString('base64')}?=\r\nMessage-ID: <replay-jis@acme.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n`,
+          `From: ${USER}\r\nTo: partner@example.net\r\nSubject: ` +
+            `=?ISO-2022-JP?B?${encodeIso2022Jp('資料')!.toString('base64')}?=\r\nMessage-ID: ` +
+            `<replay-jis@acme.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; ` +
+            `charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n`,
         ),
         body,
       ]);
@@ -153,7 +157,8 @@ for (const kind of backends()) {
       const file = join(dir, 'body-draft.yaml');
       writeFileSync(
         file,
-        `version: 1\noutbound:\n  rules:\n    - name: Confidential\n      when: { body: "社外秘" }\n      then: [ { hold: { minutes: 5 } } ]\n`,
+        `version: 1\noutbound:\n  rules:\n    - name: Confidential\n      when: { body: "社外秘" }\n      then: [ { hold: ` +
+          `{ minutes: 5 } } ]\n`,
       );
       const r = await cli(['policy', 'test', file, '--tenant', 'acme', '--since', '1d', '--json']);
       assert.equal(r.code, 0, r.stderr);

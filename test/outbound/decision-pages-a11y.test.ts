@@ -60,7 +60,8 @@ describe('decision pages at 375 px in ja and en: labelled, keyboard-usable, phon
   /** What a screen-reader and keyboard user meets on the page, collected in the page. */
   async function audit(): Promise<{ lang: string; width: number; fontPx: number; unnamed: string[]; controls: string[] }> {
     // plain JavaScript in a string: tsx's transform of a function would call helpers the page lacks
-    return page.evaluate(`(() => {
+    return page.evaluate(
+      `(() => {
       const visible = (el) => {
         const r = el.getBoundingClientRect();
         return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
@@ -72,7 +73,8 @@ describe('decision pages at 375 px in ja and en: labelled, keyboard-usable, phon
         return [el.getAttribute('aria-label'), ...by, ...labels, own, el.getAttribute('title')].filter(Boolean).join(' ').trim();
       };
       const describe = (el) =>
-        el.tagName.toLowerCase() + (el.name ? '[name=' + el.name + ']' : '') + (el.getAttribute('value') ? '[value=' + el.getAttribute('value') + ']' : '');
+        el.tagName.toLowerCase() + (el.name ? '[name=' + el.name + ']' : '') + (el.getAttribute('value') ? '[value=' + ` +
+        `el.getAttribute('value') + ']' : '');
       const fields = [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')].filter(visible);
       return {
         lang: document.documentElement.lang,
@@ -81,7 +83,8 @@ describe('decision pages at 375 px in ja and en: labelled, keyboard-usable, phon
         unnamed: fields.filter((el) => nameOf(el) === '').map(describe),
         controls: fields.filter((el) => el.matches('button, input[type=checkbox], input[type=submit]')).map(describe),
       };
-    })()`);
+    })()`,
+    );
   }
 
   /** The controls Tab reaches, in order, from the top of the page (at most 60 presses). */
@@ -90,11 +93,14 @@ describe('decision pages at 375 px in ja and en: labelled, keyboard-usable, phon
     const seen: string[] = [];
     for (let i = 0; i < 60; i++) {
       await page.keyboard.press('Tab');
-      const d = await page.evaluate<string | null>(`(() => {
+      const d = await page.evaluate<string | null>(
+        `(() => {
         const el = document.activeElement;
         if (!el || el === document.body) return null;
-        return el.tagName.toLowerCase() + (el.name ? '[name=' + el.name + ']' : '') + (el.getAttribute('value') ? '[value=' + el.getAttribute('value') + ']' : '');
-      })()`);
+        return el.tagName.toLowerCase() + (el.name ? '[name=' + el.name + ']' : '') + (el.getAttribute('value') ? ` +
+          `'[value=' + el.getAttribute('value') + ']' : '');
+      })()`,
+      );
       if (d === null || seen.includes(d)) {
         if (seen.length > 0) break;
         continue;

@@ -32,8 +32,11 @@ for (const kind of backends()) {
         kind === 'sqlite'
           ? sql`WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${N}) SELECT n FROM s`
           : sql`SELECT generate_series(1, ${N}) AS n`;
-      await sql`INSERT INTO messages (id, tenant_id, direction, state, due_at, created_at, updated_at, mail_from, recipients, header_from, subject, message_id, size, facts, plan, submitted_by, attempts)
-        SELECT 'BULK' || n, ${tenant}, 'outbound', 'held', CAST(${future} AS BIGINT) + n, CAST(${t0} AS BIGINT), CAST(${t0} AS BIGINT), 'taro@acme.example', '["x@example.net"]', 'taro@acme.example', 'bulk', NULL, 10, '{}', NULL, 'taro@acme.example', 0
+      await sql`INSERT INTO messages (id, tenant_id, direction, state, due_at, created_at, updated_at, mail_from, recipients,
+          header_from, subject, message_id, size, facts, plan, submitted_by, attempts)
+        SELECT 'BULK' || n, ${tenant}, 'outbound', 'held', CAST(${future} AS BIGINT) + n, CAST(${t0} AS BIGINT),
+          CAST(${t0} AS BIGINT), 'taro@acme.example', '["x@example.net"]', 'taro@acme.example', 'bulk', NULL, 10, '{}', NULL,
+          'taro@acme.example', 0
         FROM (${series}) AS series`.execute(store.db);
       const inserted = Date.now() - t0;
       const count = await store.db
@@ -59,7 +62,8 @@ for (const kind of backends()) {
       await expire(h, id);
       await waitState(h, id, 'discarded'); // a manual hold that ran out: discarded
       console.log(
-        `# ${kind}: inserted ${N} held rows in ${inserted} ms; accept+hold before ${baseline} ms, with them waiting ${accepted} ms; claimDue ${claimMs} ms`,
+        `# ${kind}: inserted ${N} held rows in ${inserted} ms; accept+hold before ${baseline} ms, with them ` +
+          `waiting ${accepted} ms; claimDue ${claimMs} ms`,
       );
     });
   });

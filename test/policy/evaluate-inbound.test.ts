@@ -137,7 +137,8 @@ test('test-mode inbound rules are reported, not applied', () => {
 
 test('authFail: spf softfail counts, dkim none does not', () => {
   const p = policy(
-    'version: 1\ninbound:\n  rules:\n    - { name: a, when: { authFail: [spf] }, then: [ { quarantine: } ] }\n    - { name: b, when: { authFail: [dkim] }, then: [ { reject: } ] }\n',
+    'version: 1\ninbound:\n  rules:\n    - { name: a, when: { authFail: [spf] }, then: [ { quarantine: } ] }\n    - { ' +
+      'name: b, when: { authFail: [dkim] }, then: [ { reject: } ] }\n',
   );
   assert.equal(evaluateInbound(p, inboundMail(), { ...BASE, auth: { spf: 'softfail' } }).disposition, 'quarantine');
   assert.equal(evaluateInbound(p, inboundMail(), { ...BASE, auth: { spf: 'neutral', dkim: 'none' } }).disposition, 'deliver');
@@ -156,28 +157,32 @@ test('the default policy: tag at 5, quarantine at 10, never reject on score', ()
   assert.deepEqual(at(1000), ['quarantine', '[SPAM]']);
 });
 
-test('the impersonation default: PHISH_IMPERSONATION_PAYLOAD quarantines at any score unless the policy says score; an allow rule still wins', () => {
-  const symbols = ['PHISH_BRAND_IMPERSONATION', 'PHISH_IMPERSONATION_PAYLOAD'];
-  const byDefault = evaluateInbound(policy('version: 1\n'), inboundMail(), { ...BASE, spamScore: 6.5, symbols });
-  assert.equal(byDefault.disposition, 'quarantine');
-  assert.equal(byDefault.decidedBy.source, 'impersonation');
-  assert.deepEqual(
-    byDefault.subjectTags.map((t) => t.tag),
-    ['[SPAM]'],
-  );
-  const scoreOnly = policy('version: 1\ninbound:\n  impersonation: score\n');
-  assert.equal(evaluateInbound(scoreOnly, inboundMail(), { ...BASE, spamScore: 6.5, symbols }).disposition, 'deliver');
-  const allow = policy(
-    'version: 1\ninbound:\n  rules:\n    - { name: partner, when: { sender: "*@outside.example" }, then: [ { deliver: } ] }\n',
-  );
-  assert.equal(evaluateInbound(allow, inboundMail(), { ...BASE, spamScore: 6.5, symbols }).disposition, 'deliver');
-  const noPayload = evaluateInbound(policy('version: 1\n'), inboundMail(), {
-    ...BASE,
-    spamScore: 6,
-    symbols: ['PHISH_BRAND_IMPERSONATION'],
-  });
-  assert.equal(noPayload.disposition, 'deliver');
-});
+test(
+  'the impersonation default: PHISH_IMPERSONATION_PAYLOAD quarantines at any score unless the policy says score; an ' +
+    'allow rule still wins',
+  () => {
+    const symbols = ['PHISH_BRAND_IMPERSONATION', 'PHISH_IMPERSONATION_PAYLOAD'];
+    const byDefault = evaluateInbound(policy('version: 1\n'), inboundMail(), { ...BASE, spamScore: 6.5, symbols });
+    assert.equal(byDefault.disposition, 'quarantine');
+    assert.equal(byDefault.decidedBy.source, 'impersonation');
+    assert.deepEqual(
+      byDefault.subjectTags.map((t) => t.tag),
+      ['[SPAM]'],
+    );
+    const scoreOnly = policy('version: 1\ninbound:\n  impersonation: score\n');
+    assert.equal(evaluateInbound(scoreOnly, inboundMail(), { ...BASE, spamScore: 6.5, symbols }).disposition, 'deliver');
+    const allow = policy(
+      'version: 1\ninbound:\n  rules:\n    - { name: partner, when: { sender: "*@outside.example" }, then: [ { deliver: } ] }\n',
+    );
+    assert.equal(evaluateInbound(allow, inboundMail(), { ...BASE, spamScore: 6.5, symbols }).disposition, 'deliver');
+    const noPayload = evaluateInbound(policy('version: 1\n'), inboundMail(), {
+      ...BASE,
+      spamScore: 6,
+      symbols: ['PHISH_BRAND_IMPERSONATION'],
+    });
+    assert.equal(noPayload.disposition, 'deliver');
+  },
+);
 
 test('inbound.brands: brands added in the policy, each with names and domains', () => {
   const p = policy(
@@ -203,7 +208,8 @@ inbound:
   assert.deepEqual(tags(['ken@other.example']), ['[EXT]']);
   // without the list the group domain is external (the tenant's own domains alone)
   const plain = policy(
-    'version: 1\ninbound:\n  rules:\n    - name: to outside\n      when: { recipients: { external: true } }\n      then: [ { subjectTag: { tag: "[EXT]" } } ]\n',
+    'version: 1\ninbound:\n  rules:\n    - name: to outside\n      when: { recipients: { external: true } }\n' +
+      '      then: [ { subjectTag: { tag: "[EXT]" } } ]\n',
   );
   assert.deepEqual(
     evaluateInbound(plain, inboundMail({ to: ['ken@group.example'] }), BASE).subjectTags.map((t) => t.tag),

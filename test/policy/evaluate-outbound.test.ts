@@ -431,7 +431,8 @@ test('webDownload language: action, then the user, then the tenant default', () 
 test('addBcc, subjectTag, notify', () => {
   const ctx = { ...CTX, senderUser: { email: 'taro@acme.example', managerEmail: 'boss@acme.example' } };
   const plan = planOf(
-    '[ { addBcc: { to: [archive@acme.example] } }, { subjectTag: { tag: "[社外]" } }, { notify: { to: sender } }, { notify: { to: manager, template: leak } }, { notify: { to: [sec@acme.example] } } ]',
+    '[ { addBcc: { to: [archive@acme.example] } }, { subjectTag: { tag: "[社外]" } }, { notify: { to: sender } }, { ' +
+      'notify: { to: manager, template: leak } }, { notify: { to: [sec@acme.example] } } ]',
     {},
     ctx,
   );

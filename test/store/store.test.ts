@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { ScopedStore } from '../../src/console/scoped-store.ts';
+import { ScopedStore } from '../../src/console/api/scoped-store.ts';
 import { newMessage } from '../helpers/messages.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 

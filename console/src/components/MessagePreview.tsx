@@ -15,7 +15,11 @@ type Address = PreviewAnswer['to'][number];
 const FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 export function frameDocument(html: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${FRAME_CSP}"><style>body{font-family:sans-serif;margin:8px;overflow-wrap:anywhere}img{max-width:100%;height:auto}</style></head><body>${html}</body></html>`;
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${FRAME_CSP}">` +
+    '<style>body{font-family:sans-serif;margin:8px;overflow-wrap:anywhere}img{max-width:100%;height:auto}</style></head>' +
+    `<body>${html}</body></html>`
+  );
 }
 
 function addresses(list: readonly Address[]): string {

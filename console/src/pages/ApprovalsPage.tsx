@@ -21,7 +21,8 @@ export function ApprovalsPage() {
   const [comment, setComment] = useState('');
   // 却下 asks first, naming the mail and quoting the note the sender's rejection notice will carry
   const rejectQuestion = (subject: string) =>
-    `${t('approvals.rejectAsk', { subject: subject || t('preview.noSubject') })}${comment.trim() ? ` ${t('approvals.rejectNote', { note: comment.trim() })}` : ''}`;
+    t('approvals.rejectAsk', { subject: subject || t('preview.noSubject') }) +
+    (comment.trim() ? ` ${t('approvals.rejectNote', { note: comment.trim() })}` : '');
   const decide = (id: string, what: 'approve' | 'reject', subject: string) =>
     action.run(() => ok(client.POST(`/api/approvals/{id}/${what}`, { params: { path: { id } }, body: { comment } })), {
       ...(what === 'reject' ? { confirm: { text: rejectQuestion(subject), yes: t('approvals.reject'), danger: true } } : {}),

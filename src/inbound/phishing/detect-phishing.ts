@@ -397,8 +397,12 @@ function isIpHost(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith('[') || /^0x[0-9a-f]+$|^\d{8,10}$/i.test(host);
 }
 
-const CREDENTIAL_PATH =
-  /^https?:\/\/[^/]+\/(?:[^?#]*\/)?(?:wp-(?:content|admin|includes)\/[^?#]*\.(?:php|html?)|[^/?#]*(?:sign-?in|log-?in|logon|verify|verification|webscr|auth|confirm|secure|password|unlock)[^/?#]*\.(?:php|html?|aspx?))(?:[?#]|$)/i;
+const CREDENTIAL_PATH = new RegExp(
+  String.raw`^https?:\/\/[^/]+\/(?:[^?#]*\/)?(?:wp-(?:content|admin|includes)\/[^?#]*\.(?:php|html?)|` +
+    String.raw`[^/?#]*(?:sign-?in|log-?in|logon|verify|verification|webscr|auth|confirm|secure|password|unlock)` +
+    String.raw`[^/?#]*\.(?:php|html?|aspx?))(?:[?#]|$)`,
+  'i',
+);
 
 /** A brand's ASCII name (5+ letters) in the host labels or path of a link the brand does not own. */
 function brandInUrl(link: Link, brands: readonly BrandEntry[]): BrandEntry | null {

@@ -4,7 +4,7 @@
 // built-in attachment analysis (macros, PDF actions, executables, encrypted archives, …) — or
 // that carries an archive, whose contents a detonation sees better than static analysis.
 import { extname } from 'node:path';
-import { ARCHIVE_EXTENSIONS, sniffFileKind } from '../attachments/file-type.ts';
+import { ARCHIVE_EXTENSIONS, sniffFileKind } from '../file-analysis/file-type.ts';
 import type { AuthResults, InboundSymbol } from '../verdict.ts';
 
 export type SandboxSubmitMode = 'suspicious' | 'all-with-attachments';

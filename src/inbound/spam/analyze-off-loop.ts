@@ -4,11 +4,18 @@
 // budget. If the worker cannot finish (deadline, crash), the verdict carries
 // ATTACH_INSPECTION_INCOMPLETE, which decide.ts turns into quarantine: never "no facts, so clean".
 import { runAnalysisTask } from '../../analysis/pool.ts';
-import { ATTACHMENT_SYMBOLS } from '../attachments/attachment-symbols.ts';
-import { DEFAULT_BUDGET } from '../attachments/analyze-attachment.ts';
+import { ATTACHMENT_SYMBOLS } from '../file-analysis/attachment-symbols.ts';
+import { DEFAULT_BUDGET } from '../file-analysis/analyze-attachment.ts';
 import type { AnalysisInput } from '../verdict.ts';
-import { totalScore } from '../verdict.ts';
-import { analyzeInbound, DEFAULT_THRESHOLDS, RAW_SCAN_BYTES, suggestAction, type InboundAnalysis, type InboundOptions } from './builtin.ts';
+import {
+  analyzeInbound,
+  DEFAULT_THRESHOLDS,
+  RAW_SCAN_BYTES,
+  suggestAction,
+  totalScore,
+  type InboundAnalysis,
+  type InboundOptions,
+} from './builtin.ts';
 import { authSymbols } from './builtin-rules.ts';
 
 /** Messages up to this size without attachments are analysed on the calling thread. */

@@ -158,8 +158,18 @@ const ADVANCE_FEE: RegExp[] = [
 ];
 
 const BITCOIN_ADDRESS = /\b(?:bc1[a-z0-9]{25,59}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b/;
-const EXTORTION =
-  /\b(?:bitcoin|btc|wallet|payment|pay|transfer)\b[\s\S]{0,400}\b(?:video|recording|webcam|hacked|password|contacts|friends|family|48 hours|deadline)\b|\b(?:video|recording|webcam|hacked)\b[\s\S]{0,400}\b(?:bitcoin|btc)\b|ビットコイン/i;
+/** Text made invisible: zero font size, display:none or visibility:hidden around real text, <font size=0>. */
+const HIDDEN_TEXT = new RegExp(
+  String.raw`font-size\s*:\s*0(?:\.\d+)?(?:px|pt|em|%)?\s*[;"'}]|display\s*:\s*none[^>]{0,500}>[^<]{20}|` +
+    String.raw`visibility\s*:\s*hidden[^>]{0,500}>[^<]{20}|<font[^>]{1,500}size\s*=\s*["']?0\b`,
+  'i',
+);
+const EXTORTION = new RegExp(
+  String.raw`\b(?:bitcoin|btc|wallet|payment|pay|transfer)\b[\s\S]{0,400}` +
+    String.raw`\b(?:video|recording|webcam|hacked|password|contacts|friends|family|48 hours|deadline)\b|` +
+    String.raw`\b(?:video|recording|webcam|hacked)\b[\s\S]{0,400}\b(?:bitcoin|btc)\b|ビットコイン`,
+  'i',
+);
 
 function header(facts: MessageFacts, key: string): string[] {
   return facts.headers.filter((h) => h.key === key).map((h) => h.value);
@@ -225,10 +235,7 @@ export function bodySymbols(facts: MessageFacts, rawText: string, attachmentCoun
     const readable = facts.text.replace(/\s+/g, '').length;
     if (facts.html.length > 2000 && readable < 100)
       out.push(sym('HTML_LITTLE_TEXT', `${readable} characters of text in ${facts.html.length} of HTML`));
-    const hidden =
-      /font-size\s*:\s*0(?:\.\d+)?(?:px|pt|em|%)?\s*[;"'}]|display\s*:\s*none[^>]{0,500}>[^<]{20}|visibility\s*:\s*hidden[^>]{0,500}>[^<]{20}|<font[^>]{1,500}size\s*=\s*["']?0\b/i.exec(
-        facts.html,
-      );
+    const hidden = HIDDEN_TEXT.exec(facts.html);
     if (hidden) out.push(sym('HTML_HIDDEN_TEXT', hidden[0].slice(0, 60)));
   }
   if (distinctLinkHosts >= 15) out.push(sym('BODY_MANY_URLS', `${distinctLinkHosts} hosts`, distinctLinkHosts >= 40 ? 2 : 1));

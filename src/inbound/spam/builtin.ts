@@ -7,11 +7,16 @@ import {
   type AnalysisBudget,
   type AttachmentFinding,
   type AttachmentLimits,
-} from '../attachments/analyze-attachment.ts';
+} from '../file-analysis/analyze-attachment.ts';
 import { detectPhishing, type PhishingReport } from '../phishing/detect-phishing.ts';
-import { findingsToSymbols } from '../sandbox.ts';
-import { totalScore, type AnalysisInput, type InboundSymbol, type Scorer, type ScoreResult } from '../verdict.ts';
+import { findingsToSymbols } from '../file-analysis/attachment-symbols.ts';
+import type { AnalysisInput, InboundSymbol, Scorer, ScoreResult } from '../verdict.ts';
 import { authSymbols, bodySymbols, headerSymbols } from './builtin-rules.ts';
+
+/** Sum of symbol scores, rounded to 2 decimals so verdicts are stable in logs and tests. */
+export function totalScore(symbols: readonly InboundSymbol[]): number {
+  return Math.round(symbols.reduce((sum, s) => sum + s.score, 0) * 100) / 100;
+}
 
 export interface Thresholds {
   /** add the spam tag at or above this score (policy `inbound.spam.tagAt`) */

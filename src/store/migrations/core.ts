@@ -132,7 +132,7 @@ export const coreMigrations: MigrationSource[] = [
     ],
   },
   {
-    // Two-factor backup codes (src/web/session/backup-codes.ts): ten single-use codes per person,
+    // Two-factor backup codes (src/console/session/backup-codes.ts): ten single-use codes per person,
     // kept only as SHA-256 hashes; a used code keeps its row with used_at so it cannot work twice.
     id: 'core-0009-backup-codes',
     sql: (t) => [

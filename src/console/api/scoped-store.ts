@@ -4,25 +4,17 @@
 // sender — an outsider can put anyone's address on inbound mail, so that never counts). Approvers see
 // their own mail plus the messages assigned to them for approval. Routes never touch the raw
 // store for tenant data, so a forgotten WHERE in a route cannot leak another tenant's mail.
-import type { AuditEventType } from '../audit/event-groups.ts';
-import { countAudit, searchAudit, type AuditFilter, type AuditRow, type AuditScope } from '../audit/audit-query.ts';
-import { tenantTimeZone } from '../users/tenant-profile.ts';
-import { DEFAULT_TIME_ZONE } from '../util/zoned-time.ts';
-import type { AuditEvent, Message, RecipientRow, Store, Tenant } from '../store/store.ts';
-import type { Principal } from '../web/session/auth.ts';
-import { outboundStateOf } from '../outbound/outbound-state.ts';
-import { setSendAs, SendAsError } from '../users/send-as.ts';
-import { attachmentOfRow, messageViewOfRow, type MessageView } from '../mime/message-view.ts';
-import { searchMessageRows, type MessagePage, type MessageSearch } from '../store/message-search.ts';
-
-export class ScopeError extends Error {
-  constructor(
-    readonly status: 400 | 403 | 404,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import type { AuditEventType } from '../../audit/event-groups.ts';
+import { countAudit, searchAudit, type AuditFilter, type AuditRow, type AuditScope } from '../../audit/audit-query.ts';
+import { tenantTimeZone } from '../../users/tenant-profile.ts';
+import { DEFAULT_TIME_ZONE } from '../../util/zoned-time.ts';
+import type { AuditEvent, Message, RecipientRow, Store, Tenant } from '../../store/store.ts';
+import type { Principal } from '../session/auth.ts';
+import { outboundStateOf } from '../../outbound/outbound-state.ts';
+import { setSendAs } from '../../users/send-as.ts';
+import { ServiceError } from '../../util/service-error.ts';
+import { attachmentOfRow, messageViewOfRow, type MessageView } from '../../mime/message-view.ts';
+import { searchMessageRows, type MessagePage, type MessageSearch } from '../../store/message-search.ts';
 
 export class ScopedStore {
   constructor(
@@ -53,7 +45,7 @@ export class ScopedStore {
   /** One message if this principal may see it (404 otherwise — existence is not revealed). */
   async message(id: string): Promise<Message> {
     const m = await this.raw.message(id, this.tenantId);
-    if (!m || !this.canSee(m)) throw new ScopeError(404, `no message with id ${id}`);
+    if (!m || !this.canSee(m)) throw new ServiceError('no_such_record', `no message with id ${id}`);
     return m;
   }
 
@@ -87,7 +79,7 @@ export class ScopedStore {
   async view(id: string): Promise<MessageView> {
     const m = await this.message(id);
     const view = await messageViewOfRow(this.raw, m);
-    if (!view) throw new ScopeError(404, `the body of message ${id} is no longer stored`);
+    if (!view) throw new ServiceError('no_such_record', `the body of message ${id} is no longer stored`);
     return view;
   }
 
@@ -96,17 +88,17 @@ export class ScopedStore {
     this.requireApprover();
     const m = await this.message(id);
     const file = await attachmentOfRow(this.raw, m, index);
-    if (!file) throw new ScopeError(404, `message ${id} has no attachment ${index}`);
+    if (!file) throw new ServiceError('no_such_record', `message ${id} has no attachment ${index}`);
     await this.audit('attachment.viewed', { index, filename: file.filename, via: 'console' }, id);
     return file;
   }
 
   requireAdmin(): void {
-    if (!this.isAdmin) throw new ScopeError(403, 'this needs the admin role');
+    if (!this.isAdmin) throw new ServiceError('needs_role', 'this needs the admin role');
   }
 
   requireApprover(): void {
-    if (!this.isAdmin && this.principal.role !== 'approver') throw new ScopeError(403, 'this needs the approver or admin role');
+    if (!this.isAdmin && this.principal.role !== 'approver') throw new ServiceError('needs_role', 'this needs the approver or admin role');
   }
 
   async users() {
@@ -143,13 +135,8 @@ export class ScopedStore {
       .where('tenant_id', '=', this.tenantId)
       .where('email', '=', email.toLowerCase())
       .executeTakeFirst();
-    if (!user) throw new ScopeError(404, `no user ${email} in this tenant`);
-    try {
-      return await setSendAs(this.raw, user, addresses, this.principal.email);
-    } catch (err) {
-      if (err instanceof SendAsError) throw new ScopeError(400, err.message);
-      throw err;
-    }
+    if (!user) throw new ServiceError('no_such_record', `no user ${email} in this tenant`);
+    return await setSendAs(this.raw, user, addresses, this.principal.email);
   }
 
   async domains() {
@@ -164,7 +151,7 @@ export class ScopedStore {
       .where('tenant_id', '=', this.tenantId)
       .where('domain', '=', domain.toLowerCase())
       .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw new ScopeError(404, `no domain ${domain} in this tenant`);
+    if (Number(r.numUpdatedRows) !== 1) throw new ServiceError('no_such_record', `no domain ${domain} in this tenant`);
     this.raw.directory.forget();
     await this.audit('domain.route_set', { domain: domain.toLowerCase(), route });
   }
@@ -207,12 +194,12 @@ export class ScopedStore {
 export async function scopedStore(store: Store, principal: Principal, requestedTenant?: string): Promise<ScopedStore> {
   let tenant: Tenant | undefined;
   if (principal.role === 'operator') {
-    if (!requestedTenant) throw new ScopeError(400, 'operators must name the tenant (X-Sekisho-Tenant header or ?tenant=)');
+    if (!requestedTenant) throw new ServiceError('bad_request', 'operators must name the tenant (X-Sekisho-Tenant header or ?tenant=)');
     tenant = (await store.tenantByName(requestedTenant)) ?? (await store.tenantById(requestedTenant));
-    if (!tenant) throw new ScopeError(404, `no tenant ${requestedTenant}`);
+    if (!tenant) throw new ServiceError('no_such_record', `no tenant ${requestedTenant}`);
   } else {
     tenant = await store.tenantById(principal.tenantId!);
-    if (!tenant) throw new ScopeError(404, 'tenant gone');
+    if (!tenant) throw new ServiceError('no_such_record', 'tenant gone');
   }
   return new ScopedStore(store, principal, tenant);
 }

@@ -1,6 +1,6 @@
 // What this copy of Sekisho is: its version and the git commit it was built from, for
-// `sekisho --version` and /healthz. The build writes build-info.json beside the built modules
-// (dist/); run from source (tests, development) the version comes from package.json and the
+// `sekisho --version` and /healthz. The build writes build-info.json at the top of the built
+// modules (dist/); run from source (tests, development) the version comes from package.json and the
 // commit from git, marked "source". Read once, on first use.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ export function versionLine(): string {
 
 function readBuilt(): BuildInfo | null {
   try {
-    const info = JSON.parse(readFileSync(new URL('./build-info.json', import.meta.url), 'utf8')) as Partial<BuildInfo>;
+    const info = JSON.parse(readFileSync(new URL('../build-info.json', import.meta.url), 'utf8')) as Partial<BuildInfo>;
     return typeof info.version === 'string' && typeof info.commit === 'string' ? { version: info.version, commit: info.commit } : null;
   } catch {
     return null;
@@ -35,9 +35,9 @@ function readBuilt(): BuildInfo | null {
 }
 
 function fromSource(): BuildInfo {
-  // src/ and dist/ both sit directly under the package root
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  // src/ and dist/ both sit directly under the package root (this file is in their util/)
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {

@@ -3,13 +3,15 @@
 // services (src/outbound/actions.ts) do the work and the audit; the scoped store first makes sure
 // the message is one this caller may see at all (other tenants' ids are simply not found).
 // 送信確認 is a mis-sending check: GET …/confirmation gives the sheet to tick, and the confirm POST
-// must carry the ticked recipients (those with needsTick) and attachments (refused with code not_ticked otherwise).
-import { ActionError, cancel, confirm, release, waitingFor, type Actor } from '../../outbound/actions.ts';
+// must carry the ticked recipients (those with needsTick) and attachments (refused with code
+// not_ticked otherwise).
+import { cancel, confirm, release, waitingFor, type Actor } from '../../outbound/actions.ts';
+import { ServiceError } from '../../util/service-error.ts';
 import { confirmationSheet } from '../../outbound/confirmation.ts';
 import { describeNextStep, nextStepOf } from '../../outbound/next-step.ts';
 import { outboundStateOf } from '../../outbound/outbound-state.ts';
 import { messageViewOfRow } from '../../mime/message-view.ts';
-import type { ScopedStore } from '../../console/scoped-store.ts';
+import type { ScopedStore } from './scoped-store.ts';
 import { defineRoute, idParams, type RouteCtx, type RouteSpec } from './route.ts';
 import { messageFields, messageView } from './message-view.ts';
 import { bool, int, list, object, oneOfStrings, str } from './schema-kit.ts';
@@ -95,7 +97,7 @@ export const heldMailRoutes: RouteSpec[] = [
       const m = await scoped.message(id);
       const { state } = outboundStateOf(m);
       if (m.state !== 'awaiting_confirmation')
-        throw new ActionError('wrong_state', `message ${id} is ${m.state}, not awaiting_confirmation`);
+        throw new ServiceError('wrong_state', `message ${id} is ${m.state}, not awaiting_confirmation`);
       const sheet = await confirmationSheet(ctx.deps.store, m, state, await messageViewOfRow(ctx.deps.store, m));
       const step = nextStepOf(m.state, state);
       return {

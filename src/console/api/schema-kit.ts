@@ -50,7 +50,10 @@ export const errorSchema: Schema = {
     /** when a recipient may not release quarantined mail: its release class and the refusal in Japanese */
     releaseClass: str,
     errorJa: str,
-    /** policy errors carry `code` and `params` (words in the console at their line); CSV import rows `code` (csv.<code>) and the offending `value` */
+    /**
+     * policy errors carry `code` and `params` (words in the console at their line); CSV import rows
+     * `code` (csv.<code>) and the offending `value`
+     */
     errors: list(
       object(
         {

@@ -3,7 +3,7 @@
 // for domains that have none are made by POST /api/dkim/keys (audited by the delivery area).
 import { dkimTxtRecord } from '../../delivery/dkim.ts';
 import { ensureDkimKey } from '../../delivery/dkim-keys.ts';
-import { tenantDkimKeys } from '../../console/scoped-store.ts';
+import { tenantDkimKeys } from './scoped-store.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import { list, nullable, num, object, okSchema, str, strList } from './schema-kit.ts';
 

@@ -9,11 +9,8 @@ import type { Config } from '../../config/schema.ts';
 import type { Store } from '../../store/store.ts';
 import type { BlobStore } from '../../blob/blob-store.ts';
 import type { OutboundEnv } from '../../outbound/stage-engine.ts';
-import { ActionError } from '../../outbound/actions.ts';
-import { AdminOnlyReleaseError, QuarantineError } from '../../inbound/quarantine.ts';
-import { DownloadControlError } from '../../attachments/control.ts';
-import { ScopeError, scopedStore, type ScopedStore } from '../../console/scoped-store.ts';
-import { PeopleError } from '../../users/people.ts';
+import { scopedStore, type ScopedStore } from './scoped-store.ts';
+import { ServiceError } from '../../util/service-error.ts';
 import { SESSION_COOKIE, sessionPrincipal, tokenPrincipal, type Principal } from '../session/auth.ts';
 import { errorSchema, type Schema } from './schema-kit.ts';
 
@@ -74,26 +71,13 @@ function sameToken(a: string | undefined, b: string | undefined): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** How an error is answered: its status and JSON body (code, message); unknown errors are thrown on. */
+/**
+ * How an error is answered: its status and JSON body (message, and a service error's code and
+ * details, src/util/service-error.ts); unknown errors are thrown on.
+ */
 export function errorBody(err: unknown): { status: number; body: Record<string, unknown> } {
   if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...err.extra } };
-  if (err instanceof ScopeError) return { status: err.status, body: { error: err.message } };
-  if (err instanceof ActionError) {
-    const status = { not_found: 404, forbidden: 403, wrong_state: 409, busy: 409, bad_request: 400, not_ticked: 422 }[err.code];
-    return { status, body: { error: err.message, code: err.code } };
-  }
-  if (err instanceof AdminOnlyReleaseError) {
-    return {
-      status: 403,
-      body: { error: err.messageIn('en'), code: 'admin_only', releaseClass: err.releaseClass, errorJa: err.messageIn('ja') },
-    };
-  }
-  if (err instanceof QuarantineError) {
-    const status = { not_found: 404, forbidden: 403, wrong_state: 409, busy: 409, expired: 410 }[err.kind];
-    return { status, body: { error: err.message, code: err.kind } };
-  }
-  if (err instanceof DownloadControlError) return { status: 400, body: { error: err.message } };
-  if (err instanceof PeopleError) return { status: err.status, body: { error: err.message, ...(err.code ? { code: err.code } : {}) } };
+  if (err instanceof ServiceError) return { status: err.status, body: { error: err.message, code: err.code, ...err.detail } };
   throw err;
 }
 

@@ -28,7 +28,7 @@ export async function issueBackupCodes(store: Store, email: string, tenantId: st
   const codes = Array.from({ length: BACKUP_CODE_COUNT }, newBackupCode);
   const now = Date.now();
   await store.db.transaction().execute(async (trx) => {
-    const c = trx.withTables<import('../../console/tables.ts').ConsoleTables>();
+    const c = trx.withTables<import('../tables.ts').ConsoleTables>();
     await c.deleteFrom('console_backup_codes').where('email', '=', email).execute();
     await c
       .insertInto('console_backup_codes')

@@ -64,5 +64,6 @@ export function matchTotp(secret: string, code: string, now = Date.now()): numbe
 }
 
 export function otpauthUrl(secret: string, account: string, issuer = 'Sekisho'): string {
-  return `otpauth://totp/${encodeURIComponent(issuer)}:${encodeURIComponent(account)}?secret=${secret}&issuer=${encodeURIComponent(issuer)}`;
+  const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(account)}`;
+  return `otpauth://totp/${label}?secret=${secret}&issuer=${encodeURIComponent(issuer)}`;
 }

@@ -214,7 +214,8 @@ export const authRoutes: RouteSpec[] = [
     method: 'POST',
     url: '/api/auth/totp/verify',
     summary:
-      'Finish enrolment with a code from the authenticator app; two-factor is required from the next login. Answers ten single-use backup codes, shown this once',
+      'Finish enrolment with a code from the authenticator app; two-factor is required from the next login. Answers ten ' +
+      'single-use backup codes, shown this once',
     tag: 'auth',
     access: 'any',
     schema: {

@@ -6,7 +6,7 @@ import { AUDIT_GROUPS, groupOf, type AuditGroup } from '../../audit/event-groups
 import type { AuditFilter, AuditRow } from '../../audit/audit-query.ts';
 import { csvHeader, csvRow } from '../../audit/audit-csv.ts';
 import { serverWords, viewerLang } from '../../audit/catalogue.ts';
-import { auditLogFor } from '../../console/scoped-store.ts';
+import { auditLogFor } from './scoped-store.ts';
 import { defineRoute, type RouteSpec } from './route.ts';
 import { queryTime } from './query-dates.ts';
 import { anyObject, int, list, nullable, object, oneOfStrings, str } from './schema-kit.ts';

@@ -1,7 +1,7 @@
 // /api/webhooks: the tenant's webhooks (docs/webhooks.md) for its admins — list, add (the answer
 // carries the secret, this once), turn on or off, remove, send a test event — and the latest
 // delivery attempts. The actions themselves, and their audit events, are src/webhooks/webhooks.ts.
-import { WEBHOOK_EVENTS } from '../../webhooks/events.ts';
+import { WEBHOOK_EVENTS } from '../../store/webhook-events.ts';
 import { addWebhook, listDeliveries, listWebhooks, removeWebhook, setWebhookEnabled, testWebhook } from '../../webhooks/webhooks.ts';
 import { defineRoute, type RouteSpec } from './route.ts';
 import { bool, int, list, nullable, num, object, okSchema, oneOfStrings, str } from './schema-kit.ts';

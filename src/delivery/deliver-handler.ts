@@ -5,12 +5,12 @@
 // delay notice and a DSN for permanent failures (never for a bounce), both through the queue.
 import type { Logger } from 'pino';
 import type { Store, Message } from '../store/store.ts';
-import type { DeliveryPort, RecipientResult } from './delivery-port.ts';
-import type { Lease, StateHandler } from './worker.ts';
+import type { DeliveryPort, RecipientResult } from '../queue/delivery-port.ts';
+import type { Lease, StateHandler } from '../queue/worker.ts';
 import type { Metrics } from '../metrics.ts';
 import type { DeliveryPreparer, PreparedCopy } from '../pipeline.ts';
-import { DEFAULT_RETRY_SCHEDULE, isExpired, nextAttemptAt, shouldWarnDelay, type RetrySchedule } from '../delivery/retry-schedule.ts';
-import { sendDeliveryNotice } from '../delivery/notices.ts';
+import { DEFAULT_RETRY_SCHEDULE, isExpired, nextAttemptAt, shouldWarnDelay, type RetrySchedule } from './retry-schedule.ts';
+import { sendDeliveryNotice } from './notices.ts';
 import { streamToBuffer } from '../mime/rewrite/message-source.ts';
 
 export interface RetryPolicy {

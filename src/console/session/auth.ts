@@ -4,7 +4,7 @@
 // holds (session cookie, API token) are stored only as SHA-256 hashes; CSRF tokens are per session.
 import type { UserRole } from '../../users/people.ts';
 import type { Store } from '../../store/store.ts';
-import type { ConsoleTables } from '../../console/tables.ts';
+import type { ConsoleTables } from '../tables.ts';
 import { hashToken, newToken } from '../../util/id.ts';
 import { verifyPassword } from '../../util/password.ts';
 import { IpThrottle } from '../../util/ip-throttle.ts';

@@ -9,7 +9,7 @@ import { anyObject, bool, int, list, nullable, num, object, oneOfStrings, str, s
 import { MESSAGE_STATES, type MessageState } from '../../store/message-state.ts';
 import { currentPolicy } from '../../outbound/policy-service.ts';
 import { queryRange } from './query-dates.ts';
-import { sendAttachment } from '../attachment-download.ts';
+import { sendAttachment } from '../../web/attachment-download.ts';
 
 const searchQuery = {
   type: 'object',

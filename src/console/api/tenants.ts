@@ -117,7 +117,8 @@ export const tenantRoutes: RouteSpec[] = [
     method: 'PUT',
     url: '/api/tenant/profile',
     summary:
-      'Set the tenant’s time zone (every time its people see is shown in it) and display name; 400 invalid_time_zone for a name that is not an IANA zone',
+      'Set the tenant’s time zone (every time its people see is shown in it) and display name; 400 invalid_time_zone ' +
+      'for a name that is not an IANA zone',
     tag: 'tenants',
     access: 'admin',
     schema: {

@@ -1,6 +1,9 @@
 // The attachment symbols with their default scores and descriptions, in one table so docs,
 // tests and the admin console agree. Scores are on the spam scale (tag 4, quarantine 8): a
-// single executable or an archive bomb is enough to quarantine on its own.
+// single executable or an archive bomb is enough to quarantine on its own. `findingsToSymbols`
+// turns the analysis's findings into the verdict's symbols (the built-in scorer and sandbox).
+import type { InboundSymbol } from '../verdict.ts';
+import type { AttachmentFinding } from './analyze-attachment.ts';
 
 export const ATTACHMENT_SYMBOLS = {
   ATTACH_EXECUTABLE: { score: 10, description: 'Executable program attached (.exe, .scr, .com, …)' },
@@ -40,3 +43,12 @@ export const ATTACHMENT_SYMBOLS = {
 } as const satisfies Record<string, { score: number; description: string }>;
 
 export type AttachmentSymbolName = keyof typeof ATTACHMENT_SYMBOLS;
+
+export function findingsToSymbols(findings: readonly AttachmentFinding[]): InboundSymbol[] {
+  return findings.map((f) => ({
+    name: f.symbol,
+    score: f.score,
+    description: ATTACHMENT_SYMBOLS[f.symbol].description,
+    detail: f.member ? `${f.filename} › ${f.member}: ${f.reason}` : f.reason,
+  }));
+}

@@ -4,7 +4,7 @@
 // answer the requests (/api/quarantine/requests). Preview is decoded text, never HTML. The inbound
 // area's services do the work and the audit.
 import {
-  AdminOnlyReleaseError,
+  adminOnlyRefusal,
   releaseClassOfMessage,
   releaseRefusal,
   deleteQuarantined,
@@ -17,7 +17,7 @@ import {
 import { getSettings } from '../../inbound/tenant-settings.ts';
 import { RELEASE_CLASSES, reasonLabels, type ReleaseClass } from '../../inbound/release-class.ts';
 import { decideReleaseRequest, listReleaseRequests, requestOf, requestRelease, type RequestDeps } from '../../inbound/release-requests.ts';
-import type { ScopedStore } from '../../console/scoped-store.ts';
+import type { ScopedStore } from './scoped-store.ts';
 import { defineRoute, errorBody, HttpError, idParams, type RouteCtx, type RouteSpec } from './route.ts';
 import { queryRange } from './query-dates.ts';
 import { anyObject, bool, int, list, nullable, num, object, okSchema, oneOfStrings, str, strList } from './schema-kit.ts';
@@ -116,7 +116,7 @@ async function releaseOne(ctx: RouteCtx, scoped: ScopedStore, id: string, selfRe
   const cls = releaseClassOfMessage(m);
   const refusal = releaseRefusal(scoped, selfRelease, cls);
   if (refusal === 'self_release_off') throw new HttpError(403, 'self-release is off for this tenant; ask an admin');
-  if (refusal === 'admin_only') throw new AdminOnlyReleaseError(cls);
+  if (refusal === 'admin_only') throw adminOnlyRefusal(cls);
   if (scoped.isAdmin) await releaseQuarantined(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, ctx.deps.wake);
   else await releaseForRecipient(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, scoped.principal.email, ctx.deps.wake);
 }

@@ -21,10 +21,17 @@ export interface OleReport {
   embedded: Array<{ name: string; content: Uint8Array }>;
 }
 
-const AUTOEXEC =
-  /\b(Auto_?Open|Auto_?Close|Auto_?Exec|Auto_?New|Document_(?:Open|Close|New|BeforeClose)|Workbook_(?:Open|Activate|BeforeClose)|DocumentOpen|DocumentBeforeClose)\b/gi;
-const SUSPICIOUS =
-  /\b(Shell(?:Execute)?|WScript\.Shell|CreateObject|GetObject|PowerShell|URLDownloadToFileA?|MSXML2\.XMLHTTP|WinHttp\.WinHttpRequest|ADODB\.Stream|Environ|CallByName|VirtualAlloc|RtlMoveMemory|CreateThread|Lib\s+"kernel32|MacScript|SaveToFile|\.Exec\b|cmd\.exe|certutil|mshta|regsvr32|rundll32)/gi;
+const AUTOEXEC = new RegExp(
+  String.raw`\b(Auto_?Open|Auto_?Close|Auto_?Exec|Auto_?New|Document_(?:Open|Close|New|BeforeClose)|` +
+    String.raw`Workbook_(?:Open|Activate|BeforeClose)|DocumentOpen|DocumentBeforeClose)\b`,
+  'gi',
+);
+const SUSPICIOUS = new RegExp(
+  String.raw`\b(Shell(?:Execute)?|WScript\.Shell|CreateObject|GetObject|PowerShell|URLDownloadToFileA?|MSXML2\.XMLHTTP|` +
+    String.raw`WinHttp\.WinHttpRequest|ADODB\.Stream|Environ|CallByName|VirtualAlloc|RtlMoveMemory|CreateThread|` +
+    String.raw`Lib\s+"kernel32|MacScript|SaveToFile|\.Exec\b|cmd\.exe|certutil|mshta|regsvr32|rundll32)`,
+  'gi',
+);
 
 /** Sizes above which a stream is not decompressed: macro source is small, bombs are not. */
 const MAX_VBA_SOURCE_BYTES = 1024 * 1024;

@@ -5,10 +5,11 @@
 // are the services of src/users/people.ts (the CLI calls the same ones), audited with the admin.
 import { issuePasswordResetLink } from '../../users/password-reset.ts';
 import type { UserRole } from '../../users/people.ts';
+import { ServiceError } from '../../util/service-error.ts';
 import { hashPassword, generatePassword } from '../../util/password.ts';
-import { EMAIL_RE } from '../../cli/context.ts';
+import { EMAIL_RE } from '../../util/address.ts';
 import { checkRowsForTenant, parseUserCsv, type CsvError, type CsvUser } from '../../users/user-csv.ts';
-import type { ScopedStore } from '../../console/scoped-store.ts';
+import type { ScopedStore } from './scoped-store.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import { bool, int, list, nullable, num, object, oneOfStrings, str } from './schema-kit.ts';
 import {
@@ -16,7 +17,6 @@ import {
   findUser,
   pageUsers,
   USER_PAGE_MAX,
-  PeopleError,
   resetTwoFactor,
   setUserDisabled,
   setUserPassword,
@@ -66,7 +66,8 @@ export const userRoutes: RouteSpec[] = [
     method: 'GET',
     url: '/api/users',
     summary:
-      'Users of the tenant, a page at a time in address order (after = the previous page’s nextAfter), optionally only those whose address, name or department contains q',
+      'Users of the tenant, a page at a time in address order (after = the previous page’s nextAfter), optionally only ' +
+      'those whose address, name or department contains q',
     tag: 'users',
     access: 'admin',
     schema: {
@@ -161,7 +162,8 @@ export const userRoutes: RouteSpec[] = [
     method: 'POST',
     url: '/api/users/import',
     summary:
-      'CSV import: address,password,role[,approver[,name[,department]]]; all rows or none — a 400 (code csv_invalid) lists every bad row with its line and code',
+      'CSV import: address,password,role[,approver[,name[,department]]]; all rows or none — a 400 (code csv_invalid) ' +
+      'lists every bad row with its line and code',
     tag: 'users',
     access: 'admin',
     schema: {
@@ -187,7 +189,9 @@ export const userRoutes: RouteSpec[] = [
     method: 'PUT',
     url: '/api/users/:email',
     summary:
-      'Change a user’s role, manager (approver; must be a user of this tenant), name, department, language, the addresses they may send as (maySendAs replaces the list) or their sending settings (holdMinutes, confirm: overrides of the policy for their mail)',
+      'Change a user’s role, manager (approver; must be a user of this tenant), name, department, language, the ' +
+      'addresses they may send as (maySendAs replaces the list) or their sending settings (holdMinutes, confirm: ' +
+      'overrides of the policy for their mail)',
     tag: 'users',
     access: 'admin',
     schema: {
@@ -219,7 +223,7 @@ export const userRoutes: RouteSpec[] = [
       const maySendAs = addresses === undefined ? undefined : await scoped.setUserSendAs(user.email, addresses);
       if (Object.values(change).some((v) => v !== undefined)) {
         if (change.role && change.role !== 'admin' && user.email === scoped.principal.email) {
-          throw new PeopleError('you cannot take away your own admin role (ask another admin)', 409, 'own_role');
+          throw new ServiceError('own_role', 'you cannot take away your own admin role (ask another admin)');
         }
         await changeUser(ctx.deps.store, user, change, scoped.principal.email);
       }
@@ -241,7 +245,7 @@ export const userRoutes: RouteSpec[] = [
         const scoped = await ctx.scoped();
         const user = await findUser(ctx.deps.store, emailParam(req), scoped.tenantId);
         if (verb === 'disable' && user.email === scoped.principal.email) {
-          throw new PeopleError('you cannot disable your own account', 409, 'own_account');
+          throw new ServiceError('own_account', 'you cannot disable your own account');
         }
         return { ok: true, changed: await setUserDisabled(ctx.deps.store, user, verb === 'disable', scoped.principal.email) };
       },
@@ -275,7 +279,8 @@ export const userRoutes: RouteSpec[] = [
     method: 'POST',
     url: '/api/users/:email/reset-link',
     summary:
-      'Issue a password-reset link for a user (24 hours, single use; returned once, for the admin to pass on); ends their earlier open link',
+      'Issue a password-reset link for a user (24 hours, single use; returned once, for the admin to pass on); ends ' +
+      'their earlier open link',
     tag: 'users',
     access: 'admin',
     schema: { params: emailParams, response: object({ ok: { const: true }, url: str, expiresAt: int }) },
