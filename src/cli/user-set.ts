@@ -42,7 +42,8 @@ export async function userSetCommand(email: string, opts: UserSetOptions): Promi
   const changesUser = Object.values(change).some((v) => v !== undefined);
   if (opts.maySendAs === undefined && !opts.passwordStdin && !changesUser) {
     throw new CliError(
-      'nothing to change: give an option such as --role, --approver, --name, --department, --hold-minutes, --confirm, --may-send-as or --password-stdin',
+      'nothing to change: give an option such as --role, --approver, --name, --department, --hold-minutes, --confirm, ' +
+        '--may-send-as or --password-stdin',
     );
   }
   const password = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : null;

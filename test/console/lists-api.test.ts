@@ -2,7 +2,8 @@
 // separates outbound, inbound and Sekisho's own notices (hidden unless asked for), counts every
 // page, offers the policy's rules and refuses a date range that ends before it starts; the
 // quarantine list gives the decoded From display name, filters by reason class, recipient, dates
-// and text, pages by keyset with the total (by reason and for a recipient too), and bulk release / delete follow the single actions' rules, audited per message.
+// and text, pages by keyset with the total (by reason and for a recipient too), and bulk
+// release / delete follow the single actions' rules, audited per message.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends } from '../helpers/databases.ts';

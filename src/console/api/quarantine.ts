@@ -146,7 +146,8 @@ export const quarantineRoutes: RouteSpec[] = [
     method: 'GET',
     url: '/api/quarantine',
     summary:
-      'Quarantined inbound mail (admins: the tenant; others: addressed to them), newest first, a page at a time: pass `next` as `before` for the following page; `total` counts every page',
+      'Quarantined inbound mail (admins: the tenant; others: addressed to them), newest first, a page at a time: ' +
+      'pass `next` as `before` for the following page; `total` counts every page',
     tag: 'quarantine',
     access: 'any',
     schema: {

@@ -1,8 +1,9 @@
 // /api/users (admins): list, add one, CSV import (all or nothing, errors by line), change role,
 // manager (approver), name, department, language, the addresses a user may send as besides their
-// own and their sending settings (hold minutes, 送信確認 on/off: policy overrides); disable and enable, set a new password, reset two-factor. Users are always created in the
-// caller's tenant, only with addresses in the tenant's domains, and found only in it; the changes
-// are the services of src/users/people.ts (the CLI calls the same ones), audited with the admin.
+// own and their sending settings (hold minutes, 送信確認 on/off: policy overrides); disable and
+// enable, set a new password, reset two-factor. Users are always created in the caller's tenant,
+// only with addresses in the tenant's domains, and found only in it; the changes are the services
+// of src/users/people.ts (the CLI calls the same ones), audited with the admin.
 import { issuePasswordResetLink } from '../../users/password-reset.ts';
 import type { UserRole } from '../../users/people.ts';
 import { ServiceError } from '../../util/service-error.ts';
