@@ -653,6 +653,9 @@ export interface paths {
                                     tag?: string;
                                     recipients?: string[];
                                     template?: string;
+                                    /** @enum {string} */
+                                    applyTo?: "all" | "external";
+                                    userMinutes?: boolean;
                                 }[];
                                 stage: {
                                     /** @enum {string} */
@@ -853,6 +856,9 @@ export interface paths {
                                 tag?: string;
                                 recipients?: string[];
                                 template?: string;
+                                /** @enum {string} */
+                                applyTo?: "all" | "external";
+                                userMinutes?: boolean;
                             }[];
                             stage: {
                                 /** @enum {string} */
@@ -1167,6 +1173,9 @@ export interface paths {
                                     tag?: string;
                                     recipients?: string[];
                                     template?: string;
+                                    /** @enum {string} */
+                                    applyTo?: "all" | "external";
+                                    userMinutes?: boolean;
                                 }[];
                                 stage: {
                                     /** @enum {string} */
@@ -1596,6 +1605,9 @@ export interface paths {
                                     tag?: string;
                                     recipients?: string[];
                                     template?: string;
+                                    /** @enum {string} */
+                                    applyTo?: "all" | "external";
+                                    userMinutes?: boolean;
                                 }[];
                                 stage: {
                                     /** @enum {string} */
@@ -4346,6 +4358,9 @@ export interface paths {
                                     tag?: string;
                                     recipients?: string[];
                                     template?: string;
+                                    /** @enum {string} */
+                                    applyTo?: "all" | "external";
+                                    userMinutes?: boolean;
                                 }[];
                                 stage: {
                                     /** @enum {string} */

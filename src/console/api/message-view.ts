@@ -83,6 +83,10 @@ export const plannedActionSchema: Schema = object(
     tag: str,
     recipients: strList,
     template: str,
+    /** zipEncrypt, webDownload, bcc, confirm: whose copy or ticks the action is for */
+    applyTo: oneOfStrings(['all', 'external']),
+    /** a hold whose minutes are the sender's own setting (users page), not the rule's */
+    userMinutes: bool,
   },
   [
     'minutes',
@@ -107,6 +111,8 @@ export const plannedActionSchema: Schema = object(
     'tag',
     'recipients',
     'template',
+    'applyTo',
+    'userMinutes',
   ],
 );
 
