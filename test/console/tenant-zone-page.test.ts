@@ -21,8 +21,8 @@ const SHOWN = {
   en: { tokyo: 'Fri 4 Dec 2026 07:34 (GMT+9)', berlin: 'Thu 3 Dec 2026 23:34 (GMT+1)' },
 };
 const WORDS = {
-  ja: { nav: 'テナント設定', saved: '保存しました。', invalid: 'タイムゾーン名が正しくありません', now: '現在の時刻' },
-  en: { nav: 'Tenant settings', saved: 'Saved.', invalid: 'This is not a time zone name', now: 'Time now' },
+  ja: { nav: 'テナント設定', saved: '保存しました。', invalid: 'タイムゾーン名が正しくありません', now: '現在の時刻', edit: '編集' },
+  en: { nav: 'Tenant settings', saved: 'Saved.', invalid: 'This is not a time zone name', now: 'Time now', edit: 'Edit' },
 };
 
 for (const kind of backends()) {
@@ -69,6 +69,12 @@ for (const kind of backends()) {
       ['en', 1366],
     ] as const) {
       it(`${lang} at ${width} px: changing the zone in the form changes the times on the users page`, async () => {
+        // the user's registration time is shown in their settings under the row (編集)
+        const openUserSettings = async () => {
+          await page.goto(`${http}/console/#users`);
+          const row = page.locator('tr', { has: page.getByTestId(`status-${USER}`) });
+          await row.getByRole('button', { name: WORDS[lang].edit }).click();
+        };
         const store = inst.sekisho.store;
         await setTenantProfile(store, (await store.tenantById(inst.tenantId))!, { timeZone: 'Asia/Tokyo' }, 'test');
         await page.setViewportSize({ width, height: 900 });
@@ -81,7 +87,7 @@ for (const kind of backends()) {
         await page.click('button[type=submit]');
         await page.locator('main h2').first().waitFor();
 
-        await page.goto(`${http}/console/#users`);
+        await openUserSettings();
         await page.getByText(SHOWN[lang].tokyo).first().waitFor();
         assert.equal(await page.getByText(SHOWN[lang].berlin).count(), 0);
 
@@ -101,7 +107,7 @@ for (const kind of backends()) {
         const saved = (await store.tenantById(inst.tenantId))!;
         assert.equal(JSON.parse(saved.settings).timeZone, 'Europe/Berlin');
 
-        await page.goto(`${http}/console/#users`);
+        await openUserSettings();
         await page.getByText(SHOWN[lang].berlin).first().waitFor();
         assert.equal(await page.getByText(SHOWN[lang].tokyo).count(), 0, 'no Tokyo time left');
         await page.screenshot({ path: join(shots, `users-${lang}-${width}.png`), fullPage: true }).catch(() => {});
