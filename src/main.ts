@@ -194,9 +194,20 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
 
   for (const m of modules) await m.registerHttp?.(http);
 
-  const submissionPort = await listen(submission, config.submissionPort, config.listenHost);
-  const inboundPort = await listen(inbound, config.inboundPort, config.listenHost);
-  await http.listen({ port: config.httpPort, host: config.listenHost });
+  let submissionPort: number;
+  let inboundPort: number;
+  try {
+    submissionPort = await listen(submission, config.submissionPort, config.listenHost);
+    inboundPort = await listen(inbound, config.inboundPort, config.listenHost);
+    await http.listen({ port: config.httpPort, host: config.listenHost });
+  } catch (err) {
+    // A start that cannot listen releases what it opened before the caller exits or tries again.
+    await Promise.allSettled([closeListening(submission), closeListening(inbound), http.close()]);
+    for (const m of modules) await m.stop?.();
+    await delivery.close();
+    await store.close();
+    throw err;
+  }
   const httpPort = (http.server.address() as AddressInfo).port;
   listening = true;
   worker.start();
@@ -245,4 +256,9 @@ function listen(server: SMTPServer, port: number, host: string): Promise<number>
 
 function closeSmtp(server: SMTPServer): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Closes a listener that may never have started listening (a failed start). */
+function closeListening(server: SMTPServer): Promise<void> {
+  return (server as unknown as { server: Server }).server.listening ? closeSmtp(server) : Promise.resolve();
 }

@@ -38,3 +38,14 @@ export function runAnalysisTask<K extends keyof AnalysisTasks & string>(
 ): Promise<Awaited<ReturnType<AnalysisTasks[K]>>> {
   return thePool().run(name, input, o);
 }
+
+/**
+ * Stops the threads (a process about to exit after a failed start: exiting while a thread is still
+ * loading its modules can end the process by a signal instead of its exit code). A later task starts
+ * a new pool.
+ */
+export async function closeAnalysisPool(): Promise<void> {
+  const closing = pool;
+  pool = null;
+  await closing?.close();
+}

@@ -17,7 +17,7 @@ import { loadOrCreateTls } from '../smtp/tls.ts';
 import { startSekisho, type RunningSekisho } from '../main.ts';
 import { serveClusterMetrics } from '../metrics-cluster.ts';
 import { createLogger } from '../util/logger.ts';
-import { drainOnSignals, readyLines } from './start-shared.ts';
+import { afterFailedStart, drainOnSignals, readyLines } from './start-shared.ts';
 import { Reloader } from './reload.ts';
 import { removePidFile, writePidFile } from './gateway-files.ts';
 
@@ -224,7 +224,7 @@ export async function startWorker(): Promise<void> {
   const config = await configFromPrimary();
   const logger = createLogger(config.logLevel);
   const nodeName = config.nodeName ? `${config.nodeName}-${cluster.worker!.id}` : undefined;
-  const running = await startSekisho({ ...config, demoTenant: false, nodeName }, logger);
+  const running = await startSekisho({ ...config, demoTenant: false, nodeName }, logger).catch(afterFailedStart);
   // A primary that is killed cannot drain its processes; they notice the closed channel and drain.
   drainOnSignals(running, logger, (shutdown) => process.once('disconnect', () => shutdown('primary exited')));
   // the primary reloads by replacing this process; a hang-up sent to the whole process group changes nothing here

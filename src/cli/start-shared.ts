@@ -1,9 +1,16 @@
 // What `sekisho start` does the same with one process or several: the lines that say where each
 // listener is (and the demo accounts, once), draining on SIGTERM/SIGINT.
 import type { Logger } from 'pino';
+import { closeAnalysisPool } from '../analysis/pool.ts';
 import type { Config } from '../config/schema.ts';
 import type { RunningSekisho } from '../main.ts';
 import type { DemoCredentials } from '../demo-tenant.ts';
+
+/** A start that failed: the analysis threads stop before the error reaches the exit (see closeAnalysisPool). */
+export async function afterFailedStart(err: unknown): Promise<never> {
+  await closeAnalysisPool();
+  throw err;
+}
 
 /** SIGTERM/SIGINT (and `also`, e.g. the primary going away): stop accepting, finish, exit 0. */
 export function drainOnSignals(

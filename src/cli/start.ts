@@ -9,7 +9,7 @@ import { oneProcessApplies } from '../config/reload-plan.ts';
 import { createLogger } from '../util/logger.ts';
 import { startSekisho } from '../main.ts';
 import { processCount, startPrimary, startWorker } from './start-processes.ts';
-import { drainOnSignals, readyLines } from './start-shared.ts';
+import { afterFailedStart, drainOnSignals, readyLines } from './start-shared.ts';
 import { Reloader } from './reload.ts';
 import { removePidFile, writePidFile } from './gateway-files.ts';
 
@@ -20,7 +20,7 @@ export async function startCommand(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const processes = processCount(config.processes);
   if (processes > 1) return startPrimary(config, logger, processes);
-  const running = await startSekisho(config, logger);
+  const running = await startSekisho(config, logger).catch(afterFailedStart);
   // Handlers go in before the ports are printed: whoever reads them may signal at once.
   drainOnSignals(running, logger, undefined, () => removePidFile(config.dataDir));
   // one process cannot hand its sockets to a successor: the TLS pair and the log level change in place

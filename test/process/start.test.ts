@@ -143,7 +143,7 @@ for (const kind of backends()) {
       const port = (taken.address() as AddressInfo).port;
       try {
         const r = await runCli(['start'], { ...env, SEKISHO_SUBMISSION_PORT: String(port), SEKISHO_DEMO_TENANT: 'false' });
-        assert.equal(r.code, 1);
+        assert.equal(r.code, 1, `exit code ${r.code}, stderr: ${r.stderr}`);
         assert.equal(r.stderr.trim(), `sekisho: cannot listen on 127.0.0.1:${port}: address already in use`);
       } finally {
         taken.close();
