@@ -5,7 +5,7 @@
 // their own mail plus the messages assigned to them for approval. Routes never touch the raw
 // store for tenant data, so a forgotten WHERE in a route cannot leak another tenant's mail.
 import type { AuditEventType } from '../../audit/event-groups.ts';
-import { countAudit, searchAudit, type AuditFilter, type AuditRow, type AuditScope } from '../../audit/audit-query.ts';
+import { countAudit, searchAudit, type AuditFilter, type AuditRow, type AuditScope } from '../../store/audit-search.ts';
 import { tenantTimeZone } from '../../users/tenant-profile.ts';
 import { DEFAULT_TIME_ZONE } from '../../util/zoned-time.ts';
 import type { AuditEvent, Message, RecipientRow, Store, Tenant } from '../../store/store.ts';

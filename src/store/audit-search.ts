@@ -1,11 +1,12 @@
 // The audit log search behind GET /api/audit: events of one tenant (every caller but an operator
 // is bound to theirs by the scoped store) or, for operators, of all tenants; filtered by group,
 // acting user, recipient, time and free text; newest first with a keyset cursor (event ids grow).
-// The message's subject and recipients come from a join, so held mail finds its recipient too.
+// The message's subject and recipients come from a join, so held mail finds its recipient too;
+// it lives in the store because no SQL on `messages` lives outside src/store.
 import { sql, type Kysely } from 'kysely';
-import type { DB } from '../store/schema.ts';
-import { typesOf, type AuditGroup } from './event-groups.ts';
-import { columnContains } from '../store/like.ts';
+import type { DB } from './schema.ts';
+import { typesOf, type AuditGroup } from '../audit/event-groups.ts';
+import { columnContains } from './like.ts';
 
 export interface AuditFilter {
   group?: AuditGroup;
