@@ -13,6 +13,7 @@ import { startInstance, USER, PASSWORD } from '../test/helpers/instance.ts';
 import { startSink } from '../test/helpers/sink.ts';
 import { queueWithPolicy, waitUntil } from '../test/attachments/attachments-helpers.ts';
 import { downloadStatus } from '../src/attachments/control.ts';
+import { ALL_TENANTS } from '../src/store/tenant-scope.ts';
 
 const SIZE = Number(process.argv[2] ?? 50) * 1024 * 1024;
 const CHUNK = 57 * 1024;
@@ -104,7 +105,7 @@ async function main() {
   await sink.waitFor(1, 300_000);
   await waitUntil(async () => (await store.message(id))?.state === 'delivered', 'delivered', 60_000);
   clearInterval(sampler);
-  const files = (await downloadStatus(store, id)).files;
+  const files = (await downloadStatus(store, ALL_TENANTS, id)).files;
   process.stdout.write(
     [
       `web download of a ${mb(SIZE)} attachment, end to end (${

@@ -4,6 +4,7 @@
 // purge of expired files. Every change is audited. Deleting is idempotent, so the purge is safe
 // to run on every node at once.
 import type { Store } from '../store/store.ts';
+import { scopedTenant, type TenantScope } from '../store/tenant-scope.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { linkToken } from './details.ts';
 import { attachmentsDb } from './plan-actions.ts';
@@ -38,8 +39,8 @@ export interface DownloadStatus {
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
-async function requireMessage(store: Store, messageId: string, tenantId?: string) {
-  const m = await store.message(messageId, tenantId);
+async function requireMessage(store: Store, scope: TenantScope, messageId: string) {
+  const m = await store.message(messageId, scopedTenant(scope));
   if (!m) throw new ServiceError('bad_request', `no message with id ${messageId}`);
   const files = await attachmentsDb(store)
     .selectFrom('download_files')
@@ -53,11 +54,12 @@ async function requireMessage(store: Store, messageId: string, tenantId?: string
 
 export async function downloadStatus(
   store: Store,
+  scope: TenantScope,
   messageId: string,
-  opts: { tenantId?: string; now?: number } = {},
+  opts: { now?: number } = {},
 ): Promise<DownloadStatus> {
   const now = opts.now ?? Date.now();
-  const { files } = await requireMessage(store, messageId, opts.tenantId);
+  const { files } = await requireMessage(store, scope, messageId);
   const db = attachmentsDb(store);
   const links = await db.selectFrom('download_links').selectAll().where('message_id', '=', messageId).orderBy('recipient').execute();
   const events = await db.selectFrom('download_events').selectAll().where('message_id', '=', messageId).orderBy('id').execute();
@@ -98,10 +100,11 @@ export async function downloadStatus(
 export async function withdrawFiles(
   store: Store,
   blobs: BlobStore,
+  scope: TenantScope,
   messageId: string,
-  opts: { file?: number; actor: string; tenantId?: string },
+  opts: { file?: number; actor: string },
 ): Promise<number> {
-  const { message, files } = await requireMessage(store, messageId, opts.tenantId);
+  const { message, files } = await requireMessage(store, scope, messageId);
   if (opts.file !== undefined && !files.some((f) => f.idx === opts.file)) {
     throw new ServiceError('bad_request', `message ${messageId} has no file ${opts.file} (files 1–${files.length})`);
   }
@@ -141,12 +144,13 @@ export async function withdrawFiles(
 /** Sets the expiry of a message's files to `days` days from now (0 = expire now; max 365). */
 export async function setDownloadExpiry(
   store: Store,
+  scope: TenantScope,
   messageId: string,
   days: number,
-  opts: { actor: string; tenantId?: string; now?: number },
+  opts: { actor: string; now?: number },
 ): Promise<Date> {
   if (!Number.isFinite(days) || days < 0 || days > 365) throw new ServiceError('bad_request', 'days must be a number from 0 to 365');
-  const { message, files } = await requireMessage(store, messageId, opts.tenantId);
+  const { message, files } = await requireMessage(store, scope, messageId);
   if (files.every((f) => f.purged_at !== null))
     throw new ServiceError('bad_request', `the files of message ${messageId} are already deleted`);
   const expiresAt = (opts.now ?? Date.now()) + Math.round(days * DAY_MS);

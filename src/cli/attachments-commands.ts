@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
 import { withStore } from './context.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { blobStoreFor } from '../blob/blob-store-for.ts';
 import { downloadStatus, setDownloadExpiry, withdrawFiles } from '../attachments/control.ts';
 import { ServiceError } from '../util/service-error.ts';
@@ -49,7 +50,7 @@ export function registerAttachmentsCommands(program: Command): void {
       const id = messageId(opts.message);
       await withStore((store) =>
         controlled(async () => {
-          const status = await downloadStatus(store, id);
+          const status = await downloadStatus(store, ALL_TENANTS, id);
           if (opts.json) {
             process.stdout.write(JSON.stringify(status) + '\n');
             return;
@@ -78,7 +79,7 @@ export function registerAttachmentsCommands(program: Command): void {
       await withStore((store, config) =>
         controlled(async () => {
           if (!opts.yes) await askBeforeWithdraw(store, mid, file);
-          const n = await withdrawFiles(store, blobStoreFor(config, store), mid, { file, actor: 'cli' });
+          const n = await withdrawFiles(store, blobStoreFor(config, store), ALL_TENANTS, mid, { file, actor: 'cli' });
           process.stdout.write(`withdrew ${n} file(s) of ${mid}\n`);
         }),
       );
@@ -92,7 +93,7 @@ export function registerAttachmentsCommands(program: Command): void {
       const days = positiveInt(opts.days, '--days', 0, 365);
       await withStore((store) =>
         controlled(async () => {
-          const at = await setDownloadExpiry(store, mid, days, { actor: 'cli' });
+          const at = await setDownloadExpiry(store, ALL_TENANTS, mid, days, { actor: 'cli' });
           process.stdout.write(`files of ${mid} now expire at ${at.toISOString()}\n`);
         }),
       );
@@ -122,7 +123,7 @@ export function registerAttachmentsCommands(program: Command): void {
 
 /** Withdrawing cannot be undone: name the files and what stops working, and go on only on "yes". */
 async function askBeforeWithdraw(store: Parameters<typeof downloadStatus>[0], mid: string, file: number | undefined): Promise<void> {
-  const status = await downloadStatus(store, mid);
+  const status = await downloadStatus(store, ALL_TENANTS, mid);
   const files = status.files.filter((f) => f.state === 'available' && (file === undefined || f.index === file));
   if (files.length === 0) return; // nothing to lose: withdrawFiles says what there is
   const names = files.map((f) => `"${f.filename}"`).join(', ');

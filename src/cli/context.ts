@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store, Tenant } from '../store/store.ts';
+import { ALL_TENANTS, tenantScope, type TenantScope } from '../store/tenant-scope.ts';
 import { CliError } from './cli-error.ts';
 import { ServiceError } from '../util/service-error.ts';
 import { tenantTimeZone } from '../users/tenant-profile.ts';
@@ -34,6 +35,11 @@ export async function requireTenant(store: Store, name: string): Promise<Tenant>
   const tenant = await store.tenantByName(name);
   if (!tenant) throw new CliError(`no tenant named "${name}" (see: sekisho tenant add)`);
   return tenant;
+}
+
+/** The scope of a command: the tenant named by --tenant, or every tenant's (the operator's default at the command line). */
+export async function tenantOption(store: Store, name: string | undefined): Promise<TenantScope> {
+  return name ? tenantScope((await requireTenant(store, name)).id) : ALL_TENANTS;
 }
 
 /**

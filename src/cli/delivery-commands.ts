@@ -3,7 +3,7 @@
 // missing per-domain keys and prints the TXT records to publish).
 import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
-import { requireTenant, withStore } from './context.ts';
+import { requireTenant, tenantOption, withStore } from './context.ts';
 import { deleteMessage, retryNow, type ControlResult } from '../delivery/queue-control.ts';
 import { tenantDkimRecords } from '../delivery/dkim-keys.ts';
 
@@ -42,8 +42,7 @@ async function retryCommand(id: string | undefined, opts: { allDeferred?: boolea
   if (!id && !opts.allDeferred) throw new CliError('give a message id or --all-deferred');
   if (id && opts.allDeferred) throw new CliError('give either a message id or --all-deferred, not both');
   await withStore(async (store) => {
-    const tenantId = opts.tenant ? (await requireTenant(store, opts.tenant)).id : undefined;
-    const result = await retryNow(store, { id, allDeferred: opts.allDeferred, tenantId }, 'cli');
+    const result = await retryNow(store, await tenantOption(store, opts.tenant), { id, allDeferred: opts.allDeferred }, 'cli');
     if (id && result.changed.length === 0) throw new CliError(`${id}: ${result.skipped[0]?.reason ?? 'no such message'}`);
     report(result, 'due now', opts.json);
   });
@@ -51,8 +50,7 @@ async function retryCommand(id: string | undefined, opts: { allDeferred?: boolea
 
 async function deleteCommand(id: string, opts: { reason?: string; tenant?: string; json?: boolean }): Promise<void> {
   await withStore(async (store) => {
-    const tenantId = opts.tenant ? (await requireTenant(store, opts.tenant)).id : undefined;
-    const result = await deleteMessage(store, { id, tenantId, reason: opts.reason }, 'cli');
+    const result = await deleteMessage(store, await tenantOption(store, opts.tenant), { id, reason: opts.reason }, 'cli');
     if (result.changed.length === 0) throw new CliError(`${id}: ${result.skipped[0]?.reason ?? 'not deleted'}`);
     report(result, 'deleted', opts.json);
   });

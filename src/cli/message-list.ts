@@ -4,7 +4,7 @@ import type { Store, Message } from '../store/store.ts';
 import type { AddressFact } from '../mime/facts.ts';
 import { CliError } from './cli-error.ts';
 import { attachmentDetails } from '../attachments/details.ts';
-import { requireTenant, withStore, tenantClock } from './context.ts';
+import { tenantOption, withStore, tenantClock } from './context.ts';
 import { listQueue } from '../delivery/queue-control.ts';
 import { MESSAGE_STATES, parseMessageState } from '../store/message-state.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -53,9 +53,7 @@ export async function messageListCommand(opts: {
   const state = opts.state === undefined ? undefined : parseMessageState(opts.state);
   if (state === null) throw new CliError(`--state must be one of: ${MESSAGE_STATES.join(', ')}`);
   await withStore(async (store) => {
-    const tenantId = opts.tenant ? (await requireTenant(store, opts.tenant)).id : undefined;
-    const rows = await listQueue(store, {
-      tenantId,
+    const rows = await listQueue(store, await tenantOption(store, opts.tenant), {
       state,
       limit,
       direction: opts.direction as 'outbound' | 'inbound' | undefined,

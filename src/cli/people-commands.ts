@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
 import { readStdin, requireTenant, withStore } from './context.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { issuePasswordResetLink } from '../users/password-reset.ts';
 import { deleteUser, findUser, listUsers, resetTwoFactor, setUserDisabled, setUserPassword } from '../users/people.ts';
 import {
@@ -53,7 +54,7 @@ function registerUserCommands(user: Command): void {
       )
       .action((email: string) =>
         withStore(async (store) => {
-          const changed = await setUserDisabled(store, await findUser(store, email), disabled, 'cli');
+          const changed = await setUserDisabled(store, await findUser(store, ALL_TENANTS, email), disabled, 'cli');
           print(`${email.toLowerCase()} ${changed ? `${verb}d` : `was ${verb}d already`}`);
         }),
       );
@@ -63,7 +64,7 @@ function registerUserCommands(user: Command): void {
     .description('delete a user; their mail and audit trail stay, attributed to the address')
     .action((email: string) =>
       withStore(async (store) => {
-        await deleteUser(store, await findUser(store, email), 'cli');
+        await deleteUser(store, await findUser(store, ALL_TENANTS, email), 'cli');
         print(`${email.toLowerCase()} deleted (their mail and audit trail stay)`);
       }),
     );
@@ -75,7 +76,7 @@ function registerUserCommands(user: Command): void {
       if (!opts.passwordStdin) throw new CliError('give the new password on standard input with --password-stdin');
       const password = (await readStdin()).replace(/\r?\n$/, '');
       await withStore(async (store) => {
-        const r = await setUserPassword(store, await findUser(store, email), password, 'cli');
+        const r = await setUserPassword(store, await findUser(store, ALL_TENANTS, email), password, 'cli');
         print(`${email.toLowerCase()}: password changed; ${r.sessionsEnded} console session(s) ended`);
       });
     });
@@ -84,7 +85,7 @@ function registerUserCommands(user: Command): void {
     .description('issue a password-reset link (24 hours, single use) to pass on to the user; their earlier open link ends')
     .action((email: string) =>
       withStore(async (store, config) => {
-        const user = await findUser(store, email);
+        const user = await findUser(store, ALL_TENANTS, email);
         const link = await issuePasswordResetLink(store, user, 'cli');
         print(`${config.publicUrl.replace(/\/+$/, '')}${link.path}`);
         print(`valid once, until ${iso(link.expiresAt, await timeZoneOfTenant(store, user.tenant_id))}`);
@@ -95,7 +96,7 @@ function registerUserCommands(user: Command): void {
     .description('remove a user’s two-factor enrolment (a lost phone)')
     .action((email: string) =>
       withStore(async (store) => {
-        const had = await resetTwoFactor(store, await findUser(store, email), 'cli');
+        const had = await resetTwoFactor(store, await findUser(store, ALL_TENANTS, email), 'cli');
         print(
           had
             ? `${email.toLowerCase()}: two-factor removed; they can enrol again after logging in`

@@ -1,7 +1,7 @@
 // `sekisho queue summary [--tenant T] [--json]`: deferred mail by recipient domain and age, like
 // Postfix's qshape (src/queue/queue-shape.ts). See docs/operation.md "Queue shape".
 import type { Command } from 'commander';
-import { requireTenant, withStore } from './context.ts';
+import { tenantOption, withStore } from './context.ts';
 import { AGE_BUCKETS_MINUTES, deferredShape, formatShape } from '../queue/queue-shape.ts';
 
 export function registerQueueCommands(program: Command): void {
@@ -16,8 +16,7 @@ export function registerQueueCommands(program: Command): void {
 
 async function queueSummaryCommand(opts: { tenant?: string; json?: boolean }): Promise<void> {
   await withStore(async (store) => {
-    const tenant = opts.tenant ? await requireTenant(store, opts.tenant) : undefined;
-    const shapes = await deferredShape(store, { tenantId: tenant?.id });
+    const shapes = await deferredShape(store, await tenantOption(store, opts.tenant));
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ bucketsMinutes: AGE_BUCKETS_MINUTES, domains: shapes }, null, 2)}\n`);
       return;

@@ -7,6 +7,7 @@
 // must be a user of the same tenant.
 import { CliError } from './cli-error.ts';
 import { readStdin, withStore } from './context.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { setSendAs } from '../users/send-as.ts';
 import { ServiceError } from '../util/service-error.ts';
 import { changeUser, checkPassword, findUser, setUserPassword, type UserChange } from '../users/people.ts';
@@ -49,7 +50,7 @@ export async function userSetCommand(email: string, opts: UserSetOptions): Promi
   const password = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : null;
   if (password !== null) checkPasswordForCli(password);
   const lines = await withStore(async (store) => {
-    const user = await findUser(store, email);
+    const user = await findUser(store, ALL_TENANTS, email);
     const out: string[] = [];
     if (changesUser) {
       const after = await changeUser(store, user, change, 'cli');

@@ -5,9 +5,9 @@
 import { setIfUnleased } from '../store/message-lease.ts';
 import type { MessageState } from '../store/message-state.ts';
 import type { Store, Message } from '../store/store.ts';
+import { scopedTenant, type TenantScope } from '../store/tenant-scope.ts';
 
 export interface QueueFilter {
-  tenantId?: string;
   state?: MessageState;
   direction?: 'outbound' | 'inbound';
   /** created at or after (ms since epoch) */
@@ -22,16 +22,15 @@ export const RETRYABLE_STATES = ['deferred', 'queued'] as const;
 /** States an operator may delete from: waiting for delivery, or parked by policy. */
 export const DELETABLE_STATES: readonly MessageState[] = ['queued', 'deferred', 'held', 'awaiting_approval', 'quarantined'];
 
-export function listQueue(store: Store, filter: QueueFilter): Promise<Message[]> {
-  return store.listMessages(filter);
+export function listQueue(store: Store, scope: TenantScope, filter: QueueFilter): Promise<Message[]> {
+  return store.listMessages({ ...filter, tenantId: scopedTenant(scope) });
 }
 
 export interface RetryTarget {
   /** one message… */
   id?: string;
-  /** …or every deferred message (optionally of one tenant) */
+  /** …or every deferred message (of the scope) */
   allDeferred?: boolean;
-  tenantId?: string;
 }
 
 export interface ControlResult {
@@ -42,8 +41,8 @@ export interface ControlResult {
 }
 
 /** Makes waiting messages due now and wakes nothing: the next poll (or a wake) picks them up. */
-export async function retryNow(store: Store, target: RetryTarget, actor: string): Promise<ControlResult> {
-  const candidates = await candidatesFor(store, target);
+export async function retryNow(store: Store, scope: TenantScope, target: RetryTarget, actor: string): Promise<ControlResult> {
+  const candidates = await candidatesFor(store, scope, target);
   const result: ControlResult = { changed: [], skipped: [] };
   const now = Date.now();
   for (const m of candidates) {
@@ -69,10 +68,11 @@ export async function retryNow(store: Store, target: RetryTarget, actor: string)
  */
 export async function deleteMessage(
   store: Store,
-  target: { id: string; tenantId?: string; reason?: string },
+  scope: TenantScope,
+  target: { id: string; reason?: string },
   actor: string,
 ): Promise<ControlResult> {
-  const m = await store.message(target.id, target.tenantId);
+  const m = await store.message(target.id, scopedTenant(scope));
   if (!m) return { changed: [], skipped: [{ id: target.id, reason: 'no such message' }] };
   if (!DELETABLE_STATES.includes(m.state)) return { changed: [], skipped: [{ id: m.id, reason: `state is ${m.state}` }] };
   const changed = await setIfUnleased(store, m.id, m.state, { state: 'deleted', due_at: null });
@@ -87,11 +87,11 @@ export async function deleteMessage(
   return { changed: [m.id], skipped: [] };
 }
 
-async function candidatesFor(store: Store, target: RetryTarget): Promise<Message[]> {
+async function candidatesFor(store: Store, scope: TenantScope, target: RetryTarget): Promise<Message[]> {
   if (target.id) {
-    const m = await store.message(target.id, target.tenantId);
+    const m = await store.message(target.id, scopedTenant(scope));
     return m ? [m] : [];
   }
   if (!target.allDeferred) return [];
-  return store.listMessages({ state: 'deferred', tenantId: target.tenantId, limit: 'all' });
+  return store.listMessages({ state: 'deferred', tenantId: scopedTenant(scope), limit: 'all' });
 }

@@ -3,6 +3,7 @@
 // minutes and more), the busiest domains first. One read over deferred messages; a tenant's
 // view sees only its own.
 import type { Store } from '../store/store.ts';
+import type { TenantScope } from '../store/tenant-scope.ts';
 import { domainOf } from '../util/address.ts';
 
 /** upper bounds of the age buckets, minutes (qshape's); the last bucket is everything older */
@@ -15,10 +16,10 @@ export interface DomainShape {
   buckets: number[];
 }
 
-export async function deferredShape(store: Store, opts: { tenantId?: string; now?: number } = {}): Promise<DomainShape[]> {
+export async function deferredShape(store: Store, scope: TenantScope, opts: { now?: number } = {}): Promise<DomainShape[]> {
   const now = opts.now ?? Date.now();
   const byDomain = new Map<string, DomainShape>();
-  for (const r of await store.deferredRecipients(opts.tenantId)) {
+  for (const r of await store.deferredRecipients(scope)) {
     const domain = domainOf(r.address) || '(none)';
     const shape = byDomain.get(domain) ?? { domain, total: 0, buckets: new Array<number>(AGE_BUCKETS_MINUTES.length + 1).fill(0) };
     const minutes = (now - Number(r.created_at)) / 60_000;

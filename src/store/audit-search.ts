@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from './schema.ts';
 import { typesOf, type AuditGroup } from '../audit/event-groups.ts';
 import { columnContains } from './like.ts';
+import type { TenantScope } from './tenant-scope.ts';
 
 export interface AuditFilter {
   group?: AuditGroup;
@@ -25,9 +26,6 @@ export interface AuditFilter {
   limit?: number;
 }
 
-/** Whose events: one tenant's, or (operators only, decided by the route) every tenant's. */
-export type AuditScope = { tenantId: string } | { allTenants: true };
-
 export interface AuditRow {
   id: number;
   at: number;
@@ -41,7 +39,7 @@ export interface AuditRow {
   recipients: string | null;
 }
 
-function filtered(db: Kysely<DB>, scope: AuditScope, f: AuditFilter) {
+function filtered(db: Kysely<DB>, scope: TenantScope, f: AuditFilter) {
   let q = db
     .selectFrom('events')
     .leftJoin('messages', (j) => j.onRef('messages.id', '=', 'events.message_id').onRef('messages.tenant_id', '=', 'events.tenant_id'))
@@ -65,7 +63,7 @@ function filtered(db: Kysely<DB>, scope: AuditScope, f: AuditFilter) {
 }
 
 /** One page, newest first; `next` is the cursor for the following page (null on the last). */
-export async function searchAudit(db: Kysely<DB>, scope: AuditScope, f: AuditFilter): Promise<{ items: AuditRow[]; next: number | null }> {
+export async function searchAudit(db: Kysely<DB>, scope: TenantScope, f: AuditFilter): Promise<{ items: AuditRow[]; next: number | null }> {
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 1000);
   let q = filtered(db, scope, f);
   if (f.before !== undefined) q = q.where('events.id', '<', f.before);
@@ -90,7 +88,7 @@ export async function searchAudit(db: Kysely<DB>, scope: AuditScope, f: AuditFil
 }
 
 /** How many events the filter matches in all (the page's "n of N"). */
-export async function countAudit(db: Kysely<DB>, scope: AuditScope, f: AuditFilter): Promise<number> {
+export async function countAudit(db: Kysely<DB>, scope: TenantScope, f: AuditFilter): Promise<number> {
   const r = await filtered(db, scope, f).select(sql<number>`count(*)`.as('n')).executeTakeFirst();
   return Number(r?.n ?? 0);
 }

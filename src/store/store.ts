@@ -17,6 +17,7 @@ import { purgeAuditEvents, type AuditPurge, type AuditPurgeRequest } from './aud
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { newId } from '../util/id.ts';
 import { enqueueForAudit, webhookEventOf } from './webhook-events.ts';
+import type { TenantScope } from './tenant-scope.ts';
 
 export type Tenant = Selectable<TenantTable>;
 export type Domain = Selectable<DomainTable>;
@@ -607,15 +608,15 @@ export class Store {
     return result!;
   }
 
-  /** Pending recipients of deferred mail (of one tenant when given), with when their message arrived (queue/queue-shape.ts). */
-  async deferredRecipients(tenantId?: string): Promise<Array<{ address: string; created_at: number }>> {
+  /** Pending recipients of deferred mail within the scope, with when their message arrived (queue/queue-shape.ts). */
+  async deferredRecipients(scope: TenantScope): Promise<Array<{ address: string; created_at: number }>> {
     let q = this.db
       .selectFrom('recipients')
       .innerJoin('messages', 'messages.id', 'recipients.message_id')
       .select(['recipients.address', 'messages.created_at'])
       .where('messages.state', '=', 'deferred')
       .where('recipients.state', '=', 'pending');
-    if (tenantId) q = q.where('messages.tenant_id', '=', tenantId);
+    if ('tenantId' in scope) q = q.where('messages.tenant_id', '=', scope.tenantId);
     return q.execute();
   }
 

@@ -6,6 +6,7 @@
 // attributed to the address they had.
 import { sql } from 'kysely';
 import type { Store, User } from '../store/store.ts';
+import { inScope, type TenantScope } from '../store/tenant-scope.ts';
 import { consoleDb } from '../console/session/auth.ts';
 import { EMAIL_RE } from '../util/address.ts';
 import { hashPassword } from '../util/password.ts';
@@ -35,11 +36,11 @@ export interface UserView {
   confirm: boolean;
 }
 
-/** The user with this address, in `tenantId` when given (tenant isolation), or ServiceError no_such_user. */
-export async function findUser(store: Store, email: string, tenantId?: string): Promise<User> {
+/** The user with this address within the scope (tenant isolation), or ServiceError no_such_user. */
+export async function findUser(store: Store, scope: TenantScope, email: string): Promise<User> {
   const user = await store.userByEmail(email.trim());
-  if (!user || (tenantId !== undefined && user.tenant_id !== tenantId)) {
-    throw new ServiceError('no_such_user', `no user ${email.trim().toLowerCase()}${tenantId ? ' in this tenant' : ''}`);
+  if (!user || !inScope(scope, user.tenant_id)) {
+    throw new ServiceError('no_such_user', `no user ${email.trim().toLowerCase()}${'tenantId' in scope ? ' in this tenant' : ''}`);
   }
   return user;
 }

@@ -21,6 +21,7 @@ import { downloadStatus, purgeExpired, withdrawFiles } from '../../src/attachmen
 import { attachmentDetails } from '../../src/attachments/details.ts';
 import { blobStoreFor } from '../../src/blob/blob-store-for.ts';
 import { decode, http, queueWithPolicy, waitUntil } from './attachments-helpers.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const AU = readFileSync(new URL('../fixtures/attachments/au-attached.eml', import.meta.url));
 
@@ -123,7 +124,7 @@ for (const kind of backends()) {
       assert.match(file.headers.get('content-disposition')!, /filename\*=UTF-8''20098calendar01\.jpg/);
       assert.deepEqual(Buffer.from(await file.arrayBuffer()), Buffer.from(original.attachments[0]!.content as ArrayBuffer));
 
-      const status = await downloadStatus(inst.sekisho.store, id);
+      const status = await downloadStatus(inst.sekisho.store, ALL_TENANTS, id);
       assert.equal(status.files.length, 1);
       const a = status.recipients.find((r) => r.recipient === recipients[0])!;
       const b = status.recipients.find((r) => r.recipient === recipients[1])!;
@@ -148,13 +149,17 @@ for (const kind of backends()) {
         assert.equal(bad.code, 1, args.join(' '));
         assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
       }
-      assert.equal((await downloadStatus(inst.sekisho.store, id)).files[0]!.state, 'available', 'bad arguments changed nothing');
+      assert.equal(
+        (await downloadStatus(inst.sekisho.store, ALL_TENANTS, id)).files[0]!.state,
+        'available',
+        'bad arguments changed nothing',
+      );
       // withdrawing asks first, naming the files and that the links stop working; no "yes", nothing happens
       const refused = await runCli(['download', 'withdraw', id], env());
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /download links stop working/);
       assert.match(refused.stderr, /nothing was withdrawn/);
-      assert.equal((await downloadStatus(inst.sekisho.store, id)).files[0]!.state, 'available', 'no answer withdrew nothing');
+      assert.equal((await downloadStatus(inst.sekisho.store, ALL_TENANTS, id)).files[0]!.state, 'available', 'no answer withdrew nothing');
       const withdrawn = await runCli(['download', 'withdraw', id], env(), 'yes\n');
       assert.equal(withdrawn.code, 0, withdrawn.stderr);
       const gone = await get(pageUrl);
@@ -179,7 +184,7 @@ for (const kind of backends()) {
       assert.match(await expired.text(), /期限切れ/);
       // the module's periodic sweep purges it (purgeExpired is idempotent: running it again is harmless)
       const status = await waitUntil(async () => {
-        const s = await downloadStatus(inst.sekisho.store, id);
+        const s = await downloadStatus(inst.sekisho.store, ALL_TENANTS, id);
         return s.files[0]!.purgedAt ? s : null;
       }, 'the retention purge');
       assert.equal(status.files[0]!.state, 'expired');
@@ -243,7 +248,7 @@ for (const kind of backends()) {
       assert.match(await third.text(), /上限/);
 
       // The cookie is bound to its token; another token, a forged token, or a bad index opens nothing.
-      const others = (await downloadStatus(inst.sekisho.store, id)).recipients;
+      const others = (await downloadStatus(inst.sekisho.store, ALL_TENANTS, id)).recipients;
       assert.equal(others[0]!.token, token);
       const foreign = await get(`/d/${'A'.repeat(27)}/f/1`, { headers: { cookie } });
       assert.equal(foreign.status, 404);
@@ -283,7 +288,7 @@ for (const kind of backends()) {
         for (const f of files) assert.deepEqual(readFileSync(join(dir, 'x', f.filename)), f.content, f.filename);
         // withdraw one file: it is listed as withdrawn, the other still downloads
         const blobs = blobStoreFor({ dataDir: inst.db.dataDir }, inst.sekisho.store);
-        assert.equal(await withdrawFiles(inst.sekisho.store, blobs, id, { file: 1, actor: 'taro@acme.example' }), 1);
+        assert.equal(await withdrawFiles(inst.sekisho.store, blobs, ALL_TENANTS, id, { file: 1, actor: 'taro@acme.example' }), 1);
         const page = await (await get(pageUrl)).text();
         assert.match(page, /議事録\.docx.*取り下げ/);
         assert.equal((await get(`${pageUrl}/f/1`)).status, 410);
@@ -319,7 +324,7 @@ for (const kind of backends()) {
         tokens.add(urlIn(parsed.text!));
       }
       assert.equal(tokens.size, 2);
-      const status = await downloadStatus(inst.sekisho.store, id);
+      const status = await downloadStatus(inst.sekisho.store, ALL_TENANTS, id);
       assert.equal(status.files[0]!.filename, '提案書.pdf');
       assert.deepEqual(
         status.recipients.map((r) => r.recipient),
@@ -346,7 +351,7 @@ for (const kind of backends()) {
         await waitUntil(async () => (await inst.sekisho.store.message(id))?.state === 'delivered', 'delivered after the retry');
         const h = sink.messages.filter((m) => m.recipients.includes('h@partner.example'));
         assert.equal(h.length, 1);
-        const status = await downloadStatus(inst.sekisho.store, id);
+        const status = await downloadStatus(inst.sekisho.store, ALL_TENANTS, id);
         assert.equal(
           urlIn((await decode(h[0]!.raw)).text!)
             .split('/')

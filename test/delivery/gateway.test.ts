@@ -16,6 +16,7 @@ import { createResolver, mailauthResolver } from '../../src/delivery/mx.ts';
 import { tenantDkimRecords } from '../../src/delivery/dkim-keys.ts';
 import { deleteMessage, listQueue, retryNow } from '../../src/delivery/queue-control.ts';
 import type { Store } from '../../src/store/store.ts';
+import { ALL_TENANTS, tenantScope } from '../../src/store/tenant-scope.ts';
 
 async function send(port: number, to: string[], messageId: string, subject = 'お見積り / quotation'): Promise<string> {
   const transport = nodemailer.createTransport({
@@ -211,20 +212,20 @@ for (const kind of backends()) {
       assert.equal(await waitState(inst.sekisho.store, id, ['deferred', 'bounced', 'delivered']), 'deferred');
       const store = inst.sekisho.store;
       assert.deepEqual(
-        (await listQueue(store, { state: 'deferred', recipient: 'SOMEONE@down.example' })).map((m) => m.id),
+        (await listQueue(store, ALL_TENANTS, { state: 'deferred', recipient: 'SOMEONE@down.example' })).map((m) => m.id),
         [id],
       );
-      assert.deepEqual(await listQueue(store, { state: 'deferred', direction: 'inbound' }), []);
+      assert.deepEqual(await listQueue(store, ALL_TENANTS, { state: 'deferred', direction: 'inbound' }), []);
       const before = (await store.message(id))!.due_at!;
       assert.ok(before > Date.now() + 30_000, 'the default schedule waits a minute');
-      const retried = await retryNow(store, { allDeferred: true, tenantId: inst.tenantId }, 'cli');
+      const retried = await retryNow(store, tenantScope(inst.tenantId), { allDeferred: true }, 'cli');
       assert.deepEqual(retried.changed, [id]);
       // it is tried again right away (and deferred again: the DNS still fails)
       const deadline = Date.now() + 10_000;
       while ((await store.message(id))!.attempts < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       assert.equal((await store.message(id))!.attempts, 2);
       await waitState(store, id, ['deferred']);
-      const deleted = await deleteMessage(store, { id, reason: 'destination retired' }, 'cli');
+      const deleted = await deleteMessage(store, ALL_TENANTS, { id, reason: 'destination retired' }, 'cli');
       assert.deepEqual(deleted.changed, [id]);
       assert.equal((await store.message(id))!.state, 'deleted');
       assert.ok(await store.body(id), 'the body is kept for the audit trail');
@@ -235,7 +236,7 @@ for (const kind of backends()) {
       );
       assert.equal(JSON.parse(events.at(-1)!.data).reason, 'destination retired');
       // deleting again is refused
-      assert.equal((await deleteMessage(store, { id }, 'cli')).changed.length, 0);
+      assert.equal((await deleteMessage(store, ALL_TENANTS, { id }, 'cli')).changed.length, 0);
     });
 
     it('CLI: dkim show prints the records; message retry/delete refuse bad input in one line', async () => {

@@ -16,6 +16,7 @@ import { inboundStateOf } from '../../src/inbound/quarantine.ts';
 import { releaseClassOf } from '../../src/inbound/release-class.ts';
 import { changeUser, findUser } from '../../src/users/people.ts';
 import { crlf, sendRaw, waitUntil, withoutSekishoTrace } from './shield-helpers.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const require = createRequire(import.meta.url);
 const { dkimSign } = require('mailauth/lib/dkim/sign.js') as {
@@ -73,7 +74,12 @@ for (const kind of backends()) {
       inst = await startInstance(kind, { dnsServers: [dns.address], pollIntervalMs: 50 }, { inboundRoute: sink.url });
       // The tenant's own people are protected by their names in the user directory: no list needed.
       await inst.sekisho.store.createUsers(inst.tenantId, [{ email: 'yamada@acme.example', passwordHash: null, role: 'admin' }], 'test');
-      await changeUser(inst.sekisho.store, await findUser(inst.sekisho.store, 'yamada@acme.example'), { name: '山田 太郎' }, 'test');
+      await changeUser(
+        inst.sekisho.store,
+        await findUser(inst.sekisho.store, ALL_TENANTS, 'yamada@acme.example'),
+        { name: '山田 太郎' },
+        'test',
+      );
     });
     after(async () => {
       await inst.stop();

@@ -31,6 +31,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { startSekisho, type RunningSekisho } from '../../src/main.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { join } from 'node:path';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 /** The migrations added with sealed secrets: a database without them is one the previous version wrote. */
 const SEALING_MIGRATIONS = new Set(['core-0005-secret-keys', 'attachments-0002', 'attachments-0003']);
@@ -371,7 +372,7 @@ for (const kind of backends()) {
       const page = await fetch(`${base}/d/${legacy.token}`, { headers: { cookie: cookieFor(legacy.cookieSecret, legacy.token) } });
       assert.equal(page.status, 200);
       assert.match(await page.text(), /見積書\.pdf/, 'the old link opens, and the cookie signed with the old secret counts');
-      const status = await downloadStatus(store, ids.download);
+      const status = await downloadStatus(store, ALL_TENANTS, ids.download);
       assert.equal(status.recipients[0]!.token, legacy.token, 'the sender still sees the link');
       assert.equal(status.downloads[0]!.recipient, 'a@partner.example', 'old download records keep their recipient');
       assert.equal((await attachmentDetails(store, ids.zip)).zipPassword, legacy.zipPassword);

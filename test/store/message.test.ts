@@ -14,6 +14,7 @@ import { parseMessage } from '../../src/mime/parse-facts.ts';
 import { fullFacts } from '../../src/mime/stored-facts.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { newMessage } from '../helpers/messages.ts';
+import { tenantScope } from '../../src/store/tenant-scope.ts';
 
 const RAW = Buffer.from(
   'From: Taro <taro@acme.example>\r\nTo: Hanako <hanako@example.net>\r\nSubject: 見積\r\nMessage-ID: <m1@acme.example>\r\n\r\nこんにちは\r\n',
@@ -128,7 +129,7 @@ for (const kind of backends()) {
       ]);
       assert.deepEqual(await store.tenantStateCounts(other), { deferred: 1, held: 1, quarantined: 1 });
       assert.deepEqual(
-        (await store.deferredRecipients(other)).map((r) => r.address),
+        (await store.deferredRecipients(tenantScope(other))).map((r) => r.address),
         ['z@example.net'],
       );
       assert.equal((await messagesPerTenant(store.db, { tenantIds: [other], since })).get(other), 3);

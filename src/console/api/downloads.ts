@@ -1,6 +1,5 @@
 // /api/messages/:id/downloads: web-download files of a message, who downloaded what, and
 // withdrawing a file (or all) — the attachment area's services do the work and the audit.
-import { downloadStatus, withdrawFiles } from '../../attachments/control.ts';
 import { defineRoute, idParams, type RouteSpec } from './route.ts';
 import { bool, int, list, nullable, object, oneOfStrings, str } from './schema-kit.ts';
 
@@ -43,8 +42,7 @@ export const downloadRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const { id } = req.params as { id: string };
       const scoped = await ctx.scoped();
-      await scoped.message(id);
-      const s = await downloadStatus(ctx.deps.store, id, { tenantId: scoped.tenantId });
+      const s = await scoped.downloadStatus(id);
       return { ...s, recipients: s.recipients.map(({ token: _t, ...r }) => r) };
     },
   }),
@@ -62,9 +60,8 @@ export const downloadRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const { id } = req.params as { id: string };
       const scoped = await ctx.scoped();
-      await scoped.message(id);
       const file = (req.body as { file?: number } | undefined)?.file;
-      const n = await withdrawFiles(ctx.deps.store, ctx.deps.blobs, id, { file, actor: scoped.principal.email, tenantId: scoped.tenantId });
+      const n = await scoped.withdrawFiles(ctx.deps.blobs, id, file);
       return { ok: true, withdrawn: n };
     },
   }),

@@ -2,7 +2,6 @@
 // services as `sekisho message list/retry/delete` (src/delivery/queue-control.ts): list with
 // filters, retry now (one message or every deferred one), delete. Every change is audited with
 // the person; a message a node is delivering right now is left alone and reported as skipped.
-import { deleteMessage, listQueue, retryNow } from '../../delivery/queue-control.ts';
 import { defineRoute, HttpError, idParams, type RouteSpec } from './route.ts';
 import { messageSchema, messageView } from './message-view.ts';
 import { list, object, oneOfStrings, str, strList } from './schema-kit.ts';
@@ -42,13 +41,10 @@ export const queueRoutes: RouteSpec[] = [
       const scoped = await ctx.scoped();
       const since = q.since === undefined || q.since === '' ? undefined : /^\d+$/.test(q.since) ? Number(q.since) : Date.parse(q.since);
       if (since !== undefined && Number.isNaN(since)) throw new HttpError(400, `since: not a date: ${q.since}`);
-      const filter = { tenantId: scoped.tenantId, direction: q.direction, since, recipient: q.recipient, limit: q.limit ?? 100 };
+      const filter = { direction: q.direction, since, recipient: q.recipient, limit: q.limit ?? 100 };
       const rows = q.state
-        ? await listQueue(ctx.deps.store, { ...filter, state: q.state })
-        : [
-            ...(await listQueue(ctx.deps.store, { ...filter, state: 'queued' })),
-            ...(await listQueue(ctx.deps.store, { ...filter, state: 'deferred' })),
-          ]
+        ? await scoped.queue({ ...filter, state: q.state })
+        : [...(await scoped.queue({ ...filter, state: 'queued' })), ...(await scoped.queue({ ...filter, state: 'deferred' }))]
             .sort((a, b) => (a.id < b.id ? 1 : -1))
             .slice(0, filter.limit);
       return { items: rows.map(messageView) };
@@ -64,7 +60,7 @@ export const queueRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const { id } = req.params as { id: string };
-      const result = await retryNow(ctx.deps.store, { id, tenantId: scoped.tenantId }, scoped.principal.email);
+      const result = await scoped.retryNow({ id });
       if (result.changed.length === 0 && result.skipped.length === 0) throw new HttpError(404, `no message ${id}`);
       ctx.deps.wake();
       return result;
@@ -79,7 +75,7 @@ export const queueRoutes: RouteSpec[] = [
     schema: { response: resultSchema },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
-      const result = await retryNow(ctx.deps.store, { allDeferred: true, tenantId: scoped.tenantId }, scoped.principal.email);
+      const result = await scoped.retryNow({ allDeferred: true });
       ctx.deps.wake();
       return result;
     },
@@ -99,11 +95,7 @@ export const queueRoutes: RouteSpec[] = [
       const scoped = await ctx.scoped();
       const { id } = req.params as { id: string };
       const { reason } = req.query as { reason?: string };
-      const result = await deleteMessage(
-        ctx.deps.store,
-        { id, tenantId: scoped.tenantId, ...(reason ? { reason } : {}) },
-        scoped.principal.email,
-      );
+      const result = await scoped.deleteQueued(id, reason);
       if (result.skipped[0]?.reason === 'no such message') throw new HttpError(404, `no message ${id}`);
       return result;
     },

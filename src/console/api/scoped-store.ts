@@ -5,7 +5,7 @@
 // their own mail plus the messages assigned to them for approval. Routes never touch the raw
 // store for tenant data, so a forgotten WHERE in a route cannot leak another tenant's mail.
 import type { AuditEventType } from '../../audit/event-groups.ts';
-import { countAudit, searchAudit, type AuditFilter, type AuditRow, type AuditScope } from '../../store/audit-search.ts';
+import { countAudit, searchAudit, type AuditFilter, type AuditRow } from '../../store/audit-search.ts';
 import { tenantTimeZone } from '../../users/tenant-profile.ts';
 import { DEFAULT_TIME_ZONE } from '../../util/zoned-time.ts';
 import type { AuditEvent, Message, RecipientRow, Store, Tenant } from '../../store/store.ts';
@@ -15,6 +15,18 @@ import { setSendAs } from '../../users/send-as.ts';
 import { ServiceError } from '../../util/service-error.ts';
 import { attachmentOfRow, messageViewOfRow, type MessageView } from '../../mime/message-view.ts';
 import { searchMessageRows, type MessagePage, type MessageSearch } from '../../store/message-search.ts';
+import { tenantScope, type TenantScope } from '../../store/tenant-scope.ts';
+import {
+  deleteMessage,
+  listQueue,
+  retryNow,
+  type ControlResult,
+  type QueueFilter,
+  type RetryTarget,
+} from '../../delivery/queue-control.ts';
+import { downloadStatus, withdrawFiles, type DownloadStatus } from '../../attachments/control.ts';
+import type { BlobStore } from '../../blob/blob-store.ts';
+import { findUser } from '../../users/people.ts';
 
 export class ScopedStore {
   constructor(
@@ -25,6 +37,11 @@ export class ScopedStore {
 
   get tenantId(): string {
     return this.tenant.id;
+  }
+
+  /** The scope the services take (src/store/tenant-scope.ts): always this one tenant. */
+  get scope(): TenantScope {
+    return tenantScope(this.tenant.id);
   }
 
   /** The tenant's time zone (users/tenant-profile.ts). */
@@ -91,6 +108,38 @@ export class ScopedStore {
     if (!file) throw new ServiceError('no_such_record', `message ${id} has no attachment ${index}`);
     await this.audit('attachment.viewed', { index, filename: file.filename, via: 'console' }, id);
     return file;
+  }
+
+  /** Who downloaded a message's files (src/attachments/control.ts), if this principal may see the message. */
+  async downloadStatus(id: string): Promise<DownloadStatus> {
+    await this.message(id);
+    return downloadStatus(this.raw, this.scope, id);
+  }
+
+  /** Withdraws one file or all files of a message this principal may see; the files withdrawn now. */
+  async withdrawFiles(blobs: BlobStore, id: string, file: number | undefined): Promise<number> {
+    await this.message(id);
+    return withdrawFiles(this.raw, blobs, this.scope, id, { file, actor: this.principal.email });
+  }
+
+  /** The tenant's queue (src/delivery/queue-control.ts). */
+  queue(filter: QueueFilter): Promise<Message[]> {
+    return listQueue(this.raw, this.scope, filter);
+  }
+
+  /** Makes the tenant's waiting messages due now, audited with this principal. */
+  retryNow(target: RetryTarget): Promise<ControlResult> {
+    return retryNow(this.raw, this.scope, target, this.principal.email);
+  }
+
+  /** Deletes a waiting or parked message of the tenant, audited with this principal. */
+  deleteQueued(id: string, reason: string | undefined): Promise<ControlResult> {
+    return deleteMessage(this.raw, this.scope, { id, ...(reason ? { reason } : {}) }, this.principal.email);
+  }
+
+  /** A user of this tenant (ServiceError no_such_user otherwise). */
+  user(email: string) {
+    return findUser(this.raw, this.scope, email);
   }
 
   requireAdmin(): void {
@@ -235,7 +284,7 @@ export interface AuditPage {
   total: number | null;
 }
 
-async function readAudit(store: Store, scope: AuditScope, f: AuditFilter, withTotal: boolean): Promise<AuditPage> {
+async function readAudit(store: Store, scope: TenantScope, f: AuditFilter, withTotal: boolean): Promise<AuditPage> {
   const [page, total] = await Promise.all([searchAudit(store.db, scope, f), withTotal ? countAudit(store.db, scope, f) : null]);
   return { ...page, total };
 }

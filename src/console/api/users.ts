@@ -15,7 +15,6 @@ import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import { bool, int, list, nullable, num, object, oneOfStrings, str } from './schema-kit.ts';
 import {
   changeUser,
-  findUser,
   pageUsers,
   USER_PAGE_MAX,
   resetTwoFactor,
@@ -219,7 +218,7 @@ export const userRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const b = req.body as UserChange & { maySendAs?: string[] };
       const scoped = await ctx.scoped();
-      const user = await findUser(ctx.deps.store, emailParam(req), scoped.tenantId);
+      const user = await scoped.user(emailParam(req));
       const { maySendAs: addresses, ...change } = b;
       const maySendAs = addresses === undefined ? undefined : await scoped.setUserSendAs(user.email, addresses);
       if (Object.values(change).some((v) => v !== undefined)) {
@@ -244,7 +243,7 @@ export const userRoutes: RouteSpec[] = [
       schema: { params: emailParams, response: object({ ok: { const: true }, changed: bool }) },
       async handler(req, ctx) {
         const scoped = await ctx.scoped();
-        const user = await findUser(ctx.deps.store, emailParam(req), scoped.tenantId);
+        const user = await scoped.user(emailParam(req));
         if (verb === 'disable' && user.email === scoped.principal.email) {
           throw new ServiceError('own_account', 'you cannot disable your own account');
         }
@@ -269,7 +268,7 @@ export const userRoutes: RouteSpec[] = [
     },
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
-      const user = await findUser(ctx.deps.store, emailParam(req), scoped.tenantId);
+      const user = await scoped.user(emailParam(req));
       const given = (req.body as { password?: string } | undefined)?.password;
       const password = given || generatePassword();
       const r = await setUserPassword(ctx.deps.store, user, password, scoped.principal.email, scoped.principal.sessionHash);
@@ -287,7 +286,7 @@ export const userRoutes: RouteSpec[] = [
     schema: { params: emailParams, response: object({ ok: { const: true }, url: str, expiresAt: int }) },
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
-      const user = await findUser(ctx.deps.store, emailParam(req), scoped.tenantId);
+      const user = await scoped.user(emailParam(req));
       const link = await issuePasswordResetLink(ctx.deps.store, user, scoped.principal.email);
       return { ok: true, url: `${ctx.deps.config.publicUrl.replace(/\/+$/, '')}${link.path}`, expiresAt: link.expiresAt };
     },
@@ -301,7 +300,7 @@ export const userRoutes: RouteSpec[] = [
     schema: { params: emailParams, response: object({ ok: { const: true }, changed: bool }) },
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
-      const user = await findUser(ctx.deps.store, emailParam(req), scoped.tenantId);
+      const user = await scoped.user(emailParam(req));
       return { ok: true, changed: await resetTwoFactor(ctx.deps.store, user, scoped.principal.email) };
     },
   }),
