@@ -80,7 +80,7 @@ export const domainRoutes: RouteSpec[] = [
     schema: { response: okSchema },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
-      for (const d of await scoped.domains()) await ensureDkimKey(ctx.deps.store, scoped.tenantId, d.domain, scoped.principal.email);
+      for (const d of await scoped.domains()) await scoped.ofTenant(ensureDkimKey, d.domain, scoped.principal.email);
       return { ok: true };
     },
   }),

@@ -98,7 +98,9 @@ export const heldMailRoutes: RouteSpec[] = [
       const { state } = outboundStateOf(m);
       if (m.state !== 'awaiting_confirmation')
         throw new ServiceError('wrong_state', `message ${id} is ${m.state}, not awaiting_confirmation`);
-      const sheet = await confirmationSheet(ctx.deps.store, m, state, await messageViewOfRow(ctx.deps.store, m));
+      const sheet = await scoped.withMessage(m, async (store, msg) =>
+        confirmationSheet(store, msg, state, await messageViewOfRow(store, msg)),
+      );
       const step = nextStepOf(m.state, state);
       return {
         ...sheet,

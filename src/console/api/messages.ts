@@ -2,7 +2,6 @@
 // by id, newest first), one message with its full audit timeline, recipients' delivery results
 // and attachment protection facts, the decoded message view (preview) and its attached files.
 // Users see their own mail only (the scoped store decides); admins their whole tenant.
-import { attachmentDetails } from '../../attachments/details.ts';
 import { defineRoute, idParams, type RouteSpec } from './route.ts';
 import { messageFields, messageSchema, messageView } from './message-view.ts';
 import { anyObject, bool, int, list, nullable, num, object, oneOfStrings, str, strList } from './schema-kit.ts';
@@ -106,7 +105,7 @@ export const messageRoutes: RouteSpec[] = [
     },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
-      const { policy } = await currentPolicy(ctx.deps.store, scoped.tenantId);
+      const { policy } = await scoped.ofTenant(currentPolicy);
       return {
         items: [
           ...policy.outbound.rules.map((r) => ({ name: r.name, direction: 'outbound' })),
@@ -126,11 +125,7 @@ export const messageRoutes: RouteSpec[] = [
       const { id } = req.params as { id: string };
       const scoped = await ctx.scoped();
       const m = await scoped.message(id);
-      const [events, recipients, att] = await Promise.all([
-        scoped.timeline(id),
-        scoped.recipients(id),
-        attachmentDetails(ctx.deps.store, id),
-      ]);
+      const [events, recipients, att] = await Promise.all([scoped.timeline(id), scoped.recipients(id), scoped.attachmentDetails(id)]);
       return {
         ...messageView(m),
         deliveries: recipients.map((r) => ({ address: r.address, state: r.state, attempts: r.attempts, lastResponse: r.last_response })),

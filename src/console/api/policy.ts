@@ -68,14 +68,14 @@ export const policyRoutes: RouteSpec[] = [
     },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
-      const p = await currentPolicy(ctx.deps.store, scoped.tenantId);
+      const p = await scoped.ofTenant(currentPolicy);
       return {
         version: p.version,
         yaml: p.yaml ?? policyToYaml(p.policy),
         createdAt: p.createdAt,
         createdBy: p.createdBy,
         rules: rulesOf(p.policy),
-        versions: await policyVersions(ctx.deps.store, scoped.tenantId),
+        versions: await scoped.ofTenant(policyVersions),
       };
     },
   }),
@@ -104,7 +104,7 @@ export const policyRoutes: RouteSpec[] = [
     schema: { body: yamlBody, response: object({ ok: { const: true }, version: int }) },
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
-      const r = await applyPolicy(ctx.deps.store, scoped.tenantId, (req.body as { yaml: string }).yaml, scoped.principal.email);
+      const r = await scoped.ofTenant(applyPolicy, (req.body as { yaml: string }).yaml, scoped.principal.email);
       if (!r.ok) throw new HttpError(400, 'the policy has errors; nothing was changed', { errors: r.errors });
       return { ok: true, version: r.version };
     },
@@ -118,7 +118,7 @@ export const policyRoutes: RouteSpec[] = [
     schema: { response: object({ current: int, items: list(versionItem) }) },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
-      const stored = await policyVersions(ctx.deps.store, scoped.tenantId);
+      const stored = await scoped.ofTenant(policyVersions);
       const current = stored[0]?.version ?? 0;
       return { current, items: [...stored, { version: 0, createdAt: null, createdBy: null }] };
     },
@@ -133,7 +133,7 @@ export const policyRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const { version } = req.params as { version: number };
-      const v = await policyVersion(ctx.deps.store, scoped.tenantId, version);
+      const v = await scoped.ofTenant(policyVersion, version);
       if (!v) throw new HttpError(404, `no policy version ${version}`, { code: 'no_such_policy_version' });
       return v;
     },
@@ -148,7 +148,7 @@ export const policyRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const { version } = req.params as { version: number };
-      const r = await restorePolicyVersion(ctx.deps.store, scoped.tenantId, version, scoped.principal.email);
+      const r = await scoped.ofTenant(restorePolicyVersion, version, scoped.principal.email);
       if ('notFound' in r) throw new HttpError(404, `no policy version ${version}`, { code: 'no_such_policy_version' });
       if (!r.ok) throw new HttpError(400, 'that version no longer passes validation; nothing was changed', { errors: r.errors });
       return { ok: true, version: r.version!, restoredFrom: version };

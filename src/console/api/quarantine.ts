@@ -5,11 +5,8 @@
 // area's services do the work and the audit.
 import {
   adminOnlyRefusal,
-  releaseClassOfMessage,
   releaseRefusal,
   deleteQuarantined,
-  countQuarantine,
-  listQuarantine,
   previewQuarantined,
   releaseForRecipient,
   releaseQuarantined,
@@ -111,14 +108,13 @@ async function eachMessage(ids: string[], one: (id: string) => Promise<void>) {
  * Audited per message as quarantine.released with the person (the inbound service writes it).
  */
 async function releaseOne(ctx: RouteCtx, scoped: ScopedStore, id: string, selfRelease: boolean): Promise<void> {
-  await visible(scoped, id);
-  const m = (await ctx.deps.store.message(id, scoped.tenantId))!;
-  const cls = releaseClassOfMessage(m);
+  // the preview's class is the message's (releaseClassOfMessage), read once with the visibility check
+  const cls = (await visible(scoped, id)).releaseClass;
   const refusal = releaseRefusal(scoped, selfRelease, cls);
   if (refusal === 'self_release_off') throw new HttpError(403, 'self-release is off for this tenant; ask an admin');
   if (refusal === 'admin_only') throw adminOnlyRefusal(cls);
-  if (scoped.isAdmin) await releaseQuarantined(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, ctx.deps.wake);
-  else await releaseForRecipient(ctx.deps.store, scoped.tenantId, id, scoped.principal.email, scoped.principal.email, ctx.deps.wake);
+  if (scoped.isAdmin) await scoped.ofTenant(releaseQuarantined, id, scoped.principal.email, ctx.deps.wake);
+  else await scoped.ofTenant(releaseForRecipient, id, scoped.principal.email, scoped.principal.email, ctx.deps.wake);
 }
 
 function requestDeps(ctx: {
@@ -136,7 +132,7 @@ const previewSchema = object({
 });
 
 async function visible(scoped: ScopedStore, id: string) {
-  const item = await previewQuarantined(scoped.raw, scoped.tenantId, id);
+  const item = await scoped.ofTenant(previewQuarantined, id);
   if (!scoped.isAdmin && !item.recipients.includes(scoped.principal.email)) throw new HttpError(404, `no quarantined message ${id}`);
   return item;
 }
@@ -188,27 +184,23 @@ export const quarantineRoutes: RouteSpec[] = [
       const scoped = await ctx.scoped();
       const range = queryRange(q);
       const filter = {
-        tenantId: scoped.tenantId,
         search: q.search || undefined,
         reason: q.reason,
         recipientContains: q.recipient || undefined,
         since: range.from,
         until: range.to,
-        recipient: scoped.isAdmin ? undefined : scoped.principal.email,
       };
       const limit = q.limit ?? QUARANTINE_PAGE;
       // one more than the page tells whether another follows
-      const found = await listQuarantine(ctx.deps.store, { ...filter, beforeId: q.before || undefined, limit: limit + 1 });
+      const found = await scoped.quarantine({ ...filter, beforeId: q.before || undefined, limit: limit + 1 });
       const items = found.slice(0, limit);
       const next = found.length > limit ? items[items.length - 1]!.id : null;
-      const total = await countQuarantine(ctx.deps.store, filter);
-      const { selfRelease } = await getSettings(ctx.deps.store, scoped.tenantId);
+      const total = await scoped.countQuarantine(filter);
+      const { selfRelease } = await scoped.ofTenant(getSettings);
       const withRequests = await Promise.all(
         items.map(async (i) => ({
           ...i,
-          myRequest: scoped.isAdmin
-            ? null
-            : ((await requestOf(ctx.deps.store, scoped.tenantId, i.id, scoped.principal.email))?.state ?? null),
+          myRequest: scoped.isAdmin ? null : ((await scoped.ofTenant(requestOf, i.id, scoped.principal.email))?.state ?? null),
           mayRelease: releaseRefusal(scoped, selfRelease, i.releaseClass) === null,
         })),
       );
@@ -237,7 +229,7 @@ export const quarantineRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const { id } = req.params as { id: string };
-      await releaseOne(ctx, scoped, id, (await getSettings(ctx.deps.store, scoped.tenantId)).selfRelease);
+      await releaseOne(ctx, scoped, id, (await scoped.ofTenant(getSettings)).selfRelease);
       return { ok: true };
     },
   }),
@@ -251,7 +243,7 @@ export const quarantineRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const { ids } = req.body as { ids: string[] };
-      const { selfRelease } = await getSettings(ctx.deps.store, scoped.tenantId);
+      const { selfRelease } = await scoped.ofTenant(getSettings);
       return eachMessage(ids, (id) => releaseOne(ctx, scoped, id, selfRelease));
     },
   }),
@@ -265,7 +257,7 @@ export const quarantineRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const { ids } = req.body as { ids: string[] };
-      return eachMessage(ids, (id) => deleteQuarantined(ctx.deps.store, scoped.tenantId, id, scoped.principal.email));
+      return eachMessage(ids, (id) => scoped.ofTenant(deleteQuarantined, id, scoped.principal.email));
     },
   }),
   defineRoute({
@@ -295,7 +287,7 @@ export const quarantineRoutes: RouteSpec[] = [
     },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
-      return { items: await listReleaseRequests(ctx.deps.store, scoped.tenantId) };
+      return { items: await scoped.ofTenant(listReleaseRequests) };
     },
   }),
   defineRoute({
@@ -338,7 +330,7 @@ export const quarantineRoutes: RouteSpec[] = [
     schema: { params: idParams, response: okSchema },
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
-      await deleteQuarantined(ctx.deps.store, scoped.tenantId, (req.params as { id: string }).id, scoped.principal.email);
+      await scoped.ofTenant(deleteQuarantined, (req.params as { id: string }).id, scoped.principal.email);
       return { ok: true };
     },
   }),

@@ -2,13 +2,16 @@
 // and one tenant: every query it runs carries `tenant_id = <that tenant>`, and for the role
 // `user` also "my own mail only" (submitted by the user, or outbound with the user as envelope
 // sender — an outsider can put anyone's address on inbound mail, so that never counts). Approvers see
-// their own mail plus the messages assigned to them for approval. Routes never touch the raw
-// store for tenant data, so a forgotten WHERE in a route cannot leak another tenant's mail.
+// their own mail plus the messages assigned to them for approval. Routes reach tenant data only
+// through it — its own queries, and services it runs with this tenant (`scope`, `ofTenant`,
+// `withUser`, `withMessage`) — so a route never picks the tenant. Still on the raw store, checked
+// by test/structure/raw-store.test.ts: login and TOTP (no tenant yet), the operator's views across
+// tenants, and the outbound actions and release requests, whose actor carries the tenant.
 import type { AuditEventType } from '../../audit/event-groups.ts';
 import { countAudit, searchAudit, type AuditFilter, type AuditRow } from '../../store/audit-search.ts';
 import { tenantTimeZone } from '../../users/tenant-profile.ts';
 import { DEFAULT_TIME_ZONE } from '../../util/zoned-time.ts';
-import type { AuditEvent, Message, RecipientRow, Store, Tenant } from '../../store/store.ts';
+import type { AuditEvent, Message, RecipientRow, Store, Tenant, User } from '../../store/store.ts';
 import type { Principal } from '../session/auth.ts';
 import { outboundStateOf } from '../../outbound/outbound-state.ts';
 import { setSendAs } from '../../users/send-as.ts';
@@ -27,6 +30,8 @@ import {
 import { downloadStatus, withdrawFiles, type DownloadStatus } from '../../attachments/control.ts';
 import type { BlobStore } from '../../blob/blob-store.ts';
 import { findUser } from '../../users/people.ts';
+import { attachmentDetails, type AttachmentDetails } from '../../attachments/details.ts';
+import { countQuarantine, listQuarantine, type QuarantineFilter, type QuarantineItem } from '../../inbound/quarantine.ts';
 
 export class ScopedStore {
   constructor(
@@ -138,8 +143,54 @@ export class ScopedStore {
   }
 
   /** A user of this tenant (ServiceError no_such_user otherwise). */
-  user(email: string) {
+  user(email: string): Promise<User> {
     return findUser(this.raw, this.scope, email);
+  }
+
+  /**
+   * Runs a service of this tenant, `fn(store, tenantId, ...args)`: the route names the service and
+   * its arguments but never holds the raw store or picks the tenant.
+   */
+  ofTenant<A extends unknown[], R>(fn: (store: Store, tenantId: string, ...args: A) => R, ...args: A): R {
+    return fn(this.raw, this.tenantId, ...args);
+  }
+
+  /** Runs a service on one user of this tenant (found by `user`), `fn(store, user, ...args)`. */
+  withUser<A extends unknown[], R>(user: User, fn: (store: Store, user: User, ...args: A) => R, ...args: A): R {
+    if (user.tenant_id !== this.tenantId) throw new ServiceError('no_such_user', `no user ${user.email} in this tenant`);
+    return fn(this.raw, user, ...args);
+  }
+
+  /** Runs a service on a message of this tenant (one `message` returned), `fn(store, m, ...args)`. */
+  withMessage<A extends unknown[], R>(m: Message, fn: (store: Store, m: Message, ...args: A) => R, ...args: A): R {
+    if (m.tenant_id !== this.tenantId) throw new ServiceError('no_such_record', `no message with id ${m.id}`);
+    return fn(this.raw, m, ...args);
+  }
+
+  /** Adds users to this tenant (admins), audited with this principal; the rows are checked by the caller. */
+  createUsers(users: Parameters<Store['createUsers']>[1]): ReturnType<Store['createUsers']> {
+    this.requireAdmin();
+    return this.raw.createUsers(this.tenantId, users, this.principal.email);
+  }
+
+  /** ZIP password and download facts of a message this principal may see (src/attachments/details.ts). */
+  async attachmentDetails(id: string): Promise<AttachmentDetails> {
+    await this.message(id);
+    return attachmentDetails(this.raw, id);
+  }
+
+  /** The tenant's quarantined mail, newest first (src/inbound/quarantine.ts); users see what is held for them. */
+  quarantine(f: Omit<QuarantineFilter, 'tenantId' | 'recipient'>): Promise<QuarantineItem[]> {
+    return listQuarantine(this.raw, this.quarantineFilter(f));
+  }
+
+  /** How many quarantined messages `quarantine` would list without its page limit. */
+  countQuarantine(f: Omit<QuarantineFilter, 'tenantId' | 'recipient' | 'beforeId' | 'limit'>): Promise<number> {
+    return countQuarantine(this.raw, this.quarantineFilter(f));
+  }
+
+  private quarantineFilter<F extends object>(f: F): F & { tenantId: string; recipient?: string } {
+    return { ...f, tenantId: this.tenantId, ...(this.isAdmin ? {} : { recipient: this.principal.email }) };
   }
 
   requireAdmin(): void {

@@ -38,7 +38,7 @@ async function createChecked(
   rows: Array<Omit<CsvUser, 'generated' | 'line'> & { line?: number }>,
   earlier: CsvError[] = [],
 ) {
-  const errors: CsvError[] = [...earlier, ...(await checkRowsForTenant(scoped.raw, scoped.tenantId, rows))];
+  const errors: CsvError[] = [...earlier, ...(await scoped.ofTenant(checkRowsForTenant, rows))];
   if (errors.length > 0) {
     errors.sort((a, b) => a.line - b.line);
     const message = errors.map((e) => (e.line ? `line ${e.line}: ${e.message}` : e.message)).join('; ');
@@ -58,7 +58,7 @@ async function createChecked(
       passwordHash: await hashPassword(r.password),
     })),
   );
-  await scoped.raw.createUsers(scoped.tenantId, users, scoped.principal.email);
+  await scoped.createUsers(users);
 }
 
 export const userRoutes: RouteSpec[] = [
@@ -111,7 +111,7 @@ export const userRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const query = req.query as { q?: string; after?: string; limit?: number };
-      const page = await pageUsers(ctx.deps.store, scoped.tenantId, query);
+      const page = await scoped.ofTenant(pageUsers, query);
       const sendAs = await scoped.sendAsByUser();
       return {
         total: page.total,
@@ -225,7 +225,7 @@ export const userRoutes: RouteSpec[] = [
         if (change.role && change.role !== 'admin' && user.email === scoped.principal.email) {
           throw new ServiceError('own_role', 'you cannot take away your own admin role (ask another admin)');
         }
-        await changeUser(ctx.deps.store, user, change, scoped.principal.email);
+        await scoped.withUser(user, changeUser, change, scoped.principal.email);
       }
       return { ok: true, ...(maySendAs ? { maySendAs } : {}) };
     },
@@ -247,7 +247,7 @@ export const userRoutes: RouteSpec[] = [
         if (verb === 'disable' && user.email === scoped.principal.email) {
           throw new ServiceError('own_account', 'you cannot disable your own account');
         }
-        return { ok: true, changed: await setUserDisabled(ctx.deps.store, user, verb === 'disable', scoped.principal.email) };
+        return { ok: true, changed: await scoped.withUser(user, setUserDisabled, verb === 'disable', scoped.principal.email) };
       },
     }),
   ),
@@ -271,7 +271,7 @@ export const userRoutes: RouteSpec[] = [
       const user = await scoped.user(emailParam(req));
       const given = (req.body as { password?: string } | undefined)?.password;
       const password = given || generatePassword();
-      const r = await setUserPassword(ctx.deps.store, user, password, scoped.principal.email, scoped.principal.sessionHash);
+      const r = await scoped.withUser(user, setUserPassword, password, scoped.principal.email, scoped.principal.sessionHash);
       return { ok: true, generatedPassword: given ? null : password, sessionsEnded: r.sessionsEnded };
     },
   }),
@@ -287,7 +287,7 @@ export const userRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const user = await scoped.user(emailParam(req));
-      const link = await issuePasswordResetLink(ctx.deps.store, user, scoped.principal.email);
+      const link = await scoped.withUser(user, issuePasswordResetLink, scoped.principal.email);
       return { ok: true, url: `${ctx.deps.config.publicUrl.replace(/\/+$/, '')}${link.path}`, expiresAt: link.expiresAt };
     },
   }),
@@ -301,7 +301,7 @@ export const userRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const user = await scoped.user(emailParam(req));
-      return { ok: true, changed: await resetTwoFactor(ctx.deps.store, user, scoped.principal.email) };
+      return { ok: true, changed: await scoped.withUser(user, resetTwoFactor, scoped.principal.email) };
     },
   }),
 ];

@@ -26,7 +26,7 @@ export const webhookRoutes: RouteSpec[] = [
     schema: { response: object({ items: list(object(webhook)), events: list(oneOfStrings(WEBHOOK_EVENTS)) }) },
     async handler(_req, ctx) {
       const scoped = await ctx.scoped();
-      return { items: await listWebhooks(ctx.deps.store, scoped.tenantId), events: [...WEBHOOK_EVENTS] };
+      return { items: await scoped.ofTenant(listWebhooks), events: [...WEBHOOK_EVENTS] };
     },
   }),
   defineRoute({
@@ -49,7 +49,7 @@ export const webhookRoutes: RouteSpec[] = [
     },
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
-      return addWebhook(ctx.deps.store, scoped.tenantId, req.body as { url: string; events: string[] }, scoped.principal.email);
+      return scoped.ofTenant(addWebhook, req.body as { url: string; events: string[] }, scoped.principal.email);
     },
   }),
   defineRoute({
@@ -66,7 +66,7 @@ export const webhookRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const { id } = req.params as { id: string };
-      await setWebhookEnabled(ctx.deps.store, scoped.tenantId, id, (req.body as { enabled: boolean }).enabled, scoped.principal.email);
+      await scoped.ofTenant(setWebhookEnabled, id, (req.body as { enabled: boolean }).enabled, scoped.principal.email);
       return { ok: true };
     },
   }),
@@ -79,7 +79,7 @@ export const webhookRoutes: RouteSpec[] = [
     schema: { params: idParams, response: okSchema },
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
-      await removeWebhook(ctx.deps.store, scoped.tenantId, (req.params as { id: string }).id, scoped.principal.email);
+      await scoped.ofTenant(removeWebhook, (req.params as { id: string }).id, scoped.principal.email);
       return { ok: true };
     },
   }),
@@ -92,7 +92,7 @@ export const webhookRoutes: RouteSpec[] = [
     schema: { params: idParams, response: object({ eventId: str }) },
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
-      return { eventId: await testWebhook(ctx.deps.store, scoped.tenantId, (req.params as { id: string }).id, scoped.principal.email) };
+      return { eventId: await scoped.ofTenant(testWebhook, (req.params as { id: string }).id, scoped.principal.email) };
     },
   }),
   defineRoute({
@@ -128,7 +128,7 @@ export const webhookRoutes: RouteSpec[] = [
     async handler(req, ctx) {
       const scoped = await ctx.scoped();
       const { webhook: webhookId } = req.query as { webhook?: string };
-      return { items: await listDeliveries(ctx.deps.store, scoped.tenantId, webhookId ? { webhookId } : {}) };
+      return { items: await scoped.ofTenant(listDeliveries, webhookId ? { webhookId } : {}) };
     },
   }),
 ];
