@@ -134,7 +134,9 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
   await cli(['tenant', 'add', 'acme', '--domain', TENANT_DOMAIN, '--inbound-route', `smtp://127.0.0.1:${sink.port}`]);
   await cli(['policy', 'apply', join(dir, 'policy.yaml'), '--tenant', 'acme']);
   await cli(['quarantine', 'settings', '--tenant', 'acme', '--staff-file', join(dir, 'staff.csv'), '--executive', ...EXECUTIVES]);
-  const sekisho = await startBuiltProcess(env, [], START_TIMEOUT_MS);
+  // BENCH_PROFILE=DIR: each Sekisho process writes a V8 CPU profile there when it exits
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const sekisho = await startBuiltProcess(env, profile, START_TIMEOUT_MS);
   const pids = () => processTree(sekisho.child.pid!);
   const label = `Sekisho (processes: ${o.processes})`;
   let offset = 0;

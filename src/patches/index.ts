@@ -1,10 +1,11 @@
-// The changes Sekisho makes to three libraries' behaviour (smtp-server, nodemailer, postal-mime),
+// The changes Sekisho makes to four libraries' behaviour (smtp-server, nodemailer, postal-mime, mailauth),
 // applied by one applyPatches() when a process or analysis thread starts. Each patch was written
 // against one exact version (the one package.json pins); applyPatches() refuses — throws, so
 // `sekisho start` stops with one line — when another version is installed, because a patch that
 // reaches into a library's internals must be re-read before it runs on code it was not made for.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { patchMailauth } from './mailauth.ts';
 import { patchNodemailer } from './nodemailer.ts';
 import { patchPostalMime } from './postal-mime.ts';
 import { patchSmtpServer } from './smtp-server.ts';
@@ -14,6 +15,7 @@ export const PATCHES = [
   { library: 'smtp-server', writtenFor: '3.21.6', apply: patchSmtpServer },
   { library: 'nodemailer', writtenFor: '10.6.1', apply: patchNodemailer },
   { library: 'postal-mime', writtenFor: '4.0.0', apply: patchPostalMime },
+  { library: 'mailauth', writtenFor: '7.1.0', apply: patchMailauth },
 ] as const;
 
 export class PatchedLibraryMismatch extends Error {
