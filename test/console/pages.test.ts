@@ -39,6 +39,8 @@ const ADMIN_PAGES = [
   'settings',
   'security',
 ];
+/** the pages a plain user has */
+const USER_PAGES = ['held', 'sent', 'quarantine', 'security'];
 /** Tab presses allowed to reach the first row that opens something (past the header and filters) */
 const MAX_TABS = 120;
 const WIDTHS = [1366, 375];
@@ -212,6 +214,8 @@ for (const kind of backends()) {
     }
 
     const icons = new Map<string, string[]>();
+    /** lang, width and page of every walk where a row was opened from the keyboard */
+    const openedByKeyboard = new Set<string>();
     /** The favicon the page names is served as an image; asked once per address. */
     async function served(href: string): Promise<string[]> {
       if (!icons.has(href)) {
@@ -226,7 +230,7 @@ for (const kind of backends()) {
      * A keyboard user tabs from the top of the page to the first row that opens something and
      * presses Enter: the row must be reached and must open (the address changes or a preview opens).
      */
-    async function rowsByKeyboard(): Promise<string[]> {
+    async function rowsByKeyboard(where: string): Promise<string[]> {
       if (!(await page.locator('tr.clickable').count())) return [];
       await page.evaluate(() => {
         (document.activeElement as HTMLElement | null)?.blur();
@@ -247,6 +251,7 @@ for (const kind of backends()) {
           } catch {
             return ['Enter on a focused row opened nothing'];
           }
+          openedByKeyboard.add(where);
           return [];
         }
       }
@@ -276,7 +281,20 @@ for (const kind of backends()) {
             const file = name.startsWith('messages/') ? 'message' : name;
             await page.screenshot({ path: join(shots, `${lang}-${width}-${file}.png`), fullPage: true });
             problems.push(...(await inspect(lang, width)).map((p) => `${lang} ${width} ${name}: ${p}`));
-            problems.push(...(await rowsByKeyboard()).map((p) => `${lang} ${width} ${name}: ${p}`));
+            problems.push(...(await rowsByKeyboard(`${lang} ${width} ${name}`)).map((p) => `${lang} ${width} ${name}: ${p}`));
+          }
+        }
+        // a plain user's pages (their own sent mail opens from its row)
+        await login(USER);
+        for (const width of WIDTHS) {
+          await page.setViewportSize({ width, height: 900 });
+          for (const name of USER_PAGES) {
+            await page.goto(`${h.http}/console/#${name}`);
+            await settled();
+            await page.screenshot({ path: join(shots, `${lang}-${width}-user-${name}.png`), fullPage: true });
+            problems.push(...(await inspect(lang, width)).map((p) => `${lang} ${width} user ${name}: ${p}`));
+            const where = `${lang} ${width} user ${name}`;
+            problems.push(...(await rowsByKeyboard(where)).map((p) => `${where}: ${p}`));
           }
         }
         // the operator's own page: the tenant list
@@ -288,10 +306,17 @@ for (const kind of backends()) {
           await page.getByTestId('tenant-list').waitFor();
           await page.screenshot({ path: join(shots, `${lang}-${width}-tenants.png`), fullPage: true });
           problems.push(...(await inspect(lang, width)).map((p) => `${lang} ${width} tenants: ${p}`));
-          problems.push(...(await rowsByKeyboard()).map((p) => `${lang} ${width} tenants: ${p}`));
+          problems.push(...(await rowsByKeyboard(`${lang} ${width} tenants`)).map((p) => `${lang} ${width} tenants: ${p}`));
         }
       }
       assert.deepEqual(problems, []);
+      for (const lang of ['ja', 'en']) {
+        for (const width of WIDTHS) {
+          for (const where of ['messages', 'user sent', 'tenants']) {
+            assert.ok(openedByKeyboard.has(`${lang} ${width} ${where}`), `a row on ${where} opened from the keyboard (${lang} ${width})`);
+          }
+        }
+      }
       assert.deepEqual(consoleErrors, []);
       assert.deepEqual(badAnswers, []);
     });
@@ -392,5 +417,3 @@ for (const kind of backends()) {
     });
   });
 }
-
-void USER;
