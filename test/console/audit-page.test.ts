@@ -6,10 +6,10 @@
 // Screenshots: test-output/screenshots/audit/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openConsole, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, USER } from '../helpers/instance.ts';
 import { parseCsv } from '../helpers/csv.ts';
@@ -22,10 +22,9 @@ const encoded = `=?UTF-8?B?${Buffer.from(SUBJECT).toString('base64')}?=`;
 for (const kind of backends()) {
   describe(`audit page in chromium on ${kind}`, () => {
     let h: Harness;
-    let ctx: BrowserContext;
+    let browser: OpenBrowser;
     let page: Page;
-    let profile: string;
-    const consoleErrors: string[] = [];
+    let consoleErrors: string[] = [];
     const shots = join(process.cwd(), 'test-output', 'screenshots', 'audit', kind);
 
     before(async () => {
@@ -35,31 +34,11 @@ for (const kind of backends()) {
       await assert.rejects(submit(h, mail(encoded, { to: 'list@gmail.com' }), { to: ['list@gmail.com'] }), /550/);
       await submit(h, mail('HOLDMANUAL 見積書'), { to: ['partner@example.net'] });
       mkdirSync(shots, { recursive: true });
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        timezoneId: 'Asia/Tokyo',
-        viewport: { width: 1366, height: 900 },
-        acceptDownloads: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
-      });
-      await ctx.addInitScript('window.__name = (f) => f');
-      page = ctx.pages()[0] ?? (await ctx.newPage());
-      page.on('console', (m) => {
-        if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
-      await page.goto(`${h.http}/console/`);
-      await page.fill('input[name=email]', 'admin@acme.example');
-      await page.fill('input[name=password]', PASSWORD);
-      await page.click('button[type=submit]');
-      await page.locator('main h2').first().waitFor();
+      browser = await openConsole({ baseUrl: h.http, user: 'admin@acme.example', password: PASSWORD, width: 1366, acceptDownloads: true });
+      ({ page, errors: consoleErrors } = browser);
     });
     after(async () => {
-      await ctx?.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await h.stop();
     });
 

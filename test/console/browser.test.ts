@@ -6,10 +6,10 @@
 // go to test-output/screenshots (docs/screenshots holds a committed set).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { logIn, openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, USER } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
@@ -23,9 +23,8 @@ const XSS = 'HOLDMANUAL <img src=x onerror=alert(1)><script>alert(2)</script>';
 for (const kind of backends()) {
   describe(`console in chromium on ${kind}`, () => {
     let h: Harness;
-    let ctx: BrowserContext;
+    let browser: OpenBrowser;
     let page: Page;
-    let profile: string;
     const dialogs: string[] = [];
     const remote: string[] = [];
     const ids: Record<string, string> = {};
@@ -42,26 +41,9 @@ for (const kind of backends()) {
       ids.approve = await submit(h, mail('APPROVE 契約書ドラフト'), { to: ['partner@example.net'] });
       ids.html = await submit(h, Buffer.from(hostileHtmlMail({ keyword: 'APPROVE', from: USER })), { to: ['partner@example.net'] });
       ids.reject = await submit(h, mail('APPROVE 誤送信の疑い'), { to: ['partner@example.net'] });
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
       mkdirSync(SHOTS, { recursive: true });
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        timezoneId: 'Asia/Tokyo',
-        viewport: { width: 1280, height: 800 },
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-dev-shm-usage',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
-      page = ctx.pages()[0] ?? (await ctx.newPage());
+      browser = await openBrowser({ width: 1280, height: 800 });
+      ({ page } = browser);
       page.on('request', (r) => {
         if (r.url().includes(REMOTE_IMAGE_HOST)) remote.push(r.url());
       });
@@ -71,18 +53,12 @@ for (const kind of backends()) {
       });
     });
     after(async () => {
-      await ctx?.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await h.stop();
     });
 
     async function loginAs(email: string) {
-      await ctx.clearCookies();
-      await page.goto(`${h.http}/console/`);
-      await page.fill('input[name=email]', email);
-      await page.fill('input[name=password]', PASSWORD);
-      await page.click('button[type=submit]');
-      await page.waitForSelector('[data-testid=who]');
+      await logIn(page, { baseUrl: h.http, user: email, password: PASSWORD, ready: '[data-testid=who]' });
     }
 
     const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}-${kind}.png`) });

@@ -6,10 +6,10 @@
 // test-output/screenshots.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { logIn, openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, USER } from '../helpers/instance.ts';
 import { iso2022jpMail, JA_ATTACHMENT, JA_BODY_LINE } from '../helpers/view-mail.ts';
@@ -23,11 +23,10 @@ const BCC = 'hidden@newco.example';
 for (const kind of backends()) {
   describe(`confirmation sheet in chromium on ${kind}`, () => {
     let h: Harness;
-    let ctx: BrowserContext;
+    let browser: OpenBrowser;
     let page: Page;
-    let profile: string;
     let id: string;
-    const errors: string[] = [];
+    let errors: string[] = [];
 
     before(async () => {
       h = await startHarness(kind);
@@ -35,31 +34,12 @@ for (const kind of backends()) {
       await submit(h, raw('plain'), { to: [TO] });
       id = await submit(h, raw('CONFIRMME'), { to: [TO, CC, BCC] });
       await waitState(h, id, 'awaiting_confirmation');
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
       mkdirSync(SHOTS, { recursive: true });
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        timezoneId: 'Asia/Tokyo',
-        viewport: { width: 1366, height: 900 },
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-dev-shm-usage',
-          '--disable-background-networking',
-          '--no-first-run',
-        ],
-      });
-      page = ctx.pages()[0] ?? (await ctx.newPage());
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
+      browser = await openBrowser({ width: 1366 });
+      ({ page, errors } = browser);
     });
     after(async () => {
-      await ctx?.close();
-      if (profile) rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await h.stop();
     });
 
@@ -75,11 +55,7 @@ for (const kind of backends()) {
     }
 
     it('ja and en at 375 px: the sheet marks 社外 and 初めての宛先, 送信 stays disabled', async () => {
-      await page.goto(`${h.http}/console/`);
-      await page.fill('input[name=email]', USER);
-      await page.fill('input[name=password]', PASSWORD);
-      await page.click('button[type=submit]');
-      await page.waitForSelector('[data-testid=who]');
+      await logIn(page, { baseUrl: h.http, user: USER, password: PASSWORD, ready: '[data-testid=who]' });
       await page.goto(`${h.http}/console/#held`);
       await page.waitForSelector(`tr[data-id="${id}"]`);
       // the language switch is in the folded menu on a phone: switch at 1366, look at 375

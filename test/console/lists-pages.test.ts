@@ -8,10 +8,10 @@
 // Screenshots: test-output/screenshots/lists/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { logIn, openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
@@ -77,10 +77,9 @@ for (const kind of backends()) {
     let sink: Sink;
     let inst: TestInstance;
     let http: string;
-    let ctx: BrowserContext;
+    let browser: OpenBrowser;
     let page: Page;
-    let profile: string;
-    const errors: string[] = [];
+    let errors: string[] = [];
     const shots = join(process.cwd(), 'test-output', 'screenshots', 'lists', kind);
 
     const queued = async (raw: Buffer, to: string) => {
@@ -122,39 +121,18 @@ for (const kind of backends()) {
         'the block notice',
       );
       mkdirSync(shots, { recursive: true });
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        timezoneId: 'Asia/Tokyo',
-        viewport: { width: 1366, height: 900 },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
-      });
-      await ctx.addInitScript('window.__name = (f) => f');
-      page = ctx.pages()[0] ?? (await ctx.newPage());
-      page.on('console', (m) => {
-        // the backwards date range is answered 400 on purpose; any other console error counts
-        if (m.type() === 'error' && !/status of 400/.test(m.text())) errors.push(`${page.url()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+      // the backwards date range is answered 400 on purpose; any other console error counts
+      browser = await openBrowser({ width: 1366, provoked: /status of 400/ });
+      ({ page, errors } = browser);
     });
     after(async () => {
-      await ctx?.close();
-      if (profile) rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await inst.stop();
       await sink.close();
     });
 
     const loginAs = async (email: string, lang: 'ja' | 'en') => {
-      await ctx.clearCookies();
-      await page.goto(`${http}/console/`);
-      await page.evaluate((l) => localStorage.setItem('sekisho.lang', l), lang);
-      await page.reload();
-      await page.fill('input[name=email]', email);
-      await page.fill('input[name=password]', PASSWORD);
-      await page.click('button[type=submit]');
-      await page.locator('main h2').first().waitFor();
+      await logIn(page, { baseUrl: http, user: email, password: PASSWORD, lang });
     };
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     const shot = async (name: string, lang: string, width: number) => {

@@ -1,17 +1,19 @@
-// Every console page in real Chromium, as a Japanese and an English admin, at 1366 px and at
-// 375 px (a phone), over SQLite and PostgreSQL, with mail submitted over SMTP. On each page:
-// a screenshot (test-output/screenshots/pages/), Japanese screens show no English codes or raw
-// JSON, English screens no Japanese (but names), every input has a label, text meets AA
-// contrast, and at 375 px nothing is wider than the screen, the navigation is folded and tables
-// are lists. Across the walk: the browser console logs no error and every API answer matches the
-// published OpenAPI schema. Also: an operator's tenant survives a reload and a deep link, rows
-// open with Enter, and 送信取り消し asks first in the console's own dialog.
+// Every console page in real Chromium, as a Japanese and an English admin (and the operator's
+// tenant list), at 1366 px and at 375 px (a phone), over SQLite and PostgreSQL, with mail
+// submitted over SMTP. On each page: a screenshot (test-output/screenshots/pages/), Japanese
+// screens show no English codes or raw JSON, English screens no Japanese (but names), every input
+// has an accessible name, text meets AA contrast, the base font is 14 px, a favicon is named and
+// served, a row that opens something is reached with Tab and opened with Enter, and at 375 px
+// nothing is wider than the screen, the navigation is folded and tables are lists. Across the
+// walk: the browser console logs no error and every API answer matches the published OpenAPI
+// schema. Also: an operator's tenant survives a reload and a deep link, and 送信取り消し asks
+// first in the console's own dialog.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { logIn, openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, USER } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
@@ -22,7 +24,25 @@ import { runRetention } from '../../src/retention/retention-run.ts';
 import { blobStoreFor } from '../../src/blob/blob-store-for.ts';
 import ja from '../../console/src/i18n/ja.json' with { type: 'json' };
 
-const ADMIN_PAGES = ['dashboard', 'audit', 'held', 'sent', 'approvals', 'quarantine', 'messages', 'policy', 'users', 'domains', 'security'];
+const ADMIN_PAGES = [
+  'dashboard',
+  'audit',
+  'held',
+  'sent',
+  'approvals',
+  'quarantine',
+  'messages',
+  'policy',
+  'users',
+  'domains',
+  'webhooks',
+  'settings',
+  'security',
+];
+/** the pages a plain user has */
+const USER_PAGES = ['held', 'sent', 'quarantine', 'security'];
+/** Tab presses allowed to reach the first row that opens something (past the header and filters) */
+const MAX_TABS = 120;
 const WIDTHS = [1366, 375];
 
 /** English codes that must not reach a Japanese screen: states, action names, event types, JSON. */
@@ -42,10 +62,10 @@ const JAPANESE = /[\u3040-\u30ff\u3400-\u9fff\uff01-\uff60]/;
 for (const kind of backends()) {
   describe(`console pages in chromium on ${kind}`, () => {
     let h: Harness;
+    let browser: OpenBrowser;
     let ctx: BrowserContext;
     let page: Page;
-    let profile: string;
-    const consoleErrors: string[] = [];
+    let consoleErrors: string[] = [];
     const badAnswers: string[] = [];
     const ids: Record<string, string> = {};
     const shots = join(process.cwd(), 'test-output', 'screenshots', 'pages', kind);
@@ -69,22 +89,8 @@ for (const kind of backends()) {
       );
       await waitState(h, ids.sent, 'delivered');
       mkdirSync(shots, { recursive: true });
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        timezoneId: 'Asia/Tokyo',
-        viewport: { width: 1366, height: 900 },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
-      });
-      // tsx keeps function names with a __name() helper that the page does not have
-      await ctx.addInitScript('window.__name = (f) => f');
-      page = ctx.pages()[0] ?? (await ctx.newPage());
-      page.on('console', (m) => {
-        if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+      browser = await openBrowser({ width: 1366 });
+      ({ ctx, page, errors: consoleErrors } = browser);
       const check = answerChecker();
       page.on('response', async (r) => {
         if (!new URL(r.url()).pathname.startsWith('/api/') || r.status() !== 200) return;
@@ -96,18 +102,12 @@ for (const kind of backends()) {
       });
     });
     after(async () => {
-      await ctx?.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await h.stop();
     });
 
     async function login(email: string) {
-      await ctx.clearCookies();
-      await page.goto(`${h.http}/console/`);
-      await page.fill('input[name=email]', email);
-      await page.fill('input[name=password]', PASSWORD);
-      await page.click('button[type=submit]');
-      await page.locator('main h2').first().waitFor();
+      await logIn(page, { baseUrl: h.http, user: email, password: PASSWORD });
     }
 
     async function switchTo(lang: 'ja' | 'en') {
@@ -128,9 +128,19 @@ for (const kind of backends()) {
           const r = (el as HTMLElement).getBoundingClientRect();
           return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
         };
+        // the accessible name: a label's text, aria-label, the text of aria-labelledby, or a title
+        const nameOf = (el: Element) =>
+          [
+            ...[...((el as HTMLInputElement).labels ?? [])].map((l) => l.textContent ?? ''),
+            el.getAttribute('aria-label') ?? '',
+            ...(el.getAttribute('aria-labelledby') ?? '').split(' ').map((id) => (id && document.getElementById(id)?.textContent) || ''),
+            el.getAttribute('title') ?? '',
+          ]
+            .join('')
+            .trim();
         const unlabelled = [...document.querySelectorAll('input, select, textarea')]
           .filter((el) => visible(el) && (el as HTMLInputElement).type !== 'hidden')
-          .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
+          .filter((el) => !nameOf(el))
           .map((el) => el.outerHTML.slice(0, 120));
         // contrast of every visible text against the first opaque background behind it
         const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
@@ -179,6 +189,8 @@ for (const kind of backends()) {
           hasNav: !!document.querySelector('nav'),
           tdDisplay: table ? getComputedStyle(table).display : null,
           baseFont: getComputedStyle(document.documentElement).fontSize,
+          bodyFont: parseFloat(getComputedStyle(document.body).fontSize),
+          icon: document.querySelector<HTMLLinkElement>('link[rel~=icon]')?.href ?? null,
         };
       });
       if (lang === 'ja') {
@@ -190,12 +202,60 @@ for (const kind of backends()) {
       if (facts.unlabelled.length) problems.push(`inputs without a label: ${facts.unlabelled.join(' | ')}`);
       if (facts.lowContrast.length) problems.push(`text below AA contrast: ${facts.lowContrast.join(' | ')}`);
       if (facts.baseFont !== '14px') problems.push(`base font ${facts.baseFont}`);
+      if (facts.bodyFont < 14) problems.push(`body font ${facts.bodyFont}px`);
+      if (!facts.icon) problems.push('no favicon link');
+      else problems.push(...(await served(facts.icon)));
       if (width === 375) {
         if (facts.overflow > 1) problems.push(`${facts.overflow}px wider than the screen`);
         if (facts.hasNav && facts.navVisible) problems.push('navigation not folded');
         if (facts.tdDisplay && facts.tdDisplay === 'table-cell') problems.push('table not shown as a list');
       }
       return problems;
+    }
+
+    const icons = new Map<string, string[]>();
+    /** lang, width and page of every walk where a row was opened from the keyboard */
+    const openedByKeyboard = new Set<string>();
+    /** The favicon the page names is served as an image; asked once per address. */
+    async function served(href: string): Promise<string[]> {
+      if (!icons.has(href)) {
+        const r = await page.request.get(href);
+        const type = r.headers()['content-type'] ?? '';
+        icons.set(href, r.status() === 200 && type.startsWith('image/') ? [] : [`favicon ${href}: ${r.status()} ${type}`]);
+      }
+      return icons.get(href)!;
+    }
+
+    /**
+     * A keyboard user tabs from the top of the page to the first row that opens something and
+     * presses Enter: the row must be reached and must open (the address changes or a preview opens).
+     */
+    async function rowsByKeyboard(where: string): Promise<string[]> {
+      if (!(await page.locator('tr.clickable').count())) return [];
+      await page.evaluate(() => {
+        (document.activeElement as HTMLElement | null)?.blur();
+        window.scrollTo(0, 0);
+      });
+      for (let i = 0; i < MAX_TABS; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(() => !!document.activeElement?.matches('tr.clickable'))) {
+          const before = page.url();
+          const expandedBefore = await page.locator('tr.expanded').count();
+          await page.keyboard.press('Enter');
+          try {
+            await page.waitForFunction(
+              ([url, n]) => location.href !== url || document.querySelectorAll('tr.expanded').length !== n,
+              [before, expandedBefore] as const,
+              { timeout: 5000 },
+            );
+          } catch {
+            return ['Enter on a focused row opened nothing'];
+          }
+          openedByKeyboard.add(where);
+          return [];
+        }
+      }
+      return [`no row that opens something reached in ${MAX_TABS} Tab presses`];
     }
 
     it('an admin walks every page in ja and en at 1366 and 375 px', async () => {
@@ -221,10 +281,42 @@ for (const kind of backends()) {
             const file = name.startsWith('messages/') ? 'message' : name;
             await page.screenshot({ path: join(shots, `${lang}-${width}-${file}.png`), fullPage: true });
             problems.push(...(await inspect(lang, width)).map((p) => `${lang} ${width} ${name}: ${p}`));
+            problems.push(...(await rowsByKeyboard(`${lang} ${width} ${name}`)).map((p) => `${lang} ${width} ${name}: ${p}`));
           }
+        }
+        // a plain user's pages (their own sent mail opens from its row)
+        await login(USER);
+        for (const width of WIDTHS) {
+          await page.setViewportSize({ width, height: 900 });
+          for (const name of USER_PAGES) {
+            await page.goto(`${h.http}/console/#${name}`);
+            await settled();
+            await page.screenshot({ path: join(shots, `${lang}-${width}-user-${name}.png`), fullPage: true });
+            problems.push(...(await inspect(lang, width)).map((p) => `${lang} ${width} user ${name}: ${p}`));
+            const where = `${lang} ${width} user ${name}`;
+            problems.push(...(await rowsByKeyboard(where)).map((p) => `${where}: ${p}`));
+          }
+        }
+        // the operator's own page: the tenant list
+        await login('ops@sekisho.example');
+        for (const width of WIDTHS) {
+          await page.setViewportSize({ width, height: 900 });
+          await page.goto(`${h.http}/console/#tenants`);
+          await settled();
+          await page.getByTestId('tenant-list').waitFor();
+          await page.screenshot({ path: join(shots, `${lang}-${width}-tenants.png`), fullPage: true });
+          problems.push(...(await inspect(lang, width)).map((p) => `${lang} ${width} tenants: ${p}`));
+          problems.push(...(await rowsByKeyboard(`${lang} ${width} tenants`)).map((p) => `${lang} ${width} tenants: ${p}`));
         }
       }
       assert.deepEqual(problems, []);
+      for (const lang of ['ja', 'en']) {
+        for (const width of WIDTHS) {
+          for (const where of ['messages', 'user sent', 'tenants']) {
+            assert.ok(openedByKeyboard.has(`${lang} ${width} ${where}`), `a row on ${where} opened from the keyboard (${lang} ${width})`);
+          }
+        }
+      }
       assert.deepEqual(consoleErrors, []);
       assert.deepEqual(badAnswers, []);
     });
@@ -325,5 +417,3 @@ for (const kind of backends()) {
     });
   });
 }
-
-void USER;

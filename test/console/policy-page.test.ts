@@ -6,10 +6,9 @@
 // the browser console stays clean. Screenshots in test-output/screenshots/policy/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { logIn, openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, type TestInstance } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
@@ -38,11 +37,10 @@ const CASES = [
 for (const kind of backends()) {
   describe(`policy page in chromium on ${kind}`, () => {
     let inst: TestInstance;
-    let ctx: BrowserContext;
+    let browser: OpenBrowser;
     let page: Page;
-    let profile: string;
     let http: string;
-    const errors: string[] = [];
+    let errors: string[] = [];
     /** answers that differ from the published OpenAPI schemas (the console's types) */
     const badAnswers: string[] = [];
     const shots = join(process.cwd(), 'test-output', 'screenshots', 'policy', kind);
@@ -55,21 +53,8 @@ for (const kind of backends()) {
         [{ email: ADMIN, passwordHash: await hashPassword(PASSWORD), role: 'admin' }],
         'test',
       );
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        timezoneId: 'Asia/Tokyo',
-        viewport: { width: 1366, height: 900 },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
-      });
-      await ctx.addInitScript('window.__name = (f) => f');
-      page = ctx.pages()[0] ?? (await ctx.newPage());
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
+      browser = await openBrowser({ width: 1366 });
+      ({ page, errors } = browser);
       const check = answerChecker();
       page.on('response', async (r) => {
         if (!new URL(r.url()).pathname.startsWith('/api/') || r.status() !== 200) return;
@@ -81,8 +66,7 @@ for (const kind of backends()) {
       });
     });
     after(async () => {
-      await ctx?.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await inst.stop();
     });
 
@@ -97,14 +81,7 @@ for (const kind of backends()) {
         const base = await applyPolicy(store, inst.tenantId, BASE, 'test');
         assert.ok(base.ok);
         await page.setViewportSize({ width: c.width, height: 900 });
-        await ctx.clearCookies();
-        await page.goto(`${http}/console/`);
-        await page.evaluate((l) => localStorage.setItem('sekisho.lang', l), c.lang);
-        await page.reload();
-        await page.fill('input[name=email]', ADMIN);
-        await page.fill('input[name=password]', PASSWORD);
-        await page.click('button[type=submit]');
-        await page.locator('main h2').first().waitFor();
+        await logIn(page, { baseUrl: http, user: ADMIN, password: PASSWORD, lang: c.lang });
         await page.goto(`${http}/console/#policy`);
 
         // the form: hold 15 minutes, a sender confirmation, forced BCC and web download for the

@@ -4,10 +4,9 @@
 // viewer's language — and the same event is now shown in Berlin time, with no console errors.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { logIn, openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
@@ -29,10 +28,9 @@ for (const kind of backends()) {
   describe(`tenant time zone form on ${kind}`, () => {
     let inst: TestInstance;
     let http: string;
-    let ctx: BrowserContext;
+    let browser: OpenBrowser;
     let page: Page;
-    let profile: string;
-    const errors: string[] = [];
+    let errors: string[] = [];
     const shots = join(process.cwd(), 'test-output', 'screenshots', 'tenant-zone', kind);
 
     before(async () => {
@@ -41,26 +39,11 @@ for (const kind of backends()) {
       const store = inst.sekisho.store;
       await store.createUsers(inst.tenantId, [{ email: ADMIN, passwordHash: await hashPassword(PASSWORD), role: 'admin' }], 'test');
       await store.db.updateTable('users').set({ created_at: CREATED }).where('email', '=', USER).execute();
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        // the browser's own zone is neither: the console must not use it
-        timezoneId: 'America/Los_Angeles',
-        viewport: { width: 1366, height: 900 },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
-      });
-      await ctx.addInitScript('window.__name = (f) => f');
-      page = ctx.pages()[0] ?? (await ctx.newPage());
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
+      browser = await openBrowser({ width: 1366, timezoneId: 'America/Los_Angeles' });
+      ({ page, errors } = browser);
     });
     after(async () => {
-      await ctx?.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await inst.stop();
     });
 
@@ -78,14 +61,7 @@ for (const kind of backends()) {
         const store = inst.sekisho.store;
         await setTenantProfile(store, (await store.tenantById(inst.tenantId))!, { timeZone: 'Asia/Tokyo' }, 'test');
         await page.setViewportSize({ width, height: 900 });
-        await ctx.clearCookies();
-        await page.goto(`${http}/console/`);
-        await page.evaluate((l) => localStorage.setItem('sekisho.lang', l), lang);
-        await page.reload();
-        await page.fill('input[name=email]', ADMIN);
-        await page.fill('input[name=password]', PASSWORD);
-        await page.click('button[type=submit]');
-        await page.locator('main h2').first().waitFor();
+        await logIn(page, { baseUrl: http, user: ADMIN, password: PASSWORD, lang });
 
         await openUserSettings();
         await page.getByText(SHOWN[lang].tokyo).first().waitFor();

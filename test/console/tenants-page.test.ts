@@ -4,10 +4,9 @@
 // and the tenant stays in the URL across a reload; no console errors.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, type TestInstance } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
@@ -22,10 +21,10 @@ for (const kind of backends()) {
   describe(`operator tenant list on ${kind}`, () => {
     let inst: TestInstance;
     let http: string;
+    let browser: OpenBrowser;
     let ctx: BrowserContext;
     let page: Page;
-    let profile: string;
-    const errors: string[] = [];
+    let errors: string[] = [];
     const shots = join(process.cwd(), 'test-output', 'screenshots', 'tenants', kind);
 
     before(async () => {
@@ -35,25 +34,11 @@ for (const kind of backends()) {
       const pw = await hashPassword(PASSWORD);
       await store.createUsers(inst.tenantId, [{ email: ADMIN, passwordHash: pw, role: 'admin' }], 'test');
       await addOperator(store, OPS, pw, 'test');
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        timezoneId: 'Asia/Tokyo',
-        viewport: { width: 1366, height: 900 },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
-      });
-      await ctx.addInitScript('window.__name = (f) => f');
-      page = ctx.pages()[0] ?? (await ctx.newPage());
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
+      browser = await openBrowser({ width: 1366 });
+      ({ ctx, page, errors } = browser);
     });
     after(async () => {
-      await ctx?.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await inst.stop();
     });
 

@@ -5,10 +5,9 @@
 // once and the second use is refused in the viewer's language; no console errors.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
 import { stepOf, totpAt } from '../../src/console/session/totp.ts';
@@ -16,37 +15,23 @@ import { stepOf, totpAt } from '../../src/console/session/totp.ts';
 for (const kind of backends()) {
   describe(`two-factor enrolment in chromium on ${kind}`, () => {
     let inst: TestInstance;
+    let browser: OpenBrowser;
     let ctx: BrowserContext;
     let page: Page;
-    let profile: string;
     let http: string;
-    const errors: string[] = [];
+    let errors: string[] = [];
     const shots = join(process.cwd(), 'test-output', 'screenshots', 'two-factor', kind);
 
     before(async () => {
       inst = await startInstance(kind);
       http = `http://127.0.0.1:${inst.sekisho.ports.http}`;
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        timezoneId: 'Asia/Tokyo',
-        viewport: { width: 375, height: 800 },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
-      });
-      await ctx.addInitScript('window.__name = (f) => f');
-      page = ctx.pages()[0] ?? (await ctx.newPage());
-      page.on('console', (m) => {
-        // the refusals this test provokes (a wrong code: 400, a used backup code: 401) are logged by the
-        // browser as failed loads; every other console error counts
-        if (m.type() === 'error' && !/status of 40[01]/.test(m.text())) errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
+      // the refusals this test provokes (a wrong code: 400, a used backup code: 401) are logged by the
+      // browser as failed loads; every other console error counts
+      browser = await openBrowser({ width: 375, height: 800, provoked: /status of 40[01]/ });
+      ({ ctx, page, errors } = browser);
     });
     after(async () => {
-      await ctx?.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await inst.stop();
     });
 

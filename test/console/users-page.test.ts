@@ -8,10 +8,9 @@
 // does not work twice, an expired link says so, and a disabled user gets none.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { logIn, openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
@@ -21,11 +20,11 @@ const ADMIN = 'admin@acme.example';
 for (const kind of backends()) {
   describe(`users page actions in chromium at 375 px on ${kind}`, () => {
     let inst: TestInstance;
+    let browser: OpenBrowser;
     let ctx: BrowserContext;
     let page: Page;
-    let profile: string;
     let http: string;
-    const errors: string[] = [];
+    let errors: string[] = [];
     const shots = join(process.cwd(), 'test-output', 'screenshots', 'users', kind);
 
     before(async () => {
@@ -36,37 +35,16 @@ for (const kind of backends()) {
         [{ email: ADMIN, passwordHash: await hashPassword(PASSWORD), role: 'admin' }],
         'test',
       );
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        timezoneId: 'Asia/Tokyo',
-        viewport: { width: 375, height: 800 },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
-      });
-      await ctx.addInitScript('window.__name = (f) => f');
-      page = ctx.pages()[0] ?? (await ctx.newPage());
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
+      browser = await openBrowser({ width: 375, height: 800 });
+      ({ ctx, page, errors } = browser);
     });
     after(async () => {
-      await ctx?.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await inst.stop();
     });
 
     async function login(email: string, password = PASSWORD) {
-      await ctx.clearCookies();
-      await page.goto(`${http}/console/`);
-      await page.evaluate(() => localStorage.setItem('sekisho.lang', 'ja'));
-      await page.reload();
-      await page.fill('input[name=email]', email);
-      await page.fill('input[name=password]', password);
-      await page.click('button[type=submit]');
-      await page.locator('main h2').first().waitFor();
+      await logIn(page, { baseUrl: http, user: email, password, lang: 'ja' });
     }
 
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

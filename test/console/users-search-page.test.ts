@@ -4,10 +4,9 @@
 // browser console errors besides the import's deliberate 400.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { logIn, openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, type TestInstance } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
@@ -24,11 +23,10 @@ const BAD_CSV = [
 for (const kind of backends()) {
   describe(`users search and CSV import in chromium on ${kind}`, () => {
     let inst: TestInstance;
-    let ctx: BrowserContext;
+    let browser: OpenBrowser;
     let page: Page;
-    let profile: string;
     let http: string;
-    const errors: string[] = [];
+    let errors: string[] = [];
     const shots = join(process.cwd(), 'test-output', 'screenshots', 'users-search', kind);
 
     before(async () => {
@@ -47,26 +45,12 @@ for (const kind of backends()) {
         })),
         'test',
       );
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        timezoneId: 'Asia/Tokyo',
-        viewport: { width: 375, height: 800 },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
-      });
-      await ctx.addInitScript('window.__name = (f) => f');
-      page = ctx.pages()[0] ?? (await ctx.newPage());
-      page.on('console', (m) => {
-        // the import of the bad file is answered 400 on purpose; any other console error counts
-        if (m.type() === 'error' && !/status of 400/.test(m.text())) errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
+      // the import of the bad file is answered 400 on purpose; any other console error counts
+      browser = await openBrowser({ width: 375, height: 800, provoked: /status of 400/ });
+      ({ page, errors } = browser);
     });
     after(async () => {
-      await ctx?.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await inst.stop();
     });
 
@@ -102,14 +86,7 @@ for (const kind of backends()) {
     ] as const) {
       it(`${lang} at ${width} px: search, paging, and three bad CSV rows at once`, async () => {
         await page.setViewportSize({ width, height: 900 });
-        await ctx.clearCookies();
-        await page.goto(`${http}/console/`);
-        await page.evaluate((l) => localStorage.setItem('sekisho.lang', l), lang);
-        await page.reload();
-        await page.fill('input[name=email]', ADMIN);
-        await page.fill('input[name=password]', PASSWORD);
-        await page.click('button[type=submit]');
-        await page.locator('main h2').first().waitFor();
+        await logIn(page, { baseUrl: http, user: ADMIN, password: PASSWORD, lang });
         await page.goto(`${http}/console/#users`);
         await page.getByTestId('users-count').getByText(words.all).waitFor();
 

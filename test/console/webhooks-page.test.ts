@@ -5,12 +5,11 @@
 // no English codes on the Japanese page, no browser console errors, every answer as published.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { logIn, openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, type TestInstance } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
@@ -56,14 +55,13 @@ const WORDS = {
 for (const kind of backends()) {
   describe(`webhooks page in chromium on ${kind}`, () => {
     let inst: TestInstance;
-    let ctx: BrowserContext;
+    let browser: OpenBrowser;
     let page: Page;
-    let profile: string;
     let http: string;
     let receiver: Server;
     let receiverUrl: string;
     let received = 0;
-    const errors: string[] = [];
+    let errors: string[] = [];
     const badAnswers: string[] = [];
     const shots = join(process.cwd(), 'test-output', 'screenshots', 'webhooks', kind);
 
@@ -84,21 +82,8 @@ for (const kind of backends()) {
         [{ email: ADMIN, passwordHash: await hashPassword(PASSWORD), role: 'admin' }],
         'test',
       );
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        timezoneId: 'Asia/Tokyo',
-        viewport: { width: 375, height: 800 },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
-      });
-      await ctx.addInitScript('window.__name = (f) => f');
-      page = ctx.pages()[0] ?? (await ctx.newPage());
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
+      browser = await openBrowser({ width: 375, height: 800 });
+      ({ page, errors } = browser);
       // every answer the page receives matches the published schema (the console's types come from it)
       const check = answerChecker();
       page.on('response', async (r) => {
@@ -111,8 +96,7 @@ for (const kind of backends()) {
       });
     });
     after(async () => {
-      await ctx?.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await inst.stop();
       receiver.close();
     });
@@ -126,14 +110,7 @@ for (const kind of backends()) {
       it(`${lang} at ${width} px: add, see the secret once, test, turn off, remove after asking`, async () => {
         const w = WORDS[lang];
         await page.setViewportSize({ width, height: 900 });
-        await ctx.clearCookies();
-        await page.goto(`${http}/console/`);
-        await page.evaluate((l) => localStorage.setItem('sekisho.lang', l), lang);
-        await page.reload();
-        await page.fill('input[name=email]', ADMIN);
-        await page.fill('input[name=password]', PASSWORD);
-        await page.click('button[type=submit]');
-        await page.locator('main h2').first().waitFor();
+        await logIn(page, { baseUrl: http, user: ADMIN, password: PASSWORD, lang });
         await page.goto(`${http}/console/#webhooks`);
 
         const url = `${receiverUrl}-${lang}`;

@@ -6,10 +6,10 @@
 // requester alone receives it. Screenshots go to test-output/screenshots.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, type TestInstance } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
@@ -27,9 +27,8 @@ for (const kind of backends()) {
   describe(`quarantine release by class in chromium on ${kind}`, () => {
     let sink: Sink;
     let inst: TestInstance;
-    let ctx: BrowserContext;
+    let browser: OpenBrowser;
     let page: Page;
-    let profile: string;
     let id = '';
     let link = '';
 
@@ -53,28 +52,12 @@ for (const kind of backends()) {
       assert.equal((await inst.sekisho.store.message(id))!.state, 'quarantined');
       const token = await createReleaseLink(inst.sekisho.store, { tenantId: inst.tenantId, id }, ICHIRO, Date.now() + 86_400_000);
       link = `http://127.0.0.1:${inst.sekisho.ports.http}/q/${token}`;
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
       mkdirSync(SHOTS, { recursive: true });
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        timezoneId: 'Asia/Tokyo',
-        viewport: { width: 1280, height: 800 },
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-dev-shm-usage',
-          '--disable-background-networking',
-          '--no-first-run',
-        ],
-      });
-      page = ctx.pages()[0] ?? (await ctx.newPage());
+      browser = await openBrowser({ width: 1280, height: 800 });
+      ({ page } = browser);
     });
     after(async () => {
-      await ctx?.close();
-      if (profile) rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await inst.stop();
       await sink.close();
     });

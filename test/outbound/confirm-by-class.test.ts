@@ -7,10 +7,10 @@
 // (SQLite: the page reads through the same store code on PostgreSQL, covered above).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, USER } from '../helpers/instance.ts';
 import { iso2022jpMail, JA_ATTACHMENT } from '../helpers/view-mail.ts';
@@ -160,28 +160,18 @@ for (const kind of backends()) {
 
 describe('the /c/ page with mixed recipients in chromium at 375 px: only the external ones are ticked', () => {
   let h: Harness;
-  let ctx: BrowserContext;
+  let browser: OpenBrowser;
   let page: Page;
-  let profile: string;
   const shots = join(process.cwd(), 'test-output', 'screenshots');
 
   before(async () => {
     h = await harness('sqlite');
-    profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
     mkdirSync(shots, { recursive: true });
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      locale: 'ja-JP',
-      timezoneId: 'Asia/Tokyo',
-      viewport: { width: 375, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking'],
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
+    browser = await openBrowser({ width: 375, height: 800 });
+    ({ page } = browser);
   });
   after(async () => {
-    await ctx?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await h.stop();
   });
 

@@ -7,18 +7,16 @@
 // The confirmation page is then completed with the keyboard alone.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { USER } from '../helpers/instance.ts';
 import { linkIn, mail, startHarness, submit, waitNotice, waitState, type Harness } from './harness.ts';
 
 describe('decision pages at 375 px in ja and en: labelled, keyboard-usable, phone-sized', () => {
   let h: Harness;
-  let ctx: BrowserContext;
+  let browser: OpenBrowser;
   let page: Page;
-  let profile: string;
   const links: Record<'h' | 'c' | 'a', string> = { h: '', c: '', a: '' };
   let confirmId = '';
 
@@ -32,28 +30,11 @@ describe('decision pages at 375 px in ja and en: labelled, keyboard-usable, phon
     links.h = linkIn((await waitNotice(h, 'held', 'HOLDMANUAL', USER)).text, 'h');
     links.c = linkIn((await waitNotice(h, 'confirm', 'CONFIRMME', USER)).text, 'c');
     links.a = linkIn((await waitNotice(h, 'approval', 'APPROVE', 'boss@acme.example')).text, 'a');
-    profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      locale: 'ja-JP',
-      timezoneId: 'Asia/Tokyo',
-      viewport: { width: 375, height: 800 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-background-networking',
-      ],
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
+    browser = await openBrowser({ width: 375, height: 800 });
+    ({ page } = browser);
   });
   after(async () => {
-    await ctx?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await h.stop();
   });
 

@@ -7,10 +7,10 @@
 // Screenshots go to test-output/screenshots/message-view/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { USER } from '../helpers/instance.ts';
 import { get, linkIn, startHarness, submit, waitNotice, type Harness } from './harness.ts';
@@ -21,9 +21,9 @@ const WIDTHS = [1366, 375];
 for (const kind of backends()) {
   describe(`decision pages show the mail, in chromium on ${kind}`, () => {
     let h: Harness;
+    let browser: OpenBrowser;
     let ctx: BrowserContext;
     let page: Page;
-    let profile: string;
     const dialogs: string[] = [];
     const foreign: string[] = [];
     const links: Record<string, string> = {};
@@ -41,24 +41,8 @@ for (const kind of backends()) {
       links.html = linkIn((await waitNotice(h, 'approval', 'APPROVE HTML mail', 'boss@acme.example')).text, 'a');
       links.confirm = linkIn((await waitNotice(h, 'confirm', 'CONFIRMME HTML mail', USER)).text, 'c');
       mkdirSync(shots, { recursive: true });
-      profile = mkdtempSync(join(tmpdir(), 'sekisho-chromium-'));
-      ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        locale: 'ja-JP',
-        timezoneId: 'Asia/Tokyo',
-        viewport: { width: 1366, height: 900 },
-        acceptDownloads: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-dev-shm-usage',
-          '--no-first-run',
-          '--disable-sync',
-          '--disable-background-networking',
-        ],
-      });
+      browser = await openBrowser({ width: 1366, acceptDownloads: true });
+      ({ ctx, page } = browser);
       // every request the pages make is seen here; any host but ours is counted and refused
       await ctx.route('**/*', (route) => {
         const url = new URL(route.request().url());
@@ -66,15 +50,13 @@ for (const kind of backends()) {
         foreign.push(url.href);
         return route.abort();
       });
-      page = ctx.pages()[0] ?? (await ctx.newPage());
       page.on('dialog', (d) => {
         dialogs.push(d.message());
         void d.dismiss();
       });
     });
     after(async () => {
-      await ctx?.close();
-      if (profile) rmSync(profile, { recursive: true, force: true });
+      await browser?.close();
       await h.stop();
     });
 

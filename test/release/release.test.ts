@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
-import { chromium } from 'playwright-core';
+import { openBrowser } from '../helpers/browser.ts';
 import { startCommand, type StartedProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 
@@ -149,14 +149,9 @@ describe('the release tarball, installed without dev dependencies', () => {
     const [received] = await sink.waitFor(1);
     assert.deepEqual(received!.recipients, ['partner@example.net']);
 
-    const profile = mkdtempSync(join(tmp, 'chromium-'));
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-    });
+    const browser = await openBrowser({ profileIn: tmp });
     try {
-      const page = browser.pages()[0] ?? (await browser.newPage());
+      const { page } = browser;
       await page.goto(`${http}/`);
       await page.fill('input[name=email]', 'admin@acme.example');
       await page.fill('input[name=password]', PASSWORD);
