@@ -93,7 +93,14 @@ for (const kind of backends()) {
       );
       assert.deepEqual(
         p1.skipped?.map((s) => [s.type, s.why]),
-        [['confirm', 'confirmation is off for this sender (user settings)']],
+        [['confirm', 'confirm-off']],
+      );
+      // the reason is a code; the audit screen, timeline and CSV word it from the catalogue
+      const ja = eventSentence(serverWords('ja'), 'policy.matched', p1 as Record<string, unknown>);
+      assert.match(ja, /適用しなかった処理：送信確認（ルール「[^」]+」）：この送信者は送信確認がオフ（ユーザー設定）/);
+      assert.match(
+        eventSentence(serverWords('en'), 'policy.matched', p1 as Record<string, unknown>),
+        /confirmation is off for this sender/,
       );
 
       const manual = await submit(h, mail('HOLDMANUAL settings 2'), { to: ['partner@example.net'] });
