@@ -25,6 +25,12 @@ export type AuditEvent = Selectable<EventTable>;
 export type RecipientRow = Selectable<RecipientTable>;
 export type { MessageRow, Message, StoredFacts };
 
+/** Inside Store.inTransaction: the transaction, and an audit event written in it. */
+export interface StoreWriter {
+  db: Kysely<DB>;
+  audit(e: EventInput): Promise<void>;
+}
+
 export interface EventInput {
   tenantId: string | null;
   messageId: string | null;
@@ -450,6 +456,14 @@ export class Store {
 
   async events(messageId: string): Promise<AuditEvent[]> {
     return this.db.selectFrom('events').selectAll().where('message_id', '=', messageId).orderBy('id').execute();
+  }
+
+  /**
+   * Writes that must commit together — rows and their audit events — in one transaction: all of
+   * them or none (a user's fields and send-as delegations changed by one request, say).
+   */
+  inTransaction<T>(work: (w: StoreWriter) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work({ db: trx, audit: (e) => insertEvent(trx, this.kind, e) }));
   }
 
   async appendEvent(e: EventInput): Promise<void> {

@@ -14,7 +14,7 @@ import type { ScopedStore } from './scoped-store.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import { bool, int, list, nullable, num, object, oneOfStrings, str } from './schema-kit.ts';
 import {
-  changeUser,
+  changeUserAndSendAs,
   findUser,
   pageUsers,
   USER_PAGE_MAX,
@@ -221,14 +221,13 @@ export const userRoutes: RouteSpec[] = [
       const scoped = await ctx.scoped();
       const user = await findUser(ctx.deps.store, emailParam(req), scoped.tenantId);
       const { maySendAs: addresses, ...change } = b;
-      const maySendAs = addresses === undefined ? undefined : await scoped.setUserSendAs(user.email, addresses);
-      if (Object.values(change).some((v) => v !== undefined)) {
-        if (change.role && change.role !== 'admin' && user.email === scoped.principal.email) {
-          throw new ServiceError('own_role', 'you cannot take away your own admin role (ask another admin)');
-        }
-        await changeUser(ctx.deps.store, user, change, scoped.principal.email);
+      if (change.role && change.role !== 'admin' && user.email === scoped.principal.email) {
+        throw new ServiceError('own_role', 'you cannot take away your own admin role (ask another admin)');
       }
-      return { ok: true, ...(maySendAs ? { maySendAs } : {}) };
+      if (addresses === undefined && Object.values(change).every((v) => v === undefined)) return { ok: true };
+      // send-as and the other fields in one transaction: a refused part leaves the user unchanged
+      const done = await changeUserAndSendAs(ctx.deps.store, user, change, addresses, scoped.principal.email);
+      return { ok: true, ...(done.maySendAs ? { maySendAs: done.maySendAs } : {}) };
     },
   }),
   ...(['disable', 'enable'] as const).map((verb) =>
