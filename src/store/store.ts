@@ -287,6 +287,10 @@ export class Store {
       language?: 'ja' | 'en';
       name?: string | null;
       department?: string | null;
+      /** the user's own hold minutes (checked by the caller); null/absent = the policy's */
+      holdMinutes?: number | null;
+      /** 送信確認; absent = on */
+      confirm?: boolean;
     }>,
     actor: string,
   ): Promise<User[]> {
@@ -303,8 +307,8 @@ export class Store {
       disabled_at: null,
       name: u.name ?? null,
       department: u.department ?? null,
-      hold_minutes: null,
-      confirm_off: 0,
+      hold_minutes: u.holdMinutes ?? null,
+      confirm_off: u.confirm === false ? 1 : 0,
     }));
     await this.db.transaction().execute(async (trx) => {
       for (const row of rows) {
