@@ -2404,6 +2404,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s users as CSV for Excel (UTF-8 with a BOM), in the import’s columns address,password,role,approver,name,department,holdMinutes,confirm; passwords are never exported (empty) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+                /** @description login required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description role or CSRF token missing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad request, not found, conflict, … */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/import": {
         parameters: {
             query?: never;
@@ -2413,7 +2476,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** CSV import: address,password,role[,approver[,name[,department]]]; all rows or none — a 400 (code csv_invalid) lists every bad row with its line and code */
+        /** CSV import: address,password,role[,approver[,name[,department[,holdMinutes[,confirm]]]]]; all rows or none — a 400 (code csv_invalid) lists every bad row with its line and code */
         post: {
             parameters: {
                 query?: never;

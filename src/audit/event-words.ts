@@ -53,6 +53,7 @@ const FIELDS = [
   'approver_email',
   'holdMinutes',
   'confirm',
+  'skipped',
 ] as const;
 
 /** A user's sending settings (user.updated): a cleared value is said too (back to the policy, no approver). */
@@ -66,6 +67,7 @@ function settingText(t: Words, key: string, value: unknown): string | null {
 function valueText(t: Words, key: string, value: unknown): string | null {
   if (value === undefined) return null;
   if (key === 'holdMinutes' || key === 'confirm' || key === 'approver_email') return settingText(t, key, value);
+  if (key === 'skipped') return skippedText(t, value);
   if (value === null || value === '') return null;
   if (key === 'rule') return ruleLabel(t, String(value));
   if (key === 'role') return roleLabel(t, String(value));
@@ -78,6 +80,26 @@ function valueText(t: Words, key: string, value: unknown): string | null {
   }
   if (typeof value === 'string' || typeof value === 'number') return String(value);
   return null;
+}
+
+/**
+ * policy.matched's skipped actions (src/policy/evaluate.ts SkippedAction): 「Webダウンロード化（ルール
+ * 「添付は暗号化」）：添付ファイルがない」. The reason is a code worded from `skip.<why>`; events written
+ * before the codes carry English text there, shown as it is.
+ */
+function skippedText(t: Words, value: unknown): string | null {
+  if (!Array.isArray(value)) return null;
+  const items = value
+    .filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null)
+    .map((s) => {
+      const vars = { count: Number(s.count ?? 0), atLeast: Number(s.atLeast ?? 0), byRule: ruleLabel(t, String(s.byRule ?? '')) };
+      const by = t.maybe(`actionName.${String(s.by)}`) ?? String(s.by ?? '');
+      const reason = t.maybe(`skip.${String(s.why)}`, { ...vars, by }) ?? String(s.why ?? '');
+      const action = t.maybe(`actionName.${String(s.type)}`) ?? String(s.type ?? '');
+      const rule = ruleLabel(t, String(s.rule ?? ''));
+      return t.maybe('skip.item', { action, rule, reason }) ?? `${action} (${rule}): ${reason}`;
+    });
+  return items.length > 0 ? items.join(word(t, 'list.separator')) : null;
 }
 
 /** send.limited: "1 時間あたり 200 通（ユーザー）、直近 1 時間 200 通" from its scope, what, limit and sent */

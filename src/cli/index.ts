@@ -10,7 +10,7 @@ import { reloadCommand } from './reload-command.ts';
 import { tenantAddCommand } from './tenant-add.ts';
 import { tenantDeleteCommand } from './tenant-delete.ts';
 import { userAddCommand } from './user-add.ts';
-import { userImportCommand } from './user-import.ts';
+import { userExportCommand, userImportCommand } from './user-import.ts';
 import { userSetCommand } from './user-set.ts';
 import { messageListCommand, messageShowCommand } from './message-list.ts';
 import { registerDeliveryCommands } from './delivery-commands.ts';
@@ -95,9 +95,14 @@ export function buildCli(): Command {
     .action(userSetCommand);
   user
     .command('import <file>')
-    .description('CSV with columns address,password,role')
+    .description('CSV with columns address,password,role[,approver,name,department,holdMinutes,confirm]; all rows or none')
     .requiredOption('--tenant <name>')
     .action(userImportCommand);
+  user
+    .command('export')
+    .description('the tenant’s users as CSV (the import’s columns; passwords are never exported)')
+    .requiredOption('--tenant <name>')
+    .action(userExportCommand);
 
   const message = program.command('message').description('inspect the queue and audit trail');
   message

@@ -8,6 +8,8 @@ import { tenantOption, withStore, tenantClock } from './context.ts';
 import { listQueue } from '../delivery/queue-control.ts';
 import { MESSAGE_STATES, parseMessageState } from '../store/message-state.ts';
 import { parseDuration } from '../util/duration.ts';
+import { eventFacts } from '../audit/event-words.ts';
+import { serverWords } from '../audit/catalogue.ts';
 
 /** --since: an ISO date/time, or a duration back from now ("2h", "3d"). */
 function parseSince(text: string): number {
@@ -94,7 +96,13 @@ export async function messageShowCommand(id: string, opts: { json?: boolean }): 
     process.stdout.write('recipients:\n');
     for (const r of recipients) process.stdout.write(`  ${r.address}  ${r.state}  ${r.lastResponse ?? ''}\n`);
     process.stdout.write('events:\n');
-    for (const e of events) process.stdout.write(`  ${at(e.at)}  ${e.type.padEnd(12)} ${e.actor}  ${JSON.stringify(e.data)}\n`);
+    // the CLI speaks English: skipped actions (policy.matched) are codes, worded from the catalogue
+    const en = serverWords('en');
+    for (const e of events) {
+      const { skipped, ...data } = (e.data ?? {}) as Record<string, unknown>;
+      process.stdout.write(`  ${at(e.at)}  ${e.type.padEnd(12)} ${e.actor}  ${JSON.stringify(data)}\n`);
+      for (const f of eventFacts(en, { skipped })) process.stdout.write(`    ${f.label}: ${f.value}\n`);
+    }
   });
 }
 

@@ -1,11 +1,14 @@
-// `sekisho user import FILE.csv --tenant NAME`: columns address,password,role[,approver[,name[,department]]] (a
+// `sekisho user import FILE.csv --tenant NAME`: columns
+// address,password,role[,approver[,name[,department[,holdMinutes[,confirm]]]]] (a
 // header row is optional; an empty password generates one; the parser is shared with the
 // console). Every row is checked first; any error names its line and nothing is imported.
-// All rows go in one transaction.
+// All rows go in one transaction. `sekisho user export --tenant NAME` writes the same columns to
+// standard output (the console's export too; passwords are never exported).
 import { readFileSync } from 'node:fs';
 import { CliError } from './cli-error.ts';
 import { requireTenant, withStore } from './context.ts';
-import { checkRowsForTenant, parseUserCsv, type CsvUser } from '../users/user-csv.ts';
+import { checkRowsForTenant, parseUserCsv, usersCsv, type CsvUser } from '../users/user-csv.ts';
+import { listUsers } from '../users/people.ts';
 import { hashPassword } from '../util/password.ts';
 
 export async function userImportCommand(file: string, opts: { tenant: string }): Promise<void> {
@@ -27,6 +30,8 @@ export async function userImportCommand(file: string, opts: { tenant: string }):
         approverEmail: r.approverEmail,
         name: r.name,
         department: r.department,
+        holdMinutes: r.holdMinutes,
+        confirm: r.confirm,
         passwordHash: await hashPassword(r.password),
       })),
     );
@@ -42,4 +47,9 @@ function parseRows(text: string, file: string): CsvUser[] {
   if (parsed.ok) return parsed.rows;
   // every bad row at once, so one round of fixes is enough
   throw new CliError(parsed.errors.map((e) => (e.line > 0 ? `${file} line ${e.line}: ${e.message}` : `${file}: ${e.message}`)).join('\n'));
+}
+
+export async function userExportCommand(opts: { tenant: string }): Promise<void> {
+  const csv = await withStore(async (store) => usersCsv(await listUsers(store, (await requireTenant(store, opts.tenant)).id)));
+  process.stdout.write(csv);
 }

@@ -8,9 +8,9 @@
 import { CliError } from './cli-error.ts';
 import { readStdin, withStore } from './context.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
-import { setSendAs } from '../users/send-as.ts';
 import { ServiceError } from '../util/service-error.ts';
-import { changeUser, checkPassword, findUser, setUserPassword, type UserChange } from '../users/people.ts';
+import { checkSendAs } from '../users/send-as.ts';
+import { changeUserAndSendAs, checkPassword, findUser, setUserPassword, type UserChange } from '../users/people.ts';
 
 export interface UserSetOptions {
   maySendAs?: string;
@@ -52,23 +52,27 @@ export async function userSetCommand(email: string, opts: UserSetOptions): Promi
   const lines = await withStore(async (store) => {
     const user = await findUser(store, ALL_TENANTS, email);
     const out: string[] = [];
-    if (changesUser) {
-      const after = await changeUser(store, user, change, 'cli');
+    const sendAs = opts.maySendAs?.split(',');
+    if (sendAs) {
+      // its own problems named by the option (checked again, with the rest, below)
+      try {
+        await checkSendAs(store, user, sendAs);
+      } catch (err) {
+        if (err instanceof ServiceError) throw new CliError(`--may-send-as: ${err.message}`);
+        throw err;
+      }
+    }
+    // the fields and --may-send-as in one transaction: a refused part changes nothing
+    const done = changesUser || sendAs ? await changeUserAndSendAs(store, user, changesUser ? change : {}, sendAs, 'cli') : null;
+    if (done && changesUser) {
+      const after = done.user;
       out.push(
         `${after.email}: ${after.role}, approver ${after.approver_email ?? '-'}, name ${after.name ?? '-'}, ` +
           `department ${after.department ?? '-'}`,
         `  hold minutes ${after.hold_minutes ?? '(policy)'}, confirmation ${Number(after.confirm_off) === 1 ? 'off' : 'on (policy)'}`,
       );
     }
-    if (opts.maySendAs !== undefined) {
-      try {
-        const list = await setSendAs(store, user, opts.maySendAs.split(','), 'cli');
-        out.push(`${user.email} may send as: ${[user.email, ...list].join(', ')}`);
-      } catch (err) {
-        if (err instanceof ServiceError) throw new CliError(`--may-send-as: ${err.message}`);
-        throw err;
-      }
-    }
+    if (done?.maySendAs) out.push(`${user.email} may send as: ${[user.email, ...done.maySendAs].join(', ')}`);
     if (password !== null) {
       const r = await setUserPassword(store, user, password, 'cli');
       out.push(`${user.email}: password changed; ${r.sessionsEnded} console session(s) ended`);

@@ -118,11 +118,34 @@ export interface TestMatch extends RuleMatch {
   actions: PlannedAction[];
 }
 
-export interface SkippedAction {
-  rule: string;
-  type: PlannedActionType;
-  why: string;
-}
+/**
+ * Why a matching rule's action was left out, as a stable code (and the numbers it needs): the audit
+ * keeps the code and every reader words it from the catalogue (`skip.<why>` in console/src/i18n).
+ * Events written before the codes hold English text in `why`; readers show that as it is.
+ */
+export const SKIP_REASONS = [
+  'confirm-off',
+  'all-internal',
+  'bcc-too-few',
+  'bcc-none',
+  'bcc-planned',
+  'no-attachments',
+  'attachments-handled',
+  'tag-planned',
+  'no-manager',
+  'no-one-to-notify',
+  'addbcc-planned',
+] as const;
+export type SkipCode = (typeof SKIP_REASONS)[number];
+
+export type SkipReason =
+  | { why: Exclude<SkipCode, 'bcc-too-few' | 'attachments-handled'> }
+  /** To+Cc hold `count` addresses, fewer than the rule's countAtLeast */
+  | { why: 'bcc-too-few'; count: number; atLeast: number }
+  /** an earlier rule's zipEncrypt / webDownload already treats the attachments */
+  | { why: 'attachments-handled'; by: PlannedActionType; byRule: string };
+
+export type SkippedAction = { rule: string; type: PlannedActionType } & SkipReason;
 
 export interface Plan {
   /** in execution order; hold/confirm/approve are stages, one after the other */
@@ -216,7 +239,7 @@ function skipWithoutExternal(plan: Plan, facts: MessageFacts, internalDomains: r
   plan.actions = plan.actions.filter((a) => {
     if (!('applyTo' in a) || a.applyTo !== 'external') return true;
     if (a.type !== 'confirm' && archivedOutside) return true;
-    plan.skipped.push({ rule: a.rule, type: a.type, why: 'every recipient is internal (applyTo: external)' });
+    plan.skipped.push({ rule: a.rule, type: a.type, why: 'all-internal' });
     return false;
   });
 }
@@ -274,7 +297,7 @@ function planRuleActions(rule: OutboundRule, r: Resolver, into: PlannedAction[],
     const planned = planAction(entry, rule.name, r);
     const why = whyNotApplicable(planned, into, r);
     if (why) {
-      skipped.push({ rule: rule.name, type: planned.type, why });
+      skipped.push({ rule: rule.name, type: planned.type, ...why });
       continue;
     }
     into.push(planned);
@@ -325,31 +348,29 @@ function visibleRecipients(facts: MessageFacts): string[] {
 }
 
 /** Why an action planned by a matching rule does not apply here, or null when it does. */
-function whyNotApplicable(a: PlannedAction, planned: readonly PlannedAction[], r: Resolver): string | null {
+function whyNotApplicable(a: PlannedAction, planned: readonly PlannedAction[], r: Resolver): SkipReason | null {
   const facts = r.facts;
   switch (a.type) {
     case 'confirm':
-      return r.ctx.senderUser?.settings?.confirm === false ? 'confirmation is off for this sender (user settings)' : null;
+      return r.ctx.senderUser?.settings?.confirm === false ? { why: 'confirm-off' } : null;
     case 'bcc':
       if (a.countAtLeast !== undefined && a.moved.length < a.countAtLeast)
-        return `To+Cc hold ${a.moved.length} addresses, fewer than ${a.countAtLeast}`;
-      if (a.moved.length === 0) return 'no To/Cc addresses to move';
-      if (planned.some((p) => p.type === 'bcc')) return `already planned by an earlier rule`;
+        return { why: 'bcc-too-few', count: a.moved.length, atLeast: a.countAtLeast };
+      if (a.moved.length === 0) return { why: 'bcc-none' };
+      if (planned.some((p) => p.type === 'bcc')) return { why: 'bcc-planned' };
       return null;
     case 'zipEncrypt':
     case 'webDownload': {
-      if (realAttachments(facts).length === 0) return 'the message has no attachments';
+      if (realAttachments(facts).length === 0) return { why: 'no-attachments' };
       const earlier = planned.find((p) => ATTACHMENT_TREATMENTS.has(p.type));
-      return earlier ? `attachments are already handled by ${earlier.type} (rule "${earlier.rule}")` : null;
+      return earlier ? { why: 'attachments-handled', by: earlier.type, byRule: earlier.rule } : null;
     }
     case 'subjectTag':
-      return planned.some((p) => p.type === 'subjectTag' && p.tag === a.tag) ? 'the same tag is already planned' : null;
+      return planned.some((p) => p.type === 'subjectTag' && p.tag === a.tag) ? { why: 'tag-planned' } : null;
     case 'notify':
-      return a.recipients.length === 0 ? (a.to === 'manager' ? 'the sender has no manager on record' : 'no one to notify') : null;
+      return a.recipients.length === 0 ? { why: a.to === 'manager' ? 'no-manager' : 'no-one-to-notify' } : null;
     case 'addBcc':
-      return planned.some((p) => p.type === 'addBcc' && a.to.every((t) => p.to.includes(t)))
-        ? 'the same addresses are already added'
-        : null;
+      return planned.some((p) => p.type === 'addBcc' && a.to.every((t) => p.to.includes(t))) ? { why: 'addbcc-planned' } : null;
     default:
       return null;
   }

@@ -26,6 +26,12 @@ export type AuditEvent = Selectable<EventTable>;
 export type RecipientRow = Selectable<RecipientTable>;
 export type { MessageRow, Message, StoredFacts };
 
+/** Inside Store.inTransaction: the transaction, and an audit event written in it. */
+export interface StoreWriter {
+  db: Kysely<DB>;
+  audit(e: EventInput): Promise<void>;
+}
+
 export interface EventInput {
   tenantId: string | null;
   messageId: string | null;
@@ -282,6 +288,10 @@ export class Store {
       language?: 'ja' | 'en';
       name?: string | null;
       department?: string | null;
+      /** the user's own hold minutes (checked by the caller); null/absent = the policy's */
+      holdMinutes?: number | null;
+      /** 送信確認; absent = on */
+      confirm?: boolean;
     }>,
     actor: string,
   ): Promise<User[]> {
@@ -298,8 +308,8 @@ export class Store {
       disabled_at: null,
       name: u.name ?? null,
       department: u.department ?? null,
-      hold_minutes: null,
-      confirm_off: 0,
+      hold_minutes: u.holdMinutes ?? null,
+      confirm_off: u.confirm === false ? 1 : 0,
     }));
     await this.db.transaction().execute(async (trx) => {
       for (const row of rows) {
@@ -451,6 +461,14 @@ export class Store {
 
   async events(messageId: string): Promise<AuditEvent[]> {
     return this.db.selectFrom('events').selectAll().where('message_id', '=', messageId).orderBy('id').execute();
+  }
+
+  /**
+   * Writes that must commit together — rows and their audit events — in one transaction: all of
+   * them or none (a user's fields and send-as delegations changed by one request, say).
+   */
+  inTransaction<T>(work: (w: StoreWriter) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work({ db: trx, audit: (e) => insertEvent(trx, this.kind, e) }));
   }
 
   async appendEvent(e: EventInput): Promise<void> {

@@ -5,8 +5,9 @@
 // refused) and their sessions and API tokens end; a deleted user's mail and audit trail stay,
 // attributed to the address they had.
 import { sql } from 'kysely';
-import type { Store, User } from '../store/store.ts';
+import type { Store, StoreWriter, User } from '../store/store.ts';
 import { inScope, type TenantScope } from '../store/tenant-scope.ts';
+import { checkSendAs, writeSendAs } from './send-as.ts';
 import { consoleDb } from '../console/session/auth.ts';
 import { EMAIL_RE } from '../util/address.ts';
 import { hashPassword } from '../util/password.ts';
@@ -271,11 +272,11 @@ function optionalText(value: string | null | undefined, what: string): string | 
 type UserSet = Partial<Pick<User, 'role' | 'approver_email' | 'name' | 'department' | 'language' | 'hold_minutes' | 'confirm_off'>>;
 
 /**
- * Changes the given fields only. The approver must be another user of the same tenant; a role
- * outside admin, approver, user is refused; hold minutes are the policy's 1 to 4320. Audited as
- * user.updated with what changed (the sending settings as holdMinutes and confirm).
+ * The fields to write for `change`, checked: the approver must be another user of the same tenant;
+ * a role outside admin, approver, user is refused; hold minutes are the policy's 1 to 4320. Throws
+ * a ServiceError on the first problem; writes nothing.
  */
-export async function changeUser(store: Store, user: User, change: UserChange, actor: string): Promise<User> {
+async function checkChange(store: Store, user: User, change: UserChange): Promise<UserSet> {
   const set: UserSet = {};
   if (change.role !== undefined) {
     if (!(ROLES as readonly string[]).includes(change.role)) {
@@ -309,11 +310,14 @@ export async function changeUser(store: Store, user: User, change: UserChange, a
     set.hold_minutes = change.holdMinutes;
   }
   if (change.confirm !== undefined) set.confirm_off = change.confirm ? 0 : 1;
-  if (Object.keys(set).length === 0) throw new ServiceError('bad_request', 'nothing to change');
-  await store.db.updateTable('users').set(set).where('id', '=', user.id).execute();
-  store.directory.forget();
+  return set;
+}
+
+/** Writes checked fields (checkChange), audited as user.updated with what changed (the sending settings as holdMinutes and confirm). */
+async function writeChange(w: StoreWriter, user: User, set: UserSet, actor: string): Promise<void> {
+  await w.db.updateTable('users').set(set).where('id', '=', user.id).execute();
   const { hold_minutes, confirm_off, ...rest } = set;
-  await store.appendEvent({
+  await w.audit({
     tenantId: user.tenant_id,
     messageId: null,
     actor,
@@ -326,5 +330,34 @@ export async function changeUser(store: Store, user: User, change: UserChange, a
       ...(confirm_off !== undefined ? { confirm: confirm_off === 0 } : {}),
     },
   });
-  return { ...user, ...set };
+}
+
+/** Changes the given fields only (checkChange says what is refused). */
+export async function changeUser(store: Store, user: User, change: UserChange, actor: string): Promise<User> {
+  return (await changeUserAndSendAs(store, user, change, undefined, actor)).user;
+}
+
+/**
+ * A user's fields (`change`) and the addresses they may send as (`maySendAs`, replacing the list;
+ * undefined = unchanged), as one request asks: every part is checked first, then all are written in
+ * one transaction, so a failure leaves the user as they were rather than half changed.
+ */
+export async function changeUserAndSendAs(
+  store: Store,
+  user: User,
+  change: UserChange,
+  maySendAs: string[] | undefined,
+  actor: string,
+): Promise<{ user: User; maySendAs?: string[] }> {
+  const changes = Object.values(change).some((v) => v !== undefined);
+  if (!changes && maySendAs === undefined) throw new ServiceError('bad_request', 'nothing to change');
+  const set = changes ? await checkChange(store, user, change) : {};
+  if (changes && Object.keys(set).length === 0) throw new ServiceError('bad_request', 'nothing to change');
+  const wanted = maySendAs === undefined ? undefined : await checkSendAs(store, user, maySendAs);
+  await store.inTransaction(async (w) => {
+    if (wanted) await writeSendAs(w, user, wanted, actor);
+    if (changes) await writeChange(w, user, set, actor);
+  });
+  store.directory.forget();
+  return { user: { ...user, ...set }, ...(wanted ? { maySendAs: wanted } : {}) };
 }

@@ -3,7 +3,7 @@
 // shared mailbox (info@, sales@) is an address delegated to every user who answers for it.
 // Delegations are kept in user_send_as, in the user's tenant's domains only; the CLI and the API
 // change them through setSendAs, which checks them, and the accept stage reads them (mayUseAddress).
-import type { Store } from '../store/store.ts';
+import type { Store, StoreWriter } from '../store/store.ts';
 import { domainOf, EMAIL_RE } from '../util/address.ts';
 import { ServiceError } from '../util/service-error.ts';
 
@@ -27,16 +27,11 @@ export async function mayUseAddress(store: Store, user: { id: string; email: str
 }
 
 /**
- * Replaces the user's delegations with `addresses` (empty = none). Each must be an address in a
- * domain of the user's tenant and not the user's own; otherwise a ServiceError (bad_request) names the first bad one
- * and nothing changes. Audited as user.send_as_set.
+ * The delegations `addresses` asks for (empty = none), checked: each must be an address in a domain
+ * of the user's tenant and not the user's own; otherwise a ServiceError (bad_request) names the first
+ * bad one. Nothing is written: writeSendAs does that, in the caller's transaction.
  */
-export async function setSendAs(
-  store: Store,
-  user: { id: string; email: string; tenant_id: string },
-  addresses: string[],
-  actor: string,
-): Promise<string[]> {
+export async function checkSendAs(store: Store, user: { email: string; tenant_id: string }, addresses: string[]): Promise<string[]> {
   const wanted = [...new Set(addresses.map((a) => a.trim().toLowerCase()).filter(Boolean))].sort();
   for (const a of wanted) {
     if (!EMAIL_RE.test(a)) throw new ServiceError('bad_request', `"${a}" is not an email address`);
@@ -44,17 +39,36 @@ export async function setSendAs(
     const owner = await store.findDomain(domainOf(a));
     if (!owner || owner.tenant_id !== user.tenant_id) throw new ServiceError('bad_request', `${a} is not in a domain of the user's tenant`);
   }
+  return wanted;
+}
+
+/** Replaces the user's delegations with checked ones (checkSendAs), audited as user.send_as_set. */
+export async function writeSendAs(
+  w: StoreWriter,
+  user: { id: string; email: string; tenant_id: string },
+  wanted: string[],
+  actor: string,
+): Promise<void> {
   const now = Date.now();
-  await store.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('user_send_as').where('user_id', '=', user.id).execute();
-    for (const address of wanted) await trx.insertInto('user_send_as').values({ user_id: user.id, address, created_at: now }).execute();
-  });
-  await store.appendEvent({
+  await w.db.deleteFrom('user_send_as').where('user_id', '=', user.id).execute();
+  for (const address of wanted) await w.db.insertInto('user_send_as').values({ user_id: user.id, address, created_at: now }).execute();
+  await w.audit({
     tenantId: user.tenant_id,
     messageId: null,
     actor,
     type: 'user.send_as_set',
     data: { email: user.email, maySendAs: wanted },
   });
+}
+
+/** Replaces the user's delegations with `addresses` when all are good (checkSendAs); otherwise nothing changes. */
+export async function setSendAs(
+  store: Store,
+  user: { id: string; email: string; tenant_id: string },
+  addresses: string[],
+  actor: string,
+): Promise<string[]> {
+  const wanted = await checkSendAs(store, user, addresses);
+  await store.inTransaction((w) => writeSendAs(w, user, wanted, actor));
   return wanted;
 }

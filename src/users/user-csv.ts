@@ -1,12 +1,16 @@
-// CSV user import, shared by `sekisho user import` and the console: columns
-// address,password,role[,approver[,name[,department]]] (header row optional; empty password →
-// generated; approver = the manager who approves this user's held mail; name = 氏名, department =
-// 部署). Every row is checked and every bad row is reported — each error a code the console words
-// in the viewer's language plus an English message for the CLI — and nothing is imported then.
+// CSV users, shared by `sekisho user import` / `user export` and the console: columns
+// address,password,role[,approver[,name[,department[,holdMinutes[,confirm]]]]] (header row optional;
+// empty password → generated; approver = the manager who approves this user's held mail; name =
+// 氏名, department = 部署; holdMinutes = the user's own 一時保留 minutes, empty = the policy's;
+// confirm = 送信確認 on/off, empty = on). Every row is checked and every bad row is reported — each
+// error a code the console words in the viewer's language plus an English message for the CLI —
+// and nothing is imported then. The export writes the same columns, so a file read back is the same.
 import type { Store } from '../store/store.ts';
 import { domainOf, EMAIL_RE } from '../util/address.ts';
-import { ROLES, type UserRole } from './people.ts';
+import { ROLES, type UserRole, type UserView } from './people.ts';
 import { generatePassword } from '../util/password.ts';
+import { holdMinutesProblem } from './send-settings.ts';
+import { BOM, csvLine } from '../audit/audit-csv.ts';
 
 export interface CsvUser {
   line: number;
@@ -17,6 +21,10 @@ export interface CsvUser {
   approverEmail: string | null;
   name: string | null;
   department: string | null;
+  /** the user's own hold minutes; null = as the policy says */
+  holdMinutes: number | null;
+  /** 送信確認: false = the policy's confirmations are skipped for their mail */
+  confirm: boolean;
 }
 
 /** Why a row cannot be imported (console: csv.<code>, with {line} and {value}). */
@@ -29,6 +37,8 @@ export type CsvErrorCode =
   | 'bad_approver'
   | 'duplicate'
   | 'too_long'
+  | 'bad_hold_minutes'
+  | 'bad_confirm'
   | 'no_users'
   | 'not_in_domain'
   | 'exists'
@@ -46,6 +56,17 @@ export interface CsvError {
 
 /** Longest 氏名 / 部署 (as src/users/people.ts allows when they are edited). */
 const MAX_TEXT = 100;
+
+export const CSV_COLUMNS = ['address', 'password', 'role', 'approver', 'name', 'department', 'holdMinutes', 'confirm'] as const;
+const COLUMNS_TEXT = 'address,password,role[,approver[,name[,department[,holdMinutes[,confirm]]]]]';
+
+/** 送信確認 in a cell: empty = on (the policy's); on/off, yes/no, true/false, 1/0, オン/オフ; undefined = not one of them. */
+function confirmCell(text: string): boolean | undefined {
+  const v = text.trim().toLowerCase();
+  if (['', 'on', 'yes', 'true', '1', 'オン'].includes(v)) return true;
+  if (['off', 'no', 'false', '0', 'オフ'].includes(v)) return false;
+  return undefined;
+}
 
 export function splitCsvLine(line: string): string[] | null {
   const cells: string[] = [];
@@ -84,16 +105,14 @@ export function parseUserCsv(
     const cells = splitCsvLine(raw);
     if (!cells) return fail('unclosed_quote', '', 'unclosed quote');
     if (line === 1 && ['address', 'メールアドレス'].includes(cells[0]?.trim().toLowerCase() ?? '')) return;
-    if (cells.length < 3 || cells.length > 6)
-      return fail(
-        'columns',
-        String(cells.length),
-        `expected columns address,password,role[,approver[,name[,department]]]; found ${cells.length}`,
-      );
-    const [email, password, role, approver, name, department] = cells.map((c) => c.trim()) as [
+    if (cells.length < 3 || cells.length > CSV_COLUMNS.length)
+      return fail('columns', String(cells.length), `expected columns ${COLUMNS_TEXT}; found ${cells.length}`);
+    const [email, password, role, approver, name, department, hold = '', confirmText = ''] = cells.map((c) => c.trim()) as [
       string,
       string,
       string,
+      string | undefined,
+      string | undefined,
       string | undefined,
       string | undefined,
       string | undefined,
@@ -104,6 +123,11 @@ export function parseUserCsv(
     if (approver && !EMAIL_RE.test(approver)) return fail('bad_approver', approver, `approver "${approver}" is not an email address`);
     for (const text of [name, department])
       if (text && text.length > MAX_TEXT) return fail('too_long', text, `"${text}" is longer than ${MAX_TEXT} characters`);
+    const holdMinutes = hold === '' ? null : /^\d+$/.test(hold) ? Number(hold) : Number.NaN;
+    if (holdMinutesProblem(holdMinutes) !== null)
+      return fail('bad_hold_minutes', hold, `hold minutes "${hold}": ${holdMinutesProblem(holdMinutes)} (empty = the policy's)`);
+    const confirm = confirmCell(confirmText);
+    if (confirm === undefined) return fail('bad_confirm', confirmText, `confirm must be on or off (got "${confirmText}"); empty = on`);
     const key = email.toLowerCase();
     if (seen.has(key)) return fail('duplicate', email, `${email} appears twice`);
     seen.add(key);
@@ -116,6 +140,8 @@ export function parseUserCsv(
       approverEmail: approver ? approver.toLowerCase() : null,
       name: name || null,
       department: department || null,
+      holdMinutes,
+      confirm,
     });
   };
   for (const [i, raw] of text
@@ -164,4 +190,27 @@ export async function checkRowsForTenant(
       });
   }
   return errors;
+}
+
+/**
+ * The users as CSV (the import's columns, header row first), for Excel: UTF-8 with a BOM, CRLF, cells
+ * quoted and neutralised as the audit CSV's (csvLine). Passwords are never exported: the column
+ * stays empty (a file imported again generates new ones).
+ */
+export function usersCsv(
+  users: ReadonlyArray<Pick<UserView, 'email' | 'role' | 'approver' | 'name' | 'department' | 'holdMinutes' | 'confirm'>>,
+): string {
+  const rows = users.map((u) =>
+    csvLine([
+      u.email,
+      '',
+      u.role,
+      u.approver ?? '',
+      u.name ?? '',
+      u.department ?? '',
+      u.holdMinutes === null ? '' : String(u.holdMinutes),
+      u.confirm ? 'on' : 'off',
+    ]),
+  );
+  return BOM + csvLine(CSV_COLUMNS) + rows.join('');
 }

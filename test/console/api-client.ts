@@ -1,12 +1,12 @@
 // A tiny API client for the console tests: logs in like the console does (cookie + CSRF token)
-// or uses a bearer token, and returns status + JSON.
+// or uses a bearer token, and returns status + JSON (and the text and headers).
 export interface Api {
   call(
     method: string,
     path: string,
     body?: unknown,
     opts?: { csrf?: boolean; headers?: Record<string, string> },
-  ): Promise<{ status: number; json: any }>;
+  ): Promise<{ status: number; json: any; text: string; headers: Headers }>;
   csrf: string | null;
 }
 
@@ -26,6 +26,16 @@ export async function loginApi(
   return { ...sessionApi(base, cookie, loginJson.csrfToken ?? null), loginStatus: r.status, loginJson };
 }
 
+/** Status, the body as JSON (null when it is not), and as text (a CSV export, say). */
+async function answer(r: Response) {
+  const text = await r.text();
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: r.status, json, text, headers: r.headers };
+}
+
 export function sessionApi(base: string, cookie: string, csrf: string | null): Api {
   return {
     csrf,
@@ -34,7 +44,7 @@ export function sessionApi(base: string, cookie: string, csrf: string | null): A
       if (body !== undefined) headers['content-type'] = 'application/json';
       if (opts.csrf !== false && csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
       const r = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      return { status: r.status, json: await r.json().catch(() => null) };
+      return answer(r);
     },
   };
 }
@@ -46,7 +56,7 @@ export function tokenApi(base: string, token: string): Api {
       const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(opts.headers ?? {}) };
       if (body !== undefined) headers['content-type'] = 'application/json';
       const r = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      return { status: r.status, json: await r.json().catch(() => null) };
+      return answer(r);
     },
   };
 }

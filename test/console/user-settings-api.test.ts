@@ -1,6 +1,7 @@
 // Per-user sending settings over the API on SQLite and PostgreSQL: an admin sets a user's hold
 // minutes, approver and 送信確認 off with PUT /api/users/{email} (bad minutes and an approver who is
-// no user are refused with their codes, nothing changed); GET lists them; the change is audited as
+// no user are refused with their codes, nothing changed — send-as given in the same request is not
+// saved either, one transaction); GET lists them; the change is audited as
 // user.updated and reads in words; mail the user then submits over SMTP is planned with them —
 // their minutes replace the rule's and make the baseline hold, confirmation is skipped (and the
 // audit says why), approval still applies; cleared again, the policy is back.
@@ -61,6 +62,16 @@ for (const kind of backends()) {
       assert.equal(r.json.code, 'no_such_approver');
       assert.equal((await taro()).holdMinutes, null, 'nothing changed');
       assert.equal((await admin.call('PUT', '/api/users/eve@globex.example', { holdMinutes: 3 })).status, 404, 'another tenant’s user');
+      // send-as and the settings in one request: one transaction, so a refused part saves neither
+      const half = await admin.call('PUT', `/api/users/${USER}`, { maySendAs: ['info@acme.example'], holdMinutes: 4321 });
+      assert.equal(half.json.code, 'hold_minutes_range');
+      const badSendAs = await admin.call('PUT', `/api/users/${USER}`, { maySendAs: ['ceo@globex.example'], holdMinutes: 7 });
+      assert.equal(badSendAs.status, 400);
+      assert.deepEqual([(await taro()).maySendAs, (await taro()).holdMinutes], [[], null], 'neither part saved');
+      const both = await admin.call('PUT', `/api/users/${USER}`, { maySendAs: ['info@acme.example'], department: '営業部' });
+      assert.deepEqual(both.json, { ok: true, maySendAs: ['info@acme.example'] });
+      assert.deepEqual([(await taro()).maySendAs, (await taro()).department], [['info@acme.example'], '営業部']);
+      assert.equal((await admin.call('PUT', `/api/users/${USER}`, { maySendAs: [], department: null })).status, 200);
     });
 
     it('sets hold minutes, approver and confirmation off; audited in words', async () => {
@@ -93,7 +104,14 @@ for (const kind of backends()) {
       );
       assert.deepEqual(
         p1.skipped?.map((s) => [s.type, s.why]),
-        [['confirm', 'confirmation is off for this sender (user settings)']],
+        [['confirm', 'confirm-off']],
+      );
+      // the reason is a code; the audit screen, timeline and CSV word it from the catalogue
+      const ja = eventSentence(serverWords('ja'), 'policy.matched', p1 as Record<string, unknown>);
+      assert.match(ja, /適用しなかった処理：送信確認（ルール「[^」]+」）：この送信者は送信確認がオフ（ユーザー設定）/);
+      assert.match(
+        eventSentence(serverWords('en'), 'policy.matched', p1 as Record<string, unknown>),
+        /confirmation is off for this sender/,
       );
 
       const manual = await submit(h, mail('HOLDMANUAL settings 2'), { to: ['partner@example.net'] });

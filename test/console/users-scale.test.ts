@@ -1,14 +1,16 @@
 // The users page's API on SQLite and PostgreSQL with 10,000 users inserted through the store:
 // keyset pages in address order (every user exactly once across the pages, total on each),
 // search in address, name and department (LIKE wildcards taken literally), and the CSV import
-// with name and department: every bad row reported at once with its line and code, nothing
-// imported while any row is bad. Shapes are asserted, never times.
+// with name, department, hold minutes and 送信確認: every bad row reported at once with its line and
+// code, nothing imported while any row is bad; the export writes the same columns back.
+// Shapes are asserted, never times.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, type TestInstance } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { loginApi, type Api } from './api-client.ts';
+import { usersCsv } from '../../src/users/user-csv.ts';
 
 const ADMIN = 'admin@acme.example';
 const N = 10_000;
@@ -108,6 +110,9 @@ for (const kind of backends()) {
           'new1@acme.example,,user',
           'new4@acme.example,,user,nobody@acme.example',
           'new5@acme.example,,user,new1@acme.example',
+          'new6@acme.example,,user,,,,0',
+          'new7@acme.example,,user,,,,10,maybe',
+          'new8@acme.example,,user,,,,2.5,off',
         ].join('\n');
         const r = await admin.call('POST', '/api/users/import', { csv: bad });
         assert.equal(r.status, 400);
@@ -121,16 +126,35 @@ for (const kind of backends()) {
             [6, 'not_in_domain', 'new3@elsewhere.example'],
             [7, 'duplicate', 'new1@acme.example'],
             [8, 'no_such_approver', 'nobody@acme.example'],
+            [10, 'bad_hold_minutes', '0'],
+            [11, 'bad_confirm', 'maybe'],
+            [12, 'bad_hold_minutes', '2.5'],
           ],
         );
         assert.equal(await inst.sekisho.store.userByEmail('new1@acme.example'), undefined, 'nothing imported');
 
-        const good = '\uFEFFaddress,password,role,approver,name,department\nnew1@acme.example,,user,admin@acme.example,新人 一郎,営業部\n';
+        const good =
+          '\uFEFFaddress,password,role,approver,name,department,holdMinutes,confirm\n' +
+          'new1@acme.example,,user,admin@acme.example,新人 一郎,営業部\nnew9@acme.example,,user,,,,15,オフ\n';
         const ok = await admin.call('POST', '/api/users/import', { csv: good });
         assert.equal(ok.status, 200);
-        assert.equal(ok.json.imported, 1);
+        assert.equal(ok.json.imported, 2);
         const u = (await admin.call('GET', `/api/users?q=${encodeURIComponent('新人')}`)).json.items[0];
         assert.deepEqual([u.email, u.name, u.department, u.approver], ['new1@acme.example', '新人 一郎', '営業部', ADMIN]);
+        assert.deepEqual([u.holdMinutes, u.confirm], [null, true], 'empty settings: the policy’s');
+        const s = (await admin.call('GET', '/api/users?q=new9')).json.items[0];
+        assert.deepEqual([s.holdMinutes, s.confirm], [15, false]);
+
+        // the export writes the import's columns, settings included, and no password
+        const res = await admin.call('GET', '/api/users/export');
+        assert.equal(res.status, 200);
+        assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
+        assert.ok(usersCsv([]).startsWith('\uFEFF'), 'a BOM for Excel (fetch’s text() drops it)');
+        assert.ok(res.text.startsWith('address,password,role,approver,name,department,holdMinutes,confirm\r\n'));
+        const lines = res.text.split('\r\n');
+        assert.equal(lines.length, 1 + (10_000 + 2 + 2) + 1, 'the header, every user (and the two imported), a final line end');
+        assert.ok(lines.includes('new1@acme.example,,user,admin@acme.example,新人 一郎,営業部,,on'));
+        assert.ok(lines.includes('new9@acme.example,,user,,,,15,off'));
       },
     );
   });

@@ -145,9 +145,7 @@ for (const kind of backends()) {
       );
       const matched = events.find((e) => e.type === 'policy.matched');
       assert.ok(matched, 'the rule matched and its skipped action is in the trail');
-      assert.deepEqual(JSON.parse(matched.data).skipped, [
-        { rule: '社外への送信は確認', type: 'confirm', why: 'every recipient is internal (applyTo: external)' },
-      ]);
+      assert.deepEqual(JSON.parse(matched.data).skipped, [{ rule: '社外への送信は確認', type: 'confirm', why: 'all-internal' }]);
       assert.equal(
         h.sink.messages.some((m) => noticeKind(m) === 'confirm' && m.raw.includes('CONFIRMEXT inside')),
         false,

@@ -1,12 +1,13 @@
 // ユーザー (admins): search (address, name, department) and pages of 50 (the server pages by
 // keyset, so 10,000 users are as quick as 10), add one (an empty password is generated and shown
-// once), CSV import with name and department (all rows or none; every bad row listed at once in the
+// once), CSV import and export (name, department, hold minutes, 送信確認; all rows or none; every bad row at once in the
 // viewer's language), change role inline (making someone an admin asks first); 編集 opens the
 // user's settings under their row (UserSettings: name, department, approver, language, send-as,
 // hold minutes, 送信確認); disable and enable (asks first), a new password (asks, shown once) and
 // removing two-factor (asks). Each is one call of /api/users (src/users/people.ts on the server).
 // The table keeps to a few narrow columns so it fits 1366 px in either language.
-import { useEffect, useRef, useState } from 'react';
+import { useContext, useEffect, useRef, useState } from 'react';
+import { TenantContext } from '../route.ts';
 import { ApiError, client, ok, type ErrorBody } from '../api.ts';
 import { formatDate, useI18n } from '../i18n.ts';
 import { useAction } from '../hooks/useAction.ts';
@@ -22,6 +23,7 @@ const ROLES: Role[] = ['user', 'approver', 'admin'];
 
 export function UsersPage() {
   const t = useI18n();
+  const tenant = useContext(TenantContext);
   // the search and where the page starts; `before` holds the starts of the earlier pages (前へ)
   const [query, setQuery] = useState<{ q: string; after?: string; before: Array<string | undefined> }>({ q: '', before: [] });
   const [typed, setTyped] = useState('');
@@ -195,6 +197,15 @@ export function UsersPage() {
             <button className="primary" type="submit" disabled={action.busy}>
               {t('users.import')}
             </button>
+            {/* the same columns, so an exported file edited in Excel imports again (new users) */}
+            <a
+              className="button"
+              href={`/api/users/export${tenant ? `?tenant=${encodeURIComponent(tenant)}` : ''}`}
+              download
+              data-testid="users-export"
+            >
+              {t('users.export')}
+            </a>
           </div>
           {csvErrors.length > 0 && (
             <ul className="msg err csv-errors" data-testid="csv-errors">

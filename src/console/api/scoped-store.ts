@@ -14,7 +14,6 @@ import { DEFAULT_TIME_ZONE } from '../../util/zoned-time.ts';
 import type { AuditEvent, Message, RecipientRow, Store, Tenant, User } from '../../store/store.ts';
 import type { Principal } from '../session/auth.ts';
 import { outboundStateOf } from '../../outbound/outbound-state.ts';
-import { setSendAs } from '../../users/send-as.ts';
 import { ServiceError } from '../../util/service-error.ts';
 import { attachmentOfRow, messageViewOfRow, type MessageView } from '../../mime/message-view.ts';
 import { searchMessageRows, type MessagePage, type MessageSearch } from '../../store/message-search.ts';
@@ -224,19 +223,6 @@ export class ScopedStore {
     const out = new Map<string, string[]>();
     for (const r of rows) out.set(r.user_id, [...(out.get(r.user_id) ?? []), r.address]);
     return out;
-  }
-
-  /** Replaces a user's delegations (see users/send-as.ts); 400 names a bad address. */
-  async setUserSendAs(email: string, addresses: string[]): Promise<string[]> {
-    this.requireAdmin();
-    const user = await this.raw.db
-      .selectFrom('users')
-      .selectAll()
-      .where('tenant_id', '=', this.tenantId)
-      .where('email', '=', email.toLowerCase())
-      .executeTakeFirst();
-    if (!user) throw new ServiceError('no_such_record', `no user ${email} in this tenant`);
-    return await setSendAs(this.raw, user, addresses, this.principal.email);
   }
 
   async domains() {

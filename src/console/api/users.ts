@@ -9,12 +9,13 @@ import type { UserRole } from '../../users/people.ts';
 import { ServiceError } from '../../util/service-error.ts';
 import { hashPassword, generatePassword } from '../../util/password.ts';
 import { EMAIL_RE } from '../../util/address.ts';
-import { checkRowsForTenant, parseUserCsv, type CsvError, type CsvUser } from '../../users/user-csv.ts';
+import { checkRowsForTenant, parseUserCsv, usersCsv, type CsvError, type CsvUser } from '../../users/user-csv.ts';
 import type { ScopedStore } from './scoped-store.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import { bool, int, list, nullable, num, object, oneOfStrings, str } from './schema-kit.ts';
 import {
-  changeUser,
+  changeUserAndSendAs,
+  listUsers,
   pageUsers,
   USER_PAGE_MAX,
   resetTwoFactor,
@@ -55,6 +56,8 @@ async function createChecked(
       approverEmail: r.approverEmail,
       name: r.name,
       department: r.department,
+      holdMinutes: r.holdMinutes,
+      confirm: r.confirm,
       passwordHash: await hashPassword(r.password),
     })),
   );
@@ -153,17 +156,37 @@ export const userRoutes: RouteSpec[] = [
           approverEmail: b.approver?.toLowerCase() || null,
           name: null,
           department: null,
+          holdMinutes: null,
+          confirm: true,
         },
       ]);
       return { ok: true, email: b.email.toLowerCase(), generatedPassword: b.password ? null : password };
     },
   }),
   defineRoute({
+    method: 'GET',
+    url: '/api/users/export',
+    summary:
+      'The tenant’s users as CSV for Excel (UTF-8 with a BOM), in the import’s columns ' +
+      'address,password,role,approver,name,department,holdMinutes,confirm; passwords are never exported (empty)',
+    tag: 'users',
+    access: 'admin',
+    async handler(_req, ctx, reply) {
+      const scoped = await ctx.scoped();
+      const day = new Date().toISOString().slice(0, 10);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="sekisho-users-${day}.csv"`)
+        .header('cache-control', 'no-store')
+        .send(usersCsv(await scoped.ofTenant(listUsers)));
+    },
+  }),
+  defineRoute({
     method: 'POST',
     url: '/api/users/import',
     summary:
-      'CSV import: address,password,role[,approver[,name[,department]]]; all rows or none — a 400 (code csv_invalid) ' +
-      'lists every bad row with its line and code',
+      'CSV import: address,password,role[,approver[,name[,department[,holdMinutes[,confirm]]]]]; all rows or none — ' +
+      'a 400 (code csv_invalid) lists every bad row with its line and code',
     tag: 'users',
     access: 'admin',
     schema: {
@@ -220,14 +243,13 @@ export const userRoutes: RouteSpec[] = [
       const scoped = await ctx.scoped();
       const user = await scoped.user(emailParam(req));
       const { maySendAs: addresses, ...change } = b;
-      const maySendAs = addresses === undefined ? undefined : await scoped.setUserSendAs(user.email, addresses);
-      if (Object.values(change).some((v) => v !== undefined)) {
-        if (change.role && change.role !== 'admin' && user.email === scoped.principal.email) {
-          throw new ServiceError('own_role', 'you cannot take away your own admin role (ask another admin)');
-        }
-        await scoped.withUser(user, changeUser, change, scoped.principal.email);
+      if (change.role && change.role !== 'admin' && user.email === scoped.principal.email) {
+        throw new ServiceError('own_role', 'you cannot take away your own admin role (ask another admin)');
       }
-      return { ok: true, ...(maySendAs ? { maySendAs } : {}) };
+      if (addresses === undefined && Object.values(change).every((v) => v === undefined)) return { ok: true };
+      // send-as and the other fields in one transaction: a refused part leaves the user unchanged
+      const done = await scoped.withUser(user, changeUserAndSendAs, change, addresses, scoped.principal.email);
+      return { ok: true, ...(done.maySendAs ? { maySendAs: done.maySendAs } : {}) };
     },
   }),
   ...(['disable', 'enable'] as const).map((verb) =>
