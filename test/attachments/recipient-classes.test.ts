@@ -176,7 +176,8 @@ for (const kind of backends()) {
       await assertOriginal(got[0]!);
       await assertSigned(got[0]!);
       const matched = (await inst.sekisho.store.events(id)).find((e) => e.type === 'policy.matched')!;
-      assert.match(matched.data, /every recipient is internal \(applyTo: external\)/);
+      // the reason is a code, worded from the catalogue where a person reads it
+      assert.deepEqual(JSON.parse(matched.data).skipped, [{ rule: 'protect attachments', type: 'zipEncrypt', why: 'all-internal' }]);
     });
 
     it('forced BCC with applyTo: external: internal recipients still see To/Cc, external ones do not', async () => {
