@@ -2,7 +2,8 @@
 // delegated to them (`sekisho user set A --may-send-as B,C`, PUT /api/users/A {maySendAs}); a
 // shared mailbox (info@, sales@) is an address delegated to every user who answers for it.
 // Delegations are kept in user_send_as, in the user's tenant's domains only; the CLI and the API
-// change them through setSendAs, which checks them, and the accept stage reads them (mayUseAddress).
+// change them through changeUserAndSendAs (users/people.ts: checkSendAs, then writeSendAs in one
+// transaction with the user's other fields), and the accept stage reads them (mayUseAddress).
 import type { Store, StoreWriter } from '../store/store.ts';
 import { domainOf, EMAIL_RE } from '../util/address.ts';
 import { ServiceError } from '../util/service-error.ts';
@@ -59,16 +60,4 @@ export async function writeSendAs(
     type: 'user.send_as_set',
     data: { email: user.email, maySendAs: wanted },
   });
-}
-
-/** Replaces the user's delegations with `addresses` when all are good (checkSendAs); otherwise nothing changes. */
-export async function setSendAs(
-  store: Store,
-  user: { id: string; email: string; tenant_id: string },
-  addresses: string[],
-  actor: string,
-): Promise<string[]> {
-  const wanted = await checkSendAs(store, user, addresses);
-  await store.inTransaction((w) => writeSendAs(w, user, wanted, actor));
-  return wanted;
 }
