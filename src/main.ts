@@ -79,8 +79,12 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     maxLifetime: config.maxQueueLifetime,
     delayWarning: config.delayWarningAfter,
   });
-  // Parsing of large mail and the inbound analysis run on worker threads: start them now.
-  configureAnalysisPool({ threads: config.analysisThreads === 'auto' ? undefined : config.analysisThreads, warm: true });
+  // Parsing of large mail and the inbound analysis run on worker threads: start them now (they
+  // load while the store opens), and listen only once they have loaded, below.
+  const analysisLoaded = configureAnalysisPool({
+    threads: config.analysisThreads === 'auto' ? undefined : config.analysisThreads,
+    warm: true,
+  });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretsKeyFile: config.secretsKeyFile });
   const demo = config.demoTenant ? await ensureDemoTenant(store, config.demoTenant) : null;
   const tls = await loadOrCreateTls(tlsFilesOf(config));
@@ -194,6 +198,9 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
 
   for (const m of modules) await m.registerHttp?.(http);
 
+  // Loading the threads' modules costs about as much CPU as the first few hundred messages; paid
+  // before the ports open, it no longer slows them (docs/delivery.md, "Cold start").
+  await analysisLoaded;
   let submissionPort: number;
   let inboundPort: number;
   try {

@@ -25,10 +25,13 @@ function thePool(): WorkerPool<AnalysisTasks> {
   return pool;
 }
 
-/** Sets the thread count (before the first task) and starts the workers so none waits for loading. */
-export function configureAnalysisPool(o: { threads?: number; warm?: boolean }): void {
+/**
+ * Sets the thread count (before the first task) and, with `warm`, starts the workers so no task
+ * waits for their loading; the promise settles once they have loaded.
+ */
+export function configureAnalysisPool(o: { threads?: number; warm?: boolean }): Promise<void> {
   if (o.threads && !pool) threads = o.threads;
-  if (o.warm) thePool().warm();
+  return o.warm ? thePool().warm() : Promise.resolve();
 }
 
 export function runAnalysisTask<K extends keyof AnalysisTasks & string>(

@@ -27,6 +27,10 @@ interface Slot {
   worker: Worker;
   /** the worker has loaded its module and said so */
   ready: boolean;
+  /** settles once the worker is ready or has failed to start */
+  started: Promise<void>;
+  /** someone awaits `started` (warm): the loading keeps the process alive */
+  awaited: boolean;
   job: Job | null;
   timer: NodeJS.Timeout | null;
   seq: number;
@@ -54,9 +58,15 @@ export class WorkerPool<T extends TaskMap> {
 
   constructor(private readonly options: PoolOptions) {}
 
-  /** Starts the workers now, so the first task does not wait for module loading. */
-  warm(): void {
+  /**
+   * Starts the workers now, so the first task does not wait for module loading; settles once each
+   * has loaded (or failed to start: the failure then meets the first task, as without warming).
+   */
+  warm(): Promise<void> {
     while (!this.closed && this.slots.length < this.options.threads) this.spawn();
+    for (const s of this.slots) s.awaited = true;
+    this.dispatch();
+    return Promise.all(this.slots.map((s) => s.started)).then(() => undefined);
   }
 
   run<K extends keyof T & string>(
@@ -86,9 +96,10 @@ export class WorkerPool<T extends TaskMap> {
 
   private dispatch(): void {
     this.assign();
-    // Only work under way keeps the process alive: a busy worker, or one starting for a queued task.
+    // Only work under way keeps the process alive: a busy worker, or one starting for a queued task
+    // or for someone awaiting its start.
     for (const s of this.slots) {
-      if (s.job || (!s.ready && this.queue.length > 0)) s.worker.ref();
+      if (s.job || (!s.ready && (this.queue.length > 0 || s.awaited))) s.worker.ref();
       else s.worker.unref();
     }
   }
@@ -113,10 +124,12 @@ export class WorkerPool<T extends TaskMap> {
 
   private spawn(): Slot {
     const worker = startWorker(this.options.module);
-    const slot: Slot = { worker, ready: false, job: null, timer: null, seq: 0 };
+    let started!: () => void;
+    const slot: Slot = { worker, ready: false, started: new Promise((r) => (started = r)), awaited: false, job: null, timer: null, seq: 0 };
     worker.on('message', (reply: Reply) => {
       if (reply.ready) {
         slot.ready = true;
+        started();
         this.dispatch();
         return;
       }
@@ -130,6 +143,7 @@ export class WorkerPool<T extends TaskMap> {
       this.dispatch();
     });
     const fail = (err: Error) => {
+      started();
       const failure = new WorkerFailed(`worker stopped: ${err.message}`);
       // A worker that never started would be replaced by one that cannot start either.
       if (!slot.ready) for (const job of this.queue.splice(0)) job.reject(failure);

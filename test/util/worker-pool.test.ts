@@ -1,7 +1,7 @@
 // The worker pool that keeps heavy analysis off the event loop: results come back, a task's
 // deadline runs from when a worker takes it (not while it waits in the queue), a task past its
 // deadline or a crashing worker fails only that task and the pool goes on with fresh workers,
-// and byte results are moved, not copied.
+// byte results are moved, not copied, and warming settles once the threads have loaded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeadlineExceeded, WorkerFailed, WorkerPool } from '../../src/util/worker-pool.ts';
@@ -33,6 +33,23 @@ test('tasks run on worker threads and answer', async () => {
     );
   } finally {
     await pool.close();
+  }
+});
+
+test('warm settles once every thread has loaded, or has failed to load (a start awaits it)', async () => {
+  const pool = new WorkerPool<Tasks>({ module, threads: 2 });
+  try {
+    await pool.warm();
+    assert.deepEqual(await pool.run('echo', { value: 3 }, { deadlineMs: 30_000 }), { value: 3 });
+  } finally {
+    await pool.close();
+  }
+  const broken = new WorkerPool<Tasks>({ module: new URL('../fixtures/util/no-such-module.js', import.meta.url), threads: 1 });
+  try {
+    await broken.warm();
+    await assert.rejects(broken.run('echo', { value: 1 }, { deadlineMs: 30_000 }), WorkerFailed);
+  } finally {
+    await broken.close();
   }
 });
 
