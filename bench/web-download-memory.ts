@@ -78,7 +78,7 @@ async function main() {
   };
   // Probe: does acceptance store plan.outbound.plan yet?
   const probe = await send(1024);
-  const probeRow = await store.message(probe);
+  const probeRow = await store.message(probe, ALL_TENANTS);
   const viaSmtp = Boolean(probeRow?.plan.outbound?.plan);
   await sink.waitFor(1);
   sink.messages.length = 0;
@@ -103,7 +103,7 @@ async function main() {
     id = await queueWithPolicy(inst, POLICY, Buffer.concat(chunks), ['partner@example.net']);
   }
   await sink.waitFor(1, 300_000);
-  await waitUntil(async () => (await store.message(id))?.state === 'delivered', 'delivered', 60_000);
+  await waitUntil(async () => (await store.message(id, ALL_TENANTS))?.state === 'delivered', 'delivered', 60_000);
   clearInterval(sampler);
   const files = (await downloadStatus(store, ALL_TENANTS, id)).files;
   process.stdout.write(

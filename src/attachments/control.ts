@@ -4,7 +4,7 @@
 // purge of expired files. Every change is audited. Deleting is idempotent, so the purge is safe
 // to run on every node at once.
 import type { Store } from '../store/store.ts';
-import { scopedTenant, type TenantScope } from '../store/tenant-scope.ts';
+import type { TenantScope } from '../store/tenant-scope.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { linkToken } from './details.ts';
 import { attachmentsDb } from './plan-actions.ts';
@@ -40,7 +40,7 @@ export interface DownloadStatus {
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 async function requireMessage(store: Store, scope: TenantScope, messageId: string) {
-  const m = await store.message(messageId, scopedTenant(scope));
+  const m = await store.message(messageId, scope);
   if (!m) throw new ServiceError('bad_request', `no message with id ${messageId}`);
   const files = await attachmentsDb(store)
     .selectFrom('download_files')

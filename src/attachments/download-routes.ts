@@ -20,6 +20,7 @@ import { tokenPageScope } from '../web/token-page-scope.ts';
 import { IpThrottle } from '../util/ip-throttle.ts';
 import { hashToken } from '../util/id.ts';
 import { timeZoneOfTenant } from '../users/tenant-profile.ts';
+import { tenantScope } from '../store/tenant-scope.ts';
 
 export interface DownloadRouteDeps {
   store: Store;
@@ -302,7 +303,7 @@ function codeHash(token: string, code: string): string {
 }
 
 async function mailCode(deps: DownloadRouteDeps, link: Link, code: string): Promise<void> {
-  const m = await deps.store.message(link.message_id);
+  const m = await deps.store.message(link.message_id, tenantScope(link.tenant_id));
   const subject = m?.subject ?? '';
   const text = [
     'ダウンロードページの確認コードをお知らせします。',

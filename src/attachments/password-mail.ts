@@ -12,6 +12,7 @@ import { zipPasswordNotice } from '../mime/notice-text.ts';
 import { attachmentsDb, attachmentTreatment, protectedRecipients } from './plan-actions.ts';
 import type { ZipDetails } from './zip-prepare.ts';
 import { timeZoneOfTenant } from '../users/tenant-profile.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 
 export async function sendDuePasswordMails(store: Store, hostname: string, logger: Logger): Promise<number> {
   const db = attachmentsDb(store);
@@ -24,7 +25,7 @@ export async function sendDuePasswordMails(store: Store, hostname: string, logge
     .execute();
   let sent = 0;
   for (const p of due) {
-    const m = await store.message(p.message_id);
+    const m = await store.message(p.message_id, ALL_TENANTS);
     if (!m) continue; // deleted with its tenant since
     const delivered = m.state === 'delivered';
     const claimed = await db

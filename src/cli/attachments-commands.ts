@@ -107,7 +107,7 @@ export function registerAttachmentsCommands(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }) => {
       const mid = messageId(id);
       await withStore(async (store) => {
-        if (!(await store.message(mid))) throw new CliError(`no message with id ${mid}`);
+        if (!(await store.message(mid, ALL_TENANTS))) throw new CliError(`no message with id ${mid}`);
         const details = await attachmentDetails(store, mid);
         if (opts.json) {
           process.stdout.write(JSON.stringify({ id: mid, ...details }) + '\n');

@@ -13,6 +13,7 @@ import { sendDigests } from '../inbound/digest.ts';
 import { getSettings, updateSettings, type InboundSettings } from '../inbound/tenant-settings.ts';
 import { parseDuration } from '../util/duration.ts';
 import type { Store } from '../store/store.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 
 export function registerInboundCommands(program: Command): void {
   const q = program.command('quarantine').description('quarantined inbound mail (迷惑メール隔離)');
@@ -59,7 +60,7 @@ export function registerInboundCommands(program: Command): void {
 
 async function tenantIdFor(store: Store, name: string | undefined, id?: string): Promise<string> {
   if (name) return (await requireTenant(store, name)).id;
-  const m = id ? await store.message(id) : undefined;
+  const m = id ? await store.message(id, ALL_TENANTS) : undefined;
   if (!m) throw new CliError(`no message ${id}`);
   return m.tenant_id;
 }

@@ -10,6 +10,7 @@ import { MESSAGE_STATES, parseMessageState } from '../store/message-state.ts';
 import { parseDuration } from '../util/duration.ts';
 import { eventFacts } from '../audit/event-words.ts';
 import { serverWords } from '../audit/catalogue.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 
 /** --since: an ISO date/time, or a duration back from now ("2h", "3d"). */
 function parseSince(text: string): number {
@@ -111,7 +112,7 @@ function formatAddress(a: AddressFact): string {
 }
 
 export async function messageDetail(store: Store, id: string) {
-  const m = await store.message(id);
+  const m = await store.message(id, ALL_TENANTS);
   if (!m) throw new CliError(`no message with id ${id}`);
   const events = await store.events(id);
   const recipients = await store.recipients(id);

@@ -12,6 +12,7 @@ import { parseDuration } from '../util/duration.ts';
 import { approve, cancel, reject, release, type Actor } from '../outbound/actions.ts';
 import { ServiceError } from '../util/service-error.ts';
 import type { OutboundEnv } from '../outbound/stage-engine.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 
 export function registerOutboundCommands(program: Command): void {
   const policy = program.command('policy').description('the tenant policy (docs/policy.md)');
@@ -135,7 +136,7 @@ async function messageAction(
   await withStore(async (store, config) => {
     // No local worker here: the message is made due now and any running node picks it up.
     const env: OutboundEnv = { store, hostname: config.hostname, publicUrl: config.publicUrl };
-    const actor: Actor = { email: 'cli', role: 'cli' };
+    const actor: Actor = { email: 'cli', role: 'cli', scope: ALL_TENANTS };
     try {
       const r =
         name === 'release'

@@ -5,7 +5,7 @@
 import { setIfUnleased } from '../store/message-lease.ts';
 import type { MessageState } from '../store/message-state.ts';
 import type { Store, Message } from '../store/store.ts';
-import { scopedTenant, type TenantScope } from '../store/tenant-scope.ts';
+import type { TenantScope } from '../store/tenant-scope.ts';
 
 export interface QueueFilter {
   state?: MessageState;
@@ -23,7 +23,7 @@ export const RETRYABLE_STATES = ['deferred', 'queued'] as const;
 export const DELETABLE_STATES: readonly MessageState[] = ['queued', 'deferred', 'held', 'awaiting_approval', 'quarantined'];
 
 export function listQueue(store: Store, scope: TenantScope, filter: QueueFilter): Promise<Message[]> {
-  return store.listMessages({ ...filter, tenantId: scopedTenant(scope) });
+  return store.listMessages({ ...filter, scope });
 }
 
 export interface RetryTarget {
@@ -72,7 +72,7 @@ export async function deleteMessage(
   target: { id: string; reason?: string },
   actor: string,
 ): Promise<ControlResult> {
-  const m = await store.message(target.id, scopedTenant(scope));
+  const m = await store.message(target.id, scope);
   if (!m) return { changed: [], skipped: [{ id: target.id, reason: 'no such message' }] };
   if (!DELETABLE_STATES.includes(m.state)) return { changed: [], skipped: [{ id: m.id, reason: `state is ${m.state}` }] };
   const changed = await setIfUnleased(store, m.id, m.state, { state: 'deleted', due_at: null });
@@ -89,9 +89,9 @@ export async function deleteMessage(
 
 async function candidatesFor(store: Store, scope: TenantScope, target: RetryTarget): Promise<Message[]> {
   if (target.id) {
-    const m = await store.message(target.id, scopedTenant(scope));
+    const m = await store.message(target.id, scope);
     return m ? [m] : [];
   }
   if (!target.allDeferred) return [];
-  return store.listMessages({ state: 'deferred', tenantId: scopedTenant(scope), limit: 'all' });
+  return store.listMessages({ state: 'deferred', scope, limit: 'all' });
 }

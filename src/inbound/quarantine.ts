@@ -15,6 +15,7 @@ import { inboundDb } from './tenant-settings.ts';
 import type { InboundPlanState } from './decide.ts';
 import { adminOnlyMessage, reasonInputOf, reasonLabels, selfReleasable, type ReleaseClass } from './release-class.ts';
 import { countQuarantined, quarantinedPlans, quarantinedRows } from '../store/quarantine-query.ts';
+import { tenantScope } from '../store/tenant-scope.ts';
 
 export interface QuarantineItem {
   id: string;
@@ -122,7 +123,7 @@ export function adminOnlyRefusal(releaseClass: ReleaseClass): ServiceError {
 
 /** Refuses a recipient's own release of admin-only quarantine. */
 export async function assertSelfReleasable(store: Store, tenantId: string, id: string): Promise<void> {
-  const m = await store.message(id, tenantId);
+  const m = await store.message(id, tenantScope(tenantId));
   if (m && adminOnlyRelease(m)) throw adminOnlyRefusal(releaseClassOfMessage(m));
 }
 
@@ -205,7 +206,7 @@ export interface QuarantinePreview extends QuarantineItem {
 }
 
 export async function previewQuarantined(store: Store, tenantId: string, id: string): Promise<QuarantinePreview> {
-  const m = await store.message(id, tenantId);
+  const m = await store.message(id, tenantScope(tenantId));
   if (m?.direction !== 'inbound') throw new ServiceError('not_found', `no inbound message ${id} in this tenant`);
   const facts = await bodyFacts(store, m);
   const s = inboundStateOf(m);
@@ -220,7 +221,7 @@ export async function previewQuarantined(store: Store, tenantId: string, id: str
 }
 
 async function lease(store: Store, tenantId: string, id: string): Promise<Lease> {
-  const got = await leaseMessage(store, id, { purpose: 'quarantine', states: ['quarantined'], tenantId });
+  const got = await leaseMessage(store, id, { purpose: 'quarantine', states: ['quarantined'], scope: tenantScope(tenantId) });
   if ('m' in got) return got;
   if (got.refused === 'not_found') throw new ServiceError('not_found', `no message ${id} in this tenant`);
   if (got.refused === 'wrong_state') throw new ServiceError('wrong_state', `message ${id} is ${got.state}, not quarantined`);

@@ -17,6 +17,7 @@ import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
 import { messageViewOfRow } from '../mime/message-view.ts';
 import { MESSAGE_VIEW_CSS, messageViewHtml } from '../web/message-view-html.ts';
+import { tenantScope } from '../store/tenant-scope.ts';
 
 export interface ReleasePageDeps {
   store: Store;
@@ -75,7 +76,7 @@ export function registerReleasePage(app: FastifyInstance, deps: ReleasePageDeps)
       const link = await lookupReleaseLink(deps.store, req.params.token);
       if (!link) return message(reply, 404, 'invalid');
       if (link.expiresAt < Date.now()) return message(reply, 410, 'expired');
-      const m = await deps.store.message(link.messageId, link.tenantId);
+      const m = await deps.store.message(link.messageId, tenantScope(link.tenantId));
       // released (by this recipient or for everyone), deleted or purged: nothing left to offer
       if (!m || !(await heldFor(deps.store, m, link.recipient))) return message(reply, 200, 'done');
       const selfRelease = (await getSettings(deps.store, link.tenantId)).selfRelease;

@@ -12,6 +12,7 @@ import { reasonInputOf, reasonLabels, type ReleaseClass } from './release-class.
 import { inboundDb } from './tenant-settings.ts';
 import { enqueueToMailbox } from './digest.ts';
 import type { QuarantineRequestTable } from './tables.ts';
+import { tenantScope } from '../store/tenant-scope.ts';
 
 export interface RequestDeps {
   store: Store;
@@ -78,7 +79,7 @@ export async function requestRelease(
 ): Promise<{ request: ReleaseRequest; created: boolean }> {
   const { store } = deps;
   const who = recipient.toLowerCase();
-  const m = await store.message(messageId, tenantId);
+  const m = await store.message(messageId, tenantScope(tenantId));
   if (m?.direction !== 'inbound') throw new ServiceError('not_found', `no inbound message ${messageId} in this tenant`);
   if (!(await heldFor(store, m, who))) throw new ServiceError('wrong_state', `message ${messageId} is no longer quarantined for ${who}`);
   const now = Date.now();
@@ -188,7 +189,7 @@ export async function listReleaseRequests(store: Store, tenantId: string): Promi
     .execute();
   const items: ReleaseRequestItem[] = [];
   for (const r of rows) {
-    const m = await store.message(r.message_id, tenantId);
+    const m = await store.message(r.message_id, tenantScope(tenantId));
     // released for everyone, deleted or purged since: nothing left to decide
     if (!m || !(await heldFor(store, m, r.recipient))) continue;
     const reason = reasonInputOf(inboundStateOf(m));
@@ -234,7 +235,7 @@ export async function decideReleaseRequest(
     .where('state', '=', 'pending')
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) !== 1) throw new ServiceError('wrong_state', `release request ${requestId} was already ${row.state}`);
-  const m = await store.message(row.message_id, tenantId);
+  const m = await store.message(row.message_id, tenantScope(tenantId));
   if (decision === 'release') {
     try {
       await releaseForRecipient(store, tenantId, row.message_id, row.recipient, admin, deps.wake);

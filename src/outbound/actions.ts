@@ -17,13 +17,15 @@ import { nextStepOf } from './next-step.ts';
 import { confirmationSheet, untickedOf, type Ticks } from './confirmation.ts';
 import { messageViewOfRow } from '../mime/message-view.ts';
 import { ServiceError } from '../util/service-error.ts';
+import { inScope, tenantScope, type TenantScope } from '../store/tenant-scope.ts';
 
 export interface Actor {
   /** address of the person, or 'cli' */
   email: string;
-  /** 'cli' is the operator at the command line (any tenant) */
+  /** 'cli' is the operator at the command line: an admin of every message in its scope */
   role: 'admin' | 'approver' | 'user' | 'cli';
-  tenantId?: string;
+  /** whose messages the actor reaches: a person's own tenant, or every tenant for the operator's CLI */
+  scope: TenantScope;
   /** set by the pages: the link's stage (a link acts only on the stage it was sent for) */
   linkStage?: number;
 }
@@ -35,8 +37,8 @@ export interface ActionResult {
 }
 
 /** Takes the message's lease if it is in one of `states` and no worker holds it. */
-async function lease(env: OutboundEnv, id: string, states: readonly MessageState[]): Promise<Lease> {
-  const got = await leaseMessage(env.store, id, { purpose: 'action', states });
+async function lease(env: OutboundEnv, id: string, scope: TenantScope, states: readonly MessageState[]): Promise<Lease> {
+  const got = await leaseMessage(env.store, id, { purpose: 'action', states, scope });
   if ('m' in got) return got;
   if (got.refused === 'not_found') throw new ServiceError('not_found', `no message with id ${id}`);
   if (got.refused === 'wrong_state') throw new ServiceError('wrong_state', `message ${id} is ${got.state}, not ${states.join(' or ')}`);
@@ -48,7 +50,7 @@ async function unlock(env: OutboundEnv, id: string, holder: string): Promise<voi
 }
 
 function isAdmin(actor: Actor, m: Message): boolean {
-  return actor.role === 'cli' || (actor.role === 'admin' && actor.tenantId === m.tenant_id);
+  return actor.role === 'cli' || (actor.role === 'admin' && inScope(actor.scope, m.tenant_id));
 }
 
 /** Runs `fn` under the message's lease after the state and permission checks. */
@@ -60,13 +62,12 @@ async function act(
   allowed: (state: OutboundState, m: Message) => boolean,
   fn: (m: Message, holder: string, whole: MessagePlan, state: OutboundState) => Promise<boolean>,
 ): Promise<ActionResult> {
-  const pre = await env.store.message(id);
   // A person of another tenant learns nothing, not even that the id exists.
-  if (!pre || (actor.role !== 'cli' && actor.tenantId !== undefined && pre.tenant_id !== actor.tenantId))
-    throw new ServiceError('not_found', `no message with id ${id}`);
+  if (!(await env.store.message(id, actor.scope))) throw new ServiceError('not_found', `no message with id ${id}`);
   const { m, holder } = await lease(
     env,
     id,
+    actor.scope,
     types.map((t) => STAGE_STATE[t]),
   );
   try {
@@ -77,7 +78,7 @@ async function act(
     if (!isAdmin(actor, m) && !allowed(state, m)) throw new ServiceError('forbidden', `${actor.email} may not do this for message ${id}`);
     if (!(await fn(m, holder, whole, state))) throw new ServiceError('busy', `message ${id} was taken over by another node; try again`);
     env.wake?.();
-    return { id, state: (await env.store.message(id))!.state };
+    return { id, state: (await env.store.message(id, actor.scope))!.state };
   } finally {
     await unlock(env, id, holder);
   }
@@ -172,7 +173,7 @@ async function notifySender(
   actor: string,
   comment?: string,
 ): Promise<void> {
-  const after = await env.store.message(m.id);
+  const after = await env.store.message(m.id, tenantScope(m.tenant_id));
   const next = after ? nextStepOf(after.state, outboundStateOf(after).state) : undefined;
   await sendNotice(env, {
     tenantId: m.tenant_id,
@@ -186,14 +187,14 @@ async function notifySender(
 
 /**
  * Messages waiting for this person, for the console: their own held / to-confirm mail, and the
- * approvals assigned to them (admins: everything waiting in their tenant).
+ * approvals assigned to them (admins: everything waiting in their scope).
  */
 export async function waitingFor(
   env: Pick<OutboundEnv, 'store'>,
-  actor: Actor & { tenantId: string },
+  actor: Actor,
   limit = 200,
 ): Promise<Array<Message & { role: 'sender' | 'approver' | 'admin' }>> {
-  const rows = await env.store.listMessages({ tenantId: actor.tenantId, states: WAITING_STATES, limit: 5000 });
+  const rows = await env.store.listMessages({ scope: actor.scope, states: WAITING_STATES, limit: 5000 });
   const me = actor.email.toLowerCase();
   const out: Array<Message & { role: 'sender' | 'approver' | 'admin' }> = [];
   for (const m of rows) {

@@ -21,6 +21,7 @@ import { sendSettingsOf } from '../users/send-settings.ts';
 import { enter, STAGE_STATE, stageStartEvent, stagesOf, withOutbound, type OutboundState } from './outbound-state.ts';
 import { announceStage, languageFor, type OutboundEnv } from './stage-engine.ts';
 import { sendNotice, type Lang } from './notices.ts';
+import { tenantScope } from '../store/tenant-scope.ts';
 
 /** The recipients' domains outside the tenant, distinct. */
 export function externalDomains(recipients: string[], tenantDomains: readonly string[]): string[] {
@@ -225,7 +226,7 @@ export function createDecider(env: OutboundEnv) {
       ...(first || plan.actions.some((a) => (a.type === 'bcc' && a.notify) || a.type === 'notify')
         ? {
             afterCommit: async (id: string) => {
-              const m = await store.message(id);
+              const m = await store.message(id, tenantScope(ctx.tenantId));
               if (!m) return;
               if (first) await announceStage(env, m, state);
               await actionNotices(env, ctx, plan, senderEmail, language, id);

@@ -24,6 +24,7 @@ import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 import { describeNextStep, nextStepOf } from './next-step.ts';
 import { tokenPageFailures, tokenPageScope } from '../web/token-page-scope.ts';
 import { confirmationSheet, type ConfirmationSheet, type RecipientField, type SheetRecipient } from './confirmation.ts';
+import { tenantScope } from '../store/tenant-scope.ts';
 
 type Kind = 'h' | 'c' | 'a';
 type L = Lang;
@@ -201,7 +202,7 @@ async function load(env: OutboundEnv, kind: Kind, token: string): Promise<Loaded
     .where('token_hash', '=', hashToken(token))
     .executeTakeFirst();
   if (!link || link.kind !== kind) return null;
-  const m = await env.store.message(link.message_id, link.tenant_id);
+  const m = await env.store.message(link.message_id, tenantScope(link.tenant_id));
   if (!m) return null;
   const { state } = outboundStateOf(m);
   if (!state) return null;
@@ -388,7 +389,7 @@ export async function registerPages(app: FastifyInstance, env: OutboundEnv): Pro
         // 送信取り消し and 却下 ask once more (no script needed: the question is a page with its own form)
         if ((action === 'cancel' || action === 'reject') && one('sure') !== 'yes')
           return send(reply, 200, askFirst(lang, l, path, action, one('comment').slice(0, 2000)));
-        const actor: Actor = { email: l.actor, role: 'user', tenantId: l.m.tenant_id, linkStage: l.linkStage };
+        const actor: Actor = { email: l.actor, role: 'user', scope: tenantScope(l.m.tenant_id), linkStage: l.linkStage };
         const comment = one('comment').slice(0, 2000);
         try {
           if (action === 'release') await release(env, l.m.id, actor);

@@ -9,6 +9,7 @@ import type { DB } from './schema.ts';
 import type { Message, Store } from './store.ts';
 import type { MessageState } from './message-state.ts';
 import { newToken } from '../util/id.ts';
+import { scopedTenant, type TenantScope } from './tenant-scope.ts';
 
 /** Long enough for an action's writes, short enough that a crashed holder does not block for long. */
 export const ACTION_LEASE_MS = 30_000;
@@ -21,8 +22,8 @@ export interface LeaseRequest {
   purpose: string;
   /** the states the feature acts on */
   states: readonly MessageState[];
-  /** when set, a message of another tenant counts as not found */
-  tenantId?: string;
+  /** whose messages the feature may take: a message outside the scope counts as not found */
+  scope: TenantScope;
   leaseMs?: number;
 }
 
@@ -36,9 +37,10 @@ export async function leaseMessage(store: Store, id: string, req: LeaseRequest):
     .where('id', '=', id)
     .where('state', 'in', [...req.states])
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]));
-  if (req.tenantId !== undefined) q = q.where('tenant_id', '=', req.tenantId);
+  const tenantId = scopedTenant(req.scope);
+  if (tenantId !== undefined) q = q.where('tenant_id', '=', tenantId);
   const r = await q.executeTakeFirst();
-  const m = await store.message(id, req.tenantId);
+  const m = await store.message(id, req.scope);
   if (!m) return { refused: 'not_found' };
   if (Number(r.numUpdatedRows) === 1) return { m, holder };
   if (!req.states.includes(m.state)) return { refused: 'wrong_state', state: m.state };

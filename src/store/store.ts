@@ -17,7 +17,7 @@ import { purgeAuditEvents, type AuditPurge, type AuditPurgeRequest } from './aud
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { newId } from '../util/id.ts';
 import { enqueueForAudit, webhookEventOf } from './webhook-events.ts';
-import type { TenantScope } from './tenant-scope.ts';
+import { scopedTenant, type TenantScope } from './tenant-scope.ts';
 
 export type Tenant = Selectable<TenantTable>;
 export type Domain = Selectable<DomainTable>;
@@ -81,7 +81,8 @@ export interface StateChange {
 }
 
 export interface MessageFilter {
-  tenantId?: string;
+  /** one tenant's messages or every tenant's (the operator's queue commands) */
+  scope: TenantScope;
   state?: MessageState;
   /** in one of these states */
   states?: readonly MessageState[];
@@ -389,16 +390,19 @@ export class Store {
     return row?.data;
   }
 
-  async message(id: string, tenantId?: string): Promise<Message | undefined> {
+  /** The message, or undefined when there is none or it lies outside the scope. */
+  async message(id: string, scope: TenantScope): Promise<Message | undefined> {
     let q = this.db.selectFrom('messages').selectAll().where('id', '=', id);
-    if (tenantId) q = q.where('tenant_id', '=', tenantId);
+    const tenantId = scopedTenant(scope);
+    if (tenantId !== undefined) q = q.where('tenant_id', '=', tenantId);
     const row = await q.executeTakeFirst();
     return row && decodeMessage(row);
   }
 
   async listMessages(filter: MessageFilter): Promise<Message[]> {
     let q = this.db.selectFrom('messages').selectAll('messages');
-    if (filter.tenantId) q = q.where('messages.tenant_id', '=', filter.tenantId);
+    const tenantId = scopedTenant(filter.scope);
+    if (tenantId !== undefined) q = q.where('messages.tenant_id', '=', tenantId);
     if (filter.state) q = q.where('messages.state', '=', filter.state);
     if (filter.states) q = q.where('messages.state', 'in', [...filter.states]);
     if (filter.direction) q = q.where('messages.direction', '=', filter.direction);

@@ -12,7 +12,7 @@ export function tenantScope(tenantId: string): TenantScope {
   return { tenantId };
 }
 
-/** The tenant a scope is bound to, or undefined for every tenant's (the form the store's filters take). */
+/** The tenant a scope is bound to, or undefined for every tenant's (for a query's tenant_id condition). */
 export function scopedTenant(scope: TenantScope): string | undefined {
   return 'tenantId' in scope ? scope.tenantId : undefined;
 }

@@ -18,6 +18,7 @@ import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { tenantDkimRecords } from '../../src/delivery/dkim-keys.ts';
 import { createResolver, mailauthResolver } from '../../src/delivery/mx.ts';
 import { decode } from './attachments-helpers.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const CSV = Buffer.from('氏名,部署\n山田 太郎,営業部\n佐藤 花子,総務部\n', 'utf8');
 const INTERNAL = ['hanako@acme.example', 'ken@tokyo.group.example'];
@@ -67,7 +68,7 @@ for (const kind of backends()) {
     const copiesOf = (messageId: string) => sink.messages.filter((m) => m.raw.toString('latin1').includes(`Message-ID: <${messageId}>`));
     /** Every copy of the mail once it is delivered: each attempt sends all its copies before its result commits. */
     const deliveredCopies = async (id: string, messageId: string) => {
-      await waitUntil(`${id} delivered`, async () => (await inst.sekisho.store.message(id))?.state === 'delivered');
+      await waitUntil(`${id} delivered`, async () => (await inst.sekisho.store.message(id, ALL_TENANTS))?.state === 'delivered');
       return copiesOf(messageId);
     };
     const byRecipient = (copies: SunkMessage[]) => {
@@ -134,7 +135,7 @@ for (const kind of backends()) {
         sink.messages.find((m) => m.mailFrom === '' && m.recipients.includes(EXTERNAL[0]!)),
       );
       assert.deepEqual([...pwMail.recipients].sort(), [...EXTERNAL].sort(), 'no password mail to internal recipients');
-      const m = (await inst.sekisho.store.message(id))!;
+      const m = (await inst.sekisho.store.message(id, ALL_TENANTS))!;
       assert.equal(m.state, 'delivered');
       const recipients = await inst.sekisho.store.recipients(id);
       assert.ok(recipients.every((r) => r.state === 'delivered'));
@@ -235,7 +236,7 @@ outbound:
           assert.match(parsed.text!, /ダウンロードURL: /);
           await assertSigned(copies.get(r)!);
         }
-        const m = (await inst.sekisho.store.message(id))!;
+        const m = (await inst.sekisho.store.message(id, ALL_TENANTS))!;
         assert.equal(m.attempts, 2);
       } finally {
         sink.rcptHook = null;

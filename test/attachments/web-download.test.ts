@@ -348,7 +348,10 @@ for (const kind of backends()) {
       try {
         const raw = await composed({ filename: 'retry.pdf', content: Buffer.from('%PDF-1.4 retry'), to: 'h@partner.example' });
         const id = await queueWithPolicy(inst, POLICY, raw, ['h@partner.example', 'i@partner.example']);
-        await waitUntil(async () => (await inst.sekisho.store.message(id))?.state === 'delivered', 'delivered after the retry');
+        await waitUntil(
+          async () => (await inst.sekisho.store.message(id, ALL_TENANTS))?.state === 'delivered',
+          'delivered after the retry',
+        );
         const h = sink.messages.filter((m) => m.recipients.includes('h@partner.example'));
         assert.equal(h.length, 1);
         const status = await downloadStatus(inst.sekisho.store, ALL_TENANTS, id);

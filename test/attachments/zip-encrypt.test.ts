@@ -19,6 +19,7 @@ import { startSink, type Sink } from '../helpers/sink.ts';
 import { runCli } from '../helpers/process.ts';
 import { attachmentDetails } from '../../src/attachments/details.ts';
 import { decode, queueWithPolicy, waitUntil } from './attachments-helpers.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const FILES = [
   { filename: '見積書_2025年度.pdf', content: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(40_000)]) },
@@ -145,7 +146,7 @@ for (const kind of backends()) {
       });
       const [got] = await sink.waitFor(1);
       assert.ok(got!.raw.includes(raw.subarray(raw.indexOf('\r\n\r\n'))), 'body unchanged');
-      await waitUntil(async () => (await inst.sekisho.store.message(id))?.state === 'delivered', 'delivered');
+      await waitUntil(async () => (await inst.sekisho.store.message(id, ALL_TENANTS))?.state === 'delivered', 'delivered');
       assert.ok((await inst.sekisho.store.events(id)).some((e) => e.type === 'attachments.zip.skipped'));
       assert.deepEqual(await attachmentDetails(inst.sekisho.store, id), {});
       await new Promise((r) => setTimeout(r, 300));
@@ -192,7 +193,10 @@ for (const kind of backends()) {
           'r1@partner.example',
           'r2@partner.example',
         ]);
-        await waitUntil(async () => (await inst.sekisho.store.message(id))?.state === 'delivered', 'delivered after the retry');
+        await waitUntil(
+          async () => (await inst.sekisho.store.message(id, ALL_TENANTS))?.state === 'delivered',
+          'delivered after the retry',
+        );
         const pwMail = await waitUntil(async () => sink.messages.find((m) => m.mailFrom === ''), 'the password mail');
         const password = passwordIn((await decode(pwMail.raw)).text!);
         assert.deepEqual([...pwMail.recipients].sort(), ['r1@partner.example', 'r2@partner.example']);

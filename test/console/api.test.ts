@@ -12,6 +12,7 @@ import { createApiToken } from '../../src/console/session/auth.ts';
 import { addOperator } from '../../src/console/operators.ts';
 import { totpAt, stepOf } from '../../src/console/session/totp.ts';
 import { loginApi, tokenApi, type Api } from './api-client.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`console API on ${kind}`, () => {
@@ -149,7 +150,7 @@ for (const kind of backends()) {
     it('a session mutation without the CSRF token is refused; with it, release delivers', async () => {
       const refused = await as.taro!.call('POST', `/api/messages/${ids.taroHeld}/release`, undefined, { csrf: false });
       assert.equal(refused.status, 403);
-      assert.equal((await h.inst.sekisho.store.message(ids.taroHeld!))!.state, 'held');
+      assert.equal((await h.inst.sekisho.store.message(ids.taroHeld!, ALL_TENANTS))!.state, 'held');
       const ok = await as.taro!.call('POST', `/api/messages/${ids.taroHeld}/release`);
       assert.equal(ok.status, 200, JSON.stringify(ok.json));
       await waitState(h, ids.taroHeld!, 'delivered');

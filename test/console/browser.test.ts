@@ -16,6 +16,7 @@ import { hashPassword } from '../../src/util/password.ts';
 import { sendAsAddresses } from '../../src/users/send-as.ts';
 import { copies, mail, startHarness, submit, waitNotice, waitState, type Harness } from '../outbound/harness.ts';
 import { hostileHtmlMail, REMOTE_IMAGE_HOST } from '../helpers/view-mail.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const SHOTS = join(process.cwd(), 'test-output', 'screenshots');
 const XSS = 'HOLDMANUAL <img src=x onerror=alert(1)><script>alert(2)</script>';
@@ -131,7 +132,11 @@ for (const kind of backends()) {
       assert.match(question, /通知に載るコメント：「宛先が違います」/);
       await shot('approvals-reject-ask');
       await dialog.getByRole('button', { name: '戻る' }).click();
-      assert.equal((await h.inst.sekisho.store.message(ids.reject!))!.state, 'awaiting_approval', 'going back rejects nothing');
+      assert.equal(
+        (await h.inst.sekisho.store.message(ids.reject!, ALL_TENANTS))!.state,
+        'awaiting_approval',
+        'going back rejects nothing',
+      );
       await page.getByRole('button', { name: '却下', exact: true }).click();
       await page.getByRole('dialog').getByRole('button', { name: '却下' }).click();
       await page.waitForSelector('[role=status]');

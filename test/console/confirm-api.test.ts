@@ -9,6 +9,7 @@ import { PASSWORD, USER } from '../helpers/instance.ts';
 import { iso2022jpMail, JA_ATTACHMENT } from '../helpers/view-mail.ts';
 import { copies, startHarness, submit, waitState, type Harness } from '../outbound/harness.ts';
 import { loginApi, type Api } from './api-client.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`confirmation API on ${kind}`, () => {
@@ -58,7 +59,7 @@ for (const kind of backends()) {
       assert.equal(noBcc.status, 422);
       // a body without the ticks at all is a bad request, not a confirmation
       assert.equal((await taro.call('POST', `/api/messages/${id}/confirm`)).status, 400);
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_confirmation');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'awaiting_confirmation');
       assert.equal((await h.inst.sekisho.store.events(id)).filter((e) => e.type === 'confirmed').length, 0);
     });
 

@@ -14,6 +14,7 @@ import { backends } from '../helpers/databases.ts';
 import { PASSWORD, USER } from '../helpers/instance.ts';
 import { iso2022jpMail, JA_ATTACHMENT, JA_BODY_LINE } from '../helpers/view-mail.ts';
 import { linkIn, startHarness, submit, waitNotice, waitState, type Harness } from '../outbound/harness.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const SHOTS = join(process.cwd(), 'test-output', 'screenshots');
 const TO = 'partner@example.net';
@@ -143,7 +144,7 @@ for (const kind of backends()) {
         assert.ok((await overflow()) <= 1, `/c/ in ${lang} fits 375 px`);
         await shot(`confirm-page-${lang}-375`);
       }
-      assert.equal((await h.inst.sekisho.store.message(other))!.state, 'awaiting_confirmation');
+      assert.equal((await h.inst.sekisho.store.message(other, ALL_TENANTS))!.state, 'awaiting_confirmation');
     });
   });
 }

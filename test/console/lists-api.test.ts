@@ -17,6 +17,7 @@ import { ADMIN, CEO_NAME, ceoSpam, HANAKO, inboundMail, POLICY } from './lists-m
 import { mail, submit } from '../outbound/harness.ts';
 import { exeMail } from '../inbound/release-mail.ts';
 import { loginApi, type Api } from './api-client.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`message search and quarantine lists on ${kind}`, () => {
@@ -56,10 +57,10 @@ for (const kind of backends()) {
       ids.spamHanako = await queued(ceoSpam(HANAKO, 'LISTS cheap 100%_off'), HANAKO);
       ids.exe = await queued(exeMail('LISTS 請求書'), HANAKO);
       inst.sekisho.worker.wake();
-      await waitUntil(async () => (await store.message(ids.in!))?.state === 'delivered' || undefined, 'inbound delivered');
-      await waitUntil(async () => (await store.message(ids.out!))?.state === 'delivered' || undefined, 'outbound delivered');
+      await waitUntil(async () => (await store.message(ids.in!, ALL_TENANTS))?.state === 'delivered' || undefined, 'inbound delivered');
+      await waitUntil(async () => (await store.message(ids.out!, ALL_TENANTS))?.state === 'delivered' || undefined, 'outbound delivered');
       for (const id of [ids.ceo, ids.spamHanako, ids.exe])
-        await waitUntil(async () => (await store.message(id!))?.state === 'quarantined' || undefined, `${id} quarantined`);
+        await waitUntil(async () => (await store.message(id!, ALL_TENANTS))?.state === 'quarantined' || undefined, `${id} quarantined`);
       await waitUntil(
         async () =>
           (await store.db.selectFrom('messages').select('id').where('submitted_by', '=', 'system').executeTakeFirst()) ?? undefined,
@@ -213,7 +214,7 @@ for (const kind of backends()) {
       assert.equal(d.json.done, 2);
       assert.equal(d.json.results.find((x: { id: string }) => x.id === ids.spamHanako).code, 'wrong_state');
       for (const id of [ids.exe!, ids.ceo!]) {
-        assert.equal((await inst.sekisho.store.message(id))!.state, 'deleted');
+        assert.equal((await inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'deleted');
         const ev = (await inst.sekisho.store.events(id)).find((e) => e.type === 'quarantine.deleted');
         assert.equal(ev?.actor, ADMIN);
       }

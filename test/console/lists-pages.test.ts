@@ -22,6 +22,7 @@ import { sendRaw, waitUntil } from '../inbound/shield-helpers.ts';
 import { mail, submit } from '../outbound/harness.ts';
 import { exeMail } from '../inbound/release-mail.ts';
 import { ADMIN, CEO_NAME, ceoSpam, HANAKO, inboundMail, POLICY } from './lists-mail.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const WORDS = {
   ja: {
@@ -89,7 +90,7 @@ for (const kind of backends()) {
       return id;
     };
     const state = (id: string, want: string) =>
-      waitUntil(async () => (await inst.sekisho.store.message(id))?.state === want || undefined, `${id} ${want}`);
+      waitUntil(async () => (await inst.sekisho.store.message(id, ALL_TENANTS))?.state === want || undefined, `${id} ${want}`);
 
     before(async () => {
       sink = await startSink();
@@ -206,7 +207,10 @@ for (const kind of backends()) {
         await shot('quarantine-bulk-ask', lang, width);
         await dialog.getByRole('button', { name: w.release, exact: true }).click();
         await page.getByText(w.released).waitFor();
-        await waitUntil(async () => (await inst.sekisho.store.message(exe))?.state === 'quarantined' || undefined, 'exe stays');
+        await waitUntil(
+          async () => (await inst.sekisho.store.message(exe, ALL_TENANTS))?.state === 'quarantined' || undefined,
+          'exe stays',
+        );
         const released = (await inst.sekisho.store.events(spam)).find((e) => e.type === 'quarantine.released');
         assert.equal(released?.actor, HANAKO);
 
@@ -229,7 +233,7 @@ for (const kind of backends()) {
         await dialog.getByRole('button', { name: w.delete, exact: true }).click();
         await page.getByText(w.deleted).waitFor();
         await page.getByText(w.qNone).waitFor();
-        for (const id of [exe, other]) assert.equal((await inst.sekisho.store.message(id))!.state, 'deleted');
+        for (const id of [exe, other]) assert.equal((await inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'deleted');
         await shot('quarantine-deleted', lang, width);
         assert.deepEqual(errors, []);
       });

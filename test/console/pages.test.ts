@@ -23,6 +23,7 @@ import { answerChecker } from './openapi-check.ts';
 import { runRetention } from '../../src/retention/retention-run.ts';
 import { blobStoreFor } from '../../src/blob/blob-store-for.ts';
 import ja from '../../console/src/i18n/ja.json' with { type: 'json' };
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const ADMIN_PAGES = [
   'dashboard',
@@ -384,7 +385,7 @@ for (const kind of backends()) {
       await dialog.getByText('このメールの送信を取り消しますか').waitFor();
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
-      assert.equal((await h.inst.sekisho.store.message(ids.cancel!))?.state, 'held', 'Escape answers no');
+      assert.equal((await h.inst.sekisho.store.message(ids.cancel!, ALL_TENANTS))?.state, 'held', 'Escape answers no');
       await cancel.click();
       await dialog.getByRole('button', { name: '送信取り消し' }).click();
       await page.locator('[role=status]').waitFor();

@@ -10,6 +10,7 @@ import { hashPassword } from '../../src/util/password.ts';
 import { updateSettings } from '../../src/inbound/tenant-settings.ts';
 import { fixture, sendRaw, waitUntil } from '../inbound/shield-helpers.ts';
 import { loginApi, type Api } from './api-client.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`console quarantine API on ${kind}`, () => {
@@ -80,7 +81,7 @@ for (const kind of backends()) {
       const ev = (await inst.sekisho.store.events(ids.taro!)).find((e) => e.type === 'quarantine.released');
       assert.equal(ev?.actor, USER);
       assert.equal((await as.admin!.call('DELETE', `/api/quarantine/${ids.hanako}`)).status, 200);
-      assert.equal((await inst.sekisho.store.message(ids.hanako!))!.state, 'deleted');
+      assert.equal((await inst.sekisho.store.message(ids.hanako!, ALL_TENANTS))!.state, 'deleted');
     });
   });
 }

@@ -11,6 +11,7 @@ import { waitUntil } from '../helpers/wait.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { loginApi, type Api } from './api-client.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 async function send(port: number, to: string, subject: string): Promise<string> {
   const t = nodemailer.createTransport({
@@ -54,7 +55,7 @@ for (const kind of backends()) {
       for (const to of ['a@partner.example', 'b@partner.example', 'c@other.example'])
         ids.push(await send(inst.sekisho.ports.submission, to, `queue ${to}`));
       await waitUntil('three deferred messages', async () =>
-        (await Promise.all(ids.map((id) => store.message(id)))).every((m) => m?.state === 'deferred'),
+        (await Promise.all(ids.map((id) => store.message(id, ALL_TENANTS)))).every((m) => m?.state === 'deferred'),
       );
     });
     after(async () => {
@@ -81,14 +82,17 @@ for (const kind of backends()) {
       assert.equal((await as.gadmin!.call('POST', `/api/queue/${ids[0]}/retry`)).status, 404);
       assert.equal((await as.gadmin!.call('DELETE', `/api/queue/${ids[0]}`)).status, 404);
       assert.equal((await as.gadmin!.call('POST', '/api/queue/retry-deferred')).json.changed.length, 0);
-      assert.equal((await inst.sekisho.store.message(ids[0]!))!.state, 'deferred');
+      assert.equal((await inst.sekisho.store.message(ids[0]!, ALL_TENANTS))!.state, 'deferred');
     });
 
     it('retry now delivers once the host accepts; delete is audited; retry-deferred takes the rest', async () => {
       accept = true;
       const r = await as.admin!.call('POST', `/api/queue/${ids[0]}/retry`);
       assert.deepEqual(r.json, { changed: [ids[0]], skipped: [] });
-      await waitUntil('delivery after the retry', async () => (await inst.sekisho.store.message(ids[0]!))?.state === 'delivered');
+      await waitUntil(
+        'delivery after the retry',
+        async () => (await inst.sekisho.store.message(ids[0]!, ALL_TENANTS))?.state === 'delivered',
+      );
       assert.equal(sink.messages.filter((m) => m.recipients.includes('a@partner.example')).length, 1, 'delivered exactly once');
 
       const del = await as.admin!.call('DELETE', `/api/queue/${ids[1]}?reason=wrong%20recipient`);
@@ -100,7 +104,7 @@ for (const kind of backends()) {
 
       const rest = await as.admin!.call('POST', '/api/queue/retry-deferred');
       assert.deepEqual(rest.json.changed, [ids[2]]);
-      await waitUntil('delivery of the rest', async () => (await inst.sekisho.store.message(ids[2]!))?.state === 'delivered');
+      await waitUntil('delivery of the rest', async () => (await inst.sekisho.store.message(ids[2]!, ALL_TENANTS))?.state === 'delivered');
       assert.ok(!sink.messages.some((m) => m.recipients.includes('b@partner.example')), 'the deleted message was never sent');
     });
   });

@@ -35,7 +35,7 @@ async function send(port: number, to: string[], messageId: string, subject = '„Å
 async function waitState(store: Store, id: string, states: string[], timeoutMs = 20_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const m = await store.message(id);
+    const m = await store.message(id, ALL_TENANTS);
     if (m && states.includes(m.state)) return m.state;
     if (Date.now() > deadline) throw new Error(`message ${id} is ${m?.state}, expected ${states.join('/')}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -93,7 +93,7 @@ for (const kind of backends()) {
       assert.equal(withId(sink, `grey-${kind}@acme.example`).length, 1);
       const events = (await inst.sekisho.store.events(id)).map((e) => e.type);
       assert.deepEqual(events, ['accepted', 'deferred', 'delivered']);
-      const m = (await inst.sekisho.store.message(id))!;
+      const m = (await inst.sekisho.store.message(id, ALL_TENANTS))!;
       assert.equal(m.attempts, 2);
       assert.ok(m.first_attempt_at! >= m.created_at);
     });
@@ -216,18 +216,18 @@ for (const kind of backends()) {
         [id],
       );
       assert.deepEqual(await listQueue(store, ALL_TENANTS, { state: 'deferred', direction: 'inbound' }), []);
-      const before = (await store.message(id))!.due_at!;
+      const before = (await store.message(id, ALL_TENANTS))!.due_at!;
       assert.ok(before > Date.now() + 30_000, 'the default schedule waits a minute');
       const retried = await retryNow(store, tenantScope(inst.tenantId), { allDeferred: true }, 'cli');
       assert.deepEqual(retried.changed, [id]);
       // it is tried again right away (and deferred again: the DNS still fails)
       const deadline = Date.now() + 10_000;
-      while ((await store.message(id))!.attempts < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      assert.equal((await store.message(id))!.attempts, 2);
+      while ((await store.message(id, ALL_TENANTS))!.attempts < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await store.message(id, ALL_TENANTS))!.attempts, 2);
       await waitState(store, id, ['deferred']);
       const deleted = await deleteMessage(store, ALL_TENANTS, { id, reason: 'destination retired' }, 'cli');
       assert.deepEqual(deleted.changed, [id]);
-      assert.equal((await store.message(id))!.state, 'deleted');
+      assert.equal((await store.message(id, ALL_TENANTS))!.state, 'deleted');
       assert.ok(await store.body(id), 'the body is kept for the audit trail');
       const events = await store.events(id);
       assert.deepEqual(

@@ -9,6 +9,7 @@ import { backends } from '../helpers/databases.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { sendRaw } from '../inbound/shield-helpers.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const message = (messageId: string | null, text: string) =>
   Buffer.from(
@@ -27,7 +28,7 @@ async function submit(inst: TestInstance, raw: Buffer, to = ['partner@example.ne
 
 async function settled(inst: TestInstance, ids: string[]) {
   for (const deadline = Date.now() + 20_000; ; ) {
-    const states = await Promise.all(ids.map(async (id) => (await inst.sekisho.store.message(id))?.state));
+    const states = await Promise.all(ids.map(async (id) => (await inst.sekisho.store.message(id, ALL_TENANTS))?.state));
     if (states.every((s) => s === 'delivered')) return;
     if (Date.now() > deadline) throw new Error(`not delivered: ${states.join(',')}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -19,6 +19,7 @@ import { INLINE_PARSE_BYTES } from '../../src/mime/parse-facts.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { createReleaseLink, inboundStateOf, releaseByLink, releaseQuarantined } from '../../src/inbound/quarantine.ts';
 import { ServiceError } from '../../src/util/service-error.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const POLICY = `version: 1
 outbound:
@@ -97,7 +98,7 @@ for (const kind of backends()) {
           });
           assert.equal(reply.code, 250, `${c.name}: ${reply.text}`);
           assertAnsweredDuring(health, c, c.inbound, reply.dataSentAt, INLINE_PARSE_BYTES);
-          const m = await inst.sekisho.store.message(queuedId(reply.text));
+          const m = await inst.sekisho.store.message(queuedId(reply.text), ALL_TENANTS);
           const state = inboundStateOf(m!)!;
           const expect = INBOUND_EXPECT[c.name]!;
           const names = state.symbols.map((s) => s.name);
@@ -162,7 +163,7 @@ for (const kind of backends()) {
         (e) => e instanceof ServiceError && e.code === 'admin_only' && /administrator/.test(e.message),
       );
       await releaseQuarantined(inst.sekisho.store, inst.tenantId, id, 'admin@acme.example');
-      assert.equal((await inst.sekisho.store.message(id))!.state, 'queued');
+      assert.equal((await inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'queued');
     });
   });
 }

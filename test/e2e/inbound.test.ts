@@ -8,6 +8,7 @@ import { backends } from '../helpers/databases.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { startSink, withoutFirstReceived, type Sink } from '../helpers/sink.ts';
 import { SmtpTalk } from '../helpers/smtp-talk.ts';
+import { ALL_TENANTS, tenantScope } from '../../src/store/tenant-scope.ts';
 
 function mx(port: number) {
   return nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, tls: { rejectUnauthorized: false } });
@@ -59,7 +60,7 @@ for (const kind of backends()) {
       await mx(port).sendMail({ envelope: { from: 'a@example.org', to: ['taro@acme.example', 'eve@globex.example'] }, raw });
       const got = (await route.waitFor(before + 2)).slice(before);
       assert.deepEqual(got.map((m) => m.recipients.join()).sort(), ['eve@globex.example', 'taro@acme.example']);
-      const acme = await inst.sekisho.store.listMessages({ tenantId: inst.tenantId, direction: 'inbound' });
+      const acme = await inst.sekisho.store.listMessages({ scope: tenantScope(inst.tenantId), direction: 'inbound' });
       assert.ok(
         acme.every((m) => !m.recipients.includes('globex')),
         'each tenant sees only its own recipients',
@@ -67,13 +68,13 @@ for (const kind of backends()) {
     });
 
     it('answers 552 5.3.4 above the size limit and stores nothing', async () => {
-      const count = (await inst.sekisho.store.listMessages({})).length;
+      const count = (await inst.sekisho.store.listMessages({ scope: ALL_TENANTS })).length;
       const big = Buffer.concat([Buffer.from('Subject: big\r\n\r\n'), Buffer.alloc(100 * 1024, 'a'), Buffer.from('\r\n')]);
       await assert.rejects(
         mx(port).sendMail({ envelope: { from: 'a@example.org', to: ['taro@acme.example'] }, raw: big }),
         (e: { responseCode?: number }) => e.responseCode === 552,
       );
-      assert.equal((await inst.sekisho.store.listMessages({})).length, count);
+      assert.equal((await inst.sekisho.store.listMessages({ scope: ALL_TENANTS })).length, count);
     });
   });
 }

@@ -10,6 +10,7 @@ import { backends } from '../helpers/databases.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { SmtpTalk } from '../helpers/smtp-talk.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const sequences = readFileSync(new URL('../fixtures/smtp-smuggling/eod-sequences.tsv', import.meta.url), 'utf8')
   .split('\n')
@@ -60,7 +61,7 @@ for (const kind of backends()) {
         // Nothing else is pending: the next reply belongs to our QUIT.
         assert.equal((await talk.cmd('QUIT')).code, 221);
         talk.close();
-        const mine = (await inst.sekisho.store.listMessages({ direction: 'inbound', limit: 1000 })).filter(
+        const mine = (await inst.sekisho.store.listMessages({ scope: ALL_TENANTS, direction: 'inbound', limit: 1000 })).filter(
           (m) => m.subject.includes(seq.name) || m.subject === 'smuggled',
         );
         assert.equal(mine.length, hasNul ? 0 : 1);

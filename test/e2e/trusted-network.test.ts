@@ -6,6 +6,7 @@ import { backends } from '../helpers/databases.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { SmtpTalk } from '../helpers/smtp-talk.ts';
+import { tenantScope } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`trusted network submission on ${kind}`, () => {
@@ -34,7 +35,7 @@ for (const kind of backends()) {
       assert.match(unknown.text, /5\.7\.1/);
       talk.close();
       await sink.waitFor(1);
-      const [m] = await inst.sekisho.store.listMessages({ tenantId: inst.tenantId });
+      const [m] = await inst.sekisho.store.listMessages({ scope: tenantScope(inst.tenantId) });
       assert.equal(m!.subject, 'via connector');
       assert.match(m!.submitted_by!, /^trusted:/);
     });

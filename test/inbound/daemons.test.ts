@@ -14,6 +14,7 @@ import { startSink, type Sink } from '../helpers/sink.ts';
 import { freePort, haveClamd, haveRspamd, startClamd, startRspamd, type Daemon } from './daemons.ts';
 import { fixtureInput } from './mail.ts';
 import { crlf, fixture, sendRaw, waitUntil } from './shield-helpers.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 // Built here so no file in the repository trips a virus scanner.
 const EICAR = ['X5O!P%@AP[4\\PZX54(P^)7CC)7}$', 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'].join('');
@@ -98,7 +99,7 @@ describe('real rspamd and clamd', { skip: skipReason }, () => {
         const reply = await sendRaw(inst.sekisho.ports.inbound, mail, { mailFrom: 'a@virus.test', to: ['taro@acme.example'] });
         assert.equal(reply.code, 250, reply.text);
         const id = /queued as (\S+)/.exec(reply.text)![1]!;
-        const m = (await inst.sekisho.store.message(id))!;
+        const m = (await inst.sekisho.store.message(id, ALL_TENANTS))!;
         assert.equal(m.state, 'quarantined');
         const state = inboundStateOf(m)!;
         assert.ok(state.symbols.some((s) => s.name === 'VIRUS_FOUND' && s.detail === 'Test.EICAR-NDB.UNOFFICIAL'));
@@ -113,7 +114,7 @@ describe('real rspamd and clamd', { skip: skipReason }, () => {
         });
         const id = /queued as (\S+)/.exec(reply.text)![1]!;
         await waitUntil(async () => sink.messages.find((s) => s.raw.includes(id)), 'ham delivery');
-        assert.equal(typeof inboundStateOf((await inst.sekisho.store.message(id))!)!.scorers.rspamd, 'number');
+        assert.equal(typeof inboundStateOf((await inst.sekisho.store.message(id, ALL_TENANTS))!)!.scorers.rspamd, 'number');
       });
     });
   }

@@ -8,6 +8,7 @@ import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { runCli } from '../helpers/process.ts';
 import { fixture, sendRaw, waitUntil } from './shield-helpers.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`sekisho quarantine on ${kind}`, () => {
@@ -63,7 +64,7 @@ for (const kind of backends()) {
 
       const del = await runCli(['quarantine', 'delete', ids[1]!, '--tenant', 'acme'], env);
       assert.equal(del.code, 0, del.stderr);
-      assert.equal((await inst.sekisho.store.message(ids[1]!))!.state, 'deleted');
+      assert.equal((await inst.sekisho.store.message(ids[1]!, ALL_TENANTS))!.state, 'deleted');
     });
 
     it('changes settings and refuses bad arguments in one line', async () => {

@@ -19,6 +19,7 @@ import { createReleaseLink } from '../../src/inbound/quarantine.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { sendRaw, waitUntil } from './shield-helpers.ts';
 import { ADMIN, ICHIRO, POLICY, virusMail } from './release-mail.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const SHOTS = join(process.cwd(), 'test-output', 'screenshots');
 const SUBJECT = '見積書 ご確認ください';
@@ -49,7 +50,7 @@ for (const kind of backends()) {
       const raw = virusMail(`=?UTF-8?B?${Buffer.from(SUBJECT).toString('base64')}?=`);
       const reply = await sendRaw(inst.sekisho.ports.inbound, raw, { mailFrom: 'a@virus.test', to: [ICHIRO] });
       id = /queued as (\S+)/.exec(reply.text)![1]!;
-      assert.equal((await inst.sekisho.store.message(id))!.state, 'quarantined');
+      assert.equal((await inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'quarantined');
       const token = await createReleaseLink(inst.sekisho.store, { tenantId: inst.tenantId, id }, ICHIRO, Date.now() + 86_400_000);
       link = `http://127.0.0.1:${inst.sekisho.ports.http}/q/${token}`;
       mkdirSync(SHOTS, { recursive: true });
@@ -83,7 +84,7 @@ for (const kind of backends()) {
       await page.getByText('解除を依頼済みです', { exact: false }).waitFor();
       assert.ok(await fitsWidth());
       await shot('quarantine-virus-requested-375');
-      assert.equal((await inst.sekisho.store.message(id))!.state, 'quarantined', 'asking releases nothing');
+      assert.equal((await inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'quarantined', 'asking releases nothing');
     });
 
     const what = 'the console lists the request; the admin releases it after a question naming the mail and why';

@@ -19,6 +19,7 @@ import { loginApi } from '../console/api-client.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { haveClamd, startClamd, type Daemon } from './daemons.ts';
 import { ADMIN, exeMail, ICHIRO, JIRO, POLICY, virusMail } from './release-mail.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 describe('release classes and their labels', () => {
   const sym = (name: string, score = 5) => ({ name, score, description: '' });
@@ -86,7 +87,7 @@ for (const kind of backends()) {
       const reply = await sendRaw(inst.sekisho.ports.inbound, raw, { mailFrom: 'sender@outside.test', to });
       assert.equal(reply.code, 250, reply.text);
       const id = /queued as (\S+)/.exec(reply.text)![1]!;
-      assert.equal((await store().message(id))!.state, 'quarantined');
+      assert.equal((await store().message(id, ALL_TENANTS))!.state, 'quarantined');
       return id;
     };
     /** ichiro's digest, sent now: each item's block of text (reason and link) by subject */
@@ -120,7 +121,7 @@ for (const kind of backends()) {
       assert.equal(classOf(virusId), 'malware');
       assert.equal(classOf(spamId), 'spam');
       if (clamd) {
-        const m = (await store().message(virusId))!;
+        const m = (await store().message(virusId, ALL_TENANTS))!;
         assert.match(JSON.stringify(m.plan), /VIRUS_FOUND/, 'clamd flagged it');
       }
 
@@ -169,11 +170,11 @@ for (const kind of backends()) {
 
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(deliveriesOf(exeId).length + deliveriesOf(virusId).length, 0, 'nothing dangerous went out');
-      assert.equal((await store().message(exeId))!.state, 'quarantined');
-      assert.equal((await store().message(virusId))!.state, 'quarantined');
+      assert.equal((await store().message(exeId, ALL_TENANTS))!.state, 'quarantined');
+      assert.equal((await store().message(virusId, ALL_TENANTS))!.state, 'quarantined');
 
       // spam is still the recipient's to release
-      const spam = itemOf(text, (await store().message(spamId))!.subject);
+      const spam = itemOf(text, (await store().message(spamId, ALL_TENANTS))!.subject);
       assert.match(await (await post(linkOf(spam), 'release')).text(), /隔離を解除しました/);
       await waitUntil(async () => deliveriesOf(spamId).length === 1, 'the released spam');
     });
@@ -208,7 +209,7 @@ for (const kind of backends()) {
       assert.equal(released.status, 200, JSON.stringify(released.json));
       const [copy] = await waitUntil(async () => (deliveriesOf(exeId).length ? deliveriesOf(exeId) : null), "the requester's copy");
       assert.deepEqual(copy!.recipients, [ICHIRO], 'released to the requester only');
-      assert.equal((await store().message(exeId))!.state, 'quarantined', 'still held for jiro');
+      assert.equal((await store().message(exeId, ALL_TENANTS))!.state, 'quarantined', 'still held for jiro');
       assert.equal((await admin.call('POST', `/api/quarantine/requests/${pending[0]!.id}/release`)).status, 409, 'decided once');
       assert.deepEqual((await admin.call('GET', '/api/quarantine/requests')).json.items, []);
 
@@ -228,7 +229,7 @@ for (const kind of backends()) {
         return n.length ? n : null;
       }, 'the refusal notice');
       assert.match(decodedText(refusal!.raw), /管理者からのコメント: ウイルスのため配送できません/);
-      assert.equal((await store().message(virusId))!.state, 'quarantined');
+      assert.equal((await store().message(virusId, ALL_TENANTS))!.state, 'quarantined');
       assert.equal(deliveriesOf(virusId).length, 0);
       const mine = (await ichiro.call('GET', '/api/quarantine')).json.items as Array<{ id: string; myRequest: string | null }>;
       assert.equal(mine.find((i) => i.id === virusId)!.myRequest, 'refused');

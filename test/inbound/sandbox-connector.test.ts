@@ -16,6 +16,7 @@ import { inboundStateOf } from '../../src/inbound/quarantine.ts';
 import type { Message } from '../../src/store/store.ts';
 import { crlf, sendRaw, waitUntil } from './shield-helpers.ts';
 import { startFakeSandbox, type FakeSandbox } from './fake-sandbox.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const TOKEN = 'sbx-secret-7f3a9c1e5d2b4086';
 const RCPT = 'taro@acme.example';
@@ -81,7 +82,7 @@ for (const kind of backends()) {
         assert.equal(reply.code, 250, reply.text);
         return idOf(reply.text);
       };
-      const message = async (id: string) => (await inst.sekisho.store.message(id))!;
+      const message = async (id: string) => (await inst.sekisho.store.message(id, ALL_TENANTS))!;
       const settled = (id: string, state: string) =>
         waitUntil(async () => {
           const m = await message(id);

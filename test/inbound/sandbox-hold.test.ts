@@ -18,6 +18,7 @@ import type { SekishoModule } from '../../src/pipeline.ts';
 import { parseMessage } from '../../src/mime/parse-facts.ts';
 import { crlf } from './shield-helpers.ts';
 import { buildZip, fileEntry } from './zip-builder.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 /** A sandbox whose verdicts arrive only when the test says so. */
 class SlowSandbox implements Sandbox {
@@ -136,18 +137,18 @@ for (const kind of backends()) {
     it('holds while the sandbox is pending, then quarantines a malicious file and delivers a clean one', async () => {
       const bad = await accept('bad-invoice.pdf');
       const good = await accept('good-report.pdf');
-      const held = inboundStateOf((await store.message(bad))!)!;
+      const held = inboundStateOf((await store.message(bad, ALL_TENANTS))!)!;
       assert.equal(held.sandbox!.pending.length, 1);
 
       await repoll(); // still pending: stays held, due again later
-      assert.equal((await store.message(bad))!.state, 'held_for_sandbox');
+      assert.equal((await store.message(bad, ALL_TENANTS))!.state, 'held_for_sandbox');
 
       sandbox.ready = true;
       await repoll();
-      const b = (await store.message(bad))!;
+      const b = (await store.message(bad, ALL_TENANTS))!;
       assert.equal(b.state, 'quarantined');
       assert.ok(inboundStateOf(b)!.symbols.some((s) => s.name === 'SANDBOX_RANSOMWARE'));
-      assert.equal((await store.message(good))!.state, 'queued');
+      assert.equal((await store.message(good, ALL_TENANTS))!.state, 'queued');
       assert.ok((await store.events(bad)).some((e) => e.type === 'inbound.sandbox'));
     });
 

@@ -17,6 +17,7 @@ import { fixture, sendRaw, waitUntil } from './shield-helpers.ts';
 import { loginApi } from '../console/api-client.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { PASSWORD } from '../helpers/instance.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const POLICY = `version: 1
 inbound:
@@ -75,7 +76,7 @@ for (const kind of backends()) {
         to: [ICHIRO, JIRO, SABURO],
       });
       const id = /queued as (\S+)/.exec(reply.text)![1]!;
-      assert.equal((await store().message(id))!.state, 'quarantined');
+      assert.equal((await store().message(id, ALL_TENANTS))!.state, 'quarantined');
 
       const [ichiroLink] = [...(await digestLinks(ICHIRO)).values()];
       assert.ok(ichiroLink, 'the digest offers a release link');
@@ -93,7 +94,7 @@ for (const kind of backends()) {
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(deliveriesOf(id).length, 1, 'nobody else got it');
 
-      assert.equal((await store().message(id))!.state, 'quarantined', 'still quarantined for the others');
+      assert.equal((await store().message(id, ALL_TENANTS))!.state, 'quarantined', 'still quarantined for the others');
       assert.ok((await quarantinedFor(JIRO)).includes(id));
       assert.ok(!(await quarantinedFor(ICHIRO)).includes(id), "no longer in ichiro's quarantine");
       const item = (await listQuarantine(store(), { tenantId: inst.tenantId })).find((i) => i.id === id)!;
@@ -115,7 +116,7 @@ for (const kind of backends()) {
       await releaseQuarantined(store(), inst.tenantId, id, 'admin@acme.example', () => inst.sekisho.worker.wake());
       await waitUntil(async () => deliveriesOf(id).length === 3, "saburo's copy");
       assert.deepEqual(deliveriesOf(id)[2]!.recipients, [SABURO]);
-      await waitUntil(async () => (await store().message(id))!.state === 'delivered', 'the rest delivered');
+      await waitUntil(async () => (await store().message(id, ALL_TENANTS))!.state === 'delivered', 'the rest delivered');
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(deliveriesOf(id).length, 3);
 
@@ -139,7 +140,7 @@ for (const kind of backends()) {
       const [copy] = await waitUntil(async () => (deliveriesOf(id).length ? deliveriesOf(id) : null), 'the released message');
       assert.deepEqual(copy!.recipients, [ICHIRO]);
       assert.deepEqual(copy!.raw, stored, 'verbatim');
-      await waitUntil(async () => (await store().message(id))!.state === 'delivered', 'delivered');
+      await waitUntil(async () => (await store().message(id, ALL_TENANTS))!.state === 'delivered', 'delivered');
     });
 
     it('in the console, a user releases their own copy; an admin releases it for everyone left', async () => {
@@ -152,7 +153,7 @@ for (const kind of backends()) {
       assert.equal((await ichiro.call('POST', `/api/quarantine/${id}/release`)).status, 200);
       const [copy] = await waitUntil(async () => (deliveriesOf(id).length ? deliveriesOf(id) : null), "ichiro's copy");
       assert.deepEqual(copy!.recipients, [ICHIRO]);
-      assert.equal((await store().message(id))!.state, 'quarantined');
+      assert.equal((await store().message(id, ALL_TENANTS))!.state, 'quarantined');
       assert.equal((await ichiro.call('GET', `/api/quarantine/${id}`)).status, 404, 'no longer in his quarantine');
       const jiro = await loginApi(base(), JIRO, PASSWORD);
       const list = await jiro.call('GET', '/api/quarantine');

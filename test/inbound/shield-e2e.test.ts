@@ -19,6 +19,7 @@ import { runDueDigests, sendDigests } from '../../src/inbound/digest.ts';
 import type { Message } from '../../src/store/store.ts';
 import { buildZip, deflatedZeros, fileEntry } from './zip-builder.ts';
 import { crlf, fixture, headerBlock, sendRaw, waitUntil, withoutSekishoTrace } from './shield-helpers.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const require = createRequire(import.meta.url);
 const { dkimSign } = require('mailauth/lib/dkim/sign.js') as { dkimSign: (raw: Buffer, o: unknown) => Promise<{ signatures: string }> };
@@ -85,7 +86,7 @@ for (const kind of backends()) {
       await dns.close();
     });
 
-    const message = async (id: string) => (await inst.sekisho.store.message(id))!;
+    const message = async (id: string) => (await inst.sekisho.store.message(id, ALL_TENANTS))!;
     const deliveredTo = (needle: string) =>
       waitUntil(async () => sink.messages.find((m) => m.raw.includes(needle)), `delivery of ${needle}`);
 

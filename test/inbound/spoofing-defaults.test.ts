@@ -93,7 +93,7 @@ for (const kind of backends()) {
         const domain = fromDomain(raw);
         const reply = await sendRaw(inst.sekisho.ports.inbound, raw, { mailFrom: `bounce@${domain}`, to: [RCPT] });
         assert.equal(reply.code, 250, `${name}: ${reply.text}`);
-        const m = (await inst.sekisho.store.message(idOf(reply.text)))!;
+        const m = (await inst.sekisho.store.message(idOf(reply.text), ALL_TENANTS))!;
         const state = inboundStateOf(m)!;
         const symbols = state.symbols.map((s) => s.name);
         assert.equal(m.state, 'quarantined', `${name}: ${m.state}, score ${state.score}, ${symbols.join(' ')}`);
@@ -114,7 +114,7 @@ for (const kind of backends()) {
         const reply = await sendRaw(inst.sekisho.ports.inbound, signed, { mailFrom: `bounce@${domain}`, to: [RCPT] });
         assert.equal(reply.code, 250, `${name}: ${reply.text}`);
         const id = idOf(reply.text);
-        const m = (await inst.sekisho.store.message(id))!;
+        const m = (await inst.sekisho.store.message(id, ALL_TENANTS))!;
         const state = inboundStateOf(m)!;
         assert.notEqual(m.state, 'quarantined', `${name}: ${state.reason} ${state.symbols.map((s) => s.name).join(' ')}`);
         assert.equal(state.auth.dkim, 'pass', `${name}: ${state.authDetails.join(' ')}`);

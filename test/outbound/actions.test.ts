@@ -24,6 +24,7 @@ import {
   client,
   type Harness,
 } from './harness.ts';
+import { ALL_TENANTS, tenantScope } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`outbound actions on ${kind}`, () => {
@@ -37,14 +38,14 @@ for (const kind of backends()) {
 
     it('approval: the approver approves with a comment on the page → delivered, sender told', async () => {
       const id = await submit(h, mail('APPROVE yes'), { to: ['partner@example.net'] });
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_approval');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'awaiting_approval');
       const req = await waitNotice(h, 'approval', 'APPROVE yes', 'boss@acme.example');
       assert.match(req.text, /needs your approval/, 'boss reads English (user language)');
       const path = linkIn(req.text, 'a');
       const page = await get(h, path);
       assert.match(page.body, /承認/);
       await settle(150);
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_approval', 'GET does not approve');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'awaiting_approval', 'GET does not approve');
       const res = await post(h, path, [
         ['formToken', formToken(page.body)],
         ['action', 'approve'],
@@ -64,11 +65,11 @@ for (const kind of backends()) {
       const { approve } = await import('../../src/outbound/actions.ts');
       const env = { store: h.inst.sekisho.store, hostname: 'sekisho.localhost', publicUrl: h.http };
       await assert.rejects(
-        approve(env, id, { email: USER, role: 'user', tenantId: h.inst.tenantId }),
+        approve(env, id, { email: USER, role: 'user', scope: tenantScope(h.inst.tenantId) }),
         (e: { code?: string }) => e.code === 'forbidden',
       );
       await assert.rejects(
-        approve(env, id, { email: 'eve@globex.example', role: 'admin', tenantId: 'other' }),
+        approve(env, id, { email: 'eve@globex.example', role: 'admin', scope: tenantScope('other') }),
         (e: { code?: string }) => e.code === 'not_found',
       );
       const path = linkIn((await waitNotice(h, 'approval', 'APPROVE no', 'boss@acme.example')).text, 'a');
@@ -82,7 +83,7 @@ for (const kind of backends()) {
       assert.match(ask.body, /このメールを却下しますか/);
       assert.match(ask.body, /APPROVE no/);
       assert.match(ask.body, /name="comment" value="not to them"/);
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_approval', 'the question rejects nothing');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'awaiting_approval', 'the question rejects nothing');
       await post(h, path, [
         ['formToken', formToken(ask.body)],
         ['action', 'reject'],
@@ -109,14 +110,14 @@ for (const kind of backends()) {
 
     it('approve by manager without one on record goes to the tenant approvers; notify tells the listed address', async () => {
       const id = await submit(h, mail('MGRCHECK'), { to: ['partner@example.net'] });
-      const m = await h.inst.sekisho.store.message(id);
+      const m = await h.inst.sekisho.store.message(id, ALL_TENANTS);
       assert.deepEqual(m!.plan.outbound!.stages[0]!.approvers, ['boss@acme.example']);
       await waitNotice(h, 'approval', 'MGRCHECK', 'boss@acme.example');
       await waitNotice(h, 'notify', 'MGRCHECK', 'privacy@acme.example');
       const { cancel } = await import('../../src/outbound/actions.ts');
       const env = { store: h.inst.sekisho.store, hostname: 'sekisho.localhost', publicUrl: h.http };
       assert.equal(
-        (await cancel(env, id, { email: USER, role: 'user', tenantId: h.inst.tenantId })).state,
+        (await cancel(env, id, { email: USER, role: 'user', scope: tenantScope(h.inst.tenantId) })).state,
         'cancelled',
         'the sender may withdraw it',
       );
@@ -124,7 +125,7 @@ for (const kind of backends()) {
 
     it('confirmation page: sending needs every box ticked', async () => {
       const id = await submit(h, mail('CONFIRMME', { cc: 'other@example.org' }), { to: ['partner@example.net', 'other@example.org'] });
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_confirmation');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'awaiting_confirmation');
       const path = linkIn((await waitNotice(h, 'confirm', 'CONFIRMME', USER)).text, 'c');
       const page = await get(h, path);
       assert.match(page.body, /送信確認画面/);
@@ -146,7 +147,7 @@ for (const kind of backends()) {
         ['r', 'partner@example.net'],
       ]);
       assert.equal(partial.status, 422);
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_confirmation');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'awaiting_confirmation');
       const all = await post(h, path, [
         ['formToken', token],
         ['action', 'confirm'],

@@ -16,6 +16,7 @@ import { matchedRulesOf } from '../../src/mime/message-view.ts';
 import { client, get, linkIn, waitNotice, type Harness } from './harness.ts';
 import { replayPolicy } from '../../src/outbound/policy-replay.ts';
 import { parsePolicy } from '../../src/policy/load.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const POLICY = `version: 1
 outbound:
@@ -189,7 +190,7 @@ for (const kind of backends()) {
       });
       const id = /queued as ([0-9A-Z]{26})/.exec(info.response)?.[1];
       assert.ok(id, info.response);
-      const row = await inst.sekisho.store.message(id);
+      const row = await inst.sekisho.store.message(id, ALL_TENANTS);
       const events = await inst.sekisho.store.events(id);
       const matched = events.find((e) => e.type === 'policy.matched');
       return {

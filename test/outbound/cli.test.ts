@@ -12,6 +12,7 @@ import { currentPolicy } from '../../src/outbound/policy-service.ts';
 import { encodeIso2022Jp } from '../../src/mime/rewrite/charset-codec.ts';
 import { mail, startHarness, submit, waitState, POLICY, type Harness } from './harness.ts';
 import { USER } from '../helpers/instance.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const BROKEN = `version: 1
 outbound:
@@ -110,7 +111,7 @@ for (const kind of backends()) {
       await waitState(h, appr, 'delivered');
       const rej = await submit(h, mail('APPROVE cli-no'), { to: ['partner@example.net'] });
       assert.equal((await cli(['message', 'reject', rej, '--comment', 'no'])).code, 0);
-      assert.equal((await h.inst.sekisho.store.message(rej))!.state, 'discarded');
+      assert.equal((await h.inst.sekisho.store.message(rej, ALL_TENANTS))!.state, 'discarded');
       const show = await cli(['message', 'show', held, '--json']);
       const detail = JSON.parse(show.stdout) as { events: Array<{ type: string; actor: string }> };
       assert.ok(detail.events.some((e) => e.type === 'released' && e.actor === 'cli'));

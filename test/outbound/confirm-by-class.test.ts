@@ -17,6 +17,7 @@ import { iso2022jpMail, JA_ATTACHMENT } from '../helpers/view-mail.ts';
 import { loginApi } from '../console/api-client.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { copies, formToken, get, linkIn, noticeKind, post, startHarness, submit, waitNotice, waitState, type Harness } from './harness.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const POLICY = `version: 1
 outbound:
@@ -57,7 +58,7 @@ for (const kind of backends()) {
 
     it('mixed recipients: the notice and the /c/ page ask ticks for the external ones only; 社内 listed without a box', async () => {
       const id = await submitMixed(h, 'CONFIRMEXT page');
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_confirmation');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'awaiting_confirmation');
       const notice = await waitNotice(h, 'confirm', 'CONFIRMEXT page', USER);
       assert.match(notice.text, /社外の宛先と添付ファイル|every external recipient and attachment/);
       const path = linkIn(notice.text, 'c');
@@ -91,7 +92,7 @@ for (const kind of backends()) {
         ['r', TO],
       ]);
       assert.equal(noFile.status, 422, 'the attachment still needs its tick');
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_confirmation');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'awaiting_confirmation');
       const sent = await post(h, path, [
         ['formToken', token],
         ['lang', 'ja'],
@@ -196,7 +197,7 @@ describe('the /c/ page with mixed recipients in chromium at 375 px: only the ext
       const send = page.locator('button[name=action][value=confirm]');
       // unticked, the browser keeps the form (the boxes are required) and the server would refuse it
       await send.click();
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_confirmation');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'awaiting_confirmation');
       for (let i = 0; i < 2; i++) {
         await boxes.nth(i).focus();
         await page.keyboard.press('Space');

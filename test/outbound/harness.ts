@@ -7,6 +7,7 @@ import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/ins
 import { startSink, type Sink, type SunkMessage } from '../helpers/sink.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 export const POLICY = `version: 1
 outbound:
@@ -118,7 +119,7 @@ export async function submit(h: Harness, raw: Buffer, envelope: { from?: string;
 export async function waitState(h: Harness, id: string, state: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const m = await h.inst.sekisho.store.message(id);
+    const m = await h.inst.sekisho.store.message(id, ALL_TENANTS);
     if (m?.state === state) return;
     if (Date.now() > deadline) throw new Error(`message ${id} is ${m?.state}, expected ${state}`);
     await new Promise((r) => setTimeout(r, 25));

@@ -27,6 +27,7 @@ import {
   waitState,
   type Harness,
 } from './harness.ts';
+import { ALL_TENANTS, tenantScope } from '../../src/store/tenant-scope.ts';
 
 const JIS = readFileSync(new URL('../fixtures/outbound/iso-2022-jp-sample0.eml', import.meta.url));
 
@@ -42,7 +43,7 @@ for (const kind of backends()) {
 
     it('holds, ignores GET and a forged POST, releases on the button press, delivers once', async () => {
       const id = await submit(h, mail('HOLDMANUAL one'), { to: ['partner@example.net'] });
-      const m = await h.inst.sekisho.store.message(id);
+      const m = await h.inst.sekisho.store.message(id, ALL_TENANTS);
       assert.equal(m!.state, 'held');
       const metrics = await (await fetch(`${h.http}/metrics`)).text();
       assert.match(metrics, /sekisho_messages_held_total\{tenant="[^"]+"\} [1-9]/, 'the held counter counts it');
@@ -59,13 +60,13 @@ for (const kind of backends()) {
       assert.equal((await get(h, path + '?lang=en')).body.includes('Confirm and send'), true);
       assert.equal((await get(h, path, { 'accept-language': 'en-US,en;q=0.9' })).body.includes('Cancel sending'), true);
       await settle();
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'held');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'held');
       assert.equal(copies(h, 'HOLDMANUAL one').length, 0, 'held mail is not delivered');
 
       // A POST without the page's form token (cross-site or replayed) is refused.
       const forged = await post(h, path, [['action', 'release']]);
       assert.equal(forged.status, 403);
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'held');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'held');
 
       const pressed = await post(h, path, [
         ['formToken', formToken(page.body)],
@@ -100,14 +101,14 @@ for (const kind of backends()) {
       ]);
       assert.equal(ask.status, 200);
       assert.match(ask.body, /送信を取り消しますか/);
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'held', 'the question cancels nothing');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'held', 'the question cancels nothing');
       const yes = await post(h, path, [
         ['formToken', formToken(ask.body)],
         ['action', 'cancel'],
         ['sure', 'yes'],
       ]);
       assert.equal(yes.status, 200);
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'cancelled');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'cancelled');
       await settle();
       assert.equal(copies(h, 'HOLDMANUAL cancel').length, 0);
     });
@@ -131,7 +132,7 @@ for (const kind of backends()) {
         ['action', 'release'],
       ]);
       assert.equal(pressed.status, 200);
-      assert.equal((await h.inst.sekisho.store.message(id))!.state, 'awaiting_approval');
+      assert.equal((await h.inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'awaiting_approval');
       assert.doesNotMatch(pressed.body, /送信しました/);
       assert.match(
         pressed.body,
@@ -161,8 +162,8 @@ for (const kind of backends()) {
       const id = await submit(h, mail('TWOSTAGE'), { to: ['partner@example.net'] });
       const first = linkIn((await waitNotice(h, 'held', 'TWOSTAGE')).text, 'h');
       const env = { store: h.inst.sekisho.store, hostname: 'sekisho.localhost', publicUrl: h.http };
-      await release(env, id, { email: USER, role: 'user', tenantId: h.inst.tenantId });
-      const m = await h.inst.sekisho.store.message(id);
+      await release(env, id, { email: USER, role: 'user', scope: tenantScope(h.inst.tenantId) });
+      const m = await h.inst.sekisho.store.message(id, ALL_TENANTS);
       assert.equal(m!.state, 'held', 'second stage');
       assert.equal(m!.plan.outbound!.stage, 1);
       // The first stage's link no longer acts.
@@ -193,7 +194,7 @@ for (const kind of backends()) {
       assert.ok(applied.ok);
       const wire = Buffer.from(JIS.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
       const id = await submit(h, wire, { from: 'yamada@example.jp', to: ['alpha.all@clubee.jp'] }, 'yamada@example.jp');
-      assert.equal((await store.message(id))!.state, 'held');
+      assert.equal((await store.message(id, ALL_TENANTS))!.state, 'held');
       const notice = await waitNotice(h, 'held', '投稿0', 'yamada@example.jp');
       const path = linkIn(notice.text, 'h');
       const page = await get(h, path);

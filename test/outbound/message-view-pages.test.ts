@@ -15,6 +15,7 @@ import { backends } from '../helpers/databases.ts';
 import { USER } from '../helpers/instance.ts';
 import { get, linkIn, startHarness, submit, waitNotice, type Harness } from './harness.ts';
 import { hostileHtmlMail, iso2022jpMail, JA_ATTACHMENT, JA_BODY_LINE } from '../helpers/view-mail.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const WIDTHS = [1366, 375];
 
@@ -107,7 +108,11 @@ for (const kind of backends()) {
       const ev = (await h.inst.sekisho.store.events(ids.ja!)).find((e) => e.type === 'attachment.viewed');
       assert.ok(ev, 'audited');
       assert.equal(ev.actor, 'boss@acme.example');
-      assert.equal((await h.inst.sekisho.store.message(ids.ja!))!.state, 'awaiting_approval', 'opening a file decides nothing');
+      assert.equal(
+        (await h.inst.sekisho.store.message(ids.ja!, ALL_TENANTS))!.state,
+        'awaiting_approval',
+        'opening a file decides nothing',
+      );
     });
 
     it('the English approval page names the same things in English', async () => {

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { startSekisho, type RunningSekisho } from '../../src/main.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { copies, formToken, linkIn, mail, startHarness, submit, waitNotice, type Harness } from './harness.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`outbound timers across a restart on ${kind}`, () => {
@@ -55,7 +56,7 @@ for (const kind of backends()) {
 
       second = await startSekisho(config, quiet);
       const deadline = Date.now() + 15_000;
-      while ((await second.store.message(discard))!.state !== 'discarded') {
+      while ((await second.store.message(discard, ALL_TENANTS))!.state !== 'discarded') {
         assert.ok(Date.now() < deadline, 'the overdue hold fired after the restart');
         await new Promise((r) => setTimeout(r, 25));
       }
@@ -71,7 +72,7 @@ for (const kind of backends()) {
         ]).toString(),
       });
       assert.equal(res.status, 200);
-      while ((await second.store.message(manual))!.state !== 'delivered') {
+      while ((await second.store.message(manual, ALL_TENANTS))!.state !== 'delivered') {
         assert.ok(Date.now() < deadline, 'released after the restart');
         await new Promise((r) => setTimeout(r, 25));
       }

@@ -17,6 +17,7 @@ import { addOperator } from '../../src/console/operators.ts';
 import { outboundStateOf, stageDeadline } from '../../src/outbound/outbound-state.ts';
 import { dayStartInZone, formatDate, isoInZone, isTimeZone, midnightInZone, offsetMinutes } from '../../src/util/zoned-time.ts';
 import { get, mail, startHarness, submit, waitNotice, type Harness } from './harness.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 describe('zoned time: fixed instants', () => {
   const WINTER = Date.UTC(2026, 11, 3, 22, 34, 5); // Thu 3 Dec 2026 23:34:05 in Berlin
@@ -136,7 +137,7 @@ for (const kind of backends()) {
 
     it('a Berlin tenant: held notice, /h/ page and audit CSV in Berlin time; the default tenant at +09:00', async () => {
       const id = await submit(h, mail('HOLDDISCARD berlin'), { to: ['partner@example.net'] });
-      const m = (await h.inst.sekisho.store.message(id))!;
+      const m = (await h.inst.sekisho.store.message(id, ALL_TENANTS))!;
       const due = stageDeadline(outboundStateOf(m).state!.stages[0]!)!;
       const berlinJa = formatDate('ja', due, 'Europe/Berlin');
       const tokyoJa = formatDate('ja', due, 'Asia/Tokyo');

@@ -11,6 +11,7 @@ import { newMessage } from '../helpers/messages.ts';
 import { QueueWorker, type Lease } from '../../src/queue/worker.ts';
 import { newId } from '../../src/util/id.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`queue worker hand-over on ${kind}`, () => {
@@ -52,7 +53,8 @@ for (const kind of backends()) {
       const row = await store.insertMessage({ ...m, lease: { node: slot.node, until: slot.leaseUntil } });
       await new Promise((r) => setTimeout(r, 100)); // several polls while it is reserved
       w.handOff(row, { body: m.body, recipients: m.recipients });
-      for (let i = 0; i < 100 && (await store.message(m.id))?.state !== 'delivered'; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && (await store.message(m.id, ALL_TENANTS))?.state !== 'delivered'; i++)
+        await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, 100));
       await w.stop();
       assert.deepEqual(
@@ -78,7 +80,8 @@ for (const kind of backends()) {
       });
       assert.equal(w.reserve(newId()), null, 'the only slot is busy');
       release();
-      for (let i = 0; i < 100 && (await store.message(first.id))?.state !== 'delivered'; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && (await store.message(first.id, ALL_TENANTS))?.state !== 'delivered'; i++)
+        await new Promise((r) => setTimeout(r, 20));
       // SQLite: another query may read the committed state while the commit's flush (and so the
       // handler's end, which frees the slot) is still under way
       const id = newId();

@@ -14,6 +14,7 @@ import { loadConfig, ConfigError } from '../../src/config/load.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { runCli } from '../helpers/process.ts';
 import type { MessageState } from '../../src/store/message-state.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const DEFAULTS: RetentionDays = { bodyDays: 30, metadataDays: 365, auditDays: 1095 };
@@ -69,7 +70,7 @@ for (const kind of backends()) {
         .values({ tenant_id: tenantId, message_id: null, at: now - ageDays * DAY, actor: 'test', type, data: '{}' })
         .execute();
     const bodyOf = async (id: string) => (await store.body(id))?.toString();
-    const row = (id: string) => store.message(id);
+    const row = (id: string) => store.message(id, ALL_TENANTS);
 
     const ids: Record<string, string> = {};
     it('a dry run counts what would go and removes nothing', async () => {

@@ -14,7 +14,7 @@ import { parseMessage } from '../../src/mime/parse-facts.ts';
 import { fullFacts } from '../../src/mime/stored-facts.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { newMessage } from '../helpers/messages.ts';
-import { tenantScope } from '../../src/store/tenant-scope.ts';
+import { ALL_TENANTS, tenantScope } from '../../src/store/tenant-scope.ts';
 
 const RAW = Buffer.from(
   'From: Taro <taro@acme.example>\r\nTo: Hanako <hanako@example.net>\r\nSubject: 見積\r\nMessage-ID: <m1@acme.example>\r\n\r\nこんにちは\r\n',
@@ -47,7 +47,7 @@ for (const kind of backends()) {
       const { facts } = await parseMessage(RAW, envelope, 'outbound');
       const plan = { delivery: { delayWarned: true }, system: { kind: 'digest', relatedMessageId: null } };
       const written = await store.insertMessage(newMessage(tenantId, { recipients: envelope.recipients, facts, plan, body: RAW }));
-      const read = (await store.message(written.id))!;
+      const read = (await store.message(written.id, ALL_TENANTS))!;
       assert.deepEqual(read.recipients, envelope.recipients);
       assert.deepEqual(read.plan, plan);
       assert.equal(read.facts.subject, '見積');
@@ -56,9 +56,9 @@ for (const kind of backends()) {
       assert.deepEqual({ ...read, facts: null }, { ...written, facts: null });
       assert.deepEqual(read.facts, JSON.parse(JSON.stringify(written.facts)));
       assert.match((await fullFacts(store, read)).text, /こんにちは/);
-      const listed = (await store.listMessages({ tenantId })).find((m) => m.id === written.id)!;
+      const listed = (await store.listMessages({ scope: tenantScope(tenantId) })).find((m) => m.id === written.id)!;
       assert.deepEqual(listed.recipients, envelope.recipients);
-      const lease = await leaseMessage(store, written.id, { purpose: 'test', states: ['queued'] });
+      const lease = await leaseMessage(store, written.id, { purpose: 'test', states: ['queued'], scope: ALL_TENANTS });
       assert.ok('m' in lease);
       assert.deepEqual(lease.m.plan, plan);
     });
@@ -97,11 +97,11 @@ for (const kind of backends()) {
           row('old-2', 'not json', 'not json', '{'),
         ])
         .execute();
-      const old = (await store.message('old-1'))!;
+      const old = (await store.message('old-1', ALL_TENANTS))!;
       assert.deepEqual(old.recipients, ['a@example.net']);
       assert.deepEqual(old.plan, {});
       assert.equal((await fullFacts(store, old)).text, 'kept text', 'the text an earlier version kept in the row');
-      const damaged = (await store.message('old-2'))!;
+      const damaged = (await store.message('old-2', ALL_TENANTS))!;
       assert.deepEqual([damaged.recipients, damaged.facts, damaged.plan], [[], {}, {}]);
     });
 
@@ -114,11 +114,11 @@ for (const kind of backends()) {
       const b = await store.insertMessage(newMessage(other, { recipients: ['y@example.net'], state: 'quarantined', dueAt: null }));
       await store.insertMessage(newMessage(other, { state: 'deferred', recipients: ['z@example.net'] }));
       assert.deepEqual(
-        (await store.listMessages({ tenantId: other, recipient: 'X@example.net' })).map((m) => m.id),
+        (await store.listMessages({ scope: tenantScope(other), recipient: 'X@example.net' })).map((m) => m.id),
         [a.id],
       );
       assert.deepEqual(
-        (await store.listMessages({ tenantId: other, states: ['held', 'quarantined'], since })).map((m) => m.id),
+        (await store.listMessages({ scope: tenantScope(other), states: ['held', 'quarantined'], since })).map((m) => m.id),
         [b.id, a.id],
       );
       assert.equal(await store.firstWithDigest(other, 'd1', since), a.id);

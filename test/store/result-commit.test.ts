@@ -8,6 +8,7 @@ import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { newMessage } from '../helpers/messages.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`delivery results on ${kind}`, () => {
@@ -54,7 +55,7 @@ for (const kind of backends()) {
         await Promise.race([result, new Promise((r) => setTimeout(r, 10_000))]);
         if (!committed) release();
         assert.equal(committed, true, 'the result committed although the group commit was still open');
-        assert.equal((await store.message(delivered.id))!.state, 'delivered');
+        assert.equal((await store.message(delivered.id, ALL_TENANTS))!.state, 'delivered');
         release();
       } else {
         await new Promise((r) => setTimeout(r, 50));

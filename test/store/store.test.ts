@@ -7,6 +7,7 @@ import type { Store } from '../../src/store/store.ts';
 import { ScopedStore } from '../../src/console/api/scoped-store.ts';
 import { newMessage } from '../helpers/messages.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`store on ${kind}`, () => {
@@ -80,14 +81,14 @@ for (const kind of backends()) {
         await store.transition(a[0]!, 'node-c', { state: 'delivered', dueAt: null, event: { actor: 'system', type: 'delivered' } }),
         true,
       );
-      assert.equal((await store.message(a[0]!.id))?.state, 'delivered');
+      assert.equal((await store.message(a[0]!.id, ALL_TENANTS))?.state, 'delivered');
     });
 
     it('a message committed already leased (handed to the local worker) is not claimable until the lease runs out', async () => {
       const now = Date.now();
       const m = newMessage(tenantId, { lease: { node: 'node-a', until: now + 60_000 } });
       const row = await store.insertMessage(m);
-      const stored = await store.message(m.id);
+      const stored = await store.message(m.id, ALL_TENANTS);
       // the row handed to the worker is the row in the database
       assert.deepEqual(row, stored);
       assert.ok(!(await store.claimDue('node-b', now, 1000, 60_000)).some((r) => r.id === m.id));
@@ -115,8 +116,8 @@ for (const kind of backends()) {
       ]);
       assert.equal(ok, true);
       assert.equal(lost, false);
-      assert.equal((await store.message(a.id))?.state, 'delivered');
-      assert.equal((await store.message(b.id))?.state, 'held');
+      assert.equal((await store.message(a.id, ALL_TENANTS))?.state, 'delivered');
+      assert.equal((await store.message(b.id, ALL_TENANTS))?.state, 'held');
     });
 
     it('held messages far in the future are not claimed', async () => {

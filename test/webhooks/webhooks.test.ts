@@ -18,6 +18,7 @@ import { mail, submit } from '../outbound/harness.ts';
 import { confirm, release } from '../../src/outbound/actions.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
+import { ALL_TENANTS, tenantScope } from '../../src/store/tenant-scope.ts';
 
 const POLICY = `version: 1
 outbound:
@@ -146,12 +147,12 @@ for (const kind of backends()) {
           .filter((p) => p.messageId === id);
       await waitUntil('the first stage held', () => heldOf().length === 1);
       const env = { store: inst.sekisho.store, hostname: 'sekisho.localhost', publicUrl: h().http };
-      const taro = { email: USER, role: 'user' as const, tenantId: inst.tenantId };
+      const taro = { email: USER, role: 'user' as const, scope: tenantScope(inst.tenantId) };
       await release(env, id, taro);
       await waitUntil('the confirm stage held', () => heldOf().length === 2);
       await confirm(env, id, taro, { recipients: ['partner@example.net'], attachments: [] });
       await waitUntil('the approve stage held', () => heldOf().length === 3);
-      assert.equal((await inst.sekisho.store.message(id))!.state, 'awaiting_approval');
+      assert.equal((await inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'awaiting_approval');
       assert.deepEqual(
         heldOf().map((p) => [p.detail.stage, p.detail.rule, p.by]),
         [
@@ -228,7 +229,7 @@ for (const kind of backends()) {
       assert.equal(off.status, 200);
       const id = await submit(h(), mail('HOLDMANUAL webhook two'), { to: ['partner@example.net'] });
       // the message's transaction is where deliveries are enqueued: once it is stored, none exists for the off webhook
-      assert.equal((await inst.sekisho.store.message(id))!.state, 'held');
+      assert.equal((await inst.sekisho.store.message(id, ALL_TENANTS))!.state, 'held');
       const queued = await inst.sekisho.store.db
         .selectFrom('webhook_deliveries')
         .selectAll()

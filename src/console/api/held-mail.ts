@@ -42,10 +42,10 @@ const ticksBody = {
 /** What an action answers: the message and its state afterwards. */
 export const actionResultSchema = object({ id: str, state: oneOfStrings(MESSAGE_STATES) });
 
-export function actorOf(scoped: ScopedStore): Actor & { tenantId: string } {
+export function actorOf(scoped: ScopedStore): Actor {
   const p = scoped.principal;
   // an operator acts as an admin of the tenant it named
-  return { email: p.email, role: p.role === 'operator' ? 'admin' : p.role, tenantId: scoped.tenantId };
+  return { email: p.email, role: p.role === 'operator' ? 'admin' : p.role, scope: scoped.scope };
 }
 
 function action(name: 'release' | 'cancel', summary: string, fn: typeof release): RouteSpec {

@@ -65,7 +65,7 @@ export class ScopedStore {
 
   /** One message if this principal may see it (404 otherwise — existence is not revealed). */
   async message(id: string): Promise<Message> {
-    const m = await this.raw.message(id, this.tenantId);
+    const m = await this.raw.message(id, this.scope);
     if (!m || !this.canSee(m)) throw new ServiceError('no_such_record', `no message with id ${id}`);
     return m;
   }
