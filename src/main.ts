@@ -198,6 +198,18 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
 
   for (const m of modules) await m.registerHttp?.(http);
 
+  /** What start opened, released in this order by stop() and by a start that cannot listen. */
+  const release = async () => {
+    listening = false;
+    // Stop accepting; smtp-server.close waits for open sessions (up to its close timeout).
+    await Promise.all([closeListening(submission), closeListening(inbound)]);
+    await worker!.stop(); // nothing to wait for when the start failed before the worker ran
+    for (const m of modules) await m.stop?.();
+    await http.close();
+    await delivery.close();
+    await store.close();
+  };
+
   // Loading the threads' modules costs about as much CPU as the first few hundred messages; paid
   // before the ports open, it no longer slows them (docs/delivery.md, "Cold start").
   await analysisLoaded;
@@ -209,10 +221,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     await http.listen({ port: config.httpPort, host: config.listenHost });
   } catch (err) {
     // A start that cannot listen releases what it opened before the caller exits or tries again.
-    await Promise.allSettled([closeListening(submission), closeListening(inbound), http.close()]);
-    for (const m of modules) await m.stop?.();
-    await delivery.close();
-    await store.close();
+    await release();
     throw err;
   }
   const httpPort = (http.server.address() as AddressInfo).port;
@@ -232,16 +241,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
       for (const server of [submission, inbound]) server.updateSecureContext(fresh);
     },
     stop() {
-      stopping ??= (async () => {
-        listening = false;
-        // Stop accepting; smtp-server.close waits for open sessions (up to its close timeout).
-        await Promise.all([closeSmtp(submission), closeSmtp(inbound)]);
-        await worker!.stop();
-        for (const m of modules) await m.stop?.();
-        await http.close();
-        await delivery.close();
-        await store.close();
-      })();
+      stopping ??= release();
       return stopping;
     },
   };
@@ -249,7 +249,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
 
 function listen(server: SMTPServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const s = (server as unknown as { server: Server }).server;
+    const s = netServerOf(server);
     // A port already in use is a start-up error with one line, not a crash with a stack trace.
     const fail = (err: NodeJS.ErrnoException) =>
       reject(new Error(`cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`));
@@ -267,5 +267,10 @@ function closeSmtp(server: SMTPServer): Promise<void> {
 
 /** Closes a listener that may never have started listening (a failed start). */
 function closeListening(server: SMTPServer): Promise<void> {
-  return (server as unknown as { server: Server }).server.listening ? closeSmtp(server) : Promise.resolve();
+  return netServerOf(server).listening ? closeSmtp(server) : Promise.resolve();
+}
+
+/** The net.Server inside smtp-server, which its types do not declare. */
+function netServerOf(server: SMTPServer): Server {
+  return (server as unknown as { server: Server }).server;
 }
