@@ -23,7 +23,7 @@ export interface UserSetOptions {
   confirm?: 'on' | 'off';
 }
 
-/** --hold-minutes: "" = back to the policy's minutes; otherwise a whole number (changeUser checks the range). */
+/** --hold-minutes: "" = back to the policy's minutes; otherwise a whole number (checkChange in users/people.ts checks the range). */
 function holdMinutesOption(value: string | undefined): number | null | undefined {
   if (value === undefined) return undefined;
   if (value.trim() === '') return null;

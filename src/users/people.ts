@@ -332,11 +332,6 @@ async function writeChange(w: StoreWriter, user: User, set: UserSet, actor: stri
   });
 }
 
-/** Changes the given fields only (checkChange says what is refused). */
-export async function changeUser(store: Store, user: User, change: UserChange, actor: string): Promise<User> {
-  return (await changeUserAndSendAs(store, user, change, undefined, actor)).user;
-}
-
 /**
  * A user's fields (`change`) and the addresses they may send as (`maySendAs`, replacing the list;
  * undefined = unchanged), as one request asks: every part is checked first, then all are written in

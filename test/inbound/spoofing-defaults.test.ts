@@ -14,7 +14,7 @@ import { startSink, type Sink } from '../helpers/sink.ts';
 import { startDnsServer, type DnsRecord, type DnsServer } from '../helpers/dns-server.ts';
 import { inboundStateOf } from '../../src/inbound/quarantine.ts';
 import { releaseClassOf } from '../../src/inbound/release-class.ts';
-import { changeUser, findUser } from '../../src/users/people.ts';
+import { changeUserAndSendAs, findUser } from '../../src/users/people.ts';
 import { crlf, sendRaw, waitUntil, withoutSekishoTrace } from './shield-helpers.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
@@ -74,10 +74,11 @@ for (const kind of backends()) {
       inst = await startInstance(kind, { dnsServers: [dns.address], pollIntervalMs: 50 }, { inboundRoute: sink.url });
       // The tenant's own people are protected by their names in the user directory: no list needed.
       await inst.sekisho.store.createUsers(inst.tenantId, [{ email: 'yamada@acme.example', passwordHash: null, role: 'admin' }], 'test');
-      await changeUser(
+      await changeUserAndSendAs(
         inst.sekisho.store,
         await findUser(inst.sekisho.store, ALL_TENANTS, 'yamada@acme.example'),
         { name: '山田 太郎' },
+        undefined,
         'test',
       );
     });
