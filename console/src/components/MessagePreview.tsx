@@ -7,20 +7,11 @@ import { useEffect, useState } from 'react';
 import { client, ok, type GetAnswer } from '../api.ts';
 import { formatDate, formatSize, useI18n } from '../i18n.ts';
 import { RuleChips } from './RuleChips.tsx';
+// the same body document (and CSP) as the server-rendered decision pages
+import { frameDocument } from '../../../src/web/message-view-html.ts';
 
 export type PreviewAnswer = GetAnswer<'/api/messages/{id}/preview'>;
 type Address = PreviewAnswer['to'][number];
-
-/** What the iframe document may do: show inline style and data: pictures, nothing else. */
-const FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-
-export function frameDocument(html: string): string {
-  return (
-    `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${FRAME_CSP}">` +
-    '<style>body{font-family:sans-serif;margin:8px;overflow-wrap:anywhere}img{max-width:100%;height:auto}</style></head>' +
-    `<body>${html}</body></html>`
-  );
-}
 
 function addresses(list: readonly Address[]): string {
   return list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ');
