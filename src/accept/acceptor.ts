@@ -16,7 +16,7 @@ import { receivedHeader } from './received-header.ts';
 import { acceptedAs, submissionDigest } from './resubmission.ts';
 import type { Metrics } from '../metrics.ts';
 import type { QueueWorker } from '../queue/worker.ts';
-import { STAGE_WAIT_STATES } from '../store/message-state.ts';
+import { STAGE_WAIT_STATES } from '../store/schema/message-state.ts';
 import { countSubmission, type SendLimiter } from './send-limits.ts';
 
 export interface AuthedUser {

@@ -6,7 +6,7 @@ import { CliError } from './cli-error.ts';
 import { attachmentDetails } from '../attachments/details.ts';
 import { tenantOption, withStore, tenantClock } from './context.ts';
 import { listQueue } from '../delivery/queue-control.ts';
-import { MESSAGE_STATES, parseMessageState } from '../store/message-state.ts';
+import { MESSAGE_STATES, parseMessageState } from '../store/schema/message-state.ts';
 import { parseDuration } from '../util/duration.ts';
 import { eventFacts } from '../audit/event-words.ts';
 import { serverWords } from '../audit/catalogue.ts';

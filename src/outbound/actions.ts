@@ -7,7 +7,7 @@
 // not_ticked), which the callers map to exit codes / HTTP.
 import type { MessagePlan } from '../pipeline.ts';
 import { endLease, leaseMessage, type Lease } from '../store/message-lease.ts';
-import type { MessageState } from '../store/message-state.ts';
+import type { MessageState } from '../store/schema/message-state.ts';
 import type { Message } from '../store/store.ts';
 import { outboundStateOf, STAGE_STATE, WAITING_STATES, type OutboundState, type StageType } from './outbound-state.ts';
 import { finish, moveOn, type OutboundEnv } from './stage-engine.ts';

@@ -14,7 +14,7 @@ import { isExternal, LOOKALIKE_MIN_MESSAGES } from '../policy/conditions.ts';
 import { DEFAULT_INSPECTION_BUDGET, type ContentInspection } from '../analysis/attachment-text.ts';
 import { inspectAttachments } from './inspect-attachments.ts';
 import type { Kysely } from 'kysely';
-import type { DB } from '../store/schema.ts';
+import type { DB } from '../store/schema/schema.ts';
 import type { Store } from '../store/store.ts';
 import { currentPolicy } from './policy-service.ts';
 import { sendSettingsOf } from '../users/send-settings.ts';

@@ -2,7 +2,7 @@
 // stages (hold / confirm / approve) built from it in plan order, and which stage the message is
 // in. Other areas read plan.outbound.plan; every write keeps the other areas' keys.
 import type { MessagePlan } from '../pipeline.ts';
-import { STAGE_WAIT_STATES, type StageWaitState } from '../store/message-state.ts';
+import { STAGE_WAIT_STATES, type StageWaitState } from '../store/schema/message-state.ts';
 import type { Message } from '../store/store.ts';
 import type { Plan, PlannedAction } from '../policy/evaluate.ts';
 import { newToken } from '../util/id.ts';

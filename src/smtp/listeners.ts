@@ -8,7 +8,7 @@ import type { Acceptor, AuthedUser, ClientInfo } from '../accept/acceptor.ts';
 import type { Arrival } from '../store/store.ts';
 import type { Metrics } from '../metrics.ts';
 import type { TlsMaterial } from './tls.ts';
-import type { LoginThrottle } from '../util/login-throttle.ts';
+import type { LoginThrottle } from '../throttle/login-throttle.ts';
 import { inNetworks } from '../util/cidr.ts';
 import { readMessage } from './read-message.ts';
 import { SmtpError } from './smtp-error.ts';

@@ -5,9 +5,9 @@
 // why (gone, in another state, busy) so each feature can answer in its own words.
 import type { Kysely } from 'kysely';
 import type { MessagePlan } from '../pipeline.ts';
-import type { DB } from './schema.ts';
+import type { DB } from './schema/schema.ts';
 import type { Message, Store } from './store.ts';
-import type { MessageState } from './message-state.ts';
+import type { MessageState } from './schema/message-state.ts';
 import { newToken } from '../util/id.ts';
 
 /** Long enough for an action's writes, short enough that a crashed holder does not block for long. */

@@ -4,7 +4,7 @@
 // message as having none of its state). Keys of areas this version does not know are carried over
 // so a read-modify-write by an older node during a rolling upgrade keeps them.
 import type { MessagePlan } from '../pipeline.ts';
-import type { MessageRow } from './dialect.ts';
+import type { MessageRow } from './schema/dialect.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -4,7 +4,7 @@
 // decoder is tolerant of every row ever written: a column that does not decode reads as empty.
 import type { MessagePlan } from '../pipeline.ts';
 import type { MessageFacts } from '../mime/facts.ts';
-import type { MessageRow } from './dialect.ts';
+import type { MessageRow } from './schema/dialect.ts';
 import { decodePlan } from './message-plan.ts';
 
 /**
