@@ -2,14 +2,15 @@
 // function of plain data in, plain data out. Attachment bytes travel as transferred buffers both ways.
 import { serveTasks } from './util/worker-pool.ts';
 import { parseHere, type Envelope, type ParsedMessage } from './mime/parse-facts.ts';
-import type { MessageFacts } from './mime/facts.ts';
+import type { MessageFacts } from './model/facts.ts';
 import { viewHere, type MessageView } from './mime/message-view.ts';
 import type { RuleMatch } from './policy/evaluate.ts';
 import { analyzeInbound, type InboundAnalysis, type InboundOptions } from './inbound/spam/builtin.ts';
-import type { AnalysisInput } from './inbound/verdict.ts';
+import type { AnalysisInput } from './model/verdict.ts';
 import { isMainThread } from 'node:worker_threads';
 import { applyPatches } from './patches/index.ts';
-import { inspectAttachmentTexts, type ContentInspection, type InspectedFile, type InspectionBudget } from './analysis/attachment-text.ts';
+import { inspectAttachmentTexts, type InspectedFile, type InspectionBudget } from './analysis/attachment-text.ts';
+import type { ContentInspection } from './policy/content-inspection.ts';
 
 export const analysisTasks = {
   parse: (i: { raw: Uint8Array; envelope: Envelope; direction: MessageFacts['direction'] }): Promise<ParsedMessage> =>

@@ -1,7 +1,7 @@
 // `sekisho message list [--tenant NAME] [--state STATE] [--json]` and `sekisho message show ID [--json]`:
 // the queue and the audit trail as operators and scripts see them.
 import type { Store, Message } from '../store/store.ts';
-import type { AddressFact } from '../mime/facts.ts';
+import type { AddressFact } from '../model/facts.ts';
 import { CliError } from './cli-error.ts';
 import { attachmentDetails } from '../attachments/details.ts';
 import { tenantOption, withStore, tenantClock } from './context.ts';

@@ -14,7 +14,7 @@ import type { DeliveryPreparer } from '../pipeline.ts';
 import type { Store, Message } from '../store/store.ts';
 import { dkimKeyFor, type StoredDkimKey } from '../delivery/dkim-keys.ts';
 import { inboundStateOf } from './quarantine.ts';
-import type { AuthResult } from './verdict.ts';
+import type { AuthResult } from '../model/verdict.ts';
 
 const require = createRequire(import.meta.url);
 // the submodule: the package root loads BIMI → undici, which throws on Node 20

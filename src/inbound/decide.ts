@@ -14,9 +14,10 @@ import { evaluateInbound, type InboundPlan } from '../policy/evaluate.ts';
 import { addAuthResults, verifyAuthentication, type DnsResolve } from './auth.ts';
 import { runScanners, type ScannerSet } from './scorers.ts';
 import { getSettings, inboundPolicy, tenantContext } from './tenant-settings.ts';
-import { uninspectedReason, type AuthResults, type InboundSymbol } from './verdict.ts';
+import { uninspectedReason, type AuthResults, type InboundSymbol } from '../model/verdict.ts';
 import { analyzeWithSandbox } from './sandbox.ts';
-import { maliciousReason, sandboxSymbols, type SandboxOptions, type SandboxState } from './sandbox-hold.ts';
+import { maliciousReason, sandboxSymbols, type SandboxState } from './sandbox-hold.ts';
+import type { SandboxOptions } from './sandbox/sandbox-api.ts';
 import { submitReason } from './sandbox/select.ts';
 import type { AnalysisBudget } from './file-analysis/analyze-attachment.ts';
 

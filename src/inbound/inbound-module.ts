@@ -11,7 +11,8 @@ import { prepareInbound } from './prepare.ts';
 import { purgeQuarantined } from './quarantine.ts';
 import { registerReleasePage } from './release-page.ts';
 import { runDueDigests } from './digest.ts';
-import { sandboxHandler, type SandboxOptions } from './sandbox-hold.ts';
+import { sandboxHandler } from './sandbox-hold.ts';
+import type { SandboxOptions } from './sandbox/sandbox-api.ts';
 
 const DIGEST_CHECK_MS = 5 * 60_000;
 

@@ -5,7 +5,7 @@
 // released by an admin only. reasonLabel is the one place the class becomes words (ja and en).
 import type { Lang } from '../util/lang.ts';
 import type { InboundPlanState } from './decide.ts';
-import { UNINSPECTED_SYMBOLS, type InboundSymbol } from './verdict.ts';
+import { UNINSPECTED_SYMBOLS, type InboundSymbol } from '../model/verdict.ts';
 
 export type ReleaseClass = 'spam' | 'malware' | 'dangerousAttachment' | 'phishing' | 'unparseable';
 

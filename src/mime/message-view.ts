@@ -8,16 +8,9 @@
 import sanitizeHtml from 'sanitize-html';
 import type { Message, Store } from '../store/store.ts';
 import type { RuleMatch } from '../policy/evaluate.ts';
-import type { AddressFact, MessageFacts } from './facts.ts';
-import {
-  failedParse,
-  INLINE_PARSE_BYTES,
-  parseHere,
-  parseMessage,
-  PARSE_DEADLINE_MS,
-  type Envelope,
-  type ParsedAttachment,
-} from './parse-facts.ts';
+import type { AddressFact, MessageFacts } from '../model/facts.ts';
+import { failedParse, INLINE_PARSE_BYTES, parseHere, parseMessage, PARSE_DEADLINE_MS, type Envelope } from './parse-facts.ts';
+import type { ParsedAttachment } from '../model/facts.ts';
 import { runAnalysisTask } from '../analysis/pool.ts';
 import { realAttachments } from '../policy/conditions.ts';
 

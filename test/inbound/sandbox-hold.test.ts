@@ -13,7 +13,7 @@ import { createLogger } from '../../src/util/logger.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { createInboundModule } from '../../src/inbound/inbound-module.ts';
 import { inboundStateOf } from '../../src/inbound/quarantine.ts';
-import type { Sandbox, SandboxSubmission, SandboxVerdict } from '../../src/inbound/sandbox.ts';
+import type { Sandbox, SandboxSubmission, SandboxVerdict } from '../../src/inbound/sandbox/sandbox-api.ts';
 import type { SekishoModule } from '../../src/pipeline.ts';
 import { parseMessage } from '../../src/mime/parse-facts.ts';
 import { crlf } from './shield-helpers.ts';

@@ -6,7 +6,7 @@
 import { runAnalysisTask } from '../../analysis/pool.ts';
 import { ATTACHMENT_SYMBOLS } from '../file-analysis/attachment-symbols.ts';
 import { DEFAULT_BUDGET } from '../file-analysis/analyze-attachment.ts';
-import type { AnalysisInput } from '../verdict.ts';
+import type { AnalysisInput } from '../../model/verdict.ts';
 import {
   analyzeInbound,
   DEFAULT_THRESHOLDS,
