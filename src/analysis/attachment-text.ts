@@ -7,7 +7,7 @@
 // The detectors and the policy's attachmentText regexes run here too, on each file's text, so
 // megabytes of text are never scanned on the event loop; only masked finds and counts go back.
 import iconv from 'iconv-lite';
-import { scanNumbers, type DetectorHit } from '../policy/detectors.ts';
+import { scanNumbers } from '../policy/detectors.ts';
 import { countPersonalData, hasBirthLabel, inBulk, type PersonalDataCount } from '../policy/personal-data.ts';
 import { compiledRegex } from '../policy/conditions.ts';
 import type { ContentInspection, InspectedText } from '../policy/content-inspection.ts';

@@ -6,7 +6,6 @@
 // with a deadline and answers 'timeout' so the caller can hold the message meanwhile.
 import { analyzeAttachment, type AttachmentLimits } from './file-analysis/analyze-attachment.ts';
 import { findingsToSymbols } from './file-analysis/attachment-symbols.ts';
-import type { InboundSymbol } from '../model/verdict.ts';
 import type { Sandbox, SandboxSubmission, SandboxTicket, SandboxVerdict } from './sandbox/sandbox-api.ts';
 
 /** Score at or above which the built-in analysis calls a file malicious. */
