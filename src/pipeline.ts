@@ -15,7 +15,7 @@ import type { Metrics } from './metrics.ts';
 import type { MessageFacts } from './model/facts.ts';
 import type { ParsedAttachment } from './model/facts.ts';
 import type { StateHandlers } from './queue/worker.ts';
-import type { AuthedUser } from './accept/acceptor.ts';
+import type { AuthedUser } from './smtp/acceptance.ts';
 import type { SmtpError } from './smtp/smtp-error.ts';
 
 /**
