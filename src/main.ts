@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics } from './metrics/metrics.ts';
 import { Acceptor } from './accept/acceptor.ts';
 import { SendLimiter, configSendLimits, notifySendLimit } from './accept/send-limits.ts';
 import { GreetPass } from './smtp/greet-pass.ts';
@@ -26,7 +26,7 @@ import { GatewayDelivery } from './delivery/gateway-delivery.ts';
 import { parseDuration } from './util/duration.ts';
 import { parseRetrySchedule } from './delivery/retry-schedule.ts';
 import { ensureDemoTenant, type DemoCredentials } from './demo-tenant.ts';
-import type { ModuleFactory, SekishoModule } from './pipeline.ts';
+import type { ModuleFactory, SekishoModule } from './pipeline/pipeline.ts';
 import { outboundModule } from './outbound/outbound-module.ts';
 import { createInboundModule, inboundModule } from './inbound/inbound-module.ts';
 import { sandboxFromConfig } from './inbound/sandbox/from-config.ts';
@@ -42,7 +42,7 @@ import { EngineHealth } from './inbound/engine-health.ts';
 
 /**
  * The feature modules, in order. Each adds accept decisions, queue state handlers, delivery
- * rewrites and HTTP routes through the hooks in pipeline.ts. Order matters for delivery
+ * rewrites and HTTP routes through the hooks in pipeline/pipeline.ts. Order matters for delivery
  * rewrites: policy rewrites, then attachment protection; delivery (DKIM signing) comes last.
  * Retention only runs its hourly purge, webhooks their sender (each on one node at a time).
  */

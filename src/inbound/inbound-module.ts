@@ -3,7 +3,7 @@
 // `quarantined` handler purges mail whose retention ended (its due_at); prepareDelivery strips
 // attachments and tags subjects; /q/TOKEN is the recipient's self-release page; a timer sends
 // periodic quarantine digests for tenants that asked for them.
-import type { ModuleFactory } from '../pipeline.ts';
+import type { ModuleFactory } from '../pipeline/pipeline.ts';
 import { createCachingResolver } from './dns-cache.ts';
 import { decideInbound } from './decide.ts';
 import { scannersFromConfig } from './scorers.ts';

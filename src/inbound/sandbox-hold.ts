@@ -11,15 +11,8 @@ import { fullFacts } from '../mime/stored-facts.ts';
 import { evaluateInbound } from '../policy/evaluate.ts';
 import type { SandboxOptions, SandboxVerdict } from './sandbox/sandbox-api.ts';
 import { inboundPolicy, getSettings, tenantContext } from './tenant-settings.ts';
-import type { InboundPlanState } from './decide.ts';
+import type { InboundPlanState, SandboxState } from '../plan/inbound.ts';
 import { uninspectedReason, type InboundSymbol } from '../model/verdict.ts';
-
-export interface SandboxState {
-  pending: Array<{ filename: string; ticket: string }>;
-  verdicts: SandboxVerdict[];
-  heldAt: number;
-  giveUpAt: number;
-}
 
 export function sandboxSymbols(verdicts: readonly SandboxVerdict[]): InboundSymbol[] {
   return verdicts.flatMap((v) =>

@@ -5,7 +5,8 @@
 // approval). Times in the tenant's time zone (users/tenant-profile.ts).
 import type { MessageState } from '../store/schema/message-state.ts';
 import { formatDate } from '../util/zoned-time.ts';
-import { stageDeadline, type OutboundState, type StageType } from './outbound-state.ts';
+import { stageDeadline } from './outbound-state.ts';
+import type { OutboundState, StageType } from '../plan/outbound.ts';
 
 /** The step a message is at, as a notice or page tells it. */
 export type NextStep =

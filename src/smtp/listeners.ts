@@ -6,7 +6,7 @@ import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import type { AuthedUser, ClientInfo, MessageAcceptor } from './acceptance.ts';
 import type { Arrival } from '../store/store.ts';
-import type { Metrics } from '../metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { TlsMaterial } from './tls.ts';
 import type { LoginThrottle } from '../throttle/login-throttle.ts';
 import { inNetworks } from '../util/cidr.ts';

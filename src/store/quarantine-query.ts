@@ -7,7 +7,7 @@ import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DB } from './schema/schema.ts';
 import { decodeMessage, type Message } from './message.ts';
 import { decodePlan } from './message-plan.ts';
-import type { MessagePlan } from '../pipeline.ts';
+import type { MessagePlan } from '../plan/plan.ts';
 import { columnContains } from './like.ts';
 
 export interface QuarantineRowFilter {

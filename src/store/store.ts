@@ -1,7 +1,7 @@
 // The store Sekisho runs on: tenants, domains, users, policies, the message queue, message
 // bodies and the append-only audit trail. One implementation over Kysely; the dialect supplies
 // connection, migration lock and the atomic claim of due work (see dialect.ts).
-import type { MessagePlan } from '../pipeline.ts';
+import type { MessagePlan } from '../plan/plan.ts';
 import type { AuditEventType } from '../audit/event-groups.ts';
 import { FINAL_MESSAGE_STATES, type MessageState } from './schema/message-state.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
