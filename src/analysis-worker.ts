@@ -1,6 +1,8 @@
 // The analysis worker thread's entry (see src/analysis/pool.ts): the tasks it runs, each a pure
-// function of plain data in, plain data out. Attachment bytes travel as transferred buffers both ways.
+// function of plain data in, plain data out, of the type its caller declares (AnalysisTasks).
+// Attachment bytes travel as transferred buffers both ways.
 import { serveTasks } from './util/worker-pool.ts';
+import type { AnalysisTasks } from './analysis/pool.ts';
 import { parseHere, type Envelope, type ParsedMessage } from './mime/parse-facts.ts';
 import type { MessageFacts } from './model/facts.ts';
 import { viewHere, type MessageView } from './mime/message-view.ts';
@@ -24,9 +26,7 @@ export const analysisTasks = {
   analyzeInbound: (i: { input: AnalysisInput; options: InboundOptions }): InboundAnalysis => analyzeInbound(i.input, i.options),
   inspectAttachments: (i: { files: InspectedFile[]; budget: InspectionBudget; patterns: string[] }): Promise<ContentInspection> =>
     inspectAttachmentTexts(i.files, i.budget, i.patterns),
-};
-
-export type AnalysisTasks = typeof analysisTasks;
+} satisfies AnalysisTasks;
 
 if (!isMainThread) {
   applyPatches();

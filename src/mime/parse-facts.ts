@@ -10,6 +10,13 @@ import PostalMime, { addressParser, decodeWords, type Address, type Email } from
 import type { AddressFact, AttachmentFact, MessageFacts, ParsedAttachment } from '../model/facts.ts';
 import { runAnalysisTask } from '../analysis/pool.ts';
 
+declare module '../analysis/pool.ts' {
+  interface AnalysisTasks {
+    /** parseHere on a worker thread */
+    parse: (i: { raw: Uint8Array; envelope: Envelope; direction: MessageFacts['direction'] }) => Promise<ParsedMessage>;
+  }
+}
+
 /** Body text kept in facts: enough for detectors, bounded so huge mail stays cheap to keep. */
 export const MAX_TEXT_CHARS = 256 * 1024;
 

@@ -4,9 +4,16 @@
 import type { MessageFacts } from '../model/facts.ts';
 import type { ParsedAttachment } from '../model/facts.ts';
 import { realAttachments } from '../policy/conditions.ts';
-import type { InspectionBudget } from '../analysis/attachment-text.ts';
+import type { InspectedFile, InspectionBudget } from '../analysis/attachment-text.ts';
 import type { ContentInspection } from '../policy/content-inspection.ts';
 import { runAnalysisTask } from '../analysis/pool.ts';
+
+declare module '../analysis/pool.ts' {
+  interface AnalysisTasks {
+    /** inspectAttachmentTexts on a worker thread */
+    inspectAttachments: (i: { files: InspectedFile[]; budget: InspectionBudget; patterns: string[] }) => Promise<ContentInspection>;
+  }
+}
 
 /** Past the time budget, pdf.js inside one page is not interruptible: the pool stops it this much later. */
 const INSPECTION_GRACE_MS = 5_000;

@@ -18,6 +18,13 @@ import {
 } from './builtin.ts';
 import { authSymbols } from './builtin-rules.ts';
 
+declare module '../../analysis/pool.ts' {
+  interface AnalysisTasks {
+    /** analyzeInbound on a worker thread */
+    analyzeInbound: (i: { input: AnalysisInput; options: InboundOptions }) => InboundAnalysis;
+  }
+}
+
 /** Messages up to this size without attachments are analysed on the calling thread. */
 export const INLINE_ANALYSIS_BYTES = 32 * 1024;
 
