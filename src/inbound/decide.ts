@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { AcceptContext, AcceptDecision, StoreDecision } from '../pipeline/pipeline.ts';
 import type { Store } from '../store/store.ts';
-import type { InboundPlanState } from '../plan/inbound.ts';
+import type { InboundPlanState, SandboxState } from '../plan/inbound.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { evaluateInbound } from '../policy/evaluate.ts';
 import { addAuthResults, verifyAuthentication, type DnsResolve } from './auth.ts';
@@ -18,7 +18,6 @@ import { getSettings, inboundPolicy, tenantContext } from './tenant-settings.ts'
 import { uninspectedReason } from '../model/verdict.ts';
 import { analyzeWithSandbox } from './sandbox.ts';
 import { maliciousReason, sandboxSymbols } from './sandbox-hold.ts';
-import type { SandboxState } from '../plan/inbound.ts';
 import type { SandboxOptions } from './sandbox/sandbox-api.ts';
 import { submitReason } from './sandbox/select.ts';
 import type { AnalysisBudget } from './file-analysis/analyze-attachment.ts';

@@ -8,9 +8,8 @@
 import sanitizeHtml from 'sanitize-html';
 import type { Message, Store } from '../store/store.ts';
 import type { RuleMatch } from '../policy/evaluate.ts';
-import type { AddressFact, MessageFacts } from '../model/facts.ts';
+import type { AddressFact, MessageFacts, ParsedAttachment } from '../model/facts.ts';
 import { failedParse, INLINE_PARSE_BYTES, parseHere, parseMessage, PARSE_DEADLINE_MS, type Envelope } from './parse-facts.ts';
-import type { ParsedAttachment } from '../model/facts.ts';
 import { runAnalysisTask } from '../analysis/pool.ts';
 
 declare module '../analysis/pool.ts' {

@@ -1,8 +1,7 @@
 // Reads the text inside an outbound message's attachments for the DLP conditions, in the analysis
 // worker pool (analysis/attachment-text.ts) within the message's work budget. Used at acceptance
 // (decide.ts) and by `sekisho policy test` (policy-replay.ts), so a draft is judged on the same text.
-import type { MessageFacts } from '../model/facts.ts';
-import type { ParsedAttachment } from '../model/facts.ts';
+import type { MessageFacts, ParsedAttachment } from '../model/facts.ts';
 import { realAttachments } from '../policy/conditions.ts';
 import type { InspectedFile, InspectionBudget } from '../analysis/attachment-text.ts';
 import type { ContentInspection } from '../policy/content-inspection.ts';
