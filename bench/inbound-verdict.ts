@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseMessage } from '../src/mime/parse-facts.ts';
 import { analyzeInbound, DEFAULT_THRESHOLDS } from '../src/inbound/spam/builtin.ts';
-import type { AnalysisInput } from '../src/inbound/verdict.ts';
+import type { AnalysisInput } from '../src/model/verdict.ts';
 
 const FIXTURES = fileURLToPath(new URL('../test/fixtures/inbound/', import.meta.url));
 const TENANT = {

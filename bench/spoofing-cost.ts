@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseMessage } from '../src/mime/parse-facts.ts';
 import { detectPhishing } from '../src/inbound/phishing/detect-phishing.ts';
-import type { MessageFacts } from '../src/mime/facts.ts';
-import type { TenantContext } from '../src/inbound/verdict.ts';
+import type { MessageFacts } from '../src/model/facts.ts';
+import type { TenantContext } from '../src/model/verdict.ts';
 
 const rounds = Number(process.argv[2] ?? 200);
 const staffCount = Number(process.argv[3] ?? 1000);

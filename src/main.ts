@@ -9,15 +9,15 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics } from './metrics/metrics.ts';
 import { Acceptor } from './accept/acceptor.ts';
 import { SendLimiter, configSendLimits, notifySendLimit } from './accept/send-limits.ts';
 import { GreetPass } from './smtp/greet-pass.ts';
 import { ConnectionGate } from './smtp/connection-gate.ts';
 import { createInboundServer, createSubmissionServer } from './smtp/listeners.ts';
 import { loadCheckedTls, loadOrCreateTls, tlsFilesOf } from './smtp/tls.ts';
-import { IpThrottle } from './util/ip-throttle.ts';
-import { LoginThrottle } from './util/login-throttle.ts';
+import { IpThrottle } from './throttle/ip-throttle.ts';
+import { LoginThrottle } from './throttle/login-throttle.ts';
 import { parseNetworks } from './util/cidr.ts';
 import { createHttpServer } from './web/http-server.ts';
 import { QueueWorker } from './queue/worker.ts';
@@ -26,7 +26,7 @@ import { GatewayDelivery } from './delivery/gateway-delivery.ts';
 import { parseDuration } from './util/duration.ts';
 import { parseRetrySchedule } from './delivery/retry-schedule.ts';
 import { ensureDemoTenant, type DemoCredentials } from './demo-tenant.ts';
-import type { ModuleFactory, SekishoModule } from './pipeline.ts';
+import type { ModuleFactory, SekishoModule } from './pipeline/pipeline.ts';
 import { outboundModule } from './outbound/outbound-module.ts';
 import { createInboundModule, inboundModule } from './inbound/inbound-module.ts';
 import { sandboxFromConfig } from './inbound/sandbox/from-config.ts';
@@ -42,7 +42,7 @@ import { EngineHealth } from './inbound/engine-health.ts';
 
 /**
  * The feature modules, in order. Each adds accept decisions, queue state handlers, delivery
- * rewrites and HTTP routes through the hooks in pipeline.ts. Order matters for delivery
+ * rewrites and HTTP routes through the hooks in pipeline/pipeline.ts. Order matters for delivery
  * rewrites: policy rewrites, then attachment protection; delivery (DKIM signing) comes last.
  * Retention only runs its hourly purge, webhooks their sender (each on one node at a time).
  */

@@ -6,34 +6,19 @@
 import type { Logger } from 'pino';
 import type { Arrival, Message, Store } from '../store/store.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
+import type { AuthedUser, ClientInfo, MessageAcceptor } from '../smtp/acceptance.ts';
 import { verifyPassword } from '../util/password.ts';
 import { newId } from '../util/id.ts';
 import { domainOf } from '../util/address.ts';
 import { parseMessage, type Envelope, type IdentityMailbox, type ParsedMessage } from '../mime/parse-facts.ts';
 import { mayUseAddress } from '../users/send-as.ts';
-import type { AcceptDecider, AcceptDecision, StoreDecision } from '../pipeline.ts';
+import type { AcceptDecider, AcceptDecision, StoreDecision } from '../pipeline/pipeline.ts';
 import { receivedHeader } from './received-header.ts';
 import { acceptedAs, submissionDigest } from './resubmission.ts';
-import type { Metrics } from '../metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { QueueWorker } from '../queue/worker.ts';
-import { STAGE_WAIT_STATES } from '../store/message-state.ts';
+import { STAGE_WAIT_STATES } from '../store/schema/message-state.ts';
 import { countSubmission, type SendLimiter } from './send-limits.ts';
-
-export interface AuthedUser {
-  id: string;
-  email: string;
-  tenantId: string;
-  role: string;
-}
-
-export interface ClientInfo {
-  remoteAddress: string;
-  clientHostname: string;
-  helo: string;
-  protocol: string;
-  user: AuthedUser | null;
-  trusted: boolean;
-}
 
 export interface AcceptorDeps {
   store: Store;
@@ -53,7 +38,7 @@ export interface AcceptorDeps {
   sendLimiter?: SendLimiter;
 }
 
-export class Acceptor {
+export class Acceptor implements MessageAcceptor {
   constructor(private readonly deps: AcceptorDeps) {}
 
   async authenticate(username: string, password: string): Promise<AuthedUser | null> {

@@ -8,11 +8,11 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
-import type { DB } from '../store/schema.ts';
+import type { DB } from '../store/schema/schema.ts';
 import { insertEvent, type Store, type Tenant } from '../store/store.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { settingsOf } from '../retention/retention-days.ts';
-import { sendNotice, type NoticeEnv } from '../outbound/notices.ts';
+import { sendNotice, type NoticeEnv, type SendLimitHit } from '../outbound/notices.ts';
 
 export interface SendLimits {
   userMessagesPerHour: number;
@@ -26,17 +26,6 @@ export const SEND_LIMIT_KEYS = [
   'tenantMessagesPerHour',
   'tenantRecipientsPerHour',
 ] as const;
-
-/** Which limit a submission ran into, for the reply, the audit event and the admins' notice. */
-export interface SendLimitHit {
-  scope: 'user' | 'tenant';
-  /** the user's address, or the tenant's name */
-  who: string;
-  what: 'messages' | 'recipients';
-  limit: number;
-  /** sent in the last hour (estimate), before this message */
-  sent: number;
-}
 
 export interface Submission {
   tenantId: string;

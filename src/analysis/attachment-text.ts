@@ -7,9 +7,10 @@
 // The detectors and the policy's attachmentText regexes run here too, on each file's text, so
 // megabytes of text are never scanned on the event loop; only masked finds and counts go back.
 import iconv from 'iconv-lite';
-import { scanNumbers, type DetectorHit } from '../policy/detectors.ts';
+import { scanNumbers } from '../policy/detectors.ts';
 import { countPersonalData, hasBirthLabel, inBulk, type PersonalDataCount } from '../policy/personal-data.ts';
 import { compiledRegex } from '../policy/conditions.ts';
+import type { ContentInspection, InspectedText } from '../policy/content-inspection.ts';
 import { extensionOf, sniffFileKind } from '../inbound/file-analysis/file-type.ts';
 import { isOoxml } from '../inbound/file-analysis/ooxml.ts';
 import { extractEntry, OutputCapExceeded, readZipDirectory, type ZipEntry } from '../inbound/file-analysis/zip-reader.ts';
@@ -29,29 +30,6 @@ export const MAX_ARCHIVE_DEPTH = 3;
 export const MAX_ARCHIVE_ENTRIES = 1000;
 /** Text kept per file; a longer text is cut there and the inspection is incomplete. */
 export const MAX_TEXT_CHARS_PER_FILE = 4 * 1024 * 1024;
-
-/** What the content detectors and regexes found in one file's text (never the text itself). */
-export interface InspectedText {
-  /** the attachment's name, with the path inside its archive: "社員.zip/社員.csv" */
-  file: string;
-  /** payment card numbers, masked */
-  cards: DetectorHit[];
-  /** My Numbers, masked */
-  myNumbers: DetectorHit[];
-  /** counts when the text holds personal data in bulk, else null */
-  personalData: PersonalDataCount | null;
-  /** the attachmentText patterns (as written in the policy) found in the text */
-  patterns: string[];
-}
-
-export interface ContentInspection {
-  /** every file whose text was read, in order */
-  texts: InspectedText[];
-  /** archives (or members) that are password protected: their contents could not be read */
-  encryptedArchives: string[];
-  /** why some content was not read (budget, depth, a broken file), or null when all was */
-  incomplete: string | null;
-}
 
 export interface InspectedFile {
   name: string;

@@ -1,10 +1,21 @@
 // The process-wide pool of analysis worker threads (src/analysis-worker.ts): MIME parsing of
 // large messages and the inbound content analysis run there, so no message holds the event loop
 // that answers SMTP, HTTP and deliveries. One pool per process, shared by every Sekisho started in
-// it (tests start several); sized once by `configureAnalysisPool` (config analysisThreads).
+// it (tests start several); sized once by `configureAnalysisPool` (config analysisThreads). Each
+// task's type is declared beside its caller (AnalysisTasks).
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from '../util/worker-pool.ts';
-import type { AnalysisTasks } from '../analysis-worker.ts';
+
+/**
+ * The tasks the threads run, by name. Each is added (declaration merging) beside the code that hands
+ * it to the pool — parse (mime/parse-facts.ts), view (mime/message-view.ts), analyzeInbound
+ * (inbound/spam/analyze-off-loop.ts), inspectAttachments (outbound/inspect-attachments.ts) — and the
+ * worker's entry serves exactly these (`satisfies AnalysisTasks`), so the pool names no layer above it.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging beside each task's caller
+export interface AnalysisTasks {}
+/** The same as an object type: an interface has no index signature, and WorkerPool takes a TaskMap. */
+type Tasks = { [K in keyof AnalysisTasks]: AnalysisTasks[K] };
 
 /** Two threads at least (one long analysis must not queue every other), four at most. */
 export function defaultThreads(): number {
@@ -12,7 +23,7 @@ export function defaultThreads(): number {
 }
 
 let threads = defaultThreads();
-let pool: WorkerPool<AnalysisTasks> | null = null;
+let pool: WorkerPool<Tasks> | null = null;
 
 function workerModule(): URL {
   // Source runs as .ts through tsx; a build turns both files into .js in the same layout.
@@ -20,8 +31,8 @@ function workerModule(): URL {
   return new URL(`../analysis-worker.${ext}`, import.meta.url);
 }
 
-function thePool(): WorkerPool<AnalysisTasks> {
-  pool ??= new WorkerPool<AnalysisTasks>({ module: workerModule(), threads });
+function thePool(): WorkerPool<Tasks> {
+  pool ??= new WorkerPool<Tasks>({ module: workerModule(), threads });
   return pool;
 }
 

@@ -3,7 +3,7 @@
 // (with applyTo: external, to the external recipients' copy only; internal ones get the original);
 // registerHttp serves the download pages; a periodic sweep queues ZIP password mails once their
 // ZIP mail is delivered and purges expired download files (both safe on many nodes).
-import type { ModuleFactory, PreparedCopy } from '../pipeline.ts';
+import type { ModuleFactory, PreparedCopy } from '../pipeline/pipeline.ts';
 import { blobStoreFor } from '../blob/blob-store-for.ts';
 import { attachmentTreatment, protectedRecipients } from './plan-actions.ts';
 import { prepareZip } from './zip-prepare.ts';

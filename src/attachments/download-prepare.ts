@@ -5,7 +5,7 @@
 // link up by, and sealed to send it again). The message is read in 64 KiB chunks (reopenable),
 // never handed to the MIME splitter as one huge buffer.
 import type { Store, Message } from '../store/store.ts';
-import type { PreparedCopy } from '../pipeline.ts';
+import type { PreparedCopy } from '../pipeline/pipeline.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { removeAttachmentsWithNotice, storeAttachments } from '../mime/rewrite/index.ts';
 import { reopenable } from '../mime/rewrite/message-source.ts';

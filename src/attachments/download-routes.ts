@@ -17,7 +17,7 @@ import { attachmentsDb } from './plan-actions.ts';
 import type { DownloadFileTable, DownloadLinkTable } from './tables.ts';
 import { renderPage, type PageView } from './download-html.ts';
 import { tokenPageScope } from '../web/token-page-scope.ts';
-import { IpThrottle } from '../util/ip-throttle.ts';
+import { IpThrottle } from '../throttle/ip-throttle.ts';
 import { hashToken } from '../util/id.ts';
 import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 import { tenantScope } from '../store/tenant-scope.ts';

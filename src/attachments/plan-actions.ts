@@ -7,7 +7,7 @@ import type { Message, Store } from '../store/store.ts';
 import type { PlannedAction } from '../policy/evaluate.ts';
 import { splitByApplyTo } from '../policy/conditions.ts';
 import type { AttachmentTables } from './tables.ts';
-import type { DB } from '../store/schema.ts';
+import type { DB } from '../store/schema/schema.ts';
 
 export type AttachmentsDb = Kysely<DB & AttachmentTables>;
 

@@ -1,6 +1,7 @@
 // Table shapes of the attachments area (migrations: src/store/migrations/attachments.ts),
 // used through store.db.withTables<AttachmentTables>(). Times are epoch milliseconds.
 import type { Generated } from 'kysely';
+import type { BlobChunkTable, BlobTable } from '../blob/tables.ts';
 
 /** One row per message whose attachments were protected: what was done, and the ZIP password. */
 export type ProtectionTable = {
@@ -68,21 +69,6 @@ export type DownloadEventTable = {
   at: number;
   ip: string;
   user_agent: string;
-};
-
-/** Database-backed blob store: one row per blob, its bytes in ordered chunks. */
-export type BlobTable = {
-  key: string;
-  blob_id: string;
-  size: number;
-  sha256: string;
-  created_at: number;
-};
-
-export type BlobChunkTable = {
-  blob_id: string;
-  seq: number;
-  data: Buffer;
 };
 
 /** Small cluster-wide values (the download-session signing secret, sealed). */

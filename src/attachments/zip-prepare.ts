@@ -5,7 +5,7 @@
 // "attachments.zipped" records the ZIP but not the password: audit exports must not carry it.
 // The password mail itself is queued later by password-mail.ts, once the ZIP mail is delivered.
 import type { Store, Message } from '../store/store.ts';
-import type { PreparedCopy } from '../pipeline.ts';
+import type { PreparedCopy } from '../pipeline/pipeline.ts';
 import { encryptAttachments, generatePassword } from '../mime/rewrite/index.ts';
 import { attachmentsDb, type ZipAction } from './plan-actions.ts';
 

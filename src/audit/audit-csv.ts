@@ -5,7 +5,7 @@
 // single quote, so a crafted subject cannot become a formula in the admin's spreadsheet.
 import { actorLabel, eventSentence, type Words } from './event-words.ts';
 import { groupOf } from './event-groups.ts';
-import type { AuditRow } from '../store/audit-search.ts';
+import type { AuditRow } from './audit-row.ts';
 import { isoInZone } from '../util/zoned-time.ts';
 
 export const BOM = '\uFEFF';

@@ -7,16 +7,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { Store } from '../store/store.ts';
-import type { AttachmentTables } from '../attachments/tables.ts';
+import type { BlobTables } from './tables.ts';
 import { assertBlobKey, BlobNotFoundError, type BlobInfo, type BlobStore } from './blob-store.ts';
 
 const CHUNK = 256 * 1024;
 
 export class DbBlobStore implements BlobStore {
-  private readonly db: Kysely<AttachmentTables>;
+  private readonly db: Kysely<BlobTables>;
 
   constructor(store: Store) {
-    this.db = store.db.withTables<AttachmentTables>() as unknown as Kysely<AttachmentTables>;
+    this.db = store.db.withTables<BlobTables>() as unknown as Kysely<BlobTables>;
   }
 
   async put(key: string, content: Readable): Promise<BlobInfo> {

@@ -1,12 +1,12 @@
 // `sekisho message list [--tenant NAME] [--state STATE] [--json]` and `sekisho message show ID [--json]`:
 // the queue and the audit trail as operators and scripts see them.
 import type { Store, Message } from '../store/store.ts';
-import type { AddressFact } from '../mime/facts.ts';
+import type { AddressFact } from '../model/facts.ts';
 import { CliError } from './cli-error.ts';
 import { attachmentDetails } from '../attachments/details.ts';
 import { tenantOption, withStore, tenantClock } from './context.ts';
 import { listQueue } from '../delivery/queue-control.ts';
-import { MESSAGE_STATES, parseMessageState } from '../store/message-state.ts';
+import { MESSAGE_STATES, parseMessageState } from '../store/schema/message-state.ts';
 import { parseDuration } from '../util/duration.ts';
 import { eventFacts } from '../audit/event-words.ts';
 import { serverWords } from '../audit/catalogue.ts';

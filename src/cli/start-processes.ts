@@ -15,7 +15,7 @@ import { openStore } from '../store/open-store.ts';
 import { ensureDemoTenant, type DemoCredentials } from '../demo-tenant.ts';
 import { loadOrCreateTls } from '../smtp/tls.ts';
 import { startSekisho, type RunningSekisho } from '../main.ts';
-import { serveClusterMetrics } from '../metrics-cluster.ts';
+import { serveClusterMetrics } from '../metrics/metrics-cluster.ts';
 import { createLogger } from '../util/logger.ts';
 import { afterFailedStart, drainOnSignals, readyLines } from './start-shared.ts';
 import { Reloader } from './reload.ts';

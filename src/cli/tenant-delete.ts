@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import { CliError } from './cli-error.ts';
 import { requireTenant, withStore } from './context.ts';
 import { blobStoreFor } from '../blob/blob-store-for.ts';
-import type { DB } from '../store/schema.ts';
+import type { DB } from '../store/schema/schema.ts';
 import { deleteRowsAboutTenantMail, deleteTenantMessages } from '../store/message-retention.ts';
 
 export async function tenantDeleteCommand(name: string, opts: { purge?: boolean; yes?: boolean }): Promise<void> {

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import type { ModuleFactory } from '../pipeline.ts';
+import type { ModuleFactory } from '../pipeline/pipeline.ts';
 import { outboundEnv } from '../outbound/outbound-module.ts';
 import { blobStoreFor } from '../blob/blob-store-for.ts';
 import { registerApi } from './api/index.ts';

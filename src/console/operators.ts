@@ -1,7 +1,7 @@
 // Operators administer every tenant (their API calls name the tenant). They live in
 // console_operators, not in users, because a user always belongs to exactly one tenant.
 import type { Store } from '../store/store.ts';
-import { consoleDb } from './session/auth.ts';
+import { consoleDb } from '../users/console-tables.ts';
 
 export async function addOperator(store: Store, email: string, passwordHash: string, actor: string): Promise<void> {
   const e = email.toLowerCase();

@@ -4,7 +4,7 @@
 // Sekisho changed (subject tag, removed attachments) is ARC-sealed with the same key, also last:
 // the sealer comes from main.ts (src/inbound/arc-seal.ts), as only inbound knows what it changed.
 import { domainOf } from '../util/address.ts';
-import type { ModuleFactory, DeliveryPreparer, ModuleContext } from '../pipeline.ts';
+import type { ModuleFactory, DeliveryPreparer, ModuleContext } from '../pipeline/pipeline.ts';
 import type { Store } from '../store/store.ts';
 import { dkimKeyFor, type StoredDkimKey } from './dkim-keys.ts';
 import { signMessage } from './dkim.ts';

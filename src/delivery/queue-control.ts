@@ -3,7 +3,7 @@
 // right now) plus an audit event naming the actor. Deleting keeps the body and the audit trail:
 // only the state changes, so "what happened to this mail" can still be answered.
 import { setIfUnleased } from '../store/message-lease.ts';
-import type { MessageState } from '../store/message-state.ts';
+import type { MessageState } from '../store/schema/message-state.ts';
 import type { Store, Message } from '../store/store.ts';
 import type { TenantScope } from '../store/tenant-scope.ts';
 

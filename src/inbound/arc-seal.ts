@@ -10,11 +10,11 @@
 import { domainOf } from '../util/address.ts';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import type { DeliveryPreparer } from '../pipeline.ts';
+import type { DeliveryPreparer } from '../pipeline/pipeline.ts';
 import type { Store, Message } from '../store/store.ts';
 import { dkimKeyFor, type StoredDkimKey } from '../delivery/dkim-keys.ts';
 import { inboundStateOf } from './quarantine.ts';
-import type { AuthResult } from './verdict.ts';
+import type { AuthResult } from '../model/verdict.ts';
 
 const require = createRequire(import.meta.url);
 // the submodule: the package root loads BIMI → undici, which throws on Node 20

@@ -8,7 +8,7 @@
 // mailauth, whose header parsing grows faster than linearly: DKIM, ARC and DMARC are permerror
 // then, and `headerTooLarge` lets the verdict say so.
 import { createRequire } from 'node:module';
-import type { AuthResult, AuthResults } from './verdict.ts';
+import type { AuthResult, AuthResults } from '../model/verdict.ts';
 import { installDkimKeyCache } from './dkim-key-cache.ts';
 
 const require = createRequire(import.meta.url);

@@ -7,16 +7,18 @@
 // could not finish (ATTACH_INSPECTION_INCOMPLETE) is quarantined whatever the score or a rule
 // says, unless a rule rejects it: missing facts never read as a clean message.
 import type { Logger } from 'pino';
-import type { AcceptContext, AcceptDecision, StoreDecision } from '../pipeline.ts';
+import type { AcceptContext, AcceptDecision, StoreDecision } from '../pipeline/pipeline.ts';
 import type { Store } from '../store/store.ts';
+import type { InboundPlanState, SandboxState } from '../plan/inbound.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
-import { evaluateInbound, type InboundPlan } from '../policy/evaluate.ts';
+import { evaluateInbound } from '../policy/evaluate.ts';
 import { addAuthResults, verifyAuthentication, type DnsResolve } from './auth.ts';
 import { runScanners, type ScannerSet } from './scorers.ts';
 import { getSettings, inboundPolicy, tenantContext } from './tenant-settings.ts';
-import { uninspectedReason, type AuthResults, type InboundSymbol } from './verdict.ts';
+import { uninspectedReason } from '../model/verdict.ts';
 import { analyzeWithSandbox } from './sandbox.ts';
-import { maliciousReason, sandboxSymbols, type SandboxOptions, type SandboxState } from './sandbox-hold.ts';
+import { maliciousReason, sandboxSymbols } from './sandbox-hold.ts';
+import type { SandboxOptions } from './sandbox/sandbox-api.ts';
 import { submitReason } from './sandbox/select.ts';
 import type { AnalysisBudget } from './file-analysis/analyze-attachment.ts';
 
@@ -30,31 +32,6 @@ export interface InboundDecideDeps {
   sandbox?: SandboxOptions;
   /** what the attachment analysis of one message may cost (config analysisBudgetBytes/Ms) */
   attachmentBudget?: AnalysisBudget;
-}
-
-/** What plan.inbound holds for every inbound message. */
-export interface InboundPlanState {
-  disposition: InboundPlan['disposition'];
-  reason: string;
-  score: number;
-  symbols: InboundSymbol[];
-  scorers: Record<string, number | 'unavailable'>;
-  auth: AuthResults;
-  authDetails: string[];
-  policy: InboundPlan;
-  quarantinedAt?: number;
-  purgeAt?: number;
-  /** tickets and verdicts of an external sandbox (state held_for_sandbox while pending) */
-  sandbox?: SandboxState;
-  /** set when released from quarantine: delivered verbatim (no tag, no strip) */
-  released?: { by: string; at: number };
-  /** quarantined for a reason only an admin may release (MIME_UNPARSEABLE) */
-  adminOnly?: boolean;
-  /**
-   * recipients who released their own copy (self-release): each went out as a message of its own
-   * (`messageId`); the quarantine holds this one for the other recipients only
-   */
-  releasedFor?: Array<{ recipient: string; by: string; at: number; messageId: string }>;
 }
 
 const DAY_MS = 86_400_000;

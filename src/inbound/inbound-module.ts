@@ -3,7 +3,7 @@
 // `quarantined` handler purges mail whose retention ended (its due_at); prepareDelivery strips
 // attachments and tags subjects; /q/TOKEN is the recipient's self-release page; a timer sends
 // periodic quarantine digests for tenants that asked for them.
-import type { ModuleFactory } from '../pipeline.ts';
+import type { ModuleFactory } from '../pipeline/pipeline.ts';
 import { createCachingResolver } from './dns-cache.ts';
 import { decideInbound } from './decide.ts';
 import { scannersFromConfig } from './scorers.ts';
@@ -11,7 +11,8 @@ import { prepareInbound } from './prepare.ts';
 import { purgeQuarantined } from './quarantine.ts';
 import { registerReleasePage } from './release-page.ts';
 import { runDueDigests } from './digest.ts';
-import { sandboxHandler, type SandboxOptions } from './sandbox-hold.ts';
+import { sandboxHandler } from './sandbox-hold.ts';
+import type { SandboxOptions } from './sandbox/sandbox-api.ts';
 
 const DIGEST_CHECK_MS = 5 * 60_000;
 

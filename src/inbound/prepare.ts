@@ -1,7 +1,7 @@
 // The inbound delivery rewrite: the policy's attachment removals (a notice part in place of
 // each) and subject tags ([SPAM]), applied just before delivery. Mail released from quarantine
 // goes out verbatim — the admin or recipient looked at it and chose to have it as it is.
-import type { DeliveryPreparer } from '../pipeline.ts';
+import type { DeliveryPreparer } from '../pipeline/pipeline.ts';
 import { addSubjectTag } from '../mime/rewrite/subject-tag.ts';
 import { stripAttachments } from './strip-attachments.ts';
 import { inboundStateOf } from './quarantine.ts';

@@ -5,14 +5,14 @@
 // releases their own copy only: it goes out as a message of its own, and the quarantine keeps
 // holding the message for the other recipients (releaseForRecipient).
 // Every change takes the message's lease first, so a release never races the purge timer.
-import type { MessagePlan } from '../pipeline.ts';
+import type { MessagePlan } from '../plan/plan.ts';
 import { endLease, leaseMessage, setPlanUnderLease, type Lease } from '../store/message-lease.ts';
 import { insertEvent, type Message, type Store } from '../store/store.ts';
 import { hashToken, newId, newToken } from '../util/id.ts';
 import { ServiceError } from '../util/service-error.ts';
 import { bodyFacts } from '../mime/stored-facts.ts';
 import { inboundDb } from './tenant-settings.ts';
-import type { InboundPlanState } from './decide.ts';
+import type { InboundPlanState } from '../plan/inbound.ts';
 import { adminOnlyMessage, reasonInputOf, reasonLabels, selfReleasable, type ReleaseClass } from './release-class.ts';
 import { countQuarantined, quarantinedPlans, quarantinedRows } from '../store/quarantine-query.ts';
 import { tenantScope } from '../store/tenant-scope.ts';

@@ -4,8 +4,8 @@
 // self-release; malware, dangerous attachments, phishing and mail that could not be inspected are
 // released by an admin only. reasonLabel is the one place the class becomes words (ja and en).
 import type { Lang } from '../util/lang.ts';
-import type { InboundPlanState } from './decide.ts';
-import { UNINSPECTED_SYMBOLS, type InboundSymbol } from './verdict.ts';
+import type { InboundPlanState } from '../plan/inbound.ts';
+import { UNINSPECTED_SYMBOLS, type InboundSymbol } from '../model/verdict.ts';
 
 export type ReleaseClass = 'spam' | 'malware' | 'dangerousAttachment' | 'phishing' | 'unparseable';
 

@@ -3,7 +3,7 @@
 // and map its answer to our symbols. Every symbol rspamd reports keeps its name with an
 // "RSPAMD_" prefix, so the verdict says which scorer found what. Timeouts and errors reject;
 // the caller falls back to the built-in score (see scorers.ts) and never loses mail.
-import type { AnalysisInput, InboundSymbol, Scorer, ScoreResult } from './verdict.ts';
+import type { AnalysisInput, InboundSymbol, Scorer, ScoreResult } from '../model/verdict.ts';
 
 export interface ClientFacts {
   ip: string;

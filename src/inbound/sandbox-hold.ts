@@ -9,30 +9,10 @@ import type { Logger } from 'pino';
 import type { Message, Store } from '../store/store.ts';
 import { fullFacts } from '../mime/stored-facts.ts';
 import { evaluateInbound } from '../policy/evaluate.ts';
-import type { Sandbox, SandboxVerdict } from './sandbox.ts';
-import type { SandboxSubmitMode } from './sandbox/select.ts';
+import type { SandboxOptions, SandboxVerdict } from './sandbox/sandbox-api.ts';
 import { inboundPolicy, getSettings, tenantContext } from './tenant-settings.ts';
-import type { InboundPlanState } from './decide.ts';
-import { uninspectedReason, type InboundSymbol } from './verdict.ts';
-
-export interface SandboxOptions {
-  sandbox: Sandbox;
-  /** which mail is submitted (sandbox/select.ts); default every message with attachments */
-  submit?: SandboxSubmitMode;
-  /** wait this long at acceptance before holding the message (default 5 s) */
-  waitMs?: number;
-  /** re-poll held messages this often (default 60 s) */
-  repollMs?: number;
-  /** quarantine when no verdict came this long after acceptance (default 1 h) */
-  giveUpMs?: number;
-}
-
-export interface SandboxState {
-  pending: Array<{ filename: string; ticket: string }>;
-  verdicts: SandboxVerdict[];
-  heldAt: number;
-  giveUpAt: number;
-}
+import type { InboundPlanState, SandboxState } from '../plan/inbound.ts';
+import { uninspectedReason, type InboundSymbol } from '../model/verdict.ts';
 
 export function sandboxSymbols(verdicts: readonly SandboxVerdict[]): InboundSymbol[] {
   return verdicts.flatMap((v) =>

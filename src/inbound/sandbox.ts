@@ -1,37 +1,12 @@
-// The sandbox stage's extension point: an attachment is submitted, a ticket comes back, and
-// the ticket is polled until a verdict is ready. The built-in static analysis is the default
-// implementation (its verdict is ready at once); an external service (a detonation sandbox)
-// implements the same interface. Tickets are plain strings so a caller can store them with a
+// The sandbox stage (its extension point: sandbox/sandbox-api.ts): an attachment is submitted, a
+// ticket comes back, and the ticket is polled until a verdict is ready. The built-in static analysis
+// here is the default implementation (its verdict is ready at once); an external service (a
+// detonation sandbox) implements the same interface. Tickets are plain strings so a caller can store them with a
 // held message and poll again later, after a restart; `analyzeWithSandbox` polls in-process
 // with a deadline and answers 'timeout' so the caller can hold the message meanwhile.
 import { analyzeAttachment, type AttachmentLimits } from './file-analysis/analyze-attachment.ts';
 import { findingsToSymbols } from './file-analysis/attachment-symbols.ts';
-import type { InboundSymbol } from './verdict.ts';
-
-export interface SandboxSubmission {
-  filename: string;
-  content: Uint8Array;
-  contentType?: string;
-}
-
-export interface SandboxVerdict {
-  /** which sandbox decided */
-  sandbox: string;
-  filename: string;
-  /** the sandbox's own judgement; the score is what the spam scale adds */
-  malicious: boolean;
-  score: number;
-  symbols: InboundSymbol[];
-}
-
-export type SandboxTicket = string;
-
-export interface Sandbox {
-  readonly name: string;
-  submit(attachment: SandboxSubmission): Promise<SandboxTicket>;
-  /** 'pending' until the verdict is ready; an unknown or expired ticket rejects */
-  poll(ticket: SandboxTicket): Promise<'pending' | SandboxVerdict>;
-}
+import type { Sandbox, SandboxSubmission, SandboxTicket, SandboxVerdict } from './sandbox/sandbox-api.ts';
 
 /** Score at or above which the built-in analysis calls a file malicious. */
 export const BUILTIN_MALICIOUS_AT = 8;

@@ -9,7 +9,7 @@ import { totalScore, type InboundAnalysis, type InboundOptions } from './spam/bu
 import { analyzeInboundOffLoop } from './spam/analyze-off-loop.ts';
 import { RspamdScorer, type ScanInput } from './rspamd.ts';
 import { ClamdScanner, type VirusScanner } from './clamd.ts';
-import type { InboundSymbol, Scorer } from './verdict.ts';
+import type { InboundSymbol, Scorer } from '../model/verdict.ts';
 
 export interface ScannerSet {
   /** external scorers besides the built-in one, in order (today: Rspamd when configured) */

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Store } from '../store/store.ts';
 import type { InboundTables } from './tables.ts';
-import type { BrandEntry, StaffMember, TenantContext } from './verdict.ts';
+import type { BrandEntry, StaffMember, TenantContext } from '../model/verdict.ts';
 import { currentPolicy } from '../outbound/policy-service.ts';
 import type { Policy } from '../policy/schema.ts';
 

@@ -8,17 +8,21 @@
 import sanitizeHtml from 'sanitize-html';
 import type { Message, Store } from '../store/store.ts';
 import type { RuleMatch } from '../policy/evaluate.ts';
-import type { AddressFact, MessageFacts } from './facts.ts';
-import {
-  failedParse,
-  INLINE_PARSE_BYTES,
-  parseHere,
-  parseMessage,
-  PARSE_DEADLINE_MS,
-  type Envelope,
-  type ParsedAttachment,
-} from './parse-facts.ts';
+import type { AddressFact, MessageFacts, ParsedAttachment } from '../model/facts.ts';
+import { failedParse, INLINE_PARSE_BYTES, parseHere, parseMessage, PARSE_DEADLINE_MS, type Envelope } from './parse-facts.ts';
 import { runAnalysisTask } from '../analysis/pool.ts';
+
+declare module '../analysis/pool.ts' {
+  interface AnalysisTasks {
+    /** viewHere on a worker thread */
+    view: (i: {
+      raw: Uint8Array;
+      envelope: Envelope;
+      direction: MessageFacts['direction'];
+      matchedRules: RuleMatch[];
+    }) => Promise<MessageView>;
+  }
+}
 import { realAttachments } from '../policy/conditions.ts';
 
 /** Body text shown; longer text is cut here and the view says so (`truncated`). */

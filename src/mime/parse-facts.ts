@@ -7,8 +7,15 @@
 // costs ~0.9 ms per KB); larger ones in the analysis worker pool, within PARSE_DEADLINE_MS.
 // `parseMessage` also returns attachment contents for the inbound analysers.
 import PostalMime, { addressParser, decodeWords, type Address, type Email } from 'postal-mime';
-import type { AddressFact, AttachmentFact, MessageFacts } from './facts.ts';
+import type { AddressFact, AttachmentFact, MessageFacts, ParsedAttachment } from '../model/facts.ts';
 import { runAnalysisTask } from '../analysis/pool.ts';
+
+declare module '../analysis/pool.ts' {
+  interface AnalysisTasks {
+    /** parseHere on a worker thread */
+    parse: (i: { raw: Uint8Array; envelope: Envelope; direction: MessageFacts['direction'] }) => Promise<ParsedMessage>;
+  }
+}
 
 /** Body text kept in facts: enough for detectors, bounded so huge mail stays cheap to keep. */
 export const MAX_TEXT_CHARS = 256 * 1024;
@@ -16,13 +23,6 @@ export const MAX_TEXT_CHARS = 256 * 1024;
 export interface Envelope {
   mailFrom: string;
   recipients: string[];
-}
-
-export interface ParsedAttachment {
-  fact: AttachmentFact;
-  content: Uint8Array;
-  /** true when postal-mime stopped descending into nested message/rfc822 parts */
-  depthExceeded: boolean;
 }
 
 /** A header that names who wrote or sent the message; submission checks every mailbox in all of them. */

@@ -3,7 +3,7 @@
 // `bodyFacts` parses a row's stored body, `fullFacts` adds its text and HTML to the row's facts
 // (rows written before that change still carry theirs).
 import type { Message, Store, StoredFacts } from '../store/store.ts';
-import type { MessageFacts } from './facts.ts';
+import type { MessageFacts } from '../model/facts.ts';
 import { parseFacts } from './parse-facts.ts';
 
 type StoredRow = Pick<Message, 'id' | 'facts' | 'mail_from' | 'recipients' | 'direction'>;

@@ -5,11 +5,12 @@
 // another node cannot act at the same moment, records who did it in the audit trail, and wakes
 // the worker. Failures are a ServiceError (not_found, forbidden, wrong_state, busy, bad_request,
 // not_ticked), which the callers map to exit codes / HTTP.
-import type { MessagePlan } from '../pipeline.ts';
+import type { MessagePlan } from '../plan/plan.ts';
 import { endLease, leaseMessage, type Lease } from '../store/message-lease.ts';
-import type { MessageState } from '../store/message-state.ts';
+import type { MessageState } from '../store/schema/message-state.ts';
 import type { Message } from '../store/store.ts';
-import { outboundStateOf, STAGE_STATE, WAITING_STATES, type OutboundState, type StageType } from './outbound-state.ts';
+import { outboundStateOf, STAGE_STATE, WAITING_STATES } from './outbound-state.ts';
+import type { OutboundState, StageType } from '../plan/outbound.ts';
 import { finish, moveOn, type OutboundEnv } from './stage-engine.ts';
 import { sendNotice } from './notices.ts';
 import { factsOf } from './stage-engine.ts';

@@ -8,7 +8,7 @@ import type { Message, Store } from '../store/store.ts';
 import type { MessageView, ViewAttachment } from '../mime/message-view.ts';
 import { isExternal } from '../policy/conditions.ts';
 import { asciiDomainOf, domainOf } from '../util/address.ts';
-import type { OutboundState } from './outbound-state.ts';
+import type { OutboundState } from '../plan/outbound.ts';
 
 export type RecipientField = 'to' | 'cc' | 'bcc';
 

@@ -7,18 +7,20 @@
 // look-alike checks).
 import type { AuditEventType } from '../audit/event-groups.ts';
 import { asciiDomainOf } from '../util/address.ts';
-import type { AcceptContext, AcceptDecision } from '../pipeline.ts';
+import type { AcceptContext, AcceptDecision } from '../pipeline/pipeline.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { attachmentTextNeeds, evaluateOutbound, type Plan, type PlannedAction } from '../policy/evaluate.ts';
 import { isExternal, LOOKALIKE_MIN_MESSAGES } from '../policy/conditions.ts';
-import { DEFAULT_INSPECTION_BUDGET, type ContentInspection } from '../analysis/attachment-text.ts';
+import { DEFAULT_INSPECTION_BUDGET } from '../analysis/attachment-text.ts';
+import type { ContentInspection } from '../policy/content-inspection.ts';
 import { inspectAttachments } from './inspect-attachments.ts';
 import type { Kysely } from 'kysely';
-import type { DB } from '../store/schema.ts';
+import type { DB } from '../store/schema/schema.ts';
 import type { Store } from '../store/store.ts';
 import { currentPolicy } from './policy-service.ts';
 import { sendSettingsOf } from '../users/send-settings.ts';
-import { enter, STAGE_STATE, stageStartEvent, stagesOf, withOutbound, type OutboundState } from './outbound-state.ts';
+import { enter, STAGE_STATE, stageStartEvent, stagesOf, withOutbound } from './outbound-state.ts';
+import type { OutboundState } from '../plan/outbound.ts';
 import { announceStage, languageFor, type OutboundEnv } from './stage-engine.ts';
 import { sendNotice, type Lang } from './notices.ts';
 import { tenantScope } from '../store/tenant-scope.ts';

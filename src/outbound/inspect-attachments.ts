@@ -1,11 +1,18 @@
 // Reads the text inside an outbound message's attachments for the DLP conditions, in the analysis
 // worker pool (analysis/attachment-text.ts) within the message's work budget. Used at acceptance
 // (decide.ts) and by `sekisho policy test` (policy-replay.ts), so a draft is judged on the same text.
-import type { MessageFacts } from '../mime/facts.ts';
-import type { ParsedAttachment } from '../mime/parse-facts.ts';
+import type { MessageFacts, ParsedAttachment } from '../model/facts.ts';
 import { realAttachments } from '../policy/conditions.ts';
-import type { ContentInspection, InspectionBudget } from '../analysis/attachment-text.ts';
+import type { InspectedFile, InspectionBudget } from '../analysis/attachment-text.ts';
+import type { ContentInspection } from '../policy/content-inspection.ts';
 import { runAnalysisTask } from '../analysis/pool.ts';
+
+declare module '../analysis/pool.ts' {
+  interface AnalysisTasks {
+    /** inspectAttachmentTexts on a worker thread */
+    inspectAttachments: (i: { files: InspectedFile[]; budget: InspectionBudget; patterns: string[] }) => Promise<ContentInspection>;
+  }
+}
 
 /** Past the time budget, pdf.js inside one page is not interruptible: the pool stops it this much later. */
 const INSPECTION_GRACE_MS = 5_000;

@@ -3,9 +3,10 @@
 // and the notice that mail now waits for approval all say it with these words. Never "sent"
 // for mail that is not on its way (issue 16: a stage-1 release once said so of mail that went to
 // approval). Times in the tenant's time zone (users/tenant-profile.ts).
-import type { MessageState } from '../store/message-state.ts';
+import type { MessageState } from '../store/schema/message-state.ts';
 import { formatDate } from '../util/zoned-time.ts';
-import { stageDeadline, type OutboundState, type StageType } from './outbound-state.ts';
+import { stageDeadline } from './outbound-state.ts';
+import type { OutboundState, StageType } from '../plan/outbound.ts';
 
 /** The step a message is at, as a notice or page tells it. */
 export type NextStep =

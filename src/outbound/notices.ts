@@ -10,7 +10,17 @@ import { DEFAULT_TIME_ZONE, formatDate } from '../util/zoned-time.ts';
 import { timeZoneOfTenant } from '../users/tenant-profile.ts';
 import { describeNextStep, type NextStep } from './next-step.ts';
 import { escapeHtml } from '../util/escape-html.ts';
-import type { SendLimitHit } from '../accept/send-limits.ts';
+
+/** Which limit a submission ran into (src/accept/send-limits.ts), for the reply, the audit event and the admins' notice. */
+export interface SendLimitHit {
+  scope: 'user' | 'tenant';
+  /** the user's address, or the tenant's name */
+  who: string;
+  what: 'messages' | 'recipients';
+  limit: number;
+  /** sent in the last hour (estimate), before this message */
+  sent: number;
+}
 
 export type NoticeKind =
   | 'held'

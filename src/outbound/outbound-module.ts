@@ -2,7 +2,7 @@
 // Accept-time policy decision (decide.ts), timers of waiting mail (handlers.ts), rewrites before
 // delivery (prepare.ts) and the sender/approver pages (pages.ts). Services for people acting are
 // in actions.ts, the policy in force in policy-service.ts.
-import type { ModuleContext, ModuleFactory } from '../pipeline.ts';
+import type { ModuleContext, ModuleFactory } from '../pipeline/pipeline.ts';
 import { createDecider } from './decide.ts';
 import { outboundHandlers } from './handlers.ts';
 import { createPreparer } from './prepare.ts';

@@ -1,50 +1,16 @@
-// The outbound area's part of message.plan (plan.outbound): the evaluated policy Plan, the
-// stages (hold / confirm / approve) built from it in plan order, and which stage the message is
-// in. Other areas read plan.outbound.plan; every write keeps the other areas' keys.
-import type { MessagePlan } from '../pipeline.ts';
-import { STAGE_WAIT_STATES, type StageWaitState } from '../store/message-state.ts';
+// Builds and moves the outbound area's part of message.plan (plan.outbound, shaped in
+// src/plan/outbound.ts): the stages (hold / confirm / approve) built from the evaluated policy Plan
+// in plan order, and which stage the message is in. Every write keeps the other areas' keys.
+import type { MessagePlan } from '../plan/plan.ts';
+import type { OutboundState, StageState, StageType } from '../plan/outbound.ts';
+import { STAGE_WAIT_STATES, type StageWaitState } from '../store/schema/message-state.ts';
 import type { Message } from '../store/store.ts';
-import type { Plan, PlannedAction } from '../policy/evaluate.ts';
+import type { PlannedAction } from '../policy/evaluate.ts';
 import { newToken } from '../util/id.ts';
-
-export type StageType = 'hold' | 'confirm' | 'approve';
-
-export interface StageState {
-  type: StageType;
-  rule: string;
-  /** hold */
-  minutes?: number;
-  release?: 'auto' | 'manual' | 'discard';
-  /** confirm / approve */
-  hours?: number;
-  onTimeout?: 'deliver' | 'discard';
-  /** confirm: `external` asks for ticks on the external recipients only (absent in older plans: all) */
-  applyTo?: 'external' | 'all';
-  /** approve: who may decide (resolved at accept time; never empty) */
-  approvers?: string[];
-  /** the form token the stage's page embeds and its POST must echo (a second secret next to the link token) */
-  formToken?: string;
-  startedAt?: number;
-  dueAt?: number;
-}
 
 /** When a stage ends for the person waiting: a hold's end from its start and minutes, else its due time. */
 export function stageDeadline(stage: StageState): number | undefined {
   return stage.type === 'hold' && stage.startedAt ? stage.startedAt + (stage.minutes ?? 5) * 60_000 : stage.dueAt;
-}
-
-export interface OutboundState {
-  plan: Plan;
-  policyVersion: number;
-  /** who sent it: the authenticated user, else the envelope sender */
-  sender: string;
-  /** notice language for the sender */
-  language: 'ja' | 'en' | 'both';
-  stages: StageState[];
-  /** index of the stage the message waits in; -1 before the first / after the last */
-  stage: number;
-  /** external recipient domains never mailed before this message was accepted (初めての宛先) */
-  firstContactDomains?: string[];
 }
 
 /** The state a message waits in for a stage type. */

@@ -14,7 +14,8 @@ import { MESSAGE_VIEW_CSS, fileLine, messageViewHtml } from '../web/message-view
 import { sendAttachment } from '../web/attachment-download.ts';
 import type { Message } from '../store/store.ts';
 import { escapeHtml as e } from '../util/escape-html.ts';
-import { outboundStateOf, STAGE_STATE, type OutboundState } from './outbound-state.ts';
+import { outboundStateOf, STAGE_STATE } from './outbound-state.ts';
+import type { OutboundState } from '../plan/outbound.ts';
 import { linksDb, type OutboundEnv } from './stage-engine.ts';
 import { hashToken } from '../util/id.ts';
 import { approve, cancel, confirm, reject, release, type Actor } from './actions.ts';

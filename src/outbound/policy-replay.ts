@@ -11,7 +11,7 @@ import { parseMessage } from '../mime/parse-facts.ts';
 import { DEFAULT_INSPECTION_BUDGET } from '../analysis/attachment-text.ts';
 import { inspectAttachments } from './inspect-attachments.ts';
 import type { Store } from '../store/store.ts';
-import type { MessageFacts } from '../mime/facts.ts';
+import type { MessageFacts } from '../model/facts.ts';
 import { contactedDomains, externalDomains } from './decide.ts';
 import { sendSettingsOf, type UserSendSettings } from '../users/send-settings.ts';
 

@@ -5,7 +5,7 @@
 // the message's recipient rows on the first delivery attempt (each then has its own result,
 // retries and audit line like any recipient) and ride in the same copy; they appear in no header.
 import type { Message, Store } from '../store/store.ts';
-import type { DeliveryPreparer, PreparedCopy } from '../pipeline.ts';
+import type { DeliveryPreparer, PreparedCopy } from '../pipeline/pipeline.ts';
 import { addSubjectTag, convertToBcc } from '../mime/rewrite/index.ts';
 import { outboundStateOf } from './outbound-state.ts';
 import { splitByApplyTo } from '../policy/conditions.ts';

@@ -3,14 +3,15 @@
 // is a store.transition under a lease (the worker's, or one a person's action takes), so a timer
 // firing on one node and a button pressed on another never both win. Links and notices for a
 // new stage are created here; links are stored only as SHA-256 hashes.
-import type { MessagePlan } from '../pipeline.ts';
+import type { MessagePlan } from '../plan/plan.ts';
 import type { InspectionBudget } from '../analysis/attachment-text.ts';
 import type { AuditEventType } from '../audit/event-groups.ts';
 import type { Logger } from 'pino';
 import type { Message, Store } from '../store/store.ts';
 import { hashToken, newToken } from '../util/id.ts';
 import type { OutboundTables } from './tables.ts';
-import { enter, STAGE_STATE, stageDeadline, stageStartEvent, withOutbound, type OutboundState } from './outbound-state.ts';
+import { enter, STAGE_STATE, stageDeadline, stageStartEvent, withOutbound } from './outbound-state.ts';
+import type { OutboundState } from '../plan/outbound.ts';
 import { sendNotice, type Lang, type NoticeFacts, type NoticeKind } from './notices.ts';
 import { nextStepOf } from './next-step.ts';
 

@@ -16,8 +16,19 @@ import { SMTPServer } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { inNetworks } from '../util/cidr.ts';
 import { parseProxyHeader } from './proxy-protocol.ts';
-import type { ConnectionGate } from '../smtp/connection-gate.ts';
-import type { GreetPass } from '../smtp/greet-pass.ts';
+
+/** The per-client connection limits the listener passes in (ConnectionGate, src/smtp/connection-gate.ts). */
+interface ConnectionGate {
+  /** null when the client may connect, else why it may not */
+  admit(ip: string): string | null;
+  release(ip: string): void;
+}
+
+/** The clients that already waited out a greeting delay (GreetPass, src/smtp/greet-pass.ts). */
+interface GreetPass {
+  has(ip: string): boolean;
+  remember(ip: string): void;
+}
 
 interface PatchableConnection {
   _server: {

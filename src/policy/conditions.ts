@@ -2,13 +2,13 @@
 // (evidence strings for the audit trail and notices — masked, never a card or My Number in
 // clear). Pure: everything it needs about the tenant comes in `ConditionEnv`. Regexes run on
 // RE2JS, a linear-time engine, so no policy pattern can stall acceptance on crafted mail.
-import type { AuthResults } from '../inbound/verdict.ts';
+import type { AuthResults } from '../model/verdict.ts';
 import { RE2JS } from 're2js';
-import type { AttachmentFact, MessageFacts } from '../mime/facts.ts';
+import type { AttachmentFact, MessageFacts } from '../model/facts.ts';
 import { LookalikeIndex } from '../util/domain-similarity.ts';
 import { isSameOrSubdomain, matchAnyAddress, matchFileName } from '../util/wildcard.ts';
 import { asciiDomainOf } from '../util/address.ts';
-import type { ContentInspection } from '../analysis/attachment-text.ts';
+import type { ContentInspection } from './content-inspection.ts';
 import { scanNumbers, type DetectorHit } from './detectors.ts';
 import { findPersonalData, type PersonalDataCount } from './personal-data.ts';
 import { ownPrivateAddresses } from './own-private-address.ts';
@@ -31,8 +31,8 @@ export interface ConditionEnv {
   inspection?: ContentInspection;
 }
 
-/** SPF/DKIM/DMARC/ARC results: the one type the inbound checks produce (src/inbound/verdict.ts). */
-export type { AuthResults } from '../inbound/verdict.ts';
+/** SPF/DKIM/DMARC/ARC results: the one type the inbound checks produce (src/model/verdict.ts). */
+export type { AuthResults } from '../model/verdict.ts';
 
 export interface ConditionResult {
   matched: boolean;

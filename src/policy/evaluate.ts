@@ -2,7 +2,7 @@
 // Pure and synchronous: no I/O, no clock, so it runs the same at acceptance, in
 // `sekisho policy test` over past mail, and in tests. The caller executes the plan (holds,
 // approvals, rewrites, notices) and records it in the audit trail. Semantics: docs/policy.md.
-import type { MessageFacts } from '../mime/facts.ts';
+import type { MessageFacts } from '../model/facts.ts';
 import {
   authFailed,
   isExternal,
@@ -33,7 +33,7 @@ import type {
   ZipEncryptParams,
 } from './schema.ts';
 import { matchFileName } from '../util/wildcard.ts';
-import type { ContentInspection } from '../analysis/attachment-text.ts';
+import type { ContentInspection } from './content-inspection.ts';
 
 // ---------------------------------------------------------------- outbound plan types
 

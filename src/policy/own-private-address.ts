@@ -3,7 +3,7 @@
 // to the sender's) — the classic copy of company files to a private mailbox before leaving. It
 // needs no rule per person. The free-mail domains are a shipped list the tenant extends in the
 // policy (outbound.defaults.freeMailDomains); subdomains count (i.softbank.jp, *.so-net.ne.jp).
-import type { AddressFact, MessageFacts } from '../mime/facts.ts';
+import type { AddressFact, MessageFacts } from '../model/facts.ts';
 import { isSameOrSubdomain } from '../util/wildcard.ts';
 import { asciiDomainOf } from '../util/address.ts';
 

@@ -5,7 +5,7 @@
 // commits the message already leased to this node and hands it over with its body in memory.
 import type { Logger } from 'pino';
 import type { Store, Message } from '../store/store.ts';
-import type { MessageState } from '../store/message-state.ts';
+import type { MessageState } from '../store/schema/message-state.ts';
 
 export type StateHandler = (message: Message, lease: Lease) => Promise<void>;
 /** The handler of each state a worker picks messages up in (due ones: queued, deferred, held, …). */

@@ -4,7 +4,7 @@
 // a holder that dies loses it when `until` passes. The row also remembers when the job last
 // finished, so "hourly" is hourly for the cluster, not per node.
 import type { Kysely } from 'kysely';
-import type { DB } from '../store/schema.ts';
+import type { DB } from '../store/schema/schema.ts';
 
 export interface JobLease {
   name: string;

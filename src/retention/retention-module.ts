@@ -2,7 +2,7 @@
 // the job's lease (job-lease.ts) runs it when the last finished run is an hour old — so it runs
 // hourly for the whole cluster, on one node at a time, in batches (retention-run.ts) with the
 // lease renewed after each. A node stopping ends its run after the batch under way.
-import type { ModuleFactory } from '../pipeline.ts';
+import type { ModuleFactory } from '../pipeline/pipeline.ts';
 import { blobStoreFor } from '../blob/blob-store-for.ts';
 import { configDays } from './retention-days.ts';
 import { runRetention } from './retention-run.ts';

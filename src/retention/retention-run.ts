@@ -9,7 +9,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { insertEvent, type Store, type Tenant } from '../store/store.ts';
-import type { DB } from '../store/schema.ts';
+import type { DB } from '../store/schema/schema.ts';
 import { countFinished, deleteMessageRows, finishedMessageIds, purgeBodies } from '../store/message-retention.ts';
 import { effectiveDays, tenantOverride, type RetentionDays } from './retention-days.ts';
 

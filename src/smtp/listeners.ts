@@ -1,14 +1,14 @@
 // The two SMTP listeners, protocol only: submission (STARTTLS, then AUTH PLAIN/LOGIN, or a trusted
 // network) and inbound (MX traffic for tenant domains, no AUTH). Every decision about senders,
-// recipients and storage is the Acceptor's; every refusal carries a real SMTP code.
+// recipients and storage is the acceptor's (MessageAcceptor, acceptance.ts); every refusal carries a real SMTP code.
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
-import type { Acceptor, AuthedUser, ClientInfo } from '../accept/acceptor.ts';
+import type { AuthedUser, ClientInfo, MessageAcceptor } from './acceptance.ts';
 import type { Arrival } from '../store/store.ts';
-import type { Metrics } from '../metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { TlsMaterial } from './tls.ts';
-import type { LoginThrottle } from '../util/login-throttle.ts';
+import type { LoginThrottle } from '../throttle/login-throttle.ts';
 import { inNetworks } from '../util/cidr.ts';
 import { readMessage } from './read-message.ts';
 import { SmtpError } from './smtp-error.ts';
@@ -17,7 +17,7 @@ import type { ConnectionGate } from './connection-gate.ts';
 import type { GreetPass } from './greet-pass.ts';
 
 export interface ListenerDeps {
-  acceptor: Acceptor;
+  acceptor: MessageAcceptor;
   logger: Logger;
   metrics: Metrics;
   tls: TlsMaterial;

@@ -5,7 +5,7 @@
 // migration core-0003); this transaction alone opens the way, for itself only.
 import { createHash, type Hash } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { DB, EventTable } from './schema.ts';
+import type { DB, EventTable } from './schema/schema.ts';
 
 export interface AuditPurgeRequest {
   /** events with `at` (epoch ms) before this go */

@@ -4,10 +4,11 @@
 // The message's subject and recipients come from a join, so held mail finds its recipient too;
 // it lives in the store because no SQL on `messages` lives outside src/store.
 import { sql, type Kysely } from 'kysely';
-import type { DB } from './schema.ts';
+import type { DB } from './schema/schema.ts';
 import { typesOf, type AuditGroup } from '../audit/event-groups.ts';
 import { columnContains } from './like.ts';
 import type { TenantScope } from './tenant-scope.ts';
+import type { AuditRow } from '../audit/audit-row.ts';
 
 export interface AuditFilter {
   group?: AuditGroup;
@@ -24,19 +25,6 @@ export interface AuditFilter {
   /** keyset cursor: events with a lower id (the `next` of the previous page) */
   before?: number;
   limit?: number;
-}
-
-export interface AuditRow {
-  id: number;
-  at: number;
-  tenantId: string | null;
-  tenantName: string | null;
-  messageId: string | null;
-  actor: string;
-  type: string;
-  data: string;
-  subject: string | null;
-  recipients: string | null;
 }
 
 function filtered(db: Kysely<DB>, scope: TenantScope, f: AuditFilter) {

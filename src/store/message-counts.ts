@@ -1,8 +1,8 @@
 // Counts of messages per tenant for the operator's overview of every tenant (web/api/tenants.ts):
 // one grouped query each, whatever the number of tenants. A tenant with none is not in the map.
 import type { Kysely } from 'kysely';
-import type { DB } from './schema.ts';
-import type { MessageState } from './message-state.ts';
+import type { DB } from './schema/schema.ts';
+import type { MessageState } from './schema/message-state.ts';
 
 export interface TenantCountFilter {
   /** only these tenants */

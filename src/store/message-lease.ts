@@ -4,10 +4,10 @@
 // the lease) and ends the lease when done; a crashed holder's lease simply expires. Refusals say
 // why (gone, in another state, busy) so each feature can answer in its own words.
 import type { Kysely } from 'kysely';
-import type { MessagePlan } from '../pipeline.ts';
-import type { DB } from './schema.ts';
+import type { MessagePlan } from '../plan/plan.ts';
+import type { DB } from './schema/schema.ts';
 import type { Message, Store } from './store.ts';
-import type { MessageState } from './message-state.ts';
+import type { MessageState } from './schema/message-state.ts';
 import { newToken } from '../util/id.ts';
 import { scopedTenant, type TenantScope } from './tenant-scope.ts';
 

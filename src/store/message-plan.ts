@@ -1,10 +1,10 @@
-// Reads a message's processing plan (messages.plan) into the typed MessagePlan of src/pipeline.ts:
+// Reads a message's processing plan (messages.plan) into the typed MessagePlan of src/plan/plan.ts:
 // the one decoder every area uses. Tolerant of every row ever written: no plan, invalid JSON or a
 // section of the wrong shape decodes as that section being absent (the area then treats the
 // message as having none of its state). Keys of areas this version does not know are carried over
 // so a read-modify-write by an older node during a rolling upgrade keeps them.
-import type { MessagePlan } from '../pipeline.ts';
-import type { MessageRow } from './dialect.ts';
+import type { MessagePlan } from '../plan/plan.ts';
+import type { MessageRow } from './schema/dialect.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

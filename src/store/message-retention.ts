@@ -3,8 +3,8 @@
 // mail still on its way — and those `tenant delete` removes (all of the tenant's). Writes take the
 // caller's transaction, committed with its own rows (attachment records, links) and audit event.
 import { sql, type Kysely } from 'kysely';
-import type { DB } from './schema.ts';
-import { FINAL_MESSAGE_STATES } from './message-state.ts';
+import type { DB } from './schema/schema.ts';
+import { FINAL_MESSAGE_STATES } from './schema/message-state.ts';
 
 export interface FinishedMail {
   tenantId: string;

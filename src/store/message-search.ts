@@ -3,9 +3,9 @@
 // user only their own mail), Sekisho's own notices left out unless asked for, newest first by
 // keyset, and how many match in all. The caller (src/console/api/scoped-store.ts) decides the scope.
 import { sql, type Kysely } from 'kysely';
-import type { DB } from './schema.ts';
+import type { DB } from './schema/schema.ts';
 import { decodeMessage, type Message } from './message.ts';
-import type { MessageState } from './message-state.ts';
+import type { MessageState } from './schema/message-state.ts';
 import { columnContains } from './like.ts';
 
 /** Who submitted Sekisho's own mail (notices, digests, DSNs): src/queue/system-mail.ts, src/inbound/digest.ts. */

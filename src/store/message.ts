@@ -2,9 +2,9 @@
 // (the closed MessageState union), the envelope recipients as an array, the stored facts and the
 // plan (through decodePlan). Every reader gets this shape; none parses a JSON column again. The
 // decoder is tolerant of every row ever written: a column that does not decode reads as empty.
-import type { MessagePlan } from '../pipeline.ts';
-import type { MessageFacts } from '../mime/facts.ts';
-import type { MessageRow } from './dialect.ts';
+import type { MessagePlan } from '../plan/plan.ts';
+import type { MessageFacts } from '../model/facts.ts';
+import type { MessageRow } from './schema/dialect.ts';
 import { decodePlan } from './message-plan.ts';
 
 /**

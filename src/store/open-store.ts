@@ -2,7 +2,7 @@
 // SQLite file in the data directory (created on first use, 0600 in a 0700 directory, and so are
 // its WAL and shared-memory files, which SQLite creates with the database file's mode), with the
 // secrets key file (created on first use, see src/secrets). Runs pending migrations, then checks
-// the key against the database and seals what is not sealed with it yet (src/secrets/reseal.ts).
+// the key against the database and seals what is not sealed with it yet (src/store/reseal-secrets.ts).
 // With `mustExist` (every management command) a database that does not exist yet is not created:
 // NoDatabaseError says where it looked, so a wrong data directory is not silently a new empty one.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { Store } from './store.ts';
 import { openSqlite } from './sqlite/open-sqlite.ts';
 import { openPostgres } from './postgres/open-postgres.ts';
 import { defaultKeyFile, loadOrCreateKeyFile } from '../secrets/key-file.ts';
-import { prepareSecrets, SecretKeyMismatchError } from '../secrets/reseal.ts';
+import { prepareSecrets, SecretKeyMismatchError } from './reseal-secrets.ts';
 import { ensurePrivateDir, ensurePrivateFile, PRIVATE_DIR_MODE, restrictFile } from '../util/private-files.ts';
 
 export interface StoreOptions {

@@ -3,7 +3,7 @@
 // marker values, and later runs with the real values put in the markers' places: the same SQL
 // text, so the driver's statement cache (SQLite) and server-side plans (PostgreSQL) apply too.
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
-import type { DB } from './schema.ts';
+import type { DB } from './schema/schema.ts';
 
 type Slot = number | { value: unknown };
 

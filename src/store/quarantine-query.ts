@@ -4,10 +4,10 @@
 // substring of From, envelope sender or subject (like.ts: the text's own % and _ match literally).
 // Pages go by keyset on the id (ids sort by time), and the count uses the same filters.
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
-import type { DB } from './schema.ts';
+import type { DB } from './schema/schema.ts';
 import { decodeMessage, type Message } from './message.ts';
 import { decodePlan } from './message-plan.ts';
-import type { MessagePlan } from '../pipeline.ts';
+import type { MessagePlan } from '../plan/plan.ts';
 import { columnContains } from './like.ts';
 
 export interface QuarantineRowFilter {

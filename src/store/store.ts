@@ -1,14 +1,14 @@
 // The store Sekisho runs on: tenants, domains, users, policies, the message queue, message
 // bodies and the append-only audit trail. One implementation over Kysely; the dialect supplies
 // connection, migration lock and the atomic claim of due work (see dialect.ts).
-import type { MessagePlan } from '../pipeline.ts';
+import type { MessagePlan } from '../plan/plan.ts';
 import type { AuditEventType } from '../audit/event-groups.ts';
-import { FINAL_MESSAGE_STATES, type MessageState } from './message-state.ts';
+import { FINAL_MESSAGE_STATES, type MessageState } from './schema/message-state.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { runMigrations, type Dialect, type MessageRow } from './dialect.ts';
+import { runMigrations, type Dialect, type MessageRow } from './schema/dialect.ts';
 import { decodeMessage, type Message, type StoredFacts } from './message.ts';
 import { SYSTEM_SUBMITTER } from './message-search.ts';
-import type { DB, DomainTable, EventTable, RecipientTable, TenantTable, UserTable } from './schema.ts';
+import type { DB, DomainTable, EventTable, RecipientTable, TenantTable, UserTable } from './schema/schema.ts';
 import { migrationsFor } from './migrations/all.ts';
 import { CommitBatcher } from './commit-batcher.ts';
 import { DirectoryCache } from './directory-cache.ts';
@@ -504,7 +504,7 @@ export class Store {
 
   /**
    * One failure under each key; returns the new rows' ids, so a login can record its attempt
-   * before judging it and withdraw it if it did not fail (see util/login-throttle.ts). Failures
+   * before judging it and withdraw it if it did not fail (see throttle/login-throttle.ts). Failures
    * of these keys older than `windowMs` no longer count and go; so does any failure older than a
    * day (the longest window a setting allows), whatever its key. SMTP AUTH, console login and the
    * token pages keep different windows in this one table, so one caller's window must not cut
@@ -551,7 +551,7 @@ export class Store {
     await this.db.deleteFrom('auth_failures').where('key', '=', key).execute();
   }
 
-  // ── where accounts logged in from (login back-off spares these; util/login-throttle.ts) ──
+  // ── where accounts logged in from (login back-off spares these; throttle/login-throttle.ts) ──
 
   /** Has `account` logged in successfully from `address` (a client key) after `since`? */
   async isKnownLoginAddress(account: string, address: string, since: number): Promise<boolean> {

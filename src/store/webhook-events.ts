@@ -4,7 +4,7 @@
 // has no webhook. The body carries no addresses, subjects or file names (docs/webhooks.md says why).
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { AuditEventType } from '../audit/event-groups.ts';
-import type { DB } from './schema.ts';
+import type { DB } from './schema/schema.ts';
 import { newId } from '../util/id.ts';
 
 export const WEBHOOK_EVENTS = ['held', 'approved', 'rejected', 'blocked', 'quarantined', 'released', 'downloaded'] as const;

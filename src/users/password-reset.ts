@@ -5,7 +5,7 @@
 // user.password_set); issuing is audited as user.password_reset_link. A disabled person's link
 // does not work.
 import type { Store, User } from '../store/store.ts';
-import { consoleDb } from '../console/session/auth.ts';
+import { consoleDb } from './console-tables.ts';
 import { hashToken, newToken } from '../util/id.ts';
 import { checkPassword, setUserPassword } from './people.ts';
 import { ServiceError } from '../util/service-error.ts';

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import type { Store, StoreWriter, User } from '../store/store.ts';
 import { inScope, type TenantScope } from '../store/tenant-scope.ts';
 import { checkSendAs, writeSendAs } from './send-as.ts';
-import { consoleDb } from '../console/session/auth.ts';
+import { consoleDb } from './console-tables.ts';
 import { EMAIL_RE } from '../util/address.ts';
 import { hashPassword } from '../util/password.ts';
 import { holdMinutesProblem, sendSettingsOf } from './send-settings.ts';
@@ -179,7 +179,7 @@ export async function deleteUser(store: Store, user: User, actor: string): Promi
     );
   }
   await store.db.transaction().execute(async (trx) => {
-    const c = trx.withTables<import('../console/tables.ts').ConsoleTables>();
+    const c = trx.withTables<import('./console-tables.ts').ConsoleTables>();
     for (const table of ['console_sessions', 'console_api_tokens', 'console_totp', 'console_backup_codes'] as const) {
       await c.deleteFrom(table).where('email', '=', user.email).execute();
     }

@@ -7,7 +7,7 @@
 // over the limit gets 429 before any token is looked up (tokenPageFailures: 30 in 10 minutes).
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.ts';
-import { IpThrottle } from '../util/ip-throttle.ts';
+import { IpThrottle } from '../throttle/ip-throttle.ts';
 
 export const TOKEN_PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";

@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Store } from '../store/store.ts';
 import { insertEvent } from '../store/store.ts';
-import type { DB } from '../store/schema.ts';
+import type { DB } from '../store/schema/schema.ts';
 import { ServiceError } from '../util/service-error.ts';
 import { newId } from '../util/id.ts';
 import { isWebhookEvent, TEST_EVENT, type WebhookEvent, WEBHOOK_EVENTS } from '../store/webhook-events.ts';

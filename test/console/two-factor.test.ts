@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
 import { stepOf, totpAt } from '../../src/console/session/totp.ts';
-import { consoleDb } from '../../src/console/session/auth.ts';
+import { consoleDb } from '../../src/users/console-tables.ts';
 import { resetTwoFactor } from '../../src/users/people.ts';
 import { loginApi } from './api-client.ts';
 

@@ -12,7 +12,7 @@ import { logIn, openBrowser, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
-import type { ConsoleTables } from '../../src/console/tables.ts';
+import type { ConsoleTables } from '../../src/users/console-tables.ts';
 
 const ADMIN = 'admin@acme.example';
 const BOSS = 'bucho.suzuki@acme.example';

@@ -9,7 +9,7 @@ import nodemailer from 'nodemailer';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
 import { consoleLoginThrottle, login, MAX_FAILS_PER_IP, type LoginOutcome } from '../../src/console/session/auth.ts';
-import { FREE_FAILURES, MAX_WAIT_MS } from '../../src/util/login-throttle.ts';
+import { FREE_FAILURES, MAX_WAIT_MS } from '../../src/throttle/login-throttle.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { loginApi } from '../console/api-client.ts';
 

@@ -7,7 +7,7 @@ import nodemailer from 'nodemailer';
 import { backends } from '../helpers/databases.ts';
 import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
 import { startSink, withoutFirstReceived, type Sink } from '../helpers/sink.ts';
-import { IpThrottle } from '../../src/util/ip-throttle.ts';
+import { IpThrottle } from '../../src/throttle/ip-throttle.ts';
 import { SmtpTalk } from '../helpers/smtp-talk.ts';
 import { messageDetail } from '../../src/cli/message-list.ts';
 

@@ -1,7 +1,7 @@
 // Test helper: parse a fixture (or a message built in the test) into an AnalysisInput.
 import { readFileSync } from 'node:fs';
 import { parseMessage } from '../../src/mime/parse-facts.ts';
-import type { AnalysisInput, TenantContext } from '../../src/inbound/verdict.ts';
+import type { AnalysisInput, TenantContext } from '../../src/model/verdict.ts';
 
 export const FIXTURES = new URL('../fixtures/inbound/', import.meta.url);
 

@@ -3,13 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import {
-  analyzeWithSandbox,
-  BuiltinSandbox,
-  type Sandbox,
-  type SandboxSubmission,
-  type SandboxVerdict,
-} from '../../src/inbound/sandbox.ts';
+import { analyzeWithSandbox, BuiltinSandbox } from '../../src/inbound/sandbox.ts';
+import type { Sandbox, SandboxSubmission, SandboxVerdict } from '../../src/inbound/sandbox/sandbox-api.ts';
 
 const FIXTURES = new URL('../fixtures/inbound/', import.meta.url);
 

@@ -1,6 +1,6 @@
 // Builds MessageFacts for policy tests without MIME: addresses as strings, envelope derived from
 // To/Cc/Bcc unless given. Also a policy builder that goes through the real YAML loader.
-import type { AttachmentFact, MessageFacts } from '../../src/mime/facts.ts';
+import type { AttachmentFact, MessageFacts } from '../../src/model/facts.ts';
 import { parsePolicy } from '../../src/policy/load.ts';
 import type { Policy } from '../../src/policy/schema.ts';
 

@@ -13,7 +13,7 @@ import { releaseJobLease, takeJobLease } from '../../src/retention/job-lease.ts'
 import { loadConfig, ConfigError } from '../../src/config/load.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { runCli } from '../helpers/process.ts';
-import type { MessageState } from '../../src/store/message-state.ts';
+import type { MessageState } from '../../src/store/schema/message-state.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -23,7 +23,7 @@ import { totpAt, stepOf } from '../../src/console/session/totp.ts';
 import { login } from '../../src/console/session/auth.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { isSealed } from '../../src/secrets/secret-box.ts';
-import { runMigrations, type Dialect } from '../../src/store/dialect.ts';
+import { runMigrations, type Dialect } from '../../src/store/schema/dialect.ts';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.ts';
 import { openPostgres } from '../../src/store/postgres/open-postgres.ts';
 import { migrationsFor } from '../../src/store/migrations/all.ts';

@@ -1,4 +1,4 @@
-// Every list of final message states is the one in src/store/message-state.ts. Two used to leave
+// Every list of final message states is the one in src/store/schema/message-state.ts. Two used to leave
 // out `deleted`: the queue-depth metric counted deleted mail as waiting, and a deleted ZIP mail's
 // password mail stayed pending for ever. Both on SQLite and PostgreSQL.
 import { after, before, describe, it } from 'node:test';
@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { openStore } from '../../src/store/open-store.ts';
 import type { NewMessage, Store } from '../../src/store/store.ts';
-import { FINAL_MESSAGE_STATES, MESSAGE_STATES, isFinalState, parseMessageState } from '../../src/store/message-state.ts';
+import { FINAL_MESSAGE_STATES, MESSAGE_STATES, isFinalState, parseMessageState } from '../../src/store/schema/message-state.ts';
 import { attachmentsDb } from '../../src/attachments/plan-actions.ts';
 import { sendDuePasswordMails } from '../../src/attachments/password-mail.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { runMigrations, type Dialect, type Migration } from '../../src/store/dialect.ts';
+import { runMigrations, type Dialect, type Migration } from '../../src/store/schema/dialect.ts';
 import { migrationsFor } from '../../src/store/migrations/all.ts';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.ts';
 import { openPostgres } from '../../src/store/postgres/open-postgres.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import type { DB } from '../../src/store/schema.ts';
+import type { DB } from '../../src/store/schema/schema.ts';
 import { Prepared } from '../../src/store/prepared.ts';
 import { newMessage } from '../helpers/messages.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';

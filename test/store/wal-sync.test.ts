@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import Database from 'better-sqlite3';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.ts';
-import { runMigrations, type Dialect } from '../../src/store/dialect.ts';
+import { runMigrations, type Dialect } from '../../src/store/schema/dialect.ts';
 import { WalSync } from '../../src/store/sqlite/wal-sync.ts';
 
 describe('SQLite group commits', () => {

@@ -4,7 +4,7 @@ import type { paths } from '../api-types.ts';
 import type { Translator } from '../i18n.ts';
 export { roleLabel, ruleLabel } from '../../../src/audit/event-words.ts';
 
-/** A message state as the server names it (the closed union of src/store/message-state.ts). */
+/** A message state as the server names it (the closed union of src/store/schema/message-state.ts). */
 export type MessageState = NonNullable<NonNullable<paths['/api/messages']['get']['parameters']['query']>['state']>;
 
 /** Every state, in the order a person looks for them; the type check keeps it to real states. */

@@ -3,7 +3,8 @@
 // keyset cursor; `format=csv` answers the whole filtered log as a CSV file for Excel (see
 // src/audit/audit-csv.ts), in the viewer's language and the tenant's time zone.
 import { AUDIT_GROUPS, groupOf, type AuditGroup } from '../../audit/event-groups.ts';
-import type { AuditFilter, AuditRow } from '../../store/audit-search.ts';
+import type { AuditFilter } from '../../store/audit-search.ts';
+import type { AuditRow } from '../../audit/audit-row.ts';
 import { csvHeader, csvRow } from '../../audit/audit-csv.ts';
 import { serverWords, viewerLang } from '../../audit/catalogue.ts';
 import { auditLogFor } from './scoped-store.ts';

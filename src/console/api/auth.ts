@@ -5,16 +5,8 @@ import type { FastifyReply } from 'fastify';
 import type { Store, Tenant } from '../../store/store.ts';
 import { tenantProfile, tenantTimeZone } from '../../users/tenant-profile.ts';
 import { DEFAULT_TIME_ZONE } from '../../util/zoned-time.ts';
-import {
-  consoleDb,
-  consoleLoginThrottle,
-  login,
-  logout,
-  principalFor,
-  SESSION_COOKIE,
-  SESSION_MS,
-  type Principal,
-} from '../session/auth.ts';
+import { consoleDb } from '../../users/console-tables.ts';
+import { consoleLoginThrottle, login, logout, principalFor, SESSION_COOKIE, SESSION_MS, type Principal } from '../session/auth.ts';
 import { matchTotp, newTotpSecret, otpauthUrl } from '../session/totp.ts';
 import { backupCodesLeft, issueBackupCodes } from '../session/backup-codes.ts';
 import { bool, int, list, nullable, object, okSchema, oneOfStrings, str } from './schema-kit.ts';

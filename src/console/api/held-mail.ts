@@ -15,7 +15,7 @@ import type { ScopedStore } from './scoped-store.ts';
 import { defineRoute, idParams, type RouteCtx, type RouteSpec } from './route.ts';
 import { messageFields, messageView } from './message-view.ts';
 import { bool, int, list, object, oneOfStrings, str } from './schema-kit.ts';
-import { MESSAGE_STATES } from '../../store/message-state.ts';
+import { MESSAGE_STATES } from '../../store/schema/message-state.ts';
 
 const confirmationSchema = object({
   /** whose ticks are asked for: every recipient's, or (confirm applyTo: external) the external ones' */

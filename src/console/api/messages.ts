@@ -5,7 +5,7 @@
 import { defineRoute, idParams, type RouteSpec } from './route.ts';
 import { messageFields, messageSchema, messageView } from './message-view.ts';
 import { anyObject, bool, int, list, nullable, num, object, oneOfStrings, str, strList } from './schema-kit.ts';
-import { MESSAGE_STATES, type MessageState } from '../../store/message-state.ts';
+import { MESSAGE_STATES, type MessageState } from '../../store/schema/message-state.ts';
 import { currentPolicy } from '../../outbound/policy-service.ts';
 import { queryRange } from './query-dates.ts';
 import { sendAttachment } from '../../web/attachment-download.ts';

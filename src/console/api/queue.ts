@@ -5,7 +5,7 @@
 import { defineRoute, HttpError, idParams, type RouteSpec } from './route.ts';
 import { messageSchema, messageView } from './message-view.ts';
 import { list, object, oneOfStrings, str, strList } from './schema-kit.ts';
-import { MESSAGE_STATES, type MessageState } from '../../store/message-state.ts';
+import { MESSAGE_STATES, type MessageState } from '../../store/schema/message-state.ts';
 
 const resultSchema = object({ changed: strList, skipped: list(object({ id: str, reason: str })) });
 

@@ -8,7 +8,8 @@
 // by test/structure/raw-store.test.ts: login and TOTP (no tenant yet), the operator's views across
 // tenants, and the outbound actions and release requests, whose actor carries the tenant.
 import type { AuditEventType } from '../../audit/event-groups.ts';
-import { countAudit, searchAudit, type AuditFilter, type AuditRow } from '../../store/audit-search.ts';
+import { countAudit, searchAudit, type AuditFilter } from '../../store/audit-search.ts';
+import type { AuditRow } from '../../audit/audit-row.ts';
 import { tenantTimeZone } from '../../users/tenant-profile.ts';
 import { DEFAULT_TIME_ZONE } from '../../util/zoned-time.ts';
 import type { AuditEvent, Message, RecipientRow, Store, Tenant, User } from '../../store/store.ts';

@@ -5,7 +5,7 @@
 // /api/tenant/profile: a tenant's time zone and display name, read by its people, changed by its
 // admins (operators: ?tenant=), audited as tenant.profile.
 import type { Store } from '../../store/store.ts';
-import { STAGE_WAIT_STATES } from '../../store/message-state.ts';
+import { STAGE_WAIT_STATES } from '../../store/schema/message-state.ts';
 import { lastErrorAtPerTenant, messagesPerTenant } from '../../store/message-counts.ts';
 import { defineRoute, HttpError, type RouteSpec } from './route.ts';
 import { bool, int, list, nullable, num, object, str, strList } from './schema-kit.ts';

@@ -1,14 +1,14 @@
 // Who is calling the API: console sessions (cookie + CSRF token), bearer API tokens for scripts,
-// password login throttled per client and per account (util/login-throttle.ts, shared with SMTP
+// password login throttled per client and per account (throttle/login-throttle.ts, shared with SMTP
 // AUTH), and optional TOTP. Secrets the client
 // holds (session cookie, API token) are stored only as SHA-256 hashes; CSRF tokens are per session.
 import type { UserRole } from '../../users/people.ts';
 import type { Store } from '../../store/store.ts';
-import type { ConsoleTables } from '../tables.ts';
+import { consoleDb } from '../../users/console-tables.ts';
 import { hashToken, newToken } from '../../util/id.ts';
 import { verifyPassword } from '../../util/password.ts';
-import { IpThrottle } from '../../util/ip-throttle.ts';
-import { LoginThrottle } from '../../util/login-throttle.ts';
+import { IpThrottle } from '../../throttle/ip-throttle.ts';
+import { LoginThrottle } from '../../throttle/login-throttle.ts';
 import { matchTotp } from './totp.ts';
 import { normalBackupCode, spendBackupCode } from './backup-codes.ts';
 
@@ -34,7 +34,6 @@ export const SESSION_MS = 12 * 3600_000;
 export const MAX_FAILS_PER_IP = 30;
 const IP_WINDOW_MS = 15 * 60_000;
 
-export const consoleDb = (store: Store) => store.db.withTables<ConsoleTables>();
 const sha256 = hashToken;
 
 /** The principal for an email address (tenant user or operator), or undefined. */
@@ -68,7 +67,7 @@ export function consoleLoginThrottle(store: Store, now?: () => number): LoginThr
 
 /**
  * Password (+ TOTP code or an unused backup code when enrolled) login, throttled in the database so every node counts the same
- * failures (see util/login-throttle.ts); a throttled attempt is refused without checking the password.
+ * failures (see throttle/login-throttle.ts); a throttled attempt is refused without checking the password.
  */
 export async function login(
   store: Store,

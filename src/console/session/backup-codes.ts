@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../../store/store.ts';
 import { hashToken } from '../../util/id.ts';
 import { base32Encode } from './totp.ts';
-import { consoleDb } from './auth.ts';
+import { consoleDb } from '../../users/console-tables.ts';
 
 export const BACKUP_CODE_COUNT = 10;
 
@@ -28,7 +28,7 @@ export async function issueBackupCodes(store: Store, email: string, tenantId: st
   const codes = Array.from({ length: BACKUP_CODE_COUNT }, newBackupCode);
   const now = Date.now();
   await store.db.transaction().execute(async (trx) => {
-    const c = trx.withTables<import('../tables.ts').ConsoleTables>();
+    const c = trx.withTables<import('../../users/console-tables.ts').ConsoleTables>();
     await c.deleteFrom('console_backup_codes').where('email', '=', email).execute();
     await c
       .insertInto('console_backup_codes')

@@ -2,7 +2,7 @@
 // tests and the admin console agree. Scores are on the spam scale (tag 4, quarantine 8): a
 // single executable or an archive bomb is enough to quarantine on its own. `findingsToSymbols`
 // turns the analysis's findings into the verdict's symbols (the built-in scorer and sandbox).
-import type { InboundSymbol } from '../verdict.ts';
+import type { InboundSymbol } from '../../model/verdict.ts';
 import type { AttachmentFinding } from './analyze-attachment.ts';
 
 export const ATTACHMENT_SYMBOLS = {

@@ -3,7 +3,7 @@
 // case-insensitively after NFKC folding (full-width ＡＭＡＺＯＮ is amazon); ASCII names match
 // as whole words, Japanese names as substrings. A domain allows its subdomains too. Names that
 // are also personal names (佐川, みずほ) are listed only in their company form (佐川急便, みずほ銀行).
-import type { BrandEntry } from '../verdict.ts';
+import type { BrandEntry } from '../../model/verdict.ts';
 
 export const BUILTIN_BRANDS: readonly BrandEntry[] = [
   {

@@ -5,11 +5,11 @@
 // Pure: facts and tenant context in, explainable symbols out. Every input is bounded (display
 // names, subjects, URLs, DNS names), so hostile mail costs no more than ordinary mail; what the
 // tenant context implies (brand matchers, look-alike indexes) is prepared once per context.
-import type { MessageFacts } from '../../mime/facts.ts';
+import type { MessageFacts } from '../../model/facts.ts';
 import { asciiDomainOf, domainOf } from '../../util/address.ts';
 import { dnsNameProblem } from '../../util/dns-name.ts';
 import { lookalikeIndex, type LookalikeIndex, registrableDomain } from '../../util/domain-similarity.ts';
-import type { BrandEntry, InboundSymbol, StaffMember, TenantContext } from '../verdict.ts';
+import type { BrandEntry, InboundSymbol, StaffMember, TenantContext } from '../../model/verdict.ts';
 import { BUILTIN_BRANDS } from './brands.ts';
 import { extractLinks, shownHost, type Link } from './extract-links.ts';
 

@@ -2,7 +2,7 @@
 // (multipart field `file`) → data.task_ids; GET …/tasks/view/{id}/ → data.status, pending until
 // "reported"; GET …/tasks/get/report/{id}/ → malscore (or Cuckoo's info.score), 0–10, and
 // signatures. A score at or above `maliciousAt` is malicious; a failed analysis rejects the poll.
-import type { Sandbox, SandboxSubmission, SandboxVerdict } from '../sandbox.ts';
+import type { Sandbox, SandboxSubmission, SandboxVerdict } from './sandbox-api.ts';
 import type { RemoteSandboxOptions } from './http.ts';
 import { authHeaders, packTicket, remoteVerdict, requestJson, SandboxHttpError, unpackTicket } from './remote.ts';
 

@@ -1,7 +1,7 @@
 // Builds the external sandbox from the configuration (config key `sandbox`): the adapter of its
 // kind and the hold timings, handed to createInboundModule by main.ts. No `sandbox` = none.
 import type { Config } from '../../config/schema.ts';
-import type { SandboxOptions } from '../sandbox-hold.ts';
+import type { SandboxOptions } from './sandbox-api.ts';
 import { CapeSandbox } from './cape.ts';
 import { HttpSandbox } from './http.ts';
 

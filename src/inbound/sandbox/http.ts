@@ -2,7 +2,7 @@
 // with JSON {filename, contentType, sha256, content (base64)} → {ticket}; GET {url}/result/{ticket}
 // → {status: "pending"} or {status: "done", malicious, score (0–10), signatures[]}. Bearer token.
 import { createHash } from 'node:crypto';
-import type { Sandbox, SandboxSubmission, SandboxVerdict } from '../sandbox.ts';
+import type { Sandbox, SandboxSubmission, SandboxVerdict } from './sandbox-api.ts';
 import { authHeaders, packTicket, remoteVerdict, requestJson, SandboxHttpError, unpackTicket } from './remote.ts';
 
 export interface RemoteSandboxOptions {

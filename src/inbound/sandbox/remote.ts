@@ -2,7 +2,7 @@
 // timeout whose errors name the method, path and status but never the token; tickets that carry
 // the file name (the interface polls by ticket alone); and one mapping of a sandbox's judgement
 // onto the spam scale: malicious adds SANDBOX_MALICIOUS (10, quarantine), clean adds nothing.
-import type { SandboxVerdict } from '../sandbox.ts';
+import type { SandboxVerdict } from './sandbox-api.ts';
 
 /** Every request to a sandbox gives up after this long (the whole request, body included). */
 export const REQUEST_TIMEOUT_MS = 10_000;

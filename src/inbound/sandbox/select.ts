@@ -5,7 +5,7 @@
 // that carries an archive, whose contents a detonation sees better than static analysis.
 import { extname } from 'node:path';
 import { ARCHIVE_EXTENSIONS, sniffFileKind } from '../file-analysis/file-type.ts';
-import type { AuthResults, InboundSymbol } from '../verdict.ts';
+import type { AuthResults, InboundSymbol } from '../../model/verdict.ts';
 
 export type SandboxSubmitMode = 'suspicious' | 'all-with-attachments';
 

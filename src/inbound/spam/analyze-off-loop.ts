@@ -6,7 +6,7 @@
 import { runAnalysisTask } from '../../analysis/pool.ts';
 import { ATTACHMENT_SYMBOLS } from '../file-analysis/attachment-symbols.ts';
 import { DEFAULT_BUDGET } from '../file-analysis/analyze-attachment.ts';
-import type { AnalysisInput } from '../verdict.ts';
+import type { AnalysisInput } from '../../model/verdict.ts';
 import {
   analyzeInbound,
   DEFAULT_THRESHOLDS,
@@ -17,6 +17,13 @@ import {
   type InboundOptions,
 } from './builtin.ts';
 import { authSymbols } from './builtin-rules.ts';
+
+declare module '../../analysis/pool.ts' {
+  interface AnalysisTasks {
+    /** analyzeInbound on a worker thread */
+    analyzeInbound: (i: { input: AnalysisInput; options: InboundOptions }) => InboundAnalysis;
+  }
+}
 
 /** Messages up to this size without attachments are analysed on the calling thread. */
 export const INLINE_ANALYSIS_BYTES = 32 * 1024;

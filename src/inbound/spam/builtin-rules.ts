@@ -2,10 +2,10 @@
 // shouting subjects, spam and phishing phrases (Japanese and English), sextortion and
 // advance-fee patterns, HTML-only mail with little text, hidden text, many links, and the
 // SPF/DKIM/DMARC results someone else verified. Each rule is small and explains itself.
-import type { MessageFacts } from '../../mime/facts.ts';
+import type { MessageFacts } from '../../model/facts.ts';
 import { domainOf } from '../../util/address.ts';
 import { registrableDomain } from '../../util/domain-similarity.ts';
-import type { AuthResults, InboundSymbol, TenantContext } from '../verdict.ts';
+import type { AuthResults, InboundSymbol, TenantContext } from '../../model/verdict.ts';
 
 export const SPAM_SYMBOLS = {
   GTUBE: { score: 1000, description: 'GTUBE anti-spam test string' },

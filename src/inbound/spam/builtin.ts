@@ -10,7 +10,7 @@ import {
 } from '../file-analysis/analyze-attachment.ts';
 import { detectPhishing, type PhishingReport } from '../phishing/detect-phishing.ts';
 import { findingsToSymbols } from '../file-analysis/attachment-symbols.ts';
-import type { AnalysisInput, InboundSymbol, Scorer, ScoreResult } from '../verdict.ts';
+import type { AnalysisInput, InboundSymbol, Scorer, ScoreResult } from '../../model/verdict.ts';
 import { authSymbols, bodySymbols, headerSymbols } from './builtin-rules.ts';
 
 /** Sum of symbol scores, rounded to 2 decimals so verdicts are stable in logs and tests. */

@@ -1,6 +1,6 @@
 // Every migration in the order they run: core first, then each feature area's own tables. Both
 // stores run the statements migrationsFor() generates for their dialect from these one sources.
-import type { Migration } from '../dialect.ts';
+import type { Migration } from '../schema/dialect.ts';
 import { generateMigrations, type DialectKind, type MigrationSource } from './ddl.ts';
 import { coreMigrations } from './core.ts';
 import { deliveryMigrations } from './delivery.ts';

@@ -1,5 +1,5 @@
 // Console tables, one source for SQLite and PostgreSQL (see ddl.ts). Ids are 'console-NNNN'; append
-// new entries, never edit an applied one. Shapes: src/console/tables.ts.
+// new entries, never edit an applied one. Shapes: src/users/console-tables.ts.
 // Sessions and API tokens are stored only as SHA-256 hashes of the secret the browser/script holds.
 import type { MigrationSource } from './ddl.ts';
 

@@ -93,7 +93,7 @@ export const coreMigrations: MigrationSource[] = [
       }),
   },
   {
-    // The secrets keys that have sealed values in this database (src/secrets/reseal.ts): a node
+    // The secrets keys that have sealed values in this database (src/store/reseal-secrets.ts): a node
     // whose key file lacks the newest one refuses to start instead of failing on every secret.
     id: 'core-0005-secret-keys',
     sql: (t) => [`CREATE TABLE secret_keys (key_id TEXT PRIMARY KEY, registered_at ${t.int64} NOT NULL, resealed_at ${t.int64})`],

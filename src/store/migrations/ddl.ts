@@ -3,7 +3,7 @@
 // and `t.pick` holds what truly differs (triggers, functions, data rewrites). generateMigrations()
 // turns the sources into the statements one store runs (ids and text are what the stores ran before
 // the sources were merged: test/store/migrations.test.ts).
-import type { Dialect, Migration } from '../dialect.ts';
+import type { Dialect, Migration } from '../schema/dialect.ts';
 
 export type DialectKind = Dialect['kind'];
 

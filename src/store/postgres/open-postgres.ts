@@ -3,8 +3,8 @@
 // ../sqlite/open-sqlite.ts.
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import type { DB } from '../schema.ts';
-import type { Dialect, MessageRow } from '../dialect.ts';
+import type { DB } from '../schema/schema.ts';
+import type { Dialect, MessageRow } from '../schema/dialect.ts';
 
 // BIGINT columns hold millisecond times and counts well inside Number's exact range.
 pg.types.setTypeParser(20, (v) => Number(v));

@@ -4,8 +4,8 @@
 // mirror image of ../postgres/open-postgres.ts.
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import type { DB } from '../schema.ts';
-import type { Dialect, MessageRow } from '../dialect.ts';
+import type { DB } from '../schema/schema.ts';
+import type { Dialect, MessageRow } from '../schema/dialect.ts';
 import { WalSync } from './wal-sync.ts';
 import { hashToken } from '../../util/id.ts';
 

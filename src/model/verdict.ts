@@ -1,8 +1,7 @@
 // Common vocabulary of the inbound analysers: explainable symbols (name, score, why — like
 // Rspamd's), the Scorer interface every spam scorer implements (built-in, Rspamd, …) and the
 // input they all share. Plain data only, so verdicts can be stored in the audit trail as JSON.
-import type { MessageFacts } from '../mime/facts.ts';
-import type { ParsedAttachment } from '../mime/parse-facts.ts';
+import type { MessageFacts, ParsedAttachment } from './facts.ts';
 
 /** One explainable reason that moved a score. Positive = suspicious, negative = reassuring. */
 export interface Symbol {

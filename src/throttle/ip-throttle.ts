@@ -4,7 +4,7 @@
 // `prefix:CLIENT`), so every process and node refuses the same client; each throttle's window
 // is its own. A client is an IPv4 address or an IPv6 /64 (clientKey).
 import type { Store } from '../store/store.ts';
-import { clientKey } from './cidr.ts';
+import { clientKey } from '../util/cidr.ts';
 
 export class IpThrottle {
   constructor(

@@ -11,7 +11,7 @@
 // A success withdraws its own attempt and forgets that pair's failures, nothing else: other
 // accounts' failures from the same client, and strangers' failures on this account, stay.
 import type { Store } from '../store/store.ts';
-import { clientKey } from './cidr.ts';
+import { clientKey } from '../util/cidr.ts';
 import type { IpThrottle } from './ip-throttle.ts';
 
 /** failures on an account before each further attempt must wait */

@@ -1,47 +1,20 @@
 // The extension points of the message pipeline. Each feature area (outbound policy, inbound
 // shield, attachment protection, delivery, console) is a SekishoModule listed explicitly in
 // main.ts; none registers itself by import side effect. Protocol code only sees these hooks.
-import type { OutboundState } from './outbound/outbound-state.ts';
-import type { InboundPlanState } from './inbound/decide.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Readable } from 'node:stream';
-import type { Config } from './config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import type { Kysely } from 'kysely';
-import type { DB } from './store/schema.ts';
-import type { Store, Message, EventInput } from './store/store.ts';
-import type { StageWaitState } from './store/message-state.ts';
-import type { Metrics } from './metrics.ts';
-import type { MessageFacts } from './mime/facts.ts';
-import type { ParsedAttachment } from './mime/parse-facts.ts';
-import type { StateHandlers } from './queue/worker.ts';
-import type { AuthedUser } from './accept/acceptor.ts';
-import type { SmtpError } from './smtp/smtp-error.ts';
-
-/**
- * The processing plan kept with a message (messages.plan): one section per area, each written
- * only by its area and read back typed through decodePlan (src/store/message-plan.ts). A section
- * is replaced as a whole; the others are carried over unchanged.
- */
-export interface MessagePlan {
-  /** outbound policy: the plan, its stages and which one the message waits in */
-  outbound?: OutboundState;
-  /** inbound shield: the verdict, quarantine and sandbox state */
-  inbound?: InboundPlanState;
-  /** delivery: whether the delay notice has gone out */
-  delivery?: DeliveryPlanState;
-  /** mail Sekisho wrote itself (notices, digests): what it is about */
-  system?: SystemMailPlan;
-}
-
-export interface DeliveryPlanState {
-  delayWarned?: boolean;
-}
-
-export interface SystemMailPlan {
-  kind: string;
-  relatedMessageId: string | null;
-}
+import type { DB } from '../store/schema/schema.ts';
+import type { Store, Message, EventInput } from '../store/store.ts';
+import type { StageWaitState } from '../store/schema/message-state.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { MessageFacts, ParsedAttachment } from '../model/facts.ts';
+import type { MessagePlan } from '../plan/plan.ts';
+import type { StateHandlers } from '../queue/worker.ts';
+import type { AuthedUser } from '../smtp/acceptance.ts';
+import type { SmtpError } from '../smtp/smtp-error.ts';
 
 /** What acceptance decides for one message: refuse it, or store it in its first state. */
 export type AcceptDecision = RefuseDecision | StoreDecision;

@@ -1,6 +1,7 @@
 // The facts of one message that policy, audit and inbound checks look at. Produced once at
-// acceptance by parse-facts.ts; everything here is decoded (RFC 2047/2231, charsets) text.
+// acceptance by src/mime/parse-facts.ts; everything here is decoded (RFC 2047/2231, charsets) text.
 // Plain data only: policy evaluation and inbound analysis are pure functions of these facts.
+// src/model holds such plain data shared by every layer and imports nothing else of src/.
 
 export interface AddressFact {
   /** lower-cased address, '' when the header held no parseable address */
@@ -51,4 +52,12 @@ export interface MessageFacts {
    * facts above are then incomplete, and every check must take the safe verdict.
    */
   unparseable?: string;
+}
+
+/** An attachment as parsed: its fact and its decoded bytes. */
+export interface ParsedAttachment {
+  fact: AttachmentFact;
+  content: Uint8Array;
+  /** true when postal-mime stopped descending into nested message/rfc822 parts */
+  depthExceeded: boolean;
 }

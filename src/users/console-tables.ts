@@ -1,6 +1,9 @@
-// Kysely shapes of the console's own tables (migrations: src/store/migrations/console.ts).
-// Operators are people who administer every tenant; they are not rows of `users` (which always
-// belong to one tenant) but of console_operators, created with `sekisho operator add`.
+// Kysely shapes of the console's own tables (migrations: src/store/migrations/console.ts), kept
+// with the users because changing a user ends their sessions and tokens here (people.ts) and the
+// console's session code builds on the users. Operators are people who administer every tenant;
+// they are not rows of `users` (which always belong to one tenant) but of console_operators,
+// created with `sekisho operator add`.
+import type { Store } from '../store/store.ts';
 
 export type ConsoleTables = {
   console_operators: { email: string; password_hash: string; created_at: number };
@@ -19,3 +22,6 @@ export type ConsoleTables = {
     used_at: number | null;
   };
 };
+
+/** The store's database with the console's tables. */
+export const consoleDb = (store: Store) => store.db.withTables<ConsoleTables>();

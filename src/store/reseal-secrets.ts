@@ -4,9 +4,9 @@
 // other node can open). Once per new key, every sealed column is sealed afresh with it: values
 // older versions kept in clear, and values sealed with an older key after a rotation.
 import { sql, type Kysely } from 'kysely';
-import type { Store } from '../store/store.ts';
-import type { DB } from '../store/schema.ts';
-import type { SecretBox, SecretPurpose } from './secret-box.ts';
+import type { Store } from './store.ts';
+import type { DB } from './schema/schema.ts';
+import type { SecretBox, SecretPurpose } from '../secrets/secret-box.ts';
 
 /** The database's secrets are sealed with a key this node's key file does not hold. */
 export class SecretKeyMismatchError extends Error {}

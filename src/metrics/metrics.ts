@@ -3,7 +3,7 @@
 // same on every node), and the delivery latency histogram (acceptance → final delivery).
 import cluster from 'node:cluster';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Store } from './store/store.ts';
+import type { Store } from '../store/store.ts';
 import { clusterMetricsText } from './metrics-cluster.ts';
 
 export function createMetrics(store?: Store) {
