@@ -82,6 +82,7 @@ export async function setTenantSendLimits(
       .execute();
     await insertEvent(trx, store.kind, { tenantId: tenant.id, messageId: null, actor, type: 'tenant.send_limits', data: { ...change } });
   });
+  store.directory.forget();
   return next;
 }
 
@@ -127,7 +128,8 @@ export class SendLimiter {
 
   /** Refuses (451 4.7.1) a submission that would take its user or tenant over a limit. */
   async check(s: Submission, client: string, now = Date.now()): Promise<void> {
-    const tenant = await this.deps.store.tenantById(s.tenantId);
+    // The tenant's own limits as cached per process: `sekisho limits set` applies within seconds.
+    const tenant = await this.deps.store.tenantForMail(s.tenantId);
     const limits = { ...this.deps.defaults, ...(tenant ? tenantSendLimitOverride(tenant) : {}) };
     const needed = s.user ? [limits.userMessagesPerHour, limits.userRecipientsPerHour] : [];
     if (limits.tenantMessagesPerHour === 0 && limits.tenantRecipientsPerHour === 0 && needed.every((n) => n === 0)) return;

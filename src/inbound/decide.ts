@@ -14,7 +14,7 @@ import { SmtpError } from '../smtp/smtp-error.ts';
 import { evaluateInbound } from '../policy/evaluate.ts';
 import { addAuthResults, verifyAuthentication, type DnsResolve } from './auth.ts';
 import { runScanners, type ScannerSet } from './scorers.ts';
-import { getSettings, inboundPolicy, tenantContext } from './tenant-settings.ts';
+import { inboundPolicy, settingsForDecision, tenantContext } from './tenant-settings.ts';
 import { uninspectedReason } from '../model/verdict.ts';
 import { analyzeWithSandbox } from './sandbox.ts';
 import { maliciousReason, sandboxSymbols } from './sandbox-hold.ts';
@@ -40,7 +40,7 @@ const MAX_DETAIL_CHARS = 500;
 
 export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext): Promise<AcceptDecision> {
   const { store } = deps;
-  const settings = await getSettings(store, ctx.tenantId);
+  const settings = await settingsForDecision(store, ctx.tenantId);
   const policy = await inboundPolicy(store, ctx.tenantId);
   const tenant = await tenantContext(store, ctx.tenantId, settings, policy.inbound.brands);
   const helo = ctx.helo;

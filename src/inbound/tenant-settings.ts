@@ -1,7 +1,8 @@
 // A tenant's inbound settings that are not policy rules: who may release their own quarantined
 // mail, how long quarantine is kept, and the names the impersonation checks protect (staff,
 // executives — users carry no display names, so the admin lists them) and extra brands.
-// Read at every inbound decision; defaults apply until the admin sets anything.
+// Read at every inbound decision (through the directory cache: a change made in another process
+// is seen within its TTL, one made here at once); defaults apply until the admin sets anything.
 import type { Kysely } from 'kysely';
 import type { Store } from '../store/store.ts';
 import type { InboundTables } from './tables.ts';
@@ -53,6 +54,15 @@ export async function getSettings(store: Store, tenantId: string): Promise<Inbou
   };
 }
 
+/**
+ * The settings an inbound decision reads, kept in the store's directory cache (src/store/
+ * directory-cache.ts) instead of a query per message: a change through this process (updateSettings)
+ * applies to the next message, one through another process or the CLI within the cache's TTL.
+ */
+export async function settingsForDecision(store: Store, tenantId: string): Promise<InboundSettings> {
+  return (await store.directory.lookup('inbound-settings', tenantId, () => getSettings(store, tenantId)))!;
+}
+
 export async function updateSettings(
   store: Store,
   tenantId: string,
@@ -76,6 +86,7 @@ export async function updateSettings(
     const r = await trx.updateTable('inbound_settings').set(rest).where('tenant_id', '=', tenantId).executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) await trx.insertInto('inbound_settings').values(row).execute();
   });
+  store.directory.forget();
   await store.appendEvent({ tenantId, messageId: null, actor, type: 'inbound.settings', data: { ...change } });
   return next;
 }

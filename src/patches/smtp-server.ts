@@ -10,11 +10,11 @@
 // 4. Its PROXY protocol support reads v1 only and trusts exact addresses: `proxyFrom` (a BlockList
 //    of trustedProxies) replaces it with v1 and v2 from those networks (src/patches/proxy-protocol.ts); a
 //    PROXY command from anyone else closes the connection.
-import { randomBytes } from 'node:crypto';
 import type { BlockList, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { inNetworks } from '../util/cidr.ts';
+import { newSessionId } from '../util/id.ts';
 import { parseProxyHeader } from './proxy-protocol.ts';
 
 /** The per-client connection limits the listener passes in (ConnectionGate, src/smtp/connection-gate.ts). */
@@ -152,9 +152,7 @@ function patchProxyProtocol(server: PatchableServer): void {
   // error after which the socket is closed), reading v1 and v2.
   server._handleProxy = function (socket, callback) {
     const options: SocketOptions = {
-      id: BigInt('0x' + randomBytes(10).toString('hex'))
-        .toString(32)
-        .padStart(16, '0'),
+      id: newSessionId(),
     };
     if (!this._expectsProxyHeader(socket)) {
       setImmediate(() => callback(null, options));

@@ -256,10 +256,14 @@ export class Store {
     return this.db.selectFrom('tenants').selectAll().orderBy('name').execute();
   }
 
+  /** The tenant's row as the per-message paths read it: cached for a moment, see directory-cache.ts. */
+  async tenantForMail(tenantId: string): Promise<Tenant | undefined> {
+    return this.directory.lookup('tenant', tenantId, () => this.tenantById(tenantId));
+  }
+
   /** Whether the tenant is disabled (`sekisho tenant disable`); cached for a moment like its domains. */
   async tenantDisabled(tenantId: string): Promise<boolean> {
-    const row = await this.directory.lookup('tenant', tenantId, () => this.tenantById(tenantId));
-    return row?.disabled_at != null;
+    return (await this.tenantForMail(tenantId))?.disabled_at != null;
   }
 
   /** The domain's row (owner, inbound route); cached for a moment, see directory-cache.ts. */

@@ -21,7 +21,29 @@ export function parseNetworks(cidrs: string[], setting = 'trusted network'): Blo
   return list;
 }
 
+/**
+ * Answers per list and address, remembered: BlockList.check builds a SocketAddress for every
+ * call, and each connection asks several times (the gate, trust at MAIL FROM, the gate's release).
+ * The lists never change once parsed (a reload parses new ones); bounded like the other caches.
+ */
+const answers = new WeakMap<BlockList, Map<string, boolean>>();
+const MAX_REMEMBERED = 10_000;
+
 export function inNetworks(list: BlockList, ip: string): boolean {
+  let known = answers.get(list);
+  if (!known) {
+    known = new Map();
+    answers.set(list, known);
+  }
+  const hit = known.get(ip);
+  if (hit !== undefined) return hit;
+  const answer = checkNetworks(list, ip);
+  if (known.size >= MAX_REMEMBERED) known.clear();
+  known.set(ip, answer);
+  return answer;
+}
+
+function checkNetworks(list: BlockList, ip: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   if (mapped) return list.check(mapped[1]!, 'ipv4') || list.check(ip, 'ipv6');
   const family = isIP(ip);

@@ -1,5 +1,5 @@
 // Identifiers: time-ordered message ids (ULID layout: 48-bit ms time + 80 random bits, Crockford
-// base32, 26 chars) so ids sort by arrival, and unguessable tokens (≥128 bits) for links, which the
+// base32, 26 chars) so ids sort by arrival, SMTP session ids, and unguessable tokens (≥128 bits) for links, which the
 // database keeps only as hashes (hashToken: every link, session and API token).
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 
@@ -41,6 +41,16 @@ function randomSlice(n: number): Buffer {
   const out = POOL.subarray(poolAt, poolAt + n);
   poolAt += n;
   return out;
+}
+
+/**
+ * An SMTP session's id for the logs: 80 random bits as 16 base-32 digits (0-9a-v), the layout
+ * smtp-server gives its own, from the same pool as the message ids (one per connection).
+ */
+export function newSessionId(): string {
+  const rnd = randomSlice(10);
+  const half = (at: number) => (rnd[at]! * 2 ** 32 + rnd.readUInt32BE(at + 1)).toString(32).padStart(8, '0');
+  return half(0) + half(5);
 }
 
 /** URL-safe random token with `bytes`×8 bits of entropy (default 160). */

@@ -100,6 +100,9 @@ for (const kind of backends()) {
       assert.match(set.stdout, /tenant acme: per user .*, tenant 3 messages and/);
       const shown = await runCli(['limits', 'show', '--tenant', 'acme'], env);
       assert.match(shown.stdout, /tenant acme: .*\(its own: tenantMessagesPerHour\)/);
+      // The gateway reads the tenant's row through its directory cache: a change made by another
+      // process (the CLI) applies within the cache's 2 s.
+      await new Promise((resolve) => setTimeout(resolve, 2100));
       const r = await submit(sub(), JIRO);
       assert.equal(r.code, 451, r.text);
       assert.match(r.text, /this organisation's limit of 3 messages per hour \(3 in the last hour\)/);
