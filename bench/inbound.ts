@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { childEnv, runCli, startBuiltProcess } from '../test/helpers/process.ts';
+import { childEnv, runCli, startBuiltProcess, withDefaultWarmUp } from '../test/helpers/process.ts';
 import { startDnsServer, type DnsServer } from '../test/helpers/dns-server.ts';
 import { haveRspamd, startRspamd } from '../test/inbound/daemons.ts';
 import { processCount } from '../src/cli/start-processes.ts';
@@ -136,7 +136,8 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
   await cli(['quarantine', 'settings', '--tenant', 'acme', '--staff-file', join(dir, 'staff.csv'), '--executive', ...EXECUTIVES]);
   // BENCH_PROFILE=DIR: each Sekisho process writes a V8 CPU profile there when it exits
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const sekisho = await startBuiltProcess(env, profile, START_TIMEOUT_MS);
+  // with the start's warm-up as installs run it (SEKISHO_WARM_UP_MESSAGES=0 measures without)
+  const sekisho = await startBuiltProcess(withDefaultWarmUp(env), profile, START_TIMEOUT_MS);
   const pids = () => processTree(sekisho.child.pid!);
   const label = `Sekisho (processes: ${o.processes})`;
   let offset = 0;

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { childEnv, startBuiltProcess } from '../test/helpers/process.ts';
+import { childEnv, startBuiltProcess, withDefaultWarmUp } from '../test/helpers/process.ts';
 import { processCount } from '../src/cli/start-processes.ts';
 import { startCountingSink, type Sink } from './sink.ts';
 import { Session } from './smtp-client.ts';
@@ -293,20 +293,23 @@ export async function runRelayBench(dir: string, modes: RelayMode[]): Promise<vo
   );
   const startSekisho = async (mode: RelayMode): Promise<Relay> => {
     const sekisho = await startBuiltProcess(
-      childEnv(
-        { dataDir: dir },
-        `smtp://127.0.0.1:${sink.port}`,
-        {
-          SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32',
-          SEKISHO_LOG_LEVEL: 'warn',
-          SEKISHO_PROCESSES: PROCESSES,
-          // a first start with the demo tenant, which sends every bench message; the tenant send
-          // limits (5,000 an hour by default) would stop the bench itself
-          SEKISHO_DEMO_TENANT: 'true',
-          SEKISHO_SEND_LIMIT_TENANT_MESSAGES_PER_HOUR: '0',
-          SEKISHO_SEND_LIMIT_TENANT_RECIPIENTS_PER_HOUR: '0',
-        },
-        `sekisho-${mode}`,
+      // with the start's warm-up as installs run it (SEKISHO_WARM_UP_MESSAGES=0 measures without)
+      withDefaultWarmUp(
+        childEnv(
+          { dataDir: dir },
+          `smtp://127.0.0.1:${sink.port}`,
+          {
+            SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32',
+            SEKISHO_LOG_LEVEL: 'warn',
+            SEKISHO_PROCESSES: PROCESSES,
+            // a first start with the demo tenant, which sends every bench message; the tenant send
+            // limits (5,000 an hour by default) would stop the bench itself
+            SEKISHO_DEMO_TENANT: 'true',
+            SEKISHO_SEND_LIMIT_TENANT_MESSAGES_PER_HOUR: '0',
+            SEKISHO_SEND_LIMIT_TENANT_RECIPIENTS_PER_HOUR: '0',
+          },
+          `sekisho-${mode}`,
+        ),
       ),
       // BENCH_PROFILE=DIR: the Sekisho process writes a V8 CPU profile there when it exits
       process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],

@@ -15,6 +15,7 @@ import { openStore } from '../store/open-store.ts';
 import { ensureDemoTenant, type DemoCredentials } from '../demo-tenant.ts';
 import { loadOrCreateTls } from '../smtp/tls.ts';
 import { startSekisho, type RunningSekisho } from '../main.ts';
+import { warmUp } from './warm-up.ts';
 import { serveClusterMetrics } from '../metrics/metrics-cluster.ts';
 import { createLogger } from '../util/logger.ts';
 import { afterFailedStart, drainOnSignals, readyLines } from './start-shared.ts';
@@ -224,6 +225,7 @@ export async function startWorker(): Promise<void> {
   const config = await configFromPrimary();
   const logger = createLogger(config.logLevel);
   const nodeName = config.nodeName ? `${config.nodeName}-${cluster.worker!.id}` : undefined;
+  await warmUp(config, logger);
   const running = await startSekisho({ ...config, demoTenant: false, nodeName }, logger).catch(afterFailedStart);
   // A primary that is killed cannot drain its processes; they notice the closed channel and drain.
   drainOnSignals(running, logger, (shutdown) => process.once('disconnect', () => shutdown('primary exited')));

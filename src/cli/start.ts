@@ -12,6 +12,7 @@ import { processCount, startPrimary, startWorker } from './start-processes.ts';
 import { afterFailedStart, drainOnSignals, readyLines } from './start-shared.ts';
 import { Reloader } from './reload.ts';
 import { removePidFile, writePidFile } from './gateway-files.ts';
+import { warmUp } from './warm-up.ts';
 
 export async function startCommand(): Promise<void> {
   // a process the primary started runs the configuration the primary validated and sends it
@@ -20,6 +21,7 @@ export async function startCommand(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const processes = processCount(config.processes);
   if (processes > 1) return startPrimary(config, logger, processes);
+  await warmUp(config, logger);
   const running = await startSekisho(config, logger).catch(afterFailedStart);
   // Handlers go in before the ports are printed: whoever reads them may signal at once.
   drainOnSignals(running, logger, undefined, () => removePidFile(config.dataDir));

@@ -132,6 +132,10 @@ export const configSchema = z
      *  one does on two cores, docs/scale-out.md) = one per CPU core, so a one-core machine keeps
      *  one. 1 = everything in one process */
     processes: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),
+    /** synthetic messages each process relays through a private, throwaway gateway before it opens
+     *  its ports, so the first real ones run on optimized code (docs/delivery.md, "Cold start");
+     *  0 = open the ports at once */
+    warmUpMessages: z.coerce.number().int().min(0).max(100_000).default(1000),
     /** worker threads per process for MIME parsing of large mail and the inbound content analysis
      *  ("auto" = one per core, at least 2 and at most 4), so no message holds the event loop */
     analysisThreads: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),

@@ -54,8 +54,17 @@ export function childEnv(
     // one process unless a test asks for more (the default, auto, would run one per core of the
     // machine the tests happen to run on)
     SEKISHO_PROCESSES: '1',
+    // no warm-up before the ports open (seconds of synthetic mail per start, test/process/start.test.ts
+    // covers it); the benches delete this line, so they measure the default
+    SEKISHO_WARM_UP_MESSAGES: '0',
     ...more,
   };
+}
+
+/** The environment without the tests' own `SEKISHO_WARM_UP_MESSAGES=0`: a start as installs run it (the benches). */
+export function withDefaultWarmUp(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const { SEKISHO_WARM_UP_MESSAGES: _testsOnly, ...rest } = env;
+  return rest;
 }
 
 export interface StartedProcess {

@@ -3,10 +3,10 @@
 // terminal, otherwise how to set one — answers /healthz; the demo user can submit at once;
 // `tenant delete demo --purge` removes it for good; SIGTERM drains and exits 0. kill -9 with mail in the queue loses
 // nothing: after a restart every acknowledged message is delivered, each exactly once. A port
-// already in use stops start-up with one line.
+// already in use stops start-up with one line. The warm-up before the ports open keeps nothing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
@@ -66,6 +66,27 @@ for (const kind of backends()) {
       assert.doesNotMatch(p2.output(), /password:/);
       p2.child.kill('SIGTERM');
       assert.equal(await p2.exited, 0);
+    });
+
+    it('warms up on synthetic mail through a private gateway before it listens, and keeps none of it', async () => {
+      const tmp = mkdtempSync(join(db.dataDir, 'tmp-'));
+      const sunk = sink.messages.length;
+      const listed = JSON.parse((await runCli(['message', 'list', '--json'], env)).stdout).length;
+      const p = await startProcess({ ...env, SEKISHO_WARM_UP_MESSAGES: '30', TMPDIR: tmp, SEKISHO_DEMO_TENANT: 'false' });
+      try {
+        assert.match(p.output(), /"messages":30,"ms":\d+,"msg":"warm-up done/);
+        // (tsx, which runs src/ in the tests, keeps its cache in TMPDIR too)
+        assert.deepEqual(
+          readdirSync(tmp).filter((f) => f.startsWith('sekisho-')),
+          [],
+          'the private gateway and its database are gone',
+        );
+        assert.equal(sink.messages.length, sunk, 'nothing went to the real relay');
+        assert.equal(JSON.parse((await runCli(['message', 'list', '--json'], env)).stdout).length, listed, 'nothing in the real database');
+      } finally {
+        p.child.kill('SIGTERM');
+      }
+      assert.equal(await p.exited, 0);
     });
 
     it('kill -9 with queued mail loses nothing and duplicates nothing', async () => {

@@ -1,0 +1,130 @@
+// Before `sekisho start` opens its ports, each process relays synthetic mail through a private,
+// throwaway gateway of its own (a temporary data directory, loopback ports, a sink that discards),
+// so that V8 has compiled and optimized the per-message code (SMTP sessions, MIME parsing, policy,
+// the store, the delivery client) before the first real message arrives; without it a fresh process
+// relays its first thousands of messages at about half its steady rate (docs/delivery.md, "Cold
+// start"). It touches no real data: the private gateway has its own database, removed afterwards.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { SMTPServer } from 'smtp-server';
+import type { Config } from '../config/schema.ts';
+import { startSekisho } from '../main.ts';
+import { loadOrCreateTls, tlsFilesOf } from '../smtp/tls.ts';
+import { createLogger } from '../util/logger.ts';
+import { sendWarmUpMail, WARM_UP_DOMAIN } from './warm-up-mail.ts';
+
+/** Wall time after which the warm-up stops whatever its count (a slow or busy machine). */
+const WARM_UP_MAX_MS = 20_000;
+/** SMTP sessions at once: both connection modes of real clients, several transactions in flight. */
+const WARM_UP_SESSIONS = 8;
+
+export interface WarmUpResult {
+  messages: number;
+  ms: number;
+}
+
+/** Relays `config.warmUpMessages` synthetic messages through a private gateway; resolves when it is gone. */
+export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResult> {
+  const started = performance.now();
+  if (config.warmUpMessages === 0) return { messages: 0, ms: 0 };
+  const dir = await mkdtemp(join(tmpdir(), 'sekisho-warm-up-'));
+  const sink = await startDiscardingSink();
+  try {
+    // the real TLS pair (made now if this is a first start): generating one for the private
+    // gateway would cost more than the warm-up saves
+    await loadOrCreateTls(tlsFilesOf(config));
+    const tls =
+      config.tlsCert && config.tlsKey
+        ? config
+        : { tlsCert: join(config.dataDir, 'tls', 'cert.pem'), tlsKey: join(config.dataDir, 'tls', 'key.pem') };
+    const gateway = await startSekisho(
+      {
+        ...config,
+        databaseUrl: undefined,
+        dataDir: dir,
+        secretsKeyFile: undefined,
+        tlsCert: tls.tlsCert,
+        tlsKey: tls.tlsKey,
+        listenHost: '127.0.0.1',
+        submissionPort: 0,
+        inboundPort: 0,
+        httpPort: 0,
+        relay: `smtp://127.0.0.1:${sink.port}`,
+        trustedNetworks: ['127.0.0.1/32'],
+        demoTenant: false,
+        nodeName: 'warm-up',
+        logLevel: 'silent',
+        submissionConnectionsPerClient: 0,
+        submissionConnectionRatePerMinute: 0,
+        sendLimitTenantMessagesPerHour: 0,
+        sendLimitTenantRecipientsPerHour: 0,
+      },
+      createLogger('silent'),
+    );
+    let sent = 0;
+    try {
+      await gateway.store.createTenant({ name: 'warm-up', domains: [WARM_UP_DOMAIN], inboundRoute: null });
+      const deadline = started + WARM_UP_MAX_MS;
+      const session = async (reuse: boolean) => {
+        while (sent < config.warmUpMessages && performance.now() < deadline) {
+          const n = Math.min(reuse ? 10 : 1, config.warmUpMessages - sent);
+          const first = sent;
+          sent += n;
+          await sendWarmUpMail(gateway.ports.submission, first, n);
+        }
+      };
+      // half the sessions send one message per connection, half several (both kinds of client)
+      await Promise.all(Array.from({ length: WARM_UP_SESSIONS }, (_, i) => session(i % 2 === 1)));
+      await waitFor(() => sink.received() >= sent || performance.now() > deadline);
+    } finally {
+      await gateway.stop();
+    }
+    const result = { messages: sink.received(), ms: Math.round(performance.now() - started) };
+    logger.info(result, 'warm-up done: the per-message code is compiled before the ports open');
+    return result;
+  } catch (err) {
+    // a warm-up that fails costs only speed: the start goes on
+    logger.warn({ err }, 'warm-up failed; starting without it');
+    return { messages: sink.received(), ms: Math.round(performance.now() - started) };
+  } finally {
+    await sink.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface DiscardingSink {
+  port: number;
+  received(): number;
+  close(): Promise<void>;
+}
+
+/** An SMTP server on a loopback port that accepts every message and keeps nothing but the count. */
+async function startDiscardingSink(): Promise<DiscardingSink> {
+  let count = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.on('data', () => {});
+      stream.on('end', () => {
+        count++;
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address() as AddressInfo).port;
+  return {
+    port,
+    received: () => count,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function waitFor(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
