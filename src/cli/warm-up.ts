@@ -1,7 +1,8 @@
-// Before `sekisho start` opens its ports, each process relays synthetic mail through a private,
-// throwaway gateway of its own (a temporary data directory, loopback ports, a sink that discards),
-// so that V8 has compiled and optimized the per-message code (SMTP sessions, MIME parsing, policy,
-// the store, the delivery client) before the first real message arrives; without it a fresh process
+// Before `sekisho start` opens its ports, each process runs synthetic mail through a private,
+// throwaway gateway of its own (a temporary data directory, loopback ports, a sink that discards,
+// a DNS server of its own), so that V8 has compiled and optimized the per-message code (SMTP
+// sessions, MIME parsing, policy, the inbound authentication and checks, the store, the delivery
+// client) before the first real message arrives; without it a fresh process
 // relays its first thousands of messages at about half its steady rate (docs/delivery.md, "Cold
 // start"). It touches no real data: the private gateway has its own database, removed afterwards.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,12 +15,25 @@ import type { Config } from '../config/schema.ts';
 import { startSekisho } from '../main.ts';
 import { loadOrCreateTls, tlsFilesOf } from '../smtp/tls.ts';
 import { createLogger } from '../util/logger.ts';
-import { sendWarmUpMail, WARM_UP_DOMAIN } from './warm-up-mail.ts';
+import { sendWarmUpMail, WARM_UP_DOMAIN, WARM_UP_SENDER_DOMAIN, type WarmUpDirection } from './warm-up-mail.ts';
+import { startWarmUpDns, warmUpDnsRecords } from './warm-up-dns.ts';
 
 /** Wall time after which the warm-up stops whatever its count (a slow or busy machine). */
 const WARM_UP_MAX_MS = 20_000;
-/** SMTP sessions at once: both connection modes of real clients, several transactions in flight. */
-const WARM_UP_SESSIONS = 8;
+/**
+ * SMTP sessions at once, several transactions in flight: outbound over new and reused connections
+ * (both kinds of client), inbound a new connection per message, as MX traffic mostly comes.
+ */
+const WARM_UP_SESSIONS: ReadonlyArray<{ direction: WarmUpDirection; perConnection: number }> = [
+  { direction: 'outbound', perConnection: 1 },
+  { direction: 'outbound', perConnection: 10 },
+  { direction: 'outbound', perConnection: 1 },
+  { direction: 'outbound', perConnection: 10 },
+  { direction: 'outbound', perConnection: 1 },
+  { direction: 'outbound', perConnection: 10 },
+  { direction: 'inbound', perConnection: 1 },
+  { direction: 'inbound', perConnection: 1 },
+];
 
 export interface WarmUpResult {
   messages: number;
@@ -32,6 +46,7 @@ export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResu
   if (config.warmUpMessages === 0) return { messages: 0, ms: 0 };
   const dir = await mkdtemp(join(tmpdir(), 'sekisho-warm-up-'));
   const sink = await startDiscardingSink();
+  const dns = await startWarmUpDns(warmUpDnsRecords(WARM_UP_SENDER_DOMAIN));
   try {
     // the real TLS pair (made now if this is a first start): generating one for the private
     // gateway would cost more than the warm-up saves
@@ -53,12 +68,16 @@ export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResu
         inboundPort: 0,
         httpPort: 0,
         relay: `smtp://127.0.0.1:${sink.port}`,
+        dnsServers: [dns.address],
         trustedNetworks: ['127.0.0.1/32'],
         demoTenant: false,
         nodeName: 'warm-up',
         logLevel: 'silent',
         submissionConnectionsPerClient: 0,
         submissionConnectionRatePerMinute: 0,
+        inboundConnectionsPerClient: 0,
+        inboundConnectionRatePerMinute: 0,
+        inboundGreetDelayMs: 0,
         sendLimitTenantMessagesPerHour: 0,
         sendLimitTenantRecipientsPerHour: 0,
       },
@@ -66,19 +85,22 @@ export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResu
     );
     let sent = 0;
     try {
-      await gateway.store.createTenant({ name: 'warm-up', domains: [WARM_UP_DOMAIN], inboundRoute: null });
+      await gateway.store.createTenant({ name: 'warm-up', domains: [WARM_UP_DOMAIN], inboundRoute: `smtp://127.0.0.1:${sink.port}` });
       const deadline = started + WARM_UP_MAX_MS;
-      const session = async (reuse: boolean) => {
+      const session = async ({ direction, perConnection }: (typeof WARM_UP_SESSIONS)[number]) => {
+        const port = direction === 'outbound' ? gateway.ports.submission : gateway.ports.inbound;
         while (sent < config.warmUpMessages && performance.now() < deadline) {
-          const n = Math.min(reuse ? 10 : 1, config.warmUpMessages - sent);
+          const n = Math.min(perConnection, config.warmUpMessages - sent);
           const first = sent;
           sent += n;
-          await sendWarmUpMail(gateway.ports.submission, first, n);
+          await sendWarmUpMail(port, direction, first, n);
         }
       };
-      // half the sessions send one message per connection, half several (both kinds of client)
-      await Promise.all(Array.from({ length: WARM_UP_SESSIONS }, (_, i) => session(i % 2 === 1)));
-      await waitFor(() => sink.received() >= sent || performance.now() > deadline);
+      await Promise.all(WARM_UP_SESSIONS.map(session));
+      // every accepted message delivered (or held by the private tenant's policy: nothing is due)
+      while ((await gateway.store.oldestDueAt()) !== null && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     } finally {
       await gateway.stop();
     }
@@ -91,6 +113,7 @@ export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResu
     return { messages: sink.received(), ms: Math.round(performance.now() - started) };
   } finally {
     await sink.close();
+    await dns.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -123,8 +146,4 @@ async function startDiscardingSink(): Promise<DiscardingSink> {
     received: () => count,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-async function waitFor(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((resolve) => setTimeout(resolve, 20));
 }
