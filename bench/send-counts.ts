@@ -23,7 +23,7 @@ for (const kind of backends()) {
     const start = process.hrtime.bigint();
     for (let i = 0; i < N; i++) {
       if (counted) await limiter.check(sub, '127.0.0.1');
-      await store.insertMessage(newMessage(tenant.id, counted ? { alsoWrite: countSubmission(sub) } : {}));
+      await store.insertMessage(newMessage(tenant.id, counted ? { alsoWrite: countSubmission(sub, store.kind) } : {}));
     }
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     console.log(`${kind} ${label}: ${(ms / N).toFixed(2)} ms per message (${N} one after another)`);

@@ -246,7 +246,7 @@ export class Acceptor implements MessageAcceptor {
           ...alsoWrite(
             decision.alsoWrite,
             direction === 'outbound' && this.deps.sendLimiter
-              ? countSubmission(this.submissionOf(client, envelope, tenantId), now)
+              ? countSubmission(this.submissionOf(client, envelope, tenantId), this.deps.store.kind, now)
               : undefined,
           ),
           ...(slot ? { lease: { node: slot.node, until: slot.leaseUntil } } : {}),

@@ -11,6 +11,7 @@ import type { Config } from '../config/schema.ts';
 import type { DB } from '../store/schema/schema.ts';
 import { insertEvent, type Store, type Tenant } from '../store/store.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
+import { Prepared } from '../store/prepared.ts';
 import { settingsOf } from '../retention/retention-days.ts';
 import { sendNotice, type NoticeEnv, type SendLimitHit } from '../outbound/notices.ts';
 
@@ -94,22 +95,26 @@ function scopesOf(s: Submission): string[] {
   return s.user ? [`tenant:${s.tenantId}`, `user:${s.user.toLowerCase()}`] : [`tenant:${s.tenantId}`];
 }
 
-/** The writes that count one accepted message; run in the message's transaction (NewMessage.alsoWrite). */
-export function countSubmission(s: Submission, now = Date.now()): (trx: Kysely<DB>) => Promise<void> {
+const countOne = new Prepared(3, (db, scope: string, hour: number, recipients: number) =>
+  db
+    .insertInto('send_counts')
+    .values({ scope, hour, messages: 1, recipients, noticed_at: null })
+    .onConflict((oc) =>
+      oc.columns(['scope', 'hour']).doUpdateSet((eb) => ({
+        messages: eb('send_counts.messages', '+', 1),
+        recipients: eb('send_counts.recipients', '+', recipients),
+      })),
+    ),
+);
+
+/**
+ * The writes that count one accepted message; run in the message's transaction (NewMessage.alsoWrite).
+ * `kind`: the store's dialect (the statement is compiled once per dialect, store/prepared.ts).
+ */
+export function countSubmission(s: Submission, kind: string, now = Date.now()): (trx: Kysely<DB>) => Promise<void> {
   const hour = hourOf(now);
   return async (trx) => {
-    for (const scope of scopesOf(s)) {
-      await trx
-        .insertInto('send_counts')
-        .values({ scope, hour, messages: 1, recipients: s.recipients, noticed_at: null })
-        .onConflict((oc) =>
-          oc.columns(['scope', 'hour']).doUpdateSet((eb) => ({
-            messages: eb('send_counts.messages', '+', 1),
-            recipients: eb('send_counts.recipients', '+', s.recipients),
-          })),
-        )
-        .execute();
-    }
+    for (const scope of scopesOf(s)) await countOne.execute(trx, kind, scope, hour, s.recipients);
   };
 }
 

@@ -17,6 +17,7 @@ import { inspectAttachments } from './inspect-attachments.ts';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema/schema.ts';
 import type { Store } from '../store/store.ts';
+import { Prepared } from '../store/prepared.ts';
 import { currentPolicy } from './policy-service.ts';
 import { sendSettingsOf } from '../users/send-settings.ts';
 import { enter, STAGE_STATE, stageStartEvent, stagesOf, withOutbound } from './outbound-state.ts';
@@ -81,14 +82,16 @@ function usualPartners(store: Store, tenantId: string): Promise<ReadonlyMap<stri
 }
 
 /** Counts one more message to each domain (called once the message is accepted). */
-export async function recordContacts(db: Kysely<DB>, tenantId: string, domains: string[], now = Date.now()): Promise<void> {
-  for (const domain of domains) {
-    await db
-      .insertInto('contacts')
-      .values({ tenant_id: tenantId, domain, count: 1, first_at: now, last_at: now })
-      .onConflict((oc) => oc.columns(['tenant_id', 'domain']).doUpdateSet((eb) => ({ count: eb('contacts.count', '+', 1), last_at: now })))
-      .execute();
-  }
+const upsertContact = new Prepared(3, (db, tenantId: string, domain: string, now: number) =>
+  db
+    .insertInto('contacts')
+    .values({ tenant_id: tenantId, domain, count: 1, first_at: now, last_at: now })
+    .onConflict((oc) => oc.columns(['tenant_id', 'domain']).doUpdateSet((eb) => ({ count: eb('contacts.count', '+', 1), last_at: now }))),
+);
+
+/** `kind`: the store's dialect (the statement is compiled once per dialect, store/prepared.ts). */
+export async function recordContacts(db: Kysely<DB>, kind: string, tenantId: string, domains: string[], now = Date.now()): Promise<void> {
+  for (const domain of domains) await upsertContact.execute(db, kind, tenantId, domain, now);
 }
 
 /** Who decides when `approve: {by: manager}` finds no manager: the tenant's approvers, else its admins. */
@@ -223,7 +226,7 @@ export function createDecider(env: OutboundEnv) {
           })),
         ...(first ? [stageStartEvent(state, 0)] : []),
       ],
-      alsoWrite: (trx) => recordContacts(trx, ctx.tenantId, extDomains),
+      alsoWrite: (trx) => recordContacts(trx, store.kind, ctx.tenantId, extDomains),
       // Most mail needs no notice: skip the extra read then.
       ...(first || plan.actions.some((a) => (a.type === 'bcc' && a.notify) || a.type === 'notify')
         ? {

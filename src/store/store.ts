@@ -369,12 +369,7 @@ export class Store {
   async firstWithDigest(tenantId: string, digest: string, since: number): Promise<string | null> {
     // Only equality terms, so the planner has one good index (messages_digest) to pick; with the
     // time range in SQL SQLite chose (tenant_id, created_at) and read every message of the window.
-    const rows = await this.db
-      .selectFrom('messages')
-      .select(['id', 'created_at'])
-      .where('digest', '=', digest)
-      .where('tenant_id', '=', tenantId)
-      .execute();
+    const { rows } = await Q.withDigest.execute(this.db, this.kind, digest, tenantId);
     const first = rows.filter((r) => Number(r.created_at) >= since).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
     return first?.id ?? null;
   }
@@ -746,6 +741,9 @@ const Q = {
     db.selectFrom('domains').selectAll().where('tenant_id', '=', tenantId).orderBy('domain'),
   ),
   userByEmail: new Prepared(1, (db, email: string) => db.selectFrom('users').selectAll().where('email', '=', email)),
+  withDigest: new Prepared(2, (db, digest: string, tenantId: string) =>
+    db.selectFrom('messages').select(['id', 'created_at']).where('digest', '=', digest).where('tenant_id', '=', tenantId),
+  ),
   insertMessage: new Prepared(MESSAGE_COLUMNS.length, (db, ...v: unknown[]) =>
     // biome-ignore lint/suspicious/noExplicitAny: placeholders, one per column: Prepared binds the typed values per call
     db.insertInto('messages').values(Object.fromEntries(MESSAGE_COLUMNS.map((c, i) => [c, v[i]])) as any),
