@@ -16,7 +16,7 @@ import { startSekisho } from '../main.ts';
 import { loadOrCreateTls, tlsFilesOf } from '../smtp/tls.ts';
 import { createLogger } from '../util/logger.ts';
 import { sendWarmUpMail, WARM_UP_DOMAIN, WARM_UP_SENDER_DOMAIN, type WarmUpDirection } from './warm-up-mail.ts';
-import { startWarmUpDns, warmUpDnsRecords } from './warm-up-dns.ts';
+import { startWarmUpDns, warmUpDnsRecords, type WarmUpDns } from './warm-up-dns.ts';
 
 /** Wall time after which the warm-up stops whatever its count (a slow or busy machine). */
 const WARM_UP_MAX_MS = 20_000;
@@ -44,10 +44,13 @@ export interface WarmUpResult {
 export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResult> {
   const started = performance.now();
   if (config.warmUpMessages === 0) return { messages: 0, ms: 0 };
-  const dir = await mkdtemp(join(tmpdir(), 'sekisho-warm-up-'));
-  const sink = await startDiscardingSink();
-  const dns = await startWarmUpDns(warmUpDnsRecords(WARM_UP_SENDER_DOMAIN));
+  let dir: string | null = null;
+  let sink: DiscardingSink | null = null;
+  let dns: WarmUpDns | null = null;
   try {
+    dir = await mkdtemp(join(tmpdir(), 'sekisho-warm-up-'));
+    sink = await startDiscardingSink();
+    dns = await startWarmUpDns(warmUpDnsRecords(WARM_UP_SENDER_DOMAIN));
     // the real TLS pair (made now if this is a first start): generating one for the private
     // gateway would cost more than the warm-up saves
     await loadOrCreateTls(tlsFilesOf(config));
@@ -69,6 +72,13 @@ export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResu
         httpPort: 0,
         relay: `smtp://127.0.0.1:${sink.port}`,
         dnsServers: [dns.address],
+        // nothing outside this process: no Rspamd (its Bayes could learn the synthetic mail), no
+        // clamd, no sandbox; no PROXY header expected from the warm-up's own client
+        rspamdUrl: undefined,
+        clamd: undefined,
+        sandbox: undefined,
+        inboundProxyProtocol: false,
+        submissionProxyProtocol: false,
         trustedNetworks: ['127.0.0.1/32'],
         demoTenant: false,
         nodeName: 'warm-up',
@@ -108,13 +118,13 @@ export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResu
     logger.info(result, 'warm-up done: the per-message code is compiled before the ports open');
     return result;
   } catch (err) {
-    // a warm-up that fails costs only speed: the start goes on
+    // a warm-up that fails (no writable TMPDIR, say) costs only speed: the start goes on
     logger.warn({ err }, 'warm-up failed; starting without it');
-    return { messages: sink.received(), ms: Math.round(performance.now() - started) };
+    return { messages: sink?.received() ?? 0, ms: Math.round(performance.now() - started) };
   } finally {
-    await sink.close();
-    await dns.close();
-    await rm(dir, { recursive: true, force: true });
+    await sink?.close();
+    await dns?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { childEnv, runCli, startProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
@@ -72,9 +73,27 @@ for (const kind of backends()) {
       const tmp = mkdtempSync(join(db.dataDir, 'tmp-'));
       const sunk = sink.messages.length;
       const listed = JSON.parse((await runCli(['message', 'list', '--json'], env)).stdout).length;
-      const p = await startProcess({ ...env, SEKISHO_WARM_UP_MESSAGES: '30', TMPDIR: tmp, SEKISHO_DEMO_TENANT: 'false' });
+      // an Rspamd that counts what it is asked (the warm-up must ask nothing outside its process),
+      // and PROXY headers expected from 127.0.0.1 on both ports (the warm-up's client sends none)
+      let scans = 0;
+      const rspamd = http.createServer((req, res) => {
+        if (req.method === 'POST') scans++; // a scan (a health check of the real gateway is a GET)
+        res.end('{}');
+      });
+      await new Promise<void>((resolve) => rspamd.listen(0, '127.0.0.1', resolve));
+      const p = await startProcess({
+        ...env,
+        SEKISHO_WARM_UP_MESSAGES: '30',
+        TMPDIR: tmp,
+        SEKISHO_DEMO_TENANT: 'false',
+        SEKISHO_RSPAMD_URL: `http://127.0.0.1:${(rspamd.address() as AddressInfo).port}`,
+        SEKISHO_TRUSTED_PROXIES: '127.0.0.1/32',
+        SEKISHO_INBOUND_PROXY_PROTOCOL: 'true',
+        SEKISHO_SUBMISSION_PROXY_PROTOCOL: 'true',
+      });
       try {
         assert.match(p.output(), /"messages":30,"ms":\d+,"msg":"warm-up done/);
+        assert.equal(scans, 0, 'the configured Rspamd saw none of the synthetic mail');
         // (tsx, which runs src/ in the tests, keeps its cache in TMPDIR too)
         assert.deepEqual(
           readdirSync(tmp).filter((f) => f.startsWith('sekisho-')),
@@ -85,6 +104,7 @@ for (const kind of backends()) {
         assert.equal(JSON.parse((await runCli(['message', 'list', '--json'], env)).stdout).length, listed, 'nothing in the real database');
       } finally {
         p.child.kill('SIGTERM');
+        rspamd.close();
       }
       assert.equal(await p.exited, 0);
     });
