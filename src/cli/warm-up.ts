@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { SMTPServer } from 'smtp-server';
 import type { Config } from '../config/schema.ts';
 import { startSekisho } from '../main.ts';
-import { loadOrCreateTls, tlsFilesOf } from '../smtp/tls.ts';
+import { generatedPairFiles, loadOrCreateTls, tlsFilesOf } from '../smtp/tls.ts';
 import { createLogger } from '../util/logger.ts';
 import { sendWarmUpMail, WARM_UP_DOMAIN, WARM_UP_SENDER_DOMAIN, type WarmUpDirection } from './warm-up-mail.ts';
 import { startWarmUpDns, warmUpDnsRecords, type WarmUpDns } from './warm-up-dns.ts';
@@ -54,10 +54,8 @@ export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResu
     // the real TLS pair (made now if this is a first start): generating one for the private
     // gateway would cost more than the warm-up saves
     await loadOrCreateTls(tlsFilesOf(config));
-    const tls =
-      config.tlsCert && config.tlsKey
-        ? config
-        : { tlsCert: join(config.dataDir, 'tls', 'cert.pem'), tlsKey: join(config.dataDir, 'tls', 'key.pem') };
+    const generated = generatedPairFiles(config.dataDir);
+    const tls = config.tlsCert && config.tlsKey ? config : { tlsCert: generated.certFile, tlsKey: generated.keyFile };
     const gateway = await startSekisho(
       {
         ...config,

@@ -81,7 +81,6 @@ function usualPartners(store: Store, tenantId: string): Promise<ReadonlyMap<stri
   return partners;
 }
 
-/** Counts one more message to each domain (called once the message is accepted). */
 const upsertContact = new Prepared(3, (db, tenantId: string, domain: string, now: number) =>
   db
     .insertInto('contacts')
@@ -89,7 +88,10 @@ const upsertContact = new Prepared(3, (db, tenantId: string, domain: string, now
     .onConflict((oc) => oc.columns(['tenant_id', 'domain']).doUpdateSet((eb) => ({ count: eb('contacts.count', '+', 1), last_at: now }))),
 );
 
-/** `kind`: the store's dialect (the statement is compiled once per dialect, store/prepared.ts). */
+/**
+ * Counts one more message to each domain (called once the message is accepted). `kind`: the store's
+ * dialect (the statement is compiled once per dialect, store/prepared.ts).
+ */
 export async function recordContacts(db: Kysely<DB>, kind: string, tenantId: string, domains: string[], now = Date.now()): Promise<void> {
   for (const domain of domains) await upsertContact.execute(db, kind, tenantId, domain, now);
 }

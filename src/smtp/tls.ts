@@ -23,9 +23,7 @@ export async function loadOrCreateTls(opts: {
     if (!opts.certFile || !opts.keyFile) throw new Error('set both tlsCert and tlsKey (or neither)');
     return { cert: readFileSync(opts.certFile), key: readFileSync(opts.keyFile) };
   }
-  const dir = join(opts.dataDir, 'tls');
-  const certPath = join(dir, 'cert.pem');
-  const keyPath = join(dir, 'key.pem');
+  const { dir, certFile: certPath, keyFile: keyPath } = generatedPairFiles(opts.dataDir);
   ensurePrivateDir(opts.dataDir);
   ensurePrivateDir(dir);
   if (existsSync(certPath) && existsSync(keyPath)) {
@@ -37,6 +35,12 @@ export async function loadOrCreateTls(opts: {
   writeFileSync(keyPath, key, { mode: PRIVATE_FILE_MODE });
   writeFileSync(certPath, cert, { mode: PRIVATE_FILE_MODE });
   return { cert: Buffer.from(cert), key: Buffer.from(key) };
+}
+
+/** Where the generated self-signed pair lives (when the configuration names no tlsCert/tlsKey). */
+export function generatedPairFiles(dataDir: string): { dir: string; certFile: string; keyFile: string } {
+  const dir = join(dataDir, 'tls');
+  return { dir, certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') };
 }
 
 export interface TlsFiles {
