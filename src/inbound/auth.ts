@@ -76,6 +76,21 @@ export function headerSectionLength(raw: Buffer): number {
   return end === -1 ? raw.length : end + 2;
 }
 
+/**
+ * What mailauth's DKIM verifier reads: the whole message when a DKIM or ARC message signature may
+ * cover its body, else the header section alone. Without either, the body feeds no hash and the
+ * results (none, the From for DMARC, the ARC chain's headers) are the same; streaming it through
+ * the verifier was most of the cost of an unsigned message. A field name found anywhere at a line
+ * start of the header section counts, so a doubtful case verifies the whole message.
+ */
+export function dkimInput(raw: Buffer, headerBytes: number): Buffer {
+  const separator = raw.toString('latin1', headerBytes, headerBytes + 2);
+  if (separator !== '\r\n') return raw;
+  if (SIGNATURE_FIELD.test(raw.toString('latin1', 0, headerBytes))) return raw;
+  return raw.subarray(0, headerBytes + 2);
+}
+const SIGNATURE_FIELD = /^(?:dkim-signature|arc-message-signature)[ \t]*:/im;
+
 export async function verifyAuthentication(input: AuthInput): Promise<AuthVerification> {
   const lines: string[] = [];
   const results: AuthResults = {};
@@ -89,7 +104,7 @@ export async function verifyAuthentication(input: AuthInput): Promise<AuthVerifi
     lines.push(`dkim=permerror (${why})`);
   } else {
     try {
-      dkim = await dkimVerify(input.raw, { resolver, sender: input.mailFrom || undefined });
+      dkim = await dkimVerify(dkimInput(input.raw, headerBytes), { resolver, sender: input.mailFrom || undefined });
       for (const row of dkim?.results ?? []) if (row?.info) lines.push(row.info);
       results.dkim = bestDkim(dkim?.results ?? []);
     } catch (err) {

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { startDnsServer, type DnsRecord, type DnsServer } from '../helpers/dns-server.ts';
 import { createResolver, mailauthResolver } from '../../src/delivery/mx.ts';
-import { addAuthResults, verifyAuthentication } from '../../src/inbound/auth.ts';
+import { createRequire } from 'node:module';
+import { addAuthResults, dkimInput, headerSectionLength, verifyAuthentication } from '../../src/inbound/auth.ts';
 
 const DIR = new URL('../fixtures/inbound/auth/', import.meta.url);
 
@@ -105,6 +106,36 @@ describe('authentication vectors', () => {
     dns.set(v.records);
     const tampered = Buffer.from(v.raw.toString('utf8').replace(/\r\n\r\n([\s\S])/, '\r\n\r\nX$1'), 'utf8');
     assert.equal((await check(tampered)).results.dkim, 'fail');
+  });
+
+  it('an unsigned message is verified on its header section alone, with the results mailauth gives for the whole message', async () => {
+    const { dkimVerify } = createRequire(import.meta.url)('mailauth/lib/dkim/verify.js');
+    const files = [
+      new URL('../fixtures/mime/mail-iso-2022-jp/sample0.eml', import.meta.url),
+      new URL('../fixtures/inbound/ham/jpmobile/au-decomail.eml', import.meta.url),
+      new URL('../fixtures/inbound/ham/spamassassin/001', import.meta.url),
+    ];
+    for (const file of files) {
+      const raw = Buffer.from(readFileSync(file, 'latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+      const head = headerSectionLength(raw);
+      const input = dkimInput(raw, head);
+      assert.ok(input.length < raw.length, `${file.pathname}: the body is left out`);
+      assert.equal(input.toString('latin1', input.length - 4), '\r\n\r\n');
+      const whole = await dkimVerify(raw, { resolver: resolve, sender: 'a@example.jp' });
+      const headers = await dkimVerify(input, { resolver: resolve, sender: 'a@example.jp' });
+      assert.deepEqual(headers, whole, file.pathname);
+    }
+  });
+
+  it('a message with a DKIM or ARC message signature, or without an empty line after its header, is verified whole', () => {
+    for (const f of ['dkim-001.txt', 'arc-001.txt']) {
+      const { raw } = vector(f);
+      assert.equal(dkimInput(raw, headerSectionLength(raw)), raw, f);
+    }
+    const folded = Buffer.from('From: a@example.jp\r\nX-Note: text\r\nArc-Message-Signature : i=1; a=rsa-sha256\r\n\r\nbody\r\n');
+    assert.equal(dkimInput(folded, headerSectionLength(folded)), folded);
+    const headerOnly = Buffer.from('From: a@example.jp\r\nSubject: no body');
+    assert.equal(dkimInput(headerOnly, headerSectionLength(headerOnly)), headerOnly);
   });
 
   it('SPF suites give their expected results', async (t) => {
