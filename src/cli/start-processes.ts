@@ -18,7 +18,7 @@ import { startSekisho, type RunningSekisho } from '../main.ts';
 import { warmUp } from './warm-up.ts';
 import { serveClusterMetrics } from '../metrics/metrics-cluster.ts';
 import { createLogger } from '../util/logger.ts';
-import { afterFailedStart, drainOnSignals, readyLines } from './start-shared.ts';
+import { afterFailedStart, drainOnSignals, readyLines, stopBeforeListening } from './start-shared.ts';
 import { Reloader } from './reload.ts';
 import { removePidFile, writePidFile } from './gateway-files.ts';
 
@@ -225,7 +225,8 @@ export async function startWorker(): Promise<void> {
   const config = await configFromPrimary();
   const logger = createLogger(config.logLevel);
   const nodeName = config.nodeName ? `${config.nodeName}-${cluster.worker!.id}` : undefined;
-  await warmUp(config, logger);
+  const warm = await warmUp(config, logger);
+  if (warm.stoppedBy) stopBeforeListening(logger, warm.stoppedBy);
   const running = await startSekisho({ ...config, demoTenant: false, nodeName }, logger).catch(afterFailedStart);
   // A primary that is killed cannot drain its processes; they notice the closed channel and drain.
   drainOnSignals(running, logger, (shutdown) => process.once('disconnect', () => shutdown('primary exited')));

@@ -42,6 +42,12 @@ export function drainOnSignals(
   also?.(shutdown);
 }
 
+/** A stop that came during the warm-up: nothing listens yet, so there is nothing to drain; exit 0 as a drained stop does. */
+export function stopBeforeListening(logger: Logger, why: string): never {
+  logger.info({ signal: why }, 'stopped during the warm-up, before the ports opened');
+  process.exit(0);
+}
+
 export function readyLines(
   config: Config,
   ports: RunningSekisho['ports'],

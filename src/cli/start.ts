@@ -9,7 +9,7 @@ import { oneProcessApplies } from '../config/reload-plan.ts';
 import { createLogger } from '../util/logger.ts';
 import { startSekisho } from '../main.ts';
 import { processCount, startPrimary, startWorker } from './start-processes.ts';
-import { afterFailedStart, drainOnSignals, readyLines } from './start-shared.ts';
+import { afterFailedStart, drainOnSignals, readyLines, stopBeforeListening } from './start-shared.ts';
 import { Reloader } from './reload.ts';
 import { removePidFile, writePidFile } from './gateway-files.ts';
 import { warmUp } from './warm-up.ts';
@@ -21,7 +21,8 @@ export async function startCommand(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const processes = processCount(config.processes);
   if (processes > 1) return startPrimary(config, logger, processes);
-  await warmUp(config, logger);
+  const warm = await warmUp(config, logger);
+  if (warm.stoppedBy) stopBeforeListening(logger, warm.stoppedBy);
   const running = await startSekisho(config, logger).catch(afterFailedStart);
   // Handlers go in before the ports are printed: whoever reads them may signal at once.
   drainOnSignals(running, logger, undefined, () => removePidFile(config.dataDir));

@@ -5,6 +5,9 @@
 // client) before the first real message arrives; without it a fresh process
 // relays its first thousands of messages at about half its steady rate (docs/delivery.md, "Cold
 // start"). It touches no real data: the private gateway has its own database, removed afterwards.
+// A stop (SIGTERM, SIGINT, a cluster process's primary gone) during the warm-up ends it early,
+// with the temporary directory removed, and tells the caller not to open the ports.
+import cluster from 'node:cluster';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,12 +41,15 @@ const WARM_UP_SESSIONS: ReadonlyArray<{ direction: WarmUpDirection; perConnectio
 export interface WarmUpResult {
   messages: number;
   ms: number;
+  /** what stopped the process during the warm-up (a signal's name, or the primary's exit), or null */
+  stoppedBy: string | null;
 }
 
 /** Relays `config.warmUpMessages` synthetic messages through a private gateway; resolves when it is gone. */
 export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResult> {
   const started = performance.now();
-  if (config.warmUpMessages === 0) return { messages: 0, ms: 0 };
+  if (config.warmUpMessages === 0) return { messages: 0, ms: 0, stoppedBy: null };
+  const stop = watchForStop();
   let dir: string | null = null;
   let sink: DiscardingSink | null = null;
   let dns: WarmUpDns | null = null;
@@ -97,7 +103,7 @@ export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResu
       const deadline = started + WARM_UP_MAX_MS;
       const session = async ({ direction, perConnection }: (typeof WARM_UP_SESSIONS)[number]) => {
         const port = direction === 'outbound' ? gateway.ports.submission : gateway.ports.inbound;
-        while (sent < config.warmUpMessages && performance.now() < deadline) {
+        while (sent < config.warmUpMessages && performance.now() < deadline && stop.by === null) {
           const n = Math.min(perConnection, config.warmUpMessages - sent);
           const first = sent;
           sent += n;
@@ -106,24 +112,47 @@ export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResu
       };
       await Promise.all(WARM_UP_SESSIONS.map(session));
       // every accepted message delivered (or held by the private tenant's policy: nothing is due)
-      while ((await gateway.store.oldestDueAt()) !== null && performance.now() < deadline) {
+      while (stop.by === null && (await gateway.store.oldestDueAt()) !== null && performance.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     } finally {
       await gateway.stop();
     }
-    const result = { messages: sink.received(), ms: Math.round(performance.now() - started) };
-    logger.info(result, 'warm-up done: the per-message code is compiled before the ports open');
+    const result = { messages: sink.received(), ms: Math.round(performance.now() - started), stoppedBy: stop.by };
+    if (stop.by === null) logger.info({ messages: result.messages, ms: result.ms }, 'warm-up done: the per-message code is compiled before the ports open');
     return result;
   } catch (err) {
     // a warm-up that fails (no writable TMPDIR, say) costs only speed: the start goes on
-    logger.warn({ err }, 'warm-up failed; starting without it');
-    return { messages: sink?.received() ?? 0, ms: Math.round(performance.now() - started) };
+    if (stop.by === null) logger.warn({ err }, 'warm-up failed; starting without it');
+    return { messages: sink?.received() ?? 0, ms: Math.round(performance.now() - started), stoppedBy: stop.by };
   } finally {
     await sink?.close();
     await dns?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
+    stop.done();
   }
+}
+
+/**
+ * Notes a stop that comes while the warm-up runs: SIGTERM and SIGINT (which would otherwise end
+ * the process at once and leave the temporary directory behind) and, in a process the primary
+ * started, the primary's exit. `done` puts the default handling back for the start that follows.
+ */
+function watchForStop(): { by: string | null; done(): void } {
+  const state = { by: null as string | null, done };
+  const on = (why: string) => () => {
+    state.by ??= why;
+  };
+  const handlers = { SIGTERM: on('SIGTERM'), SIGINT: on('SIGINT'), disconnect: on('primary exited') };
+  process.on('SIGTERM', handlers.SIGTERM);
+  process.on('SIGINT', handlers.SIGINT);
+  if (cluster.isWorker) process.on('disconnect', handlers.disconnect);
+  function done(): void {
+    process.off('SIGTERM', handlers.SIGTERM);
+    process.off('SIGINT', handlers.SIGINT);
+    process.off('disconnect', handlers.disconnect);
+  }
+  return state;
 }
 
 interface DiscardingSink {

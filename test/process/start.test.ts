@@ -3,7 +3,8 @@
 // terminal, otherwise how to set one — answers /healthz; the demo user can submit at once;
 // `tenant delete demo --purge` removes it for good; SIGTERM drains and exits 0. kill -9 with mail in the queue loses
 // nothing: after a restart every acknowledged message is delivered, each exactly once. A port
-// already in use stops start-up with one line. The warm-up before the ports open keeps nothing.
+// already in use stops start-up with one line. The warm-up before the ports open keeps nothing,
+// also when a SIGTERM ends it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -12,7 +13,8 @@ import nodemailer from 'nodemailer';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { childEnv, runCli, startProcess } from '../helpers/process.ts';
+import { spawn } from 'node:child_process';
+import { CLI, childEnv, runCli, startProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 
 for (const kind of backends()) {
@@ -107,6 +109,29 @@ for (const kind of backends()) {
         rspamd.close();
       }
       assert.equal(await p.exited, 0);
+    });
+
+    it('SIGTERM during the warm-up stops it, removes its directory and exits 0 without opening the ports', async () => {
+      const tmp = mkdtempSync(join(db.dataDir, 'tmp-'));
+      const child = spawn(process.execPath, [...CLI, 'start'], {
+        env: { ...process.env, ...env, SEKISHO_WARM_UP_MESSAGES: '100000', TMPDIR: tmp, SEKISHO_DEMO_TENANT: 'false' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // the private gateway is up and sending once its database is in its directory
+      const warming = () => readdirSync(tmp).filter((f) => f.startsWith('sekisho-warm-up-'));
+      for (let i = 0; i < 600 && !warming().some((d) => existsSync(join(tmp, d, 'sekisho.db'))); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(warming().length, 1, `the warm-up started:\n${out}`);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, out);
+      assert.match(out, /stopped during the warm-up, before the ports opened/);
+      assert.doesNotMatch(out, /Sekisho is running|warm-up done/);
+      assert.deepEqual(warming(), [], 'the private gateway and its database are gone');
     });
 
     it('kill -9 with queued mail loses nothing and duplicates nothing', async () => {
