@@ -111,6 +111,23 @@ for (const kind of backends()) {
       await logIn(page, { baseUrl: h.http, user: email, password: PASSWORD });
     }
 
+    /** waitForURL that, when it times out, says where the page is instead (a failure seen once in CI, 5 Dec). */
+    async function waitForUrl(pattern: RegExp) {
+      try {
+        await page.waitForURL(pattern, { timeout: 15_000 });
+      } catch (err) {
+        const where = await page
+          .evaluate(() => ({
+            url: location.href,
+            tenant: localStorage.getItem('sekisho.tenant'),
+            heading: document.querySelector('main h2, form.login')?.textContent ?? null,
+            chooser: [...document.querySelectorAll('[data-testid=tenant] option')].map((o) => (o as HTMLOptionElement).value),
+          }))
+          .catch((e) => ({ unreadable: String(e) }));
+        throw new Error(`the URL did not match ${pattern}: ${JSON.stringify(where)}`, { cause: err });
+      }
+    }
+
     async function switchTo(lang: 'ja' | 'en') {
       await page.evaluate((l) => localStorage.setItem('sekisho.lang', l), lang);
       await page.reload();
@@ -396,9 +413,9 @@ for (const kind of backends()) {
 
     it('an operator’s tenant is in the URL: kept across a reload, opened by a deep link, shown in the chooser', async () => {
       await login('ops@sekisho.example');
-      await page.waitForURL(/tenant=acme/);
+      await waitForUrl(/tenant=acme/);
       await page.getByTestId('tenant').selectOption('globex');
-      await page.waitForURL(/tenant=globex/);
+      await waitForUrl(/tenant=globex/);
       await page.goto(`${h.http}/console/#messages?tenant=globex`);
       await page.locator(`tr[data-id="${ids.globex}"]`).waitFor();
       await page.reload();
@@ -412,7 +429,7 @@ for (const kind of backends()) {
       assert.match((await page.getByRole('link', { name: /一覧に戻る/ }).getAttribute('href')) ?? '', /tenant=acme/);
       // without a tenant in the URL the last one chosen comes back
       await page.goto(`${h.http}/console/#users`);
-      await page.waitForURL(/#users\?tenant=acme/);
+      await waitForUrl(/#users\?tenant=acme/);
       assert.deepEqual(consoleErrors, []);
       assert.deepEqual(badAnswers, []);
     });
