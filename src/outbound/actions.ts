@@ -51,7 +51,7 @@ async function unlock(env: OutboundEnv, id: string, holder: string): Promise<voi
 }
 
 function isAdmin(actor: Actor, m: Message): boolean {
-  return actor.role === 'cli' || (actor.role === 'admin' && inScope(actor.scope, m.tenant_id));
+  return (actor.role === 'cli' || actor.role === 'admin') && inScope(actor.scope, m.tenant_id);
 }
 
 /** Runs `fn` under the message's lease after the state and permission checks. */

@@ -11,7 +11,7 @@ export interface AuditPurgeRequest {
   /** events with `at` (epoch ms) before this go */
   before: number;
   /** only this tenant's events; all tenants' (and tenant-less ones) when absent */
-  tenantId?: string | null;
+  tenantId?: string;
   /** only events of no tenant, or of a tenant that no longer exists (the retention job's default) */
   orphansOnly?: boolean;
   /** remove at most this many (the retention job's batches); all matching ones when absent */

@@ -3,6 +3,9 @@
 // in the code is FINAL_MESSAGE_STATES, so a new state cannot be left out of one of them again
 // (deleted mail was once counted in the queue depth and kept a ZIP password mail pending forever).
 
+/** The final states: nothing more happens to the mail. */
+export const FINAL_MESSAGE_STATES = ['delivered', 'bounced', 'discarded', 'cancelled', 'blocked', 'rejected', 'deleted'] as const;
+
 export const MESSAGE_STATES = [
   // waiting for a worker
   'queued',
@@ -13,33 +16,15 @@ export const MESSAGE_STATES = [
   'awaiting_approval',
   'quarantined',
   'held_for_sandbox',
-  // final
-  'delivered',
-  'bounced',
-  'discarded',
-  'cancelled',
-  'blocked',
-  'rejected',
-  'deleted',
+  ...FINAL_MESSAGE_STATES,
 ] as const;
 
 export type MessageState = (typeof MESSAGE_STATES)[number];
+export type FinalMessageState = (typeof FINAL_MESSAGE_STATES)[number];
 
 /** The states outbound mail waits in for a person (the stages hold, confirm and approve). */
 export const STAGE_WAIT_STATES = ['held', 'awaiting_confirmation', 'awaiting_approval'] as const satisfies readonly MessageState[];
 export type StageWaitState = (typeof STAGE_WAIT_STATES)[number];
-
-export const FINAL_MESSAGE_STATES = [
-  'delivered',
-  'bounced',
-  'discarded',
-  'cancelled',
-  'blocked',
-  'rejected',
-  'deleted',
-] as const satisfies readonly MessageState[];
-
-export type FinalMessageState = (typeof FINAL_MESSAGE_STATES)[number];
 
 export function isFinalState(state: MessageState): state is FinalMessageState {
   return (FINAL_MESSAGE_STATES as readonly MessageState[]).includes(state);
