@@ -119,7 +119,8 @@ export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResu
       await gateway.stop();
     }
     const result = { messages: sink.received(), ms: Math.round(performance.now() - started), stoppedBy: stop.by };
-    if (stop.by === null) logger.info({ messages: result.messages, ms: result.ms }, 'warm-up done: the per-message code is compiled before the ports open');
+    if (stop.by === null)
+      logger.info({ messages: result.messages, ms: result.ms }, 'warm-up done: the per-message code is compiled before the ports open');
     return result;
   } catch (err) {
     // a warm-up that fails (no writable TMPDIR, say) costs only speed: the start goes on
