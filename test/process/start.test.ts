@@ -121,7 +121,8 @@ for (const kind of backends()) {
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      // the private gateway is up and sending once its database is in its directory
+      // the warm-up is under way once its private gateway's database is in its directory (the
+      // signal may come before the first synthetic message or between two: either way it must stop)
       const warming = () => readdirSync(tmp).filter((f) => f.startsWith('sekisho-warm-up-'));
       for (let i = 0; i < 600 && !warming().some((d) => existsSync(join(tmp, d, 'sekisho.db'))); i++) {
         await new Promise((r) => setTimeout(r, 50));
