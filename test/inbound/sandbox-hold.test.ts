@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { loadConfig } from '../../src/config/load.ts';
@@ -61,6 +62,8 @@ function mail(filename: string, content: Uint8Array = Buffer.from('%PDF-1.4\n1 0
 for (const kind of backends()) {
   describe(`external sandbox hold on ${kind}`, () => {
     let db: TestDatabase;
+    /** answers every look-up at once (NXDOMAIN): at a closed port each one waited out its 4 s time-out */
+    let dns: DnsServer;
     let store: Store;
     let mod: SekishoModule;
     const sandbox = new SlowSandbox();
@@ -70,7 +73,8 @@ for (const kind of backends()) {
     before(async () => {
       db = await createTestDatabase(kind);
       store = await openStore({ databaseUrl: db.url, dataDir: db.dataDir });
-      const config = loadConfig({}, { dataDir: db.dataDir, databaseUrl: db.url, dnsServers: ['127.0.0.1:9'], demoTenant: false });
+      dns = await startDnsServer();
+      const config = loadConfig({}, { dataDir: db.dataDir, databaseUrl: db.url, dnsServers: [dns.address], demoTenant: false });
       const logger = createLogger('silent');
       moduleCtx = { config, store, logger, metrics: createMetrics(), node: 'n1', wake: () => {} };
       mod = await createInboundModule({ sandbox: { sandbox, waitMs: 50, repollMs: 1000, giveUpMs: 3_600_000 } })(moduleCtx);
@@ -80,6 +84,7 @@ for (const kind of backends()) {
       await mod.stop?.();
       await store.close();
       await db.drop();
+      await dns.close();
     });
 
     async function decide(m: SekishoModule, filename: string, content?: Uint8Array) {
