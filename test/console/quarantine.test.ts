@@ -4,7 +4,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends } from '../helpers/databases.ts';
-import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { hashPassword } from '../../src/util/password.ts';
@@ -17,15 +16,12 @@ for (const kind of backends()) {
   describe(`console quarantine API on ${kind}`, () => {
     let sink: Sink;
     let inst: TestInstance;
-    /** answers every look-up at once (NXDOMAIN): at a closed port each one waited out its 4 s time-out */
-    let dns: DnsServer;
     const ids: Record<string, string> = {};
     const as: Record<string, Api> = {};
 
     before(async () => {
       sink = await startSink();
-      dns = await startDnsServer();
-      inst = await startInstance(kind, { dnsServers: [dns.address], pollIntervalMs: 50 }, { inboundRoute: sink.url });
+      inst = await startInstance(kind, { pollIntervalMs: 50 }, { inboundRoute: sink.url });
       const store = inst.sekisho.store;
       const pw = await hashPassword(PASSWORD);
       await store.createUsers(
@@ -55,7 +51,6 @@ for (const kind of backends()) {
     after(async () => {
       await inst.stop();
       await sink.close();
-      await dns.close();
     });
 
     it('each role sees what it should', async () => {

@@ -68,6 +68,7 @@ export async function startDnsServer(records: DnsRecord[] = []): Promise<DnsServ
 
   const sockets = new Set<net.Socket>();
   const tcp = net.createServer((socket) => {
+    socket.unref();
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
@@ -91,6 +92,10 @@ export async function startDnsServer(records: DnsRecord[] = []): Promise<DnsServ
   });
 
   const { port, udp } = await listenOnSamePort(tcp);
+  // A test's DNS server never keeps its process alive: a test that stops the gateway but not
+  // the server (or forgets to) must still let the test file end.
+  tcp.unref();
+  udp.unref();
   handleDatagram(udp);
   return {
     port,

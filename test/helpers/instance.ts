@@ -1,11 +1,15 @@
 // Starts a whole Sekisho in this test process on free loopback ports, on a fresh SQLite or
 // PostgreSQL database, with a tenant "acme" (acme.example) and a user whose password is known.
+// Unless the test names its own `dnsServers`, the gateway asks a loopback DNS server that answers
+// NXDOMAIN for every name: it never depends on the machine's resolver (the internet), nor waits
+// one out that drops queries.
 import { loadConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { startSekisho, type RunningSekisho } from '../../src/main.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
+import { startDnsServer } from './dns-server.ts';
 import { Writable } from 'node:stream';
 
 export const USER = 'taro@acme.example';
@@ -25,6 +29,7 @@ export async function startInstance(
   opts: { inboundRoute?: string } = {},
 ): Promise<TestInstance> {
   const db = await createTestDatabase(kind);
+  const dns = overrides.dnsServers === undefined ? await startDnsServer() : null;
   const config = loadConfig(
     {},
     {
@@ -43,6 +48,7 @@ export async function startInstance(
       inboundConnectionRatePerMinute: 0,
       submissionConnectionsPerClient: 0,
       submissionConnectionRatePerMinute: 0,
+      ...(dns ? { dnsServers: [dns.address] } : {}),
       ...overrides,
     },
   );
@@ -56,7 +62,10 @@ export async function startInstance(
       },
     }),
   );
-  const sekisho = await startSekisho(config, logger);
+  const sekisho = await startSekisho(config, logger).catch(async (err) => {
+    await dns?.close();
+    throw err;
+  });
   const tenant = await sekisho.store.createTenant({
     name: 'acme',
     domains: ['acme.example', 'acme.co.jp'],
@@ -77,6 +86,7 @@ export async function startInstance(
     async stop() {
       await sekisho.stop();
       await db.drop();
+      await dns?.close();
     },
   };
 }

@@ -4,7 +4,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends } from '../helpers/databases.ts';
-import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { runCli } from '../helpers/process.ts';
@@ -15,15 +14,12 @@ for (const kind of backends()) {
   describe(`sekisho quarantine on ${kind}`, () => {
     let sink: Sink;
     let inst: TestInstance;
-    /** answers every look-up at once (NXDOMAIN): at a closed port each one waited out its 4 s time-out */
-    let dns: DnsServer;
     let env: Record<string, string | undefined>;
     const ids: string[] = [];
 
     before(async () => {
       sink = await startSink();
-      dns = await startDnsServer();
-      inst = await startInstance(kind, { dnsServers: [dns.address], pollIntervalMs: 50 }, { inboundRoute: sink.url });
+      inst = await startInstance(kind, { pollIntervalMs: 50 }, { inboundRoute: sink.url });
       env = {
         SEKISHO_CONFIG: '/dev/null',
         SEKISHO_DATA_DIR: inst.db.dataDir,
@@ -39,7 +35,6 @@ for (const kind of backends()) {
     after(async () => {
       await inst.stop();
       await sink.close();
-      await dns.close();
     });
 
     it('lists, shows, releases and deletes', async () => {
