@@ -5,7 +5,9 @@
 // new connection per message, at each concurrency (8 and 20), after an unmeasured warm-up. Then
 // Rspamd 3.4 (Debian) scores the same messages through its HTTP API (/checkv2) at the same
 // concurrency, offline (network modules off) and with its SPF/DKIM/DMARC/ARC modules on against
-// the same DNS server. Prints msg/s, p50/p99, CPU per message and DNS queries per message.
+// the same DNS server; and Postfix with that Rspamd as its milter takes the same SMTP load to the
+// same sink (the whole job, as Sekisho does it; BENCH_POSTFIX=no skips it). Prints msg/s, p50/p99,
+// CPU per message and DNS queries per message.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import { haveRspamd, startRspamd } from '../test/inbound/daemons.ts';
 import { processCount } from '../src/cli/start-processes.ts';
 import { buildMix, EXECUTIVES, STAFF, TENANT_DOMAIN, type MixMessage } from './inbound-mix.ts';
 import { startCountingSink, type Sink } from './sink.ts';
+import { startPostfix } from './postfix.ts';
 import { START_TIMEOUT_MS } from './relay.ts';
 import { Session } from './smtp-client.ts';
 import { cpuSeconds, percentile, processTree, rssMb } from './proc.ts';
@@ -31,6 +34,8 @@ export interface InboundBenchOptions {
   processes: string;
   /** score with Rspamd too (when it is installed) */
   rspamd: boolean;
+  /** and run Postfix with Rspamd as its milter (when both are installed) */
+  postfix: boolean;
 }
 
 export function inboundOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): InboundBenchOptions {
@@ -44,6 +49,7 @@ export function inboundOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Inb
     mixSize: Number(env.BENCH_INBOUND_MIX ?? 300),
     processes: env.BENCH_PROCESSES ?? 'auto',
     rspamd: env.BENCH_RSPAMD !== 'no',
+    postfix: env.BENCH_POSTFIX !== 'no',
   };
 }
 
@@ -90,6 +96,8 @@ async function drive(count: number, concurrency: number, sendOne: (i: number) =>
 }
 
 // ── what each message looks like on the wire ─────────────────────────────────────────────────
+/** the sending MTA's address as the scanners are told it (not loopback: Rspamd skips SPF and more for local addresses) */
+const SENDER_IP = '192.0.2.10';
 let sequence = 0;
 /** our sender's MTA trace header: it makes every send's bytes unique (a resend of the same bytes
  * would be answered with the first queue id) and is outside every DKIM signature */
@@ -97,7 +105,7 @@ function traced(m: MixMessage): Buffer {
   const id = `${Date.now().toString(36)}${(sequence++).toString(36)}`;
   const host = m.helo.replace(/^mail\./, '');
   return Buffer.concat([
-    Buffer.from(`Received: from ${m.helo} (${m.helo} [192.0.2.10]) by mx.${host} with ESMTPS id ${id}; ${new Date().toUTCString()}\r\n`),
+    Buffer.from(`Received: from ${m.helo} (${m.helo} [${SENDER_IP}]) by mx.${host} with ESMTPS id ${id}; ${new Date().toUTCString()}\r\n`),
     m.raw,
   ]);
 }
@@ -138,13 +146,25 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   // with the start's warm-up as installs run it (SEKISHO_WARM_UP_MESSAGES=0 measures without)
   const sekisho = await startBuiltProcess(withDefaultWarmUp(env), profile, START_TIMEOUT_MS);
-  const pids = () => processTree(sekisho.child.pid!);
-  const label = `Sekisho (processes: ${o.processes})`;
+  try {
+    const run = smtpRunner(sekisho.ports.inbound, sink, mix, false);
+    return await measureAll(`Sekisho (processes: ${o.processes})`, () => processTree(sekisho.child.pid!), run, dns, o);
+  } finally {
+    sekisho.child.kill('SIGTERM');
+    await Promise.race([sekisho.exited, new Promise((r) => setTimeout(r, 5000))]);
+    sekisho.child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Sends messages of the mix over SMTP into `port`, one new connection each, round and round from
+ * where the last run stopped; a run resolves once every accepted message reached the sink.
+ * `xclient`: the session names the sender's address (192.0.2.10) and host with XCLIENT first, as
+ * Postfix lets a trusted proxy do, so a milter sees the sender as the HTTP scan's `IP` header does.
+ */
+function smtpRunner(port: number, sink: Sink, mix: MixMessage[], xclient: boolean) {
   let offset = 0;
-  let dns0 = 0;
-  /** sends `count` messages and waits until every accepted one reached the sink */
-  const run = async (count: number, concurrency: number) => {
-    dns0 = dns.queries.length;
+  return async (count: number, concurrency: number): Promise<Driven> => {
     let accepted = 0;
     let total!: (n: number) => void;
     const arrived = sink.expect(new Promise<number>((r) => (total = r)));
@@ -152,7 +172,11 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
       const m = mix[(offset + i) % mix.length]!;
       let s: Session | null = null;
       try {
-        s = await Session.open(sekisho.ports.inbound, m.helo);
+        s = await Session.open(port, m.helo);
+        if (xclient) {
+          await s.cmd(`XCLIENT ADDR=${SENDER_IP} NAME=${m.helo}`);
+          await s.cmd(`EHLO ${m.helo}`);
+        }
         const reply = await s.sendBytes(dotStuffed(traced(m)), m.mailFrom, m.rcpt);
         if (!reply.startsWith('250')) return false;
         accepted++;
@@ -168,23 +192,30 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
     await untilArrived(sink, arrived, accepted);
     return { ...driven, end: Math.max(driven.end, sink.lastAt()) };
   };
+}
+
+/** The warm-up (printed), then each concurrency measured: msg/s, latencies, CPU and peak RSS of `pids`. */
+async function measureAll(
+  label: string,
+  pids: () => number[],
+  run: (count: number, concurrency: number) => Promise<Driven>,
+  dns: DnsServer,
+  o: InboundBenchOptions,
+): Promise<InboundResult[]> {
+  if (o.warmup > 0) {
+    const dns0 = dns.queries.length;
+    warmedUp(label, o.warmup, await run(o.warmup, o.concurrencies[0]!), dns, dns0);
+  }
   const out: InboundResult[] = [];
-  try {
-    if (o.warmup > 0) warmedUp(label, o.warmup, await run(o.warmup, o.concurrencies[0]!), dns, dns0);
-    for (const c of o.concurrencies) {
-      const cpu0 = cpuSeconds(pids());
-      let peak = 0;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pids()))), 200);
-      const d = await run(o.messages, c);
-      clearInterval(sampler);
-      const cpu1 = cpuSeconds(pids());
-      const cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
-      out.push(result(label, c, o.messages, d, cpu, Math.max(peak, rssMb(pids())), dns.queries.length - dns0));
-    }
-  } finally {
-    sekisho.child.kill('SIGTERM');
-    await Promise.race([sekisho.exited, new Promise((r) => setTimeout(r, 5000))]);
-    sekisho.child.kill('SIGKILL');
+  for (const c of o.concurrencies) {
+    const dns0 = dns.queries.length;
+    const cpu0 = cpuSeconds(pids());
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pids()))), 200);
+    const d = await run(o.messages, c).finally(() => clearInterval(sampler));
+    const cpu1 = cpuSeconds(pids());
+    const cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
+    out.push(result(label, c, o.messages, d, cpu, Math.max(peak, rssMb(pids())), dns.queries.length - dns0));
   }
   return out;
 }
@@ -242,9 +273,7 @@ async function runRspamd(variant: 'offline' | 'auth', dns: DnsServer, mix: MixMe
   const rspamd = await startRspamd({ workers, dnsServer: variant === 'auth' ? dns.address : undefined });
   const url = new URL(`${rspamd.url}/checkv2`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(...o.concurrencies) });
-  const pids = () => processTree(rspamd.pid);
   let offset = 0;
-  let dns0 = 0;
   const scan = (m: MixMessage): Promise<boolean> =>
     new Promise((resolve) => {
       const body = traced(m);
@@ -255,7 +284,7 @@ async function runRspamd(variant: 'offline' | 'auth', dns: DnsServer, mix: MixMe
           agent,
           headers: {
             'Content-Length': body.length,
-            IP: '192.0.2.10', // not loopback: Rspamd skips SPF and more for local addresses
+            IP: SENDER_IP,
             Helo: m.helo,
             Hostname: m.helo,
             From: m.mailFrom,
@@ -272,30 +301,49 @@ async function runRspamd(variant: 'offline' | 'auth', dns: DnsServer, mix: MixMe
       req.end(body);
     });
   const run = async (count: number, c: number) => {
-    dns0 = dns.queries.length;
     const d = await drive(count, c, (i) => scan(mix[(offset + i) % mix.length]!));
     offset += count;
     return d;
   };
   const label = `${variant === 'offline' ? 'Rspamd 3.4, offline config' : 'Rspamd 3.4, SPF/DKIM/DMARC/ARC on'} (${workers} workers)`;
-  const out: InboundResult[] = [];
   try {
-    if (o.warmup > 0) warmedUp(label, o.warmup, await run(o.warmup, o.concurrencies[0]!), dns, dns0);
-    for (const c of o.concurrencies) {
-      const cpu0 = cpuSeconds(pids());
-      let peak = 0;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pids()))), 200);
-      const d = await run(o.messages, c);
-      clearInterval(sampler);
-      const cpu1 = cpuSeconds(pids());
-      const cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
-      out.push(result(label, c, o.messages, d, cpu, Math.max(peak, rssMb(pids())), dns.queries.length - dns0));
-    }
+    return await measureAll(label, () => processTree(rspamd.pid), run, dns, o);
   } finally {
     agent.destroy();
     await rspamd.stop();
   }
-  return out;
+}
+
+// ── Postfix with Rspamd as its milter ────────────────────────────────────────────────────────
+/**
+ * The same SMTP load into Postfix relaying the tenant's domain to the sink, with Rspamd
+ * (SPF/DKIM/DMARC/ARC on, as many workers as Sekisho has processes) as its milter: the open-source
+ * inbound gateway a site would build instead, doing the same whole job (SMTP in, the scan, the
+ * queue's durable commit before 250, delivery to the route). CPU is Postfix's and Rspamd's.
+ */
+async function runPostfixRspamd(
+  dir: string,
+  dns: DnsServer,
+  sink: Sink,
+  mix: MixMessage[],
+  o: InboundBenchOptions,
+): Promise<InboundResult[] | null> {
+  const workers = processCount(o.processes === 'auto' ? 'auto' : Number(o.processes));
+  const rspamd = await startRspamd({ workers, dnsServer: dns.address, milter: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+    const postfix = await startPostfix(dir, sink.port, { milter: rspamd.milter!, relayDomains: [TENANT_DOMAIN], xclient: true });
+    if (!postfix) return null;
+    try {
+      const pids = () => [...postfix.pids(), ...processTree(rspamd.pid)];
+      const label = `Postfix + Rspamd 3.4 milter, SPF/DKIM/DMARC/ARC on (${workers} workers)`;
+      return await measureAll(label, pids, smtpRunner(postfix.port, sink, mix, true), dns, o);
+    } finally {
+      postfix.stop();
+    }
+  } finally {
+    await rspamd.stop();
+  }
 }
 
 /** Runs the inbound bench in `dir`; prints as it goes. */
@@ -319,6 +367,7 @@ export async function runInboundBench(dir: string, o: InboundBenchOptions): Prom
     else {
       const offline = await runRspamd('offline', dns, mix, o);
       const auth = await runRspamd('auth', dns, mix, o);
+      const stack = o.postfix ? await runPostfixRspamd(join(dir, 'postfix'), dns, sink, mix, o) : null;
       console.log('');
       for (const r of results) {
         const ratio = (x: InboundResult[]) => {
@@ -327,7 +376,8 @@ export async function runInboundBench(dir: string, o: InboundBenchOptions): Prom
         };
         console.log(
           `ratio Sekisho / Rspamd, concurrency ${r.concurrency}: ` +
-            `${ratio(auth)} (Rspamd with SPF/DKIM/DMARC/ARC), ${ratio(offline)} (offline)`,
+            `${ratio(auth)} (Rspamd with SPF/DKIM/DMARC/ARC), ${ratio(offline)} (offline)` +
+            (stack ? `; ${ratio(stack)} against Postfix + Rspamd milter` : ''),
         );
       }
     }

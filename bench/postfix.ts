@@ -1,14 +1,27 @@
-// A throwaway Postfix relay on loopback for the relay bench: own config, queue and log in a temp
-// dir, relayhost = the bench's sink.
+// A throwaway Postfix relay on loopback for the benches: own config, queue and log in a temp
+// dir, relayhost = the bench's sink. For the inbound bench it can also relay a domain for any
+// client, pass every message to a milter (Rspamd's), and take XCLIENT from loopback, so the milter
+// sees the sending address the bench names instead of 127.0.0.1.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import net from 'node:net';
 import { freePort, processTree } from './proc.ts';
+
+export interface PostfixOptions {
+  /** `smtpd_milters` (e.g. 'inet:127.0.0.1:11332'); a milter that fails tempfails the message */
+  milter?: string;
+  /** domains relayed for any client (to the sink), as an MX of theirs would */
+  relayDomains?: string[];
+  /** loopback clients may send XCLIENT */
+  xclient?: boolean;
+}
 
 export async function startPostfix(
   dir: string,
   sinkPort: number,
+  options: PostfixOptions = {},
 ): Promise<{ port: number; stop: () => void; pids: () => number[] } | null> {
   if (!existsSync('/usr/sbin/postfix')) return null;
   const port = await freePort();
@@ -45,13 +58,18 @@ export async function startPostfix(
       'alias_maps =',
       'alias_database =',
       'local_recipient_maps =',
+      ...(options.relayDomains
+        ? [`relay_domains = ${options.relayDomains.join(' ')}`, `relay_transport = relay:[127.0.0.1]:${sinkPort}`]
+        : []),
+      ...(options.milter ? [`smtpd_milters = ${options.milter}`, 'milter_default_action = tempfail'] : []),
+      ...(options.xclient ? ['smtpd_authorized_xclient_hosts = 127.0.0.0/8'] : []),
     ].join('\n') + '\n',
   );
   mkdirSync(join(dir, 'data'), { recursive: true });
   execFileSync('chown', ['-R', 'postfix', join(dir, 'data')]);
-  // mkdtemp makes the parent 0700: postfix's own processes (user postfix) must pass through it
-  chmodSync(join(dir, '..'), 0o755);
-  chmodSync(dir, 0o755);
+  // mkdtemp makes the bench's directory 0700: postfix's own processes (user postfix) must pass
+  // through it and every directory down to this one
+  for (let d = dir; d.startsWith(`${tmpdir()}/`); d = dirname(d)) chmodSync(d, 0o755);
   const env = { ...process.env, MAIL_CONFIG: conf };
   const setup = spawnSync('/usr/sbin/postfix', ['-c', conf, 'set-permissions'], { env, encoding: 'utf8' });
   const start = spawnSync('/usr/sbin/postfix', ['-c', conf, 'start'], { env, encoding: 'utf8' });

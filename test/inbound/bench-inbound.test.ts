@@ -1,10 +1,12 @@
 // The inbound bench mode must keep working: `npm run bench`'s entry point with BENCH_MODES=inbound
 // on 50 messages (one concurrency, no warm-up) runs Sekisho's MX port with full analysis against
-// the loopback DNS server, and Rspamd on the same messages where it is installed, and prints
-// their figures. Nothing here judges the figures themselves (the bench is not a test).
+// the loopback DNS server, and Rspamd on the same messages where it is installed (and Postfix with
+// Rspamd as its milter where Postfix is too), and prints their figures. Nothing here judges the
+// figures themselves (the bench is not a test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { haveRspamd } from './daemons.ts';
 
@@ -47,5 +49,10 @@ test('the inbound bench runs on 50 messages and prints msg/s, p50/p99, CPU and D
     assert.ok(figures(/^Rspamd 3\.4, offline config/)[0]! > 0);
     assert.ok(figures(/^Rspamd 3\.4, SPF\/DKIM\/DMARC\/ARC on/)[4]! > 0, 'Rspamd asked the same DNS server');
     assert.match(out, /ratio Sekisho \/ Rspamd, concurrency 8: [\d.]+× \(Rspamd with SPF\/DKIM\/DMARC\/ARC\), [\d.]+× \(offline\)/);
+    if (existsSync('/usr/sbin/postfix')) {
+      const [rate, , , cpu, dns] = figures(/^Postfix \+ Rspamd 3\.4 milter, SPF\/DKIM\/DMARC\/ARC on/);
+      assert.ok(rate! > 0 && cpu! > 0 && dns! > 0, 'Postfix relayed the messages through the Rspamd milter, which asked the DNS server');
+      assert.match(out, /; [\d.]+× against Postfix \+ Rspamd milter/);
+    }
   }
 });

@@ -77,9 +77,15 @@ export interface RspamdOptions {
   workers?: number;
   /** 'ip:port' of a DNS server: SPF, DKIM, DMARC and ARC checks on, asking it (default: offline) */
   dnsServer?: string;
+  /**
+   * Also a proxy worker in milter mode that scans by itself (as many as normal workers), for an
+   * MTA's `smtpd_milters`; its actions never refuse mail (reject at 1,000, no greylisting), so
+   * every message goes on like Sekisho's bench policy lets it.
+   */
+  milter?: boolean;
 }
 
-export async function startRspamd(options: RspamdOptions = {}): Promise<Daemon & { pid: number }> {
+export async function startRspamd(options: RspamdOptions = {}): Promise<Daemon & { pid: number; milter?: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sekisho-rspamd-'));
   // The Hyperscan cache survives runs; everything else is per run.
   const db = join(tmpdir(), 'sekisho-rspamd-cache');
@@ -94,7 +100,15 @@ export async function startRspamd(options: RspamdOptions = {}): Promise<Daemon &
     writeFileSync(join(dir, `conf/local.d/${m}.conf`), 'enabled = false;\n');
   writeFileSync(join(dir, 'conf/override.d/worker-normal.inc'), `bind_socket = "127.0.0.1:${normal}";\ncount = ${options.workers ?? 1};\n`);
   writeFileSync(join(dir, 'conf/override.d/worker-controller.inc'), `bind_socket = "127.0.0.1:${controller}";\n`);
-  writeFileSync(join(dir, 'conf/override.d/worker-proxy.inc'), 'enabled = false;\n');
+  const milter = options.milter ? await freePort() : null;
+  writeFileSync(
+    join(dir, 'conf/override.d/worker-proxy.inc'),
+    milter === null
+      ? 'enabled = false;\n'
+      : `bind_socket = "127.0.0.1:${milter}";\nmilter = yes;\ntimeout = 120s;\ncount = ${options.workers ?? 1};\n` +
+          'upstream "local" { default = yes; self_scan = yes; }\n',
+  );
+  if (milter !== null) writeFileSync(join(dir, 'conf/local.d/actions.conf'), 'reject = 1000;\ngreylist = null;\n');
   writeFileSync(join(dir, 'conf/override.d/worker-fuzzy.inc'), 'enabled = false;\n');
   writeFileSync(join(dir, 'conf/override.d/logging.inc'), 'type = "console"; level = "error";\n');
   const vars = [`LOCAL_CONFDIR=${join(dir, 'conf')}`, `DBDIR=${db}`, `RUNDIR=${join(dir, 'run')}`, `LOGDIR=${join(dir, 'log')}`];
@@ -113,7 +127,12 @@ export async function startRspamd(options: RspamdOptions = {}): Promise<Daemon &
     () => out,
     90_000,
   );
-  return { url, pid: child.pid!, stop: () => stopChild(child, dir) };
+  return {
+    url,
+    pid: child.pid!,
+    ...(milter === null ? {} : { milter: `inet:127.0.0.1:${milter}` }),
+    stop: () => stopChild(child, dir),
+  };
 }
 
 /** EICAR's test signature as an extended (ndb) signature: freshclam cannot reach its servers here. */
