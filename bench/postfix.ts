@@ -10,7 +10,7 @@ import net from 'node:net';
 import { freePort, processTree } from './proc.ts';
 
 export interface PostfixOptions {
-  /** `smtpd_milters` (e.g. 'inet:127.0.0.1:11332'); a milter that fails tempfails the message */
+  /** `smtpd_milters` (e.g. 'unix:/run/rspamd/milter.sock'); a milter that fails tempfails the message */
   milter?: string;
   /** domains relayed for any client (to the sink), as an MX of theirs would */
   relayDomains?: string[];
