@@ -79,8 +79,9 @@ export interface RspamdOptions {
   dnsServer?: string;
   /**
    * Also a proxy worker in milter mode that scans by itself (as many as normal workers) on a UNIX
-   * socket, for an MTA's `smtpd_milters` (the returned `milter`, 'unix:PATH'); its actions never refuse mail (reject at 1,000, no greylisting), so
-   * every message goes on like Sekisho's bench policy lets it.
+   * socket, for an MTA's `smtpd_milters` (the returned `milter`, 'unix:PATH'); its actions never
+   * refuse mail (reject at 1,000, no greylisting), so every message goes on like Sekisho's bench
+   * policy lets it.
    */
   milter?: boolean;
 }
