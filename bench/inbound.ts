@@ -17,7 +17,7 @@ import { haveRspamd, startRspamd } from '../test/inbound/daemons.ts';
 import { processCount } from '../src/cli/start-processes.ts';
 import { buildMix, EXECUTIVES, STAFF, TENANT_DOMAIN, type MixMessage } from './inbound-mix.ts';
 import { startCountingSink, type Sink } from './sink.ts';
-import { startPostfix } from './postfix.ts';
+import { havePostfix, startPostfix } from './postfix.ts';
 import { START_TIMEOUT_MS } from './relay.ts';
 import { Session } from './smtp-client.ts';
 import { benchCpuSeconds, cpuSeconds, machineBusySeconds, percentile, processTree, rssMb } from './proc.ts';
@@ -196,7 +196,7 @@ function smtpRunner(port: number, sink: Sink, mix: MixMessage[], xclient: boolea
 
 /**
  * The warm-up (printed), then each concurrency measured: msg/s, latencies, CPU and peak RSS of
- * `pids`. `cpu: 'machine'`: the CPU is the whole machine's less the bench's own (this process and
+ * `pids`. `cpuOf: 'machine'`: the CPU is the whole machine's less the bench's own (this process and
  * its reaped children), for a system whose processes come and go (Postfix's smtpd and cleanup
  * exit after their uses, and their CPU time with them).
  */
@@ -212,14 +212,14 @@ async function measureAll(
     const dns0 = dns.queries.length;
     warmedUp(label, o.warmup, await run(o.warmup, o.concurrencies[0]!), dns, dns0);
   }
+  const cpuNow = (): number => {
+    if (cpuOf === 'machine') return machineBusySeconds() - benchCpuSeconds();
+    const { user, system } = cpuSeconds(pids());
+    return user + system;
+  };
   const out: InboundResult[] = [];
   for (const c of o.concurrencies) {
     const dns0 = dns.queries.length;
-    const cpuNow = () => {
-      if (cpuOf === 'machine') return machineBusySeconds() - benchCpuSeconds();
-      const { user, system } = cpuSeconds(pids());
-      return user + system;
-    };
     const cpu0 = cpuNow();
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pids()))), 200);
@@ -338,6 +338,7 @@ async function runPostfixRspamd(
   mix: MixMessage[],
   o: InboundBenchOptions,
 ): Promise<InboundResult[] | null> {
+  if (!havePostfix()) return null;
   const workers = processCount(o.processes === 'auto' ? 'auto' : Number(o.processes));
   const rspamd = await startRspamd({ workers, dnsServer: dns.address, milter: true });
   try {

@@ -18,12 +18,17 @@ export interface PostfixOptions {
   xclient?: boolean;
 }
 
+/** Debian's postfix package is installed (the benches compare with it where it is). */
+export function havePostfix(): boolean {
+  return existsSync('/usr/sbin/postfix');
+}
+
 export async function startPostfix(
   dir: string,
   sinkPort: number,
   options: PostfixOptions = {},
 ): Promise<{ port: number; stop: () => void; pids: () => number[] } | null> {
-  if (!existsSync('/usr/sbin/postfix')) return null;
+  if (!havePostfix()) return null;
   const port = await freePort();
   const conf = join(dir, 'etc');
   const queue = join(dir, 'queue');

@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { haveRspamd } from './daemons.ts';
+import { havePostfix } from '../../bench/postfix.ts';
 
 const RUN = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
 const FIGURES =
@@ -49,7 +49,7 @@ test('the inbound bench runs on 50 messages and prints msg/s, p50/p99, CPU and D
     assert.ok(figures(/^Rspamd 3\.4, offline config/)[0]! > 0);
     assert.ok(figures(/^Rspamd 3\.4, SPF\/DKIM\/DMARC\/ARC on/)[4]! > 0, 'Rspamd asked the same DNS server');
     assert.match(out, /ratio Sekisho \/ Rspamd, concurrency 8: [\d.]+× \(Rspamd with SPF\/DKIM\/DMARC\/ARC\), [\d.]+× \(offline\)/);
-    if (existsSync('/usr/sbin/postfix')) {
+    if (havePostfix()) {
       const [rate, , , cpu, dns] = figures(/^Postfix \+ Rspamd 3\.4 milter, SPF\/DKIM\/DMARC\/ARC on/);
       assert.ok(rate! > 0 && cpu! > 0 && dns! > 0, 'Postfix relayed the messages through the Rspamd milter, which asked the DNS server');
       assert.match(out, /; [\d.]+× against Postfix \+ Rspamd milter/);
