@@ -99,7 +99,7 @@ async function runStartWarmUp(count: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sekisho-stages-'));
   try {
     const config = loadConfig({ SEKISHO_CONFIG: '/dev/null', SEKISHO_DATA_DIR: dir, SEKISHO_WARM_UP_MESSAGES: String(count) });
-    await warmUp(config, createLogger('silent'));
+    await warmUp(config, createLogger('silent'), { by: null, done: () => {} }); // no signal ends it here
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -18,7 +18,7 @@ import { startSekisho, type RunningSekisho } from '../main.ts';
 import { warmUp } from './warm-up.ts';
 import { serveClusterMetrics } from '../metrics/metrics-cluster.ts';
 import { createLogger } from '../util/logger.ts';
-import { afterFailedStart, drainOnSignals, readyLines, stopBeforeListening } from './start-shared.ts';
+import { afterFailedStart, drainOnSignals, notePendingStop, readyLines, stopBeforeListening } from './start-shared.ts';
 import { Reloader } from './reload.ts';
 import { removePidFile, writePidFile } from './gateway-files.ts';
 
@@ -99,9 +99,14 @@ class Supervisor {
     try {
       all = await Promise.race([Promise.all(readies), failed]);
     } catch (err) {
+      if (this.stopping) return untilStopped();
       this.stop('start failed');
       throw err;
     }
+    // A stop (SIGTERM) during the start ends the processes still starting, and one that drains at
+    // once closes the shared sockets another would have joined (its ports then differ): that is no
+    // failed start; stop() exits 0 once every process has exited.
+    if (this.stopping) return untilStopped();
     this.startFailed = null;
     const ports = all[0]!;
     this.ports = ports;
@@ -220,16 +225,22 @@ class Supervisor {
   }
 }
 
+/** What start() returns during a stop: nothing, ever; stop() ends the process. */
+function untilStopped(): Promise<never> {
+  return new Promise<never>(() => {});
+}
+
 /** In each process the primary started: every role, with the primary's configuration, reporting its ports. */
 export async function startWorker(): Promise<void> {
   const config = await configFromPrimary();
   const logger = createLogger(config.logLevel);
   const nodeName = config.nodeName ? `${config.nodeName}-${cluster.worker!.id}` : undefined;
-  const warm = await warmUp(config, logger);
+  const pending = notePendingStop();
+  const warm = await warmUp(config, logger, pending);
   if (warm.stoppedBy) stopBeforeListening(logger, warm.stoppedBy);
   const running = await startSekisho({ ...config, demoTenant: false, nodeName }, logger).catch(afterFailedStart);
   // A primary that is killed cannot drain its processes; they notice the closed channel and drain.
-  drainOnSignals(running, logger, (shutdown) => process.once('disconnect', () => shutdown('primary exited')));
+  drainOnSignals(running, logger, pending, (shutdown) => process.once('disconnect', () => shutdown('primary exited')));
   // the primary reloads by replacing this process; a hang-up sent to the whole process group changes nothing here
   process.on('SIGHUP', () => {});
   process.send!({ type: 'sekisho:ready', ports: running.ports } satisfies Ready);

@@ -1,5 +1,7 @@
 // What `sekisho start` does the same with one process or several: the lines that say where each
-// listener is (and the demo accounts, once), draining on SIGTERM/SIGINT.
+// listener is (and the demo accounts, once), draining on SIGTERM/SIGINT — also for a stop that
+// came while the process was still warming up or opening its ports (PendingStop).
+import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { closeAnalysisPool } from '../analysis/pool.ts';
 import type { Config } from '../config/schema.ts';
@@ -12,10 +14,43 @@ export async function afterFailedStart(err: unknown): Promise<never> {
   throw err;
 }
 
-/** SIGTERM/SIGINT (and `also`, e.g. the primary going away): stop accepting, finish, exit 0. */
+/**
+ * A stop noted from the start of `sekisho start` until drainOnSignals takes over: SIGTERM, SIGINT
+ * and, in a process the primary started, the primary's exit. Without it a signal that came while
+ * the process warmed up or opened its ports would end it at once (by the signal, not exit 0); with
+ * it the warm-up ends early (warm-up.ts), and a stop during the opening drains as soon as the ports
+ * are open. `done` puts the default handling back (drainOnSignals calls it once its own are in).
+ */
+export interface PendingStop {
+  readonly by: string | null;
+  done(): void;
+}
+
+export function notePendingStop(): PendingStop {
+  const state = { by: null as string | null, done };
+  const on = (why: string) => () => {
+    state.by ??= why;
+  };
+  const handlers = { SIGTERM: on('SIGTERM'), SIGINT: on('SIGINT'), disconnect: on('primary exited') };
+  process.on('SIGTERM', handlers.SIGTERM);
+  process.on('SIGINT', handlers.SIGINT);
+  if (cluster.isWorker) process.on('disconnect', handlers.disconnect);
+  function done(): void {
+    process.off('SIGTERM', handlers.SIGTERM);
+    process.off('SIGINT', handlers.SIGINT);
+    process.off('disconnect', handlers.disconnect);
+  }
+  return state;
+}
+
+/**
+ * SIGTERM/SIGINT (and `also`, e.g. the primary going away): stop accepting, finish, exit 0. A stop
+ * `pending` noted before (during the start) drains at once.
+ */
 export function drainOnSignals(
   running: RunningSekisho,
   logger: Logger,
+  pending: PendingStop,
   also?: (shutdown: (why: string) => void) => void,
   /** after a clean stop, before the exit (the pid file goes) */
   stopped?: () => void,
@@ -40,6 +75,8 @@ export function drainOnSignals(
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   also?.(shutdown);
+  pending.done();
+  if (pending.by) shutdown(pending.by);
 }
 
 /** A stop that came during the warm-up: nothing listens yet, so there is nothing to drain; exit 0 as a drained stop does. */

@@ -9,7 +9,7 @@ import { oneProcessApplies } from '../config/reload-plan.ts';
 import { createLogger } from '../util/logger.ts';
 import { startSekisho } from '../main.ts';
 import { processCount, startPrimary, startWorker } from './start-processes.ts';
-import { afterFailedStart, drainOnSignals, readyLines, stopBeforeListening } from './start-shared.ts';
+import { afterFailedStart, drainOnSignals, notePendingStop, readyLines, stopBeforeListening } from './start-shared.ts';
 import { Reloader } from './reload.ts';
 import { removePidFile, writePidFile } from './gateway-files.ts';
 import { warmUp } from './warm-up.ts';
@@ -21,11 +21,12 @@ export async function startCommand(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const processes = processCount(config.processes);
   if (processes > 1) return startPrimary(config, logger, processes);
-  const warm = await warmUp(config, logger);
+  const pending = notePendingStop();
+  const warm = await warmUp(config, logger, pending);
   if (warm.stoppedBy) stopBeforeListening(logger, warm.stoppedBy);
   const running = await startSekisho(config, logger).catch(afterFailedStart);
   // Handlers go in before the ports are printed: whoever reads them may signal at once.
-  drainOnSignals(running, logger, undefined, () => removePidFile(config.dataDir));
+  drainOnSignals(running, logger, pending, undefined, () => removePidFile(config.dataDir));
   // one process cannot hand its sockets to a successor: the TLS pair and the log level change in place
   const reloader = new Reloader(config, logger, { applicable: oneProcessApplies, apply: (c) => running.reloadTls(c) });
   process.on('SIGHUP', () => reloader.reload());

@@ -5,9 +5,8 @@
 // client) before the first real message arrives; without it a fresh process
 // relays its first thousands of messages at about half its steady rate (docs/delivery.md, "Cold
 // start"). It touches no real data: the private gateway has its own database, removed afterwards.
-// A stop (SIGTERM, SIGINT, a cluster process's primary gone) during the warm-up ends it early,
-// with the temporary directory removed, and tells the caller not to open the ports.
-import cluster from 'node:cluster';
+// A stop (SIGTERM, SIGINT, a cluster process's primary gone: the caller's PendingStop) during the
+// warm-up ends it early, with the temporary directory removed, and tells the caller not to open the ports.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { generatedPairFiles, loadOrCreateTls, tlsFilesOf } from '../smtp/tls.ts'
 import { createLogger } from '../util/logger.ts';
 import { sendWarmUpMail, WARM_UP_DOMAIN, WARM_UP_SENDER_DOMAIN, type WarmUpDirection } from './warm-up-mail.ts';
 import { startWarmUpDns, warmUpDnsRecords, type WarmUpDns } from './warm-up-dns.ts';
+import type { PendingStop } from './start-shared.ts';
 
 /** Wall time after which the warm-up stops whatever its count (a slow or busy machine). */
 const WARM_UP_MAX_MS = 20_000;
@@ -46,10 +46,9 @@ export interface WarmUpResult {
 }
 
 /** Relays `config.warmUpMessages` synthetic messages through a private gateway; resolves when it is gone. */
-export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResult> {
+export async function warmUp(config: Config, logger: Logger, stop: PendingStop): Promise<WarmUpResult> {
   const started = performance.now();
   if (config.warmUpMessages === 0) return { messages: 0, ms: 0, stoppedBy: null };
-  const stop = watchForStop();
   let dir: string | null = null;
   let sink: DiscardingSink | null = null;
   let dns: WarmUpDns | null = null;
@@ -130,30 +129,7 @@ export async function warmUp(config: Config, logger: Logger): Promise<WarmUpResu
     await sink?.close();
     await dns?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
-    stop.done();
   }
-}
-
-/**
- * Notes a stop that comes while the warm-up runs: SIGTERM and SIGINT (which would otherwise end
- * the process at once and leave the temporary directory behind) and, in a process the primary
- * started, the primary's exit. `done` puts the default handling back for the start that follows.
- */
-function watchForStop(): { by: string | null; done(): void } {
-  const state = { by: null as string | null, done };
-  const on = (why: string) => () => {
-    state.by ??= why;
-  };
-  const handlers = { SIGTERM: on('SIGTERM'), SIGINT: on('SIGINT'), disconnect: on('primary exited') };
-  process.on('SIGTERM', handlers.SIGTERM);
-  process.on('SIGINT', handlers.SIGINT);
-  if (cluster.isWorker) process.on('disconnect', handlers.disconnect);
-  function done(): void {
-    process.off('SIGTERM', handlers.SIGTERM);
-    process.off('SIGINT', handlers.SIGINT);
-    process.off('disconnect', handlers.disconnect);
-  }
-  return state;
 }
 
 interface DiscardingSink {

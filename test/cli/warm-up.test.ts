@@ -33,7 +33,7 @@ describe('start warm-up', () => {
         SEKISHO_TLS_KEY: join(dir, 'missing-key.pem'),
         SEKISHO_WARM_UP_MESSAGES: '5',
       });
-      const result = await warmUp(config, createLogger('info', collect));
+      const result = await warmUp(config, createLogger('info', collect), { by: null, done: () => {} });
       assert.equal(result.messages, 0);
       assert.match(lines.join(''), /warm-up failed; starting without it/);
       assert.deepEqual(readdirSync(tmp), [], 'its temporary directory is removed');
