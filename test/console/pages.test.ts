@@ -279,6 +279,7 @@ for (const kind of backends()) {
     it('an admin walks every page in ja and en at 1366 and 375 px', async () => {
       const problems: string[] = [];
       for (const lang of ['ja', 'en'] as const) {
+        await page.goto('about:blank'); // no console page left to send a request without the cookie
         await ctx.clearCookies();
         await page.goto(`${h.http}/console/`);
         await switchTo(lang);
@@ -412,6 +413,8 @@ for (const kind of backends()) {
     });
 
     it('an operator’s tenant is in the URL: kept across a reload, opened by a deep link, shown in the chooser', async () => {
+      // no tenant chosen before in this browser (the earlier tests leave one): the first by name opens
+      await page.evaluate(() => localStorage.removeItem('sekisho.tenant'));
       await login('ops@sekisho.example');
       await waitForUrl(/tenant=acme/);
       await page.getByTestId('tenant').selectOption('globex');

@@ -98,6 +98,9 @@ export interface LoginOptions {
 
 /** Signs out (drops cookies), opens the login page and signs in; resolves once a page shows. */
 export async function logIn(page: Page, o: LoginOptions): Promise<void> {
+  // off the console first: a page still loading would send its next request without the cookie
+  // (a 401 in the browser's console, which the tests count as an error)
+  await page.goto('about:blank');
   await page.context().clearCookies();
   await page.goto(`${o.baseUrl}/console/`);
   if (o.lang) await chooseLanguage(page, o.lang);
