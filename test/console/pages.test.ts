@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { logIn, openBrowser, type OpenBrowser } from '../helpers/browser.ts';
+import type { Page } from 'playwright-core';
+import { logIn, openBrowser, signOut, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, USER } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
@@ -64,7 +64,6 @@ for (const kind of backends()) {
   describe(`console pages in chromium on ${kind}`, () => {
     let h: Harness;
     let browser: OpenBrowser;
-    let ctx: BrowserContext;
     let page: Page;
     let consoleErrors: string[] = [];
     const badAnswers: string[] = [];
@@ -91,7 +90,7 @@ for (const kind of backends()) {
       await waitState(h, ids.sent, 'delivered');
       mkdirSync(shots, { recursive: true });
       browser = await openBrowser({ width: 1366 });
-      ({ ctx, page, errors: consoleErrors } = browser);
+      ({ page, errors: consoleErrors } = browser);
       const check = answerChecker();
       page.on('response', async (r) => {
         if (!new URL(r.url()).pathname.startsWith('/api/') || r.status() !== 200) return;
@@ -279,8 +278,7 @@ for (const kind of backends()) {
     it('an admin walks every page in ja and en at 1366 and 375 px', async () => {
       const problems: string[] = [];
       for (const lang of ['ja', 'en'] as const) {
-        await page.goto('about:blank'); // no console page left to send a request without the cookie
-        await ctx.clearCookies();
+        await signOut(page);
         await page.goto(`${h.http}/console/`);
         await switchTo(lang);
         for (const width of WIDTHS) {

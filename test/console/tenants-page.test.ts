@@ -5,8 +5,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { openBrowser, type OpenBrowser } from '../helpers/browser.ts';
+import type { Page } from 'playwright-core';
+import { openBrowser, signOut, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, type TestInstance } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
@@ -22,7 +22,6 @@ for (const kind of backends()) {
     let inst: TestInstance;
     let http: string;
     let browser: OpenBrowser;
-    let ctx: BrowserContext;
     let page: Page;
     let errors: string[] = [];
     const shots = join(process.cwd(), 'test-output', 'screenshots', 'tenants', kind);
@@ -35,7 +34,7 @@ for (const kind of backends()) {
       await store.createUsers(inst.tenantId, [{ email: ADMIN, passwordHash: pw, role: 'admin' }], 'test');
       await addOperator(store, OPS, pw, 'test');
       browser = await openBrowser({ width: 1366 });
-      ({ ctx, page, errors } = browser);
+      ({ page, errors } = browser);
     });
     after(async () => {
       await browser?.close();
@@ -76,7 +75,7 @@ for (const kind of backends()) {
     ] as const) {
       it(`${lang} at ${width} px: starts on the list; an opened tenant stays in the URL across a reload`, async () => {
         await page.setViewportSize({ width, height: 900 });
-        await ctx.clearCookies();
+        await signOut(page);
         await page.goto(`${http}/console/`);
         await page.evaluate((l) => {
           localStorage.setItem('sekisho.lang', l);

@@ -6,8 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { openBrowser, type OpenBrowser } from '../helpers/browser.ts';
+import type { Page } from 'playwright-core';
+import { openBrowser, signOut, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
 import { stepOf, totpAt } from '../../src/console/session/totp.ts';
@@ -16,7 +16,6 @@ for (const kind of backends()) {
   describe(`two-factor enrolment in chromium on ${kind}`, () => {
     let inst: TestInstance;
     let browser: OpenBrowser;
-    let ctx: BrowserContext;
     let page: Page;
     let http: string;
     let errors: string[] = [];
@@ -28,7 +27,7 @@ for (const kind of backends()) {
       // the refusals this test provokes (a wrong code: 400, a used backup code: 401) are logged by the
       // browser as failed loads; every other console error counts
       browser = await openBrowser({ width: 375, height: 800, provoked: /status of 40[01]/ });
-      ({ ctx, page, errors } = browser);
+      ({ page, errors } = browser);
     });
     after(async () => {
       await browser?.close();
@@ -38,7 +37,7 @@ for (const kind of backends()) {
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
     async function openLogin(lang: 'ja' | 'en') {
-      await ctx.clearCookies();
+      await signOut(page);
       await page.goto(`${http}/console/`);
       await page.evaluate((l) => localStorage.setItem('sekisho.lang', l), lang);
       await page.reload();

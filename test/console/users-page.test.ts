@@ -9,8 +9,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { logIn, openBrowser, type OpenBrowser } from '../helpers/browser.ts';
+import type { Page } from 'playwright-core';
+import { logIn, openBrowser, signOut, type OpenBrowser } from '../helpers/browser.ts';
 import { backends } from '../helpers/databases.ts';
 import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
 import { hashPassword } from '../../src/util/password.ts';
@@ -21,7 +21,6 @@ for (const kind of backends()) {
   describe(`users page actions in chromium at 375 px on ${kind}`, () => {
     let inst: TestInstance;
     let browser: OpenBrowser;
-    let ctx: BrowserContext;
     let page: Page;
     let http: string;
     let errors: string[] = [];
@@ -36,7 +35,7 @@ for (const kind of backends()) {
         'test',
       );
       browser = await openBrowser({ width: 375, height: 800 });
-      ({ ctx, page, errors } = browser);
+      ({ page, errors } = browser);
     });
     after(async () => {
       await browser?.close();
@@ -117,7 +116,7 @@ for (const kind of backends()) {
       assert.ok((await overflow()) <= 1);
       await page.screenshot({ path: join(shots, 'reset-link-issued.png'), fullPage: true }).catch(() => {});
 
-      await ctx.clearCookies();
+      await signOut(page);
       await page.goto(`${http}${path}`);
       await page.goto(`${http}${path}`); // a second GET (a mail scanner) spends nothing
       await page.getByLabel('新しいパスワード', { exact: true }).fill('reset via link 1');

@@ -96,12 +96,18 @@ export interface LoginOptions {
   ready?: string;
 }
 
-/** Signs out (drops cookies), opens the login page and signs in; resolves once a page shows. */
-export async function logIn(page: Page, o: LoginOptions): Promise<void> {
-  // off the console first: a page still loading would send its next request without the cookie
-  // (a 401 in the browser's console, which the tests count as an error)
+/**
+ * Drops the session cookie, off the console first: a console page still loading would send its
+ * next request without the cookie (a 401 in the browser's console, which the tests count as an error).
+ */
+export async function signOut(page: Page): Promise<void> {
   await page.goto('about:blank');
   await page.context().clearCookies();
+}
+
+/** Signs out (drops cookies), opens the login page and signs in; resolves once a page shows. */
+export async function logIn(page: Page, o: LoginOptions): Promise<void> {
+  await signOut(page);
   await page.goto(`${o.baseUrl}/console/`);
   if (o.lang) await chooseLanguage(page, o.lang);
   await page.fill('input[name=email]', o.user);
