@@ -42,8 +42,11 @@ export class ConnectionGate {
       return `Too many connections from your address (${open} open, limit ${this.limits.maxPerClient}); try again later`;
     }
     if (this.limits.ratePerMinute > 0) {
-      const starts = this.recent.get(key) ?? new RecentStarts();
-      this.recent.set(key, starts);
+      let starts = this.recent.get(key);
+      if (!starts) {
+        starts = new RecentStarts();
+        this.recent.set(key, starts);
+      }
       if (starts.countSince(now - MINUTE_MS) >= this.limits.ratePerMinute) {
         return `Too many connections from your address (limit ${this.limits.ratePerMinute} a minute); try again later`;
       }
