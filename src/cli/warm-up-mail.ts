@@ -1,9 +1,9 @@
 // The synthetic mail of the start's warm-up (warm-up.ts) and the client that sends it: Japanese
 // business mail in ISO-2022-JP and UTF-8 and an HTML newsletter with links, about the sizes real
-// mail has, so the parsing and policy code sees the shapes it will see. Sent with nodemailer's SMTP
-// connection, the code the delivery client runs too.
-import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+// mail has, so the parsing and policy code sees the shapes it will see. Sent by the raw-socket client
+// of warm-up-smtp.ts (the gateway's own delivery client, nodemailer, is warmed by its deliveries).
 import { encodeIso2022Jp } from '../mime/rewrite/charset-codec.ts';
+import { WarmUpSession } from './warm-up-smtp.ts';
 
 /** The private gateway's tenant domain (.invalid: a name that can never be real, RFC 2606). */
 export const WARM_UP_DOMAIN = 'warm-up.invalid';
@@ -80,20 +80,13 @@ const KINDS = [iso2022jp, utf8, newsletter];
  * port (as a trusted client), inbound mail to its MX port.
  */
 export async function sendWarmUpMail(port: number, direction: WarmUpDirection, first: number, count: number): Promise<void> {
-  const connection = new SMTPConnection({ host: '127.0.0.1', port, ignoreTLS: true, name: 'warm-up.invalid', socketTimeout: 10_000 });
-  await new Promise<void>((resolve, reject) => {
-    connection.once('error', reject);
-    connection.connect(() => resolve());
-  });
+  const session = await WarmUpSession.open(port, 10_000);
   try {
     for (let n = first; n < first + count; n++) {
       const a = addressesOf(n, direction);
-      const raw = KINDS[n % KINDS.length]!(n, a);
-      await new Promise<void>((resolve, reject) =>
-        connection.send({ from: a.from, to: [a.to] }, raw, (err) => (err ? reject(err) : resolve())),
-      );
+      await session.send(a.from, a.to, KINDS[n % KINDS.length]!(n, a));
     }
   } finally {
-    connection.quit();
+    session.quit();
   }
 }

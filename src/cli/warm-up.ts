@@ -10,13 +10,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { SMTPServer } from 'smtp-server';
 import type { Config } from '../config/schema.ts';
 import { startSekisho } from '../main.ts';
 import { generatedPairFiles, loadOrCreateTls, tlsFilesOf } from '../smtp/tls.ts';
 import { createLogger } from '../util/logger.ts';
+import { startDiscardingSink, type DiscardingSink } from './warm-up-smtp.ts';
 import { sendWarmUpMail, WARM_UP_DOMAIN, WARM_UP_SENDER_DOMAIN, type WarmUpDirection } from './warm-up-mail.ts';
 import { startWarmUpDns, warmUpDnsRecords, type WarmUpDns } from './warm-up-dns.ts';
 import type { PendingStop } from './start-shared.ts';
@@ -130,34 +129,4 @@ export async function warmUp(config: Config, logger: Logger, stop: PendingStop):
     await dns?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   }
-}
-
-interface DiscardingSink {
-  port: number;
-  received(): number;
-  close(): Promise<void>;
-}
-
-/** An SMTP server on a loopback port that accepts every message and keeps nothing but the count. */
-async function startDiscardingSink(): Promise<DiscardingSink> {
-  let count = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      stream.on('data', () => {});
-      stream.on('end', () => {
-        count++;
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address() as AddressInfo).port;
-  return {
-    port,
-    received: () => count,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
 }
