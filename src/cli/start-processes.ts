@@ -44,7 +44,14 @@ export function processCount(setting: Config['processes']): number {
 }
 
 export async function startPrimary(config: Config, logger: Logger, processes: number): Promise<void> {
+  // A stop while the schema migrates (which may wait for another node's migrations) lets them
+  // finish, then exits 0 before any process starts: a signal must not end a migration half-way.
+  const pending = notePendingStop((why) =>
+    logger.info({ signal: why }, 'stop noted: the database preparation (schema migrations) finishes first'),
+  );
   const { demo, storeKind } = await prepareOnce(config);
+  if (pending.by) stopBeforeListening(logger, pending.by, 'the database preparation');
+  pending.done();
   // Each process accepts from the shared sockets itself; the kernel wakes whichever is free. The
   // default (the primary accepts and passes each connection on) costs the primary CPU per
   // connection, which is what one-connection-per-message clients are made of. Node's own

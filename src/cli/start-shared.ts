@@ -26,10 +26,12 @@ export interface PendingStop {
   done(): void;
 }
 
-export function notePendingStop(): PendingStop {
+export function notePendingStop(noted?: (why: string) => void): PendingStop {
   const state = { by: null as string | null, done };
   const on = (why: string) => () => {
-    state.by ??= why;
+    if (state.by !== null) return;
+    state.by = why;
+    noted?.(why);
   };
   const handlers = { SIGTERM: on('SIGTERM'), SIGINT: on('SIGINT'), disconnect: on('primary exited') };
   process.on('SIGTERM', handlers.SIGTERM);
@@ -79,9 +81,9 @@ export function drainOnSignals(
   if (pending.by) shutdown(pending.by);
 }
 
-/** A stop that came during the warm-up: nothing listens yet, so there is nothing to drain; exit 0 as a drained stop does. */
-export function stopBeforeListening(logger: Logger, why: string): never {
-  logger.info({ signal: why }, 'stopped during the warm-up, before the ports opened');
+/** A stop that came before anything listened (during `what`): there is nothing to drain; exit 0 as a drained stop does. */
+export function stopBeforeListening(logger: Logger, why: string, what = 'the warm-up'): never {
+  logger.info({ signal: why }, `stopped during ${what}, before the ports opened`);
   process.exit(0);
 }
 

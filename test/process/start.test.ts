@@ -4,12 +4,14 @@
 // `tenant delete demo --purge` removes it for good; SIGTERM drains and exits 0. kill -9 with mail in the queue loses
 // nothing: after a restart every acknowledged message is delivered, each exactly once. A port
 // already in use stops start-up with one line. The warm-up before the ports open keeps nothing,
-// also when a SIGTERM ends it; a SIGTERM just after it, while the ports open, still drains and exits 0.
+// also when a SIGTERM ends it; a SIGTERM just after it, while the ports open, still drains and exits 0,
+// and one while the primary waits to migrate lets the migrations finish and exits 0.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import pg from 'pg';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -168,6 +170,41 @@ for (const kind of backends()) {
         assert.deepEqual(await exited, { code: 0, signal: null }, out);
         assert.ok(signalled, `the warm-up ended:\n${out}`);
         assert.match(out, /"msg":"stopped"/);
+      });
+
+    // PostgreSQL's migration lock is an advisory lock another connection can hold, so the primary
+    // can be caught waiting in its migrations (SQLite's is the file's write lock, taken in a call
+    // that holds the event loop: no signal is handled before it returns either way).
+    if (kind === 'postgres')
+      it('SIGTERM while the primary waits for the migration lock: its preparation finishes, no process starts, exit 0 (processes: 2)', async () => {
+        const holder = new pg.Client({ connectionString: db.url });
+        await holder.connect();
+        await holder.query('SELECT pg_advisory_lock(734201)'); // src/store/postgres/open-postgres.ts MIGRATION_LOCK_KEY
+        try {
+          const child = spawn(process.execPath, [...CLI, 'start'], {
+            env: { ...process.env, ...env, SEKISHO_PROCESSES: '2', SEKISHO_LOG_LEVEL: 'info', SEKISHO_DEMO_TENANT: 'false' },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let out = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.stderr.on('data', (d) => (out += d));
+          const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+            child.on('exit', (code, signal) => resolve({ code, signal })),
+          );
+          const waiting = async () =>
+            (await holder.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).rows[0].n > 0;
+          for (let i = 0; i < 600 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 50));
+          assert.ok(await waiting(), `the primary waits for the migration lock:\n${out}`);
+          child.kill('SIGTERM');
+          for (let i = 0; i < 600 && !/stop noted/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+          await holder.query('SELECT pg_advisory_unlock(734201)');
+          // until 5 Dec the signal ended the primary at once, in the middle of its migrations
+          assert.deepEqual(await exited, { code: 0, signal: null }, out);
+          assert.match(out, /stopped during the database preparation, before the ports opened/);
+          assert.doesNotMatch(out, /Sekisho is running|warm-up/);
+        } finally {
+          await holder.end();
+        }
       });
 
     it('kill -9 with queued mail loses nothing and duplicates nothing', async () => {
