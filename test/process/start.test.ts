@@ -176,7 +176,7 @@ for (const kind of backends()) {
     // can be caught waiting in its migrations (SQLite's is the file's write lock, taken in a call
     // that holds the event loop: no signal is handled before it returns either way).
     if (kind === 'postgres')
-      it('SIGTERM while the primary waits for the migration lock: its preparation finishes, no process starts, exit 0 (processes: 2)', async () => {
+      it('SIGTERM as the primary waits for the migration lock: it prepares, starts no process, exits 0 (processes: 2)', async () => {
         const holder = new pg.Client({ connectionString: db.url });
         await holder.connect();
         await holder.query('SELECT pg_advisory_lock(734201)'); // src/store/postgres/open-postgres.ts MIGRATION_LOCK_KEY
