@@ -1,6 +1,7 @@
 // What `sekisho start` does the same with one process or several: the lines that say where each
 // listener is (and the demo accounts, once), draining on SIGTERM/SIGINT — also for a stop that
-// came while the process was still warming up or opening its ports (PendingStop).
+// came while the process was still warming up or opening its ports, or while the primary prepared
+// the database (PendingStop).
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { closeAnalysisPool } from '../analysis/pool.ts';
@@ -15,11 +16,13 @@ export async function afterFailedStart(err: unknown): Promise<never> {
 }
 
 /**
- * A stop noted from the start of `sekisho start` until drainOnSignals takes over: SIGTERM, SIGINT
+ * A stop noted from the start of `sekisho start` until the drain handlers take over: SIGTERM, SIGINT
  * and, in a process the primary started, the primary's exit. Without it a signal that came while
- * the process warmed up or opened its ports would end it at once (by the signal, not exit 0); with
- * it the warm-up ends early (warm-up.ts), and a stop during the opening drains as soon as the ports
- * are open. `done` puts the default handling back (drainOnSignals calls it once its own are in).
+ * the process warmed up or opened its ports, or while the primary migrated the schema, would end it
+ * at once (by the signal, not exit 0); with it the warm-up ends early (warm-up.ts), a stop during
+ * the opening drains as soon as the ports are open, and the primary exits 0 once its migrations are
+ * done. `noted` hears of the first stop; `done` puts the default handling back (drainOnSignals and
+ * the primary call it once their own handlers are in).
  */
 export interface PendingStop {
   readonly by: string | null;

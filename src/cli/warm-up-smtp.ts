@@ -1,9 +1,8 @@
-// The two SMTP ends of the start's warm-up (warm-up.ts), on raw loopback sockets: a pipelining
-// sender and a sink that counts and discards. Neither is Sekisho's code, so each costs far less CPU
-// than the smtp-server and nodemailer code it stands in for, and the warm-up's time goes to the
-// gateway it warms; neither runs smtp-server or nodemailer with shapes real traffic never has.
-// Both trust their one peer (the private gateway on loopback): a reply or command they do not
-// expect ends the session with an error, never a wait.
+// The two SMTP ends of the start's warm-up (warm-up.ts) on raw loopback sockets: a pipelining
+// sender and a sink that counts and discards. They cost far less CPU than smtp-server and nodemailer
+// would, so the warm-up's time goes to the gateway it warms, whose libraries see only its own use.
+// The sender fails on a reply it does not expect (never a wait); the sink answers 250 to every
+// command but EHLO, DATA and QUIT: its one peer is the private gateway's delivery client.
 import net, { type AddressInfo } from 'node:net';
 
 /** One SMTP client session: replies are read in order, a pipelined group at a time. */
