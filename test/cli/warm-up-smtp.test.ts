@@ -1,39 +1,16 @@
 // The warm-up's raw-socket SMTP ends (src/cli/warm-up-smtp.ts): the sender's messages arrive byte
-// for byte at a real SMTP server (smtp-server, as the gateway runs it), pipelined; the sink counts
-// what nodemailer (the gateway's delivery client) hands it; a refusal ends a send with an error.
+// for byte, pipelined, at a real SMTP server (the tests' recording sink: smtp-server, as the gateway
+// runs it); the sink counts what nodemailer (the gateway's delivery client) hands it; a refusal
+// ends a send with an error.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
-import { SMTPServer } from 'smtp-server';
 import { startDiscardingSink, WarmUpSession } from '../../src/cli/warm-up-smtp.ts';
-
-async function recordingServer(refuse?: string): Promise<{ port: number; bodies: Buffer[]; close: () => Promise<void> }> {
-  const bodies: Buffer[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      callback(address.address === refuse ? Object.assign(new Error('no such user'), { responseCode: 550 }) : undefined);
-    },
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        bodies.push(Buffer.concat(chunks));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address() as AddressInfo).port;
-  return { port, bodies, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
+import { startSink } from '../helpers/sink.ts';
 
 describe('warm-up SMTP ends', () => {
   it('the sender delivers each message byte for byte (dot-stuffed on the wire, ISO-2022-JP bytes kept)', async () => {
-    const server = await recordingServer();
+    const server = await startSink();
     try {
       const jis = Buffer.from('1b2442246a242c24482426246f1b2842', 'hex'); // ありがとう in ISO-2022-JP
       const messages = [
@@ -45,7 +22,7 @@ describe('warm-up SMTP ends', () => {
       for (const raw of messages) await session.send('a@warm-up.invalid', 'b@warm-up.invalid', raw);
       session.quit();
       assert.deepEqual(
-        server.bodies.map((b) => b.toString('latin1')),
+        server.messages.map((m) => m.raw.toString('latin1')),
         [messages[0], messages[1], Buffer.from('Subject: three\r\n\r\nno final line break\r\n')].map((b) => b!.toString('latin1')),
       );
     } finally {
@@ -54,14 +31,15 @@ describe('warm-up SMTP ends', () => {
   });
 
   it('a refused recipient ends the send with an error naming the reply, not a wait', async () => {
-    const server = await recordingServer('nobody@warm-up.invalid');
+    const server = await startSink();
+    server.rcptHook = (rcpt) => (rcpt === 'nobody@warm-up.invalid' ? { code: 550, text: 'no such user' } : null);
     try {
       const session = await WarmUpSession.open(server.port, 5_000);
       await assert.rejects(
         session.send('a@warm-up.invalid', 'nobody@warm-up.invalid', Buffer.from('Subject: x\r\n\r\nx\r\n')),
         /replied 550/,
       );
-      assert.equal(server.bodies.length, 0);
+      assert.equal(server.messages.length, 0);
     } finally {
       await server.close();
     }
