@@ -219,10 +219,12 @@ export class Acceptor implements MessageAcceptor {
     if (decision.outcome === 'refuse') throw decision.reply;
     const body = decision.body ?? received;
     const recipients = [...new Set(envelope.recipients.map((r) => r.toLowerCase()))];
-    // Due now and a local delivery slot free: commit it leased to us and deliver from memory,
-    // without the claim query and reading back what we hold (the common case for outbound mail).
+    // Due now and a local delivery slot free (or a place in the worker's line for the next one):
+    // commit it leased to us and deliver from memory, without the claim query and reading back
+    // what we hold (the common case for outbound mail).
     const now = Date.now();
-    const slot = decision.state === 'queued' && (decision.dueAt ?? Infinity) <= now ? (this.deps.localWorker?.reserve(id) ?? null) : null;
+    const slot =
+      decision.state === 'queued' && (decision.dueAt ?? Infinity) <= now ? (this.deps.localWorker?.reserve(id, body.length) ?? null) : null;
     let row: Message;
     try {
       row = await this.deps.store.insertMessage(

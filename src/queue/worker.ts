@@ -1,8 +1,8 @@
 // The queue worker: leases due messages (atomic claim, so many workers on many nodes never take
-// the same one), hands each to the handler for its state, and writes the outcome back only while
-// it still holds the lease. A node that dies leaves its leases to expire and be taken over.
-// Mail this node accepts for immediate delivery skips the claim: the acceptor reserves a slot,
-// commits the message already leased to this node and hands it over with its body in memory.
+// the same one), hands each to its state's handler, and writes the outcome back only while it
+// holds the lease; a dead node's leases expire and are taken over. Mail accepted here for delivery
+// now skips the claim: the acceptor reserves a slot (all busy: a place in a short line in memory),
+// commits the message leased to this node and hands it over with its body.
 import type { Logger } from 'pino';
 import type { Store, Message } from '../store/store.ts';
 import type { MessageState } from '../store/schema/message-state.ts';
@@ -31,12 +31,32 @@ export interface WorkerOptions {
   pollIntervalMs: number;
   leaseMs: number;
   handlers: StateHandlers;
+  /** the line of handed-over messages waiting in memory for a slot (default: LINE_DEFAULT) */
+  line?: LineLimits;
+}
+
+/** How long the line of handed-over messages may grow, beyond the slots: messages and body bytes. */
+export interface LineLimits {
+  perSlot: number;
+  bytes: number;
+}
+/** four messages per slot (80 with the default 20 slots), 64 MiB of bodies at most */
+export const LINE_DEFAULT: LineLimits = { perSlot: 4, bytes: 64 * 1024 * 1024 };
+
+interface Waiting {
+  message: Message;
+  preload: NonNullable<Lease['preload']>;
 }
 
 export class QueueWorker {
   private running = false;
   private active = 0;
-  private reserved = 0;
+  /** reservations not yet handed over or cancelled, with the body bytes each holds of the line (0: a slot's) */
+  private readonly reservations = new Map<string, number>();
+  /** handed-over messages waiting for a slot, oldest first */
+  private readonly line: Waiting[] = [];
+  /** body bytes of the line and of the places reserved in it */
+  private lineBytes = 0;
   private wakeUp: (() => void) | null = null;
   private woken = false;
   /** due work may be waiting unclaimed (new commits, or the last claim filled every slot) */
@@ -75,44 +95,93 @@ export class QueueWorker {
     this.wakeUp?.();
   }
 
-  /** Stops claiming and waits for in-flight work to finish. */
+  /**
+   * Stops claiming and waits for in-flight work to finish. Messages still in the line are given
+   * back (their leases end now), so the next start or another node delivers them at once.
+   */
   async stop(): Promise<void> {
     this.running = false;
     this.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    await this.giveBack(this.line.splice(0).map((w) => w.message.id));
     if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
   /**
-   * A delivery slot for message `id`, which the caller is about to commit leased to this node;
-   * null when every slot is taken (the message is then committed unleased and claimed later).
+   * A delivery slot for message `id` (`bytes` its body), which the caller is about to commit leased
+   * to this node. With every slot busy, a place in the line instead, while the line has room and no
+   * due work waits in the queue (which goes first: the line never overtakes older mail). Otherwise
+   * null: the message is committed unleased and claimed later.
    */
-  reserve(id: string): Reservation | null {
-    if (!this.running || this.active + this.reserved >= this.opts.concurrency) return null;
-    this.reserved++;
+  reserve(id: string, bytes: number): Reservation | null {
+    if (!this.running) return null;
+    const inLine = !this.slotFree();
+    if (inLine && !this.lineHasRoom(bytes)) return null;
+    this.reservations.set(id, inLine ? bytes : 0);
+    this.lineBytes += inLine ? bytes : 0;
     this.leased.add(id);
     return { node: this.opts.node, leaseUntil: Date.now() + this.opts.leaseMs };
   }
 
-  /** The reserved message is committed: deliver it now with what the acceptor holds. */
+  /** The reserved message is committed: deliver it now with what the acceptor holds, or when a slot frees. */
   handOff(message: Message, preload: NonNullable<Lease['preload']>): void {
-    this.reserved--;
-    this.leased.delete(message.id);
-    // Stopping: leave it leased; the lease runs out and the next start (or another node) takes it.
-    if (this.running) this.dispatch(message, preload);
+    this.unreserve(message.id);
+    if (!this.running) {
+      // stopping: stop() waits for this as for a delivery, so the store is still open
+      const back = this.giveBack([message.id]).finally(() => this.inFlight.delete(back));
+      this.inFlight.add(back);
+      return;
+    }
+    // It stays leased (the heartbeat renews it) and its body counted while it waits.
+    this.leased.add(message.id);
+    this.lineBytes += preload.body.length;
+    this.line.push({ message, preload });
+    this.drainLine();
+  }
+
+  /** Free slots go to the line first: it formed only while no due work was waiting, so it holds the oldest mail. */
+  private drainLine(): void {
+    while (this.running && this.active < this.opts.concurrency && this.line.length > 0) {
+      const next = this.line.shift()!;
+      this.lineBytes -= next.preload.body.length;
+      this.dispatch(next.message, next.preload);
+    }
   }
 
   /** The reserved message was not committed after all. */
   cancel(id: string): void {
-    this.reserved--;
-    this.leased.delete(id);
+    this.unreserve(id);
     this.wake();
+  }
+
+  private slotFree(): boolean {
+    return this.active + this.reservations.size + this.line.length < this.opts.concurrency;
+  }
+
+  private lineHasRoom(bytes: number): boolean {
+    const limits = this.opts.line ?? LINE_DEFAULT;
+    const held = this.active + this.reservations.size + this.line.length;
+    return !this.backlog && held < this.opts.concurrency * (1 + limits.perSlot) && this.lineBytes + bytes <= limits.bytes;
+  }
+
+  private unreserve(id: string): void {
+    this.lineBytes -= this.reservations.get(id) ?? 0;
+    this.reservations.delete(id);
+    this.leased.delete(id);
+  }
+
+  /** Ends this node's leases on `ids` now: they are committed and due, for whoever claims first. */
+  private async giveBack(ids: string[]): Promise<void> {
+    for (const id of ids) this.leased.delete(id);
+    await this.opts.store
+      .renewLeases(this.opts.node, ids, 0)
+      .catch((err) => this.opts.logger.error({ err, ids }, 'could not give back the leases of undelivered messages; they run out'));
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      const free = this.opts.concurrency - this.active - this.reserved;
+      const free = this.opts.concurrency - this.active - this.reservations.size - this.line.length;
       let claimed: Message[] = [];
       if (free <= 0) {
         // Every slot busy: wait for one to finish (its finally() wakes us). Without resetting
@@ -162,9 +231,10 @@ export class QueueWorker {
         this.active--;
         this.leased.delete(message.id);
         this.inFlight.delete(work);
-        // A freed slot matters only if due work is waiting; otherwise the next poll is enough
-        // (handed-over messages never need a claim).
-        if (this.backlog) this.nudge();
+        // The freed slot goes to the line; otherwise it matters only if due work is waiting, else
+        // the next poll is enough (handed-over messages never need a claim).
+        if (this.line.length > 0) this.drainLine();
+        else if (this.backlog) this.nudge();
       });
     this.inFlight.add(work);
   }
