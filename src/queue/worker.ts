@@ -65,6 +65,8 @@ export class QueueWorker {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly leased = new Set<string>();
   private heartbeat: NodeJS.Timeout | null = null;
+  /** the heartbeat's last renewal, which a stop awaits before it gives leases back */
+  private renewal: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: WorkerOptions) {}
 
@@ -75,7 +77,7 @@ export class QueueWorker {
     // Renew leases well before they expire, so only a dead node's work is ever taken over.
     this.heartbeat = setInterval(
       () => {
-        this.opts.store
+        this.renewal = this.opts.store
           .renewLeases(this.opts.node, [...this.leased], Date.now() + this.opts.leaseMs)
           .catch((err) => this.opts.logger.error({ err }, 'lease renewal failed'));
       },
@@ -104,8 +106,10 @@ export class QueueWorker {
     this.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
-    await this.giveBack(this.line.splice(0).map((w) => w.message.id));
+    // no renewal may land after the give-back and lease the line's messages again
     if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.renewal;
+    await this.giveBack(this.line.splice(0).map((w) => w.message.id));
   }
 
   /**
