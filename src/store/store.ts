@@ -4,7 +4,7 @@
 import type { MessagePlan } from '../plan/plan.ts';
 import type { AuditEventType } from '../audit/event-groups.ts';
 import { FINAL_MESSAGE_STATES, type MessageState } from './schema/message-state.ts';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { runMigrations, type Dialect, type MessageRow } from './schema/dialect.ts';
 import { decodeMessage, type Message, type StoredFacts } from './message.ts';
 import { SYSTEM_SUBMITTER } from './message-search.ts';
@@ -608,7 +608,11 @@ export class Store {
       const updated = await transitionQuery(Object.keys(set)).execute(trx, this.kind, m.id, node, ...Object.values(set));
       if (Number(updated.numAffectedRows) !== 1) return false;
       for (const r of recipientResults) await Q.recipientResult.execute(trx, this.kind, r.state, r.response, now, m.id, r.address);
-      for (const e of [change.event ?? []].flat()) await insertEvent(trx, this.kind, { ...e, tenantId: m.tenant_id, messageId: m.id });
+      await insertEvents(
+        trx,
+        this.kind,
+        [change.event ?? []].flat().map((e) => ({ ...e, tenantId: m.tenant_id, messageId: m.id })),
+      );
       return true;
     });
   }
@@ -702,7 +706,11 @@ async function insertMessageRows(trx: Kysely<DB>, kind: string, m: NewMessage): 
   await Q.insertMessage.execute(trx, kind, ...MESSAGE_COLUMNS.map((c) => row[c]));
   await Q.insertBody.execute(trx, kind, m.id, m.body);
   for (const address of m.recipients) await Q.insertRecipient.execute(trx, kind, m.id, address, now);
-  for (const e of m.events) await insertEvent(trx, kind, { ...e, tenantId: m.tenantId, messageId: m.id });
+  await insertEvents(
+    trx,
+    kind,
+    m.events.map((e) => ({ ...e, tenantId: m.tenantId, messageId: m.id })),
+  );
   if (m.alsoWrite) await m.alsoWrite(trx);
   // the Message decodeMessage would read back, from what was written (no JSON parsed again)
   return { ...row, recipients: m.recipients, facts, plan: m.plan ?? {} };
@@ -752,11 +760,6 @@ const Q = {
   insertRecipient: new Prepared(3, (db, id: string, address: string, now: number) =>
     db.insertInto('recipients').values({ message_id: id, address, state: 'pending', attempts: 0, last_response: null, updated_at: now }),
   ),
-  insertEvent: new Prepared(
-    6,
-    (db, tenantId: string | null, messageId: string | null, at: number, actor: string, type: string, data: string) =>
-      db.insertInto('events').values({ tenant_id: tenantId, message_id: messageId, at, actor, type, data }),
-  ),
   recipientResult: new Prepared(5, (db, state: string, response: string, now: number, id: string, address: string) =>
     db
       .updateTable('recipients')
@@ -790,9 +793,41 @@ function transitionQuery(columns: string[]): Prepared<unknown[], unknown> {
  * webhooks report (src/store/webhook-events.ts) enqueues their deliveries in the same transaction.
  */
 export async function insertEvent(db: Kysely<DB>, kind: string, e: EventInput): Promise<void> {
-  const r = eventRow(e);
-  await Q.insertEvent.execute(db, kind, r.tenant_id, r.message_id, r.at, r.actor, r.type, r.data);
-  await enqueueForAudit(db, kind, { ...e, at: r.at });
+  await insertEvents(db, kind, [e]);
+}
+
+/** Audit events that are written together (a message's, at its acceptance): one INSERT for up to EVENTS_PER_INSERT of them, in order. */
+async function insertEvents(db: Kysely<DB>, kind: string, events: EventInput[]): Promise<void> {
+  const rows = events.map(eventRow);
+  for (let i = 0; i < rows.length; i += EVENTS_PER_INSERT) {
+    const some = rows.slice(i, i + EVENTS_PER_INSERT);
+    await insertEventRows(some.length).execute(
+      db,
+      kind,
+      ...some.flatMap((r) => [r.tenant_id, r.message_id, r.at, r.actor, r.type, r.data]),
+    );
+  }
+  for (const [i, e] of events.entries()) await enqueueForAudit(db, kind, { ...e, at: rows[i]!.at });
+}
+
+const EVENTS_PER_INSERT = 4;
+const EVENT_COLUMNS = 6;
+/** the INSERT of n events (n ≤ EVENTS_PER_INSERT), compiled once each (see prepared.ts) */
+const eventInserts = new Map<number, Prepared<unknown[], unknown>>();
+function insertEventRows(n: number): Prepared<unknown[], unknown> {
+  let statement = eventInserts.get(n);
+  if (!statement) {
+    statement = new Prepared(n * EVENT_COLUMNS, (db, ...v: unknown[]) =>
+      db.insertInto('events').values(
+        Array.from({ length: n }, (_, i) => {
+          const [tenant_id, message_id, at, actor, type, data] = v.slice(i * EVENT_COLUMNS, (i + 1) * EVENT_COLUMNS);
+          return { tenant_id, message_id, at, actor, type, data } as Insertable<EventTable>;
+        }),
+      ),
+    );
+    eventInserts.set(n, statement);
+  }
+  return statement;
 }
 
 function eventRow(e: EventInput) {

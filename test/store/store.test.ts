@@ -127,6 +127,17 @@ for (const kind of backends()) {
       assert.ok(!claimed.some((r) => r.id === m.id));
     });
 
+    it("a message's events are written in their order, however many (several to an INSERT)", async () => {
+      const types = ['accepted', 'policy.applied', 'inbound.verdict', 'held', 'released', 'delivered'] as const;
+      const m = newMessage(tenantId, { dueAt: null, events: types.map((type, i) => ({ actor: `actor-${i}`, type, data: { i } })) });
+      await store.insertMessage(m);
+      const events = await store.events(m.id);
+      assert.deepEqual(
+        events.map((e) => [e.type, e.actor, JSON.parse(e.data).i, e.tenant_id]),
+        types.map((type, i) => [type, `actor-${i}`, i, tenantId]),
+      );
+    });
+
     it('audit events cannot be edited', async () => {
       const m = newMessage(tenantId, { dueAt: null });
       await store.insertMessage(m);
