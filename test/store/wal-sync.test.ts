@@ -93,6 +93,9 @@ describe('SQLite group commit while another process writes', () => {
         await (async () => (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(dialect.db)).rows[0]!.synchronous)(),
         2,
       );
+      // the attempts that found the lock taken did not leave the connection without its busy timeout
+      const timeout = (await sql<{ timeout: number }>`PRAGMA busy_timeout`.execute(dialect.db)).rows[0]!.timeout;
+      assert.equal(timeout, 10_000, 'other statements still wait for the write lock');
     } finally {
       await dialect.close();
       rmSync(dir, { recursive: true, force: true });

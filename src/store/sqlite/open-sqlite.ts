@@ -32,7 +32,9 @@ export function openSqlite(file: string): Dialect {
    * connection), so every other transaction still flushes before it returns.
    */
   async function writeUnsynced(conn: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<void>): Promise<boolean> {
-    handle.pragma('synchronous = NORMAL');
+    // exec(), not pragma(): the four settings cost ~15 µs per commit through pragma(), which
+    // returns rows, and ~3 µs this way (a prepared PRAGMA cannot serve: SQLite applies it when
+    // the statement is compiled, not when it runs)
     try {
       if (!beginWithoutWaiting()) return false;
       try {
@@ -44,20 +46,20 @@ export function openSqlite(file: string): Dialect {
       }
       return true;
     } finally {
-      handle.pragma('synchronous = FULL');
+      handle.exec('PRAGMA synchronous = FULL');
     }
   }
 
+  /** BEGIN IMMEDIATE with `synchronous` at NORMAL, or false if another connection holds the write lock. */
   function beginWithoutWaiting(): boolean {
-    handle.pragma('busy_timeout = 0');
     try {
-      handle.exec('BEGIN IMMEDIATE');
+      handle.exec('PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 0; BEGIN IMMEDIATE');
       return true;
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
       throw err;
     } finally {
-      handle.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      handle.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
   }
   return {
