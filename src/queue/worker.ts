@@ -105,11 +105,17 @@ export class QueueWorker {
     this.running = false;
     this.wake();
     await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+    await this.settle();
     // no renewal may land after the give-back and lease the line's messages again
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.renewal;
     await this.giveBack(this.line.splice(0).map((w) => w.message.id));
+    await this.settle(); // mail handed over meanwhile is given back too
+  }
+
+  /** Waits for in-flight deliveries and give-backs, those that begin meanwhile included. */
+  private async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /**
@@ -132,8 +138,9 @@ export class QueueWorker {
   handOff(message: Message, preload: NonNullable<Lease['preload']>): void {
     this.unreserve(message.id);
     if (!this.running) {
-      // stopping: stop() waits for this as for a delivery, so the store is still open
-      const back = this.giveBack([message.id]).finally(() => this.inFlight.delete(back));
+      // stopping: stop() waits for this as for a delivery, so the store is still open; and this
+      // waits for a renewal under way, whose list may still hold the message
+      const back = this.renewal.then(() => this.giveBack([message.id])).finally(() => this.inFlight.delete(back));
       this.inFlight.add(back);
       return;
     }

@@ -2,7 +2,8 @@
 // already leased to this node is delivered once, from the body in memory, never claimed a second
 // time by the worker's own poll; with every slot busy it waits in the worker's line (bounded in
 // messages and bytes, never while due work waits in the queue) and is delivered from memory when a
-// slot frees; a stop gives the line's messages back to the queue; a cancelled reservation frees its slot.
+// slot frees; a stop gives the line's messages back to the queue, and those handed over while it
+// stops; a cancelled reservation frees its slot.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
@@ -172,6 +173,33 @@ for (const kind of backends()) {
       b.wake(); // as the acceptor does after committing a message unleased: due mail waits in the queue
       assert.equal(b.reserve(newId(), 10), null, 'the queue goes first');
       await b.stop();
+    });
+
+    it('mail handed over while the worker stops is given back, not delivered, and the stop waits for that', async () => {
+      let release = () => {};
+      const busy = new Promise<void>((r) => (release = r));
+      const delivered: string[] = [];
+      const w = worker(1, async (m, lease) => {
+        delivered.push(m.id);
+        await busy;
+        await store.transition(m, lease.node, { state: 'delivered', dueAt: null });
+      });
+      w.start();
+      await pause(60);
+      const first = await accept(w);
+      const late = newMessage(tenantId);
+      const place = w.reserve(late.id, late.body.length);
+      assert.ok(first && place);
+      const row = await store.insertMessage({ ...late, lease: { node: place.node, until: place.leaseUntil } });
+      const stopped = w.stop();
+      w.handOff(row, { body: late.body, recipients: late.recipients }); // its commit ended after the stop began
+      release();
+      await stopped;
+      assert.deepEqual(delivered, [first.id]);
+      const left = await store.db.selectFrom('messages').select(['state', 'locked_until']).where('id', '=', late.id).executeTakeFirst();
+      assert.equal(left?.state, 'queued');
+      assert.ok(Number(left?.locked_until ?? 0) < Date.now(), 'no lease left to run out');
+      await store.db.updateTable('messages').set({ state: 'delivered', due_at: null }).where('id', '=', late.id).execute(); // not for the next test's worker
     });
 
     it('a stop gives the line back: the messages are claimable at once and delivered by the next worker', async () => {
