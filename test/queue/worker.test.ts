@@ -199,7 +199,8 @@ for (const kind of backends()) {
       const left = await store.db.selectFrom('messages').select(['state', 'locked_until']).where('id', '=', late.id).executeTakeFirst();
       assert.equal(left?.state, 'queued');
       assert.ok(Number(left?.locked_until ?? 0) < Date.now(), 'no lease left to run out');
-      await store.db.updateTable('messages').set({ state: 'delivered', due_at: null }).where('id', '=', late.id).execute(); // not for the next test's worker
+      // out of the way of the next test's worker
+      await store.db.updateTable('messages').set({ state: 'delivered', due_at: null }).where('id', '=', late.id).execute();
     });
 
     it('a stop gives the line back: the messages are claimable at once and delivered by the next worker', async () => {
