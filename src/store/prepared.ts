@@ -44,3 +44,16 @@ export class Prepared<Args extends unknown[], Row> {
     return used.size === this.arity && !query.sql.includes('\u0000') ? { sql: query.sql, slots } : null;
   }
 }
+
+/** Queries whose shape varies with a key (the columns set, the rows inserted): one Prepared per key, made on first use. */
+export function preparedPerShape<K>(make: (key: K) => Prepared<unknown[], unknown>): (key: K) => Prepared<unknown[], unknown> {
+  const forms = new Map<K, Prepared<unknown[], unknown>>();
+  return (key) => {
+    let form = forms.get(key);
+    if (!form) {
+      form = make(key);
+      forms.set(key, form);
+    }
+    return form;
+  };
+}

@@ -12,7 +12,7 @@ import type { DB, DomainTable, EventTable, RecipientTable, TenantTable, UserTabl
 import { migrationsFor } from './migrations/all.ts';
 import { CommitBatcher } from './commit-batcher.ts';
 import { DirectoryCache } from './directory-cache.ts';
-import { Prepared } from './prepared.ts';
+import { Prepared, preparedPerShape } from './prepared.ts';
 import { purgeAuditEvents, type AuditPurge, type AuditPurgeRequest } from './audit-retention.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { newId } from '../util/id.ts';
@@ -770,22 +770,19 @@ const Q = {
 };
 
 /** The lease-checked message update of transition(), one compiled form per set of columns. */
-const transitions = new Map<string, Prepared<unknown[], unknown>>();
+const transitionForms = preparedPerShape((key: string) => {
+  const columns = key.split(',');
+  return new Prepared(2 + columns.length, (db, id, node, ...values) =>
+    db
+      .updateTable('messages')
+      // biome-ignore lint/suspicious/noExplicitAny: placeholders, one per column: Prepared binds the typed values per call
+      .set(Object.fromEntries(columns.map((c, i) => [c, values[i]])) as any)
+      .where('id', '=', id as string)
+      .where('locked_by', '=', node as string),
+  );
+});
 function transitionQuery(columns: string[]): Prepared<unknown[], unknown> {
-  const key = columns.join(',');
-  let q = transitions.get(key);
-  if (!q) {
-    q = new Prepared(2 + columns.length, (db, id, node, ...values) =>
-      db
-        .updateTable('messages')
-        // biome-ignore lint/suspicious/noExplicitAny: placeholders, one per column: Prepared binds the typed values per call
-        .set(Object.fromEntries(columns.map((c, i) => [c, values[i]])) as any)
-        .where('id', '=', id as string)
-        .where('locked_by', '=', node as string),
-    );
-    transitions.set(key, q);
-  }
-  return q;
+  return transitionForms(columns.join(','));
 }
 
 /**
@@ -813,22 +810,17 @@ async function insertEvents(db: Kysely<DB>, kind: string, events: EventInput[]):
 const EVENTS_PER_INSERT = 4;
 const EVENT_COLUMNS = 6;
 /** the INSERT of n events (n ≤ EVENTS_PER_INSERT), compiled once each (see prepared.ts) */
-const eventInserts = new Map<number, Prepared<unknown[], unknown>>();
-function insertEventRows(n: number): Prepared<unknown[], unknown> {
-  let statement = eventInserts.get(n);
-  if (!statement) {
-    statement = new Prepared(n * EVENT_COLUMNS, (db, ...v: unknown[]) =>
+const insertEventRows = preparedPerShape(
+  (n: number) =>
+    new Prepared(n * EVENT_COLUMNS, (db, ...v: unknown[]) =>
       db.insertInto('events').values(
         Array.from({ length: n }, (_, i) => {
           const [tenant_id, message_id, at, actor, type, data] = v.slice(i * EVENT_COLUMNS, (i + 1) * EVENT_COLUMNS);
           return { tenant_id, message_id, at, actor, type, data } as Insertable<EventTable>;
         }),
       ),
-    );
-    eventInserts.set(n, statement);
-  }
-  return statement;
-}
+    ),
+);
 
 function eventRow(e: EventInput) {
   return {
