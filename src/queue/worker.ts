@@ -166,14 +166,18 @@ export class QueueWorker {
     this.wake();
   }
 
+  /** messages this worker holds: delivering, reserved, or waiting in the line */
+  private held(): number {
+    return this.active + this.reservations.size + this.line.length;
+  }
+
   private slotFree(): boolean {
-    return this.active + this.reservations.size + this.line.length < this.opts.concurrency;
+    return this.held() < this.opts.concurrency;
   }
 
   private lineHasRoom(bytes: number): boolean {
     const limits = this.opts.line ?? LINE_DEFAULT;
-    const held = this.active + this.reservations.size + this.line.length;
-    return !this.backlog && held < this.opts.concurrency * (1 + limits.perSlot) && this.lineBytes + bytes <= limits.bytes;
+    return !this.backlog && this.held() < this.opts.concurrency * (1 + limits.perSlot) && this.lineBytes + bytes <= limits.bytes;
   }
 
   private unreserve(id: string): void {
@@ -192,7 +196,7 @@ export class QueueWorker {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const free = this.opts.concurrency - this.active - this.reservations.size - this.line.length;
+      const free = this.opts.concurrency - this.held();
       let claimed: Message[] = [];
       if (free <= 0) {
         // Every slot busy: wait for one to finish (its finally() wakes us). Without resetting
