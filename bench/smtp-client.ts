@@ -1,5 +1,8 @@
-// A minimal pipelining-free SMTP client on raw sockets for the benches: one command, one reply.
+// A minimal SMTP client on raw sockets for the benches: one command, one reply; with
+// BENCH_PIPELINING=yes it sends MAIL, RCPT and DATA in one write, as MTAs do (RFC 2920).
 import net from 'node:net';
+
+const PIPELINING = process.env.BENCH_PIPELINING === 'yes';
 
 export class Session {
   private buf = '';
@@ -47,19 +50,28 @@ export class Session {
   }
   /** `data`: the message, dot-stuffed, ending with "." CRLF; resolves with the final reply */
   async send(data: string, from = 'admin@demo.example', to = 'rcpt@example.net'): Promise<string> {
-    await this.cmd(`MAIL FROM:<${from}>`);
-    await this.cmd(`RCPT TO:<${to}>`);
-    await this.cmd('DATA');
+    await this.envelope(from, to);
     return this.cmd(data.slice(0, -2)); // the data already ends with "." CRLF
   }
   /** the same with the message as bytes (8-bit mail), dot-stuffed and ending with "." CRLF; a
    * reply that is not positive is returned, not thrown (an inbound gateway may refuse mail) */
   async sendBytes(data: Buffer, from: string, to: string): Promise<string> {
-    await this.cmd(`MAIL FROM:<${from}>`);
-    await this.cmd(`RCPT TO:<${to}>`);
-    await this.cmd('DATA');
+    await this.envelope(from, to);
     this.socket.write(data);
     return this.reply();
+  }
+  /** MAIL, RCPT and DATA, one at a time or pipelined; throws unless each was accepted */
+  private async envelope(from: string, to: string): Promise<void> {
+    const commands = [`MAIL FROM:<${from}>`, `RCPT TO:<${to}>`, 'DATA'];
+    if (!PIPELINING) {
+      for (const c of commands) await this.cmd(c);
+      return;
+    }
+    this.socket.write(commands.map((c) => `${c}\r\n`).join(''));
+    const replies: string[] = [];
+    for (const _ of commands) replies.push(await this.reply()); // all three, so the session stays in step
+    const refused = replies.findIndex((r) => !/(?:^|\r\n)[23]\d\d [^\r\n]*\r\n$/.test(r));
+    if (refused >= 0) throw new Error(`${commands[refused]!.slice(0, 40)} → ${replies[refused]}`);
   }
   async close(): Promise<void> {
     this.socket.write('QUIT\r\n');

@@ -1,4 +1,4 @@
-// Four behaviours of smtp-server 3.21 that a mail gateway needs different, patched once per process:
+// Five behaviours of smtp-server 3.21 that a mail gateway needs different, patched once per process:
 // 1. It waits a fixed 100 ms before every greeting to catch early talkers (spam bots that send
 //    before the banner). Useful on the MX port, only latency on submission where clients
 //    authenticate: `greetingDelayMs` makes it a per-server option (init() with the constant replaced),
@@ -10,12 +10,15 @@
 // 4. Its PROXY protocol support reads v1 only and trusts exact addresses: `proxyFrom` (a BlockList
 //    of trustedProxies) replaces it with v1 and v2 from those networks (src/patches/proxy-protocol.ts); a
 //    PROXY command from anyone else closes the connection.
+// 5. It writes every reply at once: the replies to pipelined commands now leave together
+//    (src/patches/smtp-reply-batch.ts).
 import type { BlockList, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { inNetworks } from '../util/cidr.ts';
 import { newSessionId } from '../util/id.ts';
 import { parseProxyHeader } from './proxy-protocol.ts';
+import { batchPipelinedReplies } from './smtp-reply-batch.ts';
 
 /** The per-client connection limits the listener passes in (ConnectionGate, src/smtp/connection-gate.ts). */
 interface ConnectionGate {
@@ -115,6 +118,7 @@ export function patchSmtpServer(): void {
   };
 
   patchProxyProtocol((SMTPServer as unknown as { prototype: PatchableServer }).prototype);
+  batchPipelinedReplies((SMTPConnection as unknown as { prototype: Parameters<typeof batchPipelinedReplies>[0] }).prototype);
 
   const onClose = proto._onClose;
   proto._onClose = function () {
