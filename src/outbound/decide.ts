@@ -17,7 +17,7 @@ import { inspectAttachments } from './inspect-attachments.ts';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema/schema.ts';
 import type { Store } from '../store/store.ts';
-import { Prepared } from '../store/prepared.ts';
+import { Prepared, preparedPerShape } from '../store/prepared.ts';
 import { currentPolicy } from './policy-service.ts';
 import { sendSettingsOf } from '../users/send-settings.ts';
 import { enter, STAGE_STATE, stageStartEvent, stagesOf, withOutbound } from './outbound-state.ts';
@@ -44,17 +44,29 @@ export async function contactedDomains(store: Store, tenantId: string, domains: 
   // for mail to regular partners), and the shared list is copied only when one of them is known.
   const others = domains.filter((d) => !partners.has(d));
   if (others.length === 0) return partners;
-  const rows = await store.db
-    .selectFrom('contacts')
-    .select(['domain', 'count'])
-    .where('tenant_id', '=', tenantId)
-    .where('domain', 'in', others)
-    .execute();
-  if (rows.length === 0) return partners;
+  const known: Array<{ domain: string; count: number }> = [];
+  for (let i = 0; i < others.length; i += CONTACTS_PER_LOOKUP) {
+    const some = others.slice(i, i + CONTACTS_PER_LOOKUP);
+    known.push(...(await contactCounts(some.length).execute(store.db, store.kind, tenantId, ...some)).rows);
+  }
+  if (known.length === 0) return partners;
   const out = new Map(partners);
-  for (const r of rows) out.set(r.domain, Number(r.count));
+  for (const r of known) out.set(r.domain, Number(r.count));
   return out;
 }
+
+/** Domains per contact look-up: its statement is built once per list length up to this (store/prepared.ts). */
+const CONTACTS_PER_LOOKUP = 16;
+const contactCounts = preparedPerShape(
+  (n: number) =>
+    new Prepared(1 + n, (db, tenantId, ...domains) =>
+      db
+        .selectFrom('contacts')
+        .select(['domain', 'count'])
+        .where('tenant_id', '=', tenantId as string)
+        .where('domain', 'in', domains as string[]),
+    ),
+);
 
 const PARTNERS_TTL_MS = 60_000;
 const partnersCache = new WeakMap<Store, Map<string, { at: number; partners: Promise<ReadonlyMap<string, number>> }>>();

@@ -46,8 +46,8 @@ export class Prepared<Args extends unknown[], Row> {
 }
 
 /** Queries whose shape varies with a key (the columns set, the rows inserted): one Prepared per key, made on first use. */
-export function preparedPerShape<K>(make: (key: K) => Prepared<unknown[], unknown>): (key: K) => Prepared<unknown[], unknown> {
-  const forms = new Map<K, Prepared<unknown[], unknown>>();
+export function preparedPerShape<K, Row = unknown>(make: (key: K) => Prepared<unknown[], Row>): (key: K) => Prepared<unknown[], Row> {
+  const forms = new Map<K, Prepared<unknown[], Row>>();
   return (key) => {
     let form = forms.get(key);
     if (!form) {
