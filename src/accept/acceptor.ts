@@ -4,7 +4,7 @@
 // recipients are ours, and durable storage of an accepted message (row, body, recipients, audit)
 // before the listener may answer 250. Knows nothing of the SMTP protocol beyond SmtpError.
 import type { Logger } from 'pino';
-import type { Arrival, Message, Store } from '../store/store.ts';
+import type { Arrival, EventInput, Message, NewMessage, Store } from '../store/store.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import type { AuthedUser, ClientInfo, MessageAcceptor } from '../smtp/acceptance.ts';
 import { verifyPassword } from '../util/password.ts';
@@ -14,7 +14,7 @@ import { parseMessage, type Envelope, type IdentityMailbox, type ParsedMessage }
 import { mayUseAddress } from '../users/send-as.ts';
 import type { AcceptDecider, AcceptDecision, StoreDecision } from '../pipeline/pipeline.ts';
 import { receivedHeader } from './received-header.ts';
-import { acceptedAs, submissionDigest } from './resubmission.ts';
+import { submissionDigest } from './resubmission.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { QueueWorker } from '../queue/worker.ts';
 import { STAGE_WAIT_STATES } from '../store/schema/message-state.ts';
@@ -171,28 +171,9 @@ export class Acceptor implements MessageAcceptor {
     const { facts } = parsed;
     const actor = client.user?.email ?? (client.trusted ? `trusted:${client.remoteAddress}` : `smtp:${client.remoteAddress}`);
     const window = this.deps.duplicateWindowMs ?? 0;
-    const digest = facts.messageId && window > 0 ? submissionDigest(tenantId, envelope, raw) : null;
-    if (digest) {
-      const first = await acceptedAs(this.deps.store, tenantId, digest, Date.now() - window);
-      if (first) {
-        await this.deps.store.appendEvent({
-          tenantId,
-          messageId: first,
-          actor,
-          type: 'duplicate.suppressed',
-          data: {
-            client: client.remoteAddress,
-            helo: client.helo,
-            note: 'the same message again (its 250 was probably lost); not queued twice',
-          },
-        });
-        this.deps.logger.info(
-          { id: first, client: client.remoteAddress },
-          'resend of an accepted message answered with its first queue id',
-        );
-        return first;
-      }
-    }
+    // A resend of a message accepted within the window is recognised where it is committed (in
+    // the same transaction as the look-up), so the common case costs no read of its own.
+    const resend = facts.messageId && window > 0 ? { digest: submissionDigest(tenantId, envelope, raw), since: Date.now() - window } : null;
     const id = newId();
     const trace = receivedHeader({
       helo: client.helo,
@@ -216,7 +197,14 @@ export class Acceptor implements MessageAcceptor {
       helo: client.helo ?? '',
       attachments: async () => parsed.attachments,
     });
-    if (decision.outcome === 'refuse') throw decision.reply;
+    if (decision.outcome === 'refuse') {
+      // A resend gets the first copy's queue id, not a refusal that copy did not get (a policy
+      // changed in between, say); only a new message is refused.
+      const first = resend && (await this.deps.store.firstWithDigest(tenantId, resend.digest, resend.since));
+      if (!first) throw decision.reply;
+      await this.deps.store.appendEvent({ tenantId, messageId: first, ...resendEvent(client, actor) });
+      return this.resendAnswered(first, client);
+    }
     const body = decision.body ?? received;
     const recipients = [...new Set(envelope.recipients.map((r) => r.toLowerCase()))];
     // Due now and a local delivery slot free (or a place in the worker's line for the next one):
@@ -225,50 +213,59 @@ export class Acceptor implements MessageAcceptor {
     const now = Date.now();
     const slot =
       decision.state === 'queued' && (decision.dueAt ?? Infinity) <= now ? (this.deps.localWorker?.reserve(id, body.length) ?? null) : null;
+    const message: NewMessage = {
+      id,
+      tenantId,
+      direction,
+      state: decision.state,
+      dueAt: decision.dueAt,
+      mailFrom: envelope.mailFrom.toLowerCase(),
+      recipients,
+      headerFrom: facts.from?.address ?? '',
+      subject: facts.subject,
+      messageId: facts.messageId,
+      size: body.length,
+      facts,
+      plan: decision.plan,
+      submittedBy: direction === 'outbound' ? actor : null,
+      body,
+      digest: resend?.digest ?? null,
+      ...alsoWrite(
+        decision.alsoWrite,
+        direction === 'outbound' && this.deps.sendLimiter
+          ? countSubmission(this.submissionOf(client, envelope, tenantId), this.deps.store.kind, now)
+          : undefined,
+      ),
+      ...(slot ? { lease: { node: slot.node, until: slot.leaseUntil } } : {}),
+      events: [
+        {
+          actor,
+          type: 'accepted',
+          data: {
+            direction,
+            client: client.remoteAddress,
+            helo: client.helo,
+            size: body.length,
+            recipients: envelope.recipients.length,
+          },
+        },
+        ...decision.events,
+      ],
+    };
     let row: Message;
     try {
-      row = await this.deps.store.insertMessage(
-        {
-          id,
-          tenantId,
-          direction,
-          state: decision.state,
-          dueAt: decision.dueAt,
-          mailFrom: envelope.mailFrom.toLowerCase(),
-          recipients,
-          headerFrom: facts.from?.address ?? '',
-          subject: facts.subject,
-          messageId: facts.messageId,
-          size: body.length,
-          facts,
-          plan: decision.plan,
-          submittedBy: direction === 'outbound' ? actor : null,
-          body,
-          digest,
-          ...alsoWrite(
-            decision.alsoWrite,
-            direction === 'outbound' && this.deps.sendLimiter
-              ? countSubmission(this.submissionOf(client, envelope, tenantId), this.deps.store.kind, now)
-              : undefined,
-          ),
-          ...(slot ? { lease: { node: slot.node, until: slot.leaseUntil } } : {}),
-          events: [
-            {
-              actor,
-              type: 'accepted',
-              data: {
-                direction,
-                client: client.remoteAddress,
-                helo: client.helo,
-                size: body.length,
-                recipients: envelope.recipients.length,
-              },
-            },
-            ...decision.events,
-          ],
-        },
-        arrival,
-      );
+      const outcome = resend
+        ? await this.deps.store.insertUnlessResent(
+            { ...message, digest: resend.digest },
+            { ...resend, event: resendEvent(client, actor) },
+            arrival,
+          )
+        : { inserted: await this.deps.store.insertMessage(message, arrival) };
+      if ('resendOf' in outcome) {
+        if (slot) this.deps.localWorker!.cancel(id);
+        return this.resendAnswered(outcome.resendOf, client);
+      }
+      row = outcome.inserted;
     } catch (err) {
       if (slot) this.deps.localWorker!.cancel(id);
       throw err;
@@ -282,6 +279,11 @@ export class Acceptor implements MessageAcceptor {
       await decision.afterCommit(id).catch((err) => this.deps.logger.error({ err, id }, 'after-commit step failed'));
     }
     return id;
+  }
+
+  private resendAnswered(first: string, client: ClientInfo): string {
+    this.deps.logger.info({ id: first, client: client.remoteAddress }, 'resend of an accepted message answered with its first queue id');
+    return first;
   }
 
   private async decide(direction: 'outbound' | 'inbound', ctx: Parameters<AcceptDecider>[0]): Promise<AcceptDecision> {
@@ -302,6 +304,19 @@ function alsoWrite(...writes: Array<Write | undefined>): { alsoWrite?: Write } {
   return {
     alsoWrite: async (trx) => {
       for (const w of all) await w(trx);
+    },
+  };
+}
+
+/** The audit event a resend leaves on the message it repeats. */
+function resendEvent(client: ClientInfo, actor: string): Omit<EventInput, 'tenantId' | 'messageId'> {
+  return {
+    actor,
+    type: 'duplicate.suppressed',
+    data: {
+      client: client.remoteAddress,
+      helo: client.helo,
+      note: 'the same message again (its 250 was probably lost); not queued twice',
     },
   };
 }

@@ -2,9 +2,9 @@
 // idempotent DATA: when our 250 is lost (connection cut, client time-out, a node killed right
 // after its commit) the client sends the same message again (RFC 1047). A message with a
 // Message-ID whose tenant, envelope and bytes equal those of one accepted within the window is
-// that resend: it gets 250 with the first queue id and is not queued a second time.
+// that resend: it gets 250 with the first queue id and is not queued a second time (the look-up
+// runs in the commit's transaction: Store.insertUnlessResent).
 import { createHash } from 'node:crypto';
-import type { Store } from '../store/store.ts';
 
 /** SHA-256 over tenant, envelope sender, sorted recipients and the bytes the client sent. */
 export function submissionDigest(tenantId: string, envelope: { mailFrom: string; recipients: string[] }, raw: Buffer): string {
@@ -17,9 +17,4 @@ export function submissionDigest(tenantId: string, envelope: { mailFrom: string;
   );
   h.update(raw);
   return h.digest('base64url');
-}
-
-/** The id of the message this digest was accepted as since `since` (ms), if any. */
-export function acceptedAs(store: Store, tenantId: string, digest: string, since: number): Promise<string | null> {
-  return store.firstWithDigest(tenantId, digest, since);
 }

@@ -366,12 +366,29 @@ export class Store {
   }
 
   /** The first message of the tenant with this submission digest (src/accept/resubmission.ts) created since `since`, if any. */
-  async firstWithDigest(tenantId: string, digest: string, since: number): Promise<string | null> {
-    // Only equality terms, so the planner has one good index (messages_digest) to pick; with the
-    // time range in SQL SQLite chose (tenant_id, created_at) and read every message of the window.
-    const { rows } = await Q.withDigest.execute(this.db, this.kind, digest, tenantId);
-    const first = rows.filter((r) => Number(r.created_at) >= since).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
-    return first?.id ?? null;
+  firstWithDigest(tenantId: string, digest: string, since: number): Promise<string | null> {
+    return firstWithDigest(this.db, this.kind, tenantId, digest, since);
+  }
+
+  /**
+   * Inserts the message unless the tenant accepted the same submission (its `digest`, see
+   * src/accept/resubmission.ts) since `resend.since`: then `resend.event` goes to that first
+   * message instead, and its id comes back. The look-up runs in the insert's own transaction, so
+   * two copies committing at the same time on one database cannot both be queued.
+   */
+  insertUnlessResent(
+    message: NewMessage & { digest: string },
+    resend: { since: number; event: Omit<EventInput, 'tenantId' | 'messageId'> },
+    arrival?: Arrival,
+  ): Promise<{ inserted: Message } | { resendOf: string }> {
+    const committed = this.groupCommit(async (trx) => {
+      const first = await firstWithDigest(trx, this.kind, message.tenantId, message.digest, resend.since);
+      if (first === null) return { inserted: await insertMessageRows(trx, this.kind, message) };
+      await insertEvents(trx, this.kind, [{ ...resend.event, tenantId: message.tenantId, messageId: first }]);
+      return { resendOf: first };
+    });
+    arrival?.arrived();
+    return committed;
   }
 
   async claimDue(node: string, now: number, limit: number, leaseMs: number): Promise<Message[]> {
@@ -673,6 +690,15 @@ export class Store {
 function storedFactsOf(facts: StoredFacts): StoredFacts {
   const { text: _text, html: _html, ...rest } = facts;
   return rest;
+}
+
+/** The first message of the tenant with this submission digest created since `since`, if any. */
+async function firstWithDigest(db: Kysely<DB>, kind: string, tenantId: string, digest: string, since: number): Promise<string | null> {
+  // Only equality terms, so the planner has one good index (messages_digest) to pick; with the
+  // time range in SQL SQLite chose (tenant_id, created_at) and read every message of the window.
+  const { rows } = await Q.withDigest.execute(db, kind, digest, tenantId);
+  const first = rows.filter((r) => Number(r.created_at) >= since).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
+  return first?.id ?? null;
 }
 
 async function insertMessageRows(trx: Kysely<DB>, kind: string, m: NewMessage): Promise<Message> {

@@ -1,7 +1,8 @@
 // A client's resend of a message already committed (its 250 was lost) on SQLite and PostgreSQL:
 // the same bytes, envelope and Message-ID within the window get 250 with the first queue id, are
 // delivered once and audited as duplicate.suppressed; a changed body, another recipient or a
-// message without a Message-ID is a new message; with the window at 0 nothing is suppressed.
+// message without a Message-ID is a new message; copies sent at the same time are queued once;
+// with the window at 0 nothing is suppressed.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
@@ -67,6 +68,18 @@ for (const kind of backends()) {
       const ev = (await inst.sekisho.store.events(first)).find((e) => e.type === 'duplicate.suppressed');
       assert.ok(ev, 'the resend is in the audit trail of the first message');
       assert.match(ev.data, /127\.0\.0\.1/);
+    });
+
+    it('copies sent at the same time over three connections are queued once', async () => {
+      // each copy's look-up runs in its commit's transaction: none can miss another still in flight
+      const raw = message(`together-${kind}@acme.example`, '同時に三回送信');
+      const ids = await Promise.all([submit(inst, raw), submit(inst, raw), submit(inst, raw)]);
+      assert.equal(new Set(ids).size, 1, ids.join(' '));
+      await settled(inst, [ids[0]!]);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(sink.messages.filter((m) => m.raw.includes(`together-${kind}@acme.example`)).length, 1);
+      const suppressed = (await inst.sekisho.store.events(ids[0]!)).filter((e) => e.type === 'duplicate.suppressed');
+      assert.equal(suppressed.length, 2);
     });
 
     it('a changed body, another recipient or no Message-ID is a new message', async () => {

@@ -105,6 +105,20 @@ for (const kind of backends()) {
       assert.deepEqual([damaged.recipients, damaged.facts, damaged.plan], [[], {}, {}]);
     });
 
+    it('a resend found in its commit is an event on the first message, not a second row', async () => {
+      const t = (await store.createTenant({ name: 'gamma', domains: ['gamma.example'] })).id;
+      const event = { actor: 'smtp:192.0.2.1', type: 'duplicate.suppressed' as const, data: { note: 'again' } };
+      const copy = (since: number) => store.insertUnlessResent({ ...newMessage(t, { digest: 'dd' }), digest: 'dd' }, { since, event });
+      // committed together (one group commit): the second sees the first in the same transaction
+      const [a, b] = await Promise.all([copy(Date.now() - 1000), copy(Date.now() - 1000)]);
+      assert.ok(a && 'inserted' in a, 'the first copy is inserted');
+      assert.deepEqual(b, { resendOf: a.inserted.id });
+      assert.ok((await store.events(a.inserted.id)).some((e) => e.type === 'duplicate.suppressed' && /again/.test(e.data)));
+      assert.equal((await store.listMessages({ scope: tenantScope(t) })).length, 1);
+      const later = await copy(Date.now() + 1000); // the window has passed: a new message
+      assert.ok('inserted' in later);
+    });
+
     it('the queries that moved into the store answer as before', async () => {
       const other = (await store.createTenant({ name: 'beta', domains: ['beta.example'] })).id;
       const since = Date.now() - 1;
