@@ -374,7 +374,8 @@ export class Store {
    * Inserts the message unless the tenant accepted the same submission (its `digest`, see
    * src/accept/resubmission.ts) since `resend.since`: then `resend.event` goes to that first
    * message instead, and its id comes back. The look-up runs in the insert's own transaction, so
-   * two copies committing at the same time on one database cannot both be queued.
+   * two copies committing at the same time cannot both be queued: on SQLite (one writer at a
+   * time) from any process; on PostgreSQL within this node's group commit, not across nodes.
    */
   insertUnlessResent(
     message: NewMessage & { digest: string },
