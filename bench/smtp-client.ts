@@ -4,6 +4,11 @@ import net from 'node:net';
 
 const PIPELINING = process.env.BENCH_PIPELINING === 'yes';
 
+/** True when a complete reply's last line has a 2xx or 3xx code. */
+function positive(reply: string): boolean {
+  return /(?:^|\r\n)[23]\d\d [^\r\n]*\r\n$/.test(reply);
+}
+
 export class Session {
   private buf = '';
   private waiter: ((line: string) => void) | null = null;
@@ -44,8 +49,7 @@ export class Session {
   async cmd(line: string): Promise<string> {
     this.socket.write(line + '\r\n');
     const reply = await this.reply();
-    const code = /(?:^|\r\n)(\d{3}) [^\r\n]*\r\n$/.exec(reply)?.[1] ?? '';
-    if (!/^[23]/.test(code)) throw new Error(`${line.slice(0, 40)} → ${reply}`);
+    if (!positive(reply)) throw new Error(`${line.slice(0, 40)} → ${reply}`);
     return reply;
   }
   /** `data`: the message, dot-stuffed, ending with "." CRLF; resolves with the final reply */
@@ -70,7 +74,7 @@ export class Session {
     this.socket.write(commands.map((c) => `${c}\r\n`).join(''));
     const replies: string[] = [];
     for (const _ of commands) replies.push(await this.reply()); // all three, so the session stays in step
-    const refused = replies.findIndex((r) => !/(?:^|\r\n)[23]\d\d [^\r\n]*\r\n$/.test(r));
+    const refused = replies.findIndex((r) => !positive(r));
     if (refused >= 0) throw new Error(`${commands[refused]!.slice(0, 40)} → ${replies[refused]}`);
   }
   async close(): Promise<void> {
