@@ -199,9 +199,13 @@ export class Acceptor implements MessageAcceptor {
     });
     if (decision.outcome === 'refuse') {
       // A resend gets the first copy's queue id, not a refusal that copy did not get (a policy
-      // changed in between, say); only a new message is refused.
+      // changed in between, say); only a new message is refused, and only then are the block's
+      // trail written and its notices sent.
       const first = resend && (await this.deps.store.firstWithDigest(tenantId, resend.digest, resend.since));
-      if (!first) throw decision.reply;
+      if (!first) {
+        await decision.afterRefusal?.();
+        throw decision.reply;
+      }
       await this.deps.store.appendEvent({ tenantId, messageId: first, ...resendEvent(client, actor) });
       return this.resendAnswered(first, client);
     }

@@ -309,43 +309,45 @@ async function blocked(
   const b = plan.blocked!;
   // Nothing is stored, so the trail goes on the tenant (message_id null, queue id in the data).
   const common = { tenantId: ctx.tenantId, messageId: null };
-  await env.store.appendEvent({
-    ...common,
-    actor: ctx.user?.email ?? ctx.envelope.mailFrom,
-    type: 'policy.blocked',
-    data: {
-      queueId: ctx.id,
-      rule: b.rule,
-      reason: b.reason,
-      from: ctx.envelope.mailFrom,
-      recipients: ctx.envelope.recipients,
-      subject: ctx.facts.subject,
-      messageId: ctx.facts.messageId,
-      ...summary,
-    },
-  });
-  for (const w of would) await env.store.appendEvent({ ...common, actor: w.actor, type: w.type, data: { queueId: ctx.id, ...w.data } });
-  try {
-    if (b.notify) {
-      await sendNotice(env, {
-        tenantId: ctx.tenantId,
-        to: [sender],
-        kind: 'blocked',
-        lang: language,
-        facts: {
-          subject: ctx.facts.subject || '(no subject)',
-          from: sender,
-          recipients: ctx.envelope.recipients,
-          reason: b.reason,
-          rule: b.rule,
-        },
-      });
+  const afterRefusal = async () => {
+    await env.store.appendEvent({
+      ...common,
+      actor: ctx.user?.email ?? ctx.envelope.mailFrom,
+      type: 'policy.blocked',
+      data: {
+        queueId: ctx.id,
+        rule: b.rule,
+        reason: b.reason,
+        from: ctx.envelope.mailFrom,
+        recipients: ctx.envelope.recipients,
+        subject: ctx.facts.subject,
+        messageId: ctx.facts.messageId,
+        ...summary,
+      },
+    });
+    for (const w of would) await env.store.appendEvent({ ...common, actor: w.actor, type: w.type, data: { queueId: ctx.id, ...w.data } });
+    try {
+      if (b.notify) {
+        await sendNotice(env, {
+          tenantId: ctx.tenantId,
+          to: [sender],
+          kind: 'blocked',
+          lang: language,
+          facts: {
+            subject: ctx.facts.subject || '(no subject)',
+            from: sender,
+            recipients: ctx.envelope.recipients,
+            reason: b.reason,
+            rule: b.rule,
+          },
+        });
+      }
+      await actionNotices(env, ctx, plan, sender, language, null);
+    } catch (err) {
+      env.logger?.error({ err, id: ctx.id }, 'block notice failed');
     }
-    await actionNotices(env, ctx, plan, sender, language, null);
-  } catch (err) {
-    env.logger?.error({ err, id: ctx.id }, 'block notice failed');
-  }
-  return { outcome: 'refuse', state: 'blocked', reply: new SmtpError(550, '5.7.1', smtpText(b.reason)) };
+  };
+  return { outcome: 'refuse', state: 'blocked', reply: new SmtpError(550, '5.7.1', smtpText(b.reason)), afterRefusal };
 }
 
 /** The reason as one SMTP reply line: no CR/LF, bounded length. */

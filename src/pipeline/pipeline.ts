@@ -26,6 +26,9 @@ export interface RefuseDecision {
   state: 'blocked' | 'rejected';
   /** the SMTP reply, e.g. policy block → 550 5.7.1 */
   reply: SmtpError;
+  /** the refusal's trail and notices (policy.blocked, the sender's notice); run only once the
+   * refusal stands — not for a resend, which gets the first copy's queue id instead */
+  afterRefusal?: () => Promise<void>;
 }
 
 /** The states a message may be stored in at acceptance. */

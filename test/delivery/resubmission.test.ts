@@ -2,7 +2,8 @@
 // the same bytes, envelope and Message-ID within the window get 250 with the first queue id, are
 // delivered once and audited as duplicate.suppressed; a changed body, another recipient or a
 // message without a Message-ID is a new message; copies sent at the same time are queued once;
-// with the window at 0 nothing is suppressed.
+// with the window at 0 nothing is suppressed; a resend after a policy change that blocks it gets
+// the first queue id and leaves no block trail or notice (a new message is still blocked).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
@@ -11,6 +12,8 @@ import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { sendRaw } from '../inbound/shield-helpers.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
+import { applyPolicy } from '../../src/outbound/policy-service.ts';
+import { noticeKind } from '../outbound/harness.ts';
 
 const message = (messageId: string | null, text: string) =>
   Buffer.from(
@@ -100,6 +103,39 @@ for (const kind of backends()) {
         .raw(`EXPLAIN QUERY PLAN select "id", "created_at" from "messages" where "digest" = 'x' and "tenant_id" = 'y'`)
         .execute(inst.sekisho.store.db);
       assert.match(JSON.stringify(plan.rows), /USING INDEX messages_digest/);
+    });
+
+    it('a resend the policy now blocks: the first queue id, no policy.blocked, no block notice', async () => {
+      const mark = `LATERBLOCK-${kind}`;
+      const raw = Buffer.from(
+        message(`later-${kind}@acme.example`, '送信済み')
+          .toString('utf8')
+          .replace(/^Subject: .*$/m, `Subject: ${mark}`),
+      );
+      const first = await submit(inst, raw);
+      const blocking =
+        `version: 1\noutbound:\n  rules:\n    - name: Later\n      when: { subject: "${mark}" }\n` +
+        `      then: [ { block: { reason: "now blocked", notify: true } } ]\n`;
+      assert.ok((await applyPolicy(inst.sekisho.store, inst.tenantId, blocking, 'test')).ok);
+      assert.equal(await submit(inst, raw), first, 'the resend is answered as the first copy was');
+      const fresh = await sendRaw(inst.sekisho.ports.submission, Buffer.from(raw.toString('utf8').replace('送信済み', '新しい本文')), {
+        mailFrom: 'taro@acme.example',
+        to: ['partner@example.net'],
+      });
+      assert.equal(fresh.code, 550, 'a new message is blocked');
+      const blockedEvents = await inst.sekisho.store.db
+        .selectFrom('events')
+        .select('data')
+        .where('tenant_id', '=', inst.tenantId)
+        .where('type', '=', 'policy.blocked')
+        .execute();
+      assert.equal(blockedEvents.length, 1, 'only the new message left a block trail');
+      for (const deadline = Date.now() + 10_000; !sink.messages.some((m) => noticeKind(m) === 'blocked'); ) {
+        assert.ok(Date.now() < deadline, "the new message's block notice arrives");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(sink.messages.filter((m) => noticeKind(m) === 'blocked').length, 1, 'no notice for the resend');
     });
 
     it('duplicateWindow 0 turns it off', async () => {
