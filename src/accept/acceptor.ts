@@ -12,7 +12,7 @@ import { newId } from '../util/id.ts';
 import { domainOf } from '../util/address.ts';
 import { parseMessage, type Envelope, type IdentityMailbox, type ParsedMessage } from '../mime/parse-facts.ts';
 import { mayUseAddress } from '../users/send-as.ts';
-import type { AcceptDecider, AcceptDecision, StoreDecision } from '../pipeline/pipeline.ts';
+import type { AcceptDecider, AcceptDecision, RefuseDecision, StoreDecision } from '../pipeline/pipeline.ts';
 import { receivedHeader } from './received-header.ts';
 import { submissionDigest } from './resubmission.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -197,83 +197,34 @@ export class Acceptor implements MessageAcceptor {
       helo: client.helo ?? '',
       attachments: async () => parsed.attachments,
     });
-    if (decision.outcome === 'refuse') {
-      // A resend gets the first copy's queue id, not a refusal that copy did not get (a policy
-      // changed in between, say); only a new message is refused, and only then are the block's
-      // trail written and its notices sent.
-      const first = resend && (await this.deps.store.firstWithDigest(tenantId, resend.digest, resend.since));
-      if (!first) {
-        await decision.afterRefusal?.();
-        throw decision.reply;
-      }
-      await this.deps.store.appendEvent({ tenantId, messageId: first, ...resendEvent(client, actor) });
-      return this.resendAnswered(first, client);
-    }
+    if (decision.outcome === 'refuse') return this.refused(decision, tenantId, resend, client, actor);
     const body = decision.body ?? received;
-    const recipients = [...new Set(envelope.recipients.map((r) => r.toLowerCase()))];
     // Due now and a local delivery slot free (or a place in the worker's line for the next one):
     // commit it leased to us and deliver from memory, without the claim query and reading back
     // what we hold (the common case for outbound mail).
     const now = Date.now();
     const slot =
       decision.state === 'queued' && (decision.dueAt ?? Infinity) <= now ? (this.deps.localWorker?.reserve(id, body.length) ?? null) : null;
+    const sendCount =
+      direction === 'outbound' && this.deps.sendLimiter
+        ? countSubmission(this.submissionOf(client, envelope, tenantId), this.deps.store.kind, now)
+        : undefined;
+    const lease = slot ? { lease: { node: slot.node, until: slot.leaseUntil } } : {};
     const message: NewMessage = {
-      id,
-      tenantId,
-      direction,
-      state: decision.state,
-      dueAt: decision.dueAt,
-      mailFrom: envelope.mailFrom.toLowerCase(),
-      recipients,
-      headerFrom: facts.from?.address ?? '',
-      subject: facts.subject,
-      messageId: facts.messageId,
-      size: body.length,
-      facts,
-      plan: decision.plan,
-      submittedBy: direction === 'outbound' ? actor : null,
-      body,
-      digest: resend?.digest ?? null,
-      ...alsoWrite(
-        decision.alsoWrite,
-        direction === 'outbound' && this.deps.sendLimiter
-          ? countSubmission(this.submissionOf(client, envelope, tenantId), this.deps.store.kind, now)
-          : undefined,
-      ),
-      ...(slot ? { lease: { node: slot.node, until: slot.leaseUntil } } : {}),
-      events: [
-        {
-          actor,
-          type: 'accepted',
-          data: {
-            direction,
-            client: client.remoteAddress,
-            helo: client.helo,
-            size: body.length,
-            recipients: envelope.recipients.length,
-          },
-        },
-        ...decision.events,
-      ],
+      ...messageRow({ id, tenantId, direction, envelope, facts, decision, body, actor, client, digest: resend?.digest ?? null }),
+      ...alsoWrite(decision.alsoWrite, sendCount),
+      ...lease,
     };
-    let row: Message;
-    try {
-      const outcome = resend
-        ? await this.deps.store.insertUnlessResent(
-            { ...message, digest: resend.digest },
-            { ...resend, event: resendEvent(client, actor) },
-            arrival,
-          )
-        : { inserted: await this.deps.store.insertMessage(message, arrival) };
-      if ('resendOf' in outcome) {
-        if (slot) this.deps.localWorker!.cancel(id);
-        return this.resendAnswered(outcome.resendOf, client);
-      }
-      row = outcome.inserted;
-    } catch (err) {
+    const outcome = await this.commit(message, resend, client, actor, arrival).catch((err) => {
       if (slot) this.deps.localWorker!.cancel(id);
       throw err;
+    });
+    if ('resendOf' in outcome) {
+      if (slot) this.deps.localWorker!.cancel(id);
+      return this.resendAnswered(outcome.resendOf, client);
     }
+    const row = outcome.inserted;
+    const recipients = message.recipients;
     if (slot) this.deps.localWorker!.handOff(row, { body, recipients: [...recipients].sort() });
     else this.deps.onQueued();
     this.deps.metrics.accepted.inc({ tenant: tenantId, direction });
@@ -283,6 +234,40 @@ export class Acceptor implements MessageAcceptor {
       await decision.afterCommit(id).catch((err) => this.deps.logger.error({ err, id }, 'after-commit step failed'));
     }
     return id;
+  }
+
+  /** Commits the message, or (a resend within the window) leaves the resend's event on the first copy. */
+  private commit(
+    message: NewMessage,
+    resend: { digest: string; since: number } | null,
+    client: ClientInfo,
+    actor: string,
+    arrival?: Arrival,
+  ): Promise<{ inserted: Message } | { resendOf: string }> {
+    if (!resend) return this.deps.store.insertMessage(message, arrival).then((inserted) => ({ inserted }));
+    const event = resendEvent(client, actor);
+    return this.deps.store.insertUnlessResent({ ...message, digest: resend.digest }, { since: resend.since, event }, arrival);
+  }
+
+  /**
+   * The analysis refuses the message. A resend gets the first copy's queue id, not a refusal that
+   * copy did not get (a policy changed in between, say); only a new message is refused, and only
+   * then are the block's trail written and its notices sent.
+   */
+  private async refused(
+    decision: RefuseDecision,
+    tenantId: string,
+    resend: { digest: string; since: number } | null,
+    client: ClientInfo,
+    actor: string,
+  ): Promise<string> {
+    const first = resend && (await this.deps.store.firstWithDigest(tenantId, resend.digest, resend.since));
+    if (!first) {
+      await decision.afterRefusal?.();
+      throw decision.reply;
+    }
+    await this.deps.store.appendEvent({ tenantId, messageId: first, ...resendEvent(client, actor) });
+    return this.resendAnswered(first, client);
   }
 
   private resendAnswered(first: string, client: ClientInfo): string {
@@ -297,6 +282,54 @@ export class Acceptor implements MessageAcceptor {
     }
     return { outcome: 'store', state: 'queued', dueAt: Date.now(), plan: null, events: [] };
   }
+}
+
+/** The row an accepted message is committed as: the decision's state and plan, its audit events. */
+function messageRow(m: {
+  id: string;
+  tenantId: string;
+  direction: 'outbound' | 'inbound';
+  envelope: Envelope;
+  facts: ParsedMessage['facts'];
+  decision: StoreDecision;
+  body: Buffer;
+  actor: string;
+  client: ClientInfo;
+  digest: string | null;
+}): NewMessage {
+  const { decision, envelope, direction } = m;
+  return {
+    id: m.id,
+    tenantId: m.tenantId,
+    direction,
+    state: decision.state,
+    dueAt: decision.dueAt,
+    mailFrom: envelope.mailFrom.toLowerCase(),
+    recipients: [...new Set(envelope.recipients.map((r) => r.toLowerCase()))],
+    headerFrom: m.facts.from?.address ?? '',
+    subject: m.facts.subject,
+    messageId: m.facts.messageId,
+    size: m.body.length,
+    facts: m.facts,
+    plan: decision.plan,
+    submittedBy: direction === 'outbound' ? m.actor : null,
+    body: m.body,
+    digest: m.digest,
+    events: [
+      {
+        actor: m.actor,
+        type: 'accepted',
+        data: {
+          direction,
+          client: m.client.remoteAddress,
+          helo: m.client.helo,
+          size: m.body.length,
+          recipients: envelope.recipients.length,
+        },
+      },
+      ...decision.events,
+    ],
+  };
 }
 
 type Write = NonNullable<StoreDecision['alsoWrite']>;
