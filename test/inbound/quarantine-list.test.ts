@@ -4,23 +4,20 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { listQuarantine } from '../../src/inbound/quarantine.ts';
-import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { backends, openTestStore, dropTestStore } from '../helpers/databases.ts';
 
 /** more than the 5,000 newest rows the list used to filter in JavaScript */
 const NEWER = 5001;
 
 for (const kind of backends()) {
   describe(`quarantine list on ${kind}`, () => {
-    let tdb: TestDatabase;
     let store: Store;
     let tenantId: string;
 
     before(async () => {
-      tdb = await createTestDatabase(kind);
-      store = await openStore({ databaseUrl: tdb.url, dataDir: tdb.dataDir });
+      store = await openTestStore(kind);
       tenantId = (await store.createTenant({ name: 'acme', domains: ['acme.example'] })).id;
       const quarantined = {
         tenantId,
@@ -62,8 +59,7 @@ for (const kind of backends()) {
         SELECT id, 'jiro@acme.example', 'pending', 0, 1 FROM messages WHERE id LIKE 'b-%'`.execute(store.db);
     });
     after(async () => {
-      await store.close();
-      await tdb.drop();
+      await dropTestStore(store);
     });
 
     it("finds a recipient's mail behind more than 5,000 newer messages, whatever the address's case", async () => {

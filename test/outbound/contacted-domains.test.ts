@@ -3,27 +3,23 @@
 // names (they are looked up in groups whose statements are built once), on SQLite and PostgreSQL.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { contactedDomains, recordContacts } from '../../src/outbound/decide.ts';
-import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { backends, openTestStore, dropTestStore } from '../helpers/databases.ts';
 
 for (const kind of backends()) {
   describe(`contacted domains on ${kind}`, () => {
-    let tdb: TestDatabase;
     let store: Store;
     let tenantId: string;
     let otherTenant: string;
 
     before(async () => {
-      tdb = await createTestDatabase(kind);
-      store = await openStore({ databaseUrl: tdb.url, dataDir: tdb.dataDir });
+      store = await openTestStore(kind);
       tenantId = (await store.createTenant({ name: 'acme', domains: ['acme.example'] })).id;
       otherTenant = (await store.createTenant({ name: 'globex', domains: ['globex.example'] })).id;
     });
     after(async () => {
-      await store.close();
-      await tdb.drop();
+      await dropTestStore(store);
     });
 
     it('gives the count of each domain mailed before, for one domain and for forty', async () => {

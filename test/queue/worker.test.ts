@@ -7,29 +7,25 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { openStore } from '../../src/store/open-store.ts';
 import type { Message, Store } from '../../src/store/store.ts';
 import { newMessage } from '../helpers/messages.ts';
 import { QueueWorker, type Lease, type LineLimits } from '../../src/queue/worker.ts';
 import { newId } from '../../src/util/id.ts';
-import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { backends, openTestStore, dropTestStore } from '../helpers/databases.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`queue worker hand-over on ${kind}`, () => {
-    let tdb: TestDatabase;
     let store: Store;
     let tenantId: string;
     before(async () => {
-      tdb = await createTestDatabase(kind);
-      store = await openStore({ databaseUrl: tdb.url, dataDir: tdb.dataDir });
+      store = await openTestStore(kind);
       tenantId = (await store.createTenant({ name: 'acme', domains: ['acme.example'] })).id;
     });
     const started: QueueWorker[] = [];
     after(async () => {
       for (const w of started) await w.stop(); // those a failed test left running
-      await store.close();
-      await tdb.drop();
+      await dropTestStore(store);
     });
 
     function worker(concurrency: number, handle: (m: Message, lease: Lease) => Promise<void>, line?: LineLimits) {

@@ -5,26 +5,22 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { backends, openTestStore, dropTestStore } from '../helpers/databases.ts';
 
 for (const kind of backends()) {
   describe(`audit trail on ${kind}`, () => {
-    let tdb: TestDatabase;
     let store: Store;
     let acme: string;
     let globex: string;
 
     before(async () => {
-      tdb = await createTestDatabase(kind);
-      store = await openStore({ databaseUrl: tdb.url, dataDir: tdb.dataDir });
+      store = await openTestStore(kind);
       acme = (await store.createTenant({ name: 'acme', domains: ['acme.example'] })).id;
       globex = (await store.createTenant({ name: 'globex', domains: ['globex.example'] })).id;
     });
     after(async () => {
-      await store.close();
-      await tdb.drop();
+      await dropTestStore(store);
     });
 
     const event = (tenantId: string, at: number, type: string) =>

@@ -4,12 +4,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { openStore } from '../../src/store/open-store.ts';
 import type { NewMessage, Store } from '../../src/store/store.ts';
 import { FINAL_MESSAGE_STATES, MESSAGE_STATES, isFinalState, parseMessageState } from '../../src/store/schema/message-state.ts';
 import { attachmentsDb } from '../../src/attachments/plan-actions.ts';
 import { sendDuePasswordMails } from '../../src/attachments/password-mail.ts';
-import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { backends, openTestStore, dropTestStore } from '../helpers/databases.ts';
 
 const message = (tenantId: string, id: string, state: NewMessage['state']): NewMessage => ({
   id,
@@ -40,18 +39,15 @@ it('the final states are states; names from people are checked', () => {
 
 for (const kind of backends()) {
   describe(`final states on ${kind}`, () => {
-    let tdb: TestDatabase;
     let store: Store;
     let tenantId: string;
 
     before(async () => {
-      tdb = await createTestDatabase(kind);
-      store = await openStore({ databaseUrl: tdb.url, dataDir: tdb.dataDir });
+      store = await openTestStore(kind);
       tenantId = (await store.createTenant({ name: 'acme', domains: ['acme.example'] })).id;
     });
     after(async () => {
-      await store.close();
-      await tdb.drop();
+      await dropTestStore(store);
     });
 
     it('deleted mail is not counted in the queue depth', async () => {

@@ -5,14 +5,13 @@
 // before. On SQLite and PostgreSQL.
 import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { decodeFacts, decodeRecipients } from '../../src/store/message.ts';
 import { messagesPerTenant, lastErrorAtPerTenant } from '../../src/store/message-counts.ts';
 import { leaseMessage } from '../../src/store/message-lease.ts';
 import { parseMessage } from '../../src/mime/parse-facts.ts';
 import { fullFacts } from '../../src/mime/stored-facts.ts';
-import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { backends, openTestStore, dropTestStore } from '../helpers/databases.ts';
 import { newMessage } from '../helpers/messages.ts';
 import { ALL_TENANTS, tenantScope } from '../../src/store/tenant-scope.ts';
 
@@ -28,18 +27,15 @@ test('damaged recipients and facts columns decode as none', () => {
 
 for (const kind of backends()) {
   describe(`the typed message on ${kind}`, () => {
-    let tdb: TestDatabase;
     let store: Store;
     let tenantId: string;
 
     before(async () => {
-      tdb = await createTestDatabase(kind);
-      store = await openStore({ databaseUrl: tdb.url, dataDir: tdb.dataDir });
+      store = await openTestStore(kind);
       tenantId = (await store.createTenant({ name: 'acme', domains: ['acme.example'] })).id;
     });
     after(async () => {
-      await store.close();
-      await tdb.drop();
+      await dropTestStore(store);
     });
 
     it('a message as acceptance writes it reads back as the Message insertMessage returned', async () => {

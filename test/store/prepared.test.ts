@@ -4,25 +4,21 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
-import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { DB } from '../../src/store/schema/schema.ts';
 import { Prepared } from '../../src/store/prepared.ts';
 import { newMessage } from '../helpers/messages.ts';
-import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { backends, openTestStore, dropTestStore } from '../helpers/databases.ts';
 
 for (const kind of backends()) {
   describe(`prepared queries on ${kind}`, () => {
-    let tdb: TestDatabase;
     let store: Store;
     before(async () => {
-      tdb = await createTestDatabase(kind);
-      store = await openStore({ databaseUrl: tdb.url, dataDir: tdb.dataDir });
+      store = await openTestStore(kind);
       await store.createTenant({ name: 'acme', domains: ['acme.example', 'acme.co.jp'] });
     });
     after(async () => {
-      await store.close();
-      await tdb.drop();
+      await dropTestStore(store);
     });
 
     it("compiles once and substitutes each call's values", async () => {

@@ -4,26 +4,22 @@
 // that one goes without waiting for company. Only the order of events is checked here, never a time.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { newMessage } from '../helpers/messages.ts';
-import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { backends, openTestStore, dropTestStore } from '../helpers/databases.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`delivery results on ${kind}`, () => {
-    let tdb: TestDatabase;
     let store: Store;
     let tenantId: string;
 
     before(async () => {
-      tdb = await createTestDatabase(kind);
-      store = await openStore({ databaseUrl: tdb.url, dataDir: tdb.dataDir });
+      store = await openTestStore(kind);
       tenantId = (await store.createTenant({ name: 'acme', domains: ['acme.example'] })).id;
     });
     after(async () => {
-      await store.close();
-      await tdb.drop();
+      await dropTestStore(store);
     });
 
     it(kind === 'postgres' ? 'commit while a group commit is still being written' : 'commit with the next group commit', async () => {

@@ -2,27 +2,23 @@
 // durable message insert, atomic claiming of due work, lease-checked transitions, append-only audit.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { ScopedStore } from '../../src/console/api/scoped-store.ts';
 import { newMessage } from '../helpers/messages.ts';
-import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { backends, openTestStore, dropTestStore } from '../helpers/databases.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 for (const kind of backends()) {
   describe(`store on ${kind}`, () => {
-    let tdb: TestDatabase;
     let store: Store;
     let tenantId: string;
 
     before(async () => {
-      tdb = await createTestDatabase(kind);
-      store = await openStore({ databaseUrl: tdb.url, dataDir: tdb.dataDir });
+      store = await openTestStore(kind);
       tenantId = (await store.createTenant({ name: 'acme', domains: ['Acme.example'] })).id;
     });
     after(async () => {
-      await store.close();
-      await tdb.drop();
+      await dropTestStore(store);
     });
 
     it('migrations are idempotent', async () => {
