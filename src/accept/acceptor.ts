@@ -185,6 +185,9 @@ export class Acceptor implements MessageAcceptor {
       recipients: envelope.recipients,
     });
     const received = Buffer.concat([Buffer.from(trace, 'latin1'), raw]);
+    let firstCopy: Promise<string | null> | undefined;
+    const resendOf = () =>
+      (firstCopy ??= resend ? this.deps.store.firstWithDigest(tenantId, resend.digest, resend.since) : Promise.resolve(null));
     const decision = await this.decide(direction, {
       id,
       tenantId,
@@ -196,8 +199,9 @@ export class Acceptor implements MessageAcceptor {
       remoteAddress: client.remoteAddress,
       helo: client.helo ?? '',
       attachments: async () => parsed.attachments,
+      resendOf,
     });
-    if (decision.outcome === 'refuse') return this.refused(decision, tenantId, resend, client, actor);
+    if (decision.outcome === 'refuse') return this.refused(decision, tenantId, await resendOf(), client, actor);
     const body = decision.body ?? received;
     // Due now and a local delivery slot free (or a place in the worker's line for the next one):
     // commit it leased to us and deliver from memory, without the claim query and reading back
@@ -257,11 +261,10 @@ export class Acceptor implements MessageAcceptor {
   private async refused(
     decision: RefuseDecision,
     tenantId: string,
-    resend: { digest: string; since: number } | null,
+    first: string | null,
     client: ClientInfo,
     actor: string,
   ): Promise<string> {
-    const first = resend && (await this.deps.store.firstWithDigest(tenantId, resend.digest, resend.since));
     if (!first) {
       await decision.afterRefusal?.();
       throw decision.reply;

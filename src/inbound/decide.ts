@@ -100,7 +100,11 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
         attachments: attachments.map((a) => ({ filename: a.fact.filename, content: a.content })),
       })
     : null;
-  if (deps.sandbox && submitFor) {
+  // A client's resend is answered with the first copy's queue id at the commit, whatever this
+  // analysis finds: its attachments are not sent out again.
+  const resendOf = deps.sandbox && submitFor ? await ctx.resendOf?.() : null;
+  if (resendOf) deps.logger.info({ id: ctx.id, resendOf }, 'a resend: attachments not submitted to the external sandbox again');
+  if (deps.sandbox && submitFor && !resendOf) {
     const o = deps.sandbox;
     deps.logger.info({ id: ctx.id, sandbox: o.sandbox.name, why: submitFor }, 'attachments submitted to the external sandbox');
     try {

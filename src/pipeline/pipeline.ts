@@ -67,6 +67,12 @@ export interface AcceptContext {
   helo: string;
   /** attachment bytes, parsed lazily (inbound analysis needs them, outbound usually not) */
   attachments(): Promise<ParsedAttachment[]>;
+  /**
+   * The first copy's queue id when this message is a client's resend within the duplicate window
+   * (src/accept/resubmission.ts), else null. One read, made once: ask it only before a step that
+   * costs or reaches outside (an external sandbox); the commit recognises resends by itself.
+   */
+  resendOf?: () => Promise<string | null>;
 }
 
 export type AcceptDecider = (ctx: AcceptContext) => Promise<AcceptDecision | null>;

@@ -2,7 +2,7 @@
 // (state held_for_sandbox, tickets in plan.inbound.sandbox), the worker's handler re-polls, and
 // once the verdict is in the tenant policy decides — quarantine for a malicious verdict, delivery
 // for a clean one; no verdict before the give-up time means quarantine. With submit: suspicious
-// only flagged mail (here: an archive) goes to the sandbox. SQLite and PostgreSQL.
+// only flagged mail (an archive) goes to the sandbox; a resend is not sent again. Both databases.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
@@ -87,7 +87,7 @@ for (const kind of backends()) {
       await dns.close();
     });
 
-    async function decide(m: SekishoModule, filename: string, content?: Uint8Array) {
+    async function decide(m: SekishoModule, filename: string, content?: Uint8Array, resendOf?: () => Promise<string | null>) {
       const raw = mail(filename, content);
       const envelope = { mailFrom: 'a@sender.test', recipients: ['taro@acme.example'] };
       const parsed = await parseMessage(raw, envelope, 'inbound');
@@ -102,6 +102,7 @@ for (const kind of backends()) {
         remoteAddress: '127.0.0.1',
         helo: 'mail.sender.test',
         attachments: async () => parsed.attachments,
+        ...(resendOf ? { resendOf } : {}),
       }))!;
     }
 
@@ -138,6 +139,20 @@ for (const kind of backends()) {
       const due = await store.claimDue('n1', Date.now() + 2000, 10, 30_000);
       for (const m of due) await mod.handlers!.held_for_sandbox!(m, { node: 'n1' });
     }
+
+    it('a resend (the acceptor found its first copy) is not submitted to the sandbox again', async () => {
+      const before = sandbox.seen.length;
+      let asked = 0;
+      const d = await decide(mod, 'again.pdf', undefined, async () => {
+        asked++;
+        return 'first-copy-id';
+      });
+      assert.equal(asked, 1);
+      assert.equal(sandbox.seen.length, before, 'nothing submitted for the resend');
+      assert.ok(d.outcome === 'store' && d.state !== 'held_for_sandbox', 'decided by the built-in analysis alone');
+      await decide(mod, 'again.pdf', undefined, async () => null);
+      assert.deepEqual(sandbox.seen.slice(before), ['again.pdf'], 'a new message is submitted');
+    });
 
     it('holds while the sandbox is pending, then quarantines a malicious file and delivers a clean one', async () => {
       const bad = await accept('bad-invoice.pdf');
