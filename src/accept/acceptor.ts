@@ -215,7 +215,7 @@ export class Acceptor implements MessageAcceptor {
         : undefined;
     const lease = slot ? { lease: { node: slot.node, until: slot.leaseUntil } } : {};
     const message: NewMessage = {
-      ...messageRow({ id, tenantId, direction, envelope, facts, decision, body, actor, client, digest: resend?.digest ?? null }),
+      ...messageRow({ id, tenantId, direction, envelope, facts, decision, body, actor, client }),
       ...alsoWrite(decision.alsoWrite, sendCount),
       ...lease,
     };
@@ -240,7 +240,7 @@ export class Acceptor implements MessageAcceptor {
     return id;
   }
 
-  /** Commits the message, or (a resend within the window) leaves the resend's event on the first copy. */
+  /** Commits the message (with its digest when resends are recognised), or leaves a resend's event on the first copy. */
   private commit(
     message: NewMessage,
     resend: { digest: string; since: number } | null,
@@ -250,7 +250,7 @@ export class Acceptor implements MessageAcceptor {
   ): Promise<{ inserted: Message } | { resendOf: string }> {
     if (!resend) return this.deps.store.insertMessage(message, arrival).then((inserted) => ({ inserted }));
     const event = resendEvent(client, actor);
-    return this.deps.store.insertUnlessResent({ ...message, digest: resend.digest }, { since: resend.since, event }, arrival);
+    return this.deps.store.insertUnlessResent(message, { ...resend, event }, arrival);
   }
 
   /**
@@ -298,7 +298,6 @@ function messageRow(m: {
   body: Buffer;
   actor: string;
   client: ClientInfo;
-  digest: string | null;
 }): NewMessage {
   const { decision, envelope, direction } = m;
   return {
@@ -317,7 +316,6 @@ function messageRow(m: {
     plan: decision.plan,
     submittedBy: direction === 'outbound' ? m.actor : null,
     body: m.body,
-    digest: m.digest,
     events: [
       {
         actor: m.actor,

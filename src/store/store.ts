@@ -371,20 +371,21 @@ export class Store {
   }
 
   /**
-   * Inserts the message unless the tenant accepted the same submission (its `digest`, see
-   * src/accept/resubmission.ts) since `resend.since`: then `resend.event` goes to that first
-   * message instead, and its id comes back. The look-up runs in the insert's own transaction, so
-   * two copies committing at the same time cannot both be queued: on SQLite (one writer at a
-   * time) from any process; on PostgreSQL within this node's group commit, not across nodes.
+   * Inserts the message with its submission digest (`resend.digest`, see
+   * src/accept/resubmission.ts) unless the tenant accepted the same submission since
+   * `resend.since`: then `resend.event` goes to that first message instead, and its id comes back.
+   * The look-up runs in the insert's own transaction, so two copies committing at the same time
+   * cannot both be queued: on SQLite (one writer at a time) from any process; on PostgreSQL within
+   * this node's group commit, not across nodes.
    */
   insertUnlessResent(
-    message: NewMessage & { digest: string },
-    resend: { since: number; event: Omit<EventInput, 'tenantId' | 'messageId'> },
+    message: NewMessage,
+    resend: { digest: string; since: number; event: Omit<EventInput, 'tenantId' | 'messageId'> },
     arrival?: Arrival,
   ): Promise<{ inserted: Message } | { resendOf: string }> {
     const committed = this.groupCommit(async (trx) => {
-      const first = await firstWithDigest(trx, this.kind, message.tenantId, message.digest, resend.since);
-      if (first === null) return { inserted: await insertMessageRows(trx, this.kind, message) };
+      const first = await firstWithDigest(trx, this.kind, message.tenantId, resend.digest, resend.since);
+      if (first === null) return { inserted: await insertMessageRows(trx, this.kind, { ...message, digest: resend.digest }) };
       await insertEvents(trx, this.kind, [{ ...resend.event, tenantId: message.tenantId, messageId: first }]);
       return { resendOf: first };
     });

@@ -104,7 +104,7 @@ for (const kind of backends()) {
     it('a resend found in its commit is an event on the first message, not a second row', async () => {
       const t = (await store.createTenant({ name: 'gamma', domains: ['gamma.example'] })).id;
       const event = { actor: 'smtp:192.0.2.1', type: 'duplicate.suppressed' as const, data: { note: 'again' } };
-      const copy = (since: number) => store.insertUnlessResent({ ...newMessage(t, { digest: 'dd' }), digest: 'dd' }, { since, event });
+      const copy = (since: number) => store.insertUnlessResent(newMessage(t), { digest: 'dd', since, event });
       // committed together (one group commit): the second sees the first in the same transaction
       const [a, b] = await Promise.all([copy(Date.now() - 1000), copy(Date.now() - 1000)]);
       assert.ok(a && 'inserted' in a, 'the first copy is inserted');
