@@ -278,10 +278,11 @@ function print(r: Result): void {
       `(bench ${r.benchCpuMsPerMsg.toFixed(2)}; machine ${r.machineCpuMsPerMsg.toFixed(2)}, ` +
       `minus bench ${(r.machineCpuMsPerMsg - r.benchCpuMsPerMsg).toFixed(2)})`,
   );
-  const foreign = r.cpuMsPerMsg === null ? 0 : r.machineCpuMsPerMsg - r.benchCpuMsPerMsg - r.cpuMsPerMsg;
+  if (r.cpuMsPerMsg === null) return; // Postfix: its own CPU is the machine's, nothing to set apart
+  const foreign = r.machineCpuMsPerMsg - r.benchCpuMsPerMsg - r.cpuMsPerMsg;
   // The kernel's own threads (the file system journal, the network) account for a few tenths of a
   // millisecond per message; more than that is another load beside the bench, and the figure shows it.
-  if (r.cpuMsPerMsg !== null && foreign > Math.max(FOREIGN_CPU_MS, 0.3 * r.cpuMsPerMsg)) {
+  if (foreign > Math.max(FOREIGN_CPU_MS, 0.3 * r.cpuMsPerMsg)) {
     console.log(`  ↑ disturbed: the machine spent ${foreign.toFixed(2)} ms per message outside the bench and the relay (another load ran)`);
   }
 }
