@@ -202,6 +202,11 @@ export class Acceptor implements MessageAcceptor {
       resendOf,
     });
     if (decision.outcome === 'refuse') return this.refused(decision, tenantId, await resendOf(), client, actor);
+    // A decision that asked (before an external sandbox submission) was made for a resend, and may
+    // have left out what the first copy got: it is answered as a resend even should the first copy
+    // vanish before the commit (a purge), never stored as a new message on that decision.
+    const known = firstCopy ? await firstCopy : null;
+    if (known) return this.resendRecorded(known, client, actor, tenantId);
     const body = decision.body ?? received;
     // Due now and a local delivery slot free (or a place in the worker's line for the next one):
     // commit it leased to us and deliver from memory, without the claim query and reading back
@@ -269,6 +274,11 @@ export class Acceptor implements MessageAcceptor {
       await decision.afterRefusal?.();
       throw decision.reply;
     }
+    return this.resendRecorded(first, client, actor, tenantId);
+  }
+
+  /** A resend known before its commit: its event goes to the first copy, whose id is the answer. */
+  private async resendRecorded(first: string, client: ClientInfo, actor: string, tenantId: string): Promise<string> {
     await this.deps.store.appendEvent({ tenantId, messageId: first, ...resendEvent(client, actor) });
     return this.resendAnswered(first, client);
   }

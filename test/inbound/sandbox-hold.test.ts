@@ -2,7 +2,8 @@
 // (state held_for_sandbox, tickets in plan.inbound.sandbox), the worker's handler re-polls, and
 // once the verdict is in the tenant policy decides — quarantine for a malicious verdict, delivery
 // for a clean one; no verdict before the give-up time means quarantine. With submit: suspicious
-// only flagged mail (an archive) goes to the sandbox; a resend is not sent again. Both databases.
+// only flagged mail (an archive) goes to the sandbox; a resend is not sent again, and is never
+// stored on that decision, even should its first copy be purged before the commit. Both databases.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
@@ -20,6 +21,8 @@ import { parseMessage } from '../../src/mime/parse-facts.ts';
 import { crlf } from './shield-helpers.ts';
 import { buildZip, fileEntry } from './zip-builder.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
+import { Acceptor } from '../../src/accept/acceptor.ts';
+import { deleteMessageRows } from '../../src/store/message-retention.ts';
 
 /** A sandbox whose verdicts arrive only when the test says so. */
 class SlowSandbox implements Sandbox {
@@ -152,6 +155,52 @@ for (const kind of backends()) {
       assert.ok(d.outcome === 'store' && d.state !== 'held_for_sandbox', 'decided by the built-in analysis alone');
       await decide(mod, 'again.pdf', undefined, async () => null);
       assert.deepEqual(sandbox.seen.slice(before), ['again.pdf'], 'a new message is submitted');
+    });
+
+    it('a resend whose first copy is purged before its commit is answered as a resend, not stored unsandboxed', async () => {
+      const decideInbound = mod.decideInbound!;
+      let purgeFirst = false;
+      const acceptor = new Acceptor({
+        store,
+        hostname: 'mx.acme.example',
+        logger: createLogger('silent'),
+        metrics: moduleCtx.metrics,
+        onQueued: () => {},
+        duplicateWindowMs: 3_600_000,
+        decideInbound: [
+          async (ctx) => {
+            const decision = await decideInbound(ctx);
+            // what a retention purge (or an operator) could do between the decision and the commit
+            const first = purgeFirst ? await ctx.resendOf?.() : null;
+            if (first) await store.db.transaction().execute((trx) => deleteMessageRows(trx, [first]));
+            return decision;
+          },
+        ],
+      });
+      const client = {
+        remoteAddress: '192.0.2.7',
+        clientHostname: '[192.0.2.7]',
+        helo: 'mx.sender.test',
+        protocol: 'ESMTP',
+        user: null,
+        trusted: false,
+      };
+      const raw = mail('purged.pdf');
+      const envelope = { mailFrom: 'a@sender.test', recipients: ['taro@acme.example'] };
+      const tenantOf = new Map([['taro@acme.example', tenantId]]);
+      const seen = sandbox.seen.length;
+      const [first] = await acceptor.acceptInbound(client, envelope, raw, tenantOf);
+      assert.equal(sandbox.seen.length, seen + 1, 'the first copy went to the sandbox');
+      purgeFirst = true;
+      const [again] = await acceptor.acceptInbound(client, envelope, raw, tenantOf);
+      assert.equal(again, first, 'answered with the first queue id');
+      assert.equal(sandbox.seen.length, seen + 1, 'the resend was not submitted');
+      // the other tests' messages have ids msg-…; the acceptor's first copy is purged, and no other is stored
+      const rows = await store.db.selectFrom('messages').select('id').where('tenant_id', '=', tenantId).execute();
+      assert.deepEqual(
+        rows.map((r) => r.id).filter((id) => !id.startsWith('msg-')),
+        [],
+      );
     });
 
     it('holds while the sandbox is pending, then quarantines a malicious file and delivers a clean one', async () => {
