@@ -9,7 +9,7 @@
 // Sekisho runs as an operator would run it on this host: `processes: auto`, one per core
 // (BENCH_PROCESSES=1 measures a single process).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childEnv, startBuiltProcess, withDefaultWarmUp } from '../test/helpers/process.ts';
 import { processCount } from '../src/cli/start-processes.ts';
@@ -216,7 +216,9 @@ async function measureRun(
   const cpu0 = cpuSeconds(relay.pids());
   const bench0 = benchCpuSeconds();
   const machine0 = machineBusySeconds();
+  const series = SERIES ? arrivalSeries(sink) : null;
   const { start, latencies, sent } = await load(relay.port, sink, reuse, count);
+  series?.stop();
   const cpu1 = cpuSeconds(relay.pids());
   const cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
   const systemShare = cpu > 0 ? (cpu1.system - cpu0.system) / cpu : 0;
@@ -240,7 +242,29 @@ async function measureRun(
     machineCpuMsPerMsg: (machineCpu * 1000) / sent,
   };
   print(r);
+  if (series) console.log(`  arrivals per 0.5 s: ${series.counts.join(' ')}`);
   return r;
+}
+
+/** BENCH_SERIES=1: messages arriving at the sink per half second of a run (where a cold start's time goes). */
+const SERIES = process.env.BENCH_SERIES === '1';
+
+/** Counts the sink's arrivals per half second until stopped (the sink counts from zero at each run's start). */
+function arrivalSeries(sink: Sink): { counts: number[]; stop: () => void } {
+  const counts: number[] = [];
+  let seen = 0;
+  const take = () => {
+    counts.push(sink.count() - seen);
+    seen = sink.count();
+  };
+  const timer = setInterval(take, 500);
+  return {
+    counts,
+    stop: () => {
+      clearInterval(timer);
+      take();
+    },
+  };
 }
 
 /** For each mode: a fresh relay; its first COLD messages (cold), the rest of the warm-up, then MESSAGES (steady). */
@@ -321,14 +345,20 @@ export async function runRelayBench(dir: string, modes: RelayMode[]): Promise<vo
           `sekisho-${mode}`,
         ),
       ),
-      // BENCH_PROFILE=DIR: the Sekisho process writes a V8 CPU profile there when it exits
-      process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+      // BENCH_PROFILE=DIR: the Sekisho process writes a V8 CPU profile there when it exits;
+      // BENCH_NODE_ARGS: more node options for it (say --trace-opt --trace-deopt, with BENCH_CHILD_LOG)
+      [
+        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+        ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
       START_TIMEOUT_MS,
     );
     return {
       port: sekisho.ports.submission,
       pids: () => processTree(sekisho.child.pid!),
       stop: async () => {
+        // BENCH_CHILD_LOG=PREFIX: what the start printed (its ports, then any V8 traces) in PREFIX-<mode>.log
+        if (process.env.BENCH_CHILD_LOG) writeFileSync(`${process.env.BENCH_CHILD_LOG}-${mode}.log`, sekisho.output());
         sekisho.child.kill('SIGTERM');
         await Promise.race([sekisho.exited, new Promise((r) => setTimeout(r, 5000))]);
         sekisho.child.kill('SIGKILL');
