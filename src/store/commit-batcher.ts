@@ -5,10 +5,9 @@
 // milliseconds more for company (like PostgreSQL's commit_delay); an item that finds the writer
 // idle is committed at once, so a lone client sees no delay, and a batch stops waiting as soon
 // as nothing more is on its way (`expectingMore`): when every client is already waiting for its
-// reply, waiting longer would only add latency. A batch holding an urgent item never waits either:
-// a delivery result is urgent, since until it commits a crash would send that message again.
+// reply, waiting longer would only add latency.
 export class CommitBatcher<T> {
-  private pending: Array<{ item: T; urgent: boolean; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private pending: Array<{ item: T; resolve: () => void; reject: (e: unknown) => void }> = [];
   private running: Promise<void> | null = null;
   private scheduled = false;
   private gatherTimer: NodeJS.Timeout | null = null;
@@ -26,12 +25,10 @@ export class CommitBatcher<T> {
     private readonly expectingMore: () => boolean = () => true,
   ) {}
 
-  /** `urgent`: commit it in the next transaction without waiting for company. */
-  add(item: T, opts: { urgent?: boolean } = {}): Promise<void> {
+  /** Resolves once the batch `item` went into has committed. */
+  add(item: T): Promise<void> {
     return new Promise((resolve, reject) => {
-      const urgent = opts.urgent === true;
-      this.pending.push({ item, urgent, resolve, reject });
-      if (urgent) this.stopGathering();
+      this.pending.push({ item, resolve, reject });
       this.schedule(false);
     });
   }
@@ -54,7 +51,7 @@ export class CommitBatcher<T> {
   private schedule(gather: boolean): void {
     if (this.scheduled || this.running) return;
     this.scheduled = true;
-    if (gather && this.gatherMs > 0 && this.pending.length < this.maxBatch && !this.holdsUrgent() && this.expectingMore()) {
+    if (gather && this.gatherMs > 0 && this.pending.length < this.maxBatch && this.expectingMore()) {
       this.gatherTimer = setTimeout(() => {
         this.gatherTimer = null;
         this.fire();
@@ -63,10 +60,6 @@ export class CommitBatcher<T> {
       // setImmediate lets the other sessions' DATA that arrived in this I/O turn join the batch.
       setImmediate(() => this.fire());
     }
-  }
-
-  private holdsUrgent(): boolean {
-    return this.pending.some((p, i) => p.urgent && i < this.maxBatch);
   }
 
   private fire(): void {

@@ -132,10 +132,10 @@ export class Store {
   ) {
     this.db = dialect.db;
     this.kind = dialect.kind;
-    // Accepted messages and delivery results share one writer: whatever arrives together is one
-    // transaction and one fsync (one WAL commit on SQLite, one round of COMMIT on PostgreSQL).
-    // Under load a batch waits up to COMMIT_GATHER_MS for more, while messages are on their way
-    // (expectMessage; see CommitBatcher), unless it holds a delivery result (transition).
+    // Accepted messages (and, on SQLite, delivery results) share one writer: whatever arrives
+    // together is one transaction and one fsync (one WAL commit on SQLite, one round of COMMIT on
+    // PostgreSQL). Under load a batch waits up to COMMIT_GATHER_MS for more, while messages are on
+    // their way (expectMessage; see CommitBatcher).
     this.batcher = new CommitBatcher(
       (writes) =>
         dialect.groupTransaction(async (trx) => {
@@ -167,16 +167,13 @@ export class Store {
     };
   }
 
-  /**
-   * Runs `write` in the next group commit; resolves with its result once that has committed.
-   * `urgent`: that commit goes without waiting for company (see CommitBatcher).
-   */
-  private groupCommit<T>(write: (trx: Kysely<DB>) => Promise<T>, opts: { urgent?: boolean } = {}): Promise<T> {
+  /** Runs `write` in the next group commit; resolves with its result once that has committed. */
+  private groupCommit<T>(write: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
     let result: T;
     return this.batcher
       .add(async (trx) => {
         result = await write(trx);
-      }, opts)
+      })
       .then(() => result);
   }
 
@@ -601,9 +598,9 @@ export class Store {
   /**
    * Moves a leased message to its next state, records per-recipient results and an audit event,
    * and releases the lease. Returns false (and changes nothing) if this node no longer holds the
-   * lease — another node took the message over, so its result must not be written. Committed
-   * without waiting for company: after a delivery, the next hop has the message, and until its
-   * result is durable a crash makes the message go out again (docs/delivery.md).
+   * lease — another node took the message over, so its result must not be written. After a
+   * delivery the next hop has the message, and until its result is durable a crash makes it go
+   * out again (docs/delivery.md, "Exactly once"): see commitResult for how soon that is.
    */
   async transition(
     m: Pick<MessageRow, 'id' | 'tenant_id'>,
@@ -611,7 +608,7 @@ export class Store {
     change: StateChange,
     recipientResults: Array<{ address: string; state: RecipientRow['state']; response: string }> = [],
   ): Promise<boolean> {
-    return this.commitNow(async (trx) => {
+    return this.commitResult(async (trx) => {
       const now = Date.now();
       const set: Record<string, unknown> = {
         state: change.state,
@@ -637,14 +634,15 @@ export class Store {
   }
 
   /**
-   * Runs `write` so that it is durable as soon as it can be. PostgreSQL takes writers side by side:
-   * its own transaction at once, instead of queueing behind the group commit being written (on a
-   * loaded host that cut the time from a delivery's 250 to its committed result from a mean of
-   * ~220–450 ms to ~90 ms; docs/delivery.md). SQLite has one writer: the next group commit, which
-   * then goes without waiting for company.
+   * Commits a delivery result. PostgreSQL takes writers side by side: its own transaction at once,
+   * instead of queueing behind the group commit being written (on a loaded host that cut the time
+   * from a delivery's 250 to its committed result from a mean of ~220–450 ms to ~90 ms). SQLite
+   * has one writer: the next group commit, with the accepted messages on their way in — a result
+   * that cut their batch short cost a commit of its own (and the other processes their page
+   * caches) for a window ~2 ms shorter (docs/delivery.md, "Measured: duplicates per kill -9").
    */
-  private async commitNow<T>(write: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
-    if (this.kind !== 'postgres') return this.groupCommit(write, { urgent: true });
+  private async commitResult<T>(write: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+    if (this.kind !== 'postgres') return this.groupCommit(write);
     let result: T;
     await this.dialect.groupTransaction(async (trx) => {
       result = await write(trx);

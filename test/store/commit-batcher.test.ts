@@ -1,8 +1,8 @@
 // CommitBatcher: items added together share a commit; items that queued behind a running commit
 // wait `gatherMs` for company, while an idle writer commits at once; a failing item does not fail
 // the others of its batch; a batch gathers only while more items are expected, and stops when
-// told that none are, or when it holds an urgent item (a delivery result). Margins are wide (tens vs hundreds of ms): nothing here
-// measures speed, only which items ended up together.
+// told that none are. Margins are wide (tens vs hundreds of ms): nothing here measures speed, only
+// which items ended up together.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -86,31 +86,5 @@ describe('CommitBatcher', () => {
     b.stopGathering();
     await second;
     assert.deepEqual(batches, [['a'], ['b']]);
-  });
-
-  // A delivery result: the next hop has the message; until the result commits, a crash sends it again.
-  it('an urgent item (a delivery result) is not held back for company', { timeout: 20_000 }, async () => {
-    const { batcher: b, batches, release } = withFirstCommitHeld(60_000, () => true);
-    const first = b.add('a');
-    await sleep(20);
-    const queued = b.add('b'); // behind the running commit, would gather
-    const result = b.add('result', { urgent: true });
-    release();
-    await Promise.all([first, queued, result]);
-    assert.deepEqual(batches, [['a'], ['b', 'result']], 'the batch holding the result went at once, with what was waiting');
-  });
-
-  it('an urgent item cuts short a batch that is already gathering', { timeout: 20_000 }, async () => {
-    const { batcher: b, batches, release } = withFirstCommitHeld(60_000, () => true);
-    const first = b.add('a');
-    await sleep(20);
-    const second = b.add('b');
-    release();
-    await first;
-    await sleep(20); // b's batch is gathering (for a minute)
-    assert.deepEqual(batches, [['a']]);
-    await b.add('result', { urgent: true });
-    await second;
-    assert.deepEqual(batches, [['a'], ['b', 'result']]);
   });
 });
