@@ -34,6 +34,10 @@ export function holdsSeveralLines(chunk: Buffer): boolean {
 export function batchPipelinedReplies(proto: Connection): void {
   const createParser = proto._createParser;
   proto._createParser = function (this: Connection) {
+    // set on every connection as it is built (the constructor makes its parser), not only on those
+    // that pipeline: connections of one shape keep V8's optimized code for them (docs/delivery.md
+    // "Cold start"); a parser made again after STARTTLS keeps the value
+    this._repliesCorked ??= null;
     const parser = createParser.call(this);
     const write = parser._write;
     parser._write = (chunk, encoding, next) => {

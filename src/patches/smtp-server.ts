@@ -54,8 +54,6 @@ interface PatchableConnection {
   _closed: boolean;
   _hidingAuth?: boolean;
   _releaseGate?: () => void;
-  /** smtp-reply-batch.ts's */
-  _repliesCorked?: Socket | null;
 }
 
 type Proto = {
@@ -87,12 +85,11 @@ export function patchSmtpServer(): void {
   const proto = (SMTPConnection as unknown as { prototype: Proto }).prototype;
 
   proto.init = function () {
-    // Every connection gets the patches' own fields here, in one order, whatever it does later
+    // Every connection gets this patch's own fields here, in one order, whatever it does later
     // (EHLO or HELO, pipelining or not): connections of one shape keep V8's optimized code for
     // them valid, where a field only some clients added deoptimized it (docs/delivery.md "Cold start").
     this._releaseGate = undefined;
     this._hidingAuth = false;
-    this._repliesCorked = null;
     this._setListeners(() => {
       const options = this._server.options;
       if (options.maxClients && this._server.connections.size > options.maxClients) {
