@@ -254,8 +254,9 @@ function arrivalSeries(sink: Sink): { counts: number[]; stop: () => void } {
   const counts: number[] = [];
   let seen = 0;
   const take = () => {
-    counts.push(sink.count() - seen);
-    seen = sink.count();
+    const now = sink.count();
+    counts.push(now - seen);
+    seen = now;
   };
   const timer = setInterval(take, 500);
   return {
