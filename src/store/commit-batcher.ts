@@ -1,11 +1,10 @@
 // Group commit: items added while a commit is running (or in the same event-loop turn) are
 // written together in the next transaction, so 20 concurrent SMTP sessions cost a handful of
-// fsyncs instead of twenty. Each add() resolves only after its own batch has committed. When items
-// arrived while the last commit ran, the writer is what they wait for: that next batch waits a few
-// milliseconds more for company (like PostgreSQL's commit_delay); an item that finds the writer
-// idle is committed at once, so a lone client sees no delay, and a batch stops waiting as soon
-// as nothing more is on its way (`expectingMore`): when every client is already waiting for its
-// reply, waiting longer would only add latency.
+// fsyncs instead of twenty. Each add() resolves only after its own batch has committed. A batch
+// waits a few milliseconds for company (like PostgreSQL's commit_delay with commit_siblings), but
+// only while more items are on their way (`expectingMore`) and stops as soon as none are: when
+// every client is already waiting for its reply, waiting longer would only add latency, and a lone
+// client, whose own item was the last one expected, sees no delay.
 export class CommitBatcher<T> {
   private pending: Array<{ item: T; resolve: () => void; reject: (e: unknown) => void }> = [];
   private running: Promise<void> | null = null;
@@ -13,7 +12,7 @@ export class CommitBatcher<T> {
   private gatherTimer: NodeJS.Timeout | null = null;
 
   /**
-   * @param gatherMs how long a batch of items that queued behind a running commit waits for more.
+   * @param gatherMs how long a batch waits for more while more are expected (`expectingMore`).
    *   Every commit costs a transaction, its pages written to the log and an fsync, whatever its
    *   size; on SQLite with several processes it also empties the others' page caches.
    */
@@ -29,7 +28,9 @@ export class CommitBatcher<T> {
   add(item: T): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      this.schedule(false);
+      // An idle writer waits for company too: at concurrency 8 most commits found it idle and
+      // carried one message each (docs/delivery.md, "Exactly once").
+      this.schedule();
     });
   }
 
@@ -48,10 +49,10 @@ export class CommitBatcher<T> {
     setImmediate(() => this.fire());
   }
 
-  private schedule(gather: boolean): void {
+  private schedule(): void {
     if (this.scheduled || this.running) return;
     this.scheduled = true;
-    if (gather && this.gatherMs > 0 && this.pending.length < this.maxBatch && this.expectingMore()) {
+    if (this.gatherMs > 0 && this.pending.length < this.maxBatch && this.expectingMore()) {
       this.gatherTimer = setTimeout(() => {
         this.gatherTimer = null;
         this.fire();
@@ -72,7 +73,7 @@ export class CommitBatcher<T> {
     const batch = this.pending.splice(0, this.maxBatch);
     this.running = this.commitBatch(batch).finally(() => {
       this.running = null;
-      if (this.pending.length > 0) this.schedule(true);
+      if (this.pending.length > 0) this.schedule();
     });
   }
 

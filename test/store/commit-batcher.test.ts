@@ -1,8 +1,7 @@
-// CommitBatcher: items added together share a commit; items that queued behind a running commit
-// wait `gatherMs` for company, while an idle writer commits at once; a failing item does not fail
-// the others of its batch; a batch gathers only while more items are expected, and stops when
-// told that none are. Margins are wide (tens vs hundreds of ms): nothing here measures speed, only
-// which items ended up together.
+// CommitBatcher: items added together share a commit; a batch waits `gatherMs` for company while
+// more items are expected, whether it found the writer idle or queued behind a running commit, and
+// stops when told that none are; a failing item does not fail the others of its batch. Margins
+// are wide (tens vs hundreds of ms): nothing here measures speed, only which items ended up together.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,8 +26,8 @@ function withFirstCommitHeld(gatherMs: number, expectingMore?: () => boolean) {
 
 describe('CommitBatcher', () => {
   it('items that queued behind a running commit wait gatherMs for company', async () => {
-    const { batcher: b, batches, release } = withFirstCommitHeld(300);
-    const first = b.add('a'); // the writer is idle: committed at once (and held open here)
+    const { batcher: b, batches, release } = withFirstCommitHeld(300, () => batches.length > 0);
+    const first = b.add('a'); // nothing else expected yet: committed at once (and held open here)
     await sleep(20);
     const second = b.add('b'); // queues behind the running commit
     release();
@@ -37,6 +36,16 @@ describe('CommitBatcher', () => {
     const third = b.add('c');
     await Promise.all([second, third]);
     assert.deepEqual(batches, [['a'], ['b', 'c']]);
+  });
+
+  it('an item that finds the writer idle waits for company while more are expected', async () => {
+    const batches: string[][] = [];
+    const b = new CommitBatcher<string>(async (items) => void batches.push(items), 200, 300);
+    const first = b.add('a'); // the writer is idle, but more are expected (the default)
+    await sleep(20);
+    const second = b.add('b');
+    await Promise.all([first, second]);
+    assert.deepEqual(batches, [['a', 'b']]);
   });
 
   it('without gathering, adds in one event-loop turn still share a commit', async () => {
@@ -73,10 +82,11 @@ describe('CommitBatcher', () => {
   });
 
   it('stopGathering writes a gathering batch at once', { timeout: 20_000 }, async () => {
-    let expecting = true;
+    let expecting = false;
     const { batcher: b, batches, release } = withFirstCommitHeld(60_000, () => expecting);
-    const first = b.add('a');
+    const first = b.add('a'); // nothing else expected: committed at once (and held open here)
     await sleep(20);
+    expecting = true;
     const second = b.add('b');
     release();
     await first;
