@@ -29,7 +29,7 @@ export class CommitBatcher<T> {
     return new Promise((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       // An idle writer waits for company too: at concurrency 8 most commits found it idle and
-      // carried one message each (docs/delivery.md, "Exactly once").
+      // carried one message each (docs/delivery.md, "Current figures", the eleventh machine).
       this.schedule();
     });
   }

@@ -97,11 +97,12 @@ export interface MessageFilter {
 }
 
 /**
- * How long a group commit whose items queued behind the previous commit waits for more. Measured
+ * How long a group commit waits for more while other SMTP transactions are on their way. Measured
  * with `npm run bench` (two processes on SQLite, a new connection per message): 1.9 messages per
- * commit without it, about 3 with it (CPU per message fell 10–15 % together with that day's id and
- * DKIM-cache changes; docs/delivery.md). A lone client never waits, nor does a batch that every
- * open SMTP transaction has already joined (expectMessage).
+ * commit without it, about 3 with it for batches queued behind the previous commit (28 Nov); since
+ * 6 Dec a batch that finds the writer idle waits too (docs/delivery.md, "Current figures"). A lone
+ * client never waits, nor does a batch that every open SMTP transaction has already joined
+ * (expectMessage).
  */
 const COMMIT_GATHER_MS = 5;
 
