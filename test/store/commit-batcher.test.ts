@@ -48,6 +48,23 @@ describe('CommitBatcher', () => {
     assert.deepEqual(batches, [['a', 'b']]);
   });
 
+  // gatherMs is a minute: only the hand-over can end the wait before the test's timeout
+  it('a lone item is written as soon as its own hand-over says nothing more is coming', { timeout: 20_000 }, async () => {
+    let expecting = true; // Store counts the item's own SMTP transaction until insertMessage has it
+    const batches: string[][] = [];
+    const b = new CommitBatcher<string>(
+      async (items) => void batches.push(items),
+      200,
+      60_000,
+      () => expecting,
+    );
+    const only = b.add('a');
+    expecting = false;
+    b.stopGathering(); // what Store's arrived() does for the last message it expected
+    await only;
+    assert.deepEqual(batches, [['a']]);
+  });
+
   it('without gathering, adds in one event-loop turn still share a commit', async () => {
     const batches: number[][] = [];
     const b = new CommitBatcher<number>(async (items) => void batches.push(items));
