@@ -18,7 +18,7 @@ import { processCount } from '../src/cli/start-processes.ts';
 import { buildMix, EXECUTIVES, STAFF, TENANT_DOMAIN, type MixMessage } from './inbound-mix.ts';
 import { startCountingSink, type Sink } from './sink.ts';
 import { havePostfix, startPostfix } from './postfix.ts';
-import { START_TIMEOUT_MS } from './relay.ts';
+import { keepChildLog, sekishoNodeArgs, START_TIMEOUT_MS } from './relay.ts';
 import { Session } from './smtp-client.ts';
 import { benchCpuSeconds, cpuSeconds, machineBusySeconds, percentile, processTree, rssMb } from './proc.ts';
 
@@ -142,20 +142,13 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
   await cli(['tenant', 'add', 'acme', '--domain', TENANT_DOMAIN, '--inbound-route', `smtp://127.0.0.1:${sink.port}`]);
   await cli(['policy', 'apply', join(dir, 'policy.yaml'), '--tenant', 'acme']);
   await cli(['quarantine', 'settings', '--tenant', 'acme', '--staff-file', join(dir, 'staff.csv'), '--executive', ...EXECUTIVES]);
-  // BENCH_PROFILE=DIR: each Sekisho process writes a V8 CPU profile there when it exits;
-  // BENCH_NODE_ARGS: more node options for it (say --trace-opt --trace-deopt, with BENCH_CHILD_LOG)
-  const nodeArgs = [
-    ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
-    ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-  ];
   // with the start's warm-up as installs run it (SEKISHO_WARM_UP_MESSAGES=0 measures without)
-  const sekisho = await startBuiltProcess(withDefaultWarmUp(env), nodeArgs, START_TIMEOUT_MS);
+  const sekisho = await startBuiltProcess(withDefaultWarmUp(env), sekishoNodeArgs(), START_TIMEOUT_MS);
   try {
     const run = smtpRunner(sekisho.ports.inbound, sink, mix, false);
     return await measureAll(`Sekisho (processes: ${o.processes})`, () => processTree(sekisho.child.pid!), run, dns, o);
   } finally {
-    // BENCH_CHILD_LOG=PREFIX: what the start printed (its ports, then any V8 traces) in PREFIX-inbound.log
-    if (process.env.BENCH_CHILD_LOG) writeFileSync(`${process.env.BENCH_CHILD_LOG}-inbound.log`, sekisho.output());
+    keepChildLog('inbound', sekisho.output());
     sekisho.child.kill('SIGTERM');
     await Promise.race([sekisho.exited, new Promise((r) => setTimeout(r, 5000))]);
     sekisho.child.kill('SIGKILL');

@@ -38,6 +38,23 @@ const USE_SMTP_SOURCE = process.env.BENCH_GENERATOR !== 'node' && existsSync(SMT
 // TypeScript), which is minutes on a busy machine
 export const START_TIMEOUT_MS = 300_000;
 
+/**
+ * Node options for a Sekisho start under the bench. BENCH_PROFILE=DIR: each Sekisho process writes
+ * a V8 CPU profile there when it exits; BENCH_NODE_ARGS: more options (say --trace-opt
+ * --trace-deopt, with BENCH_CHILD_LOG).
+ */
+export function sekishoNodeArgs(): string[] {
+  return [
+    ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+    ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+  ];
+}
+
+/** BENCH_CHILD_LOG=PREFIX: what a start printed (its ports, then any V8 traces) in PREFIX-<name>.log */
+export function keepChildLog(name: string, output: string): void {
+  if (process.env.BENCH_CHILD_LOG) writeFileSync(`${process.env.BENCH_CHILD_LOG}-${name}.log`, output);
+}
+
 export type RelayMode = 'new' | 'reused';
 const connections = (reuse: boolean) => (reuse ? 'reused connections' : 'new connection per message');
 
@@ -346,20 +363,14 @@ export async function runRelayBench(dir: string, modes: RelayMode[]): Promise<vo
           `sekisho-${mode}`,
         ),
       ),
-      // BENCH_PROFILE=DIR: the Sekisho process writes a V8 CPU profile there when it exits;
-      // BENCH_NODE_ARGS: more node options for it (say --trace-opt --trace-deopt, with BENCH_CHILD_LOG)
-      [
-        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
-        ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      ],
+      sekishoNodeArgs(),
       START_TIMEOUT_MS,
     );
     return {
       port: sekisho.ports.submission,
       pids: () => processTree(sekisho.child.pid!),
       stop: async () => {
-        // BENCH_CHILD_LOG=PREFIX: what the start printed (its ports, then any V8 traces) in PREFIX-<mode>.log
-        if (process.env.BENCH_CHILD_LOG) writeFileSync(`${process.env.BENCH_CHILD_LOG}-${mode}.log`, sekisho.output());
+        keepChildLog(mode, sekisho.output());
         sekisho.child.kill('SIGTERM');
         await Promise.race([sekisho.exited, new Promise((r) => setTimeout(r, 5000))]);
         sekisho.child.kill('SIGKILL');

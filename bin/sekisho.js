@@ -18,7 +18,7 @@ if (existsSync(new URL('../scripts/build-state.mjs', import.meta.url))) {
 // per-message code runs a few times per message, so a fresh process relayed its first ~6,000
 // messages on slower code; at 500 the second 3,000 already run at the steady rate. Half V8's
 // inlining budget makes each of those compiles cheaper, and the first 3,000 messages after a start
-// ran 7 % faster for it, the steady rate unchanged (both measured, docs/delivery.md "Cold start").
+// ran 6 % faster for it, the steady rate unchanged (both measured, docs/delivery.md "Cold start").
 // A value given on the command line or in NODE_OPTIONS wins.
 const v8Flags = { 'invocation-count-for-turbofan': 500, 'max-inlined-bytecode-size-cumulative': 460 };
 const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
