@@ -1,5 +1,6 @@
 // The postal-mime decoder patch (src/patches/postal-mime.ts): all three decoders are patched,
-// the join gives exactly the bytes the Blob round trip gave, and every .eml fixture parses to
+// the join gives exactly the bytes the Blob round trip gave, Node's base64 decoding the bytes of
+// postal-mime's own decodeBase64, and every .eml fixture parses to
 // the same result with the patched decoders as with postal-mime's own (run in a child process
 // that never loads the patch).
 import { describe, it } from 'node:test';
@@ -8,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { applyPatches } from '../../src/patches/index.ts';
-import { joinChunks, patchedDecoders } from '../../src/patches/postal-mime.ts';
+import { joinChunks, patchedDecoders, pushBase64Chunk } from '../../src/patches/postal-mime.ts';
 
 applyPatches();
 
@@ -41,6 +42,23 @@ describe('postal-mime decoder patch', () => {
     // runs of strings (one per line, as the pass-through decoder gathers them) are encoded together
     const lines = ['Subject: テスト\r\n', '\r\n', 'ü 😀 line\r\n', new Uint8Array([0x41]), 'end', ''];
     assert.deepEqual(new Uint8Array(joinChunks(lines)), new Uint8Array(await new Blob(lines).arrayBuffer()));
+  });
+
+  it("decodes base64 runs to the bytes of postal-mime's own decoder, at every length", async () => {
+    const strings = (await import(new URL('./decode-strings.js', import.meta.resolve('postal-mime')).href)) as {
+      decodeBase64: (s: string) => ArrayBuffer;
+    };
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const runs = ['', 'A', 'QQ', 'QUI', 'QUJD', '44GC44GE', '+/+/', '/////'];
+    for (let n = 0; n < 3000; n++) runs.push(Array.from({ length: next() % 70 }, () => alphabet[next() % 64]).join(''));
+    for (const run of runs) {
+      const decoder = { chunks: [] as Array<Uint8Array | ArrayBuffer | string> };
+      pushBase64Chunk.call(decoder, run);
+      const got = new Uint8Array(joinChunks(decoder.chunks));
+      assert.deepEqual(got, new Uint8Array(strings.decodeBase64(run)), run);
+    }
   });
 
   it('parses every fixture message exactly as unpatched postal-mime does', () => {
