@@ -1,6 +1,6 @@
 // The postal-mime decoder patch (src/patches/postal-mime.ts): all three decoders are patched,
-// the join gives exactly the bytes the Blob round trip gave, Node's base64 decoding the bytes of
-// postal-mime's own decodeBase64, and every .eml fixture parses to
+// the join gives exactly the bytes the Blob round trip gave, Node's base64 decoding gives the bytes
+// of postal-mime's own decodeBase64, and every .eml fixture parses to
 // the same result with the patched decoders as with postal-mime's own (run in a child process
 // that never loads the patch).
 import { describe, it } from 'node:test';
