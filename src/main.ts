@@ -124,6 +124,7 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
     leaseMs: Math.round(config.leaseSeconds * 1000),
     handlers: Object.assign({ queued: deliver, deferred: deliver }, ...modules.map((m) => m.handlers ?? {})),
   });
+  metrics.observeLine(() => worker?.lineLength ?? 0);
   const acceptor = new Acceptor({
     store,
     hostname: config.hostname,

@@ -212,8 +212,8 @@ export class Acceptor implements MessageAcceptor {
     // commit it leased to us and deliver from memory, without the claim query and reading back
     // what we hold (the common case for outbound mail).
     const now = Date.now();
-    const slot =
-      decision.state === 'queued' && (decision.dueAt ?? Infinity) <= now ? (this.deps.localWorker?.reserve(id, body.length) ?? null) : null;
+    const dueNow = decision.state === 'queued' && (decision.dueAt ?? Infinity) <= now;
+    const slot = dueNow ? (this.deps.localWorker?.reserve(id, body.length) ?? null) : null;
     const sendCount =
       direction === 'outbound' && this.deps.sendLimiter
         ? countSubmission(this.submissionOf(client, envelope, tenantId), this.deps.store.kind, now)
@@ -236,6 +236,7 @@ export class Acceptor implements MessageAcceptor {
     const recipients = message.recipients;
     if (slot) this.deps.localWorker!.handOff(row, { body, recipients: [...recipients].sort() });
     else this.deps.onQueued();
+    if (dueNow) this.deps.metrics.handedOver.inc({ via: slot ? (slot.inLine ? 'line' : 'slot') : 'queue' });
     this.deps.metrics.accepted.inc({ tenant: tenantId, direction });
     if ((STAGE_WAIT_STATES as readonly string[]).includes(decision.state)) this.deps.metrics.held.inc({ tenant: tenantId });
     if (decision.afterCommit) {

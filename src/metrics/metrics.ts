@@ -75,9 +75,31 @@ export function createMetrics(store?: Store) {
       this.set(oldestDue === null ? 0 : Math.max(0, (now - oldestDue) / 1000));
     },
   });
+  // How mail accepted for delivery now reaches it (docs/operation.md, "Metrics"): a free slot of this
+  // process, its line in memory (every slot busy), or the queue, claimed by a later poll.
+  const handedOver = new Counter({
+    name: 'sekisho_delivery_handovers_total',
+    help: 'Messages accepted for delivery at once, by how they reached it: slot, line (waited in memory) or queue',
+    labelNames: ['via'],
+    registers: [registry],
+  });
+  let lineLength: () => number = () => 0;
+  new Gauge({
+    name: 'sekisho_delivery_line_messages',
+    help: 'Messages accepted here and waiting in memory for a delivery slot (the hand-over line)',
+    registers: [registry],
+    // each process's own line: summed over processes (prom-client's default for gauges)
+    collect() {
+      this.set(lineLength());
+    },
+  });
+  /** where the line's length is read (the queue worker, made after the metrics) */
+  const observeLine = (length: () => number): void => {
+    lineLength = length;
+  };
   /** the exposition text: this process's, or (one of several processes) all of theirs */
   const text = cluster.isWorker ? clusterMetricsText(registry) : () => registry.metrics();
-  return { registry, text, accepted, rejected, delivered, deferred, bounced, held, latency };
+  return { registry, text, accepted, rejected, delivered, deferred, bounced, held, latency, handedOver, observeLine };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -21,6 +21,8 @@ export interface Reservation {
   node: string;
   /** the lease written with the message; the heartbeat renews it from the moment of reservation */
   leaseUntil: number;
+  /** a place in the line (every slot was busy), not a slot of its own */
+  inLine: boolean;
 }
 
 export interface WorkerOptions {
@@ -131,7 +133,12 @@ export class QueueWorker {
     this.reservations.set(id, inLine ? bytes : 0);
     this.lineBytes += inLine ? bytes : 0;
     this.leased.add(id);
-    return { node: this.opts.node, leaseUntil: Date.now() + this.opts.leaseMs };
+    return { node: this.opts.node, leaseUntil: Date.now() + this.opts.leaseMs, inLine };
+  }
+
+  /** messages handed over and waiting in memory for a slot (sekisho_delivery_line_messages) */
+  get lineLength(): number {
+    return this.line.length;
   }
 
   /** The reserved message is committed: deliver it now with what the acceptor holds, or when a slot frees. */

@@ -28,6 +28,8 @@ export interface Sink {
   mailHook: ((from: string) => Refusal) | null;
   rcptHook: ((rcpt: string) => Refusal) | null;
   dataHook: (() => Refusal) | null;
+  /** while set, each message's reply after DATA waits for it (a slow downstream) */
+  dataGate: Promise<void> | null;
   waitFor(n: number, timeoutMs?: number): Promise<SunkMessage[]>;
   close(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     mailHook: null,
     rcptHook: null,
     dataHook: null,
+    dataGate: null,
     async waitFor(n, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (sink.messages.length < n) {
@@ -84,7 +87,8 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
+      stream.on('end', async () => {
+        await sink.dataGate;
         const r = sink.dataHook?.();
         if (r) return refuse(r, cb);
         sink.messages.push({
