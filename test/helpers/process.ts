@@ -1,9 +1,17 @@
 // Runs the real `sekisho` command as a child process (the way users and operators do), from the
 // sources through tsx, so that tests see the code as it is now and not the last build
 // (bin/sekisho.js runs dist/; test/release/ tests that, installed from the release tarball).
+// Like test/helpers/instance.ts, a child asks a loopback DNS server that answers NXDOMAIN for
+// every name unless its test names its own: never the machine's resolver (the internet).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { startDnsServer } from './dns-server.ts';
+
+/** one per test process, shared by its children (it keeps no process alive) */
+const noNamesDns = await startDnsServer();
+/** SEKISHO_DNS_SERVERS for a child whose test has no names to answer (childEnv sets it) */
+export const NO_NAMES_DNS = noNamesDns.address;
 
 /** node arguments that run the `sekisho` command from src/ (cluster workers inherit them) */
 export const CLI = ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))];
@@ -29,7 +37,8 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
 
 /**
  * The environment of a `sekisho start` child on a test database: data under `db.dataDir/<dir>`,
- * every port chosen by the OS, no config file, mail relayed to `relay`; `more` adds or overrides.
+ * every port chosen by the OS, no config file, mail relayed to `relay`, DNS answered NXDOMAIN on
+ * loopback; `more` adds or overrides.
  */
 export function childEnv(
   db: { dataDir: string; url?: string },
@@ -57,6 +66,7 @@ export function childEnv(
     // no warm-up before the ports open (seconds of synthetic mail per start, test/process/start.test.ts
     // covers it); the benches delete this line, so they measure the default
     SEKISHO_WARM_UP_MESSAGES: '0',
+    SEKISHO_DNS_SERVERS: NO_NAMES_DNS,
     ...more,
   };
 }

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import { openBrowser } from '../helpers/browser.ts';
-import { startCommand, type StartedProcess } from '../helpers/process.ts';
+import { NO_NAMES_DNS, startCommand, type StartedProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -76,6 +76,7 @@ describe('the release tarball, installed without dev dependencies', () => {
       SEKISHO_INBOUND_PORT: '0',
       SEKISHO_HTTP_PORT: '0',
       SEKISHO_RELAY: sink.url,
+      SEKISHO_DNS_SERVERS: NO_NAMES_DNS,
     };
   });
   after(async () => {
