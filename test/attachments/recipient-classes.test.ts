@@ -7,10 +7,9 @@
 // behaviour, forced BCC with applyTo: external, and mail only to internal recipients is untouched.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import nodemailer from 'nodemailer';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { backends } from '../helpers/databases.ts';
-import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
+import { startInstance, USER, type TestInstance, submissionClient } from '../helpers/instance.ts';
 import { startSink, type Sink, type SunkMessage } from '../helpers/sink.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 import { waitUntil } from '../helpers/wait.ts';
@@ -36,14 +35,7 @@ outbound:
 }
 
 async function send(port: number, to: string[], cc: string[], messageId: string): Promise<string> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: USER, pass: PASSWORD },
-  });
+  const transport = submissionClient(port);
   const info = await transport.sendMail({
     from: USER,
     to,

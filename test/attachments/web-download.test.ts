@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { backends } from '../helpers/databases.ts';
-import nodemailer from 'nodemailer';
-import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
+import { startInstance, USER, type TestInstance, submissionClient } from '../helpers/instance.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { runCli } from '../helpers/process.ts';
@@ -303,14 +302,7 @@ for (const kind of backends()) {
       const applied = await applyPolicy(inst.sekisho.store, inst.tenantId, POLICY, 'test');
       assert.ok(applied.ok);
       const raw = await composed({ filename: '提案書.pdf', content: Buffer.from('%PDF-1.4 提案'), to: 'f@partner.example' });
-      const transport = nodemailer.createTransport({
-        host: '127.0.0.1',
-        port: inst.sekisho.ports.submission,
-        secure: false,
-        requireTLS: true,
-        tls: { rejectUnauthorized: false },
-        auth: { user: USER, pass: PASSWORD },
-      });
+      const transport = submissionClient(inst.sekisho.ports.submission);
       const info = await transport.sendMail({ envelope: { from: USER, to: ['f@partner.example', 'g@partner.example'] }, raw });
       transport.close();
       const id = /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;

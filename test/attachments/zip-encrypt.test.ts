@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { backends } from '../helpers/databases.ts';
-import nodemailer from 'nodemailer';
-import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
+import { startInstance, USER, type TestInstance, submissionClient } from '../helpers/instance.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { runCli } from '../helpers/process.ts';
@@ -156,14 +155,7 @@ for (const kind of backends()) {
     it('through the real accept path: policy apply, SMTP submission, ZIP mail then password mail', async () => {
       sink.messages.length = 0;
       assert.ok((await applyPolicy(inst.sekisho.store, inst.tenantId, policy('aes256', 'sender'), 'test')).ok);
-      const transport = nodemailer.createTransport({
-        host: '127.0.0.1',
-        port: inst.sekisho.ports.submission,
-        secure: false,
-        requireTLS: true,
-        tls: { rejectUnauthorized: false },
-        auth: { user: USER, pass: PASSWORD },
-      });
+      const transport = submissionClient(inst.sekisho.ports.submission);
       const info = await transport.sendMail({
         envelope: { from: USER, to: ['p@partner.example'] },
         raw: await message('p@partner.example'),

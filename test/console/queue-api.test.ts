@@ -4,9 +4,8 @@
 // a user is refused and another tenant's admin neither sees nor touches it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import nodemailer from 'nodemailer';
 import { backends } from '../helpers/databases.ts';
-import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
+import { PASSWORD, startInstance, USER, type TestInstance, submissionClient } from '../helpers/instance.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { hashPassword } from '../../src/util/password.ts';
@@ -14,14 +13,7 @@ import { loginApi, type Api } from './api-client.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 
 async function send(port: number, to: string, subject: string): Promise<string> {
-  const t = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: USER, pass: PASSWORD },
-  });
+  const t = submissionClient(port);
   const info = await t.sendMail({ from: USER, to, subject, text: 'キュー操作\n' });
   t.close();
   return /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;

@@ -4,10 +4,9 @@
 // DNS server, and queue control (retry now, delete, CLI).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import nodemailer from 'nodemailer';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { backends } from '../helpers/databases.ts';
-import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
+import { startInstance, USER, type TestInstance, submissionClient } from '../helpers/instance.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { startSink, type Sink, type SunkMessage } from '../helpers/sink.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
@@ -19,14 +18,7 @@ import type { Store } from '../../src/store/store.ts';
 import { ALL_TENANTS, tenantScope } from '../../src/store/tenant-scope.ts';
 
 async function send(port: number, to: string[], messageId: string, subject = 'お見積り / quotation'): Promise<string> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: USER, pass: PASSWORD },
-  });
+  const transport = submissionClient(port);
   const info = await transport.sendMail({ from: USER, to, subject, text: 'こんにちは\nhello\n', messageId: `<${messageId}>` });
   transport.close();
   return /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;

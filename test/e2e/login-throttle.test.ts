@@ -5,29 +5,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
-import nodemailer from 'nodemailer';
 import { backends } from '../helpers/databases.ts';
-import { PASSWORD, startInstance, USER, type TestInstance } from '../helpers/instance.ts';
+import { PASSWORD, startInstance, USER, type TestInstance, submissionClient } from '../helpers/instance.ts';
 import { consoleLoginThrottle, login, MAX_FAILS_PER_IP, type LoginOutcome } from '../../src/console/session/auth.ts';
 import { FREE_FAILURES, MAX_WAIT_MS } from '../../src/throttle/login-throttle.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { loginApi } from '../console/api-client.ts';
 
-function smtpClient(port: number, user: string, pass: string) {
-  return nodemailer.createTransport({
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user, pass },
-  });
-}
-
 /** the SMTP reply code of an AUTH attempt (235 when it succeeded) */
 async function smtpAuth(port: number, user: string, pass: string): Promise<number> {
   try {
-    await smtpClient(port, user, pass).verify();
+    await submissionClient(port, user, pass).verify();
     return 235;
   } catch (err) {
     return (err as { responseCode?: number }).responseCode ?? 0;

@@ -3,24 +3,12 @@
 // open relay or let a user spoof another organisation is refused with the right code.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import nodemailer from 'nodemailer';
 import { backends } from '../helpers/databases.ts';
-import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
+import { startInstance, USER, PASSWORD, type TestInstance, submissionClient } from '../helpers/instance.ts';
 import { startSink, withoutFirstReceived, type Sink } from '../helpers/sink.ts';
 import { IpThrottle } from '../../src/throttle/ip-throttle.ts';
 import { SmtpTalk } from '../helpers/smtp-talk.ts';
 import { messageDetail } from '../../src/cli/message-list.ts';
-
-function client(port: number, user = USER, pass = PASSWORD) {
-  return nodemailer.createTransport({
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user, pass },
-  });
-}
 
 const RAW = Buffer.from(
   [
@@ -57,7 +45,7 @@ for (const kind of backends()) {
     });
 
     it('relays an authenticated message byte-identical and records it', async () => {
-      const info = await client(port).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw: RAW });
+      const info = await submissionClient(port).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw: RAW });
       assert.match(info.response, /^250 .*queued as ([0-9A-Z]{26})/);
       const id = /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;
       const [got] = await sink.waitFor(1);
@@ -118,11 +106,11 @@ for (const kind of backends()) {
 
     it('refuses a sender domain of another tenant with 5.7.1', async () => {
       await assert.rejects(
-        client(port).sendMail({ envelope: { from: 'eve@globex.example', to: ['x@example.net'] }, raw: RAW }),
+        submissionClient(port).sendMail({ envelope: { from: 'eve@globex.example', to: ['x@example.net'] }, raw: RAW }),
         (err: { responseCode?: number; response?: string }) => err.responseCode === 553 && /5\.7\.1/.test(err.response ?? ''),
       );
       await assert.rejects(
-        client(port).sendMail({ envelope: { from: 'taro@unknown.example', to: ['x@example.net'] }, raw: RAW }),
+        submissionClient(port).sendMail({ envelope: { from: 'taro@unknown.example', to: ['x@example.net'] }, raw: RAW }),
         (err: { responseCode?: number }) => err.responseCode === 553,
       );
     });
@@ -130,7 +118,7 @@ for (const kind of backends()) {
     it('refuses a header From of another organisation with 5.7.1', async () => {
       const spoof = Buffer.from('From: ceo@globex.example\r\nTo: x@example.net\r\nSubject: hi\r\n\r\nbody\r\n');
       await assert.rejects(
-        client(port).sendMail({ envelope: { from: USER, to: ['x@example.net'] }, raw: spoof }),
+        submissionClient(port).sendMail({ envelope: { from: USER, to: ['x@example.net'] }, raw: spoof }),
         (err: { responseCode?: number; response?: string }) => err.responseCode === 550 && /5\.7\.1/.test(err.response ?? ''),
       );
     });
@@ -139,7 +127,7 @@ for (const kind of backends()) {
       for (const from of ['ceo@evil.example', 'someone@acme.example.evil.example']) {
         const raw = Buffer.from(`From: <${from}>\r\nTo: partner@example.net\r\nSubject: spoof\r\n\r\nhi\r\n`);
         await assert.rejects(
-          client(port).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw }),
+          submissionClient(port).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw }),
           (err: { responseCode?: number; response?: string }) =>
             err.responseCode === 550 && /is not an address of your organisation/.test(err.response ?? ''),
         );
@@ -147,7 +135,7 @@ for (const kind of backends()) {
       // an address in the tenant's second domain (acme.co.jp) that is not taro's own needs a delegation (send-as.test.ts)
       const raw = Buffer.from('From: <hanako@acme.co.jp>\r\nTo: partner@example.net\r\nSubject: other domain\r\n\r\nhi\r\n');
       await assert.rejects(
-        client(port).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw }),
+        submissionClient(port).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw }),
         (err: { responseCode?: number; response?: string }) =>
           err.responseCode === 550 && /is not taro@acme\.example's address/.test(err.response ?? ''),
       );
@@ -156,16 +144,16 @@ for (const kind of backends()) {
     it('refuses wrong passwords with 535, then throttles the client with 454 for accounts it never logged in to', async () => {
       for (let i = 0; i < 3; i++) {
         await assert.rejects(
-          client(port, 'nobody@acme.example', 'wrong password').verify(),
+          submissionClient(port, 'nobody@acme.example', 'wrong password').verify(),
           (err: { responseCode?: number }) => err.responseCode === 535,
         );
       }
       await assert.rejects(
-        client(port, 'nobody@acme.example', PASSWORD).verify(),
+        submissionClient(port, 'nobody@acme.example', PASSWORD).verify(),
         (err: { responseCode?: number }) => err.responseCode === 454,
       );
       // taro logged in from here before: strangers' failures never lock him out (login-throttle.ts)
-      await client(port).verify();
+      await submissionClient(port).verify();
       const log = inst.logs.join('');
       assert.doesNotMatch(log, /wrong password/, 'passwords never reach the log');
       // The failures are in the database: another process or node on it refuses the address too.

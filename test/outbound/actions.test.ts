@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends } from '../helpers/databases.ts';
-import { USER } from '../helpers/instance.ts';
+import { submissionClient, USER } from '../helpers/instance.ts';
 import {
   copies,
   eventTypes,
@@ -21,7 +21,6 @@ import {
   submit,
   waitNotice,
   waitState,
-  client,
   type Harness,
 } from './harness.ts';
 import { ALL_TENANTS, tenantScope } from '../../src/store/tenant-scope.ts';
@@ -176,7 +175,10 @@ for (const kind of backends()) {
 
     it('block: 550 5.7.1 with the rule reason, a notice, a tenant audit event, nothing stored', async () => {
       await assert.rejects(
-        client(h.inst.sekisho.ports.submission).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw: mail('BLOCKME') }),
+        submissionClient(h.inst.sekisho.ports.submission).sendMail({
+          envelope: { from: USER, to: ['partner@example.net'] },
+          raw: mail('BLOCKME'),
+        }),
         (err: { responseCode?: number; response?: string }) =>
           err.responseCode === 550 && /5\.7\.1 Secrets may not leave the company/.test(err.response ?? ''),
       );

@@ -9,11 +9,11 @@ import iconv from 'iconv-lite';
 import { BlobWriter, TextReader, Uint8ArrayReader, ZipWriter } from '@zip.js/zip.js';
 import { backends } from '../helpers/databases.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
-import { startInstance, USER, type TestInstance } from '../helpers/instance.ts';
+import { startInstance, submissionClient, USER, type TestInstance } from '../helpers/instance.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { myNumberCheckDigit } from '../../src/policy/detectors.ts';
 import { matchedRulesOf } from '../../src/mime/message-view.ts';
-import { client, get, linkIn, waitNotice, type Harness } from './harness.ts';
+import { get, linkIn, waitNotice, type Harness } from './harness.ts';
 import { replayPolicy } from '../../src/outbound/policy-replay.ts';
 import { parsePolicy } from '../../src/policy/load.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
@@ -184,7 +184,7 @@ for (const kind of backends()) {
 
     /** Submits over SMTP; the rules that matched, with their evidence, as the message view shows them. */
     async function send(subject: string, attachments: Attachment[]) {
-      const info = await client(inst.sekisho.ports.submission).sendMail({
+      const info = await submissionClient(inst.sekisho.ports.submission).sendMail({
         envelope: { from: USER, to: ['partner@example.net'] },
         raw: mailWith(subject, attachments),
       });

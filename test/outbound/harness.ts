@@ -1,9 +1,8 @@
 // Shared by the outbound end-to-end tests: a whole Sekisho with a real SMTP sink as smart host,
 // the acme policy used by every test (rules selected by a keyword in the subject), submitting
 // over SMTP, reading notices at the sink and following their links like a browser would.
-import nodemailer from 'nodemailer';
 import PostalMime from 'postal-mime';
-import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
+import { startInstance, USER, PASSWORD, type TestInstance, submissionClient } from '../helpers/instance.ts';
 import { startSink, type Sink, type SunkMessage } from '../helpers/sink.ts';
 import { hashPassword } from '../../src/util/password.ts';
 import { applyPolicy } from '../../src/outbound/policy-service.ts';
@@ -77,17 +76,6 @@ export async function startHarness(kind: 'sqlite' | 'postgres'): Promise<Harness
   };
 }
 
-export function client(port: number, user = USER, pass = PASSWORD) {
-  return nodemailer.createTransport({
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user, pass },
-  });
-}
-
 export function mail(subject: string, opts: { to?: string; cc?: string; from?: string; extra?: string } = {}): Buffer {
   return Buffer.from(
     [
@@ -107,7 +95,7 @@ export function mail(subject: string, opts: { to?: string; cc?: string; from?: s
 
 /** Submits and returns the queue id from the 250 reply. */
 export async function submit(h: Harness, raw: Buffer, envelope: { from?: string; to: string[] }, user = USER): Promise<string> {
-  const info = await client(h.inst.sekisho.ports.submission, user).sendMail({
+  const info = await submissionClient(h.inst.sekisho.ports.submission, user).sendMail({
     envelope: { from: envelope.from ?? user, to: envelope.to },
     raw,
   });

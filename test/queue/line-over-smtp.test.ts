@@ -4,22 +4,14 @@
 // sekisho_delivery_line_messages while they wait; once the downstream answers, all are delivered.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import nodemailer from 'nodemailer';
 import { backends } from '../helpers/databases.ts';
-import { startInstance, USER, PASSWORD, type TestInstance } from '../helpers/instance.ts';
+import { startInstance, USER, type TestInstance, submissionClient } from '../helpers/instance.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { LINE_DEFAULT } from '../../src/queue/worker.ts';
 
 async function submit(port: number, n: number): Promise<void> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: USER, pass: PASSWORD },
-  });
+  const transport = submissionClient(port);
   await transport.sendMail({ from: USER, to: 'partner@example.net', subject: `見積り ${n}`, text: `お世話になっております。${n}\n` });
   transport.close();
 }
