@@ -1,4 +1,4 @@
-// Five behaviours of smtp-server 3.21 that a mail gateway needs different, patched once per process:
+// Six behaviours of smtp-server 3.21 that a mail gateway needs different, patched once per process:
 // 1. It waits a fixed 100 ms before every greeting to catch early talkers (spam bots that send
 //    before the banner). Useful on the MX port, only latency on submission where clients
 //    authenticate: `greetingDelayMs` makes it a per-server option (init() with the constant replaced),
@@ -12,12 +12,15 @@
 //    PROXY command from anyone else closes the connection.
 // 5. It writes every reply at once: the replies to pipelined commands now leave together
 //    (src/patches/smtp-reply-batch.ts).
+// 6. It reads message data a byte at a time, one event-loop turn per dot-led line: now in one pass
+//    with Buffer searches (src/patches/smtp-data-dots.ts).
 import type { BlockList, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { inNetworks } from '../util/cidr.ts';
 import { newSessionId } from '../util/id.ts';
 import { parseProxyHeader } from './proxy-protocol.ts';
+import { readDataInOnePass } from './smtp-data-dots.ts';
 import { batchPipelinedReplies } from './smtp-reply-batch.ts';
 
 /** The per-client connection limits the listener passes in (ConnectionGate, src/smtp/connection-gate.ts). */
@@ -124,6 +127,7 @@ export function patchSmtpServer(): void {
 
   patchProxyProtocol((SMTPServer as unknown as { prototype: PatchableServer }).prototype);
   batchPipelinedReplies((SMTPConnection as unknown as { prototype: Parameters<typeof batchPipelinedReplies>[0] }).prototype);
+  readDataInOnePass();
 
   const onClose = proto._onClose;
   proto._onClose = function () {
