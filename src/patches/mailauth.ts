@@ -3,7 +3,9 @@
 // the last four bytes in an array it copied for every header byte, and the bare-<LF> repair
 // tested every byte of the message in JavaScript. Both now jump from <LF> to <LF> with indexOf.
 // They hand the verifier the same chunks in the same order, and keep `stateBytes`, `headerBytes`
-// and `lastByte` as the originals did. Applied by applyPatches() (src/patches/index.ts).
+// and `lastByte` as the originals did. And its DkimVerifier verifies only the topmost
+// `maxSignatures` (default 20) DKIM-Signature fields, as mailauth 8.2 does: each one cost a key
+// lookup and a body hash, without a limit. Applied by applyPatches() (src/patches/index.ts).
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -92,4 +94,46 @@ export function patchMailauth(): void {
   const { MessageParser } = require('mailauth/lib/dkim/message-parser.js') as { MessageParser: { prototype: Parser } };
   MessageParser.prototype.processChunk = processChunk;
   MessageParser.prototype.ensureLinebreaks = ensureLinebreaks;
+  const { DkimVerifier } = require('mailauth/lib/dkim/dkim-verifier.js') as { DkimVerifier: { prototype: Verifier } };
+  capSignatures(DkimVerifier.prototype);
+}
+
+/** DKIM-Signature fields verified per message unless the caller says otherwise (mailauth 8.2's default). */
+export const MAX_DKIM_SIGNATURES = 20;
+
+interface Verifier {
+  options: { maxSignatures?: number };
+  results: { status: { result: string; comment?: string }; info?: string }[];
+  signatureHeaders: unknown[];
+  finalChunk(): Promise<void>;
+  _signatureHeaders?: unknown[];
+  _signaturesNotVerified?: number;
+}
+
+/**
+ * The verifier keeps the topmost `maxSignatures` of the DKIM-Signature fields it parsed (the one
+ * assignment of its whole list; the newest ARC-Message-Signature is pushed after it and always
+ * verified), and reports the rest as one neutral result, in mailauth 8.2's words.
+ */
+function capSignatures(proto: Verifier): void {
+  const { formatAuthHeaderRow } = require('mailauth/lib/tools.js') as { formatAuthHeaderRow: (m: string, s: object) => string };
+  Object.defineProperty(proto, 'signatureHeaders', {
+    configurable: true,
+    get(this: Verifier) {
+      return this._signatureHeaders;
+    },
+    set(this: Verifier, all: unknown[]) {
+      const max = this.options?.maxSignatures ?? MAX_DKIM_SIGNATURES;
+      this._signaturesNotVerified = Math.max(0, all.length - max);
+      this._signatureHeaders = all.length > max ? all.slice(0, max) : all;
+    },
+  });
+  const finalChunk = proto.finalChunk;
+  proto.finalChunk = async function (this: Verifier) {
+    await finalChunk.call(this);
+    const left = this._signaturesNotVerified ?? 0;
+    if (left === 0) return;
+    const status = { result: 'neutral', comment: `too many signatures, ${left} not verified` };
+    this.results.push({ status, info: formatAuthHeaderRow('dkim', status) });
+  };
 }
