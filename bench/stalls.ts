@@ -1,15 +1,15 @@
-// The one-message stalls of issue 17, measured: each hostile message (test/helpers/hostile-mail.ts)
-// through the MX port and through submission, one at a time, into a gateway in its own process;
-// prints the SMTP reply and the longest event-loop block the gateway had while handling it.
+// The one-message stalls of issue 17, measured: each hostile message (test/helpers/hostile-mail.ts,
+// and its costly ordinary mail) through the MX port and through submission, one at a time, into a
+// gateway in its own process; prints the SMTP reply and the longest event-loop block it had.
 // Usage: node --import tsx bench/stalls.ts [regex of case names]
 import { performance } from 'node:perf_hooks';
-import { dataPayload, hostileCases, sendMessage } from '../test/helpers/hostile-mail.ts';
+import { costlyCases, dataPayload, hostileCases, sendMessage } from '../test/helpers/hostile-mail.ts';
 import { startGatewayProcess } from './gateway-client.ts';
 
 const gw = await startGatewayProcess();
 const rows: string[] = [];
 const only = new RegExp(process.argv[2] ?? '');
-for (const c of hostileCases().filter((x) => only.test(x.name))) {
+for (const c of [...hostileCases(), ...costlyCases()].filter((x) => only.test(x.name))) {
   for (const port of ['inbound', 'submission'] as const) {
     const raw = dataPayload(port === 'inbound' ? c.build('x@evil.test', 'taro@acme.example') : c.build(gw.user, 'partner@example.net'));
     await gw.reset();

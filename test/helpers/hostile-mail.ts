@@ -129,6 +129,36 @@ export function hostileCases(): HostileCase[] {
   ];
 }
 
+/**
+ * Messages that are ordinary mail to every check but cost the receiving side more than their size
+ * suggests: lines that begin with a dot (each sent dot-stuffed), and a body under hundreds of DKIM
+ * signatures that each ask for their own body hash. Measured by `node --import tsx bench/stalls.ts`; the
+ * tests of the parts that bound them are test/patches/smtp-data-dots and test/inbound/dkim-limits.
+ */
+export function costlyCases(): HostileCase[] {
+  return [
+    { name: '7 MB of dot-led lines', unparseable: false, build: (f, t) => dotLines(f, t, 7 * 1024 * 1024) },
+    { name: '500 DKIM sigs, 10 MB', unparseable: false, build: (f, t) => manySignatures(f, t, 500, 10 * 1024 * 1024) },
+    { name: '1 DKIM sig, 25 MB', unparseable: false, build: (f, t) => manySignatures(f, t, 1, 25 * 1024 * 1024) },
+  ];
+}
+
+function dotLines(from: string, to: string, bytes: number): Buffer {
+  const line = '.dot\r\n';
+  return Buffer.from(`${base(from, to, 'dot lines')}\r\n${line.repeat(Math.ceil(bytes / line.length))}`, 'latin1');
+}
+
+/** `count` well-formed DKIM signatures, each with its own l= (so its own body hash), over `bytes` of text. */
+function manySignatures(from: string, to: string, count: number, bytes: number): Buffer {
+  const sigs = Array.from(
+    { length: count },
+    (_, i) =>
+      `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=s${i}.hostile.test; s=s; l=${1000 + i * 997}; h=from; bh=AAAA; b=AAAA\r\n`,
+  );
+  const line = `${'x'.repeat(76)}\r\n`;
+  return Buffer.from(`${sigs.join('')}${base(from, to, 'signatures')}\r\n${line.repeat(Math.ceil(bytes / line.length))}`, 'latin1');
+}
+
 export interface SendHow {
   mailFrom: string;
   to: string[];
