@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 // Node 22 and throws at import time on Node 20.
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import type { DKIMSignOptions } from 'mailauth';
+import { inSlices } from '../util/in-slices.ts';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -114,7 +115,9 @@ export async function signMessage(raw: Buffer, key: DkimSigningKey, options: Sig
     // fields at the top level are silently ignored (no signature at all).
     signatureData: [{ signingDomain: key.domain, selector: key.selector, privateKey: key.privateKeyPem }],
   } as unknown as DKIMSignOptions;
-  const result = await dkimSign(raw, signOptions);
+  // a slice per turn of the event loop: the signer hashes each chunk it is given at once (a 50 MB
+  // message in one piece held the loop 436 ms)
+  const result = await dkimSign(inSlices(raw), signOptions);
   if (result.errors.length > 0 || !result.signatures) {
     const why = result.errors.map((e) => e.err?.message ?? String(e)).join('; ') || 'no signature was produced';
     throw new Error(`DKIM signing for ${key.domain} (selector ${key.selector}) failed: ${why}`);

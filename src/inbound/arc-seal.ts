@@ -9,6 +9,8 @@
 // the mail goes out unsealed — the seal is an extra, never a reason to hold mail.
 import { domainOf } from '../util/address.ts';
 import { createRequire } from 'node:module';
+import type { Readable } from 'node:stream';
+import { inSlices } from '../util/in-slices.ts';
 import type { Logger } from 'pino';
 import type { DeliveryPreparer } from '../pipeline/pipeline.ts';
 import type { Store, Message } from '../store/store.ts';
@@ -20,7 +22,7 @@ const require = createRequire(import.meta.url);
 // the submodule: the package root loads BIMI → undici, which throws on Node 20
 const { createSeal } = require('mailauth/lib/arc/index.js') as {
   createSeal: (
-    input: Buffer,
+    input: Buffer | Readable,
     data: {
       seal: {
         signingDomain: string;
@@ -93,7 +95,8 @@ export async function sealWithArc(
   authResults: string,
   cv: 'none' | 'pass' | 'fail',
 ): Promise<{ raw: Buffer } | { error: string }> {
-  const result = await createSeal(raw, {
+  // a slice per turn of the event loop, as DKIM signing: the sealer hashes the body it is given at once
+  const result = await createSeal(inSlices(raw), {
     seal: { signingDomain: key.domain, selector: key.selector, privateKey: key.privateKeyPem, authResults, cv },
   });
   if (result.headers.length === 0) {

@@ -16,6 +16,7 @@ import {
 } from '../../src/delivery/dkim.ts';
 import { createResolver, mailauthResolver } from '../../src/delivery/mx.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
+import { SLICE_BYTES } from '../../src/util/in-slices.ts';
 
 const crlf = (b: Buffer) => Buffer.from(b.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 const jis = crlf(readFileSync(new URL('../fixtures/delivery/iso-2022-jp-thunderbird.eml', import.meta.url)));
@@ -115,4 +116,25 @@ test('tampering, or a different key in DNS, fails verification', async () => {
 
 test('signing with an unusable key throws instead of sending unsigned mail', async () => {
   await assert.rejects(signMessage(jis, { domain: DOMAIN, selector: 's', privateKeyPem: 'not a key' }), /DKIM signing for jpmobile\.jp/);
+});
+
+test('a large message is signed a slice per turn of the event loop, and verifies', async () => {
+  const line = 'ご確認のほどよろしくお願いいたします。 0123456789\r\n';
+  const body = line.repeat(Math.ceil((40 * SLICE_BYTES) / Buffer.byteLength(line)));
+  const raw = Buffer.from(`From: a@${DOMAIN}\r\nTo: b@example.net\r\nSubject: large\r\n\r\n${body}`, 'utf8');
+  let turns = 0;
+  let running = true;
+  const count = () => {
+    if (!running) return;
+    turns++;
+    setImmediate(count);
+  };
+  setImmediate(count);
+  const signed = await signMessage(raw, { domain: DOMAIN, selector: key.selector, privateKeyPem: key.privateKeyPem });
+  running = false;
+  // one turn at least between each two of the 40 slices
+  assert.ok(turns >= 40, `${turns} turns of the event loop while signing`);
+  assert.ok(signed.subarray(signed.length - raw.length).equals(raw));
+  const result = await dkimVerify(signed, { resolver: resolve });
+  assert.equal(result.results[0]?.status.result, 'pass');
 });

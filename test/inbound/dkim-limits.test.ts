@@ -1,4 +1,4 @@
-// What one message may cost DKIM verification (src/inbound/dkim-verify.ts and the DkimVerifier
+// What one message may cost DKIM verification (src/util/in-slices.ts and the DkimVerifier
 // patch in src/patches/mailauth.ts), over the real test DNS server: only the topmost 20
 // DKIM-Signature fields are verified (keys looked up, bodies hashed), the rest are one neutral
 // result; and a large body is hashed a slice per turn of the event loop, not in one turn.
@@ -11,7 +11,7 @@ import { createResolver, mailauthResolver } from '../../src/delivery/mx.ts';
 import { verifyAuthentication } from '../../src/inbound/auth.ts';
 import { applyPatches } from '../../src/patches/index.ts';
 import { MAX_DKIM_SIGNATURES } from '../../src/patches/mailauth.ts';
-import { SLICE_BYTES } from '../../src/inbound/dkim-verify.ts';
+import { SLICE_BYTES } from '../../src/util/in-slices.ts';
 
 applyPatches();
 const require = createRequire(import.meta.url);

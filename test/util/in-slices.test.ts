@@ -1,0 +1,32 @@
+// inSlices: a message that fits in one slice is handed over as it is; a larger one as a stream of
+// its slices, the same bytes in order, with a turn of the event loop before each slice but the first.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { inSlices, SLICE_BYTES } from '../../src/util/in-slices.ts';
+
+test('inSlices: one slice or less is the buffer itself', () => {
+  const small = Buffer.alloc(SLICE_BYTES, 1);
+  assert.equal(inSlices(small), small);
+  assert.equal(inSlices(Buffer.alloc(0)).length, 0);
+});
+
+test('inSlices: a larger buffer arrives whole, in order, a slice per turn of the event loop', async () => {
+  const data = Buffer.from(Array.from({ length: 10 * SLICE_BYTES + 123 }, (_, i) => i % 251));
+  const stream = inSlices(data);
+  assert.ok(stream instanceof Readable);
+  let turns = 0;
+  let running = true;
+  const count = () => {
+    if (!running) return;
+    turns++;
+    setImmediate(count);
+  };
+  setImmediate(count);
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(part as Buffer);
+  running = false;
+  assert.equal(parts.length, 11);
+  assert.ok(Buffer.concat(parts).equals(data));
+  assert.ok(turns >= 10, `${turns} turns`);
+});
