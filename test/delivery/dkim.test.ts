@@ -17,6 +17,7 @@ import {
 import { createResolver, mailauthResolver } from '../../src/delivery/mx.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 import { SLICE_BYTES } from '../../src/util/in-slices.ts';
+import { turnsDuring } from '../helpers/loop-turns.ts';
 
 const crlf = (b: Buffer) => Buffer.from(b.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 const jis = crlf(readFileSync(new URL('../fixtures/delivery/iso-2022-jp-thunderbird.eml', import.meta.url)));
@@ -122,16 +123,9 @@ test('a large message is signed a slice per turn of the event loop, and verifies
   const line = 'ご確認のほどよろしくお願いいたします。 0123456789\r\n';
   const body = line.repeat(Math.ceil((40 * SLICE_BYTES) / Buffer.byteLength(line)));
   const raw = Buffer.from(`From: a@${DOMAIN}\r\nTo: b@example.net\r\nSubject: large\r\n\r\n${body}`, 'utf8');
-  let turns = 0;
-  let running = true;
-  const count = () => {
-    if (!running) return;
-    turns++;
-    setImmediate(count);
-  };
-  setImmediate(count);
-  const signed = await signMessage(raw, { domain: DOMAIN, selector: key.selector, privateKeyPem: key.privateKeyPem });
-  running = false;
+  const { value: signed, turns } = await turnsDuring(() =>
+    signMessage(raw, { domain: DOMAIN, selector: key.selector, privateKeyPem: key.privateKeyPem }),
+  );
   // one turn at least between each two of the 40 slices
   assert.ok(turns >= 40, `${turns} turns of the event loop while signing`);
   assert.ok(signed.subarray(signed.length - raw.length).equals(raw));

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
+import { turnsDuring } from '../helpers/loop-turns.ts';
 import { createResolver, mailauthResolver } from '../../src/delivery/mx.ts';
 import { verifyAuthentication } from '../../src/inbound/auth.ts';
 import { sealWithArc } from '../../src/inbound/arc-seal.ts';
@@ -84,16 +85,7 @@ describe('DKIM verification limits', () => {
 
   it('hashes a large body a slice per turn of the event loop, and still verifies it', async () => {
     const raw = await signed(message(40 * SLICE_BYTES), [DOMAINS[1]!]);
-    let turns = 0;
-    let running = true;
-    const count = () => {
-      if (!running) return;
-      turns++;
-      setImmediate(count);
-    };
-    setImmediate(count);
-    const v = await verify(raw);
-    running = false;
+    const { value: v, turns } = await turnsDuring(() => verify(raw));
     assert.equal(v.results.dkim, 'pass');
     // one turn at least between each two of the 40 slices (DNS and signature checks add more)
     assert.ok(turns >= 40, `${turns} turns of the event loop while verifying`);

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { inSlices, SLICE_BYTES } from '../../src/util/in-slices.ts';
+import { turnsDuring } from '../helpers/loop-turns.ts';
 
 test('inSlices: one slice or less is the buffer itself', () => {
   const small = Buffer.alloc(SLICE_BYTES, 1);
@@ -16,17 +17,10 @@ test('inSlices: a larger buffer arrives whole, in order, a slice per turn of the
   const data = Buffer.from(Array.from({ length: 10 * SLICE_BYTES + 123 }, (_, i) => i % 251));
   const stream = inSlices(data);
   assert.ok(stream instanceof Readable);
-  let turns = 0;
-  let running = true;
-  const count = () => {
-    if (!running) return;
-    turns++;
-    setImmediate(count);
-  };
-  setImmediate(count);
   const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(part as Buffer);
-  running = false;
+  const { turns } = await turnsDuring(async () => {
+    for await (const part of stream) parts.push(part as Buffer);
+  });
   assert.equal(parts.length, 11);
   assert.ok(Buffer.concat(parts).equals(data));
   assert.ok(turns >= 10, `${turns} turns`);
