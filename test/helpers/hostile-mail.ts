@@ -148,13 +148,17 @@ function dotLines(from: string, to: string, bytes: number): Buffer {
   return Buffer.from(`${base(from, to, 'dot lines')}\r\n${line.repeat(Math.ceil(bytes / line.length))}`, 'latin1');
 }
 
-/** `count` well-formed DKIM signatures, each with its own l= (so its own body hash), over `bytes` of text. */
+/**
+ * The `i`th of many well-formed DKIM-Signature fields (with CRLF) that verify for nobody: each has
+ * its own domain and its own l= (so its own body hash), and a body hash that matches no body.
+ */
+export function unverifiableDkimSignature(i: number): string {
+  return `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=s${i}.hostile.test; s=s; l=${1000 + i * 997}; h=from; bh=AAAA; b=AAAA\r\n`;
+}
+
+/** `count` unverifiable DKIM signatures over `bytes` of text. */
 function manySignatures(from: string, to: string, count: number, bytes: number): Buffer {
-  const sigs = Array.from(
-    { length: count },
-    (_, i) =>
-      `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=s${i}.hostile.test; s=s; l=${1000 + i * 997}; h=from; bh=AAAA; b=AAAA\r\n`,
-  );
+  const sigs = Array.from({ length: count }, (_, i) => unverifiableDkimSignature(i));
   const line = `${'x'.repeat(76)}\r\n`;
   return Buffer.from(`${sigs.join('')}${base(from, to, 'signatures')}\r\n${line.repeat(Math.ceil(bytes / line.length))}`, 'latin1');
 }
