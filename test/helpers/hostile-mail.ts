@@ -153,7 +153,8 @@ function dotLines(from: string, to: string, bytes: number): Buffer {
  * its own domain and its own l= (so its own body hash), and a body hash that matches no body.
  */
 export function unverifiableDkimSignature(i: number): string {
-  return `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=s${i}.hostile.test; s=s; l=${1000 + i * 997}; h=from; bh=AAAA; b=AAAA\r\n`;
+  const tags = `v=1; a=rsa-sha256; c=relaxed/relaxed; d=s${i}.hostile.test; s=s; l=${1000 + i * 997}; h=from; bh=AAAA; b=AAAA`;
+  return `DKIM-Signature: ${tags}\r\n`;
 }
 
 /** `count` unverifiable DKIM signatures over `bytes` of text. */
