@@ -4,42 +4,27 @@
 // ended before the call is on disk. Calls that arrive while a flush is running share the next one.
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { Coalesced } from '../../util/coalesced.ts';
 
 export class WalSync {
   private fd: FileHandle | null = null;
-  private running: Promise<void> | null = null;
-  private queued: Promise<void> | null = null;
+  private readonly flush = new Coalesced(() => this.flushNow());
   /** flushes done so far (tests read it to see that commits share them) */
   flushes = 0;
 
   constructor(private readonly walFile: string) {}
 
   sync(): Promise<void> {
-    if (!this.running) {
-      this.running = this.flush().finally(() => {
-        this.running = null;
-      });
-      return this.running;
-    }
-    // The running flush may have started before the caller's commit was written: it needs one
-    // more, and everyone who asks meanwhile is covered by that same one.
-    this.queued ??= this.running
-      .catch(() => {})
-      .then(() => {
-        this.queued = null;
-        return this.sync();
-      });
-    return this.queued;
+    return this.flush.run();
   }
 
   async close(): Promise<void> {
-    await this.queued?.catch(() => {});
-    await this.running?.catch(() => {});
+    await this.flush.idle();
     await this.fd?.close();
     this.fd = null;
   }
 
-  private async flush(): Promise<void> {
+  private async flushNow(): Promise<void> {
     if (!this.fd) {
       // SQLite keeps the WAL file while any connection is open (ours is), so this handle stays
       // valid. The file may be new: its directory entry is made durable once, as SQLite would.
