@@ -19,6 +19,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { QueueWorker } from '../queue/worker.ts';
 import { STAGE_WAIT_STATES } from '../store/schema/message-state.ts';
 import { countSubmission, type SendLimiter } from './send-limits.ts';
+import { concatInTurns } from '../util/in-slices.ts';
 
 export interface AcceptorDeps {
   store: Store;
@@ -173,7 +174,8 @@ export class Acceptor implements MessageAcceptor {
     const window = this.deps.duplicateWindowMs ?? 0;
     // A resend of a message accepted within the window is recognised where it is committed (in
     // the same transaction as the look-up), so the common case costs no read of its own.
-    const resend = facts.messageId && window > 0 ? { digest: submissionDigest(tenantId, envelope, raw), since: Date.now() - window } : null;
+    const resend =
+      facts.messageId && window > 0 ? { digest: await submissionDigest(tenantId, envelope, raw), since: Date.now() - window } : null;
     const id = newId();
     const trace = receivedHeader({
       helo: client.helo,
@@ -184,7 +186,7 @@ export class Acceptor implements MessageAcceptor {
       id,
       recipients: envelope.recipients,
     });
-    const received = Buffer.concat([Buffer.from(trace, 'latin1'), raw]);
+    const received = await concatInTurns([Buffer.from(trace, 'latin1'), raw]);
     let firstCopy: Promise<string | null> | undefined;
     const resendOf = () =>
       (firstCopy ??= resend ? this.deps.store.firstWithDigest(tenantId, resend.digest, resend.since) : Promise.resolve(null));

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 // Node 22 and throws at import time on Node 20.
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import type { DKIMSignOptions } from 'mailauth';
-import { inSlices } from '../util/in-slices.ts';
+import { concatInTurns, inSlices } from '../util/in-slices.ts';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -122,5 +122,5 @@ export async function signMessage(raw: Buffer, key: DkimSigningKey, options: Sig
     const why = result.errors.map((e) => e.err?.message ?? String(e)).join('; ') || 'no signature was produced';
     throw new Error(`DKIM signing for ${key.domain} (selector ${key.selector}) failed: ${why}`);
   }
-  return Buffer.concat([Buffer.from(result.signatures, 'latin1'), raw]);
+  return concatInTurns([Buffer.from(result.signatures, 'latin1'), raw]);
 }

@@ -10,7 +10,7 @@
 import { domainOf } from '../util/address.ts';
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
-import { inSlices } from '../util/in-slices.ts';
+import { concatInTurns, inSlices } from '../util/in-slices.ts';
 import type { Logger } from 'pino';
 import type { DeliveryPreparer } from '../pipeline/pipeline.ts';
 import type { Store, Message } from '../store/store.ts';
@@ -103,7 +103,7 @@ export async function sealWithArc(
     const why = result.errors.map((e) => (e as { err?: Error }).err?.message ?? String(e)).join('; ');
     return { error: why || 'no ARC set was produced' };
   }
-  return { raw: Buffer.concat([Buffer.from(`${result.headers.join('\r\n')}\r\n`, 'latin1'), raw]) };
+  return { raw: await concatInTurns([Buffer.from(`${result.headers.join('\r\n')}\r\n`, 'latin1'), raw]) };
 }
 
 /** The delivery step that seals rewritten inbound mail (wired last, in the delivery module). */

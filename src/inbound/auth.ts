@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type { AuthResult, AuthResults } from '../model/verdict.ts';
 import { installDkimKeyCache } from './dkim-key-cache.ts';
-import { inSlices } from '../util/in-slices.ts';
+import { concatInTurns, inSlices } from '../util/in-slices.ts';
 
 const require = createRequire(import.meta.url);
 // before mailauth's DKIM and ARC modules bind the key lookup (dkim-key-cache.ts)
@@ -184,7 +184,7 @@ function cleanComment(s: string): string {
  * Received trace header, as Postfix+OpenDKIM place it), and removes any Authentication-Results
  * header in the message that claims our authserv-id: only we may say what we verified.
  */
-export function addAuthResults(raw: Buffer, header: string, authservId: string): { body: Buffer; removedForged: number } {
+export async function addAuthResults(raw: Buffer, header: string, authservId: string): Promise<{ body: Buffer; removedForged: number }> {
   // Only the header section becomes a string; the body is copied as bytes once.
   const found = raw.indexOf('\r\n\r\n');
   const text = raw.toString('latin1', 0, found === -1 ? raw.length : found + 4);
@@ -222,5 +222,5 @@ export function addAuthResults(raw: Buffer, header: string, authservId: string):
   const rest = raw.subarray(Math.min(pos, raw.length));
   const headerBytes = Buffer.from(kept[0] + header + kept.slice(1).join(''), 'latin1');
   // When the message had no body separator, the reconstructed header block already ended it.
-  return { body: Buffer.concat([headerBytes, rest]), removedForged };
+  return { body: await concatInTurns([headerBytes, rest]), removedForged };
 }

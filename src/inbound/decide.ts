@@ -190,7 +190,7 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
       reply: new SmtpError(550, '5.7.1', `Message rejected: ${oneLine(plan.decidedBy.reason)}`),
     };
   }
-  const { body, removedForged } = addAuthResults(ctx.raw, auth.header, deps.hostname);
+  const { body, removedForged } = await addAuthResults(ctx.raw, auth.header, deps.hostname);
   const events: StoreDecision['events'] = [
     {
       actor: 'system',

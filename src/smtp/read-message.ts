@@ -5,6 +5,7 @@
 // and rewritten as it arrives, so a 50 MB message costs many small steps, never one long one.
 import type { Readable } from 'node:stream';
 import { SmtpError } from './smtp-error.ts';
+import { concatInTurns } from '../util/in-slices.ts';
 
 export async function readMessage(stream: Readable & { sizeExceeded?: boolean }, maxSize: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -24,7 +25,7 @@ export async function readMessage(stream: Readable & { sizeExceeded?: boolean },
     throw new SmtpError(552, '5.3.4', `Message too big: the limit is ${maxSize} bytes`);
   }
   if (nul) throw new SmtpError(554, '5.6.0', 'Message contains NUL bytes, which mail may not carry');
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+  return chunks.length === 1 ? chunks[0]! : concatInTurns(chunks, length);
 }
 
 /** Carried from one chunk to the next: the previous chunk ended in a CR (already written as CRLF). */

@@ -158,7 +158,7 @@ describe('authentication vectors', () => {
     assert.ok(wrong.length <= Math.floor(ran * 0.1), `${wrong.length}/${ran} differ:\n${wrong.join('\n')}`);
   });
 
-  it('inserts the header after our Received and removes forged results for our authserv-id', () => {
+  it('inserts the header after our Received and removes forged results for our authserv-id', async () => {
     const raw = Buffer.from(
       'Received: from helo.example (unknown [192.0.2.1])\r\n\tby sekisho.test (Sekisho) with ESMTP id X;\r\n\tMon, 1 ' +
         'Jun 2026 00:00:00 +0000\r\n' +
@@ -166,7 +166,7 @@ describe('authentication vectors', () => {
         'Authentication-Results: other.example; spf=pass\r\n' +
         'From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n',
     );
-    const { body, removedForged } = addAuthResults(raw, 'Authentication-Results: sekisho.test; spf=none\r\n', 'sekisho.test');
+    const { body, removedForged } = await addAuthResults(raw, 'Authentication-Results: sekisho.test; spf=none\r\n', 'sekisho.test');
     assert.equal(removedForged, 1);
     assert.equal(
       body.toString(),
