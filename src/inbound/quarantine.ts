@@ -16,6 +16,7 @@ import type { InboundPlanState } from '../plan/inbound.ts';
 import { adminOnlyMessage, reasonInputOf, reasonLabels, selfReleasable, type ReleaseClass } from './release-class.ts';
 import { countQuarantined, quarantinedPlans, quarantinedRows } from '../store/quarantine-query.ts';
 import { tenantScope } from '../store/tenant-scope.ts';
+import { emptyBodies } from '../store/message-body.ts';
 
 export interface QuarantineItem {
   id: string;
@@ -372,11 +373,7 @@ export async function purgeQuarantined(store: Store, m: Message, node: string): 
 
 async function dropBody(store: Store, id: string): Promise<void> {
   // The audit trail and the facts stay; only the content goes (it may be malware or personal data).
-  await store.db
-    .updateTable('bodies')
-    .set({ data: Buffer.alloc(0) })
-    .where('message_id', '=', id)
-    .execute();
+  await store.db.transaction().execute((trx) => emptyBodies(trx, [id]));
   await inboundDb(store).deleteFrom('quarantine_links').where('message_id', '=', id).execute();
 }
 

@@ -5,6 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from './schema/schema.ts';
 import { FINAL_MESSAGE_STATES } from './schema/message-state.ts';
+import { deleteBodies } from './message-body.ts';
 
 export interface FinishedMail {
   tenantId: string;
@@ -56,7 +57,7 @@ export async function purgeBodies(trx: Kysely<DB>, ids: string[], now: number): 
     .returning('id')
     .execute();
   const gone = marked.map((r) => r.id);
-  if (gone.length > 0) await trx.deleteFrom('bodies').where('message_id', 'in', gone).execute();
+  if (gone.length > 0) await deleteBodies(trx, gone);
   return gone;
 }
 
@@ -64,7 +65,7 @@ export async function purgeBodies(trx: Kysely<DB>, ids: string[], now: number): 
 export async function deleteMessageRows(trx: Kysely<DB>, ids: string[]): Promise<{ messages: number; recipients: number }> {
   const n = async (q: ReturnType<typeof sql>) => Number((await q.execute(trx)).numAffectedRows ?? 0);
   const list = sql.join(ids);
-  await n(sql`DELETE FROM bodies WHERE message_id IN (${list})`);
+  await deleteBodies(trx, ids);
   const recipients = await n(sql`DELETE FROM recipients WHERE message_id IN (${list})`);
   const messages = await n(sql`DELETE FROM messages WHERE id IN (${list})`);
   return { messages, recipients };
@@ -82,6 +83,7 @@ export async function deleteRowsAboutTenantMail(trx: Kysely<DB>, table: string, 
 export async function deleteTenantMessages(trx: Kysely<DB>, tenantId: string): Promise<number> {
   const n = async (q: ReturnType<typeof sql>) => Number((await q.execute(trx)).numAffectedRows ?? 0);
   const ofTenant = sql`SELECT id FROM messages WHERE tenant_id = ${tenantId}`;
+  await n(sql`DELETE FROM body_parts WHERE message_id IN (${ofTenant})`);
   await n(sql`DELETE FROM bodies WHERE message_id IN (${ofTenant})`);
   await n(sql`DELETE FROM recipients WHERE message_id IN (${ofTenant})`);
   return n(sql`DELETE FROM messages WHERE tenant_id = ${tenantId}`);

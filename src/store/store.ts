@@ -18,6 +18,7 @@ import type { SecretBox } from '../secrets/secret-box.ts';
 import { newId } from '../util/id.ts';
 import { enqueueForAudit, webhookEventOf } from './webhook-events.ts';
 import { scopedTenant, type TenantScope } from './tenant-scope.ts';
+import { insertBody, readBody } from './message-body.ts';
 
 export type Tenant = Selectable<TenantTable>;
 export type Domain = Selectable<DomainTable>;
@@ -402,8 +403,7 @@ export class Store {
   }
 
   async body(messageId: string): Promise<Buffer | undefined> {
-    const row = await this.db.selectFrom('bodies').select('data').where('message_id', '=', messageId).executeTakeFirst();
-    return row?.data;
+    return readBody(this.db, this.kind, messageId);
   }
 
   /** The message, or undefined when there is none or it lies outside the scope. */
@@ -731,7 +731,7 @@ async function insertMessageRows(trx: Kysely<DB>, kind: string, m: NewMessage): 
     body_purged_at: null,
   };
   await Q.insertMessage.execute(trx, kind, ...MESSAGE_COLUMNS.map((c) => row[c]));
-  await Q.insertBody.execute(trx, kind, m.id, m.body);
+  await insertBody(trx, kind, m.id, m.body);
   for (const address of m.recipients) await Q.insertRecipient.execute(trx, kind, m.id, address, now);
   await insertEvents(
     trx,
@@ -783,7 +783,6 @@ const Q = {
     // biome-ignore lint/suspicious/noExplicitAny: placeholders, one per column: Prepared binds the typed values per call
     db.insertInto('messages').values(Object.fromEntries(MESSAGE_COLUMNS.map((c, i) => [c, v[i]])) as any),
   ),
-  insertBody: new Prepared(2, (db, id: string, data: Buffer) => db.insertInto('bodies').values({ message_id: id, data })),
   insertRecipient: new Prepared(3, (db, id: string, address: string, now: number) =>
     db.insertInto('recipients').values({ message_id: id, address, state: 'pending', attempts: 0, last_response: null, updated_at: now }),
   ),

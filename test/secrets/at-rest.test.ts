@@ -67,7 +67,7 @@ function mail(subject: string, to: string): Promise<Buffer> {
 
 /**
  * Every row of every table as text, as `pg_dump` or `sqlite3 .dump` would show it — except the
- * message bodies (bodies, blob_chunks): they are the mail itself, attachments and password notice
+ * message bodies (bodies, body_parts, blob_chunks): they are the mail itself, attachments and password notice
  * included, which docs/security.md lists as stored in clear.
  */
 async function dump(db: Kysely<any>, kind: 'sqlite' | 'postgres'): Promise<string> {
@@ -78,7 +78,7 @@ async function dump(db: Kysely<any>, kind: 'sqlite' | 'postgres'): Promise<strin
           (r) => r.name,
         );
   let out = '';
-  for (const table of tables.filter((t) => t !== 'bodies' && t !== 'blob_chunks')) {
+  for (const table of tables.filter((t) => !['bodies', 'body_parts', 'blob_chunks'].includes(t))) {
     const rows = (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)}`.execute(db)).rows;
     const text = (r: Record<string, unknown>) =>
       JSON.stringify(r, (_k, v) => (v?.type === 'Buffer' ? Buffer.from(v.data).toString('latin1') : v));

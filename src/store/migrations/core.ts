@@ -184,4 +184,15 @@ export const coreMigrations: MigrationSource[] = [
     id: 'core-0013-user-settings',
     sql: () => [`ALTER TABLE users ADD COLUMN hold_minutes INTEGER`, `ALTER TABLE users ADD COLUMN confirm_off INTEGER NOT NULL DEFAULT 0`],
   },
+  {
+    // A body in parts of at most 1 MiB (src/store/message-body.ts): the first stays in `bodies`,
+    // which says how many there are; the rest are rows here. One statement of 50 MB held the event
+    // loop for ~100 ms; a part takes ~2 ms. Bodies written before are one part.
+    id: 'core-0014-body-parts',
+    sql: (t) => [
+      `ALTER TABLE bodies ADD COLUMN parts INTEGER NOT NULL DEFAULT 1`,
+      `CREATE TABLE body_parts (message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE, seq INTEGER NOT NULL, ` +
+        `data ${t.blob} NOT NULL, PRIMARY KEY (message_id, seq))`,
+    ],
+  },
 ];

@@ -84,8 +84,17 @@ export interface MessageTable {
   body_purged_at: number | null;
 }
 
+/** A message's body: its first part, and how many parts it has (the rest are in body_parts). */
 export interface BodyTable {
   message_id: string;
+  data: Buffer;
+  parts: Generated<number>;
+}
+
+/** The second and later parts of a body (seq 1, 2, …); see src/store/message-body.ts. */
+export interface BodyPartTable {
+  message_id: string;
+  seq: number;
   data: Buffer;
 }
 
@@ -212,6 +221,7 @@ export interface DB {
   policies: PolicyTable;
   messages: MessageTable;
   bodies: BodyTable;
+  body_parts: BodyPartTable;
   recipients: RecipientTable;
   events: EventTable;
   dkim_keys: DkimKeyTable;
