@@ -67,8 +67,8 @@ export interface NewMessage {
   alsoWrite?: (trx: Kysely<DB>) => Promise<void>;
 }
 
-/** A unit of work run inside the shared group-commit transaction. */
-type Write = (trx: Kysely<DB>) => Promise<void>;
+/** A unit of work run inside the shared group-commit transaction, with about how many bytes it stores (a message's body). */
+type Write = { write: (trx: Kysely<DB>) => Promise<void>; bytes: number };
 
 export interface StateChange {
   state: MessageState;
@@ -140,9 +140,12 @@ export class Store {
     // their way (expectMessage; see CommitBatcher).
     this.batcher = new CommitBatcher(
       (writes) =>
-        dialect.groupTransaction(async (trx) => {
-          for (const write of writes) await write(trx);
-        }),
+        dialect.groupTransaction(
+          async (trx) => {
+            for (const w of writes) await w.write(trx);
+          },
+          { bytes: writes.reduce((sum, w) => sum + w.bytes, 0) },
+        ),
       200,
       COMMIT_GATHER_MS,
       () => this.arriving > 0,
@@ -170,11 +173,14 @@ export class Store {
   }
 
   /** Runs `write` in the next group commit; resolves with its result once that has committed. */
-  private groupCommit<T>(write: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+  private groupCommit<T>(write: (trx: Kysely<DB>) => Promise<T>, bytes = 0): Promise<T> {
     let result: T;
     return this.batcher
-      .add(async (trx) => {
-        result = await write(trx);
+      .add({
+        write: async (trx) => {
+          result = await write(trx);
+        },
+        bytes,
       })
       .then(() => result);
   }
@@ -359,7 +365,7 @@ export class Store {
    * `arrival`: the expectation (expectMessage) this message fulfils.
    */
   insertMessage(message: NewMessage, arrival?: Arrival): Promise<Message> {
-    const committed = this.groupCommit((trx) => insertMessageRows(trx, this.kind, message));
+    const committed = this.groupCommit((trx) => insertMessageRows(trx, this.kind, message), message.body.length);
     arrival?.arrived(); // after the add: a batch this was the last one for is written with it
     return committed;
   }
@@ -387,7 +393,7 @@ export class Store {
       if (first === null) return { inserted: await insertMessageRows(trx, this.kind, { ...message, digest: resend.digest }) };
       await insertEvents(trx, this.kind, [{ ...resend.event, tenantId: message.tenantId, messageId: first }]);
       return { resendOf: first };
-    });
+    }, message.body.length);
     arrival?.arrived();
     return committed;
   }

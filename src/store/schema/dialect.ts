@@ -19,8 +19,9 @@ export interface Dialect {
   /**
    * Runs `fn` in one transaction (a group commit of many writes) and resolves once it is durable.
    * SQLite flushes its log off the main thread for these; PostgreSQL's COMMIT is durable as is.
+   * `bytes`: about how much the writes hold (message bodies); SQLite checkpoints a large one in a thread.
    */
-  groupTransaction(fn: (trx: Kysely<DB>) => Promise<void>): Promise<void>;
+  groupTransaction(fn: (trx: Kysely<DB>) => Promise<void>, o?: { bytes?: number }): Promise<void>;
   /** Runs `fn` while holding the database-wide migration lock. */
   withMigrationLock<T>(fn: (db: Kysely<DB>) => Promise<T>): Promise<T>;
   close(): Promise<void>;

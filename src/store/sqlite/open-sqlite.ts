@@ -1,21 +1,33 @@
 // SQLite store (better-sqlite3): one file in the data dir, WAL journal with synchronous=FULL so a
 // committed transaction survives a crash or power loss before we answer 250. Group commits (the
-// hot path) get the same guarantee with the WAL flushed off the main thread (see WalSync). The
-// mirror image of ../postgres/open-postgres.ts.
+// hot path) get the same guarantee with the WAL flushed off the main thread (see WalSync); after
+// one that wrote large bodies a worker thread copies the WAL into the database (WalCheckpointer).
+// The mirror image of ../postgres/open-postgres.ts.
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { DB } from '../schema/schema.ts';
 import type { Dialect, MessageRow } from '../schema/dialect.ts';
 import { WalSync } from './wal-sync.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 import { hashToken } from '../../util/id.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
+/** SQLite's own checkpoint runs in the COMMIT that fills the log this far (~40 MB; its default is 1,000) */
+const AUTOCHECKPOINT_FRAMES = 10_000;
+/** a group commit writing this much (in bodies) leaves its checkpoint to the thread */
+const OFFLOAD_BYTES = 2 * 1024 * 1024;
+/** a log grown past this (large messages) is cut back to it when it starts over */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
-export function openSqlite(file: string): Dialect {
+/** The SQLite dialect, with its checkpoint thread's handle (tests read what it did). */
+export type SqliteStoreDialect = Dialect & { checkpointer: WalCheckpointer };
+
+export function openSqlite(file: string): SqliteStoreDialect {
   const handle = new Database(file);
   handle.pragma('journal_mode = WAL');
   handle.pragma('synchronous = FULL');
-  handle.pragma('wal_autocheckpoint = 10000');
+  handle.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_FRAMES}`);
+  handle.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   handle.pragma('foreign_keys = ON');
   // The CLI and the server share the file; a writer waits for the other instead of failing.
   handle.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -23,6 +35,38 @@ export function openSqlite(file: string): Dialect {
   handle.function('sekisho_sha256', { deterministic: true }, (s: unknown) => hashToken(String(s)));
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   const wal = new WalSync(`${file}-wal`);
+  const checkpointer = new WalCheckpointer(file);
+  /** group commits whose checkpoint the thread has yet to finish: SQLite's own is off meanwhile */
+  let offloaded = 0;
+  const autocheckpoint = (frames: number) => handle.open && handle.exec(`PRAGMA wal_autocheckpoint = ${frames}`);
+
+  /**
+   * SQLite's own checkpoint off until the thread has copied this commit's log (a commit between
+   * would otherwise copy it on the main thread), then on again. A failed thread changes nothing
+   * but that the next checkpoint is SQLite's own. Returns what to call once the commit is done.
+   */
+  function offloadCheckpoint(): () => void {
+    if (offloaded++ === 0) autocheckpoint(0);
+    return () =>
+      void checkpointer
+        .run()
+        .catch(() => {})
+        .finally(() => {
+          if (--offloaded === 0) autocheckpoint(AUTOCHECKPOINT_FRAMES);
+        });
+  }
+
+  /** One group commit, durable when it resolves. */
+  async function commitGroup(fn: (trx: Kysely<DB>) => Promise<void>): Promise<void> {
+    // Another process on the same file (processes > 1, or the CLI) may hold the write lock.
+    // SQLite's busy handler would sleep on the main thread until it is free; instead the lock
+    // is tried without waiting and, if taken, tried again a moment later while the event loop
+    // goes on serving sessions (and other queries get the connection meanwhile).
+    for (let pause = 0; !(await db.connection().execute((conn) => writeUnsynced(conn, fn))); pause = Math.min(pause * 2 || 1, 8)) {
+      await new Promise((resolve) => (pause ? setTimeout(resolve, pause) : setImmediate(resolve)));
+    }
+    await wal.sync();
+  }
 
   /**
    * One write transaction whose COMMIT does not flush the WAL (the caller's WalSync does, off the
@@ -65,15 +109,13 @@ export function openSqlite(file: string): Dialect {
   return {
     kind: 'sqlite',
     db,
-    async groupTransaction(fn) {
-      // Another process on the same file (processes > 1, or the CLI) may hold the write lock.
-      // SQLite's busy handler would sleep on the main thread until it is free; instead the lock
-      // is tried without waiting and, if taken, tried again a moment later while the event loop
-      // goes on serving sessions (and other queries get the connection meanwhile).
-      for (let pause = 0; !(await db.connection().execute((conn) => writeUnsynced(conn, fn))); pause = Math.min(pause * 2 || 1, 8)) {
-        await new Promise((resolve) => (pause ? setTimeout(resolve, pause) : setImmediate(resolve)));
+    async groupTransaction(fn, o) {
+      const done = (o?.bytes ?? 0) >= OFFLOAD_BYTES ? offloadCheckpoint() : null;
+      try {
+        await commitGroup(fn);
+      } finally {
+        done?.();
       }
-      await wal.sync();
     },
     async claimDue(node, now, limit, leaseUntil) {
       // One statement is atomic in SQLite (a single writer), so two workers never lease the same row.
@@ -90,7 +132,9 @@ export function openSqlite(file: string): Dialect {
       // Kysely's SQLite transaction begins deferred; the first write takes the file lock.
       return fn(db);
     },
+    checkpointer,
     async close() {
+      await checkpointer.close();
       await wal.close();
       await db.destroy();
     },

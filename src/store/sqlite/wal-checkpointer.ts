@@ -1,0 +1,53 @@
+// Copies SQLite's write-ahead log into the database in a worker thread (checkpoint-worker.ts),
+// for the group commits that wrote large bodies: SQLite's own checkpoint runs inside the COMMIT
+// that fills the log, and after a 50 MB message it copies ~50 MB and fsyncs twice on the event
+// loop. Ordinary commits keep SQLite's own (10–15 ms; a thread checkpointing every second cost the
+// relay ~10 % of its rate, docs/delivery.md). Requests during a run share the next one.
+import { WorkerPool } from '../../util/worker-pool.ts';
+import { Coalesced } from '../../util/coalesced.ts';
+import type { CheckpointResult, checkpointTasks } from './checkpoint-worker.ts';
+
+const DEADLINE_MS = 60_000;
+
+let pool: WorkerPool<typeof checkpointTasks> | null = null;
+
+/** One thread per process for every open database; idle, it does not keep the process alive. */
+function thePool(): WorkerPool<typeof checkpointTasks> {
+  // Source runs as .ts through tsx; a build turns both files into .js in the same layout.
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  pool ??= new WorkerPool({ module: new URL(`./checkpoint-worker.${ext}`, import.meta.url), threads: 1 });
+  return pool;
+}
+
+export class WalCheckpointer {
+  private readonly pass = new Coalesced(() => this.checkpointNow());
+  /** the thread has (or may have) a connection to the file */
+  private connected = false;
+  /** checkpoints done so far, and the last one's result (tests read them) */
+  done = 0;
+  last: CheckpointResult | null = null;
+
+  constructor(private readonly file: string) {}
+
+  /** Copies what was committed before the call into the database, in the thread. */
+  run(): Promise<CheckpointResult> {
+    return this.pass.run();
+  }
+
+  /** Waits for a checkpoint under way and closes the thread's connection to the file. */
+  async close(): Promise<void> {
+    await this.pass.idle();
+    if (!this.connected) return;
+    await thePool()
+      .run('release', { file: this.file }, { deadlineMs: DEADLINE_MS })
+      .catch(() => {});
+  }
+
+  private async checkpointNow(): Promise<CheckpointResult> {
+    this.connected = true;
+    const result = await thePool().run('checkpoint', { file: this.file }, { deadlineMs: DEADLINE_MS });
+    this.done++;
+    this.last = result;
+    return result;
+  }
+}

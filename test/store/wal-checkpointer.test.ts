@@ -1,0 +1,85 @@
+// After a group commit that wrote large bodies, SQLite's write-ahead log is copied into the
+// database by a worker thread (WalCheckpointer), not by SQLite's own checkpoint inside a later
+// COMMIT on the main thread; ordinary commits keep SQLite's own. A thread that fails is reported
+// to its caller, which then simply leaves the next checkpoint to SQLite.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import Database from 'better-sqlite3';
+import { openSqlite, type SqliteStoreDialect } from '../../src/store/sqlite/open-sqlite.ts';
+import { WalCheckpointer } from '../../src/store/sqlite/wal-checkpointer.ts';
+
+const until = async (done: () => Promise<boolean> | boolean) => {
+  while (!(await done())) await new Promise((r) => setTimeout(r, 20));
+};
+const autocheckpoint = async (db: Kysely<any>) =>
+  (await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(db)).rows[0]!.wal_autocheckpoint;
+
+describe('WAL checkpoints of large commits in a worker thread', () => {
+  let dir: string;
+  let dialect: SqliteStoreDialect;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sekisho-checkpoint-'));
+    dialect = openSqlite(join(dir, 'group.db'));
+    await sql`CREATE TABLE t (data BLOB NOT NULL)`.execute(dialect.db);
+  });
+  after(async () => {
+    await dialect.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('leaves an ordinary commit’s checkpoint to SQLite (every 10,000 frames)', async () => {
+    let inside = -1;
+    await dialect.groupTransaction(
+      async (trx) => {
+        await sql`INSERT INTO t (data) VALUES (${Buffer.from('small')})`.execute(trx);
+        inside = await autocheckpoint(trx);
+      },
+      { bytes: 5 },
+    );
+    assert.equal(inside, 10_000);
+    assert.equal(dialect.checkpointer.done, 0);
+  });
+
+  it('copies a large commit’s log in the thread, SQLite’s own off until it has', async () => {
+    const data = Buffer.alloc(4 * 1024 * 1024, 1);
+    let inside = -1;
+    await dialect.groupTransaction(
+      async (trx) => {
+        await sql`INSERT INTO t (data) VALUES (${data})`.execute(trx);
+        inside = await autocheckpoint(trx);
+      },
+      { bytes: data.length },
+    );
+    assert.equal(inside, 0, 'no COMMIT on the main thread checkpoints meanwhile');
+    await until(() => dialect.checkpointer.done > 0);
+    const last = dialect.checkpointer.last!;
+    assert.ok(last.logFrames >= 1_000, `a 4 MB row is ~1,000 frames of the log (${last.logFrames})`);
+    assert.equal(last.copiedFrames, last.logFrames, 'the whole log was copied');
+    await until(async () => (await autocheckpoint(dialect.db)) === 10_000);
+  });
+
+  it('keeps every byte: the database file alone holds the row once the log is copied', async () => {
+    // the file without its -wal beside it: what the checkpoint wrote into the database itself
+    copyFileSync(join(dir, 'group.db'), join(dir, 'alone.db'));
+    const copy = new Database(join(dir, 'alone.db'), { readonly: true });
+    try {
+      const rows = copy.prepare('SELECT length(data) AS n FROM t ORDER BY rowid').all() as Array<{ n: number }>;
+      assert.deepEqual(
+        rows.map((r) => r.n),
+        [5, 4 * 1024 * 1024],
+      );
+    } finally {
+      copy.close();
+    }
+  });
+
+  it('a checkpoint that cannot run fails its caller and nothing else', async () => {
+    const checkpointer = new WalCheckpointer(join(dir, 'missing.db'));
+    await assert.rejects(checkpointer.run());
+    await checkpointer.close();
+  });
+});
