@@ -131,8 +131,8 @@ export function hostileCases(): HostileCase[] {
 
 /**
  * Messages that are ordinary mail to every check but cost the receiving side more than their size
- * suggests: lines that begin with a dot (each sent dot-stuffed), and a body under hundreds of DKIM
- * signatures that each ask for their own body hash. Measured by `node --import tsx bench/stalls.ts`; the
+ * suggests: lines that begin with a dot (each sent dot-stuffed), a body under hundreds of DKIM
+ * signatures that each ask for their own body hash, and bodies near the size limit. Measured by `node --import tsx bench/stalls.ts`; the
  * tests of the parts that bound them are test/patches/smtp-data-dots and test/inbound/dkim-limits.
  */
 export function costlyCases(): HostileCase[] {
@@ -140,6 +140,8 @@ export function costlyCases(): HostileCase[] {
     { name: '7 MB of dot-led lines', unparseable: false, build: (f, t) => dotLines(f, t, 7 * 1024 * 1024) },
     { name: '500 DKIM sigs, 10 MB', unparseable: false, build: (f, t) => manySignatures(f, t, 500, 10 * 1024 * 1024) },
     { name: '1 DKIM sig, 25 MB', unparseable: false, build: (f, t) => manySignatures(f, t, 1, 25 * 1024 * 1024) },
+    // just under the default maxMessageSize (50 MiB)
+    { name: '1 DKIM sig, 48 MB', unparseable: false, build: (f, t) => manySignatures(f, t, 1, 48 * 1024 * 1024) },
   ];
 }
 
