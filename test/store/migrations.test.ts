@@ -1,13 +1,14 @@
 // The migrations written once (src/store/migrations) generate, for SQLite and PostgreSQL alike,
 // what the two mirror-image files they replaced ran: the same ids in the same order, the same
 // statements (test/fixtures/store/mirror-migrations.json, captured from those files before they
-// went). A database the old files migrated needs nothing more and has the schema of a fresh one.
+// went). A database the old files migrated needs nothing more and has the schema of a fresh one; a
+// database a newer version migrated is refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { runMigrations, type Dialect, type Migration } from '../../src/store/schema/dialect.ts';
+import { NewerSchemaError, runMigrations, type Dialect, type Migration } from '../../src/store/schema/dialect.ts';
 import { migrationsFor } from '../../src/store/migrations/all.ts';
 import { openSqlite } from '../../src/store/sqlite/open-sqlite.ts';
 import { openPostgres } from '../../src/store/postgres/open-postgres.ts';
@@ -95,6 +96,23 @@ for (const kind of backends()) {
         assert.deepEqual(await schemaOf(old.db, kind), await schemaOf(now.db, kind));
       } finally {
         await Promise.all([old.close(), now.close()]);
+      }
+    });
+
+    it('refuses a database a newer version migrated, naming what it does not know, and changes nothing', async () => {
+      const dialect = openDialect(kind, fresh);
+      try {
+        await sql`INSERT INTO schema_migrations (id, applied_at) VALUES ('core-9999-from-the-future', 1)`.execute(dialect.db);
+        const before = await schemaOf(dialect.db, kind);
+        await assert.rejects(runMigrations(dialect, migrationsFor(kind)), (err: Error) => {
+          assert.ok(err instanceof NewerSchemaError);
+          assert.match(err.message, /migrated by a newer Sekisho \(migrations this version does not know: core-9999-from-the-future\)/);
+          return true;
+        });
+        await assert.rejects(runMigrations(dialect, migrationsFor(kind).slice(0, 3)), NewerSchemaError);
+        assert.deepEqual(await schemaOf(dialect.db, kind), before);
+      } finally {
+        await dialect.close();
       }
     });
   });

@@ -27,11 +27,31 @@ export interface Dialect {
   close(): Promise<void>;
 }
 
+/**
+ * The database has migrations this version does not know: a newer Sekisho migrated it. An older one
+ * must not run on it — it would not read what the newer one wrote (a body in parts read as its
+ * first part, say) — so it refuses to start instead.
+ */
+export class NewerSchemaError extends Error {
+  readonly code = 'SCHEMA_NEWER';
+  constructor(readonly unknown: string[]) {
+    super(
+      `the database was migrated by a newer Sekisho (migrations this version does not know: ${unknown.join(', ')}); ` +
+        'run that version, or restore the backup made before the upgrade',
+    );
+    this.name = 'NewerSchemaError';
+  }
+}
+
+/** Applies the migrations not yet applied, in order; refuses a database a newer version migrated (NewerSchemaError). */
 export async function runMigrations(dialect: Dialect, migrations: Migration[]): Promise<string[]> {
   return dialect.withMigrationLock(async (db) => {
     await sql`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`.execute(db);
     const done = await sql<{ id: string }>`SELECT id FROM schema_migrations`.execute(db);
     const applied = new Set(done.rows.map((r) => r.id));
+    const known = new Set(migrations.map((m) => m.id));
+    const unknown = [...applied].filter((id) => !known.has(id)).sort();
+    if (unknown.length > 0) throw new NewerSchemaError(unknown);
     const ran: string[] = [];
     for (const m of migrations) {
       if (applied.has(m.id)) continue;
