@@ -1,4 +1,4 @@
-// smtp-client against real smtp-server sinks on loopback: byte-exact bodies, per-recipient
+// smtp-client against real smtp-server sinks on loopback: byte-exact bodies (large ones too), per-recipient
 // verdicts for 2xx/4xx/5xx, connection failures, opportunistic and required STARTTLS, pooling,
 // and MX fallback from one host to the next.
 import { test, after, before } from 'node:test';
@@ -64,6 +64,39 @@ test('the body arrives byte for byte: leading dots, a lone "." line, 8-bit text'
   assert.equal(sink.messages.length, 1);
   assert.ok(sink.messages[0]!.raw.equals(tricky), 'the sink got exactly the bytes we sent');
   assert.equal(sink.messages[0]!.mailFrom, 'sender@acme.test');
+});
+
+/** `raw` with `line` inserted so that it begins at `offset`, a filler line before it (whole lines only). */
+function lineAt(raw: Buffer, offset: number, line: string): Buffer {
+  const start = raw.lastIndexOf(0x0a, offset - 3) + 1;
+  const filler = `${'y'.repeat(offset - start - 2)}\r\n`;
+  return Buffer.concat([raw.subarray(0, start), Buffer.from(filler + line), raw.subarray(start)]);
+}
+
+test('a large body, handed over in 64 KB slices, arrives byte for byte: dots and CRLFs on the seams', async () => {
+  reset();
+  const head = Buffer.from('From: sender@acme.test\r\nTo: a@dest.test\r\nSubject: large\r\n\r\n');
+  const lines: string[] = [];
+  for (let n = head.length; n < 2 * 1024 * 1024; ) {
+    const line = n % 3 === 0 ? '.dot-led\r\n' : 'x'.repeat(n % 97) + '\r\n';
+    lines.push(line);
+    n += line.length;
+  }
+  // a line that begins with a dot right at a slice's start, and a CRLF cut between two slices
+  const seam = 65_536;
+  let raw = lineAt(Buffer.concat([head, Buffer.from(lines.join(''))]), seam, '.seam\r\n');
+  raw = lineAt(raw, 3 * seam - 4, 'cut\r\n');
+  assert.equal(raw[seam], 0x2e);
+  assert.deepEqual([raw[3 * seam - 1], raw[3 * seam]], [0x0d, 0x0a]);
+  const results = await delivery.deliver({
+    host: '127.0.0.1',
+    port: sink.port,
+    mailFrom: 'sender@acme.test',
+    recipients: ['a@dest.test'],
+    raw,
+  });
+  assert.equal(results[0]!.status, 'delivered');
+  assert.ok(sink.messages[0]!.raw.equals(raw), 'the sink got exactly the bytes we sent');
 });
 
 test('a null sender goes out as MAIL FROM:<>', async () => {
