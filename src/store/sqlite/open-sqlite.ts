@@ -56,8 +56,8 @@ export function openSqlite(file: string): SqliteStoreDialect {
         });
   }
 
-  /** One group commit, durable when it resolves. */
-  async function commitGroup(fn: (trx: Kysely<DB>) => Promise<void>): Promise<void> {
+  /** One group commit, written to the log (not yet flushed: the caller's WalSync does that). */
+  async function writeGroup(fn: (trx: Kysely<DB>) => Promise<void>): Promise<void> {
     // Another process on the same file (processes > 1, or the CLI) may hold the write lock.
     // SQLite's busy handler would sleep on the main thread until it is free; instead the lock
     // is tried without waiting and, if taken, tried again a moment later while the event loop
@@ -65,7 +65,6 @@ export function openSqlite(file: string): SqliteStoreDialect {
     for (let pause = 0; !(await db.connection().execute((conn) => writeUnsynced(conn, fn))); pause = Math.min(pause * 2 || 1, 8)) {
       await new Promise((resolve) => (pause ? setTimeout(resolve, pause) : setImmediate(resolve)));
     }
-    await wal.sync();
   }
 
   /**
@@ -112,10 +111,13 @@ export function openSqlite(file: string): SqliteStoreDialect {
     async groupTransaction(fn, o) {
       const done = (o?.bytes ?? 0) >= OFFLOAD_BYTES ? offloadCheckpoint() : null;
       try {
-        await commitGroup(fn);
+        await writeGroup(fn);
       } finally {
+        // the thread starts copying while the log is flushed: with processes > 1, another process's
+        // COMMIT that fills the log before it has begun would copy this one on its own main thread
         done?.();
       }
+      await wal.sync();
     },
     async claimDue(node, now, limit, leaseUntil) {
       // One statement is atomic in SQLite (a single writer), so two workers never lease the same row.
