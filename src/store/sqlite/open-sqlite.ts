@@ -43,7 +43,7 @@ export function openSqlite(file: string): SqliteStoreDialect {
   /**
    * SQLite's own checkpoint off until the thread has copied this commit's log (a commit between
    * would otherwise copy it on the main thread), then on again. A failed thread changes nothing
-   * but that the next checkpoint is SQLite's own. Returns what to call once the commit is done.
+   * but that the next checkpoint is SQLite's own. Returns what to call once the commit is written.
    */
   function offloadCheckpoint(): () => void {
     if (offloaded++ === 0) autocheckpoint(0);
