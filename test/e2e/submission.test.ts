@@ -1,5 +1,5 @@
 // End to end over loopback, on SQLite and PostgreSQL: a mail client submits with STARTTLS + AUTH
-// and the smart host receives the message byte-identical; everything that would make Sekisho an
+// and the smart host receives the message byte-identical (a 6 MB one too); everything that would make Sekisho an
 // open relay or let a user spoof another organisation is refused with the right code.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,6 +73,38 @@ for (const kind of backends()) {
         ['accepted', 'delivered'],
       );
       assert.equal(detail.events[0]!.actor, USER);
+    });
+
+    it('relays a 6 MB message byte-identical; its body is stored in parts and reads back whole', async () => {
+      const lines = Array.from({ length: 130_000 }, (_, i) =>
+        i % 50 === 0 ? '.a line that begins with a dot' : `line ${i} ${'x'.repeat(i % 70)}`,
+      );
+      const large = Buffer.from(
+        [
+          'From: taro@acme.example',
+          'To: partner@example.net',
+          'Subject: large',
+          'Message-ID: <e2e-large@acme.example>',
+          '',
+          ...lines,
+          '',
+        ].join('\r\n'),
+        'latin1',
+      );
+      assert.ok(large.length > 5 * 1024 * 1024);
+      sink.messages.length = 0;
+      const info = await submissionClient(port).sendMail({ envelope: { from: USER, to: ['partner@example.net'] }, raw: large });
+      const id = /queued as ([0-9A-Z]{26})/.exec(info.response)![1]!;
+      const [got] = await sink.waitFor(1);
+      assert.ok(withoutFirstReceived(got!.raw).equals(large), 'the smart host got the bytes sent');
+      const stored = await inst.sekisho.store.body(id);
+      assert.ok(stored && withoutFirstReceived(stored).equals(large), 'the stored body reads back whole');
+      const parts = await inst.sekisho.store.db
+        .selectFrom('body_parts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('message_id', '=', id)
+        .executeTakeFirst();
+      assert.equal(Number(parts?.n), Math.ceil(stored.length / (1024 * 1024)) - 1);
     });
 
     it('offers AUTH only after STARTTLS', async () => {
