@@ -157,7 +157,7 @@ export class SendLimiter {
     throw new SmtpError(451, '4.7.1', sendLimitReply(hit));
   }
 
-  /** messages and recipients of each scope in the last hour (sliding estimate) */
+  /** messages and recipients of each scope in the last hour (sliding estimate, fractional) */
   private async lastHour(scopes: string[], now: number): Promise<Map<string, { messages: number; recipients: number }>> {
     const hour = hourOf(now);
     const rows = await this.deps.store.db
@@ -176,10 +176,8 @@ export class SendLimiter {
       c.messages += Number(r.messages) * w;
       c.recipients += Number(r.recipients) * w;
     }
-    for (const c of out.values()) {
-      c.messages = Math.floor(c.messages);
-      c.recipients = Math.floor(c.recipients);
-    }
+    // Not rounded: rounded down, 3 messages sent just before the hour turned counted as 2 just
+    // after it, one more than the limit let through (and a test that straddled the hour failed).
     return out;
   }
 
@@ -228,7 +226,8 @@ function firstHit(
     if (limit === 0) continue;
     const count = sent.get(key)![what];
     const adding = what === 'messages' ? 1 : s.recipients;
-    if (count + adding > limit) return { scope, who: scope === 'user' ? s.user! : tenantName, what, limit, sent: count };
+    // the estimate is fractional; the reply says the whole count it makes (over limit - adding)
+    if (count + adding > limit) return { scope, who: scope === 'user' ? s.user! : tenantName, what, limit, sent: Math.ceil(count) };
   }
   return null;
 }
