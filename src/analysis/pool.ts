@@ -4,7 +4,7 @@
 // it (tests start several); sized once by `configureAnalysisPool` (config analysisThreads). Each
 // task's type is declared beside its caller (AnalysisTasks).
 import { availableParallelism } from 'node:os';
-import { WorkerPool } from '../util/worker-pool.ts';
+import { WorkerPool, workerModuleUrl } from '../util/worker-pool.ts';
 
 /**
  * The tasks the threads run, by name. Each is added (declaration merging) beside the code that hands
@@ -25,14 +25,8 @@ export function defaultThreads(): number {
 let threads = defaultThreads();
 let pool: WorkerPool<Tasks> | null = null;
 
-function workerModule(): URL {
-  // Source runs as .ts through tsx; a build turns both files into .js in the same layout.
-  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  return new URL(`../analysis-worker.${ext}`, import.meta.url);
-}
-
 function thePool(): WorkerPool<Tasks> {
-  pool ??= new WorkerPool<Tasks>({ module: workerModule(), threads });
+  pool ??= new WorkerPool<Tasks>({ module: workerModuleUrl('../analysis-worker', import.meta.url), threads });
   return pool;
 }
 

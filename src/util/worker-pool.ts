@@ -173,6 +173,14 @@ export class WorkerPool<T extends TaskMap> {
   }
 }
 
+/**
+ * The URL of a worker's entry module beside the calling one (`from`: its import.meta.url): source
+ * runs as .ts through tsx, and a build turns both files into .js in the same layout.
+ */
+export function workerModuleUrl(relative: string, from: string): URL {
+  return new URL(`${relative}.${from.endsWith('.ts') ? 'ts' : 'js'}`, from);
+}
+
 /** A worker for `module`: TypeScript source goes through tsx inside the worker, as in the main thread. */
 function startWorker(module: URL): Worker {
   if (!module.pathname.endsWith('.ts')) return new Worker(module);

@@ -3,7 +3,7 @@
 // that fills the log, and after a 50 MB message it copies ~50 MB and fsyncs twice on the event
 // loop. Ordinary commits keep SQLite's own (10–15 ms; a thread checkpointing every second cost the
 // relay ~10 % of its rate, docs/delivery.md). Requests during a run share the next one.
-import { WorkerPool } from '../../util/worker-pool.ts';
+import { WorkerPool, workerModuleUrl } from '../../util/worker-pool.ts';
 import { Coalesced } from '../../util/coalesced.ts';
 import type { CheckpointResult, checkpointTasks } from './checkpoint-worker.ts';
 
@@ -13,9 +13,7 @@ let pool: WorkerPool<typeof checkpointTasks> | null = null;
 
 /** One thread per process for every open database; idle, it does not keep the process alive. */
 function thePool(): WorkerPool<typeof checkpointTasks> {
-  // Source runs as .ts through tsx; a build turns both files into .js in the same layout.
-  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  pool ??= new WorkerPool({ module: new URL(`./checkpoint-worker.${ext}`, import.meta.url), threads: 1 });
+  pool ??= new WorkerPool({ module: workerModuleUrl('./checkpoint-worker', import.meta.url), threads: 1 });
   return pool;
 }
 
