@@ -5,7 +5,7 @@
 // that resend: it gets 250 with the first queue id and is not queued a second time (the look-up
 // runs in the commit's transaction: Store.insertUnlessResent).
 import { createHash } from 'node:crypto';
-import { nextTurn } from '../util/in-slices.ts';
+import { slicesInTurns } from '../util/in-slices.ts';
 
 /** ~1 ms of hashing */
 const DIGEST_SLICE_BYTES = 1024 * 1024;
@@ -26,9 +26,6 @@ export async function submissionDigest(
       .sort()
       .join(',')}\n`,
   );
-  for (let at = 0; at < raw.length; at += DIGEST_SLICE_BYTES) {
-    if (at > 0) await nextTurn();
-    h.update(raw.subarray(at, at + DIGEST_SLICE_BYTES));
-  }
+  for await (const slice of slicesInTurns(raw, DIGEST_SLICE_BYTES)) h.update(slice);
   return h.digest('base64url');
 }

@@ -17,7 +17,7 @@ export function nextTurn(): Promise<void> {
  * with a turn of the event loop before each one after the first. mailauth takes either.
  */
 export function inSlices(data: Buffer, sliceBytes = SLICE_BYTES): Buffer | Readable {
-  return data.length <= sliceBytes ? data : Readable.from(slices(data, sliceBytes), { objectMode: false });
+  return data.length <= sliceBytes ? data : Readable.from(slicesInTurns(data, sliceBytes), { objectMode: false });
 }
 
 /** Bytes copied per turn by concatInTurns: ~1 ms of memcpy. */
@@ -49,7 +49,8 @@ export async function concatInTurns(parts: readonly Uint8Array[], total = parts.
   return out;
 }
 
-async function* slices(data: Buffer, sliceBytes: number): AsyncGenerator<Buffer> {
+/** The slices of `data` (views, no copies), a turn of the event loop before each one after the first. */
+export async function* slicesInTurns(data: Buffer, sliceBytes: number): AsyncGenerator<Buffer> {
   for (let at = 0; at < data.length; at += sliceBytes) {
     if (at > 0) await nextTurn();
     yield data.subarray(at, at + sliceBytes);
