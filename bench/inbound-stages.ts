@@ -1,16 +1,19 @@
 // CPU per message of each inbound analysis stage, per kind of message in the inbound bench's mix
-// (bench/inbound-mix.ts): MIME parsing (parseMessage), authentication (verifyAuthentication with
-// the gateway's DNS and DKIM key caches, against the loopback DNS server, warmed up first) and the
+// (bench/inbound-mix.ts): MIME parsing (parseMessage), authentication (verifyAuthentication with the
+// gateway's DNS, DKIM key and SPF result caches, against the loopback DNS server, warmed up first) and the
 // built-in checks (analyzeInbound). In one process, one message at a time; CPU time rather than
 // wall time, so a busy machine disturbs the figures less. The library patches are applied first,
 // as every gateway process does (src/patches/).
 // Each round's total is printed too: how the cost falls as the process meets more mail.
-// Usage: node --import tsx bench/inbound-stages.ts [rounds=3] [mix size=300] (BENCH_DNS_CACHE=off: no DNS cache;
-// BENCH_START_WARM_UP=N: first the warm-up `sekisho start` runs, with N messages, as a fresh process has)
+// Usage: node --import tsx bench/inbound-stages.ts [rounds=3] [mix size=300] (BENCH_DNS_CACHE=off: no DNS
+// cache; BENCH_SPF_CACHE=off: no SPF results kept; BENCH_START_WARM_UP=N: first the warm-up
+// `sekisho start` runs, with N messages, as a fresh process has)
 import { applyPatches } from '../src/patches/index.ts';
 import { parseMessage } from '../src/mime/parse-facts.ts';
 import { analyzeInbound } from '../src/inbound/spam/builtin.ts';
 import { verifyAuthentication } from '../src/inbound/auth.ts';
+import { createCachingResolver } from '../src/inbound/dns-cache.ts';
+import { createSpfCache } from '../src/inbound/spf-cache.ts';
 import { createResolver, mailauthResolver } from '../src/delivery/mx.ts';
 import { startDnsServer } from '../test/helpers/dns-server.ts';
 import { buildMix, EXECUTIVES, STAFF, TENANT_DOMAIN, type MixMessage } from './inbound-mix.ts';
@@ -22,10 +25,10 @@ const rounds = Number(process.argv[2] ?? 3);
 const { messages, zone } = await buildMix(Number(process.argv[3] ?? 300));
 const dns = await startDnsServer(zone);
 // BENCH_DNS_CACHE=off: every look-up goes to the DNS server (as before the cache)
-const resolver =
-  process.env.BENCH_DNS_CACHE === 'off'
-    ? mailauthResolver(createResolver([dns.address], { timeoutMs: 2000, tries: 2 }))
-    : (await import('../src/inbound/dns-cache.ts')).createCachingResolver([dns.address], { timeoutMs: 2000, tries: 2 }).resolve;
+const caching = process.env.BENCH_DNS_CACHE === 'off' ? null : createCachingResolver([dns.address], { timeoutMs: 2000, tries: 2 });
+const resolver = caching ? caching.resolve : mailauthResolver(createResolver([dns.address], { timeoutMs: 2000, tries: 2 }));
+// SPF results kept as the gateway keeps them; BENCH_SPF_CACHE=off (or no DNS cache): evaluated each time
+const spf = caching && process.env.BENCH_SPF_CACHE !== 'off' ? createSpfCache(caching).check : undefined;
 const tenant = { domains: [TENANT_DOMAIN], staff: STAFF, executives: EXECUTIVES };
 
 const cpuMs = () => {
@@ -59,6 +62,7 @@ async function once(m: MixMessage, record: boolean): Promise<void> {
     mailFrom: m.mailFrom,
     authservId: 'mx.test',
     resolver,
+    ...(spf ? { spf } : {}),
   });
   lap('auth');
   analyzeInbound({ facts: parsed.facts, attachments: parsed.attachments, raw: m.raw, tenant, auth: auth.results });

@@ -12,13 +12,13 @@ import type { Readable } from 'node:stream';
 import type { AuthResult, AuthResults } from '../model/verdict.ts';
 import { installDkimKeyCache } from './dkim-key-cache.ts';
 import { concatInTurns, inSlices } from '../util/in-slices.ts';
+import { evaluateSpf, type SpfCheck } from './spf-cache.ts';
 
 const require = createRequire(import.meta.url);
 // before mailauth's DKIM and ARC modules bind the key lookup (dkim-key-cache.ts)
 installDkimKeyCache();
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const { dkimVerify } = require('mailauth/lib/dkim/verify.js') as { dkimVerify: (input: Buffer | Readable, opts: any) => Promise<any> };
-const { spf } = require('mailauth/lib/spf/index.js') as { spf: (opts: any) => Promise<any> };
 const { evaluateDmarc } = require('mailauth/lib/dmarc/index.js') as { evaluateDmarc: (opts: any) => Promise<any> };
 const { arc } = require('mailauth/lib/arc/index.js') as { arc: (chain: any, opts: any) => Promise<any> };
 const libmime = require('libmime') as { foldLines: (s: string, n: number) => string };
@@ -37,6 +37,8 @@ export interface AuthInput {
   /** our host name: the authserv-id */
   authservId: string;
   resolver: DnsResolve;
+  /** how SPF is evaluated: mailauth's check_host each time unless given (spf-cache.ts keeps results) */
+  spf?: SpfCheck;
 }
 
 /** Header bytes DKIM/ARC/DMARC verification reads at most (Postfix's header_size_limit). */
@@ -120,7 +122,8 @@ export async function verifyAuthentication(input: AuthInput): Promise<AuthVerifi
   const helo = /^[\d.]+$|:/.test(input.helo) ? `[${input.helo}]` : input.helo || `[${input.ip}]`;
   let spfResult: any = null;
   try {
-    spfResult = await spf({ sender: input.mailFrom || undefined, ip: input.ip, helo, mta: input.authservId, resolver });
+    const query = { sender: input.mailFrom || undefined, ip: input.ip, helo, mta: input.authservId, resolver };
+    spfResult = await (input.spf ?? evaluateSpf)(query);
     if (spfResult?.info) lines.push(spfResult.info);
     results.spf = asResult(spfResult?.status?.result) ?? 'none';
   } catch (err) {

@@ -14,6 +14,7 @@ import { SmtpError } from '../smtp/smtp-error.ts';
 import { evaluateInbound } from '../policy/evaluate.ts';
 import { addAuthResults, verifyAuthentication, type DnsResolve } from './auth.ts';
 import { runScanners, type ScannerSet } from './scorers.ts';
+import type { SpfCheck } from './spf-cache.ts';
 import { inboundPolicy, settingsForDecision, tenantContext } from './tenant-settings.ts';
 import { uninspectedReason } from '../model/verdict.ts';
 import { analyzeWithSandbox } from './sandbox.ts';
@@ -27,6 +28,8 @@ export interface InboundDecideDeps {
   logger: Logger;
   hostname: string;
   resolver: DnsResolve;
+  /** SPF with results kept (spf-cache.ts); mailauth's evaluation each time without it */
+  spf?: SpfCheck;
   scanners: ScannerSet;
   /** an external sandbox next to the built-in analysis (none by default) */
   sandbox?: SandboxOptions;
@@ -53,6 +56,7 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
     mailFrom: ctx.envelope.mailFrom,
     authservId: deps.hostname,
     resolver: deps.resolver,
+    ...(deps.spf ? { spf: deps.spf } : {}),
   });
   const attachments = await ctx.attachments();
   const spam = policy.inbound.spam;

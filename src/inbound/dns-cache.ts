@@ -42,6 +42,8 @@ export interface DnsCacheStats {
 
 export interface CachingResolver {
   resolve: DnsResolve;
+  /** when the cached answer to this question stops being used (ms), or undefined if none is held */
+  expiresAt(name: string, rrtype: string): number | undefined;
   stats(): DnsCacheStats;
 }
 
@@ -91,7 +93,7 @@ export function createCachingResolver(servers: string[], options: DnsCacheOption
       return other.resolve(name, type as 'TXT');
     }
     stats.lookups++;
-    const key = `${type} ${name.toLowerCase().replace(/\.$/, '')}`;
+    const key = keyOf(name, type);
     let entry = entries.get(key);
     if (entry && entry.expiresAt > now()) {
       stats.hits++;
@@ -111,8 +113,14 @@ export function createCachingResolver(servers: string[], options: DnsCacheOption
     return copyOf(entry.value!);
   };
 
-  return { resolve, stats: () => ({ ...stats, entries: entries.size }) };
+  const expiresAt = (name: string, rrtype: string) => {
+    const at = entries.get(keyOf(name, String(rrtype ?? 'A').toUpperCase()))?.expiresAt;
+    return at !== undefined && at > now() ? at : undefined;
+  };
+  return { resolve, expiresAt, stats: () => ({ ...stats, entries: entries.size }) };
 }
+
+const keyOf = (name: string, type: string) => `${type} ${name.toLowerCase().replace(/\.$/, '')}`;
 
 /** callers get their own arrays: what one of them changes must not change the cached answer */
 function copyOf(value: DnsValue): DnsValue {

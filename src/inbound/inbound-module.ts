@@ -5,6 +5,7 @@
 // periodic quarantine digests for tenants that asked for them.
 import type { ModuleFactory } from '../pipeline/pipeline.ts';
 import { createCachingResolver } from './dns-cache.ts';
+import { createSpfCache } from './spf-cache.ts';
 import { decideInbound } from './decide.ts';
 import { scannersFromConfig } from './scorers.ts';
 import { prepareInbound } from './prepare.ts';
@@ -26,7 +27,9 @@ export const createInboundModule =
   (options: InboundModuleOptions = {}): ModuleFactory =>
   (ctx) => {
     const { config, store, logger } = ctx;
-    const resolver = createCachingResolver(config.dnsServers, { timeoutMs: 2000, tries: 2 }).resolve;
+    const dns = createCachingResolver(config.dnsServers, { timeoutMs: 2000, tries: 2 });
+    const resolver = dns.resolve;
+    const spf = createSpfCache(dns).check;
     const scanners = scannersFromConfig(config);
     const digestDeps = { store, hostname: config.hostname, publicUrl: config.publicUrl, wake: ctx.wake };
     const timer = setInterval(() => {
@@ -42,6 +45,7 @@ export const createInboundModule =
             logger,
             hostname: config.hostname,
             resolver,
+            spf,
             scanners,
             sandbox: options.sandbox,
             attachmentBudget: { maxBytes: config.analysisBudgetBytes, maxMs: config.analysisBudgetMs },
