@@ -1,8 +1,9 @@
 // SPF, DKIM, DMARC and ARC verification of one received message with mailauth's submodules
 // (the package root pulls in BIMI → undici, which crashes on Node 20), through the resolver
 // the caller supplies (config.dnsServers; in the gateway the cache of dns-cache.ts), parsed DKIM
-// keys kept per process (dkim-key-cache.ts). Produces the compact AuthResults the scorers and
-// the policy read, and an RFC 8601 Authentication-Results header for our authserv-id.
+// keys kept per process (dkim-key-cache.ts), SPF results too when the caller passes spf-cache.ts's
+// check. Produces the compact AuthResults the scorers and the policy read, and an RFC 8601
+// Authentication-Results header for our authserv-id.
 // DNS trouble never throws: it shows up as temperror, so mail is not lost over a slow resolver.
 // A header section over MAX_VERIFIED_HEADER_BYTES (Postfix's header_size_limit) is not handed to
 // mailauth, whose header parsing grows faster than linearly: DKIM, ARC and DMARC are permerror

@@ -1,9 +1,8 @@
-// SPF (mailauth's check_host) with its results kept per client address and sender domain, as long
-// as every DNS answer the evaluation read is still in the resolver's cache (dns-cache.ts), so a
-// kept result is the one evaluating again would give. Only results that cannot depend on anything
-// else are kept: none of the records read holds a macro (%{s}, %{l}, %{h}… read the sender's
-// local part, HELO name or clock), the result is not temperror, and its rendering for another
-// sender of the same domain is checked against mailauth's own when it is stored.
+// SPF (mailauth's check_host) with results kept per client address and sender domain while every
+// DNS answer the evaluation read is still in the resolver's cache (dns-cache.ts): evaluating again
+// would give the same. Kept only when nothing else could change it: no record read holds a macro
+// (%{s}, %{l}, %{h}… read the local part, HELO or clock), not temperror, and the result re-worded
+// for another sender of the domain reads as mailauth's own (checked when it is stored).
 import { createRequire } from 'node:module';
 import type { CachingResolver } from './dns-cache.ts';
 
