@@ -87,7 +87,7 @@ export function createCachingResolver(servers: string[], options: DnsCacheOption
   };
 
   const resolve: DnsResolve = async (name, rrtype) => {
-    const type = String(rrtype ?? 'A').toUpperCase();
+    const type = typeOf(rrtype);
     if (!isQueryType(type)) {
       other ??= createResolver(servers, { timeoutMs: options.timeoutMs, tries: options.tries });
       return other.resolve(name, type as 'TXT');
@@ -114,12 +114,14 @@ export function createCachingResolver(servers: string[], options: DnsCacheOption
   };
 
   const expiresAt = (name: string, rrtype: string) => {
-    const at = entries.get(keyOf(name, String(rrtype ?? 'A').toUpperCase()))?.expiresAt;
+    const at = entries.get(keyOf(name, typeOf(rrtype)))?.expiresAt;
     return at !== undefined && at > now() ? at : undefined;
   };
   return { resolve, expiresAt, stats: () => ({ ...stats, entries: entries.size }) };
 }
 
+/** mailauth asks with 'TXT', 'txt' or no type (A) */
+const typeOf = (rrtype: string | undefined) => String(rrtype ?? 'A').toUpperCase();
 const keyOf = (name: string, type: string) => `${type} ${name.toLowerCase().replace(/\.$/, '')}`;
 
 /** callers get their own arrays: what one of them changes must not change the cached answer */

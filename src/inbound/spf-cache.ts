@@ -64,16 +64,23 @@ export function createSpfCache(dns: CachingResolver, options: { maxEntries?: num
   const kept = new Map<string, Kept>();
   const stats = { checks: 0, hits: 0 };
 
+  /** most recently used last: the first entry is the one to drop */
+  const keep = (key: string, entry: Kept) => {
+    kept.delete(key);
+    kept.set(key, entry);
+    while (kept.size > maxEntries) kept.delete(kept.keys().next().value!);
+  };
+
   const check: SpfCheck = async (q) => {
     stats.checks++;
     const sender = senderOf(q);
-    const key = sender && `${q.mta}\n${q.ip}\n${sender.domain}`;
-    const hit = key ? kept.get(key) : undefined;
-    if (key && hit && hit.expiresAt > now()) {
+    if (!sender) return spf(q);
+    const key = `${q.mta}\n${q.ip}\n${sender.domain}`;
+    const hit = kept.get(key);
+    if (hit && hit.expiresAt > now()) {
       stats.hits++;
-      kept.delete(key);
-      kept.set(key, hit);
-      return rendered(hit, sender!.address, q.helo);
+      keep(key, hit);
+      return rendered(hit, sender.address, q.helo);
     }
     const read: Array<[string, string]> = [];
     let macro = false;
@@ -84,14 +91,8 @@ export function createSpfCache(dns: CachingResolver, options: { maxEntries?: num
       return answer;
     };
     const response = await spf({ ...q, resolver });
-    if (key && !macro) {
-      const entry = keepable(response, sender!, q.helo, read, dns);
-      if (entry) {
-        kept.delete(key);
-        kept.set(key, entry);
-        while (kept.size > maxEntries) kept.delete(kept.keys().next().value!);
-      }
-    }
+    const entry = macro ? null : keepable(response, sender, q.helo, read, dns);
+    if (entry) keep(key, entry);
     return response;
   };
   return { check, stats: (): SpfCacheStats => ({ ...stats, entries: kept.size }) };
