@@ -8,6 +8,7 @@
 // are the same. The key handed to crypto.verify is then a KeyObject, parsed once.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { BoundedMap } from '../util/bounded-map.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -30,7 +31,7 @@ interface MailauthTools {
 
 /** parsed keys kept at most; a key is a few hundred bytes plus its KeyObject */
 const MAX_KEYS = 2000;
-const parsed = new Map<string, Promise<PublicKeyResult>>(); // in use order, least recently used first
+const parsed = new BoundedMap<string, Promise<PublicKeyResult>>(MAX_KEYS); // least recently used forgotten first
 const counters = { parses: 0, reused: 0 };
 let installed = false;
 
@@ -78,11 +79,9 @@ async function lookUpKey(
   // the record is always asked for (a DNS failure throws here, as in getPublicKey)
   const records = await resolver(toALabel(name), 'TXT');
   const key = JSON.stringify([type, name.toLowerCase(), minBitLength ?? null, !!options.strict, options.hashAlgo ?? '', records]);
-  const cached = parsed.get(key);
+  const cached = parsed.use(key);
   if (cached) {
     counters.reused++;
-    parsed.delete(key);
-    parsed.set(key, cached);
     return cached;
   }
   counters.parses++;
@@ -92,7 +91,6 @@ async function lookUpKey(
   // a record mailauth refuses (revoked, too short, malformed) is not kept: its error is rare, and
   // errors carry per-call details
   result.catch(() => parsed.delete(key));
-  while (parsed.size > MAX_KEYS) parsed.delete(parsed.keys().next().value!);
   return result;
 }
 

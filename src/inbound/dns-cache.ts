@@ -6,6 +6,7 @@
 // key and _dmarc record (5.76 queries per message in issue 23's mix).
 import type { DnsResolve } from './auth.ts';
 import { createResolver } from '../delivery/mx.ts';
+import { BoundedMap } from '../util/bounded-map.ts';
 import {
   DnsQueryError,
   QUERY_TYPES,
@@ -64,15 +65,12 @@ export function createCachingResolver(servers: string[], options: DnsCacheOption
   const addresses = serversOrSystem(servers);
   // other record types (none that mailauth asks for today) go to node:dns, uncached
   let other: ReturnType<typeof createResolver> | null = null;
-  const entries = new Map<string, Entry>(); // in use order: the first is the least recently used
+  const entries = new BoundedMap<string, Entry>(maxEntries); // least recently used forgotten first
   const underWay = new Map<string, Promise<Entry>>();
   const stats = { lookups: 0, hits: 0 };
 
   const remember = (key: string, entry: Entry) => {
-    if (entry.expiresAt <= now()) return;
-    entries.delete(key);
-    entries.set(key, entry);
-    while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    if (entry.expiresAt > now()) entries.set(key, entry);
   };
 
   const fetchEntry = async (name: string, type: QueryType): Promise<Entry> => {
@@ -94,12 +92,9 @@ export function createCachingResolver(servers: string[], options: DnsCacheOption
     }
     stats.lookups++;
     const key = keyOf(name, type);
-    let entry = entries.get(key);
-    if (entry && entry.expiresAt > now()) {
-      stats.hits++;
-      entries.delete(key); // most recently used goes last
-      entries.set(key, entry);
-    } else {
+    let entry = entries.use(key);
+    if (entry && entry.expiresAt > now()) stats.hits++;
+    else {
       let pending = underWay.get(key);
       if (pending) stats.hits++;
       else {

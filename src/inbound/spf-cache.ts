@@ -4,6 +4,7 @@
 // (%{s}, %{l}, %{h}… read the local part, HELO or clock), not temperror, and the result re-worded
 // for another sender of the domain reads as mailauth's own (checked when it is stored).
 import { createRequire } from 'node:module';
+import { BoundedMap } from '../util/bounded-map.ts';
 import type { CachingResolver } from './dns-cache.ts';
 
 const require = createRequire(import.meta.url);
@@ -61,25 +62,17 @@ const KEPT_RESULTS = new Set(['pass', 'fail', 'softfail', 'neutral', 'none', 'pe
 export function createSpfCache(dns: CachingResolver, options: { maxEntries?: number; now?: () => number } = {}) {
   const maxEntries = options.maxEntries ?? 10_000;
   const now = options.now ?? Date.now;
-  const kept = new Map<string, Kept>();
+  const kept = new BoundedMap<string, Kept>(maxEntries);
   const stats = { checks: 0, hits: 0 };
-
-  /** most recently used last: the first entry is the one to drop */
-  const keep = (key: string, entry: Kept) => {
-    kept.delete(key);
-    kept.set(key, entry);
-    while (kept.size > maxEntries) kept.delete(kept.keys().next().value!);
-  };
 
   const check: SpfCheck = async (q) => {
     stats.checks++;
     const sender = senderOf(q);
     if (!sender) return spf(q);
     const key = `${q.mta}\n${q.ip}\n${sender.domain}`;
-    const hit = kept.get(key);
+    const hit = kept.use(key);
     if (hit && hit.expiresAt > now()) {
       stats.hits++;
-      keep(key, hit);
       return rendered(hit, sender.address, q.helo);
     }
     const read: Array<[string, string]> = [];
@@ -92,7 +85,7 @@ export function createSpfCache(dns: CachingResolver, options: { maxEntries?: num
     };
     const response = await spf({ ...q, resolver });
     const entry = macro ? null : keepable(response, sender, q.helo, read, dns);
-    if (entry) keep(key, entry);
+    if (entry) kept.set(key, entry);
     return response;
   };
   return { check, stats: (): SpfCacheStats => ({ ...stats, entries: kept.size }) };

@@ -8,6 +8,7 @@ import type { AttachmentFact, MessageFacts } from '../model/facts.ts';
 import { LookalikeIndex } from '../util/domain-similarity.ts';
 import { isSameOrSubdomain, matchAnyAddress, matchFileName } from '../util/wildcard.ts';
 import { asciiDomainOf } from '../util/address.ts';
+import { BoundedMap } from '../util/bounded-map.ts';
 import type { ContentInspection } from './content-inspection.ts';
 import { scanNumbers, type DetectorHit } from './detectors.ts';
 import { findPersonalData, type PersonalDataCount } from './personal-data.ts';
@@ -203,8 +204,8 @@ function checkAttachmentSize(atLeast: number, facts: MessageFacts): string | nul
 
 // ---------------------------------------------------------------- text
 
-const regexCache = new Map<string, RE2JS>();
 const REGEX_CACHE_LIMIT = 2000;
+const regexCache = new BoundedMap<string, RE2JS>(REGEX_CACHE_LIMIT);
 
 /**
  * Compiled once per distinct pattern. Patterns and text are NFKC-folded so full-width and
@@ -214,7 +215,6 @@ export function compiledRegex(source: string): RE2JS {
   let re = regexCache.get(source);
   if (!re) {
     re = RE2JS.compile(source.normalize('NFKC'), RE2JS.CASE_INSENSITIVE);
-    if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.delete(regexCache.keys().next().value!);
     regexCache.set(source, re);
   }
   return re;

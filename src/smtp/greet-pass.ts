@@ -4,16 +4,19 @@
 // and are never remembered. A real MTA delivering all day pays the pause once a day, not once per
 // connection. Per process and bounded (the oldest client forgotten first); keyed like the
 // connection limits (an IPv4 address or an IPv6 /64).
+import { BoundedMap } from '../util/bounded-map.ts';
 import { clientKey } from '../util/cidr.ts';
 
 export class GreetPass {
-  /** client → when its pass runs out (ms); Map order = order of the last pass */
-  private readonly passed = new Map<string, number>();
+  /** client → when its pass runs out (ms); the oldest pass is first in line to be forgotten */
+  private readonly passed: BoundedMap<string, number>;
 
   constructor(
     private readonly ttlMs: number,
-    private readonly maxClients = 100_000,
-  ) {}
+    maxClients = 100_000,
+  ) {
+    this.passed = new BoundedMap(maxClients);
+  }
 
   /** `ip` passed the pause within the last ttlMs */
   has(ip: string, now = Date.now()): boolean {
@@ -30,8 +33,6 @@ export class GreetPass {
   remember(ip: string, now = Date.now()): void {
     if (this.ttlMs <= 0) return;
     const key = clientKey(ip);
-    this.passed.delete(key); // re-inserted last: the oldest pass is first in line to be forgotten
     this.passed.set(key, now + this.ttlMs);
-    if (this.passed.size > this.maxClients) this.passed.delete(this.passed.keys().next().value!);
   }
 }

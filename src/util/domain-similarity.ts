@@ -9,6 +9,7 @@ import { domainToUnicode } from 'node:url';
 import { parse } from 'tldts';
 import { skeletonOf } from './confusables.ts';
 import { asciiDomainOf } from './address.ts';
+import { BoundedMap } from './bounded-map.ts';
 import { dnsNameProblem, MAX_DOMAIN_OCTETS } from './dns-name.ts';
 
 export { skeletonOf } from './confusables.ts';
@@ -53,8 +54,8 @@ export interface DomainShape {
   idn: boolean;
 }
 
-const shapeCache = new Map<string, DomainShape | null>();
 const SHAPE_CACHE_SIZE = 4096;
+const shapeCache = new BoundedMap<string, DomainShape | null>(SHAPE_CACHE_SIZE);
 
 /** The shape of a domain, or null when it is no comparable name (no dot, an IP, not a DNS name). */
 export function describeDomain(raw: string): DomainShape | null {
@@ -62,7 +63,6 @@ export function describeDomain(raw: string): DomainShape | null {
   const hit = shapeCache.get(ascii);
   if (hit !== undefined) return hit;
   const shape = shapeOf(ascii);
-  if (shapeCache.size >= SHAPE_CACHE_SIZE) shapeCache.delete(shapeCache.keys().next().value!);
   shapeCache.set(ascii, shape);
   return shape;
 }
@@ -210,8 +210,8 @@ function closestDistance(subject: Entry, target: Entry, k: number): number {
   return Math.min(a, boundedDistance(subject.skeleton, target.skeleton, Math.min(k, a - 1)));
 }
 
-const indexCache = new Map<string, LookalikeIndex>();
 const INDEX_CACHE_SIZE = 64;
+const indexCache = new BoundedMap<string, LookalikeIndex>(INDEX_CACHE_SIZE);
 
 /** The index of a trusted list, built once per distinct list (policy, tenant, brands) and reused. */
 export function lookalikeIndex(candidates: readonly string[]): LookalikeIndex {
@@ -219,7 +219,6 @@ export function lookalikeIndex(candidates: readonly string[]): LookalikeIndex {
   let index = indexCache.get(key);
   if (index) return index;
   index = new LookalikeIndex(candidates);
-  if (indexCache.size >= INDEX_CACHE_SIZE) indexCache.delete(indexCache.keys().next().value!);
   indexCache.set(key, index);
   return index;
 }

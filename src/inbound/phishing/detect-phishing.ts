@@ -7,6 +7,7 @@
 // tenant context implies (brand matchers, look-alike indexes) is prepared once per context.
 import type { MessageFacts } from '../../model/facts.ts';
 import { asciiDomainOf, domainOf } from '../../util/address.ts';
+import { BoundedMap } from '../../util/bounded-map.ts';
 import { dnsNameProblem } from '../../util/dns-name.ts';
 import { lookalikeIndex, type LookalikeIndex, registrableDomain } from '../../util/domain-similarity.ts';
 import type { BrandEntry, InboundSymbol, StaffMember, TenantContext } from '../../model/verdict.ts';
@@ -184,8 +185,8 @@ interface PreparedTenant {
   brandLookalikes: LookalikeIndex;
 }
 
-const prepared = new Map<string, PreparedTenant>();
 const PREPARED_CACHE_SIZE = 256;
+const prepared = new BoundedMap<string, PreparedTenant>(PREPARED_CACHE_SIZE);
 
 function prepareTenant(tenant: TenantContext): PreparedTenant {
   const key = `${tenant.domains.join(',')}\n${tenant.brands?.length ? JSON.stringify(tenant.brands) : ''}`;
@@ -202,7 +203,6 @@ function prepareTenant(tenant: TenantContext): PreparedTenant {
     own: lookalikeIndex(tenantDomains),
     brandLookalikes: lookalikeIndex(brands.flatMap((b) => b.domains)),
   };
-  if (prepared.size >= PREPARED_CACHE_SIZE) prepared.delete(prepared.keys().next().value!);
   prepared.set(key, p);
   return p;
 }
@@ -293,7 +293,7 @@ interface PreparedPeople {
   long: Array<{ name: string; member: StaffMember }>;
 }
 
-const preparedPeople = new Map<string, PreparedPeople>();
+const preparedPeople = new BoundedMap<string, PreparedPeople>(PREPARED_CACHE_SIZE);
 
 function preparePeople(staff: readonly StaffMember[]): PreparedPeople {
   const key = staff.map((s) => `${s.name}\u0001${s.email}`).join('\u0002');
@@ -308,7 +308,6 @@ function preparePeople(staff: readonly StaffMember[]): PreparedPeople {
     add(p.byWords, nameTokens(m.name).sort().join(''), m);
     if ([...name].length >= 4) p.long.push({ name, member: m });
   }
-  if (preparedPeople.size >= PREPARED_CACHE_SIZE) preparedPeople.delete(preparedPeople.keys().next().value!);
   preparedPeople.set(key, p);
   return p;
 }
