@@ -11,22 +11,9 @@ import { hashPassword } from '../../src/util/password.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
 import { startDnsServer } from './dns-server.ts';
 import { Writable } from 'node:stream';
-import nodemailer from 'nodemailer';
+import { PASSWORD, USER } from './mail-client.ts';
 
-export const USER = 'taro@acme.example';
-export const PASSWORD = 'correct horse battery';
-
-/** A mail client of the submission port on `port`: STARTTLS required (the test certificate unchecked), then AUTH. */
-export function submissionClient(port: number, user = USER, pass = PASSWORD) {
-  return nodemailer.createTransport({
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user, pass },
-  });
-}
+export { loopbackClient, PASSWORD, submissionClient, USER } from './mail-client.ts';
 
 export interface TestInstance {
   sekisho: RunningSekisho;

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import nodemailer from 'nodemailer';
+import { loopbackClient } from '../helpers/mail-client.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { childEnv, runCli, startProcess, type StartedProcess } from '../helpers/process.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -31,14 +31,7 @@ async function load(port: number, acked: Set<number>, at: number, during: () => 
   let started: Promise<void> | null = null;
   let done = false;
   const session = async () => {
-    const t = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port,
-      ignoreTLS: true,
-      pool: true,
-      maxConnections: 1,
-      maxMessages: Infinity,
-    });
+    const t = loopbackClient(port, 1);
     for (let i = next++; i < TOTAL; i = next++) {
       if (started && !done) {
         if (i >= TOTAL - RESERVE) await started;

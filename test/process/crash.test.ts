@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import { loopbackClient } from '../helpers/mail-client.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { childEnv, startProcess } from '../helpers/process.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -43,14 +43,7 @@ for (const kind of backends()) {
       let next = 0;
       let killed = false;
       const session = async (port: number, todo: number[]) => {
-        const t = nodemailer.createTransport({
-          host: '127.0.0.1',
-          port,
-          ignoreTLS: true,
-          pool: true,
-          maxConnections: 1,
-          maxMessages: Infinity,
-        });
+        const t = loopbackClient(port, 1);
         for (;;) {
           const i = todo.length ? todo.shift() : undefined;
           if (i === undefined) break;

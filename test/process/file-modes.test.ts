@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import nodemailer from 'nodemailer';
+import { loopbackClient } from '../helpers/mail-client.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { childEnv, runCli, startProcess, type StartedProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
@@ -71,7 +71,7 @@ for (const kind of backends()) {
       writeFileSync(policyFile, POLICY);
       const applied = await runCli(['policy', 'apply', policyFile, '--tenant', 'demo'], env);
       assert.equal(applied.code, 0, applied.stderr);
-      const t = nodemailer.createTransport({ host: '127.0.0.1', port: p.ports.submission, ignoreTLS: true });
+      const t = loopbackClient(p.ports.submission);
       await t.sendMail({
         from: 'admin@demo.example',
         to: 'partner@example.net',

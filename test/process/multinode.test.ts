@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import { loopbackClient } from '../helpers/mail-client.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { childEnv, startProcess, type StartedProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
@@ -48,16 +48,7 @@ describe('two nodes on one PostgreSQL', { skip: !backends().includes('postgres')
   });
 
   it(`${TOTAL} messages split across both nodes are each delivered exactly once`, async () => {
-    const transports = nodes.map((n) =>
-      nodemailer.createTransport({
-        host: '127.0.0.1',
-        port: n.ports.submission,
-        ignoreTLS: true,
-        pool: true,
-        maxConnections: 8,
-        maxMessages: Infinity,
-      }),
-    );
+    const transports = nodes.map((n) => loopbackClient(n.ports.submission, 8));
     await Promise.all(
       Array.from({ length: TOTAL }, (_, i) =>
         transports[i % 2]!.sendMail({

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import nodemailer from 'nodemailer';
+import { loopbackClient } from '../helpers/mail-client.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { CLI, childEnv, startProcess, type StartedProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
@@ -63,7 +63,7 @@ for (const kind of backends()) {
       await Promise.all(
         Array.from({ length: count }, (_, k) => {
           const i = from + k;
-          const t = nodemailer.createTransport({ host: '127.0.0.1', port: p.ports.submission, ignoreTLS: true });
+          const t = loopbackClient(p.ports.submission);
           return t.sendMail({
             from: 'admin@demo.example',
             to: `r${i % 5}@example.net`,
@@ -137,14 +137,7 @@ for (const kind of backends()) {
 
     it('a process killed with SIGKILL under load loses no acknowledged message', async () => {
       const TOTAL = 200;
-      const transport = nodemailer.createTransport({
-        host: '127.0.0.1',
-        port: p.ports.submission,
-        ignoreTLS: true,
-        pool: true,
-        maxConnections: 10,
-        maxMessages: Infinity,
-      });
+      const transport = loopbackClient(p.ports.submission, 10);
       const acknowledged = new Set<string>();
       let killed = false;
       const victim = children(p.child.pid!)[0]!;

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import { loopbackClient, submissionClient } from '../helpers/mail-client.ts';
 import pg from 'pg';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import http from 'node:http';
@@ -47,13 +47,7 @@ for (const kind of backends()) {
       assert.match(p.output(), /sekisho tenant delete demo --purge/);
       const set = await runCli(['user', 'set', 'user@demo.example', '--password-stdin'], env, 'first password 1\n');
       assert.equal(set.code, 0, set.stderr);
-      const t = nodemailer.createTransport({
-        host: '127.0.0.1',
-        port: p.ports.submission,
-        requireTLS: true,
-        tls: { rejectUnauthorized: false },
-        auth: { user: 'user@demo.example', pass: 'first password 1' },
-      });
+      const t = submissionClient(p.ports.submission, 'user@demo.example', 'first password 1');
       await t.sendMail({ from: 'user@demo.example', to: 'friend@example.net', subject: 'はじめてのメール', text: 'こんにちは' });
       await sink.waitFor(1);
       // The sink has the message a moment before the worker commits "delivered"; wait for that.
@@ -221,13 +215,7 @@ for (const kind of backends()) {
       p.child.kill('SIGKILL');
       await p.exited;
       const p1 = await startProcess({ ...down, SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32' });
-      const t = nodemailer.createTransport({
-        host: '127.0.0.1',
-        port: p1.ports.submission,
-        ignoreTLS: true,
-        pool: true,
-        maxConnections: 5,
-      });
+      const t = loopbackClient(p1.ports.submission, 5);
       const ids: string[] = [];
       await Promise.all(
         Array.from({ length: 40 }, async (_, i) => {

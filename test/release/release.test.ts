@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import nodemailer from 'nodemailer';
+import { submissionClient } from '../helpers/mail-client.ts';
 import { openBrowser } from '../helpers/browser.ts';
 import { NO_NAMES_DNS, startCommand, type StartedProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
@@ -139,13 +139,7 @@ describe('the release tarball, installed without dev dependencies', () => {
     assert.equal(detail.status, 'ok');
     assert.equal(`sekisho ${detail.version} (commit ${detail.commit})\n`, (await cli(['--version'])).out);
 
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: p.ports.submission,
-      requireTLS: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: 'admin@acme.example', pass: PASSWORD },
-    });
+    const transport = submissionClient(p.ports.submission, 'admin@acme.example', PASSWORD);
     await transport.sendMail({ from: 'admin@acme.example', to: 'partner@example.net', subject: 'リリース確認', text: 'こんにちは' });
     const [received] = await sink.waitFor(1);
     assert.deepEqual(received!.recipients, ['partner@example.net']);
