@@ -69,7 +69,17 @@ export interface RunningSekisho {
   stop(): Promise<void>;
 }
 
-export async function startSekisho(config: Config, logger: Logger): Promise<RunningSekisho> {
+export interface StartOptions {
+  /**
+   * Ports of this process alone, even in a process of `processes` > 1: there Node's cluster makes
+   * port 0 one port the primary shares among every process, so the warm-ups' private gateways
+   * (src/cli/warm-up.ts) took each other's mail, and one that stopped first answered the other's
+   * sessions with 421 (the warm-up failed, its process started cold). The real gateway shares its ports.
+   */
+  exclusivePorts?: boolean;
+}
+
+export async function startSekisho(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningSekisho> {
   applyPatches(); // first: a library version the patches were not written for stops the start here
   const node = config.nodeName ?? `${osHostname()}-${process.pid}`;
   const trustedNetworks = parseNetworks(config.trustedNetworks);
@@ -217,9 +227,10 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   let submissionPort: number;
   let inboundPort: number;
   try {
-    submissionPort = await listen(submission, config.submissionPort, config.listenHost);
-    inboundPort = await listen(inbound, config.inboundPort, config.listenHost);
-    await http.listen({ port: config.httpPort, host: config.listenHost });
+    const exclusive = options.exclusivePorts === true;
+    submissionPort = await listen(submission, { port: config.submissionPort, host: config.listenHost, exclusive });
+    inboundPort = await listen(inbound, { port: config.inboundPort, host: config.listenHost, exclusive });
+    await http.listen({ port: config.httpPort, host: config.listenHost, exclusive });
   } catch (err) {
     // A start that cannot listen releases what it opened before the caller exits or tries again.
     await release();
@@ -248,14 +259,15 @@ export async function startSekisho(config: Config, logger: Logger): Promise<Runn
   };
 }
 
-function listen(server: SMTPServer, port: number, host: string): Promise<number> {
+function listen(server: SMTPServer, at: { port: number; host: string; exclusive: boolean }): Promise<number> {
+  const { port, host } = at;
   return new Promise((resolve, reject) => {
     const s = netServerOf(server);
     // A port already in use is a start-up error with one line, not a crash with a stack trace.
     const fail = (err: NodeJS.ErrnoException) =>
       reject(new Error(`cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`));
     s.once('error', fail);
-    server.listen(port, host, () => {
+    server.listen(at, () => {
       s.off('error', fail);
       resolve((s.address() as AddressInfo).port);
     });

@@ -27,7 +27,8 @@ export async function startWarmUpDns(txt: Map<string, string>): Promise<WarmUpDn
     const reply = answer(message, txt);
     if (reply) socket.send(reply, peer.port, peer.address);
   });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  // exclusive: in a process of `processes` > 1, port 0 would otherwise be one port for every process
+  await new Promise<void>((resolve) => socket.bind({ port: 0, address: '127.0.0.1', exclusive: true }, () => resolve()));
   return {
     address: `127.0.0.1:${socket.address().port}`,
     close: () => new Promise((resolve) => socket.close(() => resolve())),

@@ -110,7 +110,8 @@ export async function startDiscardingSink(): Promise<DiscardingSink> {
     socket.on('error', () => socket.destroy());
     serveSink(socket, () => count++);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  // exclusive: in a process of `processes` > 1, port 0 would otherwise be one port for every process
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => resolve()));
   return {
     port: (server.address() as AddressInfo).port,
     received: () => count,

@@ -1,6 +1,6 @@
 // Before `sekisho start` opens its ports, each process runs synthetic mail through a private,
-// throwaway gateway of its own (a temporary data directory, loopback ports, a sink that discards,
-// a DNS server of its own), so that V8 has compiled and optimized the per-message code (SMTP
+// throwaway gateway of its own (a temporary data directory, loopback ports no other process shares,
+// a sink that discards, a DNS server of its own), so that V8 has compiled and optimized the per-message code (SMTP
 // sessions, MIME parsing, policy, the inbound authentication and checks, the store, the delivery
 // client) before the first real message arrives; without it a fresh process
 // relays its first thousands of messages at about half its steady rate (docs/delivery.md, "Cold
@@ -94,7 +94,9 @@ export async function warmUp(config: Config, logger: Logger, stop: PendingStop):
         sendLimitTenantRecipientsPerHour: 0,
       },
       createLogger('silent'),
+      { exclusivePorts: true },
     );
+    logger.debug({ ...gateway.ports, sink: sink.port, dns: dns.address }, 'warm-up: the private gateway listens');
     let sent = 0;
     try {
       await gateway.store.createTenant({ name: 'warm-up', domains: [WARM_UP_DOMAIN], inboundRoute: `smtp://127.0.0.1:${sink.port}` });

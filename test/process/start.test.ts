@@ -107,6 +107,41 @@ for (const kind of backends()) {
       assert.equal(await p.exited, 0);
     });
 
+    // The warm-up's database is SQLite whatever the real one is: once is enough.
+    if (kind === 'sqlite')
+      it('with processes: 2 each process warms up its own private gateway, on ports of its own, and all of it', async () => {
+        // Node's cluster makes port 0 one port shared by every process: until 7 Dec one process's
+        // warm-up mail reached the other's gateway, and failed with 421 when that one stopped first
+        const p = await startProcess({
+          ...env,
+          SEKISHO_PROCESSES: '2',
+          SEKISHO_WARM_UP_MESSAGES: '40',
+          SEKISHO_LOG_LEVEL: 'debug',
+          SEKISHO_DEMO_TENANT: 'false',
+        });
+        try {
+          const lines = p
+            .output()
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l) as Record<string, unknown>);
+          const listening = lines.filter((l) => l.msg === 'warm-up: the private gateway listens');
+          assert.equal(listening.length, 2, p.output());
+          const portsOf = (l: Record<string, unknown>) => [l.submission, l.inbound, l.http, l.sink, l.dns].map(String);
+          const [first, second] = listening.map(portsOf);
+          assert.deepEqual(
+            first!.filter((port) => second!.includes(port)),
+            [],
+            "no port of one private gateway is the other's",
+          );
+          assert.equal(lines.filter((l) => l.msg?.toString().startsWith('warm-up done') && l.messages === 40).length, 2, p.output());
+          assert.doesNotMatch(p.output(), /warm-up failed/);
+        } finally {
+          p.child.kill('SIGTERM');
+        }
+        assert.equal(await p.exited, 0);
+      });
+
     it('SIGTERM during the warm-up stops it, removes its directory and exits 0 without opening the ports', async () => {
       const tmp = mkdtempSync(join(db.dataDir, 'tmp-'));
       const child = spawn(process.execPath, [...CLI, 'start'], {
