@@ -1,17 +1,19 @@
-// Per-process cache of the directory rows every message looks up: a domain's owner and route, a
-// tenant's domain list, a sender's user row, a domain's DKIM key. Like the policy in force, a
-// change made elsewhere (the CLI, another process or node) is seen within `ttlMs`; changes made
-// through this process call forget() and are seen at once. Only rows that exist are kept: an
-// unknown domain or user is looked up every time, so adding one takes effect at once everywhere.
-// (A loader may answer null to have "none" kept as well: the DKIM key lookup does.)
+// Per-process cache of the directory rows every message looks up (a domain's owner and route, a
+// tenant's domains, a sender's user row, a domain's DKIM key): a change made elsewhere (the CLI,
+// another process or node) is seen within `ttlMs`, one through this process at once (forget()).
+// Only rows that exist are kept (a loader may answer null to keep "none": the DKIM key lookup does),
+// so an addition counts at once everywhere. Past `maxEntries` the row loaded longest ago goes first.
+import { BoundedMap } from '../util/bounded-map.ts';
 
 export class DirectoryCache {
-  private readonly entries = new Map<string, { value: unknown; until: number }>();
+  private readonly entries: BoundedMap<string, { value: unknown; until: number }>;
 
   constructor(
     private readonly ttlMs = 2000,
-    private readonly maxEntries = 10_000,
-  ) {}
+    maxEntries = 10_000,
+  ) {
+    this.entries = new BoundedMap(maxEntries);
+  }
 
   /** The cached row for `kind`/`key`, or `load`'s answer (kept when it is not undefined). */
   async lookup<V>(kind: string, key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
@@ -24,8 +26,6 @@ export class DirectoryCache {
       this.entries.delete(id);
       return undefined;
     }
-    // Bounded: a flood of distinct senders must not grow the heap; starting over is cheap.
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(id, { value, until: now + this.ttlMs });
     return value;
   }

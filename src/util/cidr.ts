@@ -1,6 +1,7 @@
 // CIDR matching for trustedNetworks and metricsAllow (IPv4 and IPv6, IPv4-mapped IPv6 addresses too),
 // using node:net's BlockList so the parsing rules are Node's own.
 import { BlockList, isIP } from 'node:net';
+import { BoundedMap } from './bounded-map.ts';
 
 export function parseNetworks(cidrs: string[], setting = 'trusted network'): BlockList {
   const list = new BlockList();
@@ -24,21 +25,21 @@ export function parseNetworks(cidrs: string[], setting = 'trusted network'): Blo
 /**
  * Answers per list and address, remembered: BlockList.check builds a SocketAddress for every
  * call, and each connection asks several times (the gate, trust at MAIL FROM, the gate's release).
- * The lists never change once parsed (a reload parses new ones); bounded like the other caches.
+ * The lists never change once parsed (a reload parses new ones); bounded like the other caches
+ * (past the bound the address answered longest ago is forgotten).
  */
-const answers = new WeakMap<BlockList, Map<string, boolean>>();
+const answers = new WeakMap<BlockList, BoundedMap<string, boolean>>();
 const MAX_REMEMBERED = 10_000;
 
 export function inNetworks(list: BlockList, ip: string): boolean {
   let known = answers.get(list);
   if (!known) {
-    known = new Map();
+    known = new BoundedMap(MAX_REMEMBERED);
     answers.set(list, known);
   }
   const hit = known.get(ip);
   if (hit !== undefined) return hit;
   const answer = checkNetworks(list, ip);
-  if (known.size >= MAX_REMEMBERED) known.clear();
   known.set(ip, answer);
   return answer;
 }

@@ -31,6 +31,9 @@ test('forget() drops every row, and the cache stays bounded', async () => {
   await cache.lookup('user', 'x', load);
   cache.forget();
   assert.equal(await cache.lookup('user', 'x', load), 2);
-  for (const k of ['a', 'b', 'c', 'd']) await cache.lookup('user', k, load);
-  assert.equal(await cache.lookup('user', 'x', load), 7, 'filling past the bound started over');
+  for (const k of ['a', 'b', 'c']) await cache.lookup('user', k, load); // loads 3, 4, 5
+  assert.equal(await cache.lookup('user', 'b', load), 4, 'past the bound the others stay');
+  assert.equal(await cache.lookup('user', 'x', load), 6, 'the row loaded longest ago went first');
+  assert.equal(await cache.lookup('user', 'a', load), 7, 'and then the next oldest');
+  assert.equal(await cache.lookup('user', 'c', load), 5);
 });

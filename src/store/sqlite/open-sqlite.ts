@@ -10,6 +10,7 @@ import type { Dialect, MessageRow } from '../schema/dialect.ts';
 import { WalSync } from './wal-sync.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 import { hashToken } from '../../util/id.ts';
+import { BoundedMap } from '../../util/bounded-map.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
 /** SQLite's own checkpoint runs in the COMMIT that fills the log this far (~40 MB; its default is 1,000) */
@@ -147,19 +148,17 @@ export function openSqlite(file: string): SqliteStoreDialect {
  * Kysely prepares every query anew; with better-sqlite3 that compile was a tenth of the gateway's
  * CPU per message. The same SQL text gets the same prepared statement back, unless that statement
  * is still iterating a stream (better-sqlite3 allows one use at a time). Queries whose text varies
- * (IN lists) fill the cache; it is simply emptied when it grows past its bound.
+ * (IN lists) fill the cache; past its bound the statement used longest ago is dropped, so the few
+ * every message runs stay prepared.
  */
 export function withStatementCache(handle: Database.Database, max = 500): Pick<Database.Database, 'prepare' | 'close'> {
-  const cache = new Map<string, Database.Statement>();
+  const cache = new BoundedMap<string, Database.Statement>(max);
   return {
     prepare(text: string) {
-      const hit = cache.get(text);
+      const hit = cache.use(text);
       if (hit && !hit.busy) return hit;
       const statement = handle.prepare(text);
-      if (!hit) {
-        if (cache.size >= max) cache.clear();
-        cache.set(text, statement);
-      }
+      if (!hit) cache.set(text, statement);
       return statement;
     },
     close() {
