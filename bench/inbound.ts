@@ -18,7 +18,7 @@ import { processCount } from '../src/cli/start-processes.ts';
 import { buildMix, EXECUTIVES, STAFF, TENANT_DOMAIN, type MixMessage } from './inbound-mix.ts';
 import { startCountingSink, type Sink } from './sink.ts';
 import { havePostfix, startPostfix } from './postfix.ts';
-import { keepChildLog, sekishoNodeArgs, START_TIMEOUT_MS } from './relay.ts';
+import { BENCH_LOG_LEVEL, KEEP_CHILD_OUTPUT, keepChildLog, sekishoNodeArgs, START_TIMEOUT_MS } from './relay.ts';
 import { Session } from './smtp-client.ts';
 import { benchCpuSeconds, cpuSeconds, machineBusySeconds, percentile, processTree, rssMb } from './proc.ts';
 
@@ -128,7 +128,7 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
   mkdirSync(dir, { recursive: true });
   const env = childEnv({ dataDir: dir }, `smtp://127.0.0.1:${sink.port}`, {
     SEKISHO_DNS_SERVERS: dns.address,
-    SEKISHO_LOG_LEVEL: 'warn',
+    SEKISHO_LOG_LEVEL: BENCH_LOG_LEVEL,
     SEKISHO_PROCESSES: o.processes,
     SEKISHO_HOSTNAME: 'mx.acme-shoji.example',
   });
@@ -143,7 +143,7 @@ async function runSekisho(dir: string, dns: DnsServer, sink: Sink, mix: MixMessa
   await cli(['policy', 'apply', join(dir, 'policy.yaml'), '--tenant', 'acme']);
   await cli(['quarantine', 'settings', '--tenant', 'acme', '--staff-file', join(dir, 'staff.csv'), '--executive', ...EXECUTIVES]);
   // with the start's warm-up as installs run it (SEKISHO_WARM_UP_MESSAGES=0 measures without)
-  const sekisho = await startBuiltProcess(withDefaultWarmUp(env), sekishoNodeArgs(), START_TIMEOUT_MS);
+  const sekisho = await startBuiltProcess(withDefaultWarmUp(env), sekishoNodeArgs(), START_TIMEOUT_MS, KEEP_CHILD_OUTPUT);
   try {
     const run = smtpRunner(sekisho.ports.inbound, sink, mix, false);
     return await measureAll(`Sekisho (processes: ${o.processes})`, () => processTree(sekisho.child.pid!), run, dns, o);

@@ -54,6 +54,13 @@ export function sekishoNodeArgs(): string[] {
 export function keepChildLog(name: string, output: string): void {
   if (process.env.BENCH_CHILD_LOG) writeFileSync(`${process.env.BENCH_CHILD_LOG}-${name}.log`, output);
 }
+/** What a start prints after its ports is kept only for BENCH_CHILD_LOG (else read and dropped). */
+export const KEEP_CHILD_OUTPUT = Boolean(process.env.BENCH_CHILD_LOG);
+/**
+ * Sekisho's log level under the bench: BENCH_LOG_LEVEL, default warn. The product's default, info,
+ * logs two lines per message (docs/delivery.md, "Current figures").
+ */
+export const BENCH_LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn';
 
 export type RelayMode = 'new' | 'reused';
 const connections = (reuse: boolean) => (reuse ? 'reused connections' : 'new connection per message');
@@ -352,7 +359,7 @@ export async function runRelayBench(dir: string, modes: RelayMode[]): Promise<vo
           `smtp://127.0.0.1:${sink.port}`,
           {
             SEKISHO_TRUSTED_NETWORKS: '127.0.0.1/32',
-            SEKISHO_LOG_LEVEL: 'warn',
+            SEKISHO_LOG_LEVEL: BENCH_LOG_LEVEL,
             SEKISHO_PROCESSES: PROCESSES,
             // a first start with the demo tenant, which sends every bench message; the tenant send
             // limits (5,000 an hour by default) would stop the bench itself
@@ -365,6 +372,7 @@ export async function runRelayBench(dir: string, modes: RelayMode[]): Promise<vo
       ),
       sekishoNodeArgs(),
       START_TIMEOUT_MS,
+      KEEP_CHILD_OUTPUT,
     );
     return {
       port: sekisho.ports.submission,

@@ -102,18 +102,24 @@ export function startBuiltProcess(
   env: Record<string, string | undefined>,
   nodeArgs: string[] = [],
   timeoutMs = 60_000,
+  keepOutput = true,
 ): Promise<StartedProcess> {
   const bin = fileURLToPath(new URL('../../bin/sekisho.js', import.meta.url));
-  return startCommand(process.execPath, [...nodeArgs, bin, 'start'], env, undefined, timeoutMs);
+  return startCommand(process.execPath, [...nodeArgs, bin, 'start'], env, undefined, timeoutMs, keepOutput);
 }
 
-/** Starts a command that runs `sekisho start` (an installed copy, say) and resolves once it printed its ports. */
+/**
+ * Starts a command that runs `sekisho start` (an installed copy, say) and resolves once it printed
+ * its ports. `keepOutput` false: what it prints after that is read and dropped (a bench at log level
+ * info, whose lines per message would grow the kept string by tens of MB).
+ */
 export function startCommand(
   command: string,
   args: string[],
   env: Record<string, string | undefined>,
   cwd?: string,
   timeoutMs = 60_000,
+  keepOutput = true,
 ): Promise<StartedProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -124,12 +130,18 @@ export function startCommand(
     let out = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const timer = setTimeout(() => reject(new Error(`sekisho start did not print its ports:\n${out}`)), timeoutMs);
+    let started = false;
     const onData = (d: Buffer) => {
+      if (started) {
+        if (keepOutput) out += d.toString();
+        return;
+      }
       out += d.toString();
       const sub = /submission .*:(\d+)/.exec(out);
       const inb = /inbound \(MX\) .*:(\d+)/.exec(out);
       const http = /console, API, health +http:\/\/[^:]+:(\d+)/.exec(out);
       if (sub && inb && http) {
+        started = true;
         clearTimeout(timer);
         resolve({
           child,
