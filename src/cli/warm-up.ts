@@ -1,8 +1,8 @@
 // Before `sekisho start` opens its ports, each process runs synthetic mail through a private,
 // throwaway gateway of its own (a temporary data directory, loopback ports no other process shares,
-// a sink that discards, a DNS server of its own), so that V8 has compiled and optimized the per-message code (SMTP
-// sessions, MIME parsing, policy, the inbound authentication and checks, the store, the delivery
-// client) before the first real message arrives; without it a fresh process
+// a sink that discards, a DNS server of its own), so that V8 has compiled and optimized the
+// per-message code (SMTP sessions, MIME parsing, policy, the inbound authentication and checks, the
+// store, the delivery client) before the first real message arrives; without it a fresh process
 // relays its first thousands of messages at about half its steady rate (docs/delivery.md, "Cold
 // start"). It touches no real data: the private gateway has its own database, removed afterwards.
 // A stop (SIGTERM, SIGINT, a cluster process's primary gone: the caller's PendingStop) during the
