@@ -1,5 +1,5 @@
-// The changes Sekisho makes to four libraries' behaviour (smtp-server, nodemailer, postal-mime, mailauth),
-// applied by one applyPatches() when a process or analysis thread starts. Each patch was written
+// The changes Sekisho makes to five libraries' behaviour (smtp-server, nodemailer, postal-mime,
+// mailauth, punycode.js), applied by one applyPatches() when a process or analysis thread starts. Each patch was written
 // against one exact version (the one package.json pins); applyPatches() refuses — throws, so
 // `sekisho start` stops with one line — when another version is installed, because a patch that
 // reaches into a library's internals must be re-read before it runs on code it was not made for.
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { patchMailauth } from './mailauth.ts';
 import { patchNodemailer } from './nodemailer.ts';
 import { patchPostalMime } from './postal-mime.ts';
+import { patchPunycode } from './punycode.ts';
 import { patchSmtpServer } from './smtp-server.ts';
 
 /** Each patched library with the version its patch was written for. */
@@ -16,6 +17,7 @@ export const PATCHES = [
   { library: 'nodemailer', writtenFor: '10.6.1', apply: patchNodemailer },
   { library: 'postal-mime', writtenFor: '4.0.0', apply: patchPostalMime },
   { library: 'mailauth', writtenFor: '7.1.0', apply: patchMailauth },
+  { library: 'punycode.js', writtenFor: '2.3.1', apply: patchPunycode },
 ] as const;
 
 export class PatchedLibraryMismatch extends Error {

@@ -10,6 +10,7 @@ import { isIPv6 } from 'node:net';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import dnsPacket, { type DecodedPacket } from 'dns-packet';
+import { dnsNameProblem, MAX_DOMAIN_OCTETS } from './dns-name.ts';
 
 /** a resource record as dns-packet decodes it (its own types leave the common fields out of OPT) */
 interface DecodedRecord {
@@ -97,6 +98,8 @@ export function serversOrSystem(servers: string[]): DnsServerAddress[] {
 
 export async function queryDns(name: string, type: QueryType, servers: DnsServerAddress[], options: QueryOptions): Promise<DnsAnswer> {
   const syscall = `query${type[0]}${type.slice(1).toLowerCase()}`;
+  // a name that cannot exist has no records: no packet is sent, and nothing is kept (no TTL)
+  if (!canBeQueried(name)) throw new DnsQueryError('ENOTFOUND', syscall, name.slice(0, MAX_DOMAIN_OCTETS + 1));
   let last: DnsQueryError = new DnsQueryError('ECONNREFUSED', syscall, name);
   // like c-ares: `tries` rounds over all the servers
   for (let attempt = 0; attempt < Math.max(1, options.tries) * servers.length; attempt++) {
@@ -114,6 +117,14 @@ export async function queryDns(name: string, type: QueryType, servers: DnsServer
     }
   }
   throw last;
+}
+
+/**
+ * Whether `name` can be asked at all: ASCII (an IDN travels as A-labels) and within DNS's limits.
+ * A DMARC or DKIM name built from a hostile From or d= can be tens of kilobytes long.
+ */
+function canBeQueried(name: string): boolean {
+  return name.length <= MAX_DOMAIN_OCTETS + 1 && !/[^\x00-\x7f]/.test(name) && dnsNameProblem(name) === null;
 }
 
 function question(name: string, type: QueryType): Buffer {

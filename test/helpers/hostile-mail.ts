@@ -80,6 +80,17 @@ function longFromDomain(from: string, to: string, bytes: number): Buffer {
   return Buffer.from(`${base(`${local}@${'a'.repeat(bytes)}.com`, to, 'long domain')}\r\nhello\r\n`, 'utf8');
 }
 
+/**
+ * A From domain of one label of `chars` characters, every tenth a different kanji (3,000 distinct):
+ * under the 100 KB header section authentication reads, and the worst case for an IDNA encoder,
+ * whose time grows with a label's length times its distinct characters.
+ */
+function idnFromDomain(from: string, to: string, chars: number): Buffer {
+  const local = from.slice(0, from.lastIndexOf('@'));
+  const label = Array.from({ length: chars }, (_, i) => (i % 10 === 0 ? String.fromCodePoint(0x4e00 + ((i / 10) % 3000)) : 'b')).join('');
+  return Buffer.from(`${base(`${local}@${label}.com`, to, 'idn domain')}\r\nhello\r\n`, 'utf8');
+}
+
 /** HTML with 500 links to hosts of ~1000 characters, and a text part with one 200 KB host. */
 function longLinkHosts(from: string, to: string): Buffer {
   const host = (i: number) => `${'a'.repeat(60)}.`.repeat(16) + `h${i}.example.com`;
@@ -122,6 +133,7 @@ export function hostileCases(): HostileCase[] {
   return [
     { name: '300 KB display name', unparseable: false, build: (f, t) => longDisplayName(f, t, 300 * 1024) },
     { name: '100 KB From domain', unparseable: false, build: (f, t) => longFromDomain(f, t, 100 * 1024) },
+    { name: '60,000-character IDN From domain', unparseable: false, build: (f, t) => idnFromDomain(f, t, 60_000) },
     { name: 'huge link hosts', unparseable: false, build: longLinkHosts },
     { name: '100 ZIPs, 7 MB', unparseable: false, build: (f, t) => manyZips(f, t) },
     { name: '1 MiB of headers', unparseable: true, build: hugeHeaders },
