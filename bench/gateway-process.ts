@@ -12,7 +12,18 @@ import { startDnsServer } from '../test/helpers/dns-server.ts';
 
 const dns = await startDnsServer([]);
 const sink = await startSink();
-const inst = await startInstance('sqlite', { relay: sink.url, dnsServers: [dns.address], logLevel: 'warn' }, { inboundRoute: sink.url });
+// no send limits: the fuzz run submits thousands of messages as one user (200 an hour by default)
+const NO_SEND_LIMITS = {
+  sendLimitUserMessagesPerHour: 0,
+  sendLimitUserRecipientsPerHour: 0,
+  sendLimitTenantMessagesPerHour: 0,
+  sendLimitTenantRecipientsPerHour: 0,
+};
+const inst = await startInstance(
+  'sqlite',
+  { relay: sink.url, dnsServers: [dns.address], logLevel: 'warn', ...NO_SEND_LIMITS },
+  { inboundRoute: sink.url },
+);
 const lag = monitorEventLoopDelay({ resolution: 1 });
 lag.enable();
 
