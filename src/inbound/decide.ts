@@ -85,6 +85,15 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
     });
     verdict.score = Math.round((verdict.score + 4) * 100) / 100;
   }
+  if (auth.signedFieldLookups) {
+    verdict.symbols.push({
+      name: 'AUTH_SIGNED_FIELDS_TOO_MANY',
+      score: 4,
+      description: 'DKIM or ARC signatures list more header fields than are verified: DKIM, ARC and DMARC were not verified',
+      detail: `${auth.signedFieldLookups} look-ups`,
+    });
+    verdict.score = Math.round((verdict.score + 4) * 100) / 100;
+  }
   if (ctx.facts.unparseable) {
     verdict.symbols.unshift({
       name: 'MIME_UNPARSEABLE',

@@ -1,8 +1,9 @@
 // What one message may cost DKIM verification (src/util/in-slices.ts and the DkimVerifier
 // patch in src/patches/mailauth.ts), over the real test DNS server: only the topmost 20
 // DKIM-Signature fields are verified (keys looked up, bodies hashed), the rest are one neutral
-// result; and a large body is hashed a slice per turn of the event loop, not in one turn (and
-// still verifies, and an ARC set made that way validates).
+// result; h= tags that would ask more than MAX_SIGNED_FIELD_LOOKUPS field look-ups are not verified
+// at all (permerror); and a large body is hashed a slice per turn of the event loop, not in one turn
+// (and still verifies, and an ARC set made that way validates).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
@@ -11,7 +12,7 @@ import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 import { turnsDuring } from '../helpers/loop-turns.ts';
 import { unverifiableDkimSignature } from '../helpers/hostile-mail.ts';
 import { createResolver, mailauthResolver } from '../../src/delivery/mx.ts';
-import { verifyAuthentication } from '../../src/inbound/auth.ts';
+import { MAX_SIGNED_FIELD_LOOKUPS, signedFieldLookups, verifyAuthentication } from '../../src/inbound/auth.ts';
 import { sealWithArc } from '../../src/inbound/arc-seal.ts';
 import { applyPatches } from '../../src/patches/index.ts';
 import { MAX_DKIM_SIGNATURES } from '../../src/patches/mailauth.ts';
@@ -78,6 +79,36 @@ describe('DKIM verification limits', () => {
     const twentyFirst = await verify(under(20));
     assert.notEqual(twentyFirst.results.dkim, 'pass');
     assert.ok(twentyFirst.details.includes('dkim=neutral (too many signatures, 1 not verified)'), twentyFirst.details.join('\n'));
+  });
+
+  it('counts the field look-ups h= tags ask for: names listed in DKIM and ARC message signatures × fields', () => {
+    const header =
+      'DKIM-Signature: v=1; d=a.test; s=s1;\r\n h=from:to:\r\n  subject; bh=x; b=y\r\n' +
+      'ARC-Message-Signature: i=1; h=From:Date; d=a.test\r\n' +
+      'X-Other: h=a:b:c:d\r\nFrom: a@a.test\r\nTo: b@b.test\r\n';
+    assert.equal(signedFieldLookups(header), (3 + 2) * 5);
+    assert.equal(signedFieldLookups('From: a@a.test\r\n'), 0);
+  });
+
+  it('a signature listing more names than are verified is not handed to the verifier; an ordinary one is', async () => {
+    const raw = await signed(message(), [DOMAINS[3]!]);
+    const ordinary = await verify(raw);
+    assert.equal(ordinary.results.dkim, 'pass');
+    assert.equal(ordinary.signedFieldLookups, null);
+    assert.ok(signedFieldLookups(raw.toString('latin1', 0, raw.indexOf('\r\n\r\n') + 2)) < 1000);
+
+    const names = Array.from({ length: 8000 }, (_, i) => (i % 2 ? 'x' : 'from')).join(':');
+    const fields = 'X: a\r\n'.repeat(10_000);
+    const hostile = Buffer.concat([
+      Buffer.from(`DKIM-Signature: v=1; a=rsa-sha256; d=${DOMAINS[3]}; s=s1; h=${names}; bh=x; b=y\r\n${fields}`),
+      raw,
+    ]);
+    const before = keyLookups();
+    const v = await verify(hostile);
+    assert.ok(v.signedFieldLookups! > MAX_SIGNED_FIELD_LOOKUPS, String(v.signedFieldLookups));
+    assert.deepEqual([v.results.dkim, v.results.arc, v.results.dmarc], ['permerror', 'permerror', 'permerror']);
+    assert.match(v.header, /dkim=permerror \(signatures' h= tags ask \d+ field look-ups, over the 1000000 verified\)/);
+    assert.equal(keyLookups(), before, 'no key looked up');
   });
 
   it('hashes a large body a slice per turn of the event loop, and still verifies it', async () => {
