@@ -45,6 +45,7 @@ await Promise.all(
       if (reply.code === 0) dropped.push(`${m.origin}: ${reply.text}`);
       if (/Temporary local problem/.test(reply.text)) internal.push(m.origin);
       if (trace) {
+        await gw.settle(30_000); // its delivery is part of what the message costs, not the next one's
         const { maxMs } = await gw.lag();
         if (maxMs > trace)
           console.log(`${maxMs.toFixed(0)} ms: ${inbound ? 'mx' : 'submission'} ${m.origin} (${raw.length} bytes) → ${reply.code}`);

@@ -1,7 +1,8 @@
-// The driver's side of bench/gateway-process.ts: starts the gateway in a child process and asks
-// it over IPC for the longest event-loop block since the last reset.
+// The driver's side of bench/gateway-process.ts: starts the SMTP sink here and the gateway in a
+// child process, and asks it over IPC for the longest event-loop block since the last reset.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startSink } from '../test/helpers/sink.ts';
 
 export interface GatewayProcess {
   ports: { submission: number; inbound: number; http: number };
@@ -9,15 +10,19 @@ export interface GatewayProcess {
   pass: string;
   /** starts a new measuring window */
   reset(): Promise<void>;
-  /** the longest event-loop block (ms) since the last reset, and how many messages the sink holds */
-  lag(): Promise<{ maxMs: number; sunk: number }>;
+  /** the longest event-loop block (ms) since the last reset */
+  lag(): Promise<{ maxMs: number }>;
+  /** resolves once no message is due for delivery (or after `timeoutMs`) */
+  settle(timeoutMs: number): Promise<void>;
   /** stored messages by "direction state" */
   states(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
 export async function startGatewayProcess(): Promise<GatewayProcess> {
+  const sink = await startSink();
   const child: ChildProcess = fork(fileURLToPath(new URL('./gateway-process.ts', import.meta.url)), [], {
+    env: { ...process.env, SEKISHO_BENCH_SINK_URL: sink.url },
     // SEKISHO_BENCH_PROFILE=dir writes a CPU profile of the gateway there (node --cpu-prof).
     execArgv: [
       '--import',
@@ -44,12 +49,17 @@ export async function startGatewayProcess(): Promise<GatewayProcess> {
   return {
     ...ready,
     reset: async () => void (await ask('reset')),
-    lag: async () => (await ask('lag')) as unknown as { maxMs: number; sunk: number },
+    lag: async () => (await ask('lag')) as unknown as { maxMs: number },
+    settle: async (timeoutMs) => {
+      const until = Date.now() + timeoutMs;
+      while (!((await ask('settled')) as { settled: boolean }).settled && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    },
     states: async () => ((await ask('states')) as { states: Record<string, number> }).states,
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.send({ cmd: 'stop' });
       await exited;
+      await sink.close();
     },
   };
 }
