@@ -50,7 +50,7 @@ export const MAX_VERIFIED_HEADER_BYTES = 100 * 1024;
  * Field look-ups the h= tags of a header section may ask of mailauth's verifier at most. It finds
  * each name an h= tag lists by searching the fields from the bottom, on the event loop: names ×
  * fields comparisons. Real mail asks hundreds to a few thousand (30 names, 100 fields); a signature
- * listing 8,000 names over 10,000 fields (88 KB) held the loop for 146 ms.
+ * listing 8,000 names over 10,000 fields (88 KB) held the loop 129–137 ms.
  */
 export const MAX_SIGNED_FIELD_LOOKUPS = 1_000_000;
 
@@ -143,9 +143,8 @@ export async function verifyAuthentication(input: AuthInput): Promise<AuthVerifi
       : null;
   let dkim: any = null;
   if (unverified) {
-    const why = unverified;
     results.dkim = 'permerror';
-    lines.push(`dkim=permerror (${why})`);
+    lines.push(`dkim=permerror (${unverified})`);
   } else {
     try {
       // a slice per turn of the event loop: the verifier hashes each chunk it is given at once

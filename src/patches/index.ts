@@ -1,8 +1,9 @@
 // The changes Sekisho makes to five libraries' behaviour (smtp-server, nodemailer, postal-mime,
-// mailauth, punycode.js), applied by one applyPatches() when a process or analysis thread starts. Each patch was written
-// against one exact version (the one package.json pins); applyPatches() refuses — throws, so
-// `sekisho start` stops with one line — when another version is installed, because a patch that
-// reaches into a library's internals must be re-read before it runs on code it was not made for.
+// mailauth, punycode.js), applied by one applyPatches() when a process or analysis thread starts.
+// Each patch was written against one exact version (the one package.json pins); applyPatches()
+// refuses — throws, so `sekisho start` stops with one line — when another version is installed,
+// because a patch that reaches into a library's internals must be re-read before it runs on code
+// it was not made for.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { patchMailauth } from './mailauth.ts';
