@@ -12,11 +12,11 @@ import type { Store } from '../store/store.ts';
 import type { InboundPlanState, SandboxState } from '../plan/inbound.ts';
 import { SmtpError } from '../smtp/smtp-error.ts';
 import { evaluateInbound } from '../policy/evaluate.ts';
-import { addAuthResults, verifyAuthentication, type DnsResolve } from './auth.ts';
+import { addAuthResults, verifyAuthentication, type AuthVerification, type DnsResolve } from './auth.ts';
 import { runScanners, type ScannerSet } from './scorers.ts';
 import type { SpfCheck } from './spf-cache.ts';
 import { inboundPolicy, settingsForDecision, tenantContext } from './tenant-settings.ts';
-import { uninspectedReason } from '../model/verdict.ts';
+import { uninspectedReason, type InboundSymbol } from '../model/verdict.ts';
 import { analyzeWithSandbox } from './sandbox.ts';
 import { maliciousReason, sandboxSymbols } from './sandbox-hold.ts';
 import type { SandboxOptions } from './sandbox/sandbox-api.ts';
@@ -76,23 +76,10 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
     },
     deps.logger,
   );
-  if (auth.headerTooLarge) {
-    verdict.symbols.push({
-      name: 'AUTH_HEADER_TOO_LARGE',
-      score: 4,
-      description: 'Header section over 100 KB (mail servers truncate such headers): DKIM, ARC and DMARC were not verified',
-      detail: `${auth.headerTooLarge} bytes`,
-    });
-    verdict.score = Math.round((verdict.score + 4) * 100) / 100;
-  }
-  if (auth.signedFieldLookups) {
-    verdict.symbols.push({
-      name: 'AUTH_SIGNED_FIELDS_TOO_MANY',
-      score: 4,
-      description: 'DKIM or ARC signatures list more header fields than are verified: DKIM, ARC and DMARC were not verified',
-      detail: `${auth.signedFieldLookups} look-ups`,
-    });
-    verdict.score = Math.round((verdict.score + 4) * 100) / 100;
+  const unverified = unverifiedAuthSymbol(auth);
+  if (unverified) {
+    verdict.symbols.push(unverified);
+    verdict.score = Math.round((verdict.score + unverified.score) * 100) / 100;
   }
   if (ctx.facts.unparseable) {
     verdict.symbols.unshift({
@@ -240,4 +227,23 @@ export async function decideInbound(deps: InboundDecideDeps, ctx: AcceptContext)
 
 function oneLine(s: string): string {
   return s.replace(/[\r\n]+/g, ' ').slice(0, 200);
+}
+
+/** Why DKIM, ARC and DMARC were not verified, as the verdict's symbol (score 4), or null. */
+function unverifiedAuthSymbol(auth: AuthVerification): InboundSymbol | null {
+  if (auth.headerTooLarge)
+    return {
+      name: 'AUTH_HEADER_TOO_LARGE',
+      score: 4,
+      description: 'Header section over 100 KB (mail servers truncate such headers): DKIM, ARC and DMARC were not verified',
+      detail: `${auth.headerTooLarge} bytes`,
+    };
+  if (auth.signedFieldLookups)
+    return {
+      name: 'AUTH_SIGNED_FIELDS_TOO_MANY',
+      score: 4,
+      description: 'DKIM or ARC signatures list more header fields than are verified: DKIM, ARC and DMARC were not verified',
+      detail: `${auth.signedFieldLookups} look-ups`,
+    };
+  return null;
 }

@@ -124,7 +124,8 @@ export async function queryDns(name: string, type: QueryType, servers: DnsServer
  * A DMARC or DKIM name built from a hostile From or d= can be tens of kilobytes long.
  */
 function canBeQueried(name: string): boolean {
-  return name.length <= MAX_DOMAIN_OCTETS + 1 && !/[^\x00-\x7f]/.test(name) && dnsNameProblem(name) === null;
+  // the length first: dnsNameProblem returns before reading a name over 253 octets
+  return dnsNameProblem(name) === null && !/[^\x00-\x7f]/.test(name);
 }
 
 function question(name: string, type: QueryType): Buffer {

@@ -95,7 +95,8 @@ describe('DKIM verification limits', () => {
     const ordinary = await verify(raw);
     assert.equal(ordinary.results.dkim, 'pass');
     assert.equal(ordinary.signedFieldLookups, null);
-    assert.ok(signedFieldLookups(raw.toString('latin1', 0, raw.indexOf('\r\n\r\n') + 2)) < 1000);
+    const ordinaryLookups = signedFieldLookups(raw.toString('latin1', 0, raw.indexOf('\r\n\r\n') + 2));
+    assert.ok(ordinaryLookups > 0 && ordinaryLookups < 1000, String(ordinaryLookups));
 
     const names = Array.from({ length: 8000 }, (_, i) => (i % 2 ? 'x' : 'from')).join(':');
     const fields = 'X: a\r\n'.repeat(10_000);
