@@ -1,7 +1,8 @@
-// After a group commit that wrote large bodies, SQLite's write-ahead log is copied into the
-// database by a worker thread (WalCheckpointer), not by SQLite's own checkpoint inside a later
-// COMMIT on the main thread; ordinary commits keep SQLite's own. A thread that fails is reported
-// to its caller, which then simply leaves the next checkpoint to SQLite.
+// Once group commits have written OFFLOAD_BYTES of bodies into the write-ahead log since it last
+// started over, the log is copied into the database by a worker thread (WalCheckpointer), not by
+// SQLite's own checkpoint inside a later COMMIT on the main thread; ordinary commits keep SQLite's
+// own, and a log that SQLite's own checkpoint copied starts the count again. A thread that fails
+// is reported to its caller, which then simply leaves the next checkpoint to SQLite.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import Database from 'better-sqlite3';
-import { openSqlite, type SqliteStoreDialect } from '../../src/store/sqlite/open-sqlite.ts';
+import { OFFLOAD_BYTES, openSqlite, type SqliteStoreDialect } from '../../src/store/sqlite/open-sqlite.ts';
 import { WalCheckpointer } from '../../src/store/sqlite/wal-checkpointer.ts';
 
 const until = async (done: () => Promise<boolean> | boolean) => {
@@ -17,6 +18,8 @@ const until = async (done: () => Promise<boolean> | boolean) => {
 };
 const autocheckpoint = async (db: Kysely<any>) =>
   (await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(db)).rows[0]!.wal_autocheckpoint;
+/** a third of OFFLOAD_BYTES: the third such commit in one round of the log reaches it */
+const PART = OFFLOAD_BYTES / 3;
 
 describe('WAL checkpoints of large commits in a worker thread', () => {
   let dir: string;
@@ -44,8 +47,9 @@ describe('WAL checkpoints of large commits in a worker thread', () => {
     assert.equal(dialect.checkpointer.done, 0);
   });
 
-  it('copies a large commit’s log in the thread, SQLite’s own off until it has', async () => {
-    const data = Buffer.alloc(4 * 1024 * 1024, 1);
+  /** One group commit of a row of `size` bytes; returns SQLite's own checkpoint setting inside it. */
+  async function commitRow(size: number): Promise<number> {
+    const data = Buffer.alloc(size, 1);
     let inside = -1;
     await dialect.groupTransaction(
       async (trx) => {
@@ -54,10 +58,17 @@ describe('WAL checkpoints of large commits in a worker thread', () => {
       },
       { bytes: data.length },
     );
-    assert.equal(inside, 0, 'no COMMIT on the main thread checkpoints meanwhile');
+    return inside;
+  }
+
+  it('copies the log in the thread once its bodies add up to OFFLOAD_BYTES, SQLite’s own off until it has', async () => {
+    assert.equal(await commitRow(PART), 10_000);
+    assert.equal(await commitRow(PART), 10_000);
+    assert.equal(dialect.checkpointer.done, 0, 'two thirds: still SQLite’s own');
+    assert.equal(await commitRow(PART), 0, 'no COMMIT on the main thread checkpoints meanwhile');
     await until(() => dialect.checkpointer.done > 0);
     const last = dialect.checkpointer.last!;
-    assert.ok(last.logFrames >= 1_000, `a 4 MB row is ~1,000 frames of the log (${last.logFrames})`);
+    assert.ok(last.logFrames >= OFFLOAD_BYTES / 4096, `the three rows are over ${OFFLOAD_BYTES / 4096} frames (${last.logFrames})`);
     assert.equal(last.copiedFrames, last.logFrames, 'the whole log was copied');
     await until(async () => (await autocheckpoint(dialect.db)) === 10_000);
   });
@@ -70,11 +81,22 @@ describe('WAL checkpoints of large commits in a worker thread', () => {
       const rows = copy.prepare('SELECT length(data) AS n FROM t ORDER BY rowid').all() as Array<{ n: number }>;
       assert.deepEqual(
         rows.map((r) => r.n),
-        [5, 4 * 1024 * 1024],
+        [5, PART, PART, PART],
       );
     } finally {
       copy.close();
     }
+  });
+
+  it('counts again in a log that SQLite’s own checkpoint copied and that started over', async () => {
+    assert.equal(await commitRow(PART), 10_000);
+    assert.equal(await commitRow(PART), 10_000);
+    // what SQLite's own checkpoint does in the COMMIT that fills the log; the next write starts it over
+    await sql`PRAGMA wal_checkpoint(PASSIVE)`.execute(dialect.db);
+    assert.equal(await commitRow(PART), 10_000);
+    // four thirds written since the thread's checkpoint, but two of them already in the database
+    assert.equal(await commitRow(PART), 10_000, 'not the thread’s yet');
+    assert.equal(dialect.checkpointer.done, 1, 'the thread’s one checkpoint so far');
   });
 
   it('a checkpoint that cannot run fails its caller and nothing else', async () => {

@@ -119,4 +119,28 @@ describe('WalSync', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('round() changes when the log starts over after a checkpoint copied all of it, and only then', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sekisho-walround-'));
+    const db = new Database(join(dir, 'r.db'));
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('wal_autocheckpoint = 0');
+      db.exec('CREATE TABLE t (x)');
+      const wal = new WalSync(join(dir, 'r.db-wal'));
+      assert.equal(wal.round(), -1, 'before the first flush opened the log');
+      await wal.sync();
+      const first = wal.round();
+      db.exec('INSERT INTO t VALUES (1)');
+      assert.equal(wal.round(), first, 'another commit in the same log');
+      db.pragma('wal_checkpoint(PASSIVE)');
+      assert.equal(wal.round(), first, 'copied, but not yet started over');
+      db.exec('INSERT INTO t VALUES (2)');
+      assert.notEqual(wal.round(), first, 'the next write started it over');
+      await wal.close();
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

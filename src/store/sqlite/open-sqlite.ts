@@ -1,7 +1,7 @@
 // SQLite store (better-sqlite3): one file in the data dir, WAL journal with synchronous=FULL so a
 // committed transaction survives a crash or power loss before we answer 250. Group commits (the
-// hot path) get the same guarantee with the WAL flushed off the main thread (see WalSync); after
-// one that wrote large bodies a worker thread copies the WAL into the database (WalCheckpointer).
+// hot path) get the same guarantee with the WAL flushed off the main thread (see WalSync); once
+// the log holds enough bodies a worker thread copies it into the database (WalCheckpointer).
 // The mirror image of ../postgres/open-postgres.ts.
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
@@ -9,14 +9,20 @@ import type { DB } from '../schema/schema.ts';
 import type { Dialect, MessageRow } from '../schema/dialect.ts';
 import { WalSync } from './wal-sync.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
+import { BodiesInLog } from './bodies-in-log.ts';
 import { hashToken } from '../../util/id.ts';
 import { BoundedMap } from '../../util/bounded-map.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
 /** SQLite's own checkpoint runs in the COMMIT that fills the log this far (~40 MB; its default is 1,000) */
 const AUTOCHECKPOINT_FRAMES = 10_000;
-/** a group commit writing this much (in bodies) leaves its checkpoint to the thread */
-const OFFLOAD_BYTES = 2 * 1024 * 1024;
+/**
+ * once this process has written this much in bodies into the log since it started over, the
+ * checkpoint is the thread's, so SQLite's own copies at most ~13.5 MiB of this process's bodies (a
+ * checkpoint's pages are mostly bodies', the rest a few written again and again). 10 KB mail fills
+ * the log to AUTOCHECKPOINT_FRAMES with ~10 MB of bodies: the relay keeps SQLite's own (docs/delivery.md).
+ */
+export const OFFLOAD_BYTES = 12 * 1024 * 1024;
 /** a log grown past this (large messages) is cut back to it when it starts over */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
@@ -39,6 +45,7 @@ export function openSqlite(file: string): SqliteStoreDialect {
   const checkpointer = new WalCheckpointer(file);
   /** group commits whose checkpoint the thread has yet to finish: SQLite's own is off meanwhile */
   let offloaded = 0;
+  const bodies = new BodiesInLog(OFFLOAD_BYTES, () => wal.round());
   const autocheckpoint = (frames: number) => handle.open && handle.exec(`PRAGMA wal_autocheckpoint = ${frames}`);
 
   /**
@@ -110,10 +117,12 @@ export function openSqlite(file: string): SqliteStoreDialect {
     kind: 'sqlite',
     db,
     async groupTransaction(fn, o) {
-      const done = (o?.bytes ?? 0) >= OFFLOAD_BYTES ? offloadCheckpoint() : null;
+      const bytes = o?.bytes ?? 0;
+      const done = bodies.reaches(bytes) ? offloadCheckpoint() : null;
       try {
         await writeGroup(fn);
       } finally {
+        bodies.written(bytes, done !== null);
         // the thread starts copying while the log is flushed: with processes > 1, another process's
         // COMMIT that fills the log before it has begun would copy this one on its own main thread
         done?.();

@@ -1,7 +1,7 @@
 // Copies SQLite's write-ahead log into the database in a worker thread (checkpoint-worker.ts),
-// for the group commits that wrote large bodies: SQLite's own checkpoint runs inside the COMMIT
+// once the log holds many bodies (bodies-in-log.ts): SQLite's own checkpoint runs inside the COMMIT
 // that fills the log, and after a 50 MB message it copies ~50 MB and fsyncs twice on the event
-// loop. Ordinary commits keep SQLite's own (10–15 ms; a thread checkpointing every second cost the
+// loop. Ordinary mail keeps SQLite's own (10–15 ms; a thread checkpointing every second cost the
 // relay ~10 % of its rate, docs/delivery.md). Requests during a run share the next one.
 import { WorkerPool, workerModuleUrl } from '../../util/worker-pool.ts';
 import { Coalesced } from '../../util/coalesced.ts';
