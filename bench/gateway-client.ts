@@ -23,11 +23,13 @@ export async function startGatewayProcess(): Promise<GatewayProcess> {
   const sink = await startSink();
   const child: ChildProcess = fork(fileURLToPath(new URL('./gateway-process.ts', import.meta.url)), [], {
     env: { ...process.env, SEKISHO_BENCH_SINK_URL: sink.url },
-    // SEKISHO_BENCH_PROFILE=dir writes a CPU profile of the gateway there (node --cpu-prof).
+    // SEKISHO_BENCH_PROFILE=dir writes a CPU profile of the gateway there (node --cpu-prof);
+    // SEKISHO_BENCH_NODE_ARGS adds node options to the gateway's (e.g. --trace-gc).
     execArgv: [
       '--import',
       'tsx',
       ...(process.env.SEKISHO_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SEKISHO_BENCH_PROFILE}`] : []),
+      ...(process.env.SEKISHO_BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
     ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
