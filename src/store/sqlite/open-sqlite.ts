@@ -18,9 +18,11 @@ const BUSY_TIMEOUT_MS = 10_000;
 const AUTOCHECKPOINT_FRAMES = 10_000;
 /**
  * once this process has written this much in bodies into the log since it started over, the
- * checkpoint is the thread's, so SQLite's own copies at most ~13.5 MiB of this process's bodies (a
- * checkpoint's pages are mostly bodies', the rest a few written again and again). 10 KB mail fills
- * the log to AUTOCHECKPOINT_FRAMES with ~10 MB of bodies: the relay keeps SQLite's own (docs/delivery.md).
+ * checkpoint is the thread's, so SQLite's own copies at most ~13.5 MiB of this process's bodies:
+ * MB-sized messages fill the log to AUTOCHECKPOINT_FRAMES with ~32 MB of them (56–68 ms on the
+ * event loop), 10 KB mail with 5–12.5 MB (10–15 ms), so the relay mostly keeps SQLite's own. The
+ * thread's checkpoint still slows the main thread's writes while it syncs: at 16 MiB the longest
+ * blocks were 42–50 ms, at 12 MiB 29–34 (docs/security.md "Large messages").
  */
 export const OFFLOAD_BYTES = 12 * 1024 * 1024;
 /** a log grown past this (large messages) is cut back to it when it starts over */
