@@ -5,15 +5,12 @@
 // Usage: node --import tsx bench/large-mail-blocks.ts [count, 300] [seed, 1]
 import { randomBytes } from 'node:crypto';
 import { dataPayload, sendMessage } from '../test/helpers/hostile-mail.ts';
+import { prng } from '../test/helpers/fuzz-mail.ts';
 import { startGatewayProcess } from './gateway-client.ts';
 
 const count = Number(process.argv[2] ?? 300);
-let seed = Number(process.argv[3] ?? 1);
 /** the same sizes for the same seed, so two builds can be compared message by message */
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
+const random = prng(Number(process.argv[3] ?? 1));
 
 function largeMessage(from: string, size: number, i: number): Buffer {
   const attachment = randomBytes(Math.floor(size * 0.75))

@@ -22,7 +22,7 @@ const AUTOCHECKPOINT_FRAMES = 10_000;
  * MB-sized messages fill the log to AUTOCHECKPOINT_FRAMES with ~32 MB of them (56–68 ms on the
  * event loop), 10 KB mail with 5–12.5 MB (10–15 ms), so the relay mostly keeps SQLite's own. The
  * thread's checkpoint still slows the main thread's writes while it syncs: at 16 MiB the longest
- * blocks were 42–50 ms, at 12 MiB 29–34 (docs/security.md "Large messages").
+ * blocks were 42–50 ms, at 12 MiB 29–40 (docs/security.md "Large messages").
  */
 export const OFFLOAD_BYTES = 12 * 1024 * 1024;
 /** a log grown past this (large messages) is cut back to it when it starts over */
