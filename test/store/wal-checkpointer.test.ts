@@ -1,8 +1,9 @@
 // Once group commits have written OFFLOAD_BYTES of bodies into the write-ahead log since it last
-// started over, the log is copied into the database by a worker thread (WalCheckpointer), not by
-// SQLite's own checkpoint inside a later COMMIT on the main thread; ordinary commits keep SQLite's
-// own, and a log that SQLite's own checkpoint copied starts the count again. A thread that fails
-// is reported to its caller, which then simply leaves the next checkpoint to SQLite.
+// started over, or the log is about to hold THREAD_FRAMES frames of anything, the log is copied
+// into the database by a worker thread (WalCheckpointer), not by SQLite's own checkpoint inside a
+// later COMMIT on the main thread; a log that SQLite's own checkpoint copied starts the count
+// again. A thread that fails is reported to its caller, which then simply leaves the next
+// checkpoint to SQLite.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import Database from 'better-sqlite3';
-import { OFFLOAD_BYTES, openSqlite, type SqliteStoreDialect } from '../../src/store/sqlite/open-sqlite.ts';
+import { OFFLOAD_BYTES, openSqlite, THREAD_FRAMES, type SqliteStoreDialect } from '../../src/store/sqlite/open-sqlite.ts';
 import { WalCheckpointer } from '../../src/store/sqlite/wal-checkpointer.ts';
 
 const until = async (done: () => Promise<boolean> | boolean) => {
@@ -34,7 +35,7 @@ describe('WAL checkpoints of large commits in a worker thread', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('leaves an ordinary commit’s checkpoint to SQLite (every 10,000 frames)', async () => {
+  it('leaves an ordinary commit in a log far from full to SQLite’s own checkpoint (at 10,000 frames)', async () => {
     let inside = -1;
     await dialect.groupTransaction(
       async (trx) => {
@@ -97,6 +98,41 @@ describe('WAL checkpoints of large commits in a worker thread', () => {
     // four thirds written since the thread's checkpoint, but two of them already in the database
     assert.equal(await commitRow(PART), 10_000, 'not the thread’s yet');
     assert.equal(dialect.checkpointer.done, 1, 'the thread’s one checkpoint so far');
+  });
+
+  it('gives the thread the checkpoint of a log about to hold THREAD_FRAMES frames of anything', async () => {
+    const other = openSqlite(join(dir, 'frames.db'));
+    try {
+      await sql`CREATE TABLE t (data BLOB NOT NULL)`.execute(other.db);
+      // rows of 100 pages that are not bodies (bytes 0): only the log's frame count can tell
+      const row = Buffer.alloc(100 * 4096, 2);
+      const settings: number[] = [];
+      while (other.checkpointer.done === 0 && settings.length < 200) {
+        await other.groupTransaction(
+          async (trx) => {
+            await sql`INSERT INTO t (data) VALUES (${row})`.execute(trx);
+            settings.push(await autocheckpoint(trx));
+          },
+          { bytes: 0 },
+        );
+        if (settings.at(-1) === 0) await until(() => other.checkpointer.done > 0);
+      }
+      const offloaded = settings.indexOf(0);
+      assert.ok(offloaded > 0, `one commit's checkpoint went to the thread (${settings.length} commits)`);
+      assert.ok(
+        settings.slice(0, offloaded).every((v) => v === 10_000),
+        'SQLite’s own stayed on before it',
+      );
+      const last = other.checkpointer.last!;
+      assert.ok(
+        last.logFrames >= THREAD_FRAMES && last.logFrames < 10_000,
+        `copied before SQLite’s own would have: ${last.logFrames} frames`,
+      );
+      assert.equal(last.copiedFrames, last.logFrames);
+      await until(async () => (await autocheckpoint(other.db)) === 10_000);
+    } finally {
+      await other.close();
+    }
   });
 
   it('a checkpoint that cannot run fails its caller and nothing else', async () => {

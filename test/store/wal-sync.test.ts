@@ -143,4 +143,31 @@ describe('WalSync', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('frames() and checkpointBegun() read the wal-index: frames in this round, and whether a checkpoint set out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sekisho-walframes-'));
+    const db = new Database(join(dir, 'f.db'));
+    const other = new Database(join(dir, 'f.db'));
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('wal_autocheckpoint = 0');
+      db.exec('CREATE TABLE t (x)');
+      const wal = new WalSync(join(dir, 'f.db-wal'));
+      const before = wal.frames();
+      assert.ok(before > 0, `the CREATE's frames: ${before}`);
+      assert.equal(wal.checkpointBegun(), 0);
+      db.prepare('INSERT INTO t VALUES (?)').run(Buffer.alloc(3 * 4096));
+      assert.ok(wal.frames() >= before + 3, `a row of three pages adds three frames or more: ${wal.frames()}`);
+      const row = (other.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]!;
+      assert.equal(wal.frames(), row.log, 'the frames SQLite reports, read from another connection');
+      assert.equal(wal.checkpointBegun(), row.log, 'that connection copied them all');
+      db.exec('INSERT INTO t VALUES (2)');
+      assert.ok(wal.frames() < before, `the next write started the log over: ${wal.frames()}`);
+      assert.equal(wal.checkpointBegun(), 0, 'and no checkpoint has begun in this round');
+      await wal.close();
+    } finally {
+      other.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

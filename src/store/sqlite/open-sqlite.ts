@@ -1,7 +1,8 @@
 // SQLite store (better-sqlite3): one file in the data dir, WAL journal with synchronous=FULL so a
 // committed transaction survives a crash or power loss before we answer 250. Group commits (the
 // hot path) get the same guarantee with the WAL flushed off the main thread (see WalSync); once
-// the log holds enough bodies a worker thread copies it into the database (WalCheckpointer).
+// the log is nearly full, or holds many bodies, a worker thread copies it into the database
+// (WalCheckpointer).
 // The mirror image of ../postgres/open-postgres.ts.
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
@@ -10,6 +11,7 @@ import type { Dialect, MessageRow } from '../schema/dialect.ts';
 import { WalSync } from './wal-sync.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 import { BodiesInLog } from './bodies-in-log.ts';
+import { FramesInLog } from './frames-in-log.ts';
 import { hashToken } from '../../util/id.ts';
 import { BoundedMap } from '../../util/bounded-map.ts';
 
@@ -18,13 +20,18 @@ const BUSY_TIMEOUT_MS = 10_000;
 const AUTOCHECKPOINT_FRAMES = 10_000;
 /**
  * once this process has written this much in bodies into the log since it started over, the
- * checkpoint is the thread's, so SQLite's own copies at most ~13.5 MiB of this process's bodies:
- * MB-sized messages fill the log to AUTOCHECKPOINT_FRAMES with ~32 MB of them (56–68 ms on the
- * event loop), 10 KB mail with 5–12.5 MB (10–15 ms), so the relay mostly keeps SQLite's own. The
- * thread's checkpoint still slows the main thread's writes while it syncs: at 16 MiB the longest
- * blocks were 42–50 ms, at 12 MiB 29–40 (docs/security.md "Large messages").
+ * checkpoint is the thread's even if the log is far from full. The thread's checkpoint slows the
+ * main thread's writes while it syncs the database, the more the more it copies: MB-sized mail
+ * checkpointed every 16 MiB made blocks of 42–50 ms, every 12 MiB 29–40 (docs/security.md "Large
+ * messages"); waiting for a full log of it (~36 MB) would make them longer.
  */
 export const OFFLOAD_BYTES = 12 * 1024 * 1024;
+/**
+ * the thread takes the checkpoint of a log about to hold this many frames of anything, before
+ * SQLite's own at AUTOCHECKPOINT_FRAMES, which then copies only what was written meanwhile
+ * (frames-in-log.ts): SQLite's own took 18–78 ms on the main thread in the fuzz run
+ */
+export const THREAD_FRAMES = 9_000;
 /** a log grown past this (large messages) is cut back to it when it starts over */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
@@ -48,6 +55,7 @@ export function openSqlite(file: string): SqliteStoreDialect {
   /** group commits whose checkpoint the thread has yet to finish: SQLite's own is off meanwhile */
   let offloaded = 0;
   const bodies = new BodiesInLog(OFFLOAD_BYTES, () => wal.round());
+  const logFrames = new FramesInLog(THREAD_FRAMES, handle.pragma('page_size', { simple: true }) as number, wal);
   const autocheckpoint = (frames: number) => handle.open && handle.exec(`PRAGMA wal_autocheckpoint = ${frames}`);
 
   /**
@@ -120,7 +128,7 @@ export function openSqlite(file: string): SqliteStoreDialect {
     db,
     async groupTransaction(fn, o) {
       const bytes = o?.bytes ?? 0;
-      const done = bodies.reaches(bytes) ? offloadCheckpoint() : null;
+      const done = bodies.reaches(bytes) || (offloaded === 0 && logFrames.reaches(bytes)) ? offloadCheckpoint() : null;
       try {
         await writeGroup(fn);
       } finally {

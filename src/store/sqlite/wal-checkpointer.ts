@@ -1,8 +1,8 @@
 // Copies SQLite's write-ahead log into the database in a worker thread (checkpoint-worker.ts),
-// once the log holds many bodies (bodies-in-log.ts): SQLite's own checkpoint runs inside the COMMIT
-// that fills the log, and after a 50 MB message it copies ~50 MB and fsyncs twice on the event
-// loop. Ordinary mail keeps SQLite's own (10–15 ms; a thread checkpointing every second cost the
-// relay ~10 % of its rate, docs/delivery.md). Requests during a run share the next one.
+// once the log is nearly full (frames-in-log.ts) or holds many bodies (bodies-in-log.ts): SQLite's
+// own checkpoint runs inside the COMMIT that fills the log, copying it and fsyncing twice on the
+// event loop (18–78 ms in the fuzz run; ~50 MB after a 50 MB message). SQLite's own still copies
+// what was written while the thread ran. Requests during a run share the next one.
 import { WorkerPool, workerModuleUrl } from '../../util/worker-pool.ts';
 import { Coalesced } from '../../util/coalesced.ts';
 import type { CheckpointResult, checkpointTasks } from './checkpoint-worker.ts';

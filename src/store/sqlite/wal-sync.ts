@@ -2,14 +2,18 @@
 // WAL without SQLite's own fsync (which would block the event loop for the whole disk flush);
 // `sync()` then fdatasyncs the WAL in libuv's thread pool and resolves once every commit that had
 // ended before the call is on disk. Calls that arrive while a flush is running share the next one.
-// It also reads which round of the log this is (`round()`), so the caller can tell it started over.
-import { readSync } from 'node:fs';
+// It also reads which round of the log this is (`round()`), so the caller can tell it started over,
+// and how many frames the log holds (`frames()`), so it can tell when SQLite's own checkpoint is near.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Coalesced } from '../../util/coalesced.ts';
 
 export class WalSync {
   private fd: FileHandle | null = null;
+  /** the wal-index (-shm), opened by the first `frames()` after SQLite made it */
+  private shm: number | null = null;
   private readonly flush = new Coalesced(() => this.flushNow());
   /** flushes done so far (tests read it to see that commits share them) */
   flushes = 0;
@@ -32,8 +36,41 @@ export class WalSync {
     return readSync(this.fd.fd, b, 0, 4, 16) === 4 ? b.readUInt32BE(0) : -1;
   }
 
+  /**
+   * Frames in the log now: the wal-index header's mxFrame (-shm bytes 16–19, in the machine's byte
+   * order; SQLite's file format, "WAL-index format"), which every connection's commit updates and a
+   * start-over sets to 0. -1 before SQLite has made the file. One 4-byte read from the page cache.
+   */
+  frames(): number {
+    return this.indexField(16);
+  }
+
+  /**
+   * How far into this round's log a checkpoint has set out to copy (the wal-index's
+   * nBackfillAttempted, -shm bytes 128–131): 0 while no connection of any process has begun one
+   * since the log started over. -1 before SQLite has made the file.
+   */
+  checkpointBegun(): number {
+    return this.indexField(128);
+  }
+
+  private indexField(offset: number): number {
+    if (this.shm === null) {
+      try {
+        this.shm = openSync(this.walFile.replace(/-wal$/, '-shm'), 'r');
+      } catch {
+        return -1;
+      }
+    }
+    const b = Buffer.alloc(4);
+    if (readSync(this.shm, b, 0, 4, offset) !== 4) return -1;
+    return endianness() === 'LE' ? b.readUInt32LE(0) : b.readUInt32BE(0);
+  }
+
   async close(): Promise<void> {
     await this.flush.idle();
+    if (this.shm !== null) closeSync(this.shm);
+    this.shm = null;
     await this.fd?.close();
     this.fd = null;
   }
