@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type { AuthResult, AuthResults } from '../model/verdict.ts';
 import { installDkimKeyCache } from './dkim-key-cache.ts';
-import { concatInTurns, inSlices } from '../util/in-slices.ts';
+import { concatInTurns, inSlices, nextTurn } from '../util/in-slices.ts';
 import { evaluateSpf, type SpfCheck } from './spf-cache.ts';
 
 const require = createRequire(import.meta.url);
@@ -221,48 +221,66 @@ function cleanComment(s: string): string {
   return s.replace(/[()\\\r\n]/g, ' ').slice(0, 120);
 }
 
+/** How much of a header section addAuthResults scans per turn of the event loop. */
+const SCAN_BYTES_PER_TURN = 1024 * 1024;
+const CRLF = Buffer.from('\r\n');
+const AR_NAME = 'authentication-results';
+
 /**
  * Inserts our Authentication-Results header right after the first header field (our own
  * Received trace header, as Postfix+OpenDKIM place it), and removes any Authentication-Results
- * header in the message that claims our authserv-id: only we may say what we verified.
+ * header in the message that claims our authserv-id: only we may say what we verified. The
+ * header section is walked as bytes, a MiB per turn of the event loop: a section of 33 MB (a
+ * message without a blank line) made into one string held the loop ~400 ms.
  */
 export async function addAuthResults(raw: Buffer, header: string, authservId: string): Promise<{ body: Buffer; removedForged: number }> {
-  // Only the header section becomes a string; the body is copied as bytes once.
   const found = raw.indexOf('\r\n\r\n');
-  const text = raw.toString('latin1', 0, found === -1 ? raw.length : found + 4);
-  let headEnd = text.indexOf('\r\n\r\n');
-  if (headEnd === -1) headEnd = text.length;
-  const fields: string[] = [];
-  let pos = 0;
-  // Split the header block into complete fields (with their folded continuation lines).
-  while (pos < headEnd) {
-    let end = pos;
-    for (;;) {
-      const nl = text.indexOf('\r\n', end);
-      if (nl === -1 || nl >= headEnd) {
-        end = headEnd;
-        break;
-      }
-      end = nl + 2;
-      const next = text[end];
-      if (next !== ' ' && next !== '\t') break;
-    }
-    fields.push(text.slice(pos, end === headEnd ? headEnd + 2 : end));
-    pos = end === headEnd ? headEnd + 2 : end;
-  }
-  let removedForged = 0;
+  const headEnd = found === -1 ? raw.length : found;
+  // the header fields end with the CRLF after the last one (the whole message without a separator)
+  const fieldsEnd = Math.min(headEnd + 2, raw.length);
   const id = authservId.toLowerCase();
-  const kept = fields.filter((f, i) => {
-    if (i === 0) return true;
-    const m = /^authentication-results[ \t]*:[ \t\r\n]*("?)([^;\s"]+)/i.exec(f);
-    if (m && m[2]!.toLowerCase() === id) {
+  const pieces: Buffer[] = [];
+  let removedForged = 0;
+  let kept = 0; // start of the kept bytes not yet in pieces
+  let pos = 0;
+  let nextTurnAt = SCAN_BYTES_PER_TURN;
+  for (let index = 0; pos < headEnd; index++) {
+    const end = fieldEnd(raw, pos, headEnd);
+    if (index === 0) {
+      pieces.push(raw.subarray(0, end), Buffer.from(header, 'latin1'));
+      kept = end;
+    } else if (claimsAuthservId(raw, pos, end, id)) {
+      pieces.push(raw.subarray(kept, pos));
+      kept = end;
       removedForged++;
-      return false;
     }
-    return true;
-  });
-  const rest = raw.subarray(Math.min(pos, raw.length));
-  const headerBytes = Buffer.from(kept[0] + header + kept.slice(1).join(''), 'latin1');
-  // When the message had no body separator, the reconstructed header block already ended it.
-  return { body: await concatInTurns([headerBytes, rest]), removedForged };
+    pos = end;
+    if (pos >= nextTurnAt) {
+      nextTurnAt = pos + SCAN_BYTES_PER_TURN;
+      await nextTurn();
+    }
+  }
+  if (pieces.length === 0) pieces.push(Buffer.from(header, 'latin1')); // no header field at all
+  pieces.push(raw.subarray(kept, fieldsEnd), raw.subarray(fieldsEnd));
+  return { body: await concatInTurns(pieces), removedForged };
+}
+
+/** Where the header field starting at `pos` ends: after the CRLF not followed by folding white space. */
+function fieldEnd(raw: Buffer, pos: number, headEnd: number): number {
+  let end = pos;
+  for (;;) {
+    const nl = raw.indexOf(CRLF, end);
+    if (nl === -1 || nl >= headEnd) return Math.min(headEnd + 2, raw.length);
+    end = nl + 2;
+    const next = raw[end];
+    if (next !== 0x20 && next !== 0x09) return end;
+  }
+}
+
+/** Whether the field in raw[start, end) is an Authentication-Results header for our authserv-id. */
+function claimsAuthservId(raw: Buffer, start: number, end: number, id: string): boolean {
+  // only a field that begins with the name is made into a string
+  if (end - start < AR_NAME.length || raw.toString('latin1', start, start + AR_NAME.length).toLowerCase() !== AR_NAME) return false;
+  const m = /^authentication-results[ \t]*:[ \t\r\n]*("?)([^;\s"]+)/i.exec(raw.toString('latin1', start, end));
+  return m !== null && m[2]!.toLowerCase() === id;
 }

@@ -177,4 +177,33 @@ describe('authentication vectors', () => {
         'From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n',
     );
   });
+  it('walks a 20 MB header section (no blank line) in many turns, removing a forged result near its end', async () => {
+    const line = 'X-Repeat: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n';
+    const filler = line.repeat(Math.ceil((20 * 1024 * 1024) / line.length));
+    const forged = 'authentication-results:\r\n\t"sekisho.test"; dkim=pass\r\n';
+    const raw = Buffer.from(`Received: by sekisho.test; x\r\n${filler}${forged}Subject: end`, 'latin1');
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const { body, removedForged } = await addAuthResults(raw, 'Authentication-Results: sekisho.test; spf=none\r\n', 'sekisho.test');
+    counting = false;
+    assert.equal(removedForged, 1);
+    assert.ok(turns >= 20, `the event loop turned ${turns} times meanwhile (a MiB per turn)`);
+    assert.ok(
+      body.equals(
+        Buffer.from(`Received: by sekisho.test; x\r\nAuthentication-Results: sekisho.test; spf=none\r\n${filler}Subject: end`, 'latin1'),
+      ),
+      'every other byte as it was',
+    );
+  });
+
+  it('keeps a message without a blank line whole, our result after its first field', async () => {
+    const raw = Buffer.from('Received: by sekisho.test; x\r\nSubject: no body');
+    const { body } = await addAuthResults(raw, 'Authentication-Results: sekisho.test; none\r\n', 'sekisho.test');
+    assert.equal(body.toString(), 'Received: by sekisho.test; x\r\nAuthentication-Results: sekisho.test; none\r\nSubject: no body');
+  });
 });
