@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { BlobWriter, TextReader, Uint8ArrayReader, ZipWriter } from '@zip.js/zip.js';
 import { encodeIso2022Jp } from '../src/mime/rewrite/charset-codec.ts';
 import type { DnsRecord } from '../test/helpers/dns-server.ts';
+import { prng } from '../test/helpers/fuzz-mail.ts';
 
 const require = createRequire(import.meta.url);
 const { dkimSign } = require('mailauth/lib/dkim/sign.js') as {
@@ -134,18 +135,8 @@ const BRANDS: Brand[] = [
 const CLOUD_SPF = 'spf.cloudmail-example.net';
 const ENGLISH_SENDER = 'vendor-example.com';
 
-// ── a seeded generator: the same mix on every run ──────────────────────────────────────────
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-type Rand = ReturnType<typeof rng>;
+// ── a seeded generator (the fuzz bench's): the same mix on every run ──────────────────────────
+type Rand = ReturnType<typeof prng>;
 const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 const between = (r: Rand, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 
@@ -516,7 +507,7 @@ function zoneFor(keys: Map<string, SigningKey>): DnsRecord[] {
 
 /** `count` messages in the mix (the bench sends them round and round), with the zone that authenticates them. */
 export async function buildMix(count: number): Promise<Mix> {
-  const r = rng(23);
+  const r = prng(23);
   const keys = new Map<string, SigningKey>();
   const keyOf = (domain: string, selector: string) => {
     let k = keys.get(domain);
