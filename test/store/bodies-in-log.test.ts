@@ -40,4 +40,14 @@ describe('BodiesInLog', () => {
     count.written(1, true);
     assert.equal(count.reaches(99), false, 'the thread copies what was written up to here');
   });
+  it('a round not known yet (-1: the log not opened) and then known is no start-over', () => {
+    let round = -1;
+    const count = new BodiesInLog(100, () => round);
+    assert.equal(count.reaches(40), false);
+    count.written(40, false);
+    round = 5;
+    assert.equal(count.reaches(40), false);
+    count.written(40, false);
+    assert.equal(count.reaches(20), true, '40 + 40 + 20, none of it forgotten');
+  });
 });

@@ -135,6 +135,33 @@ describe('WAL checkpoints of large commits in a worker thread', () => {
     }
   });
 
+  it('a group commit that failed adds nothing to the count of bodies', async () => {
+    const other = openSqlite(join(dir, 'failed.db'));
+    try {
+      await sql`CREATE TABLE t (data BLOB NOT NULL)`.execute(other.db);
+      const commit = async (fail: boolean) => {
+        let inside = -1;
+        const data = Buffer.alloc(PART, 3);
+        await other.groupTransaction(
+          async (trx) => {
+            await sql`INSERT INTO t (data) VALUES (${data})`.execute(trx);
+            inside = await autocheckpoint(trx);
+            if (fail) throw new Error('the group failed');
+          },
+          { bytes: data.length },
+        );
+        return inside;
+      };
+      assert.equal(await commit(false), 10_000);
+      await assert.rejects(commit(true), /the group failed/);
+      assert.equal(await commit(false), 10_000, 'two thirds in the log, not three');
+      assert.equal(await commit(false), 0, 'the third third reaches the limit');
+    } finally {
+      await until(async () => (await autocheckpoint(other.db)) === 10_000);
+      await other.close();
+    }
+  });
+
   it('a checkpoint that cannot run fails its caller and nothing else', async () => {
     const checkpointer = new WalCheckpointer(join(dir, 'missing.db'));
     await assert.rejects(checkpointer.run());

@@ -35,6 +35,12 @@ export class BodiesInLog {
   /** A log that started over since the last look holds only what was written after that. */
   private look(): void {
     const now = this.logRound();
+    // -1: the log's round is not known yet (WalSync opens the file at the first flush); a first
+    // known round is no start-over
+    if (now === -1) {
+      this.lookAt = this.bytes + this.step;
+      return;
+    }
     if (this.round !== null && now !== this.round) this.bytes = 0;
     this.round = now;
     this.lookAt = this.bytes + this.step;

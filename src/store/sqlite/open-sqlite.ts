@@ -129,10 +129,13 @@ export function openSqlite(file: string): SqliteStoreDialect {
     async groupTransaction(fn, o) {
       const bytes = o?.bytes ?? 0;
       const done = bodies.reaches(bytes) || (offloaded === 0 && logFrames.reaches(bytes)) ? offloadCheckpoint() : null;
+      let written = false;
       try {
         await writeGroup(fn);
+        written = true;
       } finally {
-        bodies.written(bytes, done !== null);
+        // a commit that failed was rolled back: its bodies are not in the log
+        bodies.written(written ? bytes : 0, done !== null);
         // the thread starts copying while the log is flushed: with processes > 1, another process's
         // COMMIT that fills the log before it has begun would copy this one on its own main thread
         done?.();
