@@ -1,6 +1,6 @@
-// What the benches read about processes and the machine from /proc: CPU time, RSS, children;
-// and small helpers (percentiles, a free port).
-import { readFileSync } from 'node:fs';
+// What the benches read about processes and the machine from /proc: CPU time, RSS, children, the
+// connections each holds; and small helpers (percentiles, a free port).
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 
 export function percentile(sorted: number[], p: number): number {
@@ -72,4 +72,48 @@ export function freePort(): Promise<number> {
       s.close(() => r(p));
     });
   });
+}
+
+/** TCP state 01 in /proc/net/tcp: an established connection */
+const ESTABLISHED = '01';
+
+/**
+ * Established connections to local `port` that each of `pids` holds: the socket inodes of
+ * /proc/net/tcp{,6} matched against each process's open files. Processes that hold none are
+ * left out (a cluster's primary).
+ */
+export function connectionsPerProcess(pids: number[], port: number): number[] {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10) continue;
+      if (Number.parseInt(cols[1]!.split(':')[1]!, 16) === port && cols[3] === ESTABLISHED) inodes.add(cols[9]!);
+    }
+  }
+  const counts = pids.map((pid) => {
+    let n = 0;
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      return 0;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m && inodes.has(m[1]!)) n++;
+      } catch {
+        // the descriptor closed meanwhile
+      }
+    }
+    return n;
+  });
+  return counts.filter((n) => n > 0);
 }

@@ -15,7 +15,7 @@ import { childEnv, startBuiltProcess, withDefaultWarmUp } from '../test/helpers/
 import { processCount } from '../src/cli/start-processes.ts';
 import { startCountingSink, type Sink } from './sink.ts';
 import { Session } from './smtp-client.ts';
-import { benchCpuSeconds, cpuSeconds, machineBusySeconds, percentile, processTree, rssMb } from './proc.ts';
+import { benchCpuSeconds, connectionsPerProcess, cpuSeconds, machineBusySeconds, percentile, processTree, rssMb } from './proc.ts';
 import { startPostfix } from './postfix.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000);
@@ -87,6 +87,8 @@ interface Result {
    * and anything else running. Minus the bench's own, it is the relay's cost where its processes
    * cannot be read one by one (Postfix's short-lived ones) */
   machineCpuMsPerMsg: number;
+  /** reused connections to a relay of several processes: how many each held (the most seen), else null */
+  split: number[] | null;
 }
 
 /** a relay under test, started fresh for each mode */
@@ -236,7 +238,16 @@ async function measureRun(
   cpuReadable: boolean,
 ): Promise<Result> {
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(relay.pids()))), 100);
+  let split: number[] | null = null;
+  // the kernel hands each long-lived connection to one process for good: how they fell
+  const splitOf = () => connectionsPerProcess(relay.pids(), relay.port);
+  const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMb(relay.pids()));
+    if (!reuse || !cpuReadable) return;
+    const now = splitOf();
+    if (now.length > 1 && (!split || sum(now) > sum(split))) split = now.sort((a, b) => b - a);
+  }, 100);
   const cpu0 = cpuSeconds(relay.pids());
   const bench0 = benchCpuSeconds();
   const machine0 = machineBusySeconds();
@@ -264,6 +275,7 @@ async function measureRun(
     systemShare: cpuReadable ? systemShare : null,
     benchCpuMsPerMsg: (benchCpu * 1000) / sent,
     machineCpuMsPerMsg: (machineCpu * 1000) / sent,
+    split,
   };
   print(r);
   if (series) console.log(`  arrivals per 0.5 s: ${series.counts.join(' ')}`);
@@ -327,6 +339,11 @@ function print(r: Result): void {
       `(bench ${r.benchCpuMsPerMsg.toFixed(2)}; machine ${r.machineCpuMsPerMsg.toFixed(2)}, ` +
       `minus bench ${(r.machineCpuMsPerMsg - r.benchCpuMsPerMsg).toFixed(2)})`,
   );
+  if (r.split) {
+    console.log(
+      `  connections per process: ${r.split.join(' / ')} (long-lived connections stay where the kernel put them; the busiest process sets the rate, docs/scale-out.md)`,
+    );
+  }
   if (r.cpuMsPerMsg === null) return; // Postfix: its own CPU is the machine's, nothing to set apart
   const foreign = r.machineCpuMsPerMsg - r.benchCpuMsPerMsg - r.cpuMsPerMsg;
   // The kernel's own threads (the file system journal, the network) account for a few tenths of a
