@@ -341,7 +341,8 @@ function print(r: Result): void {
   );
   if (r.split) {
     console.log(
-      `  connections per process: ${r.split.join(' / ')} (long-lived connections stay where the kernel put them; the busiest process sets the rate, docs/scale-out.md)`,
+      `  connections per process: ${r.split.join(' / ')} ` +
+        '(long-lived connections stay where the kernel put them; the busiest process sets the rate, docs/scale-out.md)',
     );
   }
   if (r.cpuMsPerMsg === null) return; // Postfix: its own CPU is the machine's, nothing to set apart
