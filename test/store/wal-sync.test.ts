@@ -120,14 +120,25 @@ describe('WalSync', () => {
     }
   });
 
-  it('round() changes when the log starts over after a checkpoint copied all of it, and only then', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sekisho-walround-'));
-    const db = new Database(join(dir, 'r.db'));
+  /** A fresh WAL database with table t and SQLite's own checkpoint off, removed after `fn`. */
+  async function withLog(fn: (db: Database.Database, file: string) => Promise<void>): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'sekisho-wallog-'));
+    const file = join(dir, 'log.db');
+    const db = new Database(file);
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('wal_autocheckpoint = 0');
       db.exec('CREATE TABLE t (x)');
-      const wal = new WalSync(join(dir, 'r.db-wal'));
+      await fn(db, file);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('round() changes when the log starts over after a checkpoint copied all of it, and only then', async () => {
+    await withLog(async (db, file) => {
+      const wal = new WalSync(`${file}-wal`);
       assert.equal(wal.round(), -1, 'before the first flush opened the log');
       await wal.sync();
       const first = wal.round();
@@ -138,36 +149,28 @@ describe('WalSync', () => {
       db.exec('INSERT INTO t VALUES (2)');
       assert.notEqual(wal.round(), first, 'the next write started it over');
       await wal.close();
-    } finally {
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
   it('frames() and checkpointBegun() read the wal-index: frames in this round, and whether a checkpoint set out', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sekisho-walframes-'));
-    const db = new Database(join(dir, 'f.db'));
-    const other = new Database(join(dir, 'f.db'));
-    try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('wal_autocheckpoint = 0');
-      db.exec('CREATE TABLE t (x)');
-      const wal = new WalSync(join(dir, 'f.db-wal'));
-      const before = wal.frames();
-      assert.ok(before > 0, `the CREATE's frames: ${before}`);
-      assert.equal(wal.checkpointBegun(), 0);
-      db.prepare('INSERT INTO t VALUES (?)').run(Buffer.alloc(3 * 4096));
-      assert.ok(wal.frames() >= before + 3, `a row of three pages adds three frames or more: ${wal.frames()}`);
-      const row = (other.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]!;
-      assert.equal(wal.frames(), row.log, 'the frames SQLite reports, read from another connection');
-      assert.equal(wal.checkpointBegun(), row.log, 'that connection copied them all');
-      db.exec('INSERT INTO t VALUES (2)');
-      assert.ok(wal.frames() < before, `the next write started the log over: ${wal.frames()}`);
-      assert.equal(wal.checkpointBegun(), 0, 'and no checkpoint has begun in this round');
-      await wal.close();
-    } finally {
-      other.close();
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await withLog(async (db, file) => {
+      const other = new Database(file);
+      try {
+        const wal = new WalSync(`${file}-wal`);
+        const before = wal.frames();
+        assert.ok(before > 0, `the CREATE's frames: ${before}`);
+        assert.equal(wal.checkpointBegun(), 0);
+        db.prepare('INSERT INTO t VALUES (?)').run(Buffer.alloc(3 * 4096));
+        assert.ok(wal.frames() >= before + 3, `a row of three pages adds three frames or more: ${wal.frames()}`);
+        const row = (other.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]!;
+        assert.equal(wal.frames(), row.log, 'the frames SQLite reports, read from another connection');
+        assert.equal(wal.checkpointBegun(), row.log, 'that connection copied them all');
+        db.exec('INSERT INTO t VALUES (2)');
+        assert.ok(wal.frames() < before, `the next write started the log over: ${wal.frames()}`);
+        assert.equal(wal.checkpointBegun(), 0, 'and no checkpoint has begun in this round');
+        await wal.close();
+      } finally {
+        other.close();
+      }
+    });
   });
 });

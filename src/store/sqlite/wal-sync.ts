@@ -10,10 +10,15 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Coalesced } from '../../util/coalesced.ts';
 
+/** The wal-index (-shm) holds its fields in the machine's byte order; the log's header is big-endian. */
+const INDEX_LITTLE_ENDIAN = endianness() === 'LE';
+
 export class WalSync {
   private fd: FileHandle | null = null;
   /** the wal-index (-shm), opened by the first `frames()` after SQLite made it */
   private shm: number | null = null;
+  /** the 4 bytes every header read goes through */
+  private readonly word = Buffer.alloc(4);
   private readonly flush = new Coalesced(() => this.flushNow());
   /** flushes done so far (tests read it to see that commits share them) */
   flushes = 0;
@@ -31,9 +36,7 @@ export class WalSync {
    * opened the file. One 4-byte read from the page cache (a few µs).
    */
   round(): number {
-    if (!this.fd) return -1;
-    const b = Buffer.alloc(4);
-    return readSync(this.fd.fd, b, 0, 4, 16) === 4 ? b.readUInt32BE(0) : -1;
+    return this.fd ? this.readWord(this.fd.fd, 16, false) : -1;
   }
 
   /**
@@ -62,9 +65,13 @@ export class WalSync {
         return -1;
       }
     }
-    const b = Buffer.alloc(4);
-    if (readSync(this.shm, b, 0, 4, offset) !== 4) return -1;
-    return endianness() === 'LE' ? b.readUInt32LE(0) : b.readUInt32BE(0);
+    return this.readWord(this.shm, offset, INDEX_LITTLE_ENDIAN);
+  }
+
+  /** The unsigned 32-bit number at `offset` of the file, or -1 if it is not there. */
+  private readWord(fd: number, offset: number, littleEndian: boolean): number {
+    if (readSync(fd, this.word, 0, 4, offset) !== 4) return -1;
+    return littleEndian ? this.word.readUInt32LE(0) : this.word.readUInt32BE(0);
   }
 
   async close(): Promise<void> {
