@@ -201,6 +201,29 @@ describe('authentication vectors', () => {
     );
   });
 
+  it('walks one field folded over two million lines in many turns, every byte kept', async () => {
+    const folded = `X-Folded: a${' b\r\n'.repeat(2_000_000)}`;
+    const raw = Buffer.from(`Received: by sekisho.test; x\r\n${folded}Subject: end\r\n\r\nbody`, 'latin1');
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const { body } = await addAuthResults(raw, 'Authentication-Results: sekisho.test; none\r\n', 'sekisho.test');
+    counting = false;
+    assert.ok(turns >= 20, `the event loop turned ${turns} times meanwhile (65,536 lines per turn)`);
+    assert.ok(
+      body.equals(
+        Buffer.from(
+          `Received: by sekisho.test; x\r\nAuthentication-Results: sekisho.test; none\r\n${folded}Subject: end\r\n\r\nbody`,
+          'latin1',
+        ),
+      ),
+    );
+  });
+
   it('keeps a message without a blank line whole, our result after its first field', async () => {
     const raw = Buffer.from('Received: by sekisho.test; x\r\nSubject: no body');
     const { body } = await addAuthResults(raw, 'Authentication-Results: sekisho.test; none\r\n', 'sekisho.test');
