@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { startDnsServer } from './dns-server.ts';
 
 /** one per test process, shared by its children (it keeps no process alive) */
@@ -31,8 +32,18 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
+    endInput(child.stdin, stdin);
   });
+}
+
+/**
+ * Writes a child's whole input and closes it. A command that does not read its input (--version)
+ * may exit before it is written: that EPIPE is no failure, the exit code and output say how it went.
+ */
+export function endInput(stdin: Writable | null, text: string | undefined): void {
+  stdin?.on('error', () => {});
+  if (text === undefined) stdin?.end();
+  else stdin?.end(text);
 }
 
 /**

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { submissionClient } from '../helpers/mail-client.ts';
 import { openBrowser } from '../helpers/browser.ts';
-import { NO_NAMES_DNS, startCommand, type StartedProcess } from '../helpers/process.ts';
+import { endInput, NO_NAMES_DNS, startCommand, type StartedProcess } from '../helpers/process.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -35,7 +35,7 @@ function run(command: string, args: string[], opts: { env?: Record<string, strin
       { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
     );
-    child.stdin?.end(opts.stdin ?? '');
+    endInput(child.stdin, opts.stdin);
   });
 }
 
