@@ -168,6 +168,8 @@ export function costlyCases(): HostileCase[] {
     { name: '1 DKIM sig, 25 MB', unparseable: false, build: (f, t) => manySignatures(f, t, 1, 25 * 1024 * 1024) },
     // just under the default maxMessageSize (50 MiB)
     { name: '1 DKIM sig, 48 MB', unparseable: false, build: (f, t) => manySignatures(f, t, 1, 48 * 1024 * 1024) },
+    // a header section of 48 MB with a line break every 4 bytes: one field folded over 12 million lines
+    { name: '48 MB folded header field', unparseable: false, build: (f, t) => foldedHeaderField(f, t, 48 * 1024 * 1024) },
   ];
 }
 
@@ -186,6 +188,10 @@ export function unverifiableDkimSignature(i: number): string {
 }
 
 /** `count` unverifiable DKIM signatures over `bytes` of text. */
+function foldedHeaderField(from: string, to: string, bytes: number): Buffer {
+  return Buffer.from(`X-Folded: a${' b\r\n'.repeat(Math.floor(bytes / 4))}${base(from, to, 'folded')}\r\nbody\r\n`, 'latin1');
+}
+
 function manySignatures(from: string, to: string, count: number, bytes: number): Buffer {
   const sigs = Array.from({ length: count }, (_, i) => unverifiableDkimSignature(i));
   const line = `${'x'.repeat(76)}\r\n`;

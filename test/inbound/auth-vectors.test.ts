@@ -117,7 +117,7 @@ describe('authentication vectors', () => {
     ];
     for (const file of files) {
       const raw = Buffer.from(readFileSync(file, 'latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
-      const head = headerSectionLength(raw);
+      const head = await headerSectionLength(raw);
       const input = dkimInput(raw, head);
       assert.ok(input.length < raw.length, `${file.pathname}: the body is left out`);
       assert.equal(input.toString('latin1', input.length - 4), '\r\n\r\n');
@@ -127,15 +127,15 @@ describe('authentication vectors', () => {
     }
   });
 
-  it('a message with a DKIM or ARC message signature, or without an empty line after its header, is verified whole', () => {
+  it('a message with a DKIM or ARC message signature, or without an empty line after its header, is verified whole', async () => {
     for (const f of ['dkim-001.txt', 'arc-001.txt']) {
       const { raw } = vector(f);
-      assert.equal(dkimInput(raw, headerSectionLength(raw)), raw, f);
+      assert.equal(dkimInput(raw, await headerSectionLength(raw)), raw, f);
     }
     const folded = Buffer.from('From: a@example.jp\r\nX-Note: text\r\nArc-Message-Signature : i=1; a=rsa-sha256\r\n\r\nbody\r\n');
-    assert.equal(dkimInput(folded, headerSectionLength(folded)), folded);
+    assert.equal(dkimInput(folded, await headerSectionLength(folded)), folded);
     const headerOnly = Buffer.from('From: a@example.jp\r\nSubject: no body');
-    assert.equal(dkimInput(headerOnly, headerSectionLength(headerOnly)), headerOnly);
+    assert.equal(dkimInput(headerOnly, await headerSectionLength(headerOnly)), headerOnly);
   });
 
   it('SPF suites give their expected results', async (t) => {
@@ -156,6 +156,15 @@ describe('authentication vectors', () => {
     // mailauth and stalwart differ on a few corner cases (void-lookup limits, macro edge cases);
     // those are listed here when they occur, and must stay a small minority.
     assert.ok(wrong.length <= Math.floor(ran * 0.1), `${wrong.length}/${ran} differ:\n${wrong.join('\n')}`);
+  });
+
+  it('finds the end of a header section in 1 MiB windows, across a window edge too', async () => {
+    for (const at of [0, 5, (1 << 20) - 5, (1 << 20) - 3, (1 << 20) - 2, (1 << 20) - 1, 1 << 20, (3 << 20) + 7]) {
+      const raw = Buffer.alloc(at + 4 + 100, 'a');
+      raw.write('\r\n\r\n', at, 'latin1');
+      assert.equal(await headerSectionLength(raw), at === 0 ? 0 : at + 2, `blank line at ${at}`);
+    }
+    assert.equal(await headerSectionLength(Buffer.from('a\r\n'.repeat(1 << 20))), 3 << 20, 'none: the whole message');
   });
 
   it('inserts the header after our Received and removes forged results for our authserv-id', async () => {
@@ -224,9 +233,26 @@ describe('authentication vectors', () => {
     );
   });
 
+  it('removes a result whose authserv-id lies beyond its first 4 KiB; keeps a long one for another id', async () => {
+    const hidden = `Authentication-Results:${'\r\n '.repeat(3000)}sekisho.test; dkim=pass\r\n`;
+    const other = `Authentication-Results: other.example;${' dkim=pass\r\n'.repeat(500_000)}`;
+    const raw = Buffer.from(`Received: by sekisho.test; x\r\n${hidden}${other}Subject: end\r\n\r\nbody`, 'latin1');
+    const { body, removedForged } = await addAuthResults(raw, 'Authentication-Results: sekisho.test; none\r\n', 'sekisho.test');
+    assert.equal(removedForged, 1);
+    const expected = `Received: by sekisho.test; x\r\nAuthentication-Results: sekisho.test; none\r\n${other}Subject: end\r\n\r\nbody`;
+    assert.ok(body.equals(Buffer.from(expected, 'latin1')), 'the hidden one removed, every other byte as it was');
+  });
+
   it('keeps a message without a blank line whole, our result after its first field', async () => {
     const raw = Buffer.from('Received: by sekisho.test; x\r\nSubject: no body');
     const { body } = await addAuthResults(raw, 'Authentication-Results: sekisho.test; none\r\n', 'sekisho.test');
     assert.equal(body.toString(), 'Received: by sekisho.test; x\r\nAuthentication-Results: sekisho.test; none\r\nSubject: no body');
+  });
+
+  it('puts our result first in a message that begins with a blank line (no header field)', async () => {
+    const raw = Buffer.from('\r\nAuthentication-Results: sekisho.test; dkim=pass\r\n');
+    const { body, removedForged } = await addAuthResults(raw, 'Authentication-Results: sekisho.test; none\r\n', 'sekisho.test');
+    assert.equal(removedForged, 0, 'body text is not a header field');
+    assert.equal(body.toString(), `Authentication-Results: sekisho.test; none\r\n${raw}`);
   });
 });
