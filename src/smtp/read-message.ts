@@ -65,16 +65,34 @@ function normalizeChunk(raw: Buffer, state: LineState): Buffer {
   return out.subarray(0, o);
 }
 
+/** Lines searched one by one before hasBareLineBreak asks whether they are short. */
+const SEARCHED_LINES = 256;
+
 function hasBareLineBreak(raw: Buffer): boolean {
+  let lines = 0;
   let i = raw.indexOf(10);
   while (i !== -1) {
     if (i === 0 || raw[i - 1] !== 13) return true;
+    // lines under 32 bytes: a search per line costs more than a byte loop (a line break every 4
+    // bytes: 370 against 55 µs per 64 KB; lines of 76 bytes: 26 against 52 µs)
+    if (++lines === SEARCHED_LINES && i < SEARCHED_LINES * 32) return hasBareLineBreakByBytes(raw);
     i = raw.indexOf(10, i + 1);
   }
   let j = raw.indexOf(13);
   while (j !== -1) {
     if (raw[j + 1] !== 10) return true;
     j = raw.indexOf(13, j + 1);
+  }
+  return false;
+}
+
+/** The same answer as hasBareLineBreak, byte by byte. */
+function hasBareLineBreakByBytes(raw: Buffer): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i]!;
+    if (b === 10) {
+      if (raw[i - 1] !== 13) return true;
+    } else if (b === 13 && raw[i + 1] !== 10) return true;
   }
   return false;
 }
