@@ -58,13 +58,18 @@ export function chainValidation(arc: AuthResult | undefined): 'none' | 'pass' | 
   return arc === 'pass' ? 'pass' : 'fail';
 }
 
+/** How much of the header section ownAuthResults reads: ours is the second field, after our Received. */
+const OWN_RESULTS_WITHIN = 64 * 1024;
+
 /**
  * The value of the Authentication-Results field that claims `authservId` (ours: decide.ts put
- * it in and removed any forged one), folding kept, or null.
+ * it in, right after our Received field, and removed any forged one), folding kept, or null.
+ * Only the first 64 KiB are read: the whole header section of 48 MB took 350–500 ms as a string.
  */
 export function ownAuthResults(raw: Buffer, authservId: string): string | null {
-  const end = raw.indexOf('\r\n\r\n');
-  const head = raw.subarray(0, end < 0 ? raw.length : end + 2).toString('latin1');
+  const window = raw.subarray(0, OWN_RESULTS_WITHIN);
+  const end = window.indexOf('\r\n\r\n');
+  const head = window.subarray(0, end < 0 ? window.length : end + 2).toString('latin1');
   const fields = head.split(/\r\n(?![ \t])/);
   const id = authservId.toLowerCase();
   for (const f of fields) {

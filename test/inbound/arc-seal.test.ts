@@ -17,7 +17,7 @@ import { applyPolicy } from '../../src/outbound/policy-service.ts';
 import { ensureDkimKey } from '../../src/delivery/dkim-keys.ts';
 import { dkimTxtRecord } from '../../src/delivery/dkim.ts';
 import { createResolver, mailauthResolver } from '../../src/delivery/mx.ts';
-import { sealWithArc } from '../../src/inbound/arc-seal.ts';
+import { ownAuthResults, sealWithArc } from '../../src/inbound/arc-seal.ts';
 import { crlf, headerBlock, sendRaw, waitUntil } from './shield-helpers.ts';
 
 const require = createRequire(import.meta.url);
@@ -193,3 +193,15 @@ for (const kind of backends()) {
     });
   });
 }
+
+describe('ownAuthResults', () => {
+  it('finds ours after our Received field, folding kept, in a header section of megabytes', () => {
+    const raw = Buffer.from(
+      'Received: by sekisho.test; x\r\nAuthentication-Results: sekisho.test;\r\n dkim=pass header.d=a.example\r\n' +
+        `X-Folded: a${' b\r\n'.repeat(1 << 20)}Authentication-Results: other.example; spf=pass\r\n\r\nbody\r\n`,
+      'latin1',
+    );
+    assert.equal(ownAuthResults(raw, 'sekisho.test'), 'sekisho.test;\r\n dkim=pass header.d=a.example');
+    assert.equal(ownAuthResults(raw, 'other.example'), null, 'only the first 64 KiB are read');
+  });
+});
