@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { startDnsServer, type DnsRecord, type DnsServer } from '../helpers/dns-server.ts';
 import { createResolver, mailauthResolver } from '../../src/delivery/mx.ts';
 import { createRequire } from 'node:module';
+import { turnsDuring } from '../helpers/loop-turns.ts';
 import { addAuthResults, dkimInput, headerSectionLength, verifyAuthentication } from '../../src/inbound/auth.ts';
 
 const DIR = new URL('../fixtures/inbound/auth/', import.meta.url);
@@ -191,15 +192,10 @@ describe('authentication vectors', () => {
     const filler = line.repeat(Math.ceil((20 * 1024 * 1024) / line.length));
     const forged = 'authentication-results:\r\n\t"sekisho.test"; dkim=pass\r\n';
     const raw = Buffer.from(`Received: by sekisho.test; x\r\n${filler}${forged}Subject: end`, 'latin1');
-    let turns = 0;
-    let counting = true;
-    const count = () => {
-      turns++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
-    const { body, removedForged } = await addAuthResults(raw, 'Authentication-Results: sekisho.test; spf=none\r\n', 'sekisho.test');
-    counting = false;
+    const { value, turns } = await turnsDuring(() =>
+      addAuthResults(raw, 'Authentication-Results: sekisho.test; spf=none\r\n', 'sekisho.test'),
+    );
+    const { body, removedForged } = value;
     assert.equal(removedForged, 1);
     assert.ok(turns >= 20, `the event loop turned ${turns} times meanwhile (a MiB per turn)`);
     assert.ok(
@@ -213,15 +209,8 @@ describe('authentication vectors', () => {
   it('walks one field folded over two million lines in many turns, every byte kept', async () => {
     const folded = `X-Folded: a${' b\r\n'.repeat(2_000_000)}`;
     const raw = Buffer.from(`Received: by sekisho.test; x\r\n${folded}Subject: end\r\n\r\nbody`, 'latin1');
-    let turns = 0;
-    let counting = true;
-    const count = () => {
-      turns++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
-    const { body } = await addAuthResults(raw, 'Authentication-Results: sekisho.test; none\r\n', 'sekisho.test');
-    counting = false;
+    const { value, turns } = await turnsDuring(() => addAuthResults(raw, 'Authentication-Results: sekisho.test; none\r\n', 'sekisho.test'));
+    const { body } = value;
     assert.ok(turns >= 20, `the event loop turned ${turns} times meanwhile (65,536 lines per turn)`);
     assert.ok(
       body.equals(
