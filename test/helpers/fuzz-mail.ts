@@ -48,6 +48,9 @@ const headerEnd = (m: string): number => {
   return i === -1 ? m.length : i;
 };
 
+/** What repeatLine adds at most: six times the gateway's default size limit, well under V8's ~512 MB string. */
+const MAX_REPEATED_BYTES = 300 * 1024 * 1024;
+
 const MUTATORS: Record<string, Mutator> = {
   flipBytes: (m, r) => {
     const chars = [...m];
@@ -58,7 +61,9 @@ const MUTATORS: Record<string, Mutator> = {
   repeatLine: (m, r) => {
     const lines = m.split('\n');
     const at = int(r, 0, lines.length - 1);
-    lines.splice(at, 0, ...Array.from({ length: int(r, 2, 3000) }, () => lines[at]!));
+    // a line made long by an earlier mutator, repeated 3,000 times, would pass V8's longest string
+    const times = Math.min(int(r, 2, 3000), Math.floor(MAX_REPEATED_BYTES / (lines[at]!.length + 1)));
+    lines.splice(at, 0, ...Array.from({ length: times }, () => lines[at]!));
     return lines.join('\n');
   },
   longDisplayName: (m, r) => m.replace(/^From:[^\n]*/im, `From: "${'a'.repeat(int(r, 1000, 300_000))}" <x@fuzz.test>`),
