@@ -4,7 +4,8 @@
 // class, what became of the accepted mail, internal errors, dropped connections, and the longest
 // event-loop block the gateway had. Exits 1 if a transaction went unanswered or the gateway died.
 // Usage: npm run fuzz [-- COUNT [SEED [extra corpus folders…]]]
-// SEKISHO_FUZZ_TRACE=ms sends one message at a time and names each that blocked longer than ms;
+// SEKISHO_FUZZ_TRACE=ms sends one message at a time and names each that blocked longer than ms
+// ("message n", its place in the sequence; "#k" is the corpus file it was made from);
 // SEKISHO_FUZZ_FROM=n starts at message n of the same sequence (to look at one window again).
 import { performance } from 'node:perf_hooks';
 import { dataPayload, sendMessage, type SendHow } from '../test/helpers/hostile-mail.ts';
@@ -48,7 +49,7 @@ await Promise.all(
         await gw.settle(30_000); // its delivery is part of what the message costs, not the next one's
         const { maxMs } = await gw.lag();
         if (maxMs > trace)
-          console.log(`${maxMs.toFixed(0)} ms: ${inbound ? 'mx' : 'submission'} ${m.origin} (${raw.length} bytes) → ${reply.code}`);
+          console.log(`${maxMs.toFixed(0)} ms: message ${i}, ${inbound ? 'mx' : 'submission'} ${m.origin} (${raw.length} bytes) → ${reply.code}`);
         if (maxMs > worstLag) [worstLag, worstOrigin] = [maxMs, m.origin];
         await gw.reset();
       } else if (i % 250 === 249) {

@@ -48,8 +48,11 @@ const headerEnd = (m: string): number => {
   return i === -1 ? m.length : i;
 };
 
-/** What repeatLine adds at most: six times the gateway's default size limit, well under V8's ~512 MB string. */
-const MAX_REPEATED_BYTES = 300 * 1024 * 1024;
+/**
+ * The size repeatLine stops at: six times the gateway's default size limit, well under V8's
+ * longest string (~512 MB) however the other mutators add to it.
+ */
+const MAX_REPEATED_TO_BYTES = 300 * 1024 * 1024;
 
 const MUTATORS: Record<string, Mutator> = {
   flipBytes: (m, r) => {
@@ -61,8 +64,10 @@ const MUTATORS: Record<string, Mutator> = {
   repeatLine: (m, r) => {
     const lines = m.split('\n');
     const at = int(r, 0, lines.length - 1);
-    // a line made long by an earlier mutator, repeated 3,000 times, would pass V8's longest string
-    const times = Math.min(int(r, 2, 3000), Math.floor(MAX_REPEATED_BYTES / (lines[at]!.length + 1)));
+    // a line made long by an earlier mutator (or repeated already), repeated 3,000 times, would
+    // pass V8's longest string
+    const room = Math.max(0, MAX_REPEATED_TO_BYTES - m.length);
+    const times = Math.min(int(r, 2, 3000), Math.floor(room / (lines[at]!.length + 1)));
     lines.splice(at, 0, ...Array.from({ length: times }, () => lines[at]!));
     return lines.join('\n');
   },
