@@ -48,9 +48,9 @@ await Promise.all(
       if (trace) {
         await gw.settle(30_000); // its delivery is part of what the message costs, not the next one's
         const { maxMs } = await gw.lag();
-        if (maxMs > trace)
-          console.log(`${maxMs.toFixed(0)} ms: message ${i}, ${inbound ? 'mx' : 'submission'} ${m.origin} (${raw.length} bytes) → ${reply.code}`);
-        if (maxMs > worstLag) [worstLag, worstOrigin] = [maxMs, m.origin];
+        const where = `message ${i}, ${inbound ? 'mx' : 'submission'} ${m.origin}`;
+        if (maxMs > trace) console.log(`${maxMs.toFixed(0)} ms: ${where} (${raw.length} bytes) → ${reply.code}`);
+        if (maxMs > worstLag) [worstLag, worstOrigin] = [maxMs, where];
         await gw.reset();
       } else if (i % 250 === 249) {
         const { maxMs } = await gw.lag();
