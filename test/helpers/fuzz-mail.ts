@@ -56,9 +56,15 @@ const MAX_REPEATED_TO_BYTES = 300 * 1024 * 1024;
 
 const MUTATORS: Record<string, Mutator> = {
   flipBytes: (m, r) => {
-    const chars = [...m];
-    for (let i = int(r, 1, 30); i > 0; i--) chars[int(r, 0, chars.length - 1)] = String.fromCharCode(int(r, 1, 255));
-    return chars.join('');
+    // Character by index: the corpus is read as latin1 and no mutator adds a surrogate pair, so each
+    // character is one UTF-16 unit; an array of them ([...m]) would pass V8's longest array past
+    // ~130 million characters and end the run (a message repeatLine has brought near 300 MB).
+    let out = m;
+    for (let i = int(r, 1, 30); i > 0; i--) {
+      const at = int(r, 0, out.length - 1);
+      out = out.slice(0, at) + String.fromCharCode(int(r, 1, 255)) + out.slice(at + 1);
+    }
+    return out;
   },
   truncate: (m, r) => m.slice(0, int(r, 0, m.length)),
   repeatLine: (m, r) => {
