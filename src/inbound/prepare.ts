@@ -2,7 +2,8 @@
 // each) and subject tags ([SPAM]), applied just before delivery. Mail released from quarantine
 // goes out verbatim — the admin or recipient looked at it and chose to have it as it is.
 import type { DeliveryPreparer } from '../pipeline/pipeline.ts';
-import { addSubjectTag } from '../mime/rewrite/subject-tag.ts';
+import { rewriteHeadersInTurns } from '../mime/rewrite/header-block.ts';
+import { subjectTagEdit } from '../mime/rewrite/subject-tag.ts';
 import { stripAttachments } from './strip-attachments.ts';
 import { inboundStateOf } from './quarantine.ts';
 
@@ -19,7 +20,8 @@ export const prepareInbound: DeliveryPreparer = async (message, raw, recipients)
         strip.map((s) => s.filename),
       )
     ).raw;
-  // addSubjectTag puts the tag verbatim in front; the separating space is ours to give.
-  for (const t of state.policy?.subjectTags ?? []) out = addSubjectTag(out, /\s$/.test(t.tag) ? t.tag : `${t.tag} `);
+  // The tag goes in verbatim in front; the separating space is ours to give.
+  for (const t of state.policy?.subjectTags ?? [])
+    out = await rewriteHeadersInTurns(out, subjectTagEdit(/\s$/.test(t.tag) ? t.tag : `${t.tag} `));
   return out === raw ? null : [{ recipients, raw: out }];
 };

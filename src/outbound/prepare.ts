@@ -1,12 +1,12 @@
-// The outbound policy's rewrites just before delivery, in plan order: subject tags (addSubjectTag,
-// charset kept), forced BCC (convertToBcc: To/Cc leave the headers, the envelope is unchanged),
+// The outbound policy's rewrites just before delivery, in plan order: subject tags (subjectTagEdit,
+// charset kept), forced BCC (toBccEdit: To/Cc leave the headers, the envelope is unchanged),
 // and addBcc; with the bcc's `applyTo: external`, internal recipients get their own copy that keeps
 // To/Cc. Envelope recipients are fixed at accept time, so addBcc's addresses are added to
 // the message's recipient rows on the first delivery attempt (each then has its own result,
 // retries and audit line like any recipient) and ride in the same copy; they appear in no header.
 import type { Message, Store } from '../store/store.ts';
 import type { DeliveryPreparer, PreparedCopy } from '../pipeline/pipeline.ts';
-import { addSubjectTag, convertToBcc } from '../mime/rewrite/index.ts';
+import { rewriteHeadersInTurns, subjectTagEdit, toBccEdit } from '../mime/rewrite/index.ts';
 import { outboundStateOf } from './outbound-state.ts';
 import { splitByApplyTo } from '../policy/conditions.ts';
 import type { PlannedAction } from '../policy/evaluate.ts';
@@ -22,7 +22,7 @@ export function createPreparer(store: Store): DeliveryPreparer {
     const extra: string[] = [];
     for (const a of state.plan.actions) {
       if (a.type === 'subjectTag') {
-        out = addSubjectTag(out, a.tag);
+        out = await rewriteHeadersInTurns(out, subjectTagEdit(a.tag));
         changed = true;
       } else if (a.type === 'bcc') {
         bcc = a;
@@ -38,7 +38,7 @@ export function createPreparer(store: Store): DeliveryPreparer {
     const { apply, keep } = splitByApplyTo(bcc.applyTo, everyone, state.plan.internalDomains ?? []);
     const copies: PreparedCopy[] = [];
     if (keep.length > 0) copies.push({ recipients: keep, raw: out });
-    if (apply.length > 0) copies.push({ recipients: apply, raw: convertToBcc(out) });
+    if (apply.length > 0) copies.push({ recipients: apply, raw: await rewriteHeadersInTurns(out, toBccEdit) });
     return copies;
   };
 }

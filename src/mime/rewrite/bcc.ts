@@ -3,7 +3,7 @@
 // message RFC 5322-valid. The SMTP envelope is not touched, so every recipient still gets it.
 // Every other byte of the message (other fields, their order and folding, the body) is unchanged.
 import type { Readable } from 'node:stream';
-import { makeField, rewriteHeaders, type HeaderField } from './header-block.ts';
+import { makeField, rewriteHeaders, type HeaderEdit, type HeaderField } from './header-block.ts';
 
 export const UNDISCLOSED_RECIPIENTS = 'undisclosed-recipients:;';
 
@@ -16,14 +16,17 @@ const RECIPIENT_FIELDS = new Set(['to', 'cc', 'bcc']);
  */
 export function convertToBcc<T extends Buffer | Readable>(raw: T): T extends Buffer ? Buffer : Readable;
 export function convertToBcc(raw: Buffer | Readable): Buffer | Readable {
-  return rewriteHeaders(raw, (fields, eol) => {
-    const first = fields.findIndex((f) => RECIPIENT_FIELDS.has(f.key));
-    if (first === -1) return null;
-    const kept: HeaderField[] = [];
-    fields.forEach((field, i) => {
-      if (i === first) kept.push(makeField('To', UNDISCLOSED_RECIPIENTS, eol));
-      if (!RECIPIENT_FIELDS.has(field.key)) kept.push(field);
-    });
-    return kept;
-  });
+  return rewriteHeaders(raw, toBccEdit);
 }
+
+/** The header edit of convertToBcc (for rewriteHeadersInTurns). */
+export const toBccEdit: HeaderEdit = (fields, eol) => {
+  const first = fields.findIndex((f) => RECIPIENT_FIELDS.has(f.key));
+  if (first === -1) return null;
+  const kept: HeaderField[] = [];
+  fields.forEach((field, i) => {
+    if (i === first) kept.push(makeField('To', UNDISCLOSED_RECIPIENTS, eol));
+    if (!RECIPIENT_FIELDS.has(field.key)) kept.push(field);
+  });
+  return kept;
+};

@@ -2,7 +2,10 @@
 // (BCC conversion, subject tag, trace headers). Fields keep their raw bytes (folding, line
 // endings, 8-bit text), so every field not edited and the whole body come out byte-identical.
 // Works on a Buffer or streams: only the header block is buffered (bounded by MAX_HEADER_BYTES).
+// Delivery rewrites a stored message with rewriteHeadersInTurns, which copies its body a megabyte
+// per turn of the event loop: one copy of a 15 MB message held the loop 50–90 ms.
 import { PassThrough, type Readable } from 'node:stream';
+import { concatInTurns } from '../../util/in-slices.ts';
 
 /** Header blocks larger than this are refused rather than buffered without bound. */
 export const MAX_HEADER_BYTES = 1024 * 1024;
@@ -76,15 +79,30 @@ export function makeField(name: string, value: string, eol: string): HeaderField
 
 /** Applies `edit` to the header block of a whole message in memory; unchanged input if edit returns null. */
 export function rewriteHeaderBuffer(raw: Buffer, edit: HeaderEdit): Buffer {
+  const edited = editHeaderBlock(raw, edit);
+  return edited ? Buffer.concat([...edited.head, edited.rest]) : raw;
+}
+
+/**
+ * rewriteHeaderBuffer for a message of any size: the same bytes, the body copied a megabyte per
+ * turn of the event loop (concatInTurns) instead of in one.
+ */
+export async function rewriteHeadersInTurns(raw: Buffer, edit: HeaderEdit): Promise<Buffer> {
+  const edited = editHeaderBlock(raw, edit);
+  return edited ? concatInTurns([...edited.head, edited.rest]) : raw;
+}
+
+/** The edited header block's pieces and the rest of the message (a view, not a copy); null if edit returns null. */
+function editHeaderBlock(raw: Buffer, edit: HeaderEdit): { head: Buffer[]; rest: Buffer } | null {
   const end = findHeaderEnd(raw);
   const headerEnd = end === -1 ? raw.length : end;
   const blankLen = end === -1 ? 0 : raw[end - 2] === 0x0d ? 2 : 1;
   const header = raw.subarray(0, headerEnd - blankLen);
   const fields = parseHeaderFields(header);
   const edited = edit(fields, detectEol(header));
-  if (edited === null) return raw;
-  const tail = end === -1 ? Buffer.from(detectEol(header)) : raw.subarray(headerEnd - blankLen);
-  return Buffer.concat([...edited.map((f) => f.raw), ensureLastFieldEnds(edited, header), tail]);
+  if (edited === null) return null;
+  const rest = end === -1 ? Buffer.from(detectEol(header)) : raw.subarray(headerEnd - blankLen);
+  return { head: [...edited.map((f) => f.raw), ensureLastFieldEnds(edited, header)], rest };
 }
 
 /** If the block had no trailing line break (message without body), fields still need one. */

@@ -7,15 +7,20 @@
 import type { Readable } from 'node:stream';
 import libmime from 'libmime';
 import { encodeText, normalizeCharset } from './charset-codec.ts';
-import { fieldValue, makeField, rewriteHeaders, type HeaderField } from './header-block.ts';
+import { fieldValue, makeField, rewriteHeaders, type HeaderEdit, type HeaderField } from './header-block.ts';
 
 /** RFC 2047: an encoded word is at most 75 characters. */
 const MAX_WORD = 75;
 
 export function addSubjectTag<T extends Buffer | Readable>(raw: T, tag: string): T extends Buffer ? Buffer : Readable;
 export function addSubjectTag(raw: Buffer | Readable, tag: string): Buffer | Readable {
+  return rewriteHeaders(raw, subjectTagEdit(tag));
+}
+
+/** The header edit of addSubjectTag (for rewriteHeadersInTurns); refuses a tag that is empty or not one line. */
+export function subjectTagEdit(tag: string): HeaderEdit {
   if (/[\r\n\0]/.test(tag) || tag.trim() === '') throw new Error('subject tag must be non-empty text on one line');
-  return rewriteHeaders(raw, (fields, eol) => {
+  return (fields, eol) => {
     const index = fields.findIndex((f) => f.key === 'subject');
     if (index === -1) return [...fields, makeField('Subject', encodeTagOnly(tag.trim(), null, ''), eol)];
     const field = fields[index];
@@ -24,7 +29,7 @@ export function addSubjectTag(raw: Buffer | Readable, tag: string): Buffer | Rea
     const copy: HeaderField[] = fields.slice();
     copy[index] = replaceValue(field, tagged);
     return copy;
-  });
+  };
 }
 
 /** The decoded subject of a raw (binary-string) field value. 8-bit bytes are read as UTF-8. */
