@@ -32,6 +32,15 @@ export const OFFLOAD_BYTES = 12 * 1024 * 1024;
  * (frames-in-log.ts): SQLite's own took 18–78 ms on the main thread in the fuzz run
  */
 export const THREAD_FRAMES = 9_000;
+/**
+ * The page cache, in KiB as SQLite takes a negative size: SQLite's own default. better-sqlite3
+ * builds SQLite with 16 MB, and a transaction's changed pages stay in the cache until it is full,
+ * so the COMMIT of a 15 MB message wrote them all to the log in one call, 33–43 ms on the event
+ * loop. At 2 MB the pages go to the log as each MiB part of the body is inserted (a part per turn,
+ * message-body.ts) and the COMMIT writes the last 2 MB at most (2.6 ms). Two processes empty each
+ * other's cache at every commit anyway; see docs/security.md "Large messages".
+ */
+export const CACHE_KIB = -2000;
 /** a log grown past this (large messages) is cut back to it when it starts over */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
@@ -44,6 +53,7 @@ export function openSqlite(file: string): SqliteStoreDialect {
   handle.pragma('synchronous = FULL');
   handle.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_FRAMES}`);
   handle.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  handle.pragma(`cache_size = ${CACHE_KIB}`);
   handle.pragma('foreign_keys = ON');
   // The CLI and the server share the file; a writer waits for the other instead of failing.
   handle.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
