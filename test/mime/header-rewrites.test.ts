@@ -114,3 +114,16 @@ test('rewriteHeadersInTurns: the bytes of the Buffer form, a large body copied o
   assert.ok(value.equals(addSubjectTag(large, '[SPAM] ')));
   assert.ok(turns >= 10, `${turns} turns for 15 MB`);
 });
+
+test('tagFieldValue on a hostile 300 KB subject: the tag check reads its start only, the subject keeps its bytes', () => {
+  const words = Array.from({ length: 6000 }, (_, i) => `=?UTF-8?B?${Buffer.from(`件名${i}`).toString('base64')}?=`).join(' ');
+  const tagged = tagFieldValue(words, '[SPAM] ')!;
+  assert.ok(tagged.endsWith(words));
+  assert.ok(decodeWords(tagged).startsWith('[SPAM] 件名0件名1'));
+  assert.equal(tagFieldValue(tagged, '[SPAM] '), null, 'already tagged: told from the first words');
+  // a non-ASCII tag glued to plain text: too long to re-encode whole, so the tag's word and a space go first
+  const plain = 'x'.repeat(300_000);
+  const glued = tagFieldValue(plain, '[要確認]')!;
+  assert.equal(decodeWords(glued), `[要確認] ${plain}`);
+  assert.equal(tagFieldValue(glued, '[要確認]'), null);
+});

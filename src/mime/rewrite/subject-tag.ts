@@ -38,10 +38,15 @@ export function decodeSubject(rawValue: string): string {
   return libmime.decodeWords(text).trim();
 }
 
+/**
+ * Raw characters of a subject read to tell whether it already starts with the tag. A hostile
+ * subject of 367 KB took 17 ms to decode whole at delivery (corpus fuzz, docs/security.md).
+ */
+const TAG_CHECK_CHARS = 4096;
+
 /** New raw value, or null when the subject already starts with the tag. */
 export function tagFieldValue(rawValue: string, tag: string): string | null {
-  const decoded = decodeSubject(rawValue);
-  if (decoded.startsWith(tag.trim())) return null;
+  if (decodeSubject(leadingWords(rawValue)).startsWith(tag.trim())) return null;
   if (rawValue === '') return encodeTagOnly(tag.trim(), null, '');
   const startsWithWord = /^=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=(\s|$)/.test(rawValue);
   const charset = /=\?([^?*\s]+)(?:\*[^?]*)?\?[bBqQ]\?/.exec(rawValue)?.[1] ?? null;
@@ -57,7 +62,18 @@ export function tagFieldValue(rawValue: string, tag: string): string | null {
     // whitespace between an encoded word and plain text is kept: it is the tag's trailing space
     return `${encodeTagOnly(tag.slice(0, tag.length - trailing.length), charset, trailing)}${rawValue}`;
   }
+  // (a subject too long to re-encode in one turn keeps its bytes, the tag's word before it)
+  if (rawValue.length > TAG_CHECK_CHARS) return `${encodeTagOnly(tag, charset, ' ')}${rawValue}`;
+  const decoded = decodeSubject(rawValue);
   return null === charset ? reencodeWhole(tag + decoded) : reencodeWhole(tag + decoded, charset);
+}
+
+/** The start of a raw value up to TAG_CHECK_CHARS, cut at whitespace so no encoded word is split. */
+function leadingWords(rawValue: string): string {
+  if (rawValue.length <= TAG_CHECK_CHARS) return rawValue;
+  const head = rawValue.slice(0, TAG_CHECK_CHARS);
+  const cut = Math.max(head.lastIndexOf(' '), head.lastIndexOf('\t'));
+  return cut > 0 ? head.slice(0, cut) : head;
 }
 
 /** The tag as B-encoded words in the subject's charset if it can hold the tag, else UTF-8. */
