@@ -3,7 +3,7 @@
 // endings, 8-bit text), so every field not edited and the whole body come out byte-identical.
 // Works on a Buffer or streams: only the header block is buffered (bounded by MAX_HEADER_BYTES).
 // Delivery rewrites a stored message with rewriteHeadersInTurns, which copies its body a megabyte
-// per turn of the event loop: one copy of a 15 MB message held the loop 50–90 ms.
+// per turn of the event loop: a 15 MB message copied in one turn held the loop 45–83 ms.
 import { PassThrough, type Readable } from 'node:stream';
 import { concatInTurns } from '../../util/in-slices.ts';
 
